@@ -1,0 +1,80 @@
+/* zpoline/hook.h -- the interface between the zpoline runtime and a hook.
+ *
+ * A hook is a shared object that defines one symbol, `zpoline_hook`, with
+ * ZPOLINE_HOOK_DEFINE(). The runtime loads it with dlmopen() into a link
+ * namespace of its own, so the hook's libc is a separate copy whose system
+ * calls go straight to the kernel: a hook may call printf, malloc, write...
+ *
+ * For every system call the program makes, the runtime calls
+ * hook->syscall(nr, a1, ..., a6). The hook returns what the program should
+ * see, in the kernel's convention: a value, or -errno (-4095..-1). To make
+ * the real call it calls the `next` function it received in init(); with
+ * several hooks, `next` is the following hook. See zpoline-hook(7).
+ *
+ * Build:  cc -shared -fPIC $(pkg-config --cflags zpoline) myhook.c -o myhook.so
+ */
+#ifndef ZPOLINE_HOOK_H
+#define ZPOLINE_HOOK_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ZPOLINE_ABI_VERSION 1
+
+/* flags */
+/* The hook (and everything it calls) touches only general-purpose
+ * registers: the runtime may skip saving the vector (xmm/ymm/zmm, x87)
+ * state. Code compiled with -mgeneral-regs-only qualifies; libc calls do not. */
+#define ZPOLINE_HOOK_GPR_ONLY 0x1u
+
+typedef long zpoline_syscall_fn(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
+
+struct zpoline_init {
+	unsigned abi_version;           /* the runtime's ZPOLINE_ABI_VERSION */
+	unsigned reserved;
+	zpoline_syscall_fn *next;       /* performs the call: the next hook or the kernel */
+	const char *options;            /* the hook's --hook-opt string, "" if none */
+	/* writes to where a hook's report goes: the user's stderr or
+	 * `zpoline run -o FILE`, whatever the program does to its own file
+	 * descriptors. Complete lines, one call each, keep output of
+	 * concurrent threads and processes whole. Returns write(2)'s result. */
+	long (*trace_write)(const void *buf, unsigned long len);
+	/* the name of a system call number as the kernel headers zpoline was
+	 * built with know it, or NULL */
+	const char *(*syscall_name)(long nr);
+};
+
+struct zpoline_hook {
+	unsigned abi_version;           /* ZPOLINE_ABI_VERSION the hook was built for */
+	unsigned flags;                 /* ZPOLINE_HOOK_* */
+	const char *name;
+	/* optional: called once, before the program's code runs; a nonzero
+	 * return (a negative errno) stops the program with an error */
+	int (*init)(const struct zpoline_init *init);
+	/* required */
+	zpoline_syscall_fn *syscall;
+	/* optional: called once when the process calls exit_group */
+	void (*fini)(void);
+	/* optional: next() does not return for vfork(), for clone() with
+	 * CLONE_VM and no new stack, or for rt_sigreturn(), because the
+	 * program's stack cannot hold the hook's frame across them. For the
+	 * first two, this is called afterwards in the child (ret == 0) and
+	 * in the parent with the result. */
+	void (*vfork_return)(long nr, long ret);
+};
+
+#define ZPOLINE_HOOK_DEFINE(...)                                                   \
+	__attribute__((visibility("default"))) const struct zpoline_hook zpoline_hook = \
+		{ .abi_version = ZPOLINE_ABI_VERSION, __VA_ARGS__ }
+
+/* Hooks written for the original zpoline are accepted unchanged: they
+ * export  int __hook_init(long placeholder, void *sys_call_hook_ptr)
+ * and replace the function pointer at *sys_call_hook_ptr, a
+ * zpoline_syscall_fn, with their own after saving it as their `next`. */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,381 @@
+/* hook.c -- load the hooks, call them, and perform the real call.
+ *
+ * zp_dispatch() is what the stub calls; it runs the chain of hooks, whose
+ * last `next` is zp_next(). zp_next() is where the runtime itself has a say:
+ * calls that cannot complete on a C stack (clone with a new stack, vfork,
+ * rt_sigreturn) go to stub.S with the program's saved registers, the
+ * signals the runtime needs are virtualised, and the trace descriptor is
+ * kept out of the program's way. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "runtime.h"
+#include "zp.h"
+
+_Static_assert(offsetof(struct zp_thread, guard) == ZP_T_GUARD, "stub.S offsets");
+_Static_assert(offsetof(struct zp_thread, frame) == ZP_T_FRAME, "stub.S offsets");
+_Static_assert(offsetof(struct zp_thread, xarea) == ZP_T_XAREA, "stub.S offsets");
+_Static_assert(offsetof(struct zp_thread, vfork_depth) == ZP_T_VDEPTH, "stub.S offsets");
+_Static_assert(offsetof(struct zp_thread, vfork_ret) == ZP_T_VRET, "stub.S offsets");
+_Static_assert(offsetof(struct zp_thread, thunk_ret) == ZP_T_THUNK_RET, "stub.S offsets");
+_Static_assert(sizeof(struct zp_frame) == ZP_FRAME_SIZE, "stub.S offsets");
+_Static_assert(offsetof(struct zp_frame, ret) == 104, "stub.S offsets");
+
+__thread struct zp_thread zp_tls __attribute__((tls_model("initial-exec")));
+
+/* glibc allows 16 namespaces, the main one included */
+#define MAX_HOOKS 15
+
+struct hook {
+	const struct zpoline_hook *def;     /* NULL for an original-zpoline hook */
+	zpoline_syscall_fn *fn;
+	zpoline_syscall_fn *next;
+};
+
+static struct hook hooks[MAX_HOOKS];
+static int nhooks;
+static zpoline_syscall_fn *chain = zp_next;
+int zp_trace_fd = 2;
+static int fini_done;
+
+long zp_call_chain(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
+{
+	return chain(nr, a1, a2, a3, a4, a5, a6);
+}
+
+long zp_dispatch(struct zp_frame *f, void *xarea)
+{
+	struct zp_thread *t = &zp_tls;
+	uint64_t pguard = t->guard;
+	struct zp_frame *pframe = t->frame;
+	void *pxarea = t->xarea;
+	long r;
+
+	t->entry_guard = pguard;
+	t->entry_frame = pframe;
+	t->entry_xarea = pxarea;
+	t->frame = f;
+	t->xarea = xarea;
+	if (pguard) {
+		/* hook code came back through a rewritten site: no hooks */
+		r = zp_next(f->rax, f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9);
+	} else {
+		t->guard = 1;
+		r = chain(f->rax, f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9);
+	}
+	t->guard = pguard;
+	t->frame = pframe;
+	t->xarea = pxarea;
+	return r;
+}
+
+long zp_dispatch_signal(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
+{
+	struct zp_thread *t = &zp_tls;
+	uint64_t pguard = t->guard;
+	struct zp_frame *pframe = t->frame;
+	void *pxarea = t->xarea;
+	long r;
+
+	t->frame = NULL;
+	t->xarea = NULL;
+	t->guard = 1;
+	r = pguard ? zp_next(nr, a1, a2, a3, a4, a5, a6) : chain(nr, a1, a2, a3, a4, a5, a6);
+	t->guard = pguard;
+	t->frame = pframe;
+	t->xarea = pxarea;
+	return r;
+}
+
+static long raw(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
+{
+	struct zp_thread *t = &zp_tls;
+	uint64_t g = t->guard;
+	long r;
+
+	/* signal handlers of the program that run while this call blocks
+	 * are program code: their calls are hooked */
+	t->guard = 0;
+	r = zp_raw_syscall(nr, a1, a2, a3, a4, a5, a6);
+	t->guard = g;
+	return r;
+}
+
+/* leave_dispatch -- for calls that do not return to the dispatcher */
+static void leave_dispatch(struct zp_thread *t)
+{
+	t->guard = t->entry_guard;
+	t->frame = t->entry_frame;
+	t->xarea = t->entry_xarea;
+}
+
+__attribute__((noreturn)) static void vfork_path(struct zp_thread *t, long nr)
+{
+	struct zp_frame *f = t->frame;
+	void *x = t->xarea;
+
+	t->vfork_nr = nr;
+	leave_dispatch(t);
+	zp_do_vfork(f, x);
+}
+
+void zp_vfork_notify(struct zp_frame *f)
+{
+	struct zp_thread *t = &zp_tls;
+	uint64_t g = t->guard;
+
+	t->guard = 1;
+	for (int i = 0; i < nhooks; i++)
+		if (hooks[i].def != NULL && hooks[i].def->vfork_return != NULL)
+			hooks[i].def->vfork_return(t->vfork_nr, (long)f->rax);
+	t->guard = g;
+}
+
+/* read_user -- copy from the program's memory without faulting on a bad
+ * pointer: the kernel reports it as EFAULT, as the real call would */
+static long read_user(void *dst, const void *src, size_t len)
+{
+	struct iovec local = { dst, len }, remote = { (void *)src, len };
+	long r = zp_raw_syscall(SYS_process_vm_readv, zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0),
+				(long)&local, 1, (long)&remote, 1, 0);
+	return r == (long)len ? 0 : -EFAULT;
+}
+
+static long do_clone3(struct zp_thread *t, long a1, long a2)
+{
+	struct zp_frame *f = t->frame;
+	unsigned char buf[128] __attribute__((aligned(8)));
+	struct clone_args *ca = (struct clone_args *)buf;
+
+	if (a2 < (long)offsetof(struct clone_args, tls) + 8 || (size_t)a2 > sizeof(buf) ||
+	    read_user(buf, (void *)a1, (size_t)a2) < 0)
+		return raw(SYS_clone3, a1, a2, 0, 0, 0, 0);
+	if (ca->stack != 0 && ca->stack_size >= 16) {
+		uint64_t *top = (uint64_t *)(uintptr_t)(ca->stack + ca->stack_size);
+		top[-1] = f->ret;
+		top[-2] = f->rdi;
+		ca->stack_size -= 16;
+		return zp_do_clone3(f, t->xarea, buf, 0);
+	}
+	if (ca->flags & CLONE_VM)
+		vfork_path(t, SYS_clone3);
+	return raw(SYS_clone3, a1, a2, 0, 0, 0, 0);
+}
+
+/* close_range_around -- close_range that leaves the trace fd open */
+static long close_range_around(unsigned first, unsigned last, unsigned flags)
+{
+	unsigned fd = (unsigned)zp_trace_fd;
+	long r = 0, r2 = 0;
+
+	if (fd < first || fd > last)
+		return raw(SYS_close_range, first, last, flags, 0, 0, 0);
+	if (fd > first)
+		r = raw(SYS_close_range, first, fd - 1, flags, 0, 0, 0);
+	if (fd < last)
+		r2 = raw(SYS_close_range, fd + 1, last, flags, 0, 0, 0);
+	return r < 0 ? r : r2;
+}
+
+/* move_trace_fd -- the program wants our descriptor's number */
+static void move_trace_fd(void)
+{
+	long fd = zp_raw_syscall(SYS_fcntl, zp_trace_fd, F_DUPFD, 100, 0, 0, 0);
+	if (fd >= 0) {
+		zp_raw_syscall(SYS_close, zp_trace_fd, 0, 0, 0, 0, 0);
+		zp_trace_fd = (int)fd;
+	}
+}
+
+static void run_fini(void)
+{
+	if (__atomic_exchange_n(&fini_done, 1, __ATOMIC_ACQ_REL))
+		return;
+	for (int i = 0; i < nhooks; i++)
+		if (hooks[i].def != NULL && hooks[i].def->fini != NULL)
+			hooks[i].def->fini();
+}
+
+long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
+{
+	struct zp_thread *t = &zp_tls;
+
+	switch (nr) {
+	case SYS_rt_sigreturn:
+		if (t->frame != NULL) {
+			struct zp_frame *f = t->frame;
+			leave_dispatch(t);
+			zp_do_sigreturn(f);
+		}
+		break;
+	case SYS_vfork:
+		if (t->frame != NULL)
+			vfork_path(t, nr);
+		break;
+	case SYS_clone:
+		if (t->frame == NULL)
+			break;
+		if (a2 != 0) {
+			uint64_t *sp = (uint64_t *)a2;
+			sp[-1] = t->frame->ret;
+			sp[-2] = (uint64_t)a2;
+			return zp_do_clone(t->frame, t->xarea, (uint64_t)a2 - 16);
+		}
+		if (a1 & CLONE_VM)
+			vfork_path(t, nr);
+		break;
+	case SYS_clone3:
+		if (t->frame != NULL)
+			return do_clone3(t, a1, a2);
+		break;
+	case SYS_rt_sigaction:
+		if (zp_signal_is_ours((int)a1))
+			return zp_signal_action((int)a1, (void *)a2, (void *)a3, (size_t)a4);
+		break;
+	case SYS_close:
+		if (a1 == zp_trace_fd)
+			return -EBADF;
+		break;
+	case SYS_close_range:
+		return close_range_around((unsigned)a1, (unsigned)a2, (unsigned)a3);
+	case SYS_dup2:
+	case SYS_dup3:
+		if (a2 == zp_trace_fd && a1 != a2)
+			move_trace_fd();
+		break;
+	case SYS_exit_group:
+		run_fini();
+		break;
+	}
+	return raw(nr, a1, a2, a3, a4, a5, a6);
+}
+
+long zp_trace_write(const void *buf, unsigned long len)
+{
+	const char *p = buf;
+	long done = 0;
+
+	while ((unsigned long)done < len) {
+		long r = zp_raw_syscall(SYS_write, zp_trace_fd, (long)(p + done), (long)(len - done),
+					0, 0, 0);
+		if (r == -EINTR)
+			continue;
+		if (r <= 0)
+			return done ? done : r;
+		done += r;
+	}
+	return done;
+}
+
+void zp_report_bad_call(uintptr_t ret, uintptr_t target)
+{
+	zp_msg("jump to address %#lx from the call returning to %#lx: a NULL or bad function "
+	       "pointer (SIGSEGV)",
+	       (unsigned long)target, (unsigned long)ret);
+}
+
+bool zp_hooks_gpr_only(const char *spec)
+{
+	char path[4096];
+	bool all = true;
+
+	for (const char *p = spec; p != NULL && *p != '\0';) {
+		const char *colon = strchr(p, ':');
+		size_t len = colon ? (size_t)(colon - p) : strlen(p);
+		struct zp_hookinfo hi;
+		const char *why;
+		if (len >= sizeof(path))
+			return false;
+		memcpy(path, p, len);
+		path[len] = '\0';
+		if (zp_hookinfo_read(path, &hi, &why) < 0 || !hi.native ||
+		    !(hi.flags & ZPOLINE_HOOK_GPR_ONLY))
+			all = false;
+		p = colon ? colon + 1 : NULL;
+	}
+	return all;
+}
+
+/* load_one -- dlmopen a hook into a namespace of its own */
+static int load_one(const char *path, struct hook *h, void **handle)
+{
+	*handle = dlmopen(LM_ID_NEWLM, path, RTLD_NOW | RTLD_LOCAL);
+	if (*handle == NULL)
+		zp_fatal(125, "cannot load hook %s: %s", path, dlerror());
+	h->def = dlsym(*handle, "zpoline_hook");
+	if (h->def != NULL) {
+		if (h->def->abi_version == 0 || h->def->abi_version > ZPOLINE_ABI_VERSION)
+			zp_fatal(125, "hook %s was built for hook ABI %u; this runtime has %u: rebuild it",
+				 path, h->def->abi_version, ZPOLINE_ABI_VERSION);
+		if (h->def->syscall == NULL)
+			zp_fatal(125, "hook %s defines no syscall function", path);
+		h->fn = h->def->syscall;
+		return 0;
+	}
+	if (dlsym(*handle, "__hook_init") != NULL)
+		return 1;
+	zp_fatal(125, "hook %s exports neither zpoline_hook nor __hook_init", path);
+}
+
+int zp_hooks_load(const char *spec, const char *opts)
+{
+	char paths[MAX_HOOKS][4096];
+	void *handles[MAX_HOOKS];
+	int legacy[MAX_HOOKS];
+	int n = 0;
+
+	for (const char *p = spec; p != NULL && *p != '\0';) {
+		const char *colon = strchr(p, ':');
+		size_t len = colon ? (size_t)(colon - p) : strlen(p);
+		if (n == MAX_HOOKS)
+			zp_fatal(125, "more than %d hooks: glibc has room for %d link namespaces",
+				 MAX_HOOKS, MAX_HOOKS + 1);
+		if (len >= sizeof(paths[0]))
+			zp_fatal(125, "hook path too long");
+		memcpy(paths[n], p, len);
+		paths[n][len] = '\0';
+		legacy[n] = load_one(paths[n], &hooks[n], &handles[n]);
+		n++;
+		p = colon ? colon + 1 : NULL;
+	}
+	/* Initialise from the last hook back, so each knows its `next`. */
+	zpoline_syscall_fn *next = zp_next;
+	for (int i = n - 1; i >= 0; i--) {
+		struct hook *h = &hooks[i];
+		h->next = next;
+		if (legacy[i]) {
+			int (*init)(long, void *) = (int (*)(long, void *))dlsym(handles[i], "__hook_init");
+			zpoline_syscall_fn *slot = next;
+			int r = init(0, &slot);
+			if (r != 0)
+				zp_fatal(125, "hook %s: __hook_init failed (%d)", paths[i], r);
+			h->fn = slot;
+		} else if (h->def->init != NULL) {
+			struct zpoline_init in = {
+				.abi_version = ZPOLINE_ABI_VERSION,
+				.next = next,
+				.options = opts ? opts : "",
+				.trace_write = zp_trace_write,
+				.syscall_name = zp_syscall_name,
+			};
+			int r = h->def->init(&in);
+			if (r != 0)
+				zp_fatal(125, "hook %s refused to start: %s", paths[i],
+					 r < 0 ? strerror(-r) : "init failed");
+		}
+		next = h->fn;
+	}
+	nhooks = n;
+	__atomic_store_n(&chain, next, __ATOMIC_RELEASE);
+	return 0;
+}

@@ -1,0 +1,376 @@
+/* patch.c -- find the loaded objects, their syscall sites, and rewrite them.
+ *
+ * A site becomes `call *%rax` (ff d0) when the analysis of its function
+ * says the red zone is dead there; otherwise it becomes `ud2` (0f 0b), which
+ * pushes nothing: the kernel builds the signal frame below the red zone and
+ * signal.c performs the call. Sites are collected first, with libc, libelf
+ * and Zydis at hand; then every page is changed with raw system calls only,
+ * from read-only to writable (never writable and executable) and back to
+ * its exact original protection, so no code that is being rewritten runs
+ * while its page is not executable. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <link.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "runtime.h"
+#include "zp.h"
+
+/* the call-site set, read by CHECK_SITE in stub.S: open addressing with
+ * linear probing and no wrap-around (PROBE_SLACK spare slots at the end,
+ * the last always zero) */
+#define PROBE_SLACK 64
+uintptr_t *zp_site_table;
+uintptr_t zp_site_mask;
+static size_t site_slots;
+
+static uintptr_t *trap_sites;
+static size_t ntrap_sites;
+
+static inline size_t site_hash(uintptr_t a)
+{
+	return (a ^ (a >> 5)) & zp_site_mask;
+}
+
+int zp_sites_init(size_t expect)
+{
+	size_t cap = 1024;
+
+	while (cap < 2 * expect)
+		cap *= 2;
+	site_slots = cap + PROBE_SLACK + 1;
+	void *t = mmap(NULL, site_slots * sizeof(uintptr_t), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (t == MAP_FAILED)
+		return -errno;
+	zp_site_table = t;
+	zp_site_mask = cap - 1;
+	return 0;
+}
+
+int zp_sites_add_call(uintptr_t ret)
+{
+	for (size_t i = site_hash(ret); i < site_slots - 1; i++) {
+		if (zp_site_table[i] == ret)
+			return 0;
+		if (zp_site_table[i] == 0) {
+			__atomic_store_n(&zp_site_table[i], ret, __ATOMIC_RELEASE);
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+bool zp_sites_is_call(uintptr_t ret)
+{
+	if (zp_site_table == NULL)
+		return false;
+	for (size_t i = site_hash(ret); i < site_slots - 1 && zp_site_table[i] != 0; i++)
+		if (zp_site_table[i] == ret)
+			return true;
+	return false;
+}
+
+bool zp_sites_is_trap(uintptr_t site)
+{
+	size_t lo = 0, hi = ntrap_sites;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (trap_sites[mid] == site)
+			return true;
+		if (trap_sites[mid] < site)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+struct object {
+	char path[256];
+	uintptr_t bias;
+	const void *image;      /* the vDSO: no file */
+	size_t image_size;
+	bool excluded;
+};
+
+struct objects {
+	struct object *v;
+	size_t n, cap;
+	uintptr_t self;         /* our own load address */
+	uintptr_t vdso;
+	const char *exclude;
+};
+
+static int collect(struct dl_phdr_info *info, size_t size, void *data)
+{
+	struct objects *o = data;
+	struct object *ob;
+
+	(void)size;
+	if (info->dlpi_addr == o->self && o->self != 0)
+		return 0;
+	if (o->n == o->cap) {
+		size_t cap = o->cap ? 2 * o->cap : 32;
+		struct object *p = realloc(o->v, cap * sizeof(*p));
+		if (p == NULL)
+			return -1;
+		o->v = p;
+		o->cap = cap;
+	}
+	ob = &o->v[o->n];
+	memset(ob, 0, sizeof(*ob));
+	ob->bias = info->dlpi_addr;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type == PT_LOAD && ph->p_vaddr + ph->p_memsz > ob->image_size)
+			ob->image_size = ph->p_vaddr + ph->p_memsz;
+	}
+	if (o->vdso != 0 && (uintptr_t)info->dlpi_phdr >= o->vdso &&
+	    (uintptr_t)info->dlpi_phdr < o->vdso + ob->image_size) {
+		snprintf(ob->path, sizeof(ob->path), "[vdso]");
+		ob->image = (const void *)o->vdso;
+	} else if (info->dlpi_name[0] != '\0') {
+		snprintf(ob->path, sizeof(ob->path), "%s", info->dlpi_name);
+	} else if (o->n == 0) {
+		ssize_t len = readlink("/proc/self/exe", ob->path, sizeof(ob->path) - 1);
+		ob->path[len > 0 ? len : 0] = '\0';
+	} else {
+		return 0;       /* an object with no name and no file */
+	}
+	ob->excluded = o->exclude != NULL && zp_path_matches(o->exclude, ob->path);
+	o->n++;
+	return 0;
+}
+
+struct site {
+	uintptr_t addr;         /* run-time address */
+	uint32_t flags;
+	uint32_t obj;
+};
+
+static int cmp_site(const void *a, const void *b)
+{
+	const struct site *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+struct zp_object_stats *zp_stats;
+size_t zp_nstats;
+
+/* scan_objects -- every site of every object that is not excluded */
+static int scan_objects(struct objects *o, struct site **out, size_t *nout)
+{
+	struct site *sites = NULL;
+	size_t n = 0, cap = 0;
+
+	zp_stats = calloc(o->n ? o->n : 1, sizeof(*zp_stats));
+	if (zp_stats == NULL)
+		return -ENOMEM;
+	zp_nstats = o->n;
+	for (size_t i = 0; i < o->n; i++) {
+		struct object *ob = &o->v[i];
+		struct zp_object_stats *st = &zp_stats[i];
+		struct zp_scan scan = { 0 };
+		struct zp_elf *e;
+		uint64_t t0 = now_ns();
+		int r;
+
+		snprintf(st->path, sizeof(st->path), "%s", ob->path);
+		if (ob->excluded)
+			continue;
+		r = ob->image ? zp_elf_open_mem(ob->image, ob->image_size, &e)
+			      : zp_elf_open_file(ob->path, &e);
+		if (r < 0) {
+			zp_msg("cannot read %s (%s); its system calls are not hooked", ob->path,
+			       strerror(-r));
+			continue;
+		}
+		r = zp_scan_object(e, true, ob->bias, &scan);
+		zp_elf_close(e);
+		if (r < 0) {
+			zp_scan_free(&scan);
+			zp_msg("cannot scan %s (%s); its system calls are not hooked", ob->path,
+			       strerror(-r));
+			continue;
+		}
+		st->bytes = scan.bytes_scanned;
+		if (n + scan.nsites > cap) {
+			cap = 2 * (n + scan.nsites) + 64;
+			struct site *p = realloc(sites, cap * sizeof(*p));
+			if (p == NULL) {
+				zp_scan_free(&scan);
+				free(sites);
+				return -ENOMEM;
+			}
+			sites = p;
+		}
+		for (size_t k = 0; k < scan.nsites; k++) {
+			sites[n++] = (struct site){ scan.sites[k].addr + ob->bias, scan.sites[k].flags,
+						    (uint32_t)i };
+			if (scan.sites[k].flags & ZP_SITE_SYSENTER)
+				st->sysenter++;
+			else
+				st->syscall++;
+		}
+		zp_scan_free(&scan);
+		st->ns = now_ns() - t0;
+	}
+	qsort(sites, n, sizeof(*sites), cmp_site);
+	*out = sites;
+	*nout = n;
+	return 0;
+}
+
+static long raw_mprotect(uintptr_t addr, size_t len, int prot)
+{
+	return zp_raw_syscall(SYS_mprotect, (long)addr, (long)len, prot, 0, 0, 0);
+}
+
+/* poke -- write through /proc/self/mem, which the kernel allows for a
+ * private mapping it will not make writable (the vDSO on recent kernels,
+ * W^X policies): the page is copied on write, as for a debugger's
+ * breakpoint */
+static bool poke(int memfd, uintptr_t addr, const uint8_t *bytes)
+{
+	return memfd >= 0 && zp_raw_syscall(SYS_pwrite64, memfd, (long)bytes, 2, (long)addr, 0, 0) == 2;
+}
+
+/* patch_sites -- the rewrite itself: raw system calls only, no libc */
+static void patch_sites(struct site *s, size_t n, const struct zp_map *maps, size_t nmaps,
+			int memfd)
+{
+	const size_t pg = 4096;
+	size_t i = 0;
+
+	while (i < n) {
+		uintptr_t page = s[i].addr & ~(pg - 1);
+		/* a 2-byte site may straddle into the next page */
+		uintptr_t last = (s[i].addr + 1) & ~(pg - 1);
+		size_t j = i;
+		while (j < n && (s[j].addr & ~(pg - 1)) <= last) {
+			uintptr_t end = (s[j].addr + 1) & ~(pg - 1);
+			if (end > last)
+				last = end;
+			j++;
+		}
+		size_t len = last + pg - page;
+		const struct zp_map *m = zp_maps_find(maps, nmaps, page);
+		const struct zp_map *m2 = zp_maps_find(maps, nmaps, last);
+		bool usable = m != NULL && m2 == m && !m->shared && (m->prot & PROT_EXEC);
+		bool writable = usable && raw_mprotect(page, len, PROT_READ | PROT_WRITE) == 0;
+		for (size_t k = i; k < j; k++) {
+			struct zp_object_stats *st = &zp_stats[s[k].obj];
+			uint8_t *p = (uint8_t *)s[k].addr;
+			bool trap = s[k].flags & ZP_SITE_REDZONE;
+			/* ud2, or call *%rax; the stub's site table is filled
+			 * before any site can reach it */
+			const uint8_t bytes[2] = { trap ? 0x0f : 0xff, trap ? 0x0b : 0xd0 };
+			bool done = false;
+			if (usable && p[0] == 0x0f && (p[1] == 0x05 || p[1] == 0x34)) {
+				if (writable) {
+					p[0] = bytes[0];
+					p[1] = bytes[1];
+					done = true;
+				} else {
+					done = poke(memfd, s[k].addr, bytes);
+				}
+			}
+			if (!done)
+				st->failed++;
+			else if (trap)
+				st->trapped++;
+			else
+				st->called++;
+		}
+		if (writable)
+			raw_mprotect(page, len, m->prot);
+		i = j;
+	}
+}
+
+int zp_patch_all(const char *exclude, bool verbose)
+{
+	struct objects o = { .exclude = exclude };
+	struct site *sites = NULL;
+	struct zp_map *maps = NULL;
+	size_t nsites = 0, nmaps = 0, ncall = 0;
+	Dl_info self;
+	sigset_t all, old;
+	int fd, r;
+
+	if (dladdr((void *)zp_patch_all, &self) != 0)
+		o.self = (uintptr_t)self.dli_fbase;
+	o.vdso = getauxval(AT_SYSINFO_EHDR);
+	dl_iterate_phdr(collect, &o);
+	r = scan_objects(&o, &sites, &nsites);
+	if (r < 0)
+		goto out;
+
+	for (size_t i = 0; i < nsites; i++)
+		ncall += !(sites[i].flags & ZP_SITE_REDZONE);
+	r = zp_sites_init(ncall);
+	if (r < 0)
+		goto out;
+	trap_sites = calloc(nsites - ncall + 1, sizeof(*trap_sites));
+	if (trap_sites == NULL) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < nsites; i++) {
+		if (sites[i].flags & ZP_SITE_REDZONE)
+			trap_sites[ntrap_sites++] = sites[i].addr;
+		else if ((r = zp_sites_add_call(sites[i].addr + 2)) < 0)
+			goto out;
+	}
+
+	fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		goto out;
+	}
+	r = zp_maps_read(fd, &maps, &nmaps);
+	close(fd);
+	if (r < 0)
+		goto out;
+
+	int memfd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+	sigfillset(&all);
+	zp_raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)&old, 8, 0, 0);
+	patch_sites(sites, nsites, maps, nmaps, memfd);
+	zp_raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, 8, 0, 0);
+	if (memfd >= 0)
+		close(memfd);
+
+	if (verbose) {
+		for (size_t i = 0; i < zp_nstats; i++) {
+			struct zp_object_stats *st = &zp_stats[i];
+			zp_msg("%s: %u syscall, %u sysenter: %u call, %u trap, %u failed%s",
+			       st->path, st->syscall, st->sysenter, st->called, st->trapped,
+			       st->failed, o.v[i].excluded ? " (excluded)" : "");
+		}
+	}
+out:
+	free(maps);
+	free(sites);
+	free(o.v);
+	return r;
+}

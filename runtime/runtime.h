@@ -1,0 +1,111 @@
+/* runtime.h -- shared between the files of libzpoline.so (all hidden) */
+#ifndef ZP_RUNTIME_H
+#define ZP_RUNTIME_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "zpoline/hook.h"
+
+#define ZP_HIDDEN __attribute__((visibility("hidden")))
+
+/* The registers the stub pushed, lowest address first; `ret` was pushed by
+ * the rewritten `call *%rax`. Offsets are used by stub.S: keep in step. */
+struct zp_frame {
+	uint64_t r15, r14, r13, r12, rbp, rbx, r9, r8, r10, rdx, rsi, rdi, rax;
+	uint64_t ret;
+};
+#define ZP_FRAME_SIZE 112
+
+#define ZP_VFORK_DEPTH 8
+
+/* Per-thread state, initial-exec TLS. Offsets are used by stub.S. */
+struct zp_thread {
+	uint64_t guard;                 /* 0: inside no hook; 1: in hook code */
+	struct zp_frame *frame;         /* the current stub frame, NULL in a signal path */
+	void *xarea;                    /* its saved vector state, or NULL */
+	uint64_t vfork_depth;
+	uint64_t vfork_ret[ZP_VFORK_DEPTH];
+	uint64_t thunk_ret;             /* where a trap-path thunk returns */
+	unsigned char clone_args[128];  /* trap-path copy of struct clone_args */
+	/* the state before the current dispatch, for calls that never return
+	 * to it (rt_sigreturn, vfork) */
+	uint64_t entry_guard;
+	struct zp_frame *entry_frame;
+	void *entry_xarea;
+	long vfork_nr;
+};
+#define ZP_T_GUARD 0
+#define ZP_T_FRAME 8
+#define ZP_T_XAREA 16
+#define ZP_T_VDEPTH 24
+#define ZP_T_VRET 32
+#define ZP_T_THUNK_RET (32 + 8 * ZP_VFORK_DEPTH)
+
+extern __thread struct zp_thread zp_tls ZP_HIDDEN __attribute__((tls_model("initial-exec")));
+
+/* ---- stub.S ---- */
+enum zp_save_mode { ZP_SAVE_GPR, ZP_SAVE_XSAVEC, ZP_SAVE_XSAVE };
+extern void zp_entry_gpr(void) ZP_HIDDEN;
+extern void zp_entry_xsavec(void) ZP_HIDDEN;
+extern void zp_entry_xsave(void) ZP_HIDDEN;
+extern long zp_raw_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6) ZP_HIDDEN;
+extern void zp_sigreturn_restorer(void) ZP_HIDDEN;
+__attribute__((noreturn)) void zp_do_sigreturn(struct zp_frame *f) ZP_HIDDEN;
+__attribute__((noreturn)) void zp_do_vfork(struct zp_frame *f, void *xarea) ZP_HIDDEN;
+long zp_do_clone(struct zp_frame *f, void *xarea, uint64_t child_stack) ZP_HIDDEN;
+long zp_do_clone3(struct zp_frame *f, void *xarea, void *args, uint64_t child_stack) ZP_HIDDEN;
+extern void zp_thunk_plain(void) ZP_HIDDEN;
+extern void zp_thunk_clone(void) ZP_HIDDEN;
+extern void zp_thunk_clone3(void) ZP_HIDDEN;
+extern uint64_t zp_xsave_size ZP_HIDDEN;
+extern uint64_t zp_save_mode ZP_HIDDEN;
+
+/* ---- trampoline.c ---- */
+#define ZP_SLED_END 0x208           /* numbers below go straight to the stub */
+int zp_trampoline_fill(uint8_t *page, void (*entry)(void)) ZP_HIDDEN;
+int zp_trampoline_map(void (*entry)(void)) ZP_HIDDEN;
+enum zp_save_mode zp_pick_save_mode(bool gpr_only) ZP_HIDDEN;
+
+/* ---- patch.c ---- */
+struct zp_object_stats {
+	char path[256];
+	uint64_t bytes;
+	unsigned syscall, sysenter, called, trapped, failed, excluded;
+	uint64_t ns;
+};
+int zp_sites_init(size_t expect) ZP_HIDDEN;
+int zp_sites_add_call(uintptr_t ret) ZP_HIDDEN;
+bool zp_sites_is_call(uintptr_t ret) ZP_HIDDEN;
+bool zp_sites_is_trap(uintptr_t site) ZP_HIDDEN;
+int zp_patch_all(const char *exclude, bool verbose) ZP_HIDDEN;
+extern uintptr_t *zp_site_table ZP_HIDDEN;
+extern struct zp_object_stats *zp_stats ZP_HIDDEN;
+extern size_t zp_nstats ZP_HIDDEN;
+extern uintptr_t zp_site_mask ZP_HIDDEN;
+
+/* ---- hook.c ---- */
+long zp_dispatch(struct zp_frame *f, void *xarea) ZP_HIDDEN;
+long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6) ZP_HIDDEN;
+long zp_call_chain(long nr, long a1, long a2, long a3, long a4, long a5, long a6) ZP_HIDDEN;
+void zp_vfork_notify(struct zp_frame *f) ZP_HIDDEN;
+long zp_dispatch_signal(long nr, long a1, long a2, long a3, long a4, long a5, long a6) ZP_HIDDEN;
+int zp_hooks_load(const char *spec, const char *opts) ZP_HIDDEN;
+bool zp_hooks_gpr_only(const char *spec) ZP_HIDDEN;
+long zp_trace_write(const void *buf, unsigned long len) ZP_HIDDEN;
+extern int zp_trace_fd ZP_HIDDEN;
+void zp_report_bad_call(uintptr_t ret, uintptr_t target) ZP_HIDDEN;
+
+/* ---- signal.c ---- */
+int zp_signals_install(void) ZP_HIDDEN;
+bool zp_signal_is_ours(int sig) ZP_HIDDEN;
+long zp_signal_action(int sig, const void *act, void *oldact, size_t sigsetsize) ZP_HIDDEN;
+
+/* ---- main.c: reporting that does not trust libc ---- */
+void zp_msg(const char *fmt, ...) ZP_HIDDEN __attribute__((format(printf, 1, 2)));
+__attribute__((noreturn)) void zp_fatal(int status, const char *fmt, ...) ZP_HIDDEN
+	__attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,220 @@
+/* signal.c -- system calls that arrive by a fault instead of the stub.
+ *
+ * SIGILL: a red-zone site, rewritten to ud2. SIGSEGV: a number past the
+ * sled (negative, x32, or simply too large), which lands on hlt in page 0
+ * or on unmapped memory. In both cases the kernel has put the signal frame
+ * below the red zone and saved every register, vector state included, so
+ * the handler can run the hooks and write the result into the context.
+ *
+ * The program keeps its own SIGSEGV and SIGILL handlers: rt_sigaction on
+ * them is virtualised (zp_next sends it here), and faults that are not
+ * ours are handed to what the program installed, or to the default. */
+#include <errno.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "runtime.h"
+
+#ifndef SA_RESTORER
+#define SA_RESTORER 0x04000000
+#endif
+
+struct ksigaction {
+	void *handler;
+	unsigned long flags;
+	void *restorer;
+	uint64_t mask;
+};
+
+static struct ksigaction shadow[NSIG];
+
+bool zp_signal_is_ours(int sig)
+{
+	return sig == SIGSEGV || sig == SIGILL;
+}
+
+long zp_signal_action(int sig, const void *act, void *oldact, size_t sigsetsize)
+{
+	struct ksigaction tmp;
+
+	if (sigsetsize != sizeof(uint64_t))
+		return -EINVAL;
+	if (act != NULL)
+		memcpy(&tmp, act, sizeof(tmp));
+	if (oldact != NULL)
+		memcpy(oldact, &shadow[sig], sizeof(shadow[sig]));
+	if (act != NULL)
+		shadow[sig] = tmp;
+	return 0;
+}
+
+static long raw_sigmask(int how, const uint64_t *set, uint64_t *old)
+{
+	return zp_raw_syscall(SYS_rt_sigprocmask, how, (long)set, (long)old, 8, 0, 0);
+}
+
+/* forward -- the fault is not ours: do what the program asked for */
+static void forward(int sig, siginfo_t *si, ucontext_t *uc)
+{
+	struct ksigaction *a = &shadow[sig];
+
+	if (a->handler == SIG_IGN && si->si_code <= 0)
+		return;
+	if (a->handler == SIG_DFL || a->handler == SIG_IGN) {
+		struct ksigaction dfl = { .handler = SIG_DFL };
+		zp_raw_syscall(SYS_rt_sigaction, sig, (long)&dfl, 0, 8, 0, 0);
+		/* a fault repeats on return; a sent signal must be sent again */
+		if (si->si_code <= 0)
+			zp_raw_syscall(SYS_tgkill, zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0),
+				       zp_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0), sig, 0, 0, 0);
+		return;
+	}
+	uint64_t mask, old;
+	memcpy(&mask, &uc->uc_sigmask, sizeof(mask));
+	mask |= a->mask;
+	if (!(a->flags & SA_NODEFER))
+		mask |= 1ull << (sig - 1);
+	void *handler = a->handler;
+	unsigned long flags = a->flags;
+	if (flags & SA_RESETHAND)
+		a->handler = SIG_DFL;
+	raw_sigmask(SIG_SETMASK, &mask, &old);
+	if (flags & SA_SIGINFO)
+		((void (*)(int, siginfo_t *, void *))handler)(sig, si, uc);
+	else
+		((void (*)(int))handler)(sig);
+	raw_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+/* thunk -- let the kernel see the call from the program's own stack:
+ * clone with a new stack, vfork, rt_sigreturn */
+static bool thunk(ucontext_t *uc, long nr, uintptr_t resume)
+{
+	greg_t *g = uc->uc_mcontext.gregs;
+	struct zp_thread *t = &zp_tls;
+
+	switch (nr) {
+	case SYS_rt_sigreturn:
+	case SYS_vfork:
+		break;
+	case SYS_clone:
+		if (g[REG_RSI] != 0) {
+			uint64_t *sp = (uint64_t *)g[REG_RSI];
+			sp[-1] = resume;
+			sp[-2] = (uint64_t)g[REG_RSI];
+			g[REG_RSI] -= 16;
+			t->thunk_ret = resume;
+			g[REG_RIP] = (greg_t)zp_thunk_clone;
+			return true;
+		}
+		if (!(g[REG_RDI] & CLONE_VM))
+			return false;
+		break;
+	case SYS_clone3: {
+		struct clone_args *ca = (struct clone_args *)t->clone_args;
+		size_t size = (size_t)g[REG_RSI];
+		if (size < offsetof(struct clone_args, tls) + 8 || size > sizeof(t->clone_args))
+			return false;
+		memcpy(ca, (void *)g[REG_RDI], size);
+		if (ca->stack != 0 && ca->stack_size >= 16) {
+			uint64_t *top = (uint64_t *)(uintptr_t)(ca->stack + ca->stack_size);
+			top[-1] = resume;
+			top[-2] = (uint64_t)g[REG_RDI];
+			ca->stack_size -= 16;
+			g[REG_RDI] = (greg_t)ca;
+			t->thunk_ret = resume;
+			g[REG_RIP] = (greg_t)zp_thunk_clone3;
+			return true;
+		}
+		if (!(ca->flags & CLONE_VM))
+			return false;
+		break;
+	}
+	default:
+		return false;
+	}
+	t->thunk_ret = resume;
+	g[REG_RIP] = (greg_t)zp_thunk_plain;
+	return true;
+}
+
+/* emulate -- perform the call the program made, then resume after it */
+static void emulate(ucontext_t *uc, long nr, bool known, uintptr_t resume)
+{
+	greg_t *g = uc->uc_mcontext.gregs;
+	uint64_t mask;
+
+	if (known && thunk(uc, nr, resume))
+		return;
+	/* run the call under the program's signal mask, and give the
+	 * program whatever mask the call left (rt_sigprocmask) */
+	memcpy(&mask, &uc->uc_sigmask, sizeof(mask));
+	raw_sigmask(SIG_SETMASK, &mask, NULL);
+	long r = !known ? -ENOSYS
+			: zp_dispatch_signal(nr, g[REG_RDI], g[REG_RSI], g[REG_RDX], g[REG_R10],
+					     g[REG_R8], g[REG_R9]);
+	raw_sigmask(SIG_BLOCK, NULL, &mask);
+	memcpy(&uc->uc_sigmask, &mask, sizeof(mask));
+	g[REG_RAX] = r;
+	g[REG_RCX] = (greg_t)resume;
+	g[REG_R11] = g[REG_EFL];
+	g[REG_RIP] = (greg_t)resume;
+}
+
+static void handler(int sig, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+	greg_t *g = uc->uc_mcontext.gregs;
+	uintptr_t rip = (uintptr_t)g[REG_RIP], rax = (uintptr_t)g[REG_RAX];
+	int saved = errno;
+
+	if (sig == SIGILL && si->si_code > 0 && zp_sites_is_trap(rip)) {
+		emulate(uc, (long)rax, true, rip + 2);
+		goto out;
+	}
+	if (sig == SIGSEGV && si->si_code > 0) {
+		/* landed past the sled, or on an unmapped address: the call
+		 * pushed its return address */
+		if (rip == rax || rip < 4096) {
+			uintptr_t ret = *(uintptr_t *)g[REG_RSP];
+			if (zp_sites_is_call(ret)) {
+				g[REG_RSP] += 8;
+				/* rax is lost only when a number hit the jump's
+				 * own bytes; those numbers are unused */
+				emulate(uc, (long)rax, rip == rax, ret);
+				goto out;
+			}
+		}
+		/* a non-canonical target faults before the push (Intel) */
+		if (zp_sites_is_call(rip + 2) && *(uint16_t *)rip == 0xd0ff) {
+			emulate(uc, (long)rax, true, rip + 2);
+			goto out;
+		}
+	}
+	forward(sig, si, uc);
+out:
+	errno = saved;
+}
+
+int zp_signals_install(void)
+{
+	static const int sigs[] = { SIGSEGV, SIGILL };
+
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		struct ksigaction act = {
+			.handler = (void *)handler,
+			.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER,
+			.restorer = (void *)zp_sigreturn_restorer,
+		};
+		long r = zp_raw_syscall(SYS_rt_sigaction, sigs[i], (long)&act, (long)&shadow[sigs[i]],
+					8, 0, 0);
+		if (r < 0)
+			return (int)r;
+	}
+	return 0;
+}

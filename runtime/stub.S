@@ -1,0 +1,385 @@
+/* stub.S -- where a rewritten system call arrives, and the paths that must
+ * not run on a C stack. See trampoline.c for the whole route.
+ *
+ * On entry (from the jump at the end of the page-0 sled):
+ *   %rax      the system call number, %rdi %rsi %rdx %r10 %r8 %r9 its arguments
+ *   (%rsp)    the return address pushed by `call *%rax`: the site + 2
+ *   %rcx %r11 free: the kernel clobbers them in a real syscall too
+ * Every other register, the flags excepted, must hold its value on return.
+ */
+
+#define FRAME_SIZE 112
+#define F_R12 24
+#define F_RSI 80
+#define F_RDI 88
+#define F_RAX 96
+#define F_RET 104
+#define T_VDEPTH 24
+#define T_VRET 32
+#define T_THUNK_RET (32 + 8 * 8)
+#define VFORK_DEPTH 8
+
+	.section .note.GNU-stack, "", @progbits
+	.text
+
+/* CHECK_SITE -- is the return address a site we rewrote? A call through a
+ * NULL (or small) function pointer also lands in the sled, and must crash
+ * rather than run a system call. One hash probe, usually one load. */
+.macro CHECK_SITE
+	movq	(%rsp), %r11
+	movq	%r11, %rcx
+	shrq	$5, %rcx
+	xorq	%r11, %rcx
+	andq	zp_site_mask(%rip), %rcx
+	shlq	$3, %rcx
+	addq	zp_site_table(%rip), %rcx
+1:	cmpq	%r11, (%rcx)
+	je	2f
+	cmpq	$0, (%rcx)
+	je	zp_bad_call
+	addq	$8, %rcx
+	jmp	1b
+2:
+.endm
+
+.macro SPUSH reg
+	pushq	\reg
+	.cfi_adjust_cfa_offset 8
+.endm
+
+/* SAVE_GPR builds struct zp_frame below the return address */
+.macro SAVE_GPR
+	SPUSH	%rax
+	SPUSH	%rdi
+	SPUSH	%rsi
+	SPUSH	%rdx
+	SPUSH	%r10
+	SPUSH	%r8
+	SPUSH	%r9
+	SPUSH	%rbx
+	SPUSH	%rbp
+	SPUSH	%r12
+	SPUSH	%r13
+	SPUSH	%r14
+	SPUSH	%r15
+.endm
+
+/* RESTORE_GPR pops the frame except %rax, which holds the result */
+.macro RESTORE_GPR
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%rbp
+	popq	%rbx
+	popq	%r9
+	popq	%r8
+	popq	%r10
+	popq	%rdx
+	popq	%rsi
+	popq	%rdi
+	leaq	8(%rsp), %rsp
+.endm
+
+.macro RESTORE_GPR_RAX
+	RESTORE_GPR
+	movq	-8(%rsp), %rax
+.endm
+
+/* XSAVE_AREA -- reserve a 64-byte aligned area below %rsp and save the
+ * extended state into it. XRSTOR faults unless header bytes 8..63 are
+ * zero, and XSAVE writes only the first 8 (XSAVEC the first 16). */
+.macro XSAVE_AREA insn
+	subq	zp_xsave_size(%rip), %rsp
+	andq	$-64, %rsp
+	movq	$0, 520(%rsp)
+	movq	$0, 528(%rsp)
+	movq	$0, 536(%rsp)
+	movq	$0, 544(%rsp)
+	movq	$0, 552(%rsp)
+	movq	$0, 560(%rsp)
+	movq	$0, 568(%rsp)
+	movl	$-1, %eax
+	movl	$-1, %edx
+	\insn	(%rsp)
+.endm
+
+.macro XRSTOR_AREA
+	movl	$-1, %eax
+	movl	$-1, %edx
+	xrstor	(%rsp)
+.endm
+
+/* ENTRY_GPR -- for hooks that declare they touch general registers only */
+	.globl	zp_entry_gpr
+	.hidden	zp_entry_gpr
+	.type	zp_entry_gpr, @function
+	.p2align 5
+zp_entry_gpr:
+	.cfi_startproc
+	CHECK_SITE
+	SAVE_GPR
+	movq	%rsp, %rbx
+	.cfi_def_cfa_register %rbx
+	andq	$-16, %rsp
+	movq	%rbx, %rdi
+	xorl	%esi, %esi
+	call	zp_dispatch
+	movq	%rbx, %rsp
+	.cfi_def_cfa_register %rsp
+	RESTORE_GPR
+	ret
+	.cfi_endproc
+	.size	zp_entry_gpr, .-zp_entry_gpr
+
+/* ENTRY_XSAVE -- the default: the vector state is saved around the hook */
+.macro ENTRY_XSAVE name insn
+	.globl	\name
+	.hidden	\name
+	.type	\name, @function
+	.p2align 5
+\name:
+	.cfi_startproc
+	CHECK_SITE
+	SAVE_GPR
+	movq	%rsp, %rbx
+	.cfi_def_cfa_register %rbx
+	XSAVE_AREA \insn
+	movq	%rbx, %rdi
+	movq	%rsp, %rsi
+	call	zp_dispatch
+	movq	%rax, %r12
+	XRSTOR_AREA
+	movq	%r12, %rax
+	movq	%rbx, %rsp
+	.cfi_def_cfa_register %rsp
+	RESTORE_GPR
+	ret
+	.cfi_endproc
+	.size	\name, .-\name
+.endm
+
+	ENTRY_XSAVE zp_entry_xsavec xsavec
+	ENTRY_XSAVE zp_entry_xsave xsave
+
+/* zp_bad_call -- the sled was reached by something that is not a rewritten
+ * site: report it and fault the way a jump to page 0 would have. */
+	.type	zp_bad_call, @function
+zp_bad_call:
+	.cfi_startproc
+	movq	(%rsp), %rdi
+	movq	%rax, %rsi
+	andq	$-16, %rsp
+	call	zp_report_bad_call
+	hlt
+	.cfi_endproc
+	.size	zp_bad_call, .-zp_bad_call
+
+/* zp_raw_syscall(nr, a1..a6) -- the real system call; this library is
+ * never rewritten, so this instruction reaches the kernel */
+	.globl	zp_raw_syscall
+	.hidden	zp_raw_syscall
+	.type	zp_raw_syscall, @function
+zp_raw_syscall:
+	.cfi_startproc
+	movq	%rdi, %rax
+	movq	%rsi, %rdi
+	movq	%rdx, %rsi
+	movq	%rcx, %rdx
+	movq	%r8, %r10
+	movq	%r9, %r8
+	movq	8(%rsp), %r9
+	syscall
+	ret
+	.cfi_endproc
+	.size	zp_raw_syscall, .-zp_raw_syscall
+
+/* zp_sigreturn_restorer -- sa_restorer for the runtime's own handlers, so
+ * their return does not pass through the hooks */
+	.globl	zp_sigreturn_restorer
+	.hidden	zp_sigreturn_restorer
+	.type	zp_sigreturn_restorer, @function
+	nop
+zp_sigreturn_restorer:
+	movl	$15, %eax
+	syscall
+	hlt
+	.size	zp_sigreturn_restorer, .-zp_sigreturn_restorer
+
+/* zp_do_sigreturn(frame) -- rt_sigreturn with exactly the program's %rsp */
+	.globl	zp_do_sigreturn
+	.hidden	zp_do_sigreturn
+	.type	zp_do_sigreturn, @function
+zp_do_sigreturn:
+	leaq	FRAME_SIZE(%rdi), %rsp
+	movl	$15, %eax
+	syscall
+	hlt
+	.size	zp_do_sigreturn, .-zp_do_sigreturn
+
+/* zp_do_vfork(frame, xarea) -- vfork, or clone(CLONE_VM) without a new
+ * stack: the child runs first on the program's own stack and overwrites
+ * whatever lies below the program's %rsp, hook frames included. So the
+ * call is made from the program's exact register and stack state, the
+ * return address is kept in thread-local memory (the child shares it, but
+ * only reads it), and nothing below %rsp is trusted afterwards. A child
+ * that vforks again pushes a second slot; only parents pop. */
+	.globl	zp_do_vfork
+	.hidden	zp_do_vfork
+	.type	zp_do_vfork, @function
+zp_do_vfork:
+	.cfi_startproc
+	.cfi_undefined rip
+	movq	F_RET(%rdi), %rax
+	movq	zp_tls@gottpoff(%rip), %rcx
+	movq	%fs:T_VDEPTH(%rcx), %r11
+	cmpq	$VFORK_DEPTH, %r11
+	jae	zp_vfork_too_deep
+	movq	%rax, %fs:T_VRET(%rcx,%r11,8)
+	incq	%r11
+	movq	%r11, %fs:T_VDEPTH(%rcx)
+	testq	%rsi, %rsi
+	jz	1f
+	movq	%rdi, %rbx
+	movl	$-1, %eax
+	movl	$-1, %edx
+	xrstor	(%rsi)
+	movq	%rbx, %rdi
+1:	movq	%rdi, %rsp
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%rbp
+	popq	%rbx
+	popq	%r9
+	popq	%r8
+	popq	%r10
+	popq	%rdx
+	popq	%rsi
+	popq	%rdi
+	popq	%rax
+	leaq	8(%rsp), %rsp
+	syscall
+	/* Tell the hook, from below the red zone; the frame it gets has the
+	 * result in rax. */
+	leaq	-128(%rsp), %rsp
+	pushq	$0
+	SAVE_GPR
+	movq	%rsp, %rbx
+	andq	$-16, %rsp
+	cmpq	$0, zp_save_mode(%rip)
+	je	2f
+	XSAVE_AREA xsave
+2:	movq	%rbx, %rdi
+	call	zp_vfork_notify
+	cmpq	$0, zp_save_mode(%rip)
+	je	3f
+	XRSTOR_AREA
+3:	movq	%rbx, %rsp
+	RESTORE_GPR_RAX
+	leaq	8+128(%rsp), %rsp
+	movq	zp_tls@gottpoff(%rip), %rcx
+	testq	%rax, %rax
+	jz	4f
+	decq	%fs:T_VDEPTH(%rcx)
+	movq	%fs:T_VDEPTH(%rcx), %r11
+	movq	%fs:T_VRET(%rcx,%r11,8), %r11
+	jmp	*%r11
+4:	movq	%fs:T_VDEPTH(%rcx), %r11
+	movq	%fs:T_VRET-8(%rcx,%r11,8), %r11
+	jmp	*%r11
+zp_vfork_too_deep:
+	hlt
+	.cfi_endproc
+	.size	zp_do_vfork, .-zp_do_vfork
+
+/* DO_CLONE -- clone/clone3 with a new stack. The C caller has written the
+ * return address and the original value of `reg` on the child's stack;
+ * `reg` carries the adjusted stack (clone) or the adjusted copy of
+ * clone_args (clone3). The call is made with the program's registers, so
+ * the child starts with them; it pops `reg` and returns to the site. The
+ * parent comes back here and returns to C. */
+.macro DO_CLONE name reg other other_off
+	.globl	\name
+	.hidden	\name
+	.type	\name, @function
+\name:
+	.cfi_startproc
+	SPUSH	%rbx
+	SPUSH	%rbp
+	SPUSH	%r12
+	SPUSH	%r13
+	SPUSH	%r14
+	SPUSH	%r15
+	movq	%rdi, %r12
+	movq	%rdx, %r13
+	testq	%rsi, %rsi
+	jz	1f
+	movl	$-1, %eax
+	movl	$-1, %edx
+	xrstor	(%rsi)
+1:	movq	%r13, \reg
+	movq	\other_off(%r12), \other
+	movq	0(%r12), %r15
+	movq	8(%r12), %r14
+	movq	16(%r12), %r13
+	movq	32(%r12), %rbp
+	movq	40(%r12), %rbx
+	movq	48(%r12), %r9
+	movq	56(%r12), %r8
+	movq	64(%r12), %r10
+	movq	72(%r12), %rdx
+	movq	F_RAX(%r12), %rax
+	movq	F_R12(%r12), %r12
+	syscall
+	testq	%rax, %rax
+	jz	2f
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%rbp
+	popq	%rbx
+	.cfi_adjust_cfa_offset -48
+	ret
+2:	.cfi_undefined rip
+	popq	\reg
+	ret
+	.cfi_endproc
+	.size	\name, .-\name
+.endm
+
+	DO_CLONE zp_do_clone %rsi %rdi F_RDI
+	DO_CLONE zp_do_clone3 %rdi %rsi F_RSI
+
+/* Thunks for the signal paths (trap sites and numbers past the sled): the
+ * handler points the interrupted context here, with the program's own
+ * registers and stack, so the kernel sees the call exactly as the
+ * program made it. */
+	.globl	zp_thunk_plain
+	.hidden	zp_thunk_plain
+	.type	zp_thunk_plain, @function
+zp_thunk_plain:
+	syscall
+	movq	zp_tls@gottpoff(%rip), %rcx
+	jmp	*%fs:T_THUNK_RET(%rcx)
+	.size	zp_thunk_plain, .-zp_thunk_plain
+
+.macro THUNK_CLONE name reg
+	.globl	\name
+	.hidden	\name
+	.type	\name, @function
+\name:
+	syscall
+	testq	%rax, %rax
+	jz	1f
+	movq	zp_tls@gottpoff(%rip), %rcx
+	jmp	*%fs:T_THUNK_RET(%rcx)
+1:	popq	\reg
+	ret
+	.size	\name, .-\name
+.endm
+
+	THUNK_CLONE zp_thunk_clone %rsi
+	THUNK_CLONE zp_thunk_clone3 %rdi

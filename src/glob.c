@@ -1,0 +1,25 @@
+/* glob.c -- the --exclude / ZPOLINE_EXCLUDE patterns */
+#include <fnmatch.h>
+#include <string.h>
+
+#include "zp.h"
+
+bool zp_path_matches(const char *list, const char *path)
+{
+	const char *base = strrchr(path, '/');
+	char pat[512];
+
+	base = base ? base + 1 : path;
+	while (list != NULL && *list != '\0') {
+		const char *colon = strchr(list, ':');
+		size_t len = colon ? (size_t)(colon - list) : strlen(list);
+		if (len > 0 && len < sizeof(pat)) {
+			memcpy(pat, list, len);
+			pat[len] = '\0';
+			if (fnmatch(pat, path, 0) == 0 || fnmatch(pat, base, 0) == 0)
+				return true;
+		}
+		list = colon ? colon + 1 : NULL;
+	}
+	return false;
+}

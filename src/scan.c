@@ -1,0 +1,150 @@
+/* scan.c -- find the syscall and sysenter instructions of an object.
+ *
+ * A byte prefilter finds every 0f 05 / 0f 34 pair in the executable
+ * sections; most are not instructions (they sit inside displacements,
+ * immediates or data). For each candidate the scanner decodes the whole
+ * function that holds it, from the function's real start (unwind tables or
+ * symbols), so the instruction boundaries are the compiler's. Decoding the
+ * whole function also answers the red-zone question for its sites: code may
+ * keep live data below %rsp only in a leaf function (GCC and Clang use the
+ * red zone only when a function makes no calls), and only if it addresses
+ * memory below %rsp, or below %rbp without having moved %rsp down. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "zp.h"
+
+static int add_site(struct zp_scan *s, uint64_t addr, uint32_t flags)
+{
+	if (s->nsites == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 64;
+		struct zp_site *p = realloc(s->sites, cap * sizeof(*p));
+		if (p == NULL)
+			return -ENOMEM;
+		s->sites = p;
+		s->cap = cap;
+	}
+	s->sites[s->nsites++] = (struct zp_site){ addr, flags };
+	return 0;
+}
+
+struct range {
+	const uint8_t *bytes;   /* bytes of the section */
+	uint64_t base;          /* its link-time address */
+	uint64_t end;
+};
+
+/* decode_func -- decode [from, to), record the sites at or above
+ * record_from, and mark them by the red-zone verdict for the range */
+static int decode_func(const struct zp_disasm *d, const struct range *sec, uint64_t from,
+		       uint64_t to, uint64_t record_from, bool known, struct zp_scan *s)
+{
+	bool has_call = false, below_sp = false, below_fp = false, grows = false;
+	size_t first = s->nsites;
+	uint64_t pos = from;
+	int r;
+
+	while (pos < to) {
+		struct zp_insn in;
+		size_t avail = sec->end - pos;
+		if (zp_decode(d, sec->bytes + (pos - sec->base), avail < 15 ? avail : 15, &in) < 0) {
+			pos++;
+			continue;
+		}
+		if ((in.is_syscall || in.is_sysenter) && in.length == 2 && pos >= record_from) {
+			r = add_site(s, pos, in.is_sysenter ? ZP_SITE_SYSENTER : 0);
+			if (r < 0)
+				return r;
+		}
+		has_call |= in.is_call;
+		below_sp |= in.below_sp;
+		below_fp |= in.below_fp;
+		grows |= in.grows_stack;
+		pos += in.length;
+	}
+	s->bytes_decoded += to - from;
+	bool rz_live = !has_call && (below_sp || (below_fp && !grows));
+	for (size_t i = first; i < s->nsites; i++) {
+		if (!known)
+			s->sites[i].flags |= ZP_SITE_NOFUNC | ZP_SITE_REDZONE;
+		else if (rz_live)
+			s->sites[i].flags |= ZP_SITE_REDZONE;
+	}
+	return (int)(pos - to);
+}
+
+static bool is_candidate(const uint8_t *p)
+{
+	return p[0] == 0x0f && (p[1] == 0x05 || p[1] == 0x34);
+}
+
+static int scan_section(struct zp_elf *e, const struct zp_disasm *d, const struct range *sec,
+			struct zp_scan *s)
+{
+	uint64_t done = sec->base;  /* everything below has been decoded */
+	const uint8_t *p = sec->bytes, *end = sec->bytes + (sec->end - sec->base);
+	unsigned candidates = 0;
+	size_t before = s->nsites;
+	int r;
+
+	while (p + 1 < end && (p = memchr(p, 0x0f, end - 1 - p)) != NULL) {
+		uint64_t c = sec->base + (p - sec->bytes);
+		if (!is_candidate(p)) {
+			p++;
+			continue;
+		}
+		candidates++;
+		p++;
+		if (c < done)
+			continue;
+		struct zp_func f;
+		bool known = zp_elf_func_containing(e, c, &f) == 0 && f.start >= sec->base &&
+			     f.end <= sec->end;
+		if (!known) {
+			/* No bounds: a linear sweep from the last point known to
+			 * be an instruction boundary, up to and past c. */
+			f.start = done;
+			f.end = c + 2;
+		}
+		r = decode_func(d, sec, f.start, f.end, done, known, s);
+		if (r < 0)
+			return r;
+		done = f.end + (uint64_t)r;
+		p = sec->bytes + (done - sec->base);
+	}
+	s->lookalikes += candidates - (unsigned)(s->nsites - before);
+	return 0;
+}
+
+int zp_scan_object(struct zp_elf *e, bool live, uintptr_t bias, struct zp_scan *s)
+{
+	struct zp_section *secs;
+	struct zp_disasm d;
+	size_t n;
+	int r;
+
+	zp_disasm_init(&d);
+	r = zp_elf_exec_sections(e, &secs, &n);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		struct range sec = {
+			.bytes = live ? (const uint8_t *)(uintptr_t)(secs[i].addr + bias)
+					  : secs[i].data,
+			.base = secs[i].addr,
+			.end = secs[i].addr + secs[i].size,
+		};
+		s->bytes_scanned += secs[i].size;
+		r = scan_section(e, &d, &sec, s);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+void zp_scan_free(struct zp_scan *s)
+{
+	free(s->sites);
+	memset(s, 0, sizeof(*s));
+}

@@ -1,0 +1,142 @@
+/* zp.h -- the static library shared by the tool, the runtime and the tests.
+ *
+ * Nothing here has global state, a constructor or calls exit(): functions
+ * return 0 or a negative errno. Addresses are link-time (file) virtual
+ * addresses unless a comment says otherwise. */
+#ifndef ZP_H
+#define ZP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- disasm.c: the only file that sees Zydis ---- */
+
+struct zp_disasm {
+	_Alignas(8) unsigned char opaque[48];
+};
+
+struct zp_insn {
+	uint8_t length;
+	bool is_syscall;        /* 0f 05 */
+	bool is_sysenter;       /* 0f 34 */
+	bool is_call;           /* any call: the function is not a leaf */
+	bool below_sp;          /* explicit memory operand at a negative offset from rsp */
+	bool below_fp;          /* ... from rbp */
+	bool grows_stack;       /* sub $n,%rsp / add $-n,%rsp / lea -n(%rsp),%rsp */
+};
+
+void zp_disasm_init(struct zp_disasm *d);
+/* zp_decode -- decode one instruction; -EILSEQ when the bytes are not one */
+int zp_decode(const struct zp_disasm *d, const uint8_t *buf, size_t len, struct zp_insn *out);
+/* zp_disasm_version -- "4.0.0.0" */
+const char *zp_disasm_version(char *buf, size_t len);
+
+/* ---- elf.c: executable sections and function bounds via libelf/libdw ---- */
+
+struct zp_elf;
+
+struct zp_section {
+	char name[32];
+	uint64_t addr;          /* sh_addr */
+	uint64_t size;
+	uint64_t offset;        /* sh_offset, for reading the bytes from the file */
+	const uint8_t *data;    /* the bytes as libelf holds them (file or image) */
+};
+
+struct zp_func {
+	uint64_t start, end;
+};
+
+/* zp_elf_open_file -- open an ELF file; -ENOEXEC when it is not ELF */
+int zp_elf_open_file(const char *path, struct zp_elf **out);
+/* zp_elf_open_mem -- an ELF image already in memory (the vDSO) */
+int zp_elf_open_mem(const void *image, size_t size, struct zp_elf **out);
+void zp_elf_close(struct zp_elf *e);
+/* zp_elf_describe -- checks e_machine / e_type: 0, or -ENOEXEC with *why set */
+int zp_elf_check(struct zp_elf *e, bool want_shared, const char **why);
+uint16_t zp_elf_type(struct zp_elf *e);
+/* zp_elf_exec_sections -- SHF_EXECINSTR sections, or executable PT_LOAD
+ * segments when the file has no section headers */
+int zp_elf_exec_sections(struct zp_elf *e, struct zp_section **out, size_t *n);
+/* zp_elf_func_containing -- bounds of the function holding addr, from the
+ * symbol tables or the unwind tables (.eh_frame); -ENOENT when unknown */
+int zp_elf_func_containing(struct zp_elf *e, uint64_t addr, struct zp_func *out);
+/* zp_elf_dynsym -- look a defined symbol up in .dynsym: value and size */
+int zp_elf_dynsym(struct zp_elf *e, const char *name, uint64_t *value, uint64_t *size);
+/* zp_elf_read -- bytes at a link-time address, from the file's PT_LOAD data */
+int zp_elf_read(struct zp_elf *e, uint64_t addr, void *buf, size_t len);
+/* zp_elf_interp -- PT_INTERP, NULL for a static program */
+const char *zp_elf_interp(struct zp_elf *e);
+const char *zp_libelf_version(void);
+
+/* ---- scan.c: find syscall sites ---- */
+
+enum zp_site_flags {
+	ZP_SITE_SYSENTER = 1 << 0,  /* 0f 34, else 0f 05 */
+	ZP_SITE_REDZONE = 1 << 1,   /* the red zone may be live here */
+	ZP_SITE_NOFUNC = 1 << 2,    /* no function bounds known: treated as red zone live */
+};
+
+struct zp_site {
+	uint64_t addr;          /* link-time address of the 0f xx */
+	uint32_t flags;
+};
+
+struct zp_scan {
+	struct zp_site *sites;
+	size_t nsites, cap;
+	uint64_t bytes_scanned;     /* executable section bytes looked at */
+	uint64_t bytes_decoded;     /* bytes run through the decoder */
+	unsigned lookalikes;        /* 0f 05 / 0f 34 byte pairs that are not instructions */
+};
+
+/* zp_scan_object -- every syscall/sysenter instruction in e's executable
+ * sections. When live, the object is mapped and its bytes are read from
+ * memory at addr + bias (the runtime); else from libelf (the file). Site
+ * addresses stay link-time addresses. Appends to *s. */
+int zp_scan_object(struct zp_elf *e, bool live, uintptr_t bias, struct zp_scan *s);
+void zp_scan_free(struct zp_scan *s);
+
+/* ---- maps.c: /proc/self/maps ---- */
+
+struct zp_map {
+	uintptr_t start, end;
+	int prot;               /* PROT_* */
+	bool shared;
+	uint64_t offset;
+	char path[256];
+};
+
+/* zp_maps_read -- parse a maps file (fd already open at offset 0) */
+int zp_maps_read(int fd, struct zp_map **out, size_t *n);
+/* zp_maps_find -- the entry holding addr, or NULL */
+const struct zp_map *zp_maps_find(const struct zp_map *m, size_t n, uintptr_t addr);
+
+/* ---- sysnames.c (generated from <asm/unistd_64.h>) ---- */
+
+extern const char *const zp_syscall_names[];
+extern const unsigned zp_syscall_count;     /* highest number + 1 */
+/* zp_syscall_name -- NULL for a number with no name */
+const char *zp_syscall_name(long nr);
+long zp_syscall_number(const char *name);
+
+/* ---- hookinfo.c: what a hook library file declares, read without loading it ---- */
+
+struct zp_hookinfo {
+	bool native;            /* exports zpoline_hook */
+	bool legacy;            /* exports __hook_init (the original zpoline) */
+	uint32_t abi_version;
+	uint32_t flags;
+};
+
+/* zp_hookinfo_read -- -ENOENT (no file), -ENOEXEC (not an x86-64 shared
+ * object; *why says which), -ESRCH (no entry point) */
+int zp_hookinfo_read(const char *path, struct zp_hookinfo *hi, const char **why);
+
+/* ---- glob.c ---- */
+/* zp_path_matches -- the path, or its basename, matches one of the
+ * colon-separated shell globs in list */
+bool zp_path_matches(const char *list, const char *path);
+
+#endif

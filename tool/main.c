@@ -1,0 +1,165 @@
+/* main.c -- `zpoline COMMAND ...`: the root argp parser.
+ *
+ * argp has no subcommands: the root parser runs with ARGP_IN_ORDER, stops at
+ * the first argument, and hands the rest of the command line to that
+ * command's own argp parser. */
+#include <argp.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tool.h"
+
+const char *argp_program_version = "zpoline " ZP_VERSION;
+const char *argp_program_bug_address = "<https://github.com/zpoline/zpoline/issues>";
+
+void die(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("zpoline: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(status);
+}
+
+const char *zp_tool_dir(void)
+{
+	static char dir[PATH_MAX];
+
+	if (dir[0] == '\0') {
+		ssize_t n = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
+		if (n <= 0)
+			die(EXIT_SETUP, "cannot find where the zpoline command is: %s", strerror(errno));
+		dir[n] = '\0';
+		*strrchr(dir, '/') = '\0';
+	}
+	return dir;
+}
+
+/* resolve -- the first readable candidate, made absolute */
+static int resolve(char *buf, size_t len, const char *const *cand, size_t n)
+{
+	char tmp[PATH_MAX];
+
+	for (size_t i = 0; i < n; i++) {
+		if (access(cand[i], R_OK) == 0 && realpath(cand[i], tmp) != NULL &&
+		    strlen(tmp) < len) {
+			strcpy(buf, tmp);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int zp_find_runtime(char *buf, size_t len)
+{
+	char build[PATH_MAX], inst[PATH_MAX];
+	const char *cand[] = { build, inst };
+
+	snprintf(build, sizeof(build), "%s/../runtime/libzpoline.so", zp_tool_dir());
+	snprintf(inst, sizeof(inst), "%s/libzpoline.so", ZP_PKGLIBDIR);
+	return resolve(buf, len, cand, 2);
+}
+
+int zp_find_hook(const char *name, char *buf, size_t len)
+{
+	char build[PATH_MAX], inst[PATH_MAX];
+	const char *cand[] = { build, inst };
+
+	snprintf(build, sizeof(build), "%s/../hooks/%s.so", zp_tool_dir(), name);
+	snprintf(inst, sizeof(inst), "%s/hooks/%s.so", ZP_PKGLIBDIR, name);
+	return resolve(buf, len, cand, 2);
+}
+
+const char *zp_bundled_hooks(char *buf, size_t len)
+{
+	char dirs[2][PATH_MAX];
+	size_t used = 0;
+
+	buf[0] = '\0';
+	snprintf(dirs[0], sizeof(dirs[0]), "%s/../hooks", zp_tool_dir());
+	snprintf(dirs[1], sizeof(dirs[1]), "%s/hooks", ZP_PKGLIBDIR);
+	for (int i = 0; i < 2 && used == 0; i++) {
+		struct dirent **ents;
+		int n = scandir(dirs[i], &ents, NULL, alphasort);
+		for (int k = 0; k < n; k++) {
+			size_t l = strlen(ents[k]->d_name);
+			if (l > 3 && strcmp(ents[k]->d_name + l - 3, ".so") == 0 && used + l < len)
+				used += (size_t)snprintf(buf + used, len - used, "%s%.*s",
+							 used ? ", " : "", (int)(l - 3),
+							 ents[k]->d_name);
+			free(ents[k]);
+		}
+		if (n >= 0)
+			free(ents);
+	}
+	return buf;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+} commands[] = {
+	{ "run", cmd_run },
+};
+
+struct root {
+	int argc;
+	char **argv;
+};
+
+static error_t parse_root(int key, char *arg, struct argp_state *state)
+{
+	struct root *r = state->input;
+
+	switch (key) {
+	case ARGP_KEY_ARG:
+		r->argc = state->argc - state->next + 1;
+		r->argv = &state->argv[state->next - 1];
+		state->next = state->argc;
+		for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+			if (strcmp(arg, commands[i].name) == 0)
+				return 0;
+		argp_error(state, "unknown command '%s'", arg);
+		return EINVAL;
+	case ARGP_KEY_NO_ARGS:
+		argp_error(state, "no command given");
+		return EINVAL;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}
+
+static const char doc_root[] =
+	"Hook every system call a program makes, at close to the cost of the call.\n"
+	"\n"
+	"Commands:\n"
+	"  run [OPTION...] [--] PROG [ARG...]\n"
+	"                  run PROG with its system calls hooked (default hook: tracer)\n"
+	"\n"
+	"`zpoline COMMAND --help' describes each command. Exit status: that of the\n"
+	"program for `run'; 2 for a bad command line; 125 when zpoline cannot run\n"
+	"the program hooked; 126 / 127 when the program cannot be executed / found."
+	"\vSee zpoline(1).";
+
+int main(int argc, char **argv)
+{
+	struct argp argp = { NULL, parse_root, "COMMAND [ARG...]", doc_root, NULL, NULL, NULL };
+	struct root r = { 0, NULL };
+
+	argp_err_exit_status = EXIT_USAGE;
+	argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, &r);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(r.argv[0], commands[i].name) == 0)
+			return commands[i].fn(r.argc, r.argv);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,331 @@
+/* run.c -- `zpoline run [OPTION...] [--] PROG [ARG...]`
+ *
+ * Everything that can be checked is checked before the program starts: the
+ * hooks (read with libelf, not loaded), the program (found, executable,
+ * dynamically linked, not setuid), and page 0. Then the configuration goes
+ * into the environment and the program replaces this process, so its exit
+ * status is ours. */
+#include <argp.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "tool.h"
+#include "zp.h"
+#include "zpoline/hook.h"
+
+#define MAX_HOOKS 15
+
+struct run {
+	const char *hooks[MAX_HOOKS];
+	int nhooks;
+	char exclude[4096];
+	const char *output;
+	bool verbose;
+	char **prog;
+};
+
+enum { OPT_HOOK = 'H', OPT_EXCLUDE = 'x', OPT_OUTPUT = 'o', OPT_VERBOSE = 'v' };
+
+static const struct argp_option run_options[] = {
+	{ "hook", OPT_HOOK, "NAME|PATH", 0,
+	  "Hook to run: a bundled one by name, or a hook .so by path (default: tracer). "
+	  "Repeat to chain hooks, called in the order given", 0 },
+	{ "exclude", OPT_EXCLUDE, "GLOB", 0,
+	  "Do not rewrite objects whose path or file name matches GLOB (repeatable)", 0 },
+	{ "output", OPT_OUTPUT, "FILE", 0, "Write the hooks' output to FILE instead of stderr", 0 },
+	{ "verbose", OPT_VERBOSE, NULL, 0, "Report what was rewritten in each object", 0 },
+	{ NULL, 0, NULL, 0, NULL, 0 }
+};
+
+static error_t parse_run(int key, char *arg, struct argp_state *state)
+{
+	struct run *r = state->input;
+	size_t len;
+
+	switch (key) {
+	case OPT_HOOK:
+		if (r->nhooks == MAX_HOOKS)
+			argp_error(state, "at most %d hooks: glibc has room for %d link namespaces",
+				   MAX_HOOKS, MAX_HOOKS + 1);
+		r->hooks[r->nhooks++] = arg;
+		return 0;
+	case OPT_EXCLUDE:
+		len = strlen(r->exclude);
+		if (strchr(arg, ':') != NULL)
+			argp_error(state, "--exclude pattern '%s' contains ':'; give one pattern per option", arg);
+		if (len + strlen(arg) + 2 > sizeof(r->exclude))
+			argp_error(state, "too many --exclude patterns");
+		snprintf(r->exclude + len, sizeof(r->exclude) - len, "%s%s", len ? ":" : "", arg);
+		return 0;
+	case OPT_OUTPUT:
+		r->output = arg;
+		return 0;
+	case OPT_VERBOSE:
+		r->verbose = true;
+		return 0;
+	case ARGP_KEY_ARG:
+		r->prog = &state->argv[state->next - 1];
+		state->next = state->argc;
+		return 0;
+	case ARGP_KEY_NO_ARGS:
+		argp_error(state, "no program given: zpoline run [OPTION...] -- PROG [ARG...]");
+		return EINVAL;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}
+
+/* hook_path -- a bundled name or a path, checked without loading it */
+static void hook_path(const char *spec, char *out, size_t len)
+{
+	struct zp_hookinfo hi;
+	const char *why;
+	char names[512];
+	int r;
+
+	if (strchr(spec, '/') == NULL && zp_find_hook(spec, out, len) == 0) {
+		/* bundled */
+	} else if (strchr(spec, '/') == NULL && access(spec, F_OK) != 0) {
+		die(EXIT_SETUP, "no bundled hook '%s' (bundled: %s); give a path to use a hook file",
+		    spec, zp_bundled_hooks(names, sizeof(names)));
+	} else if (realpath(spec, out) == NULL) {
+		die(EXIT_SETUP, "hook %s: %s", spec, strerror(errno));
+	}
+	r = zp_hookinfo_read(out, &hi, &why);
+	if (r == -ENOEXEC)
+		die(EXIT_SETUP, "hook %s: %s; a hook must be an x86-64 ELF shared object", spec, why);
+	if (r == -ESRCH)
+		die(EXIT_SETUP, "hook %s: %s; see zpoline-hook(7)", spec, why);
+	if (r < 0)
+		die(EXIT_SETUP, "hook %s: %s", spec, why);
+	if (hi.native && (hi.abi_version == 0 || hi.abi_version > ZPOLINE_ABI_VERSION))
+		die(EXIT_SETUP, "hook %s was built for hook ABI %u; this zpoline has %u: rebuild it",
+		    spec, hi.abi_version, ZPOLINE_ABI_VERSION);
+}
+
+/* find_prog -- PROG as execvp would find it; exits 127 / 126 like a shell */
+static void find_prog(const char *prog, char *out, size_t len)
+{
+	struct stat st;
+
+	if (strchr(prog, '/') != NULL) {
+		if (stat(prog, &st) != 0)
+			die(errno == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC, "%s: %s", prog, strerror(errno));
+		snprintf(out, len, "%s", prog);
+	} else {
+		const char *path = getenv("PATH");
+		bool denied = false;
+		if (path == NULL)
+			path = "/usr/local/bin:/usr/bin:/bin";
+		for (const char *p = path;; p = strchr(p, ':') + 1) {
+			size_t dl = strcspn(p, ":");
+			snprintf(out, len, "%.*s%s%s", (int)dl, p, dl ? "/" : "", prog);
+			if (stat(out, &st) == 0 && S_ISREG(st.st_mode)) {
+				if (access(out, X_OK) == 0)
+					break;
+				denied = true;
+			}
+			if (p[dl] == '\0') {
+				if (denied)
+					die(EXIT_NOEXEC, "%s: Permission denied", prog);
+				die(EXIT_NOTFOUND, "%s: command not found", prog);
+			}
+		}
+	}
+	if (S_ISDIR(st.st_mode))
+		die(EXIT_NOEXEC, "%s: Is a directory", prog);
+	if (access(out, X_OK) != 0)
+		die(EXIT_NOEXEC, "%s: %s", prog, strerror(errno));
+}
+
+/* check_injectable -- LD_PRELOAD works only for a dynamically linked
+ * x86-64 program that the loader does not run in secure mode */
+static void check_injectable(const char *prog, const char *path, int depth)
+{
+	struct zp_elf *e;
+	struct stat st;
+	const char *why;
+	char head[256];
+	int fd;
+
+	if (stat(path, &st) == 0 &&
+	    (((st.st_mode & S_ISUID) && st.st_uid != getuid()) ||
+	     ((st.st_mode & S_ISGID) && st.st_gid != getgid())))
+		die(EXIT_SETUP, "%s is set-user-ID or set-group-ID: the dynamic loader ignores "
+		    "LD_PRELOAD for it, so it cannot be hooked", prog);
+	if (getxattr(path, "security.capability", NULL, 0) > 0 && getuid() != 0)
+		die(EXIT_SETUP, "%s has file capabilities: the dynamic loader ignores LD_PRELOAD "
+		    "for it, so it cannot be hooked", prog);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;         /* execve will say why */
+	ssize_t n = read(fd, head, sizeof(head) - 1);
+	close(fd);
+	if (n > 2 && head[0] == '#' && head[1] == '!' && depth == 0) {
+		/* a script: what runs is its interpreter */
+		head[n] = '\0';
+		char *interp = head + 2 + strspn(head + 2, " \t");
+		interp[strcspn(interp, " \t\n")] = '\0';
+		if (interp[0] == '/')
+			check_injectable(prog, interp, 1);
+		return;
+	}
+	if (zp_elf_open_file(path, &e) < 0)
+		return;
+	if (zp_elf_check(e, false, &why) < 0) {
+		zp_elf_close(e);
+		die(EXIT_SETUP, "%s: %s; zpoline hooks x86-64 programs only", prog, why);
+	}
+	if (zp_elf_interp(e) == NULL) {
+		zp_elf_close(e);
+		die(EXIT_SETUP, "%s is statically linked: LD_PRELOAD cannot load the zpoline runtime "
+		    "into it", prog);
+	}
+	zp_elf_close(e);
+}
+
+/* check_page0 -- can this user map virtual address 0? Tried in a child,
+ * so this process's address space is left alone. */
+static void check_page0(void)
+{
+	const char *sim = getenv("ZPOLINE_TEST_MMAP_MIN_ADDR");
+	char val[32] = "?";
+	FILE *f = fopen("/proc/sys/vm/mmap_min_addr", "re");
+	bool ok;
+
+	if (f != NULL) {
+		if (fgets(val, sizeof(val), f) != NULL)
+			val[strcspn(val, "\n")] = '\0';
+		fclose(f);
+	}
+	if (sim != NULL) {
+		/* test hook only: pretend the sysctl says this */
+		snprintf(val, sizeof(val), "%s", sim);
+		ok = strcmp(sim, "0") == 0;
+	} else {
+		pid_t pid = fork();
+		if (pid == 0) {
+			void *p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS |
+				       MAP_FIXED_NOREPLACE, -1, 0);
+			_exit(p == NULL ? 0 : 1);
+		}
+		int status = 1;
+		ok = pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+		     WEXITSTATUS(status) == 0;
+	}
+	if (!ok)
+		die(EXIT_SETUP, "cannot map page 0 (vm.mmap_min_addr = %s): run `sysctl -w "
+		    "vm.mmap_min_addr=0` as root", val);
+}
+
+/* high_fd -- move fd out of the program's way, inheritable */
+static int high_fd(int fd)
+{
+	struct rlimit rl;
+	int floor = 100;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur > 200 && rl.rlim_cur != RLIM_INFINITY)
+		floor = (int)(rl.rlim_cur - 64);
+	int r = fcntl(fd, F_DUPFD, floor);
+	if (r < 0)
+		die(EXIT_SETUP, "cannot duplicate a descriptor: %s", strerror(errno));
+	return r;
+}
+
+static void set(const char *name, const char *value)
+{
+	if (setenv(name, value, 1) != 0)
+		die(EXIT_SETUP, "cannot set %s: %s", name, strerror(errno));
+}
+
+static const char doc_run[] =
+	"Run PROG with every system call it makes passed through the hooks.\v"
+	"Bundled hooks: tracer (the default; one strace-like line per call), null "
+	"(passes everything through). Exit status: the program's; 2 for a bad command "
+	"line; 125 when zpoline refuses or cannot hook the program; 126 / 127 when PROG "
+	"cannot be executed / is not found. See zpoline(1).";
+
+int cmd_run(int argc, char **argv)
+{
+	struct argp argp = { run_options, parse_run, "[--] PROG [ARG...]", doc_run, NULL, NULL, NULL };
+	struct run r = { .nhooks = 0 };
+	char runtime[PATH_MAX], prog[PATH_MAX], num[32];
+	char hooks[MAX_HOOKS * PATH_MAX / 4];
+	size_t used = 0;
+
+	argv[0] = "zpoline run";
+	argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, &r);
+
+	if (zp_find_runtime(runtime, sizeof(runtime)) < 0)
+		die(EXIT_SETUP, "cannot find libzpoline.so beside %s or in %s: reinstall zpoline",
+		    zp_tool_dir(), ZP_PKGLIBDIR);
+	if (r.nhooks == 0)
+		r.hooks[r.nhooks++] = "tracer";
+	for (int i = 0; i < r.nhooks; i++) {
+		char path[PATH_MAX];
+		hook_path(r.hooks[i], path, sizeof(path));
+		if (strchr(path, ':') != NULL)
+			die(EXIT_SETUP, "hook path %s contains ':', which ZPOLINE_HOOK uses as a separator", path);
+		if (used + strlen(path) + 2 > sizeof(hooks))
+			die(EXIT_USAGE, "hook paths too long");
+		used += (size_t)snprintf(hooks + used, sizeof(hooks) - used, "%s%s", used ? ":" : "", path);
+	}
+	find_prog(r.prog[0], prog, sizeof(prog));
+	check_injectable(r.prog[0], prog, 0);
+	check_page0();
+
+	int fd;
+	if (r.output != NULL) {
+		int o = open(r.output, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0666);
+		if (o < 0)
+			die(EXIT_SETUP, "cannot open %s: %s", r.output, strerror(errno));
+		fd = high_fd(o);
+		close(o);
+	} else {
+		fd = high_fd(2);
+	}
+	snprintf(num, sizeof(num), "%d", fd);
+	set("ZPOLINE_TRACE_FD", num);
+
+	const char *old = getenv("LD_PRELOAD");
+	char *preload;
+	if (asprintf(&preload, "%s%s%s", runtime, old && *old ? ":" : "", old && *old ? old : "") < 0)
+		die(EXIT_SETUP, "out of memory");
+	set("LD_PRELOAD", preload);
+	set("ZPOLINE_HOOK", hooks);
+	if (r.exclude[0] != '\0')
+		set("ZPOLINE_EXCLUDE", r.exclude);
+	else
+		unsetenv("ZPOLINE_EXCLUDE");
+	snprintf(num, sizeof(num), "%d", (int)getpid());
+	set("ZPOLINE_ROOT_PID", num);
+	if (r.verbose)
+		set("ZPOLINE_VERBOSE", "1");
+
+	execv(prog, r.prog);
+	if (errno == ENOEXEC) {
+		/* like execvp: a file with no #! line is a shell script */
+		int n = 0;
+		while (r.prog[n] != NULL)
+			n++;
+		char **sh = calloc((size_t)n + 2, sizeof(*sh));
+		if (sh != NULL) {
+			sh[0] = "/bin/sh";
+			sh[1] = prog;
+			for (int i = 1; i < n; i++)
+				sh[i + 1] = r.prog[i];
+			execv("/bin/sh", sh);
+		}
+	}
+	die(errno == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC, "%s: %s", r.prog[0], strerror(errno));
+}
