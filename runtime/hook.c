@@ -79,24 +79,6 @@ long zp_dispatch(struct zp_frame *f, void *xarea)
 	return r;
 }
 
-long zp_dispatch_signal(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
-{
-	struct zp_thread *t = &zp_tls;
-	uint64_t pguard = t->guard;
-	struct zp_frame *pframe = t->frame;
-	void *pxarea = t->xarea;
-	long r;
-
-	t->frame = NULL;
-	t->xarea = NULL;
-	t->guard = 1;
-	r = pguard ? zp_next(nr, a1, a2, a3, a4, a5, a6) : chain(nr, a1, a2, a3, a4, a5, a6);
-	t->guard = pguard;
-	t->frame = pframe;
-	t->xarea = pxarea;
-	return r;
-}
-
 static long raw(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 {
 	struct zp_thread *t = &zp_tls;
@@ -241,6 +223,18 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 	case SYS_rt_sigaction:
 		if (zp_signal_is_ours((int)a1))
 			return zp_signal_action((int)a1, (void *)a2, (void *)a3, (size_t)a4);
+		break;
+	case SYS_rt_sigprocmask:
+		/* SIGILL and SIGSEGV stay deliverable: the kernel kills a
+		 * thread that faults with them blocked, and the runtime
+		 * finishes trapped calls in their handlers */
+		if ((a1 == SIG_BLOCK || a1 == SIG_SETMASK) && a2 != 0 && a4 == 8) {
+			uint64_t set;
+			if (read_user(&set, (void *)a2, sizeof(set)) < 0)
+				break;
+			set &= ~((1ull << (SIGILL - 1)) | (1ull << (SIGSEGV - 1)));
+			return raw(nr, a1, (long)&set, a3, a4, a5, a6);
+		}
 		break;
 	case SYS_close:
 		if (a1 == zp_trace_fd)

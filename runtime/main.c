@@ -7,6 +7,10 @@
  *   ZPOLINE_EXCLUDE    colon-separated globs of objects not to rewrite
  *   ZPOLINE_TRACE_FD   descriptor (inherited) where hooks report
  *   ZPOLINE_VERBOSE    1: print what was rewritten, per object
+ *   ZPOLINE_MODE       fast: `call *%rax` into page 0; trap: every site is
+ *                      ud2, finished in a SIGILL handler (slow, but page 0
+ *                      stays unmapped, as programs that rely on a fault
+ *                      there need); auto (default): trap for JVMs
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -102,6 +106,22 @@ static const char *default_hook(char *buf, size_t len)
 	return NULL;
 }
 
+/* pick_trap_mode -- a JVM's null checks are loads from near address 0 that
+ * must fault; with the trampoline there they read its bytes instead. x86
+ * cannot map page 0 executable but unreadable without PKU. */
+static bool pick_trap_mode(void)
+{
+	const char *m = getenv("ZPOLINE_MODE");
+
+	if (m == NULL || *m == '\0' || strcmp(m, "auto") == 0)
+		return zp_loaded_object_matches("libjvm.so:libjli.so");
+	if (strcmp(m, "trap") == 0)
+		return true;
+	if (strcmp(m, "fast") != 0)
+		zp_fatal(125, "ZPOLINE_MODE=%s: expected fast, trap or auto", m);
+	return false;
+}
+
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -133,19 +153,24 @@ __attribute__((constructor(101))) static void zp_start(void)
 			zp_fatal(125, "no hook given (ZPOLINE_HOOK) and no tracer.so beside libzpoline.so");
 	}
 	enum zp_save_mode mode = zp_pick_save_mode(zp_hooks_gpr_only(hook));
+	bool traps = pick_trap_mode();
 
-	r = zp_trampoline_map(entries[mode].entry);
-	if (r < 0)
-		zp_fatal(125, "cannot map the trampoline at address 0 (%s): run `sysctl -w "
-			 "vm.mmap_min_addr=0` as root",
-			 strerror(-r));
+	if (!traps) {
+		r = zp_trampoline_map(entries[mode].entry);
+		if (r < 0)
+			zp_fatal(125, "cannot map the trampoline at address 0 (%s): run `sysctl -w "
+				 "vm.mmap_min_addr=0` as root, or use ZPOLINE_MODE=trap",
+				 strerror(-r));
+	}
 	r = zp_signals_install();
 	if (r < 0)
 		zp_fatal(125, "cannot install signal handlers: %s", strerror(-r));
-	r = zp_patch_all(getenv("ZPOLINE_EXCLUDE"), loud);
+	r = zp_patch_all(getenv("ZPOLINE_EXCLUDE"), loud, traps);
 	if (r < 0)
 		zp_fatal(125, "cannot rewrite system calls: %s", strerror(-r));
 	zp_hooks_load(hook, getenv("ZPOLINE_HOOK_OPTS"));
 	if (loud)
-		zp_msg("start-up took %.3f ms (save mode %d)", (double)(now_ns() - t0) / 1e6, (int)mode);
+		zp_msg("start-up took %.3f ms (%s mode, %s)", (double)(now_ns() - t0) / 1e6,
+		       traps ? "trap" : "fast",
+		       mode == ZP_SAVE_GPR ? "general registers only" : mode == ZP_SAVE_XSAVEC ? "xsavec" : "xsave");
 }

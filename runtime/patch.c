@@ -135,8 +135,8 @@ static int collect(struct dl_phdr_info *info, size_t size, void *data)
 		if (ph->p_type == PT_LOAD && ph->p_vaddr + ph->p_memsz > ob->image_size)
 			ob->image_size = ph->p_vaddr + ph->p_memsz;
 	}
-	if (o->vdso != 0 && (uintptr_t)info->dlpi_phdr >= o->vdso &&
-	    (uintptr_t)info->dlpi_phdr < o->vdso + ob->image_size) {
+	if (o->vdso != 0 &&
+	    (uintptr_t)info->dlpi_phdr == o->vdso + ((const ElfW(Ehdr) *)o->vdso)->e_phoff) {
 		snprintf(ob->path, sizeof(ob->path), "[vdso]");
 		ob->image = (const void *)o->vdso;
 	} else if (info->dlpi_name[0] != '\0') {
@@ -307,7 +307,7 @@ static void patch_sites(struct site *s, size_t n, const struct zp_map *maps, siz
 	}
 }
 
-int zp_patch_all(const char *exclude, bool verbose)
+int zp_patch_all(const char *exclude, bool verbose, bool all_traps)
 {
 	struct objects o = { .exclude = exclude };
 	struct site *sites = NULL;
@@ -324,6 +324,9 @@ int zp_patch_all(const char *exclude, bool verbose)
 	r = scan_objects(&o, &sites, &nsites);
 	if (r < 0)
 		goto out;
+	if (all_traps)
+		for (size_t i = 0; i < nsites; i++)
+			sites[i].flags |= ZP_SITE_REDZONE;
 
 	for (size_t i = 0; i < nsites; i++)
 		ncall += !(sites[i].flags & ZP_SITE_REDZONE);
@@ -373,4 +376,15 @@ out:
 	free(sites);
 	free(o.v);
 	return r;
+}
+
+static int match_object(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)size;
+	return info->dlpi_name[0] != '\0' && zp_path_matches(data, info->dlpi_name);
+}
+
+bool zp_loaded_object_matches(const char *globs)
+{
+	return dl_iterate_phdr(match_object, (void *)globs) != 0;
 }

@@ -29,7 +29,6 @@ struct zp_thread {
 	uint64_t vfork_depth;
 	uint64_t vfork_ret[ZP_VFORK_DEPTH];
 	uint64_t thunk_ret;             /* where a trap-path thunk returns */
-	unsigned char clone_args[128];  /* trap-path copy of struct clone_args */
 	/* the state before the current dispatch, for calls that never return
 	 * to it (rt_sigreturn, vfork) */
 	uint64_t entry_guard;
@@ -58,8 +57,6 @@ __attribute__((noreturn)) void zp_do_vfork(struct zp_frame *f, void *xarea) ZP_H
 long zp_do_clone(struct zp_frame *f, void *xarea, uint64_t child_stack) ZP_HIDDEN;
 long zp_do_clone3(struct zp_frame *f, void *xarea, void *args, uint64_t child_stack) ZP_HIDDEN;
 extern void zp_thunk_plain(void) ZP_HIDDEN;
-extern void zp_thunk_clone(void) ZP_HIDDEN;
-extern void zp_thunk_clone3(void) ZP_HIDDEN;
 extern uint64_t zp_xsave_size ZP_HIDDEN;
 extern uint64_t zp_save_mode ZP_HIDDEN;
 
@@ -80,7 +77,9 @@ int zp_sites_init(size_t expect) ZP_HIDDEN;
 int zp_sites_add_call(uintptr_t ret) ZP_HIDDEN;
 bool zp_sites_is_call(uintptr_t ret) ZP_HIDDEN;
 bool zp_sites_is_trap(uintptr_t site) ZP_HIDDEN;
-int zp_patch_all(const char *exclude, bool verbose) ZP_HIDDEN;
+/* all_traps: trap mode, every site becomes ud2 and page 0 stays unmapped */
+int zp_patch_all(const char *exclude, bool verbose, bool all_traps) ZP_HIDDEN;
+bool zp_loaded_object_matches(const char *globs) ZP_HIDDEN;
 extern uintptr_t *zp_site_table ZP_HIDDEN;
 extern struct zp_object_stats *zp_stats ZP_HIDDEN;
 extern size_t zp_nstats ZP_HIDDEN;
@@ -91,7 +90,6 @@ long zp_dispatch(struct zp_frame *f, void *xarea) ZP_HIDDEN;
 long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6) ZP_HIDDEN;
 long zp_call_chain(long nr, long a1, long a2, long a3, long a4, long a5, long a6) ZP_HIDDEN;
 void zp_vfork_notify(struct zp_frame *f) ZP_HIDDEN;
-long zp_dispatch_signal(long nr, long a1, long a2, long a3, long a4, long a5, long a6) ZP_HIDDEN;
 int zp_hooks_load(const char *spec, const char *opts) ZP_HIDDEN;
 bool zp_hooks_gpr_only(const char *spec) ZP_HIDDEN;
 long zp_trace_write(const void *buf, unsigned long len) ZP_HIDDEN;

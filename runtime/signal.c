@@ -91,75 +91,77 @@ static void forward(int sig, siginfo_t *si, ucontext_t *uc)
 	raw_sigmask(SIG_SETMASK, &old, NULL);
 }
 
-/* thunk -- let the kernel see the call from the program's own stack:
- * clone with a new stack, vfork, rt_sigreturn */
-static bool thunk(ucontext_t *uc, long nr, uintptr_t resume)
+/* needs_thunk -- calls that must run on the program's own stack, from its
+ * exact registers: rt_sigreturn (the frame is at %rsp), vfork and clone
+ * with CLONE_VM and no new stack (the child shares that stack). They go to
+ * the kernel without passing through the hooks. */
+static bool needs_thunk(const greg_t *g, long nr)
 {
-	greg_t *g = uc->uc_mcontext.gregs;
-	struct zp_thread *t = &zp_tls;
-
 	switch (nr) {
 	case SYS_rt_sigreturn:
 	case SYS_vfork:
-		break;
+		return true;
 	case SYS_clone:
-		if (g[REG_RSI] != 0) {
-			uint64_t *sp = (uint64_t *)g[REG_RSI];
-			sp[-1] = resume;
-			sp[-2] = (uint64_t)g[REG_RSI];
-			g[REG_RSI] -= 16;
-			t->thunk_ret = resume;
-			g[REG_RIP] = (greg_t)zp_thunk_clone;
-			return true;
-		}
-		if (!(g[REG_RDI] & CLONE_VM))
-			return false;
-		break;
+		return g[REG_RSI] == 0 && (g[REG_RDI] & CLONE_VM);
 	case SYS_clone3: {
-		struct clone_args *ca = (struct clone_args *)t->clone_args;
+		struct clone_args ca;
 		size_t size = (size_t)g[REG_RSI];
-		if (size < offsetof(struct clone_args, tls) + 8 || size > sizeof(t->clone_args))
+		if (size < offsetof(struct clone_args, tls) + 8)
 			return false;
-		memcpy(ca, (void *)g[REG_RDI], size);
-		if (ca->stack != 0 && ca->stack_size >= 16) {
-			uint64_t *top = (uint64_t *)(uintptr_t)(ca->stack + ca->stack_size);
-			top[-1] = resume;
-			top[-2] = (uint64_t)g[REG_RDI];
-			ca->stack_size -= 16;
-			g[REG_RDI] = (greg_t)ca;
-			t->thunk_ret = resume;
-			g[REG_RIP] = (greg_t)zp_thunk_clone3;
-			return true;
-		}
-		if (!(ca->flags & CLONE_VM))
-			return false;
-		break;
+		memcpy(&ca, (void *)g[REG_RDI], sizeof(ca) < size ? sizeof(ca) : size);
+		return ca.stack == 0 && (ca.flags & CLONE_VM);
 	}
 	default:
 		return false;
 	}
-	t->thunk_ret = resume;
-	g[REG_RIP] = (greg_t)zp_thunk_plain;
-	return true;
 }
 
-/* emulate -- perform the call the program made, then resume after it */
+/* xstate -- the signal frame's saved extended state, when it is in XSAVE
+ * format: the child of a clone made from here starts with it */
+static void *xstate(ucontext_t *uc)
+{
+	struct _libc_fpstate *fp = uc->uc_mcontext.fpregs;
+	uint32_t magic;
+
+	if (fp == NULL)
+		return NULL;
+	memcpy(&magic, (char *)fp + 464, sizeof(magic));    /* sw_reserved.magic1 */
+	return magic == 0x46505853U ? fp : NULL;             /* FP_XSTATE_MAGIC1 */
+}
+
+/* emulate -- perform the call the program made, then resume after it. The
+ * handler runs with SA_NODEFER, so the signal mask is the program's own;
+ * the kernel restores uc_sigmask on return, so a change the call made to
+ * the mask is copied there. */
 static void emulate(ucontext_t *uc, long nr, bool known, uintptr_t resume)
 {
 	greg_t *g = uc->uc_mcontext.gregs;
-	uint64_t mask;
+	long r;
 
-	if (known && thunk(uc, nr, resume))
+	if (known && needs_thunk(g, nr)) {
+		zp_tls.thunk_ret = resume;
+		g[REG_RIP] = (greg_t)zp_thunk_plain;
 		return;
-	/* run the call under the program's signal mask, and give the
-	 * program whatever mask the call left (rt_sigprocmask) */
-	memcpy(&mask, &uc->uc_sigmask, sizeof(mask));
-	raw_sigmask(SIG_SETMASK, &mask, NULL);
-	long r = !known ? -ENOSYS
-			: zp_dispatch_signal(nr, g[REG_RDI], g[REG_RSI], g[REG_RDX], g[REG_R10],
-					     g[REG_R8], g[REG_R9]);
-	raw_sigmask(SIG_BLOCK, NULL, &mask);
-	memcpy(&uc->uc_sigmask, &mask, sizeof(mask));
+	}
+	if (known) {
+		struct zp_frame f = {
+			.r15 = (uint64_t)g[REG_R15], .r14 = (uint64_t)g[REG_R14],
+			.r13 = (uint64_t)g[REG_R13], .r12 = (uint64_t)g[REG_R12],
+			.rbp = (uint64_t)g[REG_RBP], .rbx = (uint64_t)g[REG_RBX],
+			.r9 = (uint64_t)g[REG_R9], .r8 = (uint64_t)g[REG_R8],
+			.r10 = (uint64_t)g[REG_R10], .rdx = (uint64_t)g[REG_RDX],
+			.rsi = (uint64_t)g[REG_RSI], .rdi = (uint64_t)g[REG_RDI],
+			.rax = (uint64_t)nr, .ret = resume,
+		};
+		r = zp_dispatch(&f, xstate(uc));
+	} else {
+		r = -ENOSYS;
+	}
+	if (nr == SYS_rt_sigprocmask) {
+		uint64_t mask;
+		raw_sigmask(SIG_BLOCK, NULL, &mask);
+		memcpy(&uc->uc_sigmask, &mask, sizeof(mask));
+	}
 	g[REG_RAX] = r;
 	g[REG_RCX] = (greg_t)resume;
 	g[REG_R11] = g[REG_EFL];
@@ -208,7 +210,7 @@ int zp_signals_install(void)
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		struct ksigaction act = {
 			.handler = (void *)handler,
-			.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER,
+			.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER | SA_NODEFER,
 			.restorer = (void *)zp_sigreturn_restorer,
 		};
 		long r = zp_raw_syscall(SYS_rt_sigaction, sigs[i], (long)&act, (long)&shadow[sigs[i]],

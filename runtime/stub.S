@@ -87,11 +87,14 @@
 .endm
 
 /* XSAVE_AREA -- reserve a 64-byte aligned area below %rsp and save the
- * extended state into it. XRSTOR faults unless header bytes 8..63 are
- * zero, and XSAVE writes only the first 8 (XSAVEC the first 16). */
+ * extended state into it. XRSTOR faults on nonzero reserved header bytes
+ * (8..63) and on XSTATE_BV bits outside XCR0, and XSAVE rewrites only
+ * the XSTATE_BV bits it was asked for: the whole 64-byte header starts
+ * zeroed. */
 .macro XSAVE_AREA insn
 	subq	zp_xsave_size(%rip), %rsp
 	andq	$-64, %rsp
+	movq	$0, 512(%rsp)
 	movq	$0, 520(%rsp)
 	movq	$0, 528(%rsp)
 	movq	$0, 536(%rsp)
@@ -353,10 +356,11 @@ zp_vfork_too_deep:
 	DO_CLONE zp_do_clone %rsi %rdi F_RDI
 	DO_CLONE zp_do_clone3 %rdi %rsi F_RSI
 
-/* Thunks for the signal paths (trap sites and numbers past the sled): the
- * handler points the interrupted context here, with the program's own
- * registers and stack, so the kernel sees the call exactly as the
- * program made it. */
+/* zp_thunk_plain -- for the signal paths (trap sites, numbers past the
+ * sled): the handler points the interrupted context here, with the
+ * program's own registers and stack, so the kernel sees the call exactly
+ * as the program made it; the return address is thread-local, and a vfork
+ * child shares it with its parent, which only reads it afterwards. */
 	.globl	zp_thunk_plain
 	.hidden	zp_thunk_plain
 	.type	zp_thunk_plain, @function
@@ -365,21 +369,3 @@ zp_thunk_plain:
 	movq	zp_tls@gottpoff(%rip), %rcx
 	jmp	*%fs:T_THUNK_RET(%rcx)
 	.size	zp_thunk_plain, .-zp_thunk_plain
-
-.macro THUNK_CLONE name reg
-	.globl	\name
-	.hidden	\name
-	.type	\name, @function
-\name:
-	syscall
-	testq	%rax, %rax
-	jz	1f
-	movq	zp_tls@gottpoff(%rip), %rcx
-	jmp	*%fs:T_THUNK_RET(%rcx)
-1:	popq	\reg
-	ret
-	.size	\name, .-\name
-.endm
-
-	THUNK_CLONE zp_thunk_clone %rsi
-	THUNK_CLONE zp_thunk_clone3 %rdi

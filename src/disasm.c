@@ -34,24 +34,28 @@ static bool is_sp(ZydisRegister r)
 	return r == ZYDIS_REGISTER_RSP;
 }
 
-/* stack_growth -- does this instruction move rsp down by an immediate? */
-static bool stack_growth(const ZydisDecodedInstruction *in, const ZydisDecodedOperand *op)
+/* stack_growth -- how far this instruction moves rsp down by an immediate */
+static uint32_t stack_growth(const ZydisDecodedInstruction *in, const ZydisDecodedOperand *op)
 {
 	if (in->operand_count_visible < 2 || op[0].type != ZYDIS_OPERAND_TYPE_REGISTER ||
 	    !is_sp(op[0].reg.value))
-		return false;
+		return 0;
 	switch (in->mnemonic) {
 	case ZYDIS_MNEMONIC_SUB:
-		return true;
+		/* sub %reg,%rsp (alloca): unknown size, large */
+		if (op[1].type != ZYDIS_OPERAND_TYPE_IMMEDIATE)
+			return 1u << 20;
+		return op[1].imm.value.s > 0 ? (uint32_t)op[1].imm.value.s : 0;
 	case ZYDIS_MNEMONIC_ADD:
 		return op[1].type == ZYDIS_OPERAND_TYPE_IMMEDIATE && op[1].imm.is_signed &&
-		       op[1].imm.value.s < 0;
+		       op[1].imm.value.s < 0 ? (uint32_t)-op[1].imm.value.s : 0;
 	case ZYDIS_MNEMONIC_LEA:
-		return op[1].mem.base == ZYDIS_REGISTER_RSP && op[1].mem.disp.value < 0;
-	case ZYDIS_MNEMONIC_AND:  /* stack realignment */
-		return true;
+		return op[1].mem.base == ZYDIS_REGISTER_RSP && op[1].mem.disp.value < 0
+		       ? (uint32_t)-op[1].mem.disp.value : 0;
+	case ZYDIS_MNEMONIC_AND:  /* realignment */
+		return 64;
 	default:
-		return false;
+		return 0;
 	}
 }
 
@@ -69,26 +73,33 @@ int zp_decode(const struct zp_disasm *d, const uint8_t *buf, size_t len, struct 
 	out->is_syscall = in.mnemonic == ZYDIS_MNEMONIC_SYSCALL;
 	out->is_sysenter = in.mnemonic == ZYDIS_MNEMONIC_SYSENTER;
 	out->is_call = in.mnemonic == ZYDIS_MNEMONIC_CALL;
+	out->is_push = in.mnemonic == ZYDIS_MNEMONIC_PUSH || in.mnemonic == ZYDIS_MNEMONIC_PUSHFQ;
+	if (out->is_push)
+		out->grows = 8;
 
 	/* Operands are decoded only where they can matter: an explicit memory
 	 * operand (ModRM with mod != 3), or an instruction that may move rsp. */
 	bool mem = (in.attributes & ZYDIS_ATTRIB_HAS_MODRM) && in.raw.modrm.mod != 3;
 	bool arith = in.mnemonic == ZYDIS_MNEMONIC_SUB || in.mnemonic == ZYDIS_MNEMONIC_ADD ||
-		     in.mnemonic == ZYDIS_MNEMONIC_AND || in.mnemonic == ZYDIS_MNEMONIC_LEA;
+		     in.mnemonic == ZYDIS_MNEMONIC_AND || in.mnemonic == ZYDIS_MNEMONIC_LEA ||
+		     in.mnemonic == ZYDIS_MNEMONIC_MOV;
 	if (!mem && !arith)
 		return 0;
 	if (!ZYAN_SUCCESS(ZydisDecoderDecodeOperands(dec, &ctx, &in, op, in.operand_count_visible)))
 		return 0;
-	out->grows_stack = stack_growth(&in, op);
-	if (in.mnemonic == ZYDIS_MNEMONIC_LEA && out->grows_stack)
+	out->sets_fp = in.mnemonic == ZYDIS_MNEMONIC_MOV && in.operand_count_visible == 2 &&
+		       op[0].type == ZYDIS_OPERAND_TYPE_REGISTER && op[0].reg.value == ZYDIS_REGISTER_RBP &&
+		       op[1].type == ZYDIS_OPERAND_TYPE_REGISTER && op[1].reg.value == ZYDIS_REGISTER_RSP;
+	out->grows = stack_growth(&in, op);
+	if (in.mnemonic == ZYDIS_MNEMONIC_LEA && out->grows)
 		return 0;
 	for (unsigned i = 0; i < in.operand_count_visible; i++) {
 		if (op[i].type != ZYDIS_OPERAND_TYPE_MEMORY || op[i].mem.disp.value >= 0)
 			continue;
 		if (op[i].mem.base == ZYDIS_REGISTER_RSP)
 			out->below_sp = true;
-		else if (op[i].mem.base == ZYDIS_REGISTER_RBP)
-			out->below_fp = true;
+		else if (op[i].mem.base == ZYDIS_REGISTER_RBP && op[i].mem.disp.value < out->fp_disp)
+			out->fp_disp = (int32_t)op[i].mem.disp.value;
 	}
 	return 0;
 }

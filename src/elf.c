@@ -251,6 +251,13 @@ static bool sym_containing(const struct zp_elf *e, uint64_t addr, struct zp_func
 
 int zp_elf_func_containing(struct zp_elf *e, uint64_t addr, struct zp_func *out)
 {
+	/* A symbol spans the whole function; an FDE may cover only a part
+	 * of one (the vDSO splits functions into several), so symbols win
+	 * and the unwind tables bound what stripped objects do not name. */
+	if (!e->syms_loaded && load_syms(e) < 0)
+		return -ENOMEM;
+	if (sym_containing(e, addr, out))
+		return 0;
 	if (!e->cfi_loaded) {
 		e->cfi_loaded = true;
 		e->cfi = dwarf_getcfi_elf(e->elf);
@@ -267,9 +274,7 @@ int zp_elf_func_containing(struct zp_elf *e, uint64_t addr, struct zp_func *out)
 			}
 		}
 	}
-	if (!e->syms_loaded && load_syms(e) < 0)
-		return -ENOMEM;
-	return sym_containing(e, addr, out) ? 0 : -ENOENT;
+	return -ENOENT;
 }
 
 int zp_elf_dynsym(struct zp_elf *e, const char *name, uint64_t *value, uint64_t *size)

@@ -8,7 +8,8 @@
  * whole function also answers the red-zone question for its sites: code may
  * keep live data below %rsp only in a leaf function (GCC and Clang use the
  * red zone only when a function makes no calls), and only if it addresses
- * memory below %rsp, or below %rbp without having moved %rsp down. */
+ * memory below %rsp, or sets %rbp from %rsp and addresses further below
+ * %rbp than it moved %rsp down. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,11 @@ struct range {
 static int decode_func(const struct zp_disasm *d, const struct range *sec, uint64_t from,
 		       uint64_t to, uint64_t record_from, bool known, struct zp_scan *s)
 {
-	bool has_call = false, below_sp = false, below_fp = false, grows = false;
+	bool has_call = false, below_sp = false;
+	int64_t fp_min = 0;     /* lowest rbp-relative byte touched */
+	uint64_t grown = 0;     /* bytes the function moves rsp down, the push
+				 * of the caller's rbp excepted */
+	bool first_push = true, sets_fp = false;
 	size_t first = s->nsites;
 	uint64_t pos = from;
 	int r;
@@ -59,12 +64,19 @@ static int decode_func(const struct zp_disasm *d, const struct range *sec, uint6
 		}
 		has_call |= in.is_call;
 		below_sp |= in.below_sp;
-		below_fp |= in.below_fp;
-		grows |= in.grows_stack;
+		sets_fp |= in.sets_fp;
+		if (in.fp_disp < fp_min)
+			fp_min = in.fp_disp;
+		if (in.is_push && first_push)
+			first_push = false;
+		else
+			grown += in.grows;
 		pos += in.length;
 	}
 	s->bytes_decoded += to - from;
-	bool rz_live = !has_call && (below_sp || (below_fp && !grows));
+	/* rbp-relative data below what the function allocated lives in the
+	 * red zone (gcc -O0 leaf functions keep locals there) */
+	bool rz_live = !has_call && (below_sp || (sets_fp && -fp_min > (int64_t)grown));
 	for (size_t i = first; i < s->nsites; i++) {
 		if (!known)
 			s->sites[i].flags |= ZP_SITE_NOFUNC | ZP_SITE_REDZONE;
@@ -84,7 +96,6 @@ static int scan_section(struct zp_elf *e, const struct zp_disasm *d, const struc
 {
 	uint64_t done = sec->base;  /* everything below has been decoded */
 	const uint8_t *p = sec->bytes, *end = sec->bytes + (sec->end - sec->base);
-	unsigned candidates = 0;
 	size_t before = s->nsites;
 	int r;
 
@@ -94,13 +105,26 @@ static int scan_section(struct zp_elf *e, const struct zp_disasm *d, const struc
 			p++;
 			continue;
 		}
-		candidates++;
 		p++;
 		if (c < done)
 			continue;
 		struct zp_func f;
 		bool known = zp_elf_func_containing(e, c, &f) == 0 && f.start >= sec->base &&
 			     f.end <= sec->end;
+		if (!known) {
+			/* Hand-written code may end its unwind info just
+			 * before the syscall (glibc's clone and clone3 do, as
+			 * the child's frame is not the parent's): a function
+			 * ending shortly before c is the one that holds it. */
+			for (uint64_t back = 1; back <= 32 && c - back >= sec->base && c - back >= done; back++) {
+				if (zp_elf_func_containing(e, c - back, &f) == 0 && f.end == c - back + 1 &&
+				    f.start >= sec->base) {
+					f.end = c + 2;
+					known = true;
+					break;
+				}
+			}
+		}
 		if (!known) {
 			/* No bounds: a linear sweep from the last point known to
 			 * be an instruction boundary, up to and past c. */
@@ -113,6 +137,9 @@ static int scan_section(struct zp_elf *e, const struct zp_disasm *d, const struc
 		done = f.end + (uint64_t)r;
 		p = sec->bytes + (done - sec->base);
 	}
+	unsigned candidates = 0;
+	for (p = sec->bytes; p + 1 < end && (p = memchr(p, 0x0f, end - 1 - p)) != NULL; p++)
+		candidates += is_candidate(p);
 	s->lookalikes += candidates - (unsigned)(s->nsites - before);
 	return 0;
 }

@@ -22,8 +22,11 @@ struct zp_insn {
 	bool is_sysenter;       /* 0f 34 */
 	bool is_call;           /* any call: the function is not a leaf */
 	bool below_sp;          /* explicit memory operand at a negative offset from rsp */
-	bool below_fp;          /* ... from rbp */
-	bool grows_stack;       /* sub $n,%rsp / add $-n,%rsp / lea -n(%rsp),%rsp */
+	int32_t fp_disp;        /* most negative displacement from rbp, or 0 */
+	uint32_t grows;         /* bytes the instruction moves rsp down by: push 8,
+				 * sub $n,%rsp n, lea -n(%rsp),%rsp n; realignment 64 */
+	bool is_push;
+	bool sets_fp;           /* mov %rsp,%rbp: a frame pointer from here on */
 };
 
 void zp_disasm_init(struct zp_disasm *d);
