@@ -32,7 +32,6 @@
  * beyond page 0) fault; signal.c finishes those calls, so they behave as
  * they do natively (-ENOSYS). */
 #include <errno.h>
-#include <cpuid.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -41,9 +40,6 @@
 #define STAGE2 321      /* multiples of 3 keep the pattern's phase */
 #define NOPS 453
 #define LITERAL (4096 - 8)
-
-uint64_t zp_xsave_size;
-uint64_t zp_save_mode;
 
 int zp_trampoline_fill(uint8_t *page, void (*entry)(void))
 {
@@ -81,20 +77,4 @@ int zp_trampoline_map(void (*entry)(void))
 	if (mprotect(p, 4096, PROT_READ | PROT_EXEC) != 0)
 		return -errno;
 	return 0;
-}
-
-enum zp_save_mode zp_pick_save_mode(bool gpr_only)
-{
-	unsigned a, b, c, d;
-
-	if (gpr_only)
-		return zp_save_mode = ZP_SAVE_GPR;
-	/* The area is sized for the standard format of every component the
-	 * OS enabled (XCR0), which also bounds the compacted format. */
-	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE))
-		zp_fatal(125, "this CPU has no XSAVE; only hooks flagged ZPOLINE_HOOK_GPR_ONLY can run");
-	__cpuid_count(0xd, 0, a, b, c, d);
-	zp_xsave_size = b + 64;
-	__cpuid_count(0xd, 1, a, b, c, d);
-	return zp_save_mode = (a & (1u << 1)) ? ZP_SAVE_XSAVEC : ZP_SAVE_XSAVE;
 }

@@ -277,6 +277,17 @@ int zp_elf_func_containing(struct zp_elf *e, uint64_t addr, struct zp_func *out)
 	return -ENOENT;
 }
 
+bool zp_elf_has_funcs(struct zp_elf *e)
+{
+	if (!e->syms_loaded && load_syms(e) < 0)
+		return false;
+	if (!e->cfi_loaded) {
+		e->cfi_loaded = true;
+		e->cfi = dwarf_getcfi_elf(e->elf);
+	}
+	return e->nsyms > 0 || e->cfi != NULL;
+}
+
 int zp_elf_dynsym(struct zp_elf *e, const char *name, uint64_t *value, uint64_t *size)
 {
 	Elf_Scn *scn = NULL;

@@ -125,9 +125,14 @@ static int scan_section(struct zp_elf *e, const struct zp_disasm *d, const struc
 				}
 			}
 		}
+		if (!known && zp_elf_has_funcs(e)) {
+			/* The object bounds its functions, and no function
+			 * holds c: it is data or padding between them. */
+			continue;
+		}
 		if (!known) {
-			/* No bounds: a linear sweep from the last point known to
-			 * be an instruction boundary, up to and past c. */
+			/* No bounds at all: a linear sweep from the last point
+			 * known to be an instruction boundary, up to and past c. */
 			f.start = done;
 			f.end = c + 2;
 		}

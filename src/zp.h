@@ -65,6 +65,8 @@ int zp_elf_exec_sections(struct zp_elf *e, struct zp_section **out, size_t *n);
 /* zp_elf_func_containing -- bounds of the function holding addr, from the
  * symbol tables or the unwind tables (.eh_frame); -ENOENT when unknown */
 int zp_elf_func_containing(struct zp_elf *e, uint64_t addr, struct zp_func *out);
+/* zp_elf_has_funcs -- does the object bound any function (symbols, FDEs)? */
+bool zp_elf_has_funcs(struct zp_elf *e);
 /* zp_elf_dynsym -- look a defined symbol up in .dynsym: value and size */
 int zp_elf_dynsym(struct zp_elf *e, const char *name, uint64_t *value, uint64_t *size);
 /* zp_elf_read -- bytes at a link-time address, from the file's PT_LOAD data */

@@ -15,8 +15,8 @@
 
 #include "tool.h"
 
-const char *argp_program_version = "zpoline " ZP_VERSION;
-const char *argp_program_bug_address = "<https://github.com/zpoline/zpoline/issues>";
+/* glibc's argp reads these: they must be visible outside the executable */
+__attribute__((visibility("default"))) const char *argp_program_version = "zpoline " ZP_VERSION;
 
 void die(int status, const char *fmt, ...)
 {

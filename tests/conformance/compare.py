@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""Run a program natively and under `zpoline run`; compare stdout and exit status.
+
+usage: compare.py [--mode fast|trap] [--timeout S] [--expect-diff TEXT] ZPOLINE HOOK -- PROG [ARG...]
+
+--expect-diff inverts the test: the hooked run must differ from the native
+one and print TEXT (a check that the comparison can fail).
+
+With the tracer hook, the trace goes to a file that must end with the
+process's exit_group line (the output is complete however the program ends)
+unless the program was killed by a signal."""
+import os
+import subprocess
+import sys
+import tempfile
+
+
+def run(cmd, env, timeout):
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                       timeout=timeout)
+    return p.returncode, p.stdout, p.stderr
+
+
+def main():
+    args = sys.argv[1:]
+    mode, timeout, expect_diff = "fast", 120, None
+    while args and args[0].startswith("--"):
+        if args[0] == "--mode":
+            mode, args = args[1], args[2:]
+        elif args[0] == "--expect-diff":
+            expect_diff, args = args[1], args[2:]
+        elif args[0] == "--timeout":
+            timeout, args = float(args[1]), args[2:]
+        else:
+            break
+    zpoline, hook = args[0], args[1]
+    prog = args[3:] if args[2] == "--" else args[2:]
+
+    env = dict(os.environ)
+    for k in list(env):
+        if k.startswith("ZPOLINE_") or k == "LD_PRELOAD":
+            del env[k]
+    native = run(prog, env, timeout)
+
+    henv = dict(env, ZPOLINE_MODE=mode)
+    with tempfile.TemporaryDirectory() as d:
+        trace = os.path.join(d, "trace")
+        hooked = run([zpoline, "run", "--hook", hook, "-o", trace, "--"] + prog, henv, timeout)
+        with open(trace, "rb") as f:
+            lines = f.read().decode(errors="replace").splitlines()
+
+    if expect_diff is not None:
+        if native[1] != hooked[1] and expect_diff.encode() in hooked[1]:
+            print("the hooked run differs as expected: %s" % expect_diff)
+            return 0
+        print("expected the hooked run to print %r; it printed:\n%s" % (
+            expect_diff, hooked[1].decode(errors="replace")))
+        return 1
+
+    ok = True
+    if native[0] != hooked[0]:
+        print("exit status: native %d, hooked %d" % (native[0], hooked[0]))
+        ok = False
+    if native[1] != hooked[1]:
+        print("stdout differs:\n--- native\n%s\n--- hooked\n%s" % (
+            native[1].decode(errors="replace"), hooked[1].decode(errors="replace")))
+        ok = False
+    if hook == "tracer" and hooked[0] >= 0:
+        exits = [l for l in lines if "exit_group(" in l or l.split("] ", 1)[-1].startswith("exit(")]
+        if not exits:
+            print("trace has no exit_group line; last lines:\n" + "\n".join(lines[-5:]))
+            ok = False
+    if hook == "null" and any(not l.startswith("zpoline: ") for l in lines):
+        print("the null hook wrote to the trace:\n" + "\n".join(lines[:5]))
+        ok = False
+    if not ok:
+        sys.stderr.write(hooked[2].decode(errors="replace")[-2000:])
+        return 1
+    print("same stdout (%d bytes) and exit status (%d); %d trace lines" % (
+        len(native[1]), native[0], len(lines)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+/* threads -- thousands of threads created and joined, and 8 threads
+ * making system calls at once; every result is checked. */
+#include <pthread.h>
+#include <stdio.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define WAVES 40
+#define PER_WAVE 50
+#define HAMMERS 8
+#define CALLS 20000
+
+static pid_t pid;
+
+static void *short_lived(void *arg)
+{
+	return (void *)(long)(syscall(SYS_getpid) == pid) + (long)arg * 0;
+}
+
+static void *hammer(void *arg)
+{
+	long bad = 0;
+	pid_t tid = (pid_t)syscall(SYS_gettid);
+
+	(void)arg;
+	for (int i = 0; i < CALLS; i++) {
+		bad += getpid() != pid;
+		bad += syscall(SYS_gettid) != tid;
+	}
+	return (void *)bad;
+}
+
+int main(void)
+{
+	pthread_t t[PER_WAVE > HAMMERS ? PER_WAVE : HAMMERS];
+	long ok = 0, bad = 0;
+
+	pid = getpid();
+	for (int w = 0; w < WAVES; w++) {
+		for (int i = 0; i < PER_WAVE; i++)
+			if (pthread_create(&t[i], NULL, short_lived, NULL) != 0)
+				return 1;
+		for (int i = 0; i < PER_WAVE; i++) {
+			void *r;
+			pthread_join(t[i], &r);
+			ok += (long)r;
+		}
+	}
+	printf("%ld of %d threads saw the right pid\n", ok, WAVES * PER_WAVE);
+	for (int i = 0; i < HAMMERS; i++)
+		pthread_create(&t[i], NULL, hammer, NULL);
+	for (int i = 0; i < HAMMERS; i++) {
+		void *r;
+		pthread_join(t[i], &r);
+		bad += (long)r;
+	}
+	printf("%d threads x %d calls: %ld wrong results\n", HAMMERS, 2 * CALLS, bad);
+	return 0;
+}

@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the zpoline command line: every refusal with its
+exit status and message, and the options doing what they say.
+
+usage: cli.py ZPOLINE HOOKDIR LEGACY_HOOK NOENTRY_HOOK PPID STATIC"""
+import os
+import stat
+import subprocess
+import sys
+import tempfile
+
+Z, HOOKS, LEGACY, NOENTRY, PPID, STATIC = sys.argv[1:7]
+RUNTIME = os.path.realpath(os.path.join(os.path.dirname(Z), "..", "runtime", "libzpoline.so"))
+passed = failed = 0
+
+
+def env(**kw):
+    e = {k: v for k, v in os.environ.items() if not k.startswith("ZPOLINE_") and k != "LD_PRELOAD"}
+    e.update(kw)
+    return e
+
+
+def run(args, **kw):
+    return subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          env=kw.pop("env", env()), timeout=60, **kw)
+
+
+def check(name, args, status, err=(), out=(), **kw):
+    global passed, failed
+    p = run(args, **kw)
+    problems = []
+    if p.returncode != status:
+        problems.append("exit status %d, expected %d" % (p.returncode, status))
+    for s in err if isinstance(err, (list, tuple)) else [err]:
+        if s not in p.stderr:
+            problems.append("stderr lacks %r" % s)
+    for s in out if isinstance(out, (list, tuple)) else [out]:
+        if s not in p.stdout:
+            problems.append("stdout lacks %r" % s)
+    if status in (2, 125, 126, 127) and len(p.stderr.strip().splitlines()) > 2:
+        problems.append("error is more than one line plus a hint")
+    if problems:
+        failed += 1
+        print("FAIL %s: %s\n  stderr: %s" % (name, "; ".join(problems), p.stderr.strip()[-600:]))
+    else:
+        passed += 1
+        print("ok   %s" % name)
+    return p
+
+
+with tempfile.TemporaryDirectory() as d:
+    text = os.path.join(d, "hook.txt")
+    with open(text, "w") as f:
+        f.write("not a library\n")
+    noexec = os.path.join(d, "noexec")
+    with open(noexec, "w") as f:
+        f.write("#!/bin/sh\necho hi\n")
+    os.chmod(noexec, 0o644)
+    trace = os.path.join(d, "trace")
+
+    check("--help", [Z, "--help"], 0, out=["run", "Exit status"])
+    check("run --help", [Z, "run", "--help"], 0, out=["--hook", "--exclude", "--output"])
+    check("--version", [Z, "--version"], 0, out="zpoline ")
+    check("no command", [Z], 2, err=["no command", "--help"])
+    check("unknown command", [Z, "frob"], 2, err=["unknown command 'frob'", "--help"])
+    check("unknown option", [Z, "run", "--frob", "--", "true"], 2, err=["--frob", "--help"])
+    check("no program", [Z, "run"], 2, err=["no program", "--help"])
+    check("unknown bundled hook", [Z, "run", "--hook", "nosuch", "--", "true"], 125,
+          err=["nosuch", "bundled: ", "tracer"])
+    check("missing hook file", [Z, "run", "--hook", "/nonexistent/h.so", "--", "true"], 125,
+          err=["/nonexistent/h.so", "No such file"])
+    check("hook not ELF", [Z, "run", "--hook", text, "--", "true"], 125, err=["not an ELF file"])
+    check("hook not a shared object", [Z, "run", "--hook", STATIC, "--", "true"], 125,
+          err="not a shared object")
+    check("hook is a program", [Z, "run", "--hook", "/bin/true", "--", "true"], 125,
+          err="exports no hook entry point")
+    check("hook without entry point", [Z, "run", "--hook", NOENTRY, "--", "true"], 125,
+          err="exports no hook entry point")
+    check("program not found", [Z, "run", "--hook", "null", "--", "/nonexistent/prog"], 127,
+          err="No such file")
+    check("command not found", [Z, "run", "--hook", "null", "--", "no-such-command-zp"], 127,
+          err="command not found")
+    check("program not executable", [Z, "run", "--hook", "null", "--", noexec], 126,
+          err="Permission denied")
+    check("program is a directory", [Z, "run", "--hook", "null", "--", d], 126, err="directory")
+    check("static program", [Z, "run", "--hook", "null", "--", STATIC], 125,
+          err="statically linked")
+    check("page 0 unavailable", [Z, "run", "--hook", "null", "--", "true"], 125,
+          err=["65536", "sysctl -w vm.mmap_min_addr=0"],
+          env=env(ZPOLINE_TEST_MMAP_MIN_ADDR="65536"))
+    check("exit status passes through", [Z, "run", "--hook", "null", "--", "sh", "-c", "exit 3"], 3)
+    check("default hook is the tracer", [Z, "run", "--", "true"], 0, err="exit_group(0) = ?")
+    p = check("-o FILE", [Z, "run", "-o", trace, "--", "sh", "-c", "echo hi; exec true"], 0,
+              out="hi")
+    with open(trace) as f:
+        t = f.read()
+    for want in ['execve("/usr/bin/true"', 'write(1, "hi\\n", 3) = 3', "exit_group(0) = ?"]:
+        if want not in t.replace('execve("/bin/true"', 'execve("/usr/bin/true"'):
+            failed += 1
+            print("FAIL -o FILE: trace lacks %r" % want)
+    if "exit_group" in p.stderr:
+        failed += 1
+        print("FAIL -o FILE: the trace also went to stderr")
+    check("--exclude", [Z, "run", "-v", "--hook", "null", "--exclude", "libc.so*", "--", "true"], 0,
+          err="libc.so.6: 0 syscall, 0 sysenter: 0 call, 0 trap, 0 failed (excluded)")
+    check("original zpoline hook", [Z, "run", "--hook", LEGACY, "--", PPID], 0, out="ppid 4242")
+    check("LD_PRELOAD is kept, after the runtime",
+          [Z, "run", "--hook", "null", "--", PPID], 0,
+          out="LD_PRELOAD=%s:/lib/x86_64-linux-gnu/libz.so.1" % RUNTIME,
+          env=env(LD_PRELOAD="/lib/x86_64-linux-gnu/libz.so.1"))
+    check("runtime by hand", [PPID], 0, out="LD_PRELOAD=" + RUNTIME,
+          env=env(LD_PRELOAD=RUNTIME, ZPOLINE_HOOK=os.path.join(HOOKS, "null.so")))
+    check("bad ZPOLINE_MODE", [PPID], 125, err="ZPOLINE_MODE=bogus",
+          env=env(LD_PRELOAD=RUNTIME, ZPOLINE_HOOK=os.path.join(HOOKS, "null.so"),
+                  ZPOLINE_MODE="bogus"))
+
+print("%d passed, %d failed" % (passed, failed))
+sys.exit(1 if failed else 0)
