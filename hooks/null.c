@@ -9,6 +9,12 @@ static zpoline_syscall_fn *next;
 
 static int null_init(const struct zpoline_init *in)
 {
+	static const char msg[] = "zpoline: null: this hook takes no options\n";
+
+	if (in->options[0] != '\0') {
+		in->trace_write(msg, sizeof(msg) - 1);
+		return -22;     /* EINVAL */
+	}
 	next = in->next;
 	return 0;
 }

@@ -60,35 +60,43 @@ static int resolve(char *buf, size_t len, const char *const *cand, size_t n)
 	return -ENOENT;
 }
 
+/* find -- a file of the package: in the build tree (build_path, beside the
+ * tool's directory), in the installed tree relative to the tool, or at the
+ * configured prefix (installed_path) */
+static int find(const char *build_path, const char *installed_path, char *buf, size_t len)
+{
+	char build[PATH_MAX], rel[PATH_MAX], inst[PATH_MAX];
+	const char *cand[] = { build, rel, inst };
+
+	snprintf(build, sizeof(build), "%s/../%s", zp_tool_dir(), build_path);
+	snprintf(rel, sizeof(rel), "%s/%s/%s", zp_tool_dir(), ZP_PKGLIBDIR_FROM_BIN, installed_path);
+	snprintf(inst, sizeof(inst), "%s/%s", ZP_PKGLIBDIR, installed_path);
+	return resolve(buf, len, cand, 3);
+}
+
 int zp_find_runtime(char *buf, size_t len)
 {
-	char build[PATH_MAX], inst[PATH_MAX];
-	const char *cand[] = { build, inst };
-
-	snprintf(build, sizeof(build), "%s/../runtime/libzpoline.so", zp_tool_dir());
-	snprintf(inst, sizeof(inst), "%s/libzpoline.so", ZP_PKGLIBDIR);
-	return resolve(buf, len, cand, 2);
+	return find("runtime/libzpoline.so", "libzpoline.so", buf, len);
 }
 
 int zp_find_hook(const char *name, char *buf, size_t len)
 {
-	char build[PATH_MAX], inst[PATH_MAX];
-	const char *cand[] = { build, inst };
+	char file[NAME_MAX + 16];
 
-	snprintf(build, sizeof(build), "%s/../hooks/%s.so", zp_tool_dir(), name);
-	snprintf(inst, sizeof(inst), "%s/hooks/%s.so", ZP_PKGLIBDIR, name);
-	return resolve(buf, len, cand, 2);
+	snprintf(file, sizeof(file), "hooks/%s.so", name);
+	return find(file, file, buf, len);
 }
 
 const char *zp_bundled_hooks(char *buf, size_t len)
 {
-	char dirs[2][PATH_MAX];
+	char dirs[3][PATH_MAX];
 	size_t used = 0;
 
 	buf[0] = '\0';
 	snprintf(dirs[0], sizeof(dirs[0]), "%s/../hooks", zp_tool_dir());
-	snprintf(dirs[1], sizeof(dirs[1]), "%s/hooks", ZP_PKGLIBDIR);
-	for (int i = 0; i < 2 && used == 0; i++) {
+	snprintf(dirs[1], sizeof(dirs[1]), "%s/%s/hooks", zp_tool_dir(), ZP_PKGLIBDIR_FROM_BIN);
+	snprintf(dirs[2], sizeof(dirs[2]), "%s/hooks", ZP_PKGLIBDIR);
+	for (int i = 0; i < 3 && used == 0; i++) {
 		struct dirent **ents;
 		int n = scandir(dirs[i], &ents, NULL, alphasort);
 		for (int k = 0; k < n; k++) {

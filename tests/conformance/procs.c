@@ -29,6 +29,30 @@ static int child_fn(void *arg)
 	return 7;
 }
 
+/* clone_shared_stack -- clone(CLONE_VM|CLONE_VFORK) with stack 0, the
+ * shape of posix_spawn's fallback. The child runs on the parent's stack,
+ * so it does all its work inside this one asm block, touching no stack. */
+static long clone_shared_stack(volatile int *shared)
+{
+	register long r10 __asm__("r10") = 0;
+	register long r8 __asm__("r8") = 0;
+	long ret;
+
+	__asm__ volatile("syscall\n\t"
+			 "testq %%rax, %%rax\n\t"
+			 "jnz 1f\n\t"
+			 "movl $2, (%[sh])\n\t"
+			 "movl $60, %%eax\n\t"
+			 "movl $8, %%edi\n\t"
+			 "syscall\n"
+			 "1:"
+			 : "=a"(ret)
+			 : "0"((long)SYS_clone), "D"((long)(CLONE_VM | CLONE_VFORK | SIGCHLD)), "S"(0L),
+			   "d"(0L), "r"(r10), "r"(r8), [sh] "r"(shared)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	volatile int shared = 0;
@@ -59,19 +83,15 @@ int main(int argc, char **argv)
 	}
 	printf("vfork+exec: child exited %d\n", status_of(pid));
 
-	/* the shape of posix_spawn's fallback: CLONE_VM|CLONE_VFORK, stack 0 */
 	shared = 0;
-	pid = (pid_t)syscall(SYS_clone, CLONE_VM | CLONE_VFORK | SIGCHLD, 0, 0, 0, 0);
-	if (pid == 0) {
-		shared = 2;
-		syscall(SYS_exit, 8);
-	}
+	pid = (pid_t)clone_shared_stack(&shared);
 	printf("clone(CLONE_VM|CLONE_VFORK, stack 0): child exited %d, wrote %d\n", status_of(pid), shared);
 
+	/* a new stack; CLONE_VFORK so the parent reads after the child is done */
 	size_t sz = 256 * 1024;
 	char *stack = malloc(sz);
-	volatile int flag = 0;
-	pid = clone(child_fn, stack + sz, CLONE_VM | SIGCHLD, (void *)&flag);
+	static volatile int flag;
+	pid = clone(child_fn, stack + sz, CLONE_VM | CLONE_VFORK | SIGCHLD, (void *)&flag);
 	printf("clone with a new stack: child exited %d, wrote %d\n", status_of(pid), flag);
 
 	char *args[] = { argv[0], "posix_spawn", NULL };
