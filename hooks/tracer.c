@@ -20,8 +20,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -123,7 +127,7 @@ static void put_str(struct line *l, long addr, size_t max)
 /* put_buf -- len bytes of data, the first STRMAX shown */
 static void put_buf(struct line *l, long addr, long len)
 {
-	unsigned char buf[STRMAX];
+	unsigned char buf[STRMAX] = { 0 };
 	size_t n = len < 0 ? 0 : (size_t)len < STRMAX ? (size_t)len : STRMAX;
 
 	if (addr == 0) {
@@ -205,6 +209,42 @@ static const char *const sig_names[] = {
 	[SIGIO] = "SIGIO", [SIGPWR] = "SIGPWR", [SIGSYS] = "SIGSYS",
 };
 
+struct name {
+	long value;
+	const char *name;
+};
+
+#define N(x) { x, #x }
+static const struct name fcntl_cmds[] = {
+	N(F_DUPFD), N(F_GETFD), N(F_SETFD), N(F_GETFL), N(F_SETFL), N(F_GETLK), N(F_SETLK),
+	N(F_SETLKW), N(F_SETOWN), N(F_GETOWN), N(F_DUPFD_CLOEXEC), N(F_SETPIPE_SZ),
+	N(F_GETPIPE_SZ), N(F_ADD_SEALS), N(F_GET_SEALS), N(F_OFD_GETLK), N(F_OFD_SETLK),
+	N(F_OFD_SETLKW), { 0, NULL }
+};
+static const struct name ioctl_reqs[] = {
+	N(TCGETS), N(TCSETS), N(TCSETSW), N(TCSETSF), N(TIOCGWINSZ), N(TIOCSWINSZ),
+	N(TIOCGPGRP), N(TIOCSPGRP), N(FIONREAD), N(FIONBIO), N(FIOCLEX), N(FIONCLEX),
+	N(TIOCSCTTY), N(TIOCNOTTY), { 0, NULL }
+};
+static const struct name domains[] = {
+	N(AF_UNIX), N(AF_INET), N(AF_INET6), N(AF_NETLINK), N(AF_PACKET), { 0, NULL }
+};
+static const struct name socktypes[] = {
+	N(SOCK_STREAM), N(SOCK_DGRAM), N(SOCK_RAW), N(SOCK_SEQPACKET), { 0, NULL }
+};
+#undef N
+
+static void put_name(struct line *l, long v, const struct name *n)
+{
+	for (; n->name != NULL; n++) {
+		if (n->value == v) {
+			put(l, "%s", n->name);
+			return;
+		}
+	}
+	put(l, "%#lx", (unsigned long)v);
+}
+
 static void put_sig(struct line *l, long sig)
 {
 	if (sig > 0 && sig < (long)(sizeof(sig_names) / sizeof(sig_names[0])) && sig_names[sig])
@@ -257,8 +297,10 @@ static int count_vec(long addr)
 
 /* Argument kinds. Buffers whose content exists only after the call
  * (read, recvfrom ...) are OUTBUF: printed with the result as length. */
-enum kind { END, DEC, UNS, HEX, PTR, STR, PATH, BUF, OUTBUF, FD, DIRFD, OFLAGS, MODE, PROT,
-	    MAPF, CLONEF, ATF, ACCESS, SIG, ARGV, ENVP, WHENCE, HOW, OCT };
+/* DEC is a C int (most arguments: fds, pids, flags), LDEC a long */
+enum kind { END, DEC, LDEC, UNS, HEX, PTR, STR, PATH, BUF, OUTBUF, FD, DIRFD, OFLAGS, MODE, PROT,
+	    MAPF, CLONEF, ATF, ACCESS, SIG, ARGV, ENVP, WHENCE, HOW, OCT, FDPAIR, FDFLAGS, FCNTL,
+	    IOCTL, DOMAIN, SOCKTYPE, WSTATUS };
 
 struct desc {
 	unsigned char kind[6];
@@ -271,8 +313,8 @@ struct desc {
 static const struct desc descs[] = {
 	D(SYS_read, FD, OUTBUF, UNS),
 	D(SYS_write, FD, BUF, UNS),
-	D(SYS_pread64, FD, OUTBUF, UNS, DEC),
-	D(SYS_pwrite64, FD, BUF, UNS, DEC),
+	D(SYS_pread64, FD, OUTBUF, UNS, LDEC),
+	D(SYS_pwrite64, FD, BUF, UNS, LDEC),
 	D(SYS_open, PATH, OFLAGS, MODE),
 	D(SYS_openat, DIRFD, PATH, OFLAGS, MODE),
 	D(SYS_close, FD),
@@ -281,22 +323,22 @@ static const struct desc descs[] = {
 	D(SYS_fstat, FD, PTR),
 	D(SYS_newfstatat, DIRFD, PATH, PTR, ATF),
 	D(SYS_statx, DIRFD, PATH, ATF, HEX, PTR),
-	D(SYS_lseek, FD, DEC, WHENCE),
+	D(SYS_lseek, FD, LDEC, WHENCE),
 	DX(SYS_mmap, PTR, UNS, PROT, MAPF, FD, HEX),
 	D(SYS_mprotect, PTR, UNS, PROT),
 	D(SYS_munmap, PTR, UNS),
 	DX(SYS_brk, PTR),
 	D(SYS_rt_sigaction, SIG, PTR, PTR, UNS),
 	D(SYS_rt_sigprocmask, HOW, PTR, PTR, UNS),
-	D(SYS_ioctl, FD, HEX, PTR),
+	D(SYS_ioctl, FD, IOCTL, PTR),
 	D(SYS_access, PATH, ACCESS),
 	D(SYS_faccessat, DIRFD, PATH, ACCESS),
 	D(SYS_faccessat2, DIRFD, PATH, ACCESS, ATF),
-	D(SYS_pipe, PTR),
-	D(SYS_pipe2, PTR, OFLAGS),
+	D(SYS_pipe, FDPAIR),
+	D(SYS_pipe2, FDPAIR, FDFLAGS),
 	D(SYS_dup, FD),
 	D(SYS_dup2, FD, FD),
-	D(SYS_dup3, FD, FD, OFLAGS),
+	D(SYS_dup3, FD, FD, FDFLAGS),
 	D(SYS_getpid),
 	D(SYS_gettid),
 	D(SYS_getppid),
@@ -305,11 +347,11 @@ static const struct desc descs[] = {
 	D(SYS_execveat, DIRFD, PATH, ARGV, ENVP, ATF),
 	D(SYS_exit, DEC),
 	D(SYS_exit_group, DEC),
-	D(SYS_wait4, DEC, PTR, HEX, PTR),
+	D(SYS_wait4, DEC, WSTATUS, HEX, PTR),
 	D(SYS_kill, DEC, SIG),
 	D(SYS_tgkill, DEC, DEC, SIG),
 	D(SYS_tkill, DEC, SIG),
-	D(SYS_fcntl, FD, DEC, HEX),
+	D(SYS_fcntl, FD, FCNTL, HEX),
 	D(SYS_chdir, PATH),
 	D(SYS_fchdir, FD),
 	D(SYS_mkdir, PATH, OCT),
@@ -328,7 +370,8 @@ static const struct desc descs[] = {
 	D(SYS_fchmodat, DIRFD, PATH, OCT),
 	D(SYS_getdents64, FD, PTR, UNS),
 	D(SYS_getcwd, OUTBUF, UNS),
-	D(SYS_socket, DEC, DEC, DEC),
+	D(SYS_socket, DOMAIN, SOCKTYPE, DEC),
+	D(SYS_socketpair, DOMAIN, SOCKTYPE, DEC, PTR),
 	D(SYS_connect, FD, PTR, UNS),
 	D(SYS_bind, FD, PTR, UNS),
 	D(SYS_listen, FD, DEC),
@@ -359,8 +402,8 @@ static const struct desc descs[] = {
 	D(SYS_madvise, PTR, UNS, DEC),
 	D(SYS_rseq, PTR, UNS, HEX, HEX),
 	D(SYS_sigaltstack, PTR, PTR),
-	D(SYS_truncate, PATH, DEC),
-	D(SYS_ftruncate, FD, DEC),
+	D(SYS_truncate, PATH, LDEC),
+	D(SYS_ftruncate, FD, LDEC),
 	D(SYS_fsync, FD),
 	D(SYS_fdatasync, FD),
 	D(SYS_chown, PATH, DEC, DEC),
@@ -374,7 +417,7 @@ static const struct desc descs[] = {
 	D(SYS_fstatfs, FD, PTR),
 	D(SYS_getxattr, PATH, STR, PTR, UNS),
 	D(SYS_lgetxattr, PATH, STR, PTR, UNS),
-	D(SYS_fadvise64, FD, DEC, DEC, DEC),
+	D(SYS_fadvise64, FD, LDEC, LDEC, DEC),
 	D(SYS_sendfile, FD, FD, PTR, UNS),
 	D(SYS_copy_file_range, FD, PTR, FD, PTR, UNS, HEX),
 	D(SYS_rt_sigsuspend, PTR, UNS),
@@ -392,7 +435,8 @@ static const struct desc descs[] = {
 static void put_arg(struct line *l, enum kind k, long v, const long *a, int i, long ret)
 {
 	switch (k) {
-	case DEC: put(l, "%ld", v); break;
+	case DEC: put(l, "%d", (int)v); break;
+	case LDEC: put(l, "%ld", v); break;
 	case UNS: put(l, "%lu", (unsigned long)v); break;
 	case HEX: put(l, "%#lx", (unsigned long)v); break;
 	case PTR: v ? put(l, "%#lx", (unsigned long)v) : put(l, "NULL"); break;
@@ -442,6 +486,39 @@ static void put_arg(struct line *l, enum kind k, long v, const long *a, int i, l
 	case HOW:
 		put(l, "%s", v == SIG_BLOCK ? "SIG_BLOCK" : v == SIG_UNBLOCK ? "SIG_UNBLOCK" : v == SIG_SETMASK ? "SIG_SETMASK" : "?");
 		break;
+	case FDPAIR: {
+		int fds[2];
+		if (ret == 0 && peek(fds, (uintptr_t)v, sizeof(fds)) == sizeof(fds))
+			put(l, "[%d, %d]", fds[0], fds[1]);
+		else
+			v ? put(l, "%#lx", (unsigned long)v) : put(l, "NULL");
+		break;
+	}
+	case FDFLAGS: put_flags(l, (unsigned long)v, open_flags, "0"); break;
+	case FCNTL: put_name(l, v, fcntl_cmds); break;
+	case IOCTL: put_name(l, v, ioctl_reqs); break;
+	case DOMAIN: put_name(l, v, domains); break;
+	case SOCKTYPE:
+		put_name(l, v & 0xf, socktypes);
+		if (v & SOCK_NONBLOCK)
+			put(l, "|SOCK_NONBLOCK");
+		if (v & SOCK_CLOEXEC)
+			put(l, "|SOCK_CLOEXEC");
+		break;
+	case WSTATUS: {
+		int st;
+		if (ret <= 0 || v == 0 || peek(&st, (uintptr_t)v, sizeof(st)) != sizeof(st))
+			v ? put(l, "%#lx", (unsigned long)v) : put(l, "NULL");
+		else if (WIFEXITED(st))
+			put(l, "[{WIFEXITED(s) && WEXITSTATUS(s) == %d}]", WEXITSTATUS(st));
+		else if (WIFSIGNALED(st)) {
+			put(l, "[{WIFSIGNALED(s) && WTERMSIG(s) == ");
+			put_sig(l, WTERMSIG(st));
+			put(l, "%s}]", WCOREDUMP(st) ? " && WCOREDUMP(s)" : "");
+		} else
+			put(l, "[%#x]", st);
+		break;
+	}
 	case END: break;
 	}
 }
@@ -539,8 +616,12 @@ static long tracer_syscall(long nr, long a1, long a2, long a3, long a4, long a5,
 		return ret;
 	}
 	ret = next(nr, a1, a2, a3, a4, a5, a6);
-	if ((nr == SYS_clone || nr == SYS_clone3 || nr == SYS_fork) && ret >= 0)
+	if ((nr == SYS_clone || nr == SYS_clone3 || nr == SYS_fork) && ret >= 0) {
 		multi = true;
+		/* like strace, the call is shown once, in the parent */
+		if (ret == 0)
+			return ret;
+	}
 	l.len = 0;
 	put_prefix(&l);
 	put_call(&l, nr, a, ret);

@@ -29,7 +29,7 @@ _Static_assert(offsetof(struct zp_thread, vfork_depth) == ZP_T_VDEPTH, "stub.S o
 _Static_assert(offsetof(struct zp_thread, vfork_ret) == ZP_T_VRET, "stub.S offsets");
 _Static_assert(offsetof(struct zp_thread, thunk_ret) == ZP_T_THUNK_RET, "stub.S offsets");
 _Static_assert(sizeof(struct zp_frame) == ZP_FRAME_SIZE, "stub.S offsets");
-_Static_assert(offsetof(struct zp_frame, ret) == 104, "stub.S offsets");
+_Static_assert(offsetof(struct zp_frame, ret) == 232, "stub.S offsets");
 
 __thread struct zp_thread zp_tls __attribute__((tls_model("initial-exec")));
 
@@ -321,11 +321,12 @@ static int load_one(const char *path, struct hook *h, void **handle)
 	zp_fatal(125, "hook %s exports neither zpoline_hook nor __hook_init", path);
 }
 
-int zp_hooks_load(const char *spec, const char *opts)
+static char hook_paths[MAX_HOOKS][4096];
+static void *hook_handles[MAX_HOOKS];
+static int hook_legacy[MAX_HOOKS];
+
+void zp_hooks_load(const char *spec)
 {
-	char paths[MAX_HOOKS][4096];
-	void *handles[MAX_HOOKS];
-	int legacy[MAX_HOOKS];
 	int n = 0;
 
 	for (const char *p = spec; p != NULL && *p != '\0';) {
@@ -334,25 +335,31 @@ int zp_hooks_load(const char *spec, const char *opts)
 		if (n == MAX_HOOKS)
 			zp_fatal(125, "more than %d hooks: glibc has room for %d link namespaces",
 				 MAX_HOOKS, MAX_HOOKS + 1);
-		if (len >= sizeof(paths[0]))
+		if (len >= sizeof(hook_paths[0]))
 			zp_fatal(125, "hook path too long");
-		memcpy(paths[n], p, len);
-		paths[n][len] = '\0';
-		legacy[n] = load_one(paths[n], &hooks[n], &handles[n]);
+		memcpy(hook_paths[n], p, len);
+		hook_paths[n][len] = '\0';
+		hook_legacy[n] = load_one(hook_paths[n], &hooks[n], &hook_handles[n]);
 		n++;
 		p = colon ? colon + 1 : NULL;
 	}
+	nhooks = n;
+}
+
+void zp_hooks_init(const char *opts)
+{
 	/* Initialise from the last hook back, so each knows its `next`. */
 	zpoline_syscall_fn *next = zp_next;
-	for (int i = n - 1; i >= 0; i--) {
+	for (int i = nhooks - 1; i >= 0; i--) {
 		struct hook *h = &hooks[i];
 		h->next = next;
-		if (legacy[i]) {
-			int (*init)(long, void *) = (int (*)(long, void *))dlsym(handles[i], "__hook_init");
+		if (hook_legacy[i]) {
+			int (*init)(long, void *) =
+				(int (*)(long, void *))dlsym(hook_handles[i], "__hook_init");
 			zpoline_syscall_fn *slot = next;
 			int r = init(0, &slot);
 			if (r != 0)
-				zp_fatal(125, "hook %s: __hook_init failed (%d)", paths[i], r);
+				zp_fatal(125, "hook %s: __hook_init failed (%d)", hook_paths[i], r);
 			h->fn = slot;
 		} else if (h->def->init != NULL) {
 			struct zpoline_init in = {
@@ -364,12 +371,10 @@ int zp_hooks_load(const char *spec, const char *opts)
 			};
 			int r = h->def->init(&in);
 			if (r != 0)
-				zp_fatal(125, "hook %s refused to start: %s", paths[i],
+				zp_fatal(125, "hook %s refused to start: %s", hook_paths[i],
 					 r < 0 ? strerror(-r) : "init failed");
 		}
 		next = h->fn;
 	}
-	nhooks = n;
 	__atomic_store_n(&chain, next, __ATOMIC_RELEASE);
-	return 0;
 }

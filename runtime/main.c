@@ -155,6 +155,13 @@ __attribute__((constructor(101))) static void zp_start(void)
 	enum zp_save_mode mode = zp_pick_save_mode(zp_hooks_gpr_only(hook));
 	bool traps = pick_trap_mode();
 
+	/* The objects loaded now are the program's; the hooks then go into
+	 * namespaces of their own, loaded by code not yet rewritten. */
+	r = zp_patch_collect(getenv("ZPOLINE_EXCLUDE"));
+	if (r < 0)
+		zp_fatal(125, "cannot list the loaded objects: %s", strerror(-r));
+	zp_hooks_load(hook);
+
 	if (!traps) {
 		r = zp_trampoline_map(entries[mode].entry);
 		if (r < 0)
@@ -165,10 +172,10 @@ __attribute__((constructor(101))) static void zp_start(void)
 	r = zp_signals_install();
 	if (r < 0)
 		zp_fatal(125, "cannot install signal handlers: %s", strerror(-r));
-	r = zp_patch_all(getenv("ZPOLINE_EXCLUDE"), loud, traps);
+	r = zp_patch_all(loud, traps);
 	if (r < 0)
 		zp_fatal(125, "cannot rewrite system calls: %s", strerror(-r));
-	zp_hooks_load(hook, getenv("ZPOLINE_HOOK_OPTS"));
+	zp_hooks_init(getenv("ZPOLINE_HOOK_OPTS"));
 	if (loud)
 		zp_msg("start-up took %.3f ms (%s mode, %s)", (double)(now_ns() - t0) / 1e6,
 		       traps ? "trap" : "fast",

@@ -307,20 +307,28 @@ static void patch_sites(struct site *s, size_t n, const struct zp_map *maps, siz
 	}
 }
 
-int zp_patch_all(const char *exclude, bool verbose, bool all_traps)
+static struct objects objs;
+
+int zp_patch_collect(const char *exclude)
 {
-	struct objects o = { .exclude = exclude };
+	Dl_info self;
+
+	objs.exclude = exclude;
+	if (dladdr((void *)zp_patch_collect, &self) != 0)
+		objs.self = (uintptr_t)self.dli_fbase;
+	objs.vdso = getauxval(AT_SYSINFO_EHDR);
+	return dl_iterate_phdr(collect, &objs) == 0 ? 0 : -ENOMEM;
+}
+
+int zp_patch_all(bool verbose, bool all_traps)
+{
+	struct objects o = objs;
 	struct site *sites = NULL;
 	struct zp_map *maps = NULL;
 	size_t nsites = 0, nmaps = 0, ncall = 0;
-	Dl_info self;
 	sigset_t all, old;
 	int fd, r;
 
-	if (dladdr((void *)zp_patch_all, &self) != 0)
-		o.self = (uintptr_t)self.dli_fbase;
-	o.vdso = getauxval(AT_SYSINFO_EHDR);
-	dl_iterate_phdr(collect, &o);
 	r = scan_objects(&o, &sites, &nsites);
 	if (r < 0)
 		goto out;

@@ -11,13 +11,16 @@
 
 #define ZP_HIDDEN __attribute__((visibility("hidden")))
 
-/* The registers the stub pushed, lowest address first; `ret` was pushed by
- * the rewritten `call *%rax`. Offsets are used by stub.S: keep in step. */
+/* The registers the stub pushed, lowest address first, then the program's
+ * red zone, which the stub steps over before it saves anything; `ret` was
+ * pushed by the rewritten `call *%rax`, and the program's %rsp is just
+ * above it. Offsets are used by stub.S: keep in step. */
 struct zp_frame {
 	uint64_t r15, r14, r13, r12, rbp, rbx, r9, r8, r10, rdx, rsi, rdi, rax;
+	uint64_t redzone[16];
 	uint64_t ret;
 };
-#define ZP_FRAME_SIZE 112
+#define ZP_FRAME_SIZE 240
 
 #define ZP_VFORK_DEPTH 8
 
@@ -77,8 +80,12 @@ int zp_sites_init(size_t expect) ZP_HIDDEN;
 int zp_sites_add_call(uintptr_t ret) ZP_HIDDEN;
 bool zp_sites_is_call(uintptr_t ret) ZP_HIDDEN;
 bool zp_sites_is_trap(uintptr_t site) ZP_HIDDEN;
-/* all_traps: trap mode, every site becomes ud2 and page 0 stays unmapped */
-int zp_patch_all(const char *exclude, bool verbose, bool all_traps) ZP_HIDDEN;
+/* zp_patch_collect -- the objects to rewrite: every one loaded now, so
+ * call it before the hooks are loaded into their own namespace */
+int zp_patch_collect(const char *exclude) ZP_HIDDEN;
+/* zp_patch_all -- rewrite them; all_traps: trap mode, every site becomes
+ * ud2 and page 0 stays unmapped */
+int zp_patch_all(bool verbose, bool all_traps) ZP_HIDDEN;
 bool zp_loaded_object_matches(const char *globs) ZP_HIDDEN;
 extern uintptr_t *zp_site_table ZP_HIDDEN;
 extern struct zp_object_stats *zp_stats ZP_HIDDEN;
@@ -90,7 +97,9 @@ long zp_dispatch(struct zp_frame *f, void *xarea) ZP_HIDDEN;
 long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6) ZP_HIDDEN;
 long zp_call_chain(long nr, long a1, long a2, long a3, long a4, long a5, long a6) ZP_HIDDEN;
 void zp_vfork_notify(struct zp_frame *f) ZP_HIDDEN;
-int zp_hooks_load(const char *spec, const char *opts) ZP_HIDDEN;
+/* zp_hooks_load -- dlmopen each hook; zp_hooks_init -- then start them */
+void zp_hooks_load(const char *spec) ZP_HIDDEN;
+void zp_hooks_init(const char *opts) ZP_HIDDEN;
 bool zp_hooks_gpr_only(const char *spec) ZP_HIDDEN;
 long zp_trace_write(const void *buf, unsigned long len) ZP_HIDDEN;
 extern int zp_trace_fd ZP_HIDDEN;

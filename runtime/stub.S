@@ -8,12 +8,12 @@
  * Every other register, the flags excepted, must hold its value on return.
  */
 
-#define FRAME_SIZE 112
+#define FRAME_SIZE 240
 #define F_R12 24
 #define F_RSI 80
 #define F_RDI 88
 #define F_RAX 96
-#define F_RET 104
+#define F_RET 232
 #define T_VDEPTH 24
 #define T_VRET 32
 #define T_THUNK_RET (32 + 8 * 8)
@@ -47,8 +47,12 @@
 	.cfi_adjust_cfa_offset 8
 .endm
 
-/* SAVE_GPR builds struct zp_frame below the return address */
+/* SAVE_GPR builds struct zp_frame below the return address: it first
+ * steps over the program's red zone, of which the call could only have
+ * overwritten the 8 bytes holding the return address */
 .macro SAVE_GPR
+	leaq	-128(%rsp), %rsp
+	.cfi_adjust_cfa_offset 128
 	SPUSH	%rax
 	SPUSH	%rdi
 	SPUSH	%rsi
@@ -64,7 +68,8 @@
 	SPUSH	%r15
 .endm
 
-/* RESTORE_GPR pops the frame except %rax, which holds the result */
+/* RESTORE_GPR pops the frame except %rax, which holds the result, and
+ * leaves %rsp at the return address */
 .macro RESTORE_GPR
 	popq	%r15
 	popq	%r14
@@ -78,12 +83,24 @@
 	popq	%rdx
 	popq	%rsi
 	popq	%rdi
-	leaq	8(%rsp), %rsp
+	leaq	8+128(%rsp), %rsp
 .endm
 
 .macro RESTORE_GPR_RAX
-	RESTORE_GPR
-	movq	-8(%rsp), %rax
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%rbp
+	popq	%rbx
+	popq	%r9
+	popq	%r8
+	popq	%r10
+	popq	%rdx
+	popq	%rsi
+	popq	%rdi
+	popq	%rax
+	leaq	128(%rsp), %rsp
 .endm
 
 /* XSAVE_AREA -- reserve a 64-byte aligned area below %rsp and save the
@@ -262,7 +279,7 @@ zp_do_vfork:
 	popq	%rsi
 	popq	%rdi
 	popq	%rax
-	leaq	8(%rsp), %rsp
+	leaq	128+8(%rsp), %rsp
 	syscall
 	/* Tell the hook, from below the red zone; the frame it gets has the
 	 * result in rax. */

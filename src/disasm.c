@@ -96,8 +96,13 @@ int zp_decode(const struct zp_disasm *d, const uint8_t *buf, size_t len, struct 
 	for (unsigned i = 0; i < in.operand_count_visible; i++) {
 		if (op[i].type != ZYDIS_OPERAND_TYPE_MEMORY || op[i].mem.disp.value >= 0)
 			continue;
-		if (op[i].mem.base == ZYDIS_REGISTER_RSP)
+		if (op[i].mem.base == ZYDIS_REGISTER_RSP) {
+			int64_t end = op[i].mem.disp.value + (op[i].size + 7) / 8;
 			out->below_sp = true;
+			if (in.mnemonic == ZYDIS_MNEMONIC_LEA || op[i].mem.index != ZYDIS_REGISTER_NONE ||
+			    end > -8)
+				out->sp_slot = true;
+		}
 		else if (op[i].mem.base == ZYDIS_REGISTER_RBP && op[i].mem.disp.value < out->fp_disp)
 			out->fp_disp = (int32_t)op[i].mem.disp.value;
 	}

@@ -7,9 +7,9 @@
  * symbols), so the instruction boundaries are the compiler's. Decoding the
  * whole function also answers the red-zone question for its sites: code may
  * keep live data below %rsp only in a leaf function (GCC and Clang use the
- * red zone only when a function makes no calls), and only if it addresses
- * memory below %rsp, or sets %rbp from %rsp and addresses further below
- * %rbp than it moved %rsp down. */
+ * red zone only when a function makes no calls), and only where it
+ * addresses memory below %rsp (see decode_func for which of that the
+ * rewritten call can harm). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +41,7 @@ struct range {
 static int decode_func(const struct zp_disasm *d, const struct range *sec, uint64_t from,
 		       uint64_t to, uint64_t record_from, bool known, struct zp_scan *s)
 {
-	bool has_call = false, below_sp = false;
+	bool has_call = false, below_sp = false, sp_slot = false;
 	int64_t fp_min = 0;     /* lowest rbp-relative byte touched */
 	uint64_t grown = 0;     /* bytes the function moves rsp down, the push
 				 * of the caller's rbp excepted */
@@ -64,6 +64,7 @@ static int decode_func(const struct zp_disasm *d, const struct range *sec, uint6
 		}
 		has_call |= in.is_call;
 		below_sp |= in.below_sp;
+		sp_slot |= in.sp_slot;
 		sets_fp |= in.sets_fp;
 		if (in.fp_disp < fp_min)
 			fp_min = in.fp_disp;
@@ -74,9 +75,14 @@ static int decode_func(const struct zp_disasm *d, const struct range *sec, uint6
 		pos += in.length;
 	}
 	s->bytes_decoded += to - from;
-	/* rbp-relative data below what the function allocated lives in the
-	 * red zone (gcc -O0 leaf functions keep locals there) */
-	bool rz_live = !has_call && (below_sp || (sets_fp && -fp_min > (int64_t)grown));
+	/* The stub moves 128 bytes down before it saves anything, so only
+	 * the 8 bytes `call *%rax` pushes at -8(%rsp) can be clobbered. A
+	 * leaf is unsafe if it may keep data there: an access reaching that
+	 * slot, a pointer into the red zone, or red-zone use while %rsp moves
+	 * (offsets then shift). rbp-relative data below what the function
+	 * allocated is in the red zone too (gcc -O0 keeps leaf locals there). */
+	bool rbp_rz = sets_fp && -fp_min > (int64_t)grown;
+	bool rz_live = !has_call && (sp_slot || (below_sp && grown > 0) || rbp_rz);
 	for (size_t i = first; i < s->nsites; i++) {
 		if (!known)
 			s->sites[i].flags |= ZP_SITE_NOFUNC | ZP_SITE_REDZONE;

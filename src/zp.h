@@ -22,6 +22,8 @@ struct zp_insn {
 	bool is_sysenter;       /* 0f 34 */
 	bool is_call;           /* any call: the function is not a leaf */
 	bool below_sp;          /* explicit memory operand at a negative offset from rsp */
+	bool sp_slot;           /* ... that may reach the 8 bytes just below rsp, where
+				 * `call` pushes (lea: the object's size is unknown) */
 	int32_t fp_disp;        /* most negative displacement from rbp, or 0 */
 	uint32_t grows;         /* bytes the instruction moves rsp down by: push 8,
 				 * sub $n,%rsp n, lea -n(%rsp),%rsp n; realignment 64 */
