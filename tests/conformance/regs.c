@@ -16,6 +16,36 @@ struct regs {
 void regs_call(struct regs *before, struct regs *after, long nr);
 void regs_redzone(struct regs *before, struct regs *after, long nr);
 
+struct avx512 {
+	unsigned char zmm[16][64];      /* zmm16-31 */
+	unsigned long long k[7];        /* k1-k7 */
+};
+
+void regs_avx512(struct avx512 *before, struct avx512 *after, long nr);
+
+/* check_avx512 -- the upper AVX-512 registers and the mask registers */
+static void check_avx512(long nr)
+{
+	struct avx512 before, after;
+	int bad = 0;
+
+	for (size_t i = 0; i < sizeof(before); i++)
+		((unsigned char *)&before)[i] = (unsigned char)(i * 13 + nr);
+	memset(&after, 0, sizeof(after));
+	regs_avx512(&before, &after, nr);
+	for (int i = 0; i < 16; i++)
+		if (memcmp(before.zmm[i], after.zmm[i], 64) != 0) {
+			printf("avx512 nr=%ld: zmm%d changed\n", nr, 16 + i);
+			bad = 1;
+		}
+	for (int i = 0; i < 7; i++)
+		if (before.k[i] != after.k[i]) {
+			printf("avx512 nr=%ld: k%d changed\n", nr, i + 1);
+			bad = 1;
+		}
+	printf("avx512 nr=%ld: %s\n", nr, bad ? "FAILED" : "registers kept");
+}
+
 static const char *const names[16] = { "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "r8",
 				       "r9", "r10", "r11", "r12", "r13", "r14", "r15", "-" };
 
@@ -70,6 +100,11 @@ int main(void)
 	for (size_t i = 0; i < sizeof(nrs) / sizeof(nrs[0]); i++) {
 		check("call-site", regs_call, nrs[i]);
 		check("red-zone-site", regs_redzone, nrs[i]);
+	}
+	/* AVX-512BW for 64-bit mask registers */
+	if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")) {
+		check_avx512(SYS_getpid);
+		check_avx512(-1);
 	}
 	return 0;
 }

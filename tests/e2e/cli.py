@@ -76,6 +76,25 @@ with tempfile.TemporaryDirectory() as d:
           err="exports no hook entry point")
     check("hook without entry point", [Z, "run", "--hook", NOENTRY, "--", "true"], 125,
           err="exports no hook entry point")
+    arm = os.path.join(d, "arm64.so")
+    with open(NOENTRY, "rb") as f:
+        image = bytearray(f.read())
+    image[18:20] = (183).to_bytes(2, "little")      # e_machine = EM_AARCH64
+    with open(arm, "wb") as f:
+        f.write(image)
+    check("hook for another architecture", [Z, "run", "--hook", arm, "--", "true"], 125,
+          err="not built for x86-64")
+    check("chained hooks run in order", [Z, "run", "--hook", "tracer", "--hook", LEGACY, "--", PPID],
+          0, out="ppid 4242", err="getppid() = 4242")
+    if os.geteuid() == 0:
+        suid = os.path.join(d, "suid-true")
+        with open("/bin/true", "rb") as f, open(suid, "wb") as g:
+            g.write(f.read())
+        os.chown(suid, 65534, 65534)
+        os.chmod(suid, 0o4755)
+        os.chmod(d, 0o755)
+        check("set-user-ID program", [Z, "run", "--hook", "null", "--", suid], 125,
+              err="set-user-ID")
     check("program not found", [Z, "run", "--hook", "null", "--", "/nonexistent/prog"], 127,
           err="No such file")
     check("command not found", [Z, "run", "--hook", "null", "--", "no-such-command-zp"], 127,
