@@ -68,9 +68,8 @@
 	SPUSH	%r15
 .endm
 
-/* RESTORE_GPR pops the frame except %rax, which holds the result, and
- * leaves %rsp at the return address */
-.macro RESTORE_GPR
+/* POP_SAVED pops what SAVE_GPR pushed, %rax excepted */
+.macro POP_SAVED
 	popq	%r15
 	popq	%r14
 	popq	%r13
@@ -83,22 +82,17 @@
 	popq	%rdx
 	popq	%rsi
 	popq	%rdi
+.endm
+
+/* RESTORE_GPR pops the frame except %rax, which holds the result, and
+ * leaves %rsp at the return address; RESTORE_GPR_RAX pops %rax too */
+.macro RESTORE_GPR
+	POP_SAVED
 	leaq	8+128(%rsp), %rsp
 .endm
 
 .macro RESTORE_GPR_RAX
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%rbp
-	popq	%rbx
-	popq	%r9
-	popq	%r8
-	popq	%r10
-	popq	%rdx
-	popq	%rsi
-	popq	%rdi
+	POP_SAVED
 	popq	%rax
 	leaq	128(%rsp), %rsp
 .endm
@@ -266,20 +260,8 @@ zp_do_vfork:
 	xrstor	(%rsi)
 	movq	%rbx, %rdi
 1:	movq	%rdi, %rsp
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%rbp
-	popq	%rbx
-	popq	%r9
-	popq	%r8
-	popq	%r10
-	popq	%rdx
-	popq	%rsi
-	popq	%rdi
-	popq	%rax
-	leaq	128+8(%rsp), %rsp
+	RESTORE_GPR_RAX
+	leaq	8(%rsp), %rsp
 	syscall
 	/* Tell the hook, from below the red zone; the frame it gets has the
 	 * result in rax. */
