@@ -46,6 +46,8 @@ static struct hook hooks[MAX_HOOKS];
 static int nhooks;
 static zpoline_syscall_fn *chain = zp_next;
 int zp_trace_fd = 2;
+int zp_shared_fd = -1;
+void *zp_shared;
 static int fini_done;
 
 long zp_call_chain(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
@@ -154,28 +156,69 @@ static long do_clone3(struct zp_thread *t, long a1, long a2)
 	return raw(SYS_clone3, a1, a2, 0, 0, 0, 0);
 }
 
-/* close_range_around -- close_range that leaves the trace fd open */
-static long close_range_around(unsigned first, unsigned last, unsigned flags)
-{
-	unsigned fd = (unsigned)zp_trace_fd;
-	long r = 0, r2 = 0;
+/* The runtime's own descriptors (trace, shared memory) are not the
+ * program's: closing them fails as for any descriptor the program never
+ * opened, and a dup2() onto one moves ours out of the way first. */
+static int *own_fds[] = { &zp_trace_fd, &zp_shared_fd };
+#define NOWN (sizeof(own_fds) / sizeof(own_fds[0]))
 
-	if (fd < first || fd > last)
-		return raw(SYS_close_range, first, last, flags, 0, 0, 0);
-	if (fd > first)
-		r = raw(SYS_close_range, first, fd - 1, flags, 0, 0, 0);
-	if (fd < last)
-		r2 = raw(SYS_close_range, fd + 1, last, flags, 0, 0, 0);
-	return r < 0 ? r : r2;
+static bool own_fd(long fd)
+{
+	for (size_t i = 0; i < NOWN; i++)
+		if (fd >= 0 && fd == *own_fds[i])
+			return true;
+	return false;
 }
 
-/* move_trace_fd -- the program wants our descriptor's number */
-static void move_trace_fd(void)
+/* close_range_around -- close_range over the gaps between our descriptors */
+static long close_range_around(unsigned first, unsigned last, unsigned flags)
 {
-	long fd = zp_raw_syscall(SYS_fcntl, zp_trace_fd, F_DUPFD, 100, 0, 0, 0);
-	if (fd >= 0) {
-		zp_raw_syscall(SYS_close, zp_trace_fd, 0, 0, 0, 0, 0);
-		zp_trace_fd = (int)fd;
+	unsigned keep[NOWN];
+	size_t n = 0;
+	long r = 0;
+
+	for (size_t i = 0; i < NOWN; i++) {
+		unsigned fd = (unsigned)*own_fds[i];
+		if (*own_fds[i] >= 0 && fd >= first && fd <= last)
+			keep[n++] = fd;
+	}
+	if (n == 0)
+		return raw(SYS_close_range, first, last, flags, 0, 0, 0);
+	if (n == 2 && keep[0] > keep[1]) {
+		unsigned t = keep[0];
+		keep[0] = keep[1];
+		keep[1] = t;
+	}
+	unsigned from = first;
+	for (size_t i = 0; i <= n; i++) {
+		unsigned to = i < n ? keep[i] : last;
+		if (i < n && to == from) {
+			from = to + 1;
+			continue;
+		}
+		long x = raw(SYS_close_range, from, i < n ? to - 1 : to, flags, 0, 0, 0);
+		if (x < 0 && r == 0)
+			r = x;
+		if (i < n) {
+			if (to == last)
+				break;
+			from = to + 1;
+		}
+	}
+	return r;
+}
+
+/* move_own_fd -- the program wants that number */
+static void move_own_fd(long fd)
+{
+	for (size_t i = 0; i < NOWN; i++) {
+		if (*own_fds[i] != fd)
+			continue;
+		long nfd = zp_raw_syscall(SYS_fcntl, fd, F_DUPFD, 100, 0, 0, 0);
+		if (nfd >= 0) {
+			zp_raw_syscall(SYS_close, fd, 0, 0, 0, 0, 0);
+			*own_fds[i] = (int)nfd;
+		}
 	}
 }
 
@@ -237,15 +280,15 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 		}
 		break;
 	case SYS_close:
-		if (a1 == zp_trace_fd)
+		if (own_fd(a1))
 			return -EBADF;
 		break;
 	case SYS_close_range:
 		return close_range_around((unsigned)a1, (unsigned)a2, (unsigned)a3);
 	case SYS_dup2:
 	case SYS_dup3:
-		if (a2 == zp_trace_fd && a1 != a2)
-			move_trace_fd();
+		if (own_fd(a2) && a1 != a2)
+			move_own_fd(a2);
 		break;
 	case SYS_exit_group:
 		run_fini();
@@ -346,8 +389,31 @@ void zp_hooks_load(const char *spec)
 	nhooks = n;
 }
 
+/* hook_options -- the i-th of the per-hook option strings, which
+ * ZPOLINE_HOOK_OPTS separates with 0x1f (unit separator) */
+static const char *hook_options(const char *opts, int i, char *buf, size_t len)
+{
+	const char *p = opts ? opts : "";
+
+	for (; i > 0 && p != NULL; i--) {
+		p = strchr(p, 0x1f);
+		if (p != NULL)
+			p++;
+	}
+	if (p == NULL)
+		p = "";
+	size_t n = strcspn(p, "\x1f");
+	if (n >= len)
+		zp_fatal(125, "hook options too long");
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	return buf;
+}
+
 void zp_hooks_init(const char *opts)
 {
+	static char optbuf[MAX_HOOKS][1024];
+
 	/* Initialise from the last hook back, so each knows its `next`. */
 	zpoline_syscall_fn *next = zp_next;
 	for (int i = nhooks - 1; i >= 0; i--) {
@@ -362,14 +428,18 @@ void zp_hooks_init(const char *opts)
 				zp_fatal(125, "hook %s: __hook_init failed (%d)", hook_paths[i], r);
 			h->fn = slot;
 		} else if (h->def->init != NULL) {
-			struct zpoline_init in = {
+			static struct zpoline_init inits[MAX_HOOKS];
+			struct zpoline_init *in = &inits[i];
+			*in = (struct zpoline_init){
 				.abi_version = ZPOLINE_ABI_VERSION,
 				.next = next,
-				.options = opts ? opts : "",
+				.options = hook_options(opts, i, optbuf[i], sizeof(optbuf[i])),
 				.trace_write = zp_trace_write,
 				.syscall_name = zp_syscall_name,
+				.shared = zp_shared ? (char *)zp_shared + (size_t)i * ZP_SHARED_SLICE : NULL,
+				.shared_size = zp_shared ? ZP_SHARED_SLICE : 0,
 			};
-			int r = h->def->init(&in);
+			int r = h->def->init(in);
 			if (r != 0)
 				zp_fatal(125, "hook %s refused to start: %s", hook_paths[i],
 					 r < 0 ? strerror(-r) : "init failed");

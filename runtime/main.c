@@ -3,10 +3,16 @@
  * Environment (set by `zpoline run`, or by hand):
  *   ZPOLINE_HOOK       hook library path(s), colon-separated, called in
  *                      order; default: the tracer next to this library
- *   ZPOLINE_HOOK_OPTS  options string handed to the hooks' init
+ *   ZPOLINE_HOOK_OPTS  the hooks' option strings, in hook order, separated
+ *                      by 0x1f
+ *   ZPOLINE_SHARED_FD  descriptor (inherited) of the memory hooks share
+ *                      across the processes of a run
  *   ZPOLINE_EXCLUDE    colon-separated globs of objects not to rewrite
  *   ZPOLINE_TRACE_FD   descriptor (inherited) where hooks report
- *   ZPOLINE_VERBOSE    1: print what was rewritten, per object
+ *   ZPOLINE_VERBOSE    1: report what was rewritten (a table on the trace fd)
+ *   ZPOLINE_STATS      table or json: that report, by the first process of
+ *                      the run only, to ZPOLINE_STATS_FD (default: the
+ *                      trace fd); ZPOLINE_STATS_EXIT=1 then ends the process
  *   ZPOLINE_MODE       fast: `call *%rax` into page 0; trap: every site is
  *                      ud2, finished in a SIGILL handler (slow, but page 0
  *                      stays unmapped, as programs that rely on a fault
@@ -20,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -86,6 +93,38 @@ static void setup_trace_fd(void)
 	setenv("ZPOLINE_TRACE_FD", num, 1);
 }
 
+/* setup_shared -- the memory the hooks share across the run: inherited
+ * from the tool (or a parent), or made now and handed down */
+static void setup_shared(void)
+{
+	const char *s = getenv("ZPOLINE_SHARED_FD");
+	char num[16];
+	int fd = -1;
+
+	if (s != NULL) {
+		char *end;
+		long v = strtol(s, &end, 10);
+		if (*end == '\0' && v >= 0 && v < INT_MAX && fcntl((int)v, F_GETFD) >= 0)
+			fd = (int)v;
+	}
+	if (fd < 0) {
+		int m = memfd_create("zpoline-shared", 0);
+		if (m < 0 || ftruncate(m, ZP_SHARED_SIZE) != 0)
+			return;
+		fd = fcntl(m, F_DUPFD, zp_trace_fd > 100 ? zp_trace_fd - 1 : 100);
+		close(m);
+		if (fd < 0)
+			return;
+		snprintf(num, sizeof(num), "%d", fd);
+		setenv("ZPOLINE_SHARED_FD", num, 1);
+	}
+	void *p = mmap(NULL, ZP_SHARED_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return;
+	zp_shared = p;
+	zp_shared_fd = fd;
+}
+
 /* default_hook -- the tracer beside this library: hooks/ in the same
  * directory (installed), or ../hooks (the build tree) */
 static const char *default_hook(char *buf, size_t len)
@@ -130,6 +169,39 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* is_root_process -- the process `zpoline run` started (or, by hand, any) */
+static bool is_root_process(void)
+{
+	const char *root = getenv("ZPOLINE_ROOT_PID");
+
+	return root == NULL || atoi(root) == (int)getpid();
+}
+
+/* report -- the rewrite statistics, once start-up is done */
+static void report(const char *how, bool traps, enum zp_save_mode mode, uint64_t ns)
+{
+	char what[64];
+	const char *fds = getenv("ZPOLINE_STATS_FD");
+	int fd = fds != NULL ? atoi(fds) : zp_trace_fd;
+
+	snprintf(what, sizeof(what), "%s, %s", traps ? "trap" : "fast",
+		 mode == ZP_SAVE_GPR ? "general registers only" : mode == ZP_SAVE_XSAVEC ? "xsavec" : "xsave");
+	char *text = zp_report(zp_stats, zp_nstats, strcmp(how, "json") == 0, "live", what, (int64_t)ns);
+	if (text != NULL) {
+		size_t len = strlen(text), done = 0;
+		while (done < len) {
+			long w = zp_raw_syscall(SYS_write, fd, (long)(text + done), (long)(len - done), 0, 0, 0);
+			if (w <= 0)
+				break;
+			done += (size_t)w;
+		}
+		free(text);
+	}
+	const char *quit = getenv("ZPOLINE_STATS_EXIT");
+	if (quit != NULL && strcmp(quit, "1") == 0)
+		zp_raw_syscall(SYS_exit_group, 0, 0, 0, 0, 0, 0);
+}
+
 __attribute__((constructor(101))) static void zp_start(void)
 {
 	static const struct {
@@ -147,6 +219,7 @@ __attribute__((constructor(101))) static void zp_start(void)
 	int r;
 
 	setup_trace_fd();
+	setup_shared();
 	if (hook == NULL || *hook == '\0') {
 		hook = default_hook(hookbuf, sizeof(hookbuf));
 		if (hook == NULL)
@@ -157,7 +230,14 @@ __attribute__((constructor(101))) static void zp_start(void)
 
 	/* The objects loaded now are the program's; the hooks then go into
 	 * namespaces of their own, loaded by code not yet rewritten. */
-	r = zp_patch_collect(getenv("ZPOLINE_EXCLUDE"));
+	const char *stats = getenv("ZPOLINE_STATS");
+	if (stats != NULL && strcmp(stats, "table") != 0 && strcmp(stats, "json") != 0)
+		stats = NULL;
+	if (stats == NULL && loud)
+		stats = "table";
+	if (stats != NULL && !is_root_process())
+		stats = NULL;
+	r = zp_patch_collect(getenv("ZPOLINE_EXCLUDE"), stats != NULL);
 	if (r < 0)
 		zp_fatal(125, "cannot list the loaded objects: %s", strerror(-r));
 	zp_hooks_load(hook);
@@ -172,12 +252,10 @@ __attribute__((constructor(101))) static void zp_start(void)
 	r = zp_signals_install();
 	if (r < 0)
 		zp_fatal(125, "cannot install signal handlers: %s", strerror(-r));
-	r = zp_patch_all(loud, traps);
+	r = zp_patch_all(traps);
 	if (r < 0)
 		zp_fatal(125, "cannot rewrite system calls: %s", strerror(-r));
 	zp_hooks_init(getenv("ZPOLINE_HOOK_OPTS"));
-	if (loud)
-		zp_msg("start-up took %.3f ms (%s mode, %s)", (double)(now_ns() - t0) / 1e6,
-		       traps ? "trap" : "fast",
-		       mode == ZP_SAVE_GPR ? "general registers only" : mode == ZP_SAVE_XSAVEC ? "xsavec" : "xsave");
+	if (stats != NULL)
+		report(stats, traps, mode, now_ns() - t0);
 }

@@ -109,6 +109,7 @@ struct objects {
 	uintptr_t self;         /* our own load address */
 	uintptr_t vdso;
 	const char *exclude;
+	bool count_excluded;    /* scan excluded objects too, for the report */
 };
 
 static int collect(struct dl_phdr_info *info, size_t size, void *data)
@@ -173,7 +174,7 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-struct zp_object_stats *zp_stats;
+struct zp_objstat *zp_stats;
 size_t zp_nstats;
 
 /* scan_objects -- every site of every object that is not excluded */
@@ -188,14 +189,14 @@ static int scan_objects(struct objects *o, struct site **out, size_t *nout)
 	zp_nstats = o->n;
 	for (size_t i = 0; i < o->n; i++) {
 		struct object *ob = &o->v[i];
-		struct zp_object_stats *st = &zp_stats[i];
+		struct zp_objstat *st = &zp_stats[i];
 		struct zp_scan scan = { 0 };
 		struct zp_elf *e;
 		uint64_t t0 = now_ns();
 		int r;
 
 		snprintf(st->path, sizeof(st->path), "%s", ob->path);
-		if (ob->excluded)
+		if (ob->excluded && !o->count_excluded)
 			continue;
 		r = ob->image ? zp_elf_open_mem(ob->image, ob->image_size, &e)
 			      : zp_elf_open_file(ob->path, &e);
@@ -213,6 +214,16 @@ static int scan_objects(struct objects *o, struct site **out, size_t *nout)
 			continue;
 		}
 		st->bytes = scan.bytes_scanned;
+		st->decoded = scan.bytes_decoded;
+		if (ob->excluded) {
+			/* counted for the report, left alone */
+			for (size_t k = 0; k < scan.nsites; k++)
+				*(scan.sites[k].flags & ZP_SITE_SYSENTER ? &st->sysenter : &st->syscall) += 1;
+			st->excluded = (unsigned)scan.nsites;
+			zp_scan_free(&scan);
+			st->ns = now_ns() - t0;
+			continue;
+		}
 		if (n + scan.nsites > cap) {
 			cap = 2 * (n + scan.nsites) + 64;
 			struct site *p = realloc(sites, cap * sizeof(*p));
@@ -278,24 +289,26 @@ static void patch_sites(struct site *s, size_t n, const struct zp_map *maps, siz
 		bool usable = m != NULL && m2 == m && !m->shared && (m->prot & PROT_EXEC);
 		bool writable = usable && raw_mprotect(page, len, PROT_READ | PROT_WRITE) == 0;
 		for (size_t k = i; k < j; k++) {
-			struct zp_object_stats *st = &zp_stats[s[k].obj];
+			struct zp_objstat *st = &zp_stats[s[k].obj];
 			uint8_t *p = (uint8_t *)s[k].addr;
 			bool trap = s[k].flags & ZP_SITE_REDZONE;
 			/* ud2, or call *%rax; the stub's site table is filled
 			 * before any site can reach it */
 			const uint8_t bytes[2] = { trap ? 0x0f : 0xff, trap ? 0x0b : 0xd0 };
 			bool done = false;
-			if (usable && p[0] == 0x0f && (p[1] == 0x05 || p[1] == 0x34)) {
-				if (writable) {
-					p[0] = bytes[0];
-					p[1] = bytes[1];
-					done = true;
-				} else {
-					done = poke(memfd, s[k].addr, bytes);
-				}
+			if (usable && !(p[0] == 0x0f && (p[1] == 0x05 || p[1] == 0x34))) {
+				st->changed++;
+				continue;
+			}
+			if (usable && writable) {
+				p[0] = bytes[0];
+				p[1] = bytes[1];
+				done = true;
+			} else if (usable) {
+				done = poke(memfd, s[k].addr, bytes);
 			}
 			if (!done)
-				st->failed++;
+				st->noprot++;
 			else if (trap)
 				st->trapped++;
 			else
@@ -309,18 +322,19 @@ static void patch_sites(struct site *s, size_t n, const struct zp_map *maps, siz
 
 static struct objects objs;
 
-int zp_patch_collect(const char *exclude)
+int zp_patch_collect(const char *exclude, bool count_excluded)
 {
 	Dl_info self;
 
 	objs.exclude = exclude;
+	objs.count_excluded = count_excluded;
 	if (dladdr((void *)zp_patch_collect, &self) != 0)
 		objs.self = (uintptr_t)self.dli_fbase;
 	objs.vdso = getauxval(AT_SYSINFO_EHDR);
 	return dl_iterate_phdr(collect, &objs) == 0 ? 0 : -ENOMEM;
 }
 
-int zp_patch_all(bool verbose, bool all_traps)
+int zp_patch_all(bool all_traps)
 {
 	struct objects o = objs;
 	struct site *sites = NULL;
@@ -371,14 +385,6 @@ int zp_patch_all(bool verbose, bool all_traps)
 	if (memfd >= 0)
 		close(memfd);
 
-	if (verbose) {
-		for (size_t i = 0; i < zp_nstats; i++) {
-			struct zp_object_stats *st = &zp_stats[i];
-			zp_msg("%s: %u syscall, %u sysenter: %u call, %u trap, %u failed%s",
-			       st->path, st->syscall, st->sysenter, st->called, st->trapped,
-			       st->failed, o.v[i].excluded ? " (excluded)" : "");
-		}
-	}
 out:
 	free(maps);
 	free(sites);

@@ -70,25 +70,20 @@ int zp_trampoline_map(void (*entry)(void)) ZP_HIDDEN;
 enum zp_save_mode zp_pick_save_mode(bool gpr_only) ZP_HIDDEN;
 
 /* ---- patch.c ---- */
-struct zp_object_stats {
-	char path[256];
-	uint64_t bytes;
-	unsigned syscall, sysenter, called, trapped, failed, excluded;
-	uint64_t ns;
-};
+#include "zp.h"
 int zp_sites_init(size_t expect) ZP_HIDDEN;
 int zp_sites_add_call(uintptr_t ret) ZP_HIDDEN;
 bool zp_sites_is_call(uintptr_t ret) ZP_HIDDEN;
 bool zp_sites_is_trap(uintptr_t site) ZP_HIDDEN;
 /* zp_patch_collect -- the objects to rewrite: every one loaded now, so
  * call it before the hooks are loaded into their own namespace */
-int zp_patch_collect(const char *exclude) ZP_HIDDEN;
+int zp_patch_collect(const char *exclude, bool count_excluded) ZP_HIDDEN;
 /* zp_patch_all -- rewrite them; all_traps: trap mode, every site becomes
  * ud2 and page 0 stays unmapped */
-int zp_patch_all(bool verbose, bool all_traps) ZP_HIDDEN;
+int zp_patch_all(bool all_traps) ZP_HIDDEN;
 bool zp_loaded_object_matches(const char *globs) ZP_HIDDEN;
 extern uintptr_t *zp_site_table ZP_HIDDEN;
-extern struct zp_object_stats *zp_stats ZP_HIDDEN;
+extern struct zp_objstat *zp_stats ZP_HIDDEN;
 extern size_t zp_nstats ZP_HIDDEN;
 extern uintptr_t zp_site_mask ZP_HIDDEN;
 
@@ -103,6 +98,11 @@ void zp_hooks_init(const char *opts) ZP_HIDDEN;
 bool zp_hooks_gpr_only(const char *spec) ZP_HIDDEN;
 long zp_trace_write(const void *buf, unsigned long len) ZP_HIDDEN;
 extern int zp_trace_fd ZP_HIDDEN;
+/* the run's shared memory: a slice per hook */
+#define ZP_SHARED_SLICE (64 * 1024)
+#define ZP_SHARED_SIZE (16 * ZP_SHARED_SLICE)
+extern int zp_shared_fd ZP_HIDDEN;
+extern void *zp_shared ZP_HIDDEN;
 void zp_report_bad_call(uintptr_t ret, uintptr_t target) ZP_HIDDEN;
 
 /* ---- signal.c ---- */

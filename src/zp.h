@@ -141,6 +141,30 @@ struct zp_hookinfo {
  * object; *why says which), -ESRCH (no entry point) */
 int zp_hookinfo_read(const char *path, struct zp_hookinfo *hi, const char **why);
 
+/* ---- report.c: the rewrite statistics, as a table or JSON ---- */
+
+struct zp_objstat {
+	char path[256];
+	uint64_t bytes;             /* executable section bytes scanned */
+	uint64_t decoded;           /* bytes run through the decoder */
+	unsigned syscall, sysenter; /* sites found */
+	unsigned called;            /* rewritten to call *%rax */
+	unsigned trapped;           /* rewritten to ud2 (red zone live, or trap mode) */
+	unsigned excluded;          /* left alone: the object is excluded */
+	unsigned noprot;            /* left alone: the page could not be written */
+	unsigned changed;           /* left alone: the bytes were not a syscall any more */
+	uint64_t ns;                /* time spent on the object */
+};
+
+/* zp_report -- the report as text, malloc'd: an aligned table, or one JSON
+ * object; `what` says where the numbers come from ("live", "static"),
+ * startup_ns < 0 when not measured */
+char *zp_report(const struct zp_objstat *v, size_t n, bool json, const char *what,
+		const char *mode, int64_t startup_ns);
+/* zp_objstat_from_scan -- what the runtime would do with a scan's sites in
+ * fast mode */
+void zp_objstat_from_scan(struct zp_objstat *st, const struct zp_scan *s);
+
 /* ---- glob.c ---- */
 /* zp_path_matches -- the path, or its basename, matches one of the
  * colon-separated shell globs in list */

@@ -117,7 +117,9 @@ static const struct {
 	const char *name;
 	int (*fn)(int, char **);
 } commands[] = {
+	{ "check", cmd_check },
 	{ "run", cmd_run },
+	{ "stats", cmd_stats },
 };
 
 struct root {
@@ -151,8 +153,12 @@ static const char doc_root[] =
 	"Hook every system call a program makes, at close to the cost of the call.\n"
 	"\n"
 	"Commands:\n"
+	"  check [--hook NAME|PATH] [--json]\n"
+	"                  whether zpoline can run here, and what to fix if not\n"
 	"  run [OPTION...] [--] PROG [ARG...]\n"
 	"                  run PROG with its system calls hooked (default hook: tracer)\n"
+	"  stats [--json] [--static] ... PROG [ARG...] | FILE...\n"
+	"                  how many system call sites are rewritten, per object\n"
 	"\n"
 	"`zpoline COMMAND --help' describes each command. Exit status: that of the\n"
 	"program for `run'; 2 for a bad command line; 125 when zpoline cannot run\n"

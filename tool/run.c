@@ -23,33 +23,30 @@
 #include "zp.h"
 #include "zpoline/hook.h"
 
-#define MAX_HOOKS 15
+#define ZP_SHARED_SIZE (16 * 64 * 1024)   /* as the runtime maps it */
 
-struct run {
-	const char *hooks[MAX_HOOKS];
-	int nhooks;
-	char exclude[4096];
-	const char *output;
-	bool verbose;
-	char **prog;
-};
+enum { OPT_HOOK = 'H', OPT_EXCLUDE = 'x', OPT_OUTPUT = 'o', OPT_VERBOSE = 'v', OPT_HOOK_OPT = 0x100 };
 
-enum { OPT_HOOK = 'H', OPT_EXCLUDE = 'x', OPT_OUTPUT = 'o', OPT_VERBOSE = 'v' };
-
-static const struct argp_option run_options[] = {
+const struct argp_option zp_launch_options[] = {
 	{ "hook", OPT_HOOK, "NAME|PATH", 0,
 	  "Hook to run: a bundled one by name, or a hook .so by path (default: tracer). "
 	  "Repeat to chain hooks, called in the order given", 0 },
+	{ "hook-opt", OPT_HOOK_OPT, "STRING", 0,
+	  "Options for the hook named just before (see each hook's documentation)", 0 },
 	{ "exclude", OPT_EXCLUDE, "GLOB", 0,
 	  "Do not rewrite objects whose path or file name matches GLOB (repeatable)", 0 },
 	{ "output", OPT_OUTPUT, "FILE", 0, "Write the hooks' output to FILE instead of stderr", 0 },
+	{ NULL, 0, NULL, 0, NULL, 0 }
+};
+
+static const struct argp_option run_options[] = {
 	{ "verbose", OPT_VERBOSE, NULL, 0, "Report what was rewritten in each object", 0 },
 	{ NULL, 0, NULL, 0, NULL, 0 }
 };
 
-static error_t parse_run(int key, char *arg, struct argp_state *state)
+error_t zp_parse_launch(int key, char *arg, struct argp_state *state)
 {
-	struct run *r = state->input;
+	struct launch *r = state->input;
 	size_t len;
 
 	switch (key) {
@@ -58,6 +55,16 @@ static error_t parse_run(int key, char *arg, struct argp_state *state)
 			argp_error(state, "at most %d hooks: glibc has room for %d link namespaces",
 				   MAX_HOOKS, MAX_HOOKS + 1);
 		r->hooks[r->nhooks++] = arg;
+		return 0;
+	case OPT_HOOK_OPT:
+		if (r->nhooks == 0)
+			argp_error(state, "--hook-opt applies to the --hook before it; give --hook first");
+		if (r->opts[r->nhooks - 1] != NULL)
+			argp_error(state, "hook '%s' has two --hook-opt; give its options in one string",
+				   r->hooks[r->nhooks - 1]);
+		if (strchr(arg, 0x1f) != NULL)
+			argp_error(state, "--hook-opt may not contain the 0x1f character");
+		r->opts[r->nhooks - 1] = arg;
 		return 0;
 	case OPT_EXCLUDE:
 		len = strlen(r->exclude);
@@ -70,15 +77,12 @@ static error_t parse_run(int key, char *arg, struct argp_state *state)
 	case OPT_OUTPUT:
 		r->output = arg;
 		return 0;
-	case OPT_VERBOSE:
-		r->verbose = true;
-		return 0;
 	case ARGP_KEY_ARG:
 		r->prog = &state->argv[state->next - 1];
 		state->next = state->argc;
 		return 0;
 	case ARGP_KEY_NO_ARGS:
-		argp_error(state, "no program given: zpoline run [OPTION...] -- PROG [ARG...]");
+		argp_error(state, "no program given: %s [OPTION...] -- PROG [ARG...]", state->name);
 		return EINVAL;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -86,7 +90,7 @@ static error_t parse_run(int key, char *arg, struct argp_state *state)
 }
 
 /* hook_path -- a bundled name or a path, checked without loading it */
-static void hook_path(const char *spec, char *out, size_t len)
+void zp_check_hook(const char *spec, char *out, size_t len)
 {
 	struct zp_hookinfo hi;
 	const char *why;
@@ -248,6 +252,22 @@ static void set(const char *name, const char *value)
 		die(EXIT_SETUP, "cannot set %s: %s", name, strerror(errno));
 }
 
+const struct argp zp_launch_argp = { zp_launch_options, zp_parse_launch, NULL, NULL, NULL, NULL,
+				     NULL };
+
+static error_t parse_run(int key, char *arg __attribute__((unused)), struct argp_state *state)
+{
+	struct launch *r = state->input;
+
+	if (key == OPT_VERBOSE) {
+		r->verbose = true;
+		return 0;
+	}
+	if (key == ARGP_KEY_INIT)
+		state->child_inputs[0] = r;
+	return ARGP_ERR_UNKNOWN;
+}
+
 static const char doc_run[] =
 	"Run PROG with every system call it makes passed through the hooks.\v"
 	"Bundled hooks: tracer (the default; one strace-like line per call), null "
@@ -255,25 +275,21 @@ static const char doc_run[] =
 	"line; 125 when zpoline refuses or cannot hook the program; 126 / 127 when PROG "
 	"cannot be executed / is not found. See zpoline(1).";
 
-int cmd_run(int argc, char **argv)
+void zp_launch(struct launch *lp)
 {
-	struct argp argp = { run_options, parse_run, "[--] PROG [ARG...]", doc_run, NULL, NULL, NULL };
-	struct run r = { .nhooks = 0 };
+	struct launch r = *lp;
 	char runtime[PATH_MAX], prog[PATH_MAX], num[32];
 	char hooks[MAX_HOOKS * PATH_MAX / 4];
 	size_t used = 0;
-
-	argv[0] = "zpoline run";
-	argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, &r);
 
 	if (zp_find_runtime(runtime, sizeof(runtime)) < 0)
 		die(EXIT_SETUP, "cannot find libzpoline.so beside %s or in %s: reinstall zpoline",
 		    zp_tool_dir(), ZP_PKGLIBDIR);
 	if (r.nhooks == 0)
-		r.hooks[r.nhooks++] = "tracer";
+		r.hooks[r.nhooks++] = r.default_hook;
 	for (int i = 0; i < r.nhooks; i++) {
 		char path[PATH_MAX];
-		hook_path(r.hooks[i], path, sizeof(path));
+		zp_check_hook(r.hooks[i], path, sizeof(path));
 		if (strchr(path, ':') != NULL)
 			die(EXIT_SETUP, "hook path %s contains ':', which ZPOLINE_HOOK uses as a separator", path);
 		if (used + strlen(path) + 2 > sizeof(hooks))
@@ -297,6 +313,27 @@ int cmd_run(int argc, char **argv)
 	snprintf(num, sizeof(num), "%d", fd);
 	set("ZPOLINE_TRACE_FD", num);
 
+	/* memory the hooks share across every process of the run */
+	int m = memfd_create("zpoline-shared", 0);
+	if (m < 0 || ftruncate(m, ZP_SHARED_SIZE) != 0)
+		die(EXIT_SETUP, "cannot create the hooks' shared memory: %s", strerror(errno));
+	snprintf(num, sizeof(num), "%d", high_fd(m));
+	close(m);
+	set("ZPOLINE_SHARED_FD", num);
+
+	char opts[8192];
+	size_t olen = 0;
+	for (int i = 0; i < r.nhooks; i++) {
+		const char *o = r.opts[i] ? r.opts[i] : "";
+		if (olen + strlen(o) + 2 > sizeof(opts))
+			die(EXIT_USAGE, "hook options too long");
+		olen += (size_t)snprintf(opts + olen, sizeof(opts) - olen, "%s%s", i ? "\x1f" : "", o);
+	}
+	if (olen > 0)
+		set("ZPOLINE_HOOK_OPTS", opts);
+	else
+		unsetenv("ZPOLINE_HOOK_OPTS");
+
 	const char *old = getenv("LD_PRELOAD");
 	char *preload;
 	if (asprintf(&preload, "%s%s%s", runtime, old && *old ? ":" : "", old && *old ? old : "") < 0)
@@ -311,6 +348,10 @@ int cmd_run(int argc, char **argv)
 	set("ZPOLINE_ROOT_PID", num);
 	if (r.verbose)
 		set("ZPOLINE_VERBOSE", "1");
+	if (r.stats != NULL)
+		set("ZPOLINE_STATS", r.stats);
+	if (r.stats_exit)
+		set("ZPOLINE_STATS_EXIT", "1");
 
 	execv(prog, r.prog);
 	if (errno == ENOEXEC) {
@@ -328,4 +369,19 @@ int cmd_run(int argc, char **argv)
 		}
 	}
 	die(errno == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC, "%s: %s", r.prog[0], strerror(errno));
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct argp_child children[] = {
+		{ &zp_launch_argp, 0, NULL, 0 },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct argp argp = { run_options, parse_run, "[--] PROG [ARG...]", doc_run, children, NULL,
+			     NULL };
+	struct launch r = { .default_hook = "tracer" };
+
+	argv[0] = "zpoline run";
+	argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, &r);
+	zp_launch(&r);
 }

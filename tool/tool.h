@@ -2,6 +2,7 @@
 #ifndef ZP_TOOL_H
 #define ZP_TOOL_H
 
+#include <argp.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -22,6 +23,32 @@ int zp_find_hook(const char *name, char *buf, size_t len);
 /* zp_bundled_hooks -- "null, tracer" */
 const char *zp_bundled_hooks(char *buf, size_t len);
 
+#define MAX_HOOKS 15
+
+/* what `zpoline run` (and `zpoline stats`) start a program with */
+struct launch {
+	const char *hooks[MAX_HOOKS];
+	const char *opts[MAX_HOOKS];    /* --hook-opt of each, or NULL */
+	int nhooks;
+	const char *default_hook;
+	char exclude[4096];
+	const char *output;
+	bool verbose;
+	const char *stats;              /* "table" or "json": the runtime reports */
+	bool stats_exit;                /* ... and ends the program there */
+	char **prog;
+};
+
+/* the options every launching command takes: --hook, --hook-opt,
+ * --exclude, --output, and PROG [ARG...]; input: struct launch */
+extern const struct argp zp_launch_argp;
+/* zp_launch -- check everything, set up the environment, exec PROG */
+__attribute__((noreturn)) void zp_launch(struct launch *l);
+/* zp_check_hook -- a hook by name or path, resolved and checked, else exit */
+void zp_check_hook(const char *spec, char *out, size_t len);
+
 int cmd_run(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 
 #endif

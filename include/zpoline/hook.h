@@ -43,6 +43,11 @@ struct zpoline_init {
 	/* the name of a system call number as the kernel headers zpoline was
 	 * built with know it, or NULL */
 	const char *(*syscall_name)(long nr);
+	/* memory shared by every process of the run, forked or executed, for
+	 * this hook alone: zero at first, MAP_SHARED, `shared_size` bytes
+	 * (64 KiB). Use atomic operations: processes and threads run at once. */
+	void *shared;
+	unsigned long shared_size;
 };
 
 struct zpoline_hook {
@@ -50,7 +55,8 @@ struct zpoline_hook {
 	unsigned flags;                 /* ZPOLINE_HOOK_* */
 	const char *name;
 	/* optional: called once, before the program's code runs; a nonzero
-	 * return (a negative errno) stops the program with an error */
+	 * return (a negative errno) stops the program with an error. The
+	 * struct it gets stays valid for the life of the process. */
 	int (*init)(const struct zpoline_init *init);
 	/* required */
 	zpoline_syscall_fn *syscall;

@@ -1,0 +1,193 @@
+/* counter -- counts calls, errors and time per system call, and prints a
+ * summary like `strace -c` when the run ends.
+ *
+ *   % time     seconds  usecs/call     calls    errors syscall
+ *   ------ ----------- ----------- --------- --------- ----------------
+ *    41.10    0.000185          12        15           openat
+ *
+ * Counts from every process of the run (forked or executed) add up in the
+ * memory the runtime shares between them; the process that was started
+ * first prints the table when it calls exit_group, with everything counted
+ * by then (children that outlive it are not waited for).
+ *
+ * Options (--hook-opt): sort=time (default), calls, errors or name. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <zpoline/hook.h>
+
+#define SLOTS 1024              /* numbers past the last one share the last slot */
+
+struct count {
+	uint64_t calls, errors, ns;
+};
+
+struct table {
+	struct count c[SLOTS];
+};
+
+static zpoline_syscall_fn *next;
+static const struct zpoline_init *rt;
+static struct table *tab;
+static pid_t root;
+static enum { BY_TIME, BY_CALLS, BY_ERRORS, BY_NAME } order = BY_TIME;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void add(long nr, long ret, uint64_t ns)
+{
+	struct count *c = &tab->c[nr >= 0 && nr < SLOTS ? nr : SLOTS - 1];
+
+	__atomic_add_fetch(&c->calls, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&c->ns, ns, __ATOMIC_RELAXED);
+	if (ret < 0 && ret >= -4095)
+		__atomic_add_fetch(&c->errors, 1, __ATOMIC_RELAXED);
+}
+
+static long counter_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
+{
+	/* calls that may not come back are counted first */
+	if (nr == SYS_exit || nr == SYS_exit_group || nr == SYS_execve || nr == SYS_execveat ||
+	    nr == SYS_rt_sigreturn || nr == SYS_vfork) {
+		add(nr, 0, 0);
+		long r = next(nr, a1, a2, a3, a4, a5, a6);
+		if (r < 0 && r >= -4095)
+			__atomic_add_fetch(&tab->c[nr].errors, 1, __ATOMIC_RELAXED);
+		return r;
+	}
+	uint64_t t0 = now_ns();
+	long r = next(nr, a1, a2, a3, a4, a5, a6);
+	add(nr, r, now_ns() - t0);
+	return r;
+}
+
+struct row {
+	long nr;
+	struct count c;
+};
+
+static int cmp_rows(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+	uint64_t kx, ky;
+
+	switch (order) {
+	case BY_CALLS: kx = x->c.calls; ky = y->c.calls; break;
+	case BY_ERRORS: kx = x->c.errors; ky = y->c.errors; break;
+	case BY_NAME: {
+		const char *nx = rt->syscall_name(x->nr), *ny = rt->syscall_name(y->nr);
+		return strcmp(nx ? nx : "~", ny ? ny : "~");
+	}
+	default: kx = x->c.ns; ky = y->c.ns; break;
+	}
+	if (kx != ky)
+		return kx > ky ? -1 : 1;
+	return x->nr < y->nr ? -1 : x->nr > y->nr;
+}
+
+static void emit(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void emit(const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		rt->trace_write(line, (unsigned long)(n < (int)sizeof(line) ? n : (int)sizeof(line) - 1));
+}
+
+static void counter_fini(void)
+{
+	static struct row rows[SLOTS];
+	struct count total = { 0, 0, 0 };
+	int n = 0;
+
+	if (getpid() != root)
+		return;
+	for (long nr = 0; nr < SLOTS; nr++) {
+		struct count c = {
+			__atomic_load_n(&tab->c[nr].calls, __ATOMIC_RELAXED),
+			__atomic_load_n(&tab->c[nr].errors, __ATOMIC_RELAXED),
+			__atomic_load_n(&tab->c[nr].ns, __ATOMIC_RELAXED),
+		};
+		if (c.calls == 0)
+			continue;
+		rows[n++] = (struct row){ nr, c };
+		total.calls += c.calls;
+		total.errors += c.errors;
+		total.ns += c.ns;
+	}
+	qsort(rows, (size_t)n, sizeof(rows[0]), cmp_rows);
+	emit("%% time     seconds  usecs/call     calls    errors syscall\n");
+	emit("------ ----------- ----------- --------- --------- ----------------\n");
+	for (int i = 0; i < n; i++) {
+		const struct count *c = &rows[i].c;
+		const char *name = rt->syscall_name(rows[i].nr);
+		char other[32];
+		if (name == NULL || rows[i].nr == SLOTS - 1) {
+			snprintf(other, sizeof(other), rows[i].nr == SLOTS - 1 ? "(other)" : "syscall_%#lx",
+				 rows[i].nr);
+			name = other;
+		}
+		char errors[24] = "";
+		if (c->errors)
+			snprintf(errors, sizeof(errors), "%9llu", (unsigned long long)c->errors);
+		emit("%6.2f %11.6f %11llu %9llu %9s %s\n",
+		     total.ns ? 100.0 * (double)c->ns / (double)total.ns : 0.0, (double)c->ns / 1e9,
+		     (unsigned long long)(c->ns / 1000 / c->calls), (unsigned long long)c->calls, errors,
+		     name);
+	}
+	emit("------ ----------- ----------- --------- --------- ----------------\n");
+	emit("100.00 %11.6f %11llu %9llu %9llu total\n", (double)total.ns / 1e9,
+	     (unsigned long long)(total.calls ? total.ns / 1000 / total.calls : 0),
+	     (unsigned long long)total.calls, (unsigned long long)total.errors);
+}
+
+static int counter_init(const struct zpoline_init *in)
+{
+	static struct table private_table;
+	const char *o = in->options;
+	const char *r = getenv("ZPOLINE_ROOT_PID");
+
+	rt = in;
+	next = in->next;
+	if (strcmp(o, "") == 0 || strcmp(o, "sort=time") == 0)
+		order = BY_TIME;
+	else if (strcmp(o, "sort=calls") == 0)
+		order = BY_CALLS;
+	else if (strcmp(o, "sort=errors") == 0)
+		order = BY_ERRORS;
+	else if (strcmp(o, "sort=name") == 0)
+		order = BY_NAME;
+	else {
+		char msg[300];
+		int n = snprintf(msg, sizeof(msg),
+				 "zpoline: counter: unknown option '%s' (it takes sort=time|calls|errors|name)\n", o);
+		in->trace_write(msg, (unsigned long)n);
+		return -EINVAL;
+	}
+	/* the run's shared memory when there is some; this process's own else */
+	tab = in->shared != NULL && in->shared_size >= sizeof(struct table) ? in->shared : &private_table;
+	root = r != NULL ? (pid_t)atoi(r) : getpid();
+	if (tab == &private_table)
+		root = getpid();
+	return 0;
+}
+
+ZPOLINE_HOOK_DEFINE(.name = "counter", .init = counter_init, .syscall = counter_syscall,
+		    .fini = counter_fini);

@@ -1,0 +1,355 @@
+/* check.c -- `zpoline check [--hook NAME|PATH] [--json]`: will `zpoline run`
+ * work here, and if not, what to do. One line per item, ok / warn / FAIL,
+ * then a summary; exit 0 when it will work, 1 when it will not. */
+#include <cpuid.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tool.h"
+#include "zp.h"
+#include "zpoline/hook.h"
+
+#ifndef PR_SET_SYSCALL_USER_DISPATCH
+#define PR_SET_SYSCALL_USER_DISPATCH 59
+#define PR_SYS_DISPATCH_ON 1
+#endif
+
+enum status { OK, WARN, FAIL };
+
+struct item {
+	const char *name;
+	enum status status;
+	char detail[512];
+	char fix[256];
+};
+
+#define MAX_ITEMS 16
+
+struct check {
+	struct item items[MAX_ITEMS];
+	int n;
+	const char *hook;
+	bool json;
+};
+
+__attribute__((format(printf, 4, 5))) static struct item *add(struct check *c, const char *name,
+							     enum status st, const char *fmt, ...)
+{
+	struct item *it = &c->items[c->n++];
+	va_list ap;
+
+	it->name = name;
+	it->status = st;
+	va_start(ap, fmt);
+	vsnprintf(it->detail, sizeof(it->detail), fmt, ap);
+	va_end(ap);
+	return it;
+}
+
+static void read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+
+	buf[0] = '\0';
+	if (f == NULL)
+		return;
+	if (fgets(buf, (int)len, f) == NULL)
+		buf[0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+}
+
+/* in_child -- run fn in a child process: its exit status (0 = worked) */
+static int in_child(int (*fn)(void))
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid == 0)
+		_exit(fn());
+	if (pid < 0 || waitpid(pid, &st, 0) != pid)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int map_page0(void)
+{
+	void *p = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+		       -1, 0);
+	return p == NULL ? 0 : 1;
+}
+
+static int arm_sud(void)
+{
+	static volatile char selector = 0;     /* 0: allow */
+	return prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON, 0, 0, &selector) == 0 ? 0 : 1;
+}
+
+static void check_page0(struct check *c)
+{
+	char val[64];
+	const char *sim = getenv("ZPOLINE_TEST_MMAP_MIN_ADDR");
+	bool ok;
+
+	read_line("/proc/sys/vm/mmap_min_addr", val, sizeof(val));
+	if (sim != NULL) {
+		snprintf(val, sizeof(val), "%s", sim);
+		ok = strcmp(sim, "0") == 0;
+	} else {
+		ok = in_child(map_page0) == 0;
+	}
+	if (ok) {
+		add(c, "page 0", OK, "vm.mmap_min_addr = %s; this user can map address 0", val);
+		return;
+	}
+	struct item *it = add(c, "page 0", FAIL, "vm.mmap_min_addr = %s; this user cannot map address 0",
+			      val[0] ? val : "?");
+	snprintf(it->fix, sizeof(it->fix), "sysctl -w vm.mmap_min_addr=0 (as root; add "
+		 "vm.mmap_min_addr=0 to /etc/sysctl.d/ to keep it)");
+}
+
+static void check_selinux(struct check *c)
+{
+	char enforce[16], low[64];
+
+	if (access("/sys/fs/selinux", F_OK) != 0) {
+		add(c, "SELinux", OK, "not present");
+		return;
+	}
+	read_line("/sys/fs/selinux/enforce", enforce, sizeof(enforce));
+	read_line("/sys/fs/selinux/booleans/mmap_low_allowed", low, sizeof(low));
+	if (strcmp(enforce, "1") != 0 || low[0] == '1') {
+		add(c, "SELinux", OK, "%s; mmap_low_allowed %s", strcmp(enforce, "1") == 0 ? "enforcing" : "permissive",
+		    low[0] ? low : "not defined");
+		return;
+	}
+	struct item *it = add(c, "SELinux", WARN, "enforcing, mmap_low_allowed is off: page 0 may be refused");
+	snprintf(it->fix, sizeof(it->fix), "setsebool -P mmap_low_allowed 1 (as root)");
+}
+
+static void check_kernel(struct check *c)
+{
+	struct utsname u;
+
+	if (uname(&u) != 0) {
+		add(c, "kernel", WARN, "uname failed: %s", strerror(errno));
+		return;
+	}
+	add(c, "kernel", strcmp(u.machine, "x86_64") == 0 ? OK : FAIL, "%s %s %s", u.sysname, u.release,
+	    u.machine);
+	int r = in_child(arm_sud);
+	add(c, "syscall user dispatch", r == 0 ? OK : WARN, "%s",
+	    r == 0 ? "available (PR_SET_SYSCALL_USER_DISPATCH)"
+		   : "not available (needs Linux 5.11 and CONFIG_GENERIC_ENTRY); zpoline does not rely on it");
+}
+
+static void check_cpu(struct check *c)
+{
+	unsigned a, b, cx, d;
+	bool xsave = false, xsavec = false, xsaveopt = false, avx = false, avx512 = false;
+	bool pku = false, ospke = false;
+	unsigned size = 0;
+
+	if (__get_cpuid(1, &a, &b, &cx, &d)) {
+		xsave = (cx & bit_OSXSAVE) != 0;
+		avx = (cx & bit_AVX) != 0;
+	}
+	if (__get_cpuid_max(0, NULL) >= 7) {
+		__cpuid_count(7, 0, a, b, cx, d);
+		avx512 = (b & bit_AVX512F) != 0;
+		pku = (cx & bit_PKU) != 0;
+		ospke = (cx & bit_OSPKE) != 0;
+	}
+	if (xsave && __get_cpuid_max(0, NULL) >= 0xd) {
+		__cpuid_count(0xd, 0, a, b, cx, d);
+		size = b;
+		__cpuid_count(0xd, 1, a, b, cx, d);
+		xsaveopt = (a & 1) != 0;
+		xsavec = (a & 2) != 0;
+	}
+	if (!xsave)
+		add(c, "vector state", WARN, "no XSAVE: only hooks flagged general-registers-only can run");
+	else
+		add(c, "vector state", OK, "saved with %s (%u bytes at most)%s%s%s",
+		    xsavec ? "XSAVEC" : "XSAVE", size, xsaveopt ? "; XSAVEOPT" : "", avx ? "; AVX" : "",
+		    avx512 ? "; AVX-512" : "");
+	if (pku && ospke)
+		add(c, "protection keys", OK, "PKU available");
+	else
+		add(c, "protection keys", WARN, "no PKU: page 0 cannot be made execute-only, so loads "
+		    "from it succeed; JVMs run in trap mode (slower)");
+}
+
+static void check_runtime(struct check *c)
+{
+	char path[PATH_MAX], dz[32];
+	struct zp_elf *e;
+	const char *why;
+
+	if (zp_find_runtime(path, sizeof(path)) < 0) {
+		struct item *it = add(c, "runtime", FAIL, "libzpoline.so not found beside %s or in %s",
+				      zp_tool_dir(), ZP_PKGLIBDIR);
+		snprintf(it->fix, sizeof(it->fix), "reinstall zpoline (meson install)");
+		return;
+	}
+	if (zp_elf_open_file(path, &e) < 0 || zp_elf_check(e, true, &why) < 0) {
+		add(c, "runtime", FAIL, "%s is not an x86-64 shared object", path);
+		return;
+	}
+	const char *interp = "/lib64/ld-linux-x86-64.so.2";
+	zp_elf_close(e);
+	/* the loader itself says whether every dependency resolves */
+	char cmd[PATH_MAX * 2 + 32];
+	snprintf(cmd, sizeof(cmd), "%s --list '%s' 2>&1", interp, path);
+	FILE *p = popen(cmd, "re");
+	char line[PATH_MAX + 64], missing[256] = "";
+	int deps = 0;
+	while (p != NULL && fgets(line, sizeof(line), p) != NULL) {
+		deps++;
+		if (strstr(line, "not found") != NULL && missing[0] == '\0')
+			snprintf(missing, sizeof(missing), "%.*s", (int)strcspn(line + 1, " \n"), line + 1);
+	}
+	int st = p != NULL ? pclose(p) : -1;
+	if (missing[0] != '\0' || st != 0) {
+		struct item *it = add(c, "runtime", FAIL, "%s: dependency %s does not resolve", path,
+				      missing[0] ? missing : "?");
+		snprintf(it->fix, sizeof(it->fix), "apt-get install libelf1 libdw1 libzydis4.0");
+		return;
+	}
+	add(c, "runtime", OK, "%s (x86-64 shared object, %d dependencies resolve)", path, deps);
+	add(c, "libraries", OK, "Zydis %s, elfutils %s", zp_disasm_version(dz, sizeof(dz)),
+	    zp_libelf_version());
+}
+
+static void check_hook(struct check *c)
+{
+	char path[PATH_MAX];
+	struct zp_hookinfo hi;
+	const char *why;
+
+	if (strchr(c->hook, '/') == NULL && zp_find_hook(c->hook, path, sizeof(path)) == 0) {
+		/* bundled */
+	} else if (realpath(c->hook, path) == NULL) {
+		add(c, "hook", FAIL, "%s: %s", c->hook, strerror(errno));
+		return;
+	}
+	int r = zp_hookinfo_read(path, &hi, &why);
+	if (r < 0) {
+		add(c, "hook", FAIL, "%s: %s", path, why);
+		return;
+	}
+	if (hi.native && (hi.abi_version == 0 || hi.abi_version > ZPOLINE_ABI_VERSION)) {
+		add(c, "hook", FAIL, "%s: built for hook ABI %u, this zpoline has %u", path, hi.abi_version,
+		    ZPOLINE_ABI_VERSION);
+		return;
+	}
+	if (hi.native)
+		add(c, "hook", OK, "%s: zpoline_hook, ABI %u, %s", path, hi.abi_version,
+		    hi.flags & ZPOLINE_HOOK_GPR_ONLY ? "general registers only" : "vector state saved");
+	else
+		add(c, "hook", OK, "%s: __hook_init (original zpoline interface), vector state saved", path);
+}
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", *s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+static const struct argp_option check_options[] = {
+	{ "hook", 'H', "NAME|PATH", 0, "Also check this hook", 0 },
+	{ "json", 0x300, NULL, 0, "Print one JSON object instead of lines", 0 },
+	{ NULL, 0, NULL, 0, NULL, 0 }
+};
+
+static error_t parse_check(int key, char *arg, struct argp_state *state)
+{
+	struct check *c = state->input;
+
+	switch (key) {
+	case 'H':
+		c->hook = arg;
+		return 0;
+	case 0x300:
+		c->json = true;
+		return 0;
+	case ARGP_KEY_ARG:
+		argp_error(state, "unexpected argument '%s'", arg);
+		return EINVAL;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}
+
+static const char doc_check[] =
+	"Check that this system can run programs under zpoline, and say what to do where it "
+	"cannot.\vExit status: 0 when `zpoline run' will work, 1 when it will not, 2 for a bad "
+	"command line. See zpoline(1).";
+
+int cmd_check(int argc, char **argv)
+{
+	static const char *const word[] = { "ok", "warn", "FAIL" };
+	struct argp argp = { check_options, parse_check, NULL, doc_check, NULL, NULL, NULL };
+	struct check c = { .n = 0 };
+	int fails = 0, warns = 0;
+
+	argv[0] = "zpoline check";
+	argp_parse(&argp, argc, argv, 0, NULL, &c);
+
+	check_page0(&c);
+	check_selinux(&c);
+	check_kernel(&c);
+	check_cpu(&c);
+	check_runtime(&c);
+	if (c.hook != NULL)
+		check_hook(&c);
+	for (int i = 0; i < c.n; i++) {
+		fails += c.items[i].status == FAIL;
+		warns += c.items[i].status == WARN;
+	}
+	if (c.json) {
+		printf("{\"ok\": %s, \"failures\": %d, \"warnings\": %d, \"items\": [", fails ? "false" : "true",
+		       fails, warns);
+		for (int i = 0; i < c.n; i++) {
+			printf("%s{\"name\": ", i ? ", " : "");
+			json_str(c.items[i].name);
+			printf(", \"status\": \"%s\", \"detail\": ", word[c.items[i].status]);
+			json_str(c.items[i].detail);
+			printf(", \"fix\": ");
+			json_str(c.items[i].fix);
+			printf("}");
+		}
+		printf("]}\n");
+	} else {
+		for (int i = 0; i < c.n; i++) {
+			const struct item *it = &c.items[i];
+			printf("%-4s  %-22s %s\n", word[it->status], it->name, it->detail);
+			if (it->fix[0] != '\0')
+				printf("      %-22s fix: %s\n", "", it->fix);
+		}
+		if (fails)
+			printf("%d problem%s: zpoline run will not work until %s fixed\n", fails,
+			       fails > 1 ? "s" : "", fails > 1 ? "they are" : "it is");
+		else
+			printf("zpoline run will work%s\n", warns ? " (see the warnings)" : "");
+	}
+	return fails ? 1 : 0;
+}
