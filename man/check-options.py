@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
-"""check-options.py ZPOLINE PAGE -- every long option of `zpoline run --help`
-is documented in the man page, and every option the page documents exists."""
+"""check-options.py ZPOLINE PAGE -- every long option of each command's
+--help is documented in the man page, and every option the page documents
+exists in some command's --help."""
 import re
 import subprocess
 import sys
 
 zpoline, page = sys.argv[1:3]
-helptext = subprocess.run([zpoline, "run", "--help"], stdout=subprocess.PIPE, text=True,
-                          check=True).stdout
-shown = set(re.findall(r"--([a-z][a-z-]+)", helptext))
+shown = set()
+for command in ("run", "stats", "check"):
+    helptext = subprocess.run([zpoline, command, "--help"], stdout=subprocess.PIPE, text=True,
+                              check=True).stdout
+    shown |= set(re.findall(r"--([a-z][a-z-]+)", helptext))
 with open(page) as f:
     roff = f.read().replace("\\-", "-")
 documented = set()

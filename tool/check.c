@@ -108,6 +108,13 @@ static void check_page0(struct check *c)
 	} else {
 		ok = in_child(map_page0) == 0;
 	}
+	if (ok && strcmp(val, "0") != 0) {
+		/* root maps below vm.mmap_min_addr with CAP_SYS_RAWIO */
+		struct item *it = add(c, "page 0", WARN, "vm.mmap_min_addr = %s: this user can map "
+				      "address 0 (privileged), other users cannot", val);
+		snprintf(it->fix, sizeof(it->fix), "sysctl -w vm.mmap_min_addr=0 (as root), for other users");
+		return;
+	}
 	if (ok) {
 		add(c, "page 0", OK, "vm.mmap_min_addr = %s; this user can map address 0", val);
 		return;

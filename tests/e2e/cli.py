@@ -186,6 +186,8 @@ with tempfile.TemporaryDirectory() as d:
     check("deny: no rules", [Z, "run", "--hook", "deny", "--", "true"], 125, err="no rules given")
     check("null refuses options", [Z, "run", "--hook", "null", "--hook-opt", "x", "--", "true"], 125,
           err="takes no options")
+    check("more hooks than link namespaces", [Z, "run"] + ["--hook", "null"] * 16 + ["--", "true"], 2,
+          err="at most 15 hooks")
     check("--hook-opt before --hook", [Z, "run", "--hook-opt", "x", "--", "true"], 2,
           err="--hook before it")
 
