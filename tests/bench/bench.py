@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""The zpoline benchmark: everything as a ratio against native, measured in
+the same run, native and hooked runs alternating. Asserts nothing.
+
+usage: bench.py ZPOLINE SYSCALL_LOOP [--quick]
+
+Prints, each as median [min..max] of the rounds:
+  * ns per call for a spread of numbers, native and hooked with a
+    general-registers-only hook (null) and with a hook that needs the vector
+    state saved (counter), and the difference;
+  * start-up time added for /bin/true, ls and python3 -c pass;
+  * resident memory added for a small program;
+  * redis-server requests per second, when redis is installed."""
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+Z, LOOP = sys.argv[1], sys.argv[2]
+QUICK = "--quick" in sys.argv
+ROUNDS = 3 if QUICK else 7
+N = 200000 if QUICK else 2000000
+ENV = {k: v for k, v in os.environ.items() if not k.startswith("ZPOLINE_") and k != "LD_PRELOAD"}
+
+
+def hooked(hook):
+    return [Z, "run", "--hook", hook, "-o", "/dev/null", "--"]
+
+
+def med(xs):
+    return "%8.2f [%.2f..%.2f]" % (statistics.median(xs), min(xs), max(xs))
+
+
+def syscall_costs():
+    print("ns per system call (inline site in the program), median [min..max] of %d runs of %d calls"
+          % (ROUNDS, N))
+    print("%5s %-26s %-26s %-26s %9s %9s" % ("nr", "native", "null (GPR only)", "counter (vector saved)",
+                                             "+null", "+counter"))
+    for nr in (0, 3, 39, 186, 318, 448):
+        res = {"native": [], "null": [], "counter": []}
+        for _ in range(ROUNDS):
+            for kind in ("native", "null", "counter"):
+                cmd = ([] if kind == "native" else hooked(kind)) + [LOOP, str(nr), str(N)]
+                out = subprocess.run(cmd, stdout=subprocess.PIPE, env=ENV, check=True, text=True).stdout
+                res[kind].append(float(out))
+        n0 = statistics.median(res["native"])
+        print("%5d %-26s %-26s %-26s %+8.2f %+8.2f" % (
+            nr, med(res["native"]), med(res["null"]), med(res["counter"]),
+            statistics.median(res["null"]) - n0, statistics.median(res["counter"]) - n0))
+
+
+def wall(cmd):
+    t0 = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV, check=True)
+    return (time.perf_counter() - t0) * 1000
+
+
+def startup():
+    print("\nstart-up, ms per run, median [min..max] of %d" % (ROUNDS * 3))
+    print("%-22s %-24s %-24s %10s" % ("program", "native", "zpoline --hook null", "added"))
+    progs = [["/bin/true"], ["ls", "/"]]
+    if shutil.which("python3"):
+        progs.append([shutil.which("python3"), "-c", "pass"])
+    for p in progs:
+        nat, hk = [], []
+        for _ in range(ROUNDS * 3):
+            nat.append(wall(p))
+            hk.append(wall(hooked("null") + p))
+        print("%-22s %-24s %-24s %+9.2f" % (" ".join(os.path.basename(x) for x in p)[:22], med(nat),
+                                            med(hk), statistics.median(hk) - statistics.median(nat)))
+    # the tool itself runs checks (a fork for page 0) before exec: the
+    # runtime's own share is what ZPOLINE_VERBOSE reports
+    out = subprocess.run(hooked("null")[:-1] + ["-v", "--", "/bin/true"], stderr=subprocess.PIPE,
+                         stdout=subprocess.DEVNULL, env=ENV, text=True).stderr
+    for line in out.splitlines():
+        if "start-up added" in line:
+            print("runtime's own share for /bin/true: " + line.split("; ")[-1])
+
+
+def rss():
+    def peak(cmd):
+        out = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, stderr=subprocess.PIPE,
+                             stdout=subprocess.DEVNULL, env=ENV, text=True).stderr
+        return int(out.strip().splitlines()[-1])
+    if not os.path.exists("/usr/bin/time"):
+        print("\nresident memory: /usr/bin/time not installed")
+        return
+    nat = [peak(["/bin/true"]) for _ in range(ROUNDS)]
+    hk = [peak(hooked("null") + ["/bin/true"]) for _ in range(ROUNDS)]
+    print("\nresident memory of /bin/true, KiB: native %d, hooked %d, added %+d" % (
+        statistics.median(nat), statistics.median(hk), statistics.median(hk) - statistics.median(nat)))
+
+
+def redis():
+    server, client = shutil.which("redis-server"), shutil.which("redis-benchmark")
+    if not server or not client:
+        print("\nredis: redis-server / redis-benchmark not installed")
+        return
+
+    def one(prefix, port):
+        p = subprocess.Popen(prefix + [server, "--port", str(port), "--save", "", "--appendonly", "no"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        out = subprocess.run([client, "-h", "127.0.0.1", "-p", str(port), "-n", "50000" if QUICK else "200000",
+                              "-q", "-t", "set,get", "-P", "1"], stdout=subprocess.PIPE, text=True, env=ENV).stdout
+        p.terminate()
+        p.wait()
+        return sum(float(line.split()[1]) for line in out.splitlines() if "requests per second" in line)
+    nat, hk = [], []
+    for i in range(ROUNDS if QUICK else 5):
+        nat.append(one([], 16379))
+        hk.append(one(hooked("null"), 16380))
+    print("\nredis set+get requests/s: native %s, hooked %s, ratio %.3f" % (
+        med(nat), med(hk), statistics.median(hk) / statistics.median(nat)))
+
+
+syscall_costs()
+startup()
+rss()
+redis()
