@@ -17,7 +17,9 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -101,6 +103,7 @@ struct object {
 	const void *image;      /* the vDSO: no file */
 	size_t image_size;
 	bool excluded;
+	struct zp_cache_key key;
 };
 
 struct objects {
@@ -110,7 +113,59 @@ struct objects {
 	uintptr_t vdso;
 	const char *exclude;
 	bool count_excluded;    /* scan excluded objects too, for the report */
+	struct zp_cache_key self_key;   /* the runtime's own build-id */
 };
+
+/* build_id -- NT_GNU_BUILD_ID from the object's notes, as mapped */
+static void build_id(const struct dl_phdr_info *info, struct zp_cache_key *key)
+{
+	memset(key, 0, sizeof(*key));
+	key->scan_version = ZP_SCAN_VERSION;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_NOTE)
+			continue;
+		const uint8_t *p = (const uint8_t *)(info->dlpi_addr + ph->p_vaddr);
+		const uint8_t *end = p + ph->p_memsz;
+		while (p + sizeof(ElfW(Nhdr)) <= end) {
+			const ElfW(Nhdr) *n = (const ElfW(Nhdr) *)p;
+			const uint8_t *name = p + sizeof(*n);
+			const uint8_t *desc = name + ((n->n_namesz + 3) & ~3u);
+			if (desc + n->n_descsz > end)
+				break;
+			if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 && memcmp(name, "GNU", 4) == 0 &&
+			    n->n_descsz <= sizeof(key->build_id)) {
+				memcpy(key->build_id, desc, n->n_descsz);
+				key->build_id_len = n->n_descsz;
+				return;
+			}
+			p = desc + ((n->n_descsz + 3) & ~3u);
+		}
+	}
+}
+
+/* cache_key -- complete the key: the file's identity, or for the vDSO the
+ * kernel it belongs to; false when the object cannot be keyed */
+static bool cache_key(struct object *ob)
+{
+	struct stat st;
+
+	if (ob->image != NULL) {
+		struct utsname u;
+		if (ob->key.build_id_len == 0 || uname(&u) != 0)
+			return false;
+		snprintf(ob->key.tag, sizeof(ob->key.tag), "vdso %.58s", u.release);
+		return true;
+	}
+	if (stat(ob->path, &st) != 0)
+		return false;
+	ob->key.dev = st.st_dev;
+	ob->key.ino = st.st_ino;
+	ob->key.size = (uint64_t)st.st_size;
+	ob->key.mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	ob->key.ctime_ns = (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec;
+	return true;
+}
 
 static int collect(struct dl_phdr_info *info, size_t size, void *data)
 {
@@ -118,8 +173,10 @@ static int collect(struct dl_phdr_info *info, size_t size, void *data)
 	struct object *ob;
 
 	(void)size;
-	if (info->dlpi_addr == o->self && o->self != 0)
+	if (info->dlpi_addr == o->self && o->self != 0) {
+		build_id(info, &o->self_key);
 		return 0;
+	}
 	if (o->n == o->cap) {
 		size_t cap = o->cap ? 2 * o->cap : 32;
 		struct object *p = realloc(o->v, cap * sizeof(*p));
@@ -149,6 +206,7 @@ static int collect(struct dl_phdr_info *info, size_t size, void *data)
 		return 0;       /* an object with no name and no file */
 	}
 	ob->excluded = o->exclude != NULL && zp_path_matches(o->exclude, ob->path);
+	build_id(info, &ob->key);
 	o->n++;
 	return 0;
 }
@@ -182,6 +240,8 @@ static int scan_objects(struct objects *o, struct site **out, size_t *nout)
 {
 	struct site *sites = NULL;
 	size_t n = 0, cap = 0;
+	char cachebuf[4096];
+	const char *cachedir = zp_cache_dir(cachebuf, sizeof(cachebuf));
 
 	zp_stats = calloc(o->n ? o->n : 1, sizeof(*zp_stats));
 	if (zp_stats == NULL)
@@ -198,20 +258,32 @@ static int scan_objects(struct objects *o, struct site **out, size_t *nout)
 		snprintf(st->path, sizeof(st->path), "%s", ob->path);
 		if (ob->excluded && !o->count_excluded)
 			continue;
-		r = ob->image ? zp_elf_open_mem(ob->image, ob->image_size, &e)
-			      : zp_elf_open_file(ob->path, &e);
-		if (r < 0) {
-			zp_msg("cannot read %s (%s); its system calls are not hooked", ob->path,
-			       strerror(-r));
-			continue;
-		}
-		r = zp_scan_object(e, true, ob->bias, &scan);
-		zp_elf_close(e);
-		if (r < 0) {
-			zp_scan_free(&scan);
-			zp_msg("cannot scan %s (%s); its system calls are not hooked", ob->path,
-			       strerror(-r));
-			continue;
+		bool keyed = cachedir != NULL && cache_key(ob);
+		if (keyed && zp_cache_load(cachedir, &ob->key, &scan) == 0) {
+			st->cached = true;
+		} else {
+			r = ob->image ? zp_elf_open_mem(ob->image, ob->image_size, &e)
+				      : zp_elf_open_file(ob->path, &e);
+			if (r < 0) {
+				zp_msg("cannot read %s (%s); its system calls are not hooked", ob->path,
+				       strerror(-r));
+				continue;
+			}
+			r = zp_scan_object(e, true, ob->bias, &scan);
+			zp_elf_close(e);
+			if (r < 0) {
+				zp_scan_free(&scan);
+				zp_msg("cannot scan %s (%s); its system calls are not hooked", ob->path,
+				       strerror(-r));
+				continue;
+			}
+			/* the bytes scanned were the mapped ones: keep them only
+			 * if the file did not change meanwhile */
+			if (keyed) {
+				struct zp_cache_key before = ob->key;
+				if (cache_key(ob) && memcmp(&before, &ob->key, sizeof(before)) == 0)
+					zp_cache_store(cachedir, &ob->key, &scan);
+			}
 		}
 		st->bytes = scan.bytes_scanned;
 		st->decoded = scan.bytes_decoded;
@@ -331,7 +403,16 @@ int zp_patch_collect(const char *exclude, bool count_excluded)
 	if (dladdr((void *)zp_patch_collect, &self) != 0)
 		objs.self = (uintptr_t)self.dli_fbase;
 	objs.vdso = getauxval(AT_SYSINFO_EHDR);
-	return dl_iterate_phdr(collect, &objs) == 0 ? 0 : -ENOMEM;
+	if (dl_iterate_phdr(collect, &objs) != 0)
+		return -ENOMEM;
+	/* what scanned an object is part of its cache key */
+	for (size_t i = 0; i < objs.n; i++) {
+		struct zp_cache_key *k = &objs.v[i].key;
+		k->scanner_id_len = objs.self_key.build_id_len < sizeof(k->scanner_id)
+				    ? objs.self_key.build_id_len : sizeof(k->scanner_id);
+		memcpy(k->scanner_id, objs.self_key.build_id, k->scanner_id_len);
+	}
+	return 0;
 }
 
 int zp_patch_all(bool all_traps)

@@ -88,10 +88,10 @@ char *zp_report(const struct zp_objstat *v, size_t n, bool json, const char *wha
 			json_string(f, o->path);
 			fprintf(f, ", \"bytes_scanned\": %llu, \"bytes_decoded\": %llu, \"syscall\": %u, "
 				   "\"sysenter\": %u, \"call\": %u, \"trap\": %u, \"left\": {\"excluded\": %u, "
-				   "\"not_writable\": %u, \"changed\": %u}, \"ms\": %.3f}",
+				   "\"not_writable\": %u, \"changed\": %u}, \"cached\": %s, \"ms\": %.3f}",
 				(unsigned long long)o->bytes, (unsigned long long)o->decoded, o->syscall,
 				o->sysenter, o->called, o->trapped, o->excluded, o->noprot, o->changed,
-				(double)o->ns / 1e6);
+				o->cached ? "true" : "false", (double)o->ns / 1e6);
 		}
 		if (startup_ns >= 0)
 			fprintf(f, ", \"startup_ms\": %.3f", (double)startup_ns / 1e6);
@@ -103,6 +103,7 @@ char *zp_report(const struct zp_objstat *v, size_t n, bool json, const char *wha
 				w = (int)strlen(v[i].path);
 		fprintf(f, "%-*s %10s %10s %7s %8s %6s %6s %9s  %s\n", w, "OBJECT", "SCANNED", "DECODED",
 			"SYSCALL", "SYSENTER", "CALL", "TRAP", "TIME(ms)", "LEFT ALONE");
+		/* a cached object's bytes were counted when it was scanned */
 		for (size_t i = 0; i <= n; i++) {
 			const struct zp_objstat *o = i < n ? &v[i] : &t;
 			char left[96];
@@ -111,11 +112,17 @@ char *zp_report(const struct zp_objstat *v, size_t n, bool json, const char *wha
 				fprintf(f, "%.*s\n", w + 72, "----------------------------------------"
 					"------------------------------------------------------------"
 					"--------------------------------------------------------------------");
-			fprintf(f, "%-*s %10llu %10llu %7u %8u %6u %6u %9.3f  %s\n", w, o->path,
+			fprintf(f, "%-*s %10llu %10llu %7u %8u %6u %6u %8.3f%c  %s\n", w, o->path,
 				(unsigned long long)o->bytes, (unsigned long long)o->decoded, o->syscall,
-				o->sysenter, o->called, o->trapped, (double)o->ns / 1e6, left);
+				o->sysenter, o->called, o->trapped, (double)o->ns / 1e6,
+				o->cached ? '*' : ' ', left);
 		}
 		fprintf(f, "%s counts, %s mode", what, mode);
+		for (size_t i = 0; i < n; i++)
+			if (v[i].cached) {
+				fprintf(f, "; * from the cache");
+				break;
+			}
 		if (startup_ns >= 0)
 			fprintf(f, "; start-up added %.3f ms", (double)startup_ns / 1e6);
 		fprintf(f, "\n");

@@ -105,6 +105,36 @@ struct zp_scan {
 int zp_scan_object(struct zp_elf *e, bool live, uintptr_t bias, struct zp_scan *s);
 void zp_scan_free(struct zp_scan *s);
 
+/* ---- cache.c: site lists on disk, so a known object is not scanned again ---- */
+
+/* What identifies an object's code: its build-id, and for a file its
+ * identity and last change (an entry is valid only while the file is
+ * unchanged); and what scanned it: ZP_SCAN_VERSION (bump it when the
+ * scanner's results change) and the runtime's own build-id. */
+#define ZP_SCAN_VERSION 1
+
+struct zp_cache_key {
+	uint8_t build_id[32];
+	uint32_t build_id_len;
+	uint32_t scan_version;
+	uint8_t scanner_id[20];         /* the runtime's own build-id: new code, new entries */
+	uint32_t scanner_id_len, pad;
+	uint64_t dev, ino, size;
+	int64_t mtime_ns, ctime_ns;
+	char tag[64];           /* for an object with no file: the kernel release */
+};
+
+/* zp_cache_dir -- $ZPOLINE_CACHE_DIR, $XDG_CACHE_HOME/zpoline or
+ * ~/.cache/zpoline, created if need be; NULL when caching is off
+ * (ZPOLINE_CACHE=0) or there is nowhere to keep it */
+const char *zp_cache_dir(char *buf, size_t len);
+/* zp_cache_load -- fill *s from the entry for key: 0, or -ENOENT / -EINVAL
+ * (no entry, or one that does not match) */
+int zp_cache_load(const char *dir, const struct zp_cache_key *key, struct zp_scan *s);
+/* zp_cache_store -- write the entry atomically (a temporary file renamed
+ * into place), so runs at the same time see a whole entry or none */
+int zp_cache_store(const char *dir, const struct zp_cache_key *key, const struct zp_scan *s);
+
 /* ---- maps.c: /proc/self/maps ---- */
 
 struct zp_map {
@@ -154,6 +184,7 @@ struct zp_objstat {
 	unsigned noprot;            /* left alone: the page could not be written */
 	unsigned changed;           /* left alone: the bytes were not a syscall any more */
 	uint64_t ns;                /* time spent on the object */
+	bool cached;                /* the sites came from the cache */
 };
 
 /* zp_report -- the report as text, malloc'd: an aligned table, or one JSON

@@ -167,6 +167,30 @@ with tempfile.TemporaryDirectory() as d:
     check("stats --static of a missing file", [Z, "stats", "--static", "/nonexistent"], 125,
           err="/nonexistent")
 
+    # the site cache: a second run reads what the first scanned, with the
+    # same counts; a damaged entry is scanned again; ZPOLINE_CACHE=0 is off
+    cache = os.path.join(d, "cache")
+    def cached_run(**kw):
+        p = run([Z, "stats", "--json", "--no-run", "--", PPID], env=env(ZPOLINE_CACHE_DIR=cache, **kw))
+        return {os.path.basename(o["path"]): (o["syscall"], o["call"], o["trap"], o["cached"])
+                for o in json.loads(p.stderr)["objects"]}
+    first = cached_run()
+    second = cached_run()
+    for name in os.listdir(cache):
+        with open(os.path.join(cache, name), "r+b") as f:
+            f.seek(40)
+            f.write(b"\xff" * 8)
+    third = cached_run()
+    off = cached_run(ZPOLINE_CACHE="0")
+    libc = "libc.so.6"
+    if (first[libc][3] or not second[libc][3] or third[libc][3] or off[libc][3]
+            or not first[libc][:3] == second[libc][:3] == third[libc][:3] == off[libc][:3]):
+        failed += 1
+        print("FAIL site cache: %s %s %s %s" % (first[libc], second[libc], third[libc], off[libc]))
+    else:
+        passed += 1
+        print("ok   site cache: miss, hit, damaged entry rescanned, off; counts %s" % (first[libc][:3],))
+
     # deny
     check("deny", [Z, "run", "--hook", "deny", "--hook-opt", "getppid=EPERM", "--", PPID], 0,
           out="ppid -1")

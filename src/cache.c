@@ -1,0 +1,157 @@
+/* cache.c -- site lists kept on disk, keyed by what identifies an object's
+ * code, so that start-up does not decode the same libc again and again.
+ *
+ * An entry is one file named after a hash of its key: a header holding the
+ * whole key (checked on load, so a hash collision or a stale entry is a
+ * miss), the scan's counters, then the sites. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "zp.h"
+
+#define MAGIC 0x5a50534954454331ull     /* "ZPSITEC1" */
+
+struct header {
+	uint64_t magic;
+	struct zp_cache_key key;
+	uint64_t nsites, bytes_scanned, bytes_decoded;
+	uint32_t lookalikes, pad;
+};
+
+struct entry {
+	uint64_t addr;
+	uint32_t flags, pad;
+};
+
+/* fnv1a -- the file name of an entry */
+static uint64_t fnv1a(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
+
+static void entry_path(char *buf, size_t len, const char *dir, const struct zp_cache_key *key)
+{
+	snprintf(buf, len, "%s/%016llx.sites", dir, (unsigned long long)fnv1a(key, sizeof(*key)));
+}
+
+static int mkdirs(char *path)
+{
+	for (char *p = path + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		int r = mkdir(path, 0755);
+		*p = '/';
+		if (r != 0 && errno != EEXIST)
+			return -errno;
+	}
+	return mkdir(path, 0755) != 0 && errno != EEXIST ? -errno : 0;
+}
+
+const char *zp_cache_dir(char *buf, size_t len)
+{
+	const char *off = getenv("ZPOLINE_CACHE");
+	const char *dir = getenv("ZPOLINE_CACHE_DIR");
+	const char *xdg = getenv("XDG_CACHE_HOME");
+	const char *home = getenv("HOME");
+
+	if (off != NULL && strcmp(off, "0") == 0)
+		return NULL;
+	if (dir != NULL && dir[0] == '/')
+		snprintf(buf, len, "%s", dir);
+	else if (xdg != NULL && xdg[0] == '/')
+		snprintf(buf, len, "%s/zpoline", xdg);
+	else if (home != NULL && home[0] == '/')
+		snprintf(buf, len, "%s/.cache/zpoline", home);
+	else
+		return NULL;
+	if (access(buf, W_OK | X_OK) == 0)
+		return buf;
+	return mkdirs(buf) == 0 ? buf : NULL;
+}
+
+int zp_cache_load(const char *dir, const struct zp_cache_key *key, struct zp_scan *s)
+{
+	char path[4096];
+	struct header h;
+	struct stat st;
+	int fd, r = -EINVAL;
+
+	entry_path(path, sizeof(path), dir, key);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -ENOENT;
+	if (fstat(fd, &st) != 0 || read(fd, &h, sizeof(h)) != (ssize_t)sizeof(h) || h.magic != MAGIC ||
+	    memcmp(&h.key, key, sizeof(*key)) != 0 || h.nsites > (1u << 24) ||
+	    (uint64_t)st.st_size != sizeof(h) + h.nsites * sizeof(struct entry))
+		goto out;
+	struct entry *e = malloc(h.nsites ? h.nsites * sizeof(*e) : 1);
+	struct zp_site *sites = malloc(h.nsites ? h.nsites * sizeof(*sites) : 1);
+	if (e == NULL || sites == NULL || read(fd, e, h.nsites * sizeof(*e)) != (ssize_t)(h.nsites * sizeof(*e))) {
+		free(e);
+		free(sites);
+		goto out;
+	}
+	for (uint64_t i = 0; i < h.nsites; i++)
+		sites[i] = (struct zp_site){ e[i].addr, e[i].flags };
+	free(e);
+	zp_scan_free(s);
+	s->sites = sites;
+	s->nsites = s->cap = h.nsites;
+	s->bytes_scanned = h.bytes_scanned;
+	s->bytes_decoded = h.bytes_decoded;
+	s->lookalikes = h.lookalikes;
+	r = 0;
+out:
+	close(fd);
+	return r;
+}
+
+int zp_cache_store(const char *dir, const struct zp_cache_key *key, const struct zp_scan *s)
+{
+	char path[4096], tmp[4160];
+	struct header h = {
+		.magic = MAGIC,
+		.key = *key,
+		.nsites = s->nsites,
+		.bytes_scanned = s->bytes_scanned,
+		.bytes_decoded = s->bytes_decoded,
+		.lookalikes = s->lookalikes,
+	};
+	int fd, r = 0;
+
+	entry_path(path, sizeof(path), dir, key);
+	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	struct entry *e = calloc(s->nsites ? s->nsites : 1, sizeof(*e));
+	if (e == NULL) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < s->nsites; i++)
+		e[i] = (struct entry){ s->sites[i].addr, s->sites[i].flags, 0 };
+	if (write(fd, &h, sizeof(h)) != (ssize_t)sizeof(h) ||
+	    write(fd, e, s->nsites * sizeof(*e)) != (ssize_t)(s->nsites * sizeof(*e)))
+		r = -EIO;
+	free(e);
+out:
+	if (close(fd) != 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) != 0)
+		r = -errno;
+	if (r != 0)
+		unlink(tmp);
+	return r;
+}
