@@ -337,29 +337,27 @@ static bool poke(int memfd, uintptr_t addr, const uint8_t *bytes)
 	return memfd >= 0 && zp_raw_syscall(SYS_pwrite64, memfd, (long)bytes, 2, (long)addr, 0, 0) == 2;
 }
 
-/* patch_sites -- the rewrite itself: raw system calls only, no libc */
+/* patch_sites -- the rewrite itself: raw system calls only, no libc, and
+ * nothing runs from the pages being changed (signals are blocked, and this
+ * code is not rewritten), so a whole mapping changes protection at once:
+ * two system calls a mapping, not two a page. */
 static void patch_sites(struct site *s, size_t n, const struct zp_map *maps, size_t nmaps,
 			int memfd)
 {
-	const size_t pg = 4096;
+	const uintptr_t pg = 4096;
 	size_t i = 0;
 
 	while (i < n) {
-		uintptr_t page = s[i].addr & ~(pg - 1);
-		/* a 2-byte site may straddle into the next page */
-		uintptr_t last = (s[i].addr + 1) & ~(pg - 1);
+		const struct zp_map *m = zp_maps_find(maps, nmaps, s[i].addr);
+		/* the sites of this mapping; one straddling its end is refused */
 		size_t j = i;
-		while (j < n && (s[j].addr & ~(pg - 1)) <= last) {
-			uintptr_t end = (s[j].addr + 1) & ~(pg - 1);
-			if (end > last)
-				last = end;
+		while (j < n && m != NULL && s[j].addr + 2 <= m->end)
 			j++;
-		}
-		size_t len = last + pg - page;
-		const struct zp_map *m = zp_maps_find(maps, nmaps, page);
-		const struct zp_map *m2 = zp_maps_find(maps, nmaps, last);
-		bool usable = m != NULL && m2 == m && !m->shared && (m->prot & PROT_EXEC);
-		bool writable = usable && raw_mprotect(page, len, PROT_READ | PROT_WRITE) == 0;
+		if (j == i)
+			j = i + 1;
+		uintptr_t first = s[i].addr & ~(pg - 1), last = (s[j - 1].addr + 1 + pg) & ~(pg - 1);
+		bool usable = m != NULL && !m->shared && (m->prot & PROT_EXEC) && s[i].addr + 2 <= m->end;
+		bool writable = usable && raw_mprotect(first, last - first, PROT_READ | PROT_WRITE) == 0;
 		for (size_t k = i; k < j; k++) {
 			struct zp_objstat *st = &zp_stats[s[k].obj];
 			uint8_t *p = (uint8_t *)s[k].addr;
@@ -387,7 +385,7 @@ static void patch_sites(struct site *s, size_t n, const struct zp_map *maps, siz
 				st->called++;
 		}
 		if (writable)
-			raw_mprotect(page, len, m->prot);
+			raw_mprotect(first, last - first, m->prot);
 		i = j;
 	}
 }
