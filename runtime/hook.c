@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -231,6 +232,20 @@ static void run_fini(void)
 			hooks[i].def->fini();
 }
 
+struct late {
+	uintptr_t addr;
+	size_t len;
+	int fd;
+	uint64_t off;
+};
+
+static void late_mapped(void *arg)
+{
+	struct late *l = arg;
+
+	zp_late_mapped(l->addr, l->len, l->fd, l->off);
+}
+
 long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 {
 	struct zp_thread *t = &zp_tls;
@@ -292,6 +307,21 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 		break;
 	case SYS_exit_group:
 		run_fini();
+		break;
+	case SYS_mmap:
+		/* a file mapped executable: a library being loaded */
+		if ((a3 & PROT_EXEC) && !(a4 & MAP_ANONYMOUS) && (int)a5 >= 0) {
+			long r = raw(nr, a1, a2, a3, a4, a5, a6);
+			if (r >= 0 || r < -4095) {
+				struct late l = { (uintptr_t)r, (size_t)a2, (int)a5, (uint64_t)a6 };
+				/* libc, libelf and Zydis use vector registers */
+				if (zp_save_mode == ZP_SAVE_GPR && zp_xsave_size != 0)
+					zp_call_saving_xstate(late_mapped, &l);
+				else if (zp_save_mode != ZP_SAVE_GPR)
+					late_mapped(&l);
+			}
+			return r;
+		}
 		break;
 	}
 	return raw(nr, a1, a2, a3, a4, a5, a6);

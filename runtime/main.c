@@ -256,6 +256,7 @@ __attribute__((constructor(101))) static void zp_start(void)
 	if (r < 0)
 		zp_fatal(125, "cannot rewrite system calls: %s", strerror(-r));
 	zp_hooks_init(getenv("ZPOLINE_HOOK_OPTS"));
+	zp_late_enable(getenv("ZPOLINE_EXCLUDE"), traps);
 	if (stats != NULL)
 		report(stats, traps, mode, now_ns() - t0);
 }

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <link.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +45,9 @@ static inline size_t site_hash(uintptr_t a)
 
 int zp_sites_init(size_t expect)
 {
-	size_t cap = 1024;
+	/* room for the libraries loaded later: the table cannot grow, as the
+	 * stub reads it without locks */
+	size_t cap = 8192;
 
 	while (cap < 2 * expect)
 		cap *= 2;
@@ -81,9 +84,29 @@ bool zp_sites_is_call(uintptr_t ret)
 	return false;
 }
 
+/* trap sites of libraries loaded later: few, looked up only on SIGILL */
+#define MAX_LATE_TRAPS 256
+static uintptr_t late_traps[MAX_LATE_TRAPS];
+static unsigned nlate_traps;
+
+static bool add_late_trap(uintptr_t site)
+{
+	unsigned i = __atomic_load_n(&nlate_traps, __ATOMIC_ACQUIRE);
+	if (i >= MAX_LATE_TRAPS)
+		return false;
+	late_traps[i] = site;
+	__atomic_store_n(&nlate_traps, i + 1, __ATOMIC_RELEASE);
+	return true;
+}
+
 bool zp_sites_is_trap(uintptr_t site)
 {
 	size_t lo = 0, hi = ntrap_sites;
+	unsigned nl = __atomic_load_n(&nlate_traps, __ATOMIC_ACQUIRE);
+
+	for (unsigned i = 0; i < nl; i++)
+		if (late_traps[i] == site)
+			return true;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -480,4 +503,97 @@ static int match_object(struct dl_phdr_info *info, size_t size, void *data)
 bool zp_loaded_object_matches(const char *globs)
 {
 	return dl_iterate_phdr(match_object, (void *)globs) != 0;
+}
+
+/* Libraries loaded after start-up (dlopen, and what they pull in).
+ *
+ * The dynamic loader maps a library's code with mmap(PROT_EXEC) before it
+ * relocates it and runs its constructors, and that mmap is a hooked call:
+ * zp_next() hands the new mapping here right after the kernel made it. No
+ * thread can be running that code yet, so it is rewritten as at start-up,
+ * with one difference: the site table is shared with running threads, so
+ * entries are only ever added, and a site that finds no room becomes a
+ * trap. */
+
+static pthread_mutex_t late_lock = PTHREAD_MUTEX_INITIALIZER;
+static const char *late_exclude;
+static bool late_traps_only;
+static bool late_ready;
+
+void zp_late_enable(const char *exclude, bool all_traps)
+{
+	late_exclude = exclude;
+	late_traps_only = all_traps;
+	__atomic_store_n(&late_ready, true, __ATOMIC_RELEASE);
+}
+
+void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off)
+{
+	char fdpath[64], path[4096];
+	struct zp_cache_key key;
+	struct zp_scan scan = { 0 };
+	struct zp_elf *e = NULL;
+	struct stat st;
+	char cachebuf[4096];
+
+	if (!__atomic_load_n(&late_ready, __ATOMIC_ACQUIRE))
+		return;
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(fdpath, path, sizeof(path) - 1);
+	if (n <= 0 || fstat(fd, &st) != 0)
+		return;
+	path[n] = '\0';
+	if (late_exclude != NULL && zp_path_matches(late_exclude, path))
+		return;
+	pthread_mutex_lock(&late_lock);
+	if (zp_elf_open_file(path, &e) < 0)
+		goto out;
+	/* the load bias: the PT_LOAD this mapping's file offset belongs to */
+	uint64_t vaddr;
+	if (zp_elf_segment_vaddr(e, off, &vaddr) < 0)
+		goto out;
+	uintptr_t bias = addr - (uintptr_t)vaddr;
+
+	memset(&key, 0, sizeof(key));
+	key.scan_version = ZP_SCAN_VERSION;
+	key.scanner_id_len = objs.self_key.build_id_len < sizeof(key.scanner_id)
+			     ? objs.self_key.build_id_len : sizeof(key.scanner_id);
+	memcpy(key.scanner_id, objs.self_key.build_id, key.scanner_id_len);
+	key.dev = st.st_dev;
+	key.ino = st.st_ino;
+	key.size = (uint64_t)st.st_size;
+	key.mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	key.ctime_ns = (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec;
+	snprintf(key.tag, sizeof(key.tag), "late");
+	const char *cachedir = zp_cache_dir(cachebuf, sizeof(cachebuf));
+	if (cachedir == NULL || zp_cache_load(cachedir, &key, &scan) < 0) {
+		/* the file's bytes: the mapping may not cover every section */
+		if (zp_scan_object(e, false, 0, &scan) < 0)
+			goto out;
+		if (cachedir != NULL)
+			zp_cache_store(cachedir, &key, &scan);
+	}
+	for (size_t i = 0; i < scan.nsites; i++) {
+		uintptr_t a = (uintptr_t)scan.sites[i].addr + bias;
+		if (a < addr || a + 2 > addr + len)
+			continue;       /* in another segment of the file */
+		uint8_t *p = (uint8_t *)a;
+		if (p[0] != 0x0f || (p[1] != 0x05 && p[1] != 0x34))
+			continue;
+		bool trap = late_traps_only || (scan.sites[i].flags & ZP_SITE_REDZONE) ||
+			    zp_sites_add_call(a + 2) < 0;
+		if (trap && !add_late_trap(a))
+			continue;       /* no room: left alone */
+		const uint8_t bytes[2] = { trap ? 0x0f : 0xff, trap ? 0x0b : 0xd0 };
+		uintptr_t page = a & ~(uintptr_t)4095, end = (a + 2 + 4095) & ~(uintptr_t)4095;
+		if (raw_mprotect(page, end - page, PROT_READ | PROT_WRITE) == 0) {
+			p[0] = bytes[0];
+			p[1] = bytes[1];
+			raw_mprotect(page, end - page, PROT_READ | PROT_EXEC);
+		}
+	}
+out:
+	zp_scan_free(&scan);
+	zp_elf_close(e);
+	pthread_mutex_unlock(&late_lock);
 }

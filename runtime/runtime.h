@@ -61,6 +61,7 @@ long zp_do_clone(struct zp_frame *f, void *xarea, uint64_t child_stack) ZP_HIDDE
 long zp_do_clone3(struct zp_frame *f, void *xarea, void *args, uint64_t child_stack) ZP_HIDDEN;
 extern void zp_thunk_plain(void) ZP_HIDDEN;
 extern uint64_t zp_xsave_size ZP_HIDDEN;
+void zp_call_saving_xstate(void (*fn)(void *), void *arg) ZP_HIDDEN;
 extern uint64_t zp_save_mode ZP_HIDDEN;
 
 /* ---- trampoline.c ---- */
@@ -82,6 +83,9 @@ int zp_patch_collect(const char *exclude, bool count_excluded) ZP_HIDDEN;
  * ud2 and page 0 stays unmapped */
 int zp_patch_all(bool all_traps) ZP_HIDDEN;
 bool zp_loaded_object_matches(const char *globs) ZP_HIDDEN;
+/* zp_late_mapped -- a file was just mapped executable (dlopen): rewrite it */
+void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off) ZP_HIDDEN;
+void zp_late_enable(const char *exclude, bool all_traps) ZP_HIDDEN;
 extern uintptr_t *zp_site_table ZP_HIDDEN;
 extern struct zp_objstat *zp_stats ZP_HIDDEN;
 extern size_t zp_nstats ZP_HIDDEN;

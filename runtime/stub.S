@@ -368,3 +368,33 @@ zp_thunk_plain:
 	movq	zp_tls@gottpoff(%rip), %rcx
 	jmp	*%fs:T_THUNK_RET(%rcx)
 	.size	zp_thunk_plain, .-zp_thunk_plain
+
+/* zp_call_saving_xstate(fn, arg) -- fn(arg) with the extended state saved
+ * around it: for the runtime's own heavier work (rewriting a library
+ * loaded late) on the path of a hook that saves general registers only */
+	.globl	zp_call_saving_xstate
+	.hidden	zp_call_saving_xstate
+	.type	zp_call_saving_xstate, @function
+zp_call_saving_xstate:
+	.cfi_startproc
+	pushq	%rbp
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset rbp, 0
+	movq	%rsp, %rbp
+	.cfi_def_cfa_register %rbp
+	pushq	%rbx
+	pushq	%r12
+	movq	%rdi, %rbx
+	movq	%rsi, %r12
+	XSAVE_AREA xsave
+	movq	%r12, %rdi
+	call	*%rbx
+	XRSTOR_AREA
+	leaq	-16(%rbp), %rsp
+	popq	%r12
+	popq	%rbx
+	popq	%rbp
+	.cfi_def_cfa rsp, 8
+	ret
+	.cfi_endproc
+	.size	zp_call_saving_xstate, .-zp_call_saving_xstate

@@ -339,6 +339,23 @@ int zp_elf_read(struct zp_elf *e, uint64_t addr, void *buf, size_t len)
 	return -ERANGE;
 }
 
+int zp_elf_segment_vaddr(struct zp_elf *e, uint64_t off, uint64_t *vaddr)
+{
+	size_t n;
+
+	if (elf_getphdrnum(e->elf, &n) != 0)
+		return -ENOEXEC;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Phdr ph;
+		if (gelf_getphdr(e->elf, i, &ph) != NULL && ph.p_type == PT_LOAD &&
+		    (ph.p_offset & ~(uint64_t)4095) == off) {
+			*vaddr = ph.p_vaddr & ~(uint64_t)4095;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 const char *zp_elf_interp(struct zp_elf *e)
 {
 	size_t n;

@@ -73,6 +73,9 @@ bool zp_elf_has_funcs(struct zp_elf *e);
 int zp_elf_dynsym(struct zp_elf *e, const char *name, uint64_t *value, uint64_t *size);
 /* zp_elf_read -- bytes at a link-time address, from the file's PT_LOAD data */
 int zp_elf_read(struct zp_elf *e, uint64_t addr, void *buf, size_t len);
+/* zp_elf_segment_vaddr -- p_vaddr (page-aligned) of the PT_LOAD whose
+ * page-aligned file offset is off: where a mapping of that offset belongs */
+int zp_elf_segment_vaddr(struct zp_elf *e, uint64_t off, uint64_t *vaddr);
 /* zp_elf_interp -- PT_INTERP, NULL for a static program */
 const char *zp_elf_interp(struct zp_elf *e);
 const char *zp_libelf_version(void);

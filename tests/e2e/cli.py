@@ -2,7 +2,7 @@
 """End-to-end tests of the zpoline command line: every refusal with its
 exit status and message, and the options doing what they say.
 
-usage: cli.py ZPOLINE HOOKDIR LEGACY_HOOK NOENTRY_HOOK PPID STATIC"""
+usage: cli.py ZPOLINE HOOKDIR LEGACY_HOOK NOENTRY_HOOK PPID STATIC LATE LATE_LIB"""
 import json
 import os
 import shutil
@@ -11,7 +11,7 @@ import subprocess
 import sys
 import tempfile
 
-Z, HOOKS, LEGACY, NOENTRY, PPID, STATIC = sys.argv[1:7]
+Z, HOOKS, LEGACY, NOENTRY, PPID, STATIC, LATE, LATE_LIB = sys.argv[1:9]
 RUNTIME = os.path.realpath(os.path.join(os.path.dirname(Z), "..", "runtime", "libzpoline.so"))
 passed = failed = 0
 
@@ -166,6 +166,17 @@ with tempfile.TemporaryDirectory() as d:
         print("FAIL stats --no-run: the program ran")
     check("stats --static of a missing file", [Z, "stats", "--static", "/nonexistent"], 125,
           err="/nonexistent")
+
+    # libraries loaded later are rewritten before their code runs
+    check("dlopen'd library, natively", [LATE, LATE_LIB], 0, out="own syscall: made")
+    check("dlopen'd library, hooked", [Z, "run", "--hook", "deny", "--hook-opt", "getppid=EPERM", "--",
+                                       LATE, LATE_LIB], 0, out="own syscall: failed")
+    check("dlopen'd library, trap mode", [Z, "run", "--hook", "deny", "--hook-opt", "getppid=EPERM", "--",
+                                          LATE, LATE_LIB], 0, out="own syscall: failed",
+          env=env(ZPOLINE_MODE="trap"))
+    check("dlopen'd library, excluded", [Z, "run", "--hook", "deny", "--hook-opt", "getppid=EPERM",
+                                         "--exclude", "late-lib*", "--", LATE, LATE_LIB], 0,
+          out="own syscall: made")
 
     # the site cache: a second run reads what the first scanned, with the
     # same counts; a damaged entry is scanned again; ZPOLINE_CACHE=0 is off
