@@ -8,6 +8,7 @@ Prints, each as median [min..max] of the rounds:
   * ns per call for a spread of numbers, native and hooked with a
     general-registers-only hook (null) and with a hook that needs the vector
     state saved (counter), and the difference;
+  * the cost of zpoline's own path with no kernel entry in it;
   * start-up time added for /bin/true, ls and python3 -c pass;
   * resident memory added for a small program;
   * redis-server requests per second, when redis is installed."""
@@ -50,6 +51,24 @@ def syscall_costs():
         print("%5d %-26s %-26s %-26s %+8.2f %+8.2f" % (
             nr, med(res["native"]), med(res["null"]), med(res["counter"]),
             statistics.median(res["null"]) - n0, statistics.median(res["counter"]) - n0))
+
+
+def path_alone():
+    """zpoline's own path, without the kernel: deny answers getpid itself.
+    Alone it is general-registers-only; ahead of counter (which it never
+    reaches) the stub saves the vector state. On machines where every
+    kernel entry flushes the TLB or branch predictors (page-table isolation
+    without PCID, IBPB on entry), the hooked rows above pay that path cold."""
+    print("\nzpoline's path alone (deny answers getpid=EPERM, no kernel entry), ns per call")
+    for label, hooks in (("general registers only", ["--hook", "deny", "--hook-opt", "getpid=EPERM"]),
+                         ("vector state saved", ["--hook", "deny", "--hook-opt", "getpid=EPERM",
+                                                 "--hook", "counter"])):
+        xs = []
+        for _ in range(ROUNDS):
+            out = subprocess.run([Z, "run"] + hooks + ["-o", "/dev/null", "--", LOOP, "39", str(N)],
+                                 stdout=subprocess.PIPE, env=ENV, check=True, text=True).stdout
+            xs.append(float(out))
+        print("  %-24s %s" % (label, med(xs)))
 
 
 def wall(cmd):
@@ -123,6 +142,7 @@ def redis():
 
 
 syscall_costs()
+path_alone()
 startup()
 rss()
 redis()
