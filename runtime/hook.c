@@ -232,6 +232,138 @@ static void run_fini(void)
 			hooks[i].def->fini();
 }
 
+/* ---- children ----
+ * A program that calls execve with an environment of its own (env -i, a
+ * sandbox's launcher) would start the new image without the runtime. The
+ * runtime sees that execve: it puts its variables back, in a new
+ * environment built on the stack (the caller may be a vfork child, where
+ * malloc is not safe). With ZPOLINE_FOLLOW=0 (zpoline run --no-follow),
+ * children made by fork or clone are not followed, like strace without
+ * -f: their calls skip the hooks and their execve drops the runtime. */
+
+#define ZP_VARS 12
+static char saved_vars[ZP_VARS][4200];
+static int nsaved;
+static char runtime_path[4096];
+static bool follow = true;
+static bool unfollowed;         /* this process is a child we do not follow */
+static long my_pid;             /* a vfork child shares our memory, not our pid */
+
+void zp_children_init(const char *self_path)
+{
+	static const char *const names[] = {
+		"ZPOLINE_HOOK", "ZPOLINE_HOOK_OPTS", "ZPOLINE_EXCLUDE", "ZPOLINE_TRACE_FD",
+		"ZPOLINE_SHARED_FD", "ZPOLINE_ROOT_PID", "ZPOLINE_MODE", "ZPOLINE_CACHE",
+		"ZPOLINE_CACHE_DIR", "ZPOLINE_FOLLOW",
+	};
+	const char *f = getenv("ZPOLINE_FOLLOW");
+
+	follow = f == NULL || strcmp(f, "0") != 0;
+	my_pid = zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
+	snprintf(runtime_path, sizeof(runtime_path), "%s", self_path);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && nsaved < ZP_VARS; i++) {
+		const char *v = getenv(names[i]);
+		size_t ln = strlen(names[i]), lv = v ? strlen(v) : 0;
+		if (v == NULL || ln + lv + 2 > sizeof(saved_vars[0]))
+			continue;
+		memcpy(saved_vars[nsaved], names[i], ln);
+		saved_vars[nsaved][ln] = '=';
+		memcpy(saved_vars[nsaved] + ln + 1, v, lv + 1);
+		nsaved++;
+	}
+}
+
+static bool has_prefix(const char *s, const char *name, size_t len)
+{
+	return strncmp(s, name, len) == 0 && s[len] == '=';
+}
+
+/* preload_has_runtime -- LD_PRELOAD=... names our runtime */
+static bool preload_has_runtime(const char *entry)
+{
+	const char *p = entry + strlen("LD_PRELOAD=");
+	size_t n = strlen(runtime_path);
+
+	while (*p != '\0') {
+		size_t len = strcspn(p, ": ");
+		if (len == n && strncmp(p, runtime_path, n) == 0)
+			return true;
+		p += len + (p[len] != '\0');
+	}
+	return false;
+}
+
+/* exec_env -- the environment the new image gets: the program's, with the
+ * runtime's variables put back (or, for an unfollowed child, taken out) */
+static long exec_with_env(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
+{
+	char **envp = (char **)(nr == SYS_execve ? a3 : a4);
+	size_t n = 0;
+
+	while (envp != NULL && envp[n] != NULL && n < 8192)
+		n++;
+	if (n >= 8192 || runtime_path[0] == '\0')
+		return raw(nr, a1, a2, a3, a4, a5, a6);
+	char *out[n + ZP_VARS + 2];
+	char preload[8192];
+	size_t k = 0;
+	bool keep = follow ||
+		    (!unfollowed && zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0) == my_pid);
+	bool have[ZP_VARS] = { false };
+	bool preload_done = false;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *e = envp[i];
+		if (has_prefix(e, "LD_PRELOAD", 10)) {
+			if (keep && !preload_has_runtime(e)) {
+				snprintf(preload, sizeof(preload), "LD_PRELOAD=%s%s%s", runtime_path,
+					 e[11] ? ":" : "", e + 11);
+				out[k++] = preload;
+			} else if (keep || !preload_has_runtime(e)) {
+				out[k++] = (char *)e;
+			}
+			/* an unfollowed child drops the entry with the runtime */
+			preload_done = true;
+			continue;
+		}
+		bool ours = false;
+		for (int v = 0; v < nsaved; v++) {
+			size_t len = strcspn(saved_vars[v], "=");
+			if (has_prefix(e, saved_vars[v], len)) {
+				ours = true;
+				have[v] = true;
+				if (keep)
+					out[k++] = (char *)e;
+			}
+		}
+		if (!ours)
+			out[k++] = (char *)e;
+	}
+	if (keep) {
+		for (int v = 0; v < nsaved; v++)
+			if (!have[v])
+				out[k++] = saved_vars[v];
+		if (!preload_done) {
+			snprintf(preload, sizeof(preload), "LD_PRELOAD=%s", runtime_path);
+			out[k++] = preload;
+		}
+	}
+	out[k] = NULL;
+	if (nr == SYS_execve)
+		return raw(nr, a1, a2, (long)out, a4, a5, a6);
+	return raw(nr, a1, a2, a3, (long)out, a5, a6);
+}
+
+/* zp_child_started -- in a child made by fork or clone (not a thread) */
+static void child_started(void)
+{
+	if (!follow) {
+		unfollowed = true;
+		my_pid = zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
+		__atomic_store_n(&chain, zp_next, __ATOMIC_RELEASE);
+	}
+}
+
 struct late {
 	uintptr_t addr;
 	size_t len;
@@ -273,6 +405,12 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 		}
 		if (a1 & CLONE_VM)
 			vfork_path(t, nr);
+		if (!(a1 & CLONE_THREAD)) {
+			long r = raw(nr, a1, a2, a3, a4, a5, a6);
+			if (r == 0)
+				child_started();
+			return r;
+		}
 		break;
 	case SYS_clone3:
 		if (t->frame != NULL)
@@ -308,6 +446,15 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 	case SYS_exit_group:
 		run_fini();
 		break;
+	case SYS_execve:
+	case SYS_execveat:
+		return exec_with_env(nr, a1, a2, a3, a4, a5, a6);
+	case SYS_fork: {
+		long r = raw(nr, a1, a2, a3, a4, a5, a6);
+		if (r == 0)
+			child_started();
+		return r;
+	}
 	case SYS_mmap:
 		/* a file mapped executable: a library being loaded */
 		if ((a3 & PROT_EXEC) && !(a4 & MAP_ANONYMOUS) && (int)a5 >= 0) {

@@ -9,6 +9,7 @@
  *                      across the processes of a run
  *   ZPOLINE_EXCLUDE    colon-separated globs of objects not to rewrite
  *   ZPOLINE_TRACE_FD   descriptor (inherited) where hooks report
+ *   ZPOLINE_FOLLOW     0: do not follow children made by fork or clone
  *   ZPOLINE_VERBOSE    1: report what was rewritten (a table on the trace fd)
  *   ZPOLINE_STATS      table or json: that report, by the first process of
  *                      the run only, to ZPOLINE_STATS_FD (default: the
@@ -257,6 +258,9 @@ __attribute__((constructor(101))) static void zp_start(void)
 		zp_fatal(125, "cannot rewrite system calls: %s", strerror(-r));
 	zp_hooks_init(getenv("ZPOLINE_HOOK_OPTS"));
 	zp_late_enable(getenv("ZPOLINE_EXCLUDE"), traps);
+	Dl_info self;
+	if (dladdr((void *)zp_msg, &self) != 0 && self.dli_fname != NULL && self.dli_fname[0] == '/')
+		zp_children_init(self.dli_fname);
 	if (stats != NULL)
 		report(stats, traps, mode, now_ns() - t0);
 }

@@ -102,6 +102,8 @@ void zp_hooks_init(const char *opts) ZP_HIDDEN;
 bool zp_hooks_gpr_only(const char *spec) ZP_HIDDEN;
 long zp_trace_write(const void *buf, unsigned long len) ZP_HIDDEN;
 extern int zp_trace_fd ZP_HIDDEN;
+/* zp_children_init -- remember what execve must pass on */
+void zp_children_init(const char *self_path) ZP_HIDDEN;
 /* the run's shared memory: a slice per hook */
 #define ZP_SHARED_SLICE (64 * 1024)
 #define ZP_SHARED_SIZE (16 * ZP_SHARED_SLICE)

@@ -36,6 +36,8 @@ const struct argp_option zp_launch_options[] = {
 	{ "exclude", OPT_EXCLUDE, "GLOB", 0,
 	  "Do not rewrite objects whose path or file name matches GLOB (repeatable)", 0 },
 	{ "output", OPT_OUTPUT, "FILE", 0, "Write the hooks' output to FILE instead of stderr", 0 },
+	{ "no-follow", 0x101, NULL, 0,
+	  "Do not hook the children the program makes with fork or clone (like strace without -f)", 0 },
 	{ NULL, 0, NULL, 0, NULL, 0 }
 };
 
@@ -76,6 +78,9 @@ error_t zp_parse_launch(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_OUTPUT:
 		r->output = arg;
+		return 0;
+	case 0x101:
+		r->no_follow = true;
 		return 0;
 	case ARGP_KEY_ARG:
 		r->prog = &state->argv[state->next - 1];
@@ -351,6 +356,10 @@ void zp_launch(struct launch *lp)
 	set("ZPOLINE_ROOT_PID", num);
 	if (r.verbose)
 		set("ZPOLINE_VERBOSE", "1");
+	if (r.no_follow)
+		set("ZPOLINE_FOLLOW", "0");
+	else
+		unsetenv("ZPOLINE_FOLLOW");
 	if (r.stats != NULL)
 		set("ZPOLINE_STATS", r.stats);
 	if (r.stats_exit)

@@ -34,6 +34,7 @@ struct launch {
 	char exclude[4096];
 	const char *output;
 	bool verbose;
+	bool no_follow;                 /* ZPOLINE_FOLLOW=0 */
 	const char *stats;              /* "table" or "json": the runtime reports */
 	bool stats_exit;                /* ... and ends the program there */
 	char **prog;

@@ -178,6 +178,24 @@ with tempfile.TemporaryDirectory() as d:
                                          "--exclude", "late-lib*", "--", LATE, LATE_LIB], 0,
           out="own syscall: made")
 
+    # children: an execve with a scrubbed environment stays hooked;
+    # --no-follow leaves forked children alone but follows the process's
+    # own execve, like strace without -f
+    check("execve with a scrubbed environment", [Z, "run", "--hook", "deny", "--hook-opt",
+                                                  "getppid=EPERM", "--", "env", "-i", PPID], 0,
+          out="ppid -1")
+    p = check("--no-follow", [Z, "run", "--no-follow", "--hook", "deny", "--hook-opt", "getppid=EPERM",
+                              "--", "sh", "-c", "%s | head -1; exec %s" % (PPID, PPID)], 0)
+    lines = [l for l in p.stdout.splitlines() if l.startswith("ppid")]
+    if len(lines) != 2 or lines[0] == "ppid -1" or lines[1] != "ppid -1":
+        failed += 1
+        print("FAIL --no-follow: %r" % lines)
+    p = check("following children", [Z, "run", "--hook", "deny", "--hook-opt", "getppid=EPERM",
+                                      "--", "sh", "-c", "%s | head -1; exec %s" % (PPID, PPID)], 0)
+    if [l for l in p.stdout.splitlines() if l.startswith("ppid")] != ["ppid -1", "ppid -1"]:
+        failed += 1
+        print("FAIL following children: %r" % p.stdout)
+
     # the site cache: a second run reads what the first scanned, with the
     # same counts; a damaged entry is scanned again; ZPOLINE_CACHE=0 is off
     cache = os.path.join(d, "cache")
