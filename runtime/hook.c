@@ -64,9 +64,12 @@ long zp_dispatch(struct zp_frame *f, void *xarea)
 	void *pxarea = t->xarea;
 	long r;
 
+	uint8_t psel = zp_sud_set(ZP_SUD_ALLOW);
+
 	t->entry_guard = pguard;
 	t->entry_frame = pframe;
 	t->entry_xarea = pxarea;
+	t->entry_sel = psel;
 	t->frame = f;
 	t->xarea = xarea;
 	if (pguard) {
@@ -79,6 +82,7 @@ long zp_dispatch(struct zp_frame *f, void *xarea)
 	t->guard = pguard;
 	t->frame = pframe;
 	t->xarea = pxarea;
+	t->sud_selector = psel;
 	return r;
 }
 
@@ -89,9 +93,12 @@ static long raw(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 	long r;
 
 	/* signal handlers of the program that run while this call blocks
-	 * are program code: their calls are hooked */
+	 * are program code: their calls are hooked (and, with the safety
+	 * net, caught) */
 	t->guard = 0;
+	uint8_t sel = zp_sud_set(ZP_SUD_BLOCK);
 	r = zp_raw_syscall(nr, a1, a2, a3, a4, a5, a6);
+	t->sud_selector = sel;
 	t->guard = g;
 	return r;
 }
@@ -102,6 +109,7 @@ static void leave_dispatch(struct zp_thread *t)
 	t->guard = t->entry_guard;
 	t->frame = t->entry_frame;
 	t->xarea = t->entry_xarea;
+	t->sud_selector = t->entry_sel;
 }
 
 __attribute__((noreturn)) static void vfork_path(struct zp_thread *t, long nr)
@@ -150,7 +158,9 @@ static long do_clone3(struct zp_thread *t, long a1, long a2)
 		top[-1] = f->ret;
 		top[-2] = f->rdi;
 		ca->stack_size -= 16;
-		return zp_do_clone3(f, t->xarea, buf, 0);
+		long r = zp_do_clone3(f, t->xarea, buf, 0);
+		t->sud_selector = ZP_SUD_ALLOW;
+		return r;
 	}
 	if (ca->flags & CLONE_VM)
 		vfork_path(t, SYS_clone3);
@@ -357,6 +367,8 @@ static long exec_with_env(long nr, long a1, long a2, long a3, long a4, long a5, 
 /* zp_child_started -- in a child made by fork or clone (not a thread) */
 static void child_started(void)
 {
+	/* Syscall User Dispatch is not inherited by fork */
+	zp_sud_arm_thread();
 	if (!follow) {
 		unfollowed = true;
 		my_pid = zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
@@ -401,7 +413,10 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 			uint64_t *sp = (uint64_t *)a2;
 			sp[-1] = t->frame->ret;
 			sp[-2] = (uint64_t)a2;
-			return zp_do_clone(t->frame, t->xarea, (uint64_t)a2 - 16);
+			long r = zp_do_clone(t->frame, t->xarea, (uint64_t)a2 - 16);
+			/* a child sharing our TLS (no CLONE_SETTLS) armed with it */
+			t->sud_selector = ZP_SUD_ALLOW;
+			return r;
 		}
 		if (a1 & CLONE_VM)
 			vfork_path(t, nr);
@@ -421,14 +436,16 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 			return zp_signal_action((int)a1, (void *)a2, (void *)a3, (size_t)a4);
 		break;
 	case SYS_rt_sigprocmask:
-		/* SIGILL and SIGSEGV stay deliverable: the kernel kills a
-		 * thread that faults with them blocked, and the runtime
-		 * finishes trapped calls in their handlers */
+		/* SIGILL, SIGSEGV (and with the safety net SIGSYS) stay
+		 * deliverable: the kernel kills a thread that faults with them
+		 * blocked, and the runtime finishes calls in their handlers */
 		if ((a1 == SIG_BLOCK || a1 == SIG_SETMASK) && a2 != 0 && a4 == 8) {
 			uint64_t set;
 			if (read_user(&set, (void *)a2, sizeof(set)) < 0)
 				break;
 			set &= ~((1ull << (SIGILL - 1)) | (1ull << (SIGSEGV - 1)));
+			if (zp_sud_on)
+				set &= ~(1ull << (SIGSYS - 1));
 			return raw(nr, a1, (long)&set, a3, a4, a5, a6);
 		}
 		break;

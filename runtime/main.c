@@ -10,6 +10,8 @@
  *   ZPOLINE_EXCLUDE    colon-separated globs of objects not to rewrite
  *   ZPOLINE_TRACE_FD   descriptor (inherited) where hooks report
  *   ZPOLINE_FOLLOW     0: do not follow children made by fork or clone
+ *   ZPOLINE_CATCH_LATE 1: arm Syscall User Dispatch, so that system calls
+ *                      from code never rewritten (JIT pages) reach the hooks
  *   ZPOLINE_VERBOSE    1: report what was rewritten (a table on the trace fd)
  *   ZPOLINE_STATS      table or json: that report, by the first process of
  *                      the run only, to ZPOLINE_STATS_FD (default: the
@@ -243,12 +245,27 @@ __attribute__((constructor(101))) static void zp_start(void)
 		zp_fatal(125, "cannot list the loaded objects: %s", strerror(-r));
 	zp_hooks_load(hook);
 
+	/* 1: asked for; auto: wanted where the kernel has it (the fallback) */
+	const char *late = getenv("ZPOLINE_CATCH_LATE");
+	bool catch_late = late != NULL && (strcmp(late, "1") == 0 || strcmp(late, "auto") == 0);
+	bool late_required = late != NULL && strcmp(late, "1") == 0;
 	if (!traps) {
 		r = zp_trampoline_map(entries[mode].entry);
-		if (r < 0)
-			zp_fatal(125, "cannot map the trampoline at address 0 (%s): run `sysctl -w "
-				 "vm.mmap_min_addr=0` as root, or use ZPOLINE_MODE=trap",
-				 strerror(-r));
+		if (r < 0) {
+			/* no page 0: every site a trap, and the safety net where
+			 * the kernel has it, so hooks see the same calls */
+			zp_msg("cannot map page 0 (%s): hooking through traps, about 2 us a call; "
+			       "`sysctl -w vm.mmap_min_addr=0` as root enables the fast mode",
+			       strerror(-r));
+			traps = true;
+			catch_late = true;
+		}
+	}
+	if (catch_late) {
+		r = zp_sud_prepare();
+		if (r < 0 && late_required)
+			zp_fatal(125, "cannot arm Syscall User Dispatch (%s): it needs Linux 5.11 with "
+				 "CONFIG_GENERIC_ENTRY; run without --catch-late", strerror(-r));
 	}
 	r = zp_signals_install();
 	if (r < 0)
@@ -261,6 +278,8 @@ __attribute__((constructor(101))) static void zp_start(void)
 	Dl_info self;
 	if (dladdr((void *)zp_msg, &self) != 0 && self.dli_fname != NULL && self.dli_fname[0] == '/')
 		zp_children_init(self.dli_fname);
+	/* last: from here, code that was not rewritten traps */
+	zp_sud_arm_thread();
 	if (stats != NULL)
 		report(stats, traps, mode, now_ns() - t0);
 }

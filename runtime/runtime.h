@@ -32,11 +32,16 @@ struct zp_thread {
 	uint64_t vfork_depth;
 	uint64_t vfork_ret[ZP_VFORK_DEPTH];
 	uint64_t thunk_ret;             /* where a trap-path thunk returns */
+	/* Syscall User Dispatch selector: the kernel reads it at every system
+	 * call made outside the runtime's text: 0 lets it through, 1 raises
+	 * SIGSYS. 1 while the program runs, 0 while hooks and the runtime do. */
+	volatile uint8_t sud_selector;
 	/* the state before the current dispatch, for calls that never return
 	 * to it (rt_sigreturn, vfork) */
 	uint64_t entry_guard;
 	struct zp_frame *entry_frame;
 	void *entry_xarea;
+	uint8_t entry_sel;
 	long vfork_nr;
 };
 #define ZP_T_GUARD 0
@@ -110,6 +115,20 @@ void zp_children_init(const char *self_path) ZP_HIDDEN;
 extern int zp_shared_fd ZP_HIDDEN;
 extern void *zp_shared ZP_HIDDEN;
 void zp_report_bad_call(uintptr_t ret, uintptr_t target) ZP_HIDDEN;
+
+/* ---- sud.c: the --catch-late safety net ---- */
+extern uint8_t zp_sud_on ZP_HIDDEN;
+int zp_sud_prepare(void) ZP_HIDDEN;             /* can it work? then the handlers know */
+void zp_sud_arm_thread(void) ZP_HIDDEN;         /* in a new thread or child */
+void zp_sud_child_arm(void) ZP_HIDDEN;          /* from stub.S, on a new thread's stack */
+#define ZP_SUD_ALLOW 0
+#define ZP_SUD_BLOCK 1
+static inline uint8_t zp_sud_set(uint8_t v)
+{
+	uint8_t old = zp_tls.sud_selector;
+	zp_tls.sud_selector = v;
+	return old;
+}
 
 /* ---- signal.c ---- */
 int zp_signals_install(void) ZP_HIDDEN;

@@ -35,7 +35,7 @@ static struct ksigaction shadow[NSIG];
 
 bool zp_signal_is_ours(int sig)
 {
-	return sig == SIGSEGV || sig == SIGILL;
+	return sig == SIGSEGV || sig == SIGILL || (sig == SIGSYS && zp_sud_on);
 }
 
 long zp_signal_action(int sig, const void *act, void *oldact, size_t sigsetsize)
@@ -175,6 +175,12 @@ static void handler(int sig, siginfo_t *si, void *ucv)
 	uintptr_t rip = (uintptr_t)g[REG_RIP], rax = (uintptr_t)g[REG_RAX];
 	int saved = errno;
 
+	if (sig == SIGSYS && si->si_code == 2 /* SYS_USER_DISPATCH */ && zp_sud_on) {
+		/* a system call from code the runtime never rewrote; the kernel
+		 * left rip after the instruction and rax holding the number */
+		emulate(uc, si->si_syscall, true, rip);
+		goto out;
+	}
 	if (sig == SIGILL && si->si_code > 0 && zp_sites_is_trap(rip)) {
 		emulate(uc, (long)rax, true, rip + 2);
 		goto out;
@@ -205,9 +211,11 @@ out:
 
 int zp_signals_install(void)
 {
-	static const int sigs[] = { SIGSEGV, SIGILL };
+	static const int sigs[] = { SIGSEGV, SIGILL, SIGSYS };
 
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		if (!zp_signal_is_ours(sigs[i]))
+			continue;
 		struct ksigaction act = {
 			.handler = (void *)handler,
 			.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER | SA_NODEFER,

@@ -296,6 +296,35 @@ zp_vfork_too_deep:
 	.cfi_endproc
 	.size	zp_do_vfork, .-zp_do_vfork
 
+/* ARM_CHILD -- a new thread arms Syscall User Dispatch (not inherited)
+ * from its own fresh stack, keeping every register for the program */
+.macro ARM_CHILD
+	pushq	%rax
+	pushq	%rdi
+	pushq	%rsi
+	pushq	%rdx
+	pushq	%r10
+	pushq	%r8
+	pushq	%r9
+	pushq	%r11
+	pushq	%rcx
+	pushq	%rbp
+	movq	%rsp, %rbp
+	andq	$-16, %rsp
+	call	zp_sud_child_arm
+	movq	%rbp, %rsp
+	popq	%rbp
+	popq	%rcx
+	popq	%r11
+	popq	%r9
+	popq	%r8
+	popq	%r10
+	popq	%rdx
+	popq	%rsi
+	popq	%rdi
+	popq	%rax
+.endm
+
 /* DO_CLONE -- clone/clone3 with a new stack. The C caller has written the
  * return address and the original value of `reg` on the child's stack;
  * `reg` carries the adjusted stack (clone) or the adjusted copy of
@@ -346,7 +375,10 @@ zp_vfork_too_deep:
 	.cfi_adjust_cfa_offset -48
 	ret
 2:	.cfi_undefined rip
-	popq	\reg
+	cmpb	$0, zp_sud_on(%rip)
+	je	3f
+	ARM_CHILD
+3:	popq	\reg
 	ret
 	.cfi_endproc
 	.size	\name, .-\name

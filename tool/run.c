@@ -36,6 +36,9 @@ const struct argp_option zp_launch_options[] = {
 	{ "exclude", OPT_EXCLUDE, "GLOB", 0,
 	  "Do not rewrite objects whose path or file name matches GLOB (repeatable)", 0 },
 	{ "output", OPT_OUTPUT, "FILE", 0, "Write the hooks' output to FILE instead of stderr", 0 },
+	{ "catch-late", 0x102, NULL, 0,
+	  "Also hook system calls from code never rewritten (JIT pages), with Syscall User "
+	  "Dispatch; costs every system call a little more", 0 },
 	{ "no-follow", 0x101, NULL, 0,
 	  "Do not hook the children the program makes with fork or clone (like strace without -f)", 0 },
 	{ NULL, 0, NULL, 0, NULL, 0 }
@@ -81,6 +84,9 @@ error_t zp_parse_launch(int key, char *arg, struct argp_state *state)
 		return 0;
 	case 0x101:
 		r->no_follow = true;
+		return 0;
+	case 0x102:
+		r->catch_late = true;
 		return 0;
 	case ARGP_KEY_ARG:
 		r->prog = &state->argv[state->next - 1];
@@ -235,9 +241,16 @@ static void check_page0(void)
 		ok = pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
 		     WEXITSTATUS(status) == 0;
 	}
-	if (!ok)
-		die(EXIT_SETUP, "cannot map page 0 (vm.mmap_min_addr = %s): run `sysctl -w "
-		    "vm.mmap_min_addr=0` as root", val);
+	if (!ok) {
+		/* the fallback: every site a trap, and Syscall User Dispatch
+		 * where the kernel has it; hooks see the same calls */
+		fprintf(stderr, "zpoline: page 0 cannot be mapped (vm.mmap_min_addr = %s): running in "
+			"trap mode, about 2 us more per system call; `sysctl -w vm.mmap_min_addr=0` as "
+			"root enables the fast mode\n", val);
+		setenv("ZPOLINE_MODE", "trap", 1);
+		if (getenv("ZPOLINE_CATCH_LATE") == NULL)
+			setenv("ZPOLINE_CATCH_LATE", "auto", 1);
+	}
 }
 
 /* high_fd -- move fd out of the program's way, inheritable */
@@ -306,6 +319,7 @@ void zp_launch(struct launch *lp)
 	}
 	find_prog(r.prog[0], prog, sizeof(prog));
 	check_injectable(r.prog[0], prog, 0);
+	unsetenv("ZPOLINE_CATCH_LATE");
 	check_page0();
 
 	int fd;
@@ -356,6 +370,8 @@ void zp_launch(struct launch *lp)
 	set("ZPOLINE_ROOT_PID", num);
 	if (r.verbose)
 		set("ZPOLINE_VERBOSE", "1");
+	if (r.catch_late)
+		set("ZPOLINE_CATCH_LATE", "1");
 	if (r.no_follow)
 		set("ZPOLINE_FOLLOW", "0");
 	else

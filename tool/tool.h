@@ -35,6 +35,7 @@ struct launch {
 	const char *output;
 	bool verbose;
 	bool no_follow;                 /* ZPOLINE_FOLLOW=0 */
+	bool catch_late;                /* ZPOLINE_CATCH_LATE=1 */
 	const char *stats;              /* "table" or "json": the runtime reports */
 	bool stats_exit;                /* ... and ends the program there */
 	char **prog;

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Run a program natively and under `zpoline run`; compare stdout and exit status.
 
-usage: compare.py [--mode fast|trap] [--timeout S] [--expect-diff TEXT] ZPOLINE HOOK -- PROG [ARG...]
+usage: compare.py [--mode fast|trap|catch] [--timeout S] [--expect-diff TEXT] ZPOLINE HOOK -- PROG [ARG...]
 
 --expect-diff inverts the test: the hooked run must differ from the native
 one and print TEXT (a check that the comparison can fail).
@@ -42,10 +42,13 @@ def main():
             del env[k]
     native = run(prog, env, timeout)
 
-    henv = dict(env, ZPOLINE_MODE=mode)
+    # catch: fast mode with the Syscall User Dispatch safety net
+    henv = dict(env, ZPOLINE_MODE="fast" if mode == "catch" else mode)
+    extra = ["--catch-late"] if mode == "catch" else []
     with tempfile.TemporaryDirectory() as d:
         trace = os.path.join(d, "trace")
-        hooked = run([zpoline, "run", "--hook", hook, "-o", trace, "--"] + prog, henv, timeout)
+        hooked = run([zpoline, "run", "--hook", hook, "-o", trace] + extra + ["--"] + prog, henv,
+                     timeout)
         with open(trace, "rb") as f:
             lines = f.read().decode(errors="replace").splitlines()
 
