@@ -2,7 +2,7 @@
 """End-to-end tests of the zpoline command line: every refusal with its
 exit status and message, and the options doing what they say.
 
-usage: cli.py ZPOLINE HOOKDIR LEGACY_HOOK NOENTRY_HOOK PPID STATIC LATE LATE_LIB JIT"""
+usage: cli.py ZPOLINE HOOKDIR LEGACY_HOOK NOENTRY_HOOK PPID STATIC LATE LATE_LIB JIT PROBE"""
 import json
 import os
 import shutil
@@ -11,7 +11,7 @@ import subprocess
 import sys
 import tempfile
 
-Z, HOOKS, LEGACY, NOENTRY, PPID, STATIC, LATE, LATE_LIB, JIT = sys.argv[1:10]
+Z, HOOKS, LEGACY, NOENTRY, PPID, STATIC, LATE, LATE_LIB, JIT, PROBE = sys.argv[1:11]
 RUNTIME = os.path.realpath(os.path.join(os.path.dirname(Z), "..", "runtime", "libzpoline.so"))
 passed = failed = 0
 
@@ -205,6 +205,31 @@ with tempfile.TemporaryDirectory() as d:
     check("code written at run time, --catch-late", [Z, "run", "--catch-late", "--hook", "deny",
                                                       "--hook-opt", "getppid=EPERM", "--", JIT], 0,
           out=["main thread: failed", "new thread: failed", "forked child: failed"])
+
+    # the probe: one marked call from each kind of site; every site must be
+    # caught in the mode that claims it (the JIT page only with the net)
+    kinds = ["libc wrapper", "inline", "thread", "signal handler", "vDSO fallback",
+             "dlopen'd library", "JIT page", "forked child", "exec'd child"]
+    for label, extra, modeenv, jit_caught in (("fast", [], "fast", False),
+                                              ("trap", [], "trap", False),
+                                              ("fast --catch-late", ["--catch-late"], "fast", True),
+                                              ("trap --catch-late", ["--catch-late"], "trap", True)):
+        p = run([Z, "run", "--hook", "deny", "--hook-opt", "getppid,clock_gettime=EPERM"] + extra +
+                ["--", PROBE, LATE_LIB], env=env(ZPOLINE_MODE=modeenv))
+        got = {l[:18].strip(): l[18:].strip() for l in p.stdout.splitlines()}
+        want = {k: "caught" if k != "JIT page" or jit_caught else "missed" for k in kinds}
+        if got != want or p.returncode != 0:
+            failed += 1
+            print("FAIL probe (%s): %s\n  %s" % (label, {k: v for k, v in got.items() if want.get(k) != v},
+                                                p.stderr.strip()[-300:]))
+        else:
+            passed += 1
+            print("ok   probe (%s): every kind of site caught%s" % (label, "" if jit_caught else
+                                                                    ", the JIT page (rightly) not"))
+    native = run([PROBE, LATE_LIB]).stdout
+    if "caught" in native:
+        failed += 1
+        print("FAIL probe natively: %r" % native)
 
     # the site cache: a second run reads what the first scanned, with the
     # same counts; a damaged entry is scanned again; ZPOLINE_CACHE=0 is off
