@@ -237,6 +237,7 @@ static void run_fini(void)
 {
 	if (__atomic_exchange_n(&fini_done, 1, __ATOMIC_ACQ_REL))
 		return;
+	zp_stats_at_exit();
 	for (int i = 0; i < nhooks; i++)
 		if (hooks[i].def != NULL && hooks[i].def->fini != NULL)
 			hooks[i].def->fini();

@@ -516,6 +516,7 @@ bool zp_loaded_object_matches(const char *globs)
  * trap. */
 
 static pthread_mutex_t late_lock = PTHREAD_MUTEX_INITIALIZER;
+struct zp_late_stats zp_late;
 static const char *late_exclude;
 static bool late_traps_only;
 static bool late_ready;
@@ -590,8 +591,10 @@ void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off)
 			p[0] = bytes[0];
 			p[1] = bytes[1];
 			raw_mprotect(page, end - page, PROT_READ | PROT_EXEC);
+			__atomic_add_fetch(trap ? &zp_late.trapped : &zp_late.called, 1, __ATOMIC_RELAXED);
 		}
 	}
+	__atomic_add_fetch(&zp_late.objects, 1, __ATOMIC_RELAXED);
 out:
 	zp_scan_free(&scan);
 	zp_elf_close(e);

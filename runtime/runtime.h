@@ -116,6 +116,13 @@ extern int zp_shared_fd ZP_HIDDEN;
 extern void *zp_shared ZP_HIDDEN;
 void zp_report_bad_call(uintptr_t ret, uintptr_t target) ZP_HIDDEN;
 
+/* what happened after start-up, for zpoline stats */
+struct zp_late_stats {
+	unsigned long objects, called, trapped, sud_calls;
+};
+extern struct zp_late_stats zp_late ZP_HIDDEN;
+void zp_stats_at_exit(void) ZP_HIDDEN;
+
 /* ---- sud.c: the --catch-late safety net ---- */
 extern uint8_t zp_sud_on ZP_HIDDEN;
 int zp_sud_prepare(void) ZP_HIDDEN;             /* can it work? then the handlers know */

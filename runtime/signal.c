@@ -178,6 +178,7 @@ static void handler(int sig, siginfo_t *si, void *ucv)
 	if (sig == SIGSYS && si->si_code == 2 /* SYS_USER_DISPATCH */ && zp_sud_on) {
 		/* a system call from code the runtime never rewrote; the kernel
 		 * left rip after the instruction and rax holding the number */
+		__atomic_add_fetch(&zp_late.sud_calls, 1, __ATOMIC_RELAXED);
 		emulate(uc, si->si_syscall, true, rip);
 		goto out;
 	}
