@@ -6,8 +6,9 @@ usage: bench.py ZPOLINE SYSCALL_LOOP [--quick]
 
 Prints, each as median [min..max] of the rounds:
   * ns per call for a spread of numbers, native and hooked with a
-    general-registers-only hook (null) and with a hook that needs the vector
-    state saved (counter), and the difference;
+    general-registers-only hook (null), with a hook that needs the vector
+    state saved (counter), and with null and the Syscall User Dispatch
+    safety net armed (--catch-late), and the differences;
   * the cost of zpoline's own path with no kernel entry in it;
   * start-up time added for /bin/true, ls and python3 -c pass;
   * resident memory added for a small program;
@@ -27,8 +28,8 @@ N = 200000 if QUICK else 2000000
 ENV = {k: v for k, v in os.environ.items() if not k.startswith("ZPOLINE_") and k != "LD_PRELOAD"}
 
 
-def hooked(hook):
-    return [Z, "run", "--hook", hook, "-o", "/dev/null", "--"]
+def hooked(hook, *extra):
+    return [Z, "run", "--hook", hook, "-o", "/dev/null"] + list(extra) + ["--"]
 
 
 def med(xs):
@@ -38,19 +39,23 @@ def med(xs):
 def syscall_costs():
     print("ns per system call (inline site in the program), median [min..max] of %d runs of %d calls"
           % (ROUNDS, N))
-    print("%5s %-26s %-26s %-26s %9s %9s" % ("nr", "native", "null (GPR only)", "counter (vector saved)",
-                                             "+null", "+counter"))
+    print("%5s %-26s %-26s %-26s %-26s %9s %9s %9s" % (
+        "nr", "native", "null (GPR only)", "counter (vector saved)", "null --catch-late",
+        "+null", "+counter", "+late"))
+    kinds = {"native": [], "null": hooked("null"), "counter": hooked("counter"),
+             "late": hooked("null", "--catch-late")}
     for nr in (0, 3, 39, 186, 318, 448):
-        res = {"native": [], "null": [], "counter": []}
+        res = {k: [] for k in kinds}
         for _ in range(ROUNDS):
-            for kind in ("native", "null", "counter"):
-                cmd = ([] if kind == "native" else hooked(kind)) + [LOOP, str(nr), str(N)]
-                out = subprocess.run(cmd, stdout=subprocess.PIPE, env=ENV, check=True, text=True).stdout
+            for kind, prefix in kinds.items():
+                out = subprocess.run(prefix + [LOOP, str(nr), str(N)], stdout=subprocess.PIPE, env=ENV,
+                                     check=True, text=True).stdout
                 res[kind].append(float(out))
         n0 = statistics.median(res["native"])
-        print("%5d %-26s %-26s %-26s %+8.2f %+8.2f" % (
-            nr, med(res["native"]), med(res["null"]), med(res["counter"]),
-            statistics.median(res["null"]) - n0, statistics.median(res["counter"]) - n0))
+        print("%5d %-26s %-26s %-26s %-26s %+8.2f %+8.2f %+8.2f" % (
+            nr, med(res["native"]), med(res["null"]), med(res["counter"]), med(res["late"]),
+            statistics.median(res["null"]) - n0, statistics.median(res["counter"]) - n0,
+            statistics.median(res["late"]) - n0))
 
 
 def path_alone():
