@@ -167,6 +167,24 @@ static void build_id(const struct dl_phdr_info *info, struct zp_cache_key *key)
 	}
 }
 
+/* key_file -- the file part of a cache key: identity and last change */
+static void key_file(struct zp_cache_key *k, const struct stat *st)
+{
+	k->dev = st->st_dev;
+	k->ino = st->st_ino;
+	k->size = (uint64_t)st->st_size;
+	k->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+	k->ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
+}
+
+/* key_scanner -- what scanned: the runtime's own build-id */
+static void key_scanner(struct zp_cache_key *k, const struct zp_cache_key *self)
+{
+	k->scanner_id_len = self->build_id_len < sizeof(k->scanner_id) ? self->build_id_len
+									 : sizeof(k->scanner_id);
+	memcpy(k->scanner_id, self->build_id, k->scanner_id_len);
+}
+
 /* cache_key -- complete the key: the file's identity, or for the vDSO the
  * kernel it belongs to; false when the object cannot be keyed */
 static bool cache_key(struct object *ob)
@@ -182,11 +200,7 @@ static bool cache_key(struct object *ob)
 	}
 	if (stat(ob->path, &st) != 0)
 		return false;
-	ob->key.dev = st.st_dev;
-	ob->key.ino = st.st_ino;
-	ob->key.size = (uint64_t)st.st_size;
-	ob->key.mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-	ob->key.ctime_ns = (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec;
+	key_file(&ob->key, &st);
 	return true;
 }
 
@@ -427,12 +441,8 @@ int zp_patch_collect(const char *exclude, bool count_excluded)
 	if (dl_iterate_phdr(collect, &objs) != 0)
 		return -ENOMEM;
 	/* what scanned an object is part of its cache key */
-	for (size_t i = 0; i < objs.n; i++) {
-		struct zp_cache_key *k = &objs.v[i].key;
-		k->scanner_id_len = objs.self_key.build_id_len < sizeof(k->scanner_id)
-				    ? objs.self_key.build_id_len : sizeof(k->scanner_id);
-		memcpy(k->scanner_id, objs.self_key.build_id, k->scanner_id_len);
-	}
+	for (size_t i = 0; i < objs.n; i++)
+		key_scanner(&objs.v[i].key, &objs.self_key);
 	return 0;
 }
 
@@ -557,14 +567,8 @@ void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off)
 
 	memset(&key, 0, sizeof(key));
 	key.scan_version = ZP_SCAN_VERSION;
-	key.scanner_id_len = objs.self_key.build_id_len < sizeof(key.scanner_id)
-			     ? objs.self_key.build_id_len : sizeof(key.scanner_id);
-	memcpy(key.scanner_id, objs.self_key.build_id, key.scanner_id_len);
-	key.dev = st.st_dev;
-	key.ino = st.st_ino;
-	key.size = (uint64_t)st.st_size;
-	key.mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-	key.ctime_ns = (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec;
+	key_scanner(&key, &objs.self_key);
+	key_file(&key, &st);
 	snprintf(key.tag, sizeof(key.tag), "late");
 	const char *cachedir = zp_cache_dir(cachebuf, sizeof(cachebuf));
 	if (cachedir == NULL || zp_cache_load(cachedir, &key, &scan) < 0) {
