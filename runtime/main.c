@@ -156,7 +156,7 @@ static bool pick_trap_mode(void)
 	const char *m = getenv("ZPOLINE_MODE");
 
 	if (m == NULL || *m == '\0' || strcmp(m, "auto") == 0)
-		return zp_loaded_object_matches("libjvm.so:libjli.so");
+		return zp_loaded_object_matches(ZP_NULL_PAGE_RUNTIMES);
 	if (strcmp(m, "trap") == 0)
 		return true;
 	if (strcmp(m, "fast") != 0)

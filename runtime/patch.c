@@ -531,6 +531,18 @@ static const char *late_exclude;
 static bool late_traps_only;
 static bool late_ready;
 
+/* leave_page0 -- a runtime that needs loads near address 0 to fault (a
+ * JVM's null checks) was loaded after start-up: unmap the trampoline. Every
+ * rewritten call then faults at its own number, and signal.c finishes it,
+ * as in trap mode: slower, but the null checks work. */
+static void leave_page0(const char *path)
+{
+	if (__atomic_exchange_n(&late_traps_only, true, __ATOMIC_ACQ_REL))
+		return;
+	zp_raw_syscall(SYS_munmap, 0, 4096, 0, 0, 0, 0);
+	zp_msg("%s needs page 0 unmapped: switching to trap mode, about 2 us a call", path);
+}
+
 void zp_late_enable(const char *exclude, bool all_traps)
 {
 	late_exclude = exclude;
@@ -554,6 +566,8 @@ void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off)
 	if (n <= 0 || fstat(fd, &st) != 0)
 		return;
 	path[n] = '\0';
+	if (!late_traps_only && zp_path_matches(ZP_NULL_PAGE_RUNTIMES, path))
+		leave_page0(path);
 	if (late_exclude != NULL && zp_path_matches(late_exclude, path))
 		return;
 	pthread_mutex_lock(&late_lock);

@@ -88,6 +88,8 @@ int zp_patch_collect(const char *exclude, bool count_excluded) ZP_HIDDEN;
  * ud2 and page 0 stays unmapped */
 int zp_patch_all(bool all_traps) ZP_HIDDEN;
 bool zp_loaded_object_matches(const char *globs) ZP_HIDDEN;
+/* runtimes whose null checks are loads near address 0 that must fault */
+#define ZP_NULL_PAGE_RUNTIMES "libjvm.so:libjli.so:libcoreclr.so"
 /* zp_late_mapped -- a file was just mapped executable (dlopen): rewrite it */
 void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off) ZP_HIDDEN;
 void zp_late_enable(const char *exclude, bool all_traps) ZP_HIDDEN;

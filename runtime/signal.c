@@ -79,6 +79,9 @@ static void forward(int sig, siginfo_t *si, ucontext_t *uc)
 	mask |= a->mask;
 	if (!(a->flags & SA_NODEFER))
 		mask |= 1ull << (sig - 1);
+	/* The handler's own system calls may arrive by these signals (trap
+	 * sites, page 0 gone): blocked, the kernel would kill the thread. */
+	mask &= ~((1ull << (SIGSEGV - 1)) | (1ull << (SIGILL - 1)) | (1ull << (SIGSYS - 1)));
 	void *handler = a->handler;
 	unsigned long flags = a->flags;
 	if (flags & SA_RESETHAND)
@@ -194,8 +197,9 @@ static void handler(int sig, siginfo_t *si, void *ucv)
 			if (zp_sites_is_call(ret)) {
 				g[REG_RSP] += 8;
 				/* rax is lost only when a number hit the jump's
-				 * own bytes; those numbers are unused */
-				emulate(uc, (long)rax, rip == rax, ret);
+				 * own bytes (those numbers are unused); a call caught
+				 * mid-sled when page 0 went away still has it */
+				emulate(uc, (long)rax, rip == rax || rax < ZP_SLED_END, ret);
 				goto out;
 			}
 		}
