@@ -189,5 +189,5 @@ static int counter_init(const struct zpoline_init *in)
 	return 0;
 }
 
-ZPOLINE_HOOK_DEFINE(.name = "counter", .init = counter_init, .syscall = counter_syscall,
+ZPOLINE_HOOK_DEFINE(.flags = ZPOLINE_HOOK_NO_X87, .name = "counter", .init = counter_init, .syscall = counter_syscall,
 		    .fini = counter_fini);

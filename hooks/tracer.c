@@ -659,5 +659,5 @@ static int tracer_init(const struct zpoline_init *in)
 	return 0;
 }
 
-ZPOLINE_HOOK_DEFINE(.name = "tracer", .init = tracer_init, .syscall = tracer_syscall,
+ZPOLINE_HOOK_DEFINE(.flags = ZPOLINE_HOOK_NO_X87, .name = "tracer", .init = tracer_init, .syscall = tracer_syscall,
 		    .vfork_return = tracer_vfork_return);

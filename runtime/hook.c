@@ -516,10 +516,10 @@ void zp_report_bad_call(uintptr_t ret, uintptr_t target)
 	       (unsigned long)target, (unsigned long)ret);
 }
 
-bool zp_hooks_gpr_only(const char *spec)
+unsigned zp_hooks_flags(const char *spec)
 {
 	char path[4096];
-	bool all = true;
+	unsigned all = ~0u;
 
 	for (const char *p = spec; p != NULL && *p != '\0';) {
 		const char *colon = strchr(p, ':');
@@ -527,15 +527,17 @@ bool zp_hooks_gpr_only(const char *spec)
 		struct zp_hookinfo hi;
 		const char *why;
 		if (len >= sizeof(path))
-			return false;
+			return 0;
 		memcpy(path, p, len);
 		path[len] = '\0';
-		if (zp_hookinfo_read(path, &hi, &why) < 0 || !hi.native ||
-		    !(hi.flags & ZPOLINE_HOOK_GPR_ONLY))
-			all = false;
+		/* an original zpoline hook declares nothing */
+		if (zp_hookinfo_read(path, &hi, &why) < 0 || !hi.native)
+			return 0;
+		/* general registers only implies no x87 too */
+		all &= hi.flags & ZPOLINE_HOOK_GPR_ONLY ? hi.flags | ZPOLINE_HOOK_NO_X87 : hi.flags;
 		p = colon ? colon + 1 : NULL;
 	}
-	return all;
+	return all == ~0u ? 0 : all;
 }
 
 /* load_one -- dlmopen a hook into a namespace of its own */

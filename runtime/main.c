@@ -214,8 +214,11 @@ static void report(const char *how, bool traps, enum zp_save_mode mode, uint64_t
 	stats_how = how;
 	stats_fd = fd;
 
-	snprintf(what, sizeof(what), "%s, %s", traps ? "trap" : "fast",
-		 mode == ZP_SAVE_GPR ? "general registers only" : mode == ZP_SAVE_XSAVEC ? "xsavec" : "xsave");
+	static const char *const saves[] = {
+		[ZP_SAVE_GPR] = "general registers only", [ZP_SAVE_XSAVEC] = "xsavec",
+		[ZP_SAVE_XSAVE] = "xsave", [ZP_SAVE_ZMM] = "zmm and k registers by moves",
+	};
+	snprintf(what, sizeof(what), "%s, %s", traps ? "trap" : "fast", saves[mode]);
 	char *text = zp_report(zp_stats, zp_nstats, strcmp(how, "json") == 0, "live", what, (int64_t)ns);
 	if (text != NULL) {
 		size_t len = strlen(text), done = 0;
@@ -240,6 +243,7 @@ __attribute__((constructor(101))) static void zp_start(void)
 		[ZP_SAVE_GPR] = { zp_entry_gpr },
 		[ZP_SAVE_XSAVEC] = { zp_entry_xsavec },
 		[ZP_SAVE_XSAVE] = { zp_entry_xsave },
+		[ZP_SAVE_ZMM] = { zp_entry_zmm },
 	};
 	char hookbuf[4096];
 	const char *hook = getenv("ZPOLINE_HOOK");
@@ -255,7 +259,7 @@ __attribute__((constructor(101))) static void zp_start(void)
 		if (hook == NULL)
 			zp_fatal(125, "no hook given (ZPOLINE_HOOK) and no tracer.so beside libzpoline.so");
 	}
-	enum zp_save_mode mode = zp_pick_save_mode(zp_hooks_gpr_only(hook));
+	enum zp_save_mode mode = zp_pick_save_mode(zp_hooks_flags(hook));
 	bool traps = pick_trap_mode();
 
 	/* The objects loaded now are the program's; the hooks then go into

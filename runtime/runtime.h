@@ -54,8 +54,10 @@ struct zp_thread {
 extern __thread struct zp_thread zp_tls ZP_HIDDEN __attribute__((tls_model("initial-exec")));
 
 /* ---- stub.S ---- */
-enum zp_save_mode { ZP_SAVE_GPR, ZP_SAVE_XSAVEC, ZP_SAVE_XSAVE };
+/* stub.S compares zp_save_mode with these numbers */
+enum zp_save_mode { ZP_SAVE_GPR, ZP_SAVE_XSAVEC, ZP_SAVE_XSAVE, ZP_SAVE_ZMM };
 extern void zp_entry_gpr(void) ZP_HIDDEN;
+extern void zp_entry_zmm(void) ZP_HIDDEN;
 extern void zp_entry_xsavec(void) ZP_HIDDEN;
 extern void zp_entry_xsave(void) ZP_HIDDEN;
 extern long zp_raw_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6) ZP_HIDDEN;
@@ -73,7 +75,8 @@ extern uint64_t zp_save_mode ZP_HIDDEN;
 #define ZP_SLED_END 0x208           /* numbers below go straight to the stub */
 int zp_trampoline_fill(uint8_t *page, void (*entry)(void)) ZP_HIDDEN;
 int zp_trampoline_map(void (*entry)(void)) ZP_HIDDEN;
-enum zp_save_mode zp_pick_save_mode(bool gpr_only) ZP_HIDDEN;
+/* flags: what every hook declares (ZPOLINE_HOOK_*) */
+enum zp_save_mode zp_pick_save_mode(unsigned flags) ZP_HIDDEN;
 
 /* ---- patch.c ---- */
 #include "zp.h"
@@ -106,7 +109,7 @@ void zp_vfork_notify(struct zp_frame *f) ZP_HIDDEN;
 /* zp_hooks_load -- dlmopen each hook; zp_hooks_init -- then start them */
 void zp_hooks_load(const char *spec) ZP_HIDDEN;
 void zp_hooks_init(const char *opts) ZP_HIDDEN;
-bool zp_hooks_gpr_only(const char *spec) ZP_HIDDEN;
+unsigned zp_hooks_flags(const char *spec) ZP_HIDDEN;
 long zp_trace_write(const void *buf, unsigned long len) ZP_HIDDEN;
 extern int zp_trace_fd ZP_HIDDEN;
 /* zp_children_init -- remember what execve must pass on */

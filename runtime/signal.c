@@ -156,7 +156,9 @@ static void emulate(ucontext_t *uc, long nr, bool known, uintptr_t resume)
 			.rsi = (uint64_t)g[REG_RSI], .rdi = (uint64_t)g[REG_RDI],
 			.rax = (uint64_t)nr, .ret = resume,
 		};
-		r = zp_dispatch(&f, xstate(uc));
+		/* the signal frame's state is in XSAVE format, which the
+		 * clone paths restore only in the XSAVE modes */
+		r = zp_dispatch(&f, zp_save_mode == ZP_SAVE_ZMM ? NULL : xstate(uc));
 	} else {
 		r = -ENOSYS;
 	}

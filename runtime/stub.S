@@ -124,6 +124,45 @@
 	xrstor	(%rsp)
 .endm
 
+/* ZMM_AREA: zmm0-31, k0-7 and MXCSR by plain moves, for hooks that use no
+ * x87 (ZPOLINE_HOOK_NO_X87); much cheaper than XSAVE on some machines */
+#define ZMM_AREA_SIZE 2176
+#define SAVE_MODE_ZMM 3
+.macro ZMM_MOVES op, base
+	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	.ifc \op, save
+	vmovdqu64	%zmm\n, \n*64(\base)
+	.else
+	vmovdqu64	\n*64(\base), %zmm\n
+	.endif
+	.endr
+	.irp n, 0,1,2,3,4,5,6,7
+	.ifc \op, save
+	kmovq	%k\n, 2048+\n*8(\base)
+	.else
+	kmovq	2048+\n*8(\base), %k\n
+	.endif
+	.endr
+	.ifc \op, save
+	stmxcsr	2112(\base)
+	.else
+	ldmxcsr	2112(\base)
+	.endif
+.endm
+
+/* RESTORE_XAREA base -- the program's extended state, from an area the
+ * entry stub filled in the current save mode (clobbers eax, edx) */
+.macro RESTORE_XAREA base
+	cmpq	$SAVE_MODE_ZMM, zp_save_mode(%rip)
+	je	7f
+	movl	$-1, %eax
+	movl	$-1, %edx
+	xrstor	(\base)
+	jmp	8f
+7:	ZMM_MOVES load, \base
+8:
+.endm
+
 /* ENTRY_GPR -- for hooks that declare they touch general registers only */
 	.globl	zp_entry_gpr
 	.hidden	zp_entry_gpr
@@ -175,6 +214,31 @@ zp_entry_gpr:
 
 	ENTRY_XSAVE zp_entry_xsavec xsavec
 	ENTRY_XSAVE zp_entry_xsave xsave
+
+/* ENTRY_ZMM -- the vector registers by moves (ZPOLINE_HOOK_NO_X87) */
+	.globl	zp_entry_zmm
+	.hidden	zp_entry_zmm
+	.type	zp_entry_zmm, @function
+	.p2align 5
+zp_entry_zmm:
+	.cfi_startproc
+	CHECK_SITE
+	SAVE_GPR
+	movq	%rsp, %rbx
+	.cfi_def_cfa_register %rbx
+	subq	$ZMM_AREA_SIZE, %rsp
+	andq	$-64, %rsp
+	ZMM_MOVES save, %rsp
+	movq	%rbx, %rdi
+	movq	%rsp, %rsi
+	call	zp_dispatch
+	ZMM_MOVES load, %rsp
+	movq	%rbx, %rsp
+	.cfi_def_cfa_register %rsp
+	RESTORE_GPR
+	ret
+	.cfi_endproc
+	.size	zp_entry_zmm, .-zp_entry_zmm
 
 /* zp_bad_call -- the sled was reached by something that is not a rewritten
  * site: report it and fault the way a jump to page 0 would have. */
@@ -255,9 +319,7 @@ zp_do_vfork:
 	testq	%rsi, %rsi
 	jz	1f
 	movq	%rdi, %rbx
-	movl	$-1, %eax
-	movl	$-1, %edx
-	xrstor	(%rsi)
+	RESTORE_XAREA %rsi
 	movq	%rbx, %rdi
 1:	movq	%rdi, %rsp
 	RESTORE_GPR_RAX
@@ -347,9 +409,7 @@ zp_vfork_too_deep:
 	movq	%rdx, %r13
 	testq	%rsi, %rsi
 	jz	1f
-	movl	$-1, %eax
-	movl	$-1, %edx
-	xrstor	(%rsi)
+	RESTORE_XAREA %rsi
 1:	movq	%r13, \reg
 	movq	\other_off(%r12), \other
 	movq	0(%r12), %r15

@@ -263,7 +263,9 @@ static void check_hook(struct check *c)
 	}
 	if (hi.native)
 		add(c, "hook", OK, "%s: zpoline_hook, ABI %u, %s", path, hi.abi_version,
-		    hi.flags & ZPOLINE_HOOK_GPR_ONLY ? "general registers only" : "vector state saved");
+		    hi.flags & ZPOLINE_HOOK_GPR_ONLY ? "general registers only"
+		    : hi.flags & ZPOLINE_HOOK_NO_X87 ? "vector state saved (no x87: by moves where AVX-512)"
+						     : "vector state saved");
 	else
 		add(c, "hook", OK, "%s: __hook_init (original zpoline interface), vector state saved", path);
 }

@@ -28,6 +28,12 @@ extern "C" {
  * state. Code compiled with -mgeneral-regs-only qualifies; libc calls do not. */
 #define ZPOLINE_HOOK_GPR_ONLY 0x1u
 
+/* The hook uses vector registers (libc does) but no x87 instructions (no
+ * long double) and leaves MXCSR's control bits alone: the runtime may save
+ * the vector registers with plain moves instead of XSAVE, which is much
+ * cheaper on some machines. */
+#define ZPOLINE_HOOK_NO_X87 0x2u
+
 typedef long zpoline_syscall_fn(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 
 struct zpoline_init {

@@ -65,13 +65,16 @@ def path_alone():
     kernel entry flushes the TLB or branch predictors (page-table isolation
     without PCID, IBPB on entry), the hooked rows above pay that path cold."""
     print("\nzpoline's path alone (deny answers getpid=EPERM, no kernel entry), ns per call")
-    for label, hooks in (("general registers only", ["--hook", "deny", "--hook-opt", "getpid=EPERM"]),
-                         ("vector state saved", ["--hook", "deny", "--hook-opt", "getpid=EPERM",
-                                                 "--hook", "counter"])):
+    deny = ["--hook", "deny", "--hook-opt", "getpid=EPERM"]
+    for label, hooks, save in (("general registers only", deny, None),
+                               ("vector regs by moves", deny + ["--hook", "counter"], None),
+                               ("vector state, xsavec", deny + ["--hook", "counter"], "xsavec"),
+                               ("vector state, xsave", deny + ["--hook", "counter"], "xsave")):
         xs = []
+        env = dict(ENV, ZPOLINE_SAVE=save) if save else ENV
         for _ in range(ROUNDS):
             out = subprocess.run([Z, "run"] + hooks + ["-o", "/dev/null", "--", LOOP, "39", str(N)],
-                                 stdout=subprocess.PIPE, env=ENV, check=True, text=True).stdout
+                                 stdout=subprocess.PIPE, env=env, check=True, text=True).stdout
             xs.append(float(out))
         print("  %-24s %s" % (label, med(xs)))
 
