@@ -164,8 +164,8 @@ regs_redzone:
 	.cfi_endproc
 	.size	regs_redzone, .-regs_redzone
 
-/* regs_avx512(before, after, nr): zmm16-31 and k1-k7 across a syscall at a
- * call site. Layout: 16 x 64-byte zmm, then 7 x 8-byte k registers. */
+/* regs_avx512(before, after, nr): zmm0-31 (all 512 bits) and k1-k7 across a
+ * syscall at a call site. Layout: 32 x 64-byte zmm, then 7 x 8-byte k. */
 	.globl	regs_avx512
 	.type	regs_avx512, @function
 regs_avx512:
@@ -174,55 +174,21 @@ regs_avx512:
 	testq	%rdx, %rdx
 	jns	1f
 	call	nothing
-1:	vmovdqu64	0*64(%rdi), %zmm16
-	vmovdqu64	1*64(%rdi), %zmm17
-	vmovdqu64	2*64(%rdi), %zmm18
-	vmovdqu64	3*64(%rdi), %zmm19
-	vmovdqu64	4*64(%rdi), %zmm20
-	vmovdqu64	5*64(%rdi), %zmm21
-	vmovdqu64	6*64(%rdi), %zmm22
-	vmovdqu64	7*64(%rdi), %zmm23
-	vmovdqu64	8*64(%rdi), %zmm24
-	vmovdqu64	9*64(%rdi), %zmm25
-	vmovdqu64	10*64(%rdi), %zmm26
-	vmovdqu64	11*64(%rdi), %zmm27
-	vmovdqu64	12*64(%rdi), %zmm28
-	vmovdqu64	13*64(%rdi), %zmm29
-	vmovdqu64	14*64(%rdi), %zmm30
-	vmovdqu64	15*64(%rdi), %zmm31
-	kmovq	1024+0*8(%rdi), %k1
-	kmovq	1024+1*8(%rdi), %k2
-	kmovq	1024+2*8(%rdi), %k3
-	kmovq	1024+3*8(%rdi), %k4
-	kmovq	1024+4*8(%rdi), %k5
-	kmovq	1024+5*8(%rdi), %k6
-	kmovq	1024+6*8(%rdi), %k7
+1:	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	vmovdqu64	\n*64(%rdi), %zmm\n
+	.endr
+	.irp n, 1,2,3,4,5,6,7
+	kmovq	2048+(\n-1)*8(%rdi), %k\n
+	.endr
 	movq	%rdx, %rax
 	syscall
 	popq	%rsi
-	vmovdqu64	%zmm16, 0*64(%rsi)
-	vmovdqu64	%zmm17, 1*64(%rsi)
-	vmovdqu64	%zmm18, 2*64(%rsi)
-	vmovdqu64	%zmm19, 3*64(%rsi)
-	vmovdqu64	%zmm20, 4*64(%rsi)
-	vmovdqu64	%zmm21, 5*64(%rsi)
-	vmovdqu64	%zmm22, 6*64(%rsi)
-	vmovdqu64	%zmm23, 7*64(%rsi)
-	vmovdqu64	%zmm24, 8*64(%rsi)
-	vmovdqu64	%zmm25, 9*64(%rsi)
-	vmovdqu64	%zmm26, 10*64(%rsi)
-	vmovdqu64	%zmm27, 11*64(%rsi)
-	vmovdqu64	%zmm28, 12*64(%rsi)
-	vmovdqu64	%zmm29, 13*64(%rsi)
-	vmovdqu64	%zmm30, 14*64(%rsi)
-	vmovdqu64	%zmm31, 15*64(%rsi)
-	kmovq	%k1, 1024+0*8(%rsi)
-	kmovq	%k2, 1024+1*8(%rsi)
-	kmovq	%k3, 1024+2*8(%rsi)
-	kmovq	%k4, 1024+3*8(%rsi)
-	kmovq	%k5, 1024+4*8(%rsi)
-	kmovq	%k6, 1024+5*8(%rsi)
-	kmovq	%k7, 1024+6*8(%rsi)
+	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	vmovdqu64	%zmm\n, \n*64(%rsi)
+	.endr
+	.irp n, 1,2,3,4,5,6,7
+	kmovq	%k\n, 2048+(\n-1)*8(%rsi)
+	.endr
 	vzeroupper
 	ret
 	.cfi_endproc

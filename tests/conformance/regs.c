@@ -17,13 +17,13 @@ void regs_call(struct regs *before, struct regs *after, long nr);
 void regs_redzone(struct regs *before, struct regs *after, long nr);
 
 struct avx512 {
-	unsigned char zmm[16][64];      /* zmm16-31 */
+	unsigned char zmm[32][64];      /* zmm0-31 */
 	unsigned long long k[7];        /* k1-k7 */
 };
 
 void regs_avx512(struct avx512 *before, struct avx512 *after, long nr);
 
-/* check_avx512 -- the upper AVX-512 registers and the mask registers */
+/* check_avx512 -- all 512 bits of zmm0-31, and the mask registers */
 static void check_avx512(long nr)
 {
 	struct avx512 before, after;
@@ -33,9 +33,9 @@ static void check_avx512(long nr)
 		((unsigned char *)&before)[i] = (unsigned char)(i * 13 + nr);
 	memset(&after, 0, sizeof(after));
 	regs_avx512(&before, &after, nr);
-	for (int i = 0; i < 16; i++)
+	for (int i = 0; i < 32; i++)
 		if (memcmp(before.zmm[i], after.zmm[i], 64) != 0) {
-			printf("avx512 nr=%ld: zmm%d changed\n", nr, 16 + i);
+			printf("avx512 nr=%ld: zmm%d changed\n", nr, i);
 			bad = 1;
 		}
 	for (int i = 0; i < 7; i++)
