@@ -37,12 +37,20 @@ static const char *(*name_of)(long);
 static bool multi;
 static pid_t root_pid;
 
-/* ---- the line buffer ---- */
+/* ---- the line buffer ----
+ * Buffers live in thread-local storage, not on the stack: the hook runs on
+ * the program's stack, which may be a small signal stack (gdb's SIGCHLD
+ * handler runs on one it allocated with malloc). A line is never being
+ * formatted across a call to next(), so a handler's call that re-enters
+ * the tracer on this thread cannot clobber one. */
 
 struct line {
 	char buf[4096];
 	size_t len;
 };
+
+static __thread struct line tls_line;
+static __thread unsigned char tls_str[4097];
 
 __attribute__((format(printf, 2, 3))) static void put(struct line *l, const char *fmt, ...)
 {
@@ -95,7 +103,7 @@ static void put_quoted(struct line *l, const unsigned char *s, size_t n)
 /* put_str -- a NUL-terminated string argument; paths in full */
 static void put_str(struct line *l, long addr, size_t max)
 {
-	unsigned char buf[4097] = { 0 };
+	unsigned char *buf = tls_str;
 	size_t n = 0;
 
 	if (addr == 0) {
@@ -596,23 +604,23 @@ static bool no_return(long nr, const long *a)
 static long tracer_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 {
 	const long a[6] = { a1, a2, a3, a4, a5, a6 };
-	struct line l;
+	struct line *lp = &tls_line;
 	long ret;
 
 	if (no_return(nr, a)) {
 		bool exits = nr == SYS_exit || nr == SYS_exit_group || nr == SYS_rt_sigreturn;
-		l.len = 0;
-		put_prefix(&l);
-		put_call(&l, nr, a, 0);
-		put(&l, exits ? " = ?\n" : " <unfinished ...>\n");
-		flush(&l);
+		lp->len = 0;
+		put_prefix(lp);
+		put_call(lp, nr, a, 0);
+		put(lp, exits ? " = ?\n" : " <unfinished ...>\n");
+		flush(lp);
 		ret = next(nr, a1, a2, a3, a4, a5, a6);
 		/* only a failed execve comes back */
-		l.len = 0;
-		put_prefix(&l);
-		put(&l, "<... %s resumed>)", name_of(nr) ? name_of(nr) : "syscall");
-		put_result(&l, nr, ret);
-		flush(&l);
+		lp->len = 0;
+		put_prefix(lp);
+		put(lp, "<... %s resumed>)", name_of(nr) ? name_of(nr) : "syscall");
+		put_result(lp, nr, ret);
+		flush(lp);
 		return ret;
 	}
 	ret = next(nr, a1, a2, a3, a4, a5, a6);
@@ -622,23 +630,24 @@ static long tracer_syscall(long nr, long a1, long a2, long a3, long a4, long a5,
 		if (ret == 0)
 			return ret;
 	}
-	l.len = 0;
-	put_prefix(&l);
-	put_call(&l, nr, a, ret);
-	put_result(&l, nr, ret);
-	flush(&l);
+	lp->len = 0;
+	put_prefix(lp);
+	put_call(lp, nr, a, ret);
+	put_result(lp, nr, ret);
+	flush(lp);
 	return ret;
 }
 
 static void tracer_vfork_return(long nr, long ret)
 {
-	struct line l = { .len = 0 };
+	struct line *lp = &tls_line;
 
+	lp->len = 0;
 	multi = true;
-	put_prefix(&l);
-	put(&l, "<... %s resumed>)", name_of(nr) ? name_of(nr) : "vfork");
-	put_result(&l, nr, ret);
-	flush(&l);
+	put_prefix(lp);
+	put(lp, "<... %s resumed>)", name_of(nr) ? name_of(nr) : "vfork");
+	put_result(lp, nr, ret);
+	flush(lp);
 }
 
 static int tracer_init(const struct zpoline_init *in)

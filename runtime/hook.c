@@ -315,8 +315,14 @@ static long exec_with_env(long nr, long a1, long a2, long a3, long a4, long a5, 
 		n++;
 	if (n >= 8192 || runtime_path[0] == '\0')
 		return raw(nr, a1, a2, a3, a4, a5, a6);
+	/* on the caller's stack, which may be posix_spawn's small one: only
+	 * what is needed (a VLA for the array, the new LD_PRELOAD exactly) */
 	char *out[n + ZP_VARS + 2];
-	char preload[8192];
+	size_t oldlen = 0;
+	for (size_t i = 0; i < n; i++)
+		if (has_prefix(envp[i], "LD_PRELOAD", 10))
+			oldlen = strlen(envp[i]);
+	char preload[strlen(runtime_path) + oldlen + 16];
 	size_t k = 0;
 	bool keep = follow ||
 		    (!unfollowed && zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0) == my_pid);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -82,8 +83,13 @@ int main(void)
 		printf("siglongjmp: back, SIGUSR1 %s\n", sigismember(&cur, SIGUSR1) ? "blocked" : "unblocked");
 	}
 
-	/* handlers on a small alternate stack */
-	stack_t ss = { .ss_size = 32768, .ss_sp = malloc(32768) };
+	/* handlers on an alternate stack of SIGSTKSZ bytes (8 KiB), with a
+	 * guard page below: the hook path must fit in what is left of it after
+	 * the kernel's signal frame (gdb allocates its stack this way) */
+	long sz = SIGSTKSZ;
+	char *mem = mmap(NULL, (size_t)sz + 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	mprotect(mem, 4096, PROT_NONE);
+	stack_t ss = { .ss_size = (size_t)sz, .ss_sp = mem + 4096 };
 	sigaltstack(&ss, NULL);
 	struct sigaction alt = { .sa_handler = count, .sa_flags = SA_ONSTACK };
 	sigemptyset(&alt.sa_mask);

@@ -1,6 +1,9 @@
 /* threads -- thousands of threads created and joined, and 8 threads
  * making system calls at once; every result is checked. */
+#include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
+#include <string.h>
 #include <stdio.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -30,6 +33,22 @@ static void *hammer(void *arg)
 	return (void *)bad;
 }
 
+/* a thread on the smallest stack pthreads allow (with its guard page)
+ * making the kinds of calls a tracer formats at length */
+static void *small_stack(void *arg)
+{
+	char path[256];
+
+	(void)arg;
+	memset(path, 'x', sizeof(path) - 1);
+	path[0] = '/';
+	path[sizeof(path) - 1] = '\0';
+	long bad = open(path, O_RDONLY) != -1;
+	bad += write(-1, path, sizeof(path)) != -1;
+	bad += access("/nonexistent/a/rather/long/path/name/to/print", F_OK) != -1;
+	return (void *)bad;
+}
+
 int main(void)
 {
 	pthread_t t[PER_WAVE > HAMMERS ? PER_WAVE : HAMMERS];
@@ -55,5 +74,13 @@ int main(void)
 		bad += (long)r;
 	}
 	printf("%d threads x %d calls: %ld wrong results\n", HAMMERS, 2 * CALLS, bad);
+
+	pthread_attr_t attr;
+	void *r;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, PTHREAD_STACK_MIN);
+	pthread_create(&t[0], &attr, small_stack, NULL);
+	pthread_join(t[0], &r);
+	printf("a thread on a %d-byte stack: %ld wrong results\n", (int)PTHREAD_STACK_MIN, (long)r);
 	return 0;
 }
