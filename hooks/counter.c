@@ -70,6 +70,10 @@ static long counter_syscall(long nr, long a1, long a2, long a3, long a4, long a5
 	}
 	uint64_t t0 = now_ns();
 	long r = next(nr, a1, a2, a3, a4, a5, a6);
+	/* a fork-like call returns twice, here too: count it once, in the
+	 * parent, as strace does */
+	if (r == 0 && (nr == SYS_clone || nr == SYS_clone3 || nr == SYS_fork))
+		return r;
 	add(nr, r, now_ns() - t0);
 	return r;
 }
