@@ -30,9 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "runtime.h"
@@ -74,7 +72,6 @@ void zp_fatal(int status, const char *fmt, ...)
 static void setup_trace_fd(void)
 {
 	const char *s = getenv("ZPOLINE_TRACE_FD");
-	struct rlimit rl;
 	char num[16];
 
 	if (s != NULL) {
@@ -85,10 +82,7 @@ static void setup_trace_fd(void)
 			return;
 		}
 	}
-	int floor = 100;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur > 200 && rl.rlim_cur != RLIM_INFINITY)
-		floor = (int)(rl.rlim_cur - 64);
-	int fd = fcntl(2, F_DUPFD, floor);
+	int fd = zp_high_fd(2);
 	if (fd < 0)
 		return;
 	zp_trace_fd = fd;
@@ -162,14 +156,6 @@ static bool pick_trap_mode(void)
 	if (strcmp(m, "fast") != 0)
 		zp_fatal(125, "ZPOLINE_MODE=%s: expected fast, trap or auto", m);
 	return false;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* is_root_process -- the process `zpoline run` started (or, by hand, any) */
@@ -249,7 +235,7 @@ __attribute__((constructor(101))) static void zp_start(void)
 	const char *hook = getenv("ZPOLINE_HOOK");
 	const char *verbose = getenv("ZPOLINE_VERBOSE");
 	bool loud = verbose != NULL && *verbose != '\0' && strcmp(verbose, "0") != 0;
-	uint64_t t0 = now_ns();
+	uint64_t t0 = zp_now_ns();
 	int r;
 
 	setup_trace_fd();
@@ -312,5 +298,5 @@ __attribute__((constructor(101))) static void zp_start(void)
 	/* last: from here, code that was not rewritten traps */
 	zp_sud_arm_thread();
 	if (stats != NULL)
-		report(stats, traps, mode, now_ns() - t0);
+		report(stats, traps, mode, zp_now_ns() - t0);
 }

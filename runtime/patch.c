@@ -21,7 +21,6 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "runtime.h"
@@ -261,14 +260,6 @@ static int cmp_site(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 struct zp_objstat *zp_stats;
 size_t zp_nstats;
 
@@ -289,7 +280,7 @@ static int scan_objects(struct objects *o, struct site **out, size_t *nout)
 		struct zp_objstat *st = &zp_stats[i];
 		struct zp_scan scan = { 0 };
 		struct zp_elf *e;
-		uint64_t t0 = now_ns();
+		uint64_t t0 = zp_now_ns();
 		int r;
 
 		snprintf(st->path, sizeof(st->path), "%s", ob->path);
@@ -330,7 +321,7 @@ static int scan_objects(struct objects *o, struct site **out, size_t *nout)
 				*(scan.sites[k].flags & ZP_SITE_SYSENTER ? &st->sysenter : &st->syscall) += 1;
 			st->excluded = (unsigned)scan.nsites;
 			zp_scan_free(&scan);
-			st->ns = now_ns() - t0;
+			st->ns = zp_now_ns() - t0;
 			continue;
 		}
 		if (n + scan.nsites > cap) {
@@ -352,7 +343,7 @@ static int scan_objects(struct objects *o, struct site **out, size_t *nout)
 				st->syscall++;
 		}
 		zp_scan_free(&scan);
-		st->ns = now_ns() - t0;
+		st->ns = zp_now_ns() - t0;
 	}
 	qsort(sites, n, sizeof(*sites), cmp_site);
 	*out = sites;

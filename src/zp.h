@@ -199,6 +199,12 @@ char *zp_report(const struct zp_objstat *v, size_t n, bool json, const char *wha
  * fast mode */
 void zp_objstat_from_scan(struct zp_objstat *st, const struct zp_scan *s);
 
+/* ---- util.c ---- */
+uint64_t zp_now_ns(void);
+/* zp_high_fd -- a copy of fd numbered out of the program's way (just below
+ * RLIMIT_NOFILE, or from 100), inheritable; -errno on failure */
+int zp_high_fd(int fd);
+
 /* ---- glob.c ---- */
 /* zp_path_matches -- the path, or its basename, matches one of the
  * colon-separated shell globs in list */

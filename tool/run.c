@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
@@ -257,14 +256,10 @@ static void check_page0(void)
 /* high_fd -- move fd out of the program's way, inheritable */
 static int high_fd(int fd)
 {
-	struct rlimit rl;
-	int floor = 100;
+	int r = zp_high_fd(fd);
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur > 200 && rl.rlim_cur != RLIM_INFINITY)
-		floor = (int)(rl.rlim_cur - 64);
-	int r = fcntl(fd, F_DUPFD, floor);
 	if (r < 0)
-		die(EXIT_SETUP, "cannot duplicate a descriptor: %s", strerror(errno));
+		die(EXIT_SETUP, "cannot duplicate a descriptor: %s", strerror(-r));
 	return r;
 }
 

@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "tool.h"
@@ -60,21 +59,13 @@ static error_t parse_stats(int key, char *arg __attribute__((unused)), struct ar
 	}
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* scan_file -- one row of the report, exactly as the runtime would count */
 static void scan_file(const char *path, const char *exclude, struct zp_objstat *st)
 {
 	struct zp_scan scan = { 0 };
 	struct zp_elf *e;
 	const char *why;
-	uint64_t t0 = now_ns();
+	uint64_t t0 = zp_now_ns();
 	int r;
 
 	memset(st, 0, sizeof(*st));
@@ -93,7 +84,7 @@ static void scan_file(const char *path, const char *exclude, struct zp_objstat *
 		st->excluded = st->called + st->trapped;
 		st->called = st->trapped = 0;
 	}
-	st->ns = now_ns() - t0;
+	st->ns = zp_now_ns() - t0;
 	zp_scan_free(&scan);
 }
 
