@@ -245,13 +245,13 @@ static void check_hook(struct check *c)
 	struct zp_hookinfo hi;
 	const char *why;
 
-	if (strchr(c->hook, '/') == NULL && zp_find_hook(c->hook, path, sizeof(path)) == 0) {
-		/* bundled */
-	} else if (realpath(c->hook, path) == NULL) {
-		add(c, "hook", FAIL, "%s: %s", c->hook, strerror(errno));
+	int r = zp_resolve_hook(c->hook, path, sizeof(path));
+	if (r < 0) {
+		add(c, "hook", FAIL, "%s: %s", c->hook,
+		    r == -ESRCH ? "no bundled hook of that name and no such file" : strerror(-r));
 		return;
 	}
-	int r = zp_hookinfo_read(path, &hi, &why);
+	r = zp_hookinfo_read(path, &hi, &why);
 	if (r < 0) {
 		add(c, "hook", FAIL, "%s: %s", path, why);
 		return;

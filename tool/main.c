@@ -87,6 +87,19 @@ int zp_find_hook(const char *name, char *buf, size_t len)
 	return find(file, file, buf, len);
 }
 
+int zp_resolve_hook(const char *spec, char *out, size_t len)
+{
+	bool bare = strchr(spec, '/') == NULL;
+
+	if (bare && zp_find_hook(spec, out, len) == 0)
+		return 0;
+	if (bare && access(spec, F_OK) != 0)
+		return -ESRCH;
+	if (len < PATH_MAX || realpath(spec, out) == NULL)
+		return len < PATH_MAX ? -ENAMETOOLONG : -errno;
+	return 0;
+}
+
 const char *zp_bundled_hooks(char *buf, size_t len)
 {
 	char dirs[3][PATH_MAX];

@@ -108,14 +108,12 @@ void zp_check_hook(const char *spec, char *out, size_t len)
 	char names[512];
 	int r;
 
-	if (strchr(spec, '/') == NULL && zp_find_hook(spec, out, len) == 0) {
-		/* bundled */
-	} else if (strchr(spec, '/') == NULL && access(spec, F_OK) != 0) {
+	r = zp_resolve_hook(spec, out, len);
+	if (r == -ESRCH)
 		die(EXIT_SETUP, "no bundled hook '%s' (bundled: %s); give a path to use a hook file",
 		    spec, zp_bundled_hooks(names, sizeof(names)));
-	} else if (realpath(spec, out) == NULL) {
-		die(EXIT_SETUP, "hook %s: %s", spec, strerror(errno));
-	}
+	if (r < 0)
+		die(EXIT_SETUP, "hook %s: %s", spec, strerror(-r));
 	r = zp_hookinfo_read(out, &hi, &why);
 	if (r == -ENOEXEC)
 		die(EXIT_SETUP, "hook %s: %s; a hook must be an x86-64 ELF shared object", spec, why);
