@@ -51,11 +51,6 @@ int zp_shared_fd = -1;
 void *zp_shared;
 static int fini_done;
 
-long zp_call_chain(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
-{
-	return chain(nr, a1, a2, a3, a4, a5, a6);
-}
-
 long zp_dispatch(struct zp_frame *f, void *xarea)
 {
 	struct zp_thread *t = &zp_tls;

@@ -315,10 +315,10 @@ static int scan_objects(struct objects *o, struct site **out, size_t *nout)
 		}
 		st->bytes = scan.bytes_scanned;
 		st->decoded = scan.bytes_decoded;
+		for (size_t k = 0; k < scan.nsites; k++)
+			*(scan.sites[k].flags & ZP_SITE_SYSENTER ? &st->sysenter : &st->syscall) += 1;
 		if (ob->excluded) {
 			/* counted for the report, left alone */
-			for (size_t k = 0; k < scan.nsites; k++)
-				*(scan.sites[k].flags & ZP_SITE_SYSENTER ? &st->sysenter : &st->syscall) += 1;
 			st->excluded = (unsigned)scan.nsites;
 			zp_scan_free(&scan);
 			st->ns = zp_now_ns() - t0;
@@ -334,14 +334,9 @@ static int scan_objects(struct objects *o, struct site **out, size_t *nout)
 			}
 			sites = p;
 		}
-		for (size_t k = 0; k < scan.nsites; k++) {
+		for (size_t k = 0; k < scan.nsites; k++)
 			sites[n++] = (struct site){ scan.sites[k].addr + ob->bias, scan.sites[k].flags,
 						    (uint32_t)i };
-			if (scan.sites[k].flags & ZP_SITE_SYSENTER)
-				st->sysenter++;
-			else
-				st->syscall++;
-		}
 		zp_scan_free(&scan);
 		st->ns = zp_now_ns() - t0;
 	}

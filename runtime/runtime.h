@@ -104,7 +104,6 @@ extern uintptr_t zp_site_mask ZP_HIDDEN;
 /* ---- hook.c ---- */
 long zp_dispatch(struct zp_frame *f, void *xarea) ZP_HIDDEN;
 long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6) ZP_HIDDEN;
-long zp_call_chain(long nr, long a1, long a2, long a3, long a4, long a5, long a6) ZP_HIDDEN;
 void zp_vfork_notify(struct zp_frame *f) ZP_HIDDEN;
 /* zp_hooks_load -- dlmopen each hook; zp_hooks_init -- then start them */
 void zp_hooks_load(const char *spec) ZP_HIDDEN;
@@ -131,8 +130,8 @@ void zp_stats_at_exit(void) ZP_HIDDEN;
 /* ---- sud.c: the --catch-late safety net ---- */
 extern uint8_t zp_sud_on ZP_HIDDEN;
 int zp_sud_prepare(void) ZP_HIDDEN;             /* can it work? then the handlers know */
-void zp_sud_arm_thread(void) ZP_HIDDEN;         /* in a new thread or child */
-void zp_sud_child_arm(void) ZP_HIDDEN;          /* from stub.S, on a new thread's stack */
+/* in a new thread (stub.S, on its fresh stack) or a forked child */
+void zp_sud_arm_thread(void) ZP_HIDDEN;
 #define ZP_SUD_ALLOW 0
 #define ZP_SUD_BLOCK 1
 static inline uint8_t zp_sud_set(uint8_t v)

@@ -373,7 +373,7 @@ zp_vfork_too_deep:
 	pushq	%rbp
 	movq	%rsp, %rbp
 	andq	$-16, %rsp
-	call	zp_sud_child_arm
+	call	zp_sud_arm_thread
 	movq	%rbp, %rsp
 	popq	%rbp
 	popq	%rcx

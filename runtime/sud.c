@@ -52,11 +52,6 @@ void zp_sud_arm_thread(void)
 		       (long)text_len, (long)&zp_tls.sud_selector, 0);
 }
 
-void zp_sud_child_arm(void)
-{
-	zp_sud_arm_thread();
-}
-
 int zp_sud_prepare(void)
 {
 	if (dl_iterate_phdr(find_text, NULL) == 0)

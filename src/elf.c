@@ -89,13 +89,6 @@ void zp_elf_close(struct zp_elf *e)
 	free(e);
 }
 
-uint16_t zp_elf_type(struct zp_elf *e)
-{
-	GElf_Ehdr eh;
-
-	return gelf_getehdr(e->elf, &eh) == NULL ? ET_NONE : eh.e_type;
-}
-
 int zp_elf_check(struct zp_elf *e, bool want_shared, const char **why)
 {
 	GElf_Ehdr eh;

@@ -60,7 +60,6 @@ int zp_elf_open_mem(const void *image, size_t size, struct zp_elf **out);
 void zp_elf_close(struct zp_elf *e);
 /* zp_elf_describe -- checks e_machine / e_type: 0, or -ENOEXEC with *why set */
 int zp_elf_check(struct zp_elf *e, bool want_shared, const char **why);
-uint16_t zp_elf_type(struct zp_elf *e);
 /* zp_elf_exec_sections -- SHF_EXECINSTR sections, or executable PT_LOAD
  * segments when the file has no section headers */
 int zp_elf_exec_sections(struct zp_elf *e, struct zp_section **out, size_t *n);
