@@ -445,9 +445,7 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 			uint64_t set;
 			if (read_user(&set, (void *)a2, sizeof(set)) < 0)
 				break;
-			set &= ~((1ull << (SIGILL - 1)) | (1ull << (SIGSEGV - 1)));
-			if (zp_sud_on)
-				set &= ~(1ull << (SIGSYS - 1));
+			set &= ~zp_signal_own_mask();
 			return raw(nr, a1, (long)&set, a3, a4, a5, a6);
 		}
 		break;

@@ -143,6 +143,9 @@ static inline uint8_t zp_sud_set(uint8_t v)
 
 /* ---- signal.c ---- */
 int zp_signals_install(void) ZP_HIDDEN;
+/* the signals the runtime uses itself: SIGSEGV, SIGILL, and SIGSYS with
+ * the safety net; the program may neither block nor take them over */
+uint64_t zp_signal_own_mask(void) ZP_HIDDEN;
 bool zp_signal_is_ours(int sig) ZP_HIDDEN;
 long zp_signal_action(int sig, const void *act, void *oldact, size_t sigsetsize) ZP_HIDDEN;
 

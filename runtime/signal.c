@@ -33,9 +33,15 @@ struct ksigaction {
 
 static struct ksigaction shadow[NSIG];
 
+uint64_t zp_signal_own_mask(void)
+{
+	return (1ull << (SIGSEGV - 1)) | (1ull << (SIGILL - 1)) |
+	       (zp_sud_on ? 1ull << (SIGSYS - 1) : 0);
+}
+
 bool zp_signal_is_ours(int sig)
 {
-	return sig == SIGSEGV || sig == SIGILL || (sig == SIGSYS && zp_sud_on);
+	return sig > 0 && sig <= 64 && (zp_signal_own_mask() >> (sig - 1)) & 1;
 }
 
 long zp_signal_action(int sig, const void *act, void *oldact, size_t sigsetsize)
@@ -81,7 +87,7 @@ static void forward(int sig, siginfo_t *si, ucontext_t *uc)
 		mask |= 1ull << (sig - 1);
 	/* The handler's own system calls may arrive by these signals (trap
 	 * sites, page 0 gone): blocked, the kernel would kill the thread. */
-	mask &= ~((1ull << (SIGSEGV - 1)) | (1ull << (SIGILL - 1)) | (1ull << (SIGSYS - 1)));
+	mask &= ~zp_signal_own_mask();
 	void *handler = a->handler;
 	unsigned long flags = a->flags;
 	if (flags & SA_RESETHAND)
