@@ -392,9 +392,27 @@ static void late_mapped(void *arg)
 	zp_late_mapped(l->addr, l->len, l->fd, l->off);
 }
 
+/* the runtime's signals a program's handler asked to block, per signal */
+static uint64_t masked_out[65];
+
+/* own_signals_unmasked -- a copy, in *copy, of the signal mask at ptr
+ * without the runtime's signals (NULL stays NULL): a mask a call puts in
+ * place while it waits is the one signal handlers then run with */
+static long own_signals_unmasked(long ptr, uint64_t *copy)
+{
+	if (ptr == 0)
+		return 0;
+	if (read_user(copy, (void *)ptr, sizeof(*copy)) < 0)
+		return -EFAULT;
+	*copy &= ~zp_signal_own_mask();
+	return (long)copy;
+}
+
 long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 {
 	struct zp_thread *t = &zp_tls;
+	struct sigset_arg { long set, len; } pselect_arg;
+	uint64_t mask;
 
 	switch (nr) {
 	case SYS_rt_sigreturn:
@@ -436,6 +454,49 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 	case SYS_rt_sigaction:
 		if (zp_signal_is_ours((int)a1))
 			return zp_signal_action((int)a1, (void *)a2, (void *)a3, (size_t)a4);
+		if (a4 == 8 && a1 > 0 && a1 <= 64 && (a2 != 0 || a3 != 0)) {
+			/* a handler's mask must not block them either: its own
+			 * system calls may arrive by them. The program reads
+			 * back the mask it asked for. */
+			struct ksigaction { long handler, flags, restorer; uint64_t mask; } act;
+			uint64_t asked = 0;
+			if (a2 != 0) {
+				if (read_user(&act, (void *)a2, sizeof(act)) < 0)
+					return -EFAULT;
+				asked = act.mask & zp_signal_own_mask();
+				act.mask &= ~asked;
+			}
+			long r = raw(nr, a1, a2 != 0 ? (long)&act : 0, a3, a4, a5, a6);
+			if (r == 0 && a3 != 0)
+				((struct ksigaction *)a3)->mask |= masked_out[a1];
+			if (r == 0 && a2 != 0)
+				masked_out[a1] = asked;
+			return r;
+		}
+		break;
+	case SYS_rt_sigsuspend:
+		if (a2 == 8 && (a1 = own_signals_unmasked(a1, &mask)) < 0)
+			return a1;
+		break;
+	case SYS_ppoll:
+		if (a5 == 8 && (a4 = own_signals_unmasked(a4, &mask)) < 0)
+			return a4;
+		break;
+	case SYS_epoll_pwait:
+	case SYS_epoll_pwait2:
+		if (a6 == 8 && (a5 = own_signals_unmasked(a5, &mask)) < 0)
+			return a5;
+		break;
+	case SYS_pselect6:
+		if (a6 != 0) {
+			struct sigset_arg ss;
+			if (read_user(&ss, (void *)a6, sizeof(ss)) < 0)
+				break;
+			if (ss.len == 8 && (ss.set = own_signals_unmasked(ss.set, &mask)) < 0)
+				return ss.set;
+			pselect_arg = ss;
+			a6 = (long)&pselect_arg;
+		}
 		break;
 	case SYS_rt_sigprocmask:
 		/* SIGILL, SIGSEGV (and with the safety net SIGSYS) stay

@@ -145,17 +145,19 @@ static const char *default_hook(char *buf, size_t len)
 /* pick_trap_mode -- a JVM's null checks are loads from near address 0 that
  * must fault; with the trampoline there they read its bytes instead. x86
  * cannot map page 0 executable but unreadable without PKU. */
-static bool pick_trap_mode(void)
+static enum zp_mode pick_mode(void)
 {
 	const char *m = getenv("ZPOLINE_MODE");
 
 	if (m == NULL || *m == '\0' || strcmp(m, "auto") == 0)
-		return zp_loaded_object_matches(ZP_NULL_PAGE_RUNTIMES);
+		return zp_loaded_object_matches(ZP_NULL_PAGE_RUNTIMES) ? ZP_MODE_TRAP : ZP_MODE_FAST;
 	if (strcmp(m, "trap") == 0)
-		return true;
+		return ZP_MODE_TRAP;
+	if (strcmp(m, "sud") == 0)
+		return ZP_MODE_SUD;
 	if (strcmp(m, "fast") != 0)
-		zp_fatal(125, "ZPOLINE_MODE=%s: expected fast, trap or auto", m);
-	return false;
+		zp_fatal(125, "ZPOLINE_MODE=%s: expected fast, trap, sud or auto", m);
+	return ZP_MODE_FAST;
 }
 
 /* is_root_process -- the process `zpoline run` started (or, by hand, any) */
@@ -180,20 +182,21 @@ void zp_stats_at_exit(void)
 		return;
 	if (strcmp(stats_how, "json") == 0)
 		n = snprintf(line, sizeof(line), "{\"source\": \"late\", \"objects\": %lu, \"call\": %lu, "
-			     "\"trap\": %lu, \"caught_by_dispatch\": %lu}\n", zp_late.objects, zp_late.called,
-			     zp_late.trapped, zp_late.sud_calls);
+			     "\"trap\": %lu, \"caught_by_dispatch\": %lu, \"rewritten_after_catch\": %lu}\n",
+			     zp_late.objects, zp_late.called, zp_late.trapped, zp_late.sud_calls, zp_late.lazy);
 	else
 		n = snprintf(line, sizeof(line), "after start-up: %lu objects loaded and rewritten (%lu call, "
-			     "%lu trap sites); %lu calls caught by Syscall User Dispatch\n", zp_late.objects,
-			     zp_late.called, zp_late.trapped, zp_late.sud_calls);
+			     "%lu trap sites); %lu calls caught by Syscall User Dispatch, %lu of their sites "
+			     "rewritten\n", zp_late.objects, zp_late.called, zp_late.trapped, zp_late.sud_calls,
+			     zp_late.lazy);
 	if (n > 0)
 		zp_raw_syscall(SYS_write, stats_fd, (long)line, n, 0, 0, 0);
 }
 
 /* report -- the rewrite statistics, once start-up is done */
-static void report(const char *how, bool traps, enum zp_save_mode mode, uint64_t ns)
+static void report(const char *how, enum zp_mode how_called, enum zp_save_mode mode, uint64_t ns)
 {
-	char what[64];
+	char what[128];
 	const char *fds = getenv("ZPOLINE_STATS_FD");
 	int fd = fds != NULL ? atoi(fds) : zp_trace_fd;
 
@@ -204,7 +207,11 @@ static void report(const char *how, bool traps, enum zp_save_mode mode, uint64_t
 		[ZP_SAVE_GPR] = "general registers only", [ZP_SAVE_XSAVEC] = "xsavec",
 		[ZP_SAVE_XSAVE] = "xsave", [ZP_SAVE_ZMM] = "zmm and k registers by moves",
 	};
-	snprintf(what, sizeof(what), "%s, %s", traps ? "trap" : "fast", saves[mode]);
+	static const char *const modes[] = {
+		[ZP_MODE_FAST] = "fast", [ZP_MODE_TRAP] = "trap",
+		[ZP_MODE_SUD] = "Syscall User Dispatch (nothing rewritten)",
+	};
+	snprintf(what, sizeof(what), "%s, %s", modes[how_called], saves[mode]);
 	char *text = zp_report(zp_stats, zp_nstats, strcmp(how, "json") == 0, "live", what, (int64_t)ns);
 	if (text != NULL) {
 		size_t len = strlen(text), done = 0;
@@ -246,7 +253,7 @@ __attribute__((constructor(101))) static void zp_start(void)
 			zp_fatal(125, "no hook given (ZPOLINE_HOOK) and no tracer.so beside libzpoline.so");
 	}
 	enum zp_save_mode mode = zp_pick_save_mode(zp_hooks_flags(hook));
-	bool traps = pick_trap_mode();
+	enum zp_mode how = pick_mode();
 
 	/* The objects loaded now are the program's; the hooks then go into
 	 * namespaces of their own, loaded by code not yet rewritten. */
@@ -262,41 +269,39 @@ __attribute__((constructor(101))) static void zp_start(void)
 		zp_fatal(125, "cannot list the loaded objects: %s", strerror(-r));
 	zp_hooks_load(hook);
 
-	/* 1: asked for; auto: wanted where the kernel has it (the fallback) */
 	const char *late = getenv("ZPOLINE_CATCH_LATE");
-	bool catch_late = late != NULL && (strcmp(late, "1") == 0 || strcmp(late, "auto") == 0);
-	bool late_required = late != NULL && strcmp(late, "1") == 0;
-	if (!traps) {
-		r = zp_trampoline_map(entries[mode].entry);
-		if (r < 0) {
-			/* no page 0: every site a trap, and the safety net where
-			 * the kernel has it, so hooks see the same calls */
-			zp_msg("cannot map page 0 (%s): hooking through traps, about 2 us a call; "
-			       "`sysctl -w vm.mmap_min_addr=0` as root enables the fast mode",
-			       strerror(-r));
-			traps = true;
-			catch_late = true;
-		}
+	bool catch_late = late != NULL && strcmp(late, "1") == 0;
+	if (how == ZP_MODE_FAST && (r = zp_trampoline_map(entries[mode].entry)) < 0) {
+		zp_msg("cannot map page 0 (%s): hooking through Syscall User Dispatch, about 2 us a "
+		       "call; `sysctl -w vm.mmap_min_addr=0` as root enables the fast mode", strerror(-r));
+		how = ZP_MODE_SUD;
 	}
-	if (catch_late) {
-		r = zp_sud_prepare();
-		if (r < 0 && late_required)
-			zp_fatal(125, "cannot arm Syscall User Dispatch (%s): it needs Linux 5.11 with "
-				 "CONFIG_GENERIC_ENTRY; run without --catch-late", strerror(-r));
+	if (how == ZP_MODE_SUD && (r = zp_sud_prepare()) < 0) {
+		/* the same calls still reach the hooks, by traps */
+		zp_msg("cannot use Syscall User Dispatch (%s; it needs Linux 5.11): hooking through "
+		       "traps instead, about 2 us a call", strerror(-r));
+		how = ZP_MODE_TRAP;
+	} else if (how != ZP_MODE_SUD && catch_late && (r = zp_sud_prepare()) < 0) {
+		zp_fatal(125, "cannot arm Syscall User Dispatch (%s): it needs Linux 5.11 with "
+			 "CONFIG_GENERIC_ENTRY; run without --catch-late", strerror(-r));
 	}
+	if (how == ZP_MODE_FAST && zp_sud_on)
+		zp_lazy_enable();
 	r = zp_signals_install();
 	if (r < 0)
 		zp_fatal(125, "cannot install signal handlers: %s", strerror(-r));
-	r = zp_patch_all(traps);
-	if (r < 0)
-		zp_fatal(125, "cannot rewrite system calls: %s", strerror(-r));
+	if (how != ZP_MODE_SUD) {
+		r = zp_patch_all(how == ZP_MODE_TRAP);
+		if (r < 0)
+			zp_fatal(125, "cannot rewrite system calls: %s", strerror(-r));
+	}
 	zp_hooks_init(getenv("ZPOLINE_HOOK_OPTS"));
-	zp_late_enable(getenv("ZPOLINE_EXCLUDE"), traps);
+	zp_late_enable(getenv("ZPOLINE_EXCLUDE"), how);
 	Dl_info self;
 	if (dladdr((void *)zp_msg, &self) != 0 && self.dli_fname != NULL && self.dli_fname[0] == '/')
 		zp_children_init(self.dli_fname);
 	/* last: from here, code that was not rewritten traps */
 	zp_sud_arm_thread();
 	if (stats != NULL)
-		report(stats, traps, mode, zp_now_ns() - t0);
+		report(stats, how, mode, zp_now_ns() - t0);
 }

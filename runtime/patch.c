@@ -20,6 +20,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -116,6 +117,33 @@ bool zp_sites_is_trap(uintptr_t site)
 		else
 			hi = mid;
 	}
+	return false;
+}
+
+/* the code of excluded objects: calls the safety net catches there go to
+ * the kernel unhooked, as the rewritten sites of other objects never
+ * include theirs */
+#define MAX_EXCLUDED 64
+static struct { uintptr_t start, end; } excluded[MAX_EXCLUDED];
+static unsigned nexcluded;
+
+static void add_excluded(uintptr_t start, uintptr_t end)
+{
+	unsigned i = __atomic_load_n(&nexcluded, __ATOMIC_ACQUIRE);
+	if (i >= MAX_EXCLUDED)
+		return;
+	excluded[i].start = start;
+	excluded[i].end = end;
+	__atomic_store_n(&nexcluded, i + 1, __ATOMIC_RELEASE);
+}
+
+bool zp_in_excluded(uintptr_t addr)
+{
+	unsigned n = __atomic_load_n(&nexcluded, __ATOMIC_ACQUIRE);
+
+	for (unsigned i = 0; i < n; i++)
+		if (addr >= excluded[i].start && addr < excluded[i].end)
+			return true;
 	return false;
 }
 
@@ -242,6 +270,11 @@ static int collect(struct dl_phdr_info *info, size_t size, void *data)
 		return 0;       /* an object with no name and no file */
 	}
 	ob->excluded = o->exclude != NULL && zp_path_matches(o->exclude, ob->path);
+	for (int i = 0; ob->excluded && i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X))
+			add_excluded(info->dlpi_addr + ph->p_vaddr, info->dlpi_addr + ph->p_vaddr + ph->p_memsz);
+	}
 	build_id(info, &ob->key);
 	o->n++;
 	return 0;
@@ -516,6 +549,7 @@ struct zp_late_stats zp_late;
 static const char *late_exclude;
 static bool late_traps_only;
 static bool late_ready;
+static enum zp_mode late_mode;
 
 /* leave_page0 -- a runtime that needs loads near address 0 to fault (a
  * JVM's null checks) was loaded after start-up: unmap the trampoline. Every
@@ -529,10 +563,11 @@ static void leave_page0(const char *path)
 	zp_msg("%s needs page 0 unmapped: switching to trap mode, about 2 us a call", path);
 }
 
-void zp_late_enable(const char *exclude, bool all_traps)
+void zp_late_enable(const char *exclude, enum zp_mode mode)
 {
 	late_exclude = exclude;
-	late_traps_only = all_traps;
+	late_mode = mode;
+	late_traps_only = mode != ZP_MODE_FAST;
 	__atomic_store_n(&late_ready, true, __ATOMIC_RELEASE);
 }
 
@@ -552,10 +587,14 @@ void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off)
 	if (n <= 0 || fstat(fd, &st) != 0)
 		return;
 	path[n] = '\0';
+	if (late_exclude != NULL && zp_path_matches(late_exclude, path)) {
+		add_excluded(addr, addr + len);
+		return;
+	}
+	if (late_mode == ZP_MODE_SUD)
+		return;         /* nothing is rewritten: dispatch catches it */
 	if (!late_traps_only && zp_path_matches(ZP_NULL_PAGE_RUNTIMES, path))
 		leave_page0(path);
-	if (late_exclude != NULL && zp_path_matches(late_exclude, path))
-		return;
 	pthread_mutex_lock(&late_lock);
 	if (zp_elf_open_file(path, &e) < 0)
 		goto out;
@@ -603,4 +642,86 @@ out:
 	zp_scan_free(&scan);
 	zp_elf_close(e);
 	pthread_mutex_unlock(&late_lock);
+}
+
+/* The lazypoline step. A call the safety net caught came from a site the
+ * runtime never rewrote (code written at run time, mostly); after the hooks
+ * have seen it, the site is rewritten so that its next call takes the fast
+ * path -- if the code after it provably leaves the red zone alone
+ * (zp_redzone_dead_after; otherwise it stays caught, slower but right).
+ *
+ * The code is live: other threads may be running it. The two bytes change
+ * one at a time, each store made visible to every core's instruction fetch
+ * (membarrier's SYNC_CORE) before the next, so no core can fetch a mix:
+ *   0f 05 (syscall) -> 0f d0 (undefined: #UD) -> ff d0 (call *%rax)
+ * A thread that meets the middle state gets SIGILL, and signal.c performs
+ * its system call as a syscall. The site enters the call-site table first. */
+#ifndef MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE
+#define MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE (1 << 5)
+#define MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE (1 << 6)
+#endif
+
+static bool lazy_on;
+static uint8_t lazy_busy;
+static struct zp_disasm lazy_dis;
+
+void zp_lazy_enable(void)
+{
+	/* without a way to serialise other cores, sites stay caught */
+	if (zp_raw_syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0, 0, 0,
+			   0) != 0)
+		return;
+	zp_disasm_init(&lazy_dis);
+	lazy_on = true;
+}
+
+static void sync_cores(void)
+{
+	zp_raw_syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0, 0, 0, 0);
+}
+
+/* read_code -- what is readable of len bytes at addr, without faulting */
+static size_t read_code(uintptr_t addr, uint8_t *buf, size_t len)
+{
+	struct iovec local = { buf, len }, remote = { (void *)addr, len };
+	long pid = zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
+	long r = zp_raw_syscall(SYS_process_vm_readv, pid, (long)&local, 1, (long)&remote, 1, 0);
+	if (r < 0 && len > 4096 - (addr & 4095)) {
+		/* the rest of the page, when the next one is not readable */
+		local.iov_len = remote.iov_len = 4096 - (addr & 4095);
+		r = zp_raw_syscall(SYS_process_vm_readv, pid, (long)&local, 1, (long)&remote, 1, 0);
+	}
+	return r > 0 ? (size_t)r : 0;
+}
+
+void zp_lazy_rewrite(uintptr_t site)
+{
+	uint8_t code[2 + 512];
+
+	if (!lazy_on || __atomic_load_n(&late_traps_only, __ATOMIC_ACQUIRE) || zp_in_excluded(site))
+		return;
+	size_t n = read_code(site, code, sizeof(code));
+	if (n < 3 || code[0] != 0x0f || code[1] != 0x05 ||
+	    !zp_redzone_dead_after(&lazy_dis, code + 2, n - 2))
+		return;
+	/* another thread (or a signal handler that interrupted this one) is
+	 * rewriting: leave this site for its next call */
+	if (__atomic_exchange_n(&lazy_busy, 1, __ATOMIC_ACQUIRE))
+		return;
+	int fd = (int)zp_raw_syscall(SYS_open, (long)"/proc/self/mem", O_RDWR | O_CLOEXEC, 0, 0, 0, 0);
+	if (fd >= 0 && read_code(site, code, 2) == 2 && code[0] == 0x0f && code[1] == 0x05 &&
+	    zp_sites_add_call(site + 2) == 0) {
+		static const uint8_t undef = 0xd0, call = 0xff, sys = 0x05;
+		if (zp_raw_syscall(SYS_pwrite64, fd, (long)&undef, 1, (long)(site + 1), 0, 0) == 1) {
+			sync_cores();
+			if (zp_raw_syscall(SYS_pwrite64, fd, (long)&call, 1, (long)site, 0, 0) == 1)
+				__atomic_add_fetch(&zp_late.lazy, 1, __ATOMIC_RELAXED);
+			else
+				zp_raw_syscall(SYS_pwrite64, fd, (long)&sys, 1, (long)(site + 1), 0, 0);
+			sync_cores();
+		}
+	}
+	if (fd >= 0)
+		zp_raw_syscall(SYS_close, fd, 0, 0, 0, 0, 0);
+	__atomic_store_n(&lazy_busy, 0, __ATOMIC_RELEASE);
 }

@@ -90,12 +90,22 @@ int zp_patch_collect(const char *exclude, bool count_excluded) ZP_HIDDEN;
 /* zp_patch_all -- rewrite them; all_traps: trap mode, every site becomes
  * ud2 and page 0 stays unmapped */
 int zp_patch_all(bool all_traps) ZP_HIDDEN;
+/* how calls reach the hooks: rewritten to calls into page 0 (fast),
+ * rewritten to ud2 (trap), or nothing rewritten and every call caught by
+ * Syscall User Dispatch (sud) */
+enum zp_mode { ZP_MODE_FAST, ZP_MODE_TRAP, ZP_MODE_SUD };
+/* zp_in_excluded -- is addr the code of an object the user excluded? */
+bool zp_in_excluded(uintptr_t addr) ZP_HIDDEN;
+/* the lazypoline step: a site the safety net caught, rewritten to the fast
+ * path when the code after it leaves the red zone alone */
+void zp_lazy_enable(void) ZP_HIDDEN;
+void zp_lazy_rewrite(uintptr_t site) ZP_HIDDEN;
 bool zp_loaded_object_matches(const char *globs) ZP_HIDDEN;
 /* runtimes whose null checks are loads near address 0 that must fault */
 #define ZP_NULL_PAGE_RUNTIMES "libjvm.so:libjli.so:libcoreclr.so"
 /* zp_late_mapped -- a file was just mapped executable (dlopen): rewrite it */
 void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off) ZP_HIDDEN;
-void zp_late_enable(const char *exclude, bool all_traps) ZP_HIDDEN;
+void zp_late_enable(const char *exclude, enum zp_mode mode) ZP_HIDDEN;
 extern uintptr_t *zp_site_table ZP_HIDDEN;
 extern struct zp_objstat *zp_stats ZP_HIDDEN;
 extern size_t zp_nstats ZP_HIDDEN;
@@ -123,6 +133,7 @@ void zp_report_bad_call(uintptr_t ret, uintptr_t target) ZP_HIDDEN;
 /* what happened after start-up, for zpoline stats */
 struct zp_late_stats {
 	unsigned long objects, called, trapped, sud_calls;
+	unsigned long lazy;     /* sites the safety net caught, then rewritten */
 };
 extern struct zp_late_stats zp_late ZP_HIDDEN;
 void zp_stats_at_exit(void) ZP_HIDDEN;

@@ -190,7 +190,21 @@ static void handler(int sig, siginfo_t *si, void *ucv)
 		/* a system call from code the runtime never rewrote; the kernel
 		 * left rip after the instruction and rax holding the number */
 		__atomic_add_fetch(&zp_late.sud_calls, 1, __ATOMIC_RELAXED);
+		if (zp_in_excluded(rip)) {
+			/* an object the user excluded: not hooked */
+			uint64_t guard = zp_tls.guard;
+			zp_tls.guard = 1;
+			emulate(uc, si->si_syscall, true, rip);
+			zp_tls.guard = guard;
+			goto out;
+		}
 		emulate(uc, si->si_syscall, true, rip);
+		zp_lazy_rewrite(rip - 2);
+		goto out;
+	}
+	if (sig == SIGILL && si->si_code > 0 && *(const uint16_t *)rip == 0xd00f && zp_sites_is_call(rip + 2)) {
+		/* a syscall site being rewritten (patch.c): still a syscall */
+		emulate(uc, (long)rax, true, rip + 2);
 		goto out;
 	}
 	if (sig == SIGILL && si->si_code > 0 && zp_sites_is_trap(rip)) {

@@ -108,3 +108,152 @@ int zp_decode(const struct zp_disasm *d, const uint8_t *buf, size_t len, struct 
 	}
 	return 0;
 }
+
+/* Red-zone check for code the scanner never saw (a page written at run
+ * time): is the 8-byte slot just below the stack pointer, where `call`
+ * pushes its return address, dead after the site? Every path from the site
+ * is followed until it returns, calls with the stack pointer where it was
+ * (the callee may clobber the slot anyway), or stops; a path is unsafe if it
+ * touches that slot, takes its address, addresses memory below the frame
+ * pointer, moves the stack pointer in a way not followed, or goes where the
+ * bytes given do not reach. Pointers into the red zone made before the site
+ * cannot be seen: this is a heuristic for code without function bounds. */
+#define RZ_MAX_PATHS 32
+#define RZ_MAX_INSNS 512
+
+struct rz_path {
+	size_t at;
+	int64_t delta;          /* rsp now, relative to rsp at the site */
+	bool delta_known;
+};
+
+/* rz_step -- one instruction of a path: false when it makes the path unsafe */
+static bool rz_mem_ok(const ZydisDecodedInstruction *in, const ZydisDecodedOperand *op,
+		      const struct rz_path *p)
+{
+	for (unsigned i = 0; i < in->operand_count_visible; i++) {
+		const ZydisDecodedOperand *o = &op[i];
+		if (o->type != ZYDIS_OPERAND_TYPE_MEMORY)
+			continue;
+		if (o->mem.base == ZYDIS_REGISTER_RBP && o->mem.disp.value < 0)
+			return false;
+		if (o->mem.base != ZYDIS_REGISTER_RSP && o->mem.index != ZYDIS_REGISTER_RSP)
+			continue;
+		if (!p->delta_known || o->mem.index != ZYDIS_REGISTER_NONE)
+			return false;
+		int64_t lo = p->delta + o->mem.disp.value;
+		if (in->mnemonic == ZYDIS_MNEMONIC_LEA) {
+			if (lo < 0)
+				return false;
+			continue;
+		}
+		int64_t hi = lo + (o->size ? (o->size + 7) / 8 : 64);
+		if (lo < 0 && hi > -8)
+			return false;
+	}
+	return true;
+}
+
+/* rz_sp -- follow what the instruction does to rsp; false if it writes rsp
+ * in a way not followed */
+static void rz_sp(const ZydisDecodedInstruction *in, const ZydisDecodedOperand *op, struct rz_path *p)
+{
+	switch (in->mnemonic) {
+	case ZYDIS_MNEMONIC_PUSH:
+	case ZYDIS_MNEMONIC_PUSHFQ:
+		p->delta -= 8;
+		return;
+	case ZYDIS_MNEMONIC_POP:
+	case ZYDIS_MNEMONIC_POPFQ:
+		if (in->operand_count_visible > 0 && op[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+		    op[0].reg.value == ZYDIS_REGISTER_RSP)
+			p->delta_known = false;
+		p->delta += 8;
+		return;
+	default:
+		break;
+	}
+	for (unsigned i = 0; i < in->operand_count_visible; i++) {
+		if (op[i].type != ZYDIS_OPERAND_TYPE_REGISTER || op[i].reg.value != ZYDIS_REGISTER_RSP ||
+		    !(op[i].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE))
+			continue;
+		if ((in->mnemonic == ZYDIS_MNEMONIC_SUB || in->mnemonic == ZYDIS_MNEMONIC_ADD) && i == 0 &&
+		    op[1].type == ZYDIS_OPERAND_TYPE_IMMEDIATE)
+			p->delta += in->mnemonic == ZYDIS_MNEMONIC_SUB ? -op[1].imm.value.s : op[1].imm.value.s;
+		else if (in->mnemonic == ZYDIS_MNEMONIC_LEA && op[1].mem.base == ZYDIS_REGISTER_RSP &&
+			 op[1].mem.index == ZYDIS_REGISTER_NONE)
+			p->delta += op[1].mem.disp.value;
+		else
+			p->delta_known = false;
+	}
+	if (in->mnemonic == ZYDIS_MNEMONIC_LEAVE || in->mnemonic == ZYDIS_MNEMONIC_ENTER)
+		p->delta_known = false;
+}
+
+bool zp_redzone_dead_after(const struct zp_disasm *d, const uint8_t *buf, size_t len)
+{
+	const ZydisDecoder *dec = (const ZydisDecoder *)d->opaque;
+	struct rz_path todo[RZ_MAX_PATHS];
+	uint8_t seen[RZ_MAX_INSNS / 8] = { 0 };
+	unsigned ntodo = 0, steps = 0;
+
+	if (len > RZ_MAX_INSNS)
+		len = RZ_MAX_INSNS;
+	todo[ntodo++] = (struct rz_path){ 0, 0, true };
+	while (ntodo > 0) {
+		struct rz_path p = todo[--ntodo];
+		for (;;) {
+			ZydisDecodedInstruction in;
+			ZydisDecodedOperand op[ZYDIS_MAX_OPERAND_COUNT];
+
+			if (p.at >= len || ++steps > RZ_MAX_INSNS)
+				return false;
+			/* a place already followed with rsp where it was:
+			 * nothing new down this path */
+			if (p.delta_known && p.delta == 0 && (seen[p.at / 8] >> (p.at % 8) & 1))
+				break;
+			if (p.delta_known && p.delta == 0)
+				seen[p.at / 8] |= (uint8_t)(1u << (p.at % 8));
+			if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(dec, buf + p.at, len - p.at, &in, op)))
+				return false;
+			if (!rz_mem_ok(&in, op, &p))
+				return false;
+			size_t next = p.at + in.length;
+			ZyanU64 target = 0;
+			bool relative = in.operand_count_visible > 0 && op[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE &&
+					op[0].imm.is_relative &&
+					ZYAN_SUCCESS(ZydisCalcAbsoluteAddress(&in, &op[0], p.at, &target));
+			switch (in.meta.category) {
+			case ZYDIS_CATEGORY_RET:
+				goto done;
+			case ZYDIS_CATEGORY_CALL:
+				/* the callee may write below rsp: the slot is dead
+				 * if rsp is back where it was */
+				if (p.delta_known && p.delta == 0)
+					goto done;
+				p.at = next;
+				continue;
+			case ZYDIS_CATEGORY_UNCOND_BR:
+				if (!relative)
+					return false;
+				p.at = (size_t)target;
+				continue;
+			case ZYDIS_CATEGORY_COND_BR:
+				if (!relative || ntodo == RZ_MAX_PATHS)
+					return false;
+				todo[ntodo++] = (struct rz_path){ (size_t)target, p.delta, p.delta_known };
+				p.at = next;
+				continue;
+			default:
+				break;
+			}
+			if (in.mnemonic == ZYDIS_MNEMONIC_HLT || in.mnemonic == ZYDIS_MNEMONIC_UD2 ||
+			    in.mnemonic == ZYDIS_MNEMONIC_INT3)
+				goto done;
+			rz_sp(&in, op, &p);
+			p.at = next;
+		}
+done:;
+	}
+	return true;
+}

@@ -34,6 +34,10 @@ struct zp_insn {
 void zp_disasm_init(struct zp_disasm *d);
 /* zp_decode -- decode one instruction; -EILSEQ when the bytes are not one */
 int zp_decode(const struct zp_disasm *d, const uint8_t *buf, size_t len, struct zp_insn *out);
+/* zp_redzone_dead_after -- buf holds the code right after a syscall site
+ * (as much as is readable): true when rewriting the site to `call`, which
+ * writes the 8 bytes below rsp, cannot change what that code computes */
+bool zp_redzone_dead_after(const struct zp_disasm *d, const uint8_t *buf, size_t len);
 /* zp_disasm_version -- "4.0.0.0" */
 const char *zp_disasm_version(char *buf, size_t len);
 

@@ -120,7 +120,7 @@ static void check_page0(struct check *c)
 		return;
 	}
 	struct item *it = add(c, "page 0", WARN, "vm.mmap_min_addr = %s; this user cannot map address 0: "
-			      "zpoline run falls back to trap mode, about 2 us more per system call",
+			      "zpoline run falls back to Syscall User Dispatch, about 2 us more per system call",
 			      val[0] ? val : "?");
 	snprintf(it->fix, sizeof(it->fix), "sysctl -w vm.mmap_min_addr=0 (as root; add "
 		 "vm.mmap_min_addr=0 to /etc/sysctl.d/ to keep it)");

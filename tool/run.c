@@ -39,6 +39,10 @@ const struct argp_option zp_launch_options[] = {
 	{ "catch-late", 0x102, NULL, 0,
 	  "Also hook system calls from code never rewritten (JIT pages), with Syscall User "
 	  "Dispatch; costs every system call a little more", 0 },
+	{ "mode", 0x103, "MODE", 0,
+	  "How calls reach the hooks: fast (rewritten to calls into page 0), trap (rewritten to "
+	  "traps), sud (nothing rewritten, Syscall User Dispatch catches every call) or auto "
+	  "(the default: fast, trap for JVMs)", 0 },
 	{ "no-follow", 0x101, NULL, 0,
 	  "Do not hook the children the program makes with fork or clone (like strace without -f)", 0 },
 	{ NULL, 0, NULL, 0, NULL, 0 }
@@ -87,6 +91,12 @@ error_t zp_parse_launch(int key, char *arg, struct argp_state *state)
 		return 0;
 	case 0x102:
 		r->catch_late = true;
+		return 0;
+	case 0x103:
+		if (strcmp(arg, "fast") != 0 && strcmp(arg, "trap") != 0 && strcmp(arg, "sud") != 0 &&
+		    strcmp(arg, "auto") != 0)
+			argp_error(state, "--mode %s: expected fast, trap, sud or auto", arg);
+		r->mode = arg;
 		return 0;
 	case ARGP_KEY_ARG:
 		r->prog = &state->argv[state->next - 1];
@@ -240,14 +250,12 @@ static void check_page0(void)
 		     WEXITSTATUS(status) == 0;
 	}
 	if (!ok) {
-		/* the fallback: every site a trap, and Syscall User Dispatch
-		 * where the kernel has it; hooks see the same calls */
-		fprintf(stderr, "zpoline: page 0 cannot be mapped (vm.mmap_min_addr = %s): running in "
-			"trap mode, about 2 us more per system call; `sysctl -w vm.mmap_min_addr=0` as "
-			"root enables the fast mode\n", val);
-		setenv("ZPOLINE_MODE", "trap", 1);
-		if (getenv("ZPOLINE_CATCH_LATE") == NULL)
-			setenv("ZPOLINE_CATCH_LATE", "auto", 1);
+		/* the fallback: nothing rewritten, Syscall User Dispatch
+		 * catches every call (or, on kernels without it, traps) */
+		fprintf(stderr, "zpoline: page 0 cannot be mapped (vm.mmap_min_addr = %s): hooking through "
+			"Syscall User Dispatch, about 2 us more per system call; `sysctl -w "
+			"vm.mmap_min_addr=0` as root enables the fast mode\n", val);
+		setenv("ZPOLINE_MODE", "sud", 1);
 	}
 }
 
@@ -314,7 +322,11 @@ void zp_launch(struct launch *lp)
 	find_prog(r.prog[0], prog, sizeof(prog));
 	check_injectable(r.prog[0], prog, 0);
 	unsetenv("ZPOLINE_CATCH_LATE");
-	check_page0();
+	if (r.mode != NULL)
+		set("ZPOLINE_MODE", r.mode);
+	const char *mode = getenv("ZPOLINE_MODE");
+	if (mode == NULL || (strcmp(mode, "sud") != 0 && strcmp(mode, "trap") != 0))
+		check_page0();
 
 	int fd;
 	if (r.output != NULL) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Run a program natively and under `zpoline run`; compare stdout and exit status.
 
-usage: compare.py [--mode fast|trap|catch] [--timeout S] [--expect-diff TEXT] ZPOLINE HOOK -- PROG [ARG...]
+usage: compare.py [--mode fast|trap|catch|sud] [--timeout S] [--expect-diff TEXT] ZPOLINE HOOK -- PROG [ARG...]
 
 --expect-diff inverts the test: the hooked run must differ from the native
 one and print TEXT (a check that the comparison can fail).

@@ -3,7 +3,9 @@
 output and exit status must match. Programs that are not installed are
 skipped (and counted as such).
 
-usage: real.py ZPOLINE HOOK"""
+usage: real.py ZPOLINE HOOK [MODE]
+
+MODE: auto (the default), fast, trap, sud, or catch (auto with --catch-late)."""
 import os
 import shutil
 import subprocess
@@ -11,6 +13,8 @@ import sys
 import tempfile
 
 Z, HOOK = os.path.abspath(sys.argv[1]), sys.argv[2]
+MODE = sys.argv[3] if len(sys.argv) > 3 else "auto"
+MODE_ARGS = "--catch-late" if MODE == "catch" else "--mode " + MODE
 
 JAVA = r"""
 import java.util.concurrent.*;
@@ -81,8 +85,8 @@ def main():
             with tempfile.TemporaryDirectory() as d:
                 with open(os.path.join(d, "W.java"), "w") as f:
                     f.write(JAVA)
-                c = cmd if not hooked else "%s run --hook %s -o %s/trace -- sh -c %s" % (
-                    Z, HOOK, d, shlex_quote(cmd))
+                c = cmd if not hooked else "%s run %s --hook %s -o %s/trace -- sh -c %s" % (
+                    Z, MODE_ARGS, HOOK, d, shlex_quote(cmd))
                 results.append(run(c, d, env))
         if results[0] == results[1]:
             passed += 1
