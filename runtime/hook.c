@@ -383,13 +383,14 @@ struct late {
 	size_t len;
 	int fd;
 	uint64_t off;
+	int prot;
 };
 
 static void late_mapped(void *arg)
 {
 	struct late *l = arg;
 
-	zp_late_mapped(l->addr, l->len, l->fd, l->off);
+	zp_late_mapped(l->addr, l->len, l->fd, l->off, l->prot);
 }
 
 /* the runtime's signals a program's handler asked to block, per signal */
@@ -538,7 +539,7 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 		if ((a3 & PROT_EXEC) && !(a4 & MAP_ANONYMOUS) && (int)a5 >= 0) {
 			long r = raw(nr, a1, a2, a3, a4, a5, a6);
 			if (r >= 0 || r < -4095) {
-				struct late l = { (uintptr_t)r, (size_t)a2, (int)a5, (uint64_t)a6 };
+				struct late l = { (uintptr_t)r, (size_t)a2, (int)a5, (uint64_t)a6, (int)a3 };
 				/* libc, libelf and Zydis use vector registers */
 				if (zp_save_mode == ZP_SAVE_GPR && zp_xsave_size != 0)
 					zp_call_saving_xstate(late_mapped, &l);

@@ -393,6 +393,113 @@ static bool poke(int memfd, uintptr_t addr, const uint8_t *bytes)
 	return memfd >= 0 && zp_raw_syscall(SYS_pwrite64, memfd, (long)bytes, 2, (long)addr, 0, 0) == 2;
 }
 
+#define SITE_DONE (1u << 31)      /* rewritten by mapping an image */
+
+/* clean_file_pages -- is every page of [start,end) still the file's own,
+ * none copied on write (relocated text, a debugger's breakpoint)? Pages
+ * never touched are not present, and are the file's too. */
+static bool clean_file_pages(int pagemap, uintptr_t start, uintptr_t end)
+{
+	uint64_t e[512];
+
+	for (uintptr_t a = start; a < end;) {
+		size_t n = (end - a) / 4096 < 512 ? (end - a) / 4096 : 512;
+		if (pread(pagemap, e, n * 8, (off_t)(a / 4096 * 8)) != (ssize_t)(n * 8))
+			return false;
+		for (size_t i = 0; i < n; i++) {
+			bool present = e[i] >> 63 & 1, swapped = e[i] >> 62 & 1, file = e[i] >> 61 & 1;
+			if (swapped || (present && !file))
+				return false;
+		}
+		a += n * 4096;
+	}
+	return true;
+}
+
+/* map_image -- replace [start,start+len), which maps path at file offset
+ * off, with the same range of its patched image (cache.c): no page is
+ * written, so none is copied */
+static bool map_image(const char *cachedir, const struct zp_cache_key *key, const char *path,
+		      const struct zp_patch *p, size_t n, uintptr_t start, size_t len, uint64_t off, int prot)
+{
+	int fd = zp_image_open(cachedir, key, path, p, n);
+	if (fd < 0)
+		return false;
+	/* a mount may refuse executable mappings of the cache (noexec):
+	 * find out away from the code, which MAP_FIXED would unmap first.
+	 * Raw calls: a hooked mmap would come back here (zp_late_mapped). */
+	long probe = zp_raw_syscall(SYS_mmap, 0, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
+	bool ok = probe >= 0 || probe < -4095;
+	if (ok) {
+		zp_raw_syscall(SYS_munmap, probe, 4096, 0, 0, 0, 0);
+		ok = zp_raw_syscall(SYS_mmap, (long)start, (long)len, prot, MAP_PRIVATE | MAP_FIXED, fd,
+				    (long)off) == (long)start;
+	}
+	close(fd);
+	return ok;
+}
+
+static struct zp_patch site_patch(uint64_t off, bool trap)
+{
+	return (struct zp_patch){ .off = off, .bytes = { trap ? 0x0f : 0xff, trap ? 0x0b : 0xd0 } };
+}
+
+/* image_mapping -- map_image for one executable mapping of an object
+ * loaded at start-up, whose sites are s[0..n), if its pages are still the
+ * file's own */
+static bool image_mapping(const struct object *ob, const char *cachedir, int pagemap, const struct zp_map *m,
+			  struct site *s, size_t n)
+{
+	struct stat st;
+
+	if (m->shared || !(m->prot & PROT_EXEC) || m->path[0] != '/' || stat(m->path, &st) != 0 ||
+	    st.st_dev != ob->key.dev || st.st_ino != ob->key.ino || !clean_file_pages(pagemap, m->start, m->end))
+		return false;
+	struct zp_patch *p = calloc(n, sizeof(*p));
+	if (p == NULL)
+		return false;
+	for (size_t k = 0; k < n; k++)
+		p[k] = site_patch(s[k].addr - m->start + m->offset, s[k].flags & ZP_SITE_REDZONE);
+	bool ok = map_image(cachedir, &ob->key, m->path, p, n, m->start, m->end - m->start, m->offset, m->prot);
+	free(p);
+	return ok;
+}
+
+/* map_images -- every object's executable mappings that can take an image */
+static void map_images(const struct objects *o, struct site *s, size_t n, const struct zp_map *maps,
+		       size_t nmaps)
+{
+	char cachebuf[4096];
+	const char *cachedir = zp_cache_dir(cachebuf, sizeof(cachebuf));
+	const char *off = getenv("ZPOLINE_IMAGES");
+
+	if (cachedir == NULL || (off != NULL && strcmp(off, "0") == 0))
+		return;
+	int pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (pagemap < 0)
+		return;
+	for (size_t i = 0; i < n;) {
+		const struct zp_map *m = zp_maps_find(maps, nmaps, s[i].addr);
+		const struct object *ob = &o->v[s[i].obj];
+		size_t j = i + 1;
+		while (j < n && m != NULL && s[j].addr + 2 <= m->end && s[j].obj == s[i].obj)
+			j++;
+		if (m != NULL && ob->image == NULL && ob->key.ino != 0 && s[j - 1].addr + 2 <= m->end &&
+		    image_mapping(ob, cachedir, pagemap, m, s + i, j - i)) {
+			for (size_t k = i; k < j; k++) {
+				struct zp_objstat *st = &zp_stats[s[k].obj];
+				s[k].flags |= SITE_DONE;
+				if (s[k].flags & ZP_SITE_REDZONE)
+					st->trapped++;
+				else
+					st->called++;
+			}
+		}
+		i = j;
+	}
+	close(pagemap);
+}
+
 /* patch_sites -- the rewrite itself: raw system calls only, no libc, and
  * nothing runs from the pages being changed (signals are blocked, and this
  * code is not rewritten), so a whole mapping changes protection at once:
@@ -411,12 +518,18 @@ static void patch_sites(struct site *s, size_t n, const struct zp_map *maps, siz
 			j++;
 		if (j == i)
 			j = i + 1;
+		if (s[i].flags & SITE_DONE && s[j - 1].flags & SITE_DONE) {
+			i = j;          /* the whole mapping took an image */
+			continue;
+		}
 		uintptr_t first = s[i].addr & ~(pg - 1), last = (s[j - 1].addr + 1 + pg) & ~(pg - 1);
 		bool usable = m != NULL && !m->shared && (m->prot & PROT_EXEC) && s[i].addr + 2 <= m->end;
 		bool writable = usable && raw_mprotect(first, last - first, PROT_READ | PROT_WRITE) == 0;
 		for (size_t k = i; k < j; k++) {
 			struct zp_objstat *st = &zp_stats[s[k].obj];
 			uint8_t *p = (uint8_t *)s[k].addr;
+			if (s[k].flags & SITE_DONE)
+				continue;
 			bool trap = s[k].flags & ZP_SITE_REDZONE;
 			/* ud2, or call *%rax; the stub's site table is filled
 			 * before any site can reach it */
@@ -508,6 +621,11 @@ int zp_patch_all(bool all_traps)
 	if (r < 0)
 		goto out;
 
+	/* from here the runtime's own calls into libc may pass rewritten
+	 * sites: they go to the kernel without the hooks */
+	uint64_t guard = zp_tls.guard;
+	zp_tls.guard = 1;
+	map_images(&o, sites, nsites, maps, nmaps);
 	int memfd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
 	sigfillset(&all);
 	zp_raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)&old, 8, 0, 0);
@@ -515,6 +633,7 @@ int zp_patch_all(bool all_traps)
 	zp_raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, 8, 0, 0);
 	if (memfd >= 0)
 		close(memfd);
+	zp_tls.guard = guard;
 
 out:
 	free(maps);
@@ -571,7 +690,7 @@ void zp_late_enable(const char *exclude, enum zp_mode mode)
 	__atomic_store_n(&late_ready, true, __ATOMIC_RELEASE);
 }
 
-void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off)
+void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot)
 {
 	char fdpath[64], path[4096];
 	struct zp_cache_key key;
@@ -617,6 +736,13 @@ void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off)
 		if (cachedir != NULL)
 			zp_cache_store(cachedir, &key, &scan);
 	}
+	/* the sites of this mapping, in the call-site table (or the trap
+	 * list) before any of them can run; then rewritten by mapping the
+	 * file's patched image over it, or one by one */
+	struct zp_patch *patches = calloc(scan.nsites ? scan.nsites : 1, sizeof(*patches));
+	size_t npatches = 0;
+	if (patches == NULL)
+		goto out;
 	for (size_t i = 0; i < scan.nsites; i++) {
 		uintptr_t a = (uintptr_t)scan.sites[i].addr + bias;
 		if (a < addr || a + 2 > addr + len)
@@ -628,15 +754,27 @@ void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off)
 			    zp_sites_add_call(a + 2) < 0;
 		if (trap && !add_late_trap(a))
 			continue;       /* no room: left alone */
-		const uint8_t bytes[2] = { trap ? 0x0f : 0xff, trap ? 0x0b : 0xd0 };
+		patches[npatches++] = site_patch(a - addr + off, trap);
+	}
+	if (npatches > 0 && cachedir != NULL &&
+	    map_image(cachedir, &key, path, patches, npatches, addr, len, off, prot)) {
+		for (size_t i = 0; i < npatches; i++)
+			__atomic_add_fetch(patches[i].bytes[0] == 0x0f ? &zp_late.trapped : &zp_late.called, 1,
+					   __ATOMIC_RELAXED);
+		npatches = 0;
+	}
+	for (size_t i = 0; i < npatches; i++) {
+		uintptr_t a = addr + (uintptr_t)(patches[i].off - off);
+		uint8_t *p = (uint8_t *)a;
 		uintptr_t page = a & ~(uintptr_t)4095, end = (a + 2 + 4095) & ~(uintptr_t)4095;
 		if (raw_mprotect(page, end - page, PROT_READ | PROT_WRITE) == 0) {
-			p[0] = bytes[0];
-			p[1] = bytes[1];
-			raw_mprotect(page, end - page, PROT_READ | PROT_EXEC);
-			__atomic_add_fetch(trap ? &zp_late.trapped : &zp_late.called, 1, __ATOMIC_RELAXED);
+			p[0] = patches[i].bytes[0];
+			p[1] = patches[i].bytes[1];
+			raw_mprotect(page, end - page, prot);
+			__atomic_add_fetch(p[0] == 0x0f ? &zp_late.trapped : &zp_late.called, 1, __ATOMIC_RELAXED);
 		}
 	}
+	free(patches);
 	__atomic_add_fetch(&zp_late.objects, 1, __ATOMIC_RELAXED);
 out:
 	zp_scan_free(&scan);

@@ -104,7 +104,7 @@ bool zp_loaded_object_matches(const char *globs) ZP_HIDDEN;
 /* runtimes whose null checks are loads near address 0 that must fault */
 #define ZP_NULL_PAGE_RUNTIMES "libjvm.so:libjli.so:libcoreclr.so"
 /* zp_late_mapped -- a file was just mapped executable (dlopen): rewrite it */
-void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off) ZP_HIDDEN;
+void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot) ZP_HIDDEN;
 void zp_late_enable(const char *exclude, enum zp_mode mode) ZP_HIDDEN;
 extern uintptr_t *zp_site_table ZP_HIDDEN;
 extern struct zp_objstat *zp_stats ZP_HIDDEN;

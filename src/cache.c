@@ -155,3 +155,124 @@ out:
 		unlink(tmp);
 	return r;
 }
+
+/* Patched images: a copy of an object's file with its sites rewritten,
+ * mapped over the original code instead of rewriting it in place. The
+ * pages then come from the page cache, shared by every run, instead of
+ * being copied on write in each process (a few hundred for libc).
+ *
+ * An image lives at DIR/images/HASH/NAME, NAME being the file's own name
+ * (so /proc/self/maps still ends in libc.so.6) and HASH covering the key
+ * and the patches. It is created whole under a temporary name and renamed
+ * into place, and only if every patched site held a system call in the file
+ * and the file did not change while it was copied. */
+static void image_path(char *buf, size_t len, const char *dir, const struct zp_cache_key *key,
+		       const char *file, const struct zp_patch *p, size_t n, bool with_name)
+{
+	uint64_t h = fnv1a(key, sizeof(*key)) ^ (fnv1a(p, n * sizeof(*p)) * 31);
+	const char *name = strrchr(file, '/');
+
+	name = name != NULL ? name + 1 : file;
+	if (with_name)
+		snprintf(buf, len, "%s/images/%016llx/%s", dir, (unsigned long long)h, name);
+	else
+		snprintf(buf, len, "%s/images/%016llx", dir, (unsigned long long)h);
+}
+
+/* copy_file -- all of in to out, in the kernel where it can */
+static int copy_file(int in, int out, uint64_t size)
+{
+	uint64_t done = 0;
+	char buf[65536];
+
+	while (done < size) {
+		ssize_t r = copy_file_range(in, NULL, out, NULL, size - done, 0);
+		if (r < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP)) {
+			r = pread(in, buf, sizeof(buf), (off_t)done);
+			if (r > 0 && pwrite(out, buf, (size_t)r, (off_t)done) != r)
+				return -EIO;
+		}
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return -EIO;        /* shorter than it was */
+		done += (uint64_t)r;
+	}
+	return 0;
+}
+
+static bool same_file(const struct stat *st, const struct zp_cache_key *key)
+{
+	return st->st_dev == key->dev && st->st_ino == key->ino && (uint64_t)st->st_size == key->size &&
+	       (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec == key->mtime_ns &&
+	       (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec == key->ctime_ns;
+}
+
+static int image_create(const char *final, const char *file, const struct zp_cache_key *key,
+			const struct zp_patch *p, size_t n)
+{
+	char tmp[4160];
+	struct stat st;
+	int in, out, r = 0;
+
+	in = open(file, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return -errno;
+	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", final, (int)getpid());
+	out = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (out < 0) {
+		close(in);
+		return -errno;
+	}
+	if (fstat(in, &st) != 0 || !same_file(&st, key))
+		r = -ESTALE;
+	if (r == 0)
+		r = copy_file(in, out, key->size);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		uint8_t was[2];
+		if (pread(out, was, 2, (off_t)p[i].off) != 2 || was[0] != 0x0f ||
+		    (was[1] != 0x05 && was[1] != 0x34))
+			r = -EILSEQ;        /* not a system call in the file */
+		else if (pwrite(out, p[i].bytes, 2, (off_t)p[i].off) != 2)
+			r = -EIO;
+	}
+	if (r == 0 && (fstat(in, &st) != 0 || !same_file(&st, key)))
+		r = -ESTALE;                /* changed while it was copied */
+	close(in);
+	if (close(out) != 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, final) != 0)
+		r = -errno;
+	if (r != 0)
+		unlink(tmp);
+	return r;
+}
+
+int zp_image_open(const char *dir, const struct zp_cache_key *key, const char *file,
+		  const struct zp_patch *p, size_t n)
+{
+	char path[4096];
+	struct stat st;
+	int fd, r;
+
+	image_path(path, sizeof(path), dir, key, file, p, n, true);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		char sub[4096];
+		image_path(sub, sizeof(sub), dir, key, file, p, n, false);
+		char images[4096];
+		snprintf(images, sizeof(images), "%s/images", dir);
+		if ((mkdir(images, 0755) != 0 && errno != EEXIST) || (mkdir(sub, 0755) != 0 && errno != EEXIST))
+			return -errno;
+		if ((r = image_create(path, file, key, p, n)) < 0)
+			return r;
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != key->size) {
+		close(fd);
+		return -EINVAL;
+	}
+	return fd;
+}

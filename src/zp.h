@@ -141,6 +141,19 @@ int zp_cache_load(const char *dir, const struct zp_cache_key *key, struct zp_sca
  * into place), so runs at the same time see a whole entry or none */
 int zp_cache_store(const char *dir, const struct zp_cache_key *key, const struct zp_scan *s);
 
+/* zp_image_open -- a read-only descriptor of the patched image of file:
+ * its bytes with each patch (two bytes at a file offset) applied, from the
+ * cache, created there (atomically) if missing. Every patched place must
+ * hold 0f 05 or 0f 34 in the file and the file must match key, else
+ * -EILSEQ / -ESTALE and nothing is kept. */
+struct zp_patch {
+	uint64_t off;
+	uint8_t bytes[2];
+	uint8_t pad[6];
+};
+int zp_image_open(const char *dir, const struct zp_cache_key *key, const char *file,
+		  const struct zp_patch *p, size_t n);
+
 /* ---- maps.c: /proc/self/maps ---- */
 
 struct zp_map {
