@@ -8,6 +8,7 @@
  * from read-only to writable (never writable and executable) and back to
  * its exact original protection, so no code that is being rewritten runs
  * while its page is not executable. */
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +23,7 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "runtime.h"
@@ -296,83 +298,201 @@ static int cmp_site(const void *a, const void *b)
 struct zp_objstat *zp_stats;
 size_t zp_nstats;
 
-/* scan_objects -- every site of every object that is not excluded */
+/* runtime_dir -- the directory of libzpoline.so, where its helpers are */
+static const char *runtime_dir(void)
+{
+	static char dir[4096];
+	Dl_info self;
+
+	if (dir[0] == '\0' && dladdr((void *)runtime_dir, &self) != 0 && self.dli_fname != NULL &&
+	    self.dli_fname[0] == '/') {
+		snprintf(dir, sizeof(dir), "%s", self.dli_fname);
+		*strrchr(dir, '/') = '\0';
+	}
+	return dir;
+}
+
+/* run_scanner -- `zpoline-scan store DIR KEY PATH...`: a child process
+ * scans what the cache lacks, so this one never loads the decoder. It is
+ * a grandchild, started with raw calls and an empty environment (not
+ * hooked itself): a child that execs notifies its parent with SIGCHLD
+ * whatever exit signal it was given, and the program's handler and wait()
+ * must not see it. The intermediate child exits at once, with no signal;
+ * the helper holds the write end of a pipe, so end of file says it is
+ * done, and a byte says it could not even start. */
+static int run_scanner(const char *dir, const struct zp_cache_key *const *keys, const char *const *paths,
+		       size_t n)
+{
+	const size_t hexlen = 2 * sizeof(struct zp_cache_key) + 1;
+	char helper[4200];
+	char **argv = calloc(2 * n + 4, sizeof(*argv));
+	char *hex = malloc(n * hexlen);
+	char *envp[] = { NULL };
+	int pipefd[2], r = -ENOMEM;
+
+	snprintf(helper, sizeof(helper), "%s/zpoline-scan", runtime_dir());
+	if (argv == NULL || hex == NULL)
+		goto out;
+	argv[0] = helper;
+	argv[1] = "store";
+	argv[2] = (char *)dir;
+	for (size_t i = 0; i < n; i++) {
+		const unsigned char *b = (const unsigned char *)keys[i];
+		char *h = hex + i * hexlen;
+		for (size_t k = 0; k < sizeof(struct zp_cache_key); k++)
+			snprintf(h + 2 * k, 3, "%02x", b[k]);
+		argv[3 + 2 * i] = h;
+		argv[4 + 2 * i] = (char *)paths[i];
+	}
+	if ((r = (int)zp_raw_syscall(SYS_pipe2, (long)pipefd, O_CLOEXEC, 0, 0, 0, 0)) < 0)
+		goto out;
+	long pid = zp_raw_syscall(SYS_clone, 0, 0, 0, 0, 0, 0);
+	if (pid == 0) {
+		if (zp_raw_syscall(SYS_clone, 0, 0, 0, 0, 0, 0) == 0) {
+			zp_raw_syscall(SYS_fcntl, pipefd[1], F_SETFD, 0, 0, 0, 0);
+			zp_raw_syscall(SYS_execve, (long)helper, (long)argv, (long)envp, 0, 0, 0);
+			zp_raw_syscall(SYS_write, pipefd[1], (long)"x", 1, 0, 0, 0);
+		}
+		zp_raw_syscall(SYS_exit, 0, 0, 0, 0, 0, 0);
+	}
+	zp_raw_syscall(SYS_close, pipefd[1], 0, 0, 0, 0, 0);
+	long got = 0;
+	char c;
+	if (pid > 0) {
+		while (zp_raw_syscall(SYS_wait4, pid, 0, __WALL, 0, 0, 0) == -EINTR)
+			;
+		do
+			got = zp_raw_syscall(SYS_read, pipefd[0], (long)&c, 1, 0, 0, 0);
+		while (got == -EINTR);
+	}
+	zp_raw_syscall(SYS_close, pipefd[0], 0, 0, 0, 0, 0);
+	r = pid < 0 ? (int)pid : got == 1 ? -ENOENT : 0;
+out:
+	free(argv);
+	free(hex);
+	return r;
+}
+
+/* scan_dir -- where the helper stores entries: the cache, or with the
+ * cache off a private directory (scan_dir_done empties it) */
+static const char *scan_dir(const char *cachedir, char *tmp, size_t len)
+{
+	const char *t = getenv("TMPDIR");
+
+	if (cachedir != NULL)
+		return cachedir;
+	snprintf(tmp, len, "%s/zpoline-XXXXXX", t != NULL && t[0] == '/' ? t : "/tmp");
+	return mkdtemp(tmp);
+}
+
+static void scan_dir_done(const char *cachedir, const char *dir)
+{
+	if (dir == NULL || dir == cachedir)
+		return;
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char path[4400];
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		unlink(path);
+	}
+	if (d != NULL)
+		closedir(d);
+	rmdir(dir);
+}
+
+/* scan_objects -- every site of every object that is not excluded: from
+ * the cache, and what it lacks from the helper, all objects at once */
 static int scan_objects(struct objects *o, struct site **out, size_t *nout)
 {
 	struct site *sites = NULL;
-	size_t n = 0, cap = 0;
-	char cachebuf[4096];
+	size_t n = 0, cap = 0, nmiss = 0;
+	char cachebuf[4096], tmpbuf[4096];
 	const char *cachedir = zp_cache_dir(cachebuf, sizeof(cachebuf));
+	struct zp_scan *scans = calloc(o->n ? o->n : 1, sizeof(*scans));
+	bool *have = calloc(o->n ? o->n : 1, sizeof(*have));
+	const struct zp_cache_key **keys = calloc(o->n ? o->n : 1, sizeof(*keys));
+	const char **paths = calloc(o->n ? o->n : 1, sizeof(*paths));
+	size_t *miss = calloc(o->n ? o->n : 1, sizeof(*miss));
 
 	zp_stats = calloc(o->n ? o->n : 1, sizeof(*zp_stats));
-	if (zp_stats == NULL)
+	if (zp_stats == NULL || scans == NULL || have == NULL || keys == NULL || paths == NULL || miss == NULL)
 		return -ENOMEM;
 	zp_nstats = o->n;
 	for (size_t i = 0; i < o->n; i++) {
 		struct object *ob = &o->v[i];
 		struct zp_objstat *st = &zp_stats[i];
-		struct zp_scan scan = { 0 };
-		struct zp_elf *e;
 		uint64_t t0 = zp_now_ns();
-		int r;
 
 		snprintf(st->path, sizeof(st->path), "%s", ob->path);
-		if (ob->excluded && !o->count_excluded)
+		if ((ob->excluded && !o->count_excluded) || !cache_key(ob)) {
+			if (!ob->excluded)
+				zp_msg("cannot identify %s; its system calls are not hooked", ob->path);
 			continue;
-		bool keyed = cachedir != NULL && cache_key(ob);
-		if (keyed && zp_cache_load(cachedir, &ob->key, &scan) == 0) {
-			st->cached = true;
-		} else {
-			r = ob->image ? zp_elf_open_mem(ob->image, ob->image_size, &e)
-				      : zp_elf_open_file(ob->path, &e);
-			if (r < 0) {
-				zp_msg("cannot read %s (%s); its system calls are not hooked", ob->path,
-				       strerror(-r));
-				continue;
-			}
-			r = zp_scan_object(e, true, ob->bias, &scan);
-			zp_elf_close(e);
-			if (r < 0) {
-				zp_scan_free(&scan);
-				zp_msg("cannot scan %s (%s); its system calls are not hooked", ob->path,
-				       strerror(-r));
-				continue;
-			}
-			/* the bytes scanned were the mapped ones: keep them only
-			 * if the file did not change meanwhile */
-			if (keyed) {
-				struct zp_cache_key before = ob->key;
-				if (cache_key(ob) && memcmp(&before, &ob->key, sizeof(before)) == 0)
-					zp_cache_store(cachedir, &ob->key, &scan);
-			}
 		}
-		st->bytes = scan.bytes_scanned;
-		st->decoded = scan.bytes_decoded;
-		for (size_t k = 0; k < scan.nsites; k++)
-			*(scan.sites[k].flags & ZP_SITE_SYSENTER ? &st->sysenter : &st->syscall) += 1;
-		if (ob->excluded) {
-			/* counted for the report, left alone */
-			st->excluded = (unsigned)scan.nsites;
-			zp_scan_free(&scan);
+		if (cachedir != NULL && zp_cache_load(cachedir, &ob->key, &scans[i]) == 0) {
+			have[i] = st->cached = true;
 			st->ns = zp_now_ns() - t0;
 			continue;
 		}
-		if (n + scan.nsites > cap) {
-			cap = 2 * (n + scan.nsites) + 64;
+		keys[nmiss] = &ob->key;
+		paths[nmiss] = ob->image != NULL ? "[vdso]" : ob->path;
+		miss[nmiss++] = i;
+	}
+	if (nmiss > 0) {
+		uint64_t t0 = zp_now_ns();
+		const char *dir = scan_dir(cachedir, tmpbuf, sizeof(tmpbuf));
+		int r = dir != NULL ? run_scanner(dir, keys, paths, nmiss) : -errno;
+		if (r == -ENOENT)
+			zp_msg("cannot run %s/zpoline-scan: the system calls of %zu objects are not "
+			       "hooked; reinstall zpoline", runtime_dir(), nmiss);
+		for (size_t k = 0; k < nmiss; k++) {
+			size_t i = miss[k];
+			have[i] = dir != NULL && zp_cache_load(dir, &o->v[i].key, &scans[i]) == 0;
+			if (!have[i] && r != -ENOENT)
+				zp_msg("cannot scan %s (%s); its system calls are not hooked", o->v[i].path,
+				       r < 0 ? strerror(-r) : "nothing stored");
+		}
+		scan_dir_done(cachedir, dir);
+		for (size_t k = 0; k < nmiss; k++)
+			zp_stats[miss[k]].ns = (zp_now_ns() - t0) / nmiss;
+	}
+	for (size_t i = 0; i < o->n; i++) {
+		struct object *ob = &o->v[i];
+		struct zp_objstat *st = &zp_stats[i];
+		struct zp_scan *scan = &scans[i];
+
+		if (!have[i])
+			continue;
+		st->bytes = scan->bytes_scanned;
+		st->decoded = scan->bytes_decoded;
+		for (size_t k = 0; k < scan->nsites; k++)
+			*(scan->sites[k].flags & ZP_SITE_SYSENTER ? &st->sysenter : &st->syscall) += 1;
+		if (ob->excluded) {
+			/* counted for the report, left alone */
+			st->excluded = (unsigned)scan->nsites;
+			zp_scan_free(scan);
+			continue;
+		}
+		if (n + scan->nsites > cap) {
+			cap = 2 * (n + scan->nsites) + 64;
 			struct site *p = realloc(sites, cap * sizeof(*p));
-			if (p == NULL) {
-				zp_scan_free(&scan);
-				free(sites);
+			if (p == NULL)
 				return -ENOMEM;
-			}
 			sites = p;
 		}
-		for (size_t k = 0; k < scan.nsites; k++)
-			sites[n++] = (struct site){ scan.sites[k].addr + ob->bias, scan.sites[k].flags,
+		for (size_t k = 0; k < scan->nsites; k++)
+			sites[n++] = (struct site){ scan->sites[k].addr + ob->bias, scan->sites[k].flags,
 						    (uint32_t)i };
-		zp_scan_free(&scan);
-		st->ns = zp_now_ns() - t0;
+		zp_scan_free(scan);
 	}
+	free(scans);
+	free(have);
+	free(keys);
+	free(paths);
+	free(miss);
 	qsort(sites, n, sizeof(*sites), cmp_site);
 	*out = sites;
 	*nout = n;
@@ -730,11 +850,20 @@ void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot)
 	snprintf(key.tag, sizeof(key.tag), "late");
 	const char *cachedir = zp_cache_dir(cachebuf, sizeof(cachebuf));
 	if (cachedir == NULL || zp_cache_load(cachedir, &key, &scan) < 0) {
-		/* the file's bytes: the mapping may not cover every section */
-		if (zp_scan_object(e, false, 0, &scan) < 0)
+		/* the helper scans the file's bytes: the mapping may not cover
+		 * every section */
+		char tmpbuf[4096];
+		const char *dir = scan_dir(cachedir, tmpbuf, sizeof(tmpbuf));
+		const struct zp_cache_key *k = &key;
+		const char *file = path;
+		int r = dir != NULL ? run_scanner(dir, &k, &file, 1) : -errno;
+		bool ok = dir != NULL && zp_cache_load(dir, &key, &scan) == 0;
+		scan_dir_done(cachedir, dir);
+		if (!ok) {
+			zp_msg("cannot scan %s (%s); its system calls are not hooked", path,
+			       r < 0 ? strerror(-r) : "nothing stored");
 			goto out;
-		if (cachedir != NULL)
-			zp_cache_store(cachedir, &key, &scan);
+		}
 	}
 	/* the sites of this mapping, in the call-site table (or the trap
 	 * list) before any of them can run; then rewritten by mapping the
@@ -801,16 +930,26 @@ out:
 
 static bool lazy_on;
 static uint8_t lazy_busy;
-static struct zp_disasm lazy_dis;
+static bool (*redzone_dead_after)(const uint8_t *buf, size_t len);
 
 void zp_lazy_enable(void)
 {
+	char path[4200];
+
 	/* without a way to serialise other cores, sites stay caught */
 	if (zp_raw_syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0, 0, 0,
 			   0) != 0)
 		return;
-	zp_disasm_init(&lazy_dis);
-	lazy_on = true;
+	/* the decoder, loaded now (not from a signal handler) and after the
+	 * objects to rewrite were listed, so it is not one of them */
+	snprintf(path, sizeof(path), "%s/zpoline-decode.so", runtime_dir());
+	void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (h == NULL) {
+		zp_msg("cannot load %s: sites the safety net catches stay caught", path);
+		return;
+	}
+	*(void **)&redzone_dead_after = dlsym(h, "zpoline_redzone_dead_after");
+	lazy_on = redzone_dead_after != NULL;
 }
 
 static void sync_cores(void)
@@ -840,7 +979,7 @@ void zp_lazy_rewrite(uintptr_t site)
 		return;
 	size_t n = read_code(site, code, sizeof(code));
 	if (n < 3 || code[0] != 0x0f || code[1] != 0x05 ||
-	    !zp_redzone_dead_after(&lazy_dis, code + 2, n - 2))
+	    !redzone_dead_after(code + 2, n - 2))
 		return;
 	/* another thread (or a signal handler that interrupted this one) is
 	 * rewriting: leave this site for its next call */

@@ -28,6 +28,12 @@ struct entry {
 	uint32_t flags, pad;
 };
 
+void zp_scan_free(struct zp_scan *s)
+{
+	free(s->sites);
+	memset(s, 0, sizeof(*s));
+}
+
 /* fnv1a -- the file name of an entry */
 static uint64_t fnv1a(const void *p, size_t n)
 {

@@ -1,6 +1,6 @@
-/* elf.c -- what the scanner and the tool need to know about an ELF object,
- * read with libelf (sections, segments, symbols) and libdw (the unwind
- * tables, which bound every function even in a stripped library). */
+/* elf.c -- what the scanner, the runtime and the tool need to know about an
+ * ELF object, read with libelf: sections, segments, symbols. The unwind
+ * tables, read with libdw, are elf-cfi.c's: only the scanner needs them. */
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
@@ -8,30 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <elfutils/libdw.h>
-#include <elfutils/libdwfl.h>
 #include <stdio.h>
 
-#include "zp.h"
+#include "elf-private.h"
 
-struct zp_elf {
-	Elf *elf;
-	int fd;                 /* -1 for an image in memory */
-	const char *raw;        /* elf_rawfile */
-	size_t rawsize;
-	struct zp_func *syms;   /* STT_FUNC symbols with a size, sorted by start */
-	size_t nsyms;
-	bool syms_loaded;
-	Dwarf_CFI *cfi;
-	bool cfi_loaded;
-	struct zp_section *secs;
-	size_t nsecs;
-};
-
-const char *zp_libelf_version(void)
-{
-	return dwfl_version(NULL);
-}
 
 static int finish_open(Elf *elf, int fd, struct zp_elf **out)
 {
@@ -79,8 +59,8 @@ void zp_elf_close(struct zp_elf *e)
 {
 	if (e == NULL)
 		return;
-	if (e->cfi != NULL)
-		dwarf_cfi_end(e->cfi);
+	if (e->cfi_end != NULL)
+		e->cfi_end(e);
 	elf_end(e->elf);
 	if (e->fd >= 0)
 		close(e->fd);
@@ -185,7 +165,7 @@ static int cmp_func(const void *a, const void *b)
 }
 
 /* load_syms -- every sized function symbol of .symtab and .dynsym */
-static int load_syms(struct zp_elf *e)
+int zp_elf_load_syms(struct zp_elf *e)
 {
 	Elf_Scn *scn = NULL;
 	size_t cap = 0;
@@ -222,7 +202,7 @@ static int load_syms(struct zp_elf *e)
 
 /* sym_containing -- a symbol whose [start, end) holds addr; aliases and
  * nested symbols mean the nearest start may not be the one */
-static bool sym_containing(const struct zp_elf *e, uint64_t addr, struct zp_func *out)
+bool zp_elf_sym_containing(const struct zp_elf *e, uint64_t addr, struct zp_func *out)
 {
 	size_t lo = 0, hi = e->nsyms;
 
@@ -240,45 +220,6 @@ static bool sym_containing(const struct zp_elf *e, uint64_t addr, struct zp_func
 		}
 	}
 	return false;
-}
-
-int zp_elf_func_containing(struct zp_elf *e, uint64_t addr, struct zp_func *out)
-{
-	/* A symbol spans the whole function; an FDE may cover only a part
-	 * of one (the vDSO splits functions into several), so symbols win
-	 * and the unwind tables bound what stripped objects do not name. */
-	if (!e->syms_loaded && load_syms(e) < 0)
-		return -ENOMEM;
-	if (sym_containing(e, addr, out))
-		return 0;
-	if (!e->cfi_loaded) {
-		e->cfi_loaded = true;
-		e->cfi = dwarf_getcfi_elf(e->elf);
-	}
-	if (e->cfi != NULL) {
-		Dwarf_Frame *frame = NULL;
-		Dwarf_Addr start, end;
-		if (dwarf_cfi_addrframe(e->cfi, addr, &frame) == 0) {
-			int r = dwarf_frame_info(frame, &start, &end, NULL);
-			free(frame);
-			if (r >= 0 && start <= addr && addr < end) {
-				*out = (struct zp_func){ start, end };
-				return 0;
-			}
-		}
-	}
-	return -ENOENT;
-}
-
-bool zp_elf_has_funcs(struct zp_elf *e)
-{
-	if (!e->syms_loaded && load_syms(e) < 0)
-		return false;
-	if (!e->cfi_loaded) {
-		e->cfi_loaded = true;
-		e->cfi = dwarf_getcfi_elf(e->elf);
-	}
-	return e->nsyms > 0 || e->cfi != NULL;
 }
 
 int zp_elf_dynsym(struct zp_elf *e, const char *name, uint64_t *value, uint64_t *size)

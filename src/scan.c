@@ -181,8 +181,3 @@ int zp_scan_object(struct zp_elf *e, bool live, uintptr_t bias, struct zp_scan *
 	return 0;
 }
 
-void zp_scan_free(struct zp_scan *s)
-{
-	free(s->sites);
-	memset(s, 0, sizeof(*s));
-}

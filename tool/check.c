@@ -200,7 +200,7 @@ static void check_cpu(struct check *c)
 
 static void check_runtime(struct check *c)
 {
-	char path[PATH_MAX], dz[32];
+	char path[PATH_MAX];
 	struct zp_elf *e;
 	const char *why;
 
@@ -235,8 +235,23 @@ static void check_runtime(struct check *c)
 		return;
 	}
 	add(c, "runtime", OK, "%s (x86-64 shared object, %d dependencies resolve)", path, deps);
-	add(c, "libraries", OK, "Zydis %s, elfutils %s", zp_disasm_version(dz, sizeof(dz)),
-	    zp_libelf_version());
+
+	/* the scanner, run on a cache miss: it reports its libraries */
+	char scanner[PATH_MAX], versions[128] = "";
+	if (zp_find_scanner(scanner, sizeof(scanner)) == 0) {
+		snprintf(cmd, sizeof(cmd), "'%s' versions 2>&1", scanner);
+		p = popen(cmd, "re");
+		if (p != NULL && fgets(versions, sizeof(versions), p) != NULL)
+			versions[strcspn(versions, "\n")] = '\0';
+		st = p != NULL ? pclose(p) : -1;
+	}
+	if (versions[0] == '\0' || st != 0 || strncmp(versions, "Zydis ", 6) != 0) {
+		struct item *it = add(c, "scanner", FAIL, "zpoline-scan not found or does not run beside %s: %s",
+				      path, versions[0] ? versions : "missing");
+		snprintf(it->fix, sizeof(it->fix), "apt-get install libelf1 libdw1 libzydis4.0; reinstall zpoline");
+		return;
+	}
+	add(c, "scanner", OK, "%s (%s)", scanner, versions);
 }
 
 static void check_hook(struct check *c)

@@ -79,6 +79,11 @@ int zp_find_runtime(char *buf, size_t len)
 	return find("runtime/libzpoline.so", "libzpoline.so", buf, len);
 }
 
+int zp_find_scanner(char *buf, size_t len)
+{
+	return find("runtime/zpoline-scan", "zpoline-scan", buf, len);
+}
+
 int zp_find_hook(const char *name, char *buf, size_t len)
 {
 	char file[NAME_MAX + 16];

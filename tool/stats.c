@@ -59,35 +59,6 @@ static error_t parse_stats(int key, char *arg __attribute__((unused)), struct ar
 	}
 }
 
-/* scan_file -- one row of the report, exactly as the runtime would count */
-static void scan_file(const char *path, const char *exclude, struct zp_objstat *st)
-{
-	struct zp_scan scan = { 0 };
-	struct zp_elf *e;
-	const char *why;
-	uint64_t t0 = zp_now_ns();
-	int r;
-
-	memset(st, 0, sizeof(*st));
-	snprintf(st->path, sizeof(st->path), "%s", path);
-	r = zp_elf_open_file(path, &e);
-	if (r < 0)
-		die(EXIT_SETUP, "%s: %s", path, r == -ENOEXEC ? "not an ELF file" : strerror(-r));
-	if (zp_elf_check(e, false, &why) < 0)
-		die(EXIT_SETUP, "%s: %s; zpoline handles x86-64 objects only", path, why);
-	r = zp_scan_object(e, false, 0, &scan);
-	zp_elf_close(e);
-	if (r < 0)
-		die(EXIT_SETUP, "cannot scan %s: %s", path, strerror(-r));
-	zp_objstat_from_scan(st, &scan);
-	if (exclude[0] != '\0' && zp_path_matches(exclude, path)) {
-		st->excluded = st->called + st->trapped;
-		st->called = st->trapped = 0;
-	}
-	st->ns = zp_now_ns() - t0;
-	zp_scan_free(&scan);
-}
-
 /* loaded_objects -- the program and what the dynamic loader would load for
  * it, as the loader itself resolves them (`ld.so --list`, ldd's way) */
 static int loaded_objects(const char *prog, char ***out)
@@ -189,19 +160,32 @@ int cmd_stats(int argc, char **argv)
 				n = loaded_objects(files[0], &files);
 		}
 	}
-	struct zp_objstat *rows = calloc((size_t)n, sizeof(*rows));
-	if (rows == NULL)
+	/* the scanner is a program of its own (it alone loads Zydis and
+	 * libdw): it scans the files and prints the report */
+	char scanner[PATH_MAX];
+	if (zp_find_scanner(scanner, sizeof(scanner)) < 0)
+		die(EXIT_SETUP, "cannot find zpoline-scan beside libzpoline.so: reinstall zpoline");
+	char **args = calloc((size_t)n + 10, sizeof(*args));
+	int k = 0;
+	if (args == NULL)
 		die(EXIT_SETUP, "out of memory");
+	args[k++] = scanner;
+	args[k++] = "report";
+	if (s.json)
+		args[k++] = "--json";
+	if (s.l.exclude[0] != '\0') {
+		args[k++] = "--exclude";
+		args[k++] = s.l.exclude;
+	}
+	if (s.l.output != NULL) {
+		args[k++] = "--output";
+		args[k++] = (char *)s.l.output;
+	}
 	for (int i = 0; i < n; i++)
-		scan_file(files[i], s.l.exclude, &rows[i]);
-	char *text = zp_report(rows, (size_t)n, s.json, "static", "fast", -1);
-	FILE *out = stdout;
-	if (s.l.output != NULL && (out = fopen(s.l.output, "we")) == NULL)
-		die(EXIT_SETUP, "cannot open %s: %s", s.l.output, strerror(errno));
-	fputs(text, out);
-	if (fclose(out) != 0)
-		die(EXIT_SETUP, "cannot write the report: %s", strerror(errno));
-	free(text);
-	free(rows);
+		args[k++] = files[i];
+	args[k] = NULL;
+	fflush(stdout);
+	execv(scanner, args);
+	die(EXIT_SETUP, "cannot run %s: %s", scanner, strerror(errno));
 	return 0;
 }

@@ -20,6 +20,9 @@ __attribute__((noreturn, format(printf, 2, 3))) void die(int status, const char 
 const char *zp_tool_dir(void);
 int zp_find_runtime(char *buf, size_t len);
 int zp_find_hook(const char *name, char *buf, size_t len);
+/* zp_find_scanner -- zpoline-scan, the scanner the runtime runs on a cache
+ * miss (it alone links Zydis and libdw) */
+int zp_find_scanner(char *buf, size_t len);
 /* zp_resolve_hook -- a bundled hook's name or a hook file's path, made
  * absolute into out (PATH_MAX bytes): 0, -ESRCH when it is neither a
  * bundled hook nor an existing file, or realpath's -errno */

@@ -271,6 +271,26 @@ with tempfile.TemporaryDirectory() as d:
         passed += 1
         print("ok   site cache: miss, hit, damaged entry rescanned, off; counts %s" % (first[libc][:3],))
 
+    # the scanner runs in a process of its own on a cache miss, at start-up
+    # and for a library loaded later: the program's SIGCHLD handler and
+    # wait() never see it
+    fresh = os.path.join(d, "fresh-cache")
+    p = check("cache miss: the scanner is not the program's child",
+              [Z, "run", "--hook", "deny", "--hook-opt", "getppid=EPERM", "--", "python3", "-c",
+               "import signal,os,ctypes; got=[]; signal.signal(signal.SIGCHLD, lambda *a: got.append(1)); "
+               "ctypes.CDLL(%r).lib_getppid(); print('sigchld', len(got))" % LATE_LIB], 0, out="sigchld 0",
+              env=env(ZPOLINE_CACHE_DIR=fresh))
+    if not os.listdir(fresh):
+        failed += 1
+        print("FAIL cache miss: nothing was stored in %s" % fresh)
+    lone = os.path.join(d, "lone")
+    os.mkdir(lone)
+    shutil.copy(RUNTIME, lone)
+    check("scanner missing: one line, the program runs", ["sh", "-c", "echo ran"], 0, out="ran",
+          err="zpoline-scan: the system calls of", env=env(LD_PRELOAD=os.path.join(lone, "libzpoline.so"),
+                                                          ZPOLINE_HOOK=os.path.join(HOOKS, "null.so"),
+                                                          ZPOLINE_CACHE_DIR=os.path.join(d, "lone-cache")))
+
     # patched images: libc's code is mapped from a patched copy in the
     # cache (nothing copied on write); ZPOLINE_IMAGES=0, or an image that
     # does not match, rewrites in place instead; the program runs the same
