@@ -20,6 +20,7 @@
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/utsname.h>
@@ -54,8 +55,9 @@ int zp_sites_init(size_t expect)
 	while (cap < 2 * expect)
 		cap *= 2;
 	site_slots = cap + PROBE_SLACK + 1;
+	/* populated at once: its pages fill at random, one fault each */
 	void *t = mmap(NULL, site_slots * sizeof(uintptr_t), PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	if (t == MAP_FAILED)
 		return -errno;
 	zp_site_table = t;
@@ -517,23 +519,55 @@ static bool poke(int memfd, uintptr_t addr, const uint8_t *bytes)
 
 /* clean_file_pages -- is every page of [start,end) still the file's own,
  * none copied on write (relocated text, a debugger's breakpoint)? Pages
- * never touched are not present, and are the file's too. */
-static bool clean_file_pages(int pagemap, uintptr_t start, uintptr_t end)
+ * never touched are not present, and are the file's too. Which pages were
+ * present goes to *present (one bit a page), to map them again at once. */
+static bool clean_file_pages(int pagemap, uintptr_t start, uintptr_t end, uint8_t **present)
 {
 	uint64_t e[512];
+	size_t npages = (end - start) / 4096;
 
+	*present = calloc(npages / 8 + 1, 1);
+	if (*present == NULL)
+		return false;
 	for (uintptr_t a = start; a < end;) {
 		size_t n = (end - a) / 4096 < 512 ? (end - a) / 4096 : 512;
 		if (pread(pagemap, e, n * 8, (off_t)(a / 4096 * 8)) != (ssize_t)(n * 8))
 			return false;
 		for (size_t i = 0; i < n; i++) {
-			bool present = e[i] >> 63 & 1, swapped = e[i] >> 62 & 1, file = e[i] >> 61 & 1;
-			if (swapped || (present && !file))
+			bool here = e[i] >> 63 & 1, swapped = e[i] >> 62 & 1, file = e[i] >> 61 & 1;
+			if (swapped || (here && !file))
 				return false;
+			size_t pg = (a - start) / 4096 + i;
+			if (here)
+				(*present)[pg / 8] |= (uint8_t)(1u << (pg % 8));
 		}
 		a += n * 4096;
 	}
 	return true;
+}
+
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+
+/* repopulate -- map again, in a few calls, the pages the old mapping had
+ * (each would fault on its next use); the others stay out, as they were */
+static void repopulate(uintptr_t start, uintptr_t end, const uint8_t *present)
+{
+	size_t npages = (end - start) / 4096;
+
+	for (size_t i = 0; i < npages;) {
+		if (!(present[i / 8] >> (i % 8) & 1)) {
+			i++;
+			continue;
+		}
+		size_t j = i;
+		while (j < npages && (present[j / 8] >> (j % 8) & 1))
+			j++;
+		zp_raw_syscall(SYS_madvise, (long)(start + i * 4096), (long)((j - i) * 4096),
+			       MADV_POPULATE_READ, 0, 0, 0);
+		i = j;
+	}
 }
 
 /* map_image -- replace [start,start+len), which maps path at file offset
@@ -542,19 +576,16 @@ static bool clean_file_pages(int pagemap, uintptr_t start, uintptr_t end)
 static bool map_image(const char *cachedir, const struct zp_cache_key *key, const char *path,
 		      const struct zp_patch *p, size_t n, uintptr_t start, size_t len, uint64_t off, int prot)
 {
+	struct statvfs sv;
 	int fd = zp_image_open(cachedir, key, path, p, n);
 	if (fd < 0)
 		return false;
-	/* a mount may refuse executable mappings of the cache (noexec):
-	 * find out away from the code, which MAP_FIXED would unmap first.
-	 * Raw calls: a hooked mmap would come back here (zp_late_mapped). */
-	long probe = zp_raw_syscall(SYS_mmap, 0, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
-	bool ok = probe >= 0 || probe < -4095;
-	if (ok) {
-		zp_raw_syscall(SYS_munmap, probe, 4096, 0, 0, 0, 0);
-		ok = zp_raw_syscall(SYS_mmap, (long)start, (long)len, prot, MAP_PRIVATE | MAP_FIXED, fd,
-				    (long)off) == (long)start;
-	}
+	/* a noexec mount refuses executable mappings of the cache (and the
+	 * kernel checks that before MAP_FIXED unmaps what is there). Raw
+	 * mmap: a hooked one would come back here (zp_late_mapped). */
+	bool ok = fstatvfs(fd, &sv) == 0 && !(sv.f_flag & ST_NOEXEC) &&
+		  zp_raw_syscall(SYS_mmap, (long)start, (long)len, prot, MAP_PRIVATE | MAP_FIXED, fd,
+				 (long)off) == (long)start;
 	close(fd);
 	return ok;
 }
@@ -572,17 +603,22 @@ static bool image_mapping(const struct object *ob, const char *cachedir, int pag
 {
 	struct stat st;
 
-	if (m->shared || !(m->prot & PROT_EXEC) || m->path[0] != '/' || stat(m->path, &st) != 0 ||
-	    st.st_dev != ob->key.dev || st.st_ino != ob->key.ino || !clean_file_pages(pagemap, m->start, m->end))
-		return false;
-	struct zp_patch *p = calloc(n, sizeof(*p));
-	if (p == NULL)
-		return false;
-	for (size_t k = 0; k < n; k++)
-		p[k] = site_patch(s[k].addr - m->start + m->offset, s[k].flags & ZP_SITE_REDZONE);
-	bool ok = map_image(cachedir, &ob->key, m->path, p, n, m->start, m->end - m->start, m->offset, m->prot);
+	uint8_t *present = NULL;
+	bool ok = !m->shared && (m->prot & PROT_EXEC) && m->path[0] == '/' && stat(m->path, &st) == 0 &&
+		  st.st_dev == ob->key.dev && st.st_ino == ob->key.ino &&
+		  clean_file_pages(pagemap, m->start, m->end, &present);
+	struct zp_patch *p = ok ? calloc(n, sizeof(*p)) : NULL;
+	if (p != NULL) {
+		for (size_t k = 0; k < n; k++)
+			p[k] = site_patch(s[k].addr - m->start + m->offset, s[k].flags & ZP_SITE_REDZONE);
+		ok = map_image(cachedir, &ob->key, m->path, p, n, m->start, m->end - m->start, m->offset,
+			       m->prot);
+		if (ok)
+			repopulate(m->start, m->end, present);
+	}
 	free(p);
-	return ok;
+	free(present);
+	return p != NULL && ok;
 }
 
 /* map_images -- every object's executable mappings that can take an image */
