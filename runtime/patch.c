@@ -519,16 +519,13 @@ static bool poke(int memfd, uintptr_t addr, const uint8_t *bytes)
 
 /* clean_file_pages -- is every page of [start,end) still the file's own,
  * none copied on write (relocated text, a debugger's breakpoint)? Pages
- * never touched are not present, and are the file's too. Which pages were
- * present goes to *present (one bit a page), to map them again at once. */
-static bool clean_file_pages(int pagemap, uintptr_t start, uintptr_t end, uint8_t **present)
+ * never touched are not present, and are the file's too. The new mapping
+ * starts with none present: the pages the runtime's own start-up used are
+ * not mapped again unless the program uses them. */
+static bool clean_file_pages(int pagemap, uintptr_t start, uintptr_t end)
 {
 	uint64_t e[512];
-	size_t npages = (end - start) / 4096;
 
-	*present = calloc(npages / 8 + 1, 1);
-	if (*present == NULL)
-		return false;
 	for (uintptr_t a = start; a < end;) {
 		size_t n = (end - a) / 4096 < 512 ? (end - a) / 4096 : 512;
 		if (pread(pagemap, e, n * 8, (off_t)(a / 4096 * 8)) != (ssize_t)(n * 8))
@@ -537,37 +534,10 @@ static bool clean_file_pages(int pagemap, uintptr_t start, uintptr_t end, uint8_
 			bool here = e[i] >> 63 & 1, swapped = e[i] >> 62 & 1, file = e[i] >> 61 & 1;
 			if (swapped || (here && !file))
 				return false;
-			size_t pg = (a - start) / 4096 + i;
-			if (here)
-				(*present)[pg / 8] |= (uint8_t)(1u << (pg % 8));
 		}
 		a += n * 4096;
 	}
 	return true;
-}
-
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ 22
-#endif
-
-/* repopulate -- map again, in a few calls, the pages the old mapping had
- * (each would fault on its next use); the others stay out, as they were */
-static void repopulate(uintptr_t start, uintptr_t end, const uint8_t *present)
-{
-	size_t npages = (end - start) / 4096;
-
-	for (size_t i = 0; i < npages;) {
-		if (!(present[i / 8] >> (i % 8) & 1)) {
-			i++;
-			continue;
-		}
-		size_t j = i;
-		while (j < npages && (present[j / 8] >> (j % 8) & 1))
-			j++;
-		zp_raw_syscall(SYS_madvise, (long)(start + i * 4096), (long)((j - i) * 4096),
-			       MADV_POPULATE_READ, 0, 0, 0);
-		i = j;
-	}
 }
 
 /* map_image -- replace [start,start+len), which maps path at file offset
@@ -603,21 +573,17 @@ static bool image_mapping(const struct object *ob, const char *cachedir, int pag
 {
 	struct stat st;
 
-	uint8_t *present = NULL;
 	bool ok = !m->shared && (m->prot & PROT_EXEC) && m->path[0] == '/' && stat(m->path, &st) == 0 &&
 		  st.st_dev == ob->key.dev && st.st_ino == ob->key.ino &&
-		  clean_file_pages(pagemap, m->start, m->end, &present);
+		  clean_file_pages(pagemap, m->start, m->end);
 	struct zp_patch *p = ok ? calloc(n, sizeof(*p)) : NULL;
 	if (p != NULL) {
 		for (size_t k = 0; k < n; k++)
 			p[k] = site_patch(s[k].addr - m->start + m->offset, s[k].flags & ZP_SITE_REDZONE);
 		ok = map_image(cachedir, &ob->key, m->path, p, n, m->start, m->end - m->start, m->offset,
 			       m->prot);
-		if (ok)
-			repopulate(m->start, m->end, present);
 	}
 	free(p);
-	free(present);
 	return p != NULL && ok;
 }
 

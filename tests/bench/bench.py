@@ -7,9 +7,11 @@ usage: bench.py ZPOLINE SYSCALL_LOOP [--quick]
 Prints, each as median [min..max] of the rounds:
   * ns per call for a spread of numbers, native and hooked with a
     general-registers-only hook (null), with a hook that needs the vector
-    state saved (counter), and with null and the Syscall User Dispatch
-    safety net armed (--catch-late), and the differences;
-  * the cost of zpoline's own path with no kernel entry in it;
+    state saved (counter), with null and the Syscall User Dispatch
+    safety net armed (--catch-late), and with null in sud mode (nothing
+    rewritten, every call by a signal), and the differences;
+  * the cost of zpoline's own path with no kernel entry in it, and what
+    touching a few more pages after a kernel entry costs natively;
   * start-up time added for /bin/true, ls and python3 -c pass;
   * resident memory added for a small program;
   * redis-server requests per second, when redis is installed."""
@@ -39,23 +41,24 @@ def med(xs):
 def syscall_costs():
     print("ns per system call (inline site in the program), median [min..max] of %d runs of %d calls"
           % (ROUNDS, N))
-    print("%5s %-26s %-26s %-26s %-26s %9s %9s %9s" % (
+    print("%5s %-26s %-26s %-26s %-26s %9s %9s %9s %9s" % (
         "nr", "native", "null (GPR only)", "counter (vector saved)", "null --catch-late",
-        "+null", "+counter", "+late"))
+        "+null", "+counter", "+late", "+sud"))
     kinds = {"native": [], "null": hooked("null"), "counter": hooked("counter"),
-             "late": hooked("null", "--catch-late")}
+             "late": hooked("null", "--catch-late"), "sud": hooked("null", "--mode", "sud")}
     for nr in (0, 3, 39, 186, 318, 448):
         res = {k: [] for k in kinds}
         for _ in range(ROUNDS):
             for kind, prefix in kinds.items():
-                out = subprocess.run(prefix + [LOOP, str(nr), str(N)], stdout=subprocess.PIPE, env=ENV,
+                n = N // 10 if kind == "sud" else N
+                out = subprocess.run(prefix + [LOOP, str(nr), str(n)], stdout=subprocess.PIPE, env=ENV,
                                      check=True, text=True).stdout
                 res[kind].append(float(out))
         n0 = statistics.median(res["native"])
-        print("%5d %-26s %-26s %-26s %-26s %+8.2f %+8.2f %+8.2f" % (
+        print("%5d %-26s %-26s %-26s %-26s %+8.2f %+8.2f %+8.2f %+8.0f" % (
             nr, med(res["native"]), med(res["null"]), med(res["counter"]), med(res["late"]),
             statistics.median(res["null"]) - n0, statistics.median(res["counter"]) - n0,
-            statistics.median(res["late"]) - n0))
+            statistics.median(res["late"]) - n0, statistics.median(res["sud"]) - n0))
 
 
 def path_alone():
@@ -79,6 +82,34 @@ def path_alone():
         print("  %-24s %s" % (label, med(xs)))
 
 
+def pages_after_entry():
+    """What this machine charges for touching pages right after a kernel
+    entry, natively: the hooked path touches a few pages the native one does
+    not (page 0, the stub, the hook, the site table, TLS)."""
+    xs = {k: [] for k in (0, 4, 8)}
+    for _ in range(ROUNDS):
+        for k in xs:
+            out = subprocess.run([LOOP, "39", str(N // 4), str(k)], stdout=subprocess.PIPE, env=ENV,
+                                 check=True, text=True).stdout
+            xs[k].append(float(out))
+    base = statistics.median(xs[0])
+    print("\nnative getpid followed by loads from K other pages, ns per call (this machine's cost of")
+    print("touching pages after a kernel entry; %s)" % page_table_isolation())
+    for k, v in xs.items():
+        print("  K=%d  %s  %+8.2f" % (k, med(v), statistics.median(v) - base))
+
+
+def page_table_isolation():
+    try:
+        with open("/sys/devices/system/cpu/vulnerabilities/meltdown") as f:
+            m = f.read().strip()
+        with open("/proc/cpuinfo") as f:
+            pcid = " pcid" in f.read()
+        return "meltdown: %s, %s" % (m, "PCID" if pcid else "no PCID")
+    except OSError:
+        return "page-table isolation unknown"
+
+
 def wall(cmd):
     t0 = time.perf_counter()
     subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV, check=True)
@@ -89,8 +120,10 @@ def startup():
     print("\nstart-up, ms per run, median [min..max] of %d" % (ROUNDS * 3))
     print("%-22s %-24s %-24s %10s" % ("program", "native", "zpoline --hook null", "added"))
     progs = [["/bin/true"], ["ls", "/"]]
-    if shutil.which("python3"):
-        progs.append([shutil.which("python3"), "-c", "pass"])
+    # the interpreter itself, not a wrapper script (pyenv's shims are)
+    python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else shutil.which("python3")
+    if python:
+        progs.append([python, "-c", "pass"])
     for p in progs:
         nat, hk = [], []
         for _ in range(ROUNDS * 3):
@@ -108,17 +141,21 @@ def startup():
 
 
 def rss():
-    def peak(cmd):
-        out = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, stderr=subprocess.PIPE,
-                             stdout=subprocess.DEVNULL, env=ENV, text=True).stderr
-        return int(out.strip().splitlines()[-1])
-    if not os.path.exists("/usr/bin/time"):
-        print("\nresident memory: /usr/bin/time not installed")
-        return
-    nat = [peak(["/bin/true"]) for _ in range(ROUNDS)]
-    hk = [peak(hooked("null") + ["/bin/true"]) for _ in range(ROUNDS)]
-    print("\nresident memory of /bin/true, KiB: native %d, hooked %d, added %+d" % (
-        statistics.median(nat), statistics.median(hk), statistics.median(hk) - statistics.median(nat)))
+    """The program's own resident memory at its end and its peak (VmRSS,
+    VmHWM, after the launcher's exec), native and hooked with null."""
+    def mem(prefix):
+        out = subprocess.run(prefix + [LOOP, "--rss"], stdout=subprocess.PIPE, env=ENV, check=True,
+                             text=True).stdout.split()
+        return int(out[0]), int(out[1])
+    nat, hk = [], []
+    for _ in range(ROUNDS * 2):
+        nat.append(mem([]))
+        hk.append(mem(hooked("null")))
+    print("\nresident memory of a small program, KiB, median [min..max] of %d" % (ROUNDS * 2))
+    for i, label in ((0, "at its end"), (1, "peak")):
+        n, h = [x[i] for x in nat], [x[i] for x in hk]
+        print("  %-10s native %s, hooked %s, added %+d" % (label, med(n), med(h),
+                                                          statistics.median(h) - statistics.median(n)))
 
 
 def redis():
@@ -151,6 +188,7 @@ def redis():
 
 syscall_costs()
 path_alone()
+pages_after_entry()
 startup()
 rss()
 redis()
