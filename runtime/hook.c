@@ -107,11 +107,37 @@ static void leave_dispatch(struct zp_thread *t)
 	t->sud_selector = t->entry_sel;
 }
 
+/* observed -- the call is the signal path's to make: back to it */
+static void observed(struct zp_thread *t)
+{
+	if (t->observe == NULL)
+		return;
+	leave_dispatch(t);
+	__builtin_longjmp(t->observe, 1);
+}
+
+bool zp_dispatch_observe(struct zp_frame *f, long *ret)
+{
+	struct zp_thread *t = &zp_tls;
+	void *buf[5];
+	void **prev = t->observe;
+	bool answered = false;
+
+	t->observe = buf;
+	if (__builtin_setjmp(buf) == 0) {
+		*ret = zp_dispatch(f, NULL);
+		answered = true;
+	}
+	t->observe = prev;
+	return answered;
+}
+
 __attribute__((noreturn)) static void vfork_path(struct zp_thread *t, long nr)
 {
 	struct zp_frame *f = t->frame;
 	void *x = t->xarea;
 
+	observed(t);
 	t->vfork_nr = nr;
 	leave_dispatch(t);
 	zp_do_vfork(f, x);
@@ -417,6 +443,7 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 
 	switch (nr) {
 	case SYS_rt_sigreturn:
+		observed(t);
 		if (t->frame != NULL) {
 			struct zp_frame *f = t->frame;
 			leave_dispatch(t);

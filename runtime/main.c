@@ -149,8 +149,11 @@ static enum zp_mode pick_mode(void)
 {
 	const char *m = getenv("ZPOLINE_MODE");
 
+	/* a JVM needs page 0 unmapped: Syscall User Dispatch then, which
+	 * costs a signal a call but no scan (trap mode, where the kernel lacks
+	 * it, costs an invalid-opcode exception too: far more in a VM) */
 	if (m == NULL || *m == '\0' || strcmp(m, "auto") == 0)
-		return zp_loaded_object_matches(ZP_NULL_PAGE_RUNTIMES) ? ZP_MODE_TRAP : ZP_MODE_FAST;
+		return zp_loaded_object_matches(ZP_NULL_PAGE_RUNTIMES) ? ZP_MODE_SUD : ZP_MODE_FAST;
 	if (strcmp(m, "trap") == 0)
 		return ZP_MODE_TRAP;
 	if (strcmp(m, "sud") == 0)
@@ -272,14 +275,15 @@ __attribute__((constructor(101))) static void zp_start(void)
 	const char *late = getenv("ZPOLINE_CATCH_LATE");
 	bool catch_late = late != NULL && strcmp(late, "1") == 0;
 	if (how == ZP_MODE_FAST && (r = zp_trampoline_map(entries[mode].entry)) < 0) {
-		zp_msg("cannot map page 0 (%s): hooking through Syscall User Dispatch, about 2 us a "
-		       "call; `sysctl -w vm.mmap_min_addr=0` as root enables the fast mode", strerror(-r));
+		zp_msg("cannot map page 0 (%s): hooking through Syscall User Dispatch, a signal "
+		       "(microseconds) a call; `sysctl -w vm.mmap_min_addr=0` as root enables the fast mode",
+		       strerror(-r));
 		how = ZP_MODE_SUD;
 	}
 	if (how == ZP_MODE_SUD && (r = zp_sud_prepare()) < 0) {
 		/* the same calls still reach the hooks, by traps */
 		zp_msg("cannot use Syscall User Dispatch (%s; it needs Linux 5.11): hooking through "
-		       "traps instead, about 2 us a call", strerror(-r));
+		       "traps instead, a signal (microseconds) a call", strerror(-r));
 		how = ZP_MODE_TRAP;
 	} else if (how != ZP_MODE_SUD && catch_late && (r = zp_sud_prepare()) < 0) {
 		zp_fatal(125, "cannot arm Syscall User Dispatch (%s): it needs Linux 5.11 with "

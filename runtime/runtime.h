@@ -43,6 +43,9 @@ struct zp_thread {
 	void *entry_xarea;
 	uint8_t entry_sel;
 	long vfork_nr;
+	/* a signal path letting the hooks see a call it then makes itself
+	 * (zp_dispatch_observe): where zp_next goes back to instead */
+	void **observe;
 };
 #define ZP_T_GUARD 0
 #define ZP_T_FRAME 8
@@ -67,6 +70,8 @@ __attribute__((noreturn)) void zp_do_vfork(struct zp_frame *f, void *xarea) ZP_H
 long zp_do_clone(struct zp_frame *f, void *xarea, uint64_t child_stack) ZP_HIDDEN;
 long zp_do_clone3(struct zp_frame *f, void *xarea, void *args, uint64_t child_stack) ZP_HIDDEN;
 extern void zp_thunk_plain(void) ZP_HIDDEN;
+/* as zp_thunk_plain, then tells the hooks what vfork returned (both sides) */
+extern void zp_thunk_vfork(void) ZP_HIDDEN;
 extern uint64_t zp_xsave_size ZP_HIDDEN;
 void zp_call_saving_xstate(void (*fn)(void *), void *arg) ZP_HIDDEN;
 extern uint64_t zp_save_mode ZP_HIDDEN;
@@ -113,6 +118,11 @@ extern uintptr_t zp_site_mask ZP_HIDDEN;
 
 /* ---- hook.c ---- */
 long zp_dispatch(struct zp_frame *f, void *xarea) ZP_HIDDEN;
+/* zp_dispatch_observe -- the hooks see a call the signal path must make
+ * from the program's own stack (vfork, rt_sigreturn): false when the chain
+ * reached the kernel's turn (make the call now), true with *ret when a
+ * hook answered it itself */
+bool zp_dispatch_observe(struct zp_frame *f, long *ret) ZP_HIDDEN;
 long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6) ZP_HIDDEN;
 void zp_vfork_notify(struct zp_frame *f) ZP_HIDDEN;
 /* zp_hooks_load -- dlmopen each hook; zp_hooks_init -- then start them */

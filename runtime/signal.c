@@ -102,8 +102,8 @@ static void forward(int sig, siginfo_t *si, ucontext_t *uc)
 
 /* needs_thunk -- calls that must run on the program's own stack, from its
  * exact registers: rt_sigreturn (the frame is at %rsp), vfork and clone
- * with CLONE_VM and no new stack (the child shares that stack). They go to
- * the kernel without passing through the hooks. */
+ * with CLONE_VM and no new stack (the child shares that stack). The hooks
+ * see them (zp_dispatch_observe); the thunk makes them. */
 static bool needs_thunk(const greg_t *g, long nr)
 {
 	switch (nr) {
@@ -145,23 +145,27 @@ static void *xstate(ucontext_t *uc)
 static void emulate(ucontext_t *uc, long nr, bool known, uintptr_t resume)
 {
 	greg_t *g = uc->uc_mcontext.gregs;
+	struct zp_frame f = {
+		.r15 = (uint64_t)g[REG_R15], .r14 = (uint64_t)g[REG_R14],
+		.r13 = (uint64_t)g[REG_R13], .r12 = (uint64_t)g[REG_R12],
+		.rbp = (uint64_t)g[REG_RBP], .rbx = (uint64_t)g[REG_RBX],
+		.r9 = (uint64_t)g[REG_R9], .r8 = (uint64_t)g[REG_R8],
+		.r10 = (uint64_t)g[REG_R10], .rdx = (uint64_t)g[REG_RDX],
+		.rsi = (uint64_t)g[REG_RSI], .rdi = (uint64_t)g[REG_RDI],
+		.rax = (uint64_t)nr, .ret = resume,
+	};
 	long r;
 
 	if (known && needs_thunk(g, nr)) {
-		zp_tls.thunk_ret = resume;
-		g[REG_RIP] = (greg_t)zp_thunk_plain;
-		return;
-	}
-	if (known) {
-		struct zp_frame f = {
-			.r15 = (uint64_t)g[REG_R15], .r14 = (uint64_t)g[REG_R14],
-			.r13 = (uint64_t)g[REG_R13], .r12 = (uint64_t)g[REG_R12],
-			.rbp = (uint64_t)g[REG_RBP], .rbx = (uint64_t)g[REG_RBX],
-			.r9 = (uint64_t)g[REG_R9], .r8 = (uint64_t)g[REG_R8],
-			.r10 = (uint64_t)g[REG_R10], .rdx = (uint64_t)g[REG_RDX],
-			.rsi = (uint64_t)g[REG_RSI], .rdi = (uint64_t)g[REG_RDI],
-			.rax = (uint64_t)nr, .ret = resume,
-		};
+		/* the hooks see it first, as on the fast path; unless one
+		 * answers it, the program's own registers and stack make it */
+		if (!zp_dispatch_observe(&f, &r)) {
+			zp_tls.thunk_ret = resume;
+			zp_tls.vfork_nr = nr;
+			g[REG_RIP] = (greg_t)(nr == SYS_rt_sigreturn ? zp_thunk_plain : zp_thunk_vfork);
+			return;
+		}
+	} else if (known) {
 		/* the signal frame's state is in XSAVE format, which the
 		 * clone paths restore only in the XSAVE modes */
 		r = zp_dispatch(&f, zp_save_mode == ZP_SAVE_ZMM ? NULL : xstate(uc));

@@ -295,6 +295,28 @@ zp_do_sigreturn:
 	hlt
 	.size	zp_do_sigreturn, .-zp_do_sigreturn
 
+/* NOTIFY_VFORK -- right after a vfork-like call, in the child and in the
+ * parent: tell the hooks, from below the red zone (the frame they get has
+ * the result in rax), every register kept */
+.macro NOTIFY_VFORK
+	leaq	-128(%rsp), %rsp
+	pushq	$0
+	SAVE_GPR
+	movq	%rsp, %rbx
+	andq	$-16, %rsp
+	cmpq	$0, zp_save_mode(%rip)
+	je	2f
+	XSAVE_AREA xsave
+2:	movq	%rbx, %rdi
+	call	zp_vfork_notify
+	cmpq	$0, zp_save_mode(%rip)
+	je	3f
+	XRSTOR_AREA
+3:	movq	%rbx, %rsp
+	RESTORE_GPR_RAX
+	leaq	8+128(%rsp), %rsp
+.endm
+
 /* zp_do_vfork(frame, xarea) -- vfork, or clone(CLONE_VM) without a new
  * stack: the child runs first on the program's own stack and overwrites
  * whatever lies below the program's %rsp, hook frames included. So the
@@ -325,24 +347,7 @@ zp_do_vfork:
 	RESTORE_GPR_RAX
 	leaq	8(%rsp), %rsp
 	syscall
-	/* Tell the hook, from below the red zone; the frame it gets has the
-	 * result in rax. */
-	leaq	-128(%rsp), %rsp
-	pushq	$0
-	SAVE_GPR
-	movq	%rsp, %rbx
-	andq	$-16, %rsp
-	cmpq	$0, zp_save_mode(%rip)
-	je	2f
-	XSAVE_AREA xsave
-2:	movq	%rbx, %rdi
-	call	zp_vfork_notify
-	cmpq	$0, zp_save_mode(%rip)
-	je	3f
-	XRSTOR_AREA
-3:	movq	%rbx, %rsp
-	RESTORE_GPR_RAX
-	leaq	8+128(%rsp), %rsp
+	NOTIFY_VFORK
 	movq	zp_tls@gottpoff(%rip), %rcx
 	testq	%rax, %rax
 	jz	4f
@@ -460,6 +465,23 @@ zp_thunk_plain:
 	movq	zp_tls@gottpoff(%rip), %rcx
 	jmp	*%fs:T_THUNK_RET(%rcx)
 	.size	zp_thunk_plain, .-zp_thunk_plain
+
+/* zp_thunk_vfork -- zp_thunk_plain for vfork-like calls: the hooks hear
+ * what the call returned, in the child and in the parent. (The return
+ * address is the one thread-local slot: a vfork child that makes another
+ * such call before it execs would move its parent's.) */
+	.globl	zp_thunk_vfork
+	.hidden	zp_thunk_vfork
+	.type	zp_thunk_vfork, @function
+zp_thunk_vfork:
+	.cfi_startproc
+	.cfi_undefined rip
+	syscall
+	NOTIFY_VFORK
+	movq	zp_tls@gottpoff(%rip), %rcx
+	jmp	*%fs:T_THUNK_RET(%rcx)
+	.cfi_endproc
+	.size	zp_thunk_vfork, .-zp_thunk_vfork
 
 /* zp_call_saving_xstate(fn, arg) -- fn(arg) with the extended state saved
  * around it: for the runtime's own heavier work (rewriting a library

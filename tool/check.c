@@ -120,7 +120,7 @@ static void check_page0(struct check *c)
 		return;
 	}
 	struct item *it = add(c, "page 0", WARN, "vm.mmap_min_addr = %s; this user cannot map address 0: "
-			      "zpoline run falls back to Syscall User Dispatch, about 2 us more per system call",
+			      "zpoline run falls back to Syscall User Dispatch, a signal (microseconds) per system call",
 			      val[0] ? val : "?");
 	snprintf(it->fix, sizeof(it->fix), "sysctl -w vm.mmap_min_addr=0 (as root; add "
 		 "vm.mmap_min_addr=0 to /etc/sysctl.d/ to keep it)");
@@ -195,7 +195,7 @@ static void check_cpu(struct check *c)
 		add(c, "protection keys", OK, "PKU available");
 	else
 		add(c, "protection keys", WARN, "no PKU: page 0 cannot be made execute-only, so loads "
-		    "from it succeed; JVMs run in trap mode (slower)");
+		    "from it succeed; JVMs run in sud mode (slower)");
 }
 
 static void check_runtime(struct check *c)

@@ -42,7 +42,7 @@ const struct argp_option zp_launch_options[] = {
 	{ "mode", 0x103, "MODE", 0,
 	  "How calls reach the hooks: fast (rewritten to calls into page 0), trap (rewritten to "
 	  "traps), sud (nothing rewritten, Syscall User Dispatch catches every call) or auto "
-	  "(the default: fast, trap for JVMs)", 0 },
+	  "(the default: fast, sud for JVMs)", 0 },
 	{ "no-follow", 0x101, NULL, 0,
 	  "Do not hook the children the program makes with fork or clone (like strace without -f)", 0 },
 	{ NULL, 0, NULL, 0, NULL, 0 }
@@ -253,7 +253,7 @@ static void check_page0(void)
 		/* the fallback: nothing rewritten, Syscall User Dispatch
 		 * catches every call (or, on kernels without it, traps) */
 		fprintf(stderr, "zpoline: page 0 cannot be mapped (vm.mmap_min_addr = %s): hooking through "
-			"Syscall User Dispatch, about 2 us more per system call; `sysctl -w "
+			"Syscall User Dispatch, a signal (microseconds) per system call; `sysctl -w "
 			"vm.mmap_min_addr=0` as root enables the fast mode\n", val);
 		setenv("ZPOLINE_MODE", "sud", 1);
 	}

@@ -108,7 +108,7 @@ with tempfile.TemporaryDirectory() as d:
           err="statically linked")
     p = check("page 0 unavailable: Syscall User Dispatch", [Z, "run", "-v", "--hook", "deny", "--hook-opt",
                                                             "getppid=EPERM", "--", PPID], 0,
-              out="ppid -1", err=["65536", "hooking through Syscall User Dispatch", "about 2 us",
+              out="ppid -1", err=["65536", "hooking through Syscall User Dispatch", "a signal (microseconds)",
                                   "sysctl -w vm.mmap_min_addr=0", "Syscall User Dispatch (nothing rewritten)"],
               env=env(ZPOLINE_TEST_MMAP_MIN_ADDR="65536"))
     if len([l for l in p.stderr.splitlines() if l.startswith("zpoline:")]) != 1:
@@ -343,13 +343,17 @@ with tempfile.TemporaryDirectory() as d:
     # counter, against strace -c -f for calls made after start-up
     script = ("for i in 1 2 3; do /bin/true; done; ls / >/dev/null 2>&1; ls /nonexistent 2>/dev/null; "
               "x=$(echo sub); echo $x | cat >/dev/null; true")
-    p = check("counter", [Z, "run", "--hook", "counter", "--", "sh", "-c", script], 0,
-              err=["% time", "calls", "errors", "total"])
-    ours = {}
-    for line in p.stderr.splitlines():
-        f = line.split()
-        if len(f) >= 5 and f[0][0].isdigit() and f[-1] != "total":
-            ours[f[-1]] = (int(f[3]), int(f[4]) if len(f) == 6 else 0)
+    def counted(extra):
+        p = check("counter %s" % " ".join(extra), [Z, "run", "--hook", "counter"] + extra +
+                  ["--", "sh", "-c", script], 0, err=["% time", "calls", "errors", "total"])
+        got = {}
+        for line in p.stderr.splitlines():
+            f = line.split()
+            if len(f) >= 5 and f[0][0].isdigit() and f[-1] != "total":
+                got[f[-1]] = (int(f[3]), int(f[4]) if len(f) == 6 else 0)
+        return got
+    # the same calls in every mode
+    modes = {"fast": counted([]), "sud": counted(["--mode", "sud"]), "fast --catch-late": counted(["--catch-late"])}
     if shutil.which("strace"):
         st = os.path.join(d, "strace")
         subprocess.run(["strace", "-f", "-c", "-o", st, "sh", "-c", script], env=env(), check=True)
@@ -361,13 +365,19 @@ with tempfile.TemporaryDirectory() as d:
                     theirs[x[-1]] = (int(x[3]), int(x[4]) if len(x) == 6 else 0)
         # calls the loader makes before any constructor runs are not seen,
         # and strace -c does not list exit_group (it never returns)
-        for name in ("wait4", "vfork", "clone", "getdents64", "statx", "dup2", "write", "pipe2"):
-            if ours.get(name) is None or ours.get(name) != theirs.get(name):
-                failed += 1
-                print("FAIL counter %s: %s, strace -c -f %s" % (name, ours.get(name), theirs.get(name)))
-            else:
-                passed += 1
-                print("ok   counter %s agrees with strace -c -f: %s" % (name, ours.get(name)))
+        # a clone interrupted by a signal is restarted inside the kernel:
+        # strace counts it twice, with an error, the hooks once
+        if "clone" in theirs:
+            theirs["clone"] = (theirs["clone"][0] - theirs["clone"][1], 0)
+        for mode, ours in modes.items():
+            for name in ("wait4", "vfork", "clone", "getdents64", "statx", "dup2", "write", "pipe2"):
+                if ours.get(name) is None or ours.get(name) != theirs.get(name):
+                    failed += 1
+                    print("FAIL counter (%s) %s: %s, strace -c -f %s" % (mode, name, ours.get(name),
+                                                                        theirs.get(name)))
+                else:
+                    passed += 1
+                    print("ok   counter (%s) %s agrees with strace -c -f: %s" % (mode, name, ours.get(name)))
     check("counter sort=name", [Z, "run", "--hook", "counter", "--hook-opt", "sort=name", "--", "true"],
           0, err="exit_group")
     check("counter: unknown option", [Z, "run", "--hook", "counter", "--hook-opt", "sort=size", "--",
