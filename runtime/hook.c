@@ -143,16 +143,25 @@ __attribute__((noreturn)) static void vfork_path(struct zp_thread *t, long nr)
 	zp_do_vfork(f, x);
 }
 
+static bool follow = true;
+
 void zp_vfork_notify(struct zp_frame *f)
 {
 	struct zp_thread *t = &zp_tls;
 	uint64_t g = t->guard;
+	uint8_t sel = zp_sud_set(ZP_SUD_ALLOW);
 
 	t->guard = 1;
 	for (int i = 0; i < nhooks; i++)
 		if (hooks[i].def != NULL && hooks[i].def->vfork_return != NULL)
 			hooks[i].def->vfork_return(t->vfork_nr, (long)f->rax);
 	t->guard = g;
+	t->sud_selector = sel;
+	/* a vfork child is a new task: Syscall User Dispatch is not inherited
+	 * (it shares this thread's memory, selector included, until it execs
+	 * or exits, while its parent waits) */
+	if (f->rax == 0 && follow)
+		zp_sud_arm_thread();
 }
 
 /* read_user -- copy from the program's memory without faulting on a bad
@@ -277,7 +286,6 @@ static void run_fini(void)
 static char saved_vars[ZP_VARS][4200];
 static int nsaved;
 static char runtime_path[4096];
-static bool follow = true;
 static bool unfollowed;         /* this process is a child we do not follow */
 static long my_pid;             /* a vfork child shares our memory, not our pid */
 
