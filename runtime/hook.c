@@ -201,6 +201,7 @@ static long do_clone3(struct zp_thread *t, long a1, long a2)
  * program's: closing them fails as for any descriptor the program never
  * opened, and a dup2() onto one moves ours out of the way first. */
 static int *own_fds[] = { &zp_trace_fd, &zp_shared_fd };
+static const char *const own_fd_vars[] = { "ZPOLINE_TRACE_FD", "ZPOLINE_SHARED_FD" };
 #define NOWN (sizeof(own_fds) / sizeof(own_fds[0]))
 
 static bool own_fd(long fd)
@@ -249,6 +250,8 @@ static long close_range_around(unsigned first, unsigned last, unsigned flags)
 	return r;
 }
 
+static void set_saved_fd(const char *name, int fd);
+
 /* move_own_fd -- the program wants that number */
 static void move_own_fd(long fd)
 {
@@ -259,6 +262,8 @@ static void move_own_fd(long fd)
 		if (nfd >= 0) {
 			zp_raw_syscall(SYS_close, fd, 0, 0, 0, 0, 0);
 			*own_fds[i] = (int)nfd;
+			/* and children inherit it under its new number */
+			set_saved_fd(own_fd_vars[i], (int)nfd);
 		}
 	}
 }
@@ -316,6 +321,16 @@ void zp_children_init(const char *self_path)
 static bool has_prefix(const char *s, const char *name, size_t len)
 {
 	return strncmp(s, name, len) == 0 && s[len] == '=';
+}
+
+/* set_saved_fd -- NAME=fd in what execve passes on */
+static void set_saved_fd(const char *name, int fd)
+{
+	size_t len = strlen(name);
+
+	for (int v = 0; v < nsaved; v++)
+		if (has_prefix(saved_vars[v], name, len))
+			snprintf(saved_vars[v] + len + 1, sizeof(saved_vars[v]) - len - 1, "%d", fd);
 }
 
 /* preload_has_runtime -- LD_PRELOAD=... names our runtime */
@@ -378,8 +393,12 @@ static long exec_with_env(long nr, long a1, long a2, long a3, long a4, long a5, 
 			if (has_prefix(e, saved_vars[v], len)) {
 				ours = true;
 				have[v] = true;
+				/* the descriptors' numbers are the runtime's own
+				 * (they move when the program wants theirs) */
+				bool fdvar = has_prefix(saved_vars[v], own_fd_vars[0], strlen(own_fd_vars[0])) ||
+					     has_prefix(saved_vars[v], own_fd_vars[1], strlen(own_fd_vars[1]));
 				if (keep)
-					out[k++] = (char *)e;
+					out[k++] = fdvar ? saved_vars[v] : (char *)e;
 			}
 		}
 		if (!ours)

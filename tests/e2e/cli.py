@@ -291,6 +291,13 @@ with tempfile.TemporaryDirectory() as d:
                                                           ZPOLINE_HOOK=os.path.join(HOOKS, "null.so"),
                                                           ZPOLINE_CACHE_DIR=os.path.join(d, "lone-cache")))
 
+    # the program takes the trace descriptor's number: the runtime's moves,
+    # and an exec'd child still traces to it
+    check("trace descriptor taken by the program", [Z, "run", "--", "python3", "-c",
+          "import os; fd = int(os.environ['ZPOLINE_TRACE_FD']); "
+          "os.dup2(os.open('/dev/null', os.O_WRONLY), fd); os.execv('/bin/echo', ['echo', 'child'])"],
+          0, out="child", err='write(1, "child\\n", 6) = 6')
+
     # patched images: libc's code is mapped from a patched copy in the
     # cache (nothing copied on write); ZPOLINE_IMAGES=0, or an image that
     # does not match, rewrites in place instead; the program runs the same
