@@ -185,6 +185,11 @@ with tempfile.TemporaryDirectory() as d:
     check("dlopen'd library, excluded", [Z, "run", "--hook", "deny", "--hook-opt", "getppid=EPERM",
                                          "--exclude", "late-lib*", "--", LATE, LATE_LIB], 0,
           out="own syscall: made")
+    # the safety net (and sud mode) leave an excluded object's calls alone too
+    for extra in (["--catch-late"], ["--mode", "sud"]):
+        check("dlopen'd library, excluded, %s" % " ".join(extra),
+              [Z, "run", "--hook", "deny", "--hook-opt", "getppid=EPERM", "--exclude", "late-lib*"] + extra +
+              ["--", LATE, LATE_LIB], 0, out="own syscall: made")
 
     # children: an execve with a scrubbed environment stays hooked;
     # --no-follow leaves forked children alone but follows the process's
