@@ -61,10 +61,7 @@ static bool same_file(const char *path, const struct zp_cache_key *k)
 {
 	struct stat st;
 
-	return stat(path, &st) == 0 && st.st_dev == k->dev && st.st_ino == k->ino &&
-	       (uint64_t)st.st_size == k->size &&
-	       (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec == k->mtime_ns &&
-	       (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec == k->ctime_ns;
+	return stat(path, &st) == 0 && zp_cache_key_matches(&st, k);
 }
 
 /* vdso -- this process's vDSO image, and its size from its segments */

@@ -123,6 +123,19 @@ out:
 	return r;
 }
 
+/* finish_tmp -- close a file written under a temporary name and, if all
+ * went well (r == 0), rename it into place; else remove it */
+static int finish_tmp(int fd, const char *tmp, const char *final, int r)
+{
+	if (close(fd) != 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, final) != 0)
+		r = -errno;
+	if (r != 0)
+		unlink(tmp);
+	return r;
+}
+
 int zp_cache_store(const char *dir, const struct zp_cache_key *key, const struct zp_scan *s)
 {
 	char path[4096], tmp[4160];
@@ -153,13 +166,7 @@ int zp_cache_store(const char *dir, const struct zp_cache_key *key, const struct
 		r = -EIO;
 	free(e);
 out:
-	if (close(fd) != 0 && r == 0)
-		r = -errno;
-	if (r == 0 && rename(tmp, path) != 0)
-		r = -errno;
-	if (r != 0)
-		unlink(tmp);
-	return r;
+	return finish_tmp(fd, tmp, path, r);
 }
 
 /* Patched images: a copy of an object's file with its sites rewritten,
@@ -207,7 +214,7 @@ static int copy_file(int in, int out, uint64_t size)
 	return 0;
 }
 
-static bool same_file(const struct stat *st, const struct zp_cache_key *key)
+bool zp_cache_key_matches(const struct stat *st, const struct zp_cache_key *key)
 {
 	return st->st_dev == key->dev && st->st_ino == key->ino && (uint64_t)st->st_size == key->size &&
 	       (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec == key->mtime_ns &&
@@ -230,7 +237,7 @@ static int image_create(const char *final, const char *file, const struct zp_cac
 		close(in);
 		return -errno;
 	}
-	if (fstat(in, &st) != 0 || !same_file(&st, key))
+	if (fstat(in, &st) != 0 || !zp_cache_key_matches(&st, key))
 		r = -ESTALE;
 	if (r == 0)
 		r = copy_file(in, out, key->size);
@@ -242,16 +249,10 @@ static int image_create(const char *final, const char *file, const struct zp_cac
 		else if (pwrite(out, p[i].bytes, 2, (off_t)p[i].off) != 2)
 			r = -EIO;
 	}
-	if (r == 0 && (fstat(in, &st) != 0 || !same_file(&st, key)))
+	if (r == 0 && (fstat(in, &st) != 0 || !zp_cache_key_matches(&st, key)))
 		r = -ESTALE;                /* changed while it was copied */
 	close(in);
-	if (close(out) != 0 && r == 0)
-		r = -errno;
-	if (r == 0 && rename(tmp, final) != 0)
-		r = -errno;
-	if (r != 0)
-		unlink(tmp);
-	return r;
+	return finish_tmp(out, tmp, final, r);
 }
 
 int zp_image_open(const char *dir, const struct zp_cache_key *key, const char *file,

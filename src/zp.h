@@ -130,6 +130,10 @@ struct zp_cache_key {
 	char tag[64];           /* for an object with no file: the kernel release */
 };
 
+struct stat;
+/* zp_cache_key_matches -- is st (a stat of the file) the file key names,
+ * unchanged? */
+bool zp_cache_key_matches(const struct stat *st, const struct zp_cache_key *key);
 /* zp_cache_dir -- $ZPOLINE_CACHE_DIR, $XDG_CACHE_HOME/zpoline or
  * ~/.cache/zpoline, created if need be; NULL when caching is off
  * (ZPOLINE_CACHE=0) or there is nowhere to keep it */
