@@ -12,7 +12,8 @@ Prints, each as median [min..max] of the rounds:
     rewritten, every call by a signal), and the differences;
   * the cost of zpoline's own path with no kernel entry in it, and what
     touching a few more pages after a kernel entry costs natively;
-  * start-up time added for /bin/true, ls and python3 -c pass;
+  * start-up time added for /bin/true, ls and python3 -c pass, and what
+    scanning costs per MiB of code on a cache miss;
   * resident memory added for a small program;
   * redis-server requests per second, when redis is installed."""
 import os
@@ -140,6 +141,23 @@ def startup():
             print("runtime's own share for /bin/true: " + line.split("; ")[-1])
 
 
+def scan_cost():
+    """What a cache miss costs: the scanner on the program's libraries, per
+    MiB of executable code (zpoline stats --static runs the same scanner)."""
+    import json
+    libs = [p for p in ("/lib/x86_64-linux-gnu/libc.so.6", "/lib64/ld-linux-x86-64.so.2",
+                        "/usr/bin/python3") if os.path.exists(p)]
+    per = []
+    for _ in range(ROUNDS):
+        out = subprocess.run([Z, "stats", "--static", "--json"] + libs, stdout=subprocess.PIPE, env=ENV,
+                             check=True, text=True).stdout
+        objs = json.loads(out)["objects"]
+        mib = sum(o["bytes_scanned"] for o in objs) / 1048576
+        per.append(sum(o["ms"] for o in objs) / mib)
+    print("\nscanning on a cache miss (%s): %.1f MiB of executable code, ms per MiB %s" % (
+        ", ".join(os.path.basename(p) for p in libs), mib, med(per)))
+
+
 def rss():
     """The program's own resident memory at its end and its peak (VmRSS,
     VmHWM, after the launcher's exec), native and hooked with null."""
@@ -190,5 +208,6 @@ syscall_costs()
 path_alone()
 pages_after_entry()
 startup()
+scan_cost()
 rss()
 redis()
