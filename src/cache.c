@@ -28,6 +28,13 @@ struct entry {
 	uint32_t flags, pad;
 };
 
+/* trusted -- a cache file this user wrote and no one else can change: an
+ * image becomes the program's code, a site list says where to write */
+static bool trusted(const struct stat *st)
+{
+	return S_ISREG(st->st_mode) && st->st_uid == geteuid() && !(st->st_mode & (S_IWGRP | S_IWOTH));
+}
+
 void zp_scan_free(struct zp_scan *s)
 {
 	free(s->sites);
@@ -97,7 +104,8 @@ int zp_cache_load(const char *dir, const struct zp_cache_key *key, struct zp_sca
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -ENOENT;
-	if (fstat(fd, &st) != 0 || read(fd, &h, sizeof(h)) != (ssize_t)sizeof(h) || h.magic != MAGIC ||
+	if (fstat(fd, &st) != 0 || !trusted(&st) || read(fd, &h, sizeof(h)) != (ssize_t)sizeof(h) ||
+	    h.magic != MAGIC ||
 	    memcmp(&h.key, key, sizeof(*key)) != 0 || h.nsites > (1u << 24) ||
 	    (uint64_t)st.st_size != sizeof(h) + h.nsites * sizeof(struct entry))
 		goto out;
@@ -277,7 +285,7 @@ int zp_image_open(const char *dir, const struct zp_cache_key *key, const char *f
 		if (fd < 0)
 			return -errno;
 	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != key->size) {
+	if (fstat(fd, &st) != 0 || !trusted(&st) || (uint64_t)st.st_size != key->size) {
 		close(fd);
 		return -EINVAL;
 	}

@@ -308,7 +308,8 @@ with tempfile.TemporaryDirectory() as d:
     # does not match, rewrites in place instead; the program runs the same
     def libc_text(**kw):
         p = run([Z, "run", "--hook", "deny", "--hook-opt", "getppid=EPERM", "--", "sh", "-c",
-                 "grep ' r-xp .*/libc.so.6$' /proc/$$/maps; %s" % PPID], env=env(ZPOLINE_CACHE_DIR=cache, **kw))
+                 "grep ' r-xp .*/libc.so.6$' /proc/$$/maps; %s" % PPID],
+                env=env(**dict({"ZPOLINE_CACHE_DIR": cache}, **kw)))
         # (a hook's own libc, in its namespace, is the file itself)
         lines = p.stdout.splitlines()
         return (" ".join(l.split()[-1] for l in lines if "r-xp" in l),
@@ -320,6 +321,16 @@ with tempfile.TemporaryDirectory() as d:
     for i in images:
         os.truncate(i, 100)
     damaged, out3 = libc_text()
+    # an image others could have written is not used either
+    shared = os.path.join(d, "shared-cache")
+    before, _ = libc_text(ZPOLINE_CACHE_DIR=shared)
+    for r, _, fs in os.walk(os.path.join(shared, "images")):
+        for f in fs:
+            os.chmod(os.path.join(r, f), 0o666)
+    writable, _ = libc_text(ZPOLINE_CACHE_DIR=shared)
+    if "/images/" not in before or "/images/" in writable:
+        failed += 1
+        print("FAIL patched images: a group/world-writable image was mapped: %r" % writable)
     if ("/images/" not in image or "/libc.so.6 " not in image + " " or "/images/" in inplace
             or "/images/" in damaged or {out, out2, out3} != {"ppid -1"}):
         failed += 1
