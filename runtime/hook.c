@@ -164,14 +164,23 @@ void zp_vfork_notify(struct zp_frame *f)
 		zp_sud_arm_thread();
 }
 
-/* read_user -- copy from the program's memory without faulting on a bad
- * pointer: the kernel reports it as EFAULT, as the real call would */
-static long read_user(void *dst, const void *src, size_t len)
+size_t zp_read_user(void *dst, uintptr_t src, size_t len)
 {
 	struct iovec local = { dst, len }, remote = { (void *)src, len };
-	long r = zp_raw_syscall(SYS_process_vm_readv, zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0),
-				(long)&local, 1, (long)&remote, 1, 0);
-	return r == (long)len ? 0 : -EFAULT;
+	long pid = zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
+	long r = zp_raw_syscall(SYS_process_vm_readv, pid, (long)&local, 1, (long)&remote, 1, 0);
+	if (r < 0 && len > 4096 - (src & 4095)) {
+		/* the rest of the page, when the next one is not readable */
+		local.iov_len = remote.iov_len = 4096 - (src & 4095);
+		r = zp_raw_syscall(SYS_process_vm_readv, pid, (long)&local, 1, (long)&remote, 1, 0);
+	}
+	return r > 0 ? (size_t)r : 0;
+}
+
+/* read_user -- all of it, or EFAULT as the real call would report */
+static long read_user(void *dst, const void *src, size_t len)
+{
+	return zp_read_user(dst, (uintptr_t)src, len) == len ? 0 : -EFAULT;
 }
 
 static long do_clone3(struct zp_thread *t, long a1, long a2)
@@ -513,7 +522,7 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 			/* a handler's mask must not block them either: its own
 			 * system calls may arrive by them. The program reads
 			 * back the mask it asked for. */
-			struct ksigaction { long handler, flags, restorer; uint64_t mask; } act;
+			struct zp_ksigaction act;
 			uint64_t asked = 0;
 			if (a2 != 0) {
 				if (read_user(&act, (void *)a2, sizeof(act)) < 0)
@@ -523,7 +532,7 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 			}
 			long r = raw(nr, a1, a2 != 0 ? (long)&act : 0, a3, a4, a5, a6);
 			if (r == 0 && a3 != 0)
-				((struct ksigaction *)a3)->mask |= masked_out[a1];
+				((struct zp_ksigaction *)a3)->mask |= masked_out[a1];
 			if (r == 0 && a2 != 0)
 				masked_out[a1] = asked;
 			return r;
@@ -557,13 +566,9 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 		/* SIGILL, SIGSEGV (and with the safety net SIGSYS) stay
 		 * deliverable: the kernel kills a thread that faults with them
 		 * blocked, and the runtime finishes calls in their handlers */
-		if ((a1 == SIG_BLOCK || a1 == SIG_SETMASK) && a2 != 0 && a4 == 8) {
-			uint64_t set;
-			if (read_user(&set, (void *)a2, sizeof(set)) < 0)
-				break;
-			set &= ~zp_signal_own_mask();
-			return raw(nr, a1, (long)&set, a3, a4, a5, a6);
-		}
+		if ((a1 == SIG_BLOCK || a1 == SIG_SETMASK) && a4 == 8 &&
+		    (a2 = own_signals_unmasked(a2, &mask)) < 0)
+			return a2;
 		break;
 	case SYS_close:
 		if (own_fd(a1))

@@ -142,9 +142,10 @@ static const char *default_hook(char *buf, size_t len)
 	return NULL;
 }
 
-/* pick_trap_mode -- a JVM's null checks are loads from near address 0 that
- * must fault; with the trampoline there they read its bytes instead. x86
- * cannot map page 0 executable but unreadable without PKU. */
+/* pick_mode -- ZPOLINE_MODE, or for auto: fast, except that a JVM's null
+ * checks are loads from near address 0 that must fault; with the
+ * trampoline there they read its bytes instead. x86 cannot map page 0
+ * executable but unreadable without PKU. */
 static enum zp_mode pick_mode(void)
 {
 	const char *m = getenv("ZPOLINE_MODE");

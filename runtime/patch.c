@@ -22,7 +22,6 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
-#include <sys/uio.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -405,14 +404,27 @@ static void scan_dir_done(const char *cachedir, const char *dir)
 	rmdir(dir);
 }
 
+/* scan_missing -- the helper scans n objects the cache lacks; what it
+ * stored is loaded into scans[k], got[k] saying whether it was */
+static int scan_missing(const char *cachedir, const struct zp_cache_key *const *keys,
+			const char *const *paths, size_t n, struct zp_scan *scans, bool *got)
+{
+	char tmpbuf[4096];
+	const char *dir = scan_dir(cachedir, tmpbuf, sizeof(tmpbuf));
+	int r = dir != NULL ? run_scanner(dir, keys, paths, n) : -errno;
+
+	for (size_t k = 0; k < n; k++)
+		got[k] = dir != NULL && zp_cache_load(dir, keys[k], &scans[k]) == 0;
+	scan_dir_done(cachedir, dir);
+	return r;
+}
+
 /* scan_objects -- every site of every object that is not excluded: from
  * the cache, and what it lacks from the helper, all objects at once */
-static int scan_objects(struct objects *o, struct site **out, size_t *nout)
+static int scan_objects(struct objects *o, const char *cachedir, struct site **out, size_t *nout)
 {
 	struct site *sites = NULL;
 	size_t n = 0, cap = 0, nmiss = 0;
-	char cachebuf[4096], tmpbuf[4096];
-	const char *cachedir = zp_cache_dir(cachebuf, sizeof(cachebuf));
 	struct zp_scan *scans = calloc(o->n ? o->n : 1, sizeof(*scans));
 	bool *have = calloc(o->n ? o->n : 1, sizeof(*have));
 	const struct zp_cache_key **keys = calloc(o->n ? o->n : 1, sizeof(*keys));
@@ -443,24 +455,28 @@ static int scan_objects(struct objects *o, struct site **out, size_t *nout)
 		paths[nmiss] = ob->image != NULL ? "[vdso]" : ob->path;
 		miss[nmiss++] = i;
 	}
+	struct zp_scan *mscans = calloc(nmiss ? nmiss : 1, sizeof(*mscans));
+	bool *mgot = calloc(nmiss ? nmiss : 1, sizeof(*mgot));
+	if (mscans == NULL || mgot == NULL)
+		return -ENOMEM;
 	if (nmiss > 0) {
 		uint64_t t0 = zp_now_ns();
-		const char *dir = scan_dir(cachedir, tmpbuf, sizeof(tmpbuf));
-		int r = dir != NULL ? run_scanner(dir, keys, paths, nmiss) : -errno;
+		int r = scan_missing(cachedir, keys, paths, nmiss, mscans, mgot);
 		if (r == -ENOENT)
 			zp_msg("cannot run %s/zpoline-scan: the system calls of %zu objects are not "
 			       "hooked; reinstall zpoline", runtime_dir(), nmiss);
 		for (size_t k = 0; k < nmiss; k++) {
 			size_t i = miss[k];
-			have[i] = dir != NULL && zp_cache_load(dir, &o->v[i].key, &scans[i]) == 0;
+			scans[i] = mscans[k];
+			have[i] = mgot[k];
+			zp_stats[i].ns = (zp_now_ns() - t0) / nmiss;
 			if (!have[i] && r != -ENOENT)
 				zp_msg("cannot scan %s (%s); its system calls are not hooked", o->v[i].path,
 				       r < 0 ? strerror(-r) : "nothing stored");
 		}
-		scan_dir_done(cachedir, dir);
-		for (size_t k = 0; k < nmiss; k++)
-			zp_stats[miss[k]].ns = (zp_now_ns() - t0) / nmiss;
 	}
+	free(mscans);
+	free(mgot);
 	for (size_t i = 0; i < o->n; i++) {
 		struct object *ob = &o->v[i];
 		struct zp_objstat *st = &zp_stats[i];
@@ -588,11 +604,9 @@ static bool image_mapping(const struct object *ob, const char *cachedir, int pag
 }
 
 /* map_images -- every object's executable mappings that can take an image */
-static void map_images(const struct objects *o, struct site *s, size_t n, const struct zp_map *maps,
-		       size_t nmaps)
+static void map_images(const struct objects *o, const char *cachedir, struct site *s, size_t n,
+		       const struct zp_map *maps, size_t nmaps)
 {
-	char cachebuf[4096];
-	const char *cachedir = zp_cache_dir(cachebuf, sizeof(cachebuf));
 	const char *off = getenv("ZPOLINE_IMAGES");
 
 	if (cachedir == NULL || (off != NULL && strcmp(off, "0") == 0))
@@ -655,7 +669,8 @@ static void patch_sites(struct site *s, size_t n, const struct zp_map *maps, siz
 			bool trap = s[k].flags & ZP_SITE_REDZONE;
 			/* ud2, or call *%rax; the stub's site table is filled
 			 * before any site can reach it */
-			const uint8_t bytes[2] = { trap ? 0x0f : 0xff, trap ? 0x0b : 0xd0 };
+			const struct zp_patch pt = site_patch(s[k].addr, trap);
+			const uint8_t *bytes = pt.bytes;
 			bool done = false;
 			if (usable && !(p[0] == 0x0f && (p[1] == 0x05 || p[1] == 0x34))) {
 				st->changed++;
@@ -709,7 +724,10 @@ int zp_patch_all(bool all_traps)
 	sigset_t all, old;
 	int fd, r;
 
-	r = scan_objects(&o, &sites, &nsites);
+	char cachebuf[4096];
+	const char *cachedir = zp_cache_dir(cachebuf, sizeof(cachebuf));
+
+	r = scan_objects(&o, cachedir, &sites, &nsites);
 	if (r < 0)
 		goto out;
 	if (all_traps)
@@ -747,7 +765,7 @@ int zp_patch_all(bool all_traps)
 	 * sites: they go to the kernel without the hooks */
 	uint64_t guard = zp_tls.guard;
 	zp_tls.guard = 1;
-	map_images(&o, sites, nsites, maps, nmaps);
+	map_images(&o, cachedir, sites, nsites, maps, nmaps);
 	int memfd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
 	sigfillset(&all);
 	zp_raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)&old, 8, 0, 0);
@@ -854,13 +872,10 @@ void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot)
 	if (cachedir == NULL || zp_cache_load(cachedir, &key, &scan) < 0) {
 		/* the helper scans the file's bytes: the mapping may not cover
 		 * every section */
-		char tmpbuf[4096];
-		const char *dir = scan_dir(cachedir, tmpbuf, sizeof(tmpbuf));
 		const struct zp_cache_key *k = &key;
 		const char *file = path;
-		int r = dir != NULL ? run_scanner(dir, &k, &file, 1) : -errno;
-		bool ok = dir != NULL && zp_cache_load(dir, &key, &scan) == 0;
-		scan_dir_done(cachedir, dir);
+		bool ok;
+		int r = scan_missing(cachedir, &k, &file, 1, &scan, &ok);
 		if (!ok) {
 			zp_msg("cannot scan %s (%s); its system calls are not hooked", path,
 			       r < 0 ? strerror(-r) : "nothing stored");
@@ -959,27 +974,14 @@ static void sync_cores(void)
 	zp_raw_syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0, 0, 0, 0);
 }
 
-/* read_code -- what is readable of len bytes at addr, without faulting */
-static size_t read_code(uintptr_t addr, uint8_t *buf, size_t len)
-{
-	struct iovec local = { buf, len }, remote = { (void *)addr, len };
-	long pid = zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
-	long r = zp_raw_syscall(SYS_process_vm_readv, pid, (long)&local, 1, (long)&remote, 1, 0);
-	if (r < 0 && len > 4096 - (addr & 4095)) {
-		/* the rest of the page, when the next one is not readable */
-		local.iov_len = remote.iov_len = 4096 - (addr & 4095);
-		r = zp_raw_syscall(SYS_process_vm_readv, pid, (long)&local, 1, (long)&remote, 1, 0);
-	}
-	return r > 0 ? (size_t)r : 0;
-}
-
 void zp_lazy_rewrite(uintptr_t site)
 {
 	uint8_t code[2 + 512];
 
-	if (!lazy_on || __atomic_load_n(&late_traps_only, __ATOMIC_ACQUIRE) || zp_in_excluded(site))
+	/* (the handler has left calls from excluded objects out) */
+	if (!lazy_on || __atomic_load_n(&late_traps_only, __ATOMIC_ACQUIRE))
 		return;
-	size_t n = read_code(site, code, sizeof(code));
+	size_t n = zp_read_user(code, site, sizeof(code));
 	if (n < 3 || code[0] != 0x0f || code[1] != 0x05 ||
 	    !redzone_dead_after(code + 2, n - 2))
 		return;
@@ -988,7 +990,7 @@ void zp_lazy_rewrite(uintptr_t site)
 	if (__atomic_exchange_n(&lazy_busy, 1, __ATOMIC_ACQUIRE))
 		return;
 	int fd = (int)zp_raw_syscall(SYS_open, (long)"/proc/self/mem", O_RDWR | O_CLOEXEC, 0, 0, 0, 0);
-	if (fd >= 0 && read_code(site, code, 2) == 2 && code[0] == 0x0f && code[1] == 0x05 &&
+	if (fd >= 0 && zp_read_user(code, site, 2) == 2 && code[0] == 0x0f && code[1] == 0x05 &&
 	    zp_sites_add_call(site + 2) == 0) {
 		static const uint8_t undef = 0xd0, call = 0xff, sys = 0x05;
 		if (zp_raw_syscall(SYS_pwrite64, fd, (long)&undef, 1, (long)(site + 1), 0, 0) == 1) {

@@ -124,6 +124,9 @@ long zp_dispatch(struct zp_frame *f, void *xarea) ZP_HIDDEN;
  * hook answered it itself */
 bool zp_dispatch_observe(struct zp_frame *f, long *ret) ZP_HIDDEN;
 long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6) ZP_HIDDEN;
+/* zp_read_user -- copy up to len bytes of the program's memory without
+ * faulting: how many could be read (up to an unreadable page) */
+size_t zp_read_user(void *dst, uintptr_t src, size_t len) ZP_HIDDEN;
 void zp_vfork_notify(struct zp_frame *f) ZP_HIDDEN;
 /* zp_hooks_load -- dlmopen each hook; zp_hooks_init -- then start them */
 void zp_hooks_load(const char *spec) ZP_HIDDEN;
@@ -163,6 +166,13 @@ static inline uint8_t zp_sud_set(uint8_t v)
 }
 
 /* ---- signal.c ---- */
+/* rt_sigaction's argument, as the kernel takes it */
+struct zp_ksigaction {
+	void *handler;
+	unsigned long flags;
+	void *restorer;
+	uint64_t mask;
+};
 int zp_signals_install(void) ZP_HIDDEN;
 /* the signals the runtime uses itself: SIGSEGV, SIGILL, and SIGSYS with
  * the safety net; the program may neither block nor take them over */

@@ -24,14 +24,7 @@
 #define SA_RESTORER 0x04000000
 #endif
 
-struct ksigaction {
-	void *handler;
-	unsigned long flags;
-	void *restorer;
-	uint64_t mask;
-};
-
-static struct ksigaction shadow[NSIG];
+static struct zp_ksigaction shadow[NSIG];
 
 uint64_t zp_signal_own_mask(void)
 {
@@ -46,7 +39,7 @@ bool zp_signal_is_ours(int sig)
 
 long zp_signal_action(int sig, const void *act, void *oldact, size_t sigsetsize)
 {
-	struct ksigaction tmp;
+	struct zp_ksigaction tmp;
 
 	if (sigsetsize != sizeof(uint64_t))
 		return -EINVAL;
@@ -67,12 +60,12 @@ static long raw_sigmask(int how, const uint64_t *set, uint64_t *old)
 /* forward -- the fault is not ours: do what the program asked for */
 static void forward(int sig, siginfo_t *si, ucontext_t *uc)
 {
-	struct ksigaction *a = &shadow[sig];
+	struct zp_ksigaction *a = &shadow[sig];
 
 	if (a->handler == SIG_IGN && si->si_code <= 0)
 		return;
 	if (a->handler == SIG_DFL || a->handler == SIG_IGN) {
-		struct ksigaction dfl = { .handler = SIG_DFL };
+		struct zp_ksigaction dfl = { .handler = SIG_DFL };
 		zp_raw_syscall(SYS_rt_sigaction, sig, (long)&dfl, 0, 8, 0, 0);
 		/* a fault repeats on return; a sent signal must be sent again */
 		if (si->si_code <= 0)
@@ -247,7 +240,7 @@ int zp_signals_install(void)
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		if (!zp_signal_is_ours(sigs[i]))
 			continue;
-		struct ksigaction act = {
+		struct zp_ksigaction act = {
 			.handler = (void *)handler,
 			.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER | SA_NODEFER,
 			.restorer = (void *)zp_sigreturn_restorer,
