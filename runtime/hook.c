@@ -636,30 +636,6 @@ void zp_report_bad_call(uintptr_t ret, uintptr_t target)
 	       (unsigned long)target, (unsigned long)ret);
 }
 
-unsigned zp_hooks_flags(const char *spec)
-{
-	char path[4096];
-	unsigned all = ~0u;
-
-	for (const char *p = spec; p != NULL && *p != '\0';) {
-		const char *colon = strchr(p, ':');
-		size_t len = colon ? (size_t)(colon - p) : strlen(p);
-		struct zp_hookinfo hi;
-		const char *why;
-		if (len >= sizeof(path))
-			return 0;
-		memcpy(path, p, len);
-		path[len] = '\0';
-		/* an original zpoline hook declares nothing */
-		if (zp_hookinfo_read(path, &hi, &why) < 0 || !hi.native)
-			return 0;
-		/* general registers only implies no x87 too */
-		all &= hi.flags & ZPOLINE_HOOK_GPR_ONLY ? hi.flags | ZPOLINE_HOOK_NO_X87 : hi.flags;
-		p = colon ? colon + 1 : NULL;
-	}
-	return all == ~0u ? 0 : all;
-}
-
 /* load_one -- dlmopen a hook into a namespace of its own */
 static int load_one(const char *path, struct hook *h, void **handle)
 {
@@ -704,6 +680,21 @@ void zp_hooks_load(const char *spec)
 		p = colon ? colon + 1 : NULL;
 	}
 	nhooks = n;
+}
+
+unsigned zp_hooks_flags(void)
+{
+	unsigned all = ~0u;
+
+	for (int i = 0; i < nhooks; i++) {
+		/* an original zpoline hook declares nothing */
+		if (hooks[i].def == NULL)
+			return 0;
+		unsigned f = hooks[i].def->flags;
+		/* general registers only implies no x87 too */
+		all &= f & ZPOLINE_HOOK_GPR_ONLY ? f | ZPOLINE_HOOK_NO_X87 : f;
+	}
+	return all == ~0u ? 0 : all;
 }
 
 /* hook_options -- the i-th of the per-hook option strings, which

@@ -256,7 +256,6 @@ __attribute__((constructor(101))) static void zp_start(void)
 		if (hook == NULL)
 			zp_fatal(125, "no hook given (ZPOLINE_HOOK) and no tracer.so beside libzpoline.so");
 	}
-	enum zp_save_mode mode = zp_pick_save_mode(zp_hooks_flags(hook));
 	enum zp_mode how = pick_mode();
 
 	/* The objects loaded now are the program's; the hooks then go into
@@ -272,6 +271,8 @@ __attribute__((constructor(101))) static void zp_start(void)
 	if (r < 0)
 		zp_fatal(125, "cannot list the loaded objects: %s", strerror(-r));
 	zp_hooks_load(hook);
+	/* the registers to save: what the loaded hooks declare */
+	enum zp_save_mode mode = zp_pick_save_mode(zp_hooks_flags());
 
 	const char *late = getenv("ZPOLINE_CATCH_LATE");
 	bool catch_late = late != NULL && strcmp(late, "1") == 0;

@@ -131,7 +131,8 @@ void zp_vfork_notify(struct zp_frame *f) ZP_HIDDEN;
 /* zp_hooks_load -- dlmopen each hook; zp_hooks_init -- then start them */
 void zp_hooks_load(const char *spec) ZP_HIDDEN;
 void zp_hooks_init(const char *opts) ZP_HIDDEN;
-unsigned zp_hooks_flags(const char *spec) ZP_HIDDEN;
+/* zp_hooks_flags -- what every loaded hook declares (ZPOLINE_HOOK_*) */
+unsigned zp_hooks_flags(void) ZP_HIDDEN;
 long zp_trace_write(const void *buf, unsigned long len) ZP_HIDDEN;
 extern int zp_trace_fd ZP_HIDDEN;
 /* zp_children_init -- remember what execve must pass on */
