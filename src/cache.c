@@ -188,16 +188,13 @@ out:
  * into place, and only if every patched site held a system call in the file
  * and the file did not change while it was copied. */
 static void image_path(char *buf, size_t len, const char *dir, const struct zp_cache_key *key,
-		       const char *file, const struct zp_patch *p, size_t n, bool with_name)
+		       const char *file, const struct zp_patch *p, size_t n)
 {
 	uint64_t h = fnv1a(key, sizeof(*key)) ^ (fnv1a(p, n * sizeof(*p)) * 31);
 	const char *name = strrchr(file, '/');
 
 	name = name != NULL ? name + 1 : file;
-	if (with_name)
-		snprintf(buf, len, "%s/images/%016llx/%s", dir, (unsigned long long)h, name);
-	else
-		snprintf(buf, len, "%s/images/%016llx", dir, (unsigned long long)h);
+	snprintf(buf, len, "%s/images/%016llx/%s", dir, (unsigned long long)h, name);
 }
 
 /* copy_file -- all of in to out, in the kernel where it can */
@@ -270,16 +267,13 @@ int zp_image_open(const char *dir, const struct zp_cache_key *key, const char *f
 	struct stat st;
 	int fd, r;
 
-	image_path(path, sizeof(path), dir, key, file, p, n, true);
+	image_path(path, sizeof(path), dir, key, file, p, n);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		char sub[4096];
-		image_path(sub, sizeof(sub), dir, key, file, p, n, false);
-		char images[4096];
-		snprintf(images, sizeof(images), "%s/images", dir);
-		if ((mkdir(images, 0755) != 0 && errno != EEXIST) || (mkdir(sub, 0755) != 0 && errno != EEXIST))
-			return -errno;
-		if ((r = image_create(path, file, key, p, n)) < 0)
+		snprintf(sub, sizeof(sub), "%s", path);
+		*strrchr(sub, '/') = '\0';
+		if ((r = mkdirs(sub)) < 0 || (r = image_create(path, file, key, p, n)) < 0)
 			return r;
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
