@@ -5,11 +5,20 @@
  * namespace of its own, so the hook's libc is a separate copy whose system
  * calls go straight to the kernel: a hook may call printf, malloc, write...
  *
- * For every system call the program makes, the runtime calls
- * hook->syscall(nr, a1, ..., a6). The hook returns what the program should
- * see, in the kernel's convention: a value, or -errno (-4095..-1). To make
- * the real call it calls the `next` function it received in init(); with
- * several hooks, `next` is the following hook. See zpoline-hook(7).
+ * A hook has one of two styles (see zpoline-hook(7)):
+ *
+ * enter/exit (the fast one): enter(call, slot) sees the number and the six
+ * arguments and may change them; it returns ZPOLINE_CALL to have the call
+ * made, or ZPOLINE_DONE with call->ret set to skip the kernel. exit(call,
+ * slot), if given, sees the result and may change it. The runtime makes
+ * the real call itself, in its stub, after every enter and before every
+ * exit: no frame of the hook's is below it. `interest` names the numbers
+ * the hook wants; a call no hook wants never leaves the stub.
+ *
+ * syscall/next (the wrapper one): hook->syscall(nr, a1, ..., a6) returns
+ * what the program should see, in the kernel's convention: a value, or
+ * -errno (-4095..-1). To make the real call it calls the `next` function it
+ * received in init(); with several hooks, `next` is the following hook.
  *
  * Build:  cc -shared -fPIC $(pkg-config --cflags zpoline) myhook.c -o myhook.so
  */
@@ -20,7 +29,9 @@
 extern "C" {
 #endif
 
-#define ZPOLINE_ABI_VERSION 1
+#define ZPOLINE_ABI_VERSION 2
+
+#include <stdint.h>
 
 /* flags */
 /* The hook (and everything it calls) touches only general-purpose
@@ -35,6 +46,33 @@ extern "C" {
 #define ZPOLINE_HOOK_NO_X87 0x2u
 
 typedef long zpoline_syscall_fn(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
+
+/* One system call, as enter and exit hooks see it. */
+struct zpoline_call {
+	long nr;                        /* enter may change it */
+	long args[6];                   /* rdi rsi rdx r10 r8 r9; enter may change them */
+	long ret;                       /* the result (value or -errno): set by the
+	                                 * kernel, or by an enter that answers
+	                                 * ZPOLINE_DONE; exit may change it */
+};
+
+/* what enter returns */
+#define ZPOLINE_CALL 0                  /* make the call (with call->nr, call->args) */
+#define ZPOLINE_DONE 1                  /* skip the kernel: the result is call->ret */
+
+/* slot: 8 bytes of this hook's own for this call, from its enter to its
+ * exit (a timestamp, say); nothing else reads or writes it */
+typedef int zpoline_enter_fn(struct zpoline_call *call, uint64_t *slot);
+typedef void zpoline_exit_fn(struct zpoline_call *call, uint64_t *slot);
+
+/* The interest set: a bitmap of ZPOLINE_INTEREST_BITS numbers, bit n of
+ * word n / 64 for number n. A number outside 0..ZPOLINE_INTEREST_BITS - 2
+ * (invalid, negative or x32) counts as ZPOLINE_INTEREST_OTHER. Set it from
+ * init at the latest; the runtime reads it once init has returned. */
+#define ZPOLINE_INTEREST_BITS 1024
+#define ZPOLINE_INTEREST_OTHER (ZPOLINE_INTEREST_BITS - 1)
+#define ZPOLINE_INTEREST_WORDS (ZPOLINE_INTEREST_BITS / 64)
+#define ZPOLINE_WANT(set, nr) ((set)[(nr) / 64] |= 1ull << ((nr) % 64))
 
 struct zpoline_init {
 	unsigned abi_version;           /* the runtime's ZPOLINE_ABI_VERSION */
@@ -64,7 +102,7 @@ struct zpoline_hook {
 	 * return (a negative errno) stops the program with an error. The
 	 * struct it gets stays valid for the life of the process. */
 	int (*init)(const struct zpoline_init *init);
-	/* required */
+	/* the wrapper style: set this, or enter/exit below, not both */
 	zpoline_syscall_fn *syscall;
 	/* optional: called once when the process calls exit_group */
 	void (*fini)(void);
@@ -74,11 +112,26 @@ struct zpoline_hook {
 	 * first two, this is called afterwards in the child (ret == 0) and
 	 * in the parent with the result. */
 	void (*vfork_return)(long nr, long ret);
+	/* ---- ABI 2: the enter/exit style ---- */
+	/* The enters of chained hooks run in the order given, their exits in
+	 * reverse, as wrappers nest. An enter that answers ZPOLINE_DONE skips
+	 * the kernel and the enters after it; the exits of the hooks before it
+	 * run and see its result. enter NULL with exit set: every wanted call
+	 * is made. exit is not called for calls that do not return
+	 * (rt_sigreturn, exit, exit_group, a successful execve); for vfork,
+	 * and clone with CLONE_VM and no new stack, it is called in the child
+	 * (ret 0) and in the parent. */
+	zpoline_enter_fn *enter;
+	zpoline_exit_fn *exit;
+	/* the numbers this hook wants (see ZPOLINE_INTEREST_BITS); NULL: all */
+	const uint64_t *interest;
 };
 
 #define ZPOLINE_HOOK_DEFINE(...)                                                   \
 	__attribute__((visibility("default"))) const struct zpoline_hook zpoline_hook = \
 		{ .abi_version = ZPOLINE_ABI_VERSION, __VA_ARGS__ }
+
+/* A hook built for ABI 1 (syscall/next only) keeps working unchanged. */
 
 /* Hooks written for the original zpoline are accepted unchanged: they
  * export  int __hook_init(long placeholder, void *sys_call_hook_ptr)
