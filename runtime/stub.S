@@ -246,6 +246,7 @@
 	movq	%r10, ZP_CF_ARGS+24(%rsp)
 	movq	%r8, ZP_CF_ARGS+32(%rsp)
 	movq	%r9, ZP_CF_ARGS+40(%rsp)
+	movq	$0, ZP_CF_RET(%rsp)
 	movq	%rsp, %rbx
 	.cfi_def_cfa_register %rbx
 	andq	$-16, %rsp
