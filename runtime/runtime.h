@@ -105,7 +105,12 @@ extern uint64_t zp_save_mode ZP_HIDDEN;
 
 /* ---- trampoline.c ---- */
 #define ZP_SLED_END 0x208           /* numbers below go straight to the stub */
-int zp_trampoline_fill(uint8_t *page, void (*entry)(void)) ZP_HIDDEN;
+#define ZP_PAGE_SIZE 4096
+/* the page that holds the stub's address, read-only, and the address
+ * itself: where the jump at ZP_SLED_END reads it (see trampoline.c) */
+#define ZP_LITERAL_PAGE 0x4000
+#define ZP_LITERAL (ZP_SLED_END + 6 + 0x3fff)
+int zp_trampoline_fill(uint8_t *page, uint8_t *literal_page, void (*entry)(void)) ZP_HIDDEN;
 int zp_trampoline_map(void (*entry)(void)) ZP_HIDDEN;
 /* flags: what every hook declares (ZPOLINE_HOOK_*) */
 enum zp_save_mode zp_pick_save_mode(unsigned flags) ZP_HIDDEN;

@@ -5,13 +5,16 @@ the kernel and the enters after it, while the exits before it see its
 answer; an enter may change the call; a slot carries data from enter to
 exit; a number no hook wants is not handed to any.
 
-usage: styles.py ZPOLINE ORDER_HOOK NEXT_HOOK PPID_PROG"""
+Also: every number past the kernel's table reaches the hooks (the counter
+counts each once), in every mode.
+
+usage: styles.py ZPOLINE ORDER_HOOK NEXT_HOOK PPID_PROG NUMBERS_PROG"""
 import os
 import subprocess
 import sys
 import tempfile
 
-Z, ORDER, NEXT, PPID = sys.argv[1:5]
+Z, ORDER, NEXT, PPID, NUMBERS = sys.argv[1:6]
 ENV = {k: v for k, v in os.environ.items() if not k.startswith("ZPOLINE_") and k != "LD_PRELOAD"}
 failed = 0
 
@@ -71,5 +74,23 @@ for mode in ("fast", "trap", "catch", "sud"):
     else:
         failed += 1
         print("FAIL an enter changes the call (%s mode): %r, %r" % (mode, p.stdout, lines))
+
+    # numbers: each of first..1022 in a row of its own, the rest in (other)
+    with tempfile.TemporaryDirectory() as d:
+        table = os.path.join(d, "table")
+        extra = ["--catch-late"] if mode == "catch" else ["--mode", mode]
+        p = subprocess.run([Z, "run", "--hook", "counter", "-o", table] + extra + ["--", NUMBERS],
+                           stdout=subprocess.PIPE, text=True, env=ENV, timeout=120)
+        with open(table) as f:
+            rows = {l.split()[-1]: int(l.split()[3]) for l in f if l[:6].strip().replace(".", "").isdigit()}
+    first = int(p.stdout.split(" from ")[1].split(",")[0], 16)
+    missing = [hex(nr) for nr in range(first, 1023) if rows.get("syscall_%#x" % nr) != 1]
+    other = rows.get("(other)")
+    if p.returncode == 0 and not missing and other == (4200 - 1023 + 1) + 15:
+        print("ok   the hooks see every number past the table (%s mode)" % mode)
+    else:
+        failed += 1
+        print("FAIL the hooks see every number past the table (%s mode): status %d, missing %s, (other) %r"
+              % (mode, p.returncode, missing[:10], other))
 
 sys.exit(1 if failed else 0)
