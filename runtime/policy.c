@@ -51,6 +51,8 @@ static long read_user(void *dst, const void *src, size_t len)
 	return zp_read_user(dst, (uintptr_t)src, len) == len ? 0 : -EFAULT;
 }
 
+static void child_started(void);
+
 static long do_clone3(struct zp_thread *t, long a1, long a2)
 {
 	struct zp_frame *f = t->frame;
@@ -60,18 +62,25 @@ static long do_clone3(struct zp_thread *t, long a1, long a2)
 	if (a2 < (long)offsetof(struct clone_args, tls) + 8 || (size_t)a2 > sizeof(buf) ||
 	    read_user(buf, (void *)a1, (size_t)a2) < 0)
 		return raw(SYS_clone3, a1, a2, 0, 0, 0, 0);
-	if (ca->stack != 0 && ca->stack_size >= 16) {
+	if (ca->stack != 0 && ca->stack_size >= 24) {
 		uint64_t *top = (uint64_t *)(uintptr_t)(ca->stack + ca->stack_size);
 		top[-1] = f->ret;
 		top[-2] = f->rdi;
-		ca->stack_size -= 16;
+		top[-3] = ca->flags;
+		ca->stack_size -= 24;
+		uint64_t g = t->guard;
 		long r = zp_do_clone3(f, t->xarea, buf, 0);
+		/* a vfork-like child ran on our thread state */
+		t->guard = g;
 		t->sud_selector = ZP_SUD_ALLOW;
 		return r;
 	}
 	if (ca->flags & CLONE_VM)
 		zp_vfork_path(t, SYS_clone3);
-	return raw(SYS_clone3, a1, a2, 0, 0, 0, 0);
+	long r = raw(SYS_clone3, a1, a2, 0, 0, 0, 0);
+	if (r == 0)
+		child_started();
+	return r;
 }
 
 /* The runtime's own descriptors (trace, shared memory) are not the
@@ -286,16 +295,38 @@ static long exec_with_env(long nr, long a1, long a2, long a3, long a4, long a5, 
 	return raw(nr, a1, a2, a3, (long)out, a5, a6);
 }
 
-/* zp_child_started -- in a child made by fork or clone (not a thread) */
+/* child_started -- in a child made by fork or clone (not a thread) */
 static void child_started(void)
 {
 	/* Syscall User Dispatch is not inherited by fork */
 	zp_sud_arm_thread();
+	my_pid = zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
 	if (!zp_follow) {
 		unfollowed = true;
-		my_pid = zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
 		zp_hooks_detach();
 	}
+}
+
+/* zp_clone_child -- stub.S, in the child of a clone with a stack of its
+ * own, before it returns to the site */
+void zp_clone_child(uint64_t flags)
+{
+	struct zp_thread *t = &zp_tls;
+
+	if (!(flags & CLONE_VM)) {
+		/* a process of its own (fork-like, as container runtimes
+		 * clone): its copy of our state says it is inside a hook */
+		t->guard = 0;
+		t->frame = NULL;
+		t->xarea = NULL;
+		child_started();
+		return;
+	}
+	/* posix_spawn's child shares our memory, thread state included,
+	 * while we wait for it to exec: its calls are the program's */
+	if ((flags & CLONE_VFORK) && !(flags & CLONE_SETTLS))
+		t->guard = 0;
+	zp_sud_arm_thread();
 }
 
 /* the runtime's signals a program's handler asked to block, per signal */
@@ -340,8 +371,12 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 			uint64_t *sp = (uint64_t *)a2;
 			sp[-1] = t->frame->ret;
 			sp[-2] = (uint64_t)a2;
-			long r = zp_do_clone(t->frame, t->xarea, (uint64_t)a2 - 16);
-			/* a child sharing our TLS (no CLONE_SETTLS) armed with it */
+			sp[-3] = (uint64_t)a1;
+			uint64_t g = t->guard;
+			long r = zp_do_clone(t->frame, t->xarea, (uint64_t)a2 - 24);
+			/* a child sharing our TLS (no CLONE_SETTLS) armed with it,
+			 * and a vfork-like one ran on our thread state */
+			t->guard = g;
 			t->sud_selector = ZP_SUD_ALLOW;
 			return r;
 		}
@@ -425,7 +460,10 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 			move_own_fd(a2);
 		break;
 	case SYS_exit_group:
-		zp_hooks_fini();
+		/* not in a vfork child: what the hooks' exit handlers do
+		 * would happen in its parent's memory */
+		if (my_pid == 0 || zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0) == my_pid)
+			zp_hooks_fini();
 		break;
 	case SYS_execve:
 	case SYS_execveat:

@@ -173,6 +173,8 @@ long zp_policy_call(const struct zpoline_call *c) ZP_HIDDEN;
 /* zp_children_init -- remember what execve must pass on */
 void zp_children_init(const char *self_path) ZP_HIDDEN;
 extern bool zp_follow ZP_HIDDEN;
+/* zp_clone_child -- in the child of a clone with a stack, before it runs */
+void zp_clone_child(uint64_t flags) ZP_HIDDEN;
 
 /* ---- umem.c ---- */
 /* zp_read_user -- copy up to len bytes of the program's memory without
@@ -242,6 +244,9 @@ static inline uint8_t zp_sud_set(uint8_t v)
 }
 
 /* ---- signal.c ---- */
+#ifndef SA_RESTORER
+#define SA_RESTORER 0x04000000
+#endif
 /* rt_sigaction's argument, as the kernel takes it */
 struct zp_ksigaction {
 	void *handler;

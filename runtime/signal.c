@@ -20,9 +20,6 @@
 
 #include "runtime.h"
 
-#ifndef SA_RESTORER
-#define SA_RESTORER 0x04000000
-#endif
 
 static struct zp_ksigaction shadow[NSIG];
 
