@@ -24,6 +24,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "contract.h"
 #include "runtime.h"
 
 bool zp_follow = true;
@@ -87,7 +88,7 @@ static long do_clone3(struct zp_thread *t, long a1, long a2)
  * program's: closing them fails as for any descriptor the program never
  * opened, and a dup2() onto one moves ours out of the way first. */
 static int *own_fds[] = { &zp_trace_fd, &zp_shared_fd };
-static const char *const own_fd_vars[] = { "ZPOLINE_TRACE_FD", "ZPOLINE_SHARED_FD" };
+static const char *const own_fd_vars[] = { ZP_ENV_TRACE_FD, ZP_ENV_SHARED_FD };
 #define NOWN (sizeof(own_fds) / sizeof(own_fds[0]))
 
 static bool own_fd(long fd)
@@ -163,7 +164,8 @@ static void move_own_fd(long fd)
  * children made by fork or clone are not followed, like strace without
  * -f: their calls skip the hooks and their execve drops the runtime. */
 
-#define ZP_VARS 12
+static const char *const env_names[] = { ZP_ENV_ALL };
+#define ZP_VARS (sizeof(env_names) / sizeof(env_names[0]))
 static char saved_vars[ZP_VARS][4200];
 static int nsaved;
 static char runtime_path[4096];
@@ -172,17 +174,13 @@ static long my_pid;             /* a vfork child shares our memory, not our pid 
 
 void zp_children_init(const char *self_path)
 {
-	static const char *const names[] = {
-		"ZPOLINE_HOOK", "ZPOLINE_HOOK_OPTS", "ZPOLINE_EXCLUDE", "ZPOLINE_TRACE_FD",
-		"ZPOLINE_SHARED_FD", "ZPOLINE_ROOT_PID", "ZPOLINE_MODE", "ZPOLINE_CACHE",
-		"ZPOLINE_CACHE_DIR", "ZPOLINE_FOLLOW",
-	};
-	const char *f = getenv("ZPOLINE_FOLLOW");
+	const char *const *names = env_names;
+	const char *f = getenv(ZP_ENV_FOLLOW);
 
 	zp_follow = f == NULL || strcmp(f, "0") != 0;
 	my_pid = zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
 	snprintf(runtime_path, sizeof(runtime_path), "%s", self_path);
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && nsaved < ZP_VARS; i++) {
+	for (size_t i = 0; i < ZP_VARS; i++) {
 		const char *v = getenv(names[i]);
 		size_t ln = strlen(names[i]), lv = v ? strlen(v) : 0;
 		if (v == NULL || ln + lv + 2 > sizeof(saved_vars[0]))
@@ -222,6 +220,56 @@ static bool preload_has_runtime(const char *entry)
 		p += len + (p[len] != '\0');
 	}
 	return false;
+}
+
+/* zp_env_hide -- the program's environ without the runtime's variables,
+ * and LD_PRELOAD without the runtime (none at all if that was all of it),
+ * as natively: execve puts them back for the images it starts. The new
+ * array is not the program's malloc's; the strings are the originals. */
+void zp_env_hide(void)
+{
+	extern char **environ;
+	static char preload[4200];
+	size_t n = 0, k = 0;
+
+	while (environ != NULL && environ[n] != NULL)
+		n++;
+	if (n == 0 || runtime_path[0] == '\0')
+		return;
+	char **out = mmap(NULL, (n + 1) * sizeof(char *), PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (out == MAP_FAILED)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		char *e = environ[i];
+		bool ours = false;
+		for (size_t v = 0; v < ZP_VARS; v++)
+			ours |= has_prefix(e, env_names[v], strlen(env_names[v]));
+		if (ours)
+			continue;
+		if (has_prefix(e, "LD_PRELOAD", 10) && preload_has_runtime(e)) {
+			/* the entries but ours, in order */
+			size_t len = snprintf(preload, sizeof(preload), "LD_PRELOAD=");
+			const char *p = e + 11;
+			bool first = true;
+			while (*p != '\0') {
+				size_t l = strcspn(p, ": ");
+				if (l > 0 && !(l == strlen(runtime_path) && strncmp(p, runtime_path, l) == 0) &&
+				    len + l + 2 < sizeof(preload)) {
+					len += snprintf(preload + len, sizeof(preload) - len, "%s%.*s",
+							first ? "" : ":", (int)l, p);
+					first = false;
+				}
+				p += l + (p[l] != '\0');
+			}
+			if (first)
+				continue;
+			e = preload;
+		}
+		out[k++] = e;
+	}
+	out[k] = NULL;
+	environ = out;
 }
 
 /* exec_env -- the environment the new image gets: the program's, with the

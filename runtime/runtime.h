@@ -172,6 +172,9 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6) ZP_H
 long zp_policy_call(const struct zpoline_call *c) ZP_HIDDEN;
 /* zp_children_init -- remember what execve must pass on */
 void zp_children_init(const char *self_path) ZP_HIDDEN;
+/* zp_env_hide -- take the runtime's variables out of the program's
+ * environ (after start-up has read them) */
+void zp_env_hide(void) ZP_HIDDEN;
 extern bool zp_follow ZP_HIDDEN;
 /* zp_clone_child -- in the child of a clone with a stack, before it runs */
 void zp_clone_child(uint64_t flags) ZP_HIDDEN;
