@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "layout.h"
+#include "zp.h"
 #include "zpoline/hook.h"
 
 #define ZP_HIDDEN __attribute__((visibility("hidden")))
@@ -14,17 +16,32 @@
 /* The registers the stub pushed, lowest address first, then the program's
  * red zone, which the stub steps over before it saves anything; `ret` was
  * pushed by the rewritten `call *%rax`, and the program's %rsp is just
- * above it. Offsets are used by stub.S: keep in step. */
+ * above it. Offsets: layout.h, asserted in dispatch.c. */
 struct zp_frame {
 	uint64_t r15, r14, r13, r12, rbp, rbx, r9, r8, r10, rdx, rsi, rdi, rax;
 	uint64_t redzone[16];
 	uint64_t ret;
 };
-#define ZP_FRAME_SIZE 240
 
-#define ZP_VFORK_DEPTH 8
+/* glibc allows 16 namespaces, the main one included */
+#define ZP_MAX_HOOKS 15
 
-/* Per-thread state, initial-exec TLS. Offsets are used by stub.S. */
+/* The frame of the enter/exit path: stub.S builds it below the program's
+ * saved registers and hands it to zp_enter() and zp_exit(). */
+struct zp_cframe {
+	struct zpoline_call call;
+	uint64_t slot[16];              /* one per hook */
+	uint32_t exits;                 /* the hooks whose exit runs, bit i for hook i */
+	uint32_t pad[3];
+};
+
+/* what the stub does with a number (zp_nr_class): go straight to the
+ * kernel, run the enter/exit hooks around it, run the chain of hooks of
+ * the syscall/next style, or go to the runtime's own handling (policy.c),
+ * which always saves the vector state */
+extern uint8_t zp_nr_class[ZP_NR_CLASSES] ZP_HIDDEN;
+
+/* Per-thread state, initial-exec TLS. Offsets: layout.h. */
 struct zp_thread {
 	uint64_t guard;                 /* 0: inside no hook; 1: in hook code */
 	struct zp_frame *frame;         /* the current stub frame, NULL in a signal path */
@@ -46,23 +63,33 @@ struct zp_thread {
 	/* a signal path letting the hooks see a call it then makes itself
 	 * (zp_dispatch_observe): where zp_next goes back to instead */
 	void **observe;
+	/* a vfork-like call in the chain: the call and the slots of the
+	 * enter/exit hooks whose exits run after it, in child and parent */
+	struct zpoline_call vfork_call;
+	uint64_t vfork_slot[ZP_MAX_HOOKS];
+	uint32_t vfork_exits;
 };
-#define ZP_T_GUARD 0
-#define ZP_T_FRAME 8
-#define ZP_T_XAREA 16
-#define ZP_T_VDEPTH 24
-#define ZP_T_VRET 32
-#define ZP_T_THUNK_RET (32 + 8 * ZP_VFORK_DEPTH)
 
 extern __thread struct zp_thread zp_tls ZP_HIDDEN __attribute__((tls_model("initial-exec")));
 
 /* ---- stub.S ---- */
 /* stub.S compares zp_save_mode with these numbers */
 enum zp_save_mode { ZP_SAVE_GPR, ZP_SAVE_XSAVEC, ZP_SAVE_XSAVE, ZP_SAVE_ZMM };
+/* where page 0 jumps, one per save mode: each checks the site, then goes
+ * by zp_nr_class */
 extern void zp_entry_gpr(void) ZP_HIDDEN;
 extern void zp_entry_zmm(void) ZP_HIDDEN;
 extern void zp_entry_xsavec(void) ZP_HIDDEN;
 extern void zp_entry_xsave(void) ZP_HIDDEN;
+/* the chain's paths (after the site check), per save mode; the entries
+ * jump to zp_chain_entry for ZP_CLASS_CHAIN and zp_policy_entry for
+ * ZP_CLASS_POLICY */
+extern void zp_chain_gpr(void) ZP_HIDDEN;
+extern void zp_chain_zmm(void) ZP_HIDDEN;
+extern void zp_chain_xsavec(void) ZP_HIDDEN;
+extern void zp_chain_xsave(void) ZP_HIDDEN;
+extern void (*zp_chain_entry)(void) ZP_HIDDEN;
+extern void (*zp_policy_entry)(void) ZP_HIDDEN;
 extern long zp_raw_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6) ZP_HIDDEN;
 extern void zp_sigreturn_restorer(void) ZP_HIDDEN;
 __attribute__((noreturn)) void zp_do_sigreturn(struct zp_frame *f) ZP_HIDDEN;
@@ -84,7 +111,6 @@ int zp_trampoline_map(void (*entry)(void)) ZP_HIDDEN;
 enum zp_save_mode zp_pick_save_mode(unsigned flags) ZP_HIDDEN;
 
 /* ---- patch.c ---- */
-#include "zp.h"
 int zp_sites_init(size_t expect) ZP_HIDDEN;
 int zp_sites_add_call(uintptr_t ret) ZP_HIDDEN;
 bool zp_sites_is_call(uintptr_t ret) ZP_HIDDEN;
@@ -116,27 +142,71 @@ extern struct zp_objstat *zp_stats ZP_HIDDEN;
 extern size_t zp_nstats ZP_HIDDEN;
 extern uintptr_t zp_site_mask ZP_HIDDEN;
 
-/* ---- hook.c ---- */
+/* ---- dispatch.c: the stub's C side ---- */
+/* zp_enter -- the enters (0: make the call; 1: answered) */
+long zp_enter(struct zp_cframe *f) ZP_HIDDEN;
+/* zp_exit -- the exits, in reverse, after the kernel's turn */
+void zp_exit(struct zp_cframe *f) ZP_HIDDEN;
 long zp_dispatch(struct zp_frame *f, void *xarea) ZP_HIDDEN;
 /* zp_dispatch_observe -- the hooks see a call the signal path must make
  * from the program's own stack (vfork, rt_sigreturn): false when the chain
  * reached the kernel's turn (make the call now), true with *ret when a
  * hook answered it itself */
 bool zp_dispatch_observe(struct zp_frame *f, long *ret) ZP_HIDDEN;
+/* zp_leave_dispatch -- for calls that do not return to the dispatcher */
+void zp_leave_dispatch(struct zp_thread *t) ZP_HIDDEN;
+/* zp_observed -- the call is the signal path's to make: back to it */
+void zp_observed(struct zp_thread *t) ZP_HIDDEN;
+__attribute__((noreturn)) void zp_vfork_path(struct zp_thread *t, long nr) ZP_HIDDEN;
+void zp_vfork_notify(struct zp_frame *f) ZP_HIDDEN;
+
+/* ---- policy.c: the runtime's own handling of some numbers ---- */
 long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6) ZP_HIDDEN;
+/* zp_policy_call -- zp_next for a call an enter hook turned into one of
+ * those numbers, on the enter/exit path (vector state saved here) */
+long zp_policy_call(const struct zpoline_call *c) ZP_HIDDEN;
+/* zp_children_init -- remember what execve must pass on */
+void zp_children_init(const char *self_path) ZP_HIDDEN;
+extern bool zp_follow ZP_HIDDEN;
+
+/* ---- umem.c ---- */
 /* zp_read_user -- copy up to len bytes of the program's memory without
  * faulting: how many could be read (up to an unreadable page) */
 size_t zp_read_user(void *dst, uintptr_t src, size_t len) ZP_HIDDEN;
-void zp_vfork_notify(struct zp_frame *f) ZP_HIDDEN;
+
+/* ---- loader.c: the hooks ---- */
+struct zp_hook {
+	const struct zpoline_hook *def;     /* NULL for an original-zpoline hook */
+	int (*legacy_init)(long, void *);   /* its __hook_init */
+	zpoline_syscall_fn *fn;             /* its link of the chain */
+	zpoline_syscall_fn *next;           /* the link after it */
+	zpoline_enter_fn *enter;
+	zpoline_exit_fn *exit;
+	const uint64_t *interest;           /* NULL: every number */
+	void (*vfork_return)(long nr, long ret);
+	void (*fini)(void);
+};
+extern struct zp_hook zp_hooks[ZP_MAX_HOOKS] ZP_HIDDEN;
+extern int zp_nhooks ZP_HIDDEN;
+/* the first link of the chain */
+extern zpoline_syscall_fn *zp_chain ZP_HIDDEN;
+
+static inline bool zp_hook_wants(const struct zp_hook *h, long nr)
+{
+	unsigned long n = (unsigned long)nr < ZPOLINE_INTEREST_OTHER ? (unsigned long)nr
+								    : ZPOLINE_INTEREST_OTHER;
+	return h->interest == NULL || (h->interest[n / 64] >> (n % 64)) & 1;
+}
+
 /* zp_hooks_load -- dlmopen each hook; zp_hooks_init -- then start them */
 void zp_hooks_load(const char *spec) ZP_HIDDEN;
 void zp_hooks_init(const char *opts) ZP_HIDDEN;
+void zp_hooks_fini(void) ZP_HIDDEN;
+void zp_hooks_detach(void) ZP_HIDDEN;
 /* zp_hooks_flags -- what every loaded hook declares (ZPOLINE_HOOK_*) */
 unsigned zp_hooks_flags(void) ZP_HIDDEN;
 long zp_trace_write(const void *buf, unsigned long len) ZP_HIDDEN;
 extern int zp_trace_fd ZP_HIDDEN;
-/* zp_children_init -- remember what execve must pass on */
-void zp_children_init(const char *self_path) ZP_HIDDEN;
 /* the run's shared memory: a slice per hook */
 #define ZP_SHARED_SLICE (64 * 1024)
 #define ZP_SHARED_SIZE (16 * ZP_SHARED_SLICE)

@@ -8,16 +8,7 @@
  * Every other register, the flags excepted, must hold its value on return.
  */
 
-#define FRAME_SIZE 240
-#define F_R12 24
-#define F_RSI 80
-#define F_RDI 88
-#define F_RAX 96
-#define F_RET 232
-#define T_VDEPTH 24
-#define T_VRET 32
-#define T_THUNK_RET (32 + 8 * 8)
-#define VFORK_DEPTH 8
+#include "layout.h"
 
 	.section .note.GNU-stack, "", @progbits
 	.text
@@ -127,7 +118,6 @@
 /* ZMM_AREA: zmm0-31, k0-7 and MXCSR by plain moves, for hooks that use no
  * x87 (ZPOLINE_HOOK_NO_X87); much cheaper than XSAVE on some machines */
 #define ZMM_AREA_SIZE 2176
-#define SAVE_MODE_ZMM 3
 .macro ZMM_MOVES op, base
 	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
 	.ifc \op, save
@@ -153,7 +143,7 @@
 /* RESTORE_XAREA base -- the program's extended state, from an area the
  * entry stub filled in the current save mode (clobbers eax, edx) */
 .macro RESTORE_XAREA base
-	cmpq	$SAVE_MODE_ZMM, zp_save_mode(%rip)
+	cmpq	$ZP_SAVE_MODE_ZMM, zp_save_mode(%rip)
 	je	7f
 	movl	$-1, %eax
 	movl	$-1, %edx
@@ -163,14 +153,170 @@
 8:
 .endm
 
-/* ENTRY_GPR -- for hooks that declare they touch general registers only */
-	.globl	zp_entry_gpr
-	.hidden	zp_entry_gpr
-	.type	zp_entry_gpr, @function
+/* BACK -- return to the site without a `ret`: right after a kernel entry
+ * the return-stack buffer holds no entry for the site (kernels with
+ * return-stack mitigations refill it), so a `ret` would mispredict; an
+ * indirect jump is predicted from the site's own history. %rcx ends up
+ * holding the site + 2, which is where a native `syscall` leaves it. */
+.macro BACK
+	popq	%rcx
+	.cfi_adjust_cfa_offset -8
+	jmp	*%rcx
+.endm
+
+/* SAVE_VECTORS how -- the extended state into an area below %rsp, for the
+ * hooks of the enter/exit path: gpr (nothing), xsavec, xsave or zmm */
+.macro SAVE_VECTORS how
+	.ifc \how, xsavec
+	XSAVE_AREA xsavec
+	.endif
+	.ifc \how, xsave
+	XSAVE_AREA xsave
+	.endif
+	.ifc \how, zmm
+	subq	$ZMM_AREA_SIZE, %rsp
+	andq	$-64, %rsp
+	ZMM_MOVES save, %rsp
+	.endif
+.endm
+
+.macro RESTORE_VECTORS how
+	.ifc \how, xsavec
+	XRSTOR_AREA
+	.endif
+	.ifc \how, xsave
+	XRSTOR_AREA
+	.endif
+	.ifc \how, zmm
+	ZMM_MOVES load, %rsp
+	.endif
+.endm
+
+/* ENTRY name how -- where page 0 jumps. After the site check, the number
+ * decides (zp_nr_class):
+ *   direct: no hook wants it and the runtime has nothing to do: the real
+ *           call is made here, and back to the site;
+ *   hooks:  the enter/exit path below: zp_enter() runs the hooks' enters,
+ *           the real call is made here, zp_exit() runs their exits (a call
+ *           made after the kernel entry, so its `ret` is predicted), and
+ *           back to the site by a jump: no `ret` into a frame older than
+ *           the kernel entry on either path;
+ *   chain:  hooks of the syscall/next style (zp_chain_entry);
+ *   policy: numbers the runtime handles itself (zp_policy_entry).
+ * The enter/exit frame, from the program's %rsp down: the return address,
+ * the red zone (stepped over), the program's rbx r9 r8 r10 rdx rsi rdi,
+ * then struct zp_cframe, whose call the hooks may change. */
+.macro ENTRY name how
+	.globl	\name
+	.hidden	\name
+	.type	\name, @function
 	.p2align 5
-zp_entry_gpr:
+\name:
 	.cfi_startproc
 	CHECK_SITE
+	cmpq	$ZP_NR_CLASSES, %rax
+	jae	.Lpolicy_\@
+	leaq	zp_nr_class(%rip), %rcx
+	movzbl	(%rcx,%rax), %ecx
+	testl	%ecx, %ecx
+	jnz	.Lhooked_\@
+	syscall
+	.cfi_remember_state
+	BACK
+	.cfi_restore_state
+.Lhooked_\@:
+	cmpl	$ZP_CLASS_HOOKS, %ecx
+	jne	.Lother_\@
+	leaq	-128(%rsp), %rsp
+	.cfi_adjust_cfa_offset 128
+	SPUSH	%rbx
+	.cfi_rel_offset rbx, 0
+	SPUSH	%r9
+	SPUSH	%r8
+	SPUSH	%r10
+	SPUSH	%rdx
+	SPUSH	%rsi
+	SPUSH	%rdi
+	subq	$ZP_CF_SIZE, %rsp
+	.cfi_adjust_cfa_offset ZP_CF_SIZE
+	movq	%rax, ZP_CF_NR(%rsp)
+	movq	%rdi, ZP_CF_ARGS(%rsp)
+	movq	%rsi, ZP_CF_ARGS+8(%rsp)
+	movq	%rdx, ZP_CF_ARGS+16(%rsp)
+	movq	%r10, ZP_CF_ARGS+24(%rsp)
+	movq	%r8, ZP_CF_ARGS+32(%rsp)
+	movq	%r9, ZP_CF_ARGS+40(%rsp)
+	movq	$0, ZP_CF_RET(%rsp)
+	movq	%rsp, %rbx
+	.cfi_def_cfa_register %rbx
+	andq	$-16, %rsp
+	SAVE_VECTORS \how
+	movq	%rbx, %rdi
+	call	zp_enter
+	testl	%eax, %eax
+	jnz	.Ldone_\@
+	movq	ZP_CF_NR(%rbx), %rax
+	movq	ZP_CF_ARGS(%rbx), %rdi
+	movq	ZP_CF_ARGS+8(%rbx), %rsi
+	movq	ZP_CF_ARGS+16(%rbx), %rdx
+	movq	ZP_CF_ARGS+24(%rbx), %r10
+	movq	ZP_CF_ARGS+32(%rbx), %r8
+	movq	ZP_CF_ARGS+40(%rbx), %r9
+	syscall
+	movq	%rax, ZP_CF_RET(%rbx)
+.Ldone_\@:
+	cmpl	$0, ZP_CF_EXITS(%rbx)
+	je	.Lnoexit_\@
+	movq	%rbx, %rdi
+	call	zp_exit
+.Lnoexit_\@:
+	RESTORE_VECTORS \how
+	movq	ZP_CF_RET(%rbx), %rax
+	leaq	ZP_CF_SIZE(%rbx), %rsp
+	.cfi_def_cfa %rsp, 8 + 128 + 56 + ZP_CF_SIZE
+	.cfi_adjust_cfa_offset -ZP_CF_SIZE
+	popq	%rdi
+	.cfi_adjust_cfa_offset -8
+	popq	%rsi
+	.cfi_adjust_cfa_offset -8
+	popq	%rdx
+	.cfi_adjust_cfa_offset -8
+	popq	%r10
+	.cfi_adjust_cfa_offset -8
+	popq	%r8
+	.cfi_adjust_cfa_offset -8
+	popq	%r9
+	.cfi_adjust_cfa_offset -8
+	popq	%rbx
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore rbx
+	leaq	128(%rsp), %rsp
+	.cfi_adjust_cfa_offset -128
+	BACK
+.Lother_\@:
+	.cfi_def_cfa %rsp, 8
+	cmpl	$ZP_CLASS_CHAIN, %ecx
+	jne	.Lpolicy_\@
+	jmp	*zp_chain_entry(%rip)
+.Lpolicy_\@:
+	jmp	*zp_policy_entry(%rip)
+	.cfi_endproc
+	.size	\name, .-\name
+.endm
+
+	ENTRY zp_entry_gpr gpr
+	ENTRY zp_entry_xsavec xsavec
+	ENTRY zp_entry_xsave xsave
+	ENTRY zp_entry_zmm zmm
+
+/* The chain's paths: struct zp_frame, the extended state saved as the
+ * hooks declared, zp_dispatch(). Reached from ENTRY after the site check. */
+	.globl	zp_chain_gpr
+	.hidden	zp_chain_gpr
+	.type	zp_chain_gpr, @function
+	.p2align 5
+zp_chain_gpr:
+	.cfi_startproc
 	SAVE_GPR
 	movq	%rsp, %rbx
 	.cfi_def_cfa_register %rbx
@@ -181,19 +327,17 @@ zp_entry_gpr:
 	movq	%rbx, %rsp
 	.cfi_def_cfa_register %rsp
 	RESTORE_GPR
-	ret
+	BACK
 	.cfi_endproc
-	.size	zp_entry_gpr, .-zp_entry_gpr
+	.size	zp_chain_gpr, .-zp_chain_gpr
 
-/* ENTRY_XSAVE -- the default: the vector state is saved around the hook */
-.macro ENTRY_XSAVE name insn
+.macro CHAIN_XSAVE name insn
 	.globl	\name
 	.hidden	\name
 	.type	\name, @function
 	.p2align 5
 \name:
 	.cfi_startproc
-	CHECK_SITE
 	SAVE_GPR
 	movq	%rsp, %rbx
 	.cfi_def_cfa_register %rbx
@@ -207,22 +351,20 @@ zp_entry_gpr:
 	movq	%rbx, %rsp
 	.cfi_def_cfa_register %rsp
 	RESTORE_GPR
-	ret
+	BACK
 	.cfi_endproc
 	.size	\name, .-\name
 .endm
 
-	ENTRY_XSAVE zp_entry_xsavec xsavec
-	ENTRY_XSAVE zp_entry_xsave xsave
+	CHAIN_XSAVE zp_chain_xsavec xsavec
+	CHAIN_XSAVE zp_chain_xsave xsave
 
-/* ENTRY_ZMM -- the vector registers by moves (ZPOLINE_HOOK_NO_X87) */
-	.globl	zp_entry_zmm
-	.hidden	zp_entry_zmm
-	.type	zp_entry_zmm, @function
+	.globl	zp_chain_zmm
+	.hidden	zp_chain_zmm
+	.type	zp_chain_zmm, @function
 	.p2align 5
-zp_entry_zmm:
+zp_chain_zmm:
 	.cfi_startproc
-	CHECK_SITE
 	SAVE_GPR
 	movq	%rsp, %rbx
 	.cfi_def_cfa_register %rbx
@@ -236,9 +378,9 @@ zp_entry_zmm:
 	movq	%rbx, %rsp
 	.cfi_def_cfa_register %rsp
 	RESTORE_GPR
-	ret
+	BACK
 	.cfi_endproc
-	.size	zp_entry_zmm, .-zp_entry_zmm
+	.size	zp_chain_zmm, .-zp_chain_zmm
 
 /* zp_bad_call -- the sled was reached by something that is not a rewritten
  * site: report it and fault the way a jump to page 0 would have. */
@@ -289,7 +431,7 @@ zp_sigreturn_restorer:
 	.hidden	zp_do_sigreturn
 	.type	zp_do_sigreturn, @function
 zp_do_sigreturn:
-	leaq	FRAME_SIZE(%rdi), %rsp
+	leaq	ZP_FRAME_SIZE(%rdi), %rsp
 	movl	$15, %eax
 	syscall
 	hlt
@@ -330,14 +472,14 @@ zp_do_sigreturn:
 zp_do_vfork:
 	.cfi_startproc
 	.cfi_undefined rip
-	movq	F_RET(%rdi), %rax
+	movq	ZP_F_RET(%rdi), %rax
 	movq	zp_tls@gottpoff(%rip), %rcx
-	movq	%fs:T_VDEPTH(%rcx), %r11
-	cmpq	$VFORK_DEPTH, %r11
+	movq	%fs:ZP_T_VDEPTH(%rcx), %r11
+	cmpq	$ZP_VFORK_DEPTH, %r11
 	jae	zp_vfork_too_deep
-	movq	%rax, %fs:T_VRET(%rcx,%r11,8)
+	movq	%rax, %fs:ZP_T_VRET(%rcx,%r11,8)
 	incq	%r11
-	movq	%r11, %fs:T_VDEPTH(%rcx)
+	movq	%r11, %fs:ZP_T_VDEPTH(%rcx)
 	testq	%rsi, %rsi
 	jz	1f
 	movq	%rdi, %rbx
@@ -351,12 +493,12 @@ zp_do_vfork:
 	movq	zp_tls@gottpoff(%rip), %rcx
 	testq	%rax, %rax
 	jz	4f
-	decq	%fs:T_VDEPTH(%rcx)
-	movq	%fs:T_VDEPTH(%rcx), %r11
-	movq	%fs:T_VRET(%rcx,%r11,8), %r11
+	decq	%fs:ZP_T_VDEPTH(%rcx)
+	movq	%fs:ZP_T_VDEPTH(%rcx), %r11
+	movq	%fs:ZP_T_VRET(%rcx,%r11,8), %r11
 	jmp	*%r11
-4:	movq	%fs:T_VDEPTH(%rcx), %r11
-	movq	%fs:T_VRET-8(%rcx,%r11,8), %r11
+4:	movq	%fs:ZP_T_VDEPTH(%rcx), %r11
+	movq	%fs:ZP_T_VRET-8(%rcx,%r11,8), %r11
 	jmp	*%r11
 zp_vfork_too_deep:
 	hlt
@@ -426,8 +568,8 @@ zp_vfork_too_deep:
 	movq	56(%r12), %r8
 	movq	64(%r12), %r10
 	movq	72(%r12), %rdx
-	movq	F_RAX(%r12), %rax
-	movq	F_R12(%r12), %r12
+	movq	ZP_F_RAX(%r12), %rax
+	movq	ZP_F_R12(%r12), %r12
 	syscall
 	testq	%rax, %rax
 	jz	2f
@@ -449,8 +591,8 @@ zp_vfork_too_deep:
 	.size	\name, .-\name
 .endm
 
-	DO_CLONE zp_do_clone %rsi %rdi F_RDI
-	DO_CLONE zp_do_clone3 %rdi %rsi F_RSI
+	DO_CLONE zp_do_clone %rsi %rdi ZP_F_RDI
+	DO_CLONE zp_do_clone3 %rdi %rsi ZP_F_RSI
 
 /* zp_thunk_plain -- for the signal paths (trap sites, numbers past the
  * sled): the handler points the interrupted context here, with the
@@ -463,7 +605,7 @@ zp_vfork_too_deep:
 zp_thunk_plain:
 	syscall
 	movq	zp_tls@gottpoff(%rip), %rcx
-	jmp	*%fs:T_THUNK_RET(%rcx)
+	jmp	*%fs:ZP_T_THUNK_RET(%rcx)
 	.size	zp_thunk_plain, .-zp_thunk_plain
 
 /* zp_thunk_vfork -- zp_thunk_plain for vfork-like calls: the hooks hear
@@ -479,7 +621,7 @@ zp_thunk_vfork:
 	syscall
 	NOTIFY_VFORK
 	movq	zp_tls@gottpoff(%rip), %rcx
-	jmp	*%fs:T_THUNK_RET(%rcx)
+	jmp	*%fs:ZP_T_THUNK_RET(%rcx)
 	.cfi_endproc
 	.size	zp_thunk_vfork, .-zp_thunk_vfork
 

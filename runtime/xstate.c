@@ -7,8 +7,25 @@
 
 uint64_t zp_xsave_size;
 uint64_t zp_save_mode;
+void (*zp_chain_entry)(void) = zp_chain_xsave;
+void (*zp_policy_entry)(void) = zp_chain_xsave;
 
-enum zp_save_mode zp_pick_save_mode(unsigned flags)
+/* set_paths -- the chain's path for the hooks' mode; the policy path
+ * saves the vector state whatever the hooks declare, in a format the
+ * clone paths restore (RESTORE_XAREA reads zp_save_mode) */
+static enum zp_save_mode set_paths(enum zp_save_mode m, enum zp_save_mode policy)
+{
+	static void (*const chains[])(void) = {
+		[ZP_SAVE_GPR] = zp_chain_gpr, [ZP_SAVE_XSAVEC] = zp_chain_xsavec,
+		[ZP_SAVE_XSAVE] = zp_chain_xsave, [ZP_SAVE_ZMM] = zp_chain_zmm,
+	};
+
+	zp_chain_entry = chains[m];
+	zp_policy_entry = chains[policy];
+	return m;
+}
+
+static enum zp_save_mode pick(unsigned flags)
 {
 	unsigned a, b, c, d;
 
@@ -20,13 +37,13 @@ enum zp_save_mode zp_pick_save_mode(unsigned flags)
 		zp_xsave_size = b + 64;
 	}
 	if (flags & ZPOLINE_HOOK_GPR_ONLY)
-		return zp_save_mode = ZP_SAVE_GPR;
+		return ZP_SAVE_GPR;
 	if (!xsave)
 		zp_fatal(125, "this CPU has no XSAVE; only hooks flagged ZPOLINE_HOOK_GPR_ONLY can run");
 	/* ZPOLINE_SAVE forces a way, to measure the alternatives */
 	const char *force = getenv("ZPOLINE_SAVE");
 	if (force != NULL && strcmp(force, "xsave") == 0)
-		return zp_save_mode = ZP_SAVE_XSAVE;
+		return ZP_SAVE_XSAVE;
 	if (force != NULL && strcmp(force, "xsavec") == 0)
 		flags &= ~ZPOLINE_HOOK_NO_X87;
 	/* zmm0-31, k0-7 and MXCSR by plain moves, when the hook uses no x87
@@ -36,7 +53,20 @@ enum zp_save_mode zp_pick_save_mode(unsigned flags)
 	__cpuid_count(7, 0, a, b, c, d);
 	if ((flags & ZPOLINE_HOOK_NO_X87) && (b & bit_AVX512F) && (b & bit_AVX512BW) &&
 	    (xcr0_lo & 0xe0) == 0xe0)
-		return zp_save_mode = ZP_SAVE_ZMM;
+		return ZP_SAVE_ZMM;
 	__cpuid_count(0xd, 1, a, b, c, d);
-	return zp_save_mode = (a & (1u << 1)) ? ZP_SAVE_XSAVEC : ZP_SAVE_XSAVE;
+	return (a & (1u << 1)) ? ZP_SAVE_XSAVEC : ZP_SAVE_XSAVE;
+}
+
+enum zp_save_mode zp_pick_save_mode(unsigned flags)
+{
+	enum zp_save_mode m = pick(flags);
+
+	if (m != ZP_SAVE_GPR)
+		return set_paths(m, m);
+	/* with no XSAVE there is nothing to save the program's vector
+	 * registers with: the policy path takes its chances, as before */
+	if (zp_xsave_size == 0)
+		return set_paths(m, m);
+	return set_paths(m, pick(0));
 }

@@ -1,12 +1,17 @@
-/* hook.c -- load the hooks, call them, and perform the real call.
+/* policy.c -- what the runtime itself does with a system call.
  *
- * zp_dispatch() is what the stub calls; it runs the chain of hooks, whose
- * last `next` is zp_next(). zp_next() is where the runtime itself has a say:
- * calls that cannot complete on a C stack (clone with a new stack, vfork,
- * rt_sigreturn) go to stub.S with the program's saved registers, the
- * signals the runtime needs are virtualised, and the trace descriptor is
- * kept out of the program's way. */
-#include <dlfcn.h>
+ * zp_next() is the end of every chain: the kernel's turn. Numbers the
+ * runtime must see reach it through the stub's policy path, which saves
+ * the program's vector state first, so the code here may use libc.
+ *   - calls that cannot complete on a C stack go to stub.S with the
+ *     program's saved registers: clone with a new stack, vfork and clone
+ *     with CLONE_VM and no stack, rt_sigreturn;
+ *   - the signals the runtime needs (signal.c) are virtualised, in
+ *     actions and in masks;
+ *   - the runtime's descriptors are kept out of the program's way;
+ *   - execve gets the runtime's variables back;
+ *   - a file mapped executable is a library loaded late: rewrite it;
+ *   - exit_group ends the hooks (their fini). */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>
@@ -17,69 +22,11 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include "runtime.h"
-#include "zp.h"
 
-_Static_assert(offsetof(struct zp_thread, guard) == ZP_T_GUARD, "stub.S offsets");
-_Static_assert(offsetof(struct zp_thread, frame) == ZP_T_FRAME, "stub.S offsets");
-_Static_assert(offsetof(struct zp_thread, xarea) == ZP_T_XAREA, "stub.S offsets");
-_Static_assert(offsetof(struct zp_thread, vfork_depth) == ZP_T_VDEPTH, "stub.S offsets");
-_Static_assert(offsetof(struct zp_thread, vfork_ret) == ZP_T_VRET, "stub.S offsets");
-_Static_assert(offsetof(struct zp_thread, thunk_ret) == ZP_T_THUNK_RET, "stub.S offsets");
-_Static_assert(sizeof(struct zp_frame) == ZP_FRAME_SIZE, "stub.S offsets");
-_Static_assert(offsetof(struct zp_frame, ret) == 232, "stub.S offsets");
-
-__thread struct zp_thread zp_tls __attribute__((tls_model("initial-exec")));
-
-/* glibc allows 16 namespaces, the main one included */
-#define MAX_HOOKS 15
-
-struct hook {
-	const struct zpoline_hook *def;     /* NULL for an original-zpoline hook */
-	zpoline_syscall_fn *fn;
-	zpoline_syscall_fn *next;
-};
-
-static struct hook hooks[MAX_HOOKS];
-static int nhooks;
-static zpoline_syscall_fn *chain = zp_next;
-int zp_trace_fd = 2;
-int zp_shared_fd = -1;
-void *zp_shared;
-static int fini_done;
-
-long zp_dispatch(struct zp_frame *f, void *xarea)
-{
-	struct zp_thread *t = &zp_tls;
-	uint64_t pguard = t->guard;
-	struct zp_frame *pframe = t->frame;
-	void *pxarea = t->xarea;
-	long r;
-
-	uint8_t psel = zp_sud_set(ZP_SUD_ALLOW);
-
-	t->entry_guard = pguard;
-	t->entry_frame = pframe;
-	t->entry_xarea = pxarea;
-	t->entry_sel = psel;
-	t->frame = f;
-	t->xarea = xarea;
-	if (pguard) {
-		/* hook code came back through a rewritten site: no hooks */
-		r = zp_next(f->rax, f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9);
-	} else {
-		t->guard = 1;
-		r = chain(f->rax, f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9);
-	}
-	t->guard = pguard;
-	t->frame = pframe;
-	t->xarea = pxarea;
-	t->sud_selector = psel;
-	return r;
-}
+bool zp_follow = true;
 
 static long raw(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 {
@@ -96,85 +43,6 @@ static long raw(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 	t->sud_selector = sel;
 	t->guard = g;
 	return r;
-}
-
-/* leave_dispatch -- for calls that do not return to the dispatcher */
-static void leave_dispatch(struct zp_thread *t)
-{
-	t->guard = t->entry_guard;
-	t->frame = t->entry_frame;
-	t->xarea = t->entry_xarea;
-	t->sud_selector = t->entry_sel;
-}
-
-/* observed -- the call is the signal path's to make: back to it */
-static void observed(struct zp_thread *t)
-{
-	if (t->observe == NULL)
-		return;
-	leave_dispatch(t);
-	__builtin_longjmp(t->observe, 1);
-}
-
-bool zp_dispatch_observe(struct zp_frame *f, long *ret)
-{
-	struct zp_thread *t = &zp_tls;
-	void *buf[5];
-	void **prev = t->observe;
-	bool answered = false;
-
-	t->observe = buf;
-	if (__builtin_setjmp(buf) == 0) {
-		*ret = zp_dispatch(f, NULL);
-		answered = true;
-	}
-	t->observe = prev;
-	return answered;
-}
-
-__attribute__((noreturn)) static void vfork_path(struct zp_thread *t, long nr)
-{
-	struct zp_frame *f = t->frame;
-	void *x = t->xarea;
-
-	observed(t);
-	t->vfork_nr = nr;
-	leave_dispatch(t);
-	zp_do_vfork(f, x);
-}
-
-static bool follow = true;
-
-void zp_vfork_notify(struct zp_frame *f)
-{
-	struct zp_thread *t = &zp_tls;
-	uint64_t g = t->guard;
-	uint8_t sel = zp_sud_set(ZP_SUD_ALLOW);
-
-	t->guard = 1;
-	for (int i = 0; i < nhooks; i++)
-		if (hooks[i].def != NULL && hooks[i].def->vfork_return != NULL)
-			hooks[i].def->vfork_return(t->vfork_nr, (long)f->rax);
-	t->guard = g;
-	t->sud_selector = sel;
-	/* a vfork child is a new task: Syscall User Dispatch is not inherited
-	 * (it shares this thread's memory, selector included, until it execs
-	 * or exits, while its parent waits) */
-	if (f->rax == 0 && follow)
-		zp_sud_arm_thread();
-}
-
-size_t zp_read_user(void *dst, uintptr_t src, size_t len)
-{
-	struct iovec local = { dst, len }, remote = { (void *)src, len };
-	long pid = zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
-	long r = zp_raw_syscall(SYS_process_vm_readv, pid, (long)&local, 1, (long)&remote, 1, 0);
-	if (r < 0 && len > 4096 - (src & 4095)) {
-		/* the rest of the page, when the next one is not readable */
-		local.iov_len = remote.iov_len = 4096 - (src & 4095);
-		r = zp_raw_syscall(SYS_process_vm_readv, pid, (long)&local, 1, (long)&remote, 1, 0);
-	}
-	return r > 0 ? (size_t)r : 0;
 }
 
 /* read_user -- all of it, or EFAULT as the real call would report */
@@ -202,7 +70,7 @@ static long do_clone3(struct zp_thread *t, long a1, long a2)
 		return r;
 	}
 	if (ca->flags & CLONE_VM)
-		vfork_path(t, SYS_clone3);
+		zp_vfork_path(t, SYS_clone3);
 	return raw(SYS_clone3, a1, a2, 0, 0, 0, 0);
 }
 
@@ -277,16 +145,6 @@ static void move_own_fd(long fd)
 	}
 }
 
-static void run_fini(void)
-{
-	if (__atomic_exchange_n(&fini_done, 1, __ATOMIC_ACQ_REL))
-		return;
-	zp_stats_at_exit();
-	for (int i = 0; i < nhooks; i++)
-		if (hooks[i].def != NULL && hooks[i].def->fini != NULL)
-			hooks[i].def->fini();
-}
-
 /* ---- children ----
  * A program that calls execve with an environment of its own (env -i, a
  * sandbox's launcher) would start the new image without the runtime. The
@@ -312,7 +170,7 @@ void zp_children_init(const char *self_path)
 	};
 	const char *f = getenv("ZPOLINE_FOLLOW");
 
-	follow = f == NULL || strcmp(f, "0") != 0;
+	zp_follow = f == NULL || strcmp(f, "0") != 0;
 	my_pid = zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
 	snprintf(runtime_path, sizeof(runtime_path), "%s", self_path);
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && nsaved < ZP_VARS; i++) {
@@ -377,7 +235,7 @@ static long exec_with_env(long nr, long a1, long a2, long a3, long a4, long a5, 
 			oldlen = strlen(envp[i]);
 	char preload[strlen(runtime_path) + oldlen + 16];
 	size_t k = 0;
-	bool keep = follow ||
+	bool keep = zp_follow ||
 		    (!unfollowed && zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0) == my_pid);
 	bool have[ZP_VARS] = { false };
 	bool preload_done = false;
@@ -433,26 +291,11 @@ static void child_started(void)
 {
 	/* Syscall User Dispatch is not inherited by fork */
 	zp_sud_arm_thread();
-	if (!follow) {
+	if (!zp_follow) {
 		unfollowed = true;
 		my_pid = zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
-		__atomic_store_n(&chain, zp_next, __ATOMIC_RELEASE);
+		zp_hooks_detach();
 	}
-}
-
-struct late {
-	uintptr_t addr;
-	size_t len;
-	int fd;
-	uint64_t off;
-	int prot;
-};
-
-static void late_mapped(void *arg)
-{
-	struct late *l = arg;
-
-	zp_late_mapped(l->addr, l->len, l->fd, l->off, l->prot);
 }
 
 /* the runtime's signals a program's handler asked to block, per signal */
@@ -479,16 +322,16 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 
 	switch (nr) {
 	case SYS_rt_sigreturn:
-		observed(t);
+		zp_observed(t);
 		if (t->frame != NULL) {
 			struct zp_frame *f = t->frame;
-			leave_dispatch(t);
+			zp_leave_dispatch(t);
 			zp_do_sigreturn(f);
 		}
 		break;
 	case SYS_vfork:
 		if (t->frame != NULL)
-			vfork_path(t, nr);
+			zp_vfork_path(t, nr);
 		break;
 	case SYS_clone:
 		if (t->frame == NULL)
@@ -503,7 +346,7 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 			return r;
 		}
 		if (a1 & CLONE_VM)
-			vfork_path(t, nr);
+			zp_vfork_path(t, nr);
 		if (!(a1 & CLONE_THREAD)) {
 			long r = raw(nr, a1, a2, a3, a4, a5, a6);
 			if (r == 0)
@@ -582,7 +425,7 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 			move_own_fd(a2);
 		break;
 	case SYS_exit_group:
-		run_fini();
+		zp_hooks_fini();
 		break;
 	case SYS_execve:
 	case SYS_execveat:
@@ -598,12 +441,9 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 		if ((a3 & PROT_EXEC) && !(a4 & MAP_ANONYMOUS) && (int)a5 >= 0) {
 			long r = raw(nr, a1, a2, a3, a4, a5, a6);
 			if (r >= 0 || r < -4095) {
-				struct late l = { (uintptr_t)r, (size_t)a2, (int)a5, (uint64_t)a6, (int)a3 };
-				/* libc, libelf and Zydis use vector registers */
-				if (zp_save_mode == ZP_SAVE_GPR && zp_xsave_size != 0)
-					zp_call_saving_xstate(late_mapped, &l);
-				else if (zp_save_mode != ZP_SAVE_GPR)
-					late_mapped(&l);
+				/* the policy path saved the vector state (libc,
+				 * libelf use vector registers) */
+				zp_late_mapped((uintptr_t)r, (size_t)a2, (int)a5, (uint64_t)a6, (int)a3);
 			}
 			return r;
 		}
@@ -612,147 +452,28 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 	return raw(nr, a1, a2, a3, a4, a5, a6);
 }
 
-long zp_trace_write(const void *buf, unsigned long len)
-{
-	const char *p = buf;
-	long done = 0;
 
-	while ((unsigned long)done < len) {
-		long r = zp_raw_syscall(SYS_write, zp_trace_fd, (long)(p + done), (long)(len - done),
-					0, 0, 0);
-		if (r == -EINTR)
-			continue;
-		if (r <= 0)
-			return done ? done : r;
-		done += r;
-	}
-	return done;
+static void policy_call(void *arg)
+{
+	struct zpoline_call *c = arg;
+
+	c->ret = zp_next(c->nr, c->args[0], c->args[1], c->args[2], c->args[3], c->args[4],
+			 c->args[5]);
 }
 
-void zp_report_bad_call(uintptr_t ret, uintptr_t target)
+long zp_policy_call(const struct zpoline_call *call)
 {
-	zp_msg("jump to address %#lx from the call returning to %#lx: a NULL or bad function "
-	       "pointer (SIGSEGV)",
-	       (unsigned long)target, (unsigned long)ret);
-}
+	struct zp_thread *t = &zp_tls;
+	struct zp_frame *pframe = t->frame;
+	struct zpoline_call c = *call;
 
-/* load_one -- dlmopen a hook into a namespace of its own */
-static int load_one(const char *path, struct hook *h, void **handle)
-{
-	*handle = dlmopen(LM_ID_NEWLM, path, RTLD_NOW | RTLD_LOCAL);
-	if (*handle == NULL)
-		zp_fatal(125, "cannot load hook %s: %s", path, dlerror());
-	h->def = dlsym(*handle, "zpoline_hook");
-	if (h->def != NULL) {
-		if (h->def->abi_version == 0 || h->def->abi_version > ZPOLINE_ABI_VERSION)
-			zp_fatal(125, "hook %s was built for hook ABI %u; this runtime has %u: rebuild it",
-				 path, h->def->abi_version, ZPOLINE_ABI_VERSION);
-		if (h->def->syscall == NULL)
-			zp_fatal(125, "hook %s defines no syscall function", path);
-		h->fn = h->def->syscall;
-		return 0;
-	}
-	if (dlsym(*handle, "__hook_init") != NULL)
-		return 1;
-	zp_fatal(125, "hook %s exports neither zpoline_hook nor __hook_init", path);
-}
-
-static char hook_paths[MAX_HOOKS][4096];
-static void *hook_handles[MAX_HOOKS];
-static int hook_legacy[MAX_HOOKS];
-
-void zp_hooks_load(const char *spec)
-{
-	int n = 0;
-
-	for (const char *p = spec; p != NULL && *p != '\0';) {
-		const char *colon = strchr(p, ':');
-		size_t len = colon ? (size_t)(colon - p) : strlen(p);
-		if (n == MAX_HOOKS)
-			zp_fatal(125, "more than %d hooks: glibc has room for %d link namespaces",
-				 MAX_HOOKS, MAX_HOOKS + 1);
-		if (len >= sizeof(hook_paths[0]))
-			zp_fatal(125, "hook path too long");
-		memcpy(hook_paths[n], p, len);
-		hook_paths[n][len] = '\0';
-		hook_legacy[n] = load_one(hook_paths[n], &hooks[n], &hook_handles[n]);
-		n++;
-		p = colon ? colon + 1 : NULL;
-	}
-	nhooks = n;
-}
-
-unsigned zp_hooks_flags(void)
-{
-	unsigned all = ~0u;
-
-	for (int i = 0; i < nhooks; i++) {
-		/* an original zpoline hook declares nothing */
-		if (hooks[i].def == NULL)
-			return 0;
-		unsigned f = hooks[i].def->flags;
-		/* general registers only implies no x87 too */
-		all &= f & ZPOLINE_HOOK_GPR_ONLY ? f | ZPOLINE_HOOK_NO_X87 : f;
-	}
-	return all == ~0u ? 0 : all;
-}
-
-/* hook_options -- the i-th of the per-hook option strings, which
- * ZPOLINE_HOOK_OPTS separates with 0x1f (unit separator) */
-static const char *hook_options(const char *opts, int i, char *buf, size_t len)
-{
-	const char *p = opts ? opts : "";
-
-	for (; i > 0 && p != NULL; i--) {
-		p = strchr(p, 0x1f);
-		if (p != NULL)
-			p++;
-	}
-	if (p == NULL)
-		p = "";
-	size_t n = strcspn(p, "\x1f");
-	if (n >= len)
-		zp_fatal(125, "hook options too long");
-	memcpy(buf, p, n);
-	buf[n] = '\0';
-	return buf;
-}
-
-void zp_hooks_init(const char *opts)
-{
-	static char optbuf[MAX_HOOKS][1024];
-
-	/* Initialise from the last hook back, so each knows its `next`. */
-	zpoline_syscall_fn *next = zp_next;
-	for (int i = nhooks - 1; i >= 0; i--) {
-		struct hook *h = &hooks[i];
-		h->next = next;
-		if (hook_legacy[i]) {
-			int (*init)(long, void *) =
-				(int (*)(long, void *))dlsym(hook_handles[i], "__hook_init");
-			zpoline_syscall_fn *slot = next;
-			int r = init(0, &slot);
-			if (r != 0)
-				zp_fatal(125, "hook %s: __hook_init failed (%d)", hook_paths[i], r);
-			h->fn = slot;
-		} else if (h->def->init != NULL) {
-			static struct zpoline_init inits[MAX_HOOKS];
-			struct zpoline_init *in = &inits[i];
-			*in = (struct zpoline_init){
-				.abi_version = ZPOLINE_ABI_VERSION,
-				.next = next,
-				.options = hook_options(opts, i, optbuf[i], sizeof(optbuf[i])),
-				.trace_write = zp_trace_write,
-				.syscall_name = zp_syscall_name,
-				.shared = zp_shared ? (char *)zp_shared + (size_t)i * ZP_SHARED_SLICE : NULL,
-				.shared_size = zp_shared ? ZP_SHARED_SLICE : 0,
-			};
-			int r = h->def->init(in);
-			if (r != 0)
-				zp_fatal(125, "hook %s refused to start: %s", hook_paths[i],
-					 r < 0 ? strerror(-r) : "init failed");
-		}
-		next = h->fn;
-	}
-	__atomic_store_n(&chain, next, __ATOMIC_RELEASE);
+	/* no stub frame to make a clone or vfork from: those go to the
+	 * kernel as they are */
+	t->frame = NULL;
+	if (zp_save_mode == ZP_SAVE_GPR && zp_xsave_size != 0)
+		zp_call_saving_xstate(policy_call, &c);
+	else
+		policy_call(&c);
+	t->frame = pframe;
+	return c.ret;
 }

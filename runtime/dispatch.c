@@ -1,0 +1,208 @@
+/* dispatch.c -- from the stub to the hooks and back.
+ *
+ * Two paths. The enter/exit path (zp_enter, zp_exit) serves hooks of that
+ * style: the stub makes the real call itself between the two, so no C
+ * frame is below the kernel entry. The chain path (zp_dispatch) serves
+ * hooks of the syscall/next style and the numbers the runtime handles
+ * itself: the chain's last `next` is zp_next() (policy.c), and hooks of
+ * the enter/exit style take part in it through adapters (loader.c). */
+#include <errno.h>
+#include <stddef.h>
+#include <sys/syscall.h>
+
+#include "runtime.h"
+
+_Static_assert(offsetof(struct zp_thread, guard) == ZP_T_GUARD, "layout.h");
+_Static_assert(offsetof(struct zp_thread, frame) == ZP_T_FRAME, "layout.h");
+_Static_assert(offsetof(struct zp_thread, xarea) == ZP_T_XAREA, "layout.h");
+_Static_assert(offsetof(struct zp_thread, vfork_depth) == ZP_T_VDEPTH, "layout.h");
+_Static_assert(offsetof(struct zp_thread, vfork_ret) == ZP_T_VRET, "layout.h");
+_Static_assert(offsetof(struct zp_thread, thunk_ret) == ZP_T_THUNK_RET, "layout.h");
+_Static_assert(sizeof(struct zp_frame) == ZP_FRAME_SIZE, "layout.h");
+_Static_assert(offsetof(struct zp_frame, r12) == ZP_F_R12, "layout.h");
+_Static_assert(offsetof(struct zp_frame, rsi) == ZP_F_RSI, "layout.h");
+_Static_assert(offsetof(struct zp_frame, rdi) == ZP_F_RDI, "layout.h");
+_Static_assert(offsetof(struct zp_frame, rax) == ZP_F_RAX, "layout.h");
+_Static_assert(offsetof(struct zp_frame, ret) == ZP_F_RET, "layout.h");
+_Static_assert(offsetof(struct zp_cframe, call.nr) == ZP_CF_NR, "layout.h");
+_Static_assert(offsetof(struct zp_cframe, call.args) == ZP_CF_ARGS, "layout.h");
+_Static_assert(offsetof(struct zp_cframe, call.ret) == ZP_CF_RET, "layout.h");
+_Static_assert(offsetof(struct zp_cframe, slot) == ZP_CF_SLOTS, "layout.h");
+_Static_assert(offsetof(struct zp_cframe, exits) == ZP_CF_EXITS, "layout.h");
+_Static_assert(sizeof(struct zp_cframe) == ZP_CF_SIZE, "layout.h");
+_Static_assert(sizeof(((struct zp_cframe *)0)->slot) / 8 > ZP_MAX_HOOKS, "a slot per hook");
+_Static_assert(ZP_SAVE_ZMM == ZP_SAVE_MODE_ZMM, "layout.h");
+
+__thread struct zp_thread zp_tls __attribute__((tls_model("initial-exec")));
+
+/* Until the hooks are started, everything takes the chain, which ends in
+ * zp_next() alone (loader.c sets the classes once the hooks are known). */
+uint8_t zp_nr_class[ZP_NR_CLASSES] = { [0 ... ZP_NR_CLASSES - 1] = ZP_CLASS_POLICY };
+
+/* zp_enter -- the enters of the hooks that want the call, in order. 0: make
+ * the call; 1: a hook answered (call->ret). f->exits: whose exit runs. */
+long zp_enter(struct zp_cframe *f)
+{
+	struct zp_thread *t = &zp_tls;
+	const struct zp_hook *h = zp_hooks;
+	long nr = f->call.nr;
+	uint32_t exits = 0;
+	long done = 0;
+
+	if (__builtin_expect(t->guard != 0, 0)) {
+		/* hook code came back through a rewritten site: no hooks */
+		f->exits = 0;
+		return 0;
+	}
+	uint8_t sel = t->sud_selector;
+	if (zp_sud_on)
+		t->sud_selector = ZP_SUD_ALLOW;
+	t->guard = 1;
+	for (int i = 0; i < zp_nhooks; i++, h++) {
+		if (!zp_hook_wants(h, f->call.nr))
+			continue;
+		if (h->enter != NULL && h->enter(&f->call, &f->slot[i]) == ZPOLINE_DONE) {
+			done = 1;
+			break;
+		}
+		if (h->exit != NULL)
+			exits |= 1u << i;
+	}
+	f->exits = exits;
+	/* an enter turned the call into one the runtime must handle */
+	if (__builtin_expect(f->call.nr != nr, 0) && !done &&
+	    ((unsigned long)f->call.nr >= ZP_NR_CLASSES || zp_nr_class[f->call.nr] == ZP_CLASS_POLICY)) {
+		f->call.ret = zp_policy_call(&f->call);
+		done = 1;
+	}
+	t->guard = 0;
+	if (zp_sud_on)
+		t->sud_selector = sel;
+	return done;
+}
+
+/* zp_exit -- the exits, in reverse order, after the kernel's turn */
+void zp_exit(struct zp_cframe *f)
+{
+	struct zp_thread *t = &zp_tls;
+	uint32_t exits = f->exits;
+
+	uint8_t sel = t->sud_selector;
+	if (zp_sud_on)
+		t->sud_selector = ZP_SUD_ALLOW;
+	t->guard = 1;
+	while (exits != 0) {
+		int i = 31 - __builtin_clz(exits);
+		exits &= ~(1u << i);
+		zp_hooks[i].exit(&f->call, &f->slot[i]);
+	}
+	t->guard = 0;
+	if (zp_sud_on)
+		t->sud_selector = sel;
+}
+
+/* zp_dispatch -- the chain path, for the stub and the signal paths */
+long zp_dispatch(struct zp_frame *f, void *xarea)
+{
+	struct zp_thread *t = &zp_tls;
+	uint64_t pguard = t->guard;
+	struct zp_frame *pframe = t->frame;
+	void *pxarea = t->xarea;
+	uint8_t psel = t->sud_selector;
+	long r;
+
+	if (zp_sud_on)
+		t->sud_selector = ZP_SUD_ALLOW;
+	t->entry_guard = pguard;
+	t->entry_frame = pframe;
+	t->entry_xarea = pxarea;
+	t->entry_sel = psel;
+	t->frame = f;
+	t->xarea = xarea;
+	if (pguard) {
+		/* hook code came back through a rewritten site: no hooks */
+		r = zp_next(f->rax, f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9);
+	} else {
+		t->guard = 1;
+		r = zp_chain(f->rax, f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9);
+	}
+	t->guard = pguard;
+	t->frame = pframe;
+	t->xarea = pxarea;
+	t->sud_selector = psel;
+	return r;
+}
+
+void zp_leave_dispatch(struct zp_thread *t)
+{
+	t->guard = t->entry_guard;
+	t->frame = t->entry_frame;
+	t->xarea = t->entry_xarea;
+	t->sud_selector = t->entry_sel;
+}
+
+void zp_observed(struct zp_thread *t)
+{
+	if (t->observe == NULL)
+		return;
+	zp_leave_dispatch(t);
+	__builtin_longjmp(t->observe, 1);
+}
+
+bool zp_dispatch_observe(struct zp_frame *f, long *ret)
+{
+	struct zp_thread *t = &zp_tls;
+	void *buf[5];
+	void **prev = t->observe;
+	bool answered = false;
+
+	t->observe = buf;
+	if (__builtin_setjmp(buf) == 0) {
+		*ret = zp_dispatch(f, NULL);
+		answered = true;
+	}
+	t->observe = prev;
+	return answered;
+}
+
+void zp_vfork_path(struct zp_thread *t, long nr)
+{
+	struct zp_frame *f = t->frame;
+	void *x = t->xarea;
+
+	zp_observed(t);
+	t->vfork_nr = nr;
+	zp_leave_dispatch(t);
+	zp_do_vfork(f, x);
+}
+
+/* zp_vfork_notify -- right after a vfork-like call, in the child (rax 0)
+ * and in the parent: the hooks hear its result */
+void zp_vfork_notify(struct zp_frame *f)
+{
+	struct zp_thread *t = &zp_tls;
+	uint64_t g = t->guard;
+	uint8_t sel = zp_sud_set(ZP_SUD_ALLOW);
+	uint32_t exits = t->vfork_exits;
+
+	t->guard = 1;
+	t->vfork_call.ret = (long)f->rax;
+	while (exits != 0) {
+		int i = 31 - __builtin_clz(exits);
+		exits &= ~(1u << i);
+		zp_hooks[i].exit(&t->vfork_call, &t->vfork_slot[i]);
+	}
+	for (int i = 0; i < zp_nhooks; i++)
+		if (zp_hooks[i].vfork_return != NULL)
+			zp_hooks[i].vfork_return(t->vfork_nr, (long)f->rax);
+	/* the parent resumes after its child is gone: the exits are done */
+	if (f->rax != 0)
+		t->vfork_exits = 0;
+	t->guard = g;
+	t->sud_selector = sel;
+	/* a vfork child is a new task: Syscall User Dispatch is not inherited
+	 * (it shares this thread's memory, selector included, until it execs
+	 * or exits, while its parent waits) */
+	if (f->rax == 0 && zp_follow)
+		zp_sud_arm_thread();
+}

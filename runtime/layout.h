@@ -1,0 +1,42 @@
+/* layout.h -- the numbers stub.S and the C files must agree on: frame and
+ * thread-state offsets, the number classes. Only #defines, so that the
+ * assembler can include it; dispatch.c asserts the structs against it. */
+#ifndef ZP_LAYOUT_H
+#define ZP_LAYOUT_H
+
+/* struct zp_frame (the chain's frame) */
+#define ZP_FRAME_SIZE 240
+#define ZP_F_R12 24
+#define ZP_F_RSI 80
+#define ZP_F_RDI 88
+#define ZP_F_RAX 96
+#define ZP_F_RET 232
+
+/* struct zp_cframe (the enter/exit frame) */
+#define ZP_CF_NR 0
+#define ZP_CF_ARGS 8
+#define ZP_CF_RET 56
+#define ZP_CF_SLOTS 64
+#define ZP_CF_EXITS 192
+#define ZP_CF_SIZE 208
+
+/* struct zp_thread */
+#define ZP_VFORK_DEPTH 8
+#define ZP_T_GUARD 0
+#define ZP_T_FRAME 8
+#define ZP_T_XAREA 16
+#define ZP_T_VDEPTH 24
+#define ZP_T_VRET 32
+#define ZP_T_THUNK_RET (32 + 8 * ZP_VFORK_DEPTH)
+
+/* zp_nr_class: what the stub does with a number */
+#define ZP_NR_CLASSES 1024
+#define ZP_CLASS_DIRECT 0       /* no hook wants it: straight to the kernel */
+#define ZP_CLASS_HOOKS 1        /* the enter/exit hooks around the real call */
+#define ZP_CLASS_CHAIN 2        /* the chain of syscall/next hooks */
+#define ZP_CLASS_POLICY 3       /* the runtime's own handling, vector state saved */
+
+/* enum zp_save_mode */
+#define ZP_SAVE_MODE_ZMM 3
+
+#endif

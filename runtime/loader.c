@@ -1,0 +1,270 @@
+/* loader.c -- the hooks: load each into a link namespace of its own,
+ * check what it declares, start it, put it in the chain, and tell the
+ * stub which numbers take which path. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+
+#include "runtime.h"
+
+struct zp_hook zp_hooks[ZP_MAX_HOOKS];
+int zp_nhooks;
+zpoline_syscall_fn *zp_chain = zp_next;
+int zp_trace_fd = 2;
+int zp_shared_fd = -1;
+void *zp_shared;
+
+static char hook_paths[ZP_MAX_HOOKS][4096];
+static void *hook_handles[ZP_MAX_HOOKS];
+
+long zp_trace_write(const void *buf, unsigned long len)
+{
+	const char *p = buf;
+	long done = 0;
+
+	while ((unsigned long)done < len) {
+		long r = zp_raw_syscall(SYS_write, zp_trace_fd, (long)(p + done), (long)(len - done),
+					0, 0, 0);
+		if (r == -EINTR)
+			continue;
+		if (r <= 0)
+			return done ? done : r;
+		done += r;
+	}
+	return done;
+}
+
+void zp_report_bad_call(uintptr_t ret, uintptr_t target)
+{
+	zp_msg("jump to address %#lx from the call returning to %#lx: a NULL or bad function "
+	       "pointer (SIGSEGV)",
+	       (unsigned long)target, (unsigned long)ret);
+}
+
+/* load_one -- dlmopen a hook into a namespace of its own and take what it
+ * declares */
+static void load_one(const char *path, struct zp_hook *h, void **handle)
+{
+	*handle = dlmopen(LM_ID_NEWLM, path, RTLD_NOW | RTLD_LOCAL);
+	if (*handle == NULL)
+		zp_fatal(125, "cannot load hook %s: %s", path, dlerror());
+	const struct zpoline_hook *def = dlsym(*handle, "zpoline_hook");
+	h->def = def;
+	if (def == NULL) {
+		h->legacy_init = (int (*)(long, void *))dlsym(*handle, "__hook_init");
+		if (h->legacy_init == NULL)
+			zp_fatal(125, "hook %s exports neither zpoline_hook nor __hook_init", path);
+		return;
+	}
+	if (def->abi_version == 0 || def->abi_version > ZPOLINE_ABI_VERSION)
+		zp_fatal(125, "hook %s was built for hook ABI %u; this runtime has %u: rebuild it", path,
+			 def->abi_version, ZPOLINE_ABI_VERSION);
+	h->fn = def->syscall;
+	h->fini = def->fini;
+	h->vfork_return = def->vfork_return;
+	/* an ABI 1 hook's struct ends before the enter/exit fields */
+	if (def->abi_version >= 2) {
+		h->enter = def->enter;
+		h->exit = def->exit;
+		h->interest = def->interest;
+	}
+	if (h->fn != NULL && (h->enter != NULL || h->exit != NULL))
+		zp_fatal(125, "hook %s defines both syscall and enter/exit: choose one style", path);
+	if (h->fn == NULL && h->enter == NULL && h->exit == NULL)
+		zp_fatal(125, "hook %s defines neither a syscall function nor enter/exit", path);
+}
+
+void zp_hooks_load(const char *spec)
+{
+	int n = 0;
+
+	for (const char *p = spec; p != NULL && *p != '\0';) {
+		const char *colon = strchr(p, ':');
+		size_t len = colon ? (size_t)(colon - p) : strlen(p);
+		if (n == ZP_MAX_HOOKS)
+			zp_fatal(125, "more than %d hooks: glibc has room for %d link namespaces",
+				 ZP_MAX_HOOKS, ZP_MAX_HOOKS + 1);
+		if (len >= sizeof(hook_paths[0]))
+			zp_fatal(125, "hook path too long");
+		memcpy(hook_paths[n], p, len);
+		hook_paths[n][len] = '\0';
+		load_one(hook_paths[n], &zp_hooks[n], &hook_handles[n]);
+		n++;
+		p = colon ? colon + 1 : NULL;
+	}
+	zp_nhooks = n;
+}
+
+unsigned zp_hooks_flags(void)
+{
+	unsigned all = ~0u;
+
+	for (int i = 0; i < zp_nhooks; i++) {
+		/* an original zpoline hook declares nothing */
+		if (zp_hooks[i].def == NULL)
+			return 0;
+		unsigned f = zp_hooks[i].def->flags;
+		/* general registers only implies no x87 too */
+		all &= f & ZPOLINE_HOOK_GPR_ONLY ? f | ZPOLINE_HOOK_NO_X87 : f;
+	}
+	return all == ~0u ? 0 : all;
+}
+
+/* hook_options -- the i-th of the per-hook option strings, which
+ * ZPOLINE_HOOK_OPTS separates with 0x1f (unit separator) */
+static const char *hook_options(const char *opts, int i, char *buf, size_t len)
+{
+	const char *p = opts ? opts : "";
+
+	for (; i > 0 && p != NULL; i--) {
+		p = strchr(p, 0x1f);
+		if (p != NULL)
+			p++;
+	}
+	if (p == NULL)
+		p = "";
+	size_t n = strcspn(p, "\x1f");
+	if (n >= len)
+		zp_fatal(125, "hook options too long");
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+/* adapt -- hook i of the enter/exit style as a link of the chain, for
+ * the paths that run the chain: the syscall/next hooks beside it, the
+ * runtime's own numbers, the signal paths */
+static long adapt(int i, long nr, long a1, long a2, long a3, long a4, long a5, long a6)
+{
+	struct zp_hook *h = &zp_hooks[i];
+	struct zpoline_call c = { .nr = nr, .args = { a1, a2, a3, a4, a5, a6 } };
+	uint64_t slot = 0;
+
+	if (!zp_hook_wants(h, nr))
+		return h->next(nr, a1, a2, a3, a4, a5, a6);
+	if (h->enter != NULL && h->enter(&c, &slot) == ZPOLINE_DONE)
+		return c.ret;
+	/* a vfork-like call does not come back here: the stub tells the
+	 * exits in child and parent (zp_vfork_notify) */
+	bool vforkish = c.nr == SYS_vfork || c.nr == SYS_clone || c.nr == SYS_clone3;
+	struct zp_thread *t = &zp_tls;
+	if (vforkish && h->exit != NULL) {
+		t->vfork_call = c;
+		t->vfork_slot[i] = slot;
+		t->vfork_exits |= 1u << i;
+	}
+	c.ret = h->next(c.nr, c.args[0], c.args[1], c.args[2], c.args[3], c.args[4], c.args[5]);
+	if (vforkish)
+		t->vfork_exits &= ~(1u << i);
+	if (h->exit != NULL)
+		h->exit(&c, &slot);
+	return c.ret;
+}
+
+#define ADAPTER(i)                                                                        \
+	static long adapt##i(long nr, long a1, long a2, long a3, long a4, long a5, long a6) \
+	{                                                                                 \
+		return adapt(i, nr, a1, a2, a3, a4, a5, a6);                              \
+	}
+ADAPTER(0) ADAPTER(1) ADAPTER(2) ADAPTER(3) ADAPTER(4) ADAPTER(5) ADAPTER(6) ADAPTER(7)
+ADAPTER(8) ADAPTER(9) ADAPTER(10) ADAPTER(11) ADAPTER(12) ADAPTER(13) ADAPTER(14)
+static zpoline_syscall_fn *const adapters[ZP_MAX_HOOKS] = {
+	adapt0, adapt1, adapt2, adapt3, adapt4, adapt5, adapt6, adapt7,
+	adapt8, adapt9, adapt10, adapt11, adapt12, adapt13, adapt14,
+};
+
+/* the numbers the runtime handles itself (policy.c) */
+static const int policy_numbers[] = {
+	SYS_rt_sigreturn, SYS_vfork, SYS_fork, SYS_clone, SYS_clone3,
+	SYS_rt_sigaction, SYS_rt_sigprocmask, SYS_rt_sigsuspend, SYS_ppoll, SYS_pselect6,
+	SYS_epoll_pwait, SYS_epoll_pwait2, SYS_close, SYS_close_range, SYS_dup2, SYS_dup3,
+	SYS_exit_group, SYS_execve, SYS_execveat, SYS_mmap,
+};
+
+/* set_classes -- what the stub does with each number: nothing when no
+ * hook wants it, the enter/exit path when every hook has that style, the
+ * chain otherwise */
+static void set_classes(void)
+{
+	bool chain = false;
+
+	for (int i = 0; i < zp_nhooks; i++)
+		chain |= zp_hooks[i].fn != adapters[i];
+	for (long nr = 0; nr < ZP_NR_CLASSES; nr++) {
+		bool wanted = false;
+		for (int i = 0; i < zp_nhooks; i++)
+			wanted |= zp_hook_wants(&zp_hooks[i], nr);
+		zp_nr_class[nr] = chain ? ZP_CLASS_CHAIN : wanted ? ZP_CLASS_HOOKS : ZP_CLASS_DIRECT;
+	}
+	for (size_t k = 0; k < sizeof(policy_numbers) / sizeof(policy_numbers[0]); k++)
+		zp_nr_class[policy_numbers[k]] = ZP_CLASS_POLICY;
+}
+
+void zp_hooks_init(const char *opts)
+{
+	static char optbuf[ZP_MAX_HOOKS][1024];
+	static struct zpoline_init inits[ZP_MAX_HOOKS];
+
+	/* Initialise from the last hook back, so each knows its `next`. */
+	zpoline_syscall_fn *next = zp_next;
+	for (int i = zp_nhooks - 1; i >= 0; i--) {
+		struct zp_hook *h = &zp_hooks[i];
+		h->next = next;
+		if (h->legacy_init != NULL) {
+			zpoline_syscall_fn *slot = next;
+			int r = h->legacy_init(0, &slot);
+			if (r != 0)
+				zp_fatal(125, "hook %s: __hook_init failed (%d)", hook_paths[i], r);
+			h->fn = slot;
+		} else if (h->def->init != NULL) {
+			struct zpoline_init *in = &inits[i];
+			*in = (struct zpoline_init){
+				.abi_version = ZPOLINE_ABI_VERSION,
+				.next = next,
+				.options = hook_options(opts, i, optbuf[i], sizeof(optbuf[i])),
+				.trace_write = zp_trace_write,
+				.syscall_name = zp_syscall_name,
+				.shared = zp_shared ? (char *)zp_shared + (size_t)i * ZP_SHARED_SLICE : NULL,
+				.shared_size = zp_shared ? ZP_SHARED_SLICE : 0,
+			};
+			int r = h->def->init(in);
+			if (r != 0)
+				zp_fatal(125, "hook %s refused to start: %s", hook_paths[i],
+					 r < 0 ? strerror(-r) : "init failed");
+		}
+		/* the interest set is read once init has returned */
+		if (h->def != NULL && h->def->abi_version >= 2)
+			h->interest = h->def->interest;
+		if (h->fn == NULL)
+			h->fn = adapters[i];
+		next = h->fn;
+	}
+	set_classes();
+	__atomic_store_n(&zp_chain, next, __ATOMIC_RELEASE);
+}
+
+/* zp_hooks_fini -- once, when the process calls exit_group */
+void zp_hooks_fini(void)
+{
+	static int done;
+
+	if (__atomic_exchange_n(&done, 1, __ATOMIC_ACQ_REL))
+		return;
+	zp_stats_at_exit();
+	for (int i = 0; i < zp_nhooks; i++)
+		if (zp_hooks[i].fini != NULL)
+			zp_hooks[i].fini();
+}
+
+/* zp_hooks_detach -- a child the run does not follow: no hooks from now
+ * on, the runtime's own handling stays */
+void zp_hooks_detach(void)
+{
+	for (long nr = 0; nr < ZP_NR_CLASSES; nr++)
+		if (zp_nr_class[nr] != ZP_CLASS_POLICY)
+			zp_nr_class[nr] = ZP_CLASS_DIRECT;
+	__atomic_store_n(&zp_chain, zp_next, __ATOMIC_RELEASE);
+}
