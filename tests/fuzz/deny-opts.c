@@ -20,8 +20,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r == 0) {
 		/* accepted: it denies something, with a real error */
 		int named = 0;
-		for (int nr = 0; nr < MAX_NR; nr++)
+		for (int nr = 0; nr < MAX_NR; nr++) {
 			named += c.rule_of[nr] != 0;
+			/* the interest set is exactly the numbers named */
+			if ((c.rule_of[nr] != 0) != !!(c.interest[nr / 64] & (1ull << (nr % 64))))
+				abort();
+		}
 		if (named == 0 || c.nrules <= 0 || c.nrules > MAX_RULES)
 			abort();
 		for (int i = 0; i < c.nrules; i++) {
