@@ -29,7 +29,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -66,12 +68,31 @@ void zp_fatal(int status, const char *fmt, ...)
 	__builtin_unreachable();
 }
 
+/* file_env -- getenv for a variable that names a file or a descriptor. In
+ * a secure-execution process (set-user-ID or set-group-ID, file
+ * capabilities: AT_SECURE) the environment is a less privileged user's:
+ * there, as ld.so drops LD_PRELOAD, every such variable is dropped, so
+ * neither this file, the cache, the hooks nor the children see one */
+static const char *file_env(const char *name)
+{
+	static const char *const names[] = {
+		"ZPOLINE_HOOK", "ZPOLINE_HOOK_OPTS", "ZPOLINE_TRACE_FD", "ZPOLINE_SHARED_FD",
+		"ZPOLINE_STATS_FD", "ZPOLINE_CACHE_DIR",
+	};
+
+	if (getauxval(AT_SECURE) == 0)
+		return getenv(name);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		unsetenv(names[i]);
+	return NULL;
+}
+
 /* setup_trace_fd -- a descriptor for reports that the program does not
  * know about: inherited from the tool (or a parent process), or a copy of
  * stderr made now and handed down through the environment */
 static void setup_trace_fd(void)
 {
-	const char *s = getenv("ZPOLINE_TRACE_FD");
+	const char *s = file_env("ZPOLINE_TRACE_FD");
 	char num[16];
 
 	if (s != NULL) {
@@ -90,23 +111,39 @@ static void setup_trace_fd(void)
 	setenv("ZPOLINE_TRACE_FD", num, 1);
 }
 
+/* is_shared_memfd -- is fd the memory `zpoline run` (or a runtime) made
+ * for the hooks: a memfd of ZP_SHARED_SIZE bytes, sealed against any
+ * change of size and of seals? A descriptor number from the environment
+ * may name anything, a user's file included, and this one gets mapped
+ * shared and writable. Only a memfd made with MFD_ALLOW_SEALING can
+ * carry these seals (other files report F_SEAL_SEAL alone, or fail). */
+#define ZP_SHARED_SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
+static bool is_shared_memfd(int fd)
+{
+	struct stat st;
+
+	return fcntl(fd, F_GET_SEALS) == ZP_SHARED_SEALS && fstat(fd, &st) == 0 &&
+	       S_ISREG(st.st_mode) && st.st_size == ZP_SHARED_SIZE;
+}
+
 /* setup_shared -- the memory the hooks share across the run: inherited
  * from the tool (or a parent), or made now and handed down */
 static void setup_shared(void)
 {
-	const char *s = getenv("ZPOLINE_SHARED_FD");
+	const char *s = file_env("ZPOLINE_SHARED_FD");
 	char num[16];
 	int fd = -1;
 
 	if (s != NULL) {
 		char *end;
 		long v = strtol(s, &end, 10);
-		if (*end == '\0' && v >= 0 && v < INT_MAX && fcntl((int)v, F_GETFD) >= 0)
+		if (*end == '\0' && v >= 0 && v < INT_MAX && is_shared_memfd((int)v))
 			fd = (int)v;
 	}
 	if (fd < 0) {
-		int m = memfd_create("zpoline-shared", 0);
-		if (m < 0 || ftruncate(m, ZP_SHARED_SIZE) != 0)
+		int m = memfd_create("zpoline-shared", MFD_ALLOW_SEALING);
+		if (m < 0 || ftruncate(m, ZP_SHARED_SIZE) != 0 ||
+		    fcntl(m, F_ADD_SEALS, ZP_SHARED_SEALS) != 0)
 			return;
 		fd = fcntl(m, F_DUPFD, zp_trace_fd > 100 ? zp_trace_fd - 1 : 100);
 		close(m);
@@ -205,7 +242,7 @@ void zp_stats_at_exit(void)
 static void report(const char *how, enum zp_mode how_called, enum zp_save_mode mode, uint64_t ns)
 {
 	char what[128];
-	const char *fds = getenv("ZPOLINE_STATS_FD");
+	const char *fds = file_env("ZPOLINE_STATS_FD");
 	int fd = fds != NULL ? atoi(fds) : zp_trace_fd;
 
 	stats_how = how;
@@ -247,7 +284,8 @@ __attribute__((constructor(101))) static void zp_start(void)
 		[ZP_SAVE_ZMM] = { zp_entry_zmm },
 	};
 	char hookbuf[4096];
-	const char *hook = getenv("ZPOLINE_HOOK");
+	/* first: under AT_SECURE this drops every variable naming a file */
+	const char *hook = file_env("ZPOLINE_HOOK");
 	const char *verbose = getenv("ZPOLINE_VERBOSE");
 	bool loud = verbose != NULL && *verbose != '\0' && strcmp(verbose, "0") != 0;
 	uint64_t t0 = zp_now_ns();
