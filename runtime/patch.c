@@ -24,6 +24,7 @@
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "runtime.h"
@@ -374,15 +375,46 @@ out:
 	return r;
 }
 
+/* sweep_private_dirs -- private scan directories (below) that a killed
+ * run left in dir: ours, and older than an hour */
+static void sweep_private_dirs(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	struct stat st;
+
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, "zpoline-", 8) != 0 || strlen(de->d_name) != 14 ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode) ||
+		    st.st_uid != geteuid() || time(NULL) - st.st_mtime < 3600)
+			continue;
+		int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		DIR *sd = sub >= 0 ? fdopendir(sub) : NULL;
+		struct dirent *se;
+		while (sd != NULL && (se = readdir(sd)) != NULL)
+			if (se->d_name[0] != '.' || (strcmp(se->d_name, ".") != 0 && strcmp(se->d_name, "..") != 0))
+				unlinkat(dirfd(sd), se->d_name, 0);
+		if (sd != NULL)
+			closedir(sd);
+		else if (sub >= 0)
+			close(sub);
+		unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR);
+	}
+	if (d != NULL)
+		closedir(d);
+}
+
 /* scan_dir -- where the helper stores entries: the cache, or with the
  * cache off a private directory (scan_dir_done empties it) */
 static const char *scan_dir(const char *cachedir, char *tmp, size_t len)
 {
 	const char *t = getenv("TMPDIR");
+	const char *parent = t != NULL && t[0] == '/' ? t : "/tmp";
 
 	if (cachedir != NULL)
 		return cachedir;
-	snprintf(tmp, len, "%s/zpoline-XXXXXX", t != NULL && t[0] == '/' ? t : "/tmp");
+	sweep_private_dirs(parent);
+	snprintf(tmp, len, "%s/zpoline-XXXXXX", parent);
 	return mkdtemp(tmp);
 }
 
@@ -392,13 +424,9 @@ static void scan_dir_done(const char *cachedir, const char *dir)
 		return;
 	DIR *d = opendir(dir);
 	struct dirent *de;
-	char path[4400];
-	while (d != NULL && (de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		unlink(path);
-	}
+	while (d != NULL && (de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			unlinkat(dirfd(d), de->d_name, 0);
 	if (d != NULL)
 		closedir(d);
 	rmdir(dir);
@@ -412,16 +440,19 @@ static int scan_missing(const char *cachedir, const struct zp_cache_key *const *
 	char tmpbuf[4096];
 	const char *dir = scan_dir(cachedir, tmpbuf, sizeof(tmpbuf));
 	int r = dir != NULL ? run_scanner(dir, keys, paths, n) : -errno;
+	int fd = dir != NULL ? zp_cache_open_path(dir) : -1;
 
 	for (size_t k = 0; k < n; k++)
-		got[k] = dir != NULL && zp_cache_load(dir, keys[k], &scans[k]) == 0;
+		got[k] = fd >= 0 && zp_cache_load(fd, keys[k], &scans[k]) == 0;
+	if (fd >= 0)
+		close(fd);
 	scan_dir_done(cachedir, dir);
 	return r;
 }
 
 /* scan_objects -- every site of every object that is not excluded: from
  * the cache, and what it lacks from the helper, all objects at once */
-static int scan_objects(struct objects *o, const char *cachedir, struct site **out, size_t *nout)
+static int scan_objects(struct objects *o, int cachefd, const char *cachedir, struct site **out, size_t *nout)
 {
 	struct site *sites = NULL;
 	size_t n = 0, cap = 0, nmiss = 0;
@@ -446,7 +477,7 @@ static int scan_objects(struct objects *o, const char *cachedir, struct site **o
 				zp_msg("cannot identify %s; its system calls are not hooked", ob->path);
 			continue;
 		}
-		if (cachedir != NULL && zp_cache_load(cachedir, &ob->key, &scans[i]) == 0) {
+		if (cachefd >= 0 && zp_cache_load(cachefd, &ob->key, &scans[i]) == 0) {
 			have[i] = st->cached = true;
 			st->ns = zp_now_ns() - t0;
 			continue;
@@ -460,7 +491,6 @@ static int scan_objects(struct objects *o, const char *cachedir, struct site **o
 	if (mscans == NULL || mgot == NULL)
 		return -ENOMEM;
 	if (nmiss > 0) {
-		uint64_t t0 = zp_now_ns();
 		int r = scan_missing(cachedir, keys, paths, nmiss, mscans, mgot);
 		if (r == -ENOENT)
 			zp_msg("cannot run %s/zpoline-scan: the system calls of %zu objects are not "
@@ -469,7 +499,7 @@ static int scan_objects(struct objects *o, const char *cachedir, struct site **o
 			size_t i = miss[k];
 			scans[i] = mscans[k];
 			have[i] = mgot[k];
-			zp_stats[i].ns = (zp_now_ns() - t0) / nmiss;
+			zp_stats[i].ns = mscans[k].ns;      /* as the helper measured it */
 			if (!have[i] && r != -ENOENT)
 				zp_msg("cannot scan %s (%s); its system calls are not hooked", o->v[i].path,
 				       r < 0 ? strerror(-r) : "nothing stored");
@@ -556,23 +586,46 @@ static bool clean_file_pages(int pagemap, uintptr_t start, uintptr_t end)
 	return true;
 }
 
-/* map_image -- replace [start,start+len), which maps path at file offset
- * off, with the same range of its patched image (cache.c): no page is
- * written, so none is copied */
-static bool map_image(const char *cachedir, const struct zp_cache_key *key, const char *path,
-		      const struct zp_patch *p, size_t n, uintptr_t start, size_t len, uint64_t off, int prot)
+/* map_image -- map, over [start,start+len) (path at file offset off),
+ * the patched pages of its image (cache.c): no page is written, so none is
+ * copied, and the pages with no site stay the file's own. A run that
+ * cannot be mapped gets the file's own pages back. */
+static bool map_image(int cachefd, int pagemap, const struct zp_cache_key *key, const char *path,
+		      struct zp_patch *p, size_t n, uintptr_t start, size_t len, uint64_t off, int prot)
 {
 	struct statvfs sv;
-	int fd = zp_image_open(cachedir, key, path, p, n);
-	if (fd < 0)
+	struct zp_image im;
+	bool ok;
+
+	if (zp_image_open(cachefd, key, path, p, n, &im) < 0)
 		return false;
 	/* a noexec mount refuses executable mappings of the cache (and the
 	 * kernel checks that before MAP_FIXED unmaps what is there). Raw
 	 * mmap: a hooked one would come back here (zp_late_mapped). */
-	bool ok = fstatvfs(fd, &sv) == 0 && !(sv.f_flag & ST_NOEXEC) &&
-		  zp_raw_syscall(SYS_mmap, (long)start, (long)len, prot, MAP_PRIVATE | MAP_FIXED, fd,
-				 (long)off) == (long)start;
-	close(fd);
+	ok = fstatvfs(im.fd, &sv) == 0 && !(sv.f_flag & ST_NOEXEC);
+	for (size_t i = 0; ok && i < im.nruns; i++) {
+		const struct zp_image_run *r = &im.runs[i];
+		uintptr_t at = start + (uintptr_t)(r->file_off - off);
+		ok = r->file_off >= off && r->file_off + r->len <= off + len &&
+		     (pagemap < 0 || clean_file_pages(pagemap, at, at + r->len));
+	}
+	for (size_t i = 0; ok && i < im.nruns; i++) {
+		const struct zp_image_run *r = &im.runs[i];
+		uintptr_t at = start + (uintptr_t)(r->file_off - off);
+		if (zp_raw_syscall(SYS_mmap, (long)at, (long)r->len, prot, MAP_PRIVATE | MAP_FIXED, im.fd,
+				   (long)r->image_off) == (long)at)
+			continue;
+		/* the range may be unmapped now: the file's pages back, and the
+		 * runs mapped so far stay (their sites are rewritten) */
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || zp_raw_syscall(SYS_mmap, (long)at, (long)r->len, prot, MAP_PRIVATE | MAP_FIXED, fd,
+					    (long)r->file_off) != (long)at)
+			zp_fatal(125, "cannot map %s back after its image failed", path);
+		close(fd);
+		zp_image_close(&im);
+		return false;
+	}
+	zp_image_close(&im);
 	return ok;
 }
 
@@ -584,19 +637,18 @@ static struct zp_patch site_patch(uint64_t off, bool trap)
 /* image_mapping -- map_image for one executable mapping of an object
  * loaded at start-up, whose sites are s[0..n), if its pages are still the
  * file's own */
-static bool image_mapping(const struct object *ob, const char *cachedir, int pagemap, const struct zp_map *m,
+static bool image_mapping(const struct object *ob, int cachefd, int pagemap, const struct zp_map *m,
 			  struct site *s, size_t n)
 {
 	struct stat st;
 
 	bool ok = !m->shared && (m->prot & PROT_EXEC) && m->path[0] == '/' && stat(m->path, &st) == 0 &&
-		  st.st_dev == ob->key.dev && st.st_ino == ob->key.ino &&
-		  clean_file_pages(pagemap, m->start, m->end);
+		  st.st_dev == ob->key.dev && st.st_ino == ob->key.ino;
 	struct zp_patch *p = ok ? calloc(n, sizeof(*p)) : NULL;
 	if (p != NULL) {
 		for (size_t k = 0; k < n; k++)
 			p[k] = site_patch(s[k].addr - m->start + m->offset, s[k].flags & ZP_SITE_REDZONE);
-		ok = map_image(cachedir, &ob->key, m->path, p, n, m->start, m->end - m->start, m->offset,
+		ok = map_image(cachefd, pagemap, &ob->key, m->path, p, n, m->start, m->end - m->start, m->offset,
 			       m->prot);
 	}
 	free(p);
@@ -604,12 +656,12 @@ static bool image_mapping(const struct object *ob, const char *cachedir, int pag
 }
 
 /* map_images -- every object's executable mappings that can take an image */
-static void map_images(const struct objects *o, const char *cachedir, struct site *s, size_t n,
+static void map_images(const struct objects *o, int cachefd, struct site *s, size_t n,
 		       const struct zp_map *maps, size_t nmaps)
 {
 	const char *off = getenv("ZPOLINE_IMAGES");
 
-	if (cachedir == NULL || (off != NULL && strcmp(off, "0") == 0))
+	if (cachefd < 0 || (off != NULL && strcmp(off, "0") == 0))
 		return;
 	int pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 	if (pagemap < 0)
@@ -621,7 +673,7 @@ static void map_images(const struct objects *o, const char *cachedir, struct sit
 		while (j < n && m != NULL && s[j].addr + 2 <= m->end && s[j].obj == s[i].obj)
 			j++;
 		if (m != NULL && ob->image == NULL && ob->key.ino != 0 && s[j - 1].addr + 2 <= m->end &&
-		    image_mapping(ob, cachedir, pagemap, m, s + i, j - i)) {
+		    image_mapping(ob, cachefd, pagemap, m, s + i, j - i)) {
 			for (size_t k = i; k < j; k++) {
 				struct zp_objstat *st = &zp_stats[s[k].obj];
 				s[k].flags |= SITE_DONE;
@@ -725,9 +777,10 @@ int zp_patch_all(bool all_traps)
 	int fd, r;
 
 	char cachebuf[4096];
-	const char *cachedir = zp_cache_dir(cachebuf, sizeof(cachebuf));
+	int cachefd = zp_cache_open(cachebuf, sizeof(cachebuf), true);
+	const char *cachedir = cachefd >= 0 ? cachebuf : NULL;
 
-	r = scan_objects(&o, cachedir, &sites, &nsites);
+	r = scan_objects(&o, cachefd, cachedir, &sites, &nsites);
 	if (r < 0)
 		goto out;
 	if (all_traps)
@@ -765,7 +818,7 @@ int zp_patch_all(bool all_traps)
 	 * sites: they go to the kernel without the hooks */
 	uint64_t guard = zp_tls.guard;
 	zp_tls.guard = 1;
-	map_images(&o, cachedir, sites, nsites, maps, nmaps);
+	map_images(&o, cachefd, sites, nsites, maps, nmaps);
 	int memfd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
 	sigfillset(&all);
 	zp_raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)&old, 8, 0, 0);
@@ -776,6 +829,8 @@ int zp_patch_all(bool all_traps)
 	zp_tls.guard = guard;
 
 out:
+	if (cachefd >= 0)
+		close(cachefd);
 	free(maps);
 	free(sites);
 	free(o.v);
@@ -838,6 +893,7 @@ void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot)
 	struct zp_elf *e = NULL;
 	struct stat st;
 	char cachebuf[4096];
+	int cachefd = -1;
 
 	if (!__atomic_load_n(&late_ready, __ATOMIC_ACQUIRE))
 		return;
@@ -868,8 +924,9 @@ void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot)
 	key_scanner(&key, &objs.self_key);
 	key_file(&key, &st);
 	snprintf(key.tag, sizeof(key.tag), "late");
-	const char *cachedir = zp_cache_dir(cachebuf, sizeof(cachebuf));
-	if (cachedir == NULL || zp_cache_load(cachedir, &key, &scan) < 0) {
+	cachefd = zp_cache_open(cachebuf, sizeof(cachebuf), true);
+	const char *cachedir = cachefd >= 0 ? cachebuf : NULL;
+	if (cachefd < 0 || zp_cache_load(cachefd, &key, &scan) < 0) {
 		/* the helper scans the file's bytes: the mapping may not cover
 		 * every section */
 		const struct zp_cache_key *k = &key;
@@ -902,8 +959,8 @@ void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot)
 			continue;       /* no room: left alone */
 		patches[npatches++] = site_patch(a - addr + off, trap);
 	}
-	if (npatches > 0 && cachedir != NULL &&
-	    map_image(cachedir, &key, path, patches, npatches, addr, len, off, prot)) {
+	if (npatches > 0 && cachefd >= 0 &&
+	    map_image(cachefd, -1, &key, path, patches, npatches, addr, len, off, prot)) {
 		for (size_t i = 0; i < npatches; i++)
 			__atomic_add_fetch(patches[i].bytes[0] == 0x0f ? &zp_late.trapped : &zp_late.called, 1,
 					   __ATOMIC_RELAXED);
@@ -923,6 +980,8 @@ void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot)
 	free(patches);
 	__atomic_add_fetch(&zp_late.objects, 1, __ATOMIC_RELAXED);
 out:
+	if (cachefd >= 0)
+		close(cachefd);
 	zp_scan_free(&scan);
 	zp_elf_close(e);
 	pthread_mutex_unlock(&late_lock);

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "zp.h"
 
@@ -79,7 +80,7 @@ static const void *vdso(size_t *size)
 	return eh;
 }
 
-static bool store_one(const char *dir, const struct zp_cache_key *key, const char *path)
+static bool store_one(int dirfd, const struct zp_cache_key *key, const char *path)
 {
 	struct zp_scan scan = { 0 };
 	struct zp_elf *e;
@@ -93,13 +94,15 @@ static bool store_one(const char *dir, const struct zp_cache_key *key, const cha
 	} else if (!same_file(path, key) || zp_elf_open_file(path, &e) < 0) {
 		return false;
 	}
+	uint64_t t0 = zp_now_ns();
 	ok = zp_scan_object(e, false, 0, &scan) == 0;
+	scan.ns = zp_now_ns() - t0;
 	zp_elf_close(e);
 	/* the bytes scanned must be the ones the key names */
 	if (ok && image == NULL)
 		ok = same_file(path, key);
 	if (ok)
-		ok = zp_cache_store(dir, key, &scan) == 0;
+		ok = zp_cache_store(dirfd, key, path, &scan) == 0;
 	zp_scan_free(&scan);
 	return ok;
 }
@@ -110,11 +113,17 @@ static int cmd_store(int argc, char **argv)
 
 	if (argc < 3 || argc % 2 != 1)
 		die("usage: zpoline-scan store DIR KEY PATH [KEY PATH]...");
+	/* the directory is checked again here: the helper trusts no path */
+	int dirfd = zp_cache_open_path(argv[0]);
+	if (dirfd < 0)
+		die("cannot use the cache directory %s: %s", argv[0], strerror(-dirfd));
 	for (int i = 1; i + 1 < argc; i += 2) {
 		struct zp_cache_key key;
-		if (!unhex(argv[i], &key, sizeof(key)) || !store_one(argv[0], &key, argv[i + 1]))
+		if (!unhex(argv[i], &key, sizeof(key)) || !store_one(dirfd, &key, argv[i + 1]))
 			failed = 1;
 	}
+	zp_cache_trim(dirfd, zp_cache_max());
+	close(dirfd);
 	return failed;
 }
 
