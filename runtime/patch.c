@@ -444,6 +444,10 @@ static int scan_missing(const char *cachedir, const struct zp_cache_key *const *
 
 	for (size_t k = 0; k < n; k++)
 		got[k] = fd >= 0 && zp_cache_load(fd, keys[k], &scans[k]) == 0;
+	/* the cache grew: keep it in its bound (the helper, which runs with
+	 * no environment, does not know ZPOLINE_CACHE_MAX) */
+	if (fd >= 0 && dir == cachedir)
+		zp_cache_trim(fd, zp_cache_max());
 	if (fd >= 0)
 		close(fd);
 	scan_dir_done(cachedir, dir);

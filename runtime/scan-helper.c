@@ -122,7 +122,6 @@ static int cmd_store(int argc, char **argv)
 		if (!unhex(argv[i], &key, sizeof(key)) || !store_one(dirfd, &key, argv[i + 1]))
 			failed = 1;
 	}
-	zp_cache_trim(dirfd, zp_cache_max());
 	close(dirfd);
 	return failed;
 }

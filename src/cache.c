@@ -681,6 +681,7 @@ int zp_image_open(int dirfd, const struct zp_cache_key *key, const char *file, s
 	struct image_header h;
 	struct stat st;
 	int sub = -1, imgs = -1, fd = -1, r;
+	bool made = false;
 
 	im->fd = -1;
 	im->runs = NULL;
@@ -693,15 +694,18 @@ int zp_image_open(int dirfd, const struct zp_cache_key *key, const char *file, s
 		r = imgs < 0 ? imgs : sub;
 		goto out;
 	}
-	/* at most: found bad, removed; made; found good */
+	/* at most: found bad (or a symlink), removed; made; found good */
 	for (int tries = 0; tries < 3; tries++) {
 		fd = openat(sub, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0 && errno == ELOOP) {
+			unlinkat(sub, name, 0);     /* a symlink: never ours */
+			continue;
+		}
 		if (fd < 0 && errno == ENOENT) {
 			r = image_create(sub, name, file, key, im->runs, im->nruns, p, n);
-			if (r == 0)
-				zp_cache_trim(dirfd, zp_cache_max());
 			if (r < 0)
 				goto out;
+			made = true;
 			continue;
 		}
 		if (fd < 0) {
@@ -738,6 +742,8 @@ int zp_image_open(int dirfd, const struct zp_cache_key *key, const char *file, s
 	im->fd = fd;
 	fd = -1;
 	r = 0;
+	if (made)
+		zp_cache_trim(dirfd, zp_cache_max());
 out:
 	if (fd >= 0)
 		close(fd);
