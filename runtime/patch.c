@@ -268,8 +268,15 @@ static int collect(struct dl_phdr_info *info, size_t size, void *data)
 	} else if (info->dlpi_name[0] != '\0') {
 		snprintf(ob->path, sizeof(ob->path), "%s", info->dlpi_name);
 	} else if (o->n == 0) {
+		/* the program, under the name it was started by (/bin/ls, not
+		 * /usr/bin/ls) when that is the same file (not a script's) */
+		const char *fn = (const char *)getauxval(AT_EXECFN);
+		struct stat a, b;
 		ssize_t len = readlink("/proc/self/exe", ob->path, sizeof(ob->path) - 1);
 		ob->path[len > 0 ? len : 0] = '\0';
+		if (fn != NULL && fn[0] == '/' && strlen(fn) < sizeof(ob->path) && stat(fn, &a) == 0 &&
+		    stat(ob->path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+			snprintf(ob->path, sizeof(ob->path), "%s", fn);
 	} else {
 		return 0;       /* an object with no name and no file */
 	}
@@ -889,12 +896,34 @@ void zp_late_enable(const char *exclude, enum zp_mode mode)
 	__atomic_store_n(&late_ready, true, __ATOMIC_RELEASE);
 }
 
+/* segment_vaddr -- p_vaddr (page-aligned) of the PT_LOAD whose
+ * page-aligned file offset is off, from the file's program headers: no
+ * libelf, so that no program carries it in its link map */
+static int segment_vaddr(int fd, uint64_t off, uint64_t *vaddr)
+{
+	ElfW(Ehdr) eh;
+	ElfW(Phdr) ph[128];
+
+	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) || memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
+	    eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_phentsize != sizeof(ph[0]) || eh.e_phnum == 0 ||
+	    eh.e_phnum > sizeof(ph) / sizeof(ph[0]))
+		return -ENOEXEC;
+	size_t len = eh.e_phnum * sizeof(ph[0]);
+	if (pread(fd, ph, len, (off_t)eh.e_phoff) != (ssize_t)len)
+		return -ENOEXEC;
+	for (size_t i = 0; i < eh.e_phnum; i++)
+		if (ph[i].p_type == PT_LOAD && (ph[i].p_offset & ~(uint64_t)4095) == off) {
+			*vaddr = ph[i].p_vaddr & ~(uint64_t)4095;
+			return 0;
+		}
+	return -ENOENT;
+}
+
 void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot)
 {
 	char fdpath[64], path[4096];
 	struct zp_cache_key key;
 	struct zp_scan scan = { 0 };
-	struct zp_elf *e = NULL;
 	struct stat st;
 	char cachebuf[4096];
 	int cachefd = -1;
@@ -915,11 +944,9 @@ void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot)
 	if (!late_traps_only && zp_path_matches(ZP_NULL_PAGE_RUNTIMES, path))
 		leave_page0(path);
 	pthread_mutex_lock(&late_lock);
-	if (zp_elf_open_file(path, &e) < 0)
-		goto out;
 	/* the load bias: the PT_LOAD this mapping's file offset belongs to */
 	uint64_t vaddr;
-	if (zp_elf_segment_vaddr(e, off, &vaddr) < 0)
+	if (segment_vaddr(fd, off, &vaddr) < 0)
 		goto out;
 	uintptr_t bias = addr - (uintptr_t)vaddr;
 
@@ -987,7 +1014,6 @@ out:
 	if (cachefd >= 0)
 		close(cachefd);
 	zp_scan_free(&scan);
-	zp_elf_close(e);
 	pthread_mutex_unlock(&late_lock);
 }
 
