@@ -29,7 +29,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -232,6 +234,30 @@ static void report(const char *how, enum zp_mode how_called, enum zp_save_mode m
 		zp_raw_syscall(SYS_exit_group, 0, 0, 0, 0, 0, 0);
 }
 
+/* is_scan_helper -- is this process zpoline-scan, beside this library?
+ * Under a system-wide preload (/etc/ld.so.preload) the helper gets the
+ * runtime too; hooked, it would miss in the cache for its own objects and
+ * start itself again, without end. */
+static bool is_scan_helper(void)
+{
+	const char *fn = (const char *)getauxval(AT_EXECFN);
+	const char *base = fn != NULL ? strrchr(fn, '/') : NULL;
+	char path[4096];
+	struct stat a, b;
+	Dl_info self;
+
+	base = base != NULL ? base + 1 : fn;
+	if (base == NULL || strcmp(base, "zpoline-scan") != 0)
+		return false;
+	if (dladdr((void *)is_scan_helper, &self) == 0 || self.dli_fname == NULL ||
+	    strrchr(self.dli_fname, '/') == NULL)
+		return false;
+	snprintf(path, sizeof(path), "%.*s/zpoline-scan", (int)(strrchr(self.dli_fname, '/') - self.dli_fname),
+		 self.dli_fname);
+	/* the same file: another program of that name is hooked as any */
+	return stat(path, &a) == 0 && stat("/proc/self/exe", &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 __attribute__((constructor(101))) static void zp_start(void)
 {
 	static const struct {
@@ -249,6 +275,8 @@ __attribute__((constructor(101))) static void zp_start(void)
 	uint64_t t0 = zp_now_ns();
 	int r;
 
+	if (is_scan_helper())
+		return;
 	setup_trace_fd();
 	setup_shared();
 	if (hook == NULL || *hook == '\0') {
