@@ -29,7 +29,9 @@ struct stats {
 };
 
 static const struct argp_option stats_options[] = {
-	{ "json", OPT_JSON, NULL, 0, "Print one JSON object instead of a table", 0 },
+	{ "json", OPT_JSON, NULL, 0,
+	  "Print one JSON object instead of a table: for a program, when it exits (at once with "
+	  "--no-run), with what was rewritten after start-up as its \"late\" member", 0 },
 	{ "static", OPT_STATIC, NULL, 0,
 	  "Scan the ELF files given instead of running a program; a single program is followed "
 	  "by the libraries it loads", 0 },
