@@ -13,7 +13,7 @@
  *       directory DIR under KEY (a struct zp_cache_key in hex), if the file
  *       still matches KEY before and after the scan. Silent; exit 0 when
  *       every entry was stored, 1 otherwise.
- *   zpoline-scan report [--json] [--exclude GLOBS] [--output FILE] FILE...
+ *   zpoline-scan report [--json] [--exclude GLOBS] [--output FILE] [--] FILE...
  *       the static report of `zpoline stats --static`.
  *   zpoline-scan versions
  *       the decoder's and elfutils' versions, for `zpoline check`. */
@@ -162,6 +162,10 @@ static int cmd_report(int argc, char **argv)
 	int i = 0;
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		}
 		if (strcmp(argv[i], "--json") == 0)
 			json = true;
 		else if (strcmp(argv[i], "--exclude") == 0 && i + 1 < argc)

@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 
-Z, PPID = sys.argv[1], sys.argv[2]
+Z, PPID = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 ONLY = sys.argv[3] if len(sys.argv) > 3 else ""
 failed = passed = 0
 
