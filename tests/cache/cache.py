@@ -297,6 +297,31 @@ try:
         size = tree_size(c)
         result("size: the cache after %s is %.2f MB (< 5 MB)" % (", ".join(p[0] for p in progs), size / 1e6),
                size < 5e6 and not bad, repr(bad))
+    # 10. a cold scan that takes long prints one progress line, on a
+    # terminal only; a short one prints nothing
+    if check("progress") and shutil.which("script"):
+        big = None
+        for root in [os.path.expanduser("~/.rustup/toolchains")]:
+            for r, _, fs in os.walk(root) if os.path.isdir(root) else []:
+                big = big or next((os.path.join(r, f) for f in fs if f.startswith("librustc_driver")), None)
+        big = big or shutil.which("node")
+        if big:
+            copy = os.path.join(d, os.path.basename(big))
+            shutil.copy(big, copy)     # a file no cache knows
+            prog = "python3 -c 'import ctypes; ctypes.CDLL(\"%s\")'" % copy if big.endswith(".so") else copy + " -e 1"
+            def tty_run(cmd, c):
+                return run(["script", "-qec", cmd, "/dev/null"],
+                           env=env(ZPOLINE_CACHE_DIR=os.path.join(d, c))).stdout
+            out = tty_run("%s run --hook null -- %s" % (Z, prog), "prog-tty")
+            name = os.path.basename(big)
+            result("progress: a long cold scan names the object, its size and the share done, on a terminal",
+                   "zpoline: scanning %s (" % name in out and "MB), " in out and "%" in out, repr(out[-300:]))
+            p = run(["sh", "-c", "%s run --hook null -- %s" % (Z, prog)],
+                    env=env(ZPOLINE_CACHE_DIR=os.path.join(d, "prog-file")))
+            result("progress: nothing when stderr is not a terminal", "scanning" not in p.stderr, p.stderr[-300:])
+            shutil.copy(PPID, os.path.join(d, "ppid-short"))
+            out = tty_run("%s run --hook null -- %s" % (Z, os.path.join(d, "ppid-short")), "prog-short")
+            result("progress: nothing for a short scan", "scanning" not in out, repr(out[-300:]))
 finally:
     shutil.rmtree(d, ignore_errors=True)
 
