@@ -601,25 +601,25 @@ static bool clean_file_pages(int pagemap, uintptr_t start, uintptr_t end)
  * the patched pages of its image (cache.c): no page is written, so none is
  * copied, and the pages with no site stay the file's own. A run that
  * cannot be mapped gets the file's own pages back. */
-static bool map_image(int cachefd, int pagemap, const struct zp_cache_key *key, const char *path,
+static bool map_image(int cachefd, int imgfd, int pagemap, const struct zp_cache_key *key, const char *path,
 		      struct zp_patch *p, size_t n, uintptr_t start, size_t len, uint64_t off, int prot)
 {
-	struct statvfs sv;
 	struct zp_image im;
-	bool ok;
+	bool ok = true;
 
-	if (zp_image_open(cachefd, key, path, p, n, &im) < 0)
+	if (zp_image_open(cachefd, imgfd, key, path, p, n, &im) < 0)
 		return false;
-	/* a noexec mount refuses executable mappings of the cache (and the
-	 * kernel checks that before MAP_FIXED unmaps what is there). Raw
-	 * mmap: a hooked one would come back here (zp_late_mapped). */
-	ok = fstatvfs(im.fd, &sv) == 0 && !(sv.f_flag & ST_NOEXEC);
 	for (size_t i = 0; ok && i < im.nruns; i++) {
 		const struct zp_image_run *r = &im.runs[i];
-		uintptr_t at = start + (uintptr_t)(r->file_off - off);
-		ok = r->file_off >= off && r->file_off + r->len <= off + len &&
-		     (pagemap < 0 || clean_file_pages(pagemap, at, at + r->len));
+		ok = r->file_off >= off && r->file_off + r->len <= off + len;
 	}
+	if (ok && pagemap >= 0 && im.nruns > 0) {
+		/* one read of the page map, from the first run to the last */
+		const struct zp_image_run *a = &im.runs[0], *b = &im.runs[im.nruns - 1];
+		ok = clean_file_pages(pagemap, start + (uintptr_t)(a->file_off - off),
+				      start + (uintptr_t)(b->file_off + b->len - off));
+	}
+	/* raw mmap: a hooked one would come back here (zp_late_mapped) */
 	for (size_t i = 0; ok && i < im.nruns; i++) {
 		const struct zp_image_run *r = &im.runs[i];
 		uintptr_t at = start + (uintptr_t)(r->file_off - off);
@@ -648,18 +648,16 @@ static struct zp_patch site_patch(uint64_t off, bool trap)
 /* image_mapping -- map_image for one executable mapping of an object
  * loaded at start-up, whose sites are s[0..n), if its pages are still the
  * file's own */
-static bool image_mapping(const struct object *ob, int cachefd, int pagemap, const struct zp_map *m,
+static bool image_mapping(const struct object *ob, int cachefd, int imgfd, int pagemap, const struct zp_map *m,
 			  struct site *s, size_t n)
 {
-	struct stat st;
-
-	bool ok = !m->shared && (m->prot & PROT_EXEC) && m->path[0] == '/' && stat(m->path, &st) == 0 &&
-		  st.st_dev == ob->key.dev && st.st_ino == ob->key.ino;
+	bool ok = !m->shared && (m->prot & PROT_EXEC) && m->path[0] == '/' && m->dev == ob->key.dev &&
+		  m->ino == ob->key.ino;
 	struct zp_patch *p = ok ? calloc(n, sizeof(*p)) : NULL;
 	if (p != NULL) {
 		for (size_t k = 0; k < n; k++)
 			p[k] = site_patch(s[k].addr - m->start + m->offset, s[k].flags & ZP_SITE_REDZONE);
-		ok = map_image(cachefd, pagemap, &ob->key, m->path, p, n, m->start, m->end - m->start, m->offset,
+		ok = map_image(cachefd, imgfd, pagemap, &ob->key, m->path, p, n, m->start, m->end - m->start, m->offset,
 			       m->prot);
 	}
 	free(p);
@@ -672,11 +670,21 @@ static void map_images(const struct objects *o, int cachefd, struct site *s, siz
 {
 	const char *off = getenv("ZPOLINE_IMAGES");
 
+	struct statvfs sv;
+
 	if (cachefd < 0 || (off != NULL && strcmp(off, "0") == 0))
 		return;
-	int pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-	if (pagemap < 0)
+	/* a noexec mount refuses executable mappings of the cache (and the
+	 * kernel checks that before MAP_FIXED unmaps what is there) */
+	int imgfd = zp_image_dir(cachefd, true);
+	if (imgfd < 0)
 		return;
+	int pagemap = fstatvfs(imgfd, &sv) == 0 && !(sv.f_flag & ST_NOEXEC)
+			      ? open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC) : -1;
+	if (pagemap < 0) {
+		close(imgfd);
+		return;
+	}
 	for (size_t i = 0; i < n;) {
 		const struct zp_map *m = zp_maps_find(maps, nmaps, s[i].addr);
 		const struct object *ob = &o->v[s[i].obj];
@@ -684,7 +692,7 @@ static void map_images(const struct objects *o, int cachefd, struct site *s, siz
 		while (j < n && m != NULL && s[j].addr + 2 <= m->end && s[j].obj == s[i].obj)
 			j++;
 		if (m != NULL && ob->image == NULL && ob->key.ino != 0 && s[j - 1].addr + 2 <= m->end &&
-		    image_mapping(ob, cachefd, pagemap, m, s + i, j - i)) {
+		    image_mapping(ob, cachefd, imgfd, pagemap, m, s + i, j - i)) {
 			for (size_t k = i; k < j; k++) {
 				struct zp_objstat *st = &zp_stats[s[k].obj];
 				s[k].flags |= SITE_DONE;
@@ -697,6 +705,7 @@ static void map_images(const struct objects *o, int cachefd, struct site *s, siz
 		i = j;
 	}
 	close(pagemap);
+	close(imgfd);
 }
 
 /* patch_sites -- the rewrite itself: raw system calls only, no libc, and
@@ -990,8 +999,9 @@ void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot)
 			continue;       /* no room: left alone */
 		patches[npatches++] = site_patch(a - addr + off, trap);
 	}
-	if (npatches > 0 && cachefd >= 0 &&
-	    map_image(cachefd, -1, &key, path, patches, npatches, addr, len, off, prot)) {
+	struct statvfs sv;
+	if (npatches > 0 && cachefd >= 0 && fstatvfs(cachefd, &sv) == 0 && !(sv.f_flag & ST_NOEXEC) &&
+	    map_image(cachefd, -1, -1, &key, path, patches, npatches, addr, len, off, prot)) {
 		for (size_t i = 0; i < npatches; i++)
 			__atomic_add_fetch(patches[i].bytes[0] == 0x0f ? &zp_late.trapped : &zp_late.called, 1,
 					   __ATOMIC_RELAXED);

@@ -183,8 +183,12 @@ struct zp_image {
 	struct zp_image_run *runs;
 	size_t nruns;
 };
-int zp_image_open(int dirfd, const struct zp_cache_key *key, const char *file, struct zp_patch *p, size_t n,
-		  struct zp_image *im);
+int zp_image_open(int dirfd, int imgfd, const struct zp_cache_key *key, const char *file, struct zp_patch *p,
+		  size_t n, struct zp_image *im);
+/* zp_image_dir -- the images directory of the cache dirfd, checked (made
+ * if create): to pass as zp_image_open's imgfd when opening several
+ * images, or -1 to have each call open it */
+int zp_image_dir(int dirfd, bool create);
 void zp_image_close(struct zp_image *im);
 
 /* What is in the cache: one item per site list or image */
@@ -216,6 +220,7 @@ struct zp_map {
 	int prot;               /* PROT_* */
 	bool shared;
 	uint64_t offset;
+	uint64_t dev, ino;      /* the file's, as stat(2) gives them */
 	char path[256];
 };
 
