@@ -152,7 +152,7 @@ static int open_quick(const char *path)
 	char prefix[PATH_MAX + 64];
 	struct stat st, last = { 0 };
 	size_t len = strlen(path);
-	int fd;
+	int fd, r;
 
 	if (len >= sizeof(prefix) || path[0] != '/')
 		return -ENAMETOOLONG;
@@ -176,10 +176,13 @@ static int open_quick(const char *path)
 	if (fd < 0)
 		return errno == ELOOP ? -ENOTDIR : -errno;
 	if (fstat(fd, &st) != 0 || st.st_dev != last.st_dev || st.st_ino != last.st_ino || !trusted_dir(&st, true)) {
-		close(fd);
-		return -EPERM;
+		r = -EPERM;
+		goto out;
 	}
 	return fd;
+out:
+	close(fd);
+	return r;
 }
 
 /* open_chain -- walk the absolute path `base` (which must exist; its
