@@ -151,6 +151,8 @@ bool zp_in_excluded(uintptr_t addr)
 	return false;
 }
 
+#define MAX_EXEC_SEGS 4
+
 struct object {
 	char path[256];
 	uintptr_t bias;
@@ -158,6 +160,10 @@ struct object {
 	size_t image_size;
 	bool excluded;
 	struct zp_cache_key key;
+	/* its executable PT_LOADs, as the loader mapped them (page-rounded) */
+	struct { uintptr_t start, end; uint64_t off; int prot; } segs[MAX_EXEC_SEGS];
+	unsigned nsegs;
+	bool many_segs;         /* more than MAX_EXEC_SEGS: read the maps */
 };
 
 struct objects {
@@ -260,6 +266,18 @@ static int collect(struct dl_phdr_info *info, size_t size, void *data)
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
 		if (ph->p_type == PT_LOAD && ph->p_vaddr + ph->p_memsz > ob->image_size)
 			ob->image_size = ph->p_vaddr + ph->p_memsz;
+		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
+			continue;
+		if (ob->nsegs == MAX_EXEC_SEGS) {
+			ob->many_segs = true;
+			continue;
+		}
+		ob->segs[ob->nsegs].start = (info->dlpi_addr + ph->p_vaddr) & ~(uintptr_t)4095;
+		ob->segs[ob->nsegs].end = (info->dlpi_addr + ph->p_vaddr + ph->p_memsz + 4095) & ~(uintptr_t)4095;
+		ob->segs[ob->nsegs].off = ph->p_offset & ~(uint64_t)4095;
+		ob->segs[ob->nsegs].prot = PROT_EXEC | (ph->p_flags & PF_R ? PROT_READ : 0) |
+					   (ph->p_flags & PF_W ? PROT_WRITE : 0);
+		ob->nsegs++;
 	}
 	if (o->vdso != 0 &&
 	    (uintptr_t)info->dlpi_phdr == o->vdso + ((const ElfW(Ehdr) *)o->vdso)->e_phoff) {
@@ -708,6 +726,56 @@ static void map_images(const struct objects *o, int cachefd, struct site *s, siz
 	close(imgfd);
 }
 
+static int cmp_map(const void *a, const void *b)
+{
+	const struct zp_map *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* segment_maps -- the executable mappings of the objects as their program
+ * headers say the loader made them, instead of reading /proc/self/maps
+ * (about 0.15 ms a start here); -EAGAIN when an object's headers cannot
+ * say (more segments than kept, overlapping ones): then read the maps */
+static int segment_maps(const struct objects *o, struct zp_map **out, size_t *nout)
+{
+	struct zp_map *v = calloc(o->n * MAX_EXEC_SEGS + 1, sizeof(*v));
+	size_t n = 0;
+	int r = 0;
+
+	if (v == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < o->n; i++) {
+		const struct object *ob = &o->v[i];
+		if (ob->many_segs) {
+			r = -EAGAIN;
+			goto out;
+		}
+		for (unsigned k = 0; k < ob->nsegs; k++) {
+			struct zp_map *m = &v[n++];
+			m->start = ob->segs[k].start;
+			m->end = ob->segs[k].end;
+			m->prot = ob->segs[k].prot;
+			m->offset = ob->segs[k].off;
+			m->dev = ob->image != NULL ? 0 : ob->key.dev;
+			m->ino = ob->image != NULL ? 0 : ob->key.ino;
+			snprintf(m->path, sizeof(m->path), "%s", ob->path);
+		}
+	}
+	qsort(v, n, sizeof(*v), cmp_map);
+	for (size_t i = 1; i < n; i++)
+		if (v[i].start < v[i - 1].end) {
+			r = -EAGAIN;
+			goto out;
+		}
+	*out = v;
+	*nout = n;
+	return 0;
+out:
+	free(v);
+	return r;
+}
+
 /* patch_sites -- the rewrite itself: raw system calls only, no libc, and
  * nothing runs from the pages being changed (signals are blocked, and this
  * code is not rewritten), so a whole mapping changes protection at once:
@@ -824,13 +892,16 @@ int zp_patch_all(bool all_traps)
 			goto out;
 	}
 
-	fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		r = -errno;
-		goto out;
+	r = segment_maps(&o, &maps, &nmaps);
+	if (r == -EAGAIN) {
+		fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			r = -errno;
+			goto out;
+		}
+		r = zp_maps_read(fd, &maps, &nmaps);
+		close(fd);
 	}
-	r = zp_maps_read(fd, &maps, &nmaps);
-	close(fd);
 	if (r < 0)
 		goto out;
 
