@@ -511,6 +511,12 @@ struct stamp {
 	uint64_t dev, ino, size;
 	int64_t mtime_ns, ctime_ns;
 	uint64_t digest;
+	uint64_t key_hash, patch_hash;  /* what it was checked against */
+};
+
+/* what an image is checked against: its key and its patches */
+struct image_want {
+	uint64_t key_hash, patch_hash;
 };
 
 static int cmp_patch(const void *a, const void *b)
@@ -608,7 +614,7 @@ static uint64_t meta_size(size_t nruns, size_t n)
 }
 
 /* write_stamp -- remember the image file fd as checked */
-static void write_stamp(int dirfd, const char *name, int fd, uint64_t digest)
+static void write_stamp(int dirfd, const char *name, int fd, uint64_t digest, const struct image_want *w)
 {
 	char sname[300];
 	struct stat st;
@@ -617,27 +623,29 @@ static void write_stamp(int dirfd, const char *name, int fd, uint64_t digest)
 	if (fstat(fd, &st) != 0)
 		return;
 	struct stamp s = { STAMP_MAGIC, st.st_dev, st.st_ino, (uint64_t)st.st_size, ns_of(st.st_mtim),
-			   ns_of(st.st_ctim), digest };
+			   ns_of(st.st_ctim), digest, w->key_hash, w->patch_hash };
 	snprintf(sname, sizeof(sname), "%s.ok", name);
 	if (tmp_open(dirfd, &t) < 0)
 		return;
 	tmp_finish(dirfd, &t, sname, write_all(t.fd, &s, sizeof(s)) ? 0 : -EIO);
 }
 
-/* stamp_ok -- is fd (st) the image file last checked? */
-static bool stamp_ok(int dirfd, const char *name, const struct stat *st, uint64_t digest)
+/* stamp_ok -- is the image file (st) the one last checked, against these
+ * key and patches? Only this user can make files in the images directory
+ * (checked), and only this user can change the image (trusted), which
+ * moves its change time: the stamp needs no check of its own. */
+static bool stamp_ok(int dirfd, const char *name, const struct stat *st, const struct image_want *w)
 {
 	char sname[300];
-	struct stat sst;
 	struct stamp s;
 
 	snprintf(sname, sizeof(sname), "%s.ok", name);
-	int fd = open_trusted(dirfd, sname, &sst);
+	int fd = openat(dirfd, sname, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return false;
 	bool ok = read_at(fd, &s, sizeof(s), 0) && s.magic == STAMP_MAGIC && s.dev == st->st_dev &&
 		  s.ino == st->st_ino && s.size == (uint64_t)st->st_size && s.mtime_ns == ns_of(st->st_mtim) &&
-		  s.ctime_ns == ns_of(st->st_ctim) && s.digest == digest;
+		  s.ctime_ns == ns_of(st->st_ctim) && s.key_hash == w->key_hash && s.patch_hash == w->patch_hash;
 	close(fd);
 	return ok;
 }
@@ -646,7 +654,8 @@ static bool stamp_ok(int dirfd, const char *name, const struct stat *st, uint64_
  * key names (or changed while read), -EILSEQ when a site is not a system
  * call in it */
 static int image_create(int dirfd, const char *name, const char *file, const struct zp_cache_key *key,
-			const struct zp_image_run *runs, size_t nruns, const struct zp_patch *p, size_t n)
+			const struct zp_image_run *runs, size_t nruns, const struct zp_patch *p, size_t n,
+			const struct image_want *w)
 {
 	struct image_header h = { .magic = IMAGE_MAGIC, .key = *key, .nruns = nruns, .npatches = n };
 	uint64_t total = nruns ? runs[nruns - 1].image_off + runs[nruns - 1].len : 0;
@@ -687,7 +696,7 @@ static int image_create(int dirfd, const char *name, const char *file, const str
 		/* the stamp names the file as linked (its change time moved) */
 		int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd >= 0) {
-			write_stamp(dirfd, name, fd, h.digest);
+			write_stamp(dirfd, name, fd, h.digest, w);
 			close(fd);
 		}
 	}
@@ -762,7 +771,6 @@ int zp_image_open(int dirfd, int imgfd, const struct zp_cache_key *key, const ch
 		  size_t n, struct zp_image *im)
 {
 	char hash[32], name[256];
-	struct image_header h;
 	struct stat st;
 	int sub = -1, imgs = -1, fd = -1, r;
 	bool made = false;
@@ -774,6 +782,21 @@ int zp_image_open(int dirfd, int imgfd, const struct zp_cache_key *key, const ch
 	if ((r = image_runs(p, n, &im->runs, &im->nruns)) < 0)
 		return r;
 	image_names(hash, sizeof(hash), name, sizeof(name), key, file, p, n);
+	const struct image_want want = { fnv1a(key, sizeof(*key)), fnv1a(p, n * sizeof(*p)) };
+	uint64_t meta = meta_size(im->nruns, n);
+	if (imgfd >= 0) {
+		/* the common case, in few calls: the image and its stamp, by
+		 * path below the checked images directory, in which no one
+		 * else can make anything */
+		char rel[300];
+		snprintf(rel, sizeof(rel), "%s/%s", hash, name);
+		fd = openat(imgfd, rel, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (fd >= 0 && fstat(fd, &st) == 0 && trusted(&st) && stamp_ok(imgfd, rel, &st, &want))
+			goto found;
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+	}
 	if (imgfd < 0 && (imgs = zp_image_dir(dirfd, true)) < 0) {
 		r = imgs;
 		goto out;
@@ -790,7 +813,7 @@ int zp_image_open(int dirfd, int imgfd, const struct zp_cache_key *key, const ch
 			continue;
 		}
 		if (fd < 0 && errno == ENOENT) {
-			r = image_create(sub, name, file, key, im->runs, im->nruns, p, n);
+			r = image_create(sub, name, file, key, im->runs, im->nruns, p, n, &want);
 			if (r < 0)
 				goto out;
 			made = true;
@@ -802,16 +825,14 @@ int zp_image_open(int dirfd, int imgfd, const struct zp_cache_key *key, const ch
 		}
 		uint64_t digest = 0;
 		/* the cheap test: the file last checked, unchanged since */
-		if (fstat(fd, &st) == 0 && trusted(&st) && read_at(fd, &h, sizeof(h), 0) &&
-		    h.magic == IMAGE_MAGIC && stamp_ok(sub, name, &st, h.digest) &&
-		    memcmp(&h.key, key, sizeof(*key)) == 0 && h.data_off == meta_size(im->nruns, n)) {
+		if (fstat(fd, &st) == 0 && trusted(&st) && stamp_ok(sub, name, &st, &want)) {
 			r = 0;
 			break;
 		}
 		r = fstat(fd, &st) == 0 && trusted(&st) ? image_check(fd, &st, file, key, im->runs, im->nruns,
 								     p, n, &digest) : -EPERM;
 		if (r == 0) {
-			write_stamp(sub, name, fd, digest);
+			write_stamp(sub, name, fd, digest, &want);
 			break;
 		}
 		if (r == -ESTALE || r == -ENOMEM)
@@ -825,8 +846,10 @@ int zp_image_open(int dirfd, int imgfd, const struct zp_cache_key *key, const ch
 		r = r < 0 ? r : -EAGAIN;
 		goto out;
 	}
+found:
+	/* (the header's data offset, as checked) */
 	for (size_t i = 0; i < im->nruns; i++)
-		im->runs[i].image_off += h.data_off;
+		im->runs[i].image_off += meta;
 	im->fd = fd;
 	fd = -1;
 	r = 0;
