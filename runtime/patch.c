@@ -457,6 +457,22 @@ static void scan_dir_done(const char *cachedir, const char *dir)
 	rmdir(dir);
 }
 
+/* The cache grew (an entry or an image was made): keep_bound then keeps
+ * it within its bound (ZPOLINE_CACHE_MAX; the helper, which runs with no
+ * environment, does not know it), at the end of start-up or of a late
+ * library. Once a process: it walks the whole cache, and a program
+ * loading libraries one by one would walk it for each. */
+static bool cache_grew;
+
+static void keep_bound(int cachefd)
+{
+	static bool done;
+
+	if (cachefd >= 0 && __atomic_load_n(&cache_grew, __ATOMIC_ACQUIRE) &&
+	    !__atomic_exchange_n(&done, true, __ATOMIC_ACQ_REL))
+		zp_cache_trim(cachefd, zp_cache_max());
+}
+
 /* scan_missing -- the helper scans n objects the cache lacks; what it
  * stored is loaded into scans[k], got[k] saying whether it was */
 static int scan_missing(const char *cachedir, const struct zp_cache_key *const *keys,
@@ -469,10 +485,8 @@ static int scan_missing(const char *cachedir, const struct zp_cache_key *const *
 
 	for (size_t k = 0; k < n; k++)
 		got[k] = fd >= 0 && zp_cache_load(fd, keys[k], &scans[k]) == 0;
-	/* the cache grew: keep it in its bound (the helper, which runs with
-	 * no environment, does not know ZPOLINE_CACHE_MAX) */
-	if (fd >= 0 && dir == cachedir)
-		zp_cache_trim(fd, zp_cache_max());
+	if (dir == cachedir)
+		__atomic_store_n(&cache_grew, true, __ATOMIC_RELEASE);
 	if (fd >= 0)
 		close(fd);
 	scan_dir_done(cachedir, dir);
@@ -627,6 +641,8 @@ static bool map_image(int cachefd, int imgfd, int pagemap, const struct zp_cache
 
 	if (zp_image_open(cachefd, imgfd, key, path, p, n, &im) < 0)
 		return false;
+	if (im.made)
+		__atomic_store_n(&cache_grew, true, __ATOMIC_RELEASE);
 	for (size_t i = 0; ok && i < im.nruns; i++) {
 		const struct zp_image_run *r = &im.runs[i];
 		ok = r->file_off >= off && r->file_off + r->len <= off + len;
@@ -917,6 +933,7 @@ int zp_patch_all(bool all_traps)
 	zp_raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, 8, 0, 0);
 	if (memfd >= 0)
 		close(memfd);
+	keep_bound(cachefd);
 	zp_tls.guard = guard;
 
 out:
@@ -1092,6 +1109,7 @@ void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot)
 	free(patches);
 	__atomic_add_fetch(&zp_late.objects, 1, __ATOMIC_RELAXED);
 out:
+	keep_bound(cachefd);
 	if (cachefd >= 0)
 		close(cachefd);
 	zp_scan_free(&scan);

@@ -54,32 +54,21 @@ struct entry {
 	uint32_t flags, pad;
 };
 
-/* euid -- this user: read once per opening of the cache (zp_cache_open),
- * not once per file */
-static uid_t cached_euid = (uid_t)-1;
-
-static uid_t euid(void)
-{
-	if (cached_euid == (uid_t)-1)
-		cached_euid = geteuid();
-	return cached_euid;
-}
-
 /* trusted -- a cache file this user wrote and no one else can change: an
  * image becomes the program's code, a site list says where to write */
 static bool trusted(const struct stat *st)
 {
-	return S_ISREG(st->st_mode) && st->st_uid == euid() && !(st->st_mode & (S_IWGRP | S_IWOTH));
+	return S_ISREG(st->st_mode) && st->st_uid == geteuid() && !(st->st_mode & (S_IWGRP | S_IWOTH));
 }
 
 /* trusted_dir -- a directory of the chain: root's or ours, and writable by
  * no one else; unless `last`, a sticky one (/tmp) is allowed too */
 static bool trusted_dir(const struct stat *st, bool last)
 {
-	if (!S_ISDIR(st->st_mode) || (st->st_uid != 0 && st->st_uid != euid()))
+	if (!S_ISDIR(st->st_mode) || (st->st_uid != 0 && st->st_uid != geteuid()))
 		return false;
 	if (last)
-		return st->st_uid == euid() && !(st->st_mode & (S_IWGRP | S_IWOTH));
+		return st->st_uid == geteuid() && !(st->st_mode & (S_IWGRP | S_IWOTH));
 	return !(st->st_mode & (S_IWGRP | S_IWOTH)) || (st->st_mode & S_ISVTX);
 }
 
@@ -193,7 +182,6 @@ static int open_chain(const char *base, const char *rest, bool create)
 	char real[PATH_MAX], buf[PATH_MAX + 64];
 	int fd, r;
 
-	cached_euid = geteuid();
 	if (realpath(base, real) == NULL)
 		return -errno;
 	size_t blen = strlen(real);
@@ -773,9 +761,9 @@ int zp_image_open(int dirfd, int imgfd, const struct zp_cache_key *key, const ch
 	char hash[32], name[256];
 	struct stat st;
 	int sub = -1, imgs = -1, fd = -1, r;
-	bool made = false;
 
 	im->fd = -1;
+	im->made = false;
 	im->runs = NULL;
 	im->nruns = 0;
 	qsort(p, n, sizeof(*p), cmp_patch);
@@ -816,7 +804,7 @@ int zp_image_open(int dirfd, int imgfd, const struct zp_cache_key *key, const ch
 			r = image_create(sub, name, file, key, im->runs, im->nruns, p, n, &want);
 			if (r < 0)
 				goto out;
-			made = true;
+			im->made = true;
 			continue;
 		}
 		if (fd < 0) {
@@ -853,8 +841,6 @@ found:
 	im->fd = fd;
 	fd = -1;
 	r = 0;
-	if (made)
-		zp_cache_trim(dirfd, zp_cache_max());
 out:
 	if (fd >= 0)
 		close(fd);

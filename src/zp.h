@@ -182,6 +182,7 @@ struct zp_image {
 	int fd;
 	struct zp_image_run *runs;
 	size_t nruns;
+	bool made;              /* it was not in the cache: the cache grew */
 };
 int zp_image_open(int dirfd, int imgfd, const struct zp_cache_key *key, const char *file, struct zp_patch *p,
 		  size_t n, struct zp_image *im);
