@@ -211,6 +211,10 @@ static void scan_file(const char *path, const char *exclude, struct zp_objstat *
 
 	memset(st, 0, sizeof(*st));
 	snprintf(st->path, sizeof(st->path), "%s", path);
+	/* a FIFO or a device would block the read, or never end */
+	struct stat sb;
+	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
+		die("%s: not a regular file; give an ELF file", path);
 	r = zp_elf_open_file(path, &e);
 	if (r < 0)
 		die("%s: %s", path, r == -ENOEXEC ? "not an ELF file" : strerror(-r));

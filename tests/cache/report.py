@@ -107,6 +107,17 @@ try:
     result("static: a file called --output is scanned, not taken as an option",
            p.returncode == 0 and open(victim, "rb").read() == before and "--output" in p.stdout,
            "rc=%d %s" % (p.returncode, p.stderr[-300:]))
+
+    # a FIFO is refused at once, in one line
+    fifo = os.path.join(d, "fifo")
+    os.mkfifo(fifo)
+    try:
+        p = run([Z, "stats", "--static", fifo], timeout=20)
+        ok = p.returncode == 125 and "not a regular file" in p.stderr and len(p.stderr.splitlines()) == 1
+        why = p.stderr
+    except subprocess.TimeoutExpired:
+        ok, why = False, "hung"
+    result("static: a FIFO is refused (125, one line), not read", ok, why)
 finally:
     shutil.rmtree(d, ignore_errors=True)
 
