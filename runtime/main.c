@@ -215,6 +215,33 @@ static bool is_root_process(void)
 
 static const char *stats_how;
 static int stats_fd = -1;
+/* the JSON report: one object, written at exit once the late counts are
+ * known; this is all of it but the "late" member and the closing brace */
+static char *stats_json_head;
+
+static void write_all_raw(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		long w = zp_raw_syscall(SYS_write, fd, (long)p, (long)len, 0, 0, 0);
+		if (w <= 0)
+			return;
+		p += w;
+		len -= (size_t)w;
+	}
+}
+
+/* json_finish -- the report's last member, the counts after start-up */
+static void json_finish(void)
+{
+	char line[256];
+	int n = snprintf(line, sizeof(line), ", \"late\": {\"objects\": %lu, \"call\": %lu, \"trap\": %lu, "
+			 "\"caught_by_dispatch\": %lu, \"rewritten_after_catch\": %lu}}\n",
+			 zp_late.objects, zp_late.called, zp_late.trapped, zp_late.sud_calls, zp_late.lazy);
+
+	write_all_raw(stats_fd, stats_json_head, strlen(stats_json_head));
+	if (n > 0)
+		write_all_raw(stats_fd, line, (size_t)n);
+}
 
 /* zp_stats_at_exit -- what was rewritten or caught after start-up */
 void zp_stats_at_exit(void)
@@ -225,10 +252,12 @@ void zp_stats_at_exit(void)
 	/* a forked child inherits this; only the first process reports */
 	if (stats_how == NULL || !is_root_process())
 		return;
+	if (stats_json_head != NULL) {
+		json_finish();
+		return;
+	}
 	if (strcmp(stats_how, "json") == 0)
-		n = snprintf(line, sizeof(line), "{\"source\": \"late\", \"objects\": %lu, \"call\": %lu, "
-			     "\"trap\": %lu, \"caught_by_dispatch\": %lu, \"rewritten_after_catch\": %lu}\n",
-			     zp_late.objects, zp_late.called, zp_late.trapped, zp_late.sud_calls, zp_late.lazy);
+		return;
 	else
 		n = snprintf(line, sizeof(line), "after start-up: %lu objects loaded and rewritten (%lu call, "
 			     "%lu trap sites); %lu calls caught by Syscall User Dispatch, %lu of their sites "
@@ -258,19 +287,50 @@ static void report(const char *how, enum zp_mode how_called, enum zp_save_mode m
 	};
 	snprintf(what, sizeof(what), "%s, %s", modes[how_called], saves[mode]);
 	char *text = zp_report(zp_stats, zp_nstats, strcmp(how, "json") == 0, "live", what, (int64_t)ns);
+	const char *quit = getenv("ZPOLINE_STATS_EXIT");
+	bool exiting = quit != NULL && strcmp(quit, "1") == 0;
+	if (text != NULL && strcmp(how, "json") == 0) {
+		/* "...}\n": the late counts go before the brace, at exit */
+		size_t len = strlen(text);
+		if (len > 0 && text[len - 1] == '\n')
+			text[--len] = '\0';
+		if (len > 0 && text[len - 1] == '}')
+			text[--len] = '\0';
+		stats_json_head = text;
+		text = NULL;
+		if (exiting)
+			json_finish();
+	}
 	if (text != NULL) {
-		size_t len = strlen(text), done = 0;
-		while (done < len) {
-			long w = zp_raw_syscall(SYS_write, fd, (long)(text + done), (long)(len - done), 0, 0, 0);
-			if (w <= 0)
-				break;
-			done += (size_t)w;
-		}
+		write_all_raw(fd, text, strlen(text));
 		free(text);
 	}
-	const char *quit = getenv("ZPOLINE_STATS_EXIT");
-	if (quit != NULL && strcmp(quit, "1") == 0)
+	if (exiting)
 		zp_raw_syscall(SYS_exit_group, 0, 0, 0, 0, 0, 0);
+}
+
+/* is_scan_helper -- is this process zpoline-scan, beside this library?
+ * Under a system-wide preload (/etc/ld.so.preload) the helper gets the
+ * runtime too; hooked, it would miss in the cache for its own objects and
+ * start itself again, without end. */
+static bool is_scan_helper(void)
+{
+	const char *fn = (const char *)getauxval(AT_EXECFN);
+	const char *base = fn != NULL ? strrchr(fn, '/') : NULL;
+	char path[4096];
+	struct stat a, b;
+	Dl_info self;
+
+	base = base != NULL ? base + 1 : fn;
+	if (base == NULL || strcmp(base, "zpoline-scan") != 0)
+		return false;
+	if (dladdr((void *)is_scan_helper, &self) == 0 || self.dli_fname == NULL ||
+	    strrchr(self.dli_fname, '/') == NULL)
+		return false;
+	snprintf(path, sizeof(path), "%.*s/zpoline-scan", (int)(strrchr(self.dli_fname, '/') - self.dli_fname),
+		 self.dli_fname);
+	/* the same file: another program of that name is hooked as any */
+	return stat(path, &a) == 0 && stat("/proc/self/exe", &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
 __attribute__((constructor(101))) static void zp_start(void)
@@ -291,6 +351,8 @@ __attribute__((constructor(101))) static void zp_start(void)
 	uint64_t t0 = zp_now_ns();
 	int r;
 
+	if (is_scan_helper())
+		return;
 	setup_trace_fd();
 	setup_shared();
 	if (hook == NULL || *hook == '\0') {
