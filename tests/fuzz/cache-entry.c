@@ -16,6 +16,7 @@
 #include "zp.h"
 
 static char dir[64], entry[512];
+static int cache_fd = -1;
 static struct zp_cache_key key;
 static uint8_t head[8 + sizeof(struct zp_cache_key)];
 
@@ -40,7 +41,8 @@ static void setup(void)
 	memcpy(key.build_id, "fuzz", 4);
 	key.build_id_len = 4;
 	key.scan_version = ZP_SCAN_VERSION;
-	if (zp_cache_store(dir, &key, &s) != 0)
+	cache_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cache_fd < 0 || zp_cache_store(cache_fd, &key, "fuzz", &s) != 0)
 		abort();
 	DIR *dp = opendir(dir);
 	while (dp != NULL && (d = readdir(dp)) != NULL) {
@@ -67,7 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    write(fd, data, size) != (ssize_t)size)
 		abort();
 	close(fd);
-	if (zp_cache_load(dir, &key, &s) == 0 && s.nsites > 0 && s.sites == NULL)
+	if (zp_cache_load(cache_fd, &key, &s) == 0 && s.nsites > 0 && s.sites == NULL)
 		abort();
 	zp_scan_free(&s);
 	return 0;
