@@ -41,10 +41,15 @@
  *   ZP_CLASS_PTRS | m      argument i+1 (bit i of m) is checked: arg < ZP_LOW_END
  *   ZP_CLASS_NULLABLE | m  checked unless NULL: arg - 1 < ZP_LOW_END - 1,
  *                          then the arguments in zp_nr_pmask[nr] as above
- *   ZP_CLASS_NESTED        pointers inside structs (iovecs, msghdr): C */
+ *   ZP_CLASS_IOVEC         the second argument is an iovec array counted by
+ *                          the third, ZP_CLASS_MSGHDR a struct msghdr: the
+ *                          pointers inside too, then zp_nr_pmask as above
+ *   ZP_CLASS_NESTED        other pointers inside structs: checked in C */
 #define ZP_CLASS_PTRS 0x40
 #define ZP_CLASS_NULLABLE 0x80
-#define ZP_CLASS_NESTED 0xc0
+#define ZP_CLASS_IOVEC 0xc0
+#define ZP_CLASS_MSGHDR 0xc1
+#define ZP_CLASS_NESTED 0xc2
 #define ZP_LOW_END 0x5000
 
 /* enum zp_save_mode */

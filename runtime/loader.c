@@ -245,6 +245,12 @@ static uint8_t direct_class(long nr)
 	uint8_t read = k & 0x3f, nullable = (k >> 8) & 0x3f;
 
 	zp_nr_pmask[nr] = read;
+	/* nested pointers: the stub knows the second argument's (every
+	 * call of the table has them there) */
+	if (k >> 16 == 2 && nullable == 0)
+		return ZP_CLASS_IOVEC;
+	if (k >> 16 == 0x200 && nullable == 0)
+		return ZP_CLASS_MSGHDR;
 	if (k >> 16 != 0)
 		return ZP_CLASS_NESTED;
 	if (nullable != 0)

@@ -71,5 +71,10 @@ extern void zp_check_entry(void) ZP_HIDDEN_P0;
 int zp_probe_load(const void *src, uint64_t *dst) ZP_HIDDEN_P0;
 extern const char zp_probe_insn[] ZP_HIDDEN_P0;
 extern const char zp_probe_fixup[] ZP_HIDDEN_P0;
+/* the stub's own loads of iovecs and msghdrs (zp_nested_checked): a fault
+ * there resumes at zp_uprobe_fault, which makes the call as it is */
+extern const char zp_uprobe_start[] ZP_HIDDEN_P0;
+extern const char zp_uprobe_end[] ZP_HIDDEN_P0;
+extern const char zp_uprobe_fault[] ZP_HIDDEN_P0;
 
 #endif

@@ -90,11 +90,12 @@ static bool msghdr_hit(uint64_t m)
 
 bool zp_page0_nested(uint32_t k, const long args[6])
 {
-	for (int i = 0; i < 6; i++) {
+	for (unsigned m = (k >> 16 | k >> 24) & 0x3f; m != 0; m &= m - 1) {
+		int i = __builtin_ctz(m);
 		uint64_t a = (uint64_t)args[i];
-		if (ZP_ARG_IOVEC(k, i) && !low(a) && iov_hit(a, (uint64_t)args[i + 1]))
-			return true;
-		if (ZP_ARG_MSGHDR(k, i) && !low(a) && msghdr_hit(a))
+		if (low(a))
+			continue;
+		if (ZP_ARG_IOVEC(k, i) ? iov_hit(a, (uint64_t)args[i + 1]) : msghdr_hit(a))
 			return true;
 	}
 	return false;
@@ -125,6 +126,18 @@ static void page0_protect(int delta)
 	}
 	__atomic_store_n(&page0_lock, 0, __ATOMIC_RELEASE);
 	zp_raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, 8, 0, 0);
+}
+
+/* page0_forked -- in a child process: the calls of its parent's other
+ * threads that had the pages inaccessible are not the child's */
+static void page0_forked(void)
+{
+	if (!zp_page0_mapped || page0_users == 0)
+		return;
+	page0_users = 0;
+	page0_lock = 0;
+	zp_raw_syscall(SYS_mprotect, ZP_LITERAL_PAGE, ZP_PAGE_SIZE, PROT_READ, 0, 0, 0);
+	zp_raw_syscall(SYS_mprotect, 0, ZP_PAGE_SIZE, PROT_READ | PROT_EXEC, 0, 0, 0);
 }
 
 long zp_page0_call(long nr, const long a[6])
@@ -516,6 +529,7 @@ static void child_started(void)
 	/* Syscall User Dispatch is not inherited by fork */
 	zp_sud_arm_thread();
 	my_pid = zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
+	page0_forked();
 	if (!zp_follow) {
 		unfollowed = true;
 		zp_hooks_detach();

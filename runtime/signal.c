@@ -203,6 +203,10 @@ static void handler(int sig, siginfo_t *si, void *ucv)
 		g[REG_RIP] = (greg_t)zp_probe_fixup;
 		return;
 	}
+	if (sig == SIGSEGV && rip >= (uintptr_t)zp_uprobe_start && rip < (uintptr_t)zp_uprobe_end) {
+		g[REG_RIP] = (greg_t)zp_uprobe_fault;
+		return;
+	}
 	if (sig == SIGSYS && si->si_code == 2 /* SYS_USER_DISPATCH */ && zp_sud_on) {
 		/* a system call from code the runtime never rewrote; the kernel
 		 * left rip after the instruction and rax holding the number */

@@ -374,8 +374,8 @@ zp_direct_checked:
 	jae	1f
 	leaq	zp_pblocks-ZP_CLASS_PTRS*8(%rip), %r11
 	jmp	*(%r11,%rcx,8)
-1:	cmpl	$ZP_CLASS_NESTED, %ecx
-	jae	zp_check_entry
+1:	cmpl	$ZP_CLASS_IOVEC, %ecx
+	jae	zp_nested_checked
 	leaq	zp_nblocks-ZP_CLASS_NULLABLE*8(%rip), %r11
 	jmp	*(%r11,%rcx,8)
 	.irp m, MASKS
@@ -398,6 +398,82 @@ zp_nblocks:
 	.quad	zp_nblock_\m
 	.endr
 	.text
+
+/* IOV_LOOP -- the iovecs at %r11, %rcx of them: an entry with a length
+ * and a low base is a hit. Loads of the program's memory: signal.c sends
+ * a fault between zp_uprobe_start and zp_uprobe_end to zp_uprobe_fault. */
+.macro IOV_LOOP
+	cmpq	$1024, %rcx             /* UIO_MAXIOV: EINVAL, nothing read */
+	ja	4f
+	testq	%rcx, %rcx
+	jz	4f
+3:	cmpq	$0, 8(%r11)
+	je	5f
+	cmpq	$ZP_LOW_END, (%r11)
+	jb	zp_check_entry
+5:	addq	$16, %r11
+	decq	%rcx
+	jnz	3b
+4:
+.endm
+
+/* zp_nested_checked -- iovec (%rsi, %rdx of them) or msghdr (%rsi)
+ * arguments: the pointers inside them, then the other pointer arguments
+ * (zp_nr_pmask); others in C */
+	.globl	zp_nested_checked
+	.hidden	zp_nested_checked
+	.type	zp_nested_checked, @function
+	.p2align 5
+zp_nested_checked:
+	.cfi_startproc
+	cmpq	$ZP_LOW_END, %rsi
+	jb	zp_check_entry
+	cmpl	$ZP_CLASS_MSGHDR, %ecx
+	ja	zp_check_entry
+	je	.Lmsghdr
+	movq	%rsi, %r11
+	movq	%rdx, %rcx
+	.globl	zp_uprobe_start
+	.hidden	zp_uprobe_start
+zp_uprobe_start:
+	IOV_LOOP
+	jmp	.Lnested_rest
+.Lmsghdr:
+	/* msg_name with msg_namelen, msg_control with msg_controllen */
+	cmpq	$0, (%rsi)
+	je	1f
+	cmpl	$0, 8(%rsi)
+	je	1f
+	cmpq	$ZP_LOW_END, (%rsi)
+	jb	zp_check_entry
+1:	cmpq	$0, 40(%rsi)
+	je	2f
+	cmpq	$ZP_LOW_END, 32(%rsi)
+	jb	zp_check_entry
+	/* msg_iov with msg_iovlen */
+2:	movq	24(%rsi), %rcx
+	testq	%rcx, %rcx
+	jz	.Lnested_rest
+	movq	16(%rsi), %r11
+	cmpq	$ZP_LOW_END, %r11
+	jb	zp_check_entry
+	IOV_LOOP
+	.globl	zp_uprobe_end
+	.hidden	zp_uprobe_end
+zp_uprobe_end:
+.Lnested_rest:
+	leaq	zp_nr_pmask(%rip), %rcx
+	movzbl	(%rcx,%rax), %ecx
+	leaq	zp_pblocks(%rip), %r11
+	jmp	*(%r11,%rcx,8)
+	.globl	zp_uprobe_fault
+	.hidden	zp_uprobe_fault
+zp_uprobe_fault:
+	/* the program's memory there cannot be read: the kernel says so */
+	syscall
+	BACK
+	.cfi_endproc
+	.size	zp_nested_checked, .-zp_nested_checked
 
 /* zp_check_entry -- a pointer argument may point into the trampoline's
  * pages: zp_check_call() looks closer. 0: make the call here as on the

@@ -122,8 +122,11 @@ int main(void)
 	show("writev(pipe, {NULL,0},{0x10,4})", syscall(SYS_writev, p[1], iov_low, 2));
 	show("writev(pipe, {NULL,0},{buf,3})", syscall(SYS_writev, p[1], iov_ok, 2));
 	show("writev(pipe, 0x10, 1)", syscall(SYS_writev, p[1], LOW, 1));
+	show("writev(pipe, unmapped 0x10000000, 1)", syscall(SYS_writev, p[1], (void *)0x10000000, 1));
+	show("writev(pipe, iov, 1025)", syscall(SYS_writev, p[1], iov_ok, 1025));
 	show("pwritev(-1, {0x10,4}, 2, 0)", syscall(SYS_pwritev, -1, iov_low, 2, 0, 0));
 	show("sendmsg(sock, NULL, 0)", syscall(SYS_sendmsg, sv[0], NULL, 0));
+	show("sendmsg(sock, unmapped 0x10000000, 0)", syscall(SYS_sendmsg, sv[0], (void *)0x10000000, 0));
 	struct msghdr m = { .msg_iov = iov_low, .msg_iovlen = 2 };
 	show("sendmsg(sock, iov {0x10,4})", syscall(SYS_sendmsg, sv[0], &m, 0));
 	m.msg_iov = LOW;
