@@ -65,10 +65,10 @@ long zp_page0_call(long nr, const long args[6]) ZP_HIDDEN_P0;
 struct zp_frame;
 long zp_check_call(struct zp_frame *f) ZP_HIDDEN_P0;
 
-/* stub.S: the slow path's entry, and a load that may fault (signal.c
- * resumes at zp_probe_fixup, which returns -1) */
+/* stub.S: the slow path's entry, and a copy of the program's memory that
+ * may fault (signal.c resumes at zp_probe_fixup, which returns -1) */
 extern void zp_check_entry(void) ZP_HIDDEN_P0;
-int zp_probe_load(const void *src, uint64_t *dst) ZP_HIDDEN_P0;
+int zp_probe_copy(uint64_t *dst, const void *src, unsigned long words) ZP_HIDDEN_P0;
 extern const char zp_probe_insn[] ZP_HIDDEN_P0;
 extern const char zp_probe_fixup[] ZP_HIDDEN_P0;
 /* the stub's own loads of iovecs and msghdrs (zp_nested_checked): a fault

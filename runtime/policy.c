@@ -60,15 +60,17 @@ static bool low(uint64_t p)
  * unreadable one is the kernel's EFAULT to report) */
 static bool iov_hit(uint64_t iov, uint64_t count)
 {
+	uint64_t v[16];         /* 8 iovecs at a time */
+
 	if (count > 1024)               /* UIO_MAXIOV: EINVAL, nothing read */
 		return false;
-	for (uint64_t i = 0; i < count; i++) {
-		uint64_t base, len;
-		if (zp_probe_load((const void *)(iov + 16 * i), &base) < 0 ||
-		    zp_probe_load((const void *)(iov + 16 * i + 8), &len) < 0)
+	for (uint64_t i = 0; i < count; i += 8) {
+		uint64_t n = count - i < 8 ? count - i : 8;
+		if (zp_probe_copy(v, (const void *)(iov + 16 * i), 2 * n) < 0)
 			return false;
-		if (len != 0 && low(base))
-			return true;
+		for (uint64_t j = 0; j < n; j++)
+			if (v[2 * j + 1] != 0 && low(v[2 * j]))
+				return true;
 	}
 	return false;
 }
@@ -79,9 +81,8 @@ static bool msghdr_hit(uint64_t m)
 {
 	uint64_t w[6];  /* name, namelen, iov, iovlen, control, controllen */
 
-	for (int i = 0; i < 6; i++)
-		if (zp_probe_load((const void *)(m + 8 * i), &w[i]) < 0)
-			return false;
+	if (zp_probe_copy(w, (const void *)m, 6) < 0)
+		return false;
 	if (((uint32_t)w[1] != 0 && w[0] != 0 && low(w[0])) || (w[3] != 0 && low(w[2])) ||
 	    (w[5] != 0 && low(w[4])))
 		return true;

@@ -508,27 +508,35 @@ zp_check_entry:
 	.cfi_endproc
 	.size	zp_check_entry, .-zp_check_entry
 
-/* zp_probe_load(src, dst) -- *dst = *(uint64_t *)src: 0, or -1 if the load
- * faulted (signal.c sends a fault at zp_probe_insn to zp_probe_fixup) */
-	.globl	zp_probe_load
-	.hidden	zp_probe_load
-	.type	zp_probe_load, @function
-zp_probe_load:
+/* zp_probe_copy(dst, src, words) -- copy words 8-byte words of the
+ * program's memory: 0, or -1 if a load faulted (signal.c sends a fault at
+ * zp_probe_insn to zp_probe_fixup) */
+	.globl	zp_probe_copy
+	.hidden	zp_probe_copy
+	.type	zp_probe_copy, @function
+zp_probe_copy:
 	.cfi_startproc
+	xorl	%eax, %eax
+	testq	%rdx, %rdx
+	jz	2f
 	.globl	zp_probe_insn
 	.hidden	zp_probe_insn
+1:
 zp_probe_insn:
-	movq	(%rdi), %rax
-	movq	%rax, (%rsi)
+	movq	(%rsi,%rax,8), %rcx
+	movq	%rcx, (%rdi,%rax,8)
+	incq	%rax
+	cmpq	%rdx, %rax
+	jb	1b
 	xorl	%eax, %eax
-	ret
+2:	ret
 	.globl	zp_probe_fixup
 	.hidden	zp_probe_fixup
 zp_probe_fixup:
 	movl	$-1, %eax
 	ret
 	.cfi_endproc
-	.size	zp_probe_load, .-zp_probe_load
+	.size	zp_probe_copy, .-zp_probe_copy
 
 /* The chain's paths: struct zp_frame, the extended state saved as the
  * hooks declared, zp_dispatch(). Reached from ENTRY after the site check. */
