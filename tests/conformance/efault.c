@@ -25,6 +25,7 @@
 
 #define LOW ((void *)0x10)              /* in page 0 */
 #define LITERAL ((void *)0x420d)        /* in the literal page */
+#define MOVED ((void *)0xdead0000)      /* unmapped; lowptr-hook makes it 0x10 */
 
 static void show(const char *what, long r)
 {
@@ -73,6 +74,8 @@ int main(void)
 	/* plain pointers the kernel reads */
 	show("write(pipe, 0x10, 16)", syscall(SYS_write, p[1], LOW, 16));
 	show("write(pipe, 0x420d, 8)", syscall(SYS_write, p[1], LITERAL, 8));
+	show("write(pipe, 0xdead0000, 16)", syscall(SYS_write, p[1], MOVED, 16));
+	show("newfstatat(AT_FDCWD, 0xdead0000, &st, 0)", syscall(SYS_newfstatat, AT_FDCWD, MOVED, &st, 0));
 	show("write(pipe, NULL, 16)", syscall(SYS_write, p[1], NULL, 16));
 	show("write(pipe, NULL, 0)", syscall(SYS_write, p[1], NULL, 0));
 	show("write(-1, 0x10, 16)", syscall(SYS_write, -1, LOW, 16));
