@@ -13,6 +13,11 @@
  *        |                                                 the number's class:
  *        |                                                 - no hook wants it:
  *        |                                                     real `syscall`
+ *        |                                                     (a pointer argument
+ *        |                                                     below 0x5000: made
+ *        |                                                     with this page and
+ *        |                                                     the literal page
+ *        |                                                     PROT_NONE, page0.h)
  *        |                                                 - enter/exit hooks:
  *        |                                                     zp_enter(): enters
  *        |                                                     real `syscall`
