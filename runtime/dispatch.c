@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <sys/syscall.h>
 
+#include "page0.h"
 #include "runtime.h"
 
 _Static_assert(offsetof(struct zp_thread, guard) == ZP_T_GUARD, "layout.h");
@@ -38,6 +39,7 @@ __thread struct zp_thread zp_tls __attribute__((tls_model("initial-exec")));
 /* Until the hooks are started, everything takes the chain, which ends in
  * zp_next() alone (loader.c sets the classes once the hooks are known). */
 uint8_t zp_nr_class[ZP_NR_CLASSES] = { [0 ... ZP_NR_CLASSES - 1] = ZP_CLASS_POLICY };
+uint8_t zp_nr_pmask[ZP_NR_CLASSES];
 
 /* zp_enter -- the enters of the hooks that want the call, in order. 0: make
  * the call; 1: a hook answered (call->ret). f->exits: whose exit runs. */
@@ -73,6 +75,12 @@ long zp_enter(struct zp_cframe *f)
 	if (__builtin_expect(f->call.nr != nr, 0) && !done &&
 	    ((unsigned long)f->call.nr >= ZP_NR_CLASSES || zp_nr_class[f->call.nr] == ZP_CLASS_POLICY)) {
 		f->call.ret = zp_policy_call(&f->call);
+		done = 1;
+	}
+	/* the call as the enters left it: a pointer into the trampoline's
+	 * pages must fail as natively */
+	if (!done && __builtin_expect(zp_page0_hit(f->call.nr, f->call.args), 0)) {
+		f->call.ret = zp_page0_call(f->call.nr, f->call.args);
 		done = 1;
 	}
 	t->guard = 0;

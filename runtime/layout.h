@@ -35,6 +35,22 @@
 #define ZP_CLASS_HOOKS 1        /* the enter/exit hooks around the real call */
 #define ZP_CLASS_CHAIN 2        /* the chain of syscall/next hooks */
 #define ZP_CLASS_POLICY 3       /* the runtime's own handling, vector state saved */
+/* Direct, but a pointer argument below ZP_LOW_END (page 0 and the literal
+ * page, which the kernel could read natively unmapped) takes the slow path
+ * (policy.c, zp_check_call). The low 6 bits say which arguments:
+ *   ZP_CLASS_PTRS | m      argument i+1 (bit i of m) is checked: arg < ZP_LOW_END
+ *   ZP_CLASS_NULLABLE | m  checked unless NULL: arg - 1 < ZP_LOW_END - 1,
+ *                          then the arguments in zp_nr_pmask[nr] as above
+ *   ZP_CLASS_IOVEC         the second argument is an iovec array counted by
+ *                          the third, ZP_CLASS_MSGHDR a struct msghdr: the
+ *                          pointers inside too, then zp_nr_pmask as above
+ *   ZP_CLASS_NESTED        other pointers inside structs: checked in C */
+#define ZP_CLASS_PTRS 0x40
+#define ZP_CLASS_NULLABLE 0x80
+#define ZP_CLASS_IOVEC 0xc0
+#define ZP_CLASS_MSGHDR 0xc1
+#define ZP_CLASS_NESTED 0xc2
+#define ZP_LOW_END 0x5000
 
 /* enum zp_save_mode */
 #define ZP_SAVE_MODE_ZMM 3

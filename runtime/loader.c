@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 
+#include "page0.h"
 #include "runtime.h"
 
 struct zp_hook zp_hooks[ZP_MAX_HOOKS];
@@ -236,6 +237,27 @@ static const int policy_numbers[] = {
 	SYS_exit_group, SYS_execve, SYS_execveat, SYS_mmap,
 };
 
+/* direct_class -- the direct class of nr: with its pointer arguments
+ * checked when the trampoline's pages are mapped (layout.h) */
+static uint8_t direct_class(long nr)
+{
+	uint32_t k = zp_page0_mapped && (unsigned long)nr < zp_syscall_count ? zp_syscall_args[nr] : 0;
+	uint8_t read = k & 0x3f, nullable = (k >> 8) & 0x3f;
+
+	zp_nr_pmask[nr] = read;
+	/* nested pointers: the stub knows the second argument's (every
+	 * call of the table has them there) */
+	if (k >> 16 == 2 && nullable == 0)
+		return ZP_CLASS_IOVEC;
+	if (k >> 16 == 0x200 && nullable == 0)
+		return ZP_CLASS_MSGHDR;
+	if (k >> 16 != 0)
+		return ZP_CLASS_NESTED;
+	if (nullable != 0)
+		return ZP_CLASS_NULLABLE | nullable;
+	return read != 0 ? ZP_CLASS_PTRS | read : ZP_CLASS_DIRECT;
+}
+
 /* set_classes -- what the stub does with each number: nothing when no
  * hook wants it, the enter/exit path when every hook has that style, the
  * chain otherwise */
@@ -249,7 +271,7 @@ static void set_classes(void)
 		bool wanted = false;
 		for (int i = 0; i < zp_nhooks; i++)
 			wanted |= zp_hook_wants(&zp_hooks[i], nr);
-		zp_nr_class[nr] = chain ? ZP_CLASS_CHAIN : wanted ? ZP_CLASS_HOOKS : ZP_CLASS_DIRECT;
+		zp_nr_class[nr] = chain ? ZP_CLASS_CHAIN : wanted ? ZP_CLASS_HOOKS : direct_class(nr);
 	}
 	for (size_t k = 0; k < sizeof(policy_numbers) / sizeof(policy_numbers[0]); k++)
 		zp_nr_class[policy_numbers[k]] = ZP_CLASS_POLICY;

@@ -25,11 +25,13 @@
 #include <unistd.h>
 
 #include "contract.h"
+#include "page0.h"
 #include "runtime.h"
 
 bool zp_follow = true;
 
-static long raw(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
+/* raw_plain -- the kernel's turn, as the program would make the call */
+static long raw_plain(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 {
 	struct zp_thread *t = &zp_tls;
 	uint64_t g = t->guard;
@@ -46,9 +48,144 @@ static long raw(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 	return r;
 }
 
-/* read_user -- all of it, or EFAULT as the real call would report */
+/* ---- pointers into the trampoline's pages (page0.h) ---- */
+
+static bool low(uint64_t p)
+{
+	return p < ZP_LOW_END;
+}
+
+/* iov_hit -- an iovec array whose entries the kernel follows: one whose
+ * base lies low with a nonzero length (the array itself was checked; an
+ * unreadable one is the kernel's EFAULT to report) */
+static bool iov_hit(uint64_t iov, uint64_t count)
+{
+	uint64_t v[16];         /* 8 iovecs at a time */
+
+	if (count > 1024)               /* UIO_MAXIOV: EINVAL, nothing read */
+		return false;
+	for (uint64_t i = 0; i < count; i += 8) {
+		uint64_t n = count - i < 8 ? count - i : 8;
+		if (zp_probe_copy(v, (const void *)(iov + 16 * i), 2 * n) < 0)
+			return false;
+		for (uint64_t j = 0; j < n; j++)
+			if (v[2 * j + 1] != 0 && low(v[2 * j]))
+				return true;
+	}
+	return false;
+}
+
+/* msghdr_hit -- struct msghdr: msg_name, msg_iov and its entries,
+ * msg_control, each where its length says the kernel follows it */
+static bool msghdr_hit(uint64_t m)
+{
+	uint64_t w[6];  /* name, namelen, iov, iovlen, control, controllen */
+
+	if (zp_probe_copy(w, (const void *)m, 6) < 0)
+		return false;
+	if (((uint32_t)w[1] != 0 && w[0] != 0 && low(w[0])) || (w[3] != 0 && low(w[2])) ||
+	    (w[5] != 0 && low(w[4])))
+		return true;
+	return w[3] != 0 && iov_hit(w[2], w[3]);
+}
+
+bool zp_page0_nested(uint32_t k, const long args[6])
+{
+	for (unsigned m = (k >> 16 | k >> 24) & 0x3f; m != 0; m &= m - 1) {
+		int i = __builtin_ctz(m);
+		uint64_t a = (uint64_t)args[i];
+		if (low(a))
+			continue;
+		if (ZP_ARG_IOVEC(k, i) ? iov_hit(a, (uint64_t)args[i + 1]) : msghdr_hit(a))
+			return true;
+	}
+	return false;
+}
+
+/* The pages go PROT_NONE for as long as any thread makes such a call.
+ * Other threads that reach page 0 meanwhile fault, and signal.c finishes
+ * their calls. The lock is taken with every signal blocked, so that a
+ * handler of this thread never waits for it. */
+static int page0_lock;
+static int page0_users;
+
+static void page0_protect(int delta)
+{
+	uint64_t all = ~0ull, old;
+
+	zp_raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)&old, 8, 0, 0);
+	while (__atomic_exchange_n(&page0_lock, 1, __ATOMIC_ACQUIRE))
+		zp_raw_syscall(SYS_sched_yield, 0, 0, 0, 0, 0, 0);
+	int before = page0_users;
+	page0_users += delta;
+	if (before == 0 && page0_users > 0) {
+		zp_raw_syscall(SYS_mprotect, 0, ZP_PAGE_SIZE, PROT_NONE, 0, 0, 0);
+		zp_raw_syscall(SYS_mprotect, ZP_LITERAL_PAGE, ZP_PAGE_SIZE, PROT_NONE, 0, 0, 0);
+	} else if (before > 0 && page0_users == 0) {
+		zp_raw_syscall(SYS_mprotect, ZP_LITERAL_PAGE, ZP_PAGE_SIZE, PROT_READ, 0, 0, 0);
+		zp_raw_syscall(SYS_mprotect, 0, ZP_PAGE_SIZE, PROT_READ | PROT_EXEC, 0, 0, 0);
+	}
+	__atomic_store_n(&page0_lock, 0, __ATOMIC_RELEASE);
+	zp_raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, 8, 0, 0);
+}
+
+/* page0_forked -- in a child process: the calls of its parent's other
+ * threads that had the pages inaccessible are not the child's */
+static void page0_forked(void)
+{
+	if (!zp_page0_mapped || page0_users == 0)
+		return;
+	page0_users = 0;
+	page0_lock = 0;
+	zp_raw_syscall(SYS_mprotect, ZP_LITERAL_PAGE, ZP_PAGE_SIZE, PROT_READ, 0, 0, 0);
+	zp_raw_syscall(SYS_mprotect, 0, ZP_PAGE_SIZE, PROT_READ | PROT_EXEC, 0, 0, 0);
+}
+
+long zp_page0_call(long nr, const long a[6])
+{
+	page0_protect(1);
+	long r = raw_plain(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	page0_protect(-1);
+	return r;
+}
+
+long zp_check_call(struct zp_frame *f)
+{
+	const long a[6] = { (long)f->rdi, (long)f->rsi, (long)f->rdx, (long)f->r10, (long)f->r8,
+			    (long)f->r9 };
+
+	if (!zp_page0_hit((long)f->rax, a))
+		return 0;
+	f->rax = (uint64_t)zp_page0_call((long)f->rax, a);
+	return 1;
+}
+
+/* raw_checked -- raw() for a number with pointer arguments, out of line:
+ * raw() runs on the small stacks of signal handlers too */
+static __attribute__((noinline)) long raw_checked(long nr, long a1, long a2, long a3, long a4,
+						  long a5, long a6)
+{
+	const long a[6] = { a1, a2, a3, a4, a5, a6 };
+
+	if (zp_page0_hit(nr, a))
+		return zp_page0_call(nr, a);
+	return raw_plain(nr, a1, a2, a3, a4, a5, a6);
+}
+
+/* raw -- the kernel's turn for the chain and the signal paths */
+static long raw(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
+{
+	if (zp_page0_mapped && (unsigned long)nr < zp_syscall_count && zp_syscall_args[nr] != 0)
+		return raw_checked(nr, a1, a2, a3, a4, a5, a6);
+	return raw_plain(nr, a1, a2, a3, a4, a5, a6);
+}
+
+/* read_user -- all of it, or EFAULT as the real call would report; what
+ * lies in the trampoline's pages is not the program's to read */
 static long read_user(void *dst, const void *src, size_t len)
 {
+	if (zp_page0_mapped && low((uintptr_t)src))
+		return -EFAULT;
 	return zp_read_user(dst, (uintptr_t)src, len) == len ? 0 : -EFAULT;
 }
 
@@ -303,8 +440,23 @@ static long exec_with_env(long nr, long a1, long a2, long a3, long a4, long a5, 
 {
 	struct zp_thread *t = &zp_tls;
 	char **envp = (char **)(nr == SYS_execve ? a3 : a4);
+	char **argv = (char **)(nr == SYS_execve ? a2 : a3);
 	size_t n = 0, oldlen = 0;
 
+	/* arrays or strings in the first pages (the trampoline's, or
+	 * unmapped): the kernel must fail on them as natively, and this
+	 * code must not read them */
+	bool bad = (envp != NULL && low((uintptr_t)envp)) || (argv != NULL && low((uintptr_t)argv));
+	for (size_t i = 0; !bad && zp_page0_mapped && argv != NULL && argv[i] != NULL; i++)
+		bad = low((uintptr_t)argv[i]);
+	for (size_t i = 0; !bad && envp != NULL && envp[i] != NULL; i++)
+		bad = low((uintptr_t)envp[i]);
+	if (bad && zp_page0_mapped) {
+		const long a[6] = { a1, a2, a3, a4, a5, a6 };
+		return zp_page0_call(nr, a);
+	}
+	if (bad)
+		return raw(nr, a1, a2, a3, a4, a5, a6);
 	while (envp != NULL && envp[n] != NULL)
 		n++;
 	if (runtime_path[0] == '\0')
@@ -378,6 +530,7 @@ static void child_started(void)
 	/* Syscall User Dispatch is not inherited by fork */
 	zp_sud_arm_thread();
 	my_pid = zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
+	page0_forked();
 	if (!zp_follow) {
 		unfollowed = true;
 		zp_hooks_detach();
@@ -416,6 +569,9 @@ static long own_signals_unmasked(long ptr, uint64_t *copy)
 {
 	if (ptr == 0)
 		return 0;
+	/* the kernel then fails on it, as natively (raw) */
+	if (zp_page0_mapped && low((uint64_t)ptr))
+		return ptr;
 	if (read_user(copy, (void *)ptr, sizeof(*copy)) < 0)
 		return -EFAULT;
 	*copy &= ~zp_signal_own_mask();
@@ -474,6 +630,9 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 	case SYS_rt_sigaction:
 		if (zp_signal_is_ours((int)a1))
 			return zp_signal_action((int)a1, (void *)a2, (void *)a3, (size_t)a4);
+		/* an action the kernel cannot read: it says so (raw) */
+		if (a2 != 0 && zp_page0_mapped && low((uint64_t)a2))
+			break;
 		if (a4 == 8 && a1 > 0 && a1 <= 64 && (a2 != 0 || a3 != 0)) {
 			/* a handler's mask must not block them either: its own
 			 * system calls may arrive by them. The program reads

@@ -14,10 +14,12 @@
 #include <signal.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <sys/syscall.h>
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "page0.h"
 #include "runtime.h"
 
 
@@ -34,18 +36,34 @@ bool zp_signal_is_ours(int sig)
 	return sig > 0 && sig <= 64 && (zp_signal_own_mask() >> (sig - 1)) & 1;
 }
 
+/* write_user -- copy to the program's memory, or false where it cannot
+ * be written (the trampoline's pages are read-only) */
+static bool write_user(void *dst, const void *src, size_t len)
+{
+	struct iovec local = { (void *)src, len }, remote = { dst, len };
+	long pid = zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
+
+	return zp_raw_syscall(SYS_process_vm_writev, pid, (long)&local, 1, (long)&remote, 1, 0) ==
+	       (long)len;
+}
+
 long zp_signal_action(int sig, const void *act, void *oldact, size_t sigsetsize)
 {
-	struct zp_ksigaction tmp;
+	struct zp_ksigaction tmp, prev;
 
+	/* the kernel's order: the new action read, taken, then the old one
+	 * written; either can fail with EFAULT, also in the trampoline's
+	 * pages (page0.h) */
 	if (sigsetsize != sizeof(uint64_t))
 		return -EINVAL;
-	if (act != NULL)
-		memcpy(&tmp, act, sizeof(tmp));
-	if (oldact != NULL)
-		memcpy(oldact, &shadow[sig], sizeof(shadow[sig]));
+	if (act != NULL && ((zp_page0_mapped && (uintptr_t)act < ZP_LOW_END) ||
+			    zp_read_user(&tmp, (uintptr_t)act, sizeof(tmp)) != sizeof(tmp)))
+		return -EFAULT;
+	prev = shadow[sig];
 	if (act != NULL)
 		shadow[sig] = tmp;
+	if (oldact != NULL && !write_user(oldact, &prev, sizeof(prev)))
+		return -EFAULT;
 	return 0;
 }
 
@@ -180,6 +198,15 @@ static void handler(int sig, siginfo_t *si, void *ucv)
 	uintptr_t rip = (uintptr_t)g[REG_RIP], rax = (uintptr_t)g[REG_RAX];
 	int saved = errno;
 
+	if ((sig == SIGSEGV || sig == SIGBUS) && rip == (uintptr_t)zp_probe_insn) {
+		/* the runtime's probe of the program's memory (policy.c) */
+		g[REG_RIP] = (greg_t)zp_probe_fixup;
+		return;
+	}
+	if (sig == SIGSEGV && rip >= (uintptr_t)zp_uprobe_start && rip < (uintptr_t)zp_uprobe_end) {
+		g[REG_RIP] = (greg_t)zp_uprobe_fault;
+		return;
+	}
 	if (sig == SIGSYS && si->si_code == 2 /* SYS_USER_DISPATCH */ && zp_sud_on) {
 		/* a system call from code the runtime never rewrote; the kernel
 		 * left rip after the instruction and rax holding the number */

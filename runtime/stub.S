@@ -195,7 +195,9 @@
 /* ENTRY name how -- where page 0 jumps. After the site check, the number
  * decides (zp_nr_class):
  *   direct: no hook wants it and the runtime has nothing to do: the real
- *           call is made here, and back to the site;
+ *           call is made here, and back to the site; for a number with
+ *           pointer arguments (ZP_CLASS_PTRS and above), after a compare
+ *           of each against the trampoline's pages (zp_direct_checked);
  *   hooks:  the enter/exit path below: zp_enter() runs the hooks' enters,
  *           the real call is made here, zp_exit() runs their exits (a call
  *           made after the kernel entry, so its `ret` is predicted), and
@@ -225,6 +227,8 @@
 	BACK
 	.cfi_restore_state
 .Lhooked_\@:
+	cmpl	$ZP_CLASS_PTRS, %ecx
+	jae	zp_direct_checked
 	cmpl	$ZP_CLASS_HOOKS, %ecx
 	jne	.Lother_\@
 	leaq	-128(%rsp), %rsp
@@ -308,6 +312,231 @@
 	ENTRY zp_entry_xsavec xsavec
 	ENTRY zp_entry_xsave xsave
 	ENTRY zp_entry_zmm zmm
+
+/* ---- pointer arguments into the trampoline's pages ----
+ * zp_direct_checked -- the direct path of a number with pointer arguments
+ * (%ecx: its class, layout.h), shared by the entries: a block per set of
+ * arguments compares each one with ZP_LOW_END, then makes the call; a hit
+ * goes to zp_check_entry, which decides in C (nested pointers too). */
+.macro PCHECK m, i, reg
+	.if (\m >> \i) & 1
+	cmpq	$ZP_LOW_END, \reg
+	jb	zp_check_entry
+	.endif
+.endm
+
+.macro NCHECK m, i, reg
+	.if (\m >> \i) & 1
+	leaq	-1(\reg), %r11
+	cmpq	$ZP_LOW_END - 1, %r11
+	jb	zp_check_entry
+	.endif
+.endm
+
+.macro EACH_ARG what, m
+	\what \m, 0, %rdi
+	\what \m, 1, %rsi
+	\what \m, 2, %rdx
+	\what \m, 3, %r10
+	\what \m, 4, %r8
+	\what \m, 5, %r9
+.endm
+
+.macro PBLOCK m
+zp_pblock_\m:
+	EACH_ARG PCHECK, \m
+	syscall
+	.cfi_remember_state
+	BACK
+	.cfi_restore_state
+.endm
+
+/* NBLOCK m -- the arguments in m unless NULL, then those of zp_nr_pmask */
+.macro NBLOCK m
+zp_nblock_\m:
+	EACH_ARG NCHECK, \m
+	leaq	zp_nr_pmask(%rip), %rcx
+	movzbl	(%rcx,%rax), %ecx
+	leaq	zp_pblocks(%rip), %r11
+	jmp	*(%r11,%rcx,8)
+.endm
+
+#define MASKS 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,\
+	32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47,48,49,50,51,52,53,54,55,56,57,58,59,60,61,62,63
+
+	.globl	zp_direct_checked
+	.hidden	zp_direct_checked
+	.type	zp_direct_checked, @function
+	.p2align 5
+zp_direct_checked:
+	.cfi_startproc
+	cmpl	$ZP_CLASS_NULLABLE, %ecx
+	jae	1f
+	leaq	zp_pblocks-ZP_CLASS_PTRS*8(%rip), %r11
+	jmp	*(%r11,%rcx,8)
+1:	cmpl	$ZP_CLASS_IOVEC, %ecx
+	jae	zp_nested_checked
+	leaq	zp_nblocks-ZP_CLASS_NULLABLE*8(%rip), %r11
+	jmp	*(%r11,%rcx,8)
+	.irp m, MASKS
+	PBLOCK \m
+	.endr
+	.irp m, MASKS
+	NBLOCK \m
+	.endr
+	.cfi_endproc
+	.size	zp_direct_checked, .-zp_direct_checked
+
+	.section .data.rel.ro, "aw", @progbits
+	.p2align 3
+zp_pblocks:
+	.irp m, MASKS
+	.quad	zp_pblock_\m
+	.endr
+zp_nblocks:
+	.irp m, MASKS
+	.quad	zp_nblock_\m
+	.endr
+	.text
+
+/* IOV_LOOP -- the iovecs at %r11, %rcx of them: an entry with a length
+ * and a low base is a hit. Loads of the program's memory: signal.c sends
+ * a fault between zp_uprobe_start and zp_uprobe_end to zp_uprobe_fault. */
+.macro IOV_LOOP
+	cmpq	$1024, %rcx             /* UIO_MAXIOV: EINVAL, nothing read */
+	ja	4f
+	testq	%rcx, %rcx
+	jz	4f
+3:	cmpq	$0, 8(%r11)
+	je	5f
+	cmpq	$ZP_LOW_END, (%r11)
+	jb	zp_check_entry
+5:	addq	$16, %r11
+	decq	%rcx
+	jnz	3b
+4:
+.endm
+
+/* zp_nested_checked -- iovec (%rsi, %rdx of them) or msghdr (%rsi)
+ * arguments: the pointers inside them, then the other pointer arguments
+ * (zp_nr_pmask); others in C */
+	.globl	zp_nested_checked
+	.hidden	zp_nested_checked
+	.type	zp_nested_checked, @function
+	.p2align 5
+zp_nested_checked:
+	.cfi_startproc
+	cmpq	$ZP_LOW_END, %rsi
+	jb	zp_check_entry
+	cmpl	$ZP_CLASS_MSGHDR, %ecx
+	ja	zp_check_entry
+	je	.Lmsghdr
+	movq	%rsi, %r11
+	movq	%rdx, %rcx
+	.globl	zp_uprobe_start
+	.hidden	zp_uprobe_start
+zp_uprobe_start:
+	IOV_LOOP
+	jmp	.Lnested_rest
+.Lmsghdr:
+	/* msg_name with msg_namelen, msg_control with msg_controllen */
+	cmpq	$0, (%rsi)
+	je	1f
+	cmpl	$0, 8(%rsi)
+	je	1f
+	cmpq	$ZP_LOW_END, (%rsi)
+	jb	zp_check_entry
+1:	cmpq	$0, 40(%rsi)
+	je	2f
+	cmpq	$ZP_LOW_END, 32(%rsi)
+	jb	zp_check_entry
+	/* msg_iov with msg_iovlen */
+2:	movq	24(%rsi), %rcx
+	testq	%rcx, %rcx
+	jz	.Lnested_rest
+	movq	16(%rsi), %r11
+	cmpq	$ZP_LOW_END, %r11
+	jb	zp_check_entry
+	IOV_LOOP
+	.globl	zp_uprobe_end
+	.hidden	zp_uprobe_end
+zp_uprobe_end:
+.Lnested_rest:
+	leaq	zp_nr_pmask(%rip), %rcx
+	movzbl	(%rcx,%rax), %ecx
+	leaq	zp_pblocks(%rip), %r11
+	jmp	*(%r11,%rcx,8)
+	.globl	zp_uprobe_fault
+	.hidden	zp_uprobe_fault
+zp_uprobe_fault:
+	/* the program's memory there cannot be read: the kernel says so */
+	syscall
+	BACK
+	.cfi_endproc
+	.size	zp_nested_checked, .-zp_nested_checked
+
+/* zp_check_entry -- a pointer argument may point into the trampoline's
+ * pages: zp_check_call() looks closer. 0: make the call here as on the
+ * direct path; otherwise it made the call itself (with the pages
+ * inaccessible) and the result is in the frame's rax. */
+	.globl	zp_check_entry
+	.hidden	zp_check_entry
+	.type	zp_check_entry, @function
+	.p2align 5
+zp_check_entry:
+	.cfi_startproc
+	SAVE_GPR
+	movq	%rsp, %rbx
+	.cfi_def_cfa_register %rbx
+	andq	$-16, %rsp
+	movq	%rbx, %rdi
+	call	zp_check_call
+	movq	%rbx, %rsp
+	.cfi_def_cfa_register %rsp
+	testq	%rax, %rax
+	jnz	1f
+	.cfi_remember_state
+	RESTORE_GPR_RAX
+	.cfi_def_cfa %rsp, 8
+	syscall
+	BACK
+	.cfi_restore_state
+1:	movq	ZP_F_RAX(%rsp), %rax
+	RESTORE_GPR
+	.cfi_def_cfa %rsp, 8
+	BACK
+	.cfi_endproc
+	.size	zp_check_entry, .-zp_check_entry
+
+/* zp_probe_copy(dst, src, words) -- copy words 8-byte words of the
+ * program's memory: 0, or -1 if a load faulted (signal.c sends a fault at
+ * zp_probe_insn to zp_probe_fixup) */
+	.globl	zp_probe_copy
+	.hidden	zp_probe_copy
+	.type	zp_probe_copy, @function
+zp_probe_copy:
+	.cfi_startproc
+	xorl	%eax, %eax
+	testq	%rdx, %rdx
+	jz	2f
+	.globl	zp_probe_insn
+	.hidden	zp_probe_insn
+1:
+zp_probe_insn:
+	movq	(%rsi,%rax,8), %rcx
+	movq	%rcx, (%rdi,%rax,8)
+	incq	%rax
+	cmpq	%rdx, %rax
+	jb	1b
+	xorl	%eax, %eax
+2:	ret
+	.globl	zp_probe_fixup
+	.hidden	zp_probe_fixup
+zp_probe_fixup:
+	movl	$-1, %eax
+	ret
+	.cfi_endproc
+	.size	zp_probe_copy, .-zp_probe_copy
 
 /* The chain's paths: struct zp_frame, the extended state saved as the
  * hooks declared, zp_dispatch(). Reached from ENTRY after the site check. */

@@ -13,6 +13,11 @@
  *        |                                                 the number's class:
  *        |                                                 - no hook wants it:
  *        |                                                     real `syscall`
+ *        |                                                     (a pointer argument
+ *        |                                                     below 0x5000: made
+ *        |                                                     with this page and
+ *        |                                                     the literal page
+ *        |                                                     PROT_NONE, page0.h)
  *        |                                                 - enter/exit hooks:
  *        |                                                     zp_enter(): enters
  *        |                                                     real `syscall`
@@ -59,7 +64,10 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "page0.h"
 #include "runtime.h"
+
+bool zp_page0_mapped;
 
 #define STAGE2 321      /* multiples of 3 keep the pattern's phase */
 #define NOPS 453
@@ -114,5 +122,7 @@ int zp_trampoline_map(void (*entry)(void))
 	if (mprotect(literal, ZP_PAGE_SIZE, PROT_READ) != 0 ||
 	    mprotect(page, ZP_PAGE_SIZE, PROT_READ | PROT_EXEC) != 0)
 		return -errno;
+	/* from now on the kernel could read them: page0.h */
+	zp_page0_mapped = true;
 	return 0;
 }
