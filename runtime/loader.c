@@ -351,6 +351,6 @@ void zp_hooks_detach(void)
 {
 	for (long nr = 0; nr < ZP_NR_CLASSES; nr++)
 		if (zp_nr_class[nr] != ZP_CLASS_POLICY)
-			zp_nr_class[nr] = ZP_CLASS_DIRECT;
+			zp_nr_class[nr] = direct_class(nr);
 	__atomic_store_n(&zp_chain, zp_next, __ATOMIC_RELEASE);
 }
