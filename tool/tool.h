@@ -60,5 +60,6 @@ void zp_check_hook(const char *spec, char *out, size_t len);
 int cmd_run(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
 
 #endif
