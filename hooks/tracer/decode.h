@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* a line (or several) being built; never overflows, truncates instead */
 struct tr_buf {
@@ -35,6 +36,9 @@ struct tr_fmt {
 void tr_put(struct tr_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void tr_putc(struct tr_buf *b, char c);
 void tr_puts(struct tr_buf *b, const char *s);
+void tr_putu(struct tr_buf *b, unsigned long v);
+void tr_putd(struct tr_buf *b, long v);
+void tr_putx(struct tr_buf *b, unsigned long v);     /* 0x..., or 0 */
 
 /* ---- names ---- */
 struct tr_xlat {
@@ -97,5 +101,9 @@ void tr_print_open_flags(struct tr_buf *b, const struct tr_fmt *f, long v);
 /* tr_peek -- copy from the program without trusting the pointer: the
  * number of bytes copied */
 long tr_peek(void *dst, uintptr_t src, size_t len);
+/* the process's pid (0: ask), and whether tr_peek may read directly:
+ * set only around arguments the kernel has just read or written */
+extern pid_t tr_self_pid;
+extern __thread bool tr_trusted;
 
 #endif

@@ -253,11 +253,11 @@ static bool is_err(long ret)
 static void put_ptr(struct tr_buf *b, const struct tr_fmt *f, long v)
 {
 	if (f->json)
-		tr_put(b, "%lu", (unsigned long)v);
+		tr_putu(b, (unsigned long)v);
 	else if (v == 0)
 		tr_puts(b, "NULL");
 	else
-		tr_put(b, "%#lx", (unsigned long)v);
+		tr_putx(b, (unsigned long)v);
 }
 
 /* fetch -- a structure from the program, or its address printed instead */
@@ -276,7 +276,7 @@ static bool fetch(struct tr_buf *b, const struct tr_fmt *f, long addr, void *dst
 
 static void put_fd(struct tr_buf *b, const struct tr_fmt *f, long fd)
 {
-	tr_put(b, "%d", (int)fd);
+	tr_putd(b, (int)fd);
 	if (f->fdpaths && (int)fd >= 0 && !f->json) {
 		static __thread char path[4096];
 		char link[64];
@@ -833,9 +833,9 @@ static void print_arg(struct tr_buf *b, const struct tr_fmt *f, struct tr_call *
 	bool j = f->json;
 
 	switch (t) {
-	case A_INT: case A_PID: tr_put(b, "%d", (int)v); break;
-	case A_LONG: tr_put(b, "%ld", v); break;
-	case A_ULONG: tr_put(b, "%lu", (unsigned long)v); break;
+	case A_INT: case A_PID: tr_putd(b, (int)v); break;
+	case A_LONG: tr_putd(b, v); break;
+	case A_ULONG: tr_putu(b, (unsigned long)v); break;
 	case A_HEX: tr_put(b, j ? "%lu" : "%#lx", (unsigned long)v); break;
 	case A_PTR: put_ptr(b, f, v); break;
 	case A_OCT: tr_put(b, j ? "%lu" : "%#03lo", (unsigned long)v); break;
@@ -846,15 +846,24 @@ static void print_arg(struct tr_buf *b, const struct tr_fmt *f, struct tr_call *
 		else
 			put_fd(b, f, v);
 		break;
-	case A_PATH: tr_print_str(b, f, v, 4096, true); break;
+	case A_PATH:
+		/* after the call, unless the kernel found it unreadable */
+		tr_trusted = c->exiting && ret != -EFAULT && v != 0;
+		tr_print_str(b, f, v, 4096, true);
+		tr_trusted = false;
+		break;
 	case A_STR: tr_print_str(b, f, v, f->strmax, false); break;
 	case A_IBUF: tr_print_data(b, f, v, a[i + 1], false); break;
 	case A_OBUF:
 	case A_OBUF_HEX:
-		if (failed)
+		if (failed) {
 			put_ptr(b, f, v);
-		else
+		} else {
+			/* the kernel wrote ret bytes there */
+			tr_trusted = true;
 			tr_print_data(b, f, v, ret, t == A_OBUF_HEX);
+			tr_trusted = false;
+		}
 		break;
 	case A_OSTR:
 		if (failed)
@@ -904,14 +913,12 @@ static void print_arg(struct tr_buf *b, const struct tr_fmt *f, struct tr_call *
 		else
 			put_sigaction(b, f, v);
 		break;
-	case A_STAT_OUT: {
-		struct stat st;
-		if (failed)
+	case A_STAT_OUT:
+		if (failed || v == 0)
 			put_ptr(b, f, v);
-		else if (fetch(b, f, v, &st, sizeof(st)))
-			tr_print_stat(b, f, &st);
+		else
+			tr_print_stat(b, f, (const void *)v);   /* the kernel just wrote it */
 		break;
-	}
 	case A_STATX_OUT:
 		if (failed)
 			put_ptr(b, f, v);
@@ -1186,7 +1193,7 @@ void tr_print_enter(struct tr_buf *b, const struct tr_fmt *f, struct tr_call *c,
 	int n = shown_args(d, c->args);
 
 	if (name != NULL)
-		tr_put(b, "%s(", name);
+		tr_puts(b, name), tr_putc(b, '(');
 	else
 		tr_put(b, "syscall_%#lx(", (unsigned long)c->nr);
 	c->next_arg = 0;
@@ -1219,7 +1226,7 @@ static void print_result(struct tr_buf *b, const struct tr_fmt *f, const struct 
 		return;
 	}
 	switch (d->ret) {
-	case R_HEX: tr_put(b, "%#lx", (unsigned long)ret); break;
+	case R_HEX: tr_putx(b, (unsigned long)ret); break;
 	case R_OCT: tr_put(b, "%#03lo", (unsigned long)ret); break;
 	case R_FD: put_fd(b, f, ret); break;
 	case R_POLL:
@@ -1252,7 +1259,7 @@ static void print_result(struct tr_buf *b, const struct tr_fmt *f, const struct 
 		}
 		break;
 	default:
-		tr_put(b, "%ld", ret);
+		tr_putd(b, ret);
 	}
 }
 

@@ -121,11 +121,16 @@ static uint64_t now_ns(clockid_t clk)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* self_ids -- who we are; asked of the kernel once per task (a forked
+ * child starts over in exit_impl, where fork-like calls return 0) */
 static void self_ids(void)
 {
+	if (T.pid != 0)
+		return;
 	pid_t p = getpid();
 
-	if (T.pid != p) {
+	tr_self_pid = p;
+	{
 		/* a new task, or a forked child that inherited the parent's TLS */
 		T.pid = p;
 		T.tid = gettid();
@@ -653,14 +658,19 @@ static void exit_impl(struct zpoline_call *call, uint64_t *slot)
 	if ((nr == SYS_clone || nr == SYS_clone3 || nr == SYS_fork || nr == SYS_vfork) && call->ret == 0) {
 		/* the child: as strace, the call shows once, in the parent */
 		__atomic_store_n(&sh->multi, 1, __ATOMIC_RELAXED);
+		T.pid = 0;
 		self_ids();
 		T.outlen = 0;
 		T.partial_open = false;
 		T.cur = NULL;
 		return;
 	}
-	if ((nr == SYS_clone || nr == SYS_clone3 || nr == SYS_fork || nr == SYS_vfork) && call->ret > 0)
+	if ((nr == SYS_clone || nr == SYS_clone3 || nr == SYS_fork || nr == SYS_vfork) && call->ret > 0) {
 		__atomic_store_n(&sh->multi, 1, __ATOMIC_RELAXED);
+		/* a vfork child ran on this thread's storage: ask again */
+		T.pid = 0;
+		self_ids();
+	}
 	if (r->seq == 0)
 		return;
 	if (r->done) {

@@ -117,6 +117,9 @@ static void structs(void)
 	struct stat st = { .st_mode = S_IFREG | 0644, .st_size = 1221 };
 	tr_print_stat(fresh(), &fmt, &st);
 	expect("stat", "{st_mode=S_IFREG|0644, st_size=1221, ...}");
+	st.st_mode = S_IFIFO | 044;
+	tr_print_stat(fresh(), &fmt, &st);
+	expect("stat, mode below 0100", "{st_mode=S_IFIFO|044, st_size=1221, ...}");
 	st.st_mode = S_IFCHR | 0620;
 	st.st_rdev = makedev(136, 1);
 	tr_print_stat(fresh(), &fmt, &st);
