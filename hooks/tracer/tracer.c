@@ -103,6 +103,8 @@ struct tls {
 	bool partial_open;              /* our entering half may end the output */
 	struct rec *cur;                /* the call between its enter and exit */
 	char *stack;                    /* where lines are formatted (stack.S) */
+	bool in_wrapper;                /* our signal handler's own calls (sud mode) */
+	uintptr_t alt_lo, alt_hi;       /* the program's sigaltstack on this thread */
 	struct rec ring[RING];
 	char out[OUTCAP];
 	char line[3][16384];
@@ -397,6 +399,11 @@ static int enter_impl(struct zpoline_call *call, uint64_t *slot)
 	unsigned props;
 	struct rec *r;
 
+	if (T.in_wrapper) {
+		/* in sud mode even our own calls come here: not the program's */
+		*slot = 0;
+		return ZPOLINE_CALL;
+	}
 	self_ids();
 	*slot = 0;
 	r = &T.ring[T.ring_pos++ % RING];
@@ -655,6 +662,13 @@ static void exit_impl(struct zpoline_call *call, uint64_t *slot)
 		T.cur = NULL;
 	if (nr == SYS_rt_sigaction)
 		sigaction_exit(call, r);
+	if (nr == SYS_sigaltstack && call->ret == 0 && call->args[0] != 0) {
+		stack_t ss;
+		if (tr_peek(&ss, (uintptr_t)call->args[0], sizeof(ss)) == sizeof(ss)) {
+			T.alt_lo = ss.ss_flags & SS_DISABLE ? 0 : (uintptr_t)ss.ss_sp;
+			T.alt_hi = ss.ss_flags & SS_DISABLE ? 0 : (uintptr_t)ss.ss_sp + ss.ss_size;
+		}
+	}
 	if ((nr == SYS_clone || nr == SYS_clone3 || nr == SYS_fork || nr == SYS_vfork) && call->ret == 0) {
 		/* the child: as strace, the call shows once, in the parent */
 		__atomic_store_n(&sh->multi, 1, __ATOMIC_RELAXED);
@@ -802,6 +816,30 @@ static char *own_stack(void)
 	return T.stack + STACK_SIZE - 64;
 }
 
+/* run_on_own -- fn(arg) on our stack. On the program's sigaltstack, with
+ * signals blocked meanwhile: a signal with SA_ONSTACK arriving while we
+ * are off the altstack would get its frame at the altstack's top, over
+ * the frames of the handler we were called from. */
+static void run_on_own(void (*fn)(void *), void *arg, char *top)
+{
+	char here;
+	uintptr_t sp = (uintptr_t)&here;
+
+	if (sp >= T.alt_lo && sp < T.alt_hi) {
+		uint64_t all = ~(1ull << (SIGSEGV - 1) | 1ull << (SIGBUS - 1) | 1ull << (SIGILL - 1) |
+				 1ull << (SIGFPE - 1) | 1ull << (SIGTRAP - 1) | 1ull << (SIGSYS - 1));
+		uint64_t old;
+		if (syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, &old, 8) == 0) {
+			tracer_call_on(fn, arg, top);
+			syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, 8);
+			return;
+		}
+		fn(arg);
+		return;
+	}
+	tracer_call_on(fn, arg, top);
+}
+
 static void enter_thunk(void *p)
 {
 	struct hop *h = p;
@@ -823,7 +861,7 @@ static int tracer_enter(struct zpoline_call *call, uint64_t *slot)
 
 	if (top == NULL)
 		return enter_impl(call, slot);
-	tracer_call_on(enter_thunk, &h, top);
+	run_on_own(enter_thunk, &h, top);
 	if (call->nr == SYS_exit && T.stack != NULL) {
 		/* the thread ends: its stack goes (we are off it now) */
 		munmap(T.stack, STACK_SIZE);
@@ -840,7 +878,7 @@ static void tracer_exit(struct zpoline_call *call, uint64_t *slot)
 	if (top == NULL)
 		exit_impl(call, slot);
 	else
-		tracer_call_on(exit_thunk, &h, top);
+		run_on_own(exit_thunk, &h, top);
 }
 
 /* ---- signals ---- */
@@ -913,9 +951,11 @@ static void signal_thunk(void *p)
 {
 	struct hop *h = p;
 
+	T.in_wrapper = true;
 	if (opt.signals)
 		complete_interrupted(h->uc);
 	signal_line(h->sig, h->si);
+	T.in_wrapper = false;
 }
 
 __attribute__((visibility("hidden"))) void tracer_on_signal(int sig, siginfo_t *si, void *uc);
@@ -925,12 +965,11 @@ void tracer_on_signal(int sig, siginfo_t *si, void *uc)
 	struct ksigaction h = prog[sig];
 
 	self_ids();
+	/* not on our own stack: in sud mode the calls we make here trap, and
+	 * the kernel would put that signal's frame at the top of the
+	 * program's sigaltstack, over the frame of the handler we are in */
 	struct hop hp = { NULL, NULL, 0, sig, si, uc };
-	char *top = own_stack();
-	if (top != NULL)
-		tracer_call_on(signal_thunk, &hp, top);
-	else
-		signal_thunk(&hp);
+	signal_thunk(&hp);
 	if (h.handler == (unsigned long)SIG_DFL) {
 		killed(sig, si);
 		errno = saved;
@@ -1010,7 +1049,7 @@ static int tracer_init(const struct zpoline_init *in)
 			for (int w = 0; w < ZPOLINE_INTEREST_WORDS && w < ZP_TRACE_WORDS; w++)
 				interest[w] |= opt.inject[i].set[w];
 		static const long always[] = { SYS_exit, SYS_exit_group, SYS_clone, SYS_clone3,
-					       SYS_fork, SYS_vfork, SYS_rt_sigaction };
+					       SYS_fork, SYS_vfork, SYS_rt_sigaction, SYS_sigaltstack };
 		for (size_t i = 0; i < sizeof(always) / sizeof(always[0]); i++)
 			ZPOLINE_WANT(interest, always[i]);
 	} else {
