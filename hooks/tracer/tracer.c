@@ -136,7 +136,6 @@ static void self_ids(void)
 		/* a new task, or a forked child that inherited the parent's TLS */
 		T.pid = p;
 		T.tid = gettid();
-		T.outlen = 0;
 		T.lock_depth = 0;
 	}
 }
@@ -291,7 +290,7 @@ static void put_prefix(struct tr_buf *b, uint64_t t0)
 
 static bool timed(void)
 {
-	return opt.tstamp || opt.relative || opt.timing;
+	return opt.tstamp || opt.relative || opt.timing || opt.json;
 }
 
 static struct tr_buf line_buf(void)
@@ -309,6 +308,31 @@ static void put_json_head(struct tr_buf *b, const char *type, uint64_t t0)
 }
 
 /* ---- system calls ---- */
+
+/* exited_line -- "+++ exited with N +++", or its JSON record */
+static void exited_line(int status, bool call_shown, const long *args, long nr)
+{
+	struct tr_buf b = line_buf();
+
+	if (opt.json) {
+		uint64_t t = now_ns(CLOCK_REALTIME);
+		if (call_shown) {
+			put_json_head(&b, "syscall", t);
+			tr_put(&b, ", \"name\": \"%s\", \"args\": [%ld], \"ret\": null}\n",
+			       rt->syscall_name(nr), args[0]);
+		}
+		put_json_head(&b, "exit", t);
+		tr_put(&b, ", \"status\": %d}\n", status);
+	} else {
+		if (is_multi() && opt.ff[0] == '\0')
+			tr_put(&b, "[pid %5d] ", (int)T.tid);
+		tr_put(&b, "+++ exited with %d +++\n", status);
+	}
+	lock();
+	flush_locked();
+	write_lines(b.p, b.len);
+	unlock();
+}
 
 static bool shown(long nr)
 {
@@ -393,6 +417,8 @@ static void sigaction_exit(struct zpoline_call *call, struct rec *r)
 		prog[0].restorer = prog[sig].restorer;
 }
 
+static void finish(struct rec *r, long nr, const long *args, long ret);
+
 static int enter_impl(struct zpoline_call *call, uint64_t *slot)
 {
 	long nr = call->nr;
@@ -410,19 +436,18 @@ static int enter_impl(struct zpoline_call *call, uint64_t *slot)
 	memset(r, 0, offsetof(struct rec, act));
 	if (nr == SYS_rt_sigaction)
 		sigaction_enter(call, r);
-	if (nr == SYS_exit_group || nr == SYS_exit)
+	switch (nr) {
+	case SYS_exit_group: case SYS_exit: case SYS_execve: case SYS_execveat:
+	case SYS_clone: case SYS_clone3: case SYS_fork: case SYS_vfork:
+	case SYS_kill: case SYS_tkill: case SYS_tgkill:
+		/* the buffer would be lost, or copied into a child */
 		flush();
+		break;
+	}
 	if (!shown(nr)) {
 		/* wanted for the bookkeeping only; a process's end shows anyway */
-		if ((nr == SYS_exit_group || nr == SYS_exit) && !opt.json) {
-			struct tr_buf b = line_buf();
-			if (is_multi() && opt.ff[0] == '\0')
-				tr_put(&b, "[pid %5d] ", (int)T.tid);
-			tr_put(&b, "+++ exited with %d +++\n", (int)call->args[0] & 0xff);
-			lock();
-			write_lines(b.p, b.len);
-			unlock();
-		}
+		if (nr == SYS_exit_group || nr == SYS_exit)
+			exited_line((int)call->args[0] & 0xff, false, call->args, nr);
 		*slot = (uint64_t)(r - T.ring) + 1;
 		r->seq = 0;
 		return ZPOLINE_CALL;
@@ -433,16 +458,44 @@ static int enter_impl(struct zpoline_call *call, uint64_t *slot)
 	memcpy(r->args, call->args, sizeof(r->args));
 	T.cur = r;
 	if (timed())
-		r->t0 = now_ns(opt.tstamp || opt.relative ? CLOCK_REALTIME : CLOCK_MONOTONIC);
-	if (opt.ninject)
-		r->inject = want_inject(nr);
+		r->t0 = now_ns(opt.tstamp || opt.relative || opt.json ? CLOCK_REALTIME : CLOCK_MONOTONIC);
+	if (opt.ninject && (r->inject = want_inject(nr)) != 0) {
+		const struct zp_inject *in = &opt.inject[r->inject - 1];
+		if (in->delay_enter_us)
+			delay_us(in->delay_enter_us);
+		if (in->error || in->has_retval) {
+			/* no kernel, and no exit of ours: the whole line now */
+			long ret = in->error ? -in->error : in->retval;
+			struct tr_call c = { .nr = nr };
+			memcpy(c.args, call->args, sizeof(c.args));
+			tr_capture(&c);
+			r->saved = c.saved;
+			r->injected = true;
+			finish(r, nr, call->args, ret);
+			T.cur = NULL;
+			if (in->delay_exit_us)
+				delay_us(in->delay_exit_us);
+			if (in->signal) {
+				flush();
+				syscall(SYS_tgkill, T.pid, T.tid, in->signal);
+			}
+			call->ret = ret;
+			*slot = 0;
+			return ZPOLINE_DONE;
+		}
+	}
 	props = tr_props(nr);
+	if (opt.json && (props & TR_NORETURN)) {
+		exited_line((int)call->args[0] & 0xff, true, call->args, nr);
+		return ZPOLINE_CALL;
+	}
 	T.level++;
 	struct tr_call c = { .nr = nr, .exiting = false };
 	memcpy(c.args, call->args, sizeof(c.args));
 	if (r->orig_act)
 		c.args[1] = r->orig_act;
-	if (nr == SYS_rt_sigreturn && opt.signals && T.uc != 0 && !opt.json) {
+	if (nr == SYS_rt_sigreturn && opt.signals && T.uc != 0 && !opt.json &&
+	    (opt.status & ZP_STATUS_SUCCESSFUL)) {
 		/* the mask and the result are in the frame the handler returned from */
 		ucontext_t *uc = (ucontext_t *)T.uc;
 		struct tr_buf b = line_buf();
@@ -499,16 +552,6 @@ static int enter_impl(struct zpoline_call *call, uint64_t *slot)
 		unlock();
 	}
 	T.level--;
-	if (r->inject) {
-		const struct zp_inject *in = &opt.inject[r->inject - 1];
-		if (in->delay_enter_us)
-			delay_us(in->delay_enter_us);
-		if (in->error || in->has_retval) {
-			call->ret = in->error ? -in->error : in->retval;
-			r->injected = true;
-			return ZPOLINE_DONE;
-		}
-	}
 	return ZPOLINE_CALL;
 }
 
@@ -590,7 +633,7 @@ static void finish(struct rec *r, long nr, const long *args, long ret)
 
 	if (!(opt.status & (failed ? ZP_STATUS_FAILED : ZP_STATUS_SUCCESSFUL)) && !r->partial)
 		return;
-	uint64_t t1 = timed() ? now_ns(opt.tstamp || opt.relative ? CLOCK_REALTIME : CLOCK_MONOTONIC) : 0;
+	uint64_t t1 = timed() ? now_ns(opt.tstamp || opt.relative || opt.json ? CLOCK_REALTIME : CLOCK_MONOTONIC) : 0;
 	struct tr_call c = { .nr = nr, .ret = ret, .exiting = true, .saved = r->saved };
 	memcpy(c.args, args, sizeof(c.args));
 	if (r->orig_act)
@@ -907,6 +950,8 @@ __attribute__((noinline)) static void signal_line(int sig, siginfo_t *si)
 	unlock();
 }
 
+static long set_action(int sig, const struct ksigaction *act, struct ksigaction *old);
+
 /* killed -- the default action of sig kills: say so, then die of it */
 __attribute__((noinline)) static void killed(int sig, siginfo_t *si)
 {
@@ -928,16 +973,18 @@ __attribute__((noinline)) static void killed(int sig, siginfo_t *si)
 					sig == SIGSEGV || sig == SIGILL || sig == SIGSYS || sig == SIGTRAP ||
 					sig == SIGXCPU || sig == SIGXFSZ) ? " (core dumped)" : "");
 	struct ksigaction dfl = { 0, 0, 0, 0 };
-	syscall(SYS_rt_sigaction, sig, &dfl, NULL, 8);
+	set_action(sig, &dfl, NULL);
 	if (is_multi() && opt.ff[0] == '\0') {
 		char pre[32];
 		int m = snprintf(pre, sizeof(pre), "[pid %5d] ", (int)T.tid);
 		lock();
+		flush_locked();
 		write_lines(pre, (size_t)m);
 		dev_write(buf, (size_t)n);
 		unlock();
 	} else {
 		lock();
+		flush_locked();
 		write_lines(buf, (size_t)n);
 		unlock();
 	}
@@ -983,19 +1030,30 @@ void tracer_on_signal(int sig, siginfo_t *si, void *uc)
 	T.uc = (long)uc;
 }
 
+/* set_action -- rt_sigaction for the tracer itself. SIGSEGV and SIGILL
+ * (SIGSYS in sud mode) belong to the runtime, which keeps the program's
+ * action for them apart: those go through `next`, where the runtime
+ * answers as it does for the program. */
+static long set_action(int sig, const struct ksigaction *act, struct ksigaction *old)
+{
+	if (sig == SIGSEGV || sig == SIGILL || sig == SIGSYS)
+		return rt->next(SYS_rt_sigaction, sig, (long)act, (long)old, 8, 0, 0);
+	return syscall(SYS_rt_sigaction, sig, act, old, 8);
+}
+
 /* watch_defaults -- a handler on the signals whose default kills, so the
- * +++ killed by +++ line is written; not those the runtime owns */
+ * +++ killed by +++ line is written and the lines before it are out */
 static void watch_defaults(void)
 {
-	static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGABRT, SIGBUS, SIGFPE, SIGUSR1,
-				    SIGUSR2, SIGPIPE, SIGALRM, SIGTERM, SIGXCPU, SIGXFSZ, SIGVTALRM,
-				    SIGPROF };
+	static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGILL, SIGABRT, SIGBUS, SIGFPE,
+				    SIGUSR1, SIGSEGV, SIGUSR2, SIGPIPE, SIGALRM, SIGTERM, SIGXCPU,
+				    SIGXFSZ, SIGVTALRM, SIGPROF, SIGSYS };
 	struct ksigaction cur, act;
 
 	/* glibc's restorer: from a handler of the program's, else none yet */
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		int s = sigs[i];
-		if (syscall(SYS_rt_sigaction, s, NULL, &cur, 8) != 0)
+		if (set_action(s, NULL, &cur) != 0)
 			continue;
 		prog[s] = cur;
 		if (cur.handler != (unsigned long)SIG_DFL)
@@ -1006,7 +1064,7 @@ static void watch_defaults(void)
 		act.restorer = prog[0].restorer;
 		act.mask = 0;
 		if (act.restorer != 0)
-			syscall(SYS_rt_sigaction, s, &act, NULL, 8);
+			set_action(s, &act, NULL);
 	}
 }
 
@@ -1049,7 +1107,8 @@ static int tracer_init(const struct zpoline_init *in)
 			for (int w = 0; w < ZPOLINE_INTEREST_WORDS && w < ZP_TRACE_WORDS; w++)
 				interest[w] |= opt.inject[i].set[w];
 		static const long always[] = { SYS_exit, SYS_exit_group, SYS_clone, SYS_clone3,
-					       SYS_fork, SYS_vfork, SYS_rt_sigaction, SYS_sigaltstack };
+					       SYS_fork, SYS_vfork, SYS_rt_sigaction, SYS_sigaltstack,
+					       SYS_execve, SYS_execveat, SYS_kill, SYS_tkill, SYS_tgkill };
 		for (size_t i = 0; i < sizeof(always) / sizeof(always[0]); i++)
 			ZPOLINE_WANT(interest, always[i]);
 	} else {
