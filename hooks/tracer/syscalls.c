@@ -518,9 +518,20 @@ static void put_clone(struct tr_buf *b, const struct tr_fmt *f, const long *a)
 			b->len--, b->p[b->len] = '\0';    /* drop the "0" */
 		tr_print_signal(b, f, (long)(flags & 0xff));
 	}
+}
+
+/* put_clone_tail -- what strace shows of clone once it has returned */
+static void put_clone_tail(struct tr_buf *b, const struct tr_fmt *f, const long *a, long ret)
+{
+	unsigned long flags = (unsigned long)a[0];
+
 	if (flags & (CLONE_PARENT_SETTID | CLONE_PIDFD)) {
+		int v;
 		tr_puts(b, ", parent_tid=");
-		put_ptr(b, f, a[2]);
+		if (ret > 0 && tr_peek(&v, (uintptr_t)a[2], sizeof(v)) == sizeof(v))
+			tr_put(b, "[%d]", v);
+		else
+			put_ptr(b, f, a[2]);
 	}
 	if (flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID)) {
 		tr_puts(b, ", child_tidptr=");
@@ -1155,7 +1166,7 @@ static const struct desc *desc_of(long nr)
  * ioctl): counts as the rest of the line */
 static bool is_compound(int t)
 {
-	return t == A_FUTEX || t == A_CLONE || t == A_FCNTL;
+	return t == A_FUTEX || t == A_CLONE || t == A_CLONE3 || t == A_FCNTL;
 }
 
 /* shown -- how many arguments the line shows: open's mode only when
@@ -1268,6 +1279,19 @@ void tr_print_exit(struct tr_buf *b, const struct tr_fmt *f, struct tr_call *c, 
 	const struct desc *d = desc_of(c->nr);
 	int n = shown_args(d, c->args);
 
+	if (d->arg[0] == A_CLONE)
+		put_clone_tail(b, f, c->args, c->ret);
+	if (d->arg[0] == A_CLONE3) {
+		/* what the kernel wrote back, then the size */
+		struct clone_args ca;
+		int tid = 0;
+		if (c->ret > 0 && tr_peek(&ca, (uintptr_t)c->args[0], 64) == 64 &&
+		    (ca.flags & CLONE_PARENT_SETTID) &&
+		    tr_peek(&tid, (uintptr_t)ca.parent_tid, sizeof(tid)) == sizeof(tid))
+			tr_put(b, " => {parent_tid=[%d]}", tid);
+		tr_puts(b, ", ");
+		tr_putu(b, (unsigned long)c->args[1]);
+	}
 	for (int i = c->next_arg; i < n; i++) {
 		int t = d->arg[i];
 		if (t == A_IOCTL) {
@@ -1280,22 +1304,6 @@ void tr_print_exit(struct tr_buf *b, const struct tr_fmt *f, struct tr_call *c, 
 			break;
 		if (i + 1 < n)
 			tr_puts(b, ", ");
-	}
-	if (c->nr == SYS_clone3 && !is_err(c->ret) && c->ret > 0) {
-		/* the parent's tid the kernel wrote, as strace shows it */
-		struct clone_args ca;
-		if (tr_peek(&ca, (uintptr_t)c->args[0], 64) == 64 && (ca.flags & CLONE_PARENT_SETTID)) {
-			int tid = 0;
-			tr_peek(&tid, (uintptr_t)ca.parent_tid, sizeof(tid));
-			/* insert " => {parent_tid=[N]}" before ", size" */
-			char tail[64];
-			char *comma = strrchr(b->p + line_start, ',');
-			if (comma != NULL) {
-				snprintf(tail, sizeof(tail), "%s", comma);
-				b->len = (size_t)(comma - b->p);
-				tr_put(b, " => {parent_tid=[%d]}%s", tid, tail);
-			}
-		}
 	}
 	tr_putc(b, ')');
 	tr_pad(b, f, line_start);

@@ -409,8 +409,8 @@ static void sigaction_exit(struct zpoline_call *call, struct rec *r)
 	    old.handler == (unsigned long)tracer_on_signal) {
 		/* the program reads back its own handler */
 		struct ksigaction fix = r->old_prog;
-		if (fix.handler == (unsigned long)SIG_DFL)
-			memset(&fix, 0, sizeof(fix));
+		/* as the kernel keeps it: KILL and STOP cannot be blocked */
+		fix.mask &= ~(1ull << (SIGKILL - 1) | 1ull << (SIGSTOP - 1));
 		memcpy((void *)call->args[2], &fix, sizeof(fix));
 	}
 	if (prog[0].restorer == 0 && (prog[sig].flags & SA_RESTORER_FLAG))
@@ -504,7 +504,13 @@ static int enter_impl(struct zpoline_call *call, uint64_t *slot)
 		tr_print_sigset(&b, &fmt, (const uint64_t *)&uc->uc_sigmask, 1);
 		tr_puts(&b, "})");
 		tr_pad(&b, &fmt, 0);
-		tr_put(&b, " = %lld\n", (long long)uc->uc_mcontext.gregs[REG_RAX]);
+		long rax = (long)uc->uc_mcontext.gregs[REG_RAX];
+		tr_puts(&b, " = ");
+		if (rax < 0 && rax >= -4095)
+			tr_put_errno(&b, -rax);
+		else
+			tr_putd(&b, rax);
+		tr_putc(&b, '\n');
 		T.uc = 0;
 		emit(b.p, b.len);
 		T.level--;
@@ -761,19 +767,34 @@ __attribute__((noinline)) static void complete_interrupted(ucontext_t *uc)
 	if (r == NULL || r->seq == 0 || r->done || uc == NULL || T.level != 0)
 		return;
 	long rip = uc->uc_mcontext.gregs[REG_RIP], rax = uc->uc_mcontext.gregs[REG_RAX];
-	if (tr_peek(insn, (uintptr_t)rip - 2, 2) == 2 && insn[0] == 0x0f && insn[1] == 0x05) {
+	if (tr_peek(insn, (uintptr_t)rip - 2, 2) == 2 && insn[0] == 0x0f && insn[1] == 0x05 &&
+	    !(rax == -EINTR && !opt.json)) {
 		finish(r, r->nr, r->args, rax);
 		r->done = true;
 		T.cur = NULL;
 		return;
 	}
-	if (tr_peek(insn, (uintptr_t)rip, 2) == 2 && insn[0] == 0x0f && insn[1] == 0x05 &&
-	    (rax == r->nr || rax == SYS_restart_syscall) && !opt.json) {
-		/* the kernel will make the call again once the handler returns */
+	bool restart = tr_peek(insn, (uintptr_t)rip, 2) == 2 && insn[0] == 0x0f && insn[1] == 0x05 &&
+		       (rax == r->nr || rax == SYS_restart_syscall);
+	bool intr = rax == -EINTR && tr_peek(insn, (uintptr_t)rip - 2, 2) == 2 && insn[0] == 0x0f &&
+		    insn[1] == 0x05;
+	if ((restart || intr) && !opt.json) {
+		/* what the kernel had before it turned it into a restart or
+		 * EINTR for the handler, as strace shows it */
 		char buf[160];
-		int n = snprintf(buf, sizeof(buf), "%s",
-				 rax == r->nr ? "? ERESTARTSYS (To be restarted if SA_RESTART is set)" :
-				 "? ERESTART_RESTARTBLOCK (Interrupted by signal)");
+		const char *why = "? ERESTARTSYS (To be restarted if SA_RESTART is set)";
+		switch (r->nr) {
+		case SYS_nanosleep: case SYS_clock_nanosleep:
+			why = "? ERESTART_RESTARTBLOCK (Interrupted by signal)";
+			break;
+		case SYS_rt_sigsuspend: case SYS_pause: case SYS_poll: case SYS_ppoll: case SYS_select:
+		case SYS_pselect6: case SYS_epoll_wait: case SYS_epoll_pwait: case SYS_rt_sigtimedwait:
+			why = "? ERESTARTNOHAND (To be restarted if no handler)";
+			break;
+		}
+		if (rax == SYS_restart_syscall)
+			why = "? ERESTART_RESTARTBLOCK (Interrupted by signal)";
+		int n = snprintf(buf, sizeof(buf), "%s", why);
 		struct tr_buf b = line_buf();
 		struct tr_call c = { .nr = r->nr, .exiting = false };
 		memcpy(c.args, r->args, sizeof(c.args));
@@ -821,7 +842,8 @@ __attribute__((noinline)) static void complete_interrupted(ucontext_t *uc)
 		sh->pending = 0;
 		T.partial_open = false;
 		unlock();
-		r->restarted = true;
+		r->restarted = restart;
+		r->done = !restart;
 		r->partial = false;
 		T.cur = NULL;
 	}

@@ -77,7 +77,7 @@ def read_lines(path):
 
 def main():
     zpoline, floor, corpus = os.path.abspath(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
-    progs = dict(a.split("=", 1) for a in sys.argv[4:])
+    progs = {k: os.path.abspath(v) for k, v in (a.split("=", 1) for a in sys.argv[4:])}
     strace = shutil.which("strace")
     if strace is None:
         print("SKIP: strace is not installed")
@@ -94,15 +94,25 @@ def main():
             print("skip (not installed): %s" % cmd)
             continue
         s_out, z_out = os.path.join(work, "s.txt"), os.path.join(work, "z.txt")
+        for f in (s_out, z_out):
+            if os.path.exists(f):
+                os.unlink(f)
         run = os.path.join(work, "run")
         shutil.rmtree(run, ignore_errors=True)
         os.mkdir(run)
-        subprocess.run([strace, "-f", "-o", s_out, "--"] + argv, cwd=run, env=env,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+        err = os.path.join(work, "stderr.txt")
+        with open(err, "w") as e:
+            subprocess.run([strace, "-f", "-o", s_out, "--"] + argv, cwd=run, env=env,
+                           stdout=subprocess.DEVNULL, stderr=e, timeout=60)
+        if not os.path.exists(s_out) or os.path.getsize(s_out) == 0:
+            msg = open(err, errors="replace").read().strip()[-300:]
+            print("strace failed on %s: %s" % (cmd, msg))
+            sys.exit(77 if "ptrace" in msg else 1)
         shutil.rmtree(run, ignore_errors=True)
         os.mkdir(run)
-        subprocess.run([zpoline, "trace", "-o", z_out, "--"] + argv, cwd=run, env=env,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+        with open(err, "w") as e:
+            subprocess.run([zpoline, "trace", "-o", z_out, "--"] + argv, cwd=run, env=env,
+                           stdout=subprocess.DEVNULL, stderr=e, timeout=60)
         # strace -f -o FILE starts each line with "PID "
         s_lines = [re.sub(r"^(\d+) ", r"[pid \1] ", l) for l in read_lines(s_out)]
         z_lines = read_lines(z_out)
