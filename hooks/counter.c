@@ -11,6 +11,7 @@
  * by then (children that outlive it are not waited for).
  *
  * Options (--hook-opt): sort=time (default), calls, errors or name. */
+#include <cpuid.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -20,24 +21,34 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include <x86intrin.h>
 
 #include <zpoline/hook.h>
 
 #define SLOTS 1024              /* numbers past the last one share the last slot */
 
+/* What runs on every call (enter, exit) touches general registers only,
+ * so the hook can declare ZPOLINE_HOOK_GPR_ONLY: the runtime then saves
+ * no vector state around it. The table is printed from fini, which runs on
+ * exit_group's path, where the runtime saves the vector state anyway. */
+#define HOT __attribute__((target("general-regs-only")))
+
 struct count {
-	uint64_t calls, errors, ns;
+	uint64_t calls, errors, ticks;
 };
 
 struct table {
 	struct count c[SLOTS];
 };
 
-static zpoline_syscall_fn *next;
 static const struct zpoline_init *rt;
 static struct table *tab;
 static pid_t root;
 static enum { BY_TIME, BY_CALLS, BY_ERRORS, BY_NAME } order = BY_TIME;
+/* the clock: the time-stamp counter where it runs at a constant rate on
+ * every core (CPUID's invariant TSC), else CLOCK_MONOTONIC's nanoseconds */
+static int use_tsc;
+static uint64_t tsc0, ns0;
 
 static uint64_t now_ns(void)
 {
@@ -47,35 +58,63 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static void add(long nr, long ret, uint64_t ns)
+HOT static uint64_t ticks(void)
+{
+	return use_tsc ? __rdtsc() : now_ns();
+}
+
+HOT static void add(long nr, long ret, uint64_t t)
 {
 	struct count *c = &tab->c[nr >= 0 && nr < SLOTS ? nr : SLOTS - 1];
 
 	__atomic_add_fetch(&c->calls, 1, __ATOMIC_RELAXED);
-	__atomic_add_fetch(&c->ns, ns, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&c->ticks, t, __ATOMIC_RELAXED);
 	if (ret < 0 && ret >= -4095)
 		__atomic_add_fetch(&c->errors, 1, __ATOMIC_RELAXED);
 }
 
-static long counter_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
+/* calls that do not come back (or, execve, only when they fail) are
+ * counted on the way in */
+HOT static int counter_enter(struct zpoline_call *call, uint64_t *slot)
 {
-	/* calls that may not come back are counted first */
-	if (nr == SYS_exit || nr == SYS_exit_group || nr == SYS_execve || nr == SYS_execveat ||
-	    nr == SYS_rt_sigreturn || nr == SYS_vfork) {
-		add(nr, 0, 0);
-		long r = next(nr, a1, a2, a3, a4, a5, a6);
-		if (r < 0 && r >= -4095)
-			__atomic_add_fetch(&tab->c[nr].errors, 1, __ATOMIC_RELAXED);
-		return r;
+	switch (call->nr) {
+	case SYS_exit:
+	case SYS_exit_group:
+	case SYS_execve:
+	case SYS_execveat:
+	case SYS_rt_sigreturn:
+		add(call->nr, 0, 0);
+		break;
+	default:
+		*slot = ticks();
 	}
-	uint64_t t0 = now_ns();
-	long r = next(nr, a1, a2, a3, a4, a5, a6);
-	/* a fork-like call returns twice, here too: count it once, in the
-	 * parent, as strace does */
-	if (r == 0 && (nr == SYS_clone || nr == SYS_clone3 || nr == SYS_fork))
-		return r;
-	add(nr, r, now_ns() - t0);
-	return r;
+	return ZPOLINE_CALL;
+}
+
+HOT static void counter_exit(struct zpoline_call *call, uint64_t *slot)
+{
+	long nr = call->nr, r = call->ret;
+
+	if (nr == SYS_execve || nr == SYS_execveat) {
+		/* counted on the way in; here it failed */
+		__atomic_add_fetch(&tab->c[nr].errors, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	/* a fork-like call returns twice: count it once, in the parent, as
+	 * strace does */
+	if (r == 0 && (nr == SYS_clone || nr == SYS_clone3 || nr == SYS_fork || nr == SYS_vfork))
+		return;
+	add(nr, r, ticks() - *slot);
+}
+
+/* to_ns -- ticks as nanoseconds: the TSC's rate measured over this
+ * process's life, against CLOCK_MONOTONIC */
+static uint64_t to_ns(uint64_t t)
+{
+	if (!use_tsc)
+		return t;
+	uint64_t dt = __rdtsc() - tsc0, dn = now_ns() - ns0;
+	return dt == 0 ? t : (uint64_t)((double)t * (double)dn / (double)dt);
 }
 
 struct row {
@@ -95,7 +134,7 @@ static int cmp_rows(const void *a, const void *b)
 		const char *nx = rt->syscall_name(x->nr), *ny = rt->syscall_name(y->nr);
 		return strcmp(nx ? nx : "~", ny ? ny : "~");
 	}
-	default: kx = x->c.ns; ky = y->c.ns; break;
+	default: kx = x->c.ticks; ky = y->c.ticks; break;
 	}
 	if (kx != ky)
 		return kx > ky ? -1 : 1;
@@ -127,14 +166,14 @@ static void counter_fini(void)
 		struct count c = {
 			__atomic_load_n(&tab->c[nr].calls, __ATOMIC_RELAXED),
 			__atomic_load_n(&tab->c[nr].errors, __ATOMIC_RELAXED),
-			__atomic_load_n(&tab->c[nr].ns, __ATOMIC_RELAXED),
+			to_ns(__atomic_load_n(&tab->c[nr].ticks, __ATOMIC_RELAXED)),
 		};
 		if (c.calls == 0)
 			continue;
 		rows[n++] = (struct row){ nr, c };
 		total.calls += c.calls;
 		total.errors += c.errors;
-		total.ns += c.ns;
+		total.ticks += c.ticks;
 	}
 	qsort(rows, (size_t)n, sizeof(rows[0]), cmp_rows);
 	emit("%% time     seconds  usecs/call     calls    errors syscall\n");
@@ -152,13 +191,13 @@ static void counter_fini(void)
 		if (c->errors)
 			snprintf(errors, sizeof(errors), "%9llu", (unsigned long long)c->errors);
 		emit("%6.2f %11.6f %11llu %9llu %9s %s\n",
-		     total.ns ? 100.0 * (double)c->ns / (double)total.ns : 0.0, (double)c->ns / 1e9,
-		     (unsigned long long)(c->ns / 1000 / c->calls), (unsigned long long)c->calls, errors,
+		     total.ticks ? 100.0 * (double)c->ticks / (double)total.ticks : 0.0,
+		     (double)c->ticks / 1e9, (unsigned long long)(c->ticks / 1000 / c->calls), (unsigned long long)c->calls, errors,
 		     name);
 	}
 	emit("------ ----------- ----------- --------- --------- ----------------\n");
-	emit("100.00 %11.6f %11llu %9llu %9llu total\n", (double)total.ns / 1e9,
-	     (unsigned long long)(total.calls ? total.ns / 1000 / total.calls : 0),
+	emit("100.00 %11.6f %11llu %9llu %9llu total\n", (double)total.ticks / 1e9,
+	     (unsigned long long)(total.calls ? total.ticks / 1000 / total.calls : 0),
 	     (unsigned long long)total.calls, (unsigned long long)total.errors);
 }
 
@@ -168,8 +207,12 @@ static int counter_init(const struct zpoline_init *in)
 	const char *o = in->options;
 	const char *r = getenv("ZPOLINE_ROOT_PID");
 
+	unsigned a, b, c, d;
+
 	rt = in;
-	next = in->next;
+	use_tsc = __get_cpuid(0x80000007, &a, &b, &c, &d) && (d & (1u << 8));
+	tsc0 = __rdtsc();
+	ns0 = now_ns();
 	if (strcmp(o, "") == 0 || strcmp(o, "sort=time") == 0)
 		order = BY_TIME;
 	else if (strcmp(o, "sort=calls") == 0)
@@ -193,5 +236,5 @@ static int counter_init(const struct zpoline_init *in)
 	return 0;
 }
 
-ZPOLINE_HOOK_DEFINE(.flags = ZPOLINE_HOOK_NO_X87, .name = "counter", .init = counter_init, .syscall = counter_syscall,
-		    .fini = counter_fini);
+ZPOLINE_HOOK_DEFINE(.flags = ZPOLINE_HOOK_GPR_ONLY, .name = "counter", .init = counter_init,
+		    .enter = counter_enter, .exit = counter_exit, .fini = counter_fini);

@@ -45,6 +45,7 @@ long zp_enter(struct zp_cframe *f)
 {
 	struct zp_thread *t = &zp_tls;
 	const struct zp_hook *h = zp_hooks;
+	long nr = f->call.nr;
 	uint32_t exits = 0;
 	long done = 0;
 
@@ -69,8 +70,8 @@ long zp_enter(struct zp_cframe *f)
 	}
 	f->exits = exits;
 	/* an enter turned the call into one the runtime must handle */
-	if (!done && (unsigned long)f->call.nr < ZP_NR_CLASSES &&
-	    zp_nr_class[f->call.nr] == ZP_CLASS_POLICY) {
+	if (__builtin_expect(f->call.nr != nr, 0) && !done &&
+	    ((unsigned long)f->call.nr >= ZP_NR_CLASSES || zp_nr_class[f->call.nr] == ZP_CLASS_POLICY)) {
 		f->call.ret = zp_policy_call(&f->call);
 		done = 1;
 	}

@@ -3,6 +3,7 @@
  * stub which numbers take which path. */
 #include <dlfcn.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,52 @@ void *zp_shared;
 
 static char hook_paths[ZP_MAX_HOOKS][4096];
 static void *hook_handles[ZP_MAX_HOOKS];
+/* each hook namespace's libc, for its exit handlers and stdio at the end */
+static void (*hook_cxa_finalize[ZP_MAX_HOOKS])(void *);
+static int (*hook_fflush[ZP_MAX_HOOKS])(void *);
+
+/* ---- a hook that crashes while it starts ----
+ * Its constructor (run by dlmopen) and its init run before the program:
+ * a fault there would kill the process with a bare signal. For that time
+ * the fatal signals print which hook and which step, then take their
+ * default action. */
+static const char *crash_hook, *crash_step;
+static const int crash_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
+#define NCRASH (sizeof(crash_signals) / sizeof(crash_signals[0]))
+static struct zp_ksigaction crash_saved[NCRASH];
+
+static void crashed(int sig)
+{
+	struct zp_ksigaction dfl = { .handler = SIG_DFL };
+
+	zp_msg("hook %s crashed in its %s (%s)", crash_hook, crash_step, strsignal(sig));
+	zp_raw_syscall(SYS_rt_sigaction, sig, (long)&dfl, 0, 8, 0, 0);
+	/* a fault repeats on return; an abort is raised again */
+	if (sig == SIGABRT)
+		zp_raw_syscall(SYS_kill, zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0), sig, 0, 0, 0, 0);
+}
+
+static void watch_start(const char *path, const char *step)
+{
+	struct zp_ksigaction act = {
+		.handler = (void *)crashed,
+		.flags = SA_RESTORER | SA_NODEFER,
+		.restorer = (void *)zp_sigreturn_restorer,
+	};
+
+	crash_hook = path;
+	crash_step = step;
+	for (size_t i = 0; i < NCRASH; i++)
+		zp_raw_syscall(SYS_rt_sigaction, crash_signals[i], (long)&act, (long)&crash_saved[i], 8,
+			       0, 0);
+}
+
+static void watch_end(void)
+{
+	for (size_t i = 0; i < NCRASH; i++)
+		zp_raw_syscall(SYS_rt_sigaction, crash_signals[i], (long)&crash_saved[i], 0, 8, 0, 0);
+	crash_hook = NULL;
+}
 
 long zp_trace_write(const void *buf, unsigned long len)
 {
@@ -46,11 +93,16 @@ void zp_report_bad_call(uintptr_t ret, uintptr_t target)
 
 /* load_one -- dlmopen a hook into a namespace of its own and take what it
  * declares */
-static void load_one(const char *path, struct zp_hook *h, void **handle)
+static void load_one(int i, const char *path, struct zp_hook *h, void **handle)
 {
+	watch_start(path, "constructor");
 	*handle = dlmopen(LM_ID_NEWLM, path, RTLD_NOW | RTLD_LOCAL);
+	watch_end();
 	if (*handle == NULL)
 		zp_fatal(125, "cannot load hook %s: %s", path, dlerror());
+	/* NULL where the hook's namespace has no libc (the null hook) */
+	hook_cxa_finalize[i] = (void (*)(void *))dlsym(*handle, "__cxa_finalize");
+	hook_fflush[i] = (int (*)(void *))dlsym(*handle, "fflush");
 	const struct zpoline_hook *def = dlsym(*handle, "zpoline_hook");
 	h->def = def;
 	if (def == NULL) {
@@ -91,7 +143,7 @@ void zp_hooks_load(const char *spec)
 			zp_fatal(125, "hook path too long");
 		memcpy(hook_paths[n], p, len);
 		hook_paths[n][len] = '\0';
-		load_one(hook_paths[n], &zp_hooks[n], &hook_handles[n]);
+		load_one(n, hook_paths[n], &zp_hooks[n], &hook_handles[n]);
 		n++;
 		p = colon ? colon + 1 : NULL;
 	}
@@ -215,7 +267,9 @@ void zp_hooks_init(const char *opts)
 		h->next = next;
 		if (h->legacy_init != NULL) {
 			zpoline_syscall_fn *slot = next;
+			watch_start(hook_paths[i], "__hook_init");
 			int r = h->legacy_init(0, &slot);
+			watch_end();
 			if (r != 0)
 				zp_fatal(125, "hook %s: __hook_init failed (%d)", hook_paths[i], r);
 			h->fn = slot;
@@ -230,7 +284,9 @@ void zp_hooks_init(const char *opts)
 				.shared = zp_shared ? (char *)zp_shared + (size_t)i * ZP_SHARED_SLICE : NULL,
 				.shared_size = zp_shared ? ZP_SHARED_SLICE : 0,
 			};
+			watch_start(hook_paths[i], "init");
 			int r = h->def->init(in);
+			watch_end();
 			if (r != 0)
 				zp_fatal(125, "hook %s refused to start: %s", hook_paths[i],
 					 r < 0 ? strerror(-r) : "init failed");
@@ -246,7 +302,10 @@ void zp_hooks_init(const char *opts)
 	__atomic_store_n(&zp_chain, next, __ATOMIC_RELEASE);
 }
 
-/* zp_hooks_fini -- once, when the process calls exit_group */
+/* zp_hooks_fini -- once, when the process calls exit_group: each hook's
+ * fini, then what its namespace's libc does at exit (the program's exit
+ * runs only the main namespace's): the atexit handlers, and stdio
+ * flushed, so a hook that prints with printf loses nothing */
 void zp_hooks_fini(void)
 {
 	static int done;
@@ -254,9 +313,14 @@ void zp_hooks_fini(void)
 	if (__atomic_exchange_n(&done, 1, __ATOMIC_ACQ_REL))
 		return;
 	zp_stats_at_exit();
-	for (int i = 0; i < zp_nhooks; i++)
+	for (int i = 0; i < zp_nhooks; i++) {
 		if (zp_hooks[i].fini != NULL)
 			zp_hooks[i].fini();
+		if (hook_cxa_finalize[i] != NULL)
+			hook_cxa_finalize[i](NULL);
+		if (hook_fflush[i] != NULL)
+			hook_fflush[i](NULL);
+	}
 }
 
 /* zp_hooks_detach -- a child the run does not follow: no hooks from now

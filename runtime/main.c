@@ -167,9 +167,13 @@ static enum zp_mode pick_mode(void)
 /* is_root_process -- the process `zpoline run` started (or, by hand, any) */
 static bool is_root_process(void)
 {
-	const char *root = getenv("ZPOLINE_ROOT_PID");
-
-	return root == NULL || atoi(root) == (int)getpid();
+	/* read once, at start-up: then the variable leaves environ */
+	static int root = -1;
+	if (root < 0) {
+		const char *r = getenv("ZPOLINE_ROOT_PID");
+		root = r == NULL ? 0 : atoi(r);
+	}
+	return root == 0 || root == (int)getpid();
 }
 
 static const char *stats_how;
@@ -310,4 +314,5 @@ __attribute__((constructor(101))) static void zp_start(void)
 	zp_sud_arm_thread();
 	if (stats != NULL)
 		report(stats, how, mode, zp_now_ns() - t0);
+	zp_env_hide();
 }

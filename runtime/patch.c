@@ -818,7 +818,8 @@ static void leave_page0(const char *path)
 {
 	if (__atomic_exchange_n(&late_traps_only, true, __ATOMIC_ACQ_REL))
 		return;
-	zp_raw_syscall(SYS_munmap, 0, 4096, 0, 0, 0, 0);
+	zp_raw_syscall(SYS_munmap, 0, ZP_PAGE_SIZE, 0, 0, 0, 0);
+	zp_raw_syscall(SYS_munmap, ZP_LITERAL_PAGE, ZP_PAGE_SIZE, 0, 0, 0, 0);
 	zp_msg("%s needs page 0 unmapped: calls now finish in a fault handler, microseconds each", path);
 }
 

@@ -24,6 +24,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "contract.h"
 #include "runtime.h"
 
 bool zp_follow = true;
@@ -51,6 +52,8 @@ static long read_user(void *dst, const void *src, size_t len)
 	return zp_read_user(dst, (uintptr_t)src, len) == len ? 0 : -EFAULT;
 }
 
+static void child_started(void);
+
 static long do_clone3(struct zp_thread *t, long a1, long a2)
 {
 	struct zp_frame *f = t->frame;
@@ -60,25 +63,32 @@ static long do_clone3(struct zp_thread *t, long a1, long a2)
 	if (a2 < (long)offsetof(struct clone_args, tls) + 8 || (size_t)a2 > sizeof(buf) ||
 	    read_user(buf, (void *)a1, (size_t)a2) < 0)
 		return raw(SYS_clone3, a1, a2, 0, 0, 0, 0);
-	if (ca->stack != 0 && ca->stack_size >= 16) {
+	if (ca->stack != 0 && ca->stack_size >= 24) {
 		uint64_t *top = (uint64_t *)(uintptr_t)(ca->stack + ca->stack_size);
 		top[-1] = f->ret;
 		top[-2] = f->rdi;
-		ca->stack_size -= 16;
+		top[-3] = ca->flags;
+		ca->stack_size -= 24;
+		uint64_t g = t->guard;
 		long r = zp_do_clone3(f, t->xarea, buf, 0);
+		/* a vfork-like child ran on our thread state */
+		t->guard = g;
 		t->sud_selector = ZP_SUD_ALLOW;
 		return r;
 	}
 	if (ca->flags & CLONE_VM)
 		zp_vfork_path(t, SYS_clone3);
-	return raw(SYS_clone3, a1, a2, 0, 0, 0, 0);
+	long r = raw(SYS_clone3, a1, a2, 0, 0, 0, 0);
+	if (r == 0)
+		child_started();
+	return r;
 }
 
 /* The runtime's own descriptors (trace, shared memory) are not the
  * program's: closing them fails as for any descriptor the program never
  * opened, and a dup2() onto one moves ours out of the way first. */
 static int *own_fds[] = { &zp_trace_fd, &zp_shared_fd };
-static const char *const own_fd_vars[] = { "ZPOLINE_TRACE_FD", "ZPOLINE_SHARED_FD" };
+static const char *const own_fd_vars[] = { ZP_ENV_TRACE_FD, ZP_ENV_SHARED_FD };
 #define NOWN (sizeof(own_fds) / sizeof(own_fds[0]))
 
 static bool own_fd(long fd)
@@ -154,7 +164,8 @@ static void move_own_fd(long fd)
  * children made by fork or clone are not followed, like strace without
  * -f: their calls skip the hooks and their execve drops the runtime. */
 
-#define ZP_VARS 12
+static const char *const env_names[] = { ZP_ENV_ALL };
+#define ZP_VARS (sizeof(env_names) / sizeof(env_names[0]))
 static char saved_vars[ZP_VARS][4200];
 static int nsaved;
 static char runtime_path[4096];
@@ -163,17 +174,13 @@ static long my_pid;             /* a vfork child shares our memory, not our pid 
 
 void zp_children_init(const char *self_path)
 {
-	static const char *const names[] = {
-		"ZPOLINE_HOOK", "ZPOLINE_HOOK_OPTS", "ZPOLINE_EXCLUDE", "ZPOLINE_TRACE_FD",
-		"ZPOLINE_SHARED_FD", "ZPOLINE_ROOT_PID", "ZPOLINE_MODE", "ZPOLINE_CACHE",
-		"ZPOLINE_CACHE_DIR", "ZPOLINE_FOLLOW",
-	};
-	const char *f = getenv("ZPOLINE_FOLLOW");
+	const char *const *names = env_names;
+	const char *f = getenv(ZP_ENV_FOLLOW);
 
 	zp_follow = f == NULL || strcmp(f, "0") != 0;
 	my_pid = zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
 	snprintf(runtime_path, sizeof(runtime_path), "%s", self_path);
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && nsaved < ZP_VARS; i++) {
+	for (size_t i = 0; i < ZP_VARS; i++) {
 		const char *v = getenv(names[i]);
 		size_t ln = strlen(names[i]), lv = v ? strlen(v) : 0;
 		if (v == NULL || ln + lv + 2 > sizeof(saved_vars[0]))
@@ -213,6 +220,56 @@ static bool preload_has_runtime(const char *entry)
 		p += len + (p[len] != '\0');
 	}
 	return false;
+}
+
+/* zp_env_hide -- the program's environ without the runtime's variables,
+ * and LD_PRELOAD without the runtime (none at all if that was all of it),
+ * as natively: execve puts them back for the images it starts. The new
+ * array is not the program's malloc's; the strings are the originals. */
+void zp_env_hide(void)
+{
+	extern char **environ;
+	static char preload[4200];
+	size_t n = 0, k = 0;
+
+	while (environ != NULL && environ[n] != NULL)
+		n++;
+	if (n == 0 || runtime_path[0] == '\0')
+		return;
+	char **out = mmap(NULL, (n + 1) * sizeof(char *), PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (out == MAP_FAILED)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		char *e = environ[i];
+		bool ours = false;
+		for (size_t v = 0; v < ZP_VARS; v++)
+			ours |= has_prefix(e, env_names[v], strlen(env_names[v]));
+		if (ours)
+			continue;
+		if (has_prefix(e, "LD_PRELOAD", 10) && preload_has_runtime(e)) {
+			/* the entries but ours, in order */
+			size_t len = snprintf(preload, sizeof(preload), "LD_PRELOAD=");
+			const char *p = e + 11;
+			bool first = true;
+			while (*p != '\0') {
+				size_t l = strcspn(p, ": ");
+				if (l > 0 && !(l == strlen(runtime_path) && strncmp(p, runtime_path, l) == 0) &&
+				    len + l + 2 < sizeof(preload)) {
+					len += snprintf(preload + len, sizeof(preload) - len, "%s%.*s",
+							first ? "" : ":", (int)l, p);
+					first = false;
+				}
+				p += l + (p[l] != '\0');
+			}
+			if (first)
+				continue;
+			e = preload;
+		}
+		out[k++] = e;
+	}
+	out[k] = NULL;
+	environ = out;
 }
 
 /* exec_env -- the environment the new image gets: the program's, with the
@@ -286,16 +343,38 @@ static long exec_with_env(long nr, long a1, long a2, long a3, long a4, long a5, 
 	return raw(nr, a1, a2, a3, (long)out, a5, a6);
 }
 
-/* zp_child_started -- in a child made by fork or clone (not a thread) */
+/* child_started -- in a child made by fork or clone (not a thread) */
 static void child_started(void)
 {
 	/* Syscall User Dispatch is not inherited by fork */
 	zp_sud_arm_thread();
+	my_pid = zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
 	if (!zp_follow) {
 		unfollowed = true;
-		my_pid = zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
 		zp_hooks_detach();
 	}
+}
+
+/* zp_clone_child -- stub.S, in the child of a clone with a stack of its
+ * own, before it returns to the site */
+void zp_clone_child(uint64_t flags)
+{
+	struct zp_thread *t = &zp_tls;
+
+	if (!(flags & CLONE_VM)) {
+		/* a process of its own (fork-like, as container runtimes
+		 * clone): its copy of our state says it is inside a hook */
+		t->guard = 0;
+		t->frame = NULL;
+		t->xarea = NULL;
+		child_started();
+		return;
+	}
+	/* posix_spawn's child shares our memory, thread state included,
+	 * while we wait for it to exec: its calls are the program's */
+	if ((flags & CLONE_VFORK) && !(flags & CLONE_SETTLS))
+		t->guard = 0;
+	zp_sud_arm_thread();
 }
 
 /* the runtime's signals a program's handler asked to block, per signal */
@@ -340,8 +419,12 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 			uint64_t *sp = (uint64_t *)a2;
 			sp[-1] = t->frame->ret;
 			sp[-2] = (uint64_t)a2;
-			long r = zp_do_clone(t->frame, t->xarea, (uint64_t)a2 - 16);
-			/* a child sharing our TLS (no CLONE_SETTLS) armed with it */
+			sp[-3] = (uint64_t)a1;
+			uint64_t g = t->guard;
+			long r = zp_do_clone(t->frame, t->xarea, (uint64_t)a2 - 24);
+			/* a child sharing our TLS (no CLONE_SETTLS) armed with it,
+			 * and a vfork-like one ran on our thread state */
+			t->guard = g;
 			t->sud_selector = ZP_SUD_ALLOW;
 			return r;
 		}
@@ -425,7 +508,10 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 			move_own_fd(a2);
 		break;
 	case SYS_exit_group:
-		zp_hooks_fini();
+		/* not in a vfork child: what the hooks' exit handlers do
+		 * would happen in its parent's memory */
+		if (my_pid == 0 || zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0) == my_pid)
+			zp_hooks_fini();
 		break;
 	case SYS_execve:
 	case SYS_execveat:

@@ -105,7 +105,12 @@ extern uint64_t zp_save_mode ZP_HIDDEN;
 
 /* ---- trampoline.c ---- */
 #define ZP_SLED_END 0x208           /* numbers below go straight to the stub */
-int zp_trampoline_fill(uint8_t *page, void (*entry)(void)) ZP_HIDDEN;
+#define ZP_PAGE_SIZE 4096
+/* the page that holds the stub's address, read-only, and the address
+ * itself: where the jump at ZP_SLED_END reads it (see trampoline.c) */
+#define ZP_LITERAL_PAGE 0x4000
+#define ZP_LITERAL (ZP_SLED_END + 6 + 0x3fff)
+int zp_trampoline_fill(uint8_t *page, uint8_t *literal_page, void (*entry)(void)) ZP_HIDDEN;
 int zp_trampoline_map(void (*entry)(void)) ZP_HIDDEN;
 /* flags: what every hook declares (ZPOLINE_HOOK_*) */
 enum zp_save_mode zp_pick_save_mode(unsigned flags) ZP_HIDDEN;
@@ -167,7 +172,12 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6) ZP_H
 long zp_policy_call(const struct zpoline_call *c) ZP_HIDDEN;
 /* zp_children_init -- remember what execve must pass on */
 void zp_children_init(const char *self_path) ZP_HIDDEN;
+/* zp_env_hide -- take the runtime's variables out of the program's
+ * environ (after start-up has read them) */
+void zp_env_hide(void) ZP_HIDDEN;
 extern bool zp_follow ZP_HIDDEN;
+/* zp_clone_child -- in the child of a clone with a stack, before it runs */
+void zp_clone_child(uint64_t flags) ZP_HIDDEN;
 
 /* ---- umem.c ---- */
 /* zp_read_user -- copy up to len bytes of the program's memory without
@@ -237,6 +247,9 @@ static inline uint8_t zp_sud_set(uint8_t v)
 }
 
 /* ---- signal.c ---- */
+#ifndef SA_RESTORER
+#define SA_RESTORER 0x04000000
+#endif
 /* rt_sigaction's argument, as the kernel takes it */
 struct zp_ksigaction {
 	void *handler;

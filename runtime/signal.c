@@ -20,9 +20,6 @@
 
 #include "runtime.h"
 
-#ifndef SA_RESTORER
-#define SA_RESTORER 0x04000000
-#endif
 
 static struct zp_ksigaction shadow[NSIG];
 
@@ -187,15 +184,18 @@ static void handler(int sig, siginfo_t *si, void *ucv)
 		/* a system call from code the runtime never rewrote; the kernel
 		 * left rip after the instruction and rax holding the number */
 		__atomic_add_fetch(&zp_late.sud_calls, 1, __ATOMIC_RELAXED);
+		/* the kernel takes the number as an int; the hooks see all
+		 * of it, as on the other paths */
+		long nr = (int)rax == si->si_syscall ? (long)rax : si->si_syscall;
 		if (zp_in_excluded(rip)) {
 			/* an object the user excluded: not hooked */
 			uint64_t guard = zp_tls.guard;
 			zp_tls.guard = 1;
-			emulate(uc, si->si_syscall, true, rip);
+			emulate(uc, nr, true, rip);
 			zp_tls.guard = guard;
 			goto out;
 		}
-		emulate(uc, si->si_syscall, true, rip);
+		emulate(uc, nr, true, rip);
 		zp_lazy_rewrite(rip - 2);
 		goto out;
 	}
@@ -208,22 +208,30 @@ static void handler(int sig, siginfo_t *si, void *ucv)
 		emulate(uc, (long)rax, true, rip + 2);
 		goto out;
 	}
-	if (sig == SIGSEGV && si->si_code > 0) {
-		/* landed past the sled, or on an unmapped address: the call
-		 * pushed its return address */
-		if (rip == rax || rip < 4096) {
+	if ((sig == SIGSEGV || sig == SIGILL) && si->si_code > 0) {
+		/* landed past the sled (the jump's own bytes, the rest of page
+		 * 0, beyond), or on an unmapped address: the call pushed its
+		 * return address, and every byte there faults before it
+		 * changes rax (trampoline.c) */
+		if (rip == rax || rip < ZP_PAGE_SIZE) {
 			uintptr_t ret = *(uintptr_t *)g[REG_RSP];
 			if (zp_sites_is_call(ret)) {
 				g[REG_RSP] += 8;
-				/* rax is lost only when a number hit the jump's
-				 * own bytes (those numbers are unused); a call caught
-				 * mid-sled when page 0 went away still has it */
-				emulate(uc, (long)rax, rip == rax || rax < ZP_SLED_END, ret);
+				emulate(uc, (long)rax, true, ret);
 				goto out;
+			}
+			if (sig == SIGILL && rip < ZP_PAGE_SIZE) {
+				/* a bad function pointer into page 0: natively
+				 * a SIGSEGV there */
+				zp_report_bad_call(ret, rip);
+				si->si_signo = SIGSEGV;
+				si->si_code = SEGV_ACCERR;
+				si->si_addr = (void *)rip;
+				sig = SIGSEGV;
 			}
 		}
 		/* a non-canonical target faults before the push (Intel) */
-		if (zp_sites_is_call(rip + 2) && *(uint16_t *)rip == 0xd0ff) {
+		if (sig == SIGSEGV && zp_sites_is_call(rip + 2) && *(uint16_t *)rip == 0xd0ff) {
 			emulate(uc, (long)rax, true, rip + 2);
 			goto out;
 		}

@@ -246,6 +246,7 @@
 	movq	%r10, ZP_CF_ARGS+24(%rsp)
 	movq	%r8, ZP_CF_ARGS+32(%rsp)
 	movq	%r9, ZP_CF_ARGS+40(%rsp)
+	movq	$0, ZP_CF_RET(%rsp)
 	movq	%rsp, %rbx
 	.cfi_def_cfa_register %rbx
 	andq	$-16, %rsp
@@ -504,9 +505,10 @@ zp_vfork_too_deep:
 	.cfi_endproc
 	.size	zp_do_vfork, .-zp_do_vfork
 
-/* ARM_CHILD -- a new thread arms Syscall User Dispatch (not inherited)
- * from its own fresh stack, keeping every register for the program */
-.macro ARM_CHILD
+/* CLONE_CHILD -- the child of a clone with a new stack, on that stack:
+ * zp_clone_child(flags) (flags in %rcx, which the kernel clobbers anyway),
+ * keeping every other register for the program */
+.macro CLONE_CHILD
 	pushq	%rax
 	pushq	%rdi
 	pushq	%rsi
@@ -515,14 +517,13 @@ zp_vfork_too_deep:
 	pushq	%r8
 	pushq	%r9
 	pushq	%r11
-	pushq	%rcx
 	pushq	%rbp
 	movq	%rsp, %rbp
 	andq	$-16, %rsp
-	call	zp_sud_arm_thread
+	movq	%rcx, %rdi
+	call	zp_clone_child
 	movq	%rbp, %rsp
 	popq	%rbp
-	popq	%rcx
 	popq	%r11
 	popq	%r9
 	popq	%r8
@@ -534,11 +535,12 @@ zp_vfork_too_deep:
 .endm
 
 /* DO_CLONE -- clone/clone3 with a new stack. The C caller has written the
- * return address and the original value of `reg` on the child's stack;
- * `reg` carries the adjusted stack (clone) or the adjusted copy of
- * clone_args (clone3). The call is made with the program's registers, so
- * the child starts with them; it pops `reg` and returns to the site. The
- * parent comes back here and returns to C. */
+ * return address, the original value of `reg` and the clone flags on the
+ * child's stack; `reg` carries the adjusted stack (clone) or the adjusted
+ * copy of clone_args (clone3). The call is made with the program's
+ * registers, so the child starts with them; it pops the flags, tells
+ * zp_clone_child(), pops `reg` and returns to the site. The parent comes
+ * back here and returns to C. */
 .macro DO_CLONE name reg other other_off
 	.globl	\name
 	.hidden	\name
@@ -581,10 +583,9 @@ zp_vfork_too_deep:
 	.cfi_adjust_cfa_offset -48
 	ret
 2:	.cfi_undefined rip
-	cmpb	$0, zp_sud_on(%rip)
-	je	3f
-	ARM_CHILD
-3:	popq	\reg
+	popq	%rcx
+	CLONE_CHILD
+	popq	\reg
 	ret
 	.cfi_endproc
 	.size	\name, .-\name

@@ -51,9 +51,10 @@ typedef long zpoline_syscall_fn(long nr, long a1, long a2, long a3, long a4, lon
 struct zpoline_call {
 	long nr;                        /* enter may change it */
 	long args[6];                   /* rdi rsi rdx r10 r8 r9; enter may change them */
-	long ret;                       /* the result (value or -errno): set by the
-	                                 * kernel, or by an enter that answers
-	                                 * ZPOLINE_DONE; exit may change it */
+	long ret;                       /* 0 at the first enter; the result (value
+	                                 * or -errno), set by the kernel or by an
+	                                 * enter that answers ZPOLINE_DONE; exit
+	                                 * may change it */
 };
 
 /* what enter returns */

@@ -2,14 +2,19 @@
 """The zpoline benchmark: everything as a ratio against native, measured in
 the same run, native and hooked runs alternating. Asserts nothing.
 
-usage: bench.py ZPOLINE SYSCALL_LOOP [--quick]
+usage: bench.py ZPOLINE SYSCALL_LOOP NEXT_HOOK ORIG_HOOK PATHCOUNT PATH_PROBE RET_COST [--quick]
 
 Prints, each as median [min..max] of the rounds:
-  * ns per call for a spread of numbers, native and hooked with a
-    general-registers-only hook (null), with a hook that needs the vector
-    state saved (counter), with null and the Syscall User Dispatch
-    safety net armed (--catch-late), and with null in sud mode (nothing
-    rewritten, every call by a signal), and the differences;
+  * what a `ret` right after a kernel entry costs on this machine (the
+    calibration rows);
+  * ns per call for a spread of numbers, native and hooked: (a) a call no
+    hook wants, (b) null, (c) counter, (d) a pass-through hook of the
+    syscall/next style, (e) one written for the original zpoline
+    (__hook_init), null with the Syscall User Dispatch safety net armed
+    (--catch-late) and null in sud mode (every call by a signal), and the
+    differences;
+  * the same paths counted instruction by instruction (single-stepped),
+    with the `ret`s into frames older than the kernel entry;
   * the cost of zpoline's own path with no kernel entry in it, and what
     touching a few more pages after a kernel entry costs natively;
   * start-up time added for /bin/true, ls and python3 -c pass, and what
@@ -24,7 +29,7 @@ import subprocess
 import sys
 import time
 
-Z, LOOP = sys.argv[1], sys.argv[2]
+Z, LOOP, NEXT_HOOK, ORIG_HOOK, PATHCOUNT, PATH_PROBE, RET_COST = sys.argv[1:8]
 QUICK = "--quick" in sys.argv
 ROUNDS = 3 if QUICK else 7
 N = 200000 if QUICK else 2000000
@@ -39,48 +44,93 @@ def med(xs):
     return "%8.2f [%.2f..%.2f]" % (statistics.median(xs), min(xs), max(xs))
 
 
+# (a): deny wants only the number it denies, which no row measures
+ROWS = [("(a) no hook wants it", ["--hook", "deny", "--hook-opt", "kexec_load=EPERM"]),
+        ("(b) null", ["--hook", "null"]),
+        ("(c) counter", ["--hook", "counter"]),
+        ("(d) syscall/next", ["--hook", NEXT_HOOK]),
+        ("(e) __hook_init", ["--hook", ORIG_HOOK])]
+
+
+def calibration():
+    print("what returning costs right after a kernel entry on this machine (%s)" % ret_mitigation())
+    sys.stdout.flush()
+    subprocess.run([RET_COST, str(N // 4)], env=ENV, check=True)
+
+
+def ret_mitigation():
+    try:
+        with open("/sys/devices/system/cpu/vulnerabilities/spectre_v2") as f:
+            v2 = f.read().strip()
+        with open("/sys/devices/system/cpu/vulnerabilities/spec_rstack_overflow") as f:
+            srso = f.read().strip()
+        return "spectre_v2: %s; spec_rstack_overflow: %s" % (v2, srso)
+    except OSError:
+        return "mitigations unknown"
+
+
 def syscall_costs():
-    print("ns per system call (inline site in the program), median [min..max] of %d runs of %d calls"
+    print("\nns per system call (inline site in the program), median [min..max] of %d runs of %d calls"
           % (ROUNDS, N))
-    print("%5s %-26s %-26s %-26s %-26s %9s %9s %9s %9s" % (
-        "nr", "native", "null (GPR only)", "counter (vector saved)", "null --catch-late",
-        "+null", "+counter", "+late", "+sud"))
-    kinds = {"native": [], "null": hooked("null"), "counter": hooked("counter"),
-             "late": hooked("null", "--catch-late"), "sud": hooked("null", "--mode", "sud")}
-    for nr in (0, 3, 39, 186, 318, 448):
-        res = {k: [] for k in kinds}
+    kinds = [("native", [])] + [(label, [Z, "run"] + hook + ["-o", "/dev/null", "--"])
+                                for label, hook in ROWS]
+    kinds += [("null --catch-late", hooked("null", "--catch-late")),
+              ("null, sud mode", hooked("null", "--mode", "sud"))]
+    print("%5s " % "nr" + " ".join("%-24s" % k for k, _ in kinds))
+    added = []
+    for nr in (0, 3, 39, 110, 186, 318, 448):
+        res = {k: [] for k, _ in kinds}
         for _ in range(ROUNDS):
-            for kind, prefix in kinds.items():
-                n = N // 10 if kind == "sud" else N
+            for kind, prefix in kinds:
+                n = N // 10 if "sud" in kind else N
                 out = subprocess.run(prefix + [LOOP, str(nr), str(n)], stdout=subprocess.PIPE, env=ENV,
                                      check=True, text=True).stdout
                 res[kind].append(float(out))
+        print("%5d " % nr + " ".join("%-24s" % med(res[k]).strip() for k, _ in kinds))
         n0 = statistics.median(res["native"])
-        print("%5d %-26s %-26s %-26s %-26s %+8.2f %+8.2f %+8.2f %+8.0f" % (
-            nr, med(res["native"]), med(res["null"]), med(res["counter"]), med(res["late"]),
-            statistics.median(res["null"]) - n0, statistics.median(res["counter"]) - n0,
-            statistics.median(res["late"]) - n0, statistics.median(res["sud"]) - n0))
+        added.append((nr, [statistics.median(res[k]) - n0 for k, _ in kinds[1:]]))
+    print("added to native, ns (median of each minus native's median):")
+    print("%5s " % "nr" + " ".join("%-24s" % k for k, _ in kinds[1:]))
+    for nr, xs in added:
+        print("%5d " % nr + " ".join("%+-24.1f" % x for x in xs))
+
+
+def path_counts():
+    """The same paths, single-stepped: instructions from the site to the
+    instruction after it, kernel entries, and `ret`s into frames set up
+    before the kernel entry (each one mispredicts under return-stack
+    mitigations). Repeatable, whatever the machine's noise."""
+    print("\none getppid (nr 110; (a) measures getpid, nr 39), single-stepped under ptrace")
+    rows = [("native", [])] + [(label, [Z, "run"] + hook + ["-o", "/dev/null", "--"])
+                               for label, hook in ROWS]
+    for label, prefix in rows:
+        nr = "39" if label.startswith("(a)") else "110"
+        out = subprocess.run([PATHCOUNT, nr] + prefix + [PATH_PROBE, nr], stdout=subprocess.PIPE,
+                             env=ENV, text=True).stdout.strip()
+        print("  %-24s %s" % (label, out))
 
 
 def path_alone():
-    """zpoline's own path, without the kernel: deny answers getpid itself.
-    Alone it is general-registers-only; ahead of counter (which it never
-    reaches) the stub saves the vector state. On machines where every
-    kernel entry flushes the TLB or branch predictors (page-table isolation
-    without PCID, IBPB on entry), the hooked rows above pay that path cold."""
+    """zpoline's path alone, without the kernel: deny answers getpid itself
+    from its enter. Alone it takes the enter/exit path; ahead of a
+    syscall/next hook (which it never reaches) the chain's path, and ahead
+    of an original-zpoline hook the chain's path with the vector state
+    saved. On machines where every kernel entry flushes the TLB or branch
+    predictors (page-table isolation without PCID, IBPB on entry), the
+    hooked rows above pay that path cold."""
     print("\nzpoline's path alone (deny answers getpid=EPERM, no kernel entry), ns per call")
     deny = ["--hook", "deny", "--hook-opt", "getpid=EPERM"]
-    for label, hooks, save in (("general registers only", deny, None),
-                               ("vector regs by moves", deny + ["--hook", "counter"], None),
-                               ("vector state, xsavec", deny + ["--hook", "counter"], "xsavec"),
-                               ("vector state, xsave", deny + ["--hook", "counter"], "xsave")):
+    for label, hooks, save in (("enter/exit path", deny, None),
+                               ("chain, general registers", deny + ["--hook", NEXT_HOOK], None),
+                               ("chain, vector state by xsavec", deny + ["--hook", ORIG_HOOK], "xsavec"),
+                               ("chain, vector state by xsave", deny + ["--hook", ORIG_HOOK], "xsave")):
         xs = []
         env = dict(ENV, ZPOLINE_SAVE=save) if save else ENV
         for _ in range(ROUNDS):
             out = subprocess.run([Z, "run"] + hooks + ["-o", "/dev/null", "--", LOOP, "39", str(N)],
                                  stdout=subprocess.PIPE, env=env, check=True, text=True).stdout
             xs.append(float(out))
-        print("  %-24s %s" % (label, med(xs)))
+        print("  %-30s %s" % (label, med(xs)))
 
 
 def pages_after_entry():
@@ -204,7 +254,9 @@ def redis():
         med(nat), med(hk), statistics.median(hk) / statistics.median(nat)))
 
 
+calibration()
 syscall_costs()
+path_counts()
 path_alone()
 pages_after_entry()
 startup()

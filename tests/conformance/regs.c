@@ -3,9 +3,16 @@
  * below %rsp is untouched. Exercised at a site rewritten with a call, at
  * a red-zone site, and with numbers past the trampoline (negative, x32,
  * large), which take the fault path. Prints one line per case. */
+#include <fcntl.h>
+#include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 
 struct regs {
 	unsigned long gpr[16];
@@ -57,14 +64,25 @@ static void fill(struct regs *r, unsigned seed)
 		p[i] = (unsigned char)(seed * 131 + i * 7 + (i >> 8));
 }
 
-static void check(const char *what, void (*fn)(struct regs *, struct regs *, long), long nr)
+/* check_args -- as check, with these arguments (NULL: whatever fill left) */
+static void check_args(const char *what, void (*fn)(struct regs *, struct regs *, long), long nr,
+		       const long *args)
 {
 	struct regs before, after;
 	int bad = 0;
 
 	fill(&before, (unsigned)nr);
+	if (args != NULL) {
+		/* rdi rsi rdx r10 r8 r9 */
+		static const int slot[6] = { 5, 4, 3, 9, 7, 8 };
+		for (int i = 0; i < 6; i++)
+			before.gpr[slot[i]] = (unsigned long)args[i];
+	}
 	memset(&after, 0, sizeof(after));
 	fn(&before, &after, nr);
+	/* a child of fork: its parent reports */
+	if ((nr == SYS_fork || nr == SYS_vfork) && after.gpr[0] == 0)
+		_exit(0);
 	for (int i = 0; i < 15; i++) {
 		if (i == 0 || i == 2 || i == 10)
 			continue;
@@ -88,6 +106,56 @@ static void check(const char *what, void (*fn)(struct regs *, struct regs *, lon
 	       r == nr ? "=nr" : r < 0 && r > -4096 ? strerror((int)-r) : "a value");
 }
 
+static void check(const char *what, void (*fn)(struct regs *, struct regs *, long), long nr)
+{
+	check_args(what, fn, nr, NULL);
+}
+
+/* check_runtime_numbers -- the numbers the runtime handles itself (its
+ * descriptors, signal masks, exec environment, libraries mapped late,
+ * children) keep the vector registers too, with arguments that leave the
+ * process as it was */
+static void check_runtime_numbers(void)
+{
+	static const char missing[] = "/nonexistent/zpoline-regs";
+	static char *const argv[] = { (char *)missing, NULL };
+	static const struct timespec zero = { 0, 0 };
+	static uint64_t empty_set;
+	static struct { long sigset, size; } no_mask = { 0, 0 };
+	static uint64_t old_set;
+	static unsigned char old_action[32];
+	struct epoll_event ev;
+	int code = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	const struct {
+		long nr;
+		long args[6];
+	} calls[] = {
+		{ SYS_execve, { (long)missing, (long)argv, (long)argv } },
+		{ SYS_execveat, { AT_FDCWD, (long)missing, (long)argv, (long)argv, 0 } },
+		{ SYS_dup2, { 1, 57 } },
+		{ SYS_dup3, { 1, 58, O_CLOEXEC } },
+		{ SYS_close, { 57 } },
+		{ SYS_close_range, { 58, 58, 0 } },
+		{ SYS_close, { -1 } },
+		{ SYS_rt_sigprocmask, { SIG_BLOCK, (long)&empty_set, (long)&old_set, 8 } },
+		{ SYS_rt_sigaction, { SIGUSR1, 0, (long)old_action, 8 } },
+		{ SYS_ppoll, { 0, 0, (long)&zero, (long)&empty_set, 8 } },
+		{ SYS_pselect6, { 0, 0, 0, 0, (long)&zero, (long)&no_mask } },
+		{ SYS_epoll_pwait, { ep, (long)&ev, 1, 0, (long)&empty_set, 8 } },
+		{ SYS_mmap, { 0, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0 } },
+		/* a file mapped executable: the runtime takes it for a library
+		 * loaded late and scans it */
+		{ SYS_mmap, { 0, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, code, 0 } },
+		{ SYS_fork, { 0 } },
+	};
+
+	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)
+		check_args("runtime-number", regs_call, calls[i].nr, calls[i].args);
+	close(ep);
+	close(code);
+}
+
 int main(void)
 {
 	static const long nrs[] = { SYS_getpid, SYS_getppid, SYS_sched_yield, 500, 4000,
@@ -101,6 +169,7 @@ int main(void)
 		check("call-site", regs_call, nrs[i]);
 		check("red-zone-site", regs_redzone, nrs[i]);
 	}
+	check_runtime_numbers();
 	/* AVX-512BW for 64-bit mask registers */
 	if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")) {
 		check_avx512(SYS_getpid);

@@ -1,5 +1,7 @@
 /* threads -- thousands of threads created and joined, and 8 threads
- * making system calls at once; every result is checked. */
+ * making system calls at once; every result is checked. A thread blocked
+ * in read() is cancelled: the unwinder must find its way out of the stub,
+ * running the thread's cleanup handler. */
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
@@ -14,6 +16,24 @@
 #define CALLS 20000
 
 static pid_t pid;
+static int cancel_pipe[2];
+static int cleanups;
+
+static void cleanup(void *arg)
+{
+	(void)arg;
+	cleanups++;
+}
+
+static void *blocked(void *arg)
+{
+	char b;
+
+	pthread_cleanup_push(cleanup, arg);
+	read(cancel_pipe[0], &b, 1);
+	pthread_cleanup_pop(0);
+	return NULL;
+}
 
 static void *short_lived(void *arg)
 {
@@ -82,5 +102,14 @@ int main(void)
 	pthread_create(&t[0], &attr, small_stack, NULL);
 	pthread_join(t[0], &r);
 	printf("a thread on a %d-byte stack: %ld wrong results\n", (int)PTHREAD_STACK_MIN, (long)r);
+
+	if (pipe(cancel_pipe) != 0)
+		return 1;
+	pthread_create(&t[0], NULL, blocked, NULL);
+	usleep(50000);
+	pthread_cancel(t[0]);
+	pthread_join(t[0], &r);
+	printf("a thread cancelled in read(): %s, %d cleanup handler(s) ran\n",
+	       r == PTHREAD_CANCELED ? "cancelled" : "not cancelled", cleanups);
 	return 0;
 }

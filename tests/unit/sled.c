@@ -2,8 +2,10 @@
  * can land on, following both ways of every conditional jump, and check
  * that each path only moves forward through the sled's own instruction
  * forms and reaches the jump to the stub. Reports the longest path (in
- * instructions). Past the jump the page must fault (hlt) everywhere but
- * the jump's 8-byte target. */
+ * instructions). From every byte of the jump and after it, the first
+ * instruction must fault before it changes %rax, %rsp or memory, and the
+ * jump's target must be the entry. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,7 +16,7 @@ static void entry(void)
 {
 }
 
-static uint8_t page[4096];
+static uint8_t page[4096], literal[4096];
 
 /* walk -- instructions from pos to the jump, -1 if a path goes wrong */
 static int walk(int pos, int depth)
@@ -64,7 +66,7 @@ int main(void)
 	long total = 0;
 	uintptr_t target;
 
-	zp_trampoline_fill(page, entry);
+	zp_trampoline_fill(page, literal, entry);
 	for (int nr = 0; nr < ZP_SLED_END; nr++) {
 		int n = walk(nr, 0);
 		if (n < 0) {
@@ -78,20 +80,40 @@ int main(void)
 			}
 		}
 	}
-	if (page[ZP_SLED_END] != 0xff || page[ZP_SLED_END + 1] != 0x25) {
-		printf("no jmp *disp(%%rip) at %#x\n", ZP_SLED_END);
+	static const uint8_t jump[6] = { 0xff, 0x25, 0xff, 0x3f, 0x00, 0x00 };
+	if (memcmp(page + ZP_SLED_END, jump, sizeof(jump)) != 0) {
+		printf("no jmp *0x3fff(%%rip) at %#x\n", ZP_SLED_END);
 		fails++;
 	}
 	int32_t disp;
 	memcpy(&disp, page + ZP_SLED_END + 2, 4);
-	memcpy(&target, page + ZP_SLED_END + 6 + disp, sizeof(target));
+	if (ZP_SLED_END + 6 + disp != ZP_LITERAL || ZP_LITERAL / 4096 * 4096 != ZP_LITERAL_PAGE) {
+		printf("the jump reads %#x, not ZP_LITERAL in ZP_LITERAL_PAGE\n", ZP_SLED_END + 6 + disp);
+		fails++;
+	}
+	memcpy(&target, literal + (ZP_LITERAL - ZP_LITERAL_PAGE), sizeof(target));
 	if (target != (uintptr_t)entry) {
 		printf("the jump goes to %#lx, not the entry\n", (unsigned long)target);
 		fails++;
 	}
-	for (int i = ZP_SLED_END + 6; i < ZP_SLED_END + 6 + disp; i++) {
-		if (page[i] != 0xf4) {
-			printf("byte %#x past the jump is %#x, not hlt\n", i, page[i]);
+	/* every entry past the sled: the forms trampoline.c lists */
+	for (int at = ZP_SLED_END + 1; at < 4096; at++) {
+		const uint8_t *b = page + at;
+		bool ok;
+		if (at == ZP_SLED_END + 1)      /* and $imm32,%eax keeping bits 0-11, then 00 00 */
+			ok = b[0] == 0x25 && (b[1] & 0xff) == 0xff && (b[2] & 0x0f) == 0x0f &&
+			     b[5] == 0x00 && b[6] == 0x00;
+		else if (b[0] == 0xff)          /* ff /7: invalid */
+			ok = ((b[1] >> 3) & 7) == 7;
+		else if (b[0] == 0x3f)          /* invalid in 64-bit mode */
+			ok = true;
+		else if (b[0] == 0x00)          /* add %al,(%rax): a write to page 0 */
+			ok = at == 4095 || b[1] == 0x00;
+		else
+			ok = false;
+		if (!ok) {
+			printf("an entry at %#x does not fault at once (%02x %02x)\n", at, b[0],
+			       at < 4095 ? b[1] : 0);
 			fails++;
 			break;
 		}

@@ -1,0 +1,34 @@
+/* contract.h -- what `zpoline run` and the runtime agree on: the
+ * environment variables through which the tool (or a user, by hand)
+ * configures the runtime. The runtime reads them at start-up, takes them
+ * out of the program's environ, and gives them back to every image the
+ * program executes; so this list is what children inherit. */
+#ifndef ZP_CONTRACT_H
+#define ZP_CONTRACT_H
+
+#define ZP_ENV_HOOK "ZPOLINE_HOOK"              /* hook paths, ':'-separated */
+#define ZP_ENV_HOOK_OPTS "ZPOLINE_HOOK_OPTS"    /* their options, 0x1f-separated */
+#define ZP_ENV_EXCLUDE "ZPOLINE_EXCLUDE"        /* globs of objects left alone */
+#define ZP_ENV_TRACE_FD "ZPOLINE_TRACE_FD"      /* where hooks report */
+#define ZP_ENV_SHARED_FD "ZPOLINE_SHARED_FD"    /* the run's shared memory */
+#define ZP_ENV_ROOT_PID "ZPOLINE_ROOT_PID"      /* the process the run started */
+#define ZP_ENV_MODE "ZPOLINE_MODE"              /* fast, trap, sud, auto */
+#define ZP_ENV_CATCH_LATE "ZPOLINE_CATCH_LATE"  /* 1: the Syscall User Dispatch net */
+#define ZP_ENV_FOLLOW "ZPOLINE_FOLLOW"          /* 0: children are not followed */
+#define ZP_ENV_CACHE "ZPOLINE_CACHE"            /* 0: no cache */
+#define ZP_ENV_CACHE_DIR "ZPOLINE_CACHE_DIR"
+#define ZP_ENV_IMAGES "ZPOLINE_IMAGES"          /* 0: rewrite in place, no images */
+#define ZP_ENV_SAVE "ZPOLINE_SAVE"              /* force xsave or xsavec */
+#define ZP_ENV_VERBOSE "ZPOLINE_VERBOSE"
+#define ZP_ENV_STATS "ZPOLINE_STATS"            /* table or json, root process only */
+#define ZP_ENV_STATS_FD "ZPOLINE_STATS_FD"
+#define ZP_ENV_STATS_EXIT "ZPOLINE_STATS_EXIT"
+
+/* every one of them, for the runtime's environment handling */
+#define ZP_ENV_ALL                                                                 \
+	ZP_ENV_HOOK, ZP_ENV_HOOK_OPTS, ZP_ENV_EXCLUDE, ZP_ENV_TRACE_FD, ZP_ENV_SHARED_FD, \
+	ZP_ENV_ROOT_PID, ZP_ENV_MODE, ZP_ENV_CATCH_LATE, ZP_ENV_FOLLOW, ZP_ENV_CACHE,     \
+	ZP_ENV_CACHE_DIR, ZP_ENV_IMAGES, ZP_ENV_SAVE, ZP_ENV_VERBOSE, ZP_ENV_STATS,       \
+	ZP_ENV_STATS_FD, ZP_ENV_STATS_EXIT
+
+#endif
