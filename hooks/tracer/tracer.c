@@ -419,6 +419,24 @@ static void sigaction_exit(struct zpoline_call *call, struct rec *r)
 
 static void finish(struct rec *r, long nr, const long *args, long ret);
 
+static bool started;
+static void watch_defaults(void);
+
+/* start -- what needs system calls or thread-local storage, at the first
+ * call rather than in init: while the runtime starts it cannot take the
+ * calls that the program's (rewritten) libc makes for us, and the first
+ * use of our TLS allocates through that libc */
+static void start(void)
+{
+	started = true;
+	self_ids();
+	T.last_flush = now_ns(CLOCK_MONOTONIC_COARSE);
+	if (root_pid == 0)
+		root_pid = T.pid;
+	if (opt.signals)
+		watch_defaults();
+}
+
 static int enter_impl(struct zpoline_call *call, uint64_t *slot)
 {
 	long nr = call->nr;
@@ -430,6 +448,8 @@ static int enter_impl(struct zpoline_call *call, uint64_t *slot)
 		*slot = 0;
 		return ZPOLINE_CALL;
 	}
+	if (!started)
+		start();
 	self_ids();
 	*slot = 0;
 	r = &T.ring[T.ring_pos++ % RING];
@@ -1067,7 +1087,7 @@ static long set_action(int sig, const struct ksigaction *act, struct ksigaction 
  * +++ killed by +++ line is written and the lines before it are out */
 static void watch_defaults(void)
 {
-	static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGILL, SIGABRT, SIGBUS, SIGFPE,
+	static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGABRT, SIGBUS, SIGFPE,
 				    SIGUSR1, SIGSEGV, SIGUSR2, SIGPIPE, SIGALRM, SIGTERM, SIGXCPU,
 				    SIGXFSZ, SIGVTALRM, SIGPROF, SIGSYS };
 	struct ksigaction cur, act;
@@ -1117,9 +1137,9 @@ static int tracer_init(const struct zpoline_init *in)
 	fmt.fdpaths = opt.fdpaths;
 	fmt.align = opt.align;
 	sh = in->shared != NULL && in->shared_size >= sizeof(struct shared) ? in->shared : &private_shared;
-	root_pid = root != NULL ? (pid_t)atoi(root) : getpid();
-	self_ids();
-	T.last_flush = now_ns(CLOCK_MONOTONIC_COARSE);
+	/* no thread-local storage here: its first use allocates, through
+	 * the program's libc, which the runtime is still setting up */
+	root_pid = root != NULL ? (pid_t)atoi(root) : 0;
 
 	if (opt.narrowed) {
 		/* the traced set, and what the bookkeeping needs */
@@ -1138,8 +1158,7 @@ static int tracer_init(const struct zpoline_init *in)
 	}
 	/* our own restorer: the handlers we install before the program's */
 	prog[0].restorer = (unsigned long)tracer_restore_rt;
-	if (opt.signals)
-		watch_defaults();
+
 	return 0;
 }
 

@@ -42,6 +42,8 @@ def join_unfinished(lines):
         m = re.match(r"^(\[pid +(\d+)\] )?(.*)$", raw)
         pid, body = m.group(2) or "0", m.group(3)
         r = re.match(r"^<\.\.\. (\w+) resumed>(.*)$", body)
+        if r and pid not in open_ and "0" in open_:
+            pid = "0"       # begun before a second task existed: no [pid N] yet
         if r and pid in open_:
             idx, head = open_.pop(pid)
             out[idx] = head + r.group(2)
@@ -114,7 +116,7 @@ def main():
             subprocess.run([zpoline, "trace", "-o", z_out, "--"] + argv, cwd=run, env=env,
                            stdout=subprocess.DEVNULL, stderr=e, timeout=60)
         # strace -f -o FILE starts each line with "PID "
-        s_lines = [re.sub(r"^(\d+) ", r"[pid \1] ", l) for l in read_lines(s_out)]
+        s_lines = [re.sub(r"^(\d+) +", r"[pid \1] ", l) for l in read_lines(s_out)]
         z_lines = read_lines(z_out)
         if os.environ.get("ZP_DEBUG"):
             print(len(s_lines), s_lines[:2], z_lines[:2])
