@@ -47,6 +47,9 @@ static const struct argp_option trace_options[] = {
 	{ NULL, 'S', "SORTBY", 0, "Sort the -c table by time (default), calls, errors or name", 1 },
 	{ NULL, 'p', "PID", 0, "Refused: zpoline cannot attach to a running process", 1 },
 	{ "json", OPT_JSON, NULL, 0, "One JSON object per call, signal and process end", 1 },
+	{ "audit", OPT_AUDIT, NULL, 0,
+	  "Instead of the trace, the audit hook's log: execs, credential changes, connects and "
+	  "binds, files opened for writing, unlinks, renames, mounts, ptrace, module loads", 1 },
 	{ NULL, 0, NULL, 0, "zpoline's launch options:", 2 },
 	{ NULL, 0, NULL, 0, NULL, 0 }
 };
@@ -161,6 +164,9 @@ static error_t parse_trace(int key, char *arg, struct argp_state *state)
 	case OPT_JSON:
 		add(t, state, "%s", "json");
 		return 0;
+	case OPT_AUDIT:
+		t->audit = true;
+		return 0;
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
@@ -213,7 +219,11 @@ int cmd_trace(int argc, char **argv)
 	static char sort[32];
 	if (t.sort != NULL)
 		snprintf(sort, sizeof(sort), "sort=%s", t.sort);
-	if (t.count) {
+	if (t.audit) {
+		if (t.count || t.count_too || t.olen > (size_t)(t.l.output == NULL && isatty(2) ? 11 : 5))
+			die(EXIT_USAGE, "--audit writes the audit log only: it takes no trace options");
+		t.l.hooks[t.l.nhooks++] = "audit";
+	} else if (t.count) {
 		t.l.hooks[t.l.nhooks] = "counter";
 		t.l.opts[t.l.nhooks++] = t.sort ? sort : NULL;
 	} else {

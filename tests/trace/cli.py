@@ -110,6 +110,35 @@ check("--json has calls, signals and the end", {"syscall", "signal", "exit"} <= 
 errs = [o for o in objs if o.get("name") == "access" and o.get("errno") == "ENOENT"]
 check("--json errno names", len(errs) == 1, str(errs))
 
+# the audit log of a script that execs, connects, writes and renames
+script = os.path.join(work, "audited.py")
+with open(script, "w") as f:
+    f.write("import os, socket, subprocess\n"
+            "subprocess.run(['/bin/true', 'arg one', 'two'])\n"
+            "s = socket.socket()\n"
+            "try:\n    s.connect(('127.0.0.1', 9))\nexcept OSError:\n    pass\n"
+            "open('a.txt', 'w').write('x')\n"
+            "os.rename('a.txt', 'b.txt')\n")
+log = os.path.join(work, "audit.log")
+subprocess.run([zpoline, "trace", "--audit", "-o", log, "--", os.path.realpath(sys.executable), script],
+               cwd=work, timeout=60)
+try:
+    recs = [json.loads(l) for l in open(log)]
+    ok = True
+except ValueError:
+    recs, ok = [], False
+check("audit log parses", ok and len(recs) >= 4, open(log).read()[:300])
+check("audit: every record says who", all({"pid", "ppid", "uid", "euid", "time"} <= set(r) for r in recs))
+check("audit: exec with argv", any(r["type"] == "exec" and r["argv"] == ["/bin/true", "arg one", "two"] for r in recs))
+check("audit: connect with address", any(r["type"] == "net" and r["call"] == "connect" and
+                                         r["address"] == {"sa_family": "AF_INET", "sin_port": 9, "sin_addr": "127.0.0.1"}
+                                         for r in recs))
+check("audit: open for writing", any(r["type"] == "open_write" and r["path"] == "a.txt" for r in recs))
+check("audit: rename", any(r["type"] == "rename" and r["from"] == "a.txt" and r["to"] == "b.txt" and r["ret"] == 0
+                           for r in recs))
+check("audit: nothing read-only", not any(r["type"] == "open_write" and r.get("flags", "").startswith("O_RDONLY")
+                                          and "O_CREAT" not in r["flags"] for r in recs))
+
 # lines are never cut by other processes' lines
 p, t = trace("-f", "--", "sh", "-c", "for i in 1 2 3 4 5 6 7 8; do (ls / > /dev/null &) ; done; wait")
 bad = [l for l in t.splitlines() if not re.match(r"^(\[pid +\d+\] )?(\w+\(|<\.\.\. |\+\+\+ |--- |\s*$)", l)]
