@@ -1040,11 +1040,9 @@ static void signal_thunk(void *p)
 {
 	struct hop *h = p;
 
-	T.in_wrapper = true;
 	if (opt.signals)
 		complete_interrupted(h->uc);
 	signal_line(h->sig, h->si);
-	T.in_wrapper = false;
 }
 
 __attribute__((visibility("hidden"))) void tracer_on_signal(int sig, siginfo_t *si, void *uc);
@@ -1052,7 +1050,12 @@ void tracer_on_signal(int sig, siginfo_t *si, void *uc)
 {
 	int saved = errno;
 	struct ksigaction h = prog[sig];
+	bool was = T.in_wrapper;
 
+	/* in sud and catch modes the calls made here come to our enter:
+	 * they are ours, not the program's (and our rt_sigaction to SIG_DFL
+	 * must not be turned into a handler again) */
+	T.in_wrapper = true;
 	self_ids();
 	/* not on our own stack: in sud mode the calls we make here trap, and
 	 * the kernel would put that signal's frame at the top of the
@@ -1061,9 +1064,11 @@ void tracer_on_signal(int sig, siginfo_t *si, void *uc)
 	signal_thunk(&hp);
 	if (h.handler == (unsigned long)SIG_DFL) {
 		killed(sig, si);
+		T.in_wrapper = was;
 		errno = saved;
 		return;
 	}
+	T.in_wrapper = was;
 	errno = saved;
 	if (h.flags & SA_SIGINFO)
 		((void (*)(int, siginfo_t *, void *))h.handler)(sig, si, uc);
