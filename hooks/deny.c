@@ -2,18 +2,25 @@
  * injection and sandbox tests. The call is not made.
  *
  * Options (--hook-opt): rules separated by ';', each
- *   NAME[,NAME...]=ERRNO[:every=N][:p=P]
+ *   NAME[,NAME...]=ERRNO[:every=N][:p=P[:seed=S]]
  * NAME is a system call name; ERRNO a name (EACCES) or a number; every=N
  * fails only every Nth matching call (the Nth, 2Nth, ..., counted over all
- * the processes of the run); p=P fails each
- * with probability P (0 < P <= 1, e.g. 0.05). Without either, every call
- * fails. Examples:
+ * the processes of the run); p=P fails each with probability P (0 < P <= 1,
+ * e.g. 0.05), drawn from a generator seeded with S, so a run with the same
+ * seed fails the same calls (each thread and each process starts from the
+ * seed); without seed= the seed differs from run to run. Without every= or
+ * p=, every call fails. Options that would deny nothing (no rule, a rule
+ * with no name) are refused. Examples:
  *   connect,socket=EACCES
- *   openat=ENOENT:every=3;read=EIO:p=0.01
+ *   openat=ENOENT:every=3;read=EIO:p=0.01:seed=42
  *
- * The calling path touches only general registers (no libc, no floating
- * point): the runtime need not save the vector state. */
+ * An enter hook whose interest set holds just the denied numbers, so the
+ * calls it leaves alone never leave the runtime's stub; enter answers
+ * ZPOLINE_DONE with -errno for a denied call, ZPOLINE_CALL otherwise. It
+ * touches only general registers (no libc, no floating point): the runtime
+ * need not save the vector state. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,61 +29,86 @@
 #include <zpoline/hook.h>
 
 #define MAX_RULES 64
-#define MAX_NR 1024
+#define MAX_NR ZPOLINE_INTEREST_OTHER     /* numbers past it share one bit */
 
 struct rule {
 	long err;
 	uint64_t every;         /* 0: not used */
 	uint64_t ppm;           /* probability in parts per million; 0: not used */
+	uint64_t seed;          /* the generator's start; 0: not given */
 };
 
-static zpoline_syscall_fn *next;
-static struct rule rules[MAX_RULES];
-static uint8_t rule_of[MAX_NR];         /* 1 + index into rules, 0: none */
+/* what the options say, parsed without side effects (the fuzzer's input) */
+struct config {
+	struct rule rules[MAX_RULES];
+	uint8_t rule_of[MAX_NR];        /* 1 + index into rules, 0: none */
+	uint64_t interest[ZPOLINE_INTEREST_WORDS];      /* the numbers rule_of names */
+	int nrules;
+	char error[256];                /* why the options were refused */
+};
+
+static struct config cfg;
 /* matching calls so far, per rule, counted across every process of the run
  * (in the memory the runtime shares) so every=N means the whole run */
 static uint64_t *seen;
-static __thread uint64_t rng;
+static __thread uint64_t rng[MAX_RULES];
 
-/* rand64 -- xorshift64*, seeded per thread */
-static uint64_t rand64(void)
+/* rand64 -- xorshift64*, one state per rule and thread: from the rule's
+ * seed, else from an address (different each run under ASLR) */
+static uint64_t rand64(int idx)
 {
-	if (rng == 0)
-		rng = (uint64_t)(uintptr_t)&rng ^ 0x9e3779b97f4a7c15u;
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return rng * 0x2545f4914f6cdd1du;
-}
+	uint64_t *s = &rng[idx];
 
-static long deny_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
-{
-	if (nr >= 0 && nr < MAX_NR && rule_of[nr] != 0) {
-		struct rule *r = &rules[rule_of[nr] - 1];
-		uint64_t n = __atomic_add_fetch(&seen[rule_of[nr] - 1], 1, __ATOMIC_RELAXED);
-		int fail = 1;
-		if (r->every != 0 && n % r->every != 0)
-			fail = 0;
-		if (r->ppm != 0 && rand64() % 1000000u >= r->ppm)
-			fail = 0;
-		if (fail)
-			return -r->err;
+	if (*s == 0) {
+		*s = cfg.rules[idx].seed ? cfg.rules[idx].seed : (uint64_t)(uintptr_t)s;
+		*s ^= 0x9e3779b97f4a7c15u;
+		if (*s == 0)
+			*s = 1;
 	}
-	return next(nr, a1, a2, a3, a4, a5, a6);
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 0x2545f4914f6cdd1du;
 }
 
-static const struct zpoline_init *rt;
-
-static int fail(const char *what, const char *arg)
+/* denied -- the error to fail this call with, or 0 to let it through */
+static long denied(long nr)
 {
-	char msg[512];
-	int n = snprintf(msg, sizeof(msg), "zpoline: deny: %s '%s'; options are "
-			 "NAME[,NAME...]=ERRNO[:every=N][:p=P][;...]\n", what, arg);
-	rt->trace_write(msg, (unsigned long)n);
+	if (nr < 0 || nr >= MAX_NR || cfg.rule_of[nr] == 0)
+		return 0;
+	int idx = cfg.rule_of[nr] - 1;
+	struct rule *r = &cfg.rules[idx];
+	uint64_t n = __atomic_add_fetch(&seen[idx], 1, __ATOMIC_RELAXED);
+	if (r->every != 0 && n % r->every != 0)
+		return 0;
+	if (r->ppm != 0 && rand64(idx) % 1000000u >= r->ppm)
+		return 0;
+	return r->err;
+}
+
+static int deny_enter(struct zpoline_call *call, uint64_t *slot)
+{
+	long err = denied(call->nr);
+
+	(void)slot;
+	if (err == 0)
+		return ZPOLINE_CALL;
+	call->ret = -err;
+	return ZPOLINE_DONE;
+}
+
+/* fail -- keep the reason, one line, for init to report */
+static int fail(struct config *c, const char *what, const char *arg, size_t len)
+{
+	snprintf(c->error, sizeof(c->error), "%s '%.*s'", what, (int)(len < 64 ? len : 64), arg);
+	for (char *p = c->error; *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	}
 	return -EINVAL;
 }
 
-/* parse_uint -- digits only; -1 for anything else */
+/* parse_uint -- digits only, at most 12; -1 for anything else */
 static long long parse_uint(const char *s, size_t len)
 {
 	long long v = 0;
@@ -97,7 +129,7 @@ static long long parse_ppm(const char *s, size_t len)
 	long long whole = 0, frac = 0, scale = 1000000;
 	size_t i = 0;
 
-	for (; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+	for (; i < len && i < 8 && s[i] >= '0' && s[i] <= '9'; i++)
 		whole = whole * 10 + (s[i] - '0');
 	if (i < len && s[i] == '.') {
 		for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
@@ -120,7 +152,7 @@ static long parse_errno(const char *s, size_t len)
 
 	if (v > 0 && v < 4096)
 		return (long)v;
-	if (len >= sizeof(name))
+	if (len == 0 || len >= sizeof(name))
 		return -1;
 	memcpy(name, s, len);
 	name[len] = '\0';
@@ -132,7 +164,7 @@ static long parse_errno(const char *s, size_t len)
 	return -1;
 }
 
-static long find_syscall(const char *s, size_t len)
+static long find_syscall(const char *s, size_t len, const char *(*name_of)(long))
 {
 	char name[64];
 
@@ -141,29 +173,31 @@ static long find_syscall(const char *s, size_t len)
 	memcpy(name, s, len);
 	name[len] = '\0';
 	for (long nr = 0; nr < MAX_NR; nr++) {
-		const char *n = rt->syscall_name(nr);
+		const char *n = name_of(nr);
 		if (n != NULL && strcmp(n, name) == 0)
 			return nr;
 	}
 	return -1;
 }
 
-static int parse_rule(const char *s, size_t len, int idx)
+/* parse_rule -- NAME[,NAME...]=ERRNO[:modifier...] into c->rules[idx] */
+static int parse_rule(struct config *c, const char *s, size_t len, int idx,
+		      const char *(*name_of)(long))
 {
-	char copy[512];
 	const char *eq = memchr(s, '=', len);
-	struct rule *r = &rules[idx];
+	struct rule *r = &c->rules[idx];
+	bool seeded = false;
 
-	snprintf(copy, sizeof(copy), "%.*s", (int)len, s);
 	if (eq == NULL)
-		return fail("no '=ERRNO' in rule", copy);
-	/* ERRNO[:modifier...] */
+		return fail(c, "no '=ERRNO' in rule", s, len);
+	if (eq == s)
+		return fail(c, "no system call named in rule", s, len);
 	const char *p = eq + 1, *end = s + len;
 	const char *colon = memchr(p, ':', (size_t)(end - p));
 	size_t elen = colon ? (size_t)(colon - p) : (size_t)(end - p);
 	r->err = parse_errno(p, elen);
 	if (r->err < 0)
-		return fail("unknown error", copy);
+		return fail(c, "unknown error in rule", s, len);
 	while (colon != NULL) {
 		p = colon + 1;
 		colon = memchr(p, ':', (size_t)(end - p));
@@ -171,58 +205,72 @@ static int parse_rule(const char *s, size_t len, int idx)
 		if (mlen > 6 && strncmp(p, "every=", 6) == 0) {
 			long long v = parse_uint(p + 6, mlen - 6);
 			if (v <= 0)
-				return fail("bad every=N in rule", copy);
+				return fail(c, "bad every=N in rule", s, len);
 			r->every = (uint64_t)v;
 		} else if (mlen > 2 && strncmp(p, "p=", 2) == 0) {
 			long long v = parse_ppm(p + 2, mlen - 2);
 			if (v <= 0)
-				return fail("bad p=P (0 < P <= 1) in rule", copy);
+				return fail(c, "bad p=P (0 < P <= 1) in rule", s, len);
 			r->ppm = (uint64_t)v;
+		} else if (mlen > 5 && strncmp(p, "seed=", 5) == 0) {
+			long long v = parse_uint(p + 5, mlen - 5);
+			if (v < 0)
+				return fail(c, "bad seed=S (digits) in rule", s, len);
+			r->seed = (uint64_t)v + 1;      /* 0 means none */
+			seeded = true;
 		} else {
-			return fail("unknown modifier in rule", copy);
+			return fail(c, "unknown modifier in rule", s, len);
 		}
 	}
-	/* NAME[,NAME...] */
+	if (seeded && r->ppm == 0)
+		return fail(c, "seed= without p= in rule", s, len);
 	for (p = s; p < eq;) {
 		const char *comma = memchr(p, ',', (size_t)(eq - p));
 		size_t nlen = comma ? (size_t)(comma - p) : (size_t)(eq - p);
-		long nr = find_syscall(p, nlen);
-		if (nr < 0) {
-			char n[64];
-			snprintf(n, sizeof(n), "%.*s", (int)nlen, p);
-			return fail("unknown system call", n);
-		}
-		rule_of[nr] = (uint8_t)(idx + 1);
+		long nr = find_syscall(p, nlen, name_of);
+		if (nr < 0)
+			return fail(c, "unknown system call", p, nlen);
+		c->rule_of[nr] = (uint8_t)(idx + 1);
+		ZPOLINE_WANT(c->interest, nr);
 		p = comma ? comma + 1 : eq;
 	}
 	return 0;
 }
 
-static int deny_init(const struct zpoline_init *in)
+/* parse_options -- the whole --hook-opt string into c (zeroed by the
+ * caller); refuses what would deny nothing */
+static int parse_options(struct config *c, const char *o, const char *(*name_of)(long))
 {
-	const char *o = in->options;
-	int n = 0;
-
-	static uint64_t private_seen[MAX_RULES];
-
-	rt = in;
-	next = in->next;
-	seen = in->shared != NULL && in->shared_size >= sizeof(private_seen) ? in->shared : private_seen;
-	if (o[0] == '\0')
-		return fail("no rules given", o);
 	while (*o != '\0') {
 		size_t len = strcspn(o, ";");
 		if (len > 0) {
-			if (n == MAX_RULES)
-				return fail("too many rules", o);
-			int r = parse_rule(o, len, n++);
+			if (c->nrules == MAX_RULES)
+				return fail(c, "more than 64 rules, from", o, len);
+			int r = parse_rule(c, o, len, c->nrules++, name_of);
 			if (r < 0)
 				return r;
 		}
 		o += len + (o[len] == ';');
 	}
+	if (c->nrules == 0)
+		return fail(c, "no rules given in", "", 0);
+	return 0;
+}
+
+static int deny_init(const struct zpoline_init *in)
+{
+	static uint64_t private_seen[MAX_RULES];
+
+	seen = in->shared != NULL && in->shared_size >= sizeof(private_seen) ? in->shared : private_seen;
+	if (parse_options(&cfg, in->options, in->syscall_name) < 0) {
+		char msg[512];
+		int n = snprintf(msg, sizeof(msg), "zpoline: deny: %s; options are "
+				 "NAME[,NAME...]=ERRNO[:every=N][:p=P[:seed=S]][;...]\n", cfg.error);
+		in->trace_write(msg, (unsigned long)(n < (int)sizeof(msg) ? n : (int)sizeof(msg) - 1));
+		return -EINVAL;
+	}
 	return 0;
 }
 
 ZPOLINE_HOOK_DEFINE(.flags = ZPOLINE_HOOK_GPR_ONLY, .name = "deny", .init = deny_init,
-		    .syscall = deny_syscall);
+		    .enter = deny_enter, .interest = cfg.interest);

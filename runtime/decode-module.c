@@ -3,6 +3,9 @@
  * with --catch-late in fast mode, so other runs do not load Zydis. */
 #include "zp.h"
 
+/* dlsym'd by the runtime (patch.c) */
+__attribute__((visibility("default"))) bool zpoline_redzone_dead_after(const uint8_t *buf, size_t len);
+
 __attribute__((visibility("default"))) bool zpoline_redzone_dead_after(const uint8_t *buf, size_t len)
 {
 	static struct zp_disasm d;

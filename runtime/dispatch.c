@@ -195,9 +195,12 @@ void zp_vfork_notify(struct zp_frame *f)
 	for (int i = 0; i < zp_nhooks; i++)
 		if (zp_hooks[i].vfork_return != NULL)
 			zp_hooks[i].vfork_return(t->vfork_nr, (long)f->rax);
-	/* the parent resumes after its child is gone: the exits are done */
-	if (f->rax != 0)
+	/* the parent resumes after its child is gone: the exits are done,
+	 * and what the child's execve left in our memory can go */
+	if (f->rax != 0) {
 		t->vfork_exits = 0;
+		zp_exec_map_release(t);
+	}
 	t->guard = g;
 	t->sud_selector = sel;
 	/* a vfork child is a new task: Syscall User Dispatch is not inherited

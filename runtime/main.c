@@ -29,7 +29,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -66,12 +68,31 @@ void zp_fatal(int status, const char *fmt, ...)
 	__builtin_unreachable();
 }
 
+/* file_env -- getenv for a variable that names a file or a descriptor. In
+ * a secure-execution process (set-user-ID or set-group-ID, file
+ * capabilities: AT_SECURE) the environment is a less privileged user's:
+ * there, as ld.so drops LD_PRELOAD, every such variable is dropped, so
+ * neither this file, the cache, the hooks nor the children see one */
+static const char *file_env(const char *name)
+{
+	static const char *const names[] = {
+		"ZPOLINE_HOOK", "ZPOLINE_HOOK_OPTS", "ZPOLINE_TRACE_FD", "ZPOLINE_SHARED_FD",
+		"ZPOLINE_STATS_FD", "ZPOLINE_CACHE_DIR",
+	};
+
+	if (getauxval(AT_SECURE) == 0)
+		return getenv(name);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		unsetenv(names[i]);
+	return NULL;
+}
+
 /* setup_trace_fd -- a descriptor for reports that the program does not
  * know about: inherited from the tool (or a parent process), or a copy of
  * stderr made now and handed down through the environment */
 static void setup_trace_fd(void)
 {
-	const char *s = getenv("ZPOLINE_TRACE_FD");
+	const char *s = file_env("ZPOLINE_TRACE_FD");
 	char num[16];
 
 	if (s != NULL) {
@@ -90,23 +111,39 @@ static void setup_trace_fd(void)
 	setenv("ZPOLINE_TRACE_FD", num, 1);
 }
 
+/* is_shared_memfd -- is fd the memory `zpoline run` (or a runtime) made
+ * for the hooks: a memfd of ZP_SHARED_SIZE bytes, sealed against any
+ * change of size and of seals? A descriptor number from the environment
+ * may name anything, a user's file included, and this one gets mapped
+ * shared and writable. Only a memfd made with MFD_ALLOW_SEALING can
+ * carry these seals (other files report F_SEAL_SEAL alone, or fail). */
+#define ZP_SHARED_SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
+static bool is_shared_memfd(int fd)
+{
+	struct stat st;
+
+	return fcntl(fd, F_GET_SEALS) == ZP_SHARED_SEALS && fstat(fd, &st) == 0 &&
+	       S_ISREG(st.st_mode) && st.st_size == ZP_SHARED_SIZE;
+}
+
 /* setup_shared -- the memory the hooks share across the run: inherited
  * from the tool (or a parent), or made now and handed down */
 static void setup_shared(void)
 {
-	const char *s = getenv("ZPOLINE_SHARED_FD");
+	const char *s = file_env("ZPOLINE_SHARED_FD");
 	char num[16];
 	int fd = -1;
 
 	if (s != NULL) {
 		char *end;
 		long v = strtol(s, &end, 10);
-		if (*end == '\0' && v >= 0 && v < INT_MAX && fcntl((int)v, F_GETFD) >= 0)
+		if (*end == '\0' && v >= 0 && v < INT_MAX && is_shared_memfd((int)v))
 			fd = (int)v;
 	}
 	if (fd < 0) {
-		int m = memfd_create("zpoline-shared", 0);
-		if (m < 0 || ftruncate(m, ZP_SHARED_SIZE) != 0)
+		int m = memfd_create("zpoline-shared", MFD_ALLOW_SEALING);
+		if (m < 0 || ftruncate(m, ZP_SHARED_SIZE) != 0 ||
+		    fcntl(m, F_ADD_SEALS, ZP_SHARED_SEALS) != 0)
 			return;
 		fd = fcntl(m, F_DUPFD, zp_trace_fd > 100 ? zp_trace_fd - 1 : 100);
 		close(m);
@@ -178,6 +215,33 @@ static bool is_root_process(void)
 
 static const char *stats_how;
 static int stats_fd = -1;
+/* the JSON report: one object, written at exit once the late counts are
+ * known; this is all of it but the "late" member and the closing brace */
+static char *stats_json_head;
+
+static void write_all_raw(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		long w = zp_raw_syscall(SYS_write, fd, (long)p, (long)len, 0, 0, 0);
+		if (w <= 0)
+			return;
+		p += w;
+		len -= (size_t)w;
+	}
+}
+
+/* json_finish -- the report's last member, the counts after start-up */
+static void json_finish(void)
+{
+	char line[256];
+	int n = snprintf(line, sizeof(line), ", \"late\": {\"objects\": %lu, \"call\": %lu, \"trap\": %lu, "
+			 "\"caught_by_dispatch\": %lu, \"rewritten_after_catch\": %lu}}\n",
+			 zp_late.objects, zp_late.called, zp_late.trapped, zp_late.sud_calls, zp_late.lazy);
+
+	write_all_raw(stats_fd, stats_json_head, strlen(stats_json_head));
+	if (n > 0)
+		write_all_raw(stats_fd, line, (size_t)n);
+}
 
 /* zp_stats_at_exit -- what was rewritten or caught after start-up */
 void zp_stats_at_exit(void)
@@ -188,10 +252,12 @@ void zp_stats_at_exit(void)
 	/* a forked child inherits this; only the first process reports */
 	if (stats_how == NULL || !is_root_process())
 		return;
+	if (stats_json_head != NULL) {
+		json_finish();
+		return;
+	}
 	if (strcmp(stats_how, "json") == 0)
-		n = snprintf(line, sizeof(line), "{\"source\": \"late\", \"objects\": %lu, \"call\": %lu, "
-			     "\"trap\": %lu, \"caught_by_dispatch\": %lu, \"rewritten_after_catch\": %lu}\n",
-			     zp_late.objects, zp_late.called, zp_late.trapped, zp_late.sud_calls, zp_late.lazy);
+		return;
 	else
 		n = snprintf(line, sizeof(line), "after start-up: %lu objects loaded and rewritten (%lu call, "
 			     "%lu trap sites); %lu calls caught by Syscall User Dispatch, %lu of their sites "
@@ -205,7 +271,7 @@ void zp_stats_at_exit(void)
 static void report(const char *how, enum zp_mode how_called, enum zp_save_mode mode, uint64_t ns)
 {
 	char what[128];
-	const char *fds = getenv("ZPOLINE_STATS_FD");
+	const char *fds = file_env("ZPOLINE_STATS_FD");
 	int fd = fds != NULL ? atoi(fds) : zp_trace_fd;
 
 	stats_how = how;
@@ -221,19 +287,50 @@ static void report(const char *how, enum zp_mode how_called, enum zp_save_mode m
 	};
 	snprintf(what, sizeof(what), "%s, %s", modes[how_called], saves[mode]);
 	char *text = zp_report(zp_stats, zp_nstats, strcmp(how, "json") == 0, "live", what, (int64_t)ns);
+	const char *quit = getenv("ZPOLINE_STATS_EXIT");
+	bool exiting = quit != NULL && strcmp(quit, "1") == 0;
+	if (text != NULL && strcmp(how, "json") == 0) {
+		/* "...}\n": the late counts go before the brace, at exit */
+		size_t len = strlen(text);
+		if (len > 0 && text[len - 1] == '\n')
+			text[--len] = '\0';
+		if (len > 0 && text[len - 1] == '}')
+			text[--len] = '\0';
+		stats_json_head = text;
+		text = NULL;
+		if (exiting)
+			json_finish();
+	}
 	if (text != NULL) {
-		size_t len = strlen(text), done = 0;
-		while (done < len) {
-			long w = zp_raw_syscall(SYS_write, fd, (long)(text + done), (long)(len - done), 0, 0, 0);
-			if (w <= 0)
-				break;
-			done += (size_t)w;
-		}
+		write_all_raw(fd, text, strlen(text));
 		free(text);
 	}
-	const char *quit = getenv("ZPOLINE_STATS_EXIT");
-	if (quit != NULL && strcmp(quit, "1") == 0)
+	if (exiting)
 		zp_raw_syscall(SYS_exit_group, 0, 0, 0, 0, 0, 0);
+}
+
+/* is_scan_helper -- is this process zpoline-scan, beside this library?
+ * Under a system-wide preload (/etc/ld.so.preload) the helper gets the
+ * runtime too; hooked, it would miss in the cache for its own objects and
+ * start itself again, without end. */
+static bool is_scan_helper(void)
+{
+	const char *fn = (const char *)getauxval(AT_EXECFN);
+	const char *base = fn != NULL ? strrchr(fn, '/') : NULL;
+	char path[4096];
+	struct stat a, b;
+	Dl_info self;
+
+	base = base != NULL ? base + 1 : fn;
+	if (base == NULL || strcmp(base, "zpoline-scan") != 0)
+		return false;
+	if (dladdr((void *)is_scan_helper, &self) == 0 || self.dli_fname == NULL ||
+	    strrchr(self.dli_fname, '/') == NULL)
+		return false;
+	snprintf(path, sizeof(path), "%.*s/zpoline-scan", (int)(strrchr(self.dli_fname, '/') - self.dli_fname),
+		 self.dli_fname);
+	/* the same file: another program of that name is hooked as any */
+	return stat(path, &a) == 0 && stat("/proc/self/exe", &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
 __attribute__((constructor(101))) static void zp_start(void)
@@ -247,12 +344,15 @@ __attribute__((constructor(101))) static void zp_start(void)
 		[ZP_SAVE_ZMM] = { zp_entry_zmm },
 	};
 	char hookbuf[4096];
-	const char *hook = getenv("ZPOLINE_HOOK");
+	/* first: under AT_SECURE this drops every variable naming a file */
+	const char *hook = file_env("ZPOLINE_HOOK");
 	const char *verbose = getenv("ZPOLINE_VERBOSE");
 	bool loud = verbose != NULL && *verbose != '\0' && strcmp(verbose, "0") != 0;
 	uint64_t t0 = zp_now_ns();
 	int r;
 
+	if (is_scan_helper())
+		return;
 	setup_trace_fd();
 	setup_shared();
 	if (hook == NULL || *hook == '\0') {

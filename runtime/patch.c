@@ -24,6 +24,7 @@
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "runtime.h"
@@ -150,6 +151,8 @@ bool zp_in_excluded(uintptr_t addr)
 	return false;
 }
 
+#define MAX_EXEC_SEGS 4
+
 struct object {
 	char path[256];
 	uintptr_t bias;
@@ -157,6 +160,10 @@ struct object {
 	size_t image_size;
 	bool excluded;
 	struct zp_cache_key key;
+	/* its executable PT_LOADs, as the loader mapped them (page-rounded) */
+	struct { uintptr_t start, end; uint64_t off; int prot; } segs[MAX_EXEC_SEGS];
+	unsigned nsegs;
+	bool many_segs;         /* more than MAX_EXEC_SEGS: read the maps */
 };
 
 struct objects {
@@ -259,6 +266,18 @@ static int collect(struct dl_phdr_info *info, size_t size, void *data)
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
 		if (ph->p_type == PT_LOAD && ph->p_vaddr + ph->p_memsz > ob->image_size)
 			ob->image_size = ph->p_vaddr + ph->p_memsz;
+		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
+			continue;
+		if (ob->nsegs == MAX_EXEC_SEGS) {
+			ob->many_segs = true;
+			continue;
+		}
+		ob->segs[ob->nsegs].start = (info->dlpi_addr + ph->p_vaddr) & ~(uintptr_t)4095;
+		ob->segs[ob->nsegs].end = (info->dlpi_addr + ph->p_vaddr + ph->p_memsz + 4095) & ~(uintptr_t)4095;
+		ob->segs[ob->nsegs].off = ph->p_offset & ~(uint64_t)4095;
+		ob->segs[ob->nsegs].prot = PROT_EXEC | (ph->p_flags & PF_R ? PROT_READ : 0) |
+					   (ph->p_flags & PF_W ? PROT_WRITE : 0);
+		ob->nsegs++;
 	}
 	if (o->vdso != 0 &&
 	    (uintptr_t)info->dlpi_phdr == o->vdso + ((const ElfW(Ehdr) *)o->vdso)->e_phoff) {
@@ -267,8 +286,15 @@ static int collect(struct dl_phdr_info *info, size_t size, void *data)
 	} else if (info->dlpi_name[0] != '\0') {
 		snprintf(ob->path, sizeof(ob->path), "%s", info->dlpi_name);
 	} else if (o->n == 0) {
+		/* the program, under the name it was started by (/bin/ls, not
+		 * /usr/bin/ls) when that is the same file (not a script's) */
+		const char *fn = (const char *)getauxval(AT_EXECFN);
+		struct stat a, b;
 		ssize_t len = readlink("/proc/self/exe", ob->path, sizeof(ob->path) - 1);
 		ob->path[len > 0 ? len : 0] = '\0';
+		if (fn != NULL && fn[0] == '/' && strlen(fn) < sizeof(ob->path) && stat(fn, &a) == 0 &&
+		    stat(ob->path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+			snprintf(ob->path, sizeof(ob->path), "%s", fn);
 	} else {
 		return 0;       /* an object with no name and no file */
 	}
@@ -374,15 +400,46 @@ out:
 	return r;
 }
 
+/* sweep_private_dirs -- private scan directories (below) that a killed
+ * run left in dir: ours, and older than an hour */
+static void sweep_private_dirs(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	struct stat st;
+
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, "zpoline-", 8) != 0 || strlen(de->d_name) != 14 ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode) ||
+		    st.st_uid != geteuid() || time(NULL) - st.st_mtime < 3600)
+			continue;
+		int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		DIR *sd = sub >= 0 ? fdopendir(sub) : NULL;
+		struct dirent *se;
+		while (sd != NULL && (se = readdir(sd)) != NULL)
+			if (se->d_name[0] != '.' || (strcmp(se->d_name, ".") != 0 && strcmp(se->d_name, "..") != 0))
+				unlinkat(dirfd(sd), se->d_name, 0);
+		if (sd != NULL)
+			closedir(sd);
+		else if (sub >= 0)
+			close(sub);
+		unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR);
+	}
+	if (d != NULL)
+		closedir(d);
+}
+
 /* scan_dir -- where the helper stores entries: the cache, or with the
  * cache off a private directory (scan_dir_done empties it) */
 static const char *scan_dir(const char *cachedir, char *tmp, size_t len)
 {
 	const char *t = getenv("TMPDIR");
+	const char *parent = t != NULL && t[0] == '/' ? t : "/tmp";
 
 	if (cachedir != NULL)
 		return cachedir;
-	snprintf(tmp, len, "%s/zpoline-XXXXXX", t != NULL && t[0] == '/' ? t : "/tmp");
+	sweep_private_dirs(parent);
+	snprintf(tmp, len, "%s/zpoline-XXXXXX", parent);
 	return mkdtemp(tmp);
 }
 
@@ -392,16 +449,28 @@ static void scan_dir_done(const char *cachedir, const char *dir)
 		return;
 	DIR *d = opendir(dir);
 	struct dirent *de;
-	char path[4400];
-	while (d != NULL && (de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		unlink(path);
-	}
+	while (d != NULL && (de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			unlinkat(dirfd(d), de->d_name, 0);
 	if (d != NULL)
 		closedir(d);
 	rmdir(dir);
+}
+
+/* The cache grew (an entry or an image was made): keep_bound then keeps
+ * it within its bound (ZPOLINE_CACHE_MAX; the helper, which runs with no
+ * environment, does not know it), at the end of start-up or of a late
+ * library. Once a process: it walks the whole cache, and a program
+ * loading libraries one by one would walk it for each. */
+static bool cache_grew;
+
+static void keep_bound(int cachefd)
+{
+	static bool done;
+
+	if (cachefd >= 0 && __atomic_load_n(&cache_grew, __ATOMIC_ACQUIRE) &&
+	    !__atomic_exchange_n(&done, true, __ATOMIC_ACQ_REL))
+		zp_cache_trim(cachefd, zp_cache_max());
 }
 
 /* scan_missing -- the helper scans n objects the cache lacks; what it
@@ -412,16 +481,21 @@ static int scan_missing(const char *cachedir, const struct zp_cache_key *const *
 	char tmpbuf[4096];
 	const char *dir = scan_dir(cachedir, tmpbuf, sizeof(tmpbuf));
 	int r = dir != NULL ? run_scanner(dir, keys, paths, n) : -errno;
+	int fd = dir != NULL ? zp_cache_open_path(dir) : -1;
 
 	for (size_t k = 0; k < n; k++)
-		got[k] = dir != NULL && zp_cache_load(dir, keys[k], &scans[k]) == 0;
+		got[k] = fd >= 0 && zp_cache_load(fd, keys[k], &scans[k]) == 0;
+	if (dir == cachedir)
+		__atomic_store_n(&cache_grew, true, __ATOMIC_RELEASE);
+	if (fd >= 0)
+		close(fd);
 	scan_dir_done(cachedir, dir);
 	return r;
 }
 
 /* scan_objects -- every site of every object that is not excluded: from
  * the cache, and what it lacks from the helper, all objects at once */
-static int scan_objects(struct objects *o, const char *cachedir, struct site **out, size_t *nout)
+static int scan_objects(struct objects *o, int cachefd, const char *cachedir, struct site **out, size_t *nout)
 {
 	struct site *sites = NULL;
 	size_t n = 0, cap = 0, nmiss = 0;
@@ -446,7 +520,7 @@ static int scan_objects(struct objects *o, const char *cachedir, struct site **o
 				zp_msg("cannot identify %s; its system calls are not hooked", ob->path);
 			continue;
 		}
-		if (cachedir != NULL && zp_cache_load(cachedir, &ob->key, &scans[i]) == 0) {
+		if (cachefd >= 0 && zp_cache_load(cachefd, &ob->key, &scans[i]) == 0) {
 			have[i] = st->cached = true;
 			st->ns = zp_now_ns() - t0;
 			continue;
@@ -460,7 +534,6 @@ static int scan_objects(struct objects *o, const char *cachedir, struct site **o
 	if (mscans == NULL || mgot == NULL)
 		return -ENOMEM;
 	if (nmiss > 0) {
-		uint64_t t0 = zp_now_ns();
 		int r = scan_missing(cachedir, keys, paths, nmiss, mscans, mgot);
 		if (r == -ENOENT)
 			zp_msg("cannot run %s/zpoline-scan: the system calls of %zu objects are not "
@@ -469,7 +542,7 @@ static int scan_objects(struct objects *o, const char *cachedir, struct site **o
 			size_t i = miss[k];
 			scans[i] = mscans[k];
 			have[i] = mgot[k];
-			zp_stats[i].ns = (zp_now_ns() - t0) / nmiss;
+			zp_stats[i].ns = mscans[k].ns;      /* as the helper measured it */
 			if (!have[i] && r != -ENOENT)
 				zp_msg("cannot scan %s (%s); its system calls are not hooked", o->v[i].path,
 				       r < 0 ? strerror(-r) : "nothing stored");
@@ -556,23 +629,48 @@ static bool clean_file_pages(int pagemap, uintptr_t start, uintptr_t end)
 	return true;
 }
 
-/* map_image -- replace [start,start+len), which maps path at file offset
- * off, with the same range of its patched image (cache.c): no page is
- * written, so none is copied */
-static bool map_image(const char *cachedir, const struct zp_cache_key *key, const char *path,
-		      const struct zp_patch *p, size_t n, uintptr_t start, size_t len, uint64_t off, int prot)
+/* map_image -- map, over [start,start+len) (path at file offset off),
+ * the patched pages of its image (cache.c): no page is written, so none is
+ * copied, and the pages with no site stay the file's own. A run that
+ * cannot be mapped gets the file's own pages back. */
+static bool map_image(int cachefd, int imgfd, int pagemap, const struct zp_cache_key *key, const char *path,
+		      struct zp_patch *p, size_t n, uintptr_t start, size_t len, uint64_t off, int prot)
 {
-	struct statvfs sv;
-	int fd = zp_image_open(cachedir, key, path, p, n);
-	if (fd < 0)
+	struct zp_image im;
+	bool ok = true;
+
+	if (zp_image_open(cachefd, imgfd, key, path, p, n, &im) < 0)
 		return false;
-	/* a noexec mount refuses executable mappings of the cache (and the
-	 * kernel checks that before MAP_FIXED unmaps what is there). Raw
-	 * mmap: a hooked one would come back here (zp_late_mapped). */
-	bool ok = fstatvfs(fd, &sv) == 0 && !(sv.f_flag & ST_NOEXEC) &&
-		  zp_raw_syscall(SYS_mmap, (long)start, (long)len, prot, MAP_PRIVATE | MAP_FIXED, fd,
-				 (long)off) == (long)start;
-	close(fd);
+	if (im.made)
+		__atomic_store_n(&cache_grew, true, __ATOMIC_RELEASE);
+	for (size_t i = 0; ok && i < im.nruns; i++) {
+		const struct zp_image_run *r = &im.runs[i];
+		ok = r->file_off >= off && r->file_off + r->len <= off + len;
+	}
+	if (ok && pagemap >= 0 && im.nruns > 0) {
+		/* one read of the page map, from the first run to the last */
+		const struct zp_image_run *a = &im.runs[0], *b = &im.runs[im.nruns - 1];
+		ok = clean_file_pages(pagemap, start + (uintptr_t)(a->file_off - off),
+				      start + (uintptr_t)(b->file_off + b->len - off));
+	}
+	/* raw mmap: a hooked one would come back here (zp_late_mapped) */
+	for (size_t i = 0; ok && i < im.nruns; i++) {
+		const struct zp_image_run *r = &im.runs[i];
+		uintptr_t at = start + (uintptr_t)(r->file_off - off);
+		if (zp_raw_syscall(SYS_mmap, (long)at, (long)r->len, prot, MAP_PRIVATE | MAP_FIXED, im.fd,
+				   (long)r->image_off) == (long)at)
+			continue;
+		/* the range may be unmapped now: the file's pages back, and the
+		 * runs mapped so far stay (their sites are rewritten) */
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || zp_raw_syscall(SYS_mmap, (long)at, (long)r->len, prot, MAP_PRIVATE | MAP_FIXED, fd,
+					    (long)r->file_off) != (long)at)
+			zp_fatal(125, "cannot map %s back after its image failed", path);
+		close(fd);
+		zp_image_close(&im);
+		return false;
+	}
+	zp_image_close(&im);
 	return ok;
 }
 
@@ -584,19 +682,16 @@ static struct zp_patch site_patch(uint64_t off, bool trap)
 /* image_mapping -- map_image for one executable mapping of an object
  * loaded at start-up, whose sites are s[0..n), if its pages are still the
  * file's own */
-static bool image_mapping(const struct object *ob, const char *cachedir, int pagemap, const struct zp_map *m,
+static bool image_mapping(const struct object *ob, int cachefd, int imgfd, int pagemap, const struct zp_map *m,
 			  struct site *s, size_t n)
 {
-	struct stat st;
-
-	bool ok = !m->shared && (m->prot & PROT_EXEC) && m->path[0] == '/' && stat(m->path, &st) == 0 &&
-		  st.st_dev == ob->key.dev && st.st_ino == ob->key.ino &&
-		  clean_file_pages(pagemap, m->start, m->end);
+	bool ok = !m->shared && (m->prot & PROT_EXEC) && m->path[0] == '/' && m->dev == ob->key.dev &&
+		  m->ino == ob->key.ino;
 	struct zp_patch *p = ok ? calloc(n, sizeof(*p)) : NULL;
 	if (p != NULL) {
 		for (size_t k = 0; k < n; k++)
 			p[k] = site_patch(s[k].addr - m->start + m->offset, s[k].flags & ZP_SITE_REDZONE);
-		ok = map_image(cachedir, &ob->key, m->path, p, n, m->start, m->end - m->start, m->offset,
+		ok = map_image(cachefd, imgfd, pagemap, &ob->key, m->path, p, n, m->start, m->end - m->start, m->offset,
 			       m->prot);
 	}
 	free(p);
@@ -604,16 +699,26 @@ static bool image_mapping(const struct object *ob, const char *cachedir, int pag
 }
 
 /* map_images -- every object's executable mappings that can take an image */
-static void map_images(const struct objects *o, const char *cachedir, struct site *s, size_t n,
+static void map_images(const struct objects *o, int cachefd, struct site *s, size_t n,
 		       const struct zp_map *maps, size_t nmaps)
 {
 	const char *off = getenv("ZPOLINE_IMAGES");
 
-	if (cachedir == NULL || (off != NULL && strcmp(off, "0") == 0))
+	struct statvfs sv;
+
+	if (cachefd < 0 || (off != NULL && strcmp(off, "0") == 0))
 		return;
-	int pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-	if (pagemap < 0)
+	/* a noexec mount refuses executable mappings of the cache (and the
+	 * kernel checks that before MAP_FIXED unmaps what is there) */
+	int imgfd = zp_image_dir(cachefd, true);
+	if (imgfd < 0)
 		return;
+	int pagemap = fstatvfs(imgfd, &sv) == 0 && !(sv.f_flag & ST_NOEXEC)
+			      ? open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC) : -1;
+	if (pagemap < 0) {
+		close(imgfd);
+		return;
+	}
 	for (size_t i = 0; i < n;) {
 		const struct zp_map *m = zp_maps_find(maps, nmaps, s[i].addr);
 		const struct object *ob = &o->v[s[i].obj];
@@ -621,7 +726,7 @@ static void map_images(const struct objects *o, const char *cachedir, struct sit
 		while (j < n && m != NULL && s[j].addr + 2 <= m->end && s[j].obj == s[i].obj)
 			j++;
 		if (m != NULL && ob->image == NULL && ob->key.ino != 0 && s[j - 1].addr + 2 <= m->end &&
-		    image_mapping(ob, cachedir, pagemap, m, s + i, j - i)) {
+		    image_mapping(ob, cachefd, imgfd, pagemap, m, s + i, j - i)) {
 			for (size_t k = i; k < j; k++) {
 				struct zp_objstat *st = &zp_stats[s[k].obj];
 				s[k].flags |= SITE_DONE;
@@ -634,6 +739,57 @@ static void map_images(const struct objects *o, const char *cachedir, struct sit
 		i = j;
 	}
 	close(pagemap);
+	close(imgfd);
+}
+
+static int cmp_map(const void *a, const void *b)
+{
+	const struct zp_map *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* segment_maps -- the executable mappings of the objects as their program
+ * headers say the loader made them, instead of reading /proc/self/maps
+ * (about 0.15 ms a start here); -EAGAIN when an object's headers cannot
+ * say (more segments than kept, overlapping ones): then read the maps */
+static int segment_maps(const struct objects *o, struct zp_map **out, size_t *nout)
+{
+	struct zp_map *v = calloc(o->n * MAX_EXEC_SEGS + 1, sizeof(*v));
+	size_t n = 0;
+	int r = 0;
+
+	if (v == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < o->n; i++) {
+		const struct object *ob = &o->v[i];
+		if (ob->many_segs) {
+			r = -EAGAIN;
+			goto out;
+		}
+		for (unsigned k = 0; k < ob->nsegs; k++) {
+			struct zp_map *m = &v[n++];
+			m->start = ob->segs[k].start;
+			m->end = ob->segs[k].end;
+			m->prot = ob->segs[k].prot;
+			m->offset = ob->segs[k].off;
+			m->dev = ob->image != NULL ? 0 : ob->key.dev;
+			m->ino = ob->image != NULL ? 0 : ob->key.ino;
+			snprintf(m->path, sizeof(m->path), "%s", ob->path);
+		}
+	}
+	qsort(v, n, sizeof(*v), cmp_map);
+	for (size_t i = 1; i < n; i++)
+		if (v[i].start < v[i - 1].end) {
+			r = -EAGAIN;
+			goto out;
+		}
+	*out = v;
+	*nout = n;
+	return 0;
+out:
+	free(v);
+	return r;
 }
 
 /* patch_sites -- the rewrite itself: raw system calls only, no libc, and
@@ -725,9 +881,10 @@ int zp_patch_all(bool all_traps)
 	int fd, r;
 
 	char cachebuf[4096];
-	const char *cachedir = zp_cache_dir(cachebuf, sizeof(cachebuf));
+	int cachefd = zp_cache_open(cachebuf, sizeof(cachebuf), true);
+	const char *cachedir = cachefd >= 0 ? cachebuf : NULL;
 
-	r = scan_objects(&o, cachedir, &sites, &nsites);
+	r = scan_objects(&o, cachefd, cachedir, &sites, &nsites);
 	if (r < 0)
 		goto out;
 	if (all_traps)
@@ -751,13 +908,16 @@ int zp_patch_all(bool all_traps)
 			goto out;
 	}
 
-	fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		r = -errno;
-		goto out;
+	r = segment_maps(&o, &maps, &nmaps);
+	if (r == -EAGAIN) {
+		fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			r = -errno;
+			goto out;
+		}
+		r = zp_maps_read(fd, &maps, &nmaps);
+		close(fd);
 	}
-	r = zp_maps_read(fd, &maps, &nmaps);
-	close(fd);
 	if (r < 0)
 		goto out;
 
@@ -765,7 +925,7 @@ int zp_patch_all(bool all_traps)
 	 * sites: they go to the kernel without the hooks */
 	uint64_t guard = zp_tls.guard;
 	zp_tls.guard = 1;
-	map_images(&o, cachedir, sites, nsites, maps, nmaps);
+	map_images(&o, cachefd, sites, nsites, maps, nmaps);
 	int memfd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
 	sigfillset(&all);
 	zp_raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)&old, 8, 0, 0);
@@ -773,9 +933,12 @@ int zp_patch_all(bool all_traps)
 	zp_raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, 8, 0, 0);
 	if (memfd >= 0)
 		close(memfd);
+	keep_bound(cachefd);
 	zp_tls.guard = guard;
 
 out:
+	if (cachefd >= 0)
+		close(cachefd);
 	free(maps);
 	free(sites);
 	free(o.v);
@@ -831,14 +994,37 @@ void zp_late_enable(const char *exclude, enum zp_mode mode)
 	__atomic_store_n(&late_ready, true, __ATOMIC_RELEASE);
 }
 
+/* segment_vaddr -- p_vaddr (page-aligned) of the PT_LOAD whose
+ * page-aligned file offset is off, from the file's program headers: no
+ * libelf, so that no program carries it in its link map */
+static int segment_vaddr(int fd, uint64_t off, uint64_t *vaddr)
+{
+	ElfW(Ehdr) eh;
+	ElfW(Phdr) ph[128];
+
+	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) || memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
+	    eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_phentsize != sizeof(ph[0]) || eh.e_phnum == 0 ||
+	    eh.e_phnum > sizeof(ph) / sizeof(ph[0]))
+		return -ENOEXEC;
+	size_t len = eh.e_phnum * sizeof(ph[0]);
+	if (pread(fd, ph, len, (off_t)eh.e_phoff) != (ssize_t)len)
+		return -ENOEXEC;
+	for (size_t i = 0; i < eh.e_phnum; i++)
+		if (ph[i].p_type == PT_LOAD && (ph[i].p_offset & ~(uint64_t)4095) == off) {
+			*vaddr = ph[i].p_vaddr & ~(uint64_t)4095;
+			return 0;
+		}
+	return -ENOENT;
+}
+
 void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot)
 {
 	char fdpath[64], path[4096];
 	struct zp_cache_key key;
 	struct zp_scan scan = { 0 };
-	struct zp_elf *e = NULL;
 	struct stat st;
 	char cachebuf[4096];
+	int cachefd = -1;
 
 	if (!__atomic_load_n(&late_ready, __ATOMIC_ACQUIRE))
 		return;
@@ -856,11 +1042,9 @@ void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot)
 	if (!late_traps_only && zp_path_matches(ZP_NULL_PAGE_RUNTIMES, path))
 		leave_page0(path);
 	pthread_mutex_lock(&late_lock);
-	if (zp_elf_open_file(path, &e) < 0)
-		goto out;
 	/* the load bias: the PT_LOAD this mapping's file offset belongs to */
 	uint64_t vaddr;
-	if (zp_elf_segment_vaddr(e, off, &vaddr) < 0)
+	if (segment_vaddr(fd, off, &vaddr) < 0)
 		goto out;
 	uintptr_t bias = addr - (uintptr_t)vaddr;
 
@@ -869,8 +1053,9 @@ void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot)
 	key_scanner(&key, &objs.self_key);
 	key_file(&key, &st);
 	snprintf(key.tag, sizeof(key.tag), "late");
-	const char *cachedir = zp_cache_dir(cachebuf, sizeof(cachebuf));
-	if (cachedir == NULL || zp_cache_load(cachedir, &key, &scan) < 0) {
+	cachefd = zp_cache_open(cachebuf, sizeof(cachebuf), true);
+	const char *cachedir = cachefd >= 0 ? cachebuf : NULL;
+	if (cachefd < 0 || zp_cache_load(cachefd, &key, &scan) < 0) {
 		/* the helper scans the file's bytes: the mapping may not cover
 		 * every section */
 		const struct zp_cache_key *k = &key;
@@ -903,8 +1088,9 @@ void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot)
 			continue;       /* no room: left alone */
 		patches[npatches++] = site_patch(a - addr + off, trap);
 	}
-	if (npatches > 0 && cachedir != NULL &&
-	    map_image(cachedir, &key, path, patches, npatches, addr, len, off, prot)) {
+	struct statvfs sv;
+	if (npatches > 0 && cachefd >= 0 && fstatvfs(cachefd, &sv) == 0 && !(sv.f_flag & ST_NOEXEC) &&
+	    map_image(cachefd, -1, -1, &key, path, patches, npatches, addr, len, off, prot)) {
 		for (size_t i = 0; i < npatches; i++)
 			__atomic_add_fetch(patches[i].bytes[0] == 0x0f ? &zp_late.trapped : &zp_late.called, 1,
 					   __ATOMIC_RELAXED);
@@ -924,8 +1110,10 @@ void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot)
 	free(patches);
 	__atomic_add_fetch(&zp_late.objects, 1, __ATOMIC_RELAXED);
 out:
+	keep_bound(cachefd);
+	if (cachefd >= 0)
+		close(cachefd);
 	zp_scan_free(&scan);
-	zp_elf_close(e);
 	pthread_mutex_unlock(&late_lock);
 }
 

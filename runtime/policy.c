@@ -73,6 +73,7 @@ static long do_clone3(struct zp_thread *t, long a1, long a2)
 		long r = zp_do_clone3(f, t->xarea, buf, 0);
 		/* a vfork-like child ran on our thread state */
 		t->guard = g;
+		zp_exec_map_release(t);
 		t->sud_selector = ZP_SUD_ALLOW;
 		return r;
 	}
@@ -272,25 +273,51 @@ void zp_env_hide(void)
 	environ = out;
 }
 
-/* exec_env -- the environment the new image gets: the program's, with the
- * runtime's variables put back (or, for an unfollowed child, taken out) */
+/* The environment an execve passes is built in a mapping of its own: the
+ * caller may be a vfork child (no malloc) on a small stack (posix_spawn's).
+ * When the exec succeeds in a vfork child, the mapping stays in its
+ * parent's memory, which then unmaps it (zp_exec_map_release). */
+static char **exec_map(struct zp_thread *t, size_t len)
+{
+	void *p = (void *)zp_raw_syscall(SYS_mmap, 0, (long)len, PROT_READ | PROT_WRITE,
+					 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if ((unsigned long)p > -4096ul)
+		return NULL;
+	t->exec_map = p;
+	t->exec_map_len = len;
+	return p;
+}
+
+void zp_exec_map_release(struct zp_thread *t)
+{
+	if (t->exec_map == NULL)
+		return;
+	zp_raw_syscall(SYS_munmap, (long)t->exec_map, (long)t->exec_map_len, 0, 0, 0, 0);
+	t->exec_map = NULL;
+}
+
+/* exec_with_env -- the environment the new image gets: the program's, with
+ * the runtime's variables put back (or, for an unfollowed child, taken
+ * out) */
 static long exec_with_env(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 {
+	struct zp_thread *t = &zp_tls;
 	char **envp = (char **)(nr == SYS_execve ? a3 : a4);
-	size_t n = 0;
+	size_t n = 0, oldlen = 0;
 
-	while (envp != NULL && envp[n] != NULL && n < 8192)
+	while (envp != NULL && envp[n] != NULL)
 		n++;
-	if (n >= 8192 || runtime_path[0] == '\0')
+	if (runtime_path[0] == '\0')
 		return raw(nr, a1, a2, a3, a4, a5, a6);
-	/* on the caller's stack, which may be posix_spawn's small one: only
-	 * what is needed (a VLA for the array, the new LD_PRELOAD exactly) */
-	char *out[n + ZP_VARS + 2];
-	size_t oldlen = 0;
 	for (size_t i = 0; i < n; i++)
 		if (has_prefix(envp[i], "LD_PRELOAD", 10))
 			oldlen = strlen(envp[i]);
-	char preload[strlen(runtime_path) + oldlen + 16];
+	/* the array, then the new LD_PRELOAD entry */
+	size_t plen = strlen(runtime_path) + oldlen + 16;
+	char **out = exec_map(t, (n + ZP_VARS + 2) * sizeof(char *) + plen);
+	if (out == NULL)
+		return -ENOMEM;
+	char *preload = (char *)(out + n + ZP_VARS + 2);
 	size_t k = 0;
 	bool keep = zp_follow ||
 		    (!unfollowed && zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0) == my_pid);
@@ -301,8 +328,8 @@ static long exec_with_env(long nr, long a1, long a2, long a3, long a4, long a5, 
 		const char *e = envp[i];
 		if (has_prefix(e, "LD_PRELOAD", 10)) {
 			if (keep && !preload_has_runtime(e)) {
-				snprintf(preload, sizeof(preload), "LD_PRELOAD=%s%s%s", runtime_path,
-					 e[11] ? ":" : "", e + 11);
+				snprintf(preload, plen, "LD_PRELOAD=%s%s%s", runtime_path, e[11] ? ":" : "",
+					 e + 11);
 				out[k++] = preload;
 			} else if (keep || !preload_has_runtime(e)) {
 				out[k++] = (char *)e;
@@ -333,14 +360,16 @@ static long exec_with_env(long nr, long a1, long a2, long a3, long a4, long a5, 
 			if (!have[v])
 				out[k++] = saved_vars[v];
 		if (!preload_done) {
-			snprintf(preload, sizeof(preload), "LD_PRELOAD=%s", runtime_path);
+			snprintf(preload, plen, "LD_PRELOAD=%s", runtime_path);
 			out[k++] = preload;
 		}
 	}
 	out[k] = NULL;
-	if (nr == SYS_execve)
-		return raw(nr, a1, a2, (long)out, a4, a5, a6);
-	return raw(nr, a1, a2, a3, (long)out, a5, a6);
+	long r = nr == SYS_execve ? raw(nr, a1, a2, (long)out, a4, a5, a6)
+				  : raw(nr, a1, a2, a3, (long)out, a5, a6);
+	/* it failed: the mapping is still ours */
+	zp_exec_map_release(t);
+	return r;
 }
 
 /* child_started -- in a child made by fork or clone (not a thread) */
@@ -425,6 +454,7 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 			/* a child sharing our TLS (no CLONE_SETTLS) armed with it,
 			 * and a vfork-like one ran on our thread state */
 			t->guard = g;
+			zp_exec_map_release(t);
 			t->sud_selector = ZP_SUD_ALLOW;
 			return r;
 		}

@@ -68,6 +68,9 @@ struct zp_thread {
 	struct zpoline_call vfork_call;
 	uint64_t vfork_slot[ZP_MAX_HOOKS];
 	uint32_t vfork_exits;
+	/* the environment an execve in progress passes (policy.c) */
+	void *exec_map;
+	size_t exec_map_len;
 };
 
 extern __thread struct zp_thread zp_tls ZP_HIDDEN __attribute__((tls_model("initial-exec")));
@@ -175,6 +178,9 @@ void zp_children_init(const char *self_path) ZP_HIDDEN;
 /* zp_env_hide -- take the runtime's variables out of the program's
  * environ (after start-up has read them) */
 void zp_env_hide(void) ZP_HIDDEN;
+/* zp_exec_map_release -- unmap the environment a vfork child's execve
+ * left in our memory */
+void zp_exec_map_release(struct zp_thread *t) ZP_HIDDEN;
 extern bool zp_follow ZP_HIDDEN;
 /* zp_clone_child -- in the child of a clone with a stack, before it runs */
 void zp_clone_child(uint64_t flags) ZP_HIDDEN;

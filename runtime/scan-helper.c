@@ -13,18 +13,21 @@
  *       directory DIR under KEY (a struct zp_cache_key in hex), if the file
  *       still matches KEY before and after the scan. Silent; exit 0 when
  *       every entry was stored, 1 otherwise.
- *   zpoline-scan report [--json] [--exclude GLOBS] [--output FILE] FILE...
+ *   zpoline-scan report [--json] [--exclude GLOBS] [--output FILE] [--] FILE...
  *       the static report of `zpoline stats --static`.
  *   zpoline-scan versions
  *       the decoder's and elfutils' versions, for `zpoline check`. */
 #include <errno.h>
 #include <link.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "zp.h"
 
@@ -79,7 +82,7 @@ static const void *vdso(size_t *size)
 	return eh;
 }
 
-static bool store_one(const char *dir, const struct zp_cache_key *key, const char *path)
+static bool store_one(int dirfd, const struct zp_cache_key *key, const char *path)
 {
 	struct zp_scan scan = { 0 };
 	struct zp_elf *e;
@@ -93,28 +96,107 @@ static bool store_one(const char *dir, const struct zp_cache_key *key, const cha
 	} else if (!same_file(path, key) || zp_elf_open_file(path, &e) < 0) {
 		return false;
 	}
+	uint64_t t0 = zp_now_ns();
 	ok = zp_scan_object(e, false, 0, &scan) == 0;
+	scan.ns = zp_now_ns() - t0;
 	zp_elf_close(e);
 	/* the bytes scanned must be the ones the key names */
 	if (ok && image == NULL)
 		ok = same_file(path, key);
 	if (ok)
-		ok = zp_cache_store(dir, key, &scan) == 0;
+		ok = zp_cache_store(dirfd, key, path, &scan) == 0;
 	zp_scan_free(&scan);
 	return ok;
+}
+
+/* Progress: a cold scan of a large program (rustc's driver, node) takes
+ * a second or more. On a terminal, once a scan has run for PROGRESS_AFTER_MS,
+ * one line names the object being scanned, its size and how much of the
+ * batch's bytes are done, updated in place and cleared at the end. Nothing
+ * when stderr is not a terminal or the scan is short. */
+#define PROGRESS_AFTER_MS 300
+
+struct progress {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool finished, shown;
+	const char *name;       /* being scanned */
+	uint64_t size;          /* its size */
+	uint64_t done, total;   /* bytes of the batch */
+};
+
+static void *show_progress(void *arg)
+{
+	struct progress *p = arg;
+	struct timespec t;
+	char line[512];
+	bool waited = false;
+
+	pthread_mutex_lock(&p->lock);
+	while (!p->finished) {
+		clock_gettime(CLOCK_REALTIME, &t);
+		long ms = waited ? 200 : PROGRESS_AFTER_MS;
+		t.tv_nsec += ms * 1000000;
+		t.tv_sec += t.tv_nsec / 1000000000;
+		t.tv_nsec %= 1000000000;
+		if (pthread_cond_timedwait(&p->cond, &p->lock, &t) != ETIMEDOUT || p->finished)
+			continue;
+		waited = true;
+		const char *base = strrchr(p->name, '/');
+		int n = snprintf(line, sizeof(line), "\r\033[Kzpoline: scanning %s (%.1f MB), %d%%",
+				 base != NULL ? base + 1 : p->name, (double)p->size / 1e6,
+				 p->total ? (int)(100 * p->done / p->total) : 0);
+		if (n > 0 && write(2, line, (size_t)n) == n)
+			p->shown = true;
+	}
+	if (p->shown && write(2, "\r\033[K", 4) != 4)
+		p->shown = false;
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
 }
 
 static int cmd_store(int argc, char **argv)
 {
 	int failed = 0;
+	struct progress pr = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, false, "", 0, 0, 0 };
+	pthread_t th;
+	bool tty = isatty(2);
 
 	if (argc < 3 || argc % 2 != 1)
 		die("usage: zpoline-scan store DIR KEY PATH [KEY PATH]...");
+	/* the directory is checked again here: the helper trusts no path */
+	int dirfd = zp_cache_open_path(argv[0]);
+	if (dirfd < 0)
+		die("cannot use the cache directory %s: %s", argv[0], strerror(-dirfd));
+	for (int i = 2; tty && i < argc; i += 2) {
+		struct stat st;
+		if (stat(argv[i], &st) == 0)
+			pr.total += (uint64_t)st.st_size;
+	}
+	if (tty && pthread_create(&th, NULL, show_progress, &pr) != 0)
+		tty = false;
 	for (int i = 1; i + 1 < argc; i += 2) {
 		struct zp_cache_key key;
-		if (!unhex(argv[i], &key, sizeof(key)) || !store_one(argv[0], &key, argv[i + 1]))
+		struct stat st;
+		uint64_t size = stat(argv[i + 1], &st) == 0 ? (uint64_t)st.st_size : 0;
+		pthread_mutex_lock(&pr.lock);
+		pr.name = argv[i + 1];
+		pr.size = size;
+		pthread_mutex_unlock(&pr.lock);
+		if (!unhex(argv[i], &key, sizeof(key)) || !store_one(dirfd, &key, argv[i + 1]))
 			failed = 1;
+		pthread_mutex_lock(&pr.lock);
+		pr.done += size;
+		pthread_mutex_unlock(&pr.lock);
 	}
+	if (tty) {
+		pthread_mutex_lock(&pr.lock);
+		pr.finished = true;
+		pthread_cond_signal(&pr.cond);
+		pthread_mutex_unlock(&pr.lock);
+		pthread_join(th, NULL);
+	}
+	close(dirfd);
 	return failed;
 }
 
@@ -129,6 +211,10 @@ static void scan_file(const char *path, const char *exclude, struct zp_objstat *
 
 	memset(st, 0, sizeof(*st));
 	snprintf(st->path, sizeof(st->path), "%s", path);
+	/* a FIFO or a device would block the read, or never end */
+	struct stat sb;
+	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
+		die("%s: not a regular file; give an ELF file", path);
 	r = zp_elf_open_file(path, &e);
 	if (r < 0)
 		die("%s: %s", path, r == -ENOEXEC ? "not an ELF file" : strerror(-r));
@@ -154,6 +240,10 @@ static int cmd_report(int argc, char **argv)
 	int i = 0;
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		}
 		if (strcmp(argv[i], "--json") == 0)
 			json = true;
 		else if (strcmp(argv[i], "--exclude") == 0 && i + 1 < argc)

@@ -1,25 +1,51 @@
-/* cache.c -- site lists kept on disk, keyed by what identifies an object's
- * code, so that start-up does not decode the same libc again and again.
+/* cache.c -- site lists and patched pages kept on disk, keyed by what
+ * identifies an object's code, so that start-up does not decode the same
+ * libc again and again.
  *
- * An entry is one file named after a hash of its key: a header holding the
- * whole key (checked on load, so a hash collision or a stale entry is a
- * miss), the scan's counters, then the sites. */
+ * The cache is input: its files may be symlinks, truncated, or written by
+ * someone else. So the directory is reached one component at a time from
+ * `/` without following symlinks, every component must belong to root or
+ * to this user and be writable by no one else (a sticky directory such as
+ * /tmp excepted, above the cache itself), and every file in it is opened
+ * relative to that verified descriptor, O_NOFOLLOW, and used only if this
+ * user owns it and no one else can write it. New files are written under
+ * no name (O_TMPFILE) or a fresh O_EXCL one, then linked into place.
+ *
+ * Layout, under ROOT ($ZPOLINE_CACHE_DIR, $XDG_CACHE_HOME/zpoline or
+ * ~/.cache/zpoline):
+ *   ROOT/v2/HASH.sites            a site list: header (whole key, the
+ *                                 object's path, counters), then the sites
+ *   ROOT/v2/images/HASH/NAME      a patched image: header, then only the
+ *                                 pages that hold rewritten sites
+ *   ROOT/v2/images/HASH/NAME.ok   the stamp: the image's identity when it
+ *                                 was last checked against the original
+ * The v2 component is the format: builds of another format never read
+ * these files, nor these builds theirs. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "zp.h"
 
-#define MAGIC 0x5a50534954454331ull     /* "ZPSITEC1" */
+#define MAGIC 0x3243455449535a50ull        /* "ZPSITEC2" */
+#define IMAGE_MAGIC 0x32474d4950505a50ull  /* "ZPPIMG2" */
+#define STAMP_MAGIC 0x32504d4154535a50ull  /* "ZPSTAMP2" */
+#define PAGE 4096u
+#define STALE_TMP_S 600                     /* a temporary file older than this was abandoned */
 
 struct header {
 	uint64_t magic;
 	struct zp_cache_key key;
-	uint64_t nsites, bytes_scanned, bytes_decoded;
+	char path[256];
+	uint64_t nsites, bytes_scanned, bytes_decoded, scan_ns;
 	uint32_t lookalikes, pad;
 };
 
@@ -35,118 +61,379 @@ static bool trusted(const struct stat *st)
 	return S_ISREG(st->st_mode) && st->st_uid == geteuid() && !(st->st_mode & (S_IWGRP | S_IWOTH));
 }
 
+/* trusted_dir -- a directory of the chain: root's or ours, and writable by
+ * no one else; unless `last`, a sticky one (/tmp) is allowed too */
+static bool trusted_dir(const struct stat *st, bool last)
+{
+	if (!S_ISDIR(st->st_mode) || (st->st_uid != 0 && st->st_uid != geteuid()))
+		return false;
+	if (last)
+		return st->st_uid == geteuid() && !(st->st_mode & (S_IWGRP | S_IWOTH));
+	return !(st->st_mode & (S_IWGRP | S_IWOTH)) || (st->st_mode & S_ISVTX);
+}
+
 void zp_scan_free(struct zp_scan *s)
 {
 	free(s->sites);
 	memset(s, 0, sizeof(*s));
 }
 
-/* fnv1a -- the file name of an entry */
-static uint64_t fnv1a(const void *p, size_t n)
+/* fnv1a -- file names, and the digest of an image's pages */
+static uint64_t fnv1a_more(uint64_t h, const void *p, size_t n)
 {
 	const unsigned char *b = p;
-	uint64_t h = 0xcbf29ce484222325ull;
 
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ b[i]) * 0x100000001b3ull;
 	return h;
 }
 
-static void entry_path(char *buf, size_t len, const char *dir, const struct zp_cache_key *key)
+static uint64_t fnv1a(const void *p, size_t n)
 {
-	snprintf(buf, len, "%s/%016llx.sites", dir, (unsigned long long)fnv1a(key, sizeof(*key)));
+	return fnv1a_more(0xcbf29ce484222325ull, p, n);
 }
 
-static int mkdirs(char *path)
+static int64_t ns_of(struct timespec t)
 {
-	for (char *p = path + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		int r = mkdir(path, 0755);
-		*p = '/';
-		if (r != 0 && errno != EEXIST)
-			return -errno;
-	}
-	return mkdir(path, 0755) != 0 && errno != EEXIST ? -errno : 0;
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
-const char *zp_cache_dir(char *buf, size_t len)
-{
-	const char *off = getenv("ZPOLINE_CACHE");
-	const char *dir = getenv("ZPOLINE_CACHE_DIR");
-	const char *xdg = getenv("XDG_CACHE_HOME");
-	const char *home = getenv("HOME");
+/* ---- the directory ---- */
 
-	if (off != NULL && strcmp(off, "0") == 0)
-		return NULL;
-	if (dir != NULL && dir[0] == '/')
-		snprintf(buf, len, "%s", dir);
-	else if (xdg != NULL && xdg[0] == '/')
-		snprintf(buf, len, "%s/zpoline", xdg);
-	else if (home != NULL && home[0] == '/')
-		snprintf(buf, len, "%s/.cache/zpoline", home);
-	else
-		return NULL;
-	if (access(buf, W_OK | X_OK) == 0)
-		return buf;
-	return mkdirs(buf) == 0 ? buf : NULL;
-}
-
-int zp_cache_load(const char *dir, const struct zp_cache_key *key, struct zp_scan *s)
+/* open_sub -- the directory name in dirfd, made (mode 0700) if create and
+ * missing, checked as trusted_dir; a descriptor or -errno */
+static int open_sub(int dirfd, const char *name, bool create, bool last)
 {
-	char path[4096];
-	struct header h;
 	struct stat st;
-	int fd, r = -EINVAL;
+	int fd, r;
 
-	entry_path(path, sizeof(path), dir, key);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && create) {
+		if (mkdirat(dirfd, name, 0700) != 0 && errno != EEXIST)
+			return -errno;
+		fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
 	if (fd < 0)
-		return -ENOENT;
-	if (fstat(fd, &st) != 0 || !trusted(&st) || read(fd, &h, sizeof(h)) != (ssize_t)sizeof(h) ||
-	    h.magic != MAGIC ||
-	    memcmp(&h.key, key, sizeof(*key)) != 0 || h.nsites > (1u << 24) ||
-	    (uint64_t)st.st_size != sizeof(h) + h.nsites * sizeof(struct entry))
-		goto out;
-	struct entry *e = malloc(h.nsites ? h.nsites * sizeof(*e) : 1);
-	struct zp_site *sites = malloc(h.nsites ? h.nsites * sizeof(*sites) : 1);
-	if (e == NULL || sites == NULL || read(fd, e, h.nsites * sizeof(*e)) != (ssize_t)(h.nsites * sizeof(*e))) {
-		free(e);
-		free(sites);
+		return errno == ELOOP ? -ENOTDIR : -errno;
+	if (fstat(fd, &st) != 0) {
+		r = -errno;
 		goto out;
 	}
-	for (uint64_t i = 0; i < h.nsites; i++)
-		sites[i] = (struct zp_site){ e[i].addr, e[i].flags };
-	free(e);
-	zp_scan_free(s);
-	s->sites = sites;
-	s->nsites = s->cap = h.nsites;
-	s->bytes_scanned = h.bytes_scanned;
-	s->bytes_decoded = h.bytes_decoded;
-	s->lookalikes = h.lookalikes;
-	r = 0;
+	if (!trusted_dir(&st, last)) {
+		r = -EPERM;
+		goto out;
+	}
+	return fd;
 out:
 	close(fd);
 	return r;
 }
 
-/* finish_tmp -- close a file written under a temporary name and, if all
- * went well (r == 0), rename it into place; else remove it */
-static int finish_tmp(int fd, const char *tmp, const char *final, int r)
+/* open_quick -- the whole chain when it exists: each directory checked
+ * with one fstatat (no symlink followed), then the last opened with
+ * openat2 refusing symlinks, and checked to be the one stat saw. A
+ * directory cannot be swapped between the two: each one's parent is
+ * writable only by root or this user (or sticky). -ENOENT when a
+ * component is missing (the caller then walks and makes it); -ENOSYS
+ * without openat2. */
+static int open_quick(const char *path)
 {
-	if (close(fd) != 0 && r == 0)
-		r = -errno;
-	if (r == 0 && rename(tmp, final) != 0)
-		r = -errno;
-	if (r != 0)
-		unlink(tmp);
+	char prefix[PATH_MAX + 64];
+	struct stat st, last = { 0 };
+	size_t len = strlen(path);
+	int fd, r;
+
+	if (len >= sizeof(prefix) || path[0] != '/')
+		return -ENAMETOOLONG;
+	if (fstatat(AT_FDCWD, "/", &st, 0) != 0 || !trusted_dir(&st, false))
+		return -EPERM;
+	for (size_t i = 1; i <= len; i++) {
+		if (i < len && path[i] != '/')
+			continue;
+		memcpy(prefix, path, i);
+		prefix[i] = '\0';
+		if (fstatat(AT_FDCWD, prefix, &st, AT_SYMLINK_NOFOLLOW) != 0)
+			return -errno;
+		if (!trusted_dir(&st, i == len))
+			return S_ISLNK(st.st_mode) ? -ENOTDIR : -EPERM;
+		last = st;
+	}
+	struct {
+		uint64_t flags, mode, resolve;
+	} how = { O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, 0x04 /* RESOLVE_NO_SYMLINKS */ | 0x02 /* NO_MAGICLINKS */ };
+	fd = (int)syscall(437 /* openat2 */, AT_FDCWD, path, &how, sizeof(how));
+	if (fd < 0)
+		return errno == ELOOP ? -ENOTDIR : -errno;
+	if (fstat(fd, &st) != 0 || st.st_dev != last.st_dev || st.st_ino != last.st_ino || !trusted_dir(&st, true)) {
+		r = -EPERM;
+		goto out;
+	}
+	return fd;
+out:
+	close(fd);
 	return r;
 }
 
-int zp_cache_store(const char *dir, const struct zp_cache_key *key, const struct zp_scan *s)
+/* open_chain -- walk the absolute path `base` (which must exist; its
+ * symlinks resolved first, as the user's own), then `rest` (components
+ * made if create), checking every directory on the way */
+static int open_chain(const char *base, const char *rest, bool create)
 {
-	char path[4096], tmp[4160];
+	char real[PATH_MAX], buf[PATH_MAX + 64];
+	int fd, r;
+
+	if (realpath(base, real) == NULL)
+		return -errno;
+	size_t blen = strlen(real);
+	if (snprintf(buf, sizeof(buf), "%s/%s", real, rest) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	r = open_quick(buf);
+	if (r >= 0 || (r != -ENOENT && r != -ENOSYS))
+		return r;
+	fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	char *save = NULL;
+	for (char *c = strtok_r(buf, "/", &save); c != NULL; c = strtok_r(NULL, "/", &save)) {
+		bool mine = c >= buf + blen;        /* in rest: may be made */
+		bool last = *save == '\0';
+		int next = open_sub(fd, c, create && mine, last);
+		close(fd);
+		if (next < 0) {
+			r = next;
+			goto out;
+		}
+		fd = next;
+	}
+	return fd;
+out:
+	return r;
+}
+
+int zp_cache_root(char *buf, size_t len, const char **base, const char **rest)
+{
+	const char *off = getenv("ZPOLINE_CACHE");
+	const char *dir = getenv("ZPOLINE_CACHE_DIR");
+	const char *xdg = getenv("XDG_CACHE_HOME");
+	const char *home = getenv("HOME");
+	static char parent[PATH_MAX];
+	int n;
+
+	if (off != NULL && strcmp(off, "0") == 0)
+		return -ENOENT;
+	if (dir != NULL && dir[0] == '/') {
+		/* the directory itself may be made, in a parent that exists */
+		n = snprintf(buf, len, "%s", dir);
+		while (n > 1 && buf[n - 1] == '/')
+			buf[--n] = '\0';
+		const char *slash = strrchr(buf, '/');
+		snprintf(parent, sizeof(parent), "%.*s", slash == buf ? 1 : (int)(slash - buf), buf);
+		*base = parent;
+		*rest = slash + 1;
+	} else if (xdg != NULL && xdg[0] == '/') {
+		n = snprintf(buf, len, "%s/zpoline", xdg);
+		*base = xdg;
+		*rest = "zpoline";
+	} else if (home != NULL && home[0] == '/') {
+		n = snprintf(buf, len, "%s/.cache/zpoline", home);
+		*base = home;
+		*rest = ".cache/zpoline";
+	} else {
+		return -ENOENT;
+	}
+	return n < 0 || (size_t)n >= len || **rest == '\0' ? -ENAMETOOLONG : 0;
+}
+
+int zp_cache_open(char *buf, size_t len, bool create)
+{
+	char rest[PATH_MAX];
+	const char *base, *r0;
+	int r = zp_cache_root(buf, len, &base, &r0);
+
+	if (r < 0)
+		return r;
+	snprintf(rest, sizeof(rest), "%s/%s", r0, ZP_CACHE_FORMAT);
+	if (strlen(buf) + sizeof(ZP_CACHE_FORMAT) + 1 > len)
+		return -ENAMETOOLONG;
+	strcat(buf, "/" ZP_CACHE_FORMAT);
+	return open_chain(base, rest, create);
+}
+
+int zp_cache_open_path(const char *dir)
+{
+	char parent[PATH_MAX];
+	const char *slash = strrchr(dir, '/');
+
+	if (dir[0] != '/' || slash == NULL || slash[1] == '\0')
+		return -EINVAL;
+	snprintf(parent, sizeof(parent), "%.*s", slash == dir ? 1 : (int)(slash - dir), dir);
+	return open_chain(parent, slash + 1, false);
+}
+
+/* ---- writing: no name until whole ---- */
+
+struct tmp {
+	int fd;
+	bool anon;              /* O_TMPFILE: no name to remove */
+	char name[64];
+};
+
+/* tmp_open -- a new file in dirfd that no one can have prepared */
+static int tmp_open(int dirfd, struct tmp *t)
+{
+	static unsigned seq;
+
+	t->anon = true;
+	t->fd = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
+	if (t->fd >= 0)
+		return 0;
+	t->anon = false;
+	for (int tries = 0; tries < 16; tries++) {
+		snprintf(t->name, sizeof(t->name), ".%d.%u.%llx.tmp", (int)getpid(), seq++,
+			 (unsigned long long)zp_now_ns());
+		t->fd = openat(dirfd, t->name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (t->fd >= 0 || errno != EEXIST)
+			break;
+	}
+	return t->fd >= 0 ? 0 : -errno;
+}
+
+/* tmp_finish -- if r == 0, give the file its name (replacing what held
+ * it); else drop it. Closes the file. */
+static int tmp_finish(int dirfd, struct tmp *t, const char *name, int r)
+{
+	char proc[64];
+
+	if (r == 0 && t->anon) {
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", t->fd);
+		for (int tries = 0; tries < 2; tries++) {
+			if (linkat(AT_FDCWD, proc, dirfd, name, AT_SYMLINK_FOLLOW) == 0) {
+				r = 0;
+				break;
+			}
+			r = -errno;
+			if (errno != EEXIST)
+				break;
+			unlinkat(dirfd, name, 0);
+		}
+	} else if (r == 0 && renameat(dirfd, t->name, dirfd, name) != 0) {
+		r = -errno;
+	}
+	if (r != 0 && !t->anon)
+		unlinkat(dirfd, t->name, 0);
+	close(t->fd);
+	t->fd = -1;
+	return r;
+}
+
+static bool write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (n > 0) {
+		ssize_t w = write(fd, c, n);
+		if (w <= 0)
+			return false;
+		c += w;
+		n -= (size_t)w;
+	}
+	return true;
+}
+
+/* read_at -- exactly n bytes at off, or false */
+static bool read_at(int fd, void *p, size_t n, uint64_t off)
+{
+	char *c = p;
+
+	while (n > 0) {
+		ssize_t r = pread(fd, c, n, (off_t)off);
+		if (r <= 0)
+			return false;
+		c += r;
+		n -= (size_t)r;
+		off += (uint64_t)r;
+	}
+	return true;
+}
+
+/* ---- site lists ---- */
+
+static void entry_name(char *buf, size_t len, const struct zp_cache_key *key)
+{
+	snprintf(buf, len, "%016llx.sites", (unsigned long long)fnv1a(key, sizeof(*key)));
+}
+
+/* open_trusted -- a file of the cache: ours, and only ours to change */
+static int open_trusted(int dirfd, const char *name, struct stat *st)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, st) != 0 || !trusted(st)) {
+		close(fd);
+		return -EPERM;
+	}
+	return fd;
+}
+
+int zp_cache_load(int dirfd, const struct zp_cache_key *key, struct zp_scan *s)
+{
+	char name[64];
+	struct header h;
+	struct stat st;
+	struct entry *e = NULL;
+	struct zp_site *sites = NULL;
+	int fd, r = -EINVAL;
+
+	entry_name(name, sizeof(name), key);
+	fd = open_trusted(dirfd, name, &st);
+	if (fd < 0)
+		return fd == -EPERM ? -EINVAL : -ENOENT;
+	/* the whole file in one read: header and sites */
+	if ((uint64_t)st.st_size < sizeof(h) || (uint64_t)st.st_size > sizeof(h) + ((uint64_t)1 << 24) * sizeof(*e))
+		goto out;
+	uint8_t *all = malloc((size_t)st.st_size);
+	if (all == NULL) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if (!read_at(fd, all, (size_t)st.st_size, 0)) {
+		free(all);
+		goto out;
+	}
+	memcpy(&h, all, sizeof(h));
+	e = (struct entry *)all;    /* freed as e; the sites start after the header */
+	if (h.magic != MAGIC || memcmp(&h.key, key, sizeof(*key)) != 0 || h.nsites > (1u << 24) ||
+	    (uint64_t)st.st_size != sizeof(h) + h.nsites * sizeof(struct entry))
+		goto out;
+	sites = malloc(h.nsites ? h.nsites * sizeof(*sites) : 1);
+	if (sites == NULL) {
+		r = -ENOMEM;
+		goto out;
+	}
+	const struct entry *ent = (const struct entry *)(all + sizeof(h));
+	for (uint64_t i = 0; i < h.nsites; i++)
+		sites[i] = (struct zp_site){ ent[i].addr, ent[i].flags };
+	zp_scan_free(s);
+	s->sites = sites;
+	sites = NULL;
+	s->nsites = s->cap = h.nsites;
+	s->bytes_scanned = h.bytes_scanned;
+	s->bytes_decoded = h.bytes_decoded;
+	s->lookalikes = h.lookalikes;
+	s->ns = h.scan_ns;
+	r = 0;
+out:
+	free(e);
+	free(sites);
+	close(fd);
+	return r;
+}
+
+int zp_cache_store(int dirfd, const struct zp_cache_key *key, const char *path, const struct zp_scan *s)
+{
+	char name[64];
 	struct header h = {
 		.magic = MAGIC,
 		.key = *key,
@@ -154,134 +441,615 @@ int zp_cache_store(const char *dir, const struct zp_cache_key *key, const struct
 		.bytes_scanned = s->bytes_scanned,
 		.bytes_decoded = s->bytes_decoded,
 		.lookalikes = s->lookalikes,
+		.scan_ns = s->ns,
 	};
-	int fd, r = 0;
+	struct tmp t;
+	struct entry *e = NULL;
+	int r;
 
-	entry_path(path, sizeof(path), dir, key);
-	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	struct entry *e = calloc(s->nsites ? s->nsites : 1, sizeof(*e));
+	snprintf(h.path, sizeof(h.path), "%s", path);
+	entry_name(name, sizeof(name), key);
+	if ((r = tmp_open(dirfd, &t)) < 0)
+		return r;
+	e = calloc(s->nsites ? s->nsites : 1, sizeof(*e));
 	if (e == NULL) {
 		r = -ENOMEM;
 		goto out;
 	}
 	for (size_t i = 0; i < s->nsites; i++)
 		e[i] = (struct entry){ s->sites[i].addr, s->sites[i].flags, 0 };
-	if (write(fd, &h, sizeof(h)) != (ssize_t)sizeof(h) ||
-	    write(fd, e, s->nsites * sizeof(*e)) != (ssize_t)(s->nsites * sizeof(*e)))
+	if (!write_all(t.fd, &h, sizeof(h)) || !write_all(t.fd, e, s->nsites * sizeof(*e)))
 		r = -EIO;
-	free(e);
 out:
-	return finish_tmp(fd, tmp, path, r);
+	free(e);
+	return tmp_finish(dirfd, &t, name, r);
 }
 
-/* Patched images: a copy of an object's file with its sites rewritten,
- * mapped over the original code instead of rewriting it in place. The
- * pages then come from the page cache, shared by every run, instead of
- * being copied on write in each process (a few hundred for libc).
+/* ---- patched images ----
  *
- * An image lives at DIR/images/HASH/NAME, NAME being the file's own name
- * (so /proc/self/maps still ends in libc.so.6) and HASH covering the key
- * and the patches. It is created whole under a temporary name and renamed
- * into place, and only if every patched site held a system call in the file
- * and the file did not change while it was copied. */
-static void image_path(char *buf, size_t len, const char *dir, const struct zp_cache_key *key,
-		       const char *file, const struct zp_patch *p, size_t n)
+ * An image holds, of an object's file, only the pages that hold rewritten
+ * sites (and the few pages between two close ones, to map fewer runs), each
+ * with its sites rewritten. The runtime maps each run of pages over the
+ * original mapping, so those pages come from the page cache, shared by
+ * every run, instead of being copied on write in each process; the rest of
+ * the mapping stays the file's own.
+ *
+ *   header | runs[nruns] | patches[npatches] | pad to a page | pages...
+ *
+ * It lives at images/HASH/NAME, NAME being the file's own name (so
+ * /proc/self/maps still ends in libc.so.6) and HASH covering the key and
+ * the patches. It is made only if every patched site held a system call in
+ * the file and the file did not change while it was read. Before its first
+ * use, and whenever the image file is not the one last checked (its
+ * identity or change time differ from the stamp beside it), it is checked
+ * again in full: header, runs and patches as expected, every byte equal to
+ * the original's except the rewritten sites, and the digest of its pages;
+ * an image that fails is made again. */
+
+struct image_header {
+	uint64_t magic;
+	struct zp_cache_key key;
+	char path[256];
+	uint64_t nruns, npatches, data_off;
+	uint64_t digest;        /* fnv1a of the pages */
+};
+
+struct stamp {
+	uint64_t magic;
+	uint64_t dev, ino, size;
+	int64_t mtime_ns, ctime_ns;
+	uint64_t digest;
+	uint64_t key_hash, patch_hash;  /* what it was checked against */
+};
+
+/* what an image is checked against: its key and its patches */
+struct image_want {
+	uint64_t key_hash, patch_hash;
+};
+
+static int cmp_patch(const void *a, const void *b)
+{
+	const struct zp_patch *x = a, *y = b;
+
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/* Runs closer than this are merged, the pages between them stored too: a
+ * MAP_FIXED mmap over a live mapping costs about 9 us on the reference
+ * machine, and libc's 60 pages with sites come in 21 runs, 6 once merged
+ * across up to 16 pages (143 pages, 572 KiB on disk) */
+#define MERGE_GAP (16 * PAGE)
+
+/* image_runs -- the runs of pages the patches touch, merged across holes
+ * of up to MERGE_GAP; malloc'd into *out */
+static int image_runs(const struct zp_patch *p, size_t n, struct zp_image_run **out, size_t *nout)
+{
+	struct zp_image_run *v = calloc(n ? n : 1, sizeof(*v));
+	size_t k = 0;
+	uint64_t at = 0;
+
+	if (v == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t first = p[i].off / PAGE * PAGE, end = (p[i].off + 1) / PAGE * PAGE + PAGE;
+		if (k > 0 && first <= v[k - 1].file_off + v[k - 1].len + MERGE_GAP) {
+			struct zp_image_run *r = &v[k - 1];
+			if (end > r->file_off + r->len) {
+				at += end - (r->file_off + r->len);
+				r->len = end - r->file_off;
+			}
+			continue;
+		}
+		v[k++] = (struct zp_image_run){ .file_off = first, .image_off = at, .len = end - first };
+		at += end - first;
+	}
+	*out = v;
+	*nout = k;
+	return 0;
+}
+
+static void image_names(char *hash, size_t hlen, char *name, size_t nlen, const struct zp_cache_key *key,
+			const char *file, const struct zp_patch *p, size_t n)
 {
 	uint64_t h = fnv1a(key, sizeof(*key)) ^ (fnv1a(p, n * sizeof(*p)) * 31);
-	const char *name = strrchr(file, '/');
+	const char *base = strrchr(file, '/');
 
-	name = name != NULL ? name + 1 : file;
-	snprintf(buf, len, "%s/images/%016llx/%s", dir, (unsigned long long)h, name);
-}
-
-/* copy_file -- all of in to out, in the kernel where it can */
-static int copy_file(int in, int out, uint64_t size)
-{
-	uint64_t done = 0;
-	char buf[65536];
-
-	while (done < size) {
-		ssize_t r = copy_file_range(in, NULL, out, NULL, size - done, 0);
-		if (r < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP)) {
-			r = pread(in, buf, sizeof(buf), (off_t)done);
-			if (r > 0 && pwrite(out, buf, (size_t)r, (off_t)done) != r)
-				return -EIO;
-		}
-		if (r < 0)
-			return -errno;
-		if (r == 0)
-			return -EIO;        /* shorter than it was */
-		done += (uint64_t)r;
-	}
-	return 0;
+	base = base != NULL ? base + 1 : file;
+	snprintf(hash, hlen, "%016llx", (unsigned long long)h);
+	snprintf(name, nlen, "%.200s", base[0] != '\0' && base[0] != '.' ? base : "object");
 }
 
 bool zp_cache_key_matches(const struct stat *st, const struct zp_cache_key *key)
 {
 	return st->st_dev == key->dev && st->st_ino == key->ino && (uint64_t)st->st_size == key->size &&
-	       (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec == key->mtime_ns &&
-	       (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec == key->ctime_ns;
+	       ns_of(st->st_mtim) == key->mtime_ns && ns_of(st->st_ctim) == key->ctime_ns;
 }
 
-static int image_create(const char *final, const char *file, const struct zp_cache_key *key,
-			const struct zp_patch *p, size_t n)
+/* image_pages -- the image's pages from the original file `in`, patched;
+ * its digest in *digest. -EILSEQ when a patched place does not hold a
+ * system call in the file. */
+static int image_pages(int in, uint64_t fsize, const struct zp_image_run *runs, size_t nruns,
+		       const struct zp_patch *p, size_t n, uint8_t *data, uint64_t *digest)
 {
-	char tmp[4160];
-	struct stat st;
-	int in, out, r = 0;
+	size_t k = 0;
 
-	in = open(file, O_RDONLY | O_CLOEXEC);
+	for (size_t i = 0; i < nruns; i++) {
+		uint8_t *d = data + runs[i].image_off;
+		uint64_t avail = runs[i].file_off < fsize ? fsize - runs[i].file_off : 0;
+		size_t want = runs[i].len < avail ? runs[i].len : (size_t)avail;
+		memset(d + want, 0, runs[i].len - want);
+		if (!read_at(in, d, want, runs[i].file_off))
+			return -EIO;
+		for (; k < n && p[k].off + 2 <= runs[i].file_off + runs[i].len; k++) {
+			uint8_t *s = d + (p[k].off - runs[i].file_off);
+			if (p[k].off < runs[i].file_off || s[0] != 0x0f || (s[1] != 0x05 && s[1] != 0x34))
+				return -EILSEQ;
+			s[0] = p[k].bytes[0];
+			s[1] = p[k].bytes[1];
+		}
+	}
+	if (k != n)
+		return -EILSEQ;
+	uint64_t total = nruns ? runs[nruns - 1].image_off + runs[nruns - 1].len : 0;
+	*digest = fnv1a(data, total);
+	return 0;
+}
+
+static uint64_t meta_size(size_t nruns, size_t n)
+{
+	uint64_t m = sizeof(struct image_header) + nruns * sizeof(struct zp_image_run) + n * sizeof(struct zp_patch);
+	return (m + PAGE - 1) / PAGE * PAGE;
+}
+
+/* write_stamp -- remember the image file fd as checked */
+static void write_stamp(int dirfd, const char *name, int fd, uint64_t digest, const struct image_want *w)
+{
+	char sname[300];
+	struct stat st;
+	struct tmp t;
+
+	if (fstat(fd, &st) != 0)
+		return;
+	struct stamp s = { STAMP_MAGIC, st.st_dev, st.st_ino, (uint64_t)st.st_size, ns_of(st.st_mtim),
+			   ns_of(st.st_ctim), digest, w->key_hash, w->patch_hash };
+	snprintf(sname, sizeof(sname), "%s.ok", name);
+	if (tmp_open(dirfd, &t) < 0)
+		return;
+	tmp_finish(dirfd, &t, sname, write_all(t.fd, &s, sizeof(s)) ? 0 : -EIO);
+}
+
+/* stamp_ok -- is the image file (st) the one last checked, against these
+ * key and patches? Only this user can make files in the images directory
+ * (checked), and only this user can change the image (trusted), which
+ * moves its change time: the stamp needs no check of its own. */
+static bool stamp_ok(int dirfd, const char *name, const struct stat *st, const struct image_want *w)
+{
+	char sname[300];
+	struct stamp s;
+
+	snprintf(sname, sizeof(sname), "%s.ok", name);
+	int fd = openat(dirfd, sname, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	bool ok = read_at(fd, &s, sizeof(s), 0) && s.magic == STAMP_MAGIC && s.dev == st->st_dev &&
+		  s.ino == st->st_ino && s.size == (uint64_t)st->st_size && s.mtime_ns == ns_of(st->st_mtim) &&
+		  s.ctime_ns == ns_of(st->st_ctim) && s.key_hash == w->key_hash && s.patch_hash == w->patch_hash;
+	close(fd);
+	return ok;
+}
+
+/* image_create -- make the image: -ESTALE when the file is not the one
+ * key names (or changed while read), -EILSEQ when a site is not a system
+ * call in it */
+static int image_create(int dirfd, const char *name, const char *file, const struct zp_cache_key *key,
+			const struct zp_image_run *runs, size_t nruns, const struct zp_patch *p, size_t n,
+			const struct image_want *w)
+{
+	struct image_header h = { .magic = IMAGE_MAGIC, .key = *key, .nruns = nruns, .npatches = n };
+	uint64_t total = nruns ? runs[nruns - 1].image_off + runs[nruns - 1].len : 0;
+	uint8_t *meta = NULL, *data = NULL;
+	struct stat st;
+	struct tmp t = { .fd = -1 };
+	int in, r;
+
+	in = open(file, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (in < 0)
 		return -errno;
-	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", final, (int)getpid());
-	out = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (out < 0) {
-		close(in);
-		return -errno;
+	h.data_off = meta_size(nruns, n);
+	snprintf(h.path, sizeof(h.path), "%s", file);
+	meta = calloc(1, h.data_off);
+	data = malloc(total ? total : 1);
+	if (meta == NULL || data == NULL) {
+		r = -ENOMEM;
+		goto out;
 	}
-	if (fstat(in, &st) != 0 || !zp_cache_key_matches(&st, key))
+	if (fstat(in, &st) != 0 || !S_ISREG(st.st_mode) || !zp_cache_key_matches(&st, key)) {
 		r = -ESTALE;
-	if (r == 0)
-		r = copy_file(in, out, key->size);
-	for (size_t i = 0; r == 0 && i < n; i++) {
-		uint8_t was[2];
-		if (pread(out, was, 2, (off_t)p[i].off) != 2 || was[0] != 0x0f ||
-		    (was[1] != 0x05 && was[1] != 0x34))
-			r = -EILSEQ;        /* not a system call in the file */
-		else if (pwrite(out, p[i].bytes, 2, (off_t)p[i].off) != 2)
-			r = -EIO;
+		goto out;
 	}
-	if (r == 0 && (fstat(in, &st) != 0 || !zp_cache_key_matches(&st, key)))
-		r = -ESTALE;                /* changed while it was copied */
+	if ((r = image_pages(in, key->size, runs, nruns, p, n, data, &h.digest)) < 0)
+		goto out;
+	if (fstat(in, &st) != 0 || !zp_cache_key_matches(&st, key)) {
+		r = -ESTALE;                /* changed while it was read */
+		goto out;
+	}
+	memcpy(meta, &h, sizeof(h));
+	memcpy(meta + sizeof(h), runs, nruns * sizeof(*runs));
+	memcpy(meta + sizeof(h) + nruns * sizeof(*runs), p, n * sizeof(*p));
+	if ((r = tmp_open(dirfd, &t)) < 0)
+		goto out;
+	r = write_all(t.fd, meta, h.data_off) && write_all(t.fd, data, total) ? 0 : -EIO;
+	r = tmp_finish(dirfd, &t, name, r);
+	if (r == 0) {
+		/* the stamp names the file as linked (its change time moved) */
+		int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0) {
+			write_stamp(dirfd, name, fd, h.digest, w);
+			close(fd);
+		}
+	}
+out:
+	free(meta);
+	free(data);
 	close(in);
-	return finish_tmp(out, tmp, final, r);
+	return r;
 }
 
-int zp_image_open(const char *dir, const struct zp_cache_key *key, const char *file,
-		  const struct zp_patch *p, size_t n)
+/* image_check -- the whole check of an image file against the original:
+ * 0 when it is the image of file with exactly these patches */
+static int image_check(int fd, const struct stat *st, const char *file, const struct zp_cache_key *key,
+		       const struct zp_image_run *runs, size_t nruns, const struct zp_patch *p, size_t n,
+		       uint64_t *digest)
 {
-	char path[4096];
-	struct stat st;
-	int fd, r;
+	struct image_header h;
+	uint64_t total = nruns ? runs[nruns - 1].image_off + runs[nruns - 1].len : 0;
+	uint64_t meta = meta_size(nruns, n);
+	uint8_t *want = NULL, *got = NULL;
+	struct stat ist;
+	int in = -1, r = -EILSEQ;
 
-	image_path(path, sizeof(path), dir, key, file, p, n);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		char sub[4096];
-		snprintf(sub, sizeof(sub), "%s", path);
-		*strrchr(sub, '/') = '\0';
-		if ((r = mkdirs(sub)) < 0 || (r = image_create(path, file, key, p, n)) < 0)
-			return r;
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			return -errno;
+	if (!read_at(fd, &h, sizeof(h), 0) || h.magic != IMAGE_MAGIC || memcmp(&h.key, key, sizeof(*key)) != 0 ||
+	    h.nruns != nruns || h.npatches != n || h.data_off != meta || (uint64_t)st->st_size != meta + total)
+		goto out;
+	want = malloc(meta + total);
+	got = malloc(meta + total);
+	if (want == NULL || got == NULL) {
+		r = -ENOMEM;
+		goto out;
 	}
-	if (fstat(fd, &st) != 0 || !trusted(&st) || (uint64_t)st.st_size != key->size) {
+	if (!read_at(fd, got, meta + total, 0) ||
+	    memcmp(got + sizeof(h), runs, nruns * sizeof(*runs)) != 0 ||
+	    memcmp(got + sizeof(h) + nruns * sizeof(*runs), p, n * sizeof(*p)) != 0)
+		goto out;
+	in = open(file, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (in < 0 || fstat(in, &ist) != 0 || !zp_cache_key_matches(&ist, key)) {
+		r = -ESTALE;
+		goto out;
+	}
+	/* the original's pages, patched: every byte must be the image's */
+	uint64_t d;
+	if ((r = image_pages(in, key->size, runs, nruns, p, n, want + meta, &d)) < 0)
+		goto out;
+	r = d == h.digest && memcmp(want + meta, got + meta, total) == 0 ? 0 : -EILSEQ;
+	*digest = d;
+out:
+	if (in >= 0)
+		close(in);
+	free(want);
+	free(got);
+	return r;
+}
+
+void zp_image_close(struct zp_image *im)
+{
+	if (im->fd >= 0)
+		close(im->fd);
+	free(im->runs);
+	im->fd = -1;
+	im->runs = NULL;
+	im->nruns = 0;
+}
+
+int zp_image_dir(int dirfd, bool create)
+{
+	return open_sub(dirfd, "images", create, true);
+}
+
+int zp_image_open(int dirfd, int imgfd, const struct zp_cache_key *key, const char *file, struct zp_patch *p,
+		  size_t n, struct zp_image *im)
+{
+	char hash[32], name[256];
+	struct stat st;
+	int sub = -1, imgs = -1, fd = -1, r;
+
+	im->fd = -1;
+	im->made = false;
+	im->runs = NULL;
+	im->nruns = 0;
+	qsort(p, n, sizeof(*p), cmp_patch);
+	if ((r = image_runs(p, n, &im->runs, &im->nruns)) < 0)
+		return r;
+	image_names(hash, sizeof(hash), name, sizeof(name), key, file, p, n);
+	const struct image_want want = { fnv1a(key, sizeof(*key)), fnv1a(p, n * sizeof(*p)) };
+	uint64_t meta = meta_size(im->nruns, n);
+	if (imgfd >= 0) {
+		/* the common case, in few calls: the image and its stamp, by
+		 * path below the checked images directory, in which no one
+		 * else can make anything */
+		char rel[300];
+		snprintf(rel, sizeof(rel), "%s/%s", hash, name);
+		fd = openat(imgfd, rel, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (fd >= 0 && fstat(fd, &st) == 0 && trusted(&st) && stamp_ok(imgfd, rel, &st, &want))
+			goto found;
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+	}
+	if (imgfd < 0 && (imgs = zp_image_dir(dirfd, true)) < 0) {
+		r = imgs;
+		goto out;
+	}
+	if ((sub = open_sub(imgfd >= 0 ? imgfd : imgs, hash, true, true)) < 0) {
+		r = sub;
+		goto out;
+	}
+	/* at most: found bad (or a symlink), removed; made; found good */
+	for (int tries = 0; tries < 3; tries++) {
+		fd = openat(sub, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0 && errno == ELOOP) {
+			unlinkat(sub, name, 0);     /* a symlink: never ours */
+			continue;
+		}
+		if (fd < 0 && errno == ENOENT) {
+			r = image_create(sub, name, file, key, im->runs, im->nruns, p, n, &want);
+			if (r < 0)
+				goto out;
+			im->made = true;
+			continue;
+		}
+		if (fd < 0) {
+			r = -errno;
+			goto out;
+		}
+		uint64_t digest = 0;
+		/* the cheap test: the file last checked, unchanged since */
+		if (fstat(fd, &st) == 0 && trusted(&st) && stamp_ok(sub, name, &st, &want)) {
+			r = 0;
+			break;
+		}
+		r = fstat(fd, &st) == 0 && trusted(&st) ? image_check(fd, &st, file, key, im->runs, im->nruns,
+								     p, n, &digest) : -EPERM;
+		if (r == 0) {
+			write_stamp(sub, name, fd, digest, &want);
+			break;
+		}
+		if (r == -ESTALE || r == -ENOMEM)
+			goto out;
+		/* not the image it should be: made again */
 		close(fd);
-		return -EINVAL;
+		fd = -1;
+		unlinkat(sub, name, 0);
 	}
-	return fd;
+	if (fd < 0) {
+		r = r < 0 ? r : -EAGAIN;
+		goto out;
+	}
+found:
+	/* (the header's data offset, as checked) */
+	for (size_t i = 0; i < im->nruns; i++)
+		im->runs[i].image_off += meta;
+	im->fd = fd;
+	fd = -1;
+	r = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (sub >= 0)
+		close(sub);
+	if (imgs >= 0)
+		close(imgs);
+	if (r < 0)
+		zp_image_close(im);
+	return r;
+}
+
+/* ---- what is in the cache, its size bound ---- */
+
+uint64_t zp_cache_max(void)
+{
+	const char *s = getenv("ZPOLINE_CACHE_MAX");
+	char *end;
+
+	if (s == NULL || *s == '\0')
+		return ZP_CACHE_MAX_DEFAULT;
+	unsigned long long v = strtoull(s, &end, 10);
+	uint64_t mul = *end == 'K' || *end == 'k' ? 1ull << 10 : *end == 'M' || *end == 'm' ? 1ull << 20
+		     : *end == 'G' || *end == 'g' ? 1ull << 30 : 1;
+	if (end == s || (mul != 1 ? end[1] != '\0' : *end != '\0'))
+		return ZP_CACHE_MAX_DEFAULT;
+	return v * mul;
+}
+
+static int cmp_item(const void *a, const void *b)
+{
+	const struct zp_cache_item *x = a, *y = b;
+
+	return x->used_ns < y->used_ns ? -1 : x->used_ns > y->used_ns;
+}
+
+static int add_item(struct zp_cache_item **v, size_t *n, size_t *cap, const struct zp_cache_item *it)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? 2 * *cap : 64;
+		struct zp_cache_item *p = realloc(*v, c * sizeof(*p));
+		if (p == NULL)
+			return -ENOMEM;
+		*v = p;
+		*cap = c;
+	}
+	(*v)[(*n)++] = *it;
+	return 0;
+}
+
+/* stale_tmp -- a temporary file left by a killed writer */
+static bool stale_tmp(const char *name, const struct stat *st)
+{
+	size_t l = strlen(name);
+
+	return l > 4 && strcmp(name + l - 4, ".tmp") == 0 && time(NULL) - st->st_mtim.tv_sec > STALE_TMP_S;
+}
+
+/* list_images -- the image files under images/, with their stamps */
+static int list_images(int cfd, struct zp_cache_item **v, size_t *n, size_t *cap, bool clean)
+{
+	int imgs = open_sub(cfd, "images", false, true), r = 0;
+	DIR *d = imgs >= 0 ? fdopendir(imgs) : NULL;
+	struct dirent *de;
+
+	if (d == NULL) {
+		if (imgs >= 0)
+			close(imgs);
+		return imgs == -ENOENT || imgs >= 0 ? 0 : imgs;
+	}
+	while (r == 0 && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		int sub = open_sub(dirfd(d), de->d_name, false, true);
+		DIR *sd = sub >= 0 ? fdopendir(sub) : NULL;
+		struct dirent *se;
+		if (sd == NULL) {
+			if (sub >= 0)
+				close(sub);
+			continue;
+		}
+		while (r == 0 && (se = readdir(sd)) != NULL) {
+			struct zp_cache_item it = { .image = true };
+			struct stat st;
+			size_t l = strlen(se->d_name);
+			if (strcmp(se->d_name, ".") == 0 || strcmp(se->d_name, "..") == 0 ||
+			    fstatat(sub, se->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+				continue;
+			if (clean && stale_tmp(se->d_name, &st)) {
+				unlinkat(sub, se->d_name, 0);
+				continue;
+			}
+			if (l > 3 && strcmp(se->d_name + l - 3, ".ok") == 0)
+				continue;       /* counted with its image */
+			snprintf(it.name, sizeof(it.name), "images/%.32s/%.200s", de->d_name, se->d_name);
+			it.bytes = (uint64_t)st.st_blocks * 512;
+			it.used_ns = ns_of(st.st_atim) > ns_of(st.st_mtim) ? ns_of(st.st_atim) : ns_of(st.st_mtim);
+			it.made_ns = ns_of(st.st_mtim);
+			int fd = openat(sub, se->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+			struct image_header h;
+			struct stat sst;
+			if (fd >= 0 && read_at(fd, &h, sizeof(h), 0) && h.magic == IMAGE_MAGIC) {
+				it.key = h.key;
+				it.valid = true;
+				snprintf(it.path, sizeof(it.path), "%s", h.path);
+			}
+			if (fd >= 0)
+				close(fd);
+			char sname[300];
+			snprintf(sname, sizeof(sname), "%s.ok", se->d_name);
+			if (fstatat(sub, sname, &sst, AT_SYMLINK_NOFOLLOW) == 0)
+				it.bytes += (uint64_t)sst.st_blocks * 512;
+			r = add_item(v, n, cap, &it);
+		}
+		closedir(sd);
+	}
+	closedir(d);
+	return r;
+}
+
+int zp_cache_list(int dirfd, bool clean, struct zp_cache_item **out, size_t *nout)
+{
+	struct zp_cache_item *v = NULL;
+	size_t n = 0, cap = 0;
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0;
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+
+	if (d == NULL) {
+		r = -errno;
+		if (fd >= 0)
+			close(fd);
+		goto out;
+	}
+	while (r == 0 && (de = readdir(d)) != NULL) {
+		struct zp_cache_item it = { 0 };
+		struct stat st;
+		size_t l = strlen(de->d_name);
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 || strcmp(de->d_name, "images") == 0 ||
+		    fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+			continue;
+		if (clean && stale_tmp(de->d_name, &st)) {
+			unlinkat(dirfd, de->d_name, 0);
+			continue;
+		}
+		if (l < 7 || strcmp(de->d_name + l - 6, ".sites") != 0)
+			continue;
+		snprintf(it.name, sizeof(it.name), "%s", de->d_name);
+		it.bytes = (uint64_t)st.st_blocks * 512;
+		it.used_ns = ns_of(st.st_atim) > ns_of(st.st_mtim) ? ns_of(st.st_atim) : ns_of(st.st_mtim);
+		it.made_ns = ns_of(st.st_mtim);
+		struct header h;
+		int efd = openat(dirfd, de->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (efd >= 0 && read_at(efd, &h, sizeof(h), 0) && h.magic == MAGIC) {
+			it.key = h.key;
+			it.valid = true;
+			it.nsites = h.nsites;
+			snprintf(it.path, sizeof(it.path), "%s", h.path);
+		}
+		if (efd >= 0)
+			close(efd);
+		r = add_item(&v, &n, &cap, &it);
+	}
+	closedir(d);
+	if (r == 0)
+		r = list_images(dirfd, &v, &n, &cap, clean);
+	if (r == 0)
+		qsort(v, n, sizeof(*v), cmp_item);
+out:
+	if (r < 0) {
+		free(v);
+		v = NULL;
+		n = 0;
+	}
+	*out = v;
+	*nout = n;
+	return r;
+}
+
+int zp_cache_remove(int dirfd, const struct zp_cache_item *it)
+{
+	char ok[320];
+
+	if (unlinkat(dirfd, it->name, 0) != 0)
+		return -errno;
+	if (it->image) {
+		snprintf(ok, sizeof(ok), "%s.ok", it->name);
+		unlinkat(dirfd, ok, 0);
+		*strrchr(ok, '/') = '\0';
+		unlinkat(dirfd, ok, AT_REMOVEDIR);      /* when empty */
+	}
+	return 0;
+}
+
+int zp_cache_trim(int dirfd, uint64_t max)
+{
+	struct zp_cache_item *v;
+	size_t n;
+	uint64_t total = 0;
+	int r = zp_cache_list(dirfd, true, &v, &n);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++)
+		total += v[i].bytes;
+	/* least recently used first */
+	for (size_t i = 0; i < n && total > max; i++)
+		if (zp_cache_remove(dirfd, &v[i]) == 0)
+			total -= v[i].bytes;
+	free(v);
+	return 0;
 }

@@ -27,4 +27,7 @@ int zp_elf_load_syms(struct zp_elf *e);
 /* a symbol whose [start, end) holds addr */
 bool zp_elf_sym_containing(const struct zp_elf *e, uint64_t addr, struct zp_func *out);
 
+/* zp_hookinfo_from_elf -- zp_hookinfo_read on an object already open */
+int zp_hookinfo_from_elf(struct zp_elf *e, struct zp_hookinfo *hi, const char **why);
+
 #endif

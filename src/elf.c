@@ -4,14 +4,20 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
-
-#include <stdio.h>
 
 #include "elf-private.h"
 
+/* in_bounds -- does [off, off + len) lie inside [0, size)? Written so that
+ * no sum can wrap: a crafted file's offsets and sizes are any 64-bit value */
+static bool in_bounds(uint64_t off, uint64_t len, uint64_t size)
+{
+	return off <= size && len <= size - off;
+}
 
 static int finish_open(Elf *elf, int fd, struct zp_elf **out)
 {
@@ -35,15 +41,27 @@ static int finish_open(Elf *elf, int fd, struct zp_elf **out)
 	return 0;
 }
 
+/* zp_elf_open_file -- O_NONBLOCK, so that a FIFO does not wait for a
+ * writer; anything but a regular file is refused before libelf reads it */
 int zp_elf_open_file(const char *path, struct zp_elf **out)
 {
+	struct stat st;
 	int fd, r;
 
 	elf_version(EV_CURRENT);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &st) != 0) {
+		r = -errno;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		r = S_ISDIR(st.st_mode) ? -EISDIR : -ENOEXEC;
+		goto out;
+	}
 	r = finish_open(elf_begin(fd, ELF_C_READ_MMAP, NULL), fd, out);
+out:
 	if (r < 0)
 		close(fd);
 	return r;
@@ -102,7 +120,9 @@ static int segment_sections(struct zp_elf *e)
 	for (size_t i = 0; i < n; i++) {
 		GElf_Phdr ph;
 		if (gelf_getphdr(e->elf, i, &ph) == NULL || ph.p_type != PT_LOAD ||
-		    !(ph.p_flags & PF_X) || ph.p_offset + ph.p_filesz > e->rawsize)
+		    !(ph.p_flags & PF_X) || ph.p_filesz == 0 ||
+		    !in_bounds(ph.p_offset, ph.p_filesz, e->rawsize) ||
+		    ph.p_vaddr > UINT64_MAX - ph.p_filesz)
 			continue;
 		struct zp_section *s = &e->secs[e->nsecs++];
 		snprintf(s->name, sizeof(s->name), "PT_LOAD#%zu", i);
@@ -133,7 +153,8 @@ int zp_elf_exec_sections(struct zp_elf *e, struct zp_section **out, size_t *n)
 	while ((scn = elf_nextscn(e->elf, scn)) != NULL) {
 		GElf_Shdr sh;
 		if (gelf_getshdr(scn, &sh) == NULL || sh.sh_type != SHT_PROGBITS ||
-		    !(sh.sh_flags & SHF_EXECINSTR) || !(sh.sh_flags & SHF_ALLOC) || sh.sh_size == 0)
+		    !(sh.sh_flags & SHF_EXECINSTR) || !(sh.sh_flags & SHF_ALLOC) || sh.sh_size == 0 ||
+		    sh.sh_addr > UINT64_MAX - sh.sh_size)
 			continue;
 		Elf_Data *d = elf_getdata(scn, NULL);
 		if (d == NULL || d->d_buf == NULL || d->d_size < sh.sh_size)
@@ -183,7 +204,8 @@ int zp_elf_load_syms(struct zp_elf *e)
 		for (size_t i = 0; i < count; i++) {
 			GElf_Sym sym;
 			if (gelf_getsym(d, i, &sym) == NULL || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
-			    sym.st_shndx == SHN_UNDEF || sym.st_size == 0)
+			    sym.st_shndx == SHN_UNDEF || sym.st_size == 0 ||
+			    sym.st_value > UINT64_MAX - sym.st_size)
 				continue;
 			if (e->nsyms == cap) {
 				cap = cap ? 2 * cap : 256;
@@ -258,13 +280,14 @@ int zp_elf_read(struct zp_elf *e, uint64_t addr, void *buf, size_t len)
 	for (size_t i = 0; i < n; i++) {
 		GElf_Phdr ph;
 		if (gelf_getphdr(e->elf, i, &ph) == NULL || ph.p_type != PT_LOAD ||
-		    addr < ph.p_vaddr || addr + len > ph.p_vaddr + ph.p_memsz)
+		    addr < ph.p_vaddr || !in_bounds(addr - ph.p_vaddr, len, ph.p_memsz))
 			continue;
 		uint64_t off = addr - ph.p_vaddr;
 		memset(buf, 0, len);
 		if (off < ph.p_filesz) {
-			size_t avail = ph.p_filesz - off < len ? ph.p_filesz - off : len;
-			if (ph.p_offset + off + avail > e->rawsize)
+			uint64_t avail = ph.p_filesz - off < len ? ph.p_filesz - off : len;
+			if (!in_bounds(ph.p_offset, off, e->rawsize) ||
+			    !in_bounds(ph.p_offset + off, avail, e->rawsize))
 				return -ENOEXEC;
 			memcpy(buf, e->raw + ph.p_offset + off, avail);
 		}
@@ -299,7 +322,7 @@ const char *zp_elf_interp(struct zp_elf *e)
 	for (size_t i = 0; i < n; i++) {
 		GElf_Phdr ph;
 		if (gelf_getphdr(e->elf, i, &ph) != NULL && ph.p_type == PT_INTERP &&
-		    ph.p_offset + ph.p_filesz <= e->rawsize && ph.p_filesz > 0 &&
+		    ph.p_filesz > 0 && in_bounds(ph.p_offset, ph.p_filesz, e->rawsize) &&
 		    e->raw[ph.p_offset + ph.p_filesz - 1] == '\0')
 			return e->raw + ph.p_offset;
 	}

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "zp.h"
@@ -50,12 +51,15 @@ static bool parse_line(const char *line, struct zp_map *m)
 	char perms[5];
 	uint64_t start, end, off;
 	unsigned long inode;
+	unsigned major, minor;
 	int pathpos = 0;
 
-	if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s %" SCNx64 " %*x:%*x %lu %n", &start, &end,
-		   perms, &off, &inode, &pathpos) < 5)
+	if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s %" SCNx64 " %x:%x %lu %n", &start, &end,
+		   perms, &off, &major, &minor, &inode, &pathpos) < 7)
 		return false;
 	memset(m, 0, sizeof(*m));
+	m->dev = makedev(major, minor);
+	m->ino = inode;
 	m->start = start;
 	m->end = end;
 	m->offset = off;

@@ -122,7 +122,7 @@ static int scan_section(struct zp_elf *e, const struct zp_disasm *d, const struc
 			 * before the syscall (glibc's clone and clone3 do, as
 			 * the child's frame is not the parent's): a function
 			 * ending shortly before c is the one that holds it. */
-			for (uint64_t back = 1; back <= 32 && c - back >= sec->base && c - back >= done; back++) {
+			for (uint64_t back = 1; back <= 32 && back <= c - done; back++) {
 				if (zp_elf_func_containing(e, c - back, &f) == 0 && f.end == c - back + 1 &&
 				    f.start >= sec->base) {
 					f.end = c + 2;
@@ -146,6 +146,8 @@ static int scan_section(struct zp_elf *e, const struct zp_disasm *d, const struc
 		if (r < 0)
 			return r;
 		done = f.end + (uint64_t)r;
+		if (done >= sec->end)
+			break;
 		p = sec->bytes + (done - sec->base);
 	}
 	unsigned candidates = 0;

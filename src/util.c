@@ -1,6 +1,7 @@
 /* util.c -- small things the tool and the runtime both need */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sys/resource.h>
 #include <time.h>
 
@@ -14,13 +15,24 @@ uint64_t zp_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* zp_high_fd -- the top 64 numbers of a large descriptor table, the top
+ * eighth of a small one (RLIMIT_NOFILE may be anything down to a few);
+ * any free number >= 3 when those are taken */
 int zp_high_fd(int fd)
 {
 	struct rlimit rl;
-	int floor = 100;
+	long floor = 100;
+	int r;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur > 200 && rl.rlim_cur != RLIM_INFINITY)
-		floor = (int)(rl.rlim_cur - 64);
-	int r = fcntl(fd, F_DUPFD, floor);
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur <= INT_MAX) {
+		long limit = (long)rl.rlim_cur;
+		floor = limit > 200 ? limit - 64 : limit - limit / 8 - 2;
+	}
+	if (floor < 3)
+		floor = 3;
+	r = fcntl(fd, F_DUPFD, (int)floor);
+	if (r < 0 && (errno == EMFILE || errno == EINVAL) && floor > 3)
+		r = fcntl(fd, F_DUPFD, 3);
 	return r < 0 ? -errno : r;
 }

@@ -102,6 +102,7 @@ struct zp_scan {
 	uint64_t bytes_scanned;     /* executable section bytes looked at */
 	uint64_t bytes_decoded;     /* bytes run through the decoder */
 	unsigned lookalikes;        /* 0f 05 / 0f 34 byte pairs that are not instructions */
+	uint64_t ns;                /* how long the scan took (kept in the cache) */
 };
 
 /* zp_scan_object -- every syscall/sysenter instruction in e's executable
@@ -134,29 +135,84 @@ struct stat;
 /* zp_cache_key_matches -- is st (a stat of the file) the file key names,
  * unchanged? */
 bool zp_cache_key_matches(const struct stat *st, const struct zp_cache_key *key);
-/* zp_cache_dir -- $ZPOLINE_CACHE_DIR, $XDG_CACHE_HOME/zpoline or
- * ~/.cache/zpoline, created if need be; NULL when caching is off
- * (ZPOLINE_CACHE=0) or there is nowhere to keep it */
-const char *zp_cache_dir(char *buf, size_t len);
-/* zp_cache_load -- fill *s from the entry for key: 0, or -ENOENT / -EINVAL
- * (no entry, or one that does not match) */
-int zp_cache_load(const char *dir, const struct zp_cache_key *key, struct zp_scan *s);
-/* zp_cache_store -- write the entry atomically (a temporary file renamed
- * into place), so runs at the same time see a whole entry or none */
-int zp_cache_store(const char *dir, const struct zp_cache_key *key, const struct zp_scan *s);
 
-/* zp_image_open -- a read-only descriptor of the patched image of file:
- * its bytes with each patch (two bytes at a file offset) applied, from the
- * cache, created there (atomically) if missing. Every patched place must
- * hold 0f 05 or 0f 34 in the file and the file must match key, else
- * -EILSEQ / -ESTALE and nothing is kept. */
+/* The cache's on-disk format: a directory of its own under the root, so
+ * builds of another format never read these files, nor these builds theirs */
+#define ZP_CACHE_FORMAT "v2"
+/* the size bound (ZPOLINE_CACHE_MAX overrides it): least recently used
+ * entries go first */
+#define ZP_CACHE_MAX_DEFAULT (64ull << 20)
+
+/* zp_cache_root -- the cache's root: $ZPOLINE_CACHE_DIR,
+ * $XDG_CACHE_HOME/zpoline or $HOME/.cache/zpoline, into buf; *base is the
+ * part that must exist, *rest what may be made under it. -ENOENT when the
+ * cache is off (ZPOLINE_CACHE=0) or there is no such variable. */
+int zp_cache_root(char *buf, size_t len, const char **base, const char **rest);
+/* zp_cache_open -- a descriptor of ROOT/v2 (its path into buf), reached
+ * from / one checked directory at a time (owner root or this user,
+ * writable by no one else; sticky ones allowed above the cache), making
+ * the missing components under the existing base if create: -errno else */
+int zp_cache_open(char *buf, size_t len, bool create);
+/* zp_cache_open_path -- the same for a cache directory given by path,
+ * which must exist */
+int zp_cache_open_path(const char *dir);
+/* zp_cache_load -- fill *s from the entry for key: 0, or -ENOENT / -EINVAL
+ * (no entry, or one that does not match or is not ours alone) */
+int zp_cache_load(int dirfd, const struct zp_cache_key *key, struct zp_scan *s);
+/* zp_cache_store -- write the entry (path: the object's, for listings)
+ * atomically, so runs at the same time see a whole entry or none */
+int zp_cache_store(int dirfd, const struct zp_cache_key *key, const char *path, const struct zp_scan *s);
+
+/* zp_image_open -- the patched image of file: the pages that hold the
+ * patches (two bytes at a file offset), each patch applied, from the
+ * cache, made there if missing, checked against the file before its first
+ * use and made again if it fails. Every patched place must hold 0f 05 or
+ * 0f 34 in the file and the file must match key, else -EILSEQ / -ESTALE.
+ * Sorts p. On success im->fd is the image and im->runs say which ranges
+ * of the file (file_off, len) are at which offset of it (image_off). */
 struct zp_patch {
 	uint64_t off;
 	uint8_t bytes[2];
 	uint8_t pad[6];
 };
-int zp_image_open(const char *dir, const struct zp_cache_key *key, const char *file,
-		  const struct zp_patch *p, size_t n);
+struct zp_image_run {
+	uint64_t file_off, image_off, len;
+};
+struct zp_image {
+	int fd;
+	struct zp_image_run *runs;
+	size_t nruns;
+	bool made;              /* it was not in the cache: the cache grew */
+};
+int zp_image_open(int dirfd, int imgfd, const struct zp_cache_key *key, const char *file, struct zp_patch *p,
+		  size_t n, struct zp_image *im);
+/* zp_image_dir -- the images directory of the cache dirfd, checked (made
+ * if create): to pass as zp_image_open's imgfd when opening several
+ * images, or -1 to have each call open it */
+int zp_image_dir(int dirfd, bool create);
+void zp_image_close(struct zp_image *im);
+
+/* What is in the cache: one item per site list or image */
+struct zp_cache_item {
+	char name[300];         /* relative to the cache directory */
+	char path[256];         /* the object's, as recorded */
+	struct zp_cache_key key;
+	bool valid;             /* its header could be read */
+	bool image;
+	uint64_t nsites;
+	uint64_t bytes;         /* on disk */
+	int64_t used_ns, made_ns;
+};
+/* zp_cache_list -- every item, least recently used first (access time, at
+ * the file system's granularity); if clean, temporary files abandoned by
+ * killed writers are removed on the way */
+int zp_cache_list(int dirfd, bool clean, struct zp_cache_item **out, size_t *n);
+int zp_cache_remove(int dirfd, const struct zp_cache_item *it);
+/* zp_cache_max -- $ZPOLINE_CACHE_MAX (bytes, K, M or G) or the default */
+uint64_t zp_cache_max(void);
+/* zp_cache_trim -- remove abandoned temporary files, then the least
+ * recently used items until the cache holds at most max bytes */
+int zp_cache_trim(int dirfd, uint64_t max);
 
 /* ---- maps.c: /proc/self/maps ---- */
 
@@ -165,6 +221,7 @@ struct zp_map {
 	int prot;               /* PROT_* */
 	bool shared;
 	uint64_t offset;
+	uint64_t dev, ino;      /* the file's, as stat(2) gives them */
 	char path[256];
 };
 

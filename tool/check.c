@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -254,6 +255,50 @@ static void check_runtime(struct check *c)
 	add(c, "scanner", OK, "%s (%s)", scanner, versions);
 }
 
+/* check_cache -- where the cache is and how big: a warning when it cannot
+ * be used (every start then scans again) */
+static void check_cache(struct check *c)
+{
+	char dir[4096] = "";
+	struct zp_cache_item *v;
+	size_t n;
+	uint64_t total = 0;
+	int fd = zp_cache_open(dir, sizeof(dir), false);
+
+	if (fd == -ENOENT && dir[0] == '\0') {
+		add(c, "cache", WARN, "off: objects are scanned at every start");
+		return;
+	}
+	const char *base, *rest;
+	char root[4096];
+	struct stat st;
+	if (fd == -ENOENT && zp_cache_root(root, sizeof(root), &base, &rest) == 0 && stat(base, &st) != 0) {
+		struct item *it = add(c, "cache", WARN, "%s does not exist, so no cache is kept there: objects are "
+				      "scanned at every start", base);
+		snprintf(it->fix, sizeof(it->fix), "set ZPOLINE_CACHE_DIR to a directory of yours");
+		return;
+	}
+	if (fd == -ENOENT) {
+		add(c, "cache", OK, "%s: empty (made at the first run), at most %.1f MiB", dir,
+		    (double)zp_cache_max() / (1 << 20));
+		return;
+	}
+	if (fd < 0 || zp_cache_list(fd, false, &v, &n) < 0) {
+		struct item *it = add(c, "cache", WARN, "%s: cannot be used (%s): objects are scanned at every start",
+				      dir, fd == -EPERM ? "not yours, or writable by others" : strerror(fd < 0 ? -fd : EIO));
+		snprintf(it->fix, sizeof(it->fix), "remove it, or set ZPOLINE_CACHE_DIR to a directory of yours");
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		total += v[i].bytes;
+	free(v);
+	close(fd);
+	add(c, "cache", OK, "%s: %.1f MiB in %zu items, at most %.1f MiB (`zpoline cache` lists them)", dir,
+	    (double)total / (1 << 20), n, (double)zp_cache_max() / (1 << 20));
+}
+
 static void check_hook(struct check *c)
 {
 	char path[PATH_MAX];
@@ -344,6 +389,7 @@ int cmd_check(int argc, char **argv)
 	check_kernel(&c);
 	check_cpu(&c);
 	check_runtime(&c);
+	check_cache(&c);
 	if (c.hook != NULL)
 		check_hook(&c);
 	for (int i = 0; i < c.n; i++) {

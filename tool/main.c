@@ -135,6 +135,7 @@ static const struct {
 	const char *name;
 	int (*fn)(int, char **);
 } commands[] = {
+	{ "cache", cmd_cache },
 	{ "check", cmd_check },
 	{ "run", cmd_run },
 	{ "stats", cmd_stats },
@@ -172,6 +173,8 @@ static const char doc_root[] =
 	"Hook every system call a program makes, at close to the cost of the call.\n"
 	"\n"
 	"Commands:\n"
+	"  cache [--clear | --prune]\n"
+	"                  where the cache is, its size and entries; remove entries\n"
 	"  check [--hook NAME|PATH] [--json]\n"
 	"                  whether zpoline can run here, and what to fix if not\n"
 	"  run [OPTION...] [--] PROG [ARG...]\n"

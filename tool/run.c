@@ -259,6 +259,16 @@ static void check_page0(void)
 	}
 }
 
+/* check_writable -- an output that refuses every write (/dev/full, a
+ * read-only device) would lose the whole trace: an empty write reaches the
+ * driver and fails the same way, and changes nothing anywhere else */
+static void check_writable(int fd, const char *path)
+{
+	if (write(fd, "", 0) < 0)
+		die(EXIT_SETUP, "cannot write to %s: %s; give -o a file that can be written",
+		    path, strerror(errno));
+}
+
 /* high_fd -- move fd out of the program's way, inheritable */
 static int high_fd(int fd)
 {
@@ -308,6 +318,12 @@ void zp_launch(struct launch *lp)
 	if (zp_find_runtime(runtime, sizeof(runtime)) < 0)
 		die(EXIT_SETUP, "cannot find libzpoline.so beside %s or in %s: reinstall zpoline",
 		    zp_tool_dir(), ZP_PKGLIBDIR);
+	/* the loader splits LD_PRELOAD at spaces and colons: such a path
+	 * would preload nothing, and the program would run unhooked */
+	if (runtime[strcspn(runtime, " :")] != '\0')
+		die(EXIT_SETUP, "the runtime's path %s contains a space or ':', which LD_PRELOAD "
+		    "cannot hold: install zpoline (or move the build tree) under a path without them",
+		    runtime);
 	if (r.nhooks == 0)
 		r.hooks[r.nhooks++] = r.default_hook;
 	for (int i = 0; i < r.nhooks; i++) {
@@ -333,6 +349,7 @@ void zp_launch(struct launch *lp)
 		int o = open(r.output, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0666);
 		if (o < 0)
 			die(EXIT_SETUP, "cannot open %s: %s", r.output, strerror(errno));
+		check_writable(o, r.output);
 		fd = high_fd(o);
 		close(o);
 	} else {
@@ -342,8 +359,11 @@ void zp_launch(struct launch *lp)
 	set("ZPOLINE_TRACE_FD", num);
 
 	/* memory the hooks share across every process of the run */
-	int m = memfd_create("zpoline-shared", 0);
-	if (m < 0 || ftruncate(m, ZP_SHARED_SIZE) != 0)
+	/* sealed, so the runtime can tell it from any other descriptor a
+	 * number in the environment might name (see runtime/main.c) */
+	int m = memfd_create("zpoline-shared", MFD_ALLOW_SEALING);
+	if (m < 0 || ftruncate(m, ZP_SHARED_SIZE) != 0 ||
+	    fcntl(m, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0)
 		die(EXIT_SETUP, "cannot create the hooks' shared memory: %s", strerror(errno));
 	snprintf(num, sizeof(num), "%d", high_fd(m));
 	close(m);

@@ -57,6 +57,7 @@ __attribute__((noreturn)) void zp_launch(struct launch *l);
 /* zp_check_hook -- a hook by name or path, resolved and checked, else exit */
 void zp_check_hook(const char *spec, char *out, size_t len);
 
+int cmd_cache(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_check(int argc, char **argv);

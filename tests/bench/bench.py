@@ -17,8 +17,10 @@ Prints, each as median [min..max] of the rounds:
     with the `ret`s into frames older than the kernel entry;
   * the cost of zpoline's own path with no kernel entry in it, and what
     touching a few more pages after a kernel entry costs natively;
-  * start-up time added for /bin/true, ls and python3 -c pass, and what
-    scanning costs per MiB of code on a cache miss;
+  * start-up time added for /bin/true, ls and python3 -c pass, through
+    zpoline run and, without the launcher, by the runtime alone (paired
+    medians against native, peak RSS added, what else of ours is loaded),
+    and what scanning costs per MiB of code on a cache miss;
   * resident memory added for a small program;
   * redis-server requests per second, when redis is installed."""
 import os
@@ -184,11 +186,81 @@ def startup():
                                             med(hk), statistics.median(hk) - statistics.median(nat)))
     # the tool itself runs checks (a fork for page 0) before exec: the
     # runtime's own share is what ZPOLINE_VERBOSE reports
-    out = subprocess.run(hooked("null")[:-1] + ["-v", "--", "/bin/true"], stderr=subprocess.PIPE,
-                         stdout=subprocess.DEVNULL, env=ENV, text=True).stderr
-    for line in out.splitlines():
-        if "start-up added" in line:
-            print("runtime's own share for /bin/true: " + line.split("; ")[-1])
+    # (not with -o /dev/null: the report goes where the hooks' output goes)
+    for p in progs:
+        shares = []
+        for _ in range(ROUNDS * 3):
+            out = subprocess.run([Z, "run", "--hook", "null", "-v", "--"] + p, stderr=subprocess.PIPE,
+                                 stdout=subprocess.DEVNULL, env=ENV, text=True).stderr
+            shares += [float(l.split("start-up added ")[1].split()[0]) for l in out.splitlines()
+                       if "start-up added" in l]
+        if shares:
+            print("runtime's own share (its constructor, as it measures it), %-16s %s ms" % (
+                " ".join(os.path.basename(x) for x in p)[:16], med(shares)))
+
+
+def startup_runtime():
+    """The runtime's own start-up cost, without the launcher: the program
+    run directly with LD_PRELOAD (as /etc/ld.so.preload would) against the
+    same program natively, in pairs, on a warm cache; the median of the
+    pairs' differences, and the peak resident memory (ru_maxrss) added.
+    Also whether anything of ours beyond the runtime (libelf, libz, the
+    decoder) is in the program on a warm cache."""
+    tool_dir = os.path.dirname(os.path.realpath(Z))
+    runtime = os.path.join(tool_dir, "..", "runtime", "libzpoline.so")
+    hook = os.path.join(tool_dir, "..", "hooks", "null.so")
+    if not os.path.exists(runtime):
+        print("\nstart-up without the launcher: no build-tree runtime beside %s" % Z)
+        return
+    hk_env = dict(ENV, LD_PRELOAD=os.path.realpath(runtime), ZPOLINE_HOOK=os.path.realpath(hook))
+
+    def one(cmd, env):
+        t0 = time.perf_counter()
+        pid = os.posix_spawn(cmd[0], cmd, env)     # (both print nothing)
+        os.waitpid(pid, 0)
+        return (time.perf_counter() - t0) * 1000
+
+    def peak(env):
+        """VmHWM of python3 -c pass (plus reading its own status)"""
+        out = subprocess.run([python, "-c", "print([l for l in open('/proc/self/status') "
+                              "if l.startswith('VmHWM')][0].split()[1])"], stdout=subprocess.PIPE,
+                             text=True, env=env).stdout
+        return int(out)
+
+    python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else shutil.which("python3")
+    python = os.path.realpath(subprocess.run([python, "-c", "import sys; print(sys.executable)"],
+                                             stdout=subprocess.PIPE, text=True, env=ENV).stdout.strip())
+    rounds = ROUNDS * 30
+    print("\nstart-up without the launcher (LD_PRELOAD, warm cache), ms, %d pairs native/hooked" % rounds)
+    print("%-22s %-24s %-24s %10s %10s" % ("program", "native", "hooked (null)", "added", "target"))
+    for p, target in (([shutil.which("true") or "/bin/true"], 0.5), ([python, "-c", "pass"], 1.0)):
+        one(p, hk_env)              # the cache warm
+        nat, hk, diff = [], [], []
+        for _ in range(rounds):
+            a = one(p, ENV)
+            b = one(p, hk_env)
+            nat.append(a)
+            hk.append(b)
+            diff.append(b - a)
+        print("%-22s %-24s %-24s %+9.3f %+9.1f" % (
+            " ".join(os.path.basename(x) for x in p)[:22], med(nat), med(hk), statistics.median(diff), target))
+    rss_n, rss_h = [], []
+    for _ in range(ROUNDS * 2):
+        rss_n.append(peak(ENV))
+        rss_h.append(peak(hk_env))
+    print("peak RSS of python3 -c pass, KiB: native %s, hooked %s, added %+d (target +512)" % (
+        med(rss_n), med(rss_h), statistics.median(rss_h) - statistics.median(rss_n)))
+    maps = subprocess.run([python, "-c", "print(open('/proc/self/maps').read())"], stdout=subprocess.PIPE,
+                          text=True, env=hk_env).stdout
+    native_maps = subprocess.run([python, "-c", "print(open('/proc/self/maps').read())"],
+                                 stdout=subprocess.PIPE, text=True, env=ENV).stdout
+
+    def libs(text):
+        return {l.split()[-1].rsplit("/", 1)[-1] for l in text.splitlines()
+                if any(k in l for k in ("libelf", "libz.so", "libdw", "Zydis", "zpoline-decode"))}
+    ours = sorted(libs(maps) - libs(native_maps))
+    print("libelf, libz, libdw, Zydis in python3 on a warm cache that it does not load itself: %s" % (
+        ", ".join(ours) or "none"))
 
 
 def scan_cost():
@@ -260,6 +332,7 @@ path_counts()
 path_alone()
 pages_after_entry()
 startup()
+startup_runtime()
 scan_cost()
 rss()
 redis()

@@ -42,6 +42,7 @@ __attribute__((noinline)) static long ret3(long nr)
 long jump_back(long nr);
 /* call_then_jump -- the call, a call/ret made after it, then pop and jmp */
 long call_then_jump(long nr);
+long after_entry(long x);
 __attribute__((noinline)) long after_entry(long x)
 {
 	__asm__ volatile("" ::: "memory");

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Run a program natively and under `zpoline run`; compare stdout and exit status.
 
-usage: compare.py [--mode fast|trap|catch|sud] [--timeout S] [--expect-diff TEXT] ZPOLINE HOOK -- PROG [ARG...]
+usage: compare.py [--mode fast|trap|catch|sud] [--timeout S] [--expect-diff TEXT] [--hook-opt OPT]
+                  ZPOLINE HOOK -- PROG [ARG...]
 
 --expect-diff inverts the test: the hooked run must differ from the native
 one and print TEXT (a check that the comparison can fail).
@@ -23,12 +24,14 @@ def run(cmd, env, timeout):
 
 def main():
     args = sys.argv[1:]
-    mode, timeout, expect_diff = "fast", 120, None
+    mode, timeout, expect_diff, hook_opt = "fast", 120, None, []
     while args and args[0].startswith("--"):
         if args[0] == "--mode":
             mode, args = args[1], args[2:]
         elif args[0] == "--expect-diff":
             expect_diff, args = args[1], args[2:]
+        elif args[0] == "--hook-opt":
+            hook_opt, args = ["--hook-opt", args[1]], args[2:]
         elif args[0] == "--timeout":
             timeout, args = float(args[1]), args[2:]
         else:
@@ -47,7 +50,7 @@ def main():
     extra = ["--catch-late"] if mode == "catch" else []
     with tempfile.TemporaryDirectory() as d:
         trace = os.path.join(d, "trace")
-        hooked = run([zpoline, "run", "--hook", hook, "-o", trace] + extra + ["--"] + prog, henv,
+        hooked = run([zpoline, "run", "--hook", hook] + hook_opt + ["-o", trace] + extra + ["--"] + prog, henv,
                      timeout)
         with open(trace, "rb") as f:
             lines = f.read().decode(errors="replace").splitlines()

@@ -10,6 +10,8 @@ static long hook_function(long a1, long a2, long a3, long a4, long a5, long a6, 
 	return next_sys_call(a1, a2, a3, a4, a5, a6, a7);
 }
 
+int __hook_init(long placeholder, void *sys_call_hook_ptr);
+
 int __hook_init(long placeholder, void *sys_call_hook_ptr)
 {
 	(void)placeholder;

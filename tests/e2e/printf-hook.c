@@ -23,6 +23,8 @@ static void at_end(void)
 	printf("printf-hook: atexit ran after %s calls\n", calls > 0 ? "some" : "no");
 }
 
+int __hook_init(long placeholder, void *sys_call_hook_ptr);
+
 int __hook_init(long placeholder, void *sys_call_hook_ptr)
 {
 	(void)placeholder;

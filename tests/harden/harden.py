@@ -1,0 +1,253 @@
+#!/usr/bin/env python3
+"""Hardening tests of the command and the runtime: each refusal fails
+closed (the program never runs unhooked while zpoline exits 0), nothing
+blocks or crashes on a hostile file, and nothing from the environment of a
+less privileged user is trusted.
+
+usage: harden.py ZPOLINE BUILDROOT CALLS PPID MARKER_HOOK INTERP_WRAP LOAD_WRAP HOOK_WRAP
+
+With ZP_TEST_COMMAND_ONLY=1 only the tests that start no hooked program
+run: the sanitizer build's runtime could not be preloaded."""
+import os
+import resource
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+
+Z, BUILD, CALLS, PPID, MARKER, INTERP_WRAP, LOAD_WRAP, HOOK_WRAP = sys.argv[1:9]
+RUNTIME = os.path.join(BUILD, "runtime", "libzpoline.so")
+SCANNER = os.path.join(BUILD, "runtime", "zpoline-scan")
+HOOKS = os.path.join(BUILD, "hooks")
+COMMAND_ONLY = os.environ.get("ZP_TEST_COMMAND_ONLY") == "1"
+passed = failed = skipped = 0
+
+
+def env(**kw):
+    e = {k: v for k, v in os.environ.items() if not k.startswith("ZPOLINE_") and k != "LD_PRELOAD"}
+    e.update(kw)
+    return e
+
+
+def run(args, timeout=60, **kw):
+    try:
+        return subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              errors="replace", env=kw.pop("env", env()), timeout=timeout, **kw)
+    except subprocess.TimeoutExpired:
+        return None
+
+
+def report(name, problems, p=None):
+    global passed, failed
+    if problems:
+        failed += 1
+        print("FAIL %s: %s" % (name, "; ".join(problems)))
+        if p is not None:
+            print("  stdout: %s\n  stderr: %s" % (p.stdout.strip()[-400:], p.stderr.strip()[-600:]))
+    else:
+        passed += 1
+        print("ok   %s" % name)
+
+
+def check(name, args, status, err=(), out=(), timeout=60, lines=1, **kw):
+    """status: an exit status, or None for 'any, but not killed by a signal';
+    err: found in stderr (or stdout, for commands that report there)"""
+    p = run(args, timeout=timeout, **kw)
+    if p is None:
+        report(name, ["hung (no exit within %d s)" % timeout])
+        return None
+    problems = []
+    if status is None and p.returncode < 0:
+        problems.append("killed by signal %d" % -p.returncode)
+    elif status is not None and p.returncode != status:
+        problems.append("exit status %d, expected %d" % (p.returncode, status))
+    for s in err if isinstance(err, (list, tuple)) else [err]:
+        if s not in p.stderr and (status is not None or s not in p.stdout):
+            problems.append("stderr lacks %r" % s)
+    for s in out if isinstance(out, (list, tuple)) else [out]:
+        if s not in p.stdout:
+            problems.append("stdout lacks %r" % s)
+    if p.returncode in (2, 125, 126, 127) and len(p.stderr.strip().splitlines()) > lines:
+        problems.append("error is more than %d line(s)" % lines)
+    report(name, problems, p)
+    return p
+
+
+def skip(name, why):
+    global skipped
+    skipped += 1
+    print("skip %s: %s" % (name, why))
+
+
+def tree_at(d):
+    """a copy of the build tree's command, runtime and hooks under d"""
+    for sub in ("tool", "runtime", "hooks"):
+        os.makedirs(os.path.join(d, sub))
+    shutil.copy2(Z, os.path.join(d, "tool", "zpoline"))
+    for f in ("libzpoline.so", "zpoline-scan", "zpoline-decode.so"):
+        if os.path.exists(os.path.join(BUILD, "runtime", f)):
+            shutil.copy2(os.path.join(BUILD, "runtime", f), os.path.join(d, "runtime", f))
+    for f in os.listdir(HOOKS):
+        if f.endswith(".so"):
+            shutil.copy2(os.path.join(HOOKS, f), os.path.join(d, "hooks", f))
+    return os.path.join(d, "tool", "zpoline")
+
+
+DENY = ["--hook", os.path.join(HOOKS, "deny.so"), "--hook-opt", "getppid=EPERM"]
+
+with tempfile.TemporaryDirectory() as tmp:
+    os.chmod(tmp, 0o755)
+
+    # ---- fail closed: a runtime path the loader cannot preload ----
+    for name, sub in (("a space", "a b"), ("a colon", "a:b")):
+        z = tree_at(os.path.join(tmp, sub))
+        p = run([z, "run"] + DENY + ["--", PPID])
+        problems = []
+        if p is None:
+            problems.append("hung")
+        elif p.returncode == 0 and "ppid -1" not in p.stdout:
+            problems.append("the program ran unhooked and zpoline exited 0")
+        elif p.returncode not in (0, 125):
+            problems.append("exit status %d, expected 125 (or a hooked run)" % p.returncode)
+        elif p.returncode == 125 and "LD_PRELOAD" not in p.stderr:
+            problems.append("stderr does not say why: %r" % p.stderr)
+        report("runtime path with %s: refused or hooked, never unhooked" % name, problems, p)
+
+    # ---- descriptor numbers from the actual RLIMIT_NOFILE ----
+    for limit in () if COMMAND_ONLY else (101, 64, 20):
+        def lower(limit=limit):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+        check("RLIMIT_NOFILE %d: the run works" % limit, [Z, "run"] + DENY + ["--", PPID], 0,
+              out="ppid -1", preexec_fn=lower)
+
+    # ---- hooks that are not regular files never block ----
+    fifo = os.path.join(tmp, "fifo.so")
+    os.mkfifo(fifo)
+    check("a FIFO as a hook: refused, no hang", [Z, "run", "--hook", fifo, "--", "true"], 125,
+          err="not a regular file", timeout=20)
+    check("a FIFO to check --hook: no hang", [Z, "check", "--hook", fifo], None, timeout=20)
+    check("a character device as a hook: refused", [Z, "run", "--hook", "/dev/zero", "--", "true"],
+          125, err="not a regular file", timeout=20)
+    check("a directory as a hook: refused", [Z, "run", "--hook", tmp, "--", "true"], 125,
+          err="directory", timeout=20)
+
+    # ---- output that cannot be written ----
+    if os.path.exists("/dev/full"):
+        check("-o /dev/full: refused before the program runs", [Z, "run", "-o", "/dev/full", "--",
+              "true"], 125, err="cannot write to /dev/full")
+
+    # ---- crafted ELF files: no crash anywhere ----
+    check("scanner on a PT_LOAD whose offset wraps", [SCANNER, "report", LOAD_WRAP], None)
+    check("check --hook on a zpoline_hook at 2^64 - 4", [Z, "check", "--hook", HOOK_WRAP], None,
+          err="too small")
+    check("run --hook on a zpoline_hook at 2^64 - 4", [Z, "run", "--hook", HOOK_WRAP, "--", "true"],
+          125, err="too small")
+    p = check("stats --static on a PT_INTERP whose offset wraps", [Z, "stats", "--static",
+              INTERP_WRAP], None, timeout=30)
+    if p is not None and "\ufffd" in p.stdout + p.stderr:
+        report("... and reads no bytes from outside the file", ["its output holds bytes that are not text"], p)
+
+    if COMMAND_ONLY:
+        print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
+        sys.exit(1 if failed else 0)
+
+    # ---- the deny hook: refuse what denies nothing; seeded chance repeats ----
+    # one line from the hook, one from the runtime saying which hook refused
+    for opt in ("=EACCES", ";", ";;;", ",=EIO", "getppid=EIO:seed=3"):
+        check("deny refuses %r" % opt, [Z, "run", "--hook", "deny", "--hook-opt", opt, "--", "true"],
+              125, err="deny:", lines=2)
+    seeded = ["--hook", "deny", "--hook-opt", "getppid=EPERM:p=0.5:seed=7", "--", CALLS, "200"]
+    a, b = run([Z, "run"] + seeded), run([Z, "run"] + seeded)
+    problems = []
+    if a is None or b is None or a.returncode or b.returncode:
+        problems.append("a run failed")
+    elif a.stdout != b.stdout:
+        problems.append("two runs with seed=7 differ:\n%s%s" % (a.stdout, b.stdout))
+    elif not 40 < a.stdout.count("x") < 160:
+        problems.append("%d of 200 calls failed with p=0.5" % a.stdout.count("x"))
+    report("deny p=0.5:seed=7 fails the same calls every run", problems, a)
+
+    # ---- a descriptor number from the environment is not trusted ----
+    victim = os.path.join(tmp, "victim")
+    with open(victim, "wb") as f:
+        f.write(b"\xaa" * (1 << 20))
+    fd = os.open(victim, os.O_RDWR)
+    os.set_inheritable(fd, True)
+    e = env(LD_PRELOAD=RUNTIME, ZPOLINE_HOOK=os.path.join(HOOKS, "deny.so"),
+            ZPOLINE_HOOK_OPTS="getppid=EPERM", ZPOLINE_SHARED_FD=str(fd))
+    p = run([CALLS, "10"], env=e, pass_fds=(fd,))
+    os.close(fd)
+    with open(victim, "rb") as f:
+        intact = f.read() == b"\xaa" * (1 << 20)
+    problems = [] if intact else ["the runtime wrote into the file ZPOLINE_SHARED_FD named"]
+    if p is None or p.stdout.strip() != "x" * 10:
+        problems.append("the calls were not denied")
+    report("ZPOLINE_SHARED_FD naming a user's file: not mapped", problems, p)
+
+    # ---- secure execution: a set-user-ID program ignores ZPOLINE_HOOK ----
+    # The runtime in /etc/ld.so.preload (in a mount namespace of its own,
+    # over a copy of /etc made of symbolic links), a set-user-ID root copy
+    # of a program run as nobody, and a hook that would leave a file in a
+    # directory only root can write to. A control run (the same, without
+    # the set-user-ID bit, as root) must leave the file, or the test
+    # proves nothing.
+    name = "set-user-ID program under /etc/ld.so.preload ignores ZPOLINE_HOOK"
+    if os.geteuid() != 0 or not shutil.which("unshare") or not shutil.which("setpriv"):
+        skip(name, "needs root, unshare and setpriv")
+    else:
+        home = os.path.join(tmp, "home")
+        os.mkdir(home)
+        os.chown(home, 65534, 65534)
+        suid = os.path.join(tmp, "suid-ppid")
+        shutil.copy2(PPID, suid)
+        os.chown(suid, 0, 0)
+        os.chmod(suid, 0o4755)
+        hook = os.path.join(tmp, "marker.so")
+        shutil.copy2(MARKER, hook)
+        os.chmod(hook, 0o755)
+        rootonly = os.path.join(tmp, "rootonly")
+        os.mkdir(rootonly, 0o755)
+        marker = os.path.join(rootonly, "marker")
+        with open(os.path.join(tmp, "preload"), "w") as f:
+            f.write(RUNTIME + "\n")
+        script = r"""set -e
+T=$1; shift
+mkdir "$T/orig-etc" "$T/new-etc"
+mount --bind /etc "$T/orig-etc"
+for f in "$T"/orig-etc/* "$T"/orig-etc/.[!.]*; do
+	[ -e "$f" ] && ln -s "$f" "$T/new-etc/"
+done
+rm -f "$T/new-etc/ld.so.preload"
+cp "$T/preload" "$T/new-etc/ld.so.preload"
+mount --bind "$T/new-etc" /etc
+exec "$@"
+"""
+        # Syscall User Dispatch mode: nothing to scan, so no scanner helper
+        # (which /etc/ld.so.preload would hook too); a PID namespace, so
+        # that nothing started there outlives the test
+        def in_ns(*cmd):
+            return run(["unshare", "-m", "-p", "-f", "--kill-child", "sh", "-c", script, "sh", tmp] +
+                       list(cmd), timeout=30,
+                       env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home,
+                            "ZPOLINE_MODE": "sud"})
+
+        shutil.rmtree(os.path.join(tmp, "orig-etc"), ignore_errors=True)
+        p = in_ns("env", "ZPOLINE_HOOK=" + hook, "ZP_TEST_MARKER=" + marker, PPID)
+        shutil.rmtree(os.path.join(tmp, "new-etc"))
+        os.rmdir(os.path.join(tmp, "orig-etc"))
+        if p is None or not os.path.exists(marker):
+            skip(name, "the control run left no marker: %s" % (p.stderr.strip()[-300:] if p else "hung"))
+        else:
+            os.unlink(marker)
+            p = in_ns("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "env",
+                      "ZPOLINE_HOOK=" + hook, "ZP_TEST_MARKER=" + marker, suid)
+            problems = []
+            if p is None or p.returncode != 0:
+                problems.append("the program failed")
+            if os.path.exists(marker):
+                problems.append("the hook an unprivileged user named ran with euid 0")
+            report(name, problems, p)
+
+print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
+sys.exit(1 if failed else 0)

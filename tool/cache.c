@@ -1,0 +1,191 @@
+/* cache.c -- `zpoline cache [--clear | --prune]`: where the cache of scan
+ * results and patched pages is, how big, and what is in it.
+ *
+ * Each site list and each image is one item: its kind, size, age (since it
+ * was made), the time since it was last used (access time, at the file
+ * system's granularity), its state (the object unchanged, changed, or
+ * gone), and the object it belongs to. --prune removes what belongs to an
+ * object that is gone or changed (it can never be used again), items that
+ * cannot be read, and temporary files abandoned by killed runs; --clear
+ * removes everything. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tool.h"
+#include "zp.h"
+
+enum { OPT_CLEAR = 0x400, OPT_PRUNE };
+
+struct cache_args {
+	bool clear, prune;
+};
+
+static const struct argp_option cache_options[] = {
+	{ "clear", OPT_CLEAR, NULL, 0, "Remove every entry and image", 0 },
+	{ "prune", OPT_PRUNE, NULL, 0,
+	  "Remove what belongs to objects that are gone or changed, unreadable entries and "
+	  "abandoned temporary files", 0 },
+	{ NULL, 0, NULL, 0, NULL, 0 }
+};
+
+static error_t parse_cache(int key, char *arg __attribute__((unused)), struct argp_state *state)
+{
+	struct cache_args *a = state->input;
+
+	switch (key) {
+	case OPT_CLEAR:
+		a->clear = true;
+		return 0;
+	case OPT_PRUNE:
+		a->prune = true;
+		return 0;
+	case ARGP_KEY_ARG:
+		argp_error(state, "unexpected argument '%s'", arg);
+		return EINVAL;
+	case ARGP_KEY_END:
+		if (a->clear && a->prune)
+			argp_error(state, "--clear already removes what --prune would: give one of them");
+		return 0;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}
+
+/* human -- 3.2 MiB */
+static const char *human(char *buf, size_t len, uint64_t b)
+{
+	if (b < 1024)
+		snprintf(buf, len, "%llu B", (unsigned long long)b);
+	else if (b < 1024 * 1024)
+		snprintf(buf, len, "%.1f KiB", (double)b / 1024);
+	else if (b < 1024ull * 1024 * 1024)
+		snprintf(buf, len, "%.1f MiB", (double)b / (1024 * 1024));
+	else
+		snprintf(buf, len, "%.1f GiB", (double)b / (1024 * 1024 * 1024));
+	return buf;
+}
+
+/* age -- 45s, 12m, 3h, 9d */
+static const char *age(char *buf, size_t len, int64_t then_ns)
+{
+	int64_t s = (int64_t)time(NULL) - then_ns / 1000000000;
+
+	if (s < 0)
+		s = 0;
+	if (s < 120)
+		snprintf(buf, len, "%llds", (long long)s);
+	else if (s < 7200)
+		snprintf(buf, len, "%lldm", (long long)(s / 60));
+	else if (s < 2 * 86400)
+		snprintf(buf, len, "%lldh", (long long)(s / 3600));
+	else
+		snprintf(buf, len, "%lldd", (long long)(s / 86400));
+	return buf;
+}
+
+/* state -- can the item still be used: the object as its key names it? */
+static const char *state(const struct zp_cache_item *it)
+{
+	struct stat st;
+	struct utsname u;
+	char tag[64];
+
+	if (!it->valid)
+		return "unreadable";
+	if (strncmp(it->key.tag, "vdso ", 5) == 0) {
+		if (uname(&u) != 0)
+			return "ok";
+		snprintf(tag, sizeof(tag), "vdso %.58s", u.release);
+		return strcmp(tag, it->key.tag) == 0 ? "ok" : "gone";
+	}
+	if (stat(it->path, &st) != 0)
+		return "gone";
+	return zp_cache_key_matches(&st, &it->key) ? "ok" : "changed";
+}
+
+static const char doc_cache[] =
+	"Show where zpoline keeps what it learnt about objects (their system call sites, and "
+	"their patched pages), how much room that takes, and each item with its object, its age "
+	"and the time since it was last used; or remove items.\v"
+	"The cache is $ZPOLINE_CACHE_DIR, $XDG_CACHE_HOME/zpoline or ~/.cache/zpoline, in a "
+	"subdirectory named after its format (v2). Its size is bounded by $ZPOLINE_CACHE_MAX "
+	"(bytes, or with K, M or G; default 64M): the runtime removes the least recently used "
+	"items when it grows past that. Exit status: 0; 2 for a bad command line; 125 when the "
+	"cache directory cannot be used (not yours, or writable by others). See zpoline(1).";
+
+int cmd_cache(int argc, char **argv)
+{
+	struct argp argp = { cache_options, parse_cache, "", doc_cache, NULL, NULL, NULL };
+	struct cache_args a = { false, false };
+	struct zp_cache_item *v;
+	char dir[4096] = "", b1[32], b2[32], b3[32];
+	size_t n;
+	uint64_t total = 0, removed = 0;
+	unsigned nremoved = 0;
+
+	argv[0] = "zpoline cache";
+	argp_parse(&argp, argc, argv, 0, NULL, &a);
+
+	int fd = zp_cache_open(dir, sizeof(dir), false);
+	if (fd == -ENOENT && getenv("ZPOLINE_CACHE") != NULL && strcmp(getenv("ZPOLINE_CACHE"), "0") == 0) {
+		printf("cache: off (ZPOLINE_CACHE=0): objects are scanned at every start\n");
+		return 0;
+	}
+	const char *base, *rest;
+	char root[4096];
+	struct stat st;
+	if (fd == -ENOENT && zp_cache_root(root, sizeof(root), &base, &rest) == 0 && stat(base, &st) != 0) {
+		printf("cache: none: %s does not exist (the runtime makes only the cache's own directories "
+		       "in it); objects are scanned at every start\n", base);
+		return 0;
+	}
+	if (fd == -ENOENT && dir[0] == '/') {
+		printf("cache: %s (not made yet)\nsize:  0 B of %s (ZPOLINE_CACHE_MAX)\n", dir,
+		       human(b1, sizeof(b1), zp_cache_max()));
+		return 0;
+	}
+	if (fd == -ENOENT)
+		die(EXIT_SETUP, "no cache directory: set HOME, XDG_CACHE_HOME or ZPOLINE_CACHE_DIR to an "
+		    "absolute path");
+	if (fd < 0)
+		die(EXIT_SETUP, "cannot use the cache directory %s: %s; each directory on its path must be "
+		    "yours or root's and writable by no one else (remove it, or set ZPOLINE_CACHE_DIR)", dir,
+		    fd == -EPERM ? "not yours, or writable by others" : strerror(-fd));
+	int r = zp_cache_list(fd, a.clear || a.prune, &v, &n);
+	if (r < 0)
+		die(EXIT_SETUP, "cannot read the cache directory %s: %s", dir, strerror(-r));
+	for (size_t i = 0; i < n; i++) {
+		const char *s = state(&v[i]);
+		if (a.clear || (a.prune && strcmp(s, "ok") != 0)) {
+			if (zp_cache_remove(fd, &v[i]) == 0) {
+				removed += v[i].bytes;
+				nremoved++;
+			}
+			continue;
+		}
+		total += v[i].bytes;
+	}
+	printf("cache: %s\nsize:  %s in %zu items, of %s (ZPOLINE_CACHE_MAX)\n", dir, human(b1, sizeof(b1), total),
+	       n - nremoved, human(b2, sizeof(b2), zp_cache_max()));
+	if (a.clear || a.prune) {
+		printf("removed %u items, %s\n", nremoved, human(b1, sizeof(b1), removed));
+	} else if (n > 0) {
+		printf("\n%-6s %10s %5s %5s %-8s %s\n", "KIND", "SIZE", "AGE", "USED", "STATE", "OBJECT");
+		/* most recently used first */
+		for (size_t i = n; i-- > 0;)
+			printf("%-6s %10s %5s %5s %-8s %s%s\n", v[i].image ? "image" : "sites",
+			       human(b3, sizeof(b3), v[i].bytes), age(b1, sizeof(b1), v[i].made_ns),
+			       age(b2, sizeof(b2), v[i].used_ns), state(&v[i]), v[i].path[0] ? v[i].path : "?",
+			       strcmp(v[i].key.tag, "late") == 0 ? " (loaded late)" : "");
+	}
+	free(v);
+	close(fd);
+	return 0;
+}
