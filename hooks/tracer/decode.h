@@ -59,6 +59,7 @@ struct tr_call {
 	long args[6];
 	long ret;
 	bool exiting;               /* ret is known */
+	bool injected;              /* ret is ours: the kernel never saw the call */
 	int next_arg;               /* the first argument not printed yet */
 	uint64_t saved;             /* value an argument had at enter (in/out) */
 };

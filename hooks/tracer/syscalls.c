@@ -858,8 +858,8 @@ static void print_arg(struct tr_buf *b, const struct tr_fmt *f, struct tr_call *
 			put_fd(b, f, v);
 		break;
 	case A_PATH:
-		/* after the call, unless the kernel found it unreadable */
-		tr_trusted = c->exiting && ret != -EFAULT && v != 0;
+		/* after a call that succeeded, the kernel has read it */
+		tr_trusted = c->exiting && !c->injected && !is_err(ret) && v != 0;
 		tr_print_str(b, f, v, 4096, true);
 		tr_trusted = false;
 		break;
@@ -871,7 +871,7 @@ static void print_arg(struct tr_buf *b, const struct tr_fmt *f, struct tr_call *
 			put_ptr(b, f, v);
 		} else {
 			/* the kernel wrote ret bytes there */
-			tr_trusted = true;
+			tr_trusted = !c->injected;
 			tr_print_data(b, f, v, ret, t == A_OBUF_HEX);
 			tr_trusted = false;
 		}
@@ -925,10 +925,15 @@ static void print_arg(struct tr_buf *b, const struct tr_fmt *f, struct tr_call *
 			put_sigaction(b, f, v);
 		break;
 	case A_STAT_OUT:
-		if (failed || v == 0)
+		if (failed || v == 0) {
 			put_ptr(b, f, v);
-		else
+		} else if (c->injected) {
+			struct stat st;
+			if (fetch(b, f, v, &st, sizeof(st)))
+				tr_print_stat(b, f, &st);
+		} else {
 			tr_print_stat(b, f, (const void *)v);   /* the kernel just wrote it */
+		}
 		break;
 	case A_STATX_OUT:
 		if (failed)

@@ -660,7 +660,8 @@ static void finish(struct rec *r, long nr, const long *args, long ret)
 	if (!(opt.status & (failed ? ZP_STATUS_FAILED : ZP_STATUS_SUCCESSFUL)) && !r->partial)
 		return;
 	uint64_t t1 = timed() ? now_ns(opt.tstamp || opt.relative || opt.json ? CLOCK_REALTIME : CLOCK_MONOTONIC) : 0;
-	struct tr_call c = { .nr = nr, .ret = ret, .exiting = true, .saved = r->saved };
+	struct tr_call c = { .nr = nr, .ret = ret, .exiting = true, .saved = r->saved,
+			     .injected = r->injected };
 	memcpy(c.args, args, sizeof(c.args));
 	if (r->orig_act)
 		c.args[1] = r->orig_act;

@@ -85,6 +85,12 @@ check("inject when=2", len(lines) == 2 and lines[1].endswith("= -1 EACCES (Permi
 p, t = trace("-e", "fault=getuid:retval=42", "-e", "trace=getuid", "--", decoders)
 check("fault with retval", "getuid()                                = 42 (INJECTED)" in t, t)
 
+# an injected success must not make the tracer trust the program's pointers
+p, t = trace("-e", "inject=stat:retval=0", "-e", "trace=stat", "--", "python3", "-c",
+             "import ctypes; ctypes.CDLL(None).syscall(4, b'/', ctypes.c_void_p(1 << 46)); print('alive')")
+check("injected success, bad pointer", p.returncode == 0 and "alive" in p.stdout and
+      re.search(r'stat\("/", 0x400000000000\) += 0 \(INJECTED\)', t) is not None, p.stderr[-200:] + t[-300:])
+
 # -ff: one file per process
 base = os.path.join(work, "ff")
 subprocess.run([zpoline, "trace", "-ff", "-o", base, "--", "sh", "-c", "/bin/true; /bin/true"], cwd=work, timeout=60)
