@@ -8,7 +8,7 @@ import sys
 
 zpoline, page = sys.argv[1:3]
 shown = set()
-for command in ("run", "stats", "check", "cache"):
+for command in ("run", "stats", "check", "cache", "trace"):
     helptext = subprocess.run([zpoline, command, "--help"], stdout=subprocess.PIPE, text=True,
                               check=True).stdout
     shown |= set(re.findall(r"--([a-z][a-z-]+)", helptext))

@@ -139,6 +139,7 @@ static const struct {
 	{ "check", cmd_check },
 	{ "run", cmd_run },
 	{ "stats", cmd_stats },
+	{ "trace", cmd_trace },
 };
 
 struct root {
@@ -180,6 +181,8 @@ static const char doc_root[] =
 	"                  run PROG with its system calls hooked (default hook: tracer)\n"
 	"  stats [--json] [--static] ... PROG [ARG...] | FILE...\n"
 	"                  how many system call sites are rewritten, per object\n"
+	"  trace [STRACE-OPTION...] [--] PROG [ARG...]\n"
+	"                  run PROG traced, with strace's options and output\n"
 	"\n"
 	"`zpoline COMMAND --help' describes each command. Exit status: that of the\n"
 	"program for `run'; 2 for a bad command line; 125 when zpoline cannot run\n"

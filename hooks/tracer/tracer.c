@@ -1,0 +1,1172 @@
+/* tracer -- strace's output, from inside the process.
+ *
+ *   openat(AT_FDCWD, "/etc/passwd", O_RDONLY|O_CLOEXEC) = 3
+ *   read(3, "root:x:0:0:root:/root:/bin/bash\n"..., 4096) = 1234
+ *   --- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, ...} ---
+ *   +++ exited with 0 +++
+ *
+ * An enter/exit hook. enter notes the time and, for a call that may block
+ * or not return, writes the entering half at once; exit writes the rest.
+ * Other lines collect in a per-thread buffer of whole lines that is
+ * written (one write, so lines never interleave) before any call that may
+ * block, fork or end the process, when it fills, and every 10 ms.
+ *
+ * When threads or processes interleave, a shared word (in the run's shared
+ * memory) says whose entering half ends the output so far: anyone else's
+ * line first ends it with " <unfinished ...>", and its owner then writes
+ * "<... NAME resumed>" as strace does.
+ *
+ * Signals: the handler the program installs with rt_sigaction is replaced,
+ * in the kernel only, by one that prints the --- SIGxxx --- line and calls
+ * the program's; oldact is fixed up in exit so the program reads back its
+ * own. Signals whose default action kills get such a handler too (where
+ * the runtime does not own them), which prints +++ killed by +++ and dies
+ * of the same signal.
+ *
+ * Options (--hook-opt): see src/decode-opts.h and zpoline(1). */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include <zpoline/hook.h>
+
+#include "decode-opts.h"
+#include "decode.h"
+
+#define SA_RESTORER_FLAG 0x04000000UL
+
+static const struct zpoline_init *rt;
+static struct zp_trace_opts opt;
+static struct tr_fmt fmt;
+static uint64_t interest[ZPOLINE_INTEREST_WORDS];
+static pid_t root_pid;
+
+/* in the memory every process of the run shares */
+struct shared {
+	int lock;                       /* tid of the writer, 0 when free */
+	int multi;                      /* a second task exists: lines get [pid N] */
+	uint64_t pending;               /* tid << 32 | seq of an entering half not ended */
+	unsigned long inject_count[ZP_TRACE_MAX_INJECT][ZP_TRACE_WORDS * 64 / 64];
+};
+static struct shared *sh;
+static struct shared private_shared;
+/* counts per injection and number: in this process (strace counts per task) */
+static unsigned long inj_count[ZP_TRACE_MAX_INJECT][1024];
+
+/* the kernel's struct sigaction */
+struct ksigaction {
+	unsigned long handler, flags, restorer;
+	uint64_t mask;
+};
+
+/* one call between its enter and its exit */
+struct rec {
+	uint64_t t0;                    /* ns, when timing */
+	uint32_t seq;
+	bool partial;                   /* the entering half is written */
+	bool injected;
+	bool done;                      /* shown by a signal that came as it returned */
+	bool restarted;                 /* shown as ERESTARTSYS: a new line at exit */
+	int inject;
+	long nr, args[6];                     /* rule index + 1 */
+	size_t col;                     /* length of the entering half's line so far */
+	uint64_t saved;
+	long orig_act;                  /* rt_sigaction: the program's act */
+	struct ksigaction act;          /* ... and what the kernel gets instead */
+	struct ksigaction old_prog;     /* ... and the program's previous one */
+};
+
+#define RING 32
+#define STACK_SIZE (64 * 1024)
+#define OUTCAP 65536
+
+struct tls {
+	pid_t tid, pid;
+	uint32_t seq;
+	unsigned ring_pos;
+	int level;                      /* formatting nested by a signal handler */
+	size_t outlen;
+	uint64_t last_flush;
+	uint64_t last_ns;               /* -r */
+	int lock_depth;
+	long uc;                        /* the last handled signal's ucontext */
+	bool partial_open;              /* our entering half may end the output */
+	struct rec *cur;                /* the call between its enter and exit */
+	char *stack;                    /* where lines are formatted (stack.S) */
+	bool in_wrapper;                /* our signal handler's own calls (sud mode) */
+	uintptr_t alt_lo, alt_hi;       /* the program's sigaltstack on this thread */
+	struct rec ring[RING];
+	char out[OUTCAP];
+	char line[3][16384];
+};
+static __thread struct tls T;
+
+/* the program's own handlers, which the kernel does not see */
+static struct ksigaction prog[65];
+static bool watched[65];
+
+static uint64_t now_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* self_ids -- who we are; asked of the kernel once per task (a forked
+ * child starts over in exit_impl, where fork-like calls return 0) */
+static void self_ids(void)
+{
+	if (T.pid != 0)
+		return;
+	pid_t p = getpid();
+
+	tr_self_pid = p;
+	{
+		/* a new task, or a forked child that inherited the parent's TLS */
+		T.pid = p;
+		T.tid = gettid();
+		T.lock_depth = 0;
+	}
+}
+
+/* ---- output ---- */
+
+static int ff_fd = -1;
+static pid_t ff_pid;
+
+static void dev_write(const char *p, size_t n)
+{
+	if (opt.ff[0] != '\0') {
+		if (ff_pid != T.pid) {
+			char path[600];
+			snprintf(path, sizeof(path), "%s.%d", opt.ff, (int)T.pid);
+			int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0666);
+			if (fd >= 0) {
+				/* out of the program's way */
+				int hi = fcntl(fd, F_DUPFD_CLOEXEC, 900);
+				if (hi >= 0) {
+					close(fd);
+					fd = hi;
+				}
+			}
+			ff_fd = fd;
+			ff_pid = T.pid;
+		}
+		while (ff_fd >= 0 && n > 0) {
+			ssize_t w = write(ff_fd, p, n);
+			if (w <= 0)
+				break;
+			p += w;
+			n -= (size_t)w;
+		}
+		return;
+	}
+	rt->trace_write(p, n);
+}
+
+static void write_lines(const char *p, size_t n);
+
+static void lock(void)
+{
+	int spins = 0;
+
+	if (__atomic_load_n(&sh->lock, __ATOMIC_RELAXED) == T.tid) {
+		T.lock_depth++;         /* a signal handler inside our own write */
+		return;
+	}
+	for (;;) {
+		int zero = 0;
+		if (__atomic_compare_exchange_n(&sh->lock, &zero, T.tid, false, __ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			break;
+		if (++spins % 64 == 0) {
+			int owner = __atomic_load_n(&sh->lock, __ATOMIC_RELAXED);
+			/* a writer killed while holding it */
+			if (owner != 0 && spins > 4096 && kill(owner, 0) < 0 && errno == ESRCH)
+				__atomic_compare_exchange_n(&sh->lock, &owner, 0, false, __ATOMIC_RELAXED,
+							    __ATOMIC_RELAXED);
+			sched_yield();
+		}
+	}
+	T.lock_depth = 1;
+}
+
+static void unlock(void)
+{
+	if (--T.lock_depth == 0)
+		__atomic_store_n(&sh->lock, 0, __ATOMIC_RELEASE);
+}
+
+/* write_lines -- whole lines out (lock held): someone's entering half
+ * that ends the output so far is ended first */
+static void write_lines(const char *p, size_t n)
+{
+	if (sh->pending != 0) {
+		dev_write(" <unfinished ...>\n", 18);
+		sh->pending = 0;
+	}
+	T.partial_open = false;
+	dev_write(p, n);
+}
+
+static void flush_locked(void)
+{
+	if (T.outlen > 0) {
+		write_lines(T.out, T.outlen);
+		T.outlen = 0;
+	}
+	T.last_flush = now_ns(CLOCK_MONOTONIC_COARSE);
+}
+
+static void flush(void)
+{
+	if (T.outlen == 0)
+		return;
+	lock();
+	flush_locked();
+	unlock();
+}
+
+/* emit -- whole lines into the buffer (or straight out when nested) */
+static void emit(const char *p, size_t n)
+{
+	if (T.level > 1 || n >= OUTCAP / 2 || T.partial_open || opt.lines) {
+		lock();
+		flush_locked();
+		write_lines(p, n);
+		unlock();
+		return;
+	}
+	if (T.outlen + n > OUTCAP)
+		flush();
+	memcpy(T.out + T.outlen, p, n);
+	T.outlen += n;
+	if (T.outlen > OUTCAP * 3 / 4 ||
+	    now_ns(CLOCK_MONOTONIC_COARSE) - T.last_flush > 10 * 1000 * 1000)
+		flush();
+}
+
+/* ---- the line's parts ---- */
+
+static bool is_multi(void)
+{
+	return __atomic_load_n(&sh->multi, __ATOMIC_RELAXED) || T.pid != root_pid;
+}
+
+static void put_prefix(struct tr_buf *b, uint64_t t0)
+{
+	if (is_multi() && opt.ff[0] == '\0')
+		tr_put(b, "[pid %5d] ", (int)T.tid);
+	if (opt.relative) {
+		uint64_t d = T.last_ns ? t0 - T.last_ns : 0;
+		T.last_ns = t0;
+		tr_put(b, "%6lu.%06lu ", (unsigned long)(d / 1000000000u),
+		       (unsigned long)(d / 1000 % 1000000));
+	}
+	if (opt.tstamp == 3) {
+		tr_put(b, "%lu.%06lu ", (unsigned long)(t0 / 1000000000u),
+		       (unsigned long)(t0 / 1000 % 1000000));
+	} else if (opt.tstamp > 0) {
+		struct tm tm;
+		time_t s = (time_t)(t0 / 1000000000u);
+		localtime_r(&s, &tm);
+		tr_put(b, "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
+		if (opt.tstamp == 2)
+			tr_put(b, ".%06lu", (unsigned long)(t0 / 1000 % 1000000));
+		tr_putc(b, ' ');
+	}
+}
+
+static bool timed(void)
+{
+	return opt.tstamp || opt.relative || opt.timing || opt.json;
+}
+
+static struct tr_buf line_buf(void)
+{
+	int l = T.level < 3 ? T.level : 2;
+
+	return (struct tr_buf){ T.line[l], 0, sizeof(T.line[l]) };
+}
+
+static void put_json_head(struct tr_buf *b, const char *type, uint64_t t0)
+{
+	tr_put(b, "{\"type\": \"%s\", \"pid\": %d, \"tid\": %d, \"time\": %lu.%06lu", type,
+	       (int)T.pid, (int)T.tid, (unsigned long)(t0 / 1000000000u),
+	       (unsigned long)(t0 / 1000 % 1000000));
+}
+
+/* ---- system calls ---- */
+
+/* exited_line -- "+++ exited with N +++", or its JSON record */
+static void exited_line(int status, bool call_shown, const long *args, long nr)
+{
+	struct tr_buf b = line_buf();
+
+	if (opt.json) {
+		uint64_t t = now_ns(CLOCK_REALTIME);
+		if (call_shown) {
+			put_json_head(&b, "syscall", t);
+			tr_put(&b, ", \"name\": \"%s\", \"args\": [%ld], \"ret\": null}\n",
+			       rt->syscall_name(nr), args[0]);
+		}
+		put_json_head(&b, "exit", t);
+		tr_put(&b, ", \"status\": %d}\n", status);
+	} else {
+		if (is_multi() && opt.ff[0] == '\0')
+			tr_put(&b, "[pid %5d] ", (int)T.tid);
+		tr_put(&b, "+++ exited with %d +++\n", status);
+	}
+	lock();
+	flush_locked();
+	write_lines(b.p, b.len);
+	unlock();
+}
+
+static bool shown(long nr)
+{
+	return !opt.narrowed || zp_trace_has(opt.trace, nr);
+}
+
+static int want_inject(long nr)
+{
+	for (int i = 0; i < opt.ninject; i++) {
+		const struct zp_inject *in = &opt.inject[i];
+		if (!zp_trace_has(in->set, nr) || nr >= 1024)
+			continue;
+		unsigned long n = ++inj_count[i][nr];
+		if (n >= in->first && n <= in->last && (n - in->first) % in->step == 0)
+			return i + 1;
+	}
+	return 0;
+}
+
+static void delay_us(long us)
+{
+	struct timespec ts = { us / 1000000, us % 1000000 * 1000 };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static void sigaction_enter(struct zpoline_call *call, struct rec *r)
+{
+	int sig = (int)call->args[0];
+	struct ksigaction act;
+
+	r->orig_act = 0;
+	if (sig <= 0 || sig > 64 || sig == SIGKILL || sig == SIGSTOP)
+		return;
+	r->old_prog = prog[sig];
+	if (call->args[1] == 0 || tr_peek(&act, (uintptr_t)call->args[1], sizeof(act)) != sizeof(act))
+		return;
+	prog[sig] = act;
+	bool dfl = act.handler == (unsigned long)SIG_DFL, ign = act.handler == (unsigned long)SIG_IGN;
+	if (ign || (dfl && !watched[sig]) || !opt.signals)
+		return;
+	extern void tracer_on_signal(int, siginfo_t *, void *);
+	r->act = act;
+	r->act.handler = (unsigned long)tracer_on_signal;
+	r->act.flags |= SA_SIGINFO;
+	if (dfl) {
+		/* ours, for the +++ killed by +++ line: no flags of the program's */
+		r->act.flags = SA_SIGINFO | SA_RESTORER_FLAG;
+		r->act.restorer = prog[0].restorer;
+		r->act.mask = 0;
+		if (r->act.restorer == 0)
+			return;
+	}
+	r->orig_act = call->args[1];
+	call->args[1] = (long)&r->act;
+}
+
+static void sigaction_exit(struct zpoline_call *call, struct rec *r)
+{
+	int sig = (int)call->args[0];
+	extern void tracer_on_signal(int, siginfo_t *, void *);
+
+	if (r->orig_act != 0)
+		call->args[1] = r->orig_act;
+	if (sig <= 0 || sig > 64)
+		return;
+	if (call->ret < 0) {
+		prog[sig] = r->old_prog;
+		return;
+	}
+	struct ksigaction old;
+	if (call->args[2] != 0 && tr_peek(&old, (uintptr_t)call->args[2], sizeof(old)) == sizeof(old) &&
+	    old.handler == (unsigned long)tracer_on_signal) {
+		/* the program reads back its own handler */
+		struct ksigaction fix = r->old_prog;
+		/* as the kernel keeps it: KILL and STOP cannot be blocked */
+		fix.mask &= ~(1ull << (SIGKILL - 1) | 1ull << (SIGSTOP - 1));
+		memcpy((void *)call->args[2], &fix, sizeof(fix));
+	}
+	if (prog[0].restorer == 0 && (prog[sig].flags & SA_RESTORER_FLAG))
+		prog[0].restorer = prog[sig].restorer;
+}
+
+static void finish(struct rec *r, long nr, const long *args, long ret);
+
+static bool started;
+static void watch_defaults(void);
+
+/* start -- what needs system calls or thread-local storage, at the first
+ * call rather than in init: while the runtime starts it cannot take the
+ * calls that the program's (rewritten) libc makes for us, and the first
+ * use of our TLS allocates through that libc */
+static void start(void)
+{
+	started = true;
+	self_ids();
+	T.last_flush = now_ns(CLOCK_MONOTONIC_COARSE);
+	if (root_pid == 0)
+		root_pid = T.pid;
+	if (opt.signals)
+		watch_defaults();
+}
+
+static int enter_impl(struct zpoline_call *call, uint64_t *slot)
+{
+	long nr = call->nr;
+	unsigned props;
+	struct rec *r;
+
+	if (T.in_wrapper) {
+		/* in sud mode even our own calls come here: not the program's */
+		*slot = 0;
+		return ZPOLINE_CALL;
+	}
+	if (!started)
+		start();
+	self_ids();
+	*slot = 0;
+	r = &T.ring[T.ring_pos++ % RING];
+	memset(r, 0, offsetof(struct rec, act));
+	if (nr == SYS_rt_sigaction)
+		sigaction_enter(call, r);
+	switch (nr) {
+	case SYS_exit_group: case SYS_exit: case SYS_execve: case SYS_execveat:
+	case SYS_clone: case SYS_clone3: case SYS_fork: case SYS_vfork:
+	case SYS_kill: case SYS_tkill: case SYS_tgkill:
+		/* the buffer would be lost, or copied into a child */
+		flush();
+		break;
+	}
+	if (!shown(nr)) {
+		/* wanted for the bookkeeping only; a process's end shows anyway */
+		if (nr == SYS_exit_group || nr == SYS_exit)
+			exited_line((int)call->args[0] & 0xff, false, call->args, nr);
+		*slot = (uint64_t)(r - T.ring) + 1;
+		r->seq = 0;
+		return ZPOLINE_CALL;
+	}
+	*slot = (uint64_t)(r - T.ring) + 1;
+	r->seq = ++T.seq;
+	r->nr = nr;
+	memcpy(r->args, call->args, sizeof(r->args));
+	T.cur = r;
+	if (timed())
+		r->t0 = now_ns(opt.tstamp || opt.relative || opt.json ? CLOCK_REALTIME : CLOCK_MONOTONIC);
+	if (opt.ninject && (r->inject = want_inject(nr)) != 0) {
+		const struct zp_inject *in = &opt.inject[r->inject - 1];
+		if (in->delay_enter_us)
+			delay_us(in->delay_enter_us);
+		if (in->error || in->has_retval) {
+			/* no kernel, and no exit of ours: the whole line now */
+			long ret = in->error ? -in->error : in->retval;
+			struct tr_call c = { .nr = nr };
+			memcpy(c.args, call->args, sizeof(c.args));
+			tr_capture(&c);
+			r->saved = c.saved;
+			r->injected = true;
+			finish(r, nr, call->args, ret);
+			T.cur = NULL;
+			if (in->delay_exit_us)
+				delay_us(in->delay_exit_us);
+			if (in->signal) {
+				flush();
+				syscall(SYS_tgkill, T.pid, T.tid, in->signal);
+			}
+			call->ret = ret;
+			*slot = 0;
+			return ZPOLINE_DONE;
+		}
+	}
+	props = tr_props(nr);
+	if (opt.json && (props & TR_NORETURN)) {
+		exited_line((int)call->args[0] & 0xff, true, call->args, nr);
+		return ZPOLINE_CALL;
+	}
+	T.level++;
+	struct tr_call c = { .nr = nr, .exiting = false };
+	memcpy(c.args, call->args, sizeof(c.args));
+	if (r->orig_act)
+		c.args[1] = r->orig_act;
+	if (nr == SYS_rt_sigreturn && opt.signals && T.uc != 0 && !opt.json &&
+	    (opt.status & ZP_STATUS_SUCCESSFUL)) {
+		/* the mask and the result are in the frame the handler returned from */
+		ucontext_t *uc = (ucontext_t *)T.uc;
+		struct tr_buf b = line_buf();
+		put_prefix(&b, r->t0);
+		tr_puts(&b, "rt_sigreturn({mask=");
+		tr_print_sigset(&b, &fmt, (const uint64_t *)&uc->uc_sigmask, 1);
+		tr_puts(&b, "})");
+		tr_pad(&b, &fmt, 0);
+		long rax = (long)uc->uc_mcontext.gregs[REG_RAX];
+		tr_puts(&b, " = ");
+		if (rax < 0 && rax >= -4095)
+			tr_put_errno(&b, -rax);
+		else
+			tr_putd(&b, rax);
+		tr_putc(&b, '\n');
+		T.uc = 0;
+		emit(b.p, b.len);
+		T.level--;
+		return ZPOLINE_CALL;
+	}
+	/* only what the kernel may overwrite is read now */
+	tr_capture(&c);
+	r->saved = c.saved;
+	if ((props & (TR_BLOCKS | TR_NORETURN | TR_EXEC)) && opt.status == ZP_STATUS_ALL && !opt.json) {
+		struct tr_buf b = line_buf();
+		put_prefix(&b, r->t0);
+		tr_print_enter(&b, &fmt, &c, rt->syscall_name(nr));
+		r->col = b.len;
+		if (props & TR_NORETURN) {
+			c.ret = 0;
+			c.exiting = true;
+			tr_print_exit(&b, &fmt, &c, 0);
+			tr_putc(&b, '\n');
+			if (nr == SYS_exit_group || nr == SYS_exit)
+				tr_put(&b, "%s+++ exited with %d +++\n", "", (int)call->args[0] & 0xff);
+		}
+		lock();
+		flush_locked();
+		if (props & TR_NORETURN) {
+			if (is_multi() && opt.ff[0] == '\0') {
+				/* the +++ line gets the prefix too */
+				char *nl = memchr(b.p, '\n', b.len);
+				char tail[64];
+				int n = snprintf(tail, sizeof(tail), "[pid %5d] +++ exited with %d +++\n",
+						 (int)T.tid, (int)call->args[0] & 0xff);
+				if (nl != NULL) {
+					b.len = (size_t)(nl - b.p) + 1;
+					write_lines(b.p, b.len);
+					write_lines(tail, (size_t)n);
+				}
+			} else {
+				write_lines(b.p, b.len);
+			}
+		} else {
+			write_lines(b.p, b.len);
+			sh->pending = (uint64_t)T.tid << 32 | r->seq;
+			r->partial = true;
+			T.partial_open = true;
+		}
+		unlock();
+	}
+	T.level--;
+	return ZPOLINE_CALL;
+}
+
+static void put_json_call(struct tr_buf *b, struct tr_call *c, struct rec *r, uint64_t t1)
+{
+	struct tr_buf text = { T.line[2], 0, sizeof(T.line[2]) };
+	const char *name = rt->syscall_name(c->nr);
+
+	put_json_head(b, "syscall", r->t0 ? r->t0 : t1);
+	tr_puts(b, ", \"name\": ");
+	if (name)
+		tr_put(b, "\"%s\"", name);
+	else
+		tr_put(b, "\"syscall_%#lx\"", (unsigned long)c->nr);
+	/* the arguments as strace decodes them, one JSON string each */
+	struct tr_fmt plain = fmt;
+	plain.json = false;
+	tr_print_enter(&text, &plain, c, "");
+	tr_print_exit(&text, &plain, c, 0);
+	tr_puts(b, ", \"args\": [");
+	/* split the decoded text at top-level commas */
+	char *s = text.p + 1, *end = strrchr(text.p, ')');
+	int depth = 0;
+	bool inq = false, first = true;
+	char *start = s;
+	for (char *p = s; end != NULL && p <= end; p++) {
+		if (inq) {
+			if (*p == '\\')
+				p++;
+			else if (*p == '"')
+				inq = false;
+			continue;
+		}
+		if (*p == '"')
+			inq = true;
+		else if (*p == '{' || *p == '[' || *p == '(')
+			depth++;
+		else if ((*p == '}' || *p == ']' || (*p == ')' && p != end)) && depth > 0)
+			depth--;
+		else if ((*p == ',' && depth == 0) || p == end) {
+			size_t n = (size_t)(p - start);
+			if (n > 0) {
+				char *v = start;
+				char *ee;
+				long long iv = strtoll(v, &ee, 0);
+				if (!first)
+					tr_puts(b, ", ");
+				first = false;
+				if (ee == v + n && *v != '0')
+					tr_put(b, "%lld", iv);
+				else if (n == 1 && *v == '0')
+					tr_puts(b, "0");
+				else
+					tr_print_quoted(b, (unsigned char *)v, n, false, true);
+			}
+			start = p + 2;
+			p++;
+		}
+	}
+	tr_puts(b, "]");
+	if (c->ret < 0 && c->ret >= -4095) {
+		const char *en = strerrorname_np((int)-c->ret);
+		tr_put(b, ", \"ret\": -1, \"errno\": \"%s\"", en ? en : "?");
+	} else {
+		tr_put(b, ", \"ret\": %ld", c->ret);
+	}
+	if (r->injected)
+		tr_puts(b, ", \"injected\": true");
+	if (r->t0)
+		tr_put(b, ", \"duration\": %lu.%06lu", (unsigned long)((t1 - r->t0) / 1000000000u),
+		       (unsigned long)((t1 - r->t0) / 1000 % 1000000));
+	tr_puts(b, "}\n");
+}
+
+/* finish -- the line, or the rest of it, of a call whose result is known */
+static void finish(struct rec *r, long nr, const long *args, long ret)
+{
+	bool failed = ret < 0 && ret >= -4095;
+
+	if (!(opt.status & (failed ? ZP_STATUS_FAILED : ZP_STATUS_SUCCESSFUL)) && !r->partial)
+		return;
+	uint64_t t1 = timed() ? now_ns(opt.tstamp || opt.relative || opt.json ? CLOCK_REALTIME : CLOCK_MONOTONIC) : 0;
+	struct tr_call c = { .nr = nr, .ret = ret, .exiting = true, .saved = r->saved,
+			     .injected = r->injected };
+	memcpy(c.args, args, sizeof(c.args));
+	if (r->orig_act)
+		c.args[1] = r->orig_act;
+	T.level++;
+	struct tr_buf b = line_buf();
+	if (opt.json) {
+		put_json_call(&b, &c, r, t1);
+	} else if (r->partial) {
+		/* the entering half is out: print the rest */
+		struct tr_buf head = { T.line[2], 0, sizeof(T.line[2]) };
+		tr_print_enter(&head, &fmt, &c, rt->syscall_name(nr));    /* finds next_arg */
+		c.saved = r->saved;
+		lock();
+		uint64_t mine = (uint64_t)T.tid << 32 | r->seq;
+		size_t start;
+		bool joined = sh->pending == mine;
+		if (joined) {
+			start = b.len - r->col;     /* the line began in the earlier write */
+		} else {
+			flush_locked();
+			start = b.len;
+			if (is_multi() && opt.ff[0] == '\0')
+				tr_put(&b, "[pid %5d] ", (int)T.tid);
+			tr_put(&b, "<... %s resumed>", rt->syscall_name(nr) ? rt->syscall_name(nr) : "syscall");
+		}
+		tr_print_exit(&b, &fmt, &c, start);
+		if (r->injected)
+			tr_puts(&b, " (INJECTED)");
+		if (opt.timing)
+			tr_put(&b, " <%lu.%06lu>", (unsigned long)((t1 - r->t0) / 1000000000u),
+			       (unsigned long)((t1 - r->t0) / 1000 % 1000000));
+		tr_putc(&b, '\n');
+		if (joined)
+			dev_write(b.p, b.len);
+		else
+			write_lines(b.p, b.len);
+		sh->pending = 0;
+		T.partial_open = false;
+		unlock();
+		b.len = 0;
+	} else {
+		put_prefix(&b, r->t0);
+		tr_print_enter(&b, &fmt, &c, rt->syscall_name(nr));
+		c.saved = r->saved;
+		tr_print_exit(&b, &fmt, &c, 0);
+		if (r->injected)
+			tr_puts(&b, " (INJECTED)");
+		if (opt.timing)
+			tr_put(&b, " <%lu.%06lu>", (unsigned long)((t1 - r->t0) / 1000000000u),
+			       (unsigned long)((t1 - r->t0) / 1000 % 1000000));
+		tr_putc(&b, '\n');
+	}
+	if (b.len > 0)
+		emit(b.p, b.len);
+	T.level--;
+}
+
+static void exit_impl(struct zpoline_call *call, uint64_t *slot)
+{
+	long nr = call->nr;
+	struct rec *r;
+
+	if (*slot == 0 || *slot > RING)
+		return;
+	self_ids();
+	r = &T.ring[*slot - 1];
+	if (T.cur == r)
+		T.cur = NULL;
+	if (nr == SYS_rt_sigaction)
+		sigaction_exit(call, r);
+	if (nr == SYS_sigaltstack && call->ret == 0 && call->args[0] != 0) {
+		stack_t ss;
+		if (tr_peek(&ss, (uintptr_t)call->args[0], sizeof(ss)) == sizeof(ss)) {
+			T.alt_lo = ss.ss_flags & SS_DISABLE ? 0 : (uintptr_t)ss.ss_sp;
+			T.alt_hi = ss.ss_flags & SS_DISABLE ? 0 : (uintptr_t)ss.ss_sp + ss.ss_size;
+		}
+	}
+	if ((nr == SYS_clone || nr == SYS_clone3 || nr == SYS_fork || nr == SYS_vfork) && call->ret == 0) {
+		/* the child: as strace, the call shows once, in the parent */
+		__atomic_store_n(&sh->multi, 1, __ATOMIC_RELAXED);
+		T.pid = 0;
+		self_ids();
+		T.outlen = 0;
+		T.partial_open = false;
+		T.cur = NULL;
+		return;
+	}
+	if ((nr == SYS_clone || nr == SYS_clone3 || nr == SYS_fork || nr == SYS_vfork) && call->ret > 0) {
+		__atomic_store_n(&sh->multi, 1, __ATOMIC_RELAXED);
+		/* a vfork child ran on this thread's storage: ask again */
+		T.pid = 0;
+		self_ids();
+	}
+	if (r->seq == 0)
+		return;
+	if (r->done) {
+		/* a signal handler's line already showed it */
+		r->done = false;
+	} else {
+		if (r->restarted) {
+			/* shown as ERESTARTSYS; the restarted call gets a line of its own */
+			r->partial = false;
+		}
+		finish(r, nr, call->args, call->ret);
+	}
+	if (r->inject) {
+		const struct zp_inject *in = &opt.inject[r->inject - 1];
+		if (in->delay_exit_us)
+			delay_us(in->delay_exit_us);
+		if (in->signal) {
+			flush();
+			syscall(SYS_tgkill, T.pid, T.tid, in->signal);
+		}
+	}
+}
+
+/* complete_interrupted -- a signal arrived as the current call returned:
+ * strace shows the call's result before the signal, so we do too */
+__attribute__((noinline)) static void complete_interrupted(ucontext_t *uc)
+{
+	struct rec *r = T.cur;
+	unsigned char insn[2];
+
+	if (r == NULL || r->seq == 0 || r->done || uc == NULL || T.level != 0)
+		return;
+	long rip = uc->uc_mcontext.gregs[REG_RIP], rax = uc->uc_mcontext.gregs[REG_RAX];
+	if (tr_peek(insn, (uintptr_t)rip - 2, 2) == 2 && insn[0] == 0x0f && insn[1] == 0x05 &&
+	    !(rax == -EINTR && !opt.json)) {
+		finish(r, r->nr, r->args, rax);
+		r->done = true;
+		T.cur = NULL;
+		return;
+	}
+	bool restart = tr_peek(insn, (uintptr_t)rip, 2) == 2 && insn[0] == 0x0f && insn[1] == 0x05 &&
+		       (rax == r->nr || rax == SYS_restart_syscall);
+	bool intr = rax == -EINTR && tr_peek(insn, (uintptr_t)rip - 2, 2) == 2 && insn[0] == 0x0f &&
+		    insn[1] == 0x05;
+	if ((restart || intr) && !opt.json) {
+		/* what the kernel had before it turned it into a restart or
+		 * EINTR for the handler, as strace shows it */
+		char buf[160];
+		const char *why = "? ERESTARTSYS (To be restarted if SA_RESTART is set)";
+		switch (r->nr) {
+		case SYS_nanosleep: case SYS_clock_nanosleep:
+			why = "? ERESTART_RESTARTBLOCK (Interrupted by signal)";
+			break;
+		case SYS_rt_sigsuspend: case SYS_pause: case SYS_poll: case SYS_ppoll: case SYS_select:
+		case SYS_pselect6: case SYS_epoll_wait: case SYS_epoll_pwait: case SYS_rt_sigtimedwait:
+			why = "? ERESTARTNOHAND (To be restarted if no handler)";
+			break;
+		}
+		if (rax == SYS_restart_syscall)
+			why = "? ERESTART_RESTARTBLOCK (Interrupted by signal)";
+		int n = snprintf(buf, sizeof(buf), "%s", why);
+		struct tr_buf b = line_buf();
+		struct tr_call c = { .nr = r->nr, .exiting = false };
+		memcpy(c.args, r->args, sizeof(c.args));
+		c.saved = r->saved;
+		if (!r->partial) {
+			put_prefix(&b, r->t0);
+			tr_print_enter(&b, &fmt, &c, rt->syscall_name(r->nr));
+		} else {
+			tr_print_enter(&(struct tr_buf){ T.line[2], 0, sizeof(T.line[2]) }, &fmt, &c,
+				       rt->syscall_name(r->nr));
+		}
+		/* the arguments the kernel fills in are not there: addresses */
+		(void)n;
+		lock();
+		uint64_t mine = (uint64_t)T.tid << 32 | r->seq;
+		bool joined = r->partial && sh->pending == mine;
+		if (r->partial && !joined) {
+			flush_locked();
+			if (is_multi() && opt.ff[0] == '\0')
+				tr_put(&b, "[pid %5d] ", (int)T.tid);
+			tr_put(&b, "<... %s resumed>", rt->syscall_name(r->nr));
+		}
+		size_t start = joined ? b.len - r->col : 0;
+		c.ret = -EINTR;     /* the output arguments print as addresses */
+		c.exiting = true;
+		const struct tr_fmt *f = &fmt;
+		struct tr_buf tail = { T.line[2], 0, sizeof(T.line[2]) };
+		tr_print_exit(&tail, f, &c, 0);
+		/* swap the result tr_print_exit wrote for the restart's */
+		char *eq = strstr(tail.p, " = -1 EINTR");
+		if (eq != NULL) {
+			*eq = '\0';
+			tail.len = (size_t)(eq - tail.p);
+		}
+		tr_put(&b, "%s", tail.p);
+		/* tail held only ") ", padded from 0: pad again from the real start */
+		while (b.len > 0 && b.p[b.len - 1] == ' ')
+			b.len--;
+		tr_pad(&b, &fmt, start);
+		tr_put(&b, " = %s\n", buf);
+		if (joined)
+			dev_write(b.p, b.len);
+		else
+			write_lines(b.p, b.len);
+		sh->pending = 0;
+		T.partial_open = false;
+		unlock();
+		r->restarted = restart;
+		r->done = !restart;
+		r->partial = false;
+		T.cur = NULL;
+	}
+}
+
+
+/* ---- a stack of our own ---- */
+
+void tracer_call_on(void (*fn)(void *), void *arg, void *top);
+
+struct hop {
+	struct zpoline_call *call;
+	uint64_t *slot;
+	int ret;
+	int sig;
+	siginfo_t *si;
+	void *uc;
+};
+
+/* own_stack -- the top of this thread's formatting stack, or NULL when we
+ * are on it already (a signal handler inside our own code) or have none */
+static char *own_stack(void)
+{
+	char here;
+
+	if (T.stack == NULL) {
+		void *p = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (p == MAP_FAILED)
+			return NULL;
+		T.stack = p;
+	}
+	if (&here >= T.stack && &here < T.stack + STACK_SIZE)
+		return NULL;
+	return T.stack + STACK_SIZE - 64;
+}
+
+/* run_on_own -- fn(arg) on our stack. On the program's sigaltstack, with
+ * signals blocked meanwhile: a signal with SA_ONSTACK arriving while we
+ * are off the altstack would get its frame at the altstack's top, over
+ * the frames of the handler we were called from. */
+static void run_on_own(void (*fn)(void *), void *arg, char *top)
+{
+	char here;
+	uintptr_t sp = (uintptr_t)&here;
+
+	if (sp >= T.alt_lo && sp < T.alt_hi) {
+		uint64_t all = ~(1ull << (SIGSEGV - 1) | 1ull << (SIGBUS - 1) | 1ull << (SIGILL - 1) |
+				 1ull << (SIGFPE - 1) | 1ull << (SIGTRAP - 1) | 1ull << (SIGSYS - 1));
+		uint64_t old;
+		if (syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, &old, 8) == 0) {
+			tracer_call_on(fn, arg, top);
+			syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, 8);
+			return;
+		}
+		fn(arg);
+		return;
+	}
+	tracer_call_on(fn, arg, top);
+}
+
+static void enter_thunk(void *p)
+{
+	struct hop *h = p;
+
+	h->ret = enter_impl(h->call, h->slot);
+}
+
+static void exit_thunk(void *p)
+{
+	struct hop *h = p;
+
+	exit_impl(h->call, h->slot);
+}
+
+static int tracer_enter(struct zpoline_call *call, uint64_t *slot)
+{
+	struct hop h = { call, slot, 0, 0, NULL, NULL };
+	char *top = own_stack();
+
+	if (top == NULL)
+		return enter_impl(call, slot);
+	run_on_own(enter_thunk, &h, top);
+	if (call->nr == SYS_exit && T.stack != NULL) {
+		/* the thread ends: its stack goes (we are off it now) */
+		munmap(T.stack, STACK_SIZE);
+		T.stack = NULL;
+	}
+	return h.ret;
+}
+
+static void tracer_exit(struct zpoline_call *call, uint64_t *slot)
+{
+	struct hop h = { call, slot, 0, 0, NULL, NULL };
+	char *top = own_stack();
+
+	if (top == NULL)
+		exit_impl(call, slot);
+	else
+		run_on_own(exit_thunk, &h, top);
+}
+
+/* ---- signals ---- */
+
+static __thread char sigbuf[1024];
+
+__attribute__((noinline)) static void signal_line(int sig, siginfo_t *si)
+{
+	char *buf = sigbuf;
+	struct tr_buf b = { buf, 0, sizeof(sigbuf) };
+	char tmp[16];
+
+	if (opt.json) {
+		put_json_head(&b, "signal", now_ns(CLOCK_REALTIME));
+		tr_put(&b, ", \"signal\": \"%s\"}\n", tr_signame(sig, tmp, sizeof(tmp)));
+	} else {
+		if (is_multi() && opt.ff[0] == '\0')
+			tr_put(&b, "[pid %5d] ", (int)T.tid);
+		tr_put(&b, "--- %s ", tr_signame(sig, tmp, sizeof(tmp)));
+		tr_print_siginfo(&b, &fmt, si);
+		tr_puts(&b, " ---\n");
+	}
+	lock();
+	flush_locked();
+	write_lines(b.p, b.len);
+	unlock();
+}
+
+static long set_action(int sig, const struct ksigaction *act, struct ksigaction *old);
+
+/* killed -- the default action of sig kills: say so, then die of it */
+__attribute__((noinline)) static void killed(int sig, siginfo_t *si)
+{
+	/* the default action kills: say so, then die of it */
+	char buf[128];
+	char tmp[16];
+	int n;
+	struct rlimit core;
+	/* a core is written only where the limit allows one */
+	bool dumps = getrlimit(RLIMIT_CORE, &core) == 0 && core.rlim_cur != 0;
+
+	if (opt.json)
+		n = snprintf(buf, sizeof(buf), "{\"type\": \"killed\", \"pid\": %d, \"signal\": \"%s\"}\n",
+			     (int)T.pid, tr_signame(sig, tmp, sizeof(tmp)));
+	else
+		n = snprintf(buf, sizeof(buf), "%s+++ killed by %s%s +++\n", "",
+			     tr_signame(sig, tmp, sizeof(tmp)),
+			     dumps && (sig == SIGQUIT || sig == SIGABRT || sig == SIGBUS || sig == SIGFPE ||
+					sig == SIGSEGV || sig == SIGILL || sig == SIGSYS || sig == SIGTRAP ||
+					sig == SIGXCPU || sig == SIGXFSZ) ? " (core dumped)" : "");
+	struct ksigaction dfl = { 0, 0, 0, 0 };
+	set_action(sig, &dfl, NULL);
+	if (is_multi() && opt.ff[0] == '\0') {
+		char pre[32];
+		int m = snprintf(pre, sizeof(pre), "[pid %5d] ", (int)T.tid);
+		lock();
+		flush_locked();
+		write_lines(pre, (size_t)m);
+		dev_write(buf, (size_t)n);
+		unlock();
+	} else {
+		lock();
+		flush_locked();
+		write_lines(buf, (size_t)n);
+		unlock();
+	}
+	/* a fault comes again when we return; anything else is sent again */
+	if (si->si_code <= 0)
+		syscall(SYS_tgkill, T.pid, T.tid, sig);
+
+}
+
+static void signal_thunk(void *p)
+{
+	struct hop *h = p;
+
+	if (opt.signals)
+		complete_interrupted(h->uc);
+	signal_line(h->sig, h->si);
+}
+
+__attribute__((visibility("hidden"))) void tracer_on_signal(int sig, siginfo_t *si, void *uc);
+void tracer_on_signal(int sig, siginfo_t *si, void *uc)
+{
+	int saved = errno;
+	struct ksigaction h = prog[sig];
+	bool was = T.in_wrapper;
+
+	/* in sud and catch modes the calls made here come to our enter:
+	 * they are ours, not the program's (and our rt_sigaction to SIG_DFL
+	 * must not be turned into a handler again) */
+	T.in_wrapper = true;
+	self_ids();
+	/* not on our own stack: in sud mode the calls we make here trap, and
+	 * the kernel would put that signal's frame at the top of the
+	 * program's sigaltstack, over the frame of the handler we are in */
+	struct hop hp = { NULL, NULL, 0, sig, si, uc };
+	signal_thunk(&hp);
+	if (h.handler == (unsigned long)SIG_DFL) {
+		killed(sig, si);
+		T.in_wrapper = was;
+		errno = saved;
+		return;
+	}
+	T.in_wrapper = was;
+	errno = saved;
+	if (h.flags & SA_SIGINFO)
+		((void (*)(int, siginfo_t *, void *))h.handler)(sig, si, uc);
+	else
+		((void (*)(int))h.handler)(sig);
+	T.uc = (long)uc;
+}
+
+/* set_action -- rt_sigaction for the tracer itself. SIGSEGV and SIGILL
+ * (SIGSYS in sud mode) belong to the runtime, which keeps the program's
+ * action for them apart: those go through `next`, where the runtime
+ * answers as it does for the program. */
+static long set_action(int sig, const struct ksigaction *act, struct ksigaction *old)
+{
+	if (sig == SIGSEGV || sig == SIGILL || sig == SIGSYS)
+		return rt->next(SYS_rt_sigaction, sig, (long)act, (long)old, 8, 0, 0);
+	return syscall(SYS_rt_sigaction, sig, act, old, 8);
+}
+
+/* watch_defaults -- a handler on the signals whose default kills, so the
+ * +++ killed by +++ line is written and the lines before it are out */
+static void watch_defaults(void)
+{
+	static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGABRT, SIGBUS, SIGFPE,
+				    SIGUSR1, SIGSEGV, SIGUSR2, SIGPIPE, SIGALRM, SIGTERM, SIGXCPU,
+				    SIGXFSZ, SIGVTALRM, SIGPROF, SIGSYS };
+	struct ksigaction cur, act;
+
+	/* glibc's restorer: from a handler of the program's, else none yet */
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		int s = sigs[i];
+		if (set_action(s, NULL, &cur) != 0)
+			continue;
+		prog[s] = cur;
+		if (cur.handler != (unsigned long)SIG_DFL)
+			continue;
+		watched[s] = true;
+		act.handler = (unsigned long)tracer_on_signal;
+		act.flags = SA_SIGINFO | SA_RESTORER_FLAG;
+		act.restorer = prog[0].restorer;
+		act.mask = 0;
+		if (act.restorer != 0)
+			set_action(s, &act, NULL);
+	}
+}
+
+extern void tracer_restore_rt(void);
+__asm__(".text\n"
+	".type tracer_restore_rt,@function\n"
+	"tracer_restore_rt:\n"
+	"\tmovq $15, %rax\n"
+	"\tsyscall\n"
+	"\thlt\n"
+	".size tracer_restore_rt, .-tracer_restore_rt\n");
+
+static int tracer_init(const struct zpoline_init *in)
+{
+	const char *root = getenv("ZPOLINE_ROOT_PID");
+	char err[300];
+
+	rt = in;
+	if (zp_trace_parse(in->options, &opt, err, sizeof(err)) < 0) {
+		char msg[400];
+		int n = snprintf(msg, sizeof(msg), "zpoline: tracer: %s\n", err);
+		in->trace_write(msg, (unsigned long)n);
+		return -EINVAL;
+	}
+	fmt.strmax = opt.strmax;
+	fmt.verbose = opt.verbose;
+	fmt.xstyle = (enum tr_xstyle)opt.xstyle;
+	fmt.fdpaths = opt.fdpaths;
+	fmt.align = opt.align;
+	sh = in->shared != NULL && in->shared_size >= sizeof(struct shared) ? in->shared : &private_shared;
+	/* no thread-local storage here: its first use allocates, through
+	 * the program's libc, which the runtime is still setting up */
+	root_pid = root != NULL ? (pid_t)atoi(root) : 0;
+
+	if (opt.narrowed) {
+		/* the traced set, and what the bookkeeping needs */
+		for (int i = 0; i < ZPOLINE_INTEREST_WORDS && i < ZP_TRACE_WORDS; i++)
+			interest[i] = opt.trace[i];
+		for (int i = 0; i < opt.ninject; i++)
+			for (int w = 0; w < ZPOLINE_INTEREST_WORDS && w < ZP_TRACE_WORDS; w++)
+				interest[w] |= opt.inject[i].set[w];
+		static const long always[] = { SYS_exit, SYS_exit_group, SYS_clone, SYS_clone3,
+					       SYS_fork, SYS_vfork, SYS_rt_sigaction, SYS_sigaltstack,
+					       SYS_execve, SYS_execveat, SYS_kill, SYS_tkill, SYS_tgkill };
+		for (size_t i = 0; i < sizeof(always) / sizeof(always[0]); i++)
+			ZPOLINE_WANT(interest, always[i]);
+	} else {
+		memset(interest, 0xff, sizeof(interest));
+	}
+	/* our own restorer: the handlers we install before the program's */
+	prog[0].restorer = (unsigned long)tracer_restore_rt;
+
+	return 0;
+}
+
+ZPOLINE_HOOK_DEFINE(.flags = ZPOLINE_HOOK_NO_X87, .name = "tracer", .init = tracer_init,
+		    .enter = tracer_enter, .exit = tracer_exit, .interest = interest);

@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+"""zpoline trace end to end: strace's options, the lines that must not be
+lost, injection, JSON, and the refusals.
+
+Usage: cli.py ZPOLINE DECODERS-PROGRAM"""
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+zpoline, decoders = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+work = tempfile.mkdtemp(prefix="zp-trace-cli-")
+failed = 0
+
+
+def check(name, ok, detail=""):
+    global failed
+    print("%s %s%s" % ("ok  " if ok else "FAIL", name, "" if ok else ": " + detail))
+    if not ok:
+        failed += 1
+
+
+def trace(*args, stdin=None):
+    out = os.path.join(work, "out.txt")
+    p = subprocess.run([zpoline, "trace", "-o", out] + list(args), cwd=work, capture_output=True,
+                       text=True, input=stdin, timeout=60)
+    with open(out, errors="replace") as f:
+        return p, f.read()
+
+
+# refusals: one line, exit status 2
+p = subprocess.run([zpoline, "trace", "-p", "1"], capture_output=True, text=True)
+check("-p is refused", p.returncode == 2 and "cannot attach" in p.stderr, p.stderr)
+p = subprocess.run([zpoline, "trace", "-e", "trace=nosuchcall", "--", "true"], capture_output=True, text=True)
+check("unknown call refused", p.returncode == 2 and "unknown system call 'nosuchcall'" in p.stderr, p.stderr)
+p = subprocess.run([zpoline, "trace", "-e", "inject=read:error=EBOGUS", "--", "true"], capture_output=True, text=True)
+check("unknown errno refused", p.returncode == 2 and "EBOGUS" in p.stderr, p.stderr)
+p = subprocess.run([zpoline, "trace", "-ff", "--", "true"], capture_output=True, text=True)
+check("-ff needs -o", p.returncode == 2 and "-o FILE" in p.stderr, p.stderr)
+
+# the exit status and +++ lines
+p, t = trace("--", "sh", "-c", "exit 3")
+check("exit status kept", p.returncode == 3, str(p.returncode))
+check("+++ exited with 3 +++", t.rstrip().endswith("+++ exited with 3 +++"), t[-200:])
+p, t = trace("-e", "trace=none", "--", "sh", "-c", "kill -TERM $$")
+check("killed: status kept", p.returncode == -15 or p.returncode == 143, str(p.returncode))
+check("+++ killed by SIGTERM +++", "--- SIGTERM {si_signo=SIGTERM, si_code=SI_USER" in t and
+      t.rstrip().endswith("+++ killed by SIGTERM +++"), t[-300:])
+
+# -e trace= narrows; classes
+p, t = trace("-e", "trace=%file", "--", decoders)
+names = set(re.findall(r"^(?:\[pid +\d+\] )?(\w+)\(", t, re.M))
+check("trace=%file shows only file calls", names and names <= {
+    "openat", "newfstatat", "stat", "lstat", "access", "faccessat", "faccessat2", "mkdir", "chmod",
+    "utimensat", "symlink", "readlink", "rename", "renameat2", "link", "unlink", "unlinkat", "rmdir",
+    "truncate", "statx", "execve"}, str(names))
+p, t = trace("-e", "trace=!%memory,%signal,%desc", "--", decoders)
+check("negated set", "mmap(" not in t and "getuid()" in t, t[:200])
+
+# signals: the line comes before the handler, oldact reads back the program's
+p, t = trace("-e", "trace=kill,rt_sigaction,rt_sigreturn", "--", decoders)
+t = re.sub(r"(?m)^\[pid +\d+\] ", "", t)
+check("signal line", re.search(r"kill\(\d+, SIGUSR1\) += 0\n--- SIGUSR1 \{si_signo=SIGUSR1, si_code=SI_USER, si_pid=\d+, si_uid=\d+\} ---\nrt_sigreturn\(\{mask=\[\]\}\) += 0\n", t) is not None, t[-600:])
+check("oldact is the program's handler", re.search(r"rt_sigaction\(SIGUSR1, NULL, \{sa_handler=0x[0-9a-f]+, sa_mask=\[TERM\], sa_flags=SA_RESTORER\|SA_RESTART", t) is not None, t[:600])
+
+# -z / -Z, -s, -T, -tt, -y
+p, t = trace("-Z", "--", decoders)
+t = re.sub(r"(?m)^\[pid +\d+\] ", "", t)
+bad = [l for l in t.splitlines() if not (" = -1 " in l or l.startswith(("+++", "---")) or "resumed" in l or "unfinished" in l)]
+check("-Z shows failed calls only", t and not bad, "\n".join(bad[:3]))
+p, t = trace("-s", "4", "-e", "trace=write", "--", "echo", "hello")
+check("-s 4", 'write(1, "hell"..., 6)' in t, t)
+p, t = trace("-T", "-tt", "-e", "trace=close", "--", "true")
+check("-T and -tt", re.search(r"^\d\d:\d\d:\d\d\.\d{6} close\(\d+\) += 0 <\d+\.\d{6}>$", t, re.M) is not None or "close" not in t, t[:300])
+p, t = trace("-y", "-e", "trace=read", "--", "head", "-c1", "/etc/passwd")
+check("-y", 'read(3</etc/passwd>, "r", 1)' in t, t[:300])
+
+# injection
+p, t = trace("-e", "inject=access:error=EACCES:when=2", "-e", "trace=access", "--", decoders)
+lines = [l for l in t.splitlines() if l.startswith("access(")]
+check("inject when=2", len(lines) == 2 and lines[1].endswith("= -1 EACCES (Permission denied) (INJECTED)") and
+      "INJECTED" not in lines[0], "\n".join(lines[:3]))
+p, t = trace("-e", "fault=getuid:retval=42", "-e", "trace=getuid", "--", decoders)
+check("fault with retval", "getuid()                                = 42 (INJECTED)" in t, t)
+
+# an injected success must not make the tracer trust the program's pointers
+p, t = trace("-e", "inject=stat:retval=0", "-e", "trace=stat", "--", "python3", "-c",
+             "import ctypes; ctypes.CDLL(None).syscall(4, b'/', ctypes.c_void_p(1 << 46)); print('alive')")
+check("injected success, bad pointer", p.returncode == 0 and "alive" in p.stdout and
+      re.search(r'stat\("/", 0x400000000000\) += 0 \(INJECTED\)', t) is not None, p.stderr[-200:] + t[-300:])
+
+# -ff: one file per process
+base = os.path.join(work, "ff")
+subprocess.run([zpoline, "trace", "-ff", "-o", base, "--", "sh", "-c", "/bin/true; /bin/true"], cwd=work, timeout=60)
+files = [f for f in os.listdir(work) if f.startswith("ff.")]
+check("-ff writes FILE.PID", len(files) >= 3, str(files))
+check("-ff lines have no [pid]", all("[pid" not in open(os.path.join(work, f)).read() for f in files))
+
+# -c uses the counter
+p = subprocess.run([zpoline, "trace", "-c", "--", "ls", "/"], capture_output=True, text=True, cwd=work)
+check("-c prints strace -c's table", "% time     seconds  usecs/call     calls    errors syscall" in p.stderr, p.stderr[:300])
+
+# --json: one object per line, calls, signals and ends
+p, t = trace("--json", "--", decoders)
+objs = []
+try:
+    objs = [json.loads(l) for l in t.splitlines()]
+    ok = True
+except ValueError as e:
+    ok = False
+check("--json parses line by line", ok and len(objs) > 50)
+types = {o.get("type") for o in objs}
+check("--json has calls, signals and the end", {"syscall", "signal", "exit"} <= types, str(types))
+errs = [o for o in objs if o.get("name") == "access" and o.get("errno") == "ENOENT"]
+check("--json errno names", len(errs) == 1, str(errs))
+
+# the audit log of a script that execs, connects, writes and renames
+script = os.path.join(work, "audited.py")
+with open(script, "w") as f:
+    f.write("import os, socket, subprocess\n"
+            "subprocess.run(['/bin/true', 'arg one', 'two'])\n"
+            "s = socket.socket()\n"
+            "try:\n    s.connect(('127.0.0.1', 9))\nexcept OSError:\n    pass\n"
+            "open('a.txt', 'w').write('x')\n"
+            "os.rename('a.txt', 'b.txt')\n")
+log = os.path.join(work, "audit.log")
+subprocess.run([zpoline, "trace", "--audit", "-o", log, "--", os.path.realpath(sys.executable), script],
+               cwd=work, timeout=60)
+try:
+    recs = [json.loads(l) for l in open(log)]
+    ok = True
+except ValueError:
+    recs, ok = [], False
+check("audit log parses", ok and len(recs) >= 4, open(log).read()[:300])
+check("audit: every record says who", all({"pid", "ppid", "uid", "euid", "time"} <= set(r) for r in recs))
+check("audit: exec with argv", any(r["type"] == "exec" and r["argv"] == ["/bin/true", "arg one", "two"] for r in recs))
+check("audit: connect with address", any(r["type"] == "net" and r["call"] == "connect" and
+                                         r["address"] == {"sa_family": "AF_INET", "sin_port": 9, "sin_addr": "127.0.0.1"}
+                                         for r in recs))
+check("audit: open for writing", any(r["type"] == "open_write" and r["path"] == "a.txt" for r in recs))
+check("audit: rename", any(r["type"] == "rename" and r["from"] == "a.txt" and r["to"] == "b.txt" and r["ret"] == 0
+                           for r in recs))
+check("audit: nothing read-only", not any(r["type"] == "open_write" and r.get("flags", "").startswith("O_RDONLY")
+                                          and "O_CREAT" not in r["flags"] for r in recs))
+
+# lines are never cut by other processes' lines
+p, t = trace("-f", "--", "sh", "-c", "for i in 1 2 3 4 5 6 7 8; do (ls / > /dev/null &) ; done; wait")
+bad = [l for l in t.splitlines() if not re.match(r"^(\[pid +\d+\] )?(\w+\(|<\.\.\. |\+\+\+ |--- |\s*$)", l)]
+check("no line cut by another's", not bad, "\n".join(bad[:5]))
+
+print("%d failed" % failed)
+sys.exit(1 if failed else 0)
