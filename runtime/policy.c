@@ -374,9 +374,10 @@ void zp_env_hide(void)
 		n++;
 	if (n == 0 || runtime_path[0] == '\0')
 		return;
-	char **out = mmap(NULL, (n + 1) * sizeof(char *), PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (out == MAP_FAILED)
+	/* the raw call: the hooks are running, and this is not the program's */
+	char **out = (char **)zp_raw_syscall(SYS_mmap, 0, (long)((n + 1) * sizeof(char *)),
+					     PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if ((unsigned long)out > -4096ul)
 		return;
 	for (size_t i = 0; i < n; i++) {
 		char *e = environ[i];
@@ -578,6 +579,38 @@ static long own_signals_unmasked(long ptr, uint64_t *copy)
 	return (long)copy;
 }
 
+/* the runtime's signals this thread's program asked to block: the kernel
+ * never has them blocked, the program reads them back as blocked */
+static __thread uint64_t own_blocked __attribute__((tls_model("initial-exec")));
+
+/* sigprocmask_virtual -- SIGILL, SIGSEGV (and with the safety net SIGSYS)
+ * stay deliverable: the kernel kills a thread that faults with them
+ * blocked, and the runtime finishes calls in their handlers. The old mask
+ * the program reads is the one it set. */
+static long sigprocmask_virtual(long how, long set, long oldset, long size)
+{
+	uint64_t before = own_blocked, asked = 0, copy;
+	bool have = set != 0 && !(zp_page0_mapped && low((uint64_t)set)) &&
+		    read_user(&asked, (void *)set, sizeof(asked)) == 0;
+
+	if ((how == SIG_BLOCK || how == SIG_SETMASK) && (set = own_signals_unmasked(set, &copy)) < 0)
+		return set;
+	long r = raw(SYS_rt_sigprocmask, how, set, oldset, size, 0, 0);
+	if (r != 0)
+		return r;
+	/* the kernel wrote *oldset: it is the program's to read */
+	if (oldset != 0)
+		*(uint64_t *)oldset |= before;
+	asked &= zp_signal_own_mask();
+	if (have && how == SIG_BLOCK)
+		own_blocked |= asked;
+	else if (have && how == SIG_UNBLOCK)
+		own_blocked &= ~asked;
+	else if (have && how == SIG_SETMASK)
+		own_blocked = asked;
+	return 0;
+}
+
 long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 {
 	struct zp_thread *t = &zp_tls;
@@ -678,12 +711,8 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 		}
 		break;
 	case SYS_rt_sigprocmask:
-		/* SIGILL, SIGSEGV (and with the safety net SIGSYS) stay
-		 * deliverable: the kernel kills a thread that faults with them
-		 * blocked, and the runtime finishes calls in their handlers */
-		if ((a1 == SIG_BLOCK || a1 == SIG_SETMASK) && a4 == 8 &&
-		    (a2 = own_signals_unmasked(a2, &mask)) < 0)
-			return a2;
+		if (a4 == 8)
+			return sigprocmask_virtual(a1, a2, a3, a4);
 		break;
 	case SYS_close:
 		if (own_fd(a1))

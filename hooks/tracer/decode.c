@@ -114,7 +114,12 @@ long tr_peek(void *dst, uintptr_t src, size_t len)
 {
 	struct iovec local = { dst, len }, remote = { (void *)src, len };
 
-	if (src == 0 || len == 0)
+	/* nothing of the program's is in the lowest 64 KiB (the kernel's
+	 * default vm.mmap_min_addr): what is there is the runtime's
+	 * trampoline, which the kernel treats as unmapped for the program's
+	 * calls; so must the tracer, or it would pass on a copy the kernel
+	 * would have refused */
+	if (src < 0x10000 || len == 0)
 		return 0;
 	if (tr_trusted) {
 		/* the kernel has just read or written this memory: it is there */

@@ -117,8 +117,9 @@ struct zpoline_hook {
 	/* The enters of chained hooks run in the order given, their exits in
 	 * reverse, as wrappers nest. An enter that answers ZPOLINE_DONE skips
 	 * the kernel and the enters after it; the exits of the hooks before it
-	 * run and see its result. enter NULL with exit set: every wanted call
-	 * is made. exit is not called for calls that do not return
+	 * run and see its result; its own exit does not run. enter NULL with
+	 * exit set: every wanted call is made. exit is not called for calls
+	 * that do not return
 	 * (rt_sigreturn, exit, exit_group, a successful execve); for vfork,
 	 * and clone with CLONE_VM and no new stack, it is called in the child
 	 * (ret 0) and in the parent. */
