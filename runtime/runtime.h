@@ -14,10 +14,6 @@
 
 #define ZP_HIDDEN __attribute__((visibility("hidden")))
 
-#define ZP_PAGE_SIZE 4096
-#define ZP_PAGE_DOWN(a) ((a) & ~(uint64_t)(ZP_PAGE_SIZE - 1))
-#define ZP_PAGE_UP(a) ZP_PAGE_DOWN((a) + ZP_PAGE_SIZE - 1)
-
 /* The registers the stub pushed, lowest address first, then the program's
  * red zone, which the stub steps over before it saves anything; `ret` was
  * pushed by the rewritten `call *%rax`, and the program's %rsp is just

@@ -38,7 +38,7 @@
 #define MAGIC 0x3243455449535a50ull        /* "ZPSITEC2" */
 #define IMAGE_MAGIC 0x32474d4950505a50ull  /* "ZPPIMG2" */
 #define STAMP_MAGIC 0x32504d4154535a50ull  /* "ZPSTAMP2" */
-#define PAGE 4096u
+#define PAGE ((unsigned)ZP_PAGE_SIZE)
 #define STALE_TMP_S 600                     /* a temporary file older than this was abandoned */
 
 struct header {

@@ -9,6 +9,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+
+/* the x86-64 page, for addresses and file offsets alike */
+#define ZP_PAGE_SIZE 4096
+#define ZP_PAGE_DOWN(a) ((a) & ~(uint64_t)(ZP_PAGE_SIZE - 1))
+#define ZP_PAGE_UP(a) ZP_PAGE_DOWN((a) + ZP_PAGE_SIZE - 1)
 
 /* ---- disasm.c: the only file that sees Zydis ---- */
 
@@ -267,6 +273,9 @@ struct zp_objstat {
 	bool cached;                /* the sites came from the cache */
 };
 
+/* zp_json_string -- s as a JSON string, quoted and escaped (also the
+ * tool's JSON) */
+void zp_json_string(FILE *f, const char *s);
 /* zp_report -- the report as text, malloc'd: an aligned table, or one JSON
  * object; `what` says where the numbers come from ("live", "static"),
  * startup_ns < 0 when not measured */

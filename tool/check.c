@@ -83,13 +83,6 @@ static int in_child(int (*fn)(void))
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-static int map_page0(void)
-{
-	void *p = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
-		       -1, 0);
-	return p == NULL ? 0 : 1;
-}
-
 static int arm_sud(void)
 {
 	static volatile char selector = 0;     /* 0: allow */
@@ -99,16 +92,8 @@ static int arm_sud(void)
 static void check_page0(struct check *c)
 {
 	char val[64];
-	const char *sim = getenv("ZPOLINE_TEST_MMAP_MIN_ADDR");
-	bool ok;
+	bool ok = zp_page0_mappable(val, sizeof(val));
 
-	read_line("/proc/sys/vm/mmap_min_addr", val, sizeof(val));
-	if (sim != NULL) {
-		snprintf(val, sizeof(val), "%s", sim);
-		ok = strcmp(sim, "0") == 0;
-	} else {
-		ok = in_child(map_page0) == 0;
-	}
 	if (ok && strcmp(val, "0") != 0) {
 		/* root maps below vm.mmap_min_addr with CAP_SYS_RAWIO */
 		struct item *it = add(c, "page 0", WARN, "vm.mmap_min_addr = %s: this user can map "
@@ -122,7 +107,7 @@ static void check_page0(struct check *c)
 	}
 	struct item *it = add(c, "page 0", WARN, "vm.mmap_min_addr = %s; this user cannot map address 0: "
 			      "zpoline run falls back to Syscall User Dispatch, a signal (microseconds) per system call",
-			      val[0] ? val : "?");
+			      val);
 	snprintf(it->fix, sizeof(it->fix), "sysctl -w vm.mmap_min_addr=0 (as root; add "
 		 "vm.mmap_min_addr=0 to /etc/sysctl.d/ to keep it)");
 }
@@ -215,30 +200,22 @@ static void check_runtime(struct check *c)
 		add(c, "runtime", FAIL, "%s is not an x86-64 shared object", path);
 		return;
 	}
-	const char *interp = "/lib64/ld-linux-x86-64.so.2";
 	zp_elf_close(e);
-	/* the loader itself says whether every dependency resolves */
-	char cmd[PATH_MAX * 2 + 32];
-	snprintf(cmd, sizeof(cmd), "%s --list '%s' 2>&1", interp, path);
-	FILE *p = popen(cmd, "re");
-	char line[PATH_MAX + 64], missing[256] = "";
-	int deps = 0;
-	while (p != NULL && fgets(line, sizeof(line), p) != NULL) {
-		deps++;
-		if (strstr(line, "not found") != NULL && missing[0] == '\0')
-			snprintf(missing, sizeof(missing), "%.*s", (int)strcspn(line + 1, " \n"), line + 1);
-	}
-	int st = p != NULL ? pclose(p) : -1;
-	if (missing[0] != '\0' || st != 0) {
-		struct item *it = add(c, "runtime", FAIL, "%s: dependency %s does not resolve", path,
-				      missing[0] ? missing : "?");
+	/* every dependency resolves where the dynamic loader looks */
+	struct zp_missing miss = { .name = "?" };
+	char **objs;
+	int deps = zp_list_objects(path, &objs, &miss);
+	if (deps < 0) {
+		struct item *it = add(c, "runtime", FAIL, "%s: dependency %s does not resolve", path, miss.name);
 		snprintf(it->fix, sizeof(it->fix), "apt-get install libelf1 libdw1 libzydis4.0");
 		return;
 	}
-	add(c, "runtime", OK, "%s (x86-64 shared object, %d dependencies resolve)", path, deps);
+	add(c, "runtime", OK, "%s (x86-64 shared object, %d dependencies resolve)", path, deps - 1);
 
 	/* the scanner, run on a cache miss: it reports its libraries */
-	char scanner[PATH_MAX], versions[128] = "";
+	char scanner[PATH_MAX], versions[128] = "", cmd[PATH_MAX + 32];
+	FILE *p;
+	int st = -1;
 	if (zp_find_scanner(scanner, sizeof(scanner)) == 0) {
 		snprintf(cmd, sizeof(cmd), "'%s' versions 2>&1", scanner);
 		p = popen(cmd, "re");
@@ -330,20 +307,6 @@ static void check_hook(struct check *c)
 		add(c, "hook", OK, "%s: __hook_init (original zpoline interface), vector state saved", path);
 }
 
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", *s);
-		else
-			putchar(*s);
-	}
-	putchar('"');
-}
-
 static const struct argp_option check_options[] = {
 	{ "hook", 'H', "NAME|PATH", 0, "Also check this hook", 0 },
 	{ "json", 0x300, NULL, 0, "Print one JSON object instead of lines", 0 },
@@ -401,11 +364,11 @@ int cmd_check(int argc, char **argv)
 		       fails, warns);
 		for (int i = 0; i < c.n; i++) {
 			printf("%s{\"name\": ", i ? ", " : "");
-			json_str(c.items[i].name);
+			zp_json_string(stdout, c.items[i].name);
 			printf(", \"status\": \"%s\", \"detail\": ", word[c.items[i].status]);
-			json_str(c.items[i].detail);
+			zp_json_string(stdout, c.items[i].detail);
 			printf(", \"fix\": ");
-			json_str(c.items[i].fix);
+			zp_json_string(stdout, c.items[i].fix);
 			printf("}");
 		}
 		printf("]}\n");

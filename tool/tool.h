@@ -3,6 +3,7 @@
 #define ZP_TOOL_H
 
 #include <argp.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -56,6 +57,25 @@ extern const struct argp zp_launch_argp;
 __attribute__((noreturn)) void zp_launch(struct launch *l);
 /* zp_check_hook -- a hook by name or path, resolved and checked, else exit */
 void zp_check_hook(const char *spec, char *out, size_t len);
+
+/* ---- libs.c: what the dynamic loader would load, found without it ---- */
+struct zp_missing {
+	char name[256];                 /* the DT_NEEDED name not found */
+	char needed_by[PATH_MAX];
+};
+int zp_list_objects(const char *prog, char ***out, struct zp_missing *miss);
+bool zp_prog_interp(const char *path, char *interp, size_t len);
+
+/* ---- system.c: what the tool asks of the system ---- */
+/* zp_find_prog -- PROG as execvp would find it; exits 127 / 126 like a shell */
+void zp_find_prog(const char *prog, char *out, size_t len);
+/* zp_path_lookup -- name (no slash) on PATH: 0 and out when an executable
+ * file is there, -EACCES when only files that cannot be executed are (out:
+ * the first), -ENOENT when none is */
+int zp_path_lookup(const char *name, char *out, size_t len);
+/* zp_page0_mappable -- can this user map virtual address 0? val gets
+ * vm.mmap_min_addr ("?" when unreadable) */
+bool zp_page0_mappable(char *val, size_t len);
 
 int cmd_cache(int argc, char **argv);
 int cmd_run(int argc, char **argv);
