@@ -307,9 +307,11 @@ static void check_hook(struct check *c)
 		add(c, "hook", OK, "%s: __hook_init (original zpoline interface), vector state saved", path);
 }
 
+enum { OPT_HOOK = 'H', OPT_JSON = 0x300 };
+
 static const struct argp_option check_options[] = {
-	{ "hook", 'H', "NAME|PATH", 0, "Also check this hook", 0 },
-	{ "json", 0x300, NULL, 0, "Print one JSON object instead of lines", 0 },
+	{ "hook", OPT_HOOK, "NAME|PATH", 0, "Also check this hook", 0 },
+	{ "json", OPT_JSON, NULL, 0, "Print one JSON object instead of lines", 0 },
 	{ NULL, 0, NULL, 0, NULL, 0 }
 };
 
@@ -318,10 +320,10 @@ static error_t parse_check(int key, char *arg, struct argp_state *state)
 	struct check *c = state->input;
 
 	switch (key) {
-	case 'H':
+	case OPT_HOOK:
 		c->hook = arg;
 		return 0;
-	case 0x300:
+	case OPT_JSON:
 		c->json = true;
 		return 0;
 	case ARGP_KEY_ARG:

@@ -30,15 +30,6 @@ struct dso {
 	ino_t ino;
 };
 
-static char *xstrdup(const char *s)
-{
-	char *p = strdup(s);
-
-	if (p == NULL)
-		die(EXIT_SETUP, "out of memory");
-	return p;
-}
-
 /* in_file -- [off, off+len) lies within a file of size bytes */
 static bool in_file(uint64_t off, uint64_t len, uint64_t size)
 {
@@ -122,13 +113,13 @@ static bool read_dso(const char *path, struct dso *d, char *interp, size_t ilen)
 		if (v >= strsz)
 			continue;
 		if (dyn[i].d_tag == DT_NEEDED)
-			d->needed[d->nneeded++] = xstrdup(str + v);
+			d->needed[d->nneeded++] = zp_xstrdup(str + v);
 		else if (dyn[i].d_tag == DT_SONAME)
-			d->soname = xstrdup(str + v);
+			d->soname = zp_xstrdup(str + v);
 		else if (dyn[i].d_tag == DT_RPATH)
-			d->rpath = xstrdup(str + v);
+			d->rpath = zp_xstrdup(str + v);
 		else if (dyn[i].d_tag == DT_RUNPATH)
-			d->runpath = xstrdup(str + v);
+			d->runpath = zp_xstrdup(str + v);
 	}
 out:
 	free(ph);
@@ -261,7 +252,7 @@ int zp_list_objects(const char *prog, char ***out, struct zp_missing *miss)
 		free(v);
 		return -ENOEXEC;
 	}
-	v[0].path = xstrdup(prog);
+	v[0].path = zp_xstrdup(prog);
 	n = 1;
 	dirname_of(realpath(prog, real) != NULL ? real : prog, origin, sizeof(origin));
 	struct dso ld;
@@ -313,8 +304,8 @@ int zp_list_objects(const char *prog, char ***out, struct zp_missing *miss)
 				if (v == NULL)
 					die(EXIT_SETUP, "out of memory");
 			}
-			d.path = xstrdup(path);
-			d.needed_as = xstrdup(name);
+			d.path = zp_xstrdup(path);
+			d.needed_as = zp_xstrdup(name);
 			v[n++] = d;
 		}
 	}
@@ -324,7 +315,7 @@ int zp_list_objects(const char *prog, char ***out, struct zp_missing *miss)
 	for (int i = 0; i < n; i++)
 		files[i] = v[i].path;
 	if (have_ld)
-		files[n++] = xstrdup(interp);
+		files[n++] = zp_xstrdup(interp);
 	*out = files;
 	return n;
 }

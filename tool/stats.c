@@ -59,15 +59,6 @@ static error_t parse_stats(int key, char *arg __attribute__((unused)), struct ar
 	}
 }
 
-static char *xstrdup(const char *s)
-{
-	char *p = strdup(s);
-
-	if (p == NULL)
-		die(EXIT_SETUP, "out of memory");
-	return p;
-}
-
 /* find_file -- a NAME without a slash: on PATH, as `zpoline run` finds a
  * program, else in the current directory */
 static char *find_file(const char *name)
@@ -78,7 +69,7 @@ static char *find_file(const char *name)
 	if (strchr(name, '/') != NULL)
 		return (char *)name;
 	r = zp_path_lookup(name, buf, sizeof(buf));
-	return r == 0 || r == -EACCES ? xstrdup(buf) : (char *)name;
+	return r == 0 || r == -EACCES ? zp_xstrdup(buf) : (char *)name;
 }
 
 static const char doc_stats[] =

@@ -15,6 +15,7 @@
 #define EXIT_NOTFOUND 127   /* the program was not found */
 
 __attribute__((noreturn, format(printf, 2, 3))) void die(int status, const char *fmt, ...);
+char *zp_xstrdup(const char *s);
 
 /* where the runtime and the bundled hooks are: the build tree next to the
  * tool, or the installed package library directory */
