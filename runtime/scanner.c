@@ -5,6 +5,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,7 @@
 /* zp_runtime_dir -- the directory of libzpoline.so, where its helpers are */
 const char *zp_runtime_dir(void)
 {
-	static char dir[4096];
+	static char dir[PATH_MAX];
 	Dl_info self;
 
 	if (dir[0] == '\0' && dladdr((void *)zp_runtime_dir, &self) != 0 && self.dli_fname != NULL &&
@@ -178,7 +179,7 @@ void zp_cache_keep_bound(int cachefd)
  * what it stored is loaded into their scan, got saying whether it was */
 int zp_scan_missing(const char *cachedir, struct zp_scan_job *jobs, size_t njobs)
 {
-	char tmpbuf[4096];
+	char tmpbuf[PATH_MAX];
 	const char *dir;
 	size_t n = 0;
 	int r, fd;

@@ -112,10 +112,9 @@ struct zp_scan {
 };
 
 /* zp_scan_object -- every syscall/sysenter instruction in e's executable
- * sections. When live, the object is mapped and its bytes are read from
- * memory at addr + bias (the runtime); else from libelf (the file). Site
- * addresses stay link-time addresses. Appends to *s. */
-int zp_scan_object(struct zp_elf *e, bool live, uintptr_t bias, struct zp_scan *s);
+ * sections, read from the file (libelf). Site addresses are link-time
+ * addresses. Appends to *s. */
+int zp_scan_object(struct zp_elf *e, struct zp_scan *s);
 void zp_scan_free(struct zp_scan *s);
 
 /* ---- cache.c: site lists on disk, so a known object is not scanned again ---- */

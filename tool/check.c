@@ -236,7 +236,7 @@ static void check_runtime(struct check *c)
  * be used (every start then scans again) */
 static void check_cache(struct check *c)
 {
-	char dir[4096] = "";
+	char dir[PATH_MAX] = "";
 	struct zp_cache_item *v;
 	size_t n;
 	uint64_t total = 0;
@@ -247,7 +247,7 @@ static void check_cache(struct check *c)
 		return;
 	}
 	const char *base, *rest;
-	char root[4096];
+	char root[PATH_MAX];
 	struct stat st;
 	if (fd == -ENOENT && zp_cache_root(root, sizeof(root), &base, &rest) == 0 && stat(base, &st) != 0) {
 		struct item *it = add(c, "cache", WARN, "%s does not exist, so no cache is kept there: objects are "
