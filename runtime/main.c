@@ -46,8 +46,8 @@
 static const char *file_env(const char *name)
 {
 	static const char *const names[] = {
-		"ZPOLINE_HOOK", "ZPOLINE_HOOK_OPTS", "ZPOLINE_TRACE_FD", "ZPOLINE_SHARED_FD",
-		"ZPOLINE_STATS_FD", "ZPOLINE_CACHE_DIR",
+		ZP_ENV_HOOK, ZP_ENV_HOOK_OPTS, ZP_ENV_TRACE_FD, ZP_ENV_SHARED_FD,
+		ZP_ENV_STATS_FD, ZP_ENV_CACHE_DIR,
 	};
 
 	if (getauxval(AT_SECURE) == 0)
@@ -76,7 +76,7 @@ static bool is_shared_memfd(int fd)
  * from the tool (or a parent), or made now and handed down */
 static void setup_shared(void)
 {
-	const char *s = file_env("ZPOLINE_SHARED_FD");
+	const char *s = file_env(ZP_ENV_SHARED_FD);
 	char num[16];
 	int fd = -1;
 
@@ -96,7 +96,7 @@ static void setup_shared(void)
 		if (fd < 0)
 			return;
 		snprintf(num, sizeof(num), "%d", fd);
-		setenv("ZPOLINE_SHARED_FD", num, 1);
+		setenv(ZP_ENV_SHARED_FD, num, 1);
 	}
 	void *p = mmap(NULL, ZP_SHARED_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED)
@@ -131,7 +131,7 @@ static const char *default_hook(char *buf, size_t len)
  * executable but unreadable without PKU. */
 static enum zp_mode pick_mode(void)
 {
-	const char *m = getenv("ZPOLINE_MODE");
+	const char *m = getenv(ZP_ENV_MODE);
 
 	/* a JVM needs page 0 unmapped: Syscall User Dispatch then, which
 	 * costs a signal a call but no scan (trap mode, where the kernel lacks
@@ -183,15 +183,15 @@ __attribute__((constructor(101))) static void zp_start(void)
 	};
 	char hookbuf[PATH_MAX];
 	/* first: under AT_SECURE this drops every variable naming a file */
-	const char *hook = file_env("ZPOLINE_HOOK");
-	const char *verbose = getenv("ZPOLINE_VERBOSE");
+	const char *hook = file_env(ZP_ENV_HOOK);
+	const char *verbose = getenv(ZP_ENV_VERBOSE);
 	bool loud = verbose != NULL && *verbose != '\0' && strcmp(verbose, "0") != 0;
 	uint64_t t0 = zp_now_ns();
 	int r;
 
 	if (is_scan_helper())
 		return;
-	zp_trace_setup(file_env("ZPOLINE_TRACE_FD"));
+	zp_trace_setup(file_env(ZP_ENV_TRACE_FD));
 	setup_shared();
 	if (hook == NULL || *hook == '\0') {
 		hook = default_hook(hookbuf, sizeof(hookbuf));
@@ -202,21 +202,21 @@ __attribute__((constructor(101))) static void zp_start(void)
 
 	/* The objects loaded now are the program's; the hooks then go into
 	 * namespaces of their own, loaded by code not yet rewritten. */
-	const char *stats = getenv("ZPOLINE_STATS");
+	const char *stats = getenv(ZP_ENV_STATS);
 	if (stats != NULL && strcmp(stats, "table") != 0 && strcmp(stats, "json") != 0)
 		stats = NULL;
 	if (stats == NULL && loud)
 		stats = "table";
 	if (stats != NULL && !zp_is_root_process())
 		stats = NULL;
-	r = zp_objects_collect(getenv("ZPOLINE_EXCLUDE"), stats != NULL);
+	r = zp_objects_collect(getenv(ZP_ENV_EXCLUDE), stats != NULL);
 	if (r < 0)
 		zp_fatal(125, "cannot list the loaded objects: %s", strerror(-r));
 	zp_hooks_load(hook);
 	/* the registers to save: what the loaded hooks declare */
 	enum zp_save_mode mode = zp_pick_save_mode(zp_hooks_flags());
 
-	const char *late = getenv("ZPOLINE_CATCH_LATE");
+	const char *late = getenv(ZP_ENV_CATCH_LATE);
 	bool catch_late = late != NULL && strcmp(late, "1") == 0;
 	if (how == ZP_MODE_FAST && (r = zp_trampoline_map(entries[mode].entry)) < 0) {
 		zp_msg("cannot map page 0 (%s): hooking through Syscall User Dispatch, a signal "
@@ -243,14 +243,14 @@ __attribute__((constructor(101))) static void zp_start(void)
 		if (r < 0)
 			zp_fatal(125, "cannot rewrite system calls: %s", strerror(-r));
 	}
-	zp_hooks_init(getenv("ZPOLINE_HOOK_OPTS"));
-	zp_late_enable(getenv("ZPOLINE_EXCLUDE"), how);
+	zp_hooks_init(getenv(ZP_ENV_HOOK_OPTS));
+	zp_late_enable(getenv(ZP_ENV_EXCLUDE), how);
 	Dl_info self;
 	if (dladdr((void *)zp_msg, &self) != 0 && self.dli_fname != NULL && self.dli_fname[0] == '/')
 		zp_children_init(self.dli_fname);
 	/* last: from here, code that was not rewritten traps */
 	zp_sud_arm_thread();
 	if (stats != NULL)
-		zp_stats_report(stats, file_env("ZPOLINE_STATS_FD"), how, mode, zp_now_ns() - t0);
+		zp_stats_report(stats, file_env(ZP_ENV_STATS_FD), how, mode, zp_now_ns() - t0);
 	zp_env_hide();
 }

@@ -65,6 +65,6 @@ void zp_trace_setup(const char *env)
 		return;
 	zp_trace_fd = fd;
 	snprintf(num, sizeof(num), "%d", fd);
-	setenv("ZPOLINE_TRACE_FD", num, 1);
+	setenv(ZP_ENV_TRACE_FD, num, 1);
 }
 

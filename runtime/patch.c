@@ -235,7 +235,7 @@ static bool image_mapping(const struct zp_object *ob, int cachefd, int imgfd, in
 static void map_images(const struct zp_objects *o, int cachefd, struct site *s, size_t n,
 		       const struct zp_map *maps, size_t nmaps)
 {
-	const char *off = getenv("ZPOLINE_IMAGES");
+	const char *off = getenv(ZP_ENV_IMAGES);
 
 	struct statvfs sv;
 

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/syscall.h>
 
+#include "contract.h"
 #include "layout.h"
 #include "zp.h"
 #include "zpoline/hook.h"
@@ -24,8 +25,6 @@ struct zp_frame {
 	uint64_t ret;
 };
 
-/* glibc allows 16 namespaces, the main one included */
-#define ZP_MAX_HOOKS 15
 
 /* The frame of the enter/exit path: stub.S builds it below the program's
  * saved registers and hands it to zp_enter() and zp_exit(). */
@@ -299,9 +298,7 @@ void zp_hooks_detach(void) ZP_HIDDEN;
 unsigned zp_hooks_flags(void) ZP_HIDDEN;
 long zp_trace_write(const void *buf, unsigned long len) ZP_HIDDEN;
 extern int zp_trace_fd ZP_HIDDEN;
-/* the run's shared memory: a slice per hook */
-#define ZP_SHARED_SLICE (64 * 1024)
-#define ZP_SHARED_SIZE (16 * ZP_SHARED_SLICE)
+/* the run's shared memory (size: contract.h) */
 extern int zp_shared_fd ZP_HIDDEN;
 extern void *zp_shared ZP_HIDDEN;
 void zp_report_bad_call(uintptr_t ret, uintptr_t target) ZP_HIDDEN;

@@ -19,7 +19,7 @@ bool zp_is_root_process(void)
 	/* read once, at start-up: then the variable leaves environ */
 	static int root = -1;
 	if (root < 0) {
-		const char *r = getenv("ZPOLINE_ROOT_PID");
+		const char *r = getenv(ZP_ENV_ROOT_PID);
 		root = r == NULL ? 0 : atoi(r);
 	}
 	return root == 0 || root == (int)getpid();
@@ -101,7 +101,7 @@ void zp_stats_report(const char *how, const char *fds, enum zp_mode how_called, 
 	};
 	snprintf(what, sizeof(what), "%s, %s", modes[how_called], saves[mode]);
 	char *text = zp_report(zp_stats, zp_nstats, strcmp(how, "json") == 0, "live", what, (int64_t)ns);
-	const char *quit = getenv("ZPOLINE_STATS_EXIT");
+	const char *quit = getenv(ZP_ENV_STATS_EXIT);
 	bool exiting = quit != NULL && strcmp(quit, "1") == 0;
 	if (text != NULL && strcmp(how, "json") == 0) {
 		/* "...}\n": the late counts go before the brace, at exit */

@@ -134,7 +134,7 @@ int cmd_cache(int argc, char **argv)
 	argp_parse(&argp, argc, argv, 0, NULL, &a);
 
 	int fd = zp_cache_open(dir, sizeof(dir), false);
-	if (fd == -ENOENT && getenv("ZPOLINE_CACHE") != NULL && strcmp(getenv("ZPOLINE_CACHE"), "0") == 0) {
+	if (fd == -ENOENT && getenv(ZP_ENV_CACHE) != NULL && strcmp(getenv(ZP_ENV_CACHE), "0") == 0) {
 		printf("cache: off (ZPOLINE_CACHE=0): objects are scanned at every start\n");
 		return 0;
 	}

@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "contract.h"
+
 /* Exit statuses of zpoline itself (documented in zpoline(1)); otherwise
  * `zpoline run` exits with the program's status. */
 #define EXIT_USAGE 2        /* bad command line */
@@ -32,12 +34,11 @@ int zp_resolve_hook(const char *spec, char *out, size_t len);
 /* zp_bundled_hooks -- "null, tracer" */
 const char *zp_bundled_hooks(char *buf, size_t len);
 
-#define MAX_HOOKS 15
 
 /* what `zpoline run` (and `zpoline stats`) start a program with */
 struct launch {
-	const char *hooks[MAX_HOOKS];
-	const char *opts[MAX_HOOKS];    /* --hook-opt of each, or NULL */
+	const char *hooks[ZP_MAX_HOOKS];
+	const char *opts[ZP_MAX_HOOKS];    /* --hook-opt of each, or NULL */
 	int nhooks;
 	const char *default_hook;
 	char exclude[4096];
