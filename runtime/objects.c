@@ -45,6 +45,7 @@ static void build_id(const struct dl_phdr_info *info, struct zp_cache_key *key)
 	}
 }
 
+/* zp_key_file -- the file part of a cache key: identity and last change */
 void zp_key_file(struct zp_cache_key *k, const struct stat *st)
 {
 	k->dev = st->st_dev;
@@ -81,6 +82,7 @@ bool zp_object_key(struct zp_object *ob)
 	return true;
 }
 
+/* collect -- dl_iterate_phdr's callback: one loaded object into data */
 static int collect(struct dl_phdr_info *info, size_t size, void *data)
 {
 	struct zp_objects *o = data;

@@ -138,6 +138,7 @@ static const char *scan_dir(const char *cachedir, char *tmp, size_t len)
 	return mkdtemp(tmp);
 }
 
+/* scan_dir_done -- empty and remove a private scan directory */
 static void scan_dir_done(const char *cachedir, const char *dir)
 {
 	if (dir == NULL || dir == cachedir)

@@ -48,6 +48,8 @@ int zp_sites_init(size_t expect, size_t ntraps)
 	return 0;
 }
 
+/* zp_sites_add_call -- ret (a site's address + 2) joins the call-site set;
+ * -ENOSPC when its probe run is full */
 int zp_sites_add_call(uintptr_t ret)
 {
 	for (size_t i = site_hash(ret); i < site_slots - 1; i++) {
@@ -70,6 +72,7 @@ int zp_sites_add_trap(uintptr_t site)
 	return 0;
 }
 
+/* zp_sites_is_call -- is ret a rewritten call's return address? */
 bool zp_sites_is_call(uintptr_t ret)
 {
 	if (zp_site_table == NULL)
@@ -85,6 +88,7 @@ bool zp_sites_is_call(uintptr_t ret)
 static uintptr_t late_traps[MAX_LATE_TRAPS];
 static unsigned nlate_traps;
 
+/* zp_sites_add_late_trap -- a late library's trap site: false when full */
 bool zp_sites_add_late_trap(uintptr_t site)
 {
 	unsigned i = __atomic_load_n(&nlate_traps, __ATOMIC_ACQUIRE);
@@ -95,6 +99,7 @@ bool zp_sites_add_late_trap(uintptr_t site)
 	return true;
 }
 
+/* zp_sites_is_trap -- was site rewritten to ud2? */
 bool zp_sites_is_trap(uintptr_t site)
 {
 	size_t lo = 0, hi = ntrap_sites;
@@ -123,6 +128,7 @@ bool zp_sites_is_trap(uintptr_t site)
 static struct { uintptr_t start, end; } excluded[MAX_EXCLUDED];
 static unsigned nexcluded;
 
+/* zp_excluded_add -- [start,end) is code of an excluded object */
 void zp_excluded_add(uintptr_t start, uintptr_t end)
 {
 	unsigned i = __atomic_load_n(&nexcluded, __ATOMIC_ACQUIRE);
@@ -133,6 +139,7 @@ void zp_excluded_add(uintptr_t start, uintptr_t end)
 	__atomic_store_n(&nexcluded, i + 1, __ATOMIC_RELEASE);
 }
 
+/* zp_in_excluded -- is addr the code of an object the user excluded? */
 bool zp_in_excluded(uintptr_t addr)
 {
 	unsigned n = __atomic_load_n(&nexcluded, __ATOMIC_ACQUIRE);

@@ -13,6 +13,7 @@
 #include "tool.h"
 #include "zp.h"
 
+/* zp_path_lookup -- name on PATH, as execvp looks (see tool.h) */
 int zp_path_lookup(const char *name, char *out, size_t len)
 {
 	const char *path = getenv("PATH");
@@ -41,6 +42,7 @@ int zp_path_lookup(const char *name, char *out, size_t len)
 	return -EACCES;
 }
 
+/* zp_find_prog -- PROG as execvp would find it; exits 127 / 126 like a shell */
 void zp_find_prog(const char *prog, char *out, size_t len)
 {
 	struct stat st;
@@ -78,6 +80,7 @@ static bool map_page0(void)
 	return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
+/* zp_page0_mappable -- can this user map address 0? val: vm.mmap_min_addr */
 bool zp_page0_mappable(char *val, size_t len)
 {
 	const char *sim = getenv("ZPOLINE_TEST_MMAP_MIN_ADDR");
