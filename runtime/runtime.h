@@ -15,6 +15,8 @@
 
 #define ZP_HIDDEN __attribute__((visibility("hidden")))
 
+/* ---- dispatch.c and stub.S: the frames and the thread's state ---- */
+
 /* The registers the stub pushed, lowest address first, then the program's
  * red zone, which the stub steps over before it saves anything; `ret` was
  * pushed by the rewritten `call *%rax`, and the program's %rsp is just
@@ -106,9 +108,7 @@ static inline long zp_raw_mprotect(uintptr_t addr, size_t len, int prot)
 extern void zp_thunk_plain(void) ZP_HIDDEN;
 /* as zp_thunk_plain, then tells the hooks what vfork returned (both sides) */
 extern void zp_thunk_vfork(void) ZP_HIDDEN;
-extern uint64_t zp_xsave_size ZP_HIDDEN;
 void zp_call_saving_xstate(void (*fn)(void *), void *arg) ZP_HIDDEN;
-extern uint64_t zp_save_mode ZP_HIDDEN;
 
 /* ---- trampoline.c ---- */
 #define ZP_SLED_END 0x208           /* numbers below go straight to the stub */
@@ -118,6 +118,10 @@ extern uint64_t zp_save_mode ZP_HIDDEN;
 #define ZP_LITERAL (ZP_SLED_END + 6 + 0x3fff)
 int zp_trampoline_fill(uint8_t *page, uint8_t *literal_page, void (*entry)(void)) ZP_HIDDEN;
 int zp_trampoline_map(void (*entry)(void)) ZP_HIDDEN;
+
+/* ---- xstate.c: how the stub saves the vector state ---- */
+extern uint64_t zp_xsave_size ZP_HIDDEN;
+extern uint64_t zp_save_mode ZP_HIDDEN;
 /* flags: what every hook declares (ZPOLINE_HOOK_*) */
 enum zp_save_mode zp_pick_save_mode(unsigned flags) ZP_HIDDEN;
 
