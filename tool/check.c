@@ -184,6 +184,42 @@ static void check_cpu(struct check *c)
 		    "from it succeed; JVMs run in sud mode (slower)");
 }
 
+/* first_line -- run `prog arg` (no shell), its first line of output
+ * (stdout and stderr) into buf: its exit status, -1 when it did not run
+ * or exit */
+static int first_line(const char *prog, const char *arg, char *buf, size_t len)
+{
+	int fds[2], status;
+	pid_t pid;
+	FILE *f;
+
+	buf[0] = '\0';
+	if (pipe2(fds, O_CLOEXEC) != 0)
+		return -1;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		dup2(fds[1], 2);
+		execl(prog, prog, arg, (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	f = pid > 0 ? fdopen(fds[0], "r") : NULL;
+	if (f != NULL && fgets(buf, (int)len, f) != NULL)
+		buf[strcspn(buf, "\n")] = '\0';
+	/* the rest is read to its end, so the child never blocks writing */
+	while (f != NULL && fgetc(f) != EOF)
+		;
+	if (f != NULL)
+		fclose(f);
+	else
+		close(fds[0]);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
 static void check_runtime(struct check *c)
 {
 	char path[PATH_MAX];
@@ -213,16 +249,10 @@ static void check_runtime(struct check *c)
 	add(c, "runtime", OK, "%s (x86-64 shared object, %d dependencies resolve)", path, deps - 1);
 
 	/* the scanner, run on a cache miss: it reports its libraries */
-	char scanner[PATH_MAX], versions[128] = "", cmd[PATH_MAX + 32];
-	FILE *p;
+	char scanner[PATH_MAX], versions[128] = "";
 	int st = -1;
-	if (zp_find_scanner(scanner, sizeof(scanner)) == 0) {
-		snprintf(cmd, sizeof(cmd), "'%s' versions 2>&1", scanner);
-		p = popen(cmd, "re");
-		if (p != NULL && fgets(versions, sizeof(versions), p) != NULL)
-			versions[strcspn(versions, "\n")] = '\0';
-		st = p != NULL ? pclose(p) : -1;
-	}
+	if (zp_find_scanner(scanner, sizeof(scanner)) == 0)
+		st = first_line(scanner, "versions", versions, sizeof(versions));
 	if (versions[0] == '\0' || st != 0 || strncmp(versions, "Zydis ", 6) != 0) {
 		struct item *it = add(c, "scanner", FAIL, "zpoline-scan not found or does not run beside %s: %s",
 				      path, versions[0] ? versions : "missing");
