@@ -20,53 +20,23 @@
  *                      ud2, finished in a SIGILL handler (slow, but page 0
  *                      stays unmapped, as programs that rely on a fault
  *                      there need); auto (default): trap for JVMs
+ *
+ * This file only orders start-up; what each step does is in the file
+ * named beside it. No other file calls into this one.
  */
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "runtime.h"
-#include "zp.h"
-
-void zp_msg(const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-	int n;
-
-	memcpy(buf, "zpoline: ", 9);
-	va_start(ap, fmt);
-	n = vsnprintf(buf + 9, sizeof(buf) - 10, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	n = 9 + (n < (int)sizeof(buf) - 10 ? n : (int)sizeof(buf) - 11);
-	buf[n++] = '\n';
-	zp_raw_syscall(SYS_write, zp_trace_fd, (long)buf, n, 0, 0, 0);
-}
-
-void zp_fatal(int status, const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	zp_msg("%s", buf);
-	zp_raw_syscall(SYS_exit_group, status, 0, 0, 0, 0, 0);
-	__builtin_unreachable();
-}
 
 /* file_env -- getenv for a variable that names a file or a descriptor. In
  * a secure-execution process (set-user-ID or set-group-ID, file
@@ -76,8 +46,8 @@ void zp_fatal(int status, const char *fmt, ...)
 static const char *file_env(const char *name)
 {
 	static const char *const names[] = {
-		"ZPOLINE_HOOK", "ZPOLINE_HOOK_OPTS", "ZPOLINE_TRACE_FD", "ZPOLINE_SHARED_FD",
-		"ZPOLINE_STATS_FD", "ZPOLINE_CACHE_DIR",
+		ZP_ENV_HOOK, ZP_ENV_HOOK_OPTS, ZP_ENV_TRACE_FD, ZP_ENV_SHARED_FD,
+		ZP_ENV_STATS_FD, ZP_ENV_CACHE_DIR,
 	};
 
 	if (getauxval(AT_SECURE) == 0)
@@ -85,30 +55,6 @@ static const char *file_env(const char *name)
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		unsetenv(names[i]);
 	return NULL;
-}
-
-/* setup_trace_fd -- a descriptor for reports that the program does not
- * know about: inherited from the tool (or a parent process), or a copy of
- * stderr made now and handed down through the environment */
-static void setup_trace_fd(void)
-{
-	const char *s = file_env("ZPOLINE_TRACE_FD");
-	char num[16];
-
-	if (s != NULL) {
-		char *end;
-		long fd = strtol(s, &end, 10);
-		if (*end == '\0' && fd >= 0 && fd < INT_MAX && fcntl((int)fd, F_GETFD) >= 0) {
-			zp_trace_fd = (int)fd;
-			return;
-		}
-	}
-	int fd = zp_high_fd(2);
-	if (fd < 0)
-		return;
-	zp_trace_fd = fd;
-	snprintf(num, sizeof(num), "%d", fd);
-	setenv("ZPOLINE_TRACE_FD", num, 1);
 }
 
 /* is_shared_memfd -- is fd the memory `zpoline run` (or a runtime) made
@@ -130,7 +76,7 @@ static bool is_shared_memfd(int fd)
  * from the tool (or a parent), or made now and handed down */
 static void setup_shared(void)
 {
-	const char *s = file_env("ZPOLINE_SHARED_FD");
+	const char *s = file_env(ZP_ENV_SHARED_FD);
 	char num[16];
 	int fd = -1;
 
@@ -150,7 +96,7 @@ static void setup_shared(void)
 		if (fd < 0)
 			return;
 		snprintf(num, sizeof(num), "%d", fd);
-		setenv("ZPOLINE_SHARED_FD", num, 1);
+		setenv(ZP_ENV_SHARED_FD, num, 1);
 	}
 	void *p = mmap(NULL, ZP_SHARED_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED)
@@ -185,7 +131,7 @@ static const char *default_hook(char *buf, size_t len)
  * executable but unreadable without PKU. */
 static enum zp_mode pick_mode(void)
 {
-	const char *m = getenv("ZPOLINE_MODE");
+	const char *m = getenv(ZP_ENV_MODE);
 
 	/* a JVM needs page 0 unmapped: Syscall User Dispatch then, which
 	 * costs a signal a call but no scan (trap mode, where the kernel lacks
@@ -201,114 +147,6 @@ static enum zp_mode pick_mode(void)
 	return ZP_MODE_FAST;
 }
 
-/* is_root_process -- the process `zpoline run` started (or, by hand, any) */
-static bool is_root_process(void)
-{
-	/* read once, at start-up: then the variable leaves environ */
-	static int root = -1;
-	if (root < 0) {
-		const char *r = getenv("ZPOLINE_ROOT_PID");
-		root = r == NULL ? 0 : atoi(r);
-	}
-	return root == 0 || root == (int)getpid();
-}
-
-static const char *stats_how;
-static int stats_fd = -1;
-/* the JSON report: one object, written at exit once the late counts are
- * known; this is all of it but the "late" member and the closing brace */
-static char *stats_json_head;
-
-static void write_all_raw(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		long w = zp_raw_syscall(SYS_write, fd, (long)p, (long)len, 0, 0, 0);
-		if (w <= 0)
-			return;
-		p += w;
-		len -= (size_t)w;
-	}
-}
-
-/* json_finish -- the report's last member, the counts after start-up */
-static void json_finish(void)
-{
-	char line[256];
-	int n = snprintf(line, sizeof(line), ", \"late\": {\"objects\": %lu, \"call\": %lu, \"trap\": %lu, "
-			 "\"caught_by_dispatch\": %lu, \"rewritten_after_catch\": %lu}}\n",
-			 zp_late.objects, zp_late.called, zp_late.trapped, zp_late.sud_calls, zp_late.lazy);
-
-	write_all_raw(stats_fd, stats_json_head, strlen(stats_json_head));
-	if (n > 0)
-		write_all_raw(stats_fd, line, (size_t)n);
-}
-
-/* zp_stats_at_exit -- what was rewritten or caught after start-up */
-void zp_stats_at_exit(void)
-{
-	char line[256];
-	int n;
-
-	/* a forked child inherits this; only the first process reports */
-	if (stats_how == NULL || !is_root_process())
-		return;
-	if (stats_json_head != NULL) {
-		json_finish();
-		return;
-	}
-	if (strcmp(stats_how, "json") == 0)
-		return;
-	else
-		n = snprintf(line, sizeof(line), "after start-up: %lu objects loaded and rewritten (%lu call, "
-			     "%lu trap sites); %lu calls caught by Syscall User Dispatch, %lu of their sites "
-			     "rewritten\n", zp_late.objects, zp_late.called, zp_late.trapped, zp_late.sud_calls,
-			     zp_late.lazy);
-	if (n > 0)
-		zp_raw_syscall(SYS_write, stats_fd, (long)line, n, 0, 0, 0);
-}
-
-/* report -- the rewrite statistics, once start-up is done */
-static void report(const char *how, enum zp_mode how_called, enum zp_save_mode mode, uint64_t ns)
-{
-	char what[128];
-	const char *fds = file_env("ZPOLINE_STATS_FD");
-	int fd = fds != NULL ? atoi(fds) : zp_trace_fd;
-
-	stats_how = how;
-	stats_fd = fd;
-
-	static const char *const saves[] = {
-		[ZP_SAVE_GPR] = "general registers only", [ZP_SAVE_XSAVEC] = "xsavec",
-		[ZP_SAVE_XSAVE] = "xsave", [ZP_SAVE_ZMM] = "zmm and k registers by moves",
-	};
-	static const char *const modes[] = {
-		[ZP_MODE_FAST] = "fast", [ZP_MODE_TRAP] = "trap",
-		[ZP_MODE_SUD] = "Syscall User Dispatch (nothing rewritten)",
-	};
-	snprintf(what, sizeof(what), "%s, %s", modes[how_called], saves[mode]);
-	char *text = zp_report(zp_stats, zp_nstats, strcmp(how, "json") == 0, "live", what, (int64_t)ns);
-	const char *quit = getenv("ZPOLINE_STATS_EXIT");
-	bool exiting = quit != NULL && strcmp(quit, "1") == 0;
-	if (text != NULL && strcmp(how, "json") == 0) {
-		/* "...}\n": the late counts go before the brace, at exit */
-		size_t len = strlen(text);
-		if (len > 0 && text[len - 1] == '\n')
-			text[--len] = '\0';
-		if (len > 0 && text[len - 1] == '}')
-			text[--len] = '\0';
-		stats_json_head = text;
-		text = NULL;
-		if (exiting)
-			json_finish();
-	}
-	if (text != NULL) {
-		write_all_raw(fd, text, strlen(text));
-		free(text);
-	}
-	if (exiting)
-		zp_raw_syscall(SYS_exit_group, 0, 0, 0, 0, 0, 0);
-}
-
 /* is_scan_helper -- is this process zpoline-scan, beside this library?
  * Under a system-wide preload (/etc/ld.so.preload) the helper gets the
  * runtime too; hooked, it would miss in the cache for its own objects and
@@ -317,7 +155,7 @@ static bool is_scan_helper(void)
 {
 	const char *fn = (const char *)getauxval(AT_EXECFN);
 	const char *base = fn != NULL ? strrchr(fn, '/') : NULL;
-	char path[4096];
+	char path[PATH_MAX];
 	struct stat a, b;
 	Dl_info self;
 
@@ -343,17 +181,17 @@ __attribute__((constructor(101))) static void zp_start(void)
 		[ZP_SAVE_XSAVE] = { zp_entry_xsave },
 		[ZP_SAVE_ZMM] = { zp_entry_zmm },
 	};
-	char hookbuf[4096];
+	char hookbuf[PATH_MAX];
 	/* first: under AT_SECURE this drops every variable naming a file */
-	const char *hook = file_env("ZPOLINE_HOOK");
-	const char *verbose = getenv("ZPOLINE_VERBOSE");
+	const char *hook = file_env(ZP_ENV_HOOK);
+	const char *verbose = getenv(ZP_ENV_VERBOSE);
 	bool loud = verbose != NULL && *verbose != '\0' && strcmp(verbose, "0") != 0;
 	uint64_t t0 = zp_now_ns();
 	int r;
 
 	if (is_scan_helper())
 		return;
-	setup_trace_fd();
+	zp_trace_setup(file_env(ZP_ENV_TRACE_FD));
 	setup_shared();
 	if (hook == NULL || *hook == '\0') {
 		hook = default_hook(hookbuf, sizeof(hookbuf));
@@ -364,21 +202,21 @@ __attribute__((constructor(101))) static void zp_start(void)
 
 	/* The objects loaded now are the program's; the hooks then go into
 	 * namespaces of their own, loaded by code not yet rewritten. */
-	const char *stats = getenv("ZPOLINE_STATS");
+	const char *stats = getenv(ZP_ENV_STATS);
 	if (stats != NULL && strcmp(stats, "table") != 0 && strcmp(stats, "json") != 0)
 		stats = NULL;
 	if (stats == NULL && loud)
 		stats = "table";
-	if (stats != NULL && !is_root_process())
+	if (stats != NULL && !zp_is_root_process())
 		stats = NULL;
-	r = zp_patch_collect(getenv("ZPOLINE_EXCLUDE"), stats != NULL);
+	r = zp_objects_collect(getenv(ZP_ENV_EXCLUDE), stats != NULL);
 	if (r < 0)
 		zp_fatal(125, "cannot list the loaded objects: %s", strerror(-r));
 	zp_hooks_load(hook);
 	/* the registers to save: what the loaded hooks declare */
 	enum zp_save_mode mode = zp_pick_save_mode(zp_hooks_flags());
 
-	const char *late = getenv("ZPOLINE_CATCH_LATE");
+	const char *late = getenv(ZP_ENV_CATCH_LATE);
 	bool catch_late = late != NULL && strcmp(late, "1") == 0;
 	if (how == ZP_MODE_FAST && (r = zp_trampoline_map(entries[mode].entry)) < 0) {
 		zp_msg("cannot map page 0 (%s): hooking through Syscall User Dispatch, a signal "
@@ -405,14 +243,14 @@ __attribute__((constructor(101))) static void zp_start(void)
 		if (r < 0)
 			zp_fatal(125, "cannot rewrite system calls: %s", strerror(-r));
 	}
-	zp_hooks_init(getenv("ZPOLINE_HOOK_OPTS"));
-	zp_late_enable(getenv("ZPOLINE_EXCLUDE"), how);
+	zp_hooks_init(getenv(ZP_ENV_HOOK_OPTS));
+	zp_late_enable(getenv(ZP_ENV_EXCLUDE), how);
 	Dl_info self;
 	if (dladdr((void *)zp_msg, &self) != 0 && self.dli_fname != NULL && self.dli_fname[0] == '/')
 		zp_children_init(self.dli_fname);
 	/* last: from here, code that was not rewritten traps */
 	zp_sud_arm_thread();
 	if (stats != NULL)
-		report(stats, how, mode, zp_now_ns() - t0);
+		zp_stats_report(stats, file_env(ZP_ENV_STATS_FD), how, mode, zp_now_ns() - t0);
 	zp_env_hide();
 }

@@ -6,12 +6,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/syscall.h>
 
+#include "contract.h"
 #include "layout.h"
 #include "zp.h"
 #include "zpoline/hook.h"
 
 #define ZP_HIDDEN __attribute__((visibility("hidden")))
+
+/* ---- dispatch.c and stub.S: the frames and the thread's state ---- */
 
 /* The registers the stub pushed, lowest address first, then the program's
  * red zone, which the stub steps over before it saves anything; `ret` was
@@ -23,8 +27,6 @@ struct zp_frame {
 	uint64_t ret;
 };
 
-/* glibc allows 16 namespaces, the main one included */
-#define ZP_MAX_HOOKS 15
 
 /* The frame of the enter/exit path: stub.S builds it below the program's
  * saved registers and hands it to zp_enter() and zp_exit(). */
@@ -99,56 +101,133 @@ __attribute__((noreturn)) void zp_do_sigreturn(struct zp_frame *f) ZP_HIDDEN;
 __attribute__((noreturn)) void zp_do_vfork(struct zp_frame *f, void *xarea) ZP_HIDDEN;
 long zp_do_clone(struct zp_frame *f, void *xarea, uint64_t child_stack) ZP_HIDDEN;
 long zp_do_clone3(struct zp_frame *f, void *xarea, void *args, uint64_t child_stack) ZP_HIDDEN;
+static inline long zp_raw_mprotect(uintptr_t addr, size_t len, int prot)
+{
+	return zp_raw_syscall(SYS_mprotect, (long)addr, (long)len, prot, 0, 0, 0);
+}
 extern void zp_thunk_plain(void) ZP_HIDDEN;
 /* as zp_thunk_plain, then tells the hooks what vfork returned (both sides) */
 extern void zp_thunk_vfork(void) ZP_HIDDEN;
-extern uint64_t zp_xsave_size ZP_HIDDEN;
 void zp_call_saving_xstate(void (*fn)(void *), void *arg) ZP_HIDDEN;
-extern uint64_t zp_save_mode ZP_HIDDEN;
 
 /* ---- trampoline.c ---- */
 #define ZP_SLED_END 0x208           /* numbers below go straight to the stub */
-#define ZP_PAGE_SIZE 4096
 /* the page that holds the stub's address, read-only, and the address
  * itself: where the jump at ZP_SLED_END reads it (see trampoline.c) */
 #define ZP_LITERAL_PAGE 0x4000
 #define ZP_LITERAL (ZP_SLED_END + 6 + 0x3fff)
 int zp_trampoline_fill(uint8_t *page, uint8_t *literal_page, void (*entry)(void)) ZP_HIDDEN;
 int zp_trampoline_map(void (*entry)(void)) ZP_HIDDEN;
+
+/* ---- xstate.c: how the stub saves the vector state ---- */
+extern uint64_t zp_xsave_size ZP_HIDDEN;
+extern uint64_t zp_save_mode ZP_HIDDEN;
 /* flags: what every hook declares (ZPOLINE_HOOK_*) */
 enum zp_save_mode zp_pick_save_mode(unsigned flags) ZP_HIDDEN;
 
-/* ---- patch.c ---- */
-int zp_sites_init(size_t expect) ZP_HIDDEN;
-int zp_sites_add_call(uintptr_t ret) ZP_HIDDEN;
-bool zp_sites_is_call(uintptr_t ret) ZP_HIDDEN;
-bool zp_sites_is_trap(uintptr_t site) ZP_HIDDEN;
-/* zp_patch_collect -- the objects to rewrite: every one loaded now, so
- * call it before the hooks are loaded into their own namespace */
-int zp_patch_collect(const char *exclude, bool count_excluded) ZP_HIDDEN;
-/* zp_patch_all -- rewrite them; all_traps: trap mode, every site becomes
- * ud2 and page 0 stays unmapped */
-int zp_patch_all(bool all_traps) ZP_HIDDEN;
+/* ---- msg.c: reporting that does not trust libc ---- */
+/* zp_trace_fd (defined in loader.c, which hands it to the hooks) */
+void zp_trace_setup(const char *env) ZP_HIDDEN;
+void zp_msg(const char *fmt, ...) ZP_HIDDEN __attribute__((format(printf, 1, 2)));
+__attribute__((noreturn)) void zp_fatal(int status, const char *fmt, ...) ZP_HIDDEN
+	__attribute__((format(printf, 2, 3)));
+
+/* ---- stats.c: what was rewritten, for zpoline stats ---- */
 /* how calls reach the hooks: rewritten to calls into page 0 (fast),
  * rewritten to ud2 (trap), or nothing rewritten and every call caught by
  * Syscall User Dispatch (sud) */
 enum zp_mode { ZP_MODE_FAST, ZP_MODE_TRAP, ZP_MODE_SUD };
+extern struct zp_objstat *zp_stats ZP_HIDDEN;
+extern size_t zp_nstats ZP_HIDDEN;
+/* what happened after start-up */
+struct zp_late_stats {
+	unsigned long objects, called, trapped, sud_calls;
+	unsigned long lazy;     /* sites the safety net caught, then rewritten */
+};
+extern struct zp_late_stats zp_late ZP_HIDDEN;
+bool zp_is_root_process(void) ZP_HIDDEN;
+void zp_stats_report(const char *how, const char *fds, enum zp_mode how_called, enum zp_save_mode mode,
+		     uint64_t ns) ZP_HIDDEN;
+void zp_stats_at_exit(void) ZP_HIDDEN;
+
+/* ---- sites.c: the call-site table, trap sites, excluded code ---- */
+extern uintptr_t *zp_site_table ZP_HIDDEN;
+extern uintptr_t zp_site_mask ZP_HIDDEN;
+int zp_sites_init(size_t expect, size_t ntraps) ZP_HIDDEN;
+int zp_sites_add_call(uintptr_t ret) ZP_HIDDEN;
+int zp_sites_add_trap(uintptr_t site) ZP_HIDDEN;
+bool zp_sites_add_late_trap(uintptr_t site) ZP_HIDDEN;
+bool zp_sites_is_call(uintptr_t ret) ZP_HIDDEN;
+bool zp_sites_is_trap(uintptr_t site) ZP_HIDDEN;
+void zp_excluded_add(uintptr_t start, uintptr_t end) ZP_HIDDEN;
 /* zp_in_excluded -- is addr the code of an object the user excluded? */
 bool zp_in_excluded(uintptr_t addr) ZP_HIDDEN;
+
+/* ---- objects.c: the loaded objects and their cache keys ---- */
+#define ZP_MAX_EXEC_SEGS 4
+struct zp_object {
+	char path[256];
+	uintptr_t bias;
+	const void *image;      /* the vDSO: no file */
+	size_t image_size;
+	bool excluded;
+	struct zp_cache_key key;
+	/* its executable PT_LOADs, as the loader mapped them (page-rounded) */
+	struct { uintptr_t start, end; uint64_t off; int prot; } segs[ZP_MAX_EXEC_SEGS];
+	unsigned nsegs;
+	bool many_segs;         /* more than ZP_MAX_EXEC_SEGS: read the maps */
+};
+struct zp_objects {
+	struct zp_object *v;
+	size_t n, cap;
+	uintptr_t self;         /* our own load address */
+	uintptr_t vdso;
+	const char *exclude;
+	bool count_excluded;    /* scan excluded objects too, for the report */
+	struct zp_cache_key self_key;   /* the runtime's own build-id */
+};
+extern struct zp_objects zp_objs ZP_HIDDEN;
+/* zp_objects_collect -- the objects to rewrite: every one loaded now, so
+ * call it before the hooks are loaded into their own namespace */
+int zp_objects_collect(const char *exclude, bool count_excluded) ZP_HIDDEN;
+int zp_objects_maps(const struct zp_objects *o, struct zp_map **out, size_t *nout) ZP_HIDDEN;
+bool zp_object_key(struct zp_object *ob) ZP_HIDDEN;
+struct stat;
+void zp_key_file(struct zp_cache_key *k, const struct stat *st) ZP_HIDDEN;
+void zp_key_scanner(struct zp_cache_key *k, const struct zp_cache_key *self) ZP_HIDDEN;
+bool zp_loaded_object_matches(const char *globs) ZP_HIDDEN;
+/* runtimes whose null checks are loads near address 0 that must fault */
+#define ZP_NULL_PAGE_RUNTIMES "libjvm.so:libjli.so:libcoreclr.so"
+
+/* ---- scanner.c: the helper process ---- */
+struct zp_scan_job {
+	const struct zp_cache_key *key;
+	const char *path;
+	bool miss;              /* the cache lacks it: the helper scans it */
+	bool got;               /* scan holds its sites */
+	struct zp_scan scan;
+};
+const char *zp_runtime_dir(void) ZP_HIDDEN;
+int zp_scan_missing(const char *cachedir, struct zp_scan_job *jobs, size_t njobs) ZP_HIDDEN;
+void zp_cache_grew(void) ZP_HIDDEN;
+void zp_cache_keep_bound(int cachefd) ZP_HIDDEN;
+
+/* ---- patch.c: the rewrite at start-up, and images ---- */
+/* zp_patch_all -- rewrite them; all_traps: trap mode, every site becomes
+ * ud2 and page 0 stays unmapped */
+int zp_patch_all(bool all_traps) ZP_HIDDEN;
+struct zp_patch zp_site_patch(uint64_t off, bool trap) ZP_HIDDEN;
+bool zp_image_map(int cachefd, int imgfd, int pagemap, const struct zp_cache_key *key, const char *path,
+		  struct zp_patch *p, size_t n, uintptr_t start, size_t len, uint64_t off, int prot) ZP_HIDDEN;
+
+/* ---- late.c: code that appears after start-up ---- */
+/* zp_late_mapped -- a file was just mapped executable (dlopen): rewrite it */
+void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot) ZP_HIDDEN;
+void zp_late_enable(const char *exclude, enum zp_mode mode) ZP_HIDDEN;
 /* the lazypoline step: a site the safety net caught, rewritten to the fast
  * path when the code after it leaves the red zone alone */
 void zp_lazy_enable(void) ZP_HIDDEN;
 void zp_lazy_rewrite(uintptr_t site) ZP_HIDDEN;
-bool zp_loaded_object_matches(const char *globs) ZP_HIDDEN;
-/* runtimes whose null checks are loads near address 0 that must fault */
-#define ZP_NULL_PAGE_RUNTIMES "libjvm.so:libjli.so:libcoreclr.so"
-/* zp_late_mapped -- a file was just mapped executable (dlopen): rewrite it */
-void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot) ZP_HIDDEN;
-void zp_late_enable(const char *exclude, enum zp_mode mode) ZP_HIDDEN;
-extern uintptr_t *zp_site_table ZP_HIDDEN;
-extern struct zp_objstat *zp_stats ZP_HIDDEN;
-extern size_t zp_nstats ZP_HIDDEN;
-extern uintptr_t zp_site_mask ZP_HIDDEN;
 
 /* ---- dispatch.c: the stub's C side ---- */
 /* zp_enter -- the enters (0: make the call; 1: answered) */
@@ -223,20 +302,10 @@ void zp_hooks_detach(void) ZP_HIDDEN;
 unsigned zp_hooks_flags(void) ZP_HIDDEN;
 long zp_trace_write(const void *buf, unsigned long len) ZP_HIDDEN;
 extern int zp_trace_fd ZP_HIDDEN;
-/* the run's shared memory: a slice per hook */
-#define ZP_SHARED_SLICE (64 * 1024)
-#define ZP_SHARED_SIZE (16 * ZP_SHARED_SLICE)
+/* the run's shared memory (size: contract.h) */
 extern int zp_shared_fd ZP_HIDDEN;
 extern void *zp_shared ZP_HIDDEN;
 void zp_report_bad_call(uintptr_t ret, uintptr_t target) ZP_HIDDEN;
-
-/* what happened after start-up, for zpoline stats */
-struct zp_late_stats {
-	unsigned long objects, called, trapped, sud_calls;
-	unsigned long lazy;     /* sites the safety net caught, then rewritten */
-};
-extern struct zp_late_stats zp_late ZP_HIDDEN;
-void zp_stats_at_exit(void) ZP_HIDDEN;
 
 /* ---- sud.c: the --catch-late safety net ---- */
 extern uint8_t zp_sud_on ZP_HIDDEN;
@@ -269,10 +338,5 @@ int zp_signals_install(void) ZP_HIDDEN;
 uint64_t zp_signal_own_mask(void) ZP_HIDDEN;
 bool zp_signal_is_ours(int sig) ZP_HIDDEN;
 long zp_signal_action(int sig, const void *act, void *oldact, size_t sigsetsize) ZP_HIDDEN;
-
-/* ---- main.c: reporting that does not trust libc ---- */
-void zp_msg(const char *fmt, ...) ZP_HIDDEN __attribute__((format(printf, 1, 2)));
-__attribute__((noreturn)) void zp_fatal(int status, const char *fmt, ...) ZP_HIDDEN
-	__attribute__((format(printf, 2, 3)));
 
 #endif

@@ -97,7 +97,7 @@ static bool store_one(int dirfd, const struct zp_cache_key *key, const char *pat
 		return false;
 	}
 	uint64_t t0 = zp_now_ns();
-	ok = zp_scan_object(e, false, 0, &scan) == 0;
+	ok = zp_scan_object(e, &scan) == 0;
 	scan.ns = zp_now_ns() - t0;
 	zp_elf_close(e);
 	/* the bytes scanned must be the ones the key names */
@@ -220,7 +220,7 @@ static void scan_file(const char *path, const char *exclude, struct zp_objstat *
 		die("%s: %s", path, r == -ENOEXEC ? "not an ELF file" : strerror(-r));
 	if (zp_elf_check(e, false, &why) < 0)
 		die("%s: %s; zpoline handles x86-64 objects only", path, why);
-	r = zp_scan_object(e, false, 0, &scan);
+	r = zp_scan_object(e, &scan);
 	zp_elf_close(e);
 	if (r < 0)
 		die("cannot scan %s: %s", path, strerror(-r));

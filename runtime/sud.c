@@ -8,7 +8,7 @@
  * runtime did not rewrite); anything else the program runs (JIT pages, code
  * mapped by hand, sites the runtime had to leave alone) traps, and
  * signal.c hands the call to the hooks. Arming is per thread and is not
- * inherited: new threads and forked children arm themselves (stub.S, hook.c),
+ * inherited: new threads and forked children arm themselves (stub.S, dispatch.c, policy.c),
  * and an execve'd image does at start-up. */
 #include <errno.h>
 #include <link.h>

@@ -38,7 +38,7 @@
 #define MAGIC 0x3243455449535a50ull        /* "ZPSITEC2" */
 #define IMAGE_MAGIC 0x32474d4950505a50ull  /* "ZPPIMG2" */
 #define STAMP_MAGIC 0x32504d4154535a50ull  /* "ZPSTAMP2" */
-#define PAGE 4096u
+#define PAGE ((unsigned)ZP_PAGE_SIZE)
 #define STALE_TMP_S 600                     /* a temporary file older than this was abandoned */
 
 struct header {
@@ -100,12 +100,32 @@ static int64_t ns_of(struct timespec t)
 
 /* ---- the directory ---- */
 
+/* keep_trusted -- fd, a directory just opened, when it is trusted_dir
+ * (and, given seen, the one stat saw); else it is closed: -errno, or
+ * -EPERM */
+static int keep_trusted(int fd, const struct stat *seen, bool last)
+{
+	struct stat st;
+	int r = -EPERM;
+
+	if (fstat(fd, &st) != 0) {
+		if (seen == NULL)
+			r = -errno;
+		goto out;
+	}
+	if ((seen != NULL && (st.st_dev != seen->st_dev || st.st_ino != seen->st_ino)) || !trusted_dir(&st, last))
+		goto out;
+	return fd;
+out:
+	close(fd);
+	return r;
+}
+
 /* open_sub -- the directory name in dirfd, made (mode 0700) if create and
  * missing, checked as trusted_dir; a descriptor or -errno */
 static int open_sub(int dirfd, const char *name, bool create, bool last)
 {
-	struct stat st;
-	int fd, r;
+	int fd;
 
 	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT && create) {
@@ -115,18 +135,7 @@ static int open_sub(int dirfd, const char *name, bool create, bool last)
 	}
 	if (fd < 0)
 		return errno == ELOOP ? -ENOTDIR : -errno;
-	if (fstat(fd, &st) != 0) {
-		r = -errno;
-		goto out;
-	}
-	if (!trusted_dir(&st, last)) {
-		r = -EPERM;
-		goto out;
-	}
-	return fd;
-out:
-	close(fd);
-	return r;
+	return keep_trusted(fd, NULL, last);
 }
 
 /* open_quick -- the whole chain when it exists: each directory checked
@@ -141,7 +150,7 @@ static int open_quick(const char *path)
 	char prefix[PATH_MAX + 64];
 	struct stat st, last = { 0 };
 	size_t len = strlen(path);
-	int fd, r;
+	int fd;
 
 	if (len >= sizeof(prefix) || path[0] != '/')
 		return -ENAMETOOLONG;
@@ -164,14 +173,7 @@ static int open_quick(const char *path)
 	fd = (int)syscall(437 /* openat2 */, AT_FDCWD, path, &how, sizeof(how));
 	if (fd < 0)
 		return errno == ELOOP ? -ENOTDIR : -errno;
-	if (fstat(fd, &st) != 0 || st.st_dev != last.st_dev || st.st_ino != last.st_ino || !trusted_dir(&st, true)) {
-		r = -EPERM;
-		goto out;
-	}
-	return fd;
-out:
-	close(fd);
-	return r;
+	return keep_trusted(fd, &last, true);
 }
 
 /* open_chain -- walk the absolute path `base` (which must exist; its

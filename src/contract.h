@@ -24,6 +24,16 @@
 #define ZP_ENV_STATS_FD "ZPOLINE_STATS_FD"
 #define ZP_ENV_STATS_EXIT "ZPOLINE_STATS_EXIT"
 
+/* how many hooks a run may chain: glibc allows 16 link namespaces, the
+ * main one included */
+#define ZP_MAX_HOOKS 15
+/* ZPOLINE_HOOK_OPTS separates the hooks' option strings with this byte */
+#define ZP_OPT_SEP '\x1f'
+#define ZP_OPT_SEP_STR "\x1f"
+/* the memory ZPOLINE_SHARED_FD names: a sealed memfd, a slice per hook */
+#define ZP_SHARED_SLICE (64 * 1024)
+#define ZP_SHARED_SIZE (16 * ZP_SHARED_SLICE)
+
 /* every one of them, for the runtime's environment handling */
 #define ZP_ENV_ALL                                                                 \
 	ZP_ENV_HOOK, ZP_ENV_HOOK_OPTS, ZP_ENV_EXCLUDE, ZP_ENV_TRACE_FD, ZP_ENV_SHARED_FD, \

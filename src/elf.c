@@ -305,8 +305,8 @@ int zp_elf_segment_vaddr(struct zp_elf *e, uint64_t off, uint64_t *vaddr)
 	for (size_t i = 0; i < n; i++) {
 		GElf_Phdr ph;
 		if (gelf_getphdr(e->elf, i, &ph) != NULL && ph.p_type == PT_LOAD &&
-		    (ph.p_offset & ~(uint64_t)4095) == off) {
-			*vaddr = ph.p_vaddr & ~(uint64_t)4095;
+		    ZP_PAGE_DOWN(ph.p_offset) == off) {
+			*vaddr = ZP_PAGE_DOWN(ph.p_vaddr);
 			return 0;
 		}
 	}

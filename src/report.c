@@ -22,7 +22,8 @@ void zp_objstat_from_scan(struct zp_objstat *st, const struct zp_scan *s)
 	}
 }
 
-static void json_string(FILE *f, const char *s)
+/* zp_json_string -- s as a JSON string, quoted and escaped */
+void zp_json_string(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; *s != '\0'; s++) {
@@ -74,9 +75,9 @@ char *zp_report(const struct zp_objstat *v, size_t n, bool json, const char *wha
 	}
 	if (json) {
 		fprintf(f, "{\"source\": ");
-		json_string(f, what);
+		zp_json_string(f, what);
 		fprintf(f, ", \"mode\": ");
-		json_string(f, mode);
+		zp_json_string(f, mode);
 		fprintf(f, ", \"objects\": [");
 		for (size_t i = 0; i <= n; i++) {
 			const struct zp_objstat *o = i < n ? &v[i] : &t;
@@ -85,7 +86,7 @@ char *zp_report(const struct zp_objstat *v, size_t n, bool json, const char *wha
 			else if (i > 0)
 				fprintf(f, ", ");
 			fprintf(f, "{\"path\": ");
-			json_string(f, o->path);
+			zp_json_string(f, o->path);
 			fprintf(f, ", \"bytes_scanned\": %llu, \"bytes_decoded\": %llu, \"syscall\": %u, "
 				   "\"sysenter\": %u, \"call\": %u, \"trap\": %u, \"left\": {\"excluded\": %u, "
 				   "\"not_writable\": %u, \"changed\": %u}, \"cached\": %s, \"ms\": %.3f}",

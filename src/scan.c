@@ -157,7 +157,7 @@ static int scan_section(struct zp_elf *e, const struct zp_disasm *d, const struc
 	return 0;
 }
 
-int zp_scan_object(struct zp_elf *e, bool live, uintptr_t bias, struct zp_scan *s)
+int zp_scan_object(struct zp_elf *e, struct zp_scan *s)
 {
 	struct zp_section *secs;
 	struct zp_disasm d;
@@ -170,8 +170,7 @@ int zp_scan_object(struct zp_elf *e, bool live, uintptr_t bias, struct zp_scan *
 		return r;
 	for (size_t i = 0; i < n; i++) {
 		struct range sec = {
-			.bytes = live ? (const uint8_t *)(uintptr_t)(secs[i].addr + bias)
-					  : secs[i].data,
+			.bytes = secs[i].data,
 			.base = secs[i].addr,
 			.end = secs[i].addr + secs[i].size,
 		};

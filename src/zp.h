@@ -9,6 +9,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+
+/* the x86-64 page, for addresses and file offsets alike */
+#define ZP_PAGE_SIZE 4096
+#define ZP_PAGE_DOWN(a) ((a) & ~(uint64_t)(ZP_PAGE_SIZE - 1))
+#define ZP_PAGE_UP(a) ZP_PAGE_DOWN((a) + ZP_PAGE_SIZE - 1)
 
 /* ---- disasm.c: the only file that sees Zydis ---- */
 
@@ -106,10 +112,9 @@ struct zp_scan {
 };
 
 /* zp_scan_object -- every syscall/sysenter instruction in e's executable
- * sections. When live, the object is mapped and its bytes are read from
- * memory at addr + bias (the runtime); else from libelf (the file). Site
- * addresses stay link-time addresses. Appends to *s. */
-int zp_scan_object(struct zp_elf *e, bool live, uintptr_t bias, struct zp_scan *s);
+ * sections, read from the file (libelf). Site addresses are link-time
+ * addresses. Appends to *s. */
+int zp_scan_object(struct zp_elf *e, struct zp_scan *s);
 void zp_scan_free(struct zp_scan *s);
 
 /* ---- cache.c: site lists on disk, so a known object is not scanned again ---- */
@@ -267,6 +272,9 @@ struct zp_objstat {
 	bool cached;                /* the sites came from the cache */
 };
 
+/* zp_json_string -- s as a JSON string, quoted and escaped (also the
+ * tool's JSON) */
+void zp_json_string(FILE *f, const char *s);
 /* zp_report -- the report as text, malloc'd: an aligned table, or one JSON
  * object; `what` says where the numbers come from ("live", "static"),
  * startup_ns < 0 when not measured */

@@ -125,7 +125,7 @@ int cmd_cache(int argc, char **argv)
 	struct argp argp = { cache_options, parse_cache, "", doc_cache, NULL, NULL, NULL };
 	struct cache_args a = { false, false };
 	struct zp_cache_item *v;
-	char dir[4096] = "", b1[32], b2[32], b3[32];
+	char dir[PATH_MAX] = "", b1[32], b2[32], b3[32];
 	size_t n;
 	uint64_t total = 0, removed = 0;
 	unsigned nremoved = 0;
@@ -134,12 +134,12 @@ int cmd_cache(int argc, char **argv)
 	argp_parse(&argp, argc, argv, 0, NULL, &a);
 
 	int fd = zp_cache_open(dir, sizeof(dir), false);
-	if (fd == -ENOENT && getenv("ZPOLINE_CACHE") != NULL && strcmp(getenv("ZPOLINE_CACHE"), "0") == 0) {
+	if (fd == -ENOENT && getenv(ZP_ENV_CACHE) != NULL && strcmp(getenv(ZP_ENV_CACHE), "0") == 0) {
 		printf("cache: off (ZPOLINE_CACHE=0): objects are scanned at every start\n");
 		return 0;
 	}
 	const char *base, *rest;
-	char root[4096];
+	char root[PATH_MAX];
 	struct stat st;
 	if (fd == -ENOENT && zp_cache_root(root, sizeof(root), &base, &rest) == 0 && stat(base, &st) != 0) {
 		printf("cache: none: %s does not exist (the runtime makes only the cache's own directories "

@@ -83,13 +83,6 @@ static int in_child(int (*fn)(void))
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-static int map_page0(void)
-{
-	void *p = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
-		       -1, 0);
-	return p == NULL ? 0 : 1;
-}
-
 static int arm_sud(void)
 {
 	static volatile char selector = 0;     /* 0: allow */
@@ -99,16 +92,8 @@ static int arm_sud(void)
 static void check_page0(struct check *c)
 {
 	char val[64];
-	const char *sim = getenv("ZPOLINE_TEST_MMAP_MIN_ADDR");
-	bool ok;
+	bool ok = zp_page0_mappable(val, sizeof(val));
 
-	read_line("/proc/sys/vm/mmap_min_addr", val, sizeof(val));
-	if (sim != NULL) {
-		snprintf(val, sizeof(val), "%s", sim);
-		ok = strcmp(sim, "0") == 0;
-	} else {
-		ok = in_child(map_page0) == 0;
-	}
 	if (ok && strcmp(val, "0") != 0) {
 		/* root maps below vm.mmap_min_addr with CAP_SYS_RAWIO */
 		struct item *it = add(c, "page 0", WARN, "vm.mmap_min_addr = %s: this user can map "
@@ -122,7 +107,7 @@ static void check_page0(struct check *c)
 	}
 	struct item *it = add(c, "page 0", WARN, "vm.mmap_min_addr = %s; this user cannot map address 0: "
 			      "zpoline run falls back to Syscall User Dispatch, a signal (microseconds) per system call",
-			      val[0] ? val : "?");
+			      val);
 	snprintf(it->fix, sizeof(it->fix), "sysctl -w vm.mmap_min_addr=0 (as root; add "
 		 "vm.mmap_min_addr=0 to /etc/sysctl.d/ to keep it)");
 }
@@ -199,6 +184,42 @@ static void check_cpu(struct check *c)
 		    "from it succeed; JVMs run in sud mode (slower)");
 }
 
+/* first_line -- run `prog arg` (no shell), its first line of output
+ * (stdout and stderr) into buf: its exit status, -1 when it did not run
+ * or exit */
+static int first_line(const char *prog, const char *arg, char *buf, size_t len)
+{
+	int fds[2], status;
+	pid_t pid;
+	FILE *f;
+
+	buf[0] = '\0';
+	if (pipe2(fds, O_CLOEXEC) != 0)
+		return -1;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		dup2(fds[1], 2);
+		execl(prog, prog, arg, (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	f = pid > 0 ? fdopen(fds[0], "r") : NULL;
+	if (f != NULL && fgets(buf, (int)len, f) != NULL)
+		buf[strcspn(buf, "\n")] = '\0';
+	/* the rest is read to its end, so the child never blocks writing */
+	while (f != NULL && fgetc(f) != EOF)
+		;
+	if (f != NULL)
+		fclose(f);
+	else
+		close(fds[0]);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
 static void check_runtime(struct check *c)
 {
 	char path[PATH_MAX];
@@ -215,37 +236,23 @@ static void check_runtime(struct check *c)
 		add(c, "runtime", FAIL, "%s is not an x86-64 shared object", path);
 		return;
 	}
-	const char *interp = "/lib64/ld-linux-x86-64.so.2";
 	zp_elf_close(e);
-	/* the loader itself says whether every dependency resolves */
-	char cmd[PATH_MAX * 2 + 32];
-	snprintf(cmd, sizeof(cmd), "%s --list '%s' 2>&1", interp, path);
-	FILE *p = popen(cmd, "re");
-	char line[PATH_MAX + 64], missing[256] = "";
-	int deps = 0;
-	while (p != NULL && fgets(line, sizeof(line), p) != NULL) {
-		deps++;
-		if (strstr(line, "not found") != NULL && missing[0] == '\0')
-			snprintf(missing, sizeof(missing), "%.*s", (int)strcspn(line + 1, " \n"), line + 1);
-	}
-	int st = p != NULL ? pclose(p) : -1;
-	if (missing[0] != '\0' || st != 0) {
-		struct item *it = add(c, "runtime", FAIL, "%s: dependency %s does not resolve", path,
-				      missing[0] ? missing : "?");
+	/* every dependency resolves where the dynamic loader looks */
+	struct zp_missing miss = { .name = "?" };
+	char **objs;
+	int deps = zp_list_objects(path, &objs, &miss);
+	if (deps < 0) {
+		struct item *it = add(c, "runtime", FAIL, "%s: dependency %s does not resolve", path, miss.name);
 		snprintf(it->fix, sizeof(it->fix), "apt-get install libelf1 libdw1 libzydis4.0");
 		return;
 	}
-	add(c, "runtime", OK, "%s (x86-64 shared object, %d dependencies resolve)", path, deps);
+	add(c, "runtime", OK, "%s (x86-64 shared object, %d dependencies resolve)", path, deps - 1);
 
 	/* the scanner, run on a cache miss: it reports its libraries */
 	char scanner[PATH_MAX], versions[128] = "";
-	if (zp_find_scanner(scanner, sizeof(scanner)) == 0) {
-		snprintf(cmd, sizeof(cmd), "'%s' versions 2>&1", scanner);
-		p = popen(cmd, "re");
-		if (p != NULL && fgets(versions, sizeof(versions), p) != NULL)
-			versions[strcspn(versions, "\n")] = '\0';
-		st = p != NULL ? pclose(p) : -1;
-	}
+	int st = -1;
+	if (zp_find_scanner(scanner, sizeof(scanner)) == 0)
+		st = first_line(scanner, "versions", versions, sizeof(versions));
 	if (versions[0] == '\0' || st != 0 || strncmp(versions, "Zydis ", 6) != 0) {
 		struct item *it = add(c, "scanner", FAIL, "zpoline-scan not found or does not run beside %s: %s",
 				      path, versions[0] ? versions : "missing");
@@ -259,7 +266,7 @@ static void check_runtime(struct check *c)
  * be used (every start then scans again) */
 static void check_cache(struct check *c)
 {
-	char dir[4096] = "";
+	char dir[PATH_MAX] = "";
 	struct zp_cache_item *v;
 	size_t n;
 	uint64_t total = 0;
@@ -270,7 +277,7 @@ static void check_cache(struct check *c)
 		return;
 	}
 	const char *base, *rest;
-	char root[4096];
+	char root[PATH_MAX];
 	struct stat st;
 	if (fd == -ENOENT && zp_cache_root(root, sizeof(root), &base, &rest) == 0 && stat(base, &st) != 0) {
 		struct item *it = add(c, "cache", WARN, "%s does not exist, so no cache is kept there: objects are "
@@ -330,23 +337,11 @@ static void check_hook(struct check *c)
 		add(c, "hook", OK, "%s: __hook_init (original zpoline interface), vector state saved", path);
 }
 
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", *s);
-		else
-			putchar(*s);
-	}
-	putchar('"');
-}
+enum { OPT_HOOK = 'H', OPT_JSON = 0x300 };
 
 static const struct argp_option check_options[] = {
-	{ "hook", 'H', "NAME|PATH", 0, "Also check this hook", 0 },
-	{ "json", 0x300, NULL, 0, "Print one JSON object instead of lines", 0 },
+	{ "hook", OPT_HOOK, "NAME|PATH", 0, "Also check this hook", 0 },
+	{ "json", OPT_JSON, NULL, 0, "Print one JSON object instead of lines", 0 },
 	{ NULL, 0, NULL, 0, NULL, 0 }
 };
 
@@ -355,10 +350,10 @@ static error_t parse_check(int key, char *arg, struct argp_state *state)
 	struct check *c = state->input;
 
 	switch (key) {
-	case 'H':
+	case OPT_HOOK:
 		c->hook = arg;
 		return 0;
-	case 0x300:
+	case OPT_JSON:
 		c->json = true;
 		return 0;
 	case ARGP_KEY_ARG:
@@ -401,11 +396,11 @@ int cmd_check(int argc, char **argv)
 		       fails, warns);
 		for (int i = 0; i < c.n; i++) {
 			printf("%s{\"name\": ", i ? ", " : "");
-			json_str(c.items[i].name);
+			zp_json_string(stdout, c.items[i].name);
 			printf(", \"status\": \"%s\", \"detail\": ", word[c.items[i].status]);
-			json_str(c.items[i].detail);
+			zp_json_string(stdout, c.items[i].detail);
 			printf(", \"fix\": ");
-			json_str(c.items[i].fix);
+			zp_json_string(stdout, c.items[i].fix);
 			printf("}");
 		}
 		printf("]}\n");

@@ -31,6 +31,16 @@ void die(int status, const char *fmt, ...)
 	exit(status);
 }
 
+/* zp_xstrdup -- strdup, or exit */
+char *zp_xstrdup(const char *s)
+{
+	char *p = strdup(s);
+
+	if (p == NULL)
+		die(EXIT_SETUP, "out of memory");
+	return p;
+}
+
 const char *zp_tool_dir(void)
 {
 	static char dir[PATH_MAX];

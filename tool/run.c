@@ -22,11 +22,12 @@
 #include "zp.h"
 #include "zpoline/hook.h"
 
-#define ZP_SHARED_SIZE (16 * 64 * 1024)   /* as the runtime maps it */
+enum {
+	OPT_HOOK = 'H', OPT_EXCLUDE = 'x', OPT_OUTPUT = 'o', OPT_VERBOSE = 'v',
+	OPT_HOOK_OPT = 0x100, OPT_NO_FOLLOW, OPT_CATCH_LATE, OPT_MODE,
+};
 
-enum { OPT_HOOK = 'H', OPT_EXCLUDE = 'x', OPT_OUTPUT = 'o', OPT_VERBOSE = 'v', OPT_HOOK_OPT = 0x100 };
-
-const struct argp_option zp_launch_options[] = {
+static const struct argp_option launch_options[] = {
 	{ "hook", OPT_HOOK, "NAME|PATH", 0,
 	  "Hook to run: a bundled one by name, or a hook .so by path (default: tracer for "
 	  "run, null for stats). "
@@ -36,14 +37,14 @@ const struct argp_option zp_launch_options[] = {
 	{ "exclude", OPT_EXCLUDE, "GLOB", 0,
 	  "Do not rewrite objects whose path or file name matches GLOB (repeatable)", 0 },
 	{ "output", OPT_OUTPUT, "FILE", 0, "Write the hooks' output to FILE instead of stderr", 0 },
-	{ "catch-late", 0x102, NULL, 0,
+	{ "catch-late", OPT_CATCH_LATE, NULL, 0,
 	  "Also hook system calls from code never rewritten (JIT pages), with Syscall User "
 	  "Dispatch; costs every system call a little more", 0 },
-	{ "mode", 0x103, "MODE", 0,
+	{ "mode", OPT_MODE, "MODE", 0,
 	  "How calls reach the hooks: fast (rewritten to calls into page 0), trap (rewritten to "
 	  "traps), sud (nothing rewritten, Syscall User Dispatch catches every call) or auto "
 	  "(the default: fast, sud for JVMs)", 0 },
-	{ "no-follow", 0x101, NULL, 0,
+	{ "no-follow", OPT_NO_FOLLOW, NULL, 0,
 	  "Do not hook the children the program makes with fork or clone (like strace without -f)", 0 },
 	{ NULL, 0, NULL, 0, NULL, 0 }
 };
@@ -53,16 +54,16 @@ static const struct argp_option run_options[] = {
 	{ NULL, 0, NULL, 0, NULL, 0 }
 };
 
-error_t zp_parse_launch(int key, char *arg, struct argp_state *state)
+static error_t parse_launch(int key, char *arg, struct argp_state *state)
 {
 	struct launch *r = state->input;
 	size_t len;
 
 	switch (key) {
 	case OPT_HOOK:
-		if (r->nhooks == MAX_HOOKS)
+		if (r->nhooks == ZP_MAX_HOOKS)
 			argp_error(state, "at most %d hooks: glibc has room for %d link namespaces",
-				   MAX_HOOKS, MAX_HOOKS + 1);
+				   ZP_MAX_HOOKS, ZP_MAX_HOOKS + 1);
 		r->hooks[r->nhooks++] = arg;
 		return 0;
 	case OPT_HOOK_OPT:
@@ -71,7 +72,7 @@ error_t zp_parse_launch(int key, char *arg, struct argp_state *state)
 		if (r->opts[r->nhooks - 1] != NULL)
 			argp_error(state, "hook '%s' has two --hook-opt; give its options in one string",
 				   r->hooks[r->nhooks - 1]);
-		if (strchr(arg, 0x1f) != NULL)
+		if (strchr(arg, ZP_OPT_SEP) != NULL)
 			argp_error(state, "--hook-opt may not contain the 0x1f character");
 		r->opts[r->nhooks - 1] = arg;
 		return 0;
@@ -86,13 +87,13 @@ error_t zp_parse_launch(int key, char *arg, struct argp_state *state)
 	case OPT_OUTPUT:
 		r->output = arg;
 		return 0;
-	case 0x101:
+	case OPT_NO_FOLLOW:
 		r->no_follow = true;
 		return 0;
-	case 0x102:
+	case OPT_CATCH_LATE:
 		r->catch_late = true;
 		return 0;
-	case 0x103:
+	case OPT_MODE:
 		if (strcmp(arg, "fast") != 0 && strcmp(arg, "trap") != 0 && strcmp(arg, "sud") != 0 &&
 		    strcmp(arg, "auto") != 0)
 			argp_error(state, "--mode %s: expected fast, trap, sud or auto", arg);
@@ -134,41 +135,6 @@ void zp_check_hook(const char *spec, char *out, size_t len)
 	if (hi.native && (hi.abi_version == 0 || hi.abi_version > ZPOLINE_ABI_VERSION))
 		die(EXIT_SETUP, "hook %s was built for hook ABI %u; this zpoline has %u: rebuild it",
 		    spec, hi.abi_version, ZPOLINE_ABI_VERSION);
-}
-
-/* find_prog -- PROG as execvp would find it; exits 127 / 126 like a shell */
-static void find_prog(const char *prog, char *out, size_t len)
-{
-	struct stat st;
-
-	if (strchr(prog, '/') != NULL) {
-		if (stat(prog, &st) != 0)
-			die(errno == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC, "%s: %s", prog, strerror(errno));
-		snprintf(out, len, "%s", prog);
-	} else {
-		const char *path = getenv("PATH");
-		bool denied = false;
-		if (path == NULL)
-			path = "/usr/local/bin:/usr/bin:/bin";
-		for (const char *p = path;; p = strchr(p, ':') + 1) {
-			size_t dl = strcspn(p, ":");
-			snprintf(out, len, "%.*s%s%s", (int)dl, p, dl ? "/" : "", prog);
-			if (stat(out, &st) == 0 && S_ISREG(st.st_mode)) {
-				if (access(out, X_OK) == 0)
-					break;
-				denied = true;
-			}
-			if (p[dl] == '\0') {
-				if (denied)
-					die(EXIT_NOEXEC, "%s: Permission denied", prog);
-				die(EXIT_NOTFOUND, "%s: command not found", prog);
-			}
-		}
-	}
-	if (S_ISDIR(st.st_mode))
-		die(EXIT_NOEXEC, "%s: Is a directory", prog);
-	if (access(out, X_OK) != 0)
-		die(EXIT_NOEXEC, "%s: %s", prog, strerror(errno));
 }
 
 /* check_injectable -- LD_PRELOAD works only for a dynamically linked
@@ -217,45 +183,19 @@ static void check_injectable(const char *prog, const char *path, int depth)
 	zp_elf_close(e);
 }
 
-/* check_page0 -- can this user map virtual address 0? Tried in a child,
- * so this process's address space is left alone. */
+/* check_page0 -- without page 0 the runtime would say so in every
+ * process: say it once here, and run in sud mode */
 static void check_page0(void)
 {
-	const char *sim = getenv("ZPOLINE_TEST_MMAP_MIN_ADDR");
-	char val[32] = "?";
-	FILE *f = fopen("/proc/sys/vm/mmap_min_addr", "re");
-	bool ok;
+	char val[32];
 
-	if (f != NULL) {
-		if (fgets(val, sizeof(val), f) != NULL)
-			val[strcspn(val, "\n")] = '\0';
-		fclose(f);
-	}
-	if (sim != NULL) {
-		/* test hook only: pretend the sysctl says this */
-		snprintf(val, sizeof(val), "%s", sim);
-		ok = strcmp(sim, "0") == 0;
-	} else if (strcmp(val, "0") == 0 && access("/sys/fs/selinux", F_OK) != 0) {
-		/* nothing else refuses address 0: no need to try it */
-		ok = true;
-	} else {
-		pid_t pid = fork();
-		if (pid == 0) {
-			void *p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS |
-				       MAP_FIXED_NOREPLACE, -1, 0);
-			_exit(p == NULL ? 0 : 1);
-		}
-		int status = 1;
-		ok = pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
-		     WEXITSTATUS(status) == 0;
-	}
-	if (!ok) {
+	if (!zp_page0_mappable(val, sizeof(val))) {
 		/* the fallback: nothing rewritten, Syscall User Dispatch
 		 * catches every call (or, on kernels without it, traps) */
 		fprintf(stderr, "zpoline: page 0 cannot be mapped (vm.mmap_min_addr = %s): hooking through "
 			"Syscall User Dispatch, a signal (microseconds) per system call; `sysctl -w "
 			"vm.mmap_min_addr=0` as root enables the fast mode\n", val);
-		setenv("ZPOLINE_MODE", "sud", 1);
+		setenv(ZP_ENV_MODE, "sud", 1);
 	}
 }
 
@@ -285,7 +225,7 @@ static void set(const char *name, const char *value)
 		die(EXIT_SETUP, "cannot set %s: %s", name, strerror(errno));
 }
 
-const struct argp zp_launch_argp = { zp_launch_options, zp_parse_launch, NULL, NULL, NULL, NULL,
+const struct argp zp_launch_argp = { launch_options, parse_launch, NULL, NULL, NULL, NULL,
 				     NULL };
 
 static error_t parse_run(int key, char *arg __attribute__((unused)), struct argp_state *state)
@@ -312,7 +252,7 @@ void zp_launch(struct launch *lp)
 {
 	struct launch r = *lp;
 	char runtime[PATH_MAX], prog[PATH_MAX], num[32];
-	char hooks[MAX_HOOKS * PATH_MAX / 4];
+	char hooks[ZP_MAX_HOOKS * PATH_MAX / 4];
 	size_t used = 0;
 
 	if (zp_find_runtime(runtime, sizeof(runtime)) < 0)
@@ -335,12 +275,12 @@ void zp_launch(struct launch *lp)
 			die(EXIT_USAGE, "hook paths too long");
 		used += (size_t)snprintf(hooks + used, sizeof(hooks) - used, "%s%s", used ? ":" : "", path);
 	}
-	find_prog(r.prog[0], prog, sizeof(prog));
+	zp_find_prog(r.prog[0], prog, sizeof(prog));
 	check_injectable(r.prog[0], prog, 0);
-	unsetenv("ZPOLINE_CATCH_LATE");
+	unsetenv(ZP_ENV_CATCH_LATE);
 	if (r.mode != NULL)
-		set("ZPOLINE_MODE", r.mode);
-	const char *mode = getenv("ZPOLINE_MODE");
+		set(ZP_ENV_MODE, r.mode);
+	const char *mode = getenv(ZP_ENV_MODE);
 	if (mode == NULL || (strcmp(mode, "sud") != 0 && strcmp(mode, "trap") != 0))
 		check_page0();
 
@@ -356,7 +296,7 @@ void zp_launch(struct launch *lp)
 		fd = high_fd(2);
 	}
 	snprintf(num, sizeof(num), "%d", fd);
-	set("ZPOLINE_TRACE_FD", num);
+	set(ZP_ENV_TRACE_FD, num);
 
 	/* memory the hooks share across every process of the run */
 	/* sealed, so the runtime can tell it from any other descriptor a
@@ -367,7 +307,7 @@ void zp_launch(struct launch *lp)
 		die(EXIT_SETUP, "cannot create the hooks' shared memory: %s", strerror(errno));
 	snprintf(num, sizeof(num), "%d", high_fd(m));
 	close(m);
-	set("ZPOLINE_SHARED_FD", num);
+	set(ZP_ENV_SHARED_FD, num);
 
 	char opts[8192];
 	size_t olen = 0;
@@ -375,37 +315,37 @@ void zp_launch(struct launch *lp)
 		const char *o = r.opts[i] ? r.opts[i] : "";
 		if (olen + strlen(o) + 2 > sizeof(opts))
 			die(EXIT_USAGE, "hook options too long");
-		olen += (size_t)snprintf(opts + olen, sizeof(opts) - olen, "%s%s", i ? "\x1f" : "", o);
+		olen += (size_t)snprintf(opts + olen, sizeof(opts) - olen, "%s%s", i ? ZP_OPT_SEP_STR : "", o);
 	}
 	if (olen > 0)
-		set("ZPOLINE_HOOK_OPTS", opts);
+		set(ZP_ENV_HOOK_OPTS, opts);
 	else
-		unsetenv("ZPOLINE_HOOK_OPTS");
+		unsetenv(ZP_ENV_HOOK_OPTS);
 
 	const char *old = getenv("LD_PRELOAD");
 	char *preload;
 	if (asprintf(&preload, "%s%s%s", runtime, old && *old ? ":" : "", old && *old ? old : "") < 0)
 		die(EXIT_SETUP, "out of memory");
 	set("LD_PRELOAD", preload);
-	set("ZPOLINE_HOOK", hooks);
+	set(ZP_ENV_HOOK, hooks);
 	if (r.exclude[0] != '\0')
-		set("ZPOLINE_EXCLUDE", r.exclude);
+		set(ZP_ENV_EXCLUDE, r.exclude);
 	else
-		unsetenv("ZPOLINE_EXCLUDE");
+		unsetenv(ZP_ENV_EXCLUDE);
 	snprintf(num, sizeof(num), "%d", (int)getpid());
-	set("ZPOLINE_ROOT_PID", num);
+	set(ZP_ENV_ROOT_PID, num);
 	if (r.verbose)
-		set("ZPOLINE_VERBOSE", "1");
+		set(ZP_ENV_VERBOSE, "1");
 	if (r.catch_late)
-		set("ZPOLINE_CATCH_LATE", "1");
+		set(ZP_ENV_CATCH_LATE, "1");
 	if (r.no_follow)
-		set("ZPOLINE_FOLLOW", "0");
+		set(ZP_ENV_FOLLOW, "0");
 	else
-		unsetenv("ZPOLINE_FOLLOW");
+		unsetenv(ZP_ENV_FOLLOW);
 	if (r.stats != NULL)
-		set("ZPOLINE_STATS", r.stats);
+		set(ZP_ENV_STATS, r.stats);
 	if (r.stats_exit)
-		set("ZPOLINE_STATS_EXIT", "1");
+		set(ZP_ENV_STATS_EXIT, "1");
 
 	execv(prog, r.prog);
 	if (errno == ENOEXEC) {

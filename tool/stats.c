@@ -8,14 +8,10 @@
  *       without a slash is looked up on PATH; a single program is followed
  *       by the libraries the dynamic loader would load for it. */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <link.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tool.h"
@@ -63,342 +59,17 @@ static error_t parse_stats(int key, char *arg __attribute__((unused)), struct ar
 	}
 }
 
-/* Which libraries a program loads, found the way the dynamic loader finds
- * them, without running anything (running the file's PT_INTERP with
- * --list, ldd's way, runs whatever program a crafted file names):
- * breadth-first over DT_NEEDED; for a name without a slash, the needing
- * object's DT_RPATH (when it has no DT_RUNPATH) and the program's,
- * LD_LIBRARY_PATH, its DT_RUNPATH, /etc/ld.so.cache, then the default
- * directories; a name already loaded (by path, needed name or DT_SONAME,
- * or the same file) is not loaded again. Only x86-64 ELF objects are taken,
- * as the loader skips the rest. */
-
-struct dso {
-	char *path;
-	char *needed_as;        /* the DT_NEEDED name it was loaded for */
-	char *soname;
-	char **needed;
-	int nneeded;
-	char *rpath, *runpath;  /* as written, $ORIGIN not expanded */
-	dev_t dev;
-	ino_t ino;
-};
-
-static char *xstrdup(const char *s)
-{
-	char *p = strdup(s);
-
-	if (p == NULL)
-		die(EXIT_SETUP, "out of memory");
-	return p;
-}
-
-/* in_file -- [off, off+len) lies within a file of size bytes */
-static bool in_file(uint64_t off, uint64_t len, uint64_t size)
-{
-	return off <= size && len <= size - off;
-}
-
-/* read_dso -- the dynamic section of an x86-64 ELF file: false when the
- * file is not one (or cannot be read) */
-static bool read_dso(const char *path, struct dso *d, char *interp, size_t ilen)
-{
-	ElfW(Ehdr) eh;
-	ElfW(Phdr) *ph = NULL;
-	ElfW(Dyn) *dyn = NULL;
-	char *str = NULL;
-	struct stat st;
-	bool ok = false;
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-
-	memset(d, 0, sizeof(*d));
-	if (interp != NULL)
-		interp[0] = '\0';
-	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-		goto out;
-	uint64_t size = (uint64_t)st.st_size;
-	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) || memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
-	    eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_machine != EM_X86_64 ||
-	    eh.e_phentsize != sizeof(*ph) || eh.e_phnum > 512 ||
-	    !in_file(eh.e_phoff, (uint64_t)eh.e_phnum * sizeof(*ph), size))
-		goto out;
-	ph = calloc(eh.e_phnum ? eh.e_phnum : 1, sizeof(*ph));
-	if (ph == NULL || pread(fd, ph, eh.e_phnum * sizeof(*ph), (off_t)eh.e_phoff) !=
-			  (ssize_t)(eh.e_phnum * sizeof(*ph)))
-		goto out;
-	const ElfW(Phdr) *pdyn = NULL;
-	for (int i = 0; i < eh.e_phnum; i++) {
-		if (ph[i].p_type == PT_DYNAMIC)
-			pdyn = &ph[i];
-		if (ph[i].p_type == PT_INTERP && interp != NULL && ph[i].p_filesz > 0 && ph[i].p_filesz < ilen &&
-		    in_file(ph[i].p_offset, ph[i].p_filesz, size) &&
-		    pread(fd, interp, ph[i].p_filesz, (off_t)ph[i].p_offset) == (ssize_t)ph[i].p_filesz)
-			interp[ph[i].p_filesz - 1] = '\0';
-	}
-	d->dev = st.st_dev;
-	d->ino = st.st_ino;
-	ok = true;
-	if (pdyn == NULL || pdyn->p_filesz > (1u << 20) || !in_file(pdyn->p_offset, pdyn->p_filesz, size))
-		goto out;       /* static: no dependencies */
-	size_t ndyn = pdyn->p_filesz / sizeof(*dyn);
-	dyn = malloc(ndyn ? ndyn * sizeof(*dyn) : 1);
-	if (dyn == NULL || pread(fd, dyn, ndyn * sizeof(*dyn), (off_t)pdyn->p_offset) != (ssize_t)(ndyn * sizeof(*dyn)))
-		goto out;
-	uint64_t strtab = 0, strsz = 0, stroff = 0;
-	bool have_strtab = false;
-	for (size_t i = 0; i < ndyn && dyn[i].d_tag != DT_NULL; i++) {
-		if (dyn[i].d_tag == DT_STRTAB) {
-			strtab = dyn[i].d_un.d_ptr;
-			have_strtab = true;
-		} else if (dyn[i].d_tag == DT_STRSZ) {
-			strsz = dyn[i].d_un.d_val;
-		}
-	}
-	/* the string table's file offset: through the PT_LOAD holding it */
-	bool found = false;
-	for (int i = 0; have_strtab && i < eh.e_phnum && !found; i++)
-		if (ph[i].p_type == PT_LOAD && strtab >= ph[i].p_vaddr && strtab - ph[i].p_vaddr < ph[i].p_filesz &&
-		    strsz <= ph[i].p_filesz - (strtab - ph[i].p_vaddr)) {
-			stroff = ph[i].p_offset + (strtab - ph[i].p_vaddr);
-			found = true;
-		}
-	if (!found || strsz == 0 || strsz > (64u << 20) || !in_file(stroff, strsz, size))
-		goto out;
-	str = malloc(strsz + 1);
-	if (str == NULL || pread(fd, str, strsz, (off_t)stroff) != (ssize_t)strsz)
-		goto out;
-	str[strsz] = '\0';
-	d->needed = calloc(ndyn, sizeof(*d->needed));
-	if (d->needed == NULL)
-		goto out;
-	for (size_t i = 0; i < ndyn && dyn[i].d_tag != DT_NULL; i++) {
-		uint64_t v = dyn[i].d_un.d_val;
-		if (v >= strsz)
-			continue;
-		if (dyn[i].d_tag == DT_NEEDED)
-			d->needed[d->nneeded++] = xstrdup(str + v);
-		else if (dyn[i].d_tag == DT_SONAME)
-			d->soname = xstrdup(str + v);
-		else if (dyn[i].d_tag == DT_RPATH)
-			d->rpath = xstrdup(str + v);
-		else if (dyn[i].d_tag == DT_RUNPATH)
-			d->runpath = xstrdup(str + v);
-	}
-out:
-	free(ph);
-	free(dyn);
-	free(str);
-	if (fd >= 0)
-		close(fd);
-	return ok;
-}
-
-/* ld_cache_lookup -- name's x86-64 entry in /etc/ld.so.cache (the new
- * format, alone or after the old one), into out */
-static bool ld_cache_lookup(const char *name, char *out, size_t len)
-{
-	static char *cache;
-	static size_t csize;
-	static bool read_once;
-	const char *magic = "glibc-ld.so.cache1.1";
-	size_t base = 0;
-
-	if (!read_once) {
-		read_once = true;
-		FILE *f = fopen("/etc/ld.so.cache", "re");
-		struct stat st;
-		if (f != NULL && fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size < (64 << 20) &&
-		    (cache = malloc((size_t)st.st_size + 1)) != NULL)
-			csize = fread(cache, 1, (size_t)st.st_size, f);
-		if (f != NULL)
-			fclose(f);
-	}
-	if (cache == NULL)
-		return false;
-	if (csize >= 16 && memcmp(cache, "ld.so-1.7.0", 11) == 0) {
-		uint32_t nold;
-		memcpy(&nold, cache + 12, 4);
-		base = (16 + (size_t)nold * 12 + 7) & ~(size_t)7;
-	}
-	if (base > csize || csize - base < 48 || memcmp(cache + base, magic, 20) != 0)
-		return false;
-	uint32_t nlibs;
-	memcpy(&nlibs, cache + base + 20, 4);
-	if (nlibs > (csize - base - 48) / 24)
-		return false;
-	for (uint32_t i = 0; i < nlibs; i++) {
-		const char *e = cache + base + 48 + (size_t)i * 24;
-		int32_t flags;
-		uint32_t key, value;
-		memcpy(&flags, e, 4);
-		memcpy(&key, e + 4, 4);
-		memcpy(&value, e + 8, 4);
-		/* FLAG_ELF_LIBC6 | FLAG_X8664_LIB64 */
-		if (flags != 0x0303 || key >= csize - base || value >= csize - base)
-			continue;
-		const char *k = cache + base + key, *v = cache + base + value;
-		if (memchr(k, '\0', csize - base - key) == NULL || memchr(v, '\0', csize - base - value) == NULL)
-			continue;
-		if (strcmp(k, name) == 0) {
-			snprintf(out, len, "%s", v);
-			return true;
-		}
-	}
-	return false;
-}
-
-/* try_dirs -- name in each directory of a colon-separated list ($ORIGIN:
- * origin), an x86-64 ELF file, into out and *d */
-static bool try_dirs(const char *list, const char *origin, const char *name, char *out, size_t len,
-		     struct dso *d)
-{
-	for (const char *p = list; p != NULL && *p != '\0';) {
-		size_t n = strcspn(p, ":");
-		char dir[PATH_MAX];
-		if (n > 0 && n < sizeof(dir)) {
-			snprintf(dir, sizeof(dir), "%.*s", (int)n, p);
-			const char *o = strstr(dir, "$ORIGIN");
-			if (o == NULL)
-				o = strstr(dir, "${ORIGIN}");
-			if (o != NULL) {
-				char exp[PATH_MAX];
-				size_t tl = o[1] == '{' ? 9 : 7;
-				snprintf(exp, sizeof(exp), "%.*s%s%s", (int)(o - dir), dir, origin, o + tl);
-				snprintf(dir, sizeof(dir), "%s", exp);
-			}
-			int w = snprintf(out, len, "%s/%s", dir, name);
-			if (w > 0 && (size_t)w < len && read_dso(out, d, NULL, 0))
-				return true;
-		}
-		p += n;
-		if (*p == ':')
-			p++;
-	}
-	return false;
-}
-
-static void dirname_of(const char *path, char *out, size_t len)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (slash == NULL)
-		snprintf(out, len, ".");
-	else
-		snprintf(out, len, "%.*s", slash == path ? 1 : (int)(slash - path), path);
-}
-
-static bool name_loaded(const struct dso *v, int n, const char *name)
-{
-	for (int i = 0; i < n; i++)
-		if (strcmp(v[i].path, name) == 0 || (v[i].needed_as && strcmp(v[i].needed_as, name) == 0) ||
-		    (v[i].soname && strcmp(v[i].soname, name) == 0))
-			return true;
-	return false;
-}
-
-/* loaded_objects -- the program, what the loader would load for it, and
- * the loader itself, in the loader's order */
-static int loaded_objects(const char *prog, char ***out)
-{
-	char interp[PATH_MAX], origin[PATH_MAX], real[PATH_MAX], path[PATH_MAX];
-	const char *llp = getenv("LD_LIBRARY_PATH");
-	static const char *const defaults = "/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu:/lib64:/usr/lib64:"
-					    "/lib:/usr/lib";
-	int n = 0, cap = 16;
-	struct dso *v = calloc((size_t)cap, sizeof(*v));
-
-	if (v == NULL)
-		die(EXIT_SETUP, "out of memory");
-	if (!read_dso(prog, &v[0], interp, sizeof(interp)))
-		die(EXIT_SETUP, "%s: not an x86-64 ELF file", prog);
-	v[0].path = xstrdup(prog);
-	n = 1;
-	dirname_of(realpath(prog, real) != NULL ? real : prog, origin, sizeof(origin));
-	struct dso ld;
-	bool have_ld = interp[0] != '\0' && read_dso(interp, &ld, NULL, 0);
-	for (int i = 0; i < n; i++) {
-		char org[PATH_MAX];
-		if (i == 0)
-			snprintf(org, sizeof(org), "%s", origin);
-		else
-			dirname_of(v[i].path, org, sizeof(org));
-		for (int k = 0; k < v[i].nneeded; k++) {
-			const char *name = v[i].needed[k];
-			struct dso d;
-			bool found = false;
-			if (name_loaded(v, n, name) || (have_ld && ((ld.soname && strcmp(name, ld.soname) == 0) ||
-								    strcmp(name, interp) == 0)))
-				continue;
-			if (strchr(name, '/') != NULL) {
-				snprintf(path, sizeof(path), "%s", name);
-				found = read_dso(path, &d, NULL, 0);
-			} else {
-				found = (v[i].runpath == NULL && try_dirs(v[i].rpath, org, name, path, sizeof(path), &d)) ||
-					(i != 0 && v[i].runpath == NULL && v[0].runpath == NULL &&
-					 try_dirs(v[0].rpath, origin, name, path, sizeof(path), &d)) ||
-					try_dirs(llp, org, name, path, sizeof(path), &d) ||
-					try_dirs(v[i].runpath, org, name, path, sizeof(path), &d);
-				if (!found) {
-					char c[PATH_MAX];
-					found = ld_cache_lookup(name, c, sizeof(c)) && read_dso(c, &d, NULL, 0);
-					if (found)
-						snprintf(path, sizeof(path), "%s", c);
-				}
-				if (!found)
-					found = try_dirs(defaults, org, name, path, sizeof(path), &d);
-			}
-			if (!found)
-				die(EXIT_SETUP, "%s: %s, needed by %s, not found where the dynamic loader looks",
-				    prog, name, v[i].path);
-			bool same = false;
-			for (int j = 0; j < n && !same; j++)
-				same = v[j].dev == d.dev && v[j].ino == d.ino;
-			if (same)
-				continue;
-			if (n == cap) {
-				cap *= 2;
-				v = realloc(v, (size_t)cap * sizeof(*v));
-				if (v == NULL)
-					die(EXIT_SETUP, "out of memory");
-			}
-			d.path = xstrdup(path);
-			d.needed_as = xstrdup(name);
-			v[n++] = d;
-		}
-	}
-	char **files = calloc((size_t)n + 2, sizeof(*files));
-	if (files == NULL)
-		die(EXIT_SETUP, "out of memory");
-	for (int i = 0; i < n; i++)
-		files[i] = v[i].path;
-	if (have_ld)
-		files[n++] = xstrdup(interp);
-	*out = files;
-	return n;
-}
-
 /* find_file -- a NAME without a slash: on PATH, as `zpoline run` finds a
  * program, else in the current directory */
 static char *find_file(const char *name)
 {
 	char buf[PATH_MAX];
-	const char *path = getenv("PATH");
-	struct stat st;
+	int r;
 
 	if (strchr(name, '/') != NULL)
 		return (char *)name;
-	if (path == NULL)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	for (const char *p = path;;) {
-		size_t dl = strcspn(p, ":");
-		snprintf(buf, sizeof(buf), "%.*s%s%s", (int)dl, p, dl ? "/" : "", name);
-		if (stat(buf, &st) == 0 && S_ISREG(st.st_mode))
-			return xstrdup(buf);
-		if (p[dl] == '\0')
-			break;
-		p += dl + 1;
-	}
-	return (char *)name;
+	r = zp_path_lookup(name, buf, sizeof(buf));
+	return r == 0 || r == -EACCES ? zp_xstrdup(buf) : (char *)name;
 }
 
 static const char doc_stats[] =
@@ -435,11 +106,16 @@ int cmd_stats(int argc, char **argv)
 		n++;
 	for (int i = 0; i < n; i++)
 		files[i] = find_file(files[i]);
-	if (n == 1) {
-		struct dso d;
-		char interp[PATH_MAX];
-		if (read_dso(files[0], &d, interp, sizeof(interp)) && interp[0] != '\0')
-			n = loaded_objects(files[0], &files);
+	char interp[PATH_MAX];
+	if (n == 1 && zp_prog_interp(files[0], interp, sizeof(interp)) && interp[0] != '\0') {
+		struct zp_missing miss;
+		const char *prog = files[0];
+		n = zp_list_objects(prog, &files, &miss);
+		if (n == -ENOEXEC)
+			die(EXIT_SETUP, "%s: not an x86-64 ELF file", prog);
+		if (n < 0)
+			die(EXIT_SETUP, "%s: %s, needed by %s, not found where the dynamic loader looks", prog,
+			    miss.name, miss.needed_by);
 	}
 	/* the scanner is a program of its own (it alone loads Zydis and
 	 * libdw): it scans the files and prints the report */

@@ -3,8 +3,11 @@
 #define ZP_TOOL_H
 
 #include <argp.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "contract.h"
 
 /* Exit statuses of zpoline itself (documented in zpoline(1)); otherwise
  * `zpoline run` exits with the program's status. */
@@ -14,6 +17,7 @@
 #define EXIT_NOTFOUND 127   /* the program was not found */
 
 __attribute__((noreturn, format(printf, 2, 3))) void die(int status, const char *fmt, ...);
+char *zp_xstrdup(const char *s);
 
 /* where the runtime and the bundled hooks are: the build tree next to the
  * tool, or the installed package library directory */
@@ -30,12 +34,11 @@ int zp_resolve_hook(const char *spec, char *out, size_t len);
 /* zp_bundled_hooks -- "null, tracer" */
 const char *zp_bundled_hooks(char *buf, size_t len);
 
-#define MAX_HOOKS 15
 
 /* what `zpoline run` (and `zpoline stats`) start a program with */
 struct launch {
-	const char *hooks[MAX_HOOKS];
-	const char *opts[MAX_HOOKS];    /* --hook-opt of each, or NULL */
+	const char *hooks[ZP_MAX_HOOKS];
+	const char *opts[ZP_MAX_HOOKS];    /* --hook-opt of each, or NULL */
 	int nhooks;
 	const char *default_hook;
 	char exclude[4096];
@@ -56,6 +59,25 @@ extern const struct argp zp_launch_argp;
 __attribute__((noreturn)) void zp_launch(struct launch *l);
 /* zp_check_hook -- a hook by name or path, resolved and checked, else exit */
 void zp_check_hook(const char *spec, char *out, size_t len);
+
+/* ---- libs.c: what the dynamic loader would load, found without it ---- */
+struct zp_missing {
+	char name[256];                 /* the DT_NEEDED name not found */
+	char needed_by[PATH_MAX];
+};
+int zp_list_objects(const char *prog, char ***out, struct zp_missing *miss);
+bool zp_prog_interp(const char *path, char *interp, size_t len);
+
+/* ---- system.c: what the tool asks of the system ---- */
+/* zp_find_prog -- PROG as execvp would find it; exits 127 / 126 like a shell */
+void zp_find_prog(const char *prog, char *out, size_t len);
+/* zp_path_lookup -- name (no slash) on PATH: 0 and out when an executable
+ * file is there, -EACCES when only files that cannot be executed are (out:
+ * the first), -ENOENT when none is */
+int zp_path_lookup(const char *name, char *out, size_t len);
+/* zp_page0_mappable -- can this user map virtual address 0? val gets
+ * vm.mmap_min_addr ("?" when unreadable) */
+bool zp_page0_mappable(char *val, size_t len);
 
 int cmd_cache(int argc, char **argv);
 int cmd_run(int argc, char **argv);

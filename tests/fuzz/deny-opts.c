@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "zp.h"
 #include "../../hooks/deny.c"
 

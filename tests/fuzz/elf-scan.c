@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "zp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -33,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				zp_elf_segment_vaddr(e, secs[i].offset & ~(uint64_t)4095, &vaddr);
 			}
 		}
-		zp_scan_object(e, false, 0, &scan);
+		zp_scan_object(e, &scan);
 		zp_scan_free(&scan);
 		zp_elf_close(e);
 	}

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "elf-private.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

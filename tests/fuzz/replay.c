@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 /* run_file -- one input, in a buffer of exactly its size, as libFuzzer
  * gives it (so ASan sees a read past its end) */

@@ -37,7 +37,7 @@ int main(int argc, char **argv)
 	expect(zp_elf_open_file(argv[2], &e) == 0, "load-wrap opens");
 	expect(zp_elf_exec_sections(e, &secs, &n) == 0 && n == 0,
 	       "executable PT_LOAD whose offset + size wraps: not scanned");
-	expect(zp_scan_object(e, false, 0, &scan) == 0 && scan.nsites == 0 && scan.bytes_scanned == 0,
+	expect(zp_scan_object(e, &scan) == 0 && scan.nsites == 0 && scan.bytes_scanned == 0,
 	       "... and the scanner finds nothing in it");
 	zp_scan_free(&scan);
 	zp_elf_close(e);

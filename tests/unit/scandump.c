@@ -19,7 +19,7 @@ int main(int argc, char **argv)
 		unsigned sys = 0, enter = 0, rz = 0;
 		int r = zp_elf_open_file(argv[i], &e);
 		if (r == 0) {
-			r = zp_scan_object(e, false, 0, &s);
+			r = zp_scan_object(e, &s);
 			zp_elf_close(e);
 		}
 		if (r < 0) {

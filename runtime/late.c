@@ -1,0 +1,261 @@
+/* late.c -- code that appears after start-up: libraries loaded later
+ * (dlopen), rewritten as they are mapped, and the lazy rewrite of a site
+ * the safety net caught. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <link.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "runtime.h"
+
+/* Libraries loaded after start-up (dlopen, and what they pull in).
+ *
+ * The dynamic loader maps a library's code with mmap(PROT_EXEC) before it
+ * relocates it and runs its constructors, and that mmap is a hooked call:
+ * zp_next() hands the new mapping here right after the kernel made it. No
+ * thread can be running that code yet, so it is rewritten as at start-up,
+ * with one difference: the site table is shared with running threads, so
+ * entries are only ever added, and a site that finds no room becomes a
+ * trap. */
+
+static pthread_mutex_t late_lock = PTHREAD_MUTEX_INITIALIZER;
+static const char *late_exclude;
+static bool late_traps_only;
+static bool late_ready;
+static enum zp_mode late_mode;
+
+/* leave_page0 -- a runtime that needs loads near address 0 to fault (a
+ * JVM's null checks) was loaded after start-up: unmap the trampoline. Every
+ * rewritten call then faults at its own number, and signal.c finishes it,
+ * as in trap mode: slower, but the null checks work. */
+static void leave_page0(const char *path)
+{
+	if (__atomic_exchange_n(&late_traps_only, true, __ATOMIC_ACQ_REL))
+		return;
+	zp_raw_syscall(SYS_munmap, 0, ZP_PAGE_SIZE, 0, 0, 0, 0);
+	zp_raw_syscall(SYS_munmap, ZP_LITERAL_PAGE, ZP_PAGE_SIZE, 0, 0, 0, 0);
+	zp_msg("%s needs page 0 unmapped: calls now finish in a fault handler, microseconds each", path);
+}
+
+/* zp_late_enable -- from now on, rewrite what is mapped executable */
+void zp_late_enable(const char *exclude, enum zp_mode mode)
+{
+	late_exclude = exclude;
+	late_mode = mode;
+	late_traps_only = mode != ZP_MODE_FAST;
+	__atomic_store_n(&late_ready, true, __ATOMIC_RELEASE);
+}
+
+/* segment_vaddr -- p_vaddr (page-aligned) of the PT_LOAD whose
+ * page-aligned file offset is off, from the file's program headers: no
+ * libelf, so that no program carries it in its link map */
+static int segment_vaddr(int fd, uint64_t off, uint64_t *vaddr)
+{
+	ElfW(Ehdr) eh;
+	ElfW(Phdr) ph[128];
+
+	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) || memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
+	    eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_phentsize != sizeof(ph[0]) || eh.e_phnum == 0 ||
+	    eh.e_phnum > sizeof(ph) / sizeof(ph[0]))
+		return -ENOEXEC;
+	size_t len = eh.e_phnum * sizeof(ph[0]);
+	if (pread(fd, ph, len, (off_t)eh.e_phoff) != (ssize_t)len)
+		return -ENOEXEC;
+	for (size_t i = 0; i < eh.e_phnum; i++)
+		if (ph[i].p_type == PT_LOAD && ZP_PAGE_DOWN(ph[i].p_offset) == off) {
+			*vaddr = ZP_PAGE_DOWN(ph[i].p_vaddr);
+			return 0;
+		}
+	return -ENOENT;
+}
+
+/* zp_late_mapped -- a file was just mapped executable: rewrite its sites */
+void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot)
+{
+	char fdpath[64], path[PATH_MAX];
+	struct zp_cache_key key;
+	struct zp_scan scan = { 0 };
+	struct stat st;
+	char cachebuf[PATH_MAX];
+	int cachefd = -1;
+
+	if (!__atomic_load_n(&late_ready, __ATOMIC_ACQUIRE))
+		return;
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(fdpath, path, sizeof(path) - 1);
+	if (n <= 0 || fstat(fd, &st) != 0)
+		return;
+	path[n] = '\0';
+	if (late_exclude != NULL && zp_path_matches(late_exclude, path)) {
+		zp_excluded_add(addr, addr + len);
+		return;
+	}
+	if (late_mode == ZP_MODE_SUD)
+		return;         /* nothing is rewritten: dispatch catches it */
+	if (!late_traps_only && zp_path_matches(ZP_NULL_PAGE_RUNTIMES, path))
+		leave_page0(path);
+	pthread_mutex_lock(&late_lock);
+	/* the load bias: the PT_LOAD this mapping's file offset belongs to */
+	uint64_t vaddr;
+	if (segment_vaddr(fd, off, &vaddr) < 0)
+		goto out;
+	uintptr_t bias = addr - (uintptr_t)vaddr;
+
+	memset(&key, 0, sizeof(key));
+	key.scan_version = ZP_SCAN_VERSION;
+	zp_key_scanner(&key, &zp_objs.self_key);
+	zp_key_file(&key, &st);
+	snprintf(key.tag, sizeof(key.tag), "late");
+	cachefd = zp_cache_open(cachebuf, sizeof(cachebuf), true);
+	const char *cachedir = cachefd >= 0 ? cachebuf : NULL;
+	if (cachefd < 0 || zp_cache_load(cachefd, &key, &scan) < 0) {
+		/* the helper scans the file's bytes: the mapping may not cover
+		 * every section */
+		struct zp_scan_job job = { .key = &key, .path = path, .miss = true };
+		int r = zp_scan_missing(cachedir, &job, 1);
+		scan = job.scan;
+		if (!job.got) {
+			zp_msg("cannot scan %s (%s); its system calls are not hooked", path,
+			       r < 0 ? strerror(-r) : "nothing stored");
+			goto out;
+		}
+	}
+	/* the sites of this mapping, in the call-site table (or the trap
+	 * list) before any of them can run; then rewritten by mapping the
+	 * file's patched image over it, or one by one */
+	struct zp_patch *patches = calloc(scan.nsites ? scan.nsites : 1, sizeof(*patches));
+	size_t npatches = 0;
+	if (patches == NULL)
+		goto out;
+	for (size_t i = 0; i < scan.nsites; i++) {
+		uintptr_t a = (uintptr_t)scan.sites[i].addr + bias;
+		if (a < addr || a + 2 > addr + len)
+			continue;       /* in another segment of the file */
+		uint8_t *p = (uint8_t *)a;
+		if (p[0] != 0x0f || (p[1] != 0x05 && p[1] != 0x34))
+			continue;
+		bool trap = late_traps_only || (scan.sites[i].flags & ZP_SITE_REDZONE) ||
+			    zp_sites_add_call(a + 2) < 0;
+		if (trap && !zp_sites_add_late_trap(a))
+			continue;       /* no room: left alone */
+		patches[npatches++] = zp_site_patch(a - addr + off, trap);
+	}
+	struct statvfs sv;
+	if (npatches > 0 && cachefd >= 0 && fstatvfs(cachefd, &sv) == 0 && !(sv.f_flag & ST_NOEXEC) &&
+	    zp_image_map(cachefd, -1, -1, &key, path, patches, npatches, addr, len, off, prot)) {
+		for (size_t i = 0; i < npatches; i++)
+			__atomic_add_fetch(patches[i].bytes[0] == 0x0f ? &zp_late.trapped : &zp_late.called, 1,
+					   __ATOMIC_RELAXED);
+		npatches = 0;
+	}
+	for (size_t i = 0; i < npatches; i++) {
+		uintptr_t a = addr + (uintptr_t)(patches[i].off - off);
+		uint8_t *p = (uint8_t *)a;
+		uintptr_t page = ZP_PAGE_DOWN(a), end = ZP_PAGE_UP(a + 2);
+		if (zp_raw_mprotect(page, end - page, PROT_READ | PROT_WRITE) == 0) {
+			p[0] = patches[i].bytes[0];
+			p[1] = patches[i].bytes[1];
+			zp_raw_mprotect(page, end - page, prot);
+			__atomic_add_fetch(p[0] == 0x0f ? &zp_late.trapped : &zp_late.called, 1, __ATOMIC_RELAXED);
+		}
+	}
+	free(patches);
+	__atomic_add_fetch(&zp_late.objects, 1, __ATOMIC_RELAXED);
+out:
+	zp_cache_keep_bound(cachefd);
+	if (cachefd >= 0)
+		close(cachefd);
+	zp_scan_free(&scan);
+	pthread_mutex_unlock(&late_lock);
+}
+
+/* The lazypoline step. A call the safety net caught came from a site the
+ * runtime never rewrote (code written at run time, mostly); after the hooks
+ * have seen it, the site is rewritten so that its next call takes the fast
+ * path -- if the code after it provably leaves the red zone alone
+ * (zp_redzone_dead_after; otherwise it stays caught, slower but right).
+ *
+ * The code is live: other threads may be running it. The two bytes change
+ * one at a time, each store made visible to every core's instruction fetch
+ * (membarrier's SYNC_CORE) before the next, so no core can fetch a mix:
+ *   0f 05 (syscall) -> 0f d0 (undefined: #UD) -> ff d0 (call *%rax)
+ * A thread that meets the middle state gets SIGILL, and signal.c performs
+ * its system call as a syscall. The site enters the call-site table first. */
+#ifndef MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE
+#define MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE (1 << 5)
+#define MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE (1 << 6)
+#endif
+
+static bool lazy_on;
+static uint8_t lazy_busy;
+static bool (*redzone_dead_after)(const uint8_t *buf, size_t len);
+
+/* zp_lazy_enable -- load the decoder the lazy rewrite needs */
+void zp_lazy_enable(void)
+{
+	char path[4200];
+
+	/* without a way to serialise other cores, sites stay caught */
+	if (zp_raw_syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0, 0, 0,
+			   0) != 0)
+		return;
+	/* the decoder, loaded now (not from a signal handler) and after the
+	 * objects to rewrite were listed, so it is not one of them */
+	snprintf(path, sizeof(path), "%s/zpoline-decode.so", zp_runtime_dir());
+	void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (h == NULL) {
+		zp_msg("cannot load %s: sites the safety net catches stay caught", path);
+		return;
+	}
+	*(void **)&redzone_dead_after = dlsym(h, "zpoline_redzone_dead_after");
+	lazy_on = redzone_dead_after != NULL;
+}
+
+static void sync_cores(void)
+{
+	zp_raw_syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0, 0, 0, 0);
+}
+
+/* zp_lazy_rewrite -- rewrite a caught site to the fast path, if safe */
+void zp_lazy_rewrite(uintptr_t site)
+{
+	uint8_t code[2 + 512];
+
+	/* (the handler has left calls from excluded objects out) */
+	if (!lazy_on || __atomic_load_n(&late_traps_only, __ATOMIC_ACQUIRE))
+		return;
+	size_t n = zp_read_user(code, site, sizeof(code));
+	if (n < 3 || code[0] != 0x0f || code[1] != 0x05 ||
+	    !redzone_dead_after(code + 2, n - 2))
+		return;
+	/* another thread (or a signal handler that interrupted this one) is
+	 * rewriting: leave this site for its next call */
+	if (__atomic_exchange_n(&lazy_busy, 1, __ATOMIC_ACQUIRE))
+		return;
+	int fd = (int)zp_raw_syscall(SYS_open, (long)"/proc/self/mem", O_RDWR | O_CLOEXEC, 0, 0, 0, 0);
+	if (fd >= 0 && zp_read_user(code, site, 2) == 2 && code[0] == 0x0f && code[1] == 0x05 &&
+	    zp_sites_add_call(site + 2) == 0) {
+		static const uint8_t undef = 0xd0, call = 0xff, sys = 0x05;
+		if (zp_raw_syscall(SYS_pwrite64, fd, (long)&undef, 1, (long)(site + 1), 0, 0) == 1) {
+			sync_cores();
+			if (zp_raw_syscall(SYS_pwrite64, fd, (long)&call, 1, (long)site, 0, 0) == 1)
+				__atomic_add_fetch(&zp_late.lazy, 1, __ATOMIC_RELAXED);
+			else
+				zp_raw_syscall(SYS_pwrite64, fd, (long)&sys, 1, (long)(site + 1), 0, 0);
+			sync_cores();
+		}
+	}
+	if (fd >= 0)
+		zp_raw_syscall(SYS_close, fd, 0, 0, 0, 0, 0);
+	__atomic_store_n(&lazy_busy, 0, __ATOMIC_RELEASE);
+}

@@ -1,0 +1,204 @@
+/* scanner.c -- the helper process: zpoline-scan, started from here, scans
+ * what the cache lacks and stores it; this file loads what it stored, and
+ * keeps the cache within its bound once it grew. */
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "runtime.h"
+
+/* zp_runtime_dir -- the directory of libzpoline.so, where its helpers are */
+const char *zp_runtime_dir(void)
+{
+	static char dir[PATH_MAX];
+	Dl_info self;
+
+	if (dir[0] == '\0' && dladdr((void *)zp_runtime_dir, &self) != 0 && self.dli_fname != NULL &&
+	    self.dli_fname[0] == '/') {
+		snprintf(dir, sizeof(dir), "%s", self.dli_fname);
+		*strrchr(dir, '/') = '\0';
+	}
+	return dir;
+}
+
+/* run_scanner -- `zpoline-scan store DIR KEY PATH...`: a child process
+ * scans what the cache lacks, so this one never loads the decoder. It is
+ * a grandchild, started with raw calls and an empty environment (not
+ * hooked itself): a child that execs notifies its parent with SIGCHLD
+ * whatever exit signal it was given, and the program's handler and wait()
+ * must not see it. The intermediate child exits at once, with no signal;
+ * the helper holds the write end of a pipe, so end of file says it is
+ * done, and a byte says it could not even start. */
+static int run_scanner(const char *dir, const struct zp_scan_job *jobs, size_t njobs, size_t n)
+{
+	const size_t hexlen = 2 * sizeof(struct zp_cache_key) + 1;
+	char helper[4200];
+	char **argv = calloc(2 * n + 4, sizeof(*argv));
+	char *hex = malloc(n * hexlen);
+	size_t i = 0;
+	char *envp[] = { NULL };
+	int pipefd[2], r = -ENOMEM;
+
+	snprintf(helper, sizeof(helper), "%s/zpoline-scan", zp_runtime_dir());
+	if (argv == NULL || hex == NULL)
+		goto out;
+	argv[0] = helper;
+	argv[1] = "store";
+	argv[2] = (char *)dir;
+	for (size_t j = 0; j < njobs; j++) {
+		const unsigned char *b = (const unsigned char *)jobs[j].key;
+		char *h = hex + i * hexlen;
+		if (!jobs[j].miss)
+			continue;
+		for (size_t k = 0; k < sizeof(struct zp_cache_key); k++)
+			snprintf(h + 2 * k, 3, "%02x", b[k]);
+		argv[3 + 2 * i] = h;
+		argv[4 + 2 * i] = (char *)jobs[j].path;
+		i++;
+	}
+	if ((r = (int)zp_raw_syscall(SYS_pipe2, (long)pipefd, O_CLOEXEC, 0, 0, 0, 0)) < 0)
+		goto out;
+	long pid = zp_raw_syscall(SYS_clone, 0, 0, 0, 0, 0, 0);
+	if (pid == 0) {
+		if (zp_raw_syscall(SYS_clone, 0, 0, 0, 0, 0, 0) == 0) {
+			zp_raw_syscall(SYS_fcntl, pipefd[1], F_SETFD, 0, 0, 0, 0);
+			zp_raw_syscall(SYS_execve, (long)helper, (long)argv, (long)envp, 0, 0, 0);
+			zp_raw_syscall(SYS_write, pipefd[1], (long)"x", 1, 0, 0, 0);
+		}
+		zp_raw_syscall(SYS_exit, 0, 0, 0, 0, 0, 0);
+	}
+	zp_raw_syscall(SYS_close, pipefd[1], 0, 0, 0, 0, 0);
+	long got = 0;
+	char c;
+	if (pid > 0) {
+		while (zp_raw_syscall(SYS_wait4, pid, 0, __WALL, 0, 0, 0) == -EINTR)
+			;
+		do
+			got = zp_raw_syscall(SYS_read, pipefd[0], (long)&c, 1, 0, 0, 0);
+		while (got == -EINTR);
+	}
+	zp_raw_syscall(SYS_close, pipefd[0], 0, 0, 0, 0, 0);
+	r = pid < 0 ? (int)pid : got == 1 ? -ENOENT : 0;
+out:
+	free(argv);
+	free(hex);
+	return r;
+}
+
+/* sweep_private_dirs -- private scan directories (below) that a killed
+ * run left in dir: ours, and older than an hour */
+static void sweep_private_dirs(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	struct stat st;
+
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, "zpoline-", 8) != 0 || strlen(de->d_name) != 14 ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode) ||
+		    st.st_uid != geteuid() || time(NULL) - st.st_mtime < 3600)
+			continue;
+		int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		DIR *sd = sub >= 0 ? fdopendir(sub) : NULL;
+		struct dirent *se;
+		while (sd != NULL && (se = readdir(sd)) != NULL)
+			if (se->d_name[0] != '.' || (strcmp(se->d_name, ".") != 0 && strcmp(se->d_name, "..") != 0))
+				unlinkat(dirfd(sd), se->d_name, 0);
+		if (sd != NULL)
+			closedir(sd);
+		else if (sub >= 0)
+			close(sub);
+		unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR);
+	}
+	if (d != NULL)
+		closedir(d);
+}
+
+/* scan_dir -- where the helper stores entries: the cache, or with the
+ * cache off a private directory (scan_dir_done empties it) */
+static const char *scan_dir(const char *cachedir, char *tmp, size_t len)
+{
+	const char *t = getenv("TMPDIR");
+	const char *parent = t != NULL && t[0] == '/' ? t : "/tmp";
+
+	if (cachedir != NULL)
+		return cachedir;
+	sweep_private_dirs(parent);
+	snprintf(tmp, len, "%s/zpoline-XXXXXX", parent);
+	return mkdtemp(tmp);
+}
+
+/* scan_dir_done -- empty and remove a private scan directory */
+static void scan_dir_done(const char *cachedir, const char *dir)
+{
+	if (dir == NULL || dir == cachedir)
+		return;
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	while (d != NULL && (de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			unlinkat(dirfd(d), de->d_name, 0);
+	if (d != NULL)
+		closedir(d);
+	rmdir(dir);
+}
+
+/* The cache grew (an entry or an image was made): zp_cache_keep_bound
+ * then keeps it within its bound (ZPOLINE_CACHE_MAX; the helper, which
+ * runs with no environment, does not know it), at the end of start-up or
+ * of a late library. Once a process: it walks the whole cache, and a
+ * program loading libraries one by one would walk it for each. */
+static bool cache_grew;
+
+/* zp_cache_grew -- an entry or an image was added to the cache */
+void zp_cache_grew(void)
+{
+	__atomic_store_n(&cache_grew, true, __ATOMIC_RELEASE);
+}
+
+/* zp_cache_keep_bound -- trim the cache, if it grew, once a process */
+void zp_cache_keep_bound(int cachefd)
+{
+	static bool done;
+
+	if (cachefd >= 0 && __atomic_load_n(&cache_grew, __ATOMIC_ACQUIRE) &&
+	    !__atomic_exchange_n(&done, true, __ATOMIC_ACQ_REL))
+		zp_cache_trim(cachefd, zp_cache_max());
+}
+
+/* zp_scan_missing -- the helper scans the jobs the cache lacks (miss set);
+ * what it stored is loaded into their scan, got saying whether it was */
+int zp_scan_missing(const char *cachedir, struct zp_scan_job *jobs, size_t njobs)
+{
+	char tmpbuf[PATH_MAX];
+	const char *dir;
+	size_t n = 0;
+	int r, fd;
+
+	for (size_t k = 0; k < njobs; k++)
+		n += jobs[k].miss;
+	if (n == 0)
+		return 0;
+	dir = scan_dir(cachedir, tmpbuf, sizeof(tmpbuf));
+	r = dir != NULL ? run_scanner(dir, jobs, njobs, n) : -errno;
+	fd = dir != NULL ? zp_cache_open_path(dir) : -1;
+	for (size_t k = 0; k < njobs; k++)
+		if (jobs[k].miss)
+			jobs[k].got = fd >= 0 && zp_cache_load(fd, jobs[k].key, &jobs[k].scan) == 0;
+	if (dir == cachedir)
+		zp_cache_grew();
+	if (fd >= 0)
+		close(fd);
+	scan_dir_done(cachedir, dir);
+	return r;
+}
