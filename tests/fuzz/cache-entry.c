@@ -1,10 +1,10 @@
 /* cache-entry.c -- fuzz target: the cache's site-list reader.
  *
  * src/cache.c has no pure parsing function: zp_cache_load reads an entry
- * file named after its key. So this target keeps one cache directory,
- * learns an entry's name and header from zp_cache_store, and writes each
- * input as that entry's contents after the magic and the key (which a
- * fuzzer would never guess), then loads it. */
+ * file named after its key from a cache directory. So this target keeps
+ * one directory, learns an entry's name and header from zp_cache_store,
+ * and writes each input as that entry's contents after the magic and the
+ * key (which a fuzzer would never guess), then loads it. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -23,7 +23,16 @@ static uint8_t head[8 + sizeof(struct zp_cache_key)];
 
 static void cleanup(void)
 {
-	unlink(entry);
+	struct dirent *d;
+	DIR *dp = opendir(dir);
+
+	/* the entry, and whatever else zp_cache_store left */
+	while (dp != NULL && (d = readdir(dp)) != NULL) {
+		if (strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0)
+			unlinkat(cache_fd, d->d_name, 0);
+	}
+	if (dp != NULL)
+		closedir(dp);
 	rmdir(dir);
 }
 
@@ -43,11 +52,12 @@ static void setup(void)
 	key.build_id_len = 4;
 	key.scan_version = ZP_SCAN_VERSION;
 	cache_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (cache_fd < 0 || zp_cache_store(cache_fd, &key, "fuzz", &s) != 0)
+	if (cache_fd < 0 || zp_cache_store(cache_fd, &key, "/fuzz", &s) != 0)
 		abort();
 	DIR *dp = opendir(dir);
 	while (dp != NULL && (d = readdir(dp)) != NULL) {
-		if (d->d_name[0] != '.')
+		size_t len = strlen(d->d_name);
+		if (len > 6 && strcmp(d->d_name + len - 6, ".sites") == 0)
 			snprintf(entry, sizeof(entry), "%s/%s", dir, d->d_name);
 	}
 	if (dp != NULL)
