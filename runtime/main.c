@@ -91,7 +91,7 @@ static void setup_shared(void)
 		if (m < 0 || ftruncate(m, ZP_SHARED_SIZE) != 0 ||
 		    fcntl(m, F_ADD_SEALS, ZP_SHARED_SEALS) != 0)
 			return;
-		fd = fcntl(m, F_DUPFD, zp_trace_fd > 100 ? zp_trace_fd - 1 : 100);
+		fd = zp_high_fd(m);
 		close(m);
 		if (fd < 0)
 			return;
