@@ -29,8 +29,8 @@ enum {
 
 static const struct argp_option launch_options[] = {
 	{ "hook", OPT_HOOK, "NAME|PATH", 0,
-	  "Hook to run: a bundled one by name, or a hook .so by path (default: tracer for "
-	  "run, null for stats). "
+	  "Hook to run: a bundled one by name (tracer, null, counter, deny, audit), or a "
+	  "hook .so by path (default: tracer for run, null for stats). "
 	  "Repeat to chain hooks, called in the order given", 0 },
 	{ "hook-opt", OPT_HOOK_OPT, "STRING", 0,
 	  "Options for the hook named just before (see each hook's documentation)", 0 },
