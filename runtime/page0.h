@@ -33,7 +33,15 @@ extern bool zp_page0_mapped ZP_HIDDEN_P0;
  * fills it with the classes; stub.S reads it) */
 extern uint8_t zp_nr_pmask[ZP_NR_CLASSES] ZP_HIDDEN_P0;
 
-/* policy.c */
+/* page0.c */
+/* zp_page0_low -- a pointer into the trampoline's pages */
+bool zp_page0_low(uint64_t p) ZP_HIDDEN_P0;
+/* zp_page0_forked -- in a forked child: the pages as they should be */
+void zp_page0_forked(void) ZP_HIDDEN_P0;
+/* zp_kernel_call -- the kernel's turn for the chain and the signal paths:
+ * the call as the program made it (its signal handlers hooked while it
+ * blocks), with pointers into the trampoline's pages treated as natively */
+long zp_kernel_call(long nr, long a1, long a2, long a3, long a4, long a5, long a6) ZP_HIDDEN_P0;
 /* zp_page0_nested -- the pointers inside the structs of a call whose
  * word in zp_syscall_args is k (iovecs, msghdr) */
 bool zp_page0_nested(uint32_t k, const long args[6]) ZP_HIDDEN_P0;

@@ -252,6 +252,7 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6) ZP_H
 /* zp_policy_call -- zp_next for a call an enter hook turned into one of
  * those numbers, on the enter/exit path (vector state saved here) */
 long zp_policy_call(const struct zpoline_call *c) ZP_HIDDEN;
+/* ---- children.c: the processes the program starts ---- */
 /* zp_children_init -- remember what execve must pass on */
 void zp_children_init(const char *self_path) ZP_HIDDEN;
 /* zp_env_hide -- take the runtime's variables out of the program's
@@ -260,6 +261,14 @@ void zp_env_hide(void) ZP_HIDDEN;
 /* zp_exec_map_release -- unmap the environment a vfork child's execve
  * left in our memory */
 void zp_exec_map_release(struct zp_thread *t) ZP_HIDDEN;
+/* zp_exec_with_env -- execve/execveat with the runtime's variables back */
+long zp_exec_with_env(long nr, long a1, long a2, long a3, long a4, long a5, long a6) ZP_HIDDEN;
+/* zp_child_started -- in a child made by fork or clone (not a thread) */
+void zp_child_started(void) ZP_HIDDEN;
+/* zp_children_set_fd -- NAME=fd in what execve passes on */
+void zp_children_set_fd(const char *name, int fd) ZP_HIDDEN;
+/* zp_in_vfork_child -- a vfork child, which shares our memory */
+bool zp_in_vfork_child(void) ZP_HIDDEN;
 extern bool zp_follow ZP_HIDDEN;
 /* zp_clone_child -- in the child of a clone with a stack, before it runs */
 void zp_clone_child(uint64_t flags) ZP_HIDDEN;

@@ -1,0 +1,288 @@
+/* children.c -- what the runtime does for the processes the program starts.
+ *
+ * A program that calls execve with an environment of its own (env -i, a
+ * sandbox's launcher) would start the new image without the runtime. The
+ * runtime sees that execve: it puts its variables back, in a new
+ * environment built in a mapping of its own (the caller may be a vfork
+ * child, where malloc is not safe, on a small stack). The program's own
+ * environ never shows them (zp_env_hide). With ZPOLINE_FOLLOW=0 (zpoline run --no-follow),
+ * children made by fork or clone are not followed, like strace without
+ * -f: their calls skip the hooks and their execve drops the runtime. */
+#include <errno.h>
+#include <linux/sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "contract.h"
+#include "page0.h"
+#include "runtime.h"
+
+bool zp_follow = true;
+
+static const char *const env_names[] = { ZP_ENV_ALL };
+#define ZP_VARS (sizeof(env_names) / sizeof(env_names[0]))
+static char saved_vars[ZP_VARS][4200];
+static int nsaved;
+static char runtime_path[4096];
+static bool unfollowed;         /* this process is a child we do not follow */
+static long my_pid;             /* a vfork child shares our memory, not our pid */
+
+void zp_children_init(const char *self_path)
+{
+	const char *const *names = env_names;
+	const char *f = getenv(ZP_ENV_FOLLOW);
+
+	zp_follow = f == NULL || strcmp(f, "0") != 0;
+	my_pid = zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
+	snprintf(runtime_path, sizeof(runtime_path), "%s", self_path);
+	for (size_t i = 0; i < ZP_VARS; i++) {
+		const char *v = getenv(names[i]);
+		size_t ln = strlen(names[i]), lv = v ? strlen(v) : 0;
+		if (v == NULL || ln + lv + 2 > sizeof(saved_vars[0]))
+			continue;
+		memcpy(saved_vars[nsaved], names[i], ln);
+		saved_vars[nsaved][ln] = '=';
+		memcpy(saved_vars[nsaved] + ln + 1, v, lv + 1);
+		nsaved++;
+	}
+}
+
+static bool has_prefix(const char *s, const char *name, size_t len)
+{
+	return strncmp(s, name, len) == 0 && s[len] == '=';
+}
+
+/* set_saved_fd -- NAME=fd in what execve passes on */
+void zp_children_set_fd(const char *name, int fd)
+{
+	size_t len = strlen(name);
+
+	for (int v = 0; v < nsaved; v++)
+		if (has_prefix(saved_vars[v], name, len))
+			snprintf(saved_vars[v] + len + 1, sizeof(saved_vars[v]) - len - 1, "%d", fd);
+}
+
+/* preload_has_runtime -- LD_PRELOAD=... names our runtime */
+static bool preload_has_runtime(const char *entry)
+{
+	const char *p = entry + strlen("LD_PRELOAD=");
+	size_t n = strlen(runtime_path);
+
+	while (*p != '\0') {
+		size_t len = strcspn(p, ": ");
+		if (len == n && strncmp(p, runtime_path, n) == 0)
+			return true;
+		p += len + (p[len] != '\0');
+	}
+	return false;
+}
+
+/* zp_env_hide -- the program's environ without the runtime's variables,
+ * and LD_PRELOAD without the runtime (none at all if that was all of it),
+ * as natively: execve puts them back for the images it starts. The new
+ * array is not the program's malloc's; the strings are the originals. */
+void zp_env_hide(void)
+{
+	extern char **environ;
+	static char preload[4200];
+	size_t n = 0, k = 0;
+
+	while (environ != NULL && environ[n] != NULL)
+		n++;
+	if (n == 0 || runtime_path[0] == '\0')
+		return;
+	/* the raw call: the hooks are running, and this is not the program's */
+	char **out = (char **)zp_raw_syscall(SYS_mmap, 0, (long)((n + 1) * sizeof(char *)),
+					     PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if ((unsigned long)out > -4096ul)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		char *e = environ[i];
+		bool ours = false;
+		for (size_t v = 0; v < ZP_VARS; v++)
+			ours |= has_prefix(e, env_names[v], strlen(env_names[v]));
+		if (ours)
+			continue;
+		if (has_prefix(e, "LD_PRELOAD", 10) && preload_has_runtime(e)) {
+			/* the entries but ours, in order */
+			size_t len = snprintf(preload, sizeof(preload), "LD_PRELOAD=");
+			const char *p = e + 11;
+			bool first = true;
+			while (*p != '\0') {
+				size_t l = strcspn(p, ": ");
+				if (l > 0 && !(l == strlen(runtime_path) && strncmp(p, runtime_path, l) == 0) &&
+				    len + l + 2 < sizeof(preload)) {
+					len += snprintf(preload + len, sizeof(preload) - len, "%s%.*s",
+							first ? "" : ":", (int)l, p);
+					first = false;
+				}
+				p += l + (p[l] != '\0');
+			}
+			if (first)
+				continue;
+			e = preload;
+		}
+		out[k++] = e;
+	}
+	out[k] = NULL;
+	environ = out;
+}
+
+/* The environment an execve passes is built in a mapping of its own: the
+ * caller may be a vfork child (no malloc) on a small stack (posix_spawn's).
+ * When the exec succeeds in a vfork child, the mapping stays in its
+ * parent's memory, which then unmaps it (zp_exec_map_release). */
+static char **exec_map(struct zp_thread *t, size_t len)
+{
+	void *p = (void *)zp_raw_syscall(SYS_mmap, 0, (long)len, PROT_READ | PROT_WRITE,
+					 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if ((unsigned long)p > -4096ul)
+		return NULL;
+	t->exec_map = p;
+	t->exec_map_len = len;
+	return p;
+}
+
+void zp_exec_map_release(struct zp_thread *t)
+{
+	if (t->exec_map == NULL)
+		return;
+	zp_raw_syscall(SYS_munmap, (long)t->exec_map, (long)t->exec_map_len, 0, 0, 0, 0);
+	t->exec_map = NULL;
+}
+
+/* zp_exec_with_env -- the environment the new image gets: the program's, with
+ * the runtime's variables put back (or, for an unfollowed child, taken
+ * out) */
+long zp_exec_with_env(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
+{
+	struct zp_thread *t = &zp_tls;
+	char **envp = (char **)(nr == SYS_execve ? a3 : a4);
+	char **argv = (char **)(nr == SYS_execve ? a2 : a3);
+	size_t n = 0, oldlen = 0;
+
+	/* arrays or strings in the first pages (the trampoline's, or
+	 * unmapped): the kernel must fail on them as natively, and this
+	 * code must not read them */
+	bool bad = (envp != NULL && zp_page0_low((uintptr_t)envp)) || (argv != NULL && zp_page0_low((uintptr_t)argv));
+	for (size_t i = 0; !bad && zp_page0_mapped && argv != NULL && argv[i] != NULL; i++)
+		bad = zp_page0_low((uintptr_t)argv[i]);
+	for (size_t i = 0; !bad && envp != NULL && envp[i] != NULL; i++)
+		bad = zp_page0_low((uintptr_t)envp[i]);
+	if (bad && zp_page0_mapped) {
+		const long a[6] = { a1, a2, a3, a4, a5, a6 };
+		return zp_page0_call(nr, a);
+	}
+	if (bad)
+		return zp_kernel_call(nr, a1, a2, a3, a4, a5, a6);
+	while (envp != NULL && envp[n] != NULL)
+		n++;
+	if (runtime_path[0] == '\0')
+		return zp_kernel_call(nr, a1, a2, a3, a4, a5, a6);
+	for (size_t i = 0; i < n; i++)
+		if (has_prefix(envp[i], "LD_PRELOAD", 10))
+			oldlen = strlen(envp[i]);
+	/* the array, then the new LD_PRELOAD entry */
+	size_t plen = strlen(runtime_path) + oldlen + 16;
+	char **out = exec_map(t, (n + ZP_VARS + 2) * sizeof(char *) + plen);
+	if (out == NULL)
+		return -ENOMEM;
+	char *preload = (char *)(out + n + ZP_VARS + 2);
+	size_t k = 0;
+	bool keep = zp_follow ||
+		    (!unfollowed && zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0) == my_pid);
+	bool have[ZP_VARS] = { false };
+	bool preload_done = false;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *e = envp[i];
+		if (has_prefix(e, "LD_PRELOAD", 10)) {
+			if (keep && !preload_has_runtime(e)) {
+				snprintf(preload, plen, "LD_PRELOAD=%s%s%s", runtime_path, e[11] ? ":" : "",
+					 e + 11);
+				out[k++] = preload;
+			} else if (keep || !preload_has_runtime(e)) {
+				out[k++] = (char *)e;
+			}
+			/* an unfollowed child drops the entry with the runtime */
+			preload_done = true;
+			continue;
+		}
+		bool ours = false;
+		for (int v = 0; v < nsaved; v++) {
+			size_t len = strcspn(saved_vars[v], "=");
+			if (has_prefix(e, saved_vars[v], len)) {
+				ours = true;
+				have[v] = true;
+				/* the descriptors' numbers are the runtime's own
+				 * (they move when the program wants theirs) */
+				bool fdvar = has_prefix(saved_vars[v], ZP_ENV_TRACE_FD, strlen(ZP_ENV_TRACE_FD)) ||
+					     has_prefix(saved_vars[v], ZP_ENV_SHARED_FD, strlen(ZP_ENV_SHARED_FD));
+				if (keep)
+					out[k++] = fdvar ? saved_vars[v] : (char *)e;
+			}
+		}
+		if (!ours)
+			out[k++] = (char *)e;
+	}
+	if (keep) {
+		for (int v = 0; v < nsaved; v++)
+			if (!have[v])
+				out[k++] = saved_vars[v];
+		if (!preload_done) {
+			snprintf(preload, plen, "LD_PRELOAD=%s", runtime_path);
+			out[k++] = preload;
+		}
+	}
+	out[k] = NULL;
+	long r = nr == SYS_execve ? zp_kernel_call(nr, a1, a2, (long)out, a4, a5, a6)
+				  : zp_kernel_call(nr, a1, a2, a3, (long)out, a5, a6);
+	/* it failed: the mapping is still ours */
+	zp_exec_map_release(t);
+	return r;
+}
+
+/* zp_child_started -- in a child made by fork or clone (not a thread) */
+void zp_child_started(void)
+{
+	/* Syscall User Dispatch is not inherited by fork */
+	zp_sud_arm_thread();
+	my_pid = zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
+	zp_page0_forked();
+	if (!zp_follow) {
+		unfollowed = true;
+		zp_hooks_detach();
+	}
+}
+
+/* zp_clone_child -- stub.S, in the child of a clone with a stack of its
+ * own, before it returns to the site */
+void zp_clone_child(uint64_t flags)
+{
+	struct zp_thread *t = &zp_tls;
+
+	if (!(flags & CLONE_VM)) {
+		/* a process of its own (fork-like, as container runtimes
+		 * clone): its copy of our state says it is inside a hook */
+		t->guard = 0;
+		t->frame = NULL;
+		t->xarea = NULL;
+		zp_child_started();
+		return;
+	}
+	/* posix_spawn's child shares our memory, thread state included,
+	 * while we wait for it to exec: its calls are the program's */
+	if ((flags & CLONE_VFORK) && !(flags & CLONE_SETTLS))
+		t->guard = 0;
+	zp_sud_arm_thread();
+}
+
+/* zp_in_vfork_child -- a vfork child: it shares our memory, not our pid */
+bool zp_in_vfork_child(void)
+{
+	return my_pid != 0 && zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0) != my_pid;
+}

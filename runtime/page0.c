@@ -1,0 +1,163 @@
+/* page0.c -- the kernel's turn for the chain and the signal paths, and
+ * what it takes when a call's pointers point into the trampoline's pages:
+ * the call is made with those pages inaccessible (see page0.h). */
+#include <errno.h>
+#include <signal.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/socket.h>
+
+#include "page0.h"
+#include "runtime.h"
+
+/* raw_plain -- the kernel's turn, as the program would make the call */
+static long raw_plain(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
+{
+	struct zp_thread *t = &zp_tls;
+	uint64_t g = t->guard;
+	long r;
+
+	/* signal handlers of the program that run while this call blocks
+	 * are program code: their calls are hooked (and, with the safety
+	 * net, caught) */
+	t->guard = 0;
+	uint8_t sel = zp_sud_set(ZP_SUD_BLOCK);
+	r = zp_raw_syscall(nr, a1, a2, a3, a4, a5, a6);
+	t->sud_selector = sel;
+	t->guard = g;
+	return r;
+}
+
+
+bool zp_page0_low(uint64_t p)
+{
+	return p < ZP_LOW_END;
+}
+
+/* iov_hit -- an iovec array whose entries the kernel follows: one whose
+ * base lies low with a nonzero length (the array itself was checked; an
+ * unreadable one is the kernel's EFAULT to report) */
+static bool iov_hit(uint64_t iov, uint64_t count)
+{
+	uint64_t v[16];         /* 8 iovecs at a time */
+
+	if (count > 1024)               /* UIO_MAXIOV: EINVAL, nothing read */
+		return false;
+	for (uint64_t i = 0; i < count; i += 8) {
+		uint64_t n = count - i < 8 ? count - i : 8;
+		if (zp_probe_copy(v, (const void *)(iov + 16 * i), 2 * n) < 0)
+			return false;
+		for (uint64_t j = 0; j < n; j++)
+			if (v[2 * j + 1] != 0 && zp_page0_low(v[2 * j]))
+				return true;
+	}
+	return false;
+}
+
+/* msghdr_hit -- struct msghdr: msg_name, msg_iov and its entries,
+ * msg_control, each where its length says the kernel follows it */
+static bool msghdr_hit(uint64_t m)
+{
+	uint64_t w[6];  /* name, namelen, iov, iovlen, control, controllen */
+
+	if (zp_probe_copy(w, (const void *)m, 6) < 0)
+		return false;
+	if (((uint32_t)w[1] != 0 && w[0] != 0 && zp_page0_low(w[0])) || (w[3] != 0 && zp_page0_low(w[2])) ||
+	    (w[5] != 0 && zp_page0_low(w[4])))
+		return true;
+	return w[3] != 0 && iov_hit(w[2], w[3]);
+}
+
+bool zp_page0_nested(uint32_t k, const long args[6])
+{
+	for (unsigned m = (k >> 16 | k >> 24) & 0x3f; m != 0; m &= m - 1) {
+		int i = __builtin_ctz(m);
+		uint64_t a = (uint64_t)args[i];
+		if (zp_page0_low(a))
+			continue;
+		if (ZP_ARG_IOVEC(k, i) ? iov_hit(a, (uint64_t)args[i + 1]) : msghdr_hit(a))
+			return true;
+	}
+	return false;
+}
+
+/* The pages go PROT_NONE for as long as any thread makes such a call.
+ * Other threads that reach page 0 meanwhile fault, and signal.c finishes
+ * their calls. The lock is taken with every signal blocked, so that a
+ * handler of this thread never waits for it. */
+static int page0_lock;
+static int page0_users;
+
+static void page0_protect(int delta)
+{
+	uint64_t all = ~0ull, old;
+
+	zp_raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)&old, 8, 0, 0);
+	while (__atomic_exchange_n(&page0_lock, 1, __ATOMIC_ACQUIRE))
+		zp_raw_syscall(SYS_sched_yield, 0, 0, 0, 0, 0, 0);
+	int before = page0_users;
+	page0_users += delta;
+	if (before == 0 && page0_users > 0) {
+		zp_raw_syscall(SYS_mprotect, 0, ZP_PAGE_SIZE, PROT_NONE, 0, 0, 0);
+		zp_raw_syscall(SYS_mprotect, ZP_LITERAL_PAGE, ZP_PAGE_SIZE, PROT_NONE, 0, 0, 0);
+	} else if (before > 0 && page0_users == 0) {
+		zp_raw_syscall(SYS_mprotect, ZP_LITERAL_PAGE, ZP_PAGE_SIZE, PROT_READ, 0, 0, 0);
+		zp_raw_syscall(SYS_mprotect, 0, ZP_PAGE_SIZE, PROT_READ | PROT_EXEC, 0, 0, 0);
+	}
+	__atomic_store_n(&page0_lock, 0, __ATOMIC_RELEASE);
+	zp_raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, 8, 0, 0);
+}
+
+/* page0_forked -- in a child process: the calls of its parent's other
+ * threads that had the pages inaccessible are not the child's */
+void zp_page0_forked(void)
+{
+	if (!zp_page0_mapped || page0_users == 0)
+		return;
+	page0_users = 0;
+	page0_lock = 0;
+	zp_raw_syscall(SYS_mprotect, ZP_LITERAL_PAGE, ZP_PAGE_SIZE, PROT_READ, 0, 0, 0);
+	zp_raw_syscall(SYS_mprotect, 0, ZP_PAGE_SIZE, PROT_READ | PROT_EXEC, 0, 0, 0);
+}
+
+long zp_page0_call(long nr, const long a[6])
+{
+	page0_protect(1);
+	long r = raw_plain(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	page0_protect(-1);
+	return r;
+}
+
+long zp_check_call(struct zp_frame *f)
+{
+	const long a[6] = { (long)f->rdi, (long)f->rsi, (long)f->rdx, (long)f->r10, (long)f->r8,
+			    (long)f->r9 };
+
+	if (!zp_page0_hit((long)f->rax, a))
+		return 0;
+	f->rax = (uint64_t)zp_page0_call((long)f->rax, a);
+	return 1;
+}
+
+/* raw_checked -- zp_kernel_call() for a number with pointer arguments, out of line:
+ * zp_kernel_call() runs on the small stacks of signal handlers too */
+static __attribute__((noinline)) long raw_checked(long nr, long a1, long a2, long a3, long a4,
+						  long a5, long a6)
+{
+	const long a[6] = { a1, a2, a3, a4, a5, a6 };
+
+	if (zp_page0_hit(nr, a))
+		return zp_page0_call(nr, a);
+	return raw_plain(nr, a1, a2, a3, a4, a5, a6);
+}
+
+/* zp_kernel_call -- the kernel's turn for the chain and the signal paths */
+long zp_kernel_call(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
+{
+	if (zp_page0_mapped && (unsigned long)nr < zp_syscall_count && zp_syscall_args[nr] != 0)
+		return raw_checked(nr, a1, a2, a3, a4, a5, a6);
+	return raw_plain(nr, a1, a2, a3, a4, a5, a6);
+}
