@@ -4,7 +4,7 @@
  * the call itself). Numbers the
  * runtime must see reach it through the stub's policy path, which saves
  * the program's vector state first, so the code here may use libc.
- *   - calls that cannot complete on a C stack go to stub.S with the
+ *   - calls that cannot complete on a C stack go to nostack.S with the
  *     program's saved registers: clone with a new stack, vfork and clone
  *     with CLONE_VM and no stack, rt_sigreturn;
  *   - the signals the runtime needs (signal.c) are virtualised, in

@@ -77,7 +77,7 @@ struct zp_thread {
 
 extern __thread struct zp_thread zp_tls ZP_HIDDEN __attribute__((tls_model("initial-exec")));
 
-/* ---- stub.S ---- */
+/* ---- stub.S and nostack.S ---- */
 /* stub.S compares zp_save_mode with these numbers */
 enum zp_save_mode { ZP_SAVE_GPR, ZP_SAVE_XSAVEC, ZP_SAVE_XSAVE, ZP_SAVE_ZMM };
 /* where page 0 jumps, one per save mode: each checks the site, then goes
@@ -319,7 +319,7 @@ void zp_report_bad_call(uintptr_t ret, uintptr_t target) ZP_HIDDEN;
 /* ---- sud.c: the --catch-late safety net ---- */
 extern uint8_t zp_sud_on ZP_HIDDEN;
 int zp_sud_prepare(void) ZP_HIDDEN;             /* can it work? then the handlers know */
-/* in a new thread (stub.S, on its fresh stack) or a forked child */
+/* in a new thread (nostack.S, on its fresh stack) or a forked child */
 void zp_sud_arm_thread(void) ZP_HIDDEN;
 #define ZP_SUD_ALLOW 0
 #define ZP_SUD_BLOCK 1

@@ -177,6 +177,29 @@ static void dev_write(const char *p, size_t n)
 
 static void write_lines(const char *p, size_t n);
 
+/* task_gone -- the lock's owner cannot release it any more: it has
+ * exited, or died and waits to be reaped (a zombie, which kill(pid, 0)
+ * still finds; its parent may be the very task waiting here) */
+static bool task_gone(int tid)
+{
+	char path[48], buf[256];
+
+	if (kill(tid, 0) < 0 && errno == ESRCH)
+		return true;
+	snprintf(path, sizeof(path), "/proc/%d/stat", tid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	/* "pid (comm) S ...": comm may hold spaces and parentheses */
+	const char *paren = strrchr(buf, ')');
+	return paren != NULL && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
+}
+
 static void lock(void)
 {
 	int spins = 0;
@@ -193,7 +216,7 @@ static void lock(void)
 		if (++spins % 64 == 0) {
 			int owner = __atomic_load_n(&sh->lock, __ATOMIC_RELAXED);
 			/* a writer killed while holding it */
-			if (owner != 0 && spins > 4096 && kill(owner, 0) < 0 && errno == ESRCH)
+			if (owner != 0 && spins > 4096 && task_gone(owner))
 				__atomic_compare_exchange_n(&sh->lock, &owner, 0, false, __ATOMIC_RELAXED,
 							    __ATOMIC_RELAXED);
 			sched_yield();
