@@ -128,20 +128,16 @@ static error_t parse_trace(int key, char *arg, struct argp_state *state)
 		return 0;
 	}
 	case 'r':
-		add(t, state, "%s", "r");
-		return 0;
 	case 'T':
-		add(t, state, "%s", "T");
-		return 0;
 	case 'y':
-		add(t, state, "%s", "y");
-		return 0;
 	case 'z':
-		add(t, state, "%s", "z");
-		return 0;
 	case 'Z':
-		add(t, state, "%s", "Z");
+	{
+		/* flags the tracer takes by their own letter */
+		const char letter[2] = { (char)key, '\0' };
+		add(t, state, "%s", letter);
 		return 0;
+	}
 	case 'f':
 		t->follow++;
 		return 0;
