@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 
 #include "page0.h"
+#include "contract.h"
 #include "runtime.h"
 
 struct zp_hook zp_hooks[ZP_MAX_HOOKS];
@@ -173,13 +174,13 @@ static const char *hook_options(const char *opts, int i, char *buf, size_t len)
 	const char *p = opts ? opts : "";
 
 	for (; i > 0 && p != NULL; i--) {
-		p = strchr(p, 0x1f);
+		p = strchr(p, ZP_OPT_SEP);
 		if (p != NULL)
 			p++;
 	}
 	if (p == NULL)
 		p = "";
-	size_t n = strcspn(p, "\x1f");
+	size_t n = strcspn(p, ZP_OPT_SEP_STR);
 	if (n >= len)
 		zp_fatal(125, "hook options too long");
 	memcpy(buf, p, n);

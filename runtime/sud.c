@@ -16,12 +16,9 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 
+#include "contract.h"
 #include "runtime.h"
 
-#ifndef PR_SET_SYSCALL_USER_DISPATCH
-#define PR_SET_SYSCALL_USER_DISPATCH 59
-#define PR_SYS_DISPATCH_ON 1
-#endif
 
 uint8_t zp_sud_on;
 static uintptr_t text_start, text_len;
@@ -62,7 +59,7 @@ int zp_sud_prepare(void)
 				(long)text_start, (long)text_len, (long)&zp_tls.sud_selector, 0);
 	if (r < 0)
 		return (int)r;
-	zp_raw_syscall(SYS_prctl, PR_SET_SYSCALL_USER_DISPATCH, 0 /* off */, 0, 0, 0, 0);
+	zp_raw_syscall(SYS_prctl, PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF, 0, 0, 0, 0);
 	zp_sud_on = 1;
 	return 0;
 }

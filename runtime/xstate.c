@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "contract.h"
 #include "runtime.h"
 
 uint64_t zp_xsave_size;
@@ -41,7 +42,7 @@ static enum zp_save_mode pick(unsigned flags)
 	if (!xsave)
 		zp_fatal(125, "this CPU has no XSAVE; only hooks flagged ZPOLINE_HOOK_GPR_ONLY can run");
 	/* ZPOLINE_SAVE forces a way, to measure the alternatives */
-	const char *force = getenv("ZPOLINE_SAVE");
+	const char *force = getenv(ZP_ENV_SAVE);
 	if (force != NULL && strcmp(force, "xsave") == 0)
 		return ZP_SAVE_XSAVE;
 	if (force != NULL && strcmp(force, "xsavec") == 0)

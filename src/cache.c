@@ -33,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "contract.h"
 #include "zp.h"
 
 #define MAGIC 0x3243455449535a50ull        /* "ZPSITEC2" */
@@ -214,8 +215,8 @@ out:
 
 int zp_cache_root(char *buf, size_t len, const char **base, const char **rest)
 {
-	const char *off = getenv("ZPOLINE_CACHE");
-	const char *dir = getenv("ZPOLINE_CACHE_DIR");
+	const char *off = getenv(ZP_ENV_CACHE);
+	const char *dir = getenv(ZP_ENV_CACHE_DIR);
 	const char *xdg = getenv("XDG_CACHE_HOME");
 	const char *home = getenv("HOME");
 	static char parent[PATH_MAX];

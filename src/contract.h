@@ -41,4 +41,12 @@
 	ZP_ENV_CACHE_DIR, ZP_ENV_IMAGES, ZP_ENV_SAVE, ZP_ENV_VERBOSE, ZP_ENV_STATS,       \
 	ZP_ENV_STATS_FD, ZP_ENV_STATS_EXIT
 
+/* Syscall User Dispatch (prctl), for headers that predate it: the runtime
+ * arms it, `zpoline check` probes it */
+#ifndef PR_SET_SYSCALL_USER_DISPATCH
+#define PR_SET_SYSCALL_USER_DISPATCH 59
+#define PR_SYS_DISPATCH_OFF 0
+#define PR_SYS_DISPATCH_ON 1
+#endif
+
 #endif

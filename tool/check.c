@@ -16,14 +16,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "contract.h"
 #include "tool.h"
 #include "zp.h"
 #include "zpoline/hook.h"
 
-#ifndef PR_SET_SYSCALL_USER_DISPATCH
-#define PR_SET_SYSCALL_USER_DISPATCH 59
-#define PR_SYS_DISPATCH_ON 1
-#endif
 
 enum status { OK, WARN, FAIL };
 
