@@ -89,6 +89,16 @@ long zp_enter(struct zp_cframe *f)
 	return done;
 }
 
+/* run_exits -- the exits of the hooks in the mask, last hook first */
+static void run_exits(struct zpoline_call *call, uint64_t *slots, uint32_t exits)
+{
+	while (exits != 0) {
+		int i = 31 - __builtin_clz(exits);
+		exits &= ~(1u << i);
+		zp_hooks[i].exit(call, &slots[i]);
+	}
+}
+
 /* zp_exit -- the exits, in reverse order, after the kernel's turn */
 void zp_exit(struct zp_cframe *f)
 {
@@ -99,11 +109,7 @@ void zp_exit(struct zp_cframe *f)
 	if (zp_sud_on)
 		t->sud_selector = ZP_SUD_ALLOW;
 	t->guard = 1;
-	while (exits != 0) {
-		int i = 31 - __builtin_clz(exits);
-		exits &= ~(1u << i);
-		zp_hooks[i].exit(&f->call, &f->slot[i]);
-	}
+	run_exits(&f->call, f->slot, exits);
 	t->guard = 0;
 	if (zp_sud_on)
 		t->sud_selector = sel;
@@ -195,11 +201,7 @@ void zp_vfork_notify(struct zp_frame *f)
 
 	t->guard = 1;
 	t->vfork_call.ret = (long)f->rax;
-	while (exits != 0) {
-		int i = 31 - __builtin_clz(exits);
-		exits &= ~(1u << i);
-		zp_hooks[i].exit(&t->vfork_call, &t->vfork_slot[i]);
-	}
+	run_exits(&t->vfork_call, t->vfork_slot, exits);
 	for (int i = 0; i < zp_nhooks; i++)
 		if (zp_hooks[i].vfork_return != NULL)
 			zp_hooks[i].vfork_return(t->vfork_nr, (long)f->rax);

@@ -231,6 +231,19 @@ static void unlock(void)
 		__atomic_store_n(&sh->lock, 0, __ATOMIC_RELEASE);
 }
 
+/* end_line -- a call's line out, and the lock given back: the rest of a
+ * line already begun in the output (joined), or whole lines */
+static void end_line(const char *p, size_t n, bool joined)
+{
+	if (joined)
+		dev_write(p, n);
+	else
+		write_lines(p, n);
+	sh->pending = 0;
+	T.partial_open = false;
+	unlock();
+}
+
 /* write_lines -- whole lines out (lock held): someone's entering half
  * that ends the output so far is ended first */
 static void write_lines(const char *p, size_t n)
@@ -717,13 +730,7 @@ static void finish(struct rec *r, long nr, const long *args, long ret)
 			tr_put(&b, " <%lu.%06lu>", (unsigned long)((t1 - r->t0) / 1000000000u),
 			       (unsigned long)((t1 - r->t0) / 1000 % 1000000));
 		tr_putc(&b, '\n');
-		if (joined)
-			dev_write(b.p, b.len);
-		else
-			write_lines(b.p, b.len);
-		sh->pending = 0;
-		T.partial_open = false;
-		unlock();
+		end_line(b.p, b.len, joined);
 		b.len = 0;
 	} else {
 		put_prefix(&b, r->t0);
@@ -879,13 +886,7 @@ __attribute__((noinline)) static void complete_interrupted(ucontext_t *uc)
 			b.len--;
 		tr_pad(&b, &fmt, start);
 		tr_put(&b, " = %s\n", buf);
-		if (joined)
-			dev_write(b.p, b.len);
-		else
-			write_lines(b.p, b.len);
-		sh->pending = 0;
-		T.partial_open = false;
-		unlock();
+		end_line(b.p, b.len, joined);
 		r->restarted = restart;
 		r->done = !restart;
 		r->partial = false;
