@@ -112,10 +112,13 @@ static void page0_protect(int delta)
 }
 
 /* page0_forked -- in a child process: the calls of its parent's other
- * threads that had the pages inaccessible are not the child's */
+ * threads that had the pages inaccessible are not the child's. The fork
+ * may have copied the lock held, with the count already back to 0 and
+ * the pages not yet restored: whatever the copy says, no thread of the
+ * child holds the lock or makes such a call. */
 void zp_page0_forked(void)
 {
-	if (!zp_page0_mapped || page0_users == 0)
+	if (!zp_page0_mapped || (page0_users == 0 && page0_lock == 0))
 		return;
 	page0_users = 0;
 	page0_lock = 0;
