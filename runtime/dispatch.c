@@ -7,6 +7,7 @@
  * itself: the chain's last `next` is zp_next() (policy.c), and hooks of
  * the enter/exit style take part in it through adapters (loader.c). */
 #include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 #include <sys/syscall.h>
 
@@ -40,6 +41,8 @@ __thread struct zp_thread zp_tls __attribute__((tls_model("initial-exec")));
  * zp_next() alone (loader.c sets the classes once the hooks are known). */
 uint8_t zp_nr_class[ZP_NR_CLASSES] = { [0 ... ZP_NR_CLASSES - 1] = ZP_CLASS_POLICY };
 uint8_t zp_nr_pmask[ZP_NR_CLASSES];
+uint8_t zp_nr_fdelse[ZP_NR_CLASSES];
+int zp_own_fd_floor = INT_MAX;
 
 /* zp_enter -- the enters of the hooks that want the call, in order. 0: make
  * the call; 1: a hook answered (call->ret). f->exits: whose exit runs. */

@@ -35,6 +35,10 @@
 #define ZP_CLASS_HOOKS 1        /* the enter/exit hooks around the real call */
 #define ZP_CLASS_CHAIN 2        /* the chain of syscall/next hooks */
 #define ZP_CLASS_POLICY 3       /* the runtime's own handling, vector state saved */
+/* The first argument is a descriptor: one of the runtime's own (at or
+ * above zp_own_fd_floor) takes the policy path, any other number goes on
+ * as zp_nr_fdelse[nr] says */
+#define ZP_CLASS_OWNFD 4
 /* Direct, but a pointer argument below ZP_LOW_END (page 0 and the literal
  * page, which the kernel could read natively unmapped) takes the slow path
  * (policy.c, zp_check_call). The low 6 bits say which arguments:

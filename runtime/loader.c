@@ -236,6 +236,8 @@ static const int policy_numbers[] = {
 	SYS_rt_sigaction, SYS_rt_sigprocmask, SYS_rt_sigsuspend, SYS_ppoll, SYS_pselect6,
 	SYS_epoll_pwait, SYS_epoll_pwait2, SYS_close, SYS_close_range, SYS_dup2, SYS_dup3,
 	SYS_exit_group, SYS_execve, SYS_execveat, SYS_mmap,
+	/* a listing of /proc/self/fd would show the runtime's descriptors */
+	SYS_getdents, SYS_getdents64,
 };
 
 /* direct_class -- the direct class of nr: with its pointer arguments
@@ -272,8 +274,9 @@ static void set_classes(void)
 		bool wanted = false;
 		for (int i = 0; i < zp_nhooks; i++)
 			wanted |= zp_hook_wants(&zp_hooks[i], nr);
-		zp_nr_class[nr] = chain ? ZP_CLASS_CHAIN : wanted ? ZP_CLASS_HOOKS : direct_class(nr);
+		zp_nr_class[nr] = zp_fd_class(nr, chain ? ZP_CLASS_CHAIN : wanted ? ZP_CLASS_HOOKS : direct_class(nr));
 	}
+	zp_own_fds_changed();
 	for (size_t k = 0; k < sizeof(policy_numbers) / sizeof(policy_numbers[0]); k++)
 		zp_nr_class[policy_numbers[k]] = ZP_CLASS_POLICY;
 }
@@ -352,6 +355,6 @@ void zp_hooks_detach(void)
 {
 	for (long nr = 0; nr < ZP_NR_CLASSES; nr++)
 		if (zp_nr_class[nr] != ZP_CLASS_POLICY)
-			zp_nr_class[nr] = direct_class(nr);
+			zp_nr_class[nr] = zp_fd_class(nr, direct_class(nr));
 	__atomic_store_n(&zp_chain, zp_next, __ATOMIC_RELEASE);
 }

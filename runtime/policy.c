@@ -16,6 +16,7 @@
  *   - exit_group ends the hooks (their fini). */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/sched.h>
 #include <signal.h>
 #include <stddef.h>
@@ -81,9 +82,84 @@ static const char *const own_fd_vars[] = { ZP_ENV_TRACE_FD, ZP_ENV_SHARED_FD };
 static bool own_fd(long fd)
 {
 	for (size_t i = 0; i < NOWN; i++)
-		if (fd >= 0 && fd == *own_fds[i])
+		if (fd > 2 && fd == *own_fds[i])
 			return true;
 	return false;
+}
+
+void zp_own_fds_changed(void)
+{
+	int floor = INT_MAX;
+
+	for (size_t i = 0; i < NOWN; i++)
+		if (*own_fds[i] > 2 && *own_fds[i] < floor)
+			floor = *own_fds[i];
+	__atomic_store_n(&zp_own_fd_floor, floor, __ATOMIC_RELAXED);
+}
+
+/* The calls whose first argument is a descriptor: on one of the
+ * runtime's they fail with EBADF, as on any number the program never
+ * opened (the *at calls: where the kernel would use the directory). The
+ * stub sends them here only for a number at or above zp_own_fd_floor.
+ * Descriptors in other positions (dup2's second, splice's, sendfile's
+ * input, mmap's) are not checked: close, close_range, dup2 and dup3 have
+ * their own handling below. */
+static const short fd_first[] = {
+	SYS_read, SYS_write, SYS_pread64, SYS_pwrite64, SYS_readv, SYS_writev, SYS_preadv,
+	SYS_pwritev, SYS_preadv2, SYS_pwritev2, SYS_fstat, SYS_lseek, SYS_ioctl, SYS_fcntl,
+	SYS_flock, SYS_fsync, SYS_fdatasync, SYS_ftruncate, SYS_getdents, SYS_getdents64,
+	SYS_fchdir, SYS_fchmod, SYS_fchown, SYS_fstatfs, SYS_sendfile, SYS_connect, SYS_accept,
+	SYS_accept4, SYS_sendto, SYS_recvfrom, SYS_sendmsg, SYS_recvmsg, SYS_sendmmsg,
+	SYS_recvmmsg, SYS_shutdown, SYS_bind, SYS_listen, SYS_getsockname, SYS_getpeername,
+	SYS_setsockopt, SYS_getsockopt, SYS_dup, SYS_readahead, SYS_fsetxattr, SYS_fgetxattr,
+	SYS_flistxattr, SYS_fremovexattr, SYS_fadvise64, SYS_epoll_wait, SYS_epoll_ctl,
+	SYS_epoll_pwait, SYS_epoll_pwait2, SYS_inotify_add_watch, SYS_inotify_rm_watch,
+	SYS_sync_file_range, SYS_vmsplice, SYS_splice, SYS_tee, SYS_fallocate,
+	SYS_timerfd_settime, SYS_timerfd_gettime, SYS_copy_file_range, SYS_syncfs, SYS_setns,
+	SYS_finit_module, SYS_io_uring_enter, SYS_io_uring_register, SYS_pidfd_send_signal,
+	SYS_pidfd_getfd, SYS_process_madvise, SYS_fanotify_mark, SYS_open_by_handle_at,
+	/* a directory descriptor first */
+	SYS_openat, SYS_openat2, SYS_mkdirat, SYS_mknodat, SYS_fchownat, SYS_futimesat,
+	SYS_newfstatat, SYS_unlinkat, SYS_renameat, SYS_renameat2, SYS_linkat, SYS_readlinkat,
+	SYS_fchmodat, SYS_faccessat, SYS_faccessat2, SYS_utimensat, SYS_name_to_handle_at,
+	SYS_execveat, SYS_statx, SYS_open_tree, SYS_mount_setattr,
+};
+
+/* at_path -- for a call with a directory first: the argument whose
+ * AT_EMPTY_PATH lets an empty path name the directory itself (-1: none),
+ * or -2 when the call takes no path after it */
+static int at_flags_arg(long nr)
+{
+	switch (nr) {
+	case SYS_openat: case SYS_openat2: case SYS_mkdirat: case SYS_mknodat:
+	case SYS_futimesat: case SYS_unlinkat: case SYS_renameat: case SYS_renameat2:
+	case SYS_readlinkat: case SYS_fchmodat: case SYS_faccessat: case SYS_utimensat:
+		return -1;
+	case SYS_statx: case SYS_open_tree: case SYS_mount_setattr:
+		return 2;
+	case SYS_newfstatat: case SYS_faccessat2:
+		return 3;
+	case SYS_fchownat: case SYS_linkat: case SYS_name_to_handle_at: case SYS_execveat:
+		return 4;
+	default:
+		return -2;
+	}
+}
+
+static bool is_fd_first(long nr)
+{
+	for (size_t i = 0; i < sizeof(fd_first) / sizeof(fd_first[0]); i++)
+		if (fd_first[i] == nr)
+			return true;
+	return false;
+}
+
+uint8_t zp_fd_class(long nr, uint8_t c)
+{
+	if (c == ZP_CLASS_POLICY || c == ZP_CLASS_CHAIN || !is_fd_first(nr))
+		return c;
+	zp_nr_fdelse[nr] = c;
+	return ZP_CLASS_OWNFD;
 }
 
 /* close_range_around -- close_range over the gaps between our descriptors */
@@ -125,6 +201,99 @@ static long close_range_around(unsigned first, unsigned last, unsigned flags)
 }
 
 
+/* own_fd_fails -- a call with one of our descriptors first: does it fail
+ * with EBADF? For a *at() call the kernel reads the path first (EFAULT,
+ * and ENOENT for an empty one without AT_EMPTY_PATH, are its to report),
+ * and ignores the directory for an absolute path. utimensat with no path
+ * works on the descriptor itself. */
+static bool own_fd_fails(long nr, const long a[6])
+{
+	int flags = at_flags_arg(nr);
+	char c;
+
+	if (flags == -2 || (nr == SYS_utimensat && a[1] == 0))
+		return true;
+	if (read_user(&c, (void *)a[1], 1) < 0)
+		return false;
+	return c != '/' && (c != '\0' || (flags >= 0 && (a[flags] & AT_EMPTY_PATH)));
+}
+
+/* fd_number -- the decimal name of fd, as in /proc/self/fd: length, or 0 */
+static size_t fd_number(int fd, char *buf)
+{
+	char tmp[12];
+	size_t n = 0;
+
+	if (fd < 0)
+		return 0;
+	do
+		tmp[n++] = (char)('0' + fd % 10);
+	while ((fd /= 10) != 0);
+	for (size_t i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	buf[n] = '\0';
+	return n;
+}
+
+/* is_fd_dir -- fd is open on a /proc/PID/fd or /proc/PID/task/TID/fd
+ * directory (/dev/fd leads there): its listing names descriptors */
+static bool is_fd_dir(long fd)
+{
+	char link[32], target[64];
+	size_t n = fd_number((int)fd, stpcpy(link, "/proc/self/fd/"));
+	long len;
+
+	if (n == 0)
+		return false;
+	len = zp_raw_syscall(SYS_readlink, (long)link, (long)target, sizeof(target) - 1, 0, 0, 0);
+	if (len < 9 || strncmp(target, "/proc/", 6) != 0 || memcmp(target + len - 3, "/fd", 3) != 0)
+		return false;
+	return true;
+}
+
+/* getdents_hidden -- a directory listing without our descriptors' entries
+ * when it lists a process's descriptors: the program sees what it would
+ * natively. A buffer that held nothing else is filled again. */
+static long getdents_hidden(long nr, long fd, long buf, long count)
+{
+	char names[NOWN][12];
+	size_t lens[NOWN];
+	bool checked = false, fddir = false;
+
+	for (size_t i = 0; i < NOWN; i++)
+		lens[i] = fd_number(*own_fds[i], names[i]);
+	for (;;) {
+		long r = zp_kernel_call(nr, fd, buf, count, 0, 0, 0);
+		if (r <= 0)
+			return r;
+		/* linux_dirent64 { ino, off, reclen, type, name }; the old
+		 * linux_dirent { ino, off, reclen, name..., type } */
+		size_t name_at = nr == SYS_getdents64 ? 19 : 18;
+		char *p = (char *)buf;
+		long kept = 0;
+		for (long off = 0; off < r;) {
+			unsigned short reclen;
+			memcpy(&reclen, p + off + 16, sizeof(reclen));
+			const char *name = p + off + name_at;
+			bool ours = false;
+			for (size_t i = 0; i < NOWN && !ours; i++)
+				ours = lens[i] != 0 && memcmp(name, names[i], lens[i] + 1) == 0;
+			if (ours && !checked) {
+				fddir = is_fd_dir(fd);
+				checked = true;
+			}
+			if (!(ours && fddir)) {
+				if (kept != off)
+					memmove(p + kept, p + off, reclen);
+				kept += reclen;
+			}
+			off += reclen;
+		}
+		if (kept > 0)
+			return kept;
+	}
+}
+
 /* move_own_fd -- the program wants that number */
 static void move_own_fd(long fd)
 {
@@ -137,6 +306,7 @@ static void move_own_fd(long fd)
 			*own_fds[i] = (int)nfd;
 			/* and children inherit it under its new number */
 			zp_children_set_fd(own_fd_vars[i], (int)nfd);
+			zp_own_fds_changed();
 		}
 	}
 }
@@ -198,6 +368,11 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 	struct sigset_arg { long set, len; } pselect_arg;
 	uint64_t mask;
 
+	if (__builtin_expect((int)a1 >= zp_own_fd_floor, 0) && own_fd((int)a1) && is_fd_first(nr)) {
+		const long a[6] = { a1, a2, a3, a4, a5, a6 };
+		if (own_fd_fails(nr, a))
+			return -EBADF;
+	}
 	switch (nr) {
 	case SYS_rt_sigreturn:
 		zp_observed(t);
@@ -303,9 +478,14 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 		return close_range_around((unsigned)a1, (unsigned)a2, (unsigned)a3);
 	case SYS_dup2:
 	case SYS_dup3:
+		if (own_fd(a1))
+			return -EBADF;
 		if (own_fd(a2) && a1 != a2)
 			move_own_fd(a2);
 		break;
+	case SYS_getdents:
+	case SYS_getdents64:
+		return getdents_hidden(nr, a1, a2, a3);
 	case SYS_exit_group:
 		/* not in a vfork child: what the hooks' exit handlers do
 		 * would happen in its parent's memory */

@@ -42,6 +42,15 @@ struct zp_cframe {
  * the syscall/next style, or go to the runtime's own handling (policy.c),
  * which always saves the vector state */
 extern uint8_t zp_nr_class[ZP_NR_CLASSES] ZP_HIDDEN;
+/* ZP_CLASS_OWNFD: the class otherwise, and the lowest of the runtime's
+ * own descriptors (INT_MAX when it holds none) */
+extern uint8_t zp_nr_fdelse[ZP_NR_CLASSES] ZP_HIDDEN;
+extern int zp_own_fd_floor ZP_HIDDEN;
+/* zp_fd_class -- class c of nr, or ZP_CLASS_OWNFD in front of it for a
+ * number whose first argument is a descriptor (policy.c) */
+uint8_t zp_fd_class(long nr, uint8_t c) ZP_HIDDEN;
+/* zp_own_fds_changed -- after the runtime's descriptors were made or moved */
+void zp_own_fds_changed(void) ZP_HIDDEN;
 
 /* Per-thread state, initial-exec TLS. Offsets: layout.h. */
 struct zp_thread {

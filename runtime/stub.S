@@ -30,7 +30,9 @@
  *           back to the site by a jump: no `ret` into a frame older than
  *           the kernel entry on either path;
  *   chain:  hooks of the syscall/next style (zp_chain_entry);
- *   policy: numbers the runtime handles itself (zp_policy_entry).
+ *   policy: numbers the runtime handles itself (zp_policy_entry);
+ *   own fd: a number whose first argument is a descriptor: the policy path
+ *           for one of the runtime's own (a compare), else as above.
  * The enter/exit frame, from the program's %rsp down: the return address,
  * the red zone (stepped over), the program's rbx r9 r8 r10 rdx rsi rdi,
  * then struct zp_cframe, whose call the hooks may change. */
@@ -53,6 +55,9 @@
 	BACK
 	.cfi_restore_state
 .Lhooked_\@:
+	cmpl	$ZP_CLASS_OWNFD, %ecx
+	je	.Lownfd_\@
+.Lclass_\@:
 	cmpl	$ZP_CLASS_PTRS, %ecx
 	jae	zp_direct_checked
 	cmpl	$ZP_CLASS_HOOKS, %ecx
@@ -128,6 +133,18 @@
 	cmpl	$ZP_CLASS_CHAIN, %ecx
 	jne	.Lpolicy_\@
 	jmp	*zp_chain_entry(%rip)
+.Lownfd_\@:
+	/* a descriptor argument: the runtime's own are not the program's */
+	cmpl	zp_own_fd_floor(%rip), %edi
+	jge	.Lpolicy_\@
+	leaq	zp_nr_fdelse(%rip), %rcx
+	movzbl	(%rcx,%rax), %ecx
+	testl	%ecx, %ecx
+	jnz	.Lclass_\@
+	syscall
+	.cfi_remember_state
+	BACK
+	.cfi_restore_state
 .Lpolicy_\@:
 	jmp	*zp_policy_entry(%rip)
 	.cfi_endproc
