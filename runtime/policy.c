@@ -87,81 +87,6 @@ static bool own_fd(long fd)
 	return false;
 }
 
-void zp_own_fds_changed(void)
-{
-	int floor = INT_MAX;
-
-	for (size_t i = 0; i < NOWN; i++)
-		if (*own_fds[i] > 2 && *own_fds[i] < floor)
-			floor = *own_fds[i];
-	__atomic_store_n(&zp_own_fd_floor, floor, __ATOMIC_RELAXED);
-}
-
-/* The calls whose first argument is a descriptor: on one of the
- * runtime's they fail with EBADF, as on any number the program never
- * opened (the *at calls: where the kernel would use the directory). The
- * stub sends them here only for a number at or above zp_own_fd_floor.
- * Descriptors in other positions (dup2's second, splice's, sendfile's
- * input, mmap's) are not checked: close, close_range, dup2 and dup3 have
- * their own handling below. */
-static const short fd_first[] = {
-	SYS_read, SYS_write, SYS_pread64, SYS_pwrite64, SYS_readv, SYS_writev, SYS_preadv,
-	SYS_pwritev, SYS_preadv2, SYS_pwritev2, SYS_fstat, SYS_lseek, SYS_ioctl, SYS_fcntl,
-	SYS_flock, SYS_fsync, SYS_fdatasync, SYS_ftruncate, SYS_getdents, SYS_getdents64,
-	SYS_fchdir, SYS_fchmod, SYS_fchown, SYS_fstatfs, SYS_sendfile, SYS_connect, SYS_accept,
-	SYS_accept4, SYS_sendto, SYS_recvfrom, SYS_sendmsg, SYS_recvmsg, SYS_sendmmsg,
-	SYS_recvmmsg, SYS_shutdown, SYS_bind, SYS_listen, SYS_getsockname, SYS_getpeername,
-	SYS_setsockopt, SYS_getsockopt, SYS_dup, SYS_readahead, SYS_fsetxattr, SYS_fgetxattr,
-	SYS_flistxattr, SYS_fremovexattr, SYS_fadvise64, SYS_epoll_wait, SYS_epoll_ctl,
-	SYS_epoll_pwait, SYS_epoll_pwait2, SYS_inotify_add_watch, SYS_inotify_rm_watch,
-	SYS_sync_file_range, SYS_vmsplice, SYS_splice, SYS_tee, SYS_fallocate,
-	SYS_timerfd_settime, SYS_timerfd_gettime, SYS_copy_file_range, SYS_syncfs, SYS_setns,
-	SYS_finit_module, SYS_io_uring_enter, SYS_io_uring_register, SYS_pidfd_send_signal,
-	SYS_pidfd_getfd, SYS_process_madvise, SYS_fanotify_mark, SYS_open_by_handle_at,
-	/* a directory descriptor first */
-	SYS_openat, SYS_openat2, SYS_mkdirat, SYS_mknodat, SYS_fchownat, SYS_futimesat,
-	SYS_newfstatat, SYS_unlinkat, SYS_renameat, SYS_renameat2, SYS_linkat, SYS_readlinkat,
-	SYS_fchmodat, SYS_faccessat, SYS_faccessat2, SYS_utimensat, SYS_name_to_handle_at,
-	SYS_execveat, SYS_statx, SYS_open_tree, SYS_mount_setattr,
-};
-
-/* at_path -- for a call with a directory first: the argument whose
- * AT_EMPTY_PATH lets an empty path name the directory itself (-1: none),
- * or -2 when the call takes no path after it */
-static int at_flags_arg(long nr)
-{
-	switch (nr) {
-	case SYS_openat: case SYS_openat2: case SYS_mkdirat: case SYS_mknodat:
-	case SYS_futimesat: case SYS_unlinkat: case SYS_renameat: case SYS_renameat2:
-	case SYS_readlinkat: case SYS_fchmodat: case SYS_faccessat: case SYS_utimensat:
-		return -1;
-	case SYS_statx: case SYS_open_tree: case SYS_mount_setattr:
-		return 2;
-	case SYS_newfstatat: case SYS_faccessat2:
-		return 3;
-	case SYS_fchownat: case SYS_linkat: case SYS_name_to_handle_at: case SYS_execveat:
-		return 4;
-	default:
-		return -2;
-	}
-}
-
-static bool is_fd_first(long nr)
-{
-	for (size_t i = 0; i < sizeof(fd_first) / sizeof(fd_first[0]); i++)
-		if (fd_first[i] == nr)
-			return true;
-	return false;
-}
-
-uint8_t zp_fd_class(long nr, uint8_t c)
-{
-	if (c == ZP_CLASS_POLICY || c == ZP_CLASS_CHAIN || !is_fd_first(nr))
-		return c;
-	zp_nr_fdelse[nr] = c;
-	return ZP_CLASS_OWNFD;
-}
-
 /* close_range_around -- close_range over the gaps between our descriptors */
 static long close_range_around(unsigned first, unsigned last, unsigned flags)
 {
@@ -200,6 +125,27 @@ static long close_range_around(unsigned first, unsigned last, unsigned flags)
 	return r;
 }
 
+
+/* at_path -- for a call with a directory first: the argument whose
+ * AT_EMPTY_PATH lets an empty path name the directory itself (-1: none),
+ * or -2 when the call takes no path after it */
+static int at_flags_arg(long nr)
+{
+	switch (nr) {
+	case SYS_openat: case SYS_openat2: case SYS_mkdirat: case SYS_mknodat:
+	case SYS_futimesat: case SYS_unlinkat: case SYS_renameat: case SYS_renameat2:
+	case SYS_readlinkat: case SYS_fchmodat: case SYS_faccessat: case SYS_utimensat:
+		return -1;
+	case SYS_statx: case SYS_open_tree: case SYS_mount_setattr:
+		return 2;
+	case SYS_newfstatat: case SYS_faccessat2:
+		return 3;
+	case SYS_fchownat: case SYS_linkat: case SYS_name_to_handle_at: case SYS_execveat:
+		return 4;
+	default:
+		return -2;
+	}
+}
 
 /* own_fd_fails -- a call with one of our descriptors first: does it fail
  * with EBADF? For a *at() call the kernel reads the path first (EFAULT,
@@ -368,7 +314,7 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 	struct sigset_arg { long set, len; } pselect_arg;
 	uint64_t mask;
 
-	if (__builtin_expect((int)a1 >= zp_own_fd_floor, 0) && own_fd((int)a1) && is_fd_first(nr)) {
+	if (__builtin_expect((int)a1 >= zp_own_fd_floor, 0) && own_fd((int)a1) && zp_fd_first(nr)) {
 		const long a[6] = { a1, a2, a3, a4, a5, a6 };
 		if (own_fd_fails(nr, a))
 			return -EBADF;

@@ -49,6 +49,8 @@ extern int zp_own_fd_floor ZP_HIDDEN;
 /* zp_fd_class -- class c of nr, or ZP_CLASS_OWNFD in front of it for a
  * number whose first argument is a descriptor (policy.c) */
 uint8_t zp_fd_class(long nr, uint8_t c) ZP_HIDDEN;
+/* zp_fd_first -- nr's first argument is a descriptor */
+bool zp_fd_first(long nr) ZP_HIDDEN;
 /* zp_own_fds_changed -- after the runtime's descriptors were made or moved */
 void zp_own_fds_changed(void) ZP_HIDDEN;
 
