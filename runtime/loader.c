@@ -3,11 +3,14 @@
  * stub which numbers take which path. */
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 #include "page0.h"
 #include "contract.h"
@@ -93,13 +96,40 @@ void zp_report_bad_call(uintptr_t ret, uintptr_t target)
 	       (unsigned long)target, (unsigned long)ret);
 }
 
+/* open_hook -- the hook file, opened without blocking (a FIFO would wait
+ * for a writer) and refused unless it is a regular file; the descriptor is
+ * numbered out of the program's way */
+static int open_hook(const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		zp_fatal(125, "cannot open hook %s: %s", path, strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		zp_fatal(125, "hook %s: not a regular file; give the path of a hook .so", path);
+	int high = zp_high_fd(fd);
+	if (high >= 0) {
+		close(fd);
+		fd = high;
+	}
+	return fd;
+}
+
 /* load_one -- dlmopen a hook into a namespace of its own and take what it
- * declares */
+ * declares. The file loaded is the one checked: dlmopen is given the
+ * descriptor's /proc/self/fd name, not the path, which may have changed
+ * in between. */
 static void load_one(int i, const char *path, struct zp_hook *h, void **handle)
 {
+	char fdpath[64];
+	int fd = open_hook(path);
+
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
 	watch_start(path, "constructor");
-	*handle = dlmopen(LM_ID_NEWLM, path, RTLD_NOW | RTLD_LOCAL);
+	*handle = dlmopen(LM_ID_NEWLM, fdpath, RTLD_NOW | RTLD_LOCAL);
 	watch_end();
+	close(fd);
 	if (*handle == NULL)
 		zp_fatal(125, "cannot load hook %s: %s", path, dlerror());
 	/* NULL where the hook's namespace has no libc (the null hook) */

@@ -168,6 +168,11 @@ with tempfile.TemporaryDirectory() as tmp:
         problems.append("%d of 200 calls failed with p=0.5" % a.stdout.count("x"))
     report("deny p=0.5:seed=7 fails the same calls every run", problems, a)
 
+    # ---- the runtime by hand: ZPOLINE_HOOK that is not a regular file ----
+    for what, path in (("a FIFO", fifo), ("a character device", "/dev/zero"), ("a directory", tmp)):
+        check("runtime by hand, %s as ZPOLINE_HOOK: refused, no hang" % what, ["/bin/true"], 125,
+              err="not a regular file", timeout=20, env=env(LD_PRELOAD=RUNTIME, ZPOLINE_HOOK=path))
+
     # ---- a descriptor number from the environment is not trusted ----
     victim = os.path.join(tmp, "victim")
     with open(victim, "wb") as f:
