@@ -128,7 +128,7 @@ static void sweep_private_dirs(const char *dir)
  * cache off a private directory (scan_dir_done empties it) */
 static const char *scan_dir(const char *cachedir, char *tmp, size_t len)
 {
-	const char *t = getenv("TMPDIR");
+	const char *t = secure_getenv("TMPDIR");
 	const char *parent = t != NULL && t[0] == '/' ? t : "/tmp";
 
 	if (cachedir != NULL)

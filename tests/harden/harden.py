@@ -231,16 +231,16 @@ exec "$@"
         # Syscall User Dispatch mode: nothing to scan, so no scanner helper
         # (which /etc/ld.so.preload would hook too); a PID namespace, so
         # that nothing started there outlives the test
-        def in_ns(*cmd):
-            return run(["unshare", "-m", "-p", "-f", "--kill-child", "sh", "-c", script, "sh", tmp] +
-                       list(cmd), timeout=30,
-                       env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home,
-                            "ZPOLINE_MODE": "sud"})
+        def in_ns(*cmd, mode="sud"):
+            p = run(["unshare", "-m", "-p", "-f", "--kill-child", "sh", "-c", script, "sh", tmp] +
+                    list(cmd), timeout=30,
+                    env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home,
+                         "ZPOLINE_MODE": mode})
+            shutil.rmtree(os.path.join(tmp, "new-etc"), ignore_errors=True)
+            shutil.rmtree(os.path.join(tmp, "orig-etc"), ignore_errors=True)
+            return p
 
-        shutil.rmtree(os.path.join(tmp, "orig-etc"), ignore_errors=True)
         p = in_ns("env", "ZPOLINE_HOOK=" + hook, "ZP_TEST_MARKER=" + marker, PPID)
-        shutil.rmtree(os.path.join(tmp, "new-etc"))
-        os.rmdir(os.path.join(tmp, "orig-etc"))
         if p is None or not os.path.exists(marker):
             skip(name, "the control run left no marker: %s" % (p.stderr.strip()[-300:] if p else "hung"))
         else:
@@ -252,6 +252,30 @@ exec "$@"
                 problems.append("the program failed")
             if os.path.exists(marker):
                 problems.append("the hook an unprivileged user named ran with euid 0")
+            report(name, problems, p)
+
+        # The cache's location: HOME and XDG_CACHE_HOME, as ZPOLINE_CACHE_DIR,
+        # are a less privileged user's there. Each names a directory of
+        # root's, where root would make the cache (fast mode, so there is a
+        # scan to store); a control run as root must make it.
+        roothome, rootxdg = os.path.join(tmp, "roothome"), os.path.join(tmp, "rootxdg")
+        for var, d, made in (("XDG_CACHE_HOME", rootxdg, "zpoline"), ("HOME", roothome, ".cache")):
+            name = "set-user-ID program under /etc/ld.so.preload ignores %s for its cache" % var
+            os.mkdir(d, 0o755)
+            cmd = ["env", "-u", "HOME", "%s=%s" % (var, d), PPID]
+            p = in_ns(*cmd, mode="fast")
+            if p is None or not os.path.exists(os.path.join(d, made)):
+                skip(name, "the control run made no cache in %s: %s" %
+                     (d, p.stderr.strip()[-300:] if p else "hung"))
+                continue
+            shutil.rmtree(os.path.join(d, made))
+            cmd[-1] = suid
+            p = in_ns("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *cmd, mode="fast")
+            problems = []
+            if p is None or p.returncode != 0:
+                problems.append("the program failed")
+            if os.path.exists(os.path.join(d, made)):
+                problems.append("root made its cache in %s, which %s named" % (d, var))
             report(name, problems, p)
 
 print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
