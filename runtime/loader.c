@@ -35,14 +35,32 @@ static int (*hook_fflush[ZP_MAX_HOOKS])(void *);
  * the fatal signals print which hook and which step, then take their
  * default action. */
 static const char *crash_hook, *crash_step;
+static long crash_tid;
 static const int crash_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
 #define NCRASH (sizeof(crash_signals) / sizeof(crash_signals[0]))
 static struct zp_ksigaction crash_saved[NCRASH];
 
-static void crashed(int sig)
+static void crashed(int sig, siginfo_t *si, void *uc)
 {
 	struct zp_ksigaction dfl = { .handler = SIG_DFL };
 
+	/* another thread (one a library's constructor started) meeting a
+	 * trap site or a site being rewritten: the handler it would have
+	 * met, which is the runtime's (signal.c) or the default */
+	if (zp_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0) != crash_tid) {
+		for (size_t i = 0; i < NCRASH; i++) {
+			const struct zp_ksigaction *a = &crash_saved[i];
+			if (crash_signals[i] != sig)
+				continue;
+			if (a->handler != SIG_DFL && a->handler != SIG_IGN && (a->flags & SA_SIGINFO))
+				((void (*)(int, siginfo_t *, void *))a->handler)(sig, si, uc);
+			else if (a->handler != SIG_DFL && a->handler != SIG_IGN)
+				((void (*)(int))a->handler)(sig);
+			else
+				zp_raw_syscall(SYS_rt_sigaction, sig, (long)&dfl, 0, 8, 0, 0);
+		}
+		return;
+	}
 	zp_msg("hook %s crashed in its %s (%s)", crash_hook, crash_step, strsignal(sig));
 	zp_raw_syscall(SYS_rt_sigaction, sig, (long)&dfl, 0, 8, 0, 0);
 	/* a fault repeats on return; an abort is raised again */
@@ -54,12 +72,13 @@ static void watch_start(const char *path, const char *step)
 {
 	struct zp_ksigaction act = {
 		.handler = (void *)crashed,
-		.flags = SA_RESTORER | SA_NODEFER,
+		.flags = SA_SIGINFO | SA_RESTORER | SA_NODEFER | SA_ONSTACK,
 		.restorer = (void *)zp_sigreturn_restorer,
 	};
 
 	crash_hook = path;
 	crash_step = step;
+	crash_tid = zp_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0);
 	for (size_t i = 0; i < NCRASH; i++)
 		zp_raw_syscall(SYS_rt_sigaction, crash_signals[i], (long)&act, (long)&crash_saved[i], 8,
 			       0, 0);
