@@ -158,6 +158,21 @@ void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot)
 					   __ATOMIC_RELAXED);
 		npatches = 0;
 	}
+	/* in place: the new mapping is no thread's code yet, but a program
+	 * may map over code it runs; with other threads, the live protocol */
+	struct zp_live *live = npatches > 0 && zp_other_threads() ? calloc(npatches, sizeof(*live)) : NULL;
+	for (size_t i = 0; live != NULL && i < npatches; i++)
+		live[i] = (struct zp_live){ addr + (uintptr_t)(patches[i].off - off),
+					    { patches[i].bytes[0], patches[i].bytes[1] }, false, 0 };
+	if (live != NULL) {
+		zp_live_patch(live, npatches);
+		for (size_t i = 0; i < npatches; i++)
+			if (live[i].done)
+				__atomic_add_fetch(live[i].bytes[0] == 0x0f ? &zp_late.trapped : &zp_late.called, 1,
+						   __ATOMIC_RELAXED);
+		npatches = 0;
+		free(live);
+	}
 	for (size_t i = 0; i < npatches; i++) {
 		uintptr_t a = addr + (uintptr_t)(patches[i].off - off);
 		uint8_t *p = (uint8_t *)a;
@@ -224,6 +239,61 @@ void zp_lazy_enable(void)
 static void sync_cores(void)
 {
 	zp_raw_syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0, 0, 0, 0);
+}
+
+/* zp_other_threads -- may another thread of this process be running? The
+ * link count of /proc/self/task is 2 plus the number of threads; when it
+ * cannot be read, the answer is no: without /proc only mprotect can
+ * rewrite anything (and the live path, which writes through /proc, could
+ * not) */
+bool zp_other_threads(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/task", &st) == 0 && st.st_nlink > 3;
+}
+
+/* zp_live_patch -- rewrite the sites v[0..n) (each still 0f 05 or 0f 34,
+ * and already in the call-site table or the trap list) in code that other
+ * threads may be running: no page changes protection, and no core can
+ * fetch a mix of old and new bytes. Each byte is written alone through
+ * /proc/self/mem (the page is copied on write, and either copy is whole
+ * code), all the second bytes first, then, after every core is
+ * serialised, the first bytes of the calls:
+ *   0f 05 -> 0f 0b (ud2: a trap site, done)
+ *   0f 05 -> 0f d0 (#UD, which signal.c performs as a syscall) -> ff d0
+ * as the lazy rewrite does one site at a time. Without membarrier's
+ * SYNC_CORE the calls stay at 0f d0: slow but hooked. v[i].done says
+ * which sites now reach the hooks; the number of them is returned. */
+size_t zp_live_patch(struct zp_live *v, size_t n)
+{
+	static int registered;          /* 0 unknown, 1 yes, -1 no */
+	size_t done = 0;
+	bool calls = false;
+
+	int fd = (int)zp_raw_syscall(SYS_open, (long)"/proc/self/mem", O_RDWR | O_CLOEXEC, 0, 0, 0, 0);
+	if (fd < 0)
+		return 0;
+	if (__atomic_load_n(&registered, __ATOMIC_ACQUIRE) == 0)
+		__atomic_store_n(&registered,
+				 zp_raw_syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE,
+						0, 0, 0, 0, 0) == 0 ? 1 : -1,
+				 __ATOMIC_RELEASE);
+	for (size_t i = 0; i < n; i++) {
+		v[i].done = zp_raw_syscall(SYS_pwrite64, fd, (long)&v[i].bytes[1], 1, (long)(v[i].addr + 1), 0,
+					   0) == 1;
+		done += v[i].done;
+		calls |= v[i].done && v[i].bytes[0] != 0x0f;
+	}
+	if (calls && __atomic_load_n(&registered, __ATOMIC_ACQUIRE) > 0) {
+		sync_cores();
+		for (size_t i = 0; i < n; i++)
+			if (v[i].done && v[i].bytes[0] != 0x0f)
+				zp_raw_syscall(SYS_pwrite64, fd, (long)&v[i].bytes[0], 1, (long)v[i].addr, 0, 0);
+		sync_cores();
+	}
+	zp_raw_syscall(SYS_close, fd, 0, 0, 0, 0, 0);
+	return done;
 }
 
 /* zp_lazy_rewrite -- rewrite a caught site to the fast path, if safe */

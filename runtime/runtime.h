@@ -228,6 +228,16 @@ void zp_late_enable(const char *exclude, enum zp_mode mode) ZP_HIDDEN;
  * path when the code after it leaves the red zone alone */
 void zp_lazy_enable(void) ZP_HIDDEN;
 void zp_lazy_rewrite(uintptr_t site) ZP_HIDDEN;
+/* rewriting code other threads may run: byte by byte, through
+ * /proc/self/mem, with every core serialised in between (late.c) */
+struct zp_live {
+	uintptr_t addr;
+	uint8_t bytes[2];       /* the new ones: ud2 or call *%rax */
+	bool done;
+	uint32_t tag;           /* the caller's */
+};
+bool zp_other_threads(void) ZP_HIDDEN;
+size_t zp_live_patch(struct zp_live *v, size_t n) ZP_HIDDEN;
 
 /* ---- dispatch.c: the stub's C side ---- */
 /* zp_enter -- the enters (0: make the call; 1: answered) */

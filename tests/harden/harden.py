@@ -4,7 +4,7 @@ closed (the program never runs unhooked while zpoline exits 0), nothing
 blocks or crashes on a hostile file, and nothing from the environment of a
 less privileged user is trusted.
 
-usage: harden.py ZPOLINE BUILDROOT CALLS PPID MARKER_HOOK INTERP_WRAP LOAD_WRAP HOOK_WRAP
+usage: harden.py ZPOLINE BUILDROOT CALLS PPID MARKER_HOOK INTERP_WRAP LOAD_WRAP HOOK_WRAP SPIN SPIN_LATE
 
 With ZP_TEST_COMMAND_ONLY=1 only the tests that start no hooked program
 run: the sanitizer build's runtime could not be preloaded."""
@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 
-Z, BUILD, CALLS, PPID, MARKER, INTERP_WRAP, LOAD_WRAP, HOOK_WRAP = sys.argv[1:9]
+Z, BUILD, CALLS, PPID, MARKER, INTERP_WRAP, LOAD_WRAP, HOOK_WRAP, SPIN, SPIN_LATE = sys.argv[1:11]
 RUNTIME = os.path.join(BUILD, "runtime", "libzpoline.so")
 SCANNER = os.path.join(BUILD, "runtime", "zpoline-scan")
 HOOKS = os.path.join(BUILD, "hooks")
@@ -167,6 +167,28 @@ with tempfile.TemporaryDirectory() as tmp:
     elif not 40 < a.stdout.count("x") < 160:
         problems.append("%d of 200 calls failed with p=0.5" % a.stdout.count("x"))
     report("deny p=0.5:seed=7 fails the same calls every run", problems, a)
+
+    # ---- rewriting in place while another thread runs the code ----
+    # spin's DT_NEEDED library starts a thread in its constructor (before
+    # the runtime's) that calls into libc and its own site without end;
+    # with the cache off every object is rewritten in place. A page made
+    # writable and not executable under the thread is a fault it counts
+    # (in nearly every run before the live protocol), or its death; so is
+    # a site it meets half rewritten, or a trap while a hook starts.
+    for what, opts, extra in (("at start-up", [], []), ("in trap mode", ["--mode", "trap"], []),
+                              ("and a library dlopened then", [], [SPIN_LATE])):
+        name = "threads from a library constructor run while rewriting in place %s, 30 runs" % what
+        problems, last = [], None
+        for i in range(30):
+            last = run([Z, "run", "--hook", "null"] + opts + ["--", SPIN] + extra, timeout=30,
+                       env=env(ZPOLINE_CACHE="0"))
+            if last is None:
+                problems.append("run %d hung" % i)
+            elif last.returncode != 0 or last.stdout.strip() != "ok":
+                problems.append("run %d: exit status %d, %s" % (i, last.returncode, last.stdout.strip()))
+            if len(problems) >= 3:
+                break
+        report(name, problems, last if problems else None)
 
     # ---- the runtime by hand: ZPOLINE_HOOK that is not a regular file ----
     for what, path in (("a FIFO", fifo), ("a character device", "/dev/zero"), ("a directory", tmp)):
