@@ -122,11 +122,16 @@ void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot)
 		/* the helper scans the file's bytes: the mapping may not cover
 		 * every section */
 		struct zp_scan_job job = { .key = &key, .path = path, .miss = true };
-		int r = zp_scan_missing(cachedir, &job, 1);
+		char why[PATH_MAX + 128];
+		int r = zp_scan_missing(cachedir, &job, 1, why, sizeof(why));
 		scan = job.scan;
+		/* fail closed, as at start-up: the library's code has not run */
+		if (r < 0 && !zp_best_effort())
+			zp_fatal(125, "%s; or give --best-effort (ZPOLINE_BEST_EFFORT=1) to run %s unhooked", why,
+				 path);
 		if (!job.got) {
 			zp_msg("cannot scan %s (%s); its system calls are not hooked", path,
-			       r < 0 ? strerror(-r) : "nothing stored");
+			       r < 0 ? why : "nothing stored");
 			goto out;
 		}
 	}

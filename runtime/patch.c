@@ -75,17 +75,22 @@ static int scan_objects(struct zp_objects *o, int cachefd, const char *cachedir,
 		nmiss++;
 	}
 	if (nmiss > 0) {
-		r = zp_scan_missing(cachedir, jobs, o->n);
-		if (r == -ENOENT)
-			zp_msg("cannot run %s/zpoline-scan: the system calls of %zu objects are not "
-			       "hooked; reinstall zpoline", zp_runtime_dir(), nmiss);
+		char why[PATH_MAX + 128];
+		r = zp_scan_missing(cachedir, jobs, o->n, why, sizeof(why));
+		/* fail closed: the program must not run unhooked unless the
+		 * user said so; before any of its code runs */
+		if (r < 0 && !zp_best_effort())
+			zp_fatal(125, "%s; or give --best-effort (ZPOLINE_BEST_EFFORT=1) to run %zu objects "
+				 "unhooked", why, nmiss);
+		if (r < 0)
+			zp_msg("%s; the system calls of %zu objects are not hooked (best effort)", why, nmiss);
 		for (size_t i = 0; i < o->n; i++) {
 			if (!jobs[i].miss)
 				continue;
 			zp_stats[i].ns = jobs[i].scan.ns;      /* as the helper measured it */
-			if (!jobs[i].got && r != -ENOENT)
-				zp_msg("cannot scan %s (%s); its system calls are not hooked", o->v[i].path,
-				       r < 0 ? strerror(-r) : "nothing stored");
+			if (!jobs[i].got && r >= 0)
+				zp_msg("cannot scan %s (nothing stored); its system calls are not hooked",
+				       o->v[i].path);
 		}
 	}
 	r = -ENOMEM;
@@ -369,6 +374,7 @@ int zp_patch_all(bool all_traps)
 	int cachefd = zp_cache_open(cachebuf, sizeof(cachebuf), true);
 	const char *cachedir = cachefd >= 0 ? cachebuf : NULL;
 
+	zp_best_effort();       /* read now: late.c asks after environ lost it */
 	r = scan_objects(&o, cachefd, cachedir, &sites, &nsites);
 	if (r < 0)
 		goto out;

@@ -208,7 +208,9 @@ struct zp_scan_job {
 	struct zp_scan scan;
 };
 const char *zp_runtime_dir(void) ZP_HIDDEN;
-int zp_scan_missing(const char *cachedir, struct zp_scan_job *jobs, size_t njobs) ZP_HIDDEN;
+int zp_scan_missing(const char *cachedir, struct zp_scan_job *jobs, size_t njobs, char *why,
+		    size_t len) ZP_HIDDEN;
+bool zp_best_effort(void) ZP_HIDDEN;
 void zp_cache_grew(void) ZP_HIDDEN;
 void zp_cache_keep_bound(int cachefd) ZP_HIDDEN;
 

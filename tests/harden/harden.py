@@ -5,6 +5,7 @@ blocks or crashes on a hostile file, and nothing from the environment of a
 less privileged user is trusted.
 
 usage: harden.py ZPOLINE BUILDROOT CALLS PPID MARKER_HOOK INTERP_WRAP LOAD_WRAP HOOK_WRAP SPIN SPIN_LATE
+                 LANDLOCK_EXEC
 
 With ZP_TEST_COMMAND_ONLY=1 only the tests that start no hooked program
 run: the sanitizer build's runtime could not be preloaded."""
@@ -16,7 +17,8 @@ import subprocess
 import sys
 import tempfile
 
-Z, BUILD, CALLS, PPID, MARKER, INTERP_WRAP, LOAD_WRAP, HOOK_WRAP, SPIN, SPIN_LATE = sys.argv[1:11]
+(Z, BUILD, CALLS, PPID, MARKER, INTERP_WRAP, LOAD_WRAP, HOOK_WRAP, SPIN, SPIN_LATE,
+ LANDLOCK_EXEC) = sys.argv[1:12]
 RUNTIME = os.path.join(BUILD, "runtime", "libzpoline.so")
 SCANNER = os.path.join(BUILD, "runtime", "zpoline-scan")
 HOOKS = os.path.join(BUILD, "hooks")
@@ -167,6 +169,51 @@ with tempfile.TemporaryDirectory() as tmp:
     elif not 40 < a.stdout.count("x") < 160:
         problems.append("%d of 200 calls failed with p=0.5" % a.stdout.count("x"))
     report("deny p=0.5:seed=7 fails the same calls every run", problems, a)
+
+    # ---- fail closed: no scan possible at all ----
+    # The cache off (or cold), so every object needs the scanner helper;
+    # each way it cannot run must refuse before the program's code runs
+    # (nothing on its stdout), unless best effort was asked for.
+    def refused(name, args, err, **kw):
+        p = check(name, args, 125, err=err, **kw)
+        if p is not None and p.stdout:
+            report("... and the program did not run", ["its output: %r" % p.stdout[:200]], p)
+
+    hand = dict(LD_PRELOAD=RUNTIME, ZPOLINE_HOOK=os.path.join(HOOKS, "deny.so"),
+                ZPOLINE_HOOK_OPTS="getppid=EPERM", ZPOLINE_CACHE="0")
+    lone = os.path.join(tmp, "lone")
+    os.mkdir(lone)
+    shutil.copy2(RUNTIME, lone)
+    refused("no scan: the helper missing, runtime by hand", [PPID], "zpoline-scan (No such file",
+            env=env(**dict(hand, LD_PRELOAD=os.path.join(lone, "libzpoline.so"))))
+    check("... ZPOLINE_BEST_EFFORT=1 runs it, saying so", [PPID], 0, out="ppid", err="best effort",
+          env=env(**dict(hand, LD_PRELOAD=os.path.join(lone, "libzpoline.so"), ZPOLINE_BEST_EFFORT="1")))
+    z = tree_at(os.path.join(tmp, "noexec"))
+    os.chmod(os.path.join(tmp, "noexec", "runtime", "zpoline-scan"), 0o644)
+    refused("no scan: the helper not executable, zpoline run", [z, "run"] + DENY + ["--", PPID],
+            "zpoline-scan (Permission denied)", env=env(ZPOLINE_CACHE="0"))
+    refused("no scan: no scan directory (TMPDIR missing, cache off), by hand", [PPID], "TMPDIR",
+            env=env(TMPDIR=os.path.join(tmp, "none"), **hand))
+    refused("no scan: no scan directory, zpoline run", [Z, "run"] + DENY + ["--", PPID], "TMPDIR",
+            env=env(TMPDIR=os.path.join(tmp, "none"), ZPOLINE_CACHE="0"))
+    check("... zpoline run --best-effort runs it, saying so", [Z, "run", "--best-effort"] + DENY +
+          ["--", PPID], 0, out="ppid", err="best effort", env=env(TMPDIR=os.path.join(tmp, "none"),
+                                                                 ZPOLINE_CACHE="0"))
+    # a Landlock sandbox where only the system's directories and the
+    # command's may be executed: not the runtime's, where the helper is
+    allowed = ["/usr", "/bin", "/lib", "/lib64", os.path.dirname(os.path.realpath(Z)),
+               os.path.dirname(os.path.realpath(PPID))]
+    p = run([LANDLOCK_EXEC] + [d for d in allowed if os.path.exists(d)] + ["--", "/bin/true"])
+    if p is None or p.returncode == 77:
+        skip("no scan: a Landlock sandbox denies executing the helper", "no Landlock here")
+    else:
+        refused("no scan: a Landlock sandbox denies executing the helper",
+                [LANDLOCK_EXEC] + [d for d in allowed if os.path.exists(d)] +
+                ["--", Z, "run"] + DENY + ["--", PPID], "zpoline-scan (Permission denied)",
+                env=env(ZPOLINE_CACHE="0"))
+    # a relative LD_PRELOAD: the helper is still found beside the runtime
+    check("runtime by hand through a relative LD_PRELOAD: hooked", [PPID], 0, out="ppid -1",
+          cwd=BUILD, env=env(**dict(hand, LD_PRELOAD=os.path.relpath(RUNTIME, BUILD))))
 
     # ---- rewriting in place while another thread runs the code ----
     # spin's DT_NEEDED library starts a thread in its constructor (before
