@@ -1,12 +1,14 @@
 /* late.c -- code that appears after start-up: libraries loaded later
  * (dlopen), rewritten as they are mapped, and the lazy rewrite of a site
  * the safety net caught. */
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <link.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "runtime.h"
@@ -256,6 +259,53 @@ bool zp_other_threads(void)
 	struct stat st;
 
 	return stat("/proc/self/task", &st) == 0 && st.st_nlink > 3;
+}
+
+/* sigill_blocker -- another thread that blocks SIGILL now (its SigBlk in
+ * /proc), or 0 */
+static long sigill_blocker(void)
+{
+	long self = zp_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0), found = 0;
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *de;
+	char path[64], buf[4096];
+
+	while (d != NULL && found == 0 && (de = readdir(d)) != NULL) {
+		long tid = strtol(de->d_name, NULL, 10);
+		if (tid <= 0 || tid == self)
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%ld/status", tid);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+		if (fd >= 0)
+			close(fd);
+		buf[n > 0 ? n : 0] = '\0';
+		const char *blk = strstr(buf, "\nSigBlk:");
+		if (blk != NULL && strtoull(blk + 9, NULL, 16) >> (SIGILL - 1) & 1)
+			found = tid;
+	}
+	if (d != NULL)
+		closedir(d);
+	return found;
+}
+
+/* zp_threads_settle -- wait (half a second at most) until no other thread
+ * blocks SIGILL. A trap site, or a site the live protocol has half
+ * rewritten, reaches the hooks by SIGILL, and the kernel kills a thread
+ * that meets one with SIGILL blocked. Once the runtime runs, no thread can
+ * block it (rt_sigprocmask is the runtime's); before, a thread just
+ * created is still starting with every signal blocked, and a thread may
+ * block them all for good. */
+void zp_threads_settle(void)
+{
+	const struct timespec ms = { 0, 1000000 };
+	long tid = 0;
+
+	for (int i = 0; i < 500 && (tid = sigill_blocker()) != 0; i++)
+		zp_raw_syscall(SYS_nanosleep, (long)&ms, 0, 0, 0, 0, 0);
+	if (tid != 0)
+		zp_msg("thread %ld blocks SIGILL: if it meets a rewritten site that traps, the process "
+		       "dies of SIGILL", tid);
 }
 
 /* zp_live_patch -- rewrite the sites v[0..n) (each still 0f 05 or 0f 34,

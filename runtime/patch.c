@@ -419,6 +419,8 @@ int zp_patch_all(bool all_traps)
 	 * started it): only the live protocol then; no other thread can
 	 * appear meanwhile unless one exists */
 	bool threads = zp_other_threads();
+	if (threads)
+		zp_threads_settle();
 	struct zp_live *live = threads ? calloc(nsites ? nsites : 1, sizeof(*live)) : NULL;
 	if (threads && live == NULL)
 		zp_fatal(125, "cannot rewrite system calls: %s", strerror(ENOMEM));
