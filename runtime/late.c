@@ -1,14 +1,12 @@
 /* late.c -- code that appears after start-up: libraries loaded later
  * (dlopen), rewritten as they are mapped, and the lazy rewrite of a site
  * the safety net caught. */
-#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <link.h>
 #include <limits.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +14,6 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "runtime.h"
@@ -214,11 +211,6 @@ out:
  *   0f 05 (syscall) -> 0f d0 (undefined: #UD) -> ff d0 (call *%rax)
  * A thread that meets the middle state gets SIGILL, and signal.c performs
  * its system call as a syscall. The site enters the call-site table first. */
-#ifndef MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE
-#define MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE (1 << 5)
-#define MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE (1 << 6)
-#endif
-
 static bool lazy_on;
 static uint8_t lazy_busy;
 static bool (*redzone_dead_after)(const uint8_t *buf, size_t len);
@@ -229,8 +221,7 @@ void zp_lazy_enable(void)
 	char path[4200];
 
 	/* without a way to serialise other cores, sites stay caught */
-	if (zp_raw_syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0, 0, 0,
-			   0) != 0)
+	if (!zp_sync_cores_register())
 		return;
 	/* the decoder, loaded now (not from a signal handler) and after the
 	 * objects to rewrite were listed, so it is not one of them */
@@ -242,113 +233,6 @@ void zp_lazy_enable(void)
 	}
 	*(void **)&redzone_dead_after = dlsym(h, "zpoline_redzone_dead_after");
 	lazy_on = redzone_dead_after != NULL;
-}
-
-static void sync_cores(void)
-{
-	zp_raw_syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0, 0, 0, 0);
-}
-
-/* zp_other_threads -- may another thread of this process be running? The
- * link count of /proc/self/task is 2 plus the number of threads; when it
- * cannot be read, the answer is no: without /proc only mprotect can
- * rewrite anything (and the live path, which writes through /proc, could
- * not) */
-bool zp_other_threads(void)
-{
-	struct stat st;
-
-	return stat("/proc/self/task", &st) == 0 && st.st_nlink > 3;
-}
-
-/* sigill_blocker -- another thread that blocks SIGILL now (its SigBlk in
- * /proc), or 0 */
-static long sigill_blocker(void)
-{
-	long self = zp_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0), found = 0;
-	DIR *d = opendir("/proc/self/task");
-	struct dirent *de;
-	char path[64], buf[4096];
-
-	while (d != NULL && found == 0 && (de = readdir(d)) != NULL) {
-		long tid = strtol(de->d_name, NULL, 10);
-		if (tid <= 0 || tid == self)
-			continue;
-		snprintf(path, sizeof(path), "/proc/self/task/%ld/status", tid);
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-		if (fd >= 0)
-			close(fd);
-		buf[n > 0 ? n : 0] = '\0';
-		const char *blk = strstr(buf, "\nSigBlk:");
-		if (blk != NULL && strtoull(blk + 9, NULL, 16) >> (SIGILL - 1) & 1)
-			found = tid;
-	}
-	if (d != NULL)
-		closedir(d);
-	return found;
-}
-
-/* zp_threads_settle -- wait (half a second at most) until no other thread
- * blocks SIGILL. A trap site, or a site the live protocol has half
- * rewritten, reaches the hooks by SIGILL, and the kernel kills a thread
- * that meets one with SIGILL blocked. Once the runtime runs, no thread can
- * block it (rt_sigprocmask is the runtime's); before, a thread just
- * created is still starting with every signal blocked, and a thread may
- * block them all for good. */
-void zp_threads_settle(void)
-{
-	const struct timespec ms = { 0, 1000000 };
-	long tid = 0;
-
-	for (int i = 0; i < 500 && (tid = sigill_blocker()) != 0; i++)
-		zp_raw_syscall(SYS_nanosleep, (long)&ms, 0, 0, 0, 0, 0);
-	if (tid != 0)
-		zp_msg("thread %ld blocks SIGILL: if it meets a rewritten site that traps, the process "
-		       "dies of SIGILL", tid);
-}
-
-/* zp_live_patch -- rewrite the sites v[0..n) (each still 0f 05 or 0f 34,
- * and already in the call-site table or the trap list) in code that other
- * threads may be running: no page changes protection, and no core can
- * fetch a mix of old and new bytes. Each byte is written alone through
- * /proc/self/mem (the page is copied on write, and either copy is whole
- * code), all the second bytes first, then, after every core is
- * serialised, the first bytes of the calls:
- *   0f 05 -> 0f 0b (ud2: a trap site, done)
- *   0f 05 -> 0f d0 (#UD, which signal.c performs as a syscall) -> ff d0
- * as the lazy rewrite does one site at a time. Without membarrier's
- * SYNC_CORE the calls stay at 0f d0: slow but hooked. v[i].done says
- * which sites now reach the hooks; the number of them is returned. */
-size_t zp_live_patch(struct zp_live *v, size_t n)
-{
-	static int registered;          /* 0 unknown, 1 yes, -1 no */
-	size_t done = 0;
-	bool calls = false;
-
-	int fd = (int)zp_raw_syscall(SYS_open, (long)"/proc/self/mem", O_RDWR | O_CLOEXEC, 0, 0, 0, 0);
-	if (fd < 0)
-		return 0;
-	if (__atomic_load_n(&registered, __ATOMIC_ACQUIRE) == 0)
-		__atomic_store_n(&registered,
-				 zp_raw_syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE,
-						0, 0, 0, 0, 0) == 0 ? 1 : -1,
-				 __ATOMIC_RELEASE);
-	for (size_t i = 0; i < n; i++) {
-		v[i].done = zp_raw_syscall(SYS_pwrite64, fd, (long)&v[i].bytes[1], 1, (long)(v[i].addr + 1), 0,
-					   0) == 1;
-		done += v[i].done;
-		calls |= v[i].done && v[i].bytes[0] != 0x0f;
-	}
-	if (calls && __atomic_load_n(&registered, __ATOMIC_ACQUIRE) > 0) {
-		sync_cores();
-		for (size_t i = 0; i < n; i++)
-			if (v[i].done && v[i].bytes[0] != 0x0f)
-				zp_raw_syscall(SYS_pwrite64, fd, (long)&v[i].bytes[0], 1, (long)v[i].addr, 0, 0);
-		sync_cores();
-	}
-	zp_raw_syscall(SYS_close, fd, 0, 0, 0, 0, 0);
-	return done;
 }
 
 /* zp_lazy_rewrite -- rewrite a caught site to the fast path, if safe */
@@ -372,12 +256,12 @@ void zp_lazy_rewrite(uintptr_t site)
 	    zp_sites_add_call(site + 2) == 0) {
 		static const uint8_t undef = 0xd0, call = 0xff, sys = 0x05;
 		if (zp_raw_syscall(SYS_pwrite64, fd, (long)&undef, 1, (long)(site + 1), 0, 0) == 1) {
-			sync_cores();
+			zp_sync_cores();
 			if (zp_raw_syscall(SYS_pwrite64, fd, (long)&call, 1, (long)site, 0, 0) == 1)
 				__atomic_add_fetch(&zp_late.lazy, 1, __ATOMIC_RELAXED);
 			else
 				zp_raw_syscall(SYS_pwrite64, fd, (long)&sys, 1, (long)(site + 1), 0, 0);
-			sync_cores();
+			zp_sync_cores();
 		}
 	}
 	if (fd >= 0)

@@ -230,8 +230,10 @@ void zp_late_enable(const char *exclude, enum zp_mode mode) ZP_HIDDEN;
  * path when the code after it leaves the red zone alone */
 void zp_lazy_enable(void) ZP_HIDDEN;
 void zp_lazy_rewrite(uintptr_t site) ZP_HIDDEN;
-/* rewriting code other threads may run: byte by byte, through
- * /proc/self/mem, with every core serialised in between (late.c) */
+/* ---- live.c: rewriting code other threads may run: byte by byte,
+ * through /proc/self/mem, with every core serialised in between ---- */
+bool zp_sync_cores_register(void) ZP_HIDDEN;
+void zp_sync_cores(void) ZP_HIDDEN;
 struct zp_live {
 	uintptr_t addr;
 	uint8_t bytes[2];       /* the new ones: ud2 or call *%rax */
