@@ -81,23 +81,22 @@ static long sigill_blocker(void)
 	return found;
 }
 
-/* zp_threads_settle -- wait (half a second at most) until no other thread
- * blocks SIGILL. A trap site, or a site the live protocol has half
- * rewritten, reaches the hooks by SIGILL, and the kernel kills a thread
- * that meets one with SIGILL blocked. Once the runtime runs, no thread can
- * block it (rt_sigprocmask is the runtime's); before, a thread just
- * created is still starting with every signal blocked, and a thread may
- * block them all for good. */
-void zp_threads_settle(void)
+/* zp_threads_settle -- wait (a tenth of a second at most) until no other
+ * thread blocks SIGILL; the one that still does, or 0. A trap site, or a
+ * site the live protocol has half rewritten, reaches the hooks by SIGILL,
+ * and the kernel kills a thread that meets one with SIGILL blocked. Once
+ * the runtime runs, no thread can block it (rt_sigprocmask is the
+ * runtime's); before, a thread just created is still starting with every
+ * signal blocked, which lasts until it is first scheduled, and a thread
+ * may block them all for good. */
+long zp_threads_settle(void)
 {
 	const struct timespec ms = { 0, 1000000 };
 	long tid = 0;
 
-	for (int i = 0; i < 500 && (tid = sigill_blocker()) != 0; i++)
+	for (int i = 0; i < 100 && (tid = sigill_blocker()) != 0; i++)
 		zp_raw_syscall(SYS_nanosleep, (long)&ms, 0, 0, 0, 0, 0);
-	if (tid != 0)
-		zp_msg("thread %ld blocks SIGILL: if it meets a rewritten site that traps, the process "
-		       "dies of SIGILL", tid);
+	return tid;
 }
 
 /* zp_live_patch -- rewrite the sites v[0..n) (each still 0f 05 or 0f 34,

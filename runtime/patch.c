@@ -419,8 +419,11 @@ int zp_patch_all(bool all_traps)
 	 * started it): only the live protocol then; no other thread can
 	 * appear meanwhile unless one exists */
 	bool threads = zp_other_threads();
-	if (threads)
-		zp_threads_settle();
+	long blocker = threads ? zp_threads_settle() : 0;
+	/* in fast mode only red-zone sites trap, and a half-rewritten site
+	 * lasts microseconds */
+	if (blocker != 0 && all_traps)
+		zp_msg("thread %ld blocks SIGILL: a rewritten site it meets will kill the process", blocker);
 	struct zp_live *live = threads ? calloc(nsites ? nsites : 1, sizeof(*live)) : NULL;
 	if (threads && live == NULL)
 		zp_fatal(125, "cannot rewrite system calls: %s", strerror(ENOMEM));

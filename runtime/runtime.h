@@ -241,7 +241,7 @@ struct zp_live {
 	uint32_t tag;           /* the caller's */
 };
 bool zp_other_threads(void) ZP_HIDDEN;
-void zp_threads_settle(void) ZP_HIDDEN;
+long zp_threads_settle(void) ZP_HIDDEN;
 size_t zp_live_patch(struct zp_live *v, size_t n) ZP_HIDDEN;
 
 /* ---- dispatch.c: the stub's C side ---- */
