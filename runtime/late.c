@@ -122,11 +122,16 @@ void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot)
 		/* the helper scans the file's bytes: the mapping may not cover
 		 * every section */
 		struct zp_scan_job job = { .key = &key, .path = path, .miss = true };
-		int r = zp_scan_missing(cachedir, &job, 1);
+		char why[PATH_MAX + 128];
+		int r = zp_scan_missing(cachedir, &job, 1, why, sizeof(why));
 		scan = job.scan;
+		/* fail closed, as at start-up: the library's code has not run */
+		if (r < 0 && !zp_best_effort())
+			zp_fatal(125, "%s; or give --best-effort (ZPOLINE_BEST_EFFORT=1) to run %s unhooked", why,
+				 path);
 		if (!job.got) {
 			zp_msg("cannot scan %s (%s); its system calls are not hooked", path,
-			       r < 0 ? strerror(-r) : "nothing stored");
+			       r < 0 ? why : "nothing stored");
 			goto out;
 		}
 	}
@@ -157,6 +162,21 @@ void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot)
 			__atomic_add_fetch(patches[i].bytes[0] == 0x0f ? &zp_late.trapped : &zp_late.called, 1,
 					   __ATOMIC_RELAXED);
 		npatches = 0;
+	}
+	/* in place: the new mapping is no thread's code yet, but a program
+	 * may map over code it runs; with other threads, the live protocol */
+	struct zp_live *live = npatches > 0 && zp_other_threads() ? calloc(npatches, sizeof(*live)) : NULL;
+	for (size_t i = 0; live != NULL && i < npatches; i++)
+		live[i] = (struct zp_live){ addr + (uintptr_t)(patches[i].off - off),
+					    { patches[i].bytes[0], patches[i].bytes[1] }, false, 0 };
+	if (live != NULL) {
+		zp_live_patch(live, npatches);
+		for (size_t i = 0; i < npatches; i++)
+			if (live[i].done)
+				__atomic_add_fetch(live[i].bytes[0] == 0x0f ? &zp_late.trapped : &zp_late.called, 1,
+						   __ATOMIC_RELAXED);
+		npatches = 0;
+		free(live);
 	}
 	for (size_t i = 0; i < npatches; i++) {
 		uintptr_t a = addr + (uintptr_t)(patches[i].off - off);
@@ -191,11 +211,6 @@ out:
  *   0f 05 (syscall) -> 0f d0 (undefined: #UD) -> ff d0 (call *%rax)
  * A thread that meets the middle state gets SIGILL, and signal.c performs
  * its system call as a syscall. The site enters the call-site table first. */
-#ifndef MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE
-#define MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE (1 << 5)
-#define MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE (1 << 6)
-#endif
-
 static bool lazy_on;
 static uint8_t lazy_busy;
 static bool (*redzone_dead_after)(const uint8_t *buf, size_t len);
@@ -206,8 +221,7 @@ void zp_lazy_enable(void)
 	char path[4200];
 
 	/* without a way to serialise other cores, sites stay caught */
-	if (zp_raw_syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0, 0, 0,
-			   0) != 0)
+	if (!zp_sync_cores_register())
 		return;
 	/* the decoder, loaded now (not from a signal handler) and after the
 	 * objects to rewrite were listed, so it is not one of them */
@@ -219,11 +233,6 @@ void zp_lazy_enable(void)
 	}
 	*(void **)&redzone_dead_after = dlsym(h, "zpoline_redzone_dead_after");
 	lazy_on = redzone_dead_after != NULL;
-}
-
-static void sync_cores(void)
-{
-	zp_raw_syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0, 0, 0, 0);
 }
 
 /* zp_lazy_rewrite -- rewrite a caught site to the fast path, if safe */
@@ -247,12 +256,12 @@ void zp_lazy_rewrite(uintptr_t site)
 	    zp_sites_add_call(site + 2) == 0) {
 		static const uint8_t undef = 0xd0, call = 0xff, sys = 0x05;
 		if (zp_raw_syscall(SYS_pwrite64, fd, (long)&undef, 1, (long)(site + 1), 0, 0) == 1) {
-			sync_cores();
+			zp_sync_cores();
 			if (zp_raw_syscall(SYS_pwrite64, fd, (long)&call, 1, (long)site, 0, 0) == 1)
 				__atomic_add_fetch(&zp_late.lazy, 1, __ATOMIC_RELAXED);
 			else
 				zp_raw_syscall(SYS_pwrite64, fd, (long)&sys, 1, (long)(site + 1), 0, 0);
-			sync_cores();
+			zp_sync_cores();
 		}
 	}
 	if (fd >= 0)

@@ -3,12 +3,15 @@
  * stub which numbers take which path. */
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 #include "page0.h"
 #include "contract.h"
@@ -33,14 +36,32 @@ static int (*hook_fflush[ZP_MAX_HOOKS])(void *);
  * the fatal signals print which hook and which step, then take their
  * default action. */
 static const char *crash_hook, *crash_step;
+static long crash_tid;
 static const int crash_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
 #define NCRASH (sizeof(crash_signals) / sizeof(crash_signals[0]))
 static struct zp_ksigaction crash_saved[NCRASH];
 
-static void crashed(int sig)
+static void crashed(int sig, siginfo_t *si, void *uc)
 {
 	struct zp_ksigaction dfl = { .handler = SIG_DFL };
 
+	/* another thread (one a library's constructor started) meeting a
+	 * trap site or a site being rewritten: the handler it would have
+	 * met, which is the runtime's (signal.c) or the default */
+	if (zp_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0) != crash_tid) {
+		for (size_t i = 0; i < NCRASH; i++) {
+			const struct zp_ksigaction *a = &crash_saved[i];
+			if (crash_signals[i] != sig)
+				continue;
+			if (a->handler != SIG_DFL && a->handler != SIG_IGN && (a->flags & SA_SIGINFO))
+				((void (*)(int, siginfo_t *, void *))a->handler)(sig, si, uc);
+			else if (a->handler != SIG_DFL && a->handler != SIG_IGN)
+				((void (*)(int))a->handler)(sig);
+			else
+				zp_raw_syscall(SYS_rt_sigaction, sig, (long)&dfl, 0, 8, 0, 0);
+		}
+		return;
+	}
 	zp_msg("hook %s crashed in its %s (%s)", crash_hook, crash_step, strsignal(sig));
 	zp_raw_syscall(SYS_rt_sigaction, sig, (long)&dfl, 0, 8, 0, 0);
 	/* a fault repeats on return; an abort is raised again */
@@ -52,12 +73,13 @@ static void watch_start(const char *path, const char *step)
 {
 	struct zp_ksigaction act = {
 		.handler = (void *)crashed,
-		.flags = SA_RESTORER | SA_NODEFER,
+		.flags = SA_SIGINFO | SA_RESTORER | SA_NODEFER | SA_ONSTACK,
 		.restorer = (void *)zp_sigreturn_restorer,
 	};
 
 	crash_hook = path;
 	crash_step = step;
+	crash_tid = zp_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0);
 	for (size_t i = 0; i < NCRASH; i++)
 		zp_raw_syscall(SYS_rt_sigaction, crash_signals[i], (long)&act, (long)&crash_saved[i], 8,
 			       0, 0);
@@ -94,13 +116,40 @@ void zp_report_bad_call(uintptr_t ret, uintptr_t target)
 	       (unsigned long)target, (unsigned long)ret);
 }
 
+/* open_hook -- the hook file, opened without blocking (a FIFO would wait
+ * for a writer) and refused unless it is a regular file; the descriptor is
+ * numbered out of the program's way */
+static int open_hook(const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		zp_fatal(125, "cannot open hook %s: %s", path, strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		zp_fatal(125, "hook %s: not a regular file; give the path of a hook .so", path);
+	int high = zp_high_fd(fd);
+	if (high >= 0) {
+		close(fd);
+		fd = high;
+	}
+	return fd;
+}
+
 /* load_one -- dlmopen a hook into a namespace of its own and take what it
- * declares */
+ * declares. The file loaded is the one checked: dlmopen is given the
+ * descriptor's /proc/self/fd name, not the path, which may have changed
+ * in between. */
 static void load_one(int i, const char *path, struct zp_hook *h, void **handle)
 {
+	char fdpath[64];
+	int fd = open_hook(path);
+
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
 	watch_start(path, "constructor");
-	*handle = dlmopen(LM_ID_NEWLM, path, RTLD_NOW | RTLD_LOCAL);
+	*handle = dlmopen(LM_ID_NEWLM, fdpath, RTLD_NOW | RTLD_LOCAL);
 	watch_end();
+	close(fd);
 	if (*handle == NULL)
 		zp_fatal(125, "cannot load hook %s: %s", path, dlerror());
 	/* NULL where the hook's namespace has no libc (the null hook) */

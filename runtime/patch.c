@@ -9,7 +9,9 @@
  * and Zydis at hand; then every page is changed with raw system calls only,
  * from read-only to writable (never writable and executable) and back to
  * its exact original protection, so no code that is being rewritten runs
- * while its page is not executable. */
+ * while its page is not executable. That needs this thread to be the
+ * only one; with others (a library's constructor may start one before
+ * ours runs), every site takes the live protocol (zp_live_patch). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -73,17 +75,22 @@ static int scan_objects(struct zp_objects *o, int cachefd, const char *cachedir,
 		nmiss++;
 	}
 	if (nmiss > 0) {
-		r = zp_scan_missing(cachedir, jobs, o->n);
-		if (r == -ENOENT)
-			zp_msg("cannot run %s/zpoline-scan: the system calls of %zu objects are not "
-			       "hooked; reinstall zpoline", zp_runtime_dir(), nmiss);
+		char why[PATH_MAX + 128];
+		r = zp_scan_missing(cachedir, jobs, o->n, why, sizeof(why));
+		/* fail closed: the program must not run unhooked unless the
+		 * user said so; before any of its code runs */
+		if (r < 0 && !zp_best_effort())
+			zp_fatal(125, "%s; or give --best-effort (ZPOLINE_BEST_EFFORT=1) to run %zu objects "
+				 "unhooked", why, nmiss);
+		if (r < 0)
+			zp_msg("%s; the system calls of %zu objects are not hooked (best effort)", why, nmiss);
 		for (size_t i = 0; i < o->n; i++) {
 			if (!jobs[i].miss)
 				continue;
 			zp_stats[i].ns = jobs[i].scan.ns;      /* as the helper measured it */
-			if (!jobs[i].got && r != -ENOENT)
-				zp_msg("cannot scan %s (%s); its system calls are not hooked", o->v[i].path,
-				       r < 0 ? strerror(-r) : "nothing stored");
+			if (!jobs[i].got && r >= 0)
+				zp_msg("cannot scan %s (nothing stored); its system calls are not hooked",
+				       o->v[i].path);
 		}
 	}
 	r = -ENOMEM;
@@ -277,12 +284,15 @@ static void map_images(const struct zp_objects *o, int cachefd, struct site *s, 
 /* patch_sites -- the rewrite itself: raw system calls only, no libc, and
  * nothing runs from the pages being changed (signals are blocked, and this
  * code is not rewritten), so a whole mapping changes protection at once:
- * two system calls a mapping, not two a page. */
+ * two system calls a mapping, not two a page. That holds while this is the
+ * only thread. With others (started by a library's constructor, say), a
+ * page they run must never lose PROT_EXEC nor show half a site: then every
+ * site goes through zp_live_patch, given live (room for n). */
 static void patch_sites(struct site *s, size_t n, const struct zp_map *maps, size_t nmaps,
-			int memfd)
+			int memfd, struct zp_live *live)
 {
 	const uintptr_t pg = ZP_PAGE_SIZE;
-	size_t i = 0;
+	size_t i = 0, nlive = 0;
 
 	while (i < n) {
 		const struct zp_map *m = zp_maps_find(maps, nmaps, s[i].addr);
@@ -298,7 +308,8 @@ static void patch_sites(struct site *s, size_t n, const struct zp_map *maps, siz
 		}
 		uintptr_t first = s[i].addr & ~(pg - 1), last = (s[j - 1].addr + 1 + pg) & ~(pg - 1);
 		bool usable = m != NULL && !m->shared && (m->prot & PROT_EXEC) && s[i].addr + 2 <= m->end;
-		bool writable = usable && zp_raw_mprotect(first, last - first, PROT_READ | PROT_WRITE) == 0;
+		bool writable = usable && live == NULL &&
+				zp_raw_mprotect(first, last - first, PROT_READ | PROT_WRITE) == 0;
 		for (size_t k = i; k < j; k++) {
 			struct zp_objstat *st = &zp_stats[s[k].obj];
 			uint8_t *p = (uint8_t *)s[k].addr;
@@ -314,7 +325,10 @@ static void patch_sites(struct site *s, size_t n, const struct zp_map *maps, siz
 				st->changed++;
 				continue;
 			}
-			if (usable && writable) {
+			if (usable && live != NULL) {
+				live[nlive++] = (struct zp_live){ s[k].addr, { bytes[0], bytes[1] }, false, (uint32_t)k };
+				continue;
+			} else if (usable && writable) {
 				p[0] = bytes[0];
 				p[1] = bytes[1];
 				done = true;
@@ -331,6 +345,17 @@ static void patch_sites(struct site *s, size_t n, const struct zp_map *maps, siz
 		if (writable)
 			zp_raw_mprotect(first, last - first, m->prot);
 		i = j;
+	}
+	if (nlive > 0)
+		zp_live_patch(live, nlive);
+	for (size_t k = 0; k < nlive; k++) {
+		struct zp_objstat *st = &zp_stats[s[live[k].tag].obj];
+		if (!live[k].done)
+			st->noprot++;
+		else if (live[k].bytes[0] == 0x0f)
+			st->trapped++;
+		else
+			st->called++;
 	}
 }
 
@@ -349,6 +374,7 @@ int zp_patch_all(bool all_traps)
 	int cachefd = zp_cache_open(cachebuf, sizeof(cachebuf), true);
 	const char *cachedir = cachefd >= 0 ? cachebuf : NULL;
 
+	zp_best_effort();       /* read now: late.c asks after environ lost it */
 	r = scan_objects(&o, cachefd, cachedir, &sites, &nsites);
 	if (r < 0)
 		goto out;
@@ -389,10 +415,23 @@ int zp_patch_all(bool all_traps)
 	zp_tls.guard = 1;
 	map_images(&o, cachefd, sites, nsites, maps, nmaps);
 	int memfd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+	/* another thread may be running the code (a library's constructor
+	 * started it): only the live protocol then; no other thread can
+	 * appear meanwhile unless one exists */
+	bool threads = zp_other_threads();
+	long blocker = threads ? zp_threads_settle() : 0;
+	/* in fast mode only red-zone sites trap, and a half-rewritten site
+	 * lasts microseconds */
+	if (blocker != 0 && all_traps)
+		zp_msg("thread %ld blocks SIGILL: a rewritten site it meets will kill the process", blocker);
+	struct zp_live *live = threads ? calloc(nsites ? nsites : 1, sizeof(*live)) : NULL;
+	if (threads && live == NULL)
+		zp_fatal(125, "cannot rewrite system calls: %s", strerror(ENOMEM));
 	sigfillset(&all);
 	zp_raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)&old, 8, 0, 0);
-	patch_sites(sites, nsites, maps, nmaps, memfd);
+	patch_sites(sites, nsites, maps, nmaps, memfd, live);
 	zp_raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, 8, 0, 0);
+	free(live);
 	if (memfd >= 0)
 		close(memfd);
 	zp_cache_keep_bound(cachefd);

@@ -219,7 +219,9 @@ struct zp_scan_job {
 	struct zp_scan scan;
 };
 const char *zp_runtime_dir(void) ZP_HIDDEN;
-int zp_scan_missing(const char *cachedir, struct zp_scan_job *jobs, size_t njobs) ZP_HIDDEN;
+int zp_scan_missing(const char *cachedir, struct zp_scan_job *jobs, size_t njobs, char *why,
+		    size_t len) ZP_HIDDEN;
+bool zp_best_effort(void) ZP_HIDDEN;
 void zp_cache_grew(void) ZP_HIDDEN;
 void zp_cache_keep_bound(int cachefd) ZP_HIDDEN;
 
@@ -239,6 +241,19 @@ void zp_late_enable(const char *exclude, enum zp_mode mode) ZP_HIDDEN;
  * path when the code after it leaves the red zone alone */
 void zp_lazy_enable(void) ZP_HIDDEN;
 void zp_lazy_rewrite(uintptr_t site) ZP_HIDDEN;
+/* ---- live.c: rewriting code other threads may run: byte by byte,
+ * through /proc/self/mem, with every core serialised in between ---- */
+bool zp_sync_cores_register(void) ZP_HIDDEN;
+void zp_sync_cores(void) ZP_HIDDEN;
+struct zp_live {
+	uintptr_t addr;
+	uint8_t bytes[2];       /* the new ones: ud2 or call *%rax */
+	bool done;
+	uint32_t tag;           /* the caller's */
+};
+bool zp_other_threads(void) ZP_HIDDEN;
+long zp_threads_settle(void) ZP_HIDDEN;
+size_t zp_live_patch(struct zp_live *v, size_t n) ZP_HIDDEN;
 
 /* ---- dispatch.c: the stub's C side ---- */
 /* zp_enter -- the enters (0: make the call; 1: answered) */

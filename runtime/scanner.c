@@ -23,12 +23,29 @@ const char *zp_runtime_dir(void)
 	static char dir[PATH_MAX];
 	Dl_info self;
 
+	/* a relative LD_PRELOAD is relative to the directory the program
+	 * started in, which it has not left yet at start-up */
 	if (dir[0] == '\0' && dladdr((void *)zp_runtime_dir, &self) != 0 && self.dli_fname != NULL &&
-	    self.dli_fname[0] == '/') {
-		snprintf(dir, sizeof(dir), "%s", self.dli_fname);
+	    strchr(self.dli_fname, '/') != NULL &&
+	    (self.dli_fname[0] == '/' ? snprintf(dir, sizeof(dir), "%s", self.dli_fname) > 0
+				      : realpath(self.dli_fname, dir) != NULL))
 		*strrchr(dir, '/') = '\0';
-	}
 	return dir;
+}
+
+/* zp_best_effort -- did the user accept that code nothing could scan runs
+ * unhooked (ZPOLINE_BEST_EFFORT=1, --best-effort)? Not from a less
+ * privileged user's environment (AT_SECURE). Read once, at start-up,
+ * before the runtime's variables leave environ. */
+bool zp_best_effort(void)
+{
+	static int v = -1;
+
+	if (v < 0) {
+		const char *s = secure_getenv(ZP_ENV_BEST_EFFORT);
+		v = s != NULL && strcmp(s, "1") == 0;
+	}
+	return v;
 }
 
 /* run_scanner -- `zpoline-scan store DIR KEY PATH...`: a child process
@@ -38,7 +55,7 @@ const char *zp_runtime_dir(void)
  * whatever exit signal it was given, and the program's handler and wait()
  * must not see it. The intermediate child exits at once, with no signal;
  * the helper holds the write end of a pipe, so end of file says it is
- * done, and a byte says it could not even start. */
+ * done, and a byte, the execve's errno, says it could not even start. */
 static int run_scanner(const char *dir, const struct zp_scan_job *jobs, size_t njobs, size_t n)
 {
 	const size_t hexlen = 2 * sizeof(struct zp_cache_key) + 1;
@@ -72,14 +89,15 @@ static int run_scanner(const char *dir, const struct zp_scan_job *jobs, size_t n
 	if (pid == 0) {
 		if (zp_raw_syscall(SYS_clone, 0, 0, 0, 0, 0, 0) == 0) {
 			zp_raw_syscall(SYS_fcntl, pipefd[1], F_SETFD, 0, 0, 0, 0);
-			zp_raw_syscall(SYS_execve, (long)helper, (long)argv, (long)envp, 0, 0, 0);
-			zp_raw_syscall(SYS_write, pipefd[1], (long)"x", 1, 0, 0, 0);
+			long e = zp_raw_syscall(SYS_execve, (long)helper, (long)argv, (long)envp, 0, 0, 0);
+			unsigned char b = e < 0 && e > -256 ? (unsigned char)-e : EIO;
+			zp_raw_syscall(SYS_write, pipefd[1], (long)&b, 1, 0, 0, 0);
 		}
 		zp_raw_syscall(SYS_exit, 0, 0, 0, 0, 0, 0);
 	}
 	zp_raw_syscall(SYS_close, pipefd[1], 0, 0, 0, 0, 0);
 	long got = 0;
-	char c;
+	unsigned char c;
 	if (pid > 0) {
 		while (zp_raw_syscall(SYS_wait4, pid, 0, __WALL, 0, 0, 0) == -EINTR)
 			;
@@ -88,7 +106,7 @@ static int run_scanner(const char *dir, const struct zp_scan_job *jobs, size_t n
 		while (got == -EINTR);
 	}
 	zp_raw_syscall(SYS_close, pipefd[0], 0, 0, 0, 0, 0);
-	r = pid < 0 ? (int)pid : got == 1 ? -ENOENT : 0;
+	r = pid < 0 ? (int)pid : got == 1 ? -(int)c : 0;
 out:
 	free(argv);
 	free(hex);
@@ -128,7 +146,7 @@ static void sweep_private_dirs(const char *dir)
  * cache off a private directory (scan_dir_done empties it) */
 static const char *scan_dir(const char *cachedir, char *tmp, size_t len)
 {
-	const char *t = getenv("TMPDIR");
+	const char *t = secure_getenv("TMPDIR");
 	const char *parent = t != NULL && t[0] == '/' ? t : "/tmp";
 
 	if (cachedir != NULL)
@@ -177,8 +195,10 @@ void zp_cache_keep_bound(int cachefd)
 }
 
 /* zp_scan_missing -- the helper scans the jobs the cache lacks (miss set);
- * what it stored is loaded into their scan, got saying whether it was */
-int zp_scan_missing(const char *cachedir, struct zp_scan_job *jobs, size_t njobs)
+ * what it stored is loaded into their scan, got saying whether it was.
+ * Negative when nothing could be scanned at all, with why (len bytes)
+ * saying what failed and what to do, in a few words. */
+int zp_scan_missing(const char *cachedir, struct zp_scan_job *jobs, size_t njobs, char *why, size_t len)
 {
 	char tmpbuf[PATH_MAX];
 	const char *dir;
@@ -190,7 +210,14 @@ int zp_scan_missing(const char *cachedir, struct zp_scan_job *jobs, size_t njobs
 	if (n == 0)
 		return 0;
 	dir = scan_dir(cachedir, tmpbuf, sizeof(tmpbuf));
-	r = dir != NULL ? run_scanner(dir, jobs, njobs, n) : -errno;
+	if (dir == NULL) {
+		r = -errno;
+		snprintf(why, len, "cannot make a scan directory in %.*s (%s): set TMPDIR to a writable "
+			 "directory", (int)(strrchr(tmpbuf, '/') - tmpbuf), tmpbuf, strerror(-r));
+	} else if ((r = run_scanner(dir, jobs, njobs, n)) < 0) {
+		snprintf(why, len, "cannot run %s/zpoline-scan (%s): %s", zp_runtime_dir(), strerror(-r),
+			 r == -ENOENT ? "reinstall zpoline" : "it must be allowed to run");
+	}
 	fd = dir != NULL ? zp_cache_open_path(dir) : -1;
 	for (size_t k = 0; k < njobs; k++)
 		if (jobs[k].miss)

@@ -226,8 +226,11 @@ static void handler(int sig, siginfo_t *si, void *ucv)
 		zp_lazy_rewrite(rip - 2);
 		goto out;
 	}
-	if (sig == SIGILL && si->si_code > 0 && *(const uint16_t *)rip == 0xd00f && zp_sites_is_call(rip + 2)) {
-		/* a syscall site being rewritten (patch.c): still a syscall */
+	if (sig == SIGILL && si->si_code > 0 && ((const uint8_t *)rip)[1] == 0xd0 &&
+	    (((const uint8_t *)rip)[0] == 0x0f || ((const uint8_t *)rip)[0] == 0xff) && zp_sites_is_call(rip + 2)) {
+		/* a syscall site being rewritten (zp_live_patch): still a
+		 * syscall. The core met 0f d0, but the first byte may be ff by
+		 * now; `call *%rax` itself never raises #UD. */
 		emulate(uc, (long)rax, true, rip + 2);
 		goto out;
 	}

@@ -215,10 +215,12 @@ out:
 
 int zp_cache_root(char *buf, size_t len, const char **base, const char **rest)
 {
+	/* in a secure-execution process (set-user-ID, capabilities) these
+	 * come from a less privileged user: no cache is named by them */
 	const char *off = getenv(ZP_ENV_CACHE);
-	const char *dir = getenv(ZP_ENV_CACHE_DIR);
-	const char *xdg = getenv("XDG_CACHE_HOME");
-	const char *home = getenv("HOME");
+	const char *dir = secure_getenv(ZP_ENV_CACHE_DIR);
+	const char *xdg = secure_getenv("XDG_CACHE_HOME");
+	const char *home = secure_getenv("HOME");
 	static char parent[PATH_MAX];
 	int n;
 

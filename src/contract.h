@@ -18,6 +18,7 @@
 #define ZP_ENV_CACHE "ZPOLINE_CACHE"            /* 0: no cache */
 #define ZP_ENV_CACHE_DIR "ZPOLINE_CACHE_DIR"
 #define ZP_ENV_IMAGES "ZPOLINE_IMAGES"          /* 0: rewrite in place, no images */
+#define ZP_ENV_BEST_EFFORT "ZPOLINE_BEST_EFFORT" /* 1: run what cannot be scanned unhooked */
 #define ZP_ENV_SAVE "ZPOLINE_SAVE"              /* force xsave or xsavec */
 #define ZP_ENV_VERBOSE "ZPOLINE_VERBOSE"
 #define ZP_ENV_STATS "ZPOLINE_STATS"            /* table or json, root process only */
@@ -39,7 +40,7 @@
 	ZP_ENV_HOOK, ZP_ENV_HOOK_OPTS, ZP_ENV_EXCLUDE, ZP_ENV_TRACE_FD, ZP_ENV_SHARED_FD, \
 	ZP_ENV_ROOT_PID, ZP_ENV_MODE, ZP_ENV_CATCH_LATE, ZP_ENV_FOLLOW, ZP_ENV_CACHE,     \
 	ZP_ENV_CACHE_DIR, ZP_ENV_IMAGES, ZP_ENV_SAVE, ZP_ENV_VERBOSE, ZP_ENV_STATS,       \
-	ZP_ENV_STATS_FD, ZP_ENV_STATS_EXIT
+	ZP_ENV_STATS_FD, ZP_ENV_STATS_EXIT, ZP_ENV_BEST_EFFORT
 
 /* Syscall User Dispatch (prctl), for headers that predate it: the runtime
  * arms it, `zpoline check` probes it */

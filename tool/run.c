@@ -24,7 +24,7 @@
 
 enum {
 	OPT_HOOK = 'H', OPT_EXCLUDE = 'x', OPT_OUTPUT = 'o', OPT_VERBOSE = 'v',
-	OPT_HOOK_OPT = 0x100, OPT_NO_FOLLOW, OPT_CATCH_LATE, OPT_MODE,
+	OPT_HOOK_OPT = 0x100, OPT_NO_FOLLOW, OPT_CATCH_LATE, OPT_MODE, OPT_BEST_EFFORT,
 };
 
 static const struct argp_option launch_options[] = {
@@ -46,6 +46,9 @@ static const struct argp_option launch_options[] = {
 	  "(the default: fast, sud for JVMs)", 0 },
 	{ "no-follow", OPT_NO_FOLLOW, NULL, 0,
 	  "Do not hook the children the program makes with fork or clone (like strace without -f)", 0 },
+	{ "best-effort", OPT_BEST_EFFORT, NULL, 0,
+	  "Where no object can be scanned (the scanner helper cannot run), run the program with "
+	  "those objects unhooked, saying so in one line, instead of refusing (exit status 125)", 0 },
 	{ NULL, 0, NULL, 0, NULL, 0 }
 };
 
@@ -92,6 +95,9 @@ static error_t parse_launch(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_CATCH_LATE:
 		r->catch_late = true;
+		return 0;
+	case OPT_BEST_EFFORT:
+		r->best_effort = true;
 		return 0;
 	case OPT_MODE:
 		if (strcmp(arg, "fast") != 0 && strcmp(arg, "trap") != 0 && strcmp(arg, "sud") != 0 &&
@@ -342,6 +348,10 @@ void zp_launch(struct launch *lp)
 		set(ZP_ENV_FOLLOW, "0");
 	else
 		unsetenv(ZP_ENV_FOLLOW);
+	if (r.best_effort)
+		set(ZP_ENV_BEST_EFFORT, "1");
+	else
+		unsetenv(ZP_ENV_BEST_EFFORT);
 	if (r.stats != NULL)
 		set(ZP_ENV_STATS, r.stats);
 	if (r.stats_exit)

@@ -46,6 +46,7 @@ struct launch {
 	bool verbose;
 	bool no_follow;                 /* ZPOLINE_FOLLOW=0 */
 	bool catch_late;                /* ZPOLINE_CATCH_LATE=1 */
+	bool best_effort;               /* ZPOLINE_BEST_EFFORT=1 */
 	const char *mode;               /* ZPOLINE_MODE */
 	const char *stats;              /* "table" or "json": the runtime reports */
 	bool stats_exit;                /* ... and ends the program there */

@@ -291,10 +291,12 @@ with tempfile.TemporaryDirectory() as d:
     lone = os.path.join(d, "lone")
     os.mkdir(lone)
     shutil.copy(RUNTIME, lone)
-    check("scanner missing: one line, the program runs", ["sh", "-c", "echo ran"], 0, out="ran",
-          err="zpoline-scan: the system calls of", env=env(LD_PRELOAD=os.path.join(lone, "libzpoline.so"),
-                                                          ZPOLINE_HOOK=os.path.join(HOOKS, "null.so"),
-                                                          ZPOLINE_CACHE_DIR=os.path.join(d, "lone-cache")))
+    lone_env = dict(LD_PRELOAD=os.path.join(lone, "libzpoline.so"), ZPOLINE_HOOK=os.path.join(HOOKS, "null.so"),
+                    ZPOLINE_CACHE_DIR=os.path.join(d, "lone-cache"))
+    check("scanner missing: refused in one line (fail closed)", ["sh", "-c", "echo ran"], 125,
+          err="zpoline-scan (No such file", env=env(**lone_env))
+    check("scanner missing, best effort: one line, the program runs", ["sh", "-c", "echo ran"], 0, out="ran",
+          err="are not hooked (best effort)", env=env(ZPOLINE_BEST_EFFORT="1", **lone_env))
 
     # the program takes the trace descriptor's number: the runtime's moves,
     # and an exec'd child still traces to it

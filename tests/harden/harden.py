@@ -4,7 +4,8 @@ closed (the program never runs unhooked while zpoline exits 0), nothing
 blocks or crashes on a hostile file, and nothing from the environment of a
 less privileged user is trusted.
 
-usage: harden.py ZPOLINE BUILDROOT CALLS PPID MARKER_HOOK INTERP_WRAP LOAD_WRAP HOOK_WRAP
+usage: harden.py ZPOLINE BUILDROOT CALLS PPID MARKER_HOOK INTERP_WRAP LOAD_WRAP HOOK_WRAP SPIN SPIN_LATE
+                 LANDLOCK_EXEC
 
 With ZP_TEST_COMMAND_ONLY=1 only the tests that start no hooked program
 run: the sanitizer build's runtime could not be preloaded."""
@@ -16,7 +17,8 @@ import subprocess
 import sys
 import tempfile
 
-Z, BUILD, CALLS, PPID, MARKER, INTERP_WRAP, LOAD_WRAP, HOOK_WRAP = sys.argv[1:9]
+(Z, BUILD, CALLS, PPID, MARKER, INTERP_WRAP, LOAD_WRAP, HOOK_WRAP, SPIN, SPIN_LATE,
+ LANDLOCK_EXEC) = sys.argv[1:12]
 RUNTIME = os.path.join(BUILD, "runtime", "libzpoline.so")
 SCANNER = os.path.join(BUILD, "runtime", "zpoline-scan")
 HOOKS = os.path.join(BUILD, "hooks")
@@ -168,6 +170,78 @@ with tempfile.TemporaryDirectory() as tmp:
         problems.append("%d of 200 calls failed with p=0.5" % a.stdout.count("x"))
     report("deny p=0.5:seed=7 fails the same calls every run", problems, a)
 
+    # ---- fail closed: no scan possible at all ----
+    # The cache off (or cold), so every object needs the scanner helper;
+    # each way it cannot run must refuse before the program's code runs
+    # (nothing on its stdout), unless best effort was asked for.
+    def refused(name, args, err, **kw):
+        p = check(name, args, 125, err=err, **kw)
+        if p is not None and p.stdout:
+            report("... and the program did not run", ["its output: %r" % p.stdout[:200]], p)
+
+    hand = dict(LD_PRELOAD=RUNTIME, ZPOLINE_HOOK=os.path.join(HOOKS, "deny.so"),
+                ZPOLINE_HOOK_OPTS="getppid=EPERM", ZPOLINE_CACHE="0")
+    lone = os.path.join(tmp, "lone")
+    os.mkdir(lone)
+    shutil.copy2(RUNTIME, lone)
+    refused("no scan: the helper missing, runtime by hand", [PPID], "zpoline-scan (No such file",
+            env=env(**dict(hand, LD_PRELOAD=os.path.join(lone, "libzpoline.so"))))
+    check("... ZPOLINE_BEST_EFFORT=1 runs it, saying so", [PPID], 0, out="ppid", err="best effort",
+          env=env(**dict(hand, LD_PRELOAD=os.path.join(lone, "libzpoline.so"), ZPOLINE_BEST_EFFORT="1")))
+    z = tree_at(os.path.join(tmp, "noexec"))
+    os.chmod(os.path.join(tmp, "noexec", "runtime", "zpoline-scan"), 0o644)
+    refused("no scan: the helper not executable, zpoline run", [z, "run"] + DENY + ["--", PPID],
+            "zpoline-scan (Permission denied)", env=env(ZPOLINE_CACHE="0"))
+    refused("no scan: no scan directory (TMPDIR missing, cache off), by hand", [PPID], "TMPDIR",
+            env=env(TMPDIR=os.path.join(tmp, "none"), **hand))
+    refused("no scan: no scan directory, zpoline run", [Z, "run"] + DENY + ["--", PPID], "TMPDIR",
+            env=env(TMPDIR=os.path.join(tmp, "none"), ZPOLINE_CACHE="0"))
+    check("... zpoline run --best-effort runs it, saying so", [Z, "run", "--best-effort"] + DENY +
+          ["--", PPID], 0, out="ppid", err="best effort", env=env(TMPDIR=os.path.join(tmp, "none"),
+                                                                 ZPOLINE_CACHE="0"))
+    # a Landlock sandbox where only the system's directories and the
+    # command's may be executed: not the runtime's, where the helper is
+    allowed = ["/usr", "/bin", "/lib", "/lib64", os.path.dirname(os.path.realpath(Z)),
+               os.path.dirname(os.path.realpath(PPID))]
+    p = run([LANDLOCK_EXEC] + [d for d in allowed if os.path.exists(d)] + ["--", "/bin/true"])
+    if p is None or p.returncode == 77:
+        skip("no scan: a Landlock sandbox denies executing the helper", "no Landlock here")
+    else:
+        refused("no scan: a Landlock sandbox denies executing the helper",
+                [LANDLOCK_EXEC] + [d for d in allowed if os.path.exists(d)] +
+                ["--", Z, "run"] + DENY + ["--", PPID], "zpoline-scan (Permission denied)",
+                env=env(ZPOLINE_CACHE="0"))
+    # a relative LD_PRELOAD: the helper is still found beside the runtime
+    check("runtime by hand through a relative LD_PRELOAD: hooked", [PPID], 0, out="ppid -1",
+          cwd=BUILD, env=env(**dict(hand, LD_PRELOAD=os.path.relpath(RUNTIME, BUILD))))
+
+    # ---- rewriting in place while another thread runs the code ----
+    # spin's DT_NEEDED library starts a thread in its constructor (before
+    # the runtime's) that calls into libc and its own site without end;
+    # with the cache off every object is rewritten in place. A page made
+    # writable and not executable under the thread is a fault it counts
+    # (in nearly every run before the live protocol), or its death; so is
+    # a site it meets half rewritten, or a trap while a hook starts.
+    for what, opts, extra in (("at start-up", [], []), ("in trap mode", ["--mode", "trap"], []),
+                              ("and a library dlopened then", [], [SPIN_LATE])):
+        name = "threads from a library constructor run while rewriting in place %s, 30 runs" % what
+        problems, last = [], None
+        for i in range(30):
+            last = run([Z, "run", "--hook", "null"] + opts + ["--", SPIN] + extra, timeout=30,
+                       env=env(ZPOLINE_CACHE="0"))
+            if last is None:
+                problems.append("run %d hung" % i)
+            elif last.returncode != 0 or last.stdout.strip() != "ok":
+                problems.append("run %d: exit status %d, %s" % (i, last.returncode, last.stdout.strip()))
+            if len(problems) >= 3:
+                break
+        report(name, problems, last if problems else None)
+
+    # ---- the runtime by hand: ZPOLINE_HOOK that is not a regular file ----
+    for what, path in (("a FIFO", fifo), ("a character device", "/dev/zero"), ("a directory", tmp)):
+        check("runtime by hand, %s as ZPOLINE_HOOK: refused, no hang" % what, ["/bin/true"], 125,
+              err="not a regular file", timeout=20, env=env(LD_PRELOAD=RUNTIME, ZPOLINE_HOOK=path))
+
     # ---- a descriptor number from the environment is not trusted ----
     victim = os.path.join(tmp, "victim")
     with open(victim, "wb") as f:
@@ -226,16 +300,16 @@ exec "$@"
         # Syscall User Dispatch mode: nothing to scan, so no scanner helper
         # (which /etc/ld.so.preload would hook too); a PID namespace, so
         # that nothing started there outlives the test
-        def in_ns(*cmd):
-            return run(["unshare", "-m", "-p", "-f", "--kill-child", "sh", "-c", script, "sh", tmp] +
-                       list(cmd), timeout=30,
-                       env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home,
-                            "ZPOLINE_MODE": "sud"})
+        def in_ns(*cmd, mode="sud"):
+            p = run(["unshare", "-m", "-p", "-f", "--kill-child", "sh", "-c", script, "sh", tmp] +
+                    list(cmd), timeout=30,
+                    env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home,
+                         "ZPOLINE_MODE": mode})
+            shutil.rmtree(os.path.join(tmp, "new-etc"), ignore_errors=True)
+            shutil.rmtree(os.path.join(tmp, "orig-etc"), ignore_errors=True)
+            return p
 
-        shutil.rmtree(os.path.join(tmp, "orig-etc"), ignore_errors=True)
         p = in_ns("env", "ZPOLINE_HOOK=" + hook, "ZP_TEST_MARKER=" + marker, PPID)
-        shutil.rmtree(os.path.join(tmp, "new-etc"))
-        os.rmdir(os.path.join(tmp, "orig-etc"))
         if p is None or not os.path.exists(marker):
             skip(name, "the control run left no marker: %s" % (p.stderr.strip()[-300:] if p else "hung"))
         else:
@@ -247,6 +321,30 @@ exec "$@"
                 problems.append("the program failed")
             if os.path.exists(marker):
                 problems.append("the hook an unprivileged user named ran with euid 0")
+            report(name, problems, p)
+
+        # The cache's location: HOME and XDG_CACHE_HOME, as ZPOLINE_CACHE_DIR,
+        # are a less privileged user's there. Each names a directory of
+        # root's, where root would make the cache (fast mode, so there is a
+        # scan to store); a control run as root must make it.
+        roothome, rootxdg = os.path.join(tmp, "roothome"), os.path.join(tmp, "rootxdg")
+        for var, d, made in (("XDG_CACHE_HOME", rootxdg, "zpoline"), ("HOME", roothome, ".cache")):
+            name = "set-user-ID program under /etc/ld.so.preload ignores %s for its cache" % var
+            os.mkdir(d, 0o755)
+            cmd = ["env", "-u", "HOME", "%s=%s" % (var, d), PPID]
+            p = in_ns(*cmd, mode="fast")
+            if p is None or not os.path.exists(os.path.join(d, made)):
+                skip(name, "the control run made no cache in %s: %s" %
+                     (d, p.stderr.strip()[-300:] if p else "hung"))
+                continue
+            shutil.rmtree(os.path.join(d, made))
+            cmd[-1] = suid
+            p = in_ns("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *cmd, mode="fast")
+            problems = []
+            if p is None or p.returncode != 0:
+                problems.append("the program failed")
+            if os.path.exists(os.path.join(d, made)):
+                problems.append("root made its cache in %s, which %s named" % (d, var))
             report(name, problems, p)
 
 print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
