@@ -250,7 +250,9 @@ static error_t parse_run(int key, char *arg __attribute__((unused)), struct argp
 static const char doc_run[] =
 	"Run PROG with every system call it makes passed through the hooks.\v"
 	"Bundled hooks: tracer (the default; one strace-like line per call), null "
-	"(passes everything through). Exit status: the program's; 2 for a bad command "
+	"(passes everything through), counter (a table of calls, like strace -c), "
+	"deny (injects failures), audit (a JSON log of security-relevant calls). "
+	"Exit status: the program's; 2 for a bad command "
 	"line; 125 when zpoline refuses or cannot hook the program; 126 / 127 when PROG "
 	"cannot be executed / is not found. See zpoline(1).";
 

@@ -2,6 +2,7 @@
 """Run a program natively and under `zpoline run`; compare stdout and exit status.
 
 usage: compare.py [--mode fast|trap|catch|sud] [--timeout S] [--expect-diff TEXT] [--hook-opt OPT]
+                  [--exclude GLOB]
                   ZPOLINE HOOK -- PROG [ARG...]
 
 --expect-diff inverts the test: the hooked run must differ from the native
@@ -9,11 +10,36 @@ one and print TEXT (a check that the comparison can fail).
 
 With the tracer hook, the trace goes to a file that must end with the
 process's exit_group line (the output is complete however the program ends)
-unless the program was killed by a signal."""
+unless the program was killed by a signal.
+
+The hooked run is made with -v, and must have hooked something: sites
+rewritten in the program's objects (fast, trap, catch), or calls caught by
+Syscall User Dispatch (sud). A run whose runtime did nothing fails, whatever
+the program printed."""
 import os
+import re
 import subprocess
 import sys
 import tempfile
+
+
+# the lines -v writes beside the hooks' output
+REPORT = re.compile(r"^(OBJECT\s|-{20,}$|total\s|live counts|after start-up:|\S+\s+\d+\s+\d+\s+\d+\s+\d+"
+                    r"\s+\d+\s+\d+\s+[\d.]+\*?\s)")
+
+
+def hooked_anything(report, mode):
+    """What -v said: did the runtime hook anything? (and what, to print)"""
+    if mode == "sud":
+        caught = sum(int(m.group(1)) for l in report
+                     for m in [re.search(r"(\d+) calls caught by Syscall User Dispatch", l)] if m)
+        return caught > 0, "%d calls caught by Syscall User Dispatch" % caught
+    totals = [l.split() for l in report if l.startswith("total")]
+    if not totals:
+        return False, "no report from the runtime"
+    # total SCANNED DECODED SYSCALL SYSENTER CALL TRAP TIME
+    sites = int(totals[0][5]) + int(totals[0][6])
+    return sites > 0, "%d sites rewritten" % sites
 
 
 def run(cmd, env, timeout):
@@ -24,7 +50,7 @@ def run(cmd, env, timeout):
 
 def main():
     args = sys.argv[1:]
-    mode, timeout, expect_diff, hook_opt = "fast", 120, None, []
+    mode, timeout, expect_diff, hook_opt, exclude = "fast", 120, None, [], []
     while args and args[0].startswith("--"):
         if args[0] == "--mode":
             mode, args = args[1], args[2:]
@@ -32,6 +58,8 @@ def main():
             expect_diff, args = args[1], args[2:]
         elif args[0] == "--hook-opt":
             hook_opt, args = ["--hook-opt", args[1]], args[2:]
+        elif args[0] == "--exclude":
+            exclude, args = exclude + ["--exclude", args[1]], args[2:]
         elif args[0] == "--timeout":
             timeout, args = float(args[1]), args[2:]
         else:
@@ -50,10 +78,12 @@ def main():
     extra = ["--catch-late"] if mode == "catch" else []
     with tempfile.TemporaryDirectory() as d:
         trace = os.path.join(d, "trace")
-        hooked = run([zpoline, "run", "--hook", hook] + hook_opt + ["-o", trace] + extra + ["--"] + prog, henv,
-                     timeout)
+        hooked = run([zpoline, "run", "-v", "--hook", hook] + hook_opt + ["-o", trace] + extra + exclude + ["--"] + prog,
+                     henv, timeout)
         with open(trace, "rb") as f:
             lines = f.read().decode(errors="replace").splitlines()
+    report = [l for l in lines if REPORT.match(l)]
+    lines = [l for l in lines if not REPORT.match(l)]
 
     if expect_diff is not None:
         if native[1] != hooked[1] and expect_diff.encode() in hooked[1]:
@@ -64,6 +94,10 @@ def main():
         return 1
 
     ok = True
+    did, what = hooked_anything(report, mode)
+    if not did:
+        print("nothing was hooked (%s): the comparison says nothing" % what)
+        ok = False
     if native[0] != hooked[0]:
         print("exit status: native %d, hooked %d" % (native[0], hooked[0]))
         ok = False
@@ -82,8 +116,8 @@ def main():
     if not ok:
         sys.stderr.write(hooked[2].decode(errors="replace")[-2000:])
         return 1
-    print("same stdout (%d bytes) and exit status (%d); %d trace lines" % (
-        len(native[1]), native[0], len(lines)))
+    print("same stdout (%d bytes) and exit status (%d); %d trace lines; %s" % (
+        len(native[1]), native[0], len(lines), what))
     return 0
 
 
