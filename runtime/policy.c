@@ -383,7 +383,7 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 			long r = zp_kernel_call(nr, a1, a2 != 0 ? (long)&act : 0, a3, a4, a5, a6);
 			if (r == 0 && a3 != 0)
 				((struct zp_ksigaction *)a3)->mask |= masked_out[a1];
-			if (r == 0 && a2 != 0)
+			if (r == 0 && a2 != 0 && !zp_in_vfork_child())
 				masked_out[a1] = asked;
 			return r;
 		}

@@ -60,7 +60,9 @@ long zp_signal_action(int sig, const void *act, void *oldact, size_t sigsetsize)
 			    zp_read_user(&tmp, (uintptr_t)act, sizeof(tmp)) != sizeof(tmp)))
 		return -EFAULT;
 	prev = shadow[sig];
-	if (act != NULL)
+	/* a vfork child shares our memory, not our actions: what it sets
+	 * (before its exec or exit) must not become its parent's */
+	if (act != NULL && !zp_in_vfork_child())
 		shadow[sig] = tmp;
 	if (oldact != NULL && !write_user(oldact, &prev, sizeof(prev)))
 		return -EFAULT;
