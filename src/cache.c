@@ -551,10 +551,10 @@ static int image_runs(const struct zp_patch *p, size_t n, struct zp_image_run **
 	return 0;
 }
 
-static void image_names(char *hash, size_t hlen, char *name, size_t nlen, const struct zp_cache_key *key,
-			const char *file, const struct zp_patch *p, size_t n)
+static void image_names(char *hash, size_t hlen, char *name, size_t nlen, const struct image_want *w,
+			const char *file)
 {
-	uint64_t h = fnv1a(key, sizeof(*key)) ^ (fnv1a(p, n * sizeof(*p)) * 31);
+	uint64_t h = w->key_hash ^ (w->patch_hash * 31);
 	const char *base = strrchr(file, '/');
 
 	base = base != NULL ? base + 1 : file;
@@ -769,11 +769,15 @@ int zp_image_open(int dirfd, int imgfd, const struct zp_cache_key *key, const ch
 	im->made = false;
 	im->runs = NULL;
 	im->nruns = 0;
-	qsort(p, n, sizeof(*p), cmp_patch);
+	for (size_t i = 1; i < n; i++)
+		if (p[i].off < p[i - 1].off) {
+			qsort(p, n, sizeof(*p), cmp_patch);
+			break;
+		}
 	if ((r = image_runs(p, n, &im->runs, &im->nruns)) < 0)
 		return r;
-	image_names(hash, sizeof(hash), name, sizeof(name), key, file, p, n);
 	const struct image_want want = { fnv1a(key, sizeof(*key)), fnv1a(p, n * sizeof(*p)) };
+	image_names(hash, sizeof(hash), name, sizeof(name), &want, file);
 	uint64_t meta = meta_size(im->nruns, n);
 	if (imgfd >= 0) {
 		/* the common case, in few calls: the image and its stamp, by
