@@ -151,8 +151,13 @@ void zp_stats_report(const char *how, const char *fds, enum zp_mode how_called, 
 void zp_stats_at_exit(void) ZP_HIDDEN;
 
 /* ---- sites.c: the call-site table, trap sites, excluded code ---- */
-extern uintptr_t *zp_site_table ZP_HIDDEN;
-extern uintptr_t zp_site_mask ZP_HIDDEN;
+/* the call-site set CHECK_SITE (stub.inc) reads: the mask at offset 0,
+ * the slots from offset 8 */
+struct zp_site_set {
+	uintptr_t mask;
+	uintptr_t slot[];
+};
+extern struct zp_site_set *zp_site_set ZP_HIDDEN;
 int zp_sites_init(size_t expect, size_t ntraps) ZP_HIDDEN;
 int zp_sites_add_call(uintptr_t ret) ZP_HIDDEN;
 int zp_sites_add_trap(uintptr_t site) ZP_HIDDEN;
