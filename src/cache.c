@@ -94,6 +94,22 @@ static uint64_t fnv1a(const void *p, size_t n)
 	return fnv1a_more(0xcbf29ce484222325ull, p, n);
 }
 
+/* fnv1a_words -- the same mixing eight bytes at a time (a ragged tail
+ * byte by byte): what names an image and its stamp, from its patches
+ * (8 KiB for libc: 12 us a start byte by byte, 1.5 us so) */
+static uint64_t fnv1a_words(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	uint64_t h = 0xcbf29ce484222325ull, w;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, b + i, 8);
+		h = (h ^ w) * 0x100000001b3ull;
+	}
+	return fnv1a_more(h, b + i, n - i);
+}
+
 static int64_t ns_of(struct timespec t)
 {
 	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
@@ -410,14 +426,17 @@ int zp_cache_load(int dirfd, const struct zp_cache_key *key, struct zp_scan *s)
 	if (h.magic != MAGIC || memcmp(&h.key, key, sizeof(*key)) != 0 || h.nsites > (1u << 24) ||
 	    (uint64_t)st.st_size != sizeof(h) + h.nsites * sizeof(struct entry))
 		goto out;
-	sites = malloc(h.nsites ? h.nsites * sizeof(*sites) : 1);
-	if (sites == NULL) {
-		r = -ENOMEM;
-		goto out;
-	}
+	/* the sites, in place of what was read: each one lands at or before
+	 * the entry it is read from (a second buffer, and its pages, cost
+	 * more than the copy) */
+	_Static_assert(sizeof(struct zp_site) <= sizeof(struct entry), "a site fits in an entry");
 	const struct entry *ent = (const struct entry *)(all + sizeof(h));
-	for (uint64_t i = 0; i < h.nsites; i++)
-		sites[i] = (struct zp_site){ ent[i].addr, ent[i].flags };
+	sites = (struct zp_site *)all;
+	for (uint64_t i = 0; i < h.nsites; i++) {
+		struct entry x = ent[i];
+		sites[i] = (struct zp_site){ x.addr, x.flags };
+	}
+	e = NULL;
 	zp_scan_free(s);
 	s->sites = sites;
 	sites = NULL;
@@ -776,7 +795,7 @@ int zp_image_open(int dirfd, int imgfd, const struct zp_cache_key *key, const ch
 		}
 	if ((r = image_runs(p, n, &im->runs, &im->nruns)) < 0)
 		return r;
-	const struct image_want want = { fnv1a(key, sizeof(*key)), fnv1a(p, n * sizeof(*p)) };
+	const struct image_want want = { fnv1a(key, sizeof(*key)), fnv1a_words(p, n * sizeof(*p)) };
 	image_names(hash, sizeof(hash), name, sizeof(name), &want, file);
 	uint64_t meta = meta_size(im->nruns, n);
 	if (imgfd >= 0) {
