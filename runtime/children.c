@@ -37,6 +37,31 @@ static char runtime_path[4096];
 static bool unfollowed;         /* this process is a child we do not follow */
 static long my_pid;             /* a vfork child shares our memory, not our pid */
 
+/* the descriptors the runtime made, by variable name */
+static struct {
+	const char *name;
+	char value[16];
+} own[2];
+
+void zp_children_own_fd(const char *name, int fd)
+{
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		if (own[i].name == NULL || strcmp(own[i].name, name) == 0) {
+			own[i].name = name;
+			snprintf(own[i].value, sizeof(own[i].value), "%d", fd);
+			return;
+		}
+}
+
+/* saved_value -- what children get for the variable name */
+static const char *saved_value(const char *name)
+{
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		if (own[i].name != NULL && strcmp(own[i].name, name) == 0)
+			return own[i].value;
+	return getenv(name);
+}
+
 void zp_children_init(const char *self_path)
 {
 	const char *const *names = env_names;
@@ -46,7 +71,7 @@ void zp_children_init(const char *self_path)
 	my_pid = zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
 	snprintf(runtime_path, sizeof(runtime_path), "%s", self_path);
 	for (size_t i = 0; i < ZP_VARS; i++) {
-		const char *v = getenv(names[i]);
+		const char *v = saved_value(names[i]);
 		size_t ln = strlen(names[i]), lv = v ? strlen(v) : 0;
 		/* room for any descriptor number (zp_children_set_fd) */
 		size_t room = ln + 1 + (lv > 11 ? lv : 11) + 1;

@@ -45,12 +45,11 @@ void zp_fatal(int status, const char *fmt, ...)
 
 /* zp_trace_setup -- a descriptor for reports that the program does not
  * know about: env (ZPOLINE_TRACE_FD), inherited from the tool or a parent
- * process, or a copy of stderr made now and handed down through the
- * environment */
+ * process, or a copy of stderr made now and handed down to children
+ * (children.c; the program's environment is not changed) */
 void zp_trace_setup(const char *env)
 {
 	const char *s = env;
-	char num[16];
 
 	if (s != NULL) {
 		char *end;
@@ -64,7 +63,6 @@ void zp_trace_setup(const char *env)
 	if (fd < 0)
 		return;
 	zp_trace_fd = fd;
-	snprintf(num, sizeof(num), "%d", fd);
-	setenv(ZP_ENV_TRACE_FD, num, 1);
+	zp_children_own_fd(ZP_ENV_TRACE_FD, fd);
 }
 

@@ -260,6 +260,10 @@ long zp_policy_call(const struct zpoline_call *c) ZP_HIDDEN;
 /* ---- children.c: the processes the program starts ---- */
 /* zp_children_init -- remember what execve must pass on */
 void zp_children_init(const char *self_path) ZP_HIDDEN;
+/* zp_children_own_fd -- before zp_children_init: a descriptor the
+ * runtime made (trace, shared memory), passed on as NAME=fd in place of
+ * what the environment says (which is never changed: execve passes it) */
+void zp_children_own_fd(const char *name, int fd) ZP_HIDDEN;
 /* zp_env_hide -- take the runtime's variables out of the program's
  * environ (after start-up has read them) */
 void zp_env_hide(void) ZP_HIDDEN;
