@@ -189,7 +189,8 @@ __attribute__((constructor(101))) static void zp_start(void)
 
 	if (is_scan_helper())
 		return;
-	zp_trace_setup(file_env(ZP_ENV_TRACE_FD));
+	if (zp_trace_setup(file_env(ZP_ENV_TRACE_FD)))
+		zp_children_own_fd(ZP_ENV_TRACE_FD, zp_trace_fd);
 	setup_shared();
 	if (hook == NULL || *hook == '\0') {
 		hook = default_hook(hookbuf, sizeof(hookbuf));

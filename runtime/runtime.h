@@ -126,8 +126,9 @@ extern uint64_t zp_save_mode ZP_HIDDEN;
 enum zp_save_mode zp_pick_save_mode(unsigned flags) ZP_HIDDEN;
 
 /* ---- msg.c: reporting that does not trust libc ---- */
-/* zp_trace_fd (defined in loader.c, which hands it to the hooks) */
-void zp_trace_setup(const char *env) ZP_HIDDEN;
+/* zp_trace_fd (defined in loader.c, which hands it to the hooks); true when
+ * zp_trace_setup made it, a copy of stderr, for the caller to hand down */
+bool zp_trace_setup(const char *env) ZP_HIDDEN;
 void zp_msg(const char *fmt, ...) ZP_HIDDEN __attribute__((format(printf, 1, 2)));
 __attribute__((noreturn)) void zp_fatal(int status, const char *fmt, ...) ZP_HIDDEN
 	__attribute__((format(printf, 2, 3)));
