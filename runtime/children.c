@@ -25,11 +25,42 @@ bool zp_follow = true;
 
 static const char *const env_names[] = { ZP_ENV_ALL };
 #define ZP_VARS (sizeof(env_names) / sizeof(env_names[0]))
-static char saved_vars[ZP_VARS][4200];
+/* NAME=value, packed one after another in saved_store: a slot of its own
+ * for each would be a page apart, and cost a page fault each at start-up */
+#define SAVED_MAX 4200
+static char saved_store[ZP_VARS * SAVED_MAX];
+static char *saved_vars[ZP_VARS];
+static size_t saved_room[ZP_VARS];
+static size_t saved_used;
 static int nsaved;
 static char runtime_path[4096];
 static bool unfollowed;         /* this process is a child we do not follow */
 static long my_pid;             /* a vfork child shares our memory, not our pid */
+
+/* the descriptors the runtime made, by variable name */
+static struct {
+	const char *name;
+	char value[16];
+} own[2];
+
+void zp_children_own_fd(const char *name, int fd)
+{
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		if (own[i].name == NULL || strcmp(own[i].name, name) == 0) {
+			own[i].name = name;
+			snprintf(own[i].value, sizeof(own[i].value), "%d", fd);
+			return;
+		}
+}
+
+/* saved_value -- what children get for the variable name */
+static const char *saved_value(const char *name)
+{
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		if (own[i].name != NULL && strcmp(own[i].name, name) == 0)
+			return own[i].value;
+	return getenv(name);
+}
 
 void zp_children_init(const char *self_path)
 {
@@ -40,13 +71,19 @@ void zp_children_init(const char *self_path)
 	my_pid = zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
 	snprintf(runtime_path, sizeof(runtime_path), "%s", self_path);
 	for (size_t i = 0; i < ZP_VARS; i++) {
-		const char *v = getenv(names[i]);
+		const char *v = saved_value(names[i]);
 		size_t ln = strlen(names[i]), lv = v ? strlen(v) : 0;
-		if (v == NULL || ln + lv + 2 > sizeof(saved_vars[0]))
+		/* room for any descriptor number (zp_children_set_fd) */
+		size_t room = ln + 1 + (lv > 11 ? lv : 11) + 1;
+		if (v == NULL || ln + lv + 2 > SAVED_MAX)
 			continue;
-		memcpy(saved_vars[nsaved], names[i], ln);
-		saved_vars[nsaved][ln] = '=';
-		memcpy(saved_vars[nsaved] + ln + 1, v, lv + 1);
+		char *e = saved_store + saved_used;
+		memcpy(e, names[i], ln);
+		e[ln] = '=';
+		memcpy(e + ln + 1, v, lv + 1);
+		saved_vars[nsaved] = e;
+		saved_room[nsaved] = room;
+		saved_used += room;
 		nsaved++;
 	}
 }
@@ -63,7 +100,7 @@ void zp_children_set_fd(const char *name, int fd)
 
 	for (int v = 0; v < nsaved; v++)
 		if (has_prefix(saved_vars[v], name, len))
-			snprintf(saved_vars[v] + len + 1, sizeof(saved_vars[v]) - len - 1, "%d", fd);
+			snprintf(saved_vars[v] + len + 1, saved_room[v] - len - 1, "%d", fd);
 }
 
 /* preload_has_runtime -- LD_PRELOAD=... names our runtime */

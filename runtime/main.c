@@ -73,11 +73,10 @@ static bool is_shared_memfd(int fd)
 }
 
 /* setup_shared -- the memory the hooks share across the run: inherited
- * from the tool (or a parent), or made now and handed down */
+ * from the tool (or a parent), or made now and handed down (children.c) */
 static void setup_shared(void)
 {
 	const char *s = file_env(ZP_ENV_SHARED_FD);
-	char num[16];
 	int fd = -1;
 
 	if (s != NULL) {
@@ -95,8 +94,7 @@ static void setup_shared(void)
 		close(m);
 		if (fd < 0)
 			return;
-		snprintf(num, sizeof(num), "%d", fd);
-		setenv(ZP_ENV_SHARED_FD, num, 1);
+		zp_children_own_fd(ZP_ENV_SHARED_FD, fd);
 	}
 	void *p = mmap(NULL, ZP_SHARED_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED)
@@ -191,7 +189,8 @@ __attribute__((constructor(101))) static void zp_start(void)
 
 	if (is_scan_helper())
 		return;
-	zp_trace_setup(file_env(ZP_ENV_TRACE_FD));
+	if (zp_trace_setup(file_env(ZP_ENV_TRACE_FD)))
+		zp_children_own_fd(ZP_ENV_TRACE_FD, zp_trace_fd);
 	setup_shared();
 	if (hook == NULL || *hook == '\0') {
 		hook = default_hook(hookbuf, sizeof(hookbuf));

@@ -45,26 +45,24 @@ void zp_fatal(int status, const char *fmt, ...)
 
 /* zp_trace_setup -- a descriptor for reports that the program does not
  * know about: env (ZPOLINE_TRACE_FD), inherited from the tool or a parent
- * process, or a copy of stderr made now and handed down through the
- * environment */
-void zp_trace_setup(const char *env)
+ * process, or a copy of stderr made now (true: the caller hands it down to
+ * children, the program's environment is not changed) */
+bool zp_trace_setup(const char *env)
 {
 	const char *s = env;
-	char num[16];
 
 	if (s != NULL) {
 		char *end;
 		long fd = strtol(s, &end, 10);
 		if (*end == '\0' && fd >= 0 && fd < INT_MAX && fcntl((int)fd, F_GETFD) >= 0) {
 			zp_trace_fd = (int)fd;
-			return;
+			return false;
 		}
 	}
 	int fd = zp_high_fd(2);
 	if (fd < 0)
-		return;
+		return false;
 	zp_trace_fd = fd;
-	snprintf(num, sizeof(num), "%d", fd);
-	setenv(ZP_ENV_TRACE_FD, num, 1);
+	return true;
 }
 

@@ -39,6 +39,13 @@ static int cmp_site(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
+/* first_site -- where the sites of an object's job start (its load
+ * address when it has none) */
+static uintptr_t first_site(const struct zp_scan_job *j, const struct zp_object *ob)
+{
+	return j->got && j->scan.nsites > 0 ? j->scan.sites[0].addr + ob->bias : ob->bias;
+}
+
 /* scan_objects -- every site of every object that is not excluded: from
  * the cache, and what it lacks from the helper, all objects at once */
 static int scan_objects(struct zp_objects *o, int cachefd, const char *cachedir, struct site **out,
@@ -46,6 +53,7 @@ static int scan_objects(struct zp_objects *o, int cachefd, const char *cachedir,
 {
 	struct zp_scan_job *jobs = calloc(o->n ? o->n : 1, sizeof(*jobs));
 	struct site *sites = NULL;
+	size_t *order = NULL;
 	size_t n = 0, cap = 0, nmiss = 0;
 	int r = -ENOMEM;
 
@@ -94,7 +102,24 @@ static int scan_objects(struct zp_objects *o, int cachefd, const char *cachedir,
 		}
 	}
 	r = -ENOMEM;
+	/* the objects in address order: their sites then come sorted (the
+	 * scanner stores each object's in order), and need no qsort */
+	for (size_t i = 0; i < o->n; i++)
+		if (jobs[i].got && !o->v[i].excluded)
+			cap += jobs[i].scan.nsites;
+	order = malloc((o->n ? o->n : 1) * sizeof(*order));
+	sites = malloc((cap ? cap : 1) * sizeof(*sites));
+	if (order == NULL || sites == NULL)
+		goto out;
 	for (size_t i = 0; i < o->n; i++) {
+		size_t k = i;
+		for (; k > 0 && first_site(&jobs[order[k - 1]], &o->v[order[k - 1]]) >
+					first_site(&jobs[i], &o->v[i]); k--)
+			order[k] = order[k - 1];
+		order[k] = i;
+	}
+	for (size_t oi = 0; oi < o->n; oi++) {
+		size_t i = order[oi];
 		struct zp_object *ob = &o->v[i];
 		struct zp_objstat *st = &zp_stats[i];
 		struct zp_scan *scan = &jobs[i].scan;
@@ -110,18 +135,15 @@ static int scan_objects(struct zp_objects *o, int cachefd, const char *cachedir,
 			st->excluded = (unsigned)scan->nsites;
 			continue;
 		}
-		if (n + scan->nsites > cap) {
-			cap = 2 * (n + scan->nsites) + 64;
-			struct site *p = realloc(sites, cap * sizeof(*p));
-			if (p == NULL)
-				goto out;
-			sites = p;
-		}
 		for (size_t k = 0; k < scan->nsites; k++)
 			sites[n++] = (struct site){ scan->sites[k].addr + ob->bias, scan->sites[k].flags,
 						    (uint32_t)i };
 	}
-	qsort(sites, n, sizeof(*sites), cmp_site);
+	for (size_t i = 1; i < n; i++)
+		if (sites[i].addr < sites[i - 1].addr) {
+			qsort(sites, n, sizeof(*sites), cmp_site);
+			break;
+		}
 	*out = sites;
 	*nout = n;
 	sites = NULL;
@@ -130,6 +152,7 @@ out:
 	for (size_t i = 0; jobs != NULL && i < o->n; i++)
 		zp_scan_free(&jobs[i].scan);
 	free(jobs);
+	free(order);
 	free(sites);
 	return r;
 }
@@ -137,10 +160,14 @@ out:
 /* poke -- write through /proc/self/mem, which the kernel allows for a
  * private mapping it will not make writable (the vDSO on recent kernels,
  * W^X policies): the page is copied on write, as for a debugger's
- * breakpoint */
-static bool poke(int memfd, uintptr_t addr, const uint8_t *bytes)
+ * breakpoint. The file is opened at the first such site (*memfd -2 until
+ * then), by a raw call: libc may be the mapping being changed. */
+static bool poke(int *memfd, uintptr_t addr, const uint8_t *bytes)
 {
-	return memfd >= 0 && zp_raw_syscall(SYS_pwrite64, memfd, (long)bytes, 2, (long)addr, 0, 0) == 2;
+	if (*memfd == -2)
+		*memfd = (int)zp_raw_syscall(SYS_openat, AT_FDCWD, (long)"/proc/self/mem", O_RDWR | O_CLOEXEC, 0,
+					     0, 0);
+	return *memfd >= 0 && zp_raw_syscall(SYS_pwrite64, *memfd, (long)bytes, 2, (long)addr, 0, 0) == 2;
 }
 
 #define SITE_DONE (1u << 31)      /* rewritten by mapping an image */
@@ -289,7 +316,7 @@ static void map_images(const struct zp_objects *o, int cachefd, struct site *s, 
  * page they run must never lose PROT_EXEC nor show half a site: then every
  * site goes through zp_live_patch, given live (room for n). */
 static void patch_sites(struct site *s, size_t n, const struct zp_map *maps, size_t nmaps,
-			int memfd, struct zp_live *live)
+			int *memfd, struct zp_live *live)
 {
 	const uintptr_t pg = ZP_PAGE_SIZE;
 	size_t i = 0, nlive = 0;
@@ -414,7 +441,7 @@ int zp_patch_all(bool all_traps)
 	uint64_t guard = zp_tls.guard;
 	zp_tls.guard = 1;
 	map_images(&o, cachefd, sites, nsites, maps, nmaps);
-	int memfd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+	int memfd = -2;
 	/* another thread may be running the code (a library's constructor
 	 * started it): only the live protocol then; no other thread can
 	 * appear meanwhile unless one exists */
@@ -429,7 +456,7 @@ int zp_patch_all(bool all_traps)
 		zp_fatal(125, "cannot rewrite system calls: %s", strerror(ENOMEM));
 	sigfillset(&all);
 	zp_raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)&old, 8, 0, 0);
-	patch_sites(sites, nsites, maps, nmaps, memfd, live);
+	patch_sites(sites, nsites, maps, nmaps, &memfd, live);
 	zp_raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, 8, 0, 0);
 	free(live);
 	if (memfd >= 0)

@@ -137,8 +137,9 @@ extern uint64_t zp_save_mode ZP_HIDDEN;
 enum zp_save_mode zp_pick_save_mode(unsigned flags) ZP_HIDDEN;
 
 /* ---- msg.c: reporting that does not trust libc ---- */
-/* zp_trace_fd (defined in loader.c, which hands it to the hooks) */
-void zp_trace_setup(const char *env) ZP_HIDDEN;
+/* zp_trace_fd (defined in loader.c, which hands it to the hooks); true when
+ * zp_trace_setup made it, a copy of stderr, for the caller to hand down */
+bool zp_trace_setup(const char *env) ZP_HIDDEN;
 void zp_msg(const char *fmt, ...) ZP_HIDDEN __attribute__((format(printf, 1, 2)));
 __attribute__((noreturn)) void zp_fatal(int status, const char *fmt, ...) ZP_HIDDEN
 	__attribute__((format(printf, 2, 3)));
@@ -162,8 +163,13 @@ void zp_stats_report(const char *how, const char *fds, enum zp_mode how_called, 
 void zp_stats_at_exit(void) ZP_HIDDEN;
 
 /* ---- sites.c: the call-site table, trap sites, excluded code ---- */
-extern uintptr_t *zp_site_table ZP_HIDDEN;
-extern uintptr_t zp_site_mask ZP_HIDDEN;
+/* the call-site set CHECK_SITE (stub.inc) reads: the mask at offset 0,
+ * the slots from offset 8 */
+struct zp_site_set {
+	uintptr_t mask;
+	uintptr_t slot[];
+};
+extern struct zp_site_set *zp_site_set ZP_HIDDEN;
 int zp_sites_init(size_t expect, size_t ntraps) ZP_HIDDEN;
 int zp_sites_add_call(uintptr_t ret) ZP_HIDDEN;
 int zp_sites_add_trap(uintptr_t site) ZP_HIDDEN;
@@ -281,6 +287,10 @@ long zp_policy_call(const struct zpoline_call *c) ZP_HIDDEN;
 /* ---- children.c: the processes the program starts ---- */
 /* zp_children_init -- remember what execve must pass on */
 void zp_children_init(const char *self_path) ZP_HIDDEN;
+/* zp_children_own_fd -- before zp_children_init: a descriptor the
+ * runtime made (trace, shared memory), passed on as NAME=fd in place of
+ * what the environment says (which is never changed: execve passes it) */
+void zp_children_own_fd(const char *name, int fd) ZP_HIDDEN;
 /* zp_env_hide -- take the runtime's variables out of the program's
  * environ (after start-up has read them) */
 void zp_env_hide(void) ZP_HIDDEN;

@@ -4,32 +4,75 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 
 #include "runtime.h"
 
-/* the call-site set, read by CHECK_SITE in stub.S: open addressing with
+/* the call-site set, read by CHECK_SITE in stub.inc: open addressing with
  * linear probing and no wrap-around (PROBE_SLACK spare slots at the end,
- * the last always zero) */
+ * the last always zero). It starts at twice the sites the objects loaded
+ * at start-up have (each page of it costs a fault, about 3 us here), and
+ * grows into a new set, published by one pointer, when later libraries
+ * fill it; the stub reads without locks, so a set is never freed or
+ * shrunk, and a reader of the old one still finds every site added
+ * before the new one was published. */
 #define PROBE_SLACK 64
-uintptr_t *zp_site_table;
-uintptr_t zp_site_mask;
-static size_t site_slots;
+#define MIN_SLOTS 1024
+/* before zp_sites_init: a set with no site (mask 0, every slot zero) */
+static uintptr_t empty_words[1 + 1 + PROBE_SLACK + 1];
+#define empty_set (*(struct zp_site_set *)empty_words)
+struct zp_site_set *zp_site_set = &empty_set;
+/* one adder at a time: a caller that finds another adding (a signal
+ * handler that interrupted it included) gets -EBUSY, and makes that site
+ * a trap or leaves it for later, as when the set is full */
+static int adding;
 
 /* trap sites of the objects loaded at start-up: sorted, binary-searched */
 static uintptr_t *trap_sites;
 static size_t ntrap_sites, trap_cap;
 
-static inline size_t site_hash(uintptr_t a)
+static inline size_t site_hash(const struct zp_site_set *set, uintptr_t a)
 {
-	return (a ^ (a >> 5)) & zp_site_mask;
+	return (a ^ (a >> 5)) & set->mask;
+}
+
+static inline size_t set_slots(const struct zp_site_set *set)
+{
+	return set->mask + 1 + PROBE_SLACK + 1;
+}
+
+/* new_set -- an empty set of cap (a power of two) slots, populated at
+ * once: its pages fill at random, one fault each */
+static struct zp_site_set *new_set(size_t cap)
+{
+	size_t len = sizeof(struct zp_site_set) + (cap + PROBE_SLACK + 1) * sizeof(uintptr_t);
+	struct zp_site_set *set = mmap(NULL, len, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+
+	if (set == MAP_FAILED)
+		return NULL;
+	set->mask = cap - 1;
+	return set;
+}
+
+/* insert -- ret into set; false when its probe run is full */
+static bool insert(struct zp_site_set *set, uintptr_t ret)
+{
+	for (size_t i = site_hash(set, ret); i < set_slots(set) - 1; i++) {
+		if (set->slot[i] == ret)
+			return true;
+		if (set->slot[i] == 0) {
+			__atomic_store_n(&set->slot[i], ret, __ATOMIC_RELEASE);
+			return true;
+		}
+	}
+	return false;
 }
 
 /* zp_sites_init -- room for expect call sites and ntraps start-up traps */
 int zp_sites_init(size_t expect, size_t ntraps)
 {
-	/* room for the libraries loaded later: the table cannot grow, as the
-	 * stub reads it without locks */
-	size_t cap = 8192;
+	size_t cap = MIN_SLOTS;
 
 	while (cap < 2 * expect)
 		cap *= 2;
@@ -37,30 +80,57 @@ int zp_sites_init(size_t expect, size_t ntraps)
 	if (trap_sites == NULL)
 		return -ENOMEM;
 	trap_cap = ntraps;
-	site_slots = cap + PROBE_SLACK + 1;
-	/* populated at once: its pages fill at random, one fault each */
-	void *t = mmap(NULL, site_slots * sizeof(uintptr_t), PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-	if (t == MAP_FAILED)
+	struct zp_site_set *set = new_set(cap);
+	if (set == NULL)
 		return -errno;
-	zp_site_table = t;
-	zp_site_mask = cap - 1;
+	__atomic_store_n(&zp_site_set, set, __ATOMIC_RELEASE);
 	return 0;
 }
 
+/* grow -- a set twice as large with every site of set, published; raw
+ * mmap, as a later library's sites are added from the program's mmap */
+static struct zp_site_set *grow(struct zp_site_set *set)
+{
+	size_t cap = (set->mask + 1) * 2;
+	size_t len = sizeof(struct zp_site_set) + (cap + PROBE_SLACK + 1) * sizeof(uintptr_t);
+	long p = zp_raw_syscall(SYS_mmap, 0, (long)len, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+
+	if ((unsigned long)p > -4096ul)
+		return NULL;
+	struct zp_site_set *bigger = (struct zp_site_set *)p;
+	bigger->mask = cap - 1;
+	for (size_t i = 0; i < set_slots(set); i++)
+		if (set->slot[i] != 0 && !insert(bigger, set->slot[i])) {
+			zp_raw_syscall(SYS_munmap, p, (long)len, 0, 0, 0, 0);
+			return NULL;
+		}
+	__atomic_store_n(&zp_site_set, bigger, __ATOMIC_RELEASE);
+	return bigger;
+}
+
 /* zp_sites_add_call -- ret (a site's address + 2) joins the call-site set;
- * -ENOSPC when its probe run is full */
+ * -ENOSPC when the set is full and cannot grow, -EBUSY when another adds */
 int zp_sites_add_call(uintptr_t ret)
 {
-	for (size_t i = site_hash(ret); i < site_slots - 1; i++) {
-		if (zp_site_table[i] == ret)
-			return 0;
-		if (zp_site_table[i] == 0) {
-			__atomic_store_n(&zp_site_table[i], ret, __ATOMIC_RELEASE);
-			return 0;
-		}
+	static size_t count;
+	int r = 0;
+
+	if (__atomic_exchange_n(&adding, 1, __ATOMIC_ACQUIRE))
+		return -EBUSY;
+	struct zp_site_set *set = zp_site_set;
+	/* half full: grow first, so probe runs stay short */
+	if (set != &empty_set && 2 * (count + 1) > set->mask + 1)
+		set = grow(set) ?: set;
+	if (set == &empty_set || !insert(set, ret)) {
+		set = set != &empty_set ? grow(set) : NULL;
+		if (set == NULL || !insert(set, ret))
+			r = -ENOSPC;
 	}
-	return -ENOSPC;
+	if (r == 0)
+		count++;
+	__atomic_store_n(&adding, 0, __ATOMIC_RELEASE);
+	return r;
 }
 
 /* zp_sites_add_trap -- a start-up trap site, in increasing order */
@@ -75,10 +145,10 @@ int zp_sites_add_trap(uintptr_t site)
 /* zp_sites_is_call -- is ret a rewritten call's return address? */
 bool zp_sites_is_call(uintptr_t ret)
 {
-	if (zp_site_table == NULL)
-		return false;
-	for (size_t i = site_hash(ret); i < site_slots - 1 && zp_site_table[i] != 0; i++)
-		if (zp_site_table[i] == ret)
+	const struct zp_site_set *set = __atomic_load_n(&zp_site_set, __ATOMIC_ACQUIRE);
+
+	for (size_t i = site_hash(set, ret); i < set_slots(set) - 1 && set->slot[i] != 0; i++)
+		if (set->slot[i] == ret)
 			return true;
 	return false;
 }

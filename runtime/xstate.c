@@ -26,17 +26,42 @@ static enum zp_save_mode set_paths(enum zp_save_mode m, enum zp_save_mode policy
 	return m;
 }
 
-static enum zp_save_mode pick(unsigned flags)
+/* what pick needs of CPUID, read once: each CPUID is a VM exit in a
+ * guest (about 1 us here), and pick runs twice for a hook that declares
+ * general registers only */
+static struct {
+	bool read, xsave;
+	unsigned xsave_size;    /* leaf 0xd.0: ebx */
+	unsigned leaf7_b;       /* leaf 7.0: ebx */
+	unsigned leafd1_a;      /* leaf 0xd.1: eax */
+} cpu;
+
+static void read_cpu(void)
 {
 	unsigned a, b, c, d;
 
+	if (cpu.read)
+		return;
+	cpu.xsave = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_OSXSAVE);
+	if (cpu.xsave) {
+		__cpuid_count(0xd, 0, a, b, c, d);
+		cpu.xsave_size = b;
+		__cpuid_count(7, 0, a, b, c, d);
+		cpu.leaf7_b = b;
+		__cpuid_count(0xd, 1, a, b, c, d);
+		cpu.leafd1_a = a;
+	}
+	cpu.read = true;
+}
+
+static enum zp_save_mode pick(unsigned flags)
+{
 	/* The XSAVE area is sized for the standard format of every component
 	 * the OS enabled (XCR0), which also bounds the compacted format. */
-	bool xsave = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_OSXSAVE);
-	if (xsave) {
-		__cpuid_count(0xd, 0, a, b, c, d);
-		zp_xsave_size = b + 64;
-	}
+	read_cpu();
+	bool xsave = cpu.xsave;
+	if (xsave)
+		zp_xsave_size = cpu.xsave_size + 64;
 	if (flags & ZPOLINE_HOOK_GPR_ONLY)
 		return ZP_SAVE_GPR;
 	if (!xsave)
@@ -51,12 +76,10 @@ static enum zp_save_mode pick(unsigned flags)
 	 * and the OS has the AVX-512 state enabled (XCR0 bits 5-7) */
 	unsigned xcr0_lo, xcr0_hi;
 	__asm__ volatile("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
-	__cpuid_count(7, 0, a, b, c, d);
-	if ((flags & ZPOLINE_HOOK_NO_X87) && (b & bit_AVX512F) && (b & bit_AVX512BW) &&
+	if ((flags & ZPOLINE_HOOK_NO_X87) && (cpu.leaf7_b & bit_AVX512F) && (cpu.leaf7_b & bit_AVX512BW) &&
 	    (xcr0_lo & 0xe0) == 0xe0)
 		return ZP_SAVE_ZMM;
-	__cpuid_count(0xd, 1, a, b, c, d);
-	return (a & (1u << 1)) ? ZP_SAVE_XSAVEC : ZP_SAVE_XSAVE;
+	return (cpu.leafd1_a & (1u << 1)) ? ZP_SAVE_XSAVEC : ZP_SAVE_XSAVE;
 }
 
 enum zp_save_mode zp_pick_save_mode(unsigned flags)

@@ -94,6 +94,22 @@ static uint64_t fnv1a(const void *p, size_t n)
 	return fnv1a_more(0xcbf29ce484222325ull, p, n);
 }
 
+/* fnv1a_words -- the same mixing eight bytes at a time (a ragged tail
+ * byte by byte): what names an image and its stamp, from its patches
+ * (8 KiB for libc: 12 us a start byte by byte, 1.5 us so) */
+static uint64_t fnv1a_words(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	uint64_t h = 0xcbf29ce484222325ull, w;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, b + i, 8);
+		h = (h ^ w) * 0x100000001b3ull;
+	}
+	return fnv1a_more(h, b + i, n - i);
+}
+
 static int64_t ns_of(struct timespec t)
 {
 	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
@@ -412,14 +428,17 @@ int zp_cache_load(int dirfd, const struct zp_cache_key *key, struct zp_scan *s)
 	if (h.magic != MAGIC || memcmp(&h.key, key, sizeof(*key)) != 0 || h.nsites > (1u << 24) ||
 	    (uint64_t)st.st_size != sizeof(h) + h.nsites * sizeof(struct entry))
 		goto out;
-	sites = malloc(h.nsites ? h.nsites * sizeof(*sites) : 1);
-	if (sites == NULL) {
-		r = -ENOMEM;
-		goto out;
-	}
+	/* the sites, in place of what was read: each one lands at or before
+	 * the entry it is read from (a second buffer, and its pages, cost
+	 * more than the copy) */
+	_Static_assert(sizeof(struct zp_site) <= sizeof(struct entry), "a site fits in an entry");
 	const struct entry *ent = (const struct entry *)(all + sizeof(h));
-	for (uint64_t i = 0; i < h.nsites; i++)
-		sites[i] = (struct zp_site){ ent[i].addr, ent[i].flags };
+	sites = (struct zp_site *)all;
+	for (uint64_t i = 0; i < h.nsites; i++) {
+		struct entry x = ent[i];
+		sites[i] = (struct zp_site){ x.addr, x.flags };
+	}
+	e = NULL;
 	zp_scan_free(s);
 	s->sites = sites;
 	sites = NULL;
@@ -529,7 +548,9 @@ static int cmp_patch(const void *a, const void *b)
  * of up to MERGE_GAP; malloc'd into *out */
 static int image_runs(const struct zp_patch *p, size_t n, struct zp_image_run **out, size_t *nout)
 {
-	struct zp_image_run *v = calloc(n ? n : 1, sizeof(*v));
+	/* room for a run a patch, written only as runs are made: calloc
+	 * would clear (and fault in) 12 KiB for libc's 6 runs */
+	struct zp_image_run *v = malloc((n ? n : 1) * sizeof(*v));
 	size_t k = 0;
 	uint64_t at = 0;
 
@@ -553,10 +574,10 @@ static int image_runs(const struct zp_patch *p, size_t n, struct zp_image_run **
 	return 0;
 }
 
-static void image_names(char *hash, size_t hlen, char *name, size_t nlen, const struct zp_cache_key *key,
-			const char *file, const struct zp_patch *p, size_t n)
+static void image_names(char *hash, size_t hlen, char *name, size_t nlen, const struct image_want *w,
+			const char *file)
 {
-	uint64_t h = fnv1a(key, sizeof(*key)) ^ (fnv1a(p, n * sizeof(*p)) * 31);
+	uint64_t h = w->key_hash ^ (w->patch_hash * 31);
 	const char *base = strrchr(file, '/');
 
 	base = base != NULL ? base + 1 : file;
@@ -771,11 +792,15 @@ int zp_image_open(int dirfd, int imgfd, const struct zp_cache_key *key, const ch
 	im->made = false;
 	im->runs = NULL;
 	im->nruns = 0;
-	qsort(p, n, sizeof(*p), cmp_patch);
+	for (size_t i = 1; i < n; i++)
+		if (p[i].off < p[i - 1].off) {
+			qsort(p, n, sizeof(*p), cmp_patch);
+			break;
+		}
 	if ((r = image_runs(p, n, &im->runs, &im->nruns)) < 0)
 		return r;
-	image_names(hash, sizeof(hash), name, sizeof(name), key, file, p, n);
-	const struct image_want want = { fnv1a(key, sizeof(*key)), fnv1a(p, n * sizeof(*p)) };
+	const struct image_want want = { fnv1a(key, sizeof(*key)), fnv1a_words(p, n * sizeof(*p)) };
+	image_names(hash, sizeof(hash), name, sizeof(name), &want, file);
 	uint64_t meta = meta_size(im->nruns, n);
 	if (imgfd >= 0) {
 		/* the common case, in few calls: the image and its stamp, by

@@ -22,7 +22,10 @@ Prints, each as median [min..max] of the rounds:
     medians against native, peak RSS added, what else of ours is loaded),
     and what scanning costs per MiB of code on a cache miss;
   * resident memory added for a small program;
-  * redis-server requests per second, when redis is installed."""
+  * redis-server requests per second, when redis is installed.
+
+ZPOLINE_BENCH_ONLY=startup,rss (names of the functions below, comma
+separated) runs only those parts."""
 import os
 import shutil
 import socket
@@ -233,7 +236,8 @@ def startup_runtime():
     rounds = ROUNDS * 30
     print("\nstart-up without the launcher (LD_PRELOAD, warm cache), ms, %d pairs native/hooked" % rounds)
     print("%-22s %-24s %-24s %10s %10s" % ("program", "native", "hooked (null)", "added", "target"))
-    for p, target in (([shutil.which("true") or "/bin/true"], 0.5), ([python, "-c", "pass"], 1.0)):
+    progs = (([shutil.which("true") or "/bin/true"], 0.5), ([python, "-c", "pass"], 1.0))
+    for p, target in progs:
         one(p, hk_env)              # the cache warm
         nat, hk, diff = [], [], []
         for _ in range(rounds):
@@ -244,6 +248,21 @@ def startup_runtime():
             diff.append(b - a)
         print("%-22s %-24s %-24s %+9.3f %+9.1f" % (
             " ".join(os.path.basename(x) for x in p)[:22], med(nat), med(hk), statistics.median(diff), target))
+    # a warm start must not grow with the program's size: the runtime's
+    # own measure of its constructor beside the code it covers
+    for p, _ in progs:
+        own, code = [], 0
+        for _ in range(ROUNDS * 3):
+            err = subprocess.run(p, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                 env=dict(hk_env, ZPOLINE_VERBOSE="1")).stderr
+            for l in err.splitlines():
+                if "start-up added" in l:
+                    own.append(float(l.split("start-up added ")[1].split()[0]))
+                elif l.startswith("total "):
+                    code = int(l.split()[1])
+        if own:
+            print("  its constructor, as it measures it, %-16s %s ms for %.1f MiB of code" % (
+                " ".join(os.path.basename(x) for x in p)[:16], med(own), code / 1048576))
     rss_n, rss_h = [], []
     for _ in range(ROUNDS * 2):
         rss_n.append(peak(ENV))
@@ -326,13 +345,8 @@ def redis():
         med(nat), med(hk), statistics.median(hk) / statistics.median(nat)))
 
 
-calibration()
-syscall_costs()
-path_counts()
-path_alone()
-pages_after_entry()
-startup()
-startup_runtime()
-scan_cost()
-rss()
-redis()
+ONLY = [x for x in os.environ.get("ZPOLINE_BENCH_ONLY", "").split(",") if x]
+for part in (calibration, syscall_costs, path_counts, path_alone, pages_after_entry, startup, startup_runtime,
+             scan_cost, rss, redis):
+    if not ONLY or part.__name__ in ONLY or (part.__name__ == "startup_runtime" and "startup" in ONLY):
+        part()

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import tempfile
 
-Z, HOOKS, LEGACY, NOENTRY, PPID, STATIC, LATE, LATE_LIB, JIT, PROBE = sys.argv[1:11]
+Z, HOOKS, LEGACY, NOENTRY, PPID, STATIC, LATE, LATE_LIB, JIT, PROBE, MANY_LIB = sys.argv[1:12]
 RUNTIME = os.path.realpath(os.path.join(os.path.dirname(Z), "..", "runtime", "libzpoline.so"))
 passed = failed = 0
 
@@ -182,6 +182,12 @@ with tempfile.TemporaryDirectory() as d:
     check("dlopen'd library, trap mode", [Z, "run", "--hook", "deny", "--hook-opt", "getppid=EPERM", "--",
                                           LATE, LATE_LIB], 0, out="own syscall: failed",
           env=env(ZPOLINE_MODE="trap"))
+    # 4096 sites: more than a small program's call-site set holds, which
+    # grows; every one is hooked (a failure only if every call failed)
+    check("dlopen'd library with 4096 sites, natively", [LATE, MANY_LIB], 0, out="own syscall: made")
+    check("dlopen'd library with 4096 sites, hooked", [Z, "run", "--hook", "deny", "--hook-opt",
+                                                       "getppid=EPERM", "--", LATE, MANY_LIB], 0,
+          out="own syscall: failed")
     check("dlopen'd library, excluded", [Z, "run", "--hook", "deny", "--hook-opt", "getppid=EPERM",
                                          "--exclude", "late-lib*", "--", LATE, LATE_LIB], 0,
           out="own syscall: made")
