@@ -111,8 +111,12 @@ struct tls {
 };
 static __thread struct tls T;
 
-/* the program's own handlers, which the kernel does not see */
+/* the program's own handlers, which the kernel does not see, and the
+ * process they belong to: a vfork child (or any clone with CLONE_VM and
+ * not CLONE_THREAD) shares this memory, not the actions, so what it sets
+ * before its exec passes through unrecorded */
 static struct ksigaction prog[65];
+static pid_t prog_pid;
 static bool watched[65];
 
 static uint64_t now_ns(clockid_t clk)
@@ -132,6 +136,8 @@ static void self_ids(void)
 	pid_t p = getpid();
 
 	tr_self_pid = p;
+	if (prog_pid == 0)
+		prog_pid = p;
 	{
 		/* a new task, or a forked child that inherited the parent's TLS */
 		T.pid = p;
@@ -396,6 +402,20 @@ static void delay_us(long us)
 		;
 }
 
+/* shares_memory -- a clone whose child runs in this memory */
+static bool shares_memory(long nr, const struct zpoline_call *call)
+{
+	uint64_t flags;
+
+	if (nr == SYS_vfork)
+		return true;
+	if (nr == SYS_clone)
+		return (call->args[0] & CLONE_VM) != 0;
+	if (nr == SYS_clone3 && tr_peek(&flags, (uintptr_t)call->args[0], sizeof(flags)) == sizeof(flags))
+		return (flags & CLONE_VM) != 0;
+	return false;
+}
+
 static void sigaction_enter(struct zpoline_call *call, struct rec *r)
 {
 	int sig = (int)call->args[0];
@@ -405,6 +425,9 @@ static void sigaction_enter(struct zpoline_call *call, struct rec *r)
 	if (sig <= 0 || sig > 64 || sig == SIGKILL || sig == SIGSTOP)
 		return;
 	r->old_prog = prog[sig];
+	self_ids();
+	if (T.pid != prog_pid)
+		return;
 	if (call->args[1] == 0 || tr_peek(&act, (uintptr_t)call->args[1], sizeof(act)) != sizeof(act))
 		return;
 	prog[sig] = act;
@@ -437,7 +460,8 @@ static void sigaction_exit(struct zpoline_call *call, struct rec *r)
 	if (sig <= 0 || sig > 64)
 		return;
 	if (call->ret < 0) {
-		prog[sig] = r->old_prog;
+		if (T.pid == prog_pid)
+			prog[sig] = r->old_prog;
 		return;
 	}
 	struct ksigaction old;
@@ -449,7 +473,7 @@ static void sigaction_exit(struct zpoline_call *call, struct rec *r)
 		fix.mask &= ~(1ull << (SIGKILL - 1) | 1ull << (SIGSTOP - 1));
 		memcpy((void *)call->args[2], &fix, sizeof(fix));
 	}
-	if (prog[0].restorer == 0 && (prog[sig].flags & SA_RESTORER_FLAG))
+	if (T.pid == prog_pid && prog[0].restorer == 0 && (prog[sig].flags & SA_RESTORER_FLAG))
 		prog[0].restorer = prog[sig].restorer;
 }
 
@@ -774,6 +798,8 @@ static void exit_impl(struct zpoline_call *call, uint64_t *slot)
 		__atomic_store_n(&sh->multi, 1, __ATOMIC_RELAXED);
 		T.pid = 0;
 		self_ids();
+		if (!shares_memory(nr, call))
+			prog_pid = T.pid;       /* its own copy of the handlers */
 		T.outlen = 0;
 		T.partial_open = false;
 		T.cur = NULL;
