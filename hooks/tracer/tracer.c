@@ -84,6 +84,8 @@ struct rec {
 	long orig_act;                  /* rt_sigaction: the program's act */
 	struct ksigaction act;          /* ... and what the kernel gets instead */
 	struct ksigaction old_prog;     /* ... and the program's previous one */
+	struct ksigaction new_prog;     /* ... its new one, recorded once the kernel took it */
+	bool set_prog;
 };
 
 #define RING 32
@@ -422,6 +424,7 @@ static void sigaction_enter(struct zpoline_call *call, struct rec *r)
 	struct ksigaction act;
 
 	r->orig_act = 0;
+	r->set_prog = false;
 	if (sig <= 0 || sig > 64 || sig == SIGKILL || sig == SIGSTOP)
 		return;
 	r->old_prog = prog[sig];
@@ -430,7 +433,10 @@ static void sigaction_enter(struct zpoline_call *call, struct rec *r)
 		return;
 	if (call->args[1] == 0 || tr_peek(&act, (uintptr_t)call->args[1], sizeof(act)) != sizeof(act))
 		return;
-	prog[sig] = act;
+	/* recorded at exit, once the kernel has the new action: until then
+	 * a signal still comes to the handler the program had */
+	r->new_prog = act;
+	r->set_prog = true;
 	bool dfl = act.handler == (unsigned long)SIG_DFL, ign = act.handler == (unsigned long)SIG_IGN;
 	if (ign || (dfl && !watched[sig]) || !opt.signals)
 		return;
@@ -459,11 +465,10 @@ static void sigaction_exit(struct zpoline_call *call, struct rec *r)
 		call->args[1] = r->orig_act;
 	if (sig <= 0 || sig > 64)
 		return;
-	if (call->ret < 0) {
-		if (T.pid == prog_pid)
-			prog[sig] = r->old_prog;
+	if (call->ret < 0)
 		return;
-	}
+	if (r->set_prog)
+		prog[sig] = r->new_prog;
 	struct ksigaction old;
 	if (call->args[2] != 0 && tr_peek(&old, (uintptr_t)call->args[2], sizeof(old)) == sizeof(old) &&
 	    old.handler == (unsigned long)tracer_on_signal) {
@@ -1113,6 +1118,12 @@ void tracer_on_signal(int sig, siginfo_t *si, void *uc)
 	 * program's sigaltstack, over the frame of the handler we are in */
 	struct hop hp = { NULL, NULL, 0, sig, si, uc };
 	signal_thunk(&hp);
+	if (h.handler == (unsigned long)SIG_IGN) {
+		/* the program's action changed while this signal came */
+		T.in_wrapper = was;
+		errno = saved;
+		return;
+	}
 	if (h.handler == (unsigned long)SIG_DFL) {
 		killed(sig, si);
 		T.in_wrapper = was;
