@@ -31,7 +31,7 @@ enum { OPT_JSON = 0x200, OPT_AUDIT };
 static const struct argp_option trace_options[] = {
 	{ NULL, 0, NULL, 0, "strace's options:", 1 },
 	{ NULL, 'e', "EXPR", 0,
-	  "trace=SET, status=SET, signal=all|none, inject=SET:..., fault=SET:... (as strace's -e)", 1 },
+	  "trace=SET, status=SET, signal=SET, inject=SET:..., fault=SET:... (as strace's -e)", 1 },
 	{ NULL, 's', "N", 0, "Show at most N bytes of each string (default 32)", 1 },
 	{ NULL, 'v', NULL, 0, "Print structures in full", 1 },
 	{ NULL, 'X', "FORMAT", 0, "raw, abbrev (default) or verbose: how constants print", 1 },

@@ -409,7 +409,9 @@ static void sigaction_enter(struct zpoline_call *call, struct rec *r)
 		return;
 	prog[sig] = act;
 	bool dfl = act.handler == (unsigned long)SIG_DFL, ign = act.handler == (unsigned long)SIG_IGN;
-	if (ign || (dfl && !watched[sig]) || !opt.signals)
+	/* with signal=none the program's handlers run unwrapped; the default
+	 * actions stay watched for the +++ killed by +++ line */
+	if (ign || (dfl && !watched[sig]) || (!dfl && !opt.signals))
 		return;
 	extern void tracer_on_signal(int, siginfo_t *, void *);
 	r->act = act;
@@ -469,8 +471,7 @@ static void start(void)
 	T.last_flush = now_ns(CLOCK_MONOTONIC_COARSE);
 	if (root_pid == 0)
 		root_pid = T.pid;
-	if (opt.signals)
-		watch_defaults();
+	watch_defaults();
 }
 
 static int enter_impl(struct zpoline_call *call, uint64_t *slot)
@@ -1067,7 +1068,9 @@ static void signal_thunk(void *p)
 
 	if (opt.signals)
 		complete_interrupted(h->uc);
-	signal_line(h->sig, h->si);
+	/* -e signal=SET: which --- SIGxxx --- lines print */
+	if (h->sig >= 1 && h->sig <= 64 && (opt.sigs >> (h->sig - 1) & 1))
+		signal_line(h->sig, h->si);
 }
 
 __attribute__((visibility("hidden"))) void tracer_on_signal(int sig, siginfo_t *si, void *uc);

@@ -65,6 +65,18 @@ t = re.sub(r"(?m)^\[pid +\d+\] ", "", t)
 check("signal line", re.search(r"kill\(\d+, SIGUSR1\) += 0\n--- SIGUSR1 \{si_signo=SIGUSR1, si_code=SI_USER, si_pid=\d+, si_uid=\d+\} ---\nrt_sigreturn\(\{mask=\[\]\}\) += 0\n", t) is not None, t[-600:])
 check("oldact is the program's handler", re.search(r"rt_sigaction\(SIGUSR1, NULL, \{sa_handler=0x[0-9a-f]+, sa_mask=\[TERM\], sa_flags=SA_RESTORER\|SA_RESTART", t) is not None, t[:600])
 
+# -e signal=SET: names with or without SIG, numbers, !, all, none
+def sig_lines(*expr):
+    p, t = trace(*expr, "-e", "trace=none", "--", "sh", "-c", "/bin/true; kill -USR1 $$")
+    return set(re.findall(r"--- (SIG\w+) ", t)), t
+for expr, want in ((("-e", "signal=CHLD"), {"SIGCHLD"}), (("-e", "signal=!SIGCHLD"), {"SIGUSR1"}),
+                   (("-e", "signal=17"), {"SIGCHLD"}), (("-e", "signal=usr1,SIGCHLD"), {"SIGCHLD", "SIGUSR1"}),
+                   (("-e", "signal=all"), {"SIGCHLD", "SIGUSR1"}), (("-e", "signal=none"), set())):
+    got, t = sig_lines(*expr)
+    check("-e %s" % expr[1], got == want and t.rstrip().endswith("+++ killed by SIGUSR1 +++"), t[-300:])
+p = subprocess.run([zpoline, "trace", "-e", "signal=SIGBOGUS", "--", "true"], capture_output=True, text=True)
+check("unknown signal refused", p.returncode == 2 and "SIGBOGUS" in p.stderr, p.stderr)
+
 # -z / -Z, -s, -T, -tt, -y
 p, t = trace("-Z", "--", decoders)
 t = re.sub(r"(?m)^\[pid +\d+\] ", "", t)
