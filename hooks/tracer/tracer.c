@@ -57,6 +57,14 @@ struct shared {
 	int multi;                      /* a second task exists: lines get [pid N] */
 	uint64_t pending;               /* tid << 32 | seq of an entering half not ended */
 	unsigned long inject_count[ZP_TRACE_MAX_INJECT][ZP_TRACE_WORDS * 64 / 64];
+	/* execve's entering half, for the new image to end with " = 0" */
+	struct exec_slot {
+		int pid;                /* the exec'ing process, 0 when free */
+		int partial;            /* the half is out (and ends the output when pending) */
+		int nr;
+		int len;
+		char text[3072];
+	} execs[8];
 };
 static struct shared *sh;
 static struct shared private_shared;
@@ -111,6 +119,10 @@ struct tls {
 };
 static __thread struct tls T;
 
+/* the threads of this process, for the calls they are in when it ends */
+#define MAX_THREADS 256
+static struct tls *threads[MAX_THREADS];
+
 /* the program's own handlers, which the kernel does not see */
 static struct ksigaction prog[65];
 static bool watched[65];
@@ -138,6 +150,26 @@ static void self_ids(void)
 		T.tid = gettid();
 		T.lock_depth = 0;
 	}
+	/* a slot that is ours already (a forked child's copy), free, or a
+	 * thread's of another process (copied by fork) */
+	for (int i = 0; i < MAX_THREADS; i++) {
+		struct tls *t = __atomic_load_n(&threads[i], __ATOMIC_ACQUIRE);
+		if (t == &T)
+			return;
+	}
+	for (int i = 0; i < MAX_THREADS; i++) {
+		struct tls *t = __atomic_load_n(&threads[i], __ATOMIC_ACQUIRE);
+		if ((t == NULL || t->pid != p) &&
+		    __atomic_compare_exchange_n(&threads[i], &t, &T, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+			return;
+	}
+}
+
+static void forget_thread(void)
+{
+	for (int i = 0; i < MAX_THREADS; i++)
+		if (__atomic_load_n(&threads[i], __ATOMIC_ACQUIRE) == &T)
+			__atomic_store_n(&threads[i], NULL, __ATOMIC_RELEASE);
 }
 
 /* ---- output ---- */
@@ -345,6 +377,8 @@ static void put_json_head(struct tr_buf *b, const char *type, uint64_t t0)
 
 /* ---- system calls ---- */
 
+static void others_unfinished(bool exiting, int status);
+
 /* exited_line -- "+++ exited with N +++", or its JSON record */
 static void exited_line(int status, bool call_shown, const long *args, long nr)
 {
@@ -366,7 +400,113 @@ static void exited_line(int status, bool call_shown, const long *args, long nr)
 	}
 	lock();
 	flush_locked();
+	if (nr == SYS_exit_group)
+		others_unfinished(true, status);
 	write_lines(b.p, b.len);
+	unlock();
+}
+
+/* others_unfinished -- as this process ends (exit_group, a fatal signal),
+ * the calls its other threads are in never return: strace shows them with
+ * "= ?" (status "unfinished"), and, for exit_group, each thread's end.
+ * Lock held. */
+static void others_unfinished(bool exiting, int status)
+{
+	char buf[4096];
+
+	for (int i = 0; i < MAX_THREADS; i++) {
+		struct tls *t = __atomic_load_n(&threads[i], __ATOMIC_ACQUIRE);
+		if (t == NULL || t == &T || t->pid != T.pid || t->tid == 0)
+			continue;
+		struct tr_buf b = { buf, 0, sizeof(buf) };
+		struct rec *r = t->cur;
+		if (r != NULL && r->seq != 0 && !r->done && (opt.status & ZP_STATUS_UNFINISHED) && !opt.json) {
+			const char *name = rt->syscall_name(r->nr);
+			if (opt.ff[0] == '\0')
+				tr_put(&b, "[pid %5d] ", (int)t->tid);
+			if (r->partial) {
+				tr_put(&b, "<... %s resumed> <unfinished ...>)", name ? name : "syscall");
+			} else {
+				struct tr_call c = { .nr = r->nr, .saved = r->saved };
+				memcpy(c.args, r->args, sizeof(c.args));
+				tr_print_enter(&b, &fmt, &c, name);
+				tr_puts(&b, " <unfinished ...>)");
+			}
+			tr_pad(&b, &fmt, 0);
+			tr_puts(&b, " = ?\n");
+		}
+		if (exiting && opt.ff[0] == '\0' && !opt.json)
+			tr_put(&b, "[pid %5d] +++ exited with %d +++\n", (int)t->tid, status);
+		if (b.len > 0)
+			write_lines(b.p, b.len);
+	}
+}
+
+/* exec_note -- an execve's entering half, kept in the shared memory: if
+ * the call succeeds, the new image ends its line with " = 0" (strace sees
+ * it return there). Lock held. */
+static void exec_note(long nr, const char *text, size_t len, bool partial)
+{
+	for (int i = 0; i < 8; i++) {
+		struct exec_slot *e = &sh->execs[i];
+		if (e->pid != 0 && e->pid != T.pid && !task_gone(e->pid))
+			continue;
+		e->pid = T.pid;
+		e->partial = partial;
+		e->nr = (int)nr;
+		e->len = (int)(len < sizeof(e->text) ? len : sizeof(e->text));
+		memcpy(e->text, text, (size_t)e->len);
+		return;
+	}
+}
+
+/* exec_forget -- the execve failed: its line ends in this image */
+static void exec_forget(void)
+{
+	lock();
+	for (int i = 0; i < 8; i++)
+		if (sh->execs[i].pid == T.pid)
+			sh->execs[i].pid = 0;
+	unlock();
+}
+
+/* exec_done -- the first call of a new image: the execve that made it
+ * returned 0 */
+static void exec_done(void)
+{
+	char buf[4096];
+
+	lock();
+	for (int i = 0; i < 8; i++) {
+		struct exec_slot *e = &sh->execs[i];
+		if (e->pid != T.pid)
+			continue;
+		struct tr_buf b = { buf, 0, sizeof(buf) };
+		const char *name = rt->syscall_name(e->nr);
+		bool joined = e->partial && (int)(sh->pending >> 32) == T.pid;
+		size_t start = 0;
+		if (joined) {
+			start = b.len - (size_t)e->len;
+		} else if (e->partial) {
+			if (is_multi() && opt.ff[0] == '\0')
+				tr_put(&b, "[pid %5d] ", (int)T.pid);
+			tr_put(&b, "<... %s resumed>", name ? name : "execve");
+		} else if (opt.status & ZP_STATUS_SUCCESSFUL) {
+			tr_put(&b, "%.*s", e->len, e->text);
+		}
+		if (joined || e->partial || (opt.status & ZP_STATUS_SUCCESSFUL)) {
+			tr_putc(&b, ')');
+			tr_pad(&b, &fmt, start);
+			tr_puts(&b, " = 0\n");
+			if (joined)
+				dev_write(b.p, b.len);
+			else
+				write_lines(b.p, b.len);
+			if (joined)
+				sh->pending = 0;
+		}
+		e->pid = 0;
+	}
 	unlock();
 }
 
@@ -468,6 +608,7 @@ static void start(void)
 {
 	started = true;
 	self_ids();
+	exec_done();
 	T.last_flush = now_ns(CLOCK_MONOTONIC_COARSE);
 	if (root_pid == 0)
 		root_pid = T.pid;
@@ -493,6 +634,8 @@ static int enter_impl(struct zpoline_call *call, uint64_t *slot)
 	memset(r, 0, offsetof(struct rec, act));
 	if (nr == SYS_rt_sigaction)
 		sigaction_enter(call, r);
+	if (nr == SYS_exit)
+		forget_thread();
 	switch (nr) {
 	case SYS_exit_group: case SYS_exit: case SYS_execve: case SYS_execveat:
 	case SYS_clone: case SYS_clone3: case SYS_fork: case SYS_vfork:
@@ -543,7 +686,7 @@ static int enter_impl(struct zpoline_call *call, uint64_t *slot)
 	}
 	props = tr_props(nr);
 	if (opt.json && (props & TR_NORETURN)) {
-		exited_line((int)call->args[0] & 0xff, true, call->args, nr);
+		exited_line((int)call->args[0] & 0xff, (opt.status & ZP_STATUS_UNFINISHED) != 0, call->args, nr);
 		return ZPOLINE_CALL;
 	}
 	T.level++;
@@ -576,42 +719,52 @@ static int enter_impl(struct zpoline_call *call, uint64_t *slot)
 	/* only what the kernel may overwrite is read now */
 	tr_capture(&c);
 	r->saved = c.saved;
-	if ((props & (TR_BLOCKS | TR_NORETURN | TR_EXEC)) && opt.status == ZP_STATUS_ALL && !opt.json) {
+	if ((props & TR_NORETURN) && !opt.json) {
+		/* exit and exit_group: "= ?", which strace counts as unfinished;
+		 * the end of the task shows whatever the status filter */
+		int st = (int)call->args[0] & 0xff;
 		struct tr_buf b = line_buf();
-		put_prefix(&b, r->t0);
-		tr_print_enter(&b, &fmt, &c, rt->syscall_name(nr));
-		r->col = b.len;
-		if (props & TR_NORETURN) {
+		char tail[64];
+		int n;
+		if (opt.status & ZP_STATUS_UNFINISHED) {
+			put_prefix(&b, r->t0);
+			tr_print_enter(&b, &fmt, &c, rt->syscall_name(nr));
 			c.ret = 0;
 			c.exiting = true;
 			tr_print_exit(&b, &fmt, &c, 0);
 			tr_putc(&b, '\n');
-			if (nr == SYS_exit_group || nr == SYS_exit)
-				tr_put(&b, "%s+++ exited with %d +++\n", "", (int)call->args[0] & 0xff);
 		}
+		if (is_multi() && opt.ff[0] == '\0')
+			n = snprintf(tail, sizeof(tail), "[pid %5d] +++ exited with %d +++\n", (int)T.tid, st);
+		else
+			n = snprintf(tail, sizeof(tail), "+++ exited with %d +++\n", st);
 		lock();
 		flush_locked();
-		if (props & TR_NORETURN) {
-			if (is_multi() && opt.ff[0] == '\0') {
-				/* the +++ line gets the prefix too */
-				char *nl = memchr(b.p, '\n', b.len);
-				char tail[64];
-				int n = snprintf(tail, sizeof(tail), "[pid %5d] +++ exited with %d +++\n",
-						 (int)T.tid, (int)call->args[0] & 0xff);
-				if (nl != NULL) {
-					b.len = (size_t)(nl - b.p) + 1;
-					write_lines(b.p, b.len);
-					write_lines(tail, (size_t)n);
-				}
-			} else {
-				write_lines(b.p, b.len);
-			}
-		} else {
+		if (b.len > 0)
+			write_lines(b.p, b.len);
+		if (nr == SYS_exit_group)
+			others_unfinished(true, st);
+		write_lines(tail, (size_t)n);
+		unlock();
+	} else if ((props & (TR_BLOCKS | TR_EXEC)) && !opt.json) {
+		/* the entering half goes out at once when either result shows:
+		 * otherwise the result decides at exit */
+		bool early = (opt.status & (ZP_STATUS_SUCCESSFUL | ZP_STATUS_FAILED)) ==
+			     (ZP_STATUS_SUCCESSFUL | ZP_STATUS_FAILED);
+		struct tr_buf b = line_buf();
+		put_prefix(&b, r->t0);
+		tr_print_enter(&b, &fmt, &c, rt->syscall_name(nr));
+		r->col = b.len;
+		lock();
+		if (early) {
+			flush_locked();
 			write_lines(b.p, b.len);
 			sh->pending = (uint64_t)T.tid << 32 | r->seq;
 			r->partial = true;
 			T.partial_open = true;
 		}
+		if (props & TR_EXEC)
+			exec_note(nr, b.p, b.len, early);
 		unlock();
 	}
 	T.level--;
@@ -757,8 +910,25 @@ static void exit_impl(struct zpoline_call *call, uint64_t *slot)
 
 	if (*slot == 0 || *slot > RING)
 		return;
+	/* an exec returns 0 or an error: a child's pid here is the vfork
+	 * parent coming back through the frame its child's execve left */
+	if ((nr == SYS_execve || nr == SYS_execveat) && call->ret > 0)
+		return;
 	self_ids();
 	r = &T.ring[*slot - 1];
+	if (r->seq != 0 && r->nr != nr) {
+		/* a vfork child's calls ran on this thread's slots: the
+		 * parent's vfork is the latest record of its number */
+		struct rec *found = NULL;
+		for (unsigned i = 1; i <= RING && found == NULL; i++) {
+			struct rec *q = &T.ring[(T.ring_pos - i) % RING];
+			if (q->nr == nr && q->seq != 0)
+				found = q;
+		}
+		if (found == NULL)
+			return;
+		r = found;
+	}
 	if (T.cur == r)
 		T.cur = NULL;
 	if (nr == SYS_rt_sigaction)
@@ -782,12 +952,17 @@ static void exit_impl(struct zpoline_call *call, uint64_t *slot)
 	}
 	if ((nr == SYS_clone || nr == SYS_clone3 || nr == SYS_fork || nr == SYS_vfork) && call->ret > 0) {
 		__atomic_store_n(&sh->multi, 1, __ATOMIC_RELAXED);
-		/* a vfork child ran on this thread's storage: ask again */
+		/* a vfork child ran on this thread's storage: ask again, and
+		 * its exec is not a call of ours in flight */
 		T.pid = 0;
 		self_ids();
+		if (T.cur != NULL && T.cur != r)
+			T.cur = NULL;
 	}
 	if (r->seq == 0)
 		return;
+	if (nr == SYS_execve || nr == SYS_execveat)
+		exec_forget();
 	if (r->done) {
 		/* a signal handler's line already showed it */
 		r->done = false;
@@ -1047,12 +1222,14 @@ __attribute__((noinline)) static void killed(int sig, siginfo_t *si)
 		int m = snprintf(pre, sizeof(pre), "[pid %5d] ", (int)T.tid);
 		lock();
 		flush_locked();
+		others_unfinished(false, 0);
 		write_lines(pre, (size_t)m);
 		dev_write(buf, (size_t)n);
 		unlock();
 	} else {
 		lock();
 		flush_locked();
+		others_unfinished(false, 0);
 		write_lines(buf, (size_t)n);
 		unlock();
 	}

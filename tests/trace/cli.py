@@ -77,6 +77,28 @@ for expr, want in ((("-e", "signal=CHLD"), {"SIGCHLD"}), (("-e", "signal=!SIGCHL
 p = subprocess.run([zpoline, "trace", "-e", "signal=SIGBOGUS", "--", "true"], capture_output=True, text=True)
 check("unknown signal refused", p.returncode == 2 and "SIGBOGUS" in p.stderr, p.stderr)
 
+# -e status=: strace counts exit_group's "= ?" and the calls a dying
+# process's threads are in as unfinished; a successful execve shows "= 0"
+calls_re = re.compile(r"^(?:\[pid +\d+\] )?(\w+)\(.*= (\S+)", re.M)
+p, t = trace("-e", "status=successful", "-e", "trace=execve,exit_group,openat", "--", "sh", "-c", "exec /bin/true")
+check("status=successful: execve = 0, no exit_group, the end", re.search(r'execve\("/bin/true", .*\) += 0$', t, re.M) and
+      "exit_group" not in t and t.rstrip().endswith("+++ exited with 0 +++") and
+      all(r != "?" and not r.startswith("-") for _, r in calls_re.findall(t)), t[-400:])
+p, t = trace("-z", "-e", "trace=exit_group", "--", "true")
+check("-z keeps the +++ line", t.strip() == "+++ exited with 0 +++", t)
+threaded = ("import os, threading, time\nr, w = os.pipe()\n"
+            "threading.Thread(target=os.read, args=(r, 1), daemon=True).start()\ntime.sleep(0.2)\nos._exit(0)\n")
+p, t = trace("-e", "status=unfinished", "--", sys.executable, "-c", threaded)
+got = calls_re.findall(t)
+check("status=unfinished: exit_group and the blocked read, = ?", ("exit_group", "?") in got and
+      ("read", "?") in got and all(r == "?" for _, r in got) and
+      re.search(r"read\(\d+,  <unfinished \.\.\.>\) += \?", t), t[-400:])
+p, t = trace("-e", "trace=read,exit_group", "--", sys.executable, "-c", threaded)
+check("a blocked read ends as strace's: resumed, = ?", re.search(r"<\.\.\. read resumed> <unfinished \.\.\.>\) += \?\n\[pid +\d+\] \+\+\+ exited with 0 \+\+\+", t), t[-400:])
+for st in ("unavailable", "detached"):
+    p, t = trace("-e", "status=" + st, "--", "sh", "-c", "cat /nonexistent; exec true")
+    check("status=%s matches no call" % st, not calls_re.findall(t) and t.rstrip().endswith("+++ exited with 0 +++"), t[-300:])
+
 # -z / -Z, -s, -T, -tt, -y
 p, t = trace("-Z", "--", decoders)
 t = re.sub(r"(?m)^\[pid +\d+\] ", "", t)
