@@ -24,7 +24,16 @@ struct trace {
 	bool count, count_too;  /* -c, -C */
 	const char *sort;       /* -S */
 	bool audit;
+	char copts[8192];       /* the counter's: sort= and the trace= words */
 };
+
+/* count_trace -- the counter counts the traced calls only, as strace -c */
+static void count_trace(struct trace *t, const char *set)
+{
+	size_t n = strlen(t->copts);
+
+	snprintf(t->copts + n, sizeof(t->copts) - n, "%strace=%s", n ? " " : "", set);
+}
 
 enum { OPT_JSON = 0x200, OPT_AUDIT };
 
@@ -76,12 +85,15 @@ static void parse_expr(struct trace *t, struct argp_state *state, char *arg)
 	if (eq == NULL) {
 		/* strace: -e SET means -e trace=SET */
 		add(t, state, "trace=%s", arg);
+		count_trace(t, arg);
 		return;
 	}
 	size_t klen = (size_t)(eq - arg);
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		if (strlen(keys[i]) == klen && strncmp(arg, keys[i], klen) == 0) {
 			add(t, state, "%s", arg);
+			if (i == 0)
+				count_trace(t, eq + 1);
 			return;
 		}
 	}
@@ -90,6 +102,8 @@ static void parse_expr(struct trace *t, struct argp_state *state, char *arg)
 		char buf[1100];
 		snprintf(buf, sizeof(buf), "%s=%s", arg[0] == 't' ? "trace" : "status", eq + 1);
 		add(t, state, "%s", buf);
+		if (arg[0] == 't')
+			count_trace(t, eq + 1);
 		return;
 	}
 	argp_error(state, "-e %.*s=: not supported by zpoline trace (it takes trace=, status=, "
@@ -212,22 +226,23 @@ int cmd_trace(int argc, char **argv)
 		die(EXIT_USAGE, "%s", err);
 	if (t.count && t.count_too)
 		die(EXIT_USAGE, "give -c or -C, not both");
-	static char sort[32];
-	if (t.sort != NULL)
-		snprintf(sort, sizeof(sort), "sort=%s", t.sort);
+	static char sort[sizeof(t.copts) + 32];
+	if (t.sort != NULL || t.copts[0] != '\0')
+		snprintf(sort, sizeof(sort), "%s%s%s%s", t.sort ? "sort=" : "", t.sort ? t.sort : "",
+			 t.sort && t.copts[0] ? " " : "", t.copts);
 	if (t.audit) {
 		if (t.count || t.count_too || t.olen > (size_t)(t.l.output == NULL && isatty(2) ? 11 : 5))
 			die(EXIT_USAGE, "--audit writes the audit log only: it takes no trace options");
 		t.l.hooks[t.l.nhooks++] = "audit";
 	} else if (t.count) {
 		t.l.hooks[t.l.nhooks] = "counter";
-		t.l.opts[t.l.nhooks++] = t.sort ? sort : NULL;
+		t.l.opts[t.l.nhooks++] = sort[0] ? sort : NULL;
 	} else {
 		t.l.hooks[t.l.nhooks] = "tracer";
 		t.l.opts[t.l.nhooks++] = t.olen ? t.opts : NULL;
 		if (t.count_too) {
 			t.l.hooks[t.l.nhooks] = "counter";
-			t.l.opts[t.l.nhooks++] = t.sort ? sort : NULL;
+			t.l.opts[t.l.nhooks++] = sort[0] ? sort : NULL;
 		}
 	}
 	if (t.follow >= 2)

@@ -136,6 +136,20 @@ check("-ff lines have no [pid]", all("[pid" not in open(os.path.join(work, f)).r
 p = subprocess.run([zpoline, "trace", "-c", "--", "ls", "/"], capture_output=True, text=True, cwd=work)
 check("-c prints strace -c's table", "% time     seconds  usecs/call     calls    errors syscall" in p.stderr, p.stderr[:300])
 
+# -c and -C count the calls of -e trace= only, as strace -c does
+def table_rows(text):
+    return set(re.findall(r"^ +[\d.]+ +[\d.]+ +\d+ +\d+ +(?:\d+ +)?(\w+)$", text, re.M)) - {"total"}
+file_calls = {"openat", "newfstatat", "statx", "stat", "lstat", "access", "faccessat2", "readlink", "execve", "getxattr", "lgetxattr", "listxattr", "llistxattr"}
+p = subprocess.run([zpoline, "trace", "-c", "-e", "trace=%file", "--", "ls", "-l", "/"], capture_output=True, text=True, cwd=work)
+rows = table_rows(p.stderr)
+check("-c -e trace=%file counts file calls only", rows and rows <= file_calls, str(rows))
+p = subprocess.run([zpoline, "trace", "-C", "-e", "trace=openat,close", "--", "ls", "/"], capture_output=True, text=True, cwd=work)
+rows = table_rows(p.stderr)
+check("-C -e trace=openat,close: the table and the lines", rows == {"openat", "close"} and
+      re.search(r"^openat\(", p.stderr, re.M) and not re.search(r"^(?:write|mmap)\(", p.stderr, re.M), p.stderr[-600:])
+p = subprocess.run([zpoline, "run", "--hook", "counter", "--hook-opt", "trace=nosuchcall", "--", "true"], capture_output=True, text=True)
+check("counter: bad trace set refused", p.returncode != 0 and "nosuchcall" in p.stderr, p.stderr)
+
 # --json: one object per line, calls, signals and ends
 p, t = trace("--json", "--", decoders)
 objs = []
