@@ -9,10 +9,12 @@
  * address decoded), files opened for writing, unlinks and renames, mounts,
  * ptrace, and module loads. Each record is one trace_write: appended whole
  * to the -o file (opened O_APPEND), never cut by another process's. The
- * runtime keeps the program from closing or replacing that descriptor.
+ * runtime keeps the program from closing or replacing that descriptor;
+ * writing into it, copying it or changing its flags fails here with EBADF
+ * (ownfd.h).
  *
- * The interest set is exactly those calls: the others never reach the
- * hook. The decoders are the tracer's (hooks/tracer/). Options: none. */
+ * The interest set is exactly those calls and the write family: the
+ * others never reach the hook. The decoders are the tracer's (hooks/tracer/). Options: none. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -23,6 +25,7 @@
 
 #include <zpoline/hook.h>
 
+#include "ownfd.h"
 #include "tracer/decode.h"
 
 static const struct zpoline_init *rt;
@@ -178,8 +181,13 @@ static void record(enum kind k, long nr, const long *a, long ret, bool done)
 static int audit_enter(struct zpoline_call *call, uint64_t *slot)
 {
 	enum kind k = kind_of(call->nr);
+	long denied = ownfd_check(call);
 
 	*slot = 0;
+	if (denied) {
+		call->ret = denied;
+		return ZPOLINE_DONE;
+	}
 	if (k == K_EXEC) {
 		/* a successful exec does not come back: the record goes now */
 		record(k, call->nr, call->args, 0, false);
@@ -192,6 +200,8 @@ static void audit_exit(struct zpoline_call *call, uint64_t *slot)
 {
 	enum kind k = kind_of(call->nr);
 
+	ownfd_moved(call);
+	ownfd_opened(call);
 	if (k == K_NONE || (k == K_WRITE && !writes(call->nr, call->args)))
 		return;
 	if (k == K_EXEC) {
@@ -215,6 +225,7 @@ static int audit_init(const struct zpoline_init *in)
 	}
 	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++)
 		ZPOLINE_WANT(interest, events[i].nr);
+	ownfd_init(interest);
 	return 0;
 }
 

@@ -42,6 +42,7 @@
 
 #include "decode-opts.h"
 #include "decode.h"
+#include "../ownfd.h"
 
 #define SA_RESTORER_FLAG 0x04000000UL
 
@@ -191,6 +192,7 @@ static void dev_write(const char *p, size_t n)
 					close(fd);
 					fd = hi;
 				}
+				ownfd_add(fd);
 			}
 			ff_fd = fd;
 			ff_pid = T.pid;
@@ -644,7 +646,25 @@ static int enter_impl(struct zpoline_call *call, uint64_t *slot)
 		flush();
 		break;
 	}
+	if ((nr == SYS_dup2 || nr == SYS_dup3) && ff_fd >= 0 && call->args[1] == ff_fd &&
+	    call->args[0] != ff_fd) {
+		/* the program wants the number of our -ff file: ours moves */
+		int hi = fcntl(ff_fd, F_DUPFD_CLOEXEC, 900);
+		if (hi >= 0) {
+			for (int i = 1; i < OWNFD_MAX; i++)
+				if (ownfd[i] == ff_fd)
+					ownfd[i] = hi;
+			close(ff_fd);
+			ff_fd = hi;
+		}
+	}
+	long denied = ownfd_check(call);
 	if (!shown(nr)) {
+		if (denied) {
+			call->ret = denied;
+			*slot = 0;
+			return ZPOLINE_DONE;
+		}
 		/* wanted for the bookkeeping only; a process's end shows anyway */
 		if (nr == SYS_exit_group || nr == SYS_exit)
 			exited_line((int)call->args[0] & 0xff, false, call->args, nr);
@@ -659,6 +679,19 @@ static int enter_impl(struct zpoline_call *call, uint64_t *slot)
 	T.cur = r;
 	if (timed())
 		r->t0 = now_ns(opt.tstamp || opt.relative || opt.json ? CLOCK_REALTIME : CLOCK_MONOTONIC);
+	if (denied) {
+		/* our descriptor, which the program does not have: its line
+		 * shows what the program gets */
+		struct tr_call c = { .nr = nr };
+		memcpy(c.args, call->args, sizeof(c.args));
+		tr_capture(&c);
+		r->saved = c.saved;
+		finish(r, nr, call->args, denied);
+		T.cur = NULL;
+		call->ret = denied;
+		*slot = 0;
+		return ZPOLINE_DONE;
+	}
 	if (opt.ninject && (r->inject = want_inject(nr)) != 0) {
 		const struct zp_inject *in = &opt.inject[r->inject - 1];
 		if (in->delay_enter_us)
@@ -908,6 +941,8 @@ static void exit_impl(struct zpoline_call *call, uint64_t *slot)
 	long nr = call->nr;
 	struct rec *r;
 
+	ownfd_moved(call);
+	ownfd_opened(call);
 	if (*slot == 0 || *slot > RING)
 		return;
 	/* an exec returns 0 or an error: a child's pid here is the vfork
@@ -1366,6 +1401,8 @@ static int tracer_init(const struct zpoline_init *in)
 	} else {
 		memset(interest, 0xff, sizeof(interest));
 	}
+	/* the calls that could write into our output */
+	ownfd_init(opt.narrowed ? interest : NULL);
 	/* our own restorer: the handlers we install before the program's */
 	prog[0].restorer = (unsigned long)tracer_restore_rt;
 

@@ -193,6 +193,55 @@ check("audit: rename", any(r["type"] == "rename" and r["from"] == "a.txt" and r[
 check("audit: nothing read-only", not any(r["type"] == "open_write" and r.get("flags", "").startswith("O_RDONLY")
                                           and "O_CREAT" not in r["flags"] for r in recs))
 
+# the log's descriptor is not the program's: writing into it, copying it,
+# changing it fail with EBADF as for a descriptor never opened, also after
+# the program dup2()s onto its number (the runtime moves it)
+forger = os.path.join(work, "forger.py")
+with open(forger, "w") as f:
+    f.write("""import errno, fcntl, os, sys
+def logs():
+    out = []
+    for n in map(int, os.listdir("/proc/self/fd")):
+        try:
+            if n > 2 and os.readlink("/proc/self/fd/%d" % n).endswith(".log"):
+                out.append(n)
+        except OSError:
+            pass
+    return out
+def attack(n):
+    res = {}
+    for name, f in (("write", lambda: os.write(n, b"FORGED\\n")), ("pwrite", lambda: os.pwrite(n, b"FORGED\\n", 0)),
+                    ("writev", lambda: os.writev(n, [b"FORGED\\n"])), ("dup", lambda: os.dup(n)),
+                    ("dup2", lambda: os.dup2(n, 50)), ("ftruncate", lambda: os.ftruncate(n, 0)),
+                    ("fcntl", lambda: fcntl.fcntl(n, fcntl.F_SETFL, 0)),
+                    ("reopen", lambda: os.open("/proc/self/fd/%d" % n, os.O_WRONLY | os.O_APPEND)),
+                    ("close", lambda: os.close(n))):
+        try:
+            f()
+            res[name] = "ok"
+        except OSError as e:
+            res[name] = errno.errorcode[e.errno]
+    return res
+open("x.txt", "w").close()
+first = logs()
+out = [attack(n) for n in first]
+os.dup2(0, first[0])
+out += [attack(n) for n in logs() if n != first[0]]
+print(len(first), out)
+""")
+for args in (("--audit",), ("-e", "trace=openat")):
+    log = os.path.join(work, "own.log")
+    p = subprocess.run([zpoline, "trace"] + list(args) + ["-o", log, "--", sys.executable, forger],
+                       capture_output=True, text=True, cwd=work, timeout=60)
+    text = open(log).read()
+    m = re.match(r"(\d+) (.*)", p.stdout)
+    results = eval(m.group(2)) if m else []
+    check("%s: the log's descriptor refuses writes, copies, changes" % args[0],
+          m and m.group(1) == "1" and len(results) == 2 and
+          all(set(r.values()) == {"EBADF"} for r in [dict(r, reopen="EBADF") for r in results]) and
+          all(r["reopen"] == "EACCES" for r in results) and
+          not re.search(r"^FORGED", text, re.M) and os.path.getsize(log) > 0, p.stdout + p.stderr[-300:])
+
 # lines are never cut by other processes' lines
 p, t = trace("-f", "--", "sh", "-c", "for i in 1 2 3 4 5 6 7 8; do (ls / > /dev/null &) ; done; wait")
 bad = [l for l in t.splitlines() if not re.match(r"^(\[pid +\d+\] )?(\w+\(|<\.\.\. |\+\+\+ |--- |\s*$)", l)]
