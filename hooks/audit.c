@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -30,6 +31,8 @@
 
 static const struct zpoline_init *rt;
 static uint64_t interest[ZPOLINE_INTEREST_WORDS];
+static int *write_error;        /* in the run's shared memory: said once per run */
+static pid_t root;
 static const struct tr_fmt json = { .strmax = 4096, .json = true };
 
 enum kind { K_NONE, K_EXEC, K_CREDS, K_NET, K_WRITE, K_REMOVE, K_RENAME, K_MOUNT, K_PTRACE,
@@ -175,7 +178,9 @@ static void record(enum kind k, long nr, const long *a, long ret, bool done)
 		tr_put(&b, ", \"ret\": %ld", ret);
 	}
 	tr_puts(&b, "}\n");
-	rt->trace_write(b.p, b.len);
+	long w = rt->trace_write(b.p, b.len);
+	if (w < 0 || (size_t)w < b.len)
+		ownfd_write_failed(write_error, ownfd[0], w < 0 ? -w : ENOSPC, "audit");
 }
 
 static int audit_enter(struct zpoline_call *call, uint64_t *slot)
@@ -184,6 +189,8 @@ static int audit_enter(struct zpoline_call *call, uint64_t *slot)
 	long denied = ownfd_check(call);
 
 	*slot = 0;
+	if (call->nr == SYS_exit_group)
+		ownfd_exit_status(write_error, call, root);
 	if (denied) {
 		call->ret = denied;
 		return ZPOLINE_DONE;
@@ -226,6 +233,11 @@ static int audit_init(const struct zpoline_init *in)
 	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++)
 		ZPOLINE_WANT(interest, events[i].nr);
 	ownfd_init(interest);
+	ZPOLINE_WANT(interest, SYS_exit_group);
+	static int private_error;
+	const char *r = getenv("ZPOLINE_ROOT_PID");
+	write_error = in->shared != NULL && in->shared_size >= sizeof(int) ? in->shared : &private_error;
+	root = r != NULL ? (pid_t)atoi(r) : getpid();
 	return 0;
 }
 

@@ -14,7 +14,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -145,6 +147,41 @@ static void ownfd_moved(const struct zpoline_call *call)
 		}
 	}
 	ownfd[0] = -1;
+}
+
+/* the exit status of a program that ended 0 after its report could not
+ * be written in full (documented in zpoline(1), EXIT STATUS) */
+#define OWNFD_WRITE_ERROR_STATUS 125
+
+/* ownfd_write_failed -- a write of our output failed with err: said once
+ * per run (flag, in the run's shared memory), on the program's stderr,
+ * naming the file; the program goes on */
+static void ownfd_write_failed(int *flag, int fd, long err, const char *hook)
+{
+	char path[300], msg[512];
+	int zero = 0;
+
+	if (err <= 0 || !__atomic_compare_exchange_n(flag, &zero, (int)err, false, __ATOMIC_RELAXED,
+						     __ATOMIC_RELAXED))
+		return;
+	snprintf(msg, sizeof(msg), "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(msg, path, sizeof(path) - 1);
+	if (n <= 0)
+		n = snprintf(path, sizeof(path), "descriptor %d", fd);
+	path[n] = '\0';
+	n = snprintf(msg, sizeof(msg), "zpoline: %s: cannot write to %s: %s (the rest of the output "
+		     "is lost; the program goes on)\n", hook, path, strerror((int)err));
+	if (n > 0)
+		syscall(SYS_write, 2, msg, (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
+}
+
+/* ownfd_exit_status -- at exit_group: the program's status, unless it is 0
+ * and the output was not written in full (by any process of the run) */
+static void ownfd_exit_status(const int *flag, struct zpoline_call *call, pid_t root)
+{
+	if (call->nr == SYS_exit_group && (call->args[0] & 0xff) == 0 &&
+	    __atomic_load_n(flag, __ATOMIC_RELAXED) != 0 && getpid() == root)
+		call->args[0] = OWNFD_WRITE_ERROR_STATUS;
 }
 
 #endif

@@ -186,8 +186,9 @@ static const char doc_trace[] =
 	"Run PROG with every system call it makes printed as strace prints it.\v"
 	"Takes strace's options with strace's meaning, and zpoline run's launch options. "
 	"-p is refused: this method cannot attach. Exit status: the program's; 2 for a bad "
-	"command line; 125 when zpoline cannot hook the program; 126 / 127 when PROG cannot "
-	"be executed / is not found. See zpoline(1), section TRACE.";
+	"command line; 125 when zpoline cannot hook the program, or in place of 0 when the "
+	"trace could not be written in full; 126 / 127 when PROG cannot be executed / is not "
+	"found. See zpoline(1), section TRACE.";
 
 int cmd_trace(int argc, char **argv)
 {

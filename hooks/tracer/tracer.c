@@ -57,6 +57,7 @@ struct shared {
 	int lock;                       /* tid of the writer, 0 when free */
 	int multi;                      /* a second task exists: lines get [pid N] */
 	uint64_t pending;               /* tid << 32 | seq of an entering half not ended */
+	int write_error;                /* errno of the first failed write of the trace */
 	unsigned long inject_count[ZP_TRACE_MAX_INJECT][ZP_TRACE_WORDS * 64 / 64];
 	/* execve's entering half, for the new image to end with " = 0" */
 	struct exec_slot {
@@ -177,6 +178,7 @@ static void forget_thread(void)
 
 static int ff_fd = -1;
 static pid_t ff_pid;
+static bool ff_failed;
 
 static void dev_write(const char *p, size_t n)
 {
@@ -197,16 +199,29 @@ static void dev_write(const char *p, size_t n)
 			ff_fd = fd;
 			ff_pid = T.pid;
 		}
+		if (ff_fd < 0 && !ff_failed) {
+			ff_failed = true;
+			char msg[700];
+			int m = snprintf(msg, sizeof(msg), "zpoline: tracer: cannot open %s.%d: %s\n", opt.ff,
+					 (int)T.pid, strerror(errno));
+			syscall(SYS_write, 2, msg, (size_t)m);
+		}
 		while (ff_fd >= 0 && n > 0) {
 			ssize_t w = write(ff_fd, p, n);
-			if (w <= 0)
+			if (w <= 0) {
+				ownfd_write_failed(&sh->write_error, ff_fd, w < 0 ? errno : ENOSPC, "tracer");
 				break;
+			}
 			p += w;
 			n -= (size_t)w;
 		}
 		return;
 	}
-	rt->trace_write(p, n);
+	long w = rt->trace_write(p, n);
+	if (w < 0 || (size_t)w < n) {
+		/* a short write ended with an error the next one would tell */
+		ownfd_write_failed(&sh->write_error, ownfd[0], w < 0 ? -w : ENOSPC, "tracer");
+	}
 }
 
 static void write_lines(const char *p, size_t n);
@@ -638,6 +653,8 @@ static int enter_impl(struct zpoline_call *call, uint64_t *slot)
 		sigaction_enter(call, r);
 	if (nr == SYS_exit)
 		forget_thread();
+	if (nr == SYS_exit_group)
+		ownfd_exit_status(&sh->write_error, call, root_pid);
 	switch (nr) {
 	case SYS_exit_group: case SYS_exit: case SYS_execve: case SYS_execveat:
 	case SYS_clone: case SYS_clone3: case SYS_fork: case SYS_vfork:

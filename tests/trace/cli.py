@@ -242,6 +242,27 @@ for args in (("--audit",), ("-e", "trace=openat")):
           all(r["reopen"] == "EACCES" for r in results) and
           not re.search(r"^FORGED", text, re.M) and os.path.getsize(log) > 0, p.stdout + p.stderr[-300:])
 
+# a write error in the middle of a run (a full file system: a 64 KiB tmpfs
+# in a mount namespace of its own) is said once on stderr, the program goes
+# on, and the status says it: 125 in place of 0, a nonzero status kept
+full = os.path.join(work, "full")
+os.mkdir(full)
+looper = ("import os\nfor i in range(3000):\n    os.stat('/')\n    open('w.txt', 'w').close()\n"
+          "print('alive')\nraise SystemExit(int(os.environ['ST']))\n")
+script = ("mount -t tmpfs -o size=64k tmpfs %s || exit 99\n"
+          "ST=$2 \"%s\" trace $1 -o %s/log.txt -- %s -c \"$3\"\n" % (full, zpoline, full, sys.executable))
+probe = subprocess.run(["unshare", "-m", "true"], capture_output=True)
+if probe.returncode != 0:
+    print("skip write errors: unshare -m needs root")
+else:
+    for mode, st, want in (("--audit", "0", 125), ("-e trace=stat,newfstatat", "0", 125), ("-e trace=stat,newfstatat", "3", 3)):
+        p = subprocess.run(["unshare", "-m", "sh", "-c", script, "sh", mode, st, looper], capture_output=True,
+                           text=True, cwd=work, timeout=120)
+        said = [l for l in p.stderr.splitlines() if "cannot write to" in l]
+        check("%s, disk full, program status %s: status %d, said once" % (mode.split()[0], st, want),
+              p.returncode == want and "alive" in p.stdout and len(said) == 1 and
+              "log.txt: No space left on device" in said[0], "%d %s" % (p.returncode, p.stderr[-300:]))
+
 # lines are never cut by other processes' lines
 p, t = trace("-f", "--", "sh", "-c", "for i in 1 2 3 4 5 6 7 8; do (ls / > /dev/null &) ; done; wait")
 bad = [l for l in t.splitlines() if not re.match(r"^(\[pid +\d+\] )?(\w+\(|<\.\.\. |\+\+\+ |--- |\s*$)", l)]
