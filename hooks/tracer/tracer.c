@@ -42,6 +42,7 @@
 
 #include "decode-opts.h"
 #include "decode.h"
+#include "shared.h"
 #include "../ownfd.h"
 
 #define SA_RESTORER_FLAG 0x04000000UL
@@ -52,24 +53,9 @@ static struct tr_fmt fmt;
 static uint64_t interest[ZPOLINE_INTEREST_WORDS];
 static pid_t root_pid;
 
-/* in the memory every process of the run shares */
-struct shared {
-	int lock;                       /* tid of the writer, 0 when free */
-	int multi;                      /* a second task exists: lines get [pid N] */
-	uint64_t pending;               /* tid << 32 | seq of an entering half not ended */
-	int write_error;                /* errno of the first failed write of the trace */
-	unsigned long inject_count[ZP_TRACE_MAX_INJECT][ZP_TRACE_WORDS * 64 / 64];
-	/* execve's entering half, for the new image to end with " = 0" */
-	struct exec_slot {
-		int pid;                /* the exec'ing process, 0 when free */
-		int partial;            /* the half is out (and ends the output when pending) */
-		int nr;
-		int len;
-		char text[3072];
-	} execs[8];
-};
-static struct shared *sh;
-static struct shared private_shared;
+/* in the memory every process of the run shares (shared.h) */
+static struct tr_shared *sh;
+static struct tr_shared private_shared;
 /* counts per injection and number: in this process (strace counts per task) */
 static unsigned long inj_count[ZP_TRACE_MAX_INJECT][1024];
 
@@ -137,6 +123,9 @@ static uint64_t now_ns(clockid_t clk)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+static int my_proc = -1;        /* this process's entry in sh->procs */
+static void proc_register(void);
+
 /* self_ids -- who we are; asked of the kernel once per task (a forked
  * child starts over in exit_impl, where fork-like calls return 0) */
 static void self_ids(void)
@@ -152,6 +141,9 @@ static void self_ids(void)
 		T.tid = gettid();
 		T.lock_depth = 0;
 	}
+	/* a new process; or a vfork parent whose child ran on our memory */
+	if (sh != NULL && (T.tid == p || my_proc < 0 || sh->procs[my_proc].pid != p))
+		proc_register();
 	/* a slot that is ours already (a forked child's copy), free, or a
 	 * thread's of another process (copied by fork) */
 	for (int i = 0; i < MAX_THREADS; i++) {
@@ -165,6 +157,62 @@ static void self_ids(void)
 		    __atomic_compare_exchange_n(&threads[i], &t, &T, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 			return;
 	}
+}
+
+/* ---- the run's processes, for the watcher (shared.h) ---- */
+
+/* proc_register -- a new process (or a new image of one) is running */
+static void proc_register(void)
+{
+	pid_t p = T.pid;
+
+	my_proc = -1;
+	for (int pass = 0; pass < 2 && my_proc < 0; pass++) {
+		for (int i = 0; i < TR_MAX_PROCS; i++) {
+			struct tr_proc *e = &sh->procs[i];
+			int old = __atomic_load_n(&e->pid, __ATOMIC_ACQUIRE);
+			int st = __atomic_load_n(&e->state, __ATOMIC_ACQUIRE);
+			/* first pass: our own entry (an exec keeps the pid);
+			 * second: a free one, or one whose process has ended */
+			if (pass == 0 ? old != p :
+			    !(old == 0 || st == TR_PROC_ENDED || st == TR_PROC_REPORTED))
+				continue;
+			if (pass == 1 && !__atomic_compare_exchange_n(&e->pid, &old, p, false,
+								      __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+				continue;
+			e->blocked_tid = 0;
+			__atomic_store_n(&e->state, TR_PROC_RUNNING, __ATOMIC_RELEASE);
+			my_proc = i;
+			break;
+		}
+	}
+}
+
+/* proc_ended -- this process's +++ line is out: the watcher has nothing to say */
+static void proc_ended(void)
+{
+	if (my_proc >= 0 && sh->procs[my_proc].pid == T.pid)
+		__atomic_store_n(&sh->procs[my_proc].state, TR_PROC_ENDED, __ATOMIC_RELEASE);
+}
+
+/* proc_blocked -- the call whose entering half is out (tid 0: none) */
+static void proc_blocked(int tid, long nr)
+{
+	if (my_proc < 0)
+		return;
+	sh->procs[my_proc].blocked_nr = (int)nr;
+	__atomic_store_n(&sh->procs[my_proc].blocked_tid, tid, __ATOMIC_RELEASE);
+}
+
+/* last_thread -- no other thread of this process is known */
+static bool last_thread(void)
+{
+	for (int i = 0; i < MAX_THREADS; i++) {
+		struct tls *t = __atomic_load_n(&threads[i], __ATOMIC_ACQUIRE);
+		if (t != NULL && t != &T && t->pid == T.pid)
+			return false;
+	}
+	return true;
 }
 
 static void forget_thread(void)
@@ -420,6 +468,8 @@ static void exited_line(int status, bool call_shown, const long *args, long nr)
 	if (nr == SYS_exit_group)
 		others_unfinished(true, status);
 	write_lines(b.p, b.len);
+	if (nr == SYS_exit_group || last_thread())
+		proc_ended();
 	unlock();
 }
 
@@ -795,6 +845,8 @@ static int enter_impl(struct zpoline_call *call, uint64_t *slot)
 		if (nr == SYS_exit_group)
 			others_unfinished(true, st);
 		write_lines(tail, (size_t)n);
+		if (nr == SYS_exit_group || last_thread())
+			proc_ended();
 		unlock();
 	} else if ((props & (TR_BLOCKS | TR_EXEC)) && !opt.json) {
 		/* the entering half goes out at once when either result shows:
@@ -812,6 +864,7 @@ static int enter_impl(struct zpoline_call *call, uint64_t *slot)
 			sh->pending = (uint64_t)T.tid << 32 | r->seq;
 			r->partial = true;
 			T.partial_open = true;
+			proc_blocked(T.tid, nr);
 		}
 		if (props & TR_EXEC)
 			exec_note(nr, b.p, b.len, early);
@@ -967,6 +1020,8 @@ static void exit_impl(struct zpoline_call *call, uint64_t *slot)
 	if ((nr == SYS_execve || nr == SYS_execveat) && call->ret > 0)
 		return;
 	self_ids();
+	if (my_proc >= 0 && sh->procs[my_proc].blocked_tid == T.tid)
+		proc_blocked(0, 0);
 	r = &T.ring[*slot - 1];
 	if (r->seq != 0 && r->nr != nr) {
 		/* a vfork child's calls ran on this thread's slots: the
@@ -1277,12 +1332,14 @@ __attribute__((noinline)) static void killed(int sig, siginfo_t *si)
 		others_unfinished(false, 0);
 		write_lines(pre, (size_t)m);
 		dev_write(buf, (size_t)n);
+		proc_ended();
 		unlock();
 	} else {
 		lock();
 		flush_locked();
 		others_unfinished(false, 0);
 		write_lines(buf, (size_t)n);
+		proc_ended();
 		unlock();
 	}
 	/* a fault comes again when we return; anything else is sent again */
@@ -1398,7 +1455,8 @@ static int tracer_init(const struct zpoline_init *in)
 	fmt.xstyle = (enum tr_xstyle)opt.xstyle;
 	fmt.fdpaths = opt.fdpaths;
 	fmt.align = opt.align;
-	sh = in->shared != NULL && in->shared_size >= sizeof(struct shared) ? in->shared : &private_shared;
+	_Static_assert(sizeof(struct tr_shared) <= 64 * 1024, "the tracer's shared memory is one slice");
+	sh = in->shared != NULL && in->shared_size >= sizeof(struct tr_shared) ? in->shared : &private_shared;
 	/* no thread-local storage here: its first use allocates, through
 	 * the program's libc, which the runtime is still setting up */
 	root_pid = root != NULL ? (pid_t)atoi(root) : 0;

@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 
 zpoline, decoders = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 work = tempfile.mkdtemp(prefix="zp-trace-cli-")
@@ -48,6 +49,29 @@ p, t = trace("-e", "trace=none", "--", "sh", "-c", "kill -TERM $$")
 check("killed: status kept", p.returncode == -15 or p.returncode == 143, str(p.returncode))
 check("+++ killed by SIGTERM +++", "--- SIGTERM {si_signo=SIGTERM, si_code=SI_USER" in t and
       t.rstrip().endswith("+++ killed by SIGTERM +++"), t[-300:])
+
+# SIGKILL: no code runs in the process; the watcher the launcher left
+# behind writes its +++ line (a moment after the end: wait for it)
+def trace_settled(*args):
+    p, t = trace(*args)
+    for _ in range(40):
+        time.sleep(0.05)
+        t2 = open(os.path.join(work, "out.txt"), errors="replace").read()
+        if t2 == t and "SIGKILL +++" in t2:
+            break
+        t = t2
+    return p, t
+p, t = trace_settled("-e", "trace=clock_nanosleep,nanosleep", "--", "sh", "-c", "sleep 10 & sleep 0.3; kill -9 $!; wait; echo done")
+m = re.search(r"^\[pid +(\d+)\] clock_nanosleep\(CLOCK_REALTIME, 0, \{tv_sec=10, tv_nsec=0\},  <unfinished \.\.\.>$", t, re.M)
+check("a child killed by SIGKILL: its blocked call and +++ killed by SIGKILL +++", p.returncode == 0 and m and
+      re.search(r"^\[pid +%s\] <\.\.\. clock_nanosleep resumed>\) += \?\n\[pid +%s\] \+\+\+ killed by SIGKILL \+\+\+$"
+                % (m.group(1), m.group(1)), t, re.M), t[-600:])
+p, t = trace_settled("-e", "trace=none", "--", "sh", "-c", "kill -KILL $$")
+check("the program killed by SIGKILL: status kept, its +++ line", p.returncode == -9 and
+      t.rstrip().endswith("+++ killed by SIGKILL +++"), "%d %s" % (p.returncode, t[-300:]))
+p = subprocess.run("%s trace -o %s -- sh -c 'sleep 0.2' | cat" % (zpoline, os.path.join(work, "x.txt")), shell=True,
+                   capture_output=True, timeout=5)
+check("the watcher holds none of the program's descriptors (a pipe ends)", p.returncode == 0)
 
 # -e trace= narrows; classes
 p, t = trace("-e", "trace=%file", "--", decoders)
