@@ -885,52 +885,14 @@ static void put_json_call(struct tr_buf *b, struct tr_call *c, struct rec *r, ui
 		tr_put(b, "\"%s\"", name);
 	else
 		tr_put(b, "\"syscall_%#lx\"", (unsigned long)c->nr);
-	/* the arguments as strace decodes them, one JSON string each */
 	struct tr_fmt plain = fmt;
 	plain.json = false;
+	plain.align = false;
 	tr_print_enter(&text, &plain, c, "");
 	tr_print_exit(&text, &plain, c, 0);
-	tr_puts(b, ", \"args\": [");
-	/* split the decoded text at top-level commas */
-	char *s = text.p + 1, *end = strrchr(text.p, ')');
-	int depth = 0;
-	bool inq = false, first = true;
-	char *start = s;
-	for (char *p = s; end != NULL && p <= end; p++) {
-		if (inq) {
-			if (*p == '\\')
-				p++;
-			else if (*p == '"')
-				inq = false;
-			continue;
-		}
-		if (*p == '"')
-			inq = true;
-		else if (*p == '{' || *p == '[' || *p == '(')
-			depth++;
-		else if ((*p == '}' || *p == ']' || (*p == ')' && p != end)) && depth > 0)
-			depth--;
-		else if ((*p == ',' && depth == 0) || p == end) {
-			size_t n = (size_t)(p - start);
-			if (n > 0) {
-				char *v = start;
-				char *ee;
-				long long iv = strtoll(v, &ee, 0);
-				if (!first)
-					tr_puts(b, ", ");
-				first = false;
-				if (ee == v + n && *v != '0')
-					tr_put(b, "%lld", iv);
-				else if (n == 1 && *v == '0')
-					tr_puts(b, "0");
-				else
-					tr_print_quoted(b, (unsigned char *)v, n, false, true);
-			}
-			start = p + 2;
-			p++;
-		}
-	}
-	tr_puts(b, "]");
+	/* the same decoders' text, read back as JSON values (json.c) */
+	tr_puts(b, ", \"args\": ");
+	tr_json_args(b, text.p, text.len);
 	if (c->ret < 0 && c->ret >= -4095) {
 		const char *en = strerrorname_np((int)-c->ret);
 		tr_put(b, ", \"ret\": -1, \"errno\": \"%s\"", en ? en : "?");

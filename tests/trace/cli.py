@@ -187,6 +187,34 @@ types = {o.get("type") for o in objs}
 check("--json has calls, signals and the end", {"syscall", "signal", "exit"} <= types, str(types))
 errs = [o for o in objs if o.get("name") == "access" and o.get("errno") == "ENOENT"]
 check("--json errno names", len(errs) == 1, str(errs))
+# the arguments are JSON values from the same decoders, not strings
+def first(name):
+    return next((o for o in objs if o.get("name") == name and o.get("ret", -1) is not None and
+                 o.get("ret", -1) >= 0), None)
+o = first("openat")
+check("--json: openat's dirfd, path, flags", o and o["args"][0] == "AT_FDCWD" and isinstance(o["args"][1], str) and
+      isinstance(o["args"][2], str) and o["args"][2].startswith("O_"), str(o))
+o = first("newfstatat")
+check("--json: newfstatat's struct is an object", o and isinstance(o["args"][2], dict) and
+      isinstance(o["args"][2].get("st_mode"), str) and isinstance(o["args"][2].get("st_size"), int), str(o))
+o = first("read")
+check("--json: read's descriptor, buffer, count", o and isinstance(o["args"][0], int) and
+      isinstance(o["args"][1], str) and isinstance(o["args"][2], int), str(o))
+o = first("pipe2")
+check("--json: pipe2's descriptors are an array", o and o["args"][0] and
+      all(isinstance(x, int) for x in o["args"][0]), str(o))
+def leftovers(v):
+    """strings that still hold a struct, an array, a quoted string or a plain number
+    (octal numbers, modes, stay strings by design)"""
+    if isinstance(v, str):
+        return [v] if v[:1] in ('{', '[', '"') or re.fullmatch(r"-?(0|[1-9]\d*)|0x[0-9a-f]+", v) else []
+    if isinstance(v, dict):
+        v = list(v.values())
+    if isinstance(v, list):
+        return [x for e in v for x in leftovers(e)]
+    return []
+bad = [(o["name"], l) for o in objs if o.get("type") == "syscall" for l in leftovers(o["args"])]
+check("--json: no argument left as text that is a value", not bad, str(bad[:5]))
 
 # the audit log of a script that execs, connects, writes and renames
 script = os.path.join(work, "audited.py")
