@@ -1247,8 +1247,12 @@ __attribute__((noinline)) static void signal_line(int sig, siginfo_t *si)
 	char tmp[16];
 
 	if (opt.json) {
+		struct tr_fmt jf = fmt;
+		jf.json = true;
 		put_json_head(&b, "signal", now_ns(CLOCK_REALTIME));
-		tr_put(&b, ", \"signal\": \"%s\"}\n", tr_signame(sig, tmp, sizeof(tmp)));
+		tr_put(&b, ", \"signal\": \"%s\", \"siginfo\": ", tr_signame(sig, tmp, sizeof(tmp)));
+		tr_print_siginfo(&b, &jf, si);
+		tr_puts(&b, "}\n");
 	} else {
 		if (is_multi() && opt.ff[0] == '\0')
 			tr_put(&b, "[pid %5d] ", (int)T.tid);
@@ -1286,7 +1290,7 @@ __attribute__((noinline)) static void killed(int sig, siginfo_t *si)
 					sig == SIGXCPU || sig == SIGXFSZ) ? " (core dumped)" : "");
 	struct ksigaction dfl = { 0, 0, 0, 0 };
 	set_action(sig, &dfl, NULL);
-	if (is_multi() && opt.ff[0] == '\0') {
+	if (is_multi() && opt.ff[0] == '\0' && !opt.json) {
 		char pre[32];
 		int m = snprintf(pre, sizeof(pre), "[pid %5d] ", (int)T.tid);
 		lock();

@@ -187,6 +187,15 @@ types = {o.get("type") for o in objs}
 check("--json has calls, signals and the end", {"syscall", "signal", "exit"} <= types, str(types))
 errs = [o for o in objs if o.get("name") == "access" and o.get("errno") == "ENOENT"]
 check("--json errno names", len(errs) == 1, str(errs))
+p, t = trace("--json", "-e", "trace=none", "--", "sh", "-c", "/bin/true; kill -USR1 $$")
+try:
+    recs = [json.loads(l) for l in t.splitlines()]
+except ValueError:
+    recs = []
+check("--json: a killed child of a run, the signal's siginfo as an object",
+      any(r["type"] == "killed" and r["signal"] == "SIGUSR1" for r in recs) and
+      any(r["type"] == "signal" and r["siginfo"].get("si_code") == "SI_USER" for r in recs), t[-400:])
+
 # the arguments are JSON values from the same decoders, not strings
 def first(name):
     return next((o for o in objs if o.get("name") == name and o.get("ret", -1) is not None and
