@@ -15,7 +15,8 @@
  *   [pid  4022] +++ killed by SIGKILL +++
  *
  * (the signal, or the status, read from /proc/PID/stat while the process
- * is a zombie; SIGKILL once it has been reaped). It ends when the program
+ * is a zombie; SIGKILL once it has been reaped, unless it had exec'd into a
+ * program that may not be hooked: then nothing rather than a guess). It ends when the program
  * has ended and no registered process is left. */
 #include <errno.h>
 #include <fcntl.h>
@@ -89,10 +90,10 @@ static void put(int fd, const char *p, size_t n)
 
 /* end_status -- how pid ended, as a wait status: from /proc while it is a
  * zombie, else SIGKILL (the one end the tracer inside cannot report) */
-static int end_status(pid_t pid)
+static int end_status(pid_t pid, bool execd)
 {
 	char path[48], buf[1024];
-	int fd, status = SIGKILL;
+	int fd, status = execd ? -1 : SIGKILL;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -121,11 +122,18 @@ static void report(struct tr_proc *e, pid_t pid)
 	int fd = out_fd;
 
 	lock();
-	if (e->pid != pid || e->state != TR_PROC_RUNNING) {
+	if (e->pid != pid || (e->state != TR_PROC_RUNNING && e->state != TR_PROC_EXEC)) {
 		unlock();
 		return;
 	}
-	int st = end_status(pid);
+	int st = end_status(pid, e->state == TR_PROC_EXEC);
+	if (st < 0) {
+		/* exec'd into a program not hooked, and reaped already: how it
+		 * ended is unknown, and nothing is said rather than a guess */
+		e->state = TR_PROC_REPORTED;
+		unlock();
+		return;
+	}
 	bool prefix = opt.ff[0] == '\0' && !opt.json && (sh->multi || pid != root);
 	if (opt.ff[0] != '\0') {
 		char path[sizeof(opt.ff) + 16];
@@ -192,7 +200,8 @@ __attribute__((noreturn)) static void watch(void)
 		for (int i = 0; i < TR_MAX_PROCS; i++) {
 			struct tr_proc *e = &sh->procs[i];
 			pid_t pid = __atomic_load_n(&e->pid, __ATOMIC_ACQUIRE);
-			if (pid <= 0 || __atomic_load_n(&e->state, __ATOMIC_ACQUIRE) != TR_PROC_RUNNING)
+			int st = __atomic_load_n(&e->state, __ATOMIC_ACQUIRE);
+			if (pid <= 0 || (st != TR_PROC_RUNNING && st != TR_PROC_EXEC))
 				continue;
 			bool known = false;
 			for (int k = 0; k < nw && !known; k++)

@@ -14,7 +14,8 @@
 #define TR_MAX_PROCS 1024
 
 /* a process's state in procs[] */
-enum { TR_PROC_FREE, TR_PROC_RUNNING, TR_PROC_ENDED, TR_PROC_REPORTED };
+enum { TR_PROC_FREE, TR_PROC_RUNNING, TR_PROC_ENDED, TR_PROC_REPORTED,
+       TR_PROC_EXEC };          /* in execve: the new image may be one not hooked */
 
 struct tr_shared {
 	int lock;                       /* tid of the writer, 0 when free */

@@ -204,6 +204,16 @@ static void proc_blocked(int tid, long nr)
 	__atomic_store_n(&sh->procs[my_proc].blocked_tid, tid, __ATOMIC_RELEASE);
 }
 
+/* proc_exec -- in execve (running again if it fails): the image it
+ * starts may not be hooked (static, excluded), and then never says how
+ * it ends */
+static void proc_exec(bool in)
+{
+	if (my_proc >= 0 && sh->procs[my_proc].pid == T.pid)
+		__atomic_store_n(&sh->procs[my_proc].state, in ? TR_PROC_EXEC : TR_PROC_RUNNING,
+				 __ATOMIC_RELEASE);
+}
+
 /* last_thread -- no other thread of this process is known */
 static bool last_thread(void)
 {
@@ -713,6 +723,8 @@ static int enter_impl(struct zpoline_call *call, uint64_t *slot)
 		flush();
 		break;
 	}
+	if (nr == SYS_execve || nr == SYS_execveat)
+		proc_exec(true);
 	if ((nr == SYS_dup2 || nr == SYS_dup3) && ff_fd >= 0 && call->args[1] == ff_fd &&
 	    call->args[0] != ff_fd) {
 		/* the program wants the number of our -ff file: ours moves */
@@ -982,6 +994,8 @@ static void exit_impl(struct zpoline_call *call, uint64_t *slot)
 	if ((nr == SYS_execve || nr == SYS_execveat) && call->ret > 0)
 		return;
 	self_ids();
+	if (nr == SYS_execve || nr == SYS_execveat)
+		proc_exec(false);
 	if (my_proc >= 0 && sh->procs[my_proc].blocked_tid == T.tid)
 		proc_blocked(0, 0);
 	r = &T.ring[*slot - 1];
