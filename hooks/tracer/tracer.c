@@ -394,7 +394,8 @@ static void emit(const char *p, size_t n)
 	if (T.outlen + n > OUTCAP)
 		flush();
 	memcpy(T.out + T.outlen, p, n);
-	T.outlen += n;
+	/* after the bytes: a thread that ends the process reads them (others_unfinished) */
+	__atomic_store_n(&T.outlen, T.outlen + n, __ATOMIC_RELEASE);
 	if (T.outlen > OUTCAP * 3 / 4 ||
 	    now_ns(CLOCK_MONOTONIC_COARSE) - T.last_flush > 10 * 1000 * 1000)
 		flush();
@@ -495,6 +496,14 @@ static void others_unfinished(bool exiting, int status)
 		struct tls *t = __atomic_load_n(&threads[i], __ATOMIC_ACQUIRE);
 		if (t == NULL || t == &T || t->pid != T.pid || t->tid == 0)
 			continue;
+		/* the lines it formatted but had not written: the process ends
+		 * before it would (taken back if it is still adding to them) */
+		size_t pending_out = __atomic_load_n(&t->outlen, __ATOMIC_ACQUIRE);
+		if (pending_out > 0) {
+			write_lines(t->out, pending_out);
+			__atomic_compare_exchange_n(&t->outlen, &pending_out, 0, false, __ATOMIC_RELAXED,
+						    __ATOMIC_RELAXED);
+		}
 		struct tr_buf b = { buf, 0, sizeof(buf) };
 		struct rec *r = t->cur;
 		if (r != NULL && r->seq != 0 && !r->done && (opt.status & ZP_STATUS_UNFINISHED) && !opt.json) {

@@ -119,6 +119,15 @@ check("status=unfinished: exit_group and the blocked read, = ?", ("exit_group", 
       re.search(r"read\(\d+,  <unfinished \.\.\.>\) += \?", t), t[-400:])
 p, t = trace("-e", "trace=read,exit_group", "--", sys.executable, "-c", threaded)
 check("a blocked read ends as strace's: resumed, = ?", re.search(r"<\.\.\. read resumed> <unfinished \.\.\.>\) += \?\n\[pid +\d+\] \+\+\+ exited with 0 \+\+\+", t), t[-400:])
+# the lines another thread formatted but had not written when the process
+# ended are written by the thread that ends it
+p, t = trace("-e", "trace=getppid,exit_group", "--", sys.executable, "-c",
+             "import os, threading\nready = threading.Event()\ndef f():\n    for i in range(5):\n"
+             "        os.getppid()\n    ready.set()\n    while True:\n        pass\n"
+             "threading.Thread(target=f, daemon=True).start()\nready.wait()\nos._exit(0)\n")
+m = re.search(r"^\[pid +(\d+)\] exit_group", t, re.M)
+others = [l for l in t.splitlines() if "getppid()" in l and m and not l.startswith("[pid %5s]" % m.group(1))]
+check("a thread's buffered lines are out when another ends the process", len(others) == 5, t[-500:])
 for st in ("unavailable", "detached"):
     p, t = trace("-e", "status=" + st, "--", "sh", "-c", "cat /nonexistent; exec true")
     check("status=%s matches no call" % st, not calls_re.findall(t) and t.rstrip().endswith("+++ exited with 0 +++"), t[-300:])
