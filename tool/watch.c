@@ -14,6 +14,9 @@
  *   [pid  4022] <... read resumed>) = ?          (a call it was blocked in)
  *   [pid  4022] +++ killed by SIGKILL +++
  *
+ * after the lines its threads had formatted but not written, which are in
+ * buffers of a memfd this file makes and the tracer finds through the
+ * shared memory (shared.h)
  * (the signal, or the status, read from /proc/PID/stat while the process
  * is a zombie; SIGKILL once it has been reaped, unless it had exec'd into a
  * program that may not be hooked: then nothing rather than a guess). It ends when the program
@@ -28,6 +31,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -41,6 +45,7 @@
 #define MAX_WATCHED 4096
 
 static struct tr_shared *sh;
+static char *bufs;              /* the threads' output buffers (shared.h), or NULL */
 static struct zp_trace_opts opt;
 static int out_fd;
 static pid_t root;
@@ -114,6 +119,16 @@ static int end_status(pid_t pid, bool execd)
 	return status;
 }
 
+/* free_buffers -- pid's threads' buffers, for other threads to take */
+static void free_buffers(pid_t pid)
+{
+	for (int i = 0; bufs != NULL && i < TR_BUF_SLOTS; i++)
+		if (sh->out[i].pid == pid && sh->out[i].tid != 0) {
+			sh->out[i].len = 0;
+			__atomic_store_n(&sh->out[i].tid, 0, __ATOMIC_RELEASE);
+		}
+}
+
 /* report -- pid, which had entry e, has ended: its lines, if it wrote none */
 static void report(struct tr_proc *e, pid_t pid)
 {
@@ -123,6 +138,11 @@ static void report(struct tr_proc *e, pid_t pid)
 
 	lock();
 	if (e->pid != pid || (e->state != TR_PROC_RUNNING && e->state != TR_PROC_EXEC)) {
+		if (e->pid == pid && e->state == TR_PROC_ENDED) {
+			/* it said how it ended; its buffers are free again */
+			free_buffers(pid);
+			e->state = TR_PROC_REPORTED;
+		}
 		unlock();
 		return;
 	}
@@ -143,6 +163,19 @@ static void report(struct tr_proc *e, pid_t pid)
 	if (WIFSIGNALED(st) || !WIFEXITED(st)) {
 		const char *abbrev = sigabbrev_np(WTERMSIG(st));
 		snprintf(sig, sizeof(sig), "SIG%s", abbrev ? abbrev : "KILL");
+	}
+	/* the lines its threads had formatted but not written */
+	for (int i = 0; bufs != NULL && i < TR_BUF_SLOTS; i++) {
+		struct tr_outslot *o = &sh->out[i];
+		unsigned len = __atomic_load_n(&o->len, __ATOMIC_ACQUIRE);
+		if (o->tid == 0 || o->pid != pid || len == 0 || len > TR_BUF_SIZE || fd < 0)
+			continue;
+		if (!opt.json && sh->pending != 0) {
+			put(fd, " <unfinished ...>\n", 18);
+			sh->pending = 0;
+		}
+		put(fd, bufs + (size_t)i * TR_BUF_SIZE, len);
+		o->len = 0;
 	}
 	if (!opt.json && sh->pending != 0) {
 		/* someone's entering half ends the output: end it as strace */
@@ -174,6 +207,7 @@ static void report(struct tr_proc *e, pid_t pid)
 	if (fd != out_fd && fd >= 0)
 		close(fd);
 	e->state = TR_PROC_REPORTED;
+	free_buffers(pid);
 	unlock();
 }
 
@@ -201,7 +235,7 @@ __attribute__((noreturn)) static void watch(void)
 			struct tr_proc *e = &sh->procs[i];
 			pid_t pid = __atomic_load_n(&e->pid, __ATOMIC_ACQUIRE);
 			int st = __atomic_load_n(&e->state, __ATOMIC_ACQUIRE);
-			if (pid <= 0 || (st != TR_PROC_RUNNING && st != TR_PROC_EXEC))
+			if (pid <= 0 || (st != TR_PROC_RUNNING && st != TR_PROC_EXEC && st != TR_PROC_ENDED))
 				continue;
 			bool known = false;
 			for (int k = 0; k < nw && !known; k++)
@@ -258,6 +292,19 @@ void zp_watch_start(int shared_fd, int slice, int trace_fd, const char *opts)
 	if (p == MAP_FAILED)
 		return;
 	root = getpid();
+	/* the threads' output buffers: sparse, pages are used as lines are */
+	int b = memfd_create("zpoline-trace-buffers", MFD_ALLOW_SEALING);
+	if (b >= 0 && ftruncate(b, (off_t)TR_BUF_SLOTS * TR_BUF_SIZE) == 0 &&
+	    fcntl(b, F_ADD_SEALS, TR_BUF_SEALS) == 0) {
+		void *m = mmap(NULL, (size_t)TR_BUF_SLOTS * TR_BUF_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, b, 0);
+		int hb = zp_high_fd(b);
+		if (m != MAP_FAILED && hb >= 0) {
+			((struct tr_shared *)p)->buf_fd = hb;
+			bufs = m;
+		}
+	}
+	if (b >= 0)
+		close(b);
 	pid_t child = fork();
 	if (child < 0) {
 		munmap(p, ZP_SHARED_SLICE);
@@ -266,6 +313,8 @@ void zp_watch_start(int shared_fd, int slice, int trace_fd, const char *opts)
 	if (child > 0) {
 		/* the watcher is the child's child: not the program's */
 		munmap(p, ZP_SHARED_SLICE);
+		if (bufs != NULL)
+			munmap(bufs, (size_t)TR_BUF_SLOTS * TR_BUF_SIZE);
 		while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
 			;
 		return;

@@ -33,6 +33,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <ucontext.h>
@@ -102,7 +103,9 @@ struct tls {
 	bool in_wrapper;                /* our signal handler's own calls (sud mode) */
 	uintptr_t alt_lo, alt_hi;       /* the program's sigaltstack on this thread */
 	struct rec ring[RING];
-	char out[OUTCAP];
+	char *out;                      /* a shared buffer (out_slot), or out_own */
+	int out_slot;                   /* -1: none */
+	char out_own[OUTCAP];
 	char line[3][16384];
 };
 static __thread struct tls T;
@@ -363,11 +366,60 @@ static void write_lines(const char *p, size_t n)
 	dev_write(p, n);
 }
 
+/* ---- the output buffers: shared with the watcher when it gave some ---- */
+
+static char *bufs;              /* TR_BUF_SLOTS of TR_BUF_SIZE, or NULL */
+
+/* out_set_len -- the buffer's length, where the watcher sees it too */
+static void out_set_len(size_t n)
+{
+	__atomic_store_n(&T.outlen, n, __ATOMIC_RELEASE);
+	if (T.out_slot >= 0)
+		__atomic_store_n(&sh->out[T.out_slot].len, (unsigned)n, __ATOMIC_RELEASE);
+}
+
+/* out_claim -- this thread's buffer: a free shared one (or one left by a
+ * process that is gone), else its own */
+static void out_claim(void)
+{
+	T.out = T.out_own;
+	T.out_slot = -1;
+	for (int pass = 0; bufs != NULL && pass < 2; pass++) {
+		for (int i = 0; i < TR_BUF_SLOTS; i++) {
+			struct tr_outslot *o = &sh->out[i];
+			int tid = __atomic_load_n(&o->tid, __ATOMIC_ACQUIRE);
+			if (pass == 0 ? tid != 0 : (tid == 0 || o->pid == T.pid || !task_gone(o->pid)))
+				continue;
+			if (!__atomic_compare_exchange_n(&o->tid, &tid, T.tid, false, __ATOMIC_ACQ_REL,
+							 __ATOMIC_RELAXED))
+				continue;
+			o->pid = T.pid;
+			__atomic_store_n(&o->len, 0, __ATOMIC_RELEASE);
+			T.out = bufs + (size_t)i * TR_BUF_SIZE;
+			T.out_slot = i;
+			return;
+		}
+	}
+}
+
+/* out_release -- the thread (or its image) ends; its buffer is empty */
+static void out_release(void)
+{
+	if (T.out_slot < 0)
+		return;
+	/* not in a vfork child, which runs on its parent's storage */
+	if (sh->out[T.out_slot].pid != getpid() || sh->out[T.out_slot].tid != T.tid)
+		return;
+	__atomic_store_n(&sh->out[T.out_slot].tid, 0, __ATOMIC_RELEASE);
+	T.out = NULL;
+	T.out_slot = -1;
+}
+
 static void flush_locked(void)
 {
 	if (T.outlen > 0) {
 		write_lines(T.out, T.outlen);
-		T.outlen = 0;
+		out_set_len(0);
 	}
 	T.last_flush = now_ns(CLOCK_MONOTONIC_COARSE);
 }
@@ -391,11 +443,14 @@ static void emit(const char *p, size_t n)
 		unlock();
 		return;
 	}
+	if (T.out == NULL)
+		out_claim();
 	if (T.outlen + n > OUTCAP)
 		flush();
 	memcpy(T.out + T.outlen, p, n);
-	/* after the bytes: a thread that ends the process reads them (others_unfinished) */
-	__atomic_store_n(&T.outlen, T.outlen + n, __ATOMIC_RELEASE);
+	/* after the bytes: a thread that ends the process, or the watcher
+	 * after a SIGKILL, writes them */
+	out_set_len(T.outlen + n);
 	if (T.outlen > OUTCAP * 3 / 4 ||
 	    now_ns(CLOCK_MONOTONIC_COARSE) - T.last_flush > 10 * 1000 * 1000)
 		flush();
@@ -499,10 +554,11 @@ static void others_unfinished(bool exiting, int status)
 		/* the lines it formatted but had not written: the process ends
 		 * before it would (taken back if it is still adding to them) */
 		size_t pending_out = __atomic_load_n(&t->outlen, __ATOMIC_ACQUIRE);
-		if (pending_out > 0) {
+		if (pending_out > 0 && t->out != NULL) {
 			write_lines(t->out, pending_out);
-			__atomic_compare_exchange_n(&t->outlen, &pending_out, 0, false, __ATOMIC_RELAXED,
-						    __ATOMIC_RELAXED);
+			if (__atomic_compare_exchange_n(&t->outlen, &pending_out, 0, false, __ATOMIC_RELAXED,
+							__ATOMIC_RELAXED) && t->out_slot >= 0)
+				__atomic_store_n(&sh->out[t->out_slot].len, 0, __ATOMIC_RELEASE);
 		}
 		struct tr_buf b = { buf, 0, sizeof(buf) };
 		struct rec *r = t->cur;
@@ -732,6 +788,8 @@ static int enter_impl(struct zpoline_call *call, uint64_t *slot)
 		flush();
 		break;
 	}
+	if (nr == SYS_exit || nr == SYS_execve || nr == SYS_execveat)
+		out_release();
 	if (nr == SYS_execve || nr == SYS_execveat)
 		proc_exec(true);
 	if ((nr == SYS_dup2 || nr == SYS_dup3) && ff_fd >= 0 && call->args[1] == ff_fd &&
@@ -1038,6 +1096,9 @@ static void exit_impl(struct zpoline_call *call, uint64_t *slot)
 		T.pid = 0;
 		self_ids();
 		T.outlen = 0;
+		/* the parent's buffer is shared memory: the child takes its own */
+		T.out = NULL;
+		T.out_slot = -1;
 		T.partial_open = false;
 		T.cur = NULL;
 		return;
@@ -1467,6 +1528,21 @@ static int tracer_init(const struct zpoline_init *in)
 	}
 	/* the calls that could write into our output */
 	ownfd_init(opt.narrowed ? interest : NULL);
+	/* the output buffers the watcher can flush after a SIGKILL: a memfd
+	 * of the launcher's, checked as the runtime checks its own */
+	if (sh != &private_shared && sh->buf_fd > 2) {
+		int bfd = sh->buf_fd;
+		struct stat st;
+		if (bfd > 2 && fcntl(bfd, F_GET_SEALS) == TR_BUF_SEALS && fstat(bfd, &st) == 0 &&
+		    S_ISREG(st.st_mode) && st.st_size == (off_t)TR_BUF_SLOTS * TR_BUF_SIZE) {
+			void *m = mmap(NULL, (size_t)TR_BUF_SLOTS * TR_BUF_SIZE, PROT_READ | PROT_WRITE,
+				       MAP_SHARED, bfd, 0);
+			if (m != MAP_FAILED) {
+				bufs = m;
+				ownfd_add(bfd);
+			}
+		}
+	}
 	/* our own restorer: the handlers we install before the program's */
 	prog[0].restorer = (unsigned long)tracer_restore_rt;
 

@@ -69,6 +69,23 @@ check("a child killed by SIGKILL: its blocked call and +++ killed by SIGKILL +++
 p, t = trace_settled("-e", "trace=none", "--", "sh", "-c", "kill -KILL $$")
 check("the program killed by SIGKILL: status kept, its +++ line", p.returncode == -9 and
       t.rstrip().endswith("+++ killed by SIGKILL +++"), "%d %s" % (p.returncode, t[-300:]))
+# ... and the lines it had formatted but not written (its buffer is in
+# memory the watcher maps too)
+out = os.path.join(work, "out.txt")
+proc = subprocess.Popen([zpoline, "trace", "-e", "trace=getppid", "-o", out, "--", sys.executable, "-c",
+                         "import os\nfor i in range(20):\n    os.getppid()\nprint('looping', flush=True)\n"
+                         "while True:\n    pass\n"], stdout=subprocess.PIPE, text=True, cwd=work)
+proc.stdout.readline()
+time.sleep(0.3)
+proc.kill()
+proc.wait()
+for _ in range(40):
+    time.sleep(0.05)
+    t = open(out).read()
+    if "SIGKILL" in t:
+        break
+check("SIGKILL: the lines still in the buffer are written", t.count("getppid()") == 20 and
+      t.rstrip().endswith("+++ killed by SIGKILL +++"), t[-300:])
 p = subprocess.run("%s trace -o %s -- sh -c 'sleep 0.2' | cat" % (zpoline, os.path.join(work, "x.txt")), shell=True,
                    capture_output=True, timeout=5)
 check("the watcher holds none of the program's descriptors (a pipe ends)", p.returncode == 0)
