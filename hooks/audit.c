@@ -9,13 +9,16 @@
  * address decoded), files opened for writing, unlinks and renames, mounts,
  * ptrace, and module loads. Each record is one trace_write: appended whole
  * to the -o file (opened O_APPEND), never cut by another process's. The
- * runtime keeps the program from closing or replacing that descriptor.
+ * runtime keeps the program from closing or replacing that descriptor;
+ * writing into it, copying it or changing its flags fails here with EBADF
+ * (ownfd.h).
  *
- * The interest set is exactly those calls: the others never reach the
- * hook. The decoders are the tracer's (hooks/tracer/). Options: none. */
+ * The interest set is exactly those calls and the write family: the
+ * others never reach the hook. The decoders are the tracer's (hooks/tracer/). Options: none. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -23,10 +26,13 @@
 
 #include <zpoline/hook.h>
 
+#include "ownfd.h"
 #include "tracer/decode.h"
 
 static const struct zpoline_init *rt;
 static uint64_t interest[ZPOLINE_INTEREST_WORDS];
+static int *write_error;        /* in the run's shared memory: said once per run */
+static pid_t root;
 static const struct tr_fmt json = { .strmax = 4096, .json = true };
 
 enum kind { K_NONE, K_EXEC, K_CREDS, K_NET, K_WRITE, K_REMOVE, K_RENAME, K_MOUNT, K_PTRACE,
@@ -172,14 +178,23 @@ static void record(enum kind k, long nr, const long *a, long ret, bool done)
 		tr_put(&b, ", \"ret\": %ld", ret);
 	}
 	tr_puts(&b, "}\n");
-	rt->trace_write(b.p, b.len);
+	long w = rt->trace_write(b.p, b.len);
+	if (w < 0 || (size_t)w < b.len)
+		ownfd_write_failed(write_error, ownfd[0], w < 0 ? -w : ENOSPC, "audit");
 }
 
 static int audit_enter(struct zpoline_call *call, uint64_t *slot)
 {
 	enum kind k = kind_of(call->nr);
+	long denied = ownfd_check(call);
 
 	*slot = 0;
+	if (call->nr == SYS_exit_group)
+		ownfd_exit_status(write_error, call, root);
+	if (denied) {
+		call->ret = denied;
+		return ZPOLINE_DONE;
+	}
 	if (k == K_EXEC) {
 		/* a successful exec does not come back: the record goes now */
 		record(k, call->nr, call->args, 0, false);
@@ -192,6 +207,8 @@ static void audit_exit(struct zpoline_call *call, uint64_t *slot)
 {
 	enum kind k = kind_of(call->nr);
 
+	ownfd_moved(call);
+	ownfd_opened(call);
 	if (k == K_NONE || (k == K_WRITE && !writes(call->nr, call->args)))
 		return;
 	if (k == K_EXEC) {
@@ -215,6 +232,12 @@ static int audit_init(const struct zpoline_init *in)
 	}
 	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++)
 		ZPOLINE_WANT(interest, events[i].nr);
+	ownfd_init(interest);
+	ZPOLINE_WANT(interest, SYS_exit_group);
+	static int private_error;
+	const char *r = getenv("ZPOLINE_ROOT_PID");
+	write_error = in->shared != NULL && in->shared_size >= sizeof(int) ? in->shared : &private_error;
+	root = r != NULL ? (pid_t)atoi(r) : getpid();
 	return 0;
 }
 

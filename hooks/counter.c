@@ -10,7 +10,10 @@
  * first prints the table when it calls exit_group, with everything counted
  * by then (children that outlive it are not waited for).
  *
- * Options (--hook-opt): sort=time (default), calls, errors or name. */
+ * Options (--hook-opt), words separated by spaces: sort=time (default),
+ * calls, errors or name; trace=SET (strace's -e trace=, see
+ * src/decode-opts.h): count only those calls, the others never reach the
+ * hook. */
 #include <cpuid.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -24,6 +27,8 @@
 #include <x86intrin.h>
 
 #include <zpoline/hook.h>
+
+#include "decode-opts.h"
 
 #define SLOTS 1024              /* numbers past the last one share the last slot */
 
@@ -43,6 +48,7 @@ struct table {
 
 static const struct zpoline_init *rt;
 static struct table *tab;
+static uint64_t interest[ZPOLINE_INTEREST_WORDS];
 static pid_t root;
 static enum { BY_TIME, BY_CALLS, BY_ERRORS, BY_NAME } order = BY_TIME;
 /* the clock: the time-stamp counter where it runs at a constant rate on
@@ -213,20 +219,43 @@ static int counter_init(const struct zpoline_init *in)
 	use_tsc = __get_cpuid(0x80000007, &a, &b, &c, &d) && (d & (1u << 8));
 	tsc0 = __rdtsc();
 	ns0 = now_ns();
-	if (strcmp(o, "") == 0 || strcmp(o, "sort=time") == 0)
-		order = BY_TIME;
-	else if (strcmp(o, "sort=calls") == 0)
-		order = BY_CALLS;
-	else if (strcmp(o, "sort=errors") == 0)
-		order = BY_ERRORS;
-	else if (strcmp(o, "sort=name") == 0)
-		order = BY_NAME;
-	else {
-		char msg[300];
-		int n = snprintf(msg, sizeof(msg),
-				 "zpoline: counter: unknown option '%s' (it takes sort=time|calls|errors|name)\n", o);
-		in->trace_write(msg, (unsigned long)n);
-		return -EINVAL;
+	memset(interest, 0xff, sizeof(interest));
+	for (const char *w = o; *w != '\0';) {
+		char word[1100], err[300] = "";
+		size_t n = strcspn(w, " ");
+		if (n >= sizeof(word)) {
+			snprintf(err, sizeof(err), "option too long: %.40s...", w);
+		} else {
+			memcpy(word, w, n);
+			word[n] = '\0';
+		}
+		if (err[0] != '\0')
+			;
+		else if (strcmp(word, "sort=time") == 0)
+			order = BY_TIME;
+		else if (strcmp(word, "sort=calls") == 0)
+			order = BY_CALLS;
+		else if (strcmp(word, "sort=errors") == 0)
+			order = BY_ERRORS;
+		else if (strcmp(word, "sort=name") == 0)
+			order = BY_NAME;
+		else if (strncmp(word, "trace=", 6) == 0) {
+			uint64_t set[ZP_TRACE_WORDS] = { 0 };
+			if (zp_trace_parse_set(word + 6, set, err, sizeof(err)) == 0)
+				for (int i = 0; i < ZPOLINE_INTEREST_WORDS && i < ZP_TRACE_WORDS; i++)
+					interest[i] = set[i];
+		} else {
+			snprintf(err, sizeof(err), "unknown option '%.200s' (it takes sort=time|calls|errors|name "
+				 "and trace=SET)", word);
+		}
+		if (err[0] != '\0') {
+			char msg[400];
+			int m = snprintf(msg, sizeof(msg), "zpoline: counter: %s\n", err);
+			in->trace_write(msg, (unsigned long)m);
+			return -EINVAL;
+		}
+		w += n;
+		w += strspn(w, " ");
 	}
 	/* the run's shared memory when there is some; this process's own else */
 	tab = in->shared != NULL && in->shared_size >= sizeof(struct table) ? in->shared : &private_table;
@@ -237,4 +266,5 @@ static int counter_init(const struct zpoline_init *in)
 }
 
 ZPOLINE_HOOK_DEFINE(.flags = ZPOLINE_HOOK_GPR_ONLY, .name = "counter", .init = counter_init,
-		    .enter = counter_enter, .exit = counter_exit, .fini = counter_fini);
+		    .enter = counter_enter, .exit = counter_exit, .fini = counter_fini,
+		    .interest = interest);

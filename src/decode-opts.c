@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "decode-opts.h"
 #include "zp.h"
@@ -197,24 +198,61 @@ static int parse_time(const char *s, long *us)
 	return 0;
 }
 
+/* parse_signal -- a signal as strace takes it: a number, or a name with
+ * or without SIG in any case (RTMIN, RT_N for the real-time ones) */
 static int parse_signal(const char *s)
 {
-	char tmp[32];
 	char *end;
 	long n = strtol(s, &end, 10);
 
 	if (*s != '\0' && *end == '\0')
 		return n > 0 && n <= 64 ? (int)n : -1;
-	if (strncmp(s, "SIG", 3) != 0) {
-		snprintf(tmp, sizeof(tmp), "SIG%s", s);
-		s = tmp;
-	}
+	if (strncasecmp(s, "SIG", 3) == 0)
+		s += 3;
 	for (int i = 1; i < 32; i++) {
 		const char *abbrev = sigabbrev_np(i);
-		if (abbrev != NULL && strcmp(s + 3, abbrev) == 0)
+		if (abbrev != NULL && strcasecmp(s, abbrev) == 0)
 			return i;
 	}
+	/* strace's names for the real-time signals: RTMIN is 32, RT_N 32 + N */
+	if (strcasecmp(s, "RTMIN") == 0)
+		return 32;
+	if (strncasecmp(s, "RT_", 3) == 0) {
+		n = strtol(s + 3, &end, 10);
+		if (s[3] != '\0' && *end == '\0' && n > 0 && n <= 32)
+			return 32 + (int)n;
+	}
 	return -1;
+}
+
+int zp_trace_parse_sigset(const char *set, uint64_t *bits, char *err, unsigned long errlen)
+{
+	bool negate = *set == '!';
+	uint64_t acc = 0;
+	char buf[1024];
+
+	set += negate;
+	if (*set == '\0' || strlen(set) >= sizeof(buf)) {
+		set_err(err, errlen, "signal=%s: give signal names or numbers, all or none", set);
+		return -EINVAL;
+	}
+	strcpy(buf, set);
+	for (char *save = NULL, *e = strtok_r(buf, ",", &save); e != NULL; e = strtok_r(NULL, ",", &save)) {
+		if (strcmp(e, "all") == 0) {
+			acc = ~0ull;
+			continue;
+		}
+		if (strcmp(e, "none") == 0)
+			continue;
+		int sig = parse_signal(e);
+		if (sig < 0) {
+			set_err(err, errlen, "signal: unknown signal '%s' (a name such as SIGCHLD or CHLD, or a number)", e);
+			return -EINVAL;
+		}
+		acc |= 1ull << (sig - 1);
+	}
+	*bits = negate ? ~acc : acc;
+	return 0;
 }
 
 static int parse_errno(const char *s)
@@ -350,6 +388,7 @@ int zp_trace_parse(const char *s, struct zp_trace_opts *o, char *err, unsigned l
 	o->strmax = 32;
 	o->status = ZP_STATUS_ALL;
 	o->signals = true;
+	o->sigs = ~0ull;
 	while (s != NULL && *s != '\0') {
 		s += strspn(s, " ");
 		size_t n = strcspn(s, " ");
@@ -409,14 +448,9 @@ int zp_trace_parse(const char *s, struct zp_trace_opts *o, char *err, unsigned l
 				return -EINVAL;
 			o->narrowed = true;
 		} else if (strcmp(word, "signal") == 0 && val != NULL) {
-			if (strcmp(val, "none") == 0 || strcmp(val, "!all") == 0)
-				o->signals = false;
-			else if (strcmp(val, "all") == 0)
-				o->signals = true;
-			else {
-				set_err(err, errlen, "signal=%s: only all or none are supported", val);
+			if (zp_trace_parse_sigset(val, &o->sigs, err, errlen) < 0)
 				return -EINVAL;
-			}
+			o->signals = o->sigs != 0;
 		} else if (strcmp(word, "status") == 0 && val != NULL) {
 			static const char *const names[] = { "successful", "failed", "unfinished",
 							     "unavailable", "detached" };

@@ -42,7 +42,8 @@ struct zp_trace_opts {
 	unsigned status;            /* ZP_STATUS_*: which calls to show */
 	bool narrowed;              /* trace= given */
 	uint64_t trace[ZP_TRACE_WORDS];
-	bool signals;               /* print --- SIG --- lines (signal=none turns them off) */
+	bool signals;               /* any signal in sigs: the tracer watches signals */
+	uint64_t sigs;              /* signal=SET: bit n-1 for signal n prints --- SIGn --- */
 	int ninject;
 	struct zp_inject inject[ZP_TRACE_MAX_INJECT];
 	char ff[512];               /* -ff: one file per process, PREFIX.PID */
@@ -56,6 +57,9 @@ int zp_trace_parse(const char *s, struct zp_trace_opts *o, char *err, unsigned l
 int zp_trace_parse_set(const char *set, uint64_t *bits, char *err, unsigned long errlen);
 /* zp_trace_parse_inject -- SET:error=E|retval=N|signal=S|delay_enter=T|
  * delay_exit=T|when=A[..B][+S] (fault: error defaults to ENOSYS) */
+/* zp_trace_parse_sigset -- a SET of strace's -e signal=: names with or
+ * without SIG, numbers, !, all, none; bit n-1 for signal n */
+int zp_trace_parse_sigset(const char *set, uint64_t *bits, char *err, unsigned long errlen);
 int zp_trace_parse_inject(const char *spec, bool fault, struct zp_inject *in, char *err,
 			  unsigned long errlen);
 

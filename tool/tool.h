@@ -61,6 +61,10 @@ __attribute__((noreturn)) void zp_launch(struct launch *l);
 /* zp_check_hook -- a hook by name or path, resolved and checked, else exit */
 void zp_check_hook(const char *spec, char *out, size_t len);
 
+/* zp_watch_start -- fork the watcher that writes the tracer's +++ line of
+ * a process killed by SIGKILL (watch.c); the caller goes on to exec */
+void zp_watch_start(int shared_fd, int slice, int trace_fd, const char *opts);
+
 /* ---- libs.c: what the dynamic loader would load, found without it ---- */
 struct zp_missing {
 	char name[256];                 /* the DT_NEEDED name not found */

@@ -24,14 +24,23 @@ struct trace {
 	bool count, count_too;  /* -c, -C */
 	const char *sort;       /* -S */
 	bool audit;
+	char copts[8192];       /* the counter's: sort= and the trace= words */
 };
+
+/* count_trace -- the counter counts the traced calls only, as strace -c */
+static void count_trace(struct trace *t, const char *set)
+{
+	size_t n = strlen(t->copts);
+
+	snprintf(t->copts + n, sizeof(t->copts) - n, "%strace=%s", n ? " " : "", set);
+}
 
 enum { OPT_JSON = 0x200, OPT_AUDIT };
 
 static const struct argp_option trace_options[] = {
 	{ NULL, 0, NULL, 0, "strace's options:", 1 },
 	{ NULL, 'e', "EXPR", 0,
-	  "trace=SET, status=SET, signal=all|none, inject=SET:..., fault=SET:... (as strace's -e)", 1 },
+	  "trace=SET, status=SET, signal=SET, inject=SET:..., fault=SET:... (as strace's -e)", 1 },
 	{ NULL, 's', "N", 0, "Show at most N bytes of each string (default 32)", 1 },
 	{ NULL, 'v', NULL, 0, "Print structures in full", 1 },
 	{ NULL, 'X', "FORMAT", 0, "raw, abbrev (default) or verbose: how constants print", 1 },
@@ -76,12 +85,15 @@ static void parse_expr(struct trace *t, struct argp_state *state, char *arg)
 	if (eq == NULL) {
 		/* strace: -e SET means -e trace=SET */
 		add(t, state, "trace=%s", arg);
+		count_trace(t, arg);
 		return;
 	}
 	size_t klen = (size_t)(eq - arg);
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		if (strlen(keys[i]) == klen && strncmp(arg, keys[i], klen) == 0) {
 			add(t, state, "%s", arg);
+			if (i == 0)
+				count_trace(t, eq + 1);
 			return;
 		}
 	}
@@ -90,6 +102,8 @@ static void parse_expr(struct trace *t, struct argp_state *state, char *arg)
 		char buf[1100];
 		snprintf(buf, sizeof(buf), "%s=%s", arg[0] == 't' ? "trace" : "status", eq + 1);
 		add(t, state, "%s", buf);
+		if (arg[0] == 't')
+			count_trace(t, eq + 1);
 		return;
 	}
 	argp_error(state, "-e %.*s=: not supported by zpoline trace (it takes trace=, status=, "
@@ -172,8 +186,9 @@ static const char doc_trace[] =
 	"Run PROG with every system call it makes printed as strace prints it.\v"
 	"Takes strace's options with strace's meaning, and zpoline run's launch options. "
 	"-p is refused: this method cannot attach. Exit status: the program's; 2 for a bad "
-	"command line; 125 when zpoline cannot hook the program; 126 / 127 when PROG cannot "
-	"be executed / is not found. See zpoline(1), section TRACE.";
+	"command line; 125 when zpoline cannot hook the program, or in place of 0 when the "
+	"trace could not be written in full; 126 / 127 when PROG cannot be executed / is not "
+	"found. See zpoline(1), section TRACE.";
 
 int cmd_trace(int argc, char **argv)
 {
@@ -212,22 +227,23 @@ int cmd_trace(int argc, char **argv)
 		die(EXIT_USAGE, "%s", err);
 	if (t.count && t.count_too)
 		die(EXIT_USAGE, "give -c or -C, not both");
-	static char sort[32];
-	if (t.sort != NULL)
-		snprintf(sort, sizeof(sort), "sort=%s", t.sort);
+	static char sort[sizeof(t.copts) + 32];
+	if (t.sort != NULL || t.copts[0] != '\0')
+		snprintf(sort, sizeof(sort), "%s%s%s%s", t.sort ? "sort=" : "", t.sort ? t.sort : "",
+			 t.sort && t.copts[0] ? " " : "", t.copts);
 	if (t.audit) {
 		if (t.count || t.count_too || t.olen > (size_t)(t.l.output == NULL && isatty(2) ? 11 : 5))
 			die(EXIT_USAGE, "--audit writes the audit log only: it takes no trace options");
 		t.l.hooks[t.l.nhooks++] = "audit";
 	} else if (t.count) {
 		t.l.hooks[t.l.nhooks] = "counter";
-		t.l.opts[t.l.nhooks++] = t.sort ? sort : NULL;
+		t.l.opts[t.l.nhooks++] = sort[0] ? sort : NULL;
 	} else {
 		t.l.hooks[t.l.nhooks] = "tracer";
 		t.l.opts[t.l.nhooks++] = t.olen ? t.opts : NULL;
 		if (t.count_too) {
 			t.l.hooks[t.l.nhooks] = "counter";
-			t.l.opts[t.l.nhooks++] = t.sort ? sort : NULL;
+			t.l.opts[t.l.nhooks++] = sort[0] ? sort : NULL;
 		}
 	}
 	if (t.follow >= 2)

@@ -99,6 +99,10 @@ void tr_print_wstatus(struct tr_buf *b, int st);
 void tr_print_signal(struct tr_buf *b, const struct tr_fmt *f, long sig);
 void tr_print_open_flags(struct tr_buf *b, const struct tr_fmt *f, long v);
 
+/* tr_json_args -- the arguments of a call as the decoders print them,
+ * "name(a, b, ...) = r", as a JSON array of values (json.c) */
+void tr_json_args(struct tr_buf *b, const char *text, size_t len);
+
 /* tr_peek -- copy from the program without trusting the pointer: the
  * number of bytes copied */
 long tr_peek(void *dst, uintptr_t src, size_t len);

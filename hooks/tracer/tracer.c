@@ -33,6 +33,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <ucontext.h>
@@ -42,6 +43,8 @@
 
 #include "decode-opts.h"
 #include "decode.h"
+#include "shared.h"
+#include "../ownfd.h"
 
 #define SA_RESTORER_FLAG 0x04000000UL
 
@@ -51,15 +54,9 @@ static struct tr_fmt fmt;
 static uint64_t interest[ZPOLINE_INTEREST_WORDS];
 static pid_t root_pid;
 
-/* in the memory every process of the run shares */
-struct shared {
-	int lock;                       /* tid of the writer, 0 when free */
-	int multi;                      /* a second task exists: lines get [pid N] */
-	uint64_t pending;               /* tid << 32 | seq of an entering half not ended */
-	unsigned long inject_count[ZP_TRACE_MAX_INJECT][ZP_TRACE_WORDS * 64 / 64];
-};
-static struct shared *sh;
-static struct shared private_shared;
+/* in the memory every process of the run shares (shared.h) */
+static struct tr_shared *sh;
+static struct tr_shared private_shared;
 /* counts per injection and number: in this process (strace counts per task) */
 static unsigned long inj_count[ZP_TRACE_MAX_INJECT][1024];
 
@@ -108,10 +105,16 @@ struct tls {
 	bool in_wrapper;                /* our signal handler's own calls (sud mode) */
 	uintptr_t alt_lo, alt_hi;       /* the program's sigaltstack on this thread */
 	struct rec ring[RING];
-	char out[OUTCAP];
+	char *out;                      /* a shared buffer (out_slot), or out_own */
+	int out_slot;                   /* -1: none */
+	char out_own[OUTCAP];
 	char line[3][16384];
 };
 static __thread struct tls T;
+
+/* the threads of this process, for the calls they are in when it ends */
+#define MAX_THREADS 256
+static struct tls *threads[MAX_THREADS];
 
 /* the program's own handlers, which the kernel does not see, and the
  * process they belong to: a vfork child (or any clone with CLONE_VM and
@@ -128,6 +131,9 @@ static uint64_t now_ns(clockid_t clk)
 	clock_gettime(clk, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
+
+static int my_proc = -1;        /* this process's entry in sh->procs */
+static void proc_register(void);
 
 /* self_ids -- who we are; asked of the kernel once per task (a forked
  * child starts over in exit_impl, where fork-like calls return 0) */
@@ -146,12 +152,102 @@ static void self_ids(void)
 		T.tid = gettid();
 		T.lock_depth = 0;
 	}
+	/* a new process; or a vfork parent whose child ran on our memory */
+	if (sh != NULL && (T.tid == p || my_proc < 0 || sh->procs[my_proc].pid != p))
+		proc_register();
+	/* a slot that is ours already (a forked child's copy), free, or a
+	 * thread's of another process (copied by fork) */
+	for (int i = 0; i < MAX_THREADS; i++) {
+		struct tls *t = __atomic_load_n(&threads[i], __ATOMIC_ACQUIRE);
+		if (t == &T)
+			return;
+	}
+	for (int i = 0; i < MAX_THREADS; i++) {
+		struct tls *t = __atomic_load_n(&threads[i], __ATOMIC_ACQUIRE);
+		if ((t == NULL || t->pid != p) &&
+		    __atomic_compare_exchange_n(&threads[i], &t, &T, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+			return;
+	}
+}
+
+/* ---- the run's processes, for the watcher (shared.h) ---- */
+
+/* proc_register -- a new process (or a new image of one) is running */
+static void proc_register(void)
+{
+	pid_t p = T.pid;
+
+	my_proc = -1;
+	for (int pass = 0; pass < 2 && my_proc < 0; pass++) {
+		for (int i = 0; i < TR_MAX_PROCS; i++) {
+			struct tr_proc *e = &sh->procs[i];
+			int old = __atomic_load_n(&e->pid, __ATOMIC_ACQUIRE);
+			int st = __atomic_load_n(&e->state, __ATOMIC_ACQUIRE);
+			/* first pass: our own entry (an exec keeps the pid);
+			 * second: a free one, or one whose process has ended */
+			if (pass == 0 ? old != p :
+			    !(old == 0 || st == TR_PROC_ENDED || st == TR_PROC_REPORTED))
+				continue;
+			if (pass == 1 && !__atomic_compare_exchange_n(&e->pid, &old, p, false,
+								      __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+				continue;
+			e->blocked_tid = 0;
+			__atomic_store_n(&e->state, TR_PROC_RUNNING, __ATOMIC_RELEASE);
+			my_proc = i;
+			break;
+		}
+	}
+}
+
+/* proc_ended -- this process's +++ line is out: the watcher has nothing to say */
+static void proc_ended(void)
+{
+	if (my_proc >= 0 && sh->procs[my_proc].pid == T.pid)
+		__atomic_store_n(&sh->procs[my_proc].state, TR_PROC_ENDED, __ATOMIC_RELEASE);
+}
+
+/* proc_blocked -- the call whose entering half is out (tid 0: none) */
+static void proc_blocked(int tid, long nr)
+{
+	if (my_proc < 0)
+		return;
+	sh->procs[my_proc].blocked_nr = (int)nr;
+	__atomic_store_n(&sh->procs[my_proc].blocked_tid, tid, __ATOMIC_RELEASE);
+}
+
+/* proc_exec -- in execve (running again if it fails): the image it
+ * starts may not be hooked (static, excluded), and then never says how
+ * it ends */
+static void proc_exec(bool in)
+{
+	if (my_proc >= 0 && sh->procs[my_proc].pid == T.pid)
+		__atomic_store_n(&sh->procs[my_proc].state, in ? TR_PROC_EXEC : TR_PROC_RUNNING,
+				 __ATOMIC_RELEASE);
+}
+
+/* last_thread -- no other thread of this process is known */
+static bool last_thread(void)
+{
+	for (int i = 0; i < MAX_THREADS; i++) {
+		struct tls *t = __atomic_load_n(&threads[i], __ATOMIC_ACQUIRE);
+		if (t != NULL && t != &T && t->pid == T.pid)
+			return false;
+	}
+	return true;
+}
+
+static void forget_thread(void)
+{
+	for (int i = 0; i < MAX_THREADS; i++)
+		if (__atomic_load_n(&threads[i], __ATOMIC_ACQUIRE) == &T)
+			__atomic_store_n(&threads[i], NULL, __ATOMIC_RELEASE);
 }
 
 /* ---- output ---- */
 
 static int ff_fd = -1;
 static pid_t ff_pid;
+static bool ff_failed;
 
 static void dev_write(const char *p, size_t n)
 {
@@ -167,20 +263,34 @@ static void dev_write(const char *p, size_t n)
 					close(fd);
 					fd = hi;
 				}
+				ownfd_add(fd);
 			}
 			ff_fd = fd;
 			ff_pid = T.pid;
 		}
+		if (ff_fd < 0 && !ff_failed) {
+			ff_failed = true;
+			char msg[700];
+			int m = snprintf(msg, sizeof(msg), "zpoline: tracer: cannot open %s.%d: %s\n", opt.ff,
+					 (int)T.pid, strerror(errno));
+			syscall(SYS_write, 2, msg, (size_t)m);
+		}
 		while (ff_fd >= 0 && n > 0) {
 			ssize_t w = write(ff_fd, p, n);
-			if (w <= 0)
+			if (w <= 0) {
+				ownfd_write_failed(&sh->write_error, ff_fd, w < 0 ? errno : ENOSPC, "tracer");
 				break;
+			}
 			p += w;
 			n -= (size_t)w;
 		}
 		return;
 	}
-	rt->trace_write(p, n);
+	long w = rt->trace_write(p, n);
+	if (w < 0 || (size_t)w < n) {
+		/* a short write ended with an error the next one would tell */
+		ownfd_write_failed(&sh->write_error, ownfd[0], w < 0 ? -w : ENOSPC, "tracer");
+	}
 }
 
 static void write_lines(const char *p, size_t n);
@@ -264,11 +374,60 @@ static void write_lines(const char *p, size_t n)
 	dev_write(p, n);
 }
 
+/* ---- the output buffers: shared with the watcher when it gave some ---- */
+
+static char *bufs;              /* TR_BUF_SLOTS of TR_BUF_SIZE, or NULL */
+
+/* out_set_len -- the buffer's length, where the watcher sees it too */
+static void out_set_len(size_t n)
+{
+	__atomic_store_n(&T.outlen, n, __ATOMIC_RELEASE);
+	if (T.out_slot >= 0)
+		__atomic_store_n(&sh->out[T.out_slot].len, (unsigned)n, __ATOMIC_RELEASE);
+}
+
+/* out_claim -- this thread's buffer: a free shared one (or one left by a
+ * process that is gone), else its own */
+static void out_claim(void)
+{
+	T.out = T.out_own;
+	T.out_slot = -1;
+	for (int pass = 0; bufs != NULL && pass < 2; pass++) {
+		for (int i = 0; i < TR_BUF_SLOTS; i++) {
+			struct tr_outslot *o = &sh->out[i];
+			int tid = __atomic_load_n(&o->tid, __ATOMIC_ACQUIRE);
+			if (pass == 0 ? tid != 0 : (tid == 0 || o->pid == T.pid || !task_gone(o->pid)))
+				continue;
+			if (!__atomic_compare_exchange_n(&o->tid, &tid, T.tid, false, __ATOMIC_ACQ_REL,
+							 __ATOMIC_RELAXED))
+				continue;
+			o->pid = T.pid;
+			__atomic_store_n(&o->len, 0, __ATOMIC_RELEASE);
+			T.out = bufs + (size_t)i * TR_BUF_SIZE;
+			T.out_slot = i;
+			return;
+		}
+	}
+}
+
+/* out_release -- the thread (or its image) ends; its buffer is empty */
+static void out_release(void)
+{
+	if (T.out_slot < 0)
+		return;
+	/* not in a vfork child, which runs on its parent's storage */
+	if (sh->out[T.out_slot].pid != getpid() || sh->out[T.out_slot].tid != T.tid)
+		return;
+	__atomic_store_n(&sh->out[T.out_slot].tid, 0, __ATOMIC_RELEASE);
+	T.out = NULL;
+	T.out_slot = -1;
+}
+
 static void flush_locked(void)
 {
 	if (T.outlen > 0) {
 		write_lines(T.out, T.outlen);
-		T.outlen = 0;
+		out_set_len(0);
 	}
 	T.last_flush = now_ns(CLOCK_MONOTONIC_COARSE);
 }
@@ -292,10 +451,14 @@ static void emit(const char *p, size_t n)
 		unlock();
 		return;
 	}
+	if (T.out == NULL)
+		out_claim();
 	if (T.outlen + n > OUTCAP)
 		flush();
 	memcpy(T.out + T.outlen, p, n);
-	T.outlen += n;
+	/* after the bytes: a thread that ends the process, or the watcher
+	 * after a SIGKILL, writes them */
+	out_set_len(T.outlen + n);
 	if (T.outlen > OUTCAP * 3 / 4 ||
 	    now_ns(CLOCK_MONOTONIC_COARSE) - T.last_flush > 10 * 1000 * 1000)
 		flush();
@@ -353,6 +516,8 @@ static void put_json_head(struct tr_buf *b, const char *type, uint64_t t0)
 
 /* ---- system calls ---- */
 
+static void others_unfinished(bool exiting, int status);
+
 /* exited_line -- "+++ exited with N +++", or its JSON record */
 static void exited_line(int status, bool call_shown, const long *args, long nr)
 {
@@ -374,7 +539,124 @@ static void exited_line(int status, bool call_shown, const long *args, long nr)
 	}
 	lock();
 	flush_locked();
+	if (nr == SYS_exit_group)
+		others_unfinished(true, status);
 	write_lines(b.p, b.len);
+	if (nr == SYS_exit_group || last_thread())
+		proc_ended();
+	unlock();
+}
+
+/* others_unfinished -- as this process ends (exit_group, a fatal signal),
+ * the calls its other threads are in never return: strace shows them with
+ * "= ?" (status "unfinished"), and, for exit_group, each thread's end.
+ * Lock held. */
+static void others_unfinished(bool exiting, int status)
+{
+	char buf[4096];
+
+	for (int i = 0; i < MAX_THREADS; i++) {
+		struct tls *t = __atomic_load_n(&threads[i], __ATOMIC_ACQUIRE);
+		if (t == NULL || t == &T || t->pid != T.pid || t->tid == 0)
+			continue;
+		/* the lines it formatted but had not written: the process ends
+		 * before it would (taken back if it is still adding to them) */
+		size_t pending_out = __atomic_load_n(&t->outlen, __ATOMIC_ACQUIRE);
+		if (pending_out > 0 && t->out != NULL) {
+			write_lines(t->out, pending_out);
+			if (__atomic_compare_exchange_n(&t->outlen, &pending_out, 0, false, __ATOMIC_RELAXED,
+							__ATOMIC_RELAXED) && t->out_slot >= 0)
+				__atomic_store_n(&sh->out[t->out_slot].len, 0, __ATOMIC_RELEASE);
+		}
+		struct tr_buf b = { buf, 0, sizeof(buf) };
+		struct rec *r = t->cur;
+		if (r != NULL && r->seq != 0 && !r->done && (opt.status & ZP_STATUS_UNFINISHED) && !opt.json) {
+			const char *name = rt->syscall_name(r->nr);
+			if (opt.ff[0] == '\0')
+				tr_put(&b, "[pid %5d] ", (int)t->tid);
+			if (r->partial) {
+				tr_put(&b, "<... %s resumed> <unfinished ...>)", name ? name : "syscall");
+			} else {
+				struct tr_call c = { .nr = r->nr, .saved = r->saved };
+				memcpy(c.args, r->args, sizeof(c.args));
+				tr_print_enter(&b, &fmt, &c, name);
+				tr_puts(&b, " <unfinished ...>)");
+			}
+			tr_pad(&b, &fmt, 0);
+			tr_puts(&b, " = ?\n");
+		}
+		if (exiting && opt.ff[0] == '\0' && !opt.json)
+			tr_put(&b, "[pid %5d] +++ exited with %d +++\n", (int)t->tid, status);
+		if (b.len > 0)
+			write_lines(b.p, b.len);
+	}
+}
+
+/* exec_note -- an execve's entering half, kept in the shared memory: if
+ * the call succeeds, the new image ends its line with " = 0" (strace sees
+ * it return there). Lock held. */
+static void exec_note(long nr, const char *text, size_t len, bool partial)
+{
+	for (int i = 0; i < 8; i++) {
+		struct exec_slot *e = &sh->execs[i];
+		if (e->pid != 0 && e->pid != T.pid && !task_gone(e->pid))
+			continue;
+		e->pid = T.pid;
+		e->partial = partial;
+		e->nr = (int)nr;
+		e->len = (int)(len < sizeof(e->text) ? len : sizeof(e->text));
+		memcpy(e->text, text, (size_t)e->len);
+		return;
+	}
+}
+
+/* exec_forget -- the execve failed: its line ends in this image */
+static void exec_forget(void)
+{
+	lock();
+	for (int i = 0; i < 8; i++)
+		if (sh->execs[i].pid == T.pid)
+			sh->execs[i].pid = 0;
+	unlock();
+}
+
+/* exec_done -- the first call of a new image: the execve that made it
+ * returned 0 */
+static void exec_done(void)
+{
+	char buf[4096];
+
+	lock();
+	for (int i = 0; i < 8; i++) {
+		struct exec_slot *e = &sh->execs[i];
+		if (e->pid != T.pid)
+			continue;
+		struct tr_buf b = { buf, 0, sizeof(buf) };
+		const char *name = rt->syscall_name(e->nr);
+		bool joined = e->partial && (int)(sh->pending >> 32) == T.pid;
+		size_t start = 0;
+		if (joined) {
+			start = b.len - (size_t)e->len;
+		} else if (e->partial) {
+			if (is_multi() && opt.ff[0] == '\0')
+				tr_put(&b, "[pid %5d] ", (int)T.pid);
+			tr_put(&b, "<... %s resumed>", name ? name : "execve");
+		} else if (opt.status & ZP_STATUS_SUCCESSFUL) {
+			tr_put(&b, "%.*s", e->len, e->text);
+		}
+		if (joined || e->partial || (opt.status & ZP_STATUS_SUCCESSFUL)) {
+			tr_putc(&b, ')');
+			tr_pad(&b, &fmt, start);
+			tr_puts(&b, " = 0\n");
+			if (joined)
+				dev_write(b.p, b.len);
+			else
+				write_lines(b.p, b.len);
+			if (joined)
+				sh->pending = 0;
+		}
+		e->pid = 0;
+	}
 	unlock();
 }
 
@@ -438,7 +720,9 @@ static void sigaction_enter(struct zpoline_call *call, struct rec *r)
 	r->new_prog = act;
 	r->set_prog = true;
 	bool dfl = act.handler == (unsigned long)SIG_DFL, ign = act.handler == (unsigned long)SIG_IGN;
-	if (ign || (dfl && !watched[sig]) || !opt.signals)
+	/* with signal=none the program's handlers run unwrapped; the default
+	 * actions stay watched for the +++ killed by +++ line */
+	if (ign || (dfl && !watched[sig]) || (!dfl && !opt.signals))
 		return;
 	extern void tracer_on_signal(int, siginfo_t *, void *);
 	r->act = act;
@@ -495,11 +779,11 @@ static void start(void)
 {
 	started = true;
 	self_ids();
+	exec_done();
 	T.last_flush = now_ns(CLOCK_MONOTONIC_COARSE);
 	if (root_pid == 0)
 		root_pid = T.pid;
-	if (opt.signals)
-		watch_defaults();
+	watch_defaults();
 }
 
 static int enter_impl(struct zpoline_call *call, uint64_t *slot)
@@ -521,6 +805,10 @@ static int enter_impl(struct zpoline_call *call, uint64_t *slot)
 	memset(r, 0, offsetof(struct rec, act));
 	if (nr == SYS_rt_sigaction)
 		sigaction_enter(call, r);
+	if (nr == SYS_exit)
+		forget_thread();
+	if (nr == SYS_exit_group)
+		ownfd_exit_status(&sh->write_error, call, root_pid);
 	switch (nr) {
 	case SYS_exit_group: case SYS_exit: case SYS_execve: case SYS_execveat:
 	case SYS_clone: case SYS_clone3: case SYS_fork: case SYS_vfork:
@@ -529,7 +817,29 @@ static int enter_impl(struct zpoline_call *call, uint64_t *slot)
 		flush();
 		break;
 	}
+	if (nr == SYS_exit || nr == SYS_execve || nr == SYS_execveat)
+		out_release();
+	if (nr == SYS_execve || nr == SYS_execveat)
+		proc_exec(true);
+	if ((nr == SYS_dup2 || nr == SYS_dup3) && ff_fd >= 0 && call->args[1] == ff_fd &&
+	    call->args[0] != ff_fd) {
+		/* the program wants the number of our -ff file: ours moves */
+		int hi = fcntl(ff_fd, F_DUPFD_CLOEXEC, 900);
+		if (hi >= 0) {
+			for (int i = 1; i < OWNFD_MAX; i++)
+				if (ownfd[i] == ff_fd)
+					ownfd[i] = hi;
+			close(ff_fd);
+			ff_fd = hi;
+		}
+	}
+	long denied = ownfd_check(call);
 	if (!shown(nr)) {
+		if (denied) {
+			call->ret = denied;
+			*slot = 0;
+			return ZPOLINE_DONE;
+		}
 		/* wanted for the bookkeeping only; a process's end shows anyway */
 		if (nr == SYS_exit_group || nr == SYS_exit)
 			exited_line((int)call->args[0] & 0xff, false, call->args, nr);
@@ -544,6 +854,19 @@ static int enter_impl(struct zpoline_call *call, uint64_t *slot)
 	T.cur = r;
 	if (timed())
 		r->t0 = now_ns(opt.tstamp || opt.relative || opt.json ? CLOCK_REALTIME : CLOCK_MONOTONIC);
+	if (denied) {
+		/* our descriptor, which the program does not have: its line
+		 * shows what the program gets */
+		struct tr_call c = { .nr = nr };
+		memcpy(c.args, call->args, sizeof(c.args));
+		tr_capture(&c);
+		r->saved = c.saved;
+		finish(r, nr, call->args, denied);
+		T.cur = NULL;
+		call->ret = denied;
+		*slot = 0;
+		return ZPOLINE_DONE;
+	}
 	if (opt.ninject && (r->inject = want_inject(nr)) != 0) {
 		const struct zp_inject *in = &opt.inject[r->inject - 1];
 		if (in->delay_enter_us)
@@ -571,7 +894,7 @@ static int enter_impl(struct zpoline_call *call, uint64_t *slot)
 	}
 	props = tr_props(nr);
 	if (opt.json && (props & TR_NORETURN)) {
-		exited_line((int)call->args[0] & 0xff, true, call->args, nr);
+		exited_line((int)call->args[0] & 0xff, (opt.status & ZP_STATUS_UNFINISHED) != 0, call->args, nr);
 		return ZPOLINE_CALL;
 	}
 	T.level++;
@@ -604,42 +927,55 @@ static int enter_impl(struct zpoline_call *call, uint64_t *slot)
 	/* only what the kernel may overwrite is read now */
 	tr_capture(&c);
 	r->saved = c.saved;
-	if ((props & (TR_BLOCKS | TR_NORETURN | TR_EXEC)) && opt.status == ZP_STATUS_ALL && !opt.json) {
+	if ((props & TR_NORETURN) && !opt.json) {
+		/* exit and exit_group: "= ?", which strace counts as unfinished;
+		 * the end of the task shows whatever the status filter */
+		int st = (int)call->args[0] & 0xff;
 		struct tr_buf b = line_buf();
-		put_prefix(&b, r->t0);
-		tr_print_enter(&b, &fmt, &c, rt->syscall_name(nr));
-		r->col = b.len;
-		if (props & TR_NORETURN) {
+		char tail[64];
+		int n;
+		if (opt.status & ZP_STATUS_UNFINISHED) {
+			put_prefix(&b, r->t0);
+			tr_print_enter(&b, &fmt, &c, rt->syscall_name(nr));
 			c.ret = 0;
 			c.exiting = true;
 			tr_print_exit(&b, &fmt, &c, 0);
 			tr_putc(&b, '\n');
-			if (nr == SYS_exit_group || nr == SYS_exit)
-				tr_put(&b, "%s+++ exited with %d +++\n", "", (int)call->args[0] & 0xff);
 		}
+		if (is_multi() && opt.ff[0] == '\0')
+			n = snprintf(tail, sizeof(tail), "[pid %5d] +++ exited with %d +++\n", (int)T.tid, st);
+		else
+			n = snprintf(tail, sizeof(tail), "+++ exited with %d +++\n", st);
 		lock();
 		flush_locked();
-		if (props & TR_NORETURN) {
-			if (is_multi() && opt.ff[0] == '\0') {
-				/* the +++ line gets the prefix too */
-				char *nl = memchr(b.p, '\n', b.len);
-				char tail[64];
-				int n = snprintf(tail, sizeof(tail), "[pid %5d] +++ exited with %d +++\n",
-						 (int)T.tid, (int)call->args[0] & 0xff);
-				if (nl != NULL) {
-					b.len = (size_t)(nl - b.p) + 1;
-					write_lines(b.p, b.len);
-					write_lines(tail, (size_t)n);
-				}
-			} else {
-				write_lines(b.p, b.len);
-			}
-		} else {
+		if (b.len > 0)
+			write_lines(b.p, b.len);
+		if (nr == SYS_exit_group)
+			others_unfinished(true, st);
+		write_lines(tail, (size_t)n);
+		if (nr == SYS_exit_group || last_thread())
+			proc_ended();
+		unlock();
+	} else if ((props & (TR_BLOCKS | TR_EXEC)) && !opt.json) {
+		/* the entering half goes out at once when either result shows:
+		 * otherwise the result decides at exit */
+		bool early = (opt.status & (ZP_STATUS_SUCCESSFUL | ZP_STATUS_FAILED)) ==
+			     (ZP_STATUS_SUCCESSFUL | ZP_STATUS_FAILED);
+		struct tr_buf b = line_buf();
+		put_prefix(&b, r->t0);
+		tr_print_enter(&b, &fmt, &c, rt->syscall_name(nr));
+		r->col = b.len;
+		lock();
+		if (early) {
+			flush_locked();
 			write_lines(b.p, b.len);
 			sh->pending = (uint64_t)T.tid << 32 | r->seq;
 			r->partial = true;
 			T.partial_open = true;
+			proc_blocked(T.tid, nr);
 		}
+		if (props & TR_EXEC)
+			exec_note(nr, b.p, b.len, early);
 		unlock();
 	}
 	T.level--;
@@ -657,52 +993,14 @@ static void put_json_call(struct tr_buf *b, struct tr_call *c, struct rec *r, ui
 		tr_put(b, "\"%s\"", name);
 	else
 		tr_put(b, "\"syscall_%#lx\"", (unsigned long)c->nr);
-	/* the arguments as strace decodes them, one JSON string each */
 	struct tr_fmt plain = fmt;
 	plain.json = false;
+	plain.align = false;
 	tr_print_enter(&text, &plain, c, "");
 	tr_print_exit(&text, &plain, c, 0);
-	tr_puts(b, ", \"args\": [");
-	/* split the decoded text at top-level commas */
-	char *s = text.p + 1, *end = strrchr(text.p, ')');
-	int depth = 0;
-	bool inq = false, first = true;
-	char *start = s;
-	for (char *p = s; end != NULL && p <= end; p++) {
-		if (inq) {
-			if (*p == '\\')
-				p++;
-			else if (*p == '"')
-				inq = false;
-			continue;
-		}
-		if (*p == '"')
-			inq = true;
-		else if (*p == '{' || *p == '[' || *p == '(')
-			depth++;
-		else if ((*p == '}' || *p == ']' || (*p == ')' && p != end)) && depth > 0)
-			depth--;
-		else if ((*p == ',' && depth == 0) || p == end) {
-			size_t n = (size_t)(p - start);
-			if (n > 0) {
-				char *v = start;
-				char *ee;
-				long long iv = strtoll(v, &ee, 0);
-				if (!first)
-					tr_puts(b, ", ");
-				first = false;
-				if (ee == v + n && *v != '0')
-					tr_put(b, "%lld", iv);
-				else if (n == 1 && *v == '0')
-					tr_puts(b, "0");
-				else
-					tr_print_quoted(b, (unsigned char *)v, n, false, true);
-			}
-			start = p + 2;
-			p++;
-		}
-	}
-	tr_puts(b, "]");
+	/* the same decoders' text, read back as JSON values (json.c) */
+	tr_puts(b, ", \"args\": ");
+	tr_json_args(b, text.p, text.len);
 	if (c->ret < 0 && c->ret >= -4095) {
 		const char *en = strerrorname_np((int)-c->ret);
 		tr_put(b, ", \"ret\": -1, \"errno\": \"%s\"", en ? en : "?");
@@ -783,10 +1081,33 @@ static void exit_impl(struct zpoline_call *call, uint64_t *slot)
 	long nr = call->nr;
 	struct rec *r;
 
+	ownfd_moved(call);
+	ownfd_opened(call);
 	if (*slot == 0 || *slot > RING)
 		return;
+	/* an exec returns 0 or an error: a child's pid here is the vfork
+	 * parent coming back through the frame its child's execve left */
+	if ((nr == SYS_execve || nr == SYS_execveat) && call->ret > 0)
+		return;
 	self_ids();
+	if (nr == SYS_execve || nr == SYS_execveat)
+		proc_exec(false);
+	if (my_proc >= 0 && sh->procs[my_proc].blocked_tid == T.tid)
+		proc_blocked(0, 0);
 	r = &T.ring[*slot - 1];
+	if (r->seq != 0 && r->nr != nr) {
+		/* a vfork child's calls ran on this thread's slots: the
+		 * parent's vfork is the latest record of its number */
+		struct rec *found = NULL;
+		for (unsigned i = 1; i <= RING && found == NULL; i++) {
+			struct rec *q = &T.ring[(T.ring_pos - i) % RING];
+			if (q->nr == nr && q->seq != 0)
+				found = q;
+		}
+		if (found == NULL)
+			return;
+		r = found;
+	}
 	if (T.cur == r)
 		T.cur = NULL;
 	if (nr == SYS_rt_sigaction)
@@ -806,18 +1127,26 @@ static void exit_impl(struct zpoline_call *call, uint64_t *slot)
 		if (!shares_memory(nr, call))
 			prog_pid = T.pid;       /* its own copy of the handlers */
 		T.outlen = 0;
+		/* the parent's buffer is shared memory: the child takes its own */
+		T.out = NULL;
+		T.out_slot = -1;
 		T.partial_open = false;
 		T.cur = NULL;
 		return;
 	}
 	if ((nr == SYS_clone || nr == SYS_clone3 || nr == SYS_fork || nr == SYS_vfork) && call->ret > 0) {
 		__atomic_store_n(&sh->multi, 1, __ATOMIC_RELAXED);
-		/* a vfork child ran on this thread's storage: ask again */
+		/* a vfork child ran on this thread's storage: ask again, and
+		 * its exec is not a call of ours in flight */
 		T.pid = 0;
 		self_ids();
+		if (T.cur != NULL && T.cur != r)
+			T.cur = NULL;
 	}
 	if (r->seq == 0)
 		return;
+	if (nr == SYS_execve || nr == SYS_execveat)
+		exec_forget();
 	if (r->done) {
 		/* a signal handler's line already showed it */
 		r->done = false;
@@ -1033,8 +1362,12 @@ __attribute__((noinline)) static void signal_line(int sig, siginfo_t *si)
 	char tmp[16];
 
 	if (opt.json) {
+		struct tr_fmt jf = fmt;
+		jf.json = true;
 		put_json_head(&b, "signal", now_ns(CLOCK_REALTIME));
-		tr_put(&b, ", \"signal\": \"%s\"}\n", tr_signame(sig, tmp, sizeof(tmp)));
+		tr_put(&b, ", \"signal\": \"%s\", \"siginfo\": ", tr_signame(sig, tmp, sizeof(tmp)));
+		tr_print_siginfo(&b, &jf, si);
+		tr_puts(&b, "}\n");
 	} else {
 		if (is_multi() && opt.ff[0] == '\0')
 			tr_put(&b, "[pid %5d] ", (int)T.tid);
@@ -1072,18 +1405,22 @@ __attribute__((noinline)) static void killed(int sig, siginfo_t *si)
 					sig == SIGXCPU || sig == SIGXFSZ) ? " (core dumped)" : "");
 	struct ksigaction dfl = { 0, 0, 0, 0 };
 	set_action(sig, &dfl, NULL);
-	if (is_multi() && opt.ff[0] == '\0') {
+	if (is_multi() && opt.ff[0] == '\0' && !opt.json) {
 		char pre[32];
 		int m = snprintf(pre, sizeof(pre), "[pid %5d] ", (int)T.tid);
 		lock();
 		flush_locked();
+		others_unfinished(false, 0);
 		write_lines(pre, (size_t)m);
 		dev_write(buf, (size_t)n);
+		proc_ended();
 		unlock();
 	} else {
 		lock();
 		flush_locked();
+		others_unfinished(false, 0);
 		write_lines(buf, (size_t)n);
+		proc_ended();
 		unlock();
 	}
 	/* a fault comes again when we return; anything else is sent again */
@@ -1098,7 +1435,9 @@ static void signal_thunk(void *p)
 
 	if (opt.signals)
 		complete_interrupted(h->uc);
-	signal_line(h->sig, h->si);
+	/* -e signal=SET: which --- SIGxxx --- lines print */
+	if (h->sig >= 1 && h->sig <= 64 && (opt.sigs >> (h->sig - 1) & 1))
+		signal_line(h->sig, h->si);
 }
 
 __attribute__((visibility("hidden"))) void tracer_on_signal(int sig, siginfo_t *si, void *uc);
@@ -1203,7 +1542,8 @@ static int tracer_init(const struct zpoline_init *in)
 	fmt.xstyle = (enum tr_xstyle)opt.xstyle;
 	fmt.fdpaths = opt.fdpaths;
 	fmt.align = opt.align;
-	sh = in->shared != NULL && in->shared_size >= sizeof(struct shared) ? in->shared : &private_shared;
+	_Static_assert(sizeof(struct tr_shared) <= 64 * 1024, "the tracer's shared memory is one slice");
+	sh = in->shared != NULL && in->shared_size >= sizeof(struct tr_shared) ? in->shared : &private_shared;
 	/* no thread-local storage here: its first use allocates, through
 	 * the program's libc, which the runtime is still setting up */
 	root_pid = root != NULL ? (pid_t)atoi(root) : 0;
@@ -1222,6 +1562,23 @@ static int tracer_init(const struct zpoline_init *in)
 			ZPOLINE_WANT(interest, always[i]);
 	} else {
 		memset(interest, 0xff, sizeof(interest));
+	}
+	/* the calls that could write into our output */
+	ownfd_init(opt.narrowed ? interest : NULL);
+	/* the output buffers the watcher can flush after a SIGKILL: a memfd
+	 * of the launcher's, checked as the runtime checks its own */
+	if (sh != &private_shared && sh->buf_fd > 2) {
+		int bfd = sh->buf_fd;
+		struct stat st;
+		if (bfd > 2 && fcntl(bfd, F_GET_SEALS) == TR_BUF_SEALS && fstat(bfd, &st) == 0 &&
+		    S_ISREG(st.st_mode) && st.st_size == (off_t)TR_BUF_SLOTS * TR_BUF_SIZE) {
+			void *m = mmap(NULL, (size_t)TR_BUF_SLOTS * TR_BUF_SIZE, PROT_READ | PROT_WRITE,
+				       MAP_SHARED, bfd, 0);
+			if (m != MAP_FAILED) {
+				bufs = m;
+				ownfd_add(bfd);
+			}
+		}
 	}
 	/* our own restorer: the handlers we install before the program's */
 	prog[0].restorer = (unsigned long)tracer_restore_rt;

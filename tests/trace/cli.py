@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 
 zpoline, decoders = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 work = tempfile.mkdtemp(prefix="zp-trace-cli-")
@@ -49,6 +50,46 @@ check("killed: status kept", p.returncode == -15 or p.returncode == 143, str(p.r
 check("+++ killed by SIGTERM +++", "--- SIGTERM {si_signo=SIGTERM, si_code=SI_USER" in t and
       t.rstrip().endswith("+++ killed by SIGTERM +++"), t[-300:])
 
+# SIGKILL: no code runs in the process; the watcher the launcher left
+# behind writes its +++ line (a moment after the end: wait for it)
+def trace_settled(*args):
+    p, t = trace(*args)
+    for _ in range(40):
+        time.sleep(0.05)
+        t2 = open(os.path.join(work, "out.txt"), errors="replace").read()
+        if t2 == t and "SIGKILL +++" in t2:
+            break
+        t = t2
+    return p, t
+p, t = trace_settled("-e", "trace=clock_nanosleep,nanosleep", "--", "sh", "-c", "sleep 10 & sleep 0.3; kill -9 $!; wait; echo done")
+m = re.search(r"^\[pid +(\d+)\] clock_nanosleep\(CLOCK_REALTIME, 0, \{tv_sec=10, tv_nsec=0\},  <unfinished \.\.\.>$", t, re.M)
+check("a child killed by SIGKILL: its blocked call and +++ killed by SIGKILL +++", p.returncode == 0 and m and
+      re.search(r"^\[pid +%s\] <\.\.\. clock_nanosleep resumed>\) += \?\n\[pid +%s\] \+\+\+ killed by SIGKILL \+\+\+$"
+                % (m.group(1), m.group(1)), t, re.M), t[-600:])
+p, t = trace_settled("-e", "trace=none", "--", "sh", "-c", "kill -KILL $$")
+check("the program killed by SIGKILL: status kept, its +++ line", p.returncode == -9 and
+      t.rstrip().endswith("+++ killed by SIGKILL +++"), "%d %s" % (p.returncode, t[-300:]))
+# ... and the lines it had formatted but not written (its buffer is in
+# memory the watcher maps too)
+out = os.path.join(work, "out.txt")
+proc = subprocess.Popen([zpoline, "trace", "-e", "trace=getppid", "-o", out, "--", sys.executable, "-c",
+                         "import os\nfor i in range(20):\n    os.getppid()\nprint('looping', flush=True)\n"
+                         "while True:\n    pass\n"], stdout=subprocess.PIPE, text=True, cwd=work)
+proc.stdout.readline()
+time.sleep(0.3)
+proc.kill()
+proc.wait()
+for _ in range(40):
+    time.sleep(0.05)
+    t = open(out).read()
+    if "SIGKILL" in t:
+        break
+check("SIGKILL: the lines still in the buffer are written", t.count("getppid()") == 20 and
+      t.rstrip().endswith("+++ killed by SIGKILL +++"), t[-300:])
+p = subprocess.run("%s trace -o %s -- sh -c 'sleep 0.2' | cat" % (zpoline, os.path.join(work, "x.txt")), shell=True,
+                   capture_output=True, timeout=5)
+check("the watcher holds none of the program's descriptors (a pipe ends)", p.returncode == 0)
+
 # -e trace= narrows; classes
 p, t = trace("-e", "trace=%file", "--", decoders)
 names = set(re.findall(r"^(?:\[pid +\d+\] )?(\w+)\(", t, re.M))
@@ -64,6 +105,49 @@ p, t = trace("-e", "trace=kill,rt_sigaction,rt_sigreturn", "--", decoders)
 t = re.sub(r"(?m)^\[pid +\d+\] ", "", t)
 check("signal line", re.search(r"kill\(\d+, SIGUSR1\) += 0\n--- SIGUSR1 \{si_signo=SIGUSR1, si_code=SI_USER, si_pid=\d+, si_uid=\d+\} ---\nrt_sigreturn\(\{mask=\[\]\}\) += 0\n", t) is not None, t[-600:])
 check("oldact is the program's handler", re.search(r"rt_sigaction\(SIGUSR1, NULL, \{sa_handler=0x[0-9a-f]+, sa_mask=\[TERM\], sa_flags=SA_RESTORER\|SA_RESTART", t) is not None, t[:600])
+
+# -e signal=SET: names with or without SIG, numbers, !, all, none
+def sig_lines(*expr):
+    p, t = trace(*expr, "-e", "trace=none", "--", "sh", "-c", "/bin/true; kill -USR1 $$")
+    return set(re.findall(r"--- (SIG\w+) ", t)), t
+for expr, want in ((("-e", "signal=CHLD"), {"SIGCHLD"}), (("-e", "signal=!SIGCHLD"), {"SIGUSR1"}),
+                   (("-e", "signal=17"), {"SIGCHLD"}), (("-e", "signal=usr1,SIGCHLD"), {"SIGCHLD", "SIGUSR1"}),
+                   (("-e", "signal=all"), {"SIGCHLD", "SIGUSR1"}), (("-e", "signal=none"), set())):
+    got, t = sig_lines(*expr)
+    check("-e %s" % expr[1], got == want and t.rstrip().endswith("+++ killed by SIGUSR1 +++"), t[-300:])
+p = subprocess.run([zpoline, "trace", "-e", "signal=SIGBOGUS", "--", "true"], capture_output=True, text=True)
+check("unknown signal refused", p.returncode == 2 and "SIGBOGUS" in p.stderr, p.stderr)
+
+# -e status=: strace counts exit_group's "= ?" and the calls a dying
+# process's threads are in as unfinished; a successful execve shows "= 0"
+calls_re = re.compile(r"^(?:\[pid +\d+\] )?(\w+)\(.*= (\S+)", re.M)
+p, t = trace("-e", "status=successful", "-e", "trace=execve,exit_group,openat", "--", "sh", "-c", "exec /bin/true")
+check("status=successful: execve = 0, no exit_group, the end", re.search(r'execve\("/bin/true", .*\) += 0$', t, re.M) and
+      "exit_group" not in t and t.rstrip().endswith("+++ exited with 0 +++") and
+      all(r != "?" and not r.startswith("-") for _, r in calls_re.findall(t)), t[-400:])
+p, t = trace("-z", "-e", "trace=exit_group", "--", "true")
+check("-z keeps the +++ line", t.strip() == "+++ exited with 0 +++", t)
+threaded = ("import os, threading, time\nr, w = os.pipe()\n"
+            "threading.Thread(target=os.read, args=(r, 1), daemon=True).start()\ntime.sleep(0.2)\nos._exit(0)\n")
+p, t = trace("-e", "status=unfinished", "--", sys.executable, "-c", threaded)
+got = calls_re.findall(t)
+check("status=unfinished: exit_group and the blocked read, = ?", ("exit_group", "?") in got and
+      ("read", "?") in got and all(r == "?" for _, r in got) and
+      re.search(r"read\(\d+,  <unfinished \.\.\.>\) += \?", t), t[-400:])
+p, t = trace("-e", "trace=read,exit_group", "--", sys.executable, "-c", threaded)
+check("a blocked read ends as strace's: resumed, = ?", re.search(r"<\.\.\. read resumed> <unfinished \.\.\.>\) += \?\n\[pid +\d+\] \+\+\+ exited with 0 \+\+\+", t), t[-400:])
+# the lines another thread formatted but had not written when the process
+# ended are written by the thread that ends it
+p, t = trace("-e", "trace=getppid,exit_group", "--", sys.executable, "-c",
+             "import os, threading\nready = threading.Event()\ndef f():\n    for i in range(5):\n"
+             "        os.getppid()\n    ready.set()\n    while True:\n        pass\n"
+             "threading.Thread(target=f, daemon=True).start()\nready.wait()\nos._exit(0)\n")
+m = re.search(r"^\[pid +(\d+)\] exit_group", t, re.M)
+others = [l for l in t.splitlines() if "getppid()" in l and m and not l.startswith("[pid %5s]" % m.group(1))]
+check("a thread's buffered lines are out when another ends the process", len(others) == 5, t[-500:])
+for st in ("unavailable", "detached"):
+    p, t = trace("-e", "status=" + st, "--", "sh", "-c", "cat /nonexistent; exec true")
+    check("status=%s matches no call" % st, not calls_re.findall(t) and t.rstrip().endswith("+++ exited with 0 +++"), t[-300:])
 
 # -z / -Z, -s, -T, -tt, -y
 p, t = trace("-Z", "--", decoders)
@@ -102,6 +186,20 @@ check("-ff lines have no [pid]", all("[pid" not in open(os.path.join(work, f)).r
 p = subprocess.run([zpoline, "trace", "-c", "--", "ls", "/"], capture_output=True, text=True, cwd=work)
 check("-c prints strace -c's table", "% time     seconds  usecs/call     calls    errors syscall" in p.stderr, p.stderr[:300])
 
+# -c and -C count the calls of -e trace= only, as strace -c does
+def table_rows(text):
+    return set(re.findall(r"^ +[\d.]+ +[\d.]+ +\d+ +\d+ +(?:\d+ +)?(\w+)$", text, re.M)) - {"total"}
+file_calls = {"openat", "newfstatat", "statx", "stat", "lstat", "access", "faccessat2", "readlink", "execve", "getxattr", "lgetxattr", "listxattr", "llistxattr"}
+p = subprocess.run([zpoline, "trace", "-c", "-e", "trace=%file", "--", "ls", "-l", "/"], capture_output=True, text=True, cwd=work)
+rows = table_rows(p.stderr)
+check("-c -e trace=%file counts file calls only", rows and rows <= file_calls, str(rows))
+p = subprocess.run([zpoline, "trace", "-C", "-e", "trace=openat,close", "--", "ls", "/"], capture_output=True, text=True, cwd=work)
+rows = table_rows(p.stderr)
+check("-C -e trace=openat,close: the table and the lines", rows == {"openat", "close"} and
+      re.search(r"^openat\(", p.stderr, re.M) and not re.search(r"^(?:write|mmap)\(", p.stderr, re.M), p.stderr[-600:])
+p = subprocess.run([zpoline, "run", "--hook", "counter", "--hook-opt", "trace=nosuchcall", "--", "true"], capture_output=True, text=True)
+check("counter: bad trace set refused", p.returncode != 0 and "nosuchcall" in p.stderr, p.stderr)
+
 # --json: one object per line, calls, signals and ends
 p, t = trace("--json", "--", decoders)
 objs = []
@@ -115,6 +213,43 @@ types = {o.get("type") for o in objs}
 check("--json has calls, signals and the end", {"syscall", "signal", "exit"} <= types, str(types))
 errs = [o for o in objs if o.get("name") == "access" and o.get("errno") == "ENOENT"]
 check("--json errno names", len(errs) == 1, str(errs))
+p, t = trace("--json", "-e", "trace=none", "--", "sh", "-c", "/bin/true; kill -USR1 $$")
+try:
+    recs = [json.loads(l) for l in t.splitlines()]
+except ValueError:
+    recs = []
+check("--json: a killed child of a run, the signal's siginfo as an object",
+      any(r["type"] == "killed" and r["signal"] == "SIGUSR1" for r in recs) and
+      any(r["type"] == "signal" and r["siginfo"].get("si_code") == "SI_USER" for r in recs), t[-400:])
+
+# the arguments are JSON values from the same decoders, not strings
+def first(name):
+    return next((o for o in objs if o.get("name") == name and o.get("ret", -1) is not None and
+                 o.get("ret", -1) >= 0), None)
+o = first("openat")
+check("--json: openat's dirfd, path, flags", o and o["args"][0] == "AT_FDCWD" and isinstance(o["args"][1], str) and
+      isinstance(o["args"][2], str) and o["args"][2].startswith("O_"), str(o))
+o = first("newfstatat")
+check("--json: newfstatat's struct is an object", o and isinstance(o["args"][2], dict) and
+      isinstance(o["args"][2].get("st_mode"), str) and isinstance(o["args"][2].get("st_size"), int), str(o))
+o = first("read")
+check("--json: read's descriptor, buffer, count", o and isinstance(o["args"][0], int) and
+      isinstance(o["args"][1], str) and isinstance(o["args"][2], int), str(o))
+o = first("pipe2")
+check("--json: pipe2's descriptors are an array", o and o["args"][0] and
+      all(isinstance(x, int) for x in o["args"][0]), str(o))
+def leftovers(v):
+    """strings that still hold a struct, an array, a quoted string or a plain number
+    (octal numbers, modes, stay strings by design)"""
+    if isinstance(v, str):
+        return [v] if v[:1] in ('{', '[', '"') or re.fullmatch(r"-?(0|[1-9]\d*)|0x[0-9a-f]+", v) else []
+    if isinstance(v, dict):
+        v = list(v.values())
+    if isinstance(v, list):
+        return [x for e in v for x in leftovers(e)]
+    return []
+bad = [(o["name"], l) for o in objs if o.get("type") == "syscall" for l in leftovers(o["args"])]
+check("--json: no argument left as text that is a value", not bad, str(bad[:5]))
 
 # the audit log of a script that execs, connects, writes and renames
 script = os.path.join(work, "audited.py")
@@ -144,6 +279,76 @@ check("audit: rename", any(r["type"] == "rename" and r["from"] == "a.txt" and r[
                            for r in recs))
 check("audit: nothing read-only", not any(r["type"] == "open_write" and r.get("flags", "").startswith("O_RDONLY")
                                           and "O_CREAT" not in r["flags"] for r in recs))
+
+# the log's descriptor is not the program's: writing into it, copying it,
+# changing it fail with EBADF as for a descriptor never opened, also after
+# the program dup2()s onto its number (the runtime moves it)
+forger = os.path.join(work, "forger.py")
+with open(forger, "w") as f:
+    f.write("""import errno, fcntl, os, sys
+def logs():
+    out = []
+    for n in map(int, os.listdir("/proc/self/fd")):
+        try:
+            if n > 2 and os.readlink("/proc/self/fd/%d" % n).endswith(".log"):
+                out.append(n)
+        except OSError:
+            pass
+    return out
+def attack(n):
+    res = {}
+    for name, f in (("write", lambda: os.write(n, b"FORGED\\n")), ("pwrite", lambda: os.pwrite(n, b"FORGED\\n", 0)),
+                    ("writev", lambda: os.writev(n, [b"FORGED\\n"])), ("dup", lambda: os.dup(n)),
+                    ("dup2", lambda: os.dup2(n, 50)), ("ftruncate", lambda: os.ftruncate(n, 0)),
+                    ("fcntl", lambda: fcntl.fcntl(n, fcntl.F_SETFL, 0)),
+                    ("reopen", lambda: os.open("/proc/self/fd/%d" % n, os.O_WRONLY | os.O_APPEND)),
+                    ("close", lambda: os.close(n))):
+        try:
+            f()
+            res[name] = "ok"
+        except OSError as e:
+            res[name] = errno.errorcode[e.errno]
+    return res
+open("x.txt", "w").close()
+first = logs()
+out = [attack(n) for n in first]
+os.dup2(0, first[0])
+out += [attack(n) for n in logs() if n != first[0]]
+print(len(first), out)
+""")
+for args in (("--audit",), ("-e", "trace=openat")):
+    log = os.path.join(work, "own.log")
+    p = subprocess.run([zpoline, "trace"] + list(args) + ["-o", log, "--", sys.executable, forger],
+                       capture_output=True, text=True, cwd=work, timeout=60)
+    text = open(log).read()
+    m = re.match(r"(\d+) (.*)", p.stdout)
+    results = eval(m.group(2)) if m else []
+    check("%s: the log's descriptor refuses writes, copies, changes" % args[0],
+          m and m.group(1) == "1" and len(results) == 2 and
+          all(set(r.values()) == {"EBADF"} for r in [dict(r, reopen="EBADF") for r in results]) and
+          all(r["reopen"] == "EACCES" for r in results) and
+          not re.search(r"^FORGED", text, re.M) and os.path.getsize(log) > 0, p.stdout + p.stderr[-300:])
+
+# a write error in the middle of a run (a full file system: a 64 KiB tmpfs
+# in a mount namespace of its own) is said once on stderr, the program goes
+# on, and the status says it: 125 in place of 0, a nonzero status kept
+full = os.path.join(work, "full")
+os.mkdir(full)
+looper = ("import os\nfor i in range(3000):\n    os.stat('/')\n    open('w.txt', 'w').close()\n"
+          "print('alive')\nraise SystemExit(int(os.environ['ST']))\n")
+script = ("mount -t tmpfs -o size=64k tmpfs %s || exit 99\n"
+          "ST=$2 \"%s\" trace $1 -o %s/log.txt -- %s -c \"$3\"\n" % (full, zpoline, full, sys.executable))
+probe = subprocess.run(["unshare", "-m", "true"], capture_output=True)
+if probe.returncode != 0:
+    print("skip write errors: unshare -m needs root")
+else:
+    for mode, st, want in (("--audit", "0", 125), ("-e trace=stat,newfstatat", "0", 125), ("-e trace=stat,newfstatat", "3", 3)):
+        p = subprocess.run(["unshare", "-m", "sh", "-c", script, "sh", mode, st, looper], capture_output=True,
+                           text=True, cwd=work, timeout=120)
+        said = [l for l in p.stderr.splitlines() if "cannot write to" in l]
+        check("%s, disk full, program status %s: status %d, said once" % (mode.split()[0], st, want),
+              p.returncode == want and "alive" in p.stdout and len(said) == 1 and
+              "log.txt: No space left on device" in said[0], "%d %s" % (p.returncode, p.stderr[-300:]))
 
 # lines are never cut by other processes' lines
 p, t = trace("-f", "--", "sh", "-c", "for i in 1 2 3 4 5 6 7 8; do (ls / > /dev/null &) ; done; wait")

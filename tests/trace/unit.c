@@ -270,6 +270,57 @@ static void options(void)
 	if (zp_trace_parse("status=failed,unfinished", &o, err, sizeof(err)) != 0 ||
 	    o.status != (ZP_STATUS_FAILED | ZP_STATUS_UNFINISHED))
 		failures++, printf("FAIL status\n");
+	/* -e signal=SET, as strace takes it */
+	static const struct { const char *set; uint64_t want; } sigsets[] = {
+		{ "signal=all", ~0ull },
+		{ "signal=none", 0 },
+		{ "signal=SIGCHLD", 1ull << (SIGCHLD - 1) },
+		{ "signal=chld,SIGusr1", 1ull << (SIGCHLD - 1) | 1ull << (SIGUSR1 - 1) },
+		{ "signal=9,15", 1ull << 8 | 1ull << 14 },
+		{ "signal=!CHLD", ~(1ull << (SIGCHLD - 1)) },
+		{ "signal=RTMIN,RT_2", 1ull << 31 | 1ull << 33 },
+	};
+	for (size_t i = 0; i < sizeof(sigsets) / sizeof(sigsets[0]); i++) {
+		checks++;
+		if (zp_trace_parse(sigsets[i].set, &o, err, sizeof(err)) != 0 || o.sigs != sigsets[i].want ||
+		    o.signals != (sigsets[i].want != 0))
+			failures++, printf("FAIL %s: %#llx (%s)\n", sigsets[i].set, (unsigned long long)o.sigs, err);
+	}
+	checks++;
+	if (zp_trace_parse("signal=SIGNOPE", &o, err, sizeof(err)) == 0 || strstr(err, "SIGNOPE") == NULL)
+		failures++, printf("FAIL unknown signal accepted\n");
+}
+
+/* json -- the decoders' text read back as JSON values */
+static void json(void)
+{
+	static const struct { const char *in, *want; } cases[] = {
+		{ "openat(AT_FDCWD, \"/etc/passwd\", O_RDONLY|O_CLOEXEC) = 3",
+		  "[\"AT_FDCWD\", \"/etc/passwd\", \"O_RDONLY|O_CLOEXEC\"]" },
+		{ "newfstatat(3, \"\", {st_mode=S_IFREG|0644, st_size=5, ...}, AT_EMPTY_PATH) = 0",
+		  "[3, \"\", {\"st_mode\": \"S_IFREG|0644\", \"st_size\": 5}, \"AT_EMPTY_PATH\"]" },
+		{ "read(3, \"ab\\n\\0\\377\"..., 4096) = 4096",
+		  "[3, \"ab\\n\\u0000\\u00ff\", 4096]" },
+		{ "mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7f00",
+		  "[null, 8192, \"PROT_READ|PROT_WRITE\", \"MAP_PRIVATE|MAP_ANONYMOUS\", -1, 0]" },
+		{ "rt_sigprocmask(SIG_BLOCK, [INT TERM], ~[RTMIN RT_1], 8) = 0",
+		  "[\"SIG_BLOCK\", [\"INT\", \"TERM\"], \"~[RTMIN RT_1]\", 8]" },
+		{ "pipe2([3, 4], 0) = 0", "[[3, 4], 0]" },
+		{ "accept4(3, {sa_family=AF_INET, sin_port=htons(80), sin_addr=inet_addr(\"10.0.0.1\")}, [16 => 16], 0) = 4",
+		  "[3, {\"sa_family\": \"AF_INET\", \"sin_port\": 80, \"sin_addr\": \"10.0.0.1\"}, [{\"in\": 16, \"out\": 16}], 0]" },
+		{ "writev(1, [{iov_base=\"hi\", iov_len=2}, ...], 3) = 2",
+		  "[1, [{\"iov_base\": \"hi\", \"iov_len\": 2}], 3]" },
+		{ "read(3</a,b>, \"\", 1) = 0", "[\"3</a,b>\", \"\", 1]" },
+		{ "chmod(\"x\", 0644) = 0", "[\"x\", \"0644\"]" },
+		{ "execve(\"/bin/true\", [\"true\"], 0x7ffc0000 /* 3 vars */) = 0",
+		  "[\"/bin/true\", [\"true\"], \"0x7ffc0000 /* 3 vars */\"]" },
+		{ "getpid() = 42", "[]" },
+		{ "x(a]b, 1) = 0", "[\"a\", \"]\", \"b\", 1]" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		tr_json_args(fresh(), cases[i].in, strlen(cases[i].in));
+		expect(cases[i].in, cases[i].want);
+	}
 }
 
 int main(void)
@@ -280,6 +331,7 @@ int main(void)
 	fmt.align = true;
 	calls();
 	options();
+	json();
 	printf("%d of %d decoder checks passed\n", checks - failures, checks);
 	return failures ? 1 : 0;
 }

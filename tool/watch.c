@@ -1,0 +1,343 @@
+/* watch.c -- the watcher: the +++ killed by SIGKILL +++ line that no
+ * process can write of its own death.
+ *
+ * A process killed by SIGKILL (from outside, or by the OOM killer) runs no
+ * more code: the tracer inside it cannot say how it ended. The launcher
+ * forks, before it execs the program, a watcher that is neither the
+ * program's parent nor its child (a grandchild in a session of its own,
+ * so the program's exit status, parent, children and terminal signals are
+ * as without it). Every process of the run registers in the tracer's
+ * shared memory (hooks/tracer/shared.h) and marks there when its +++ line
+ * is out; the watcher holds a pidfd of each, and for one that ended
+ * without that mark it writes, under the same line lock:
+ *
+ *   [pid  4022] <... read resumed>) = ?          (a call it was blocked in)
+ *   [pid  4022] +++ killed by SIGKILL +++
+ *
+ * after the lines its threads had formatted but not written, which are in
+ * buffers of a memfd this file makes and the tracer finds through the
+ * shared memory (shared.h)
+ * (the signal, or the status, read from /proc/PID/stat while the process
+ * is a zombie; SIGKILL once it has been reaped, unless it had exec'd into a
+ * program that may not be hooked: then nothing rather than a guess). It ends when the program
+ * has ended and no registered process is left. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "contract.h"
+#include "decode-opts.h"
+#include "tool.h"
+#include "tracer/shared.h"
+#include "zp.h"
+
+#define MAX_WATCHED 4096
+
+static struct tr_shared *sh;
+static char *bufs;              /* the threads' output buffers (shared.h), or NULL */
+static struct zp_trace_opts opt;
+static int out_fd;
+static pid_t root;
+
+static void lock(void)
+{
+	pid_t me = getpid();
+
+	for (int spins = 1;; spins++) {
+		int zero = 0;
+		if (__atomic_compare_exchange_n(&sh->lock, &zero, me, false, __ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			return;
+		if (spins % 64 == 0) {
+			/* a writer killed while holding it (the very process we
+			 * report, often) */
+			int owner = __atomic_load_n(&sh->lock, __ATOMIC_RELAXED);
+			char path[48];
+			snprintf(path, sizeof(path), "/proc/%d", owner);
+			if (owner != 0 && spins > 4096 && access(path, F_OK) != 0)
+				__atomic_compare_exchange_n(&sh->lock, &owner, 0, false, __ATOMIC_RELAXED,
+							    __ATOMIC_RELAXED);
+			sched_yield();
+		}
+	}
+}
+
+static void unlock(void)
+{
+	__atomic_store_n(&sh->lock, 0, __ATOMIC_RELEASE);
+}
+
+static void put(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w <= 0) {
+			int zero = 0;
+			__atomic_compare_exchange_n(&sh->write_error, &zero, w < 0 ? errno : ENOSPC, false,
+						    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+			return;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+/* end_status -- how pid ended, as a wait status: from /proc while it is a
+ * zombie, else SIGKILL (the one end the tracer inside cannot report) */
+static int end_status(pid_t pid, bool execd)
+{
+	char path[48], buf[1024];
+	int fd, status = execd ? -1 : SIGKILL;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return status;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return status;
+	buf[n] = '\0';
+	/* "pid (comm) S ...": the exit code is field 52, the last */
+	char *p = strrchr(buf, ')');
+	if (p == NULL || p[1] != ' ' || (p[2] != 'Z' && p[2] != 'X'))
+		return status;
+	char *last = strrchr(buf, ' ');
+	if (last != NULL && last[1] != '\0')
+		status = atoi(last + 1);
+	return status;
+}
+
+/* free_buffers -- pid's threads' buffers, for other threads to take */
+static void free_buffers(pid_t pid)
+{
+	for (int i = 0; bufs != NULL && i < TR_BUF_SLOTS; i++)
+		if (sh->out[i].pid == pid && sh->out[i].tid != 0) {
+			sh->out[i].len = 0;
+			__atomic_store_n(&sh->out[i].tid, 0, __ATOMIC_RELEASE);
+		}
+}
+
+/* report -- pid, which had entry e, has ended: its lines, if it wrote none */
+static void report(struct tr_proc *e, pid_t pid)
+{
+	char buf[512], sig[32];
+	size_t n = 0;
+	int fd = out_fd;
+
+	lock();
+	if (e->pid != pid || (e->state != TR_PROC_RUNNING && e->state != TR_PROC_EXEC)) {
+		if (e->pid == pid && e->state == TR_PROC_ENDED) {
+			/* it said how it ended; its buffers are free again */
+			free_buffers(pid);
+			e->state = TR_PROC_REPORTED;
+		}
+		unlock();
+		return;
+	}
+	int st = end_status(pid, e->state == TR_PROC_EXEC);
+	if (st < 0) {
+		/* exec'd into a program not hooked, and reaped already: how it
+		 * ended is unknown, and nothing is said rather than a guess */
+		e->state = TR_PROC_REPORTED;
+		unlock();
+		return;
+	}
+	bool prefix = opt.ff[0] == '\0' && !opt.json && (sh->multi || pid != root);
+	if (opt.ff[0] != '\0') {
+		char path[sizeof(opt.ff) + 16];
+		snprintf(path, sizeof(path), "%s.%d", opt.ff, (int)pid);
+		fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+	}
+	if (WIFSIGNALED(st) || !WIFEXITED(st)) {
+		const char *abbrev = sigabbrev_np(WTERMSIG(st));
+		snprintf(sig, sizeof(sig), "SIG%s", abbrev ? abbrev : "KILL");
+	}
+	/* the lines its threads had formatted but not written */
+	for (int i = 0; bufs != NULL && i < TR_BUF_SLOTS; i++) {
+		struct tr_outslot *o = &sh->out[i];
+		unsigned len = __atomic_load_n(&o->len, __ATOMIC_ACQUIRE);
+		if (o->tid == 0 || o->pid != pid || len == 0 || len > TR_BUF_SIZE || fd < 0)
+			continue;
+		if (!opt.json && sh->pending != 0) {
+			put(fd, " <unfinished ...>\n", 18);
+			sh->pending = 0;
+		}
+		put(fd, bufs + (size_t)i * TR_BUF_SIZE, len);
+		o->len = 0;
+	}
+	if (!opt.json && sh->pending != 0) {
+		/* someone's entering half ends the output: end it as strace */
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, " <unfinished ...>\n");
+		sh->pending = 0;
+	}
+	int tid = e->blocked_tid;
+	const char *name = tid ? zp_syscall_name(e->blocked_nr) : NULL;
+	if (tid && name && !opt.json && (opt.status & ZP_STATUS_UNFINISHED)) {
+		if (prefix)
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "[pid %5d] ", tid);
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "<... %s resumed>) = ?\n", name);
+	}
+	if (prefix)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "[pid %5d] ", (int)pid);
+	if (opt.json && WIFEXITED(st))
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "{\"type\": \"exit\", \"pid\": %d, "
+				      "\"tid\": %d, \"status\": %d}\n", (int)pid, (int)pid, WEXITSTATUS(st));
+	else if (opt.json)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "{\"type\": \"killed\", \"pid\": %d, "
+				      "\"signal\": \"%s\"}\n", (int)pid, sig);
+	else if (WIFEXITED(st))
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "+++ exited with %d +++\n", WEXITSTATUS(st));
+	else
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "+++ killed by %s%s +++\n", sig,
+				      WCOREDUMP(st) ? " (core dumped)" : "");
+	if (fd >= 0)
+		put(fd, buf, n < sizeof(buf) ? n : sizeof(buf) - 1);
+	if (fd != out_fd && fd >= 0)
+		close(fd);
+	e->state = TR_PROC_REPORTED;
+	free_buffers(pid);
+	unlock();
+}
+
+struct watched {
+	pid_t pid;
+	int fd;
+	struct tr_proc *e;
+};
+
+/* watch -- the watcher's life: until the program and every process of
+ * the run that registered have ended */
+__attribute__((noreturn)) static void watch(void)
+{
+	static struct watched w[MAX_WATCHED];
+	static struct pollfd pf[MAX_WATCHED + 1];
+	int nw = 0, idle = 0;
+	bool root_done = false;
+	int root_fd = (int)syscall(SYS_pidfd_open, root, 0);
+
+	if (root_fd < 0)
+		root_done = true;
+	for (;;) {
+		/* new processes */
+		for (int i = 0; i < TR_MAX_PROCS; i++) {
+			struct tr_proc *e = &sh->procs[i];
+			pid_t pid = __atomic_load_n(&e->pid, __ATOMIC_ACQUIRE);
+			int st = __atomic_load_n(&e->state, __ATOMIC_ACQUIRE);
+			if (pid <= 0 || (st != TR_PROC_RUNNING && st != TR_PROC_EXEC && st != TR_PROC_ENDED))
+				continue;
+			bool known = false;
+			for (int k = 0; k < nw && !known; k++)
+				known = w[k].pid == pid && w[k].e == e;
+			if (known)
+				continue;
+			int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+			if (fd < 0) {
+				report(e, pid);
+			} else if (nw < MAX_WATCHED) {
+				w[nw++] = (struct watched){ pid, fd, e };
+			} else {
+				close(fd);
+			}
+		}
+		int np = 0;
+		for (int k = 0; k < nw; k++)
+			pf[np++] = (struct pollfd){ .fd = w[k].fd, .events = POLLIN };
+		if (!root_done)
+			pf[np++] = (struct pollfd){ .fd = root_fd, .events = POLLIN };
+		int r = poll(pf, (nfds_t)np, 50);
+		if (r < 0 && errno != EINTR)
+			_exit(0);
+		if (!root_done && r > 0 && (pf[np - 1].revents & (POLLIN | POLLHUP)))
+			root_done = true;
+		for (int k = 0; r > 0 && k < nw; k++) {
+			if (!(pf[k].revents & (POLLIN | POLLHUP)))
+				continue;
+			report(w[k].e, w[k].pid);
+			close(w[k].fd);
+			/* the last one takes its place, and its poll result */
+			pf[k] = pf[nw - 1];
+			w[k--] = w[--nw];
+		}
+		/* the end: the program is gone, and nobody registered is left
+		 * (a little longer, for a child that was about to register) */
+		if (root_done && nw == 0) {
+			if (++idle > 4)
+				_exit(0);
+		} else {
+			idle = 0;
+		}
+	}
+}
+
+void zp_watch_start(int shared_fd, int slice, int trace_fd, const char *opts)
+{
+	char err[300];
+
+	if (zp_trace_parse(opts, &opt, err, sizeof(err)) < 0)
+		return;
+	void *p = mmap(NULL, ZP_SHARED_SLICE, PROT_READ | PROT_WRITE, MAP_SHARED, shared_fd,
+		       (off_t)slice * ZP_SHARED_SLICE);
+	if (p == MAP_FAILED)
+		return;
+	root = getpid();
+	/* the threads' output buffers: sparse, pages are used as lines are */
+	int b = memfd_create("zpoline-trace-buffers", MFD_ALLOW_SEALING);
+	if (b >= 0 && ftruncate(b, (off_t)TR_BUF_SLOTS * TR_BUF_SIZE) == 0 &&
+	    fcntl(b, F_ADD_SEALS, TR_BUF_SEALS) == 0) {
+		void *m = mmap(NULL, (size_t)TR_BUF_SLOTS * TR_BUF_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, b, 0);
+		int hb = zp_high_fd(b);
+		if (m != MAP_FAILED && hb >= 0) {
+			((struct tr_shared *)p)->buf_fd = hb;
+			bufs = m;
+		}
+	}
+	if (b >= 0)
+		close(b);
+	pid_t child = fork();
+	if (child < 0) {
+		munmap(p, ZP_SHARED_SLICE);
+		return;
+	}
+	if (child > 0) {
+		/* the watcher is the child's child: not the program's */
+		munmap(p, ZP_SHARED_SLICE);
+		if (bufs != NULL)
+			munmap(bufs, (size_t)TR_BUF_SLOTS * TR_BUF_SIZE);
+		while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+			;
+		return;
+	}
+	if (fork() != 0)
+		_exit(0);
+	/* out of the terminal's process group (^C is the program's), and
+	 * holding none of the program's descriptors (a pipe's reader would
+	 * wait for it), only the trace's */
+	setsid();
+	prctl(PR_SET_NAME, "zpoline-watch");
+	sh = p;
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	for (int fd = 0; fd < 3; fd++)
+		if (null >= 0 && fd != trace_fd)
+			dup2(null, fd);
+	int lo = trace_fd < shared_fd ? trace_fd : shared_fd, hi = trace_fd < shared_fd ? shared_fd : trace_fd;
+	syscall(SYS_close_range, 3, lo - 1, 0);
+	if (hi > lo + 1)
+		syscall(SYS_close_range, lo + 1, hi - 1, 0);
+	syscall(SYS_close_range, hi + 1, ~0u, 0);
+	close(shared_fd);
+	out_fd = trace_fd;
+	signal(SIGPIPE, SIG_IGN);
+	watch();
+}
