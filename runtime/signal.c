@@ -47,6 +47,20 @@ static bool write_user(void *dst, const void *src, size_t len)
 	       (long)len;
 }
 
+static void handler(int sig, siginfo_t *si, void *ucv);
+
+/* install -- our handler for sig, on the alternate stack or not */
+static long install(int sig, unsigned long onstack)
+{
+	struct zp_ksigaction act = {
+		.handler = (void *)handler,
+		.flags = SA_SIGINFO | SA_RESTORER | SA_NODEFER | onstack,
+		.restorer = (void *)zp_sigreturn_restorer,
+	};
+
+	return zp_raw_syscall(SYS_rt_sigaction, sig, (long)&act, 0, 8, 0, 0);
+}
+
 long zp_signal_action(int sig, const void *act, void *oldact, size_t sigsetsize)
 {
 	struct zp_ksigaction tmp, prev;
@@ -60,6 +74,11 @@ long zp_signal_action(int sig, const void *act, void *oldact, size_t sigsetsize)
 			    zp_read_user(&tmp, (uintptr_t)act, sizeof(tmp)) != sizeof(tmp)))
 		return -EFAULT;
 	prev = shadow[sig];
+	/* our handler takes the alternate stack when the program's would:
+	 * its handler then runs there, and a fault with an unusable
+	 * alternate stack still reaches a handler that never asked for it */
+	if (act != NULL && ((tmp.flags ^ prev.flags) & SA_ONSTACK))
+		install(sig, tmp.flags & SA_ONSTACK);
 	/* a vfork child shares our memory, not our actions: what it sets
 	 * (before its exec or exit) must not become its parent's */
 	if (act != NULL && !zp_in_vfork_child())
@@ -280,13 +299,9 @@ int zp_signals_install(void)
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		if (!zp_signal_is_ours(sigs[i]))
 			continue;
-		struct zp_ksigaction act = {
-			.handler = (void *)handler,
-			.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER | SA_NODEFER,
-			.restorer = (void *)zp_sigreturn_restorer,
-		};
-		long r = zp_raw_syscall(SYS_rt_sigaction, sigs[i], (long)&act, (long)&shadow[sigs[i]],
-					8, 0, 0);
+		long r = zp_raw_syscall(SYS_rt_sigaction, sigs[i], 0, (long)&shadow[sigs[i]], 8, 0, 0);
+		if (r == 0)
+			r = install(sigs[i], shadow[sigs[i]].flags & SA_ONSTACK);
 		if (r < 0)
 			return (int)r;
 	}
