@@ -284,7 +284,8 @@ static zpoline_syscall_fn *const adapters[ZP_MAX_HOOKS] = {
 static const int policy_numbers[] = {
 	SYS_rt_sigreturn, SYS_vfork, SYS_fork, SYS_clone, SYS_clone3,
 	SYS_rt_sigaction, SYS_rt_sigprocmask, SYS_rt_sigsuspend, SYS_ppoll, SYS_pselect6,
-	SYS_epoll_pwait, SYS_epoll_pwait2, SYS_close, SYS_close_range, SYS_dup2, SYS_dup3,
+	SYS_epoll_pwait, SYS_epoll_pwait2, SYS_rt_sigpending, SYS_rt_sigtimedwait,
+	SYS_close, SYS_close_range, SYS_dup2, SYS_dup3,
 	SYS_exit_group, SYS_execve, SYS_execveat, SYS_mmap,
 	/* a listing of /proc/self/fd would show the runtime's descriptors */
 	SYS_getdents, SYS_getdents64,

@@ -276,17 +276,13 @@ static long own_signals_unmasked(long ptr, uint64_t *copy)
 	return (long)copy;
 }
 
-/* the runtime's signals this thread's program asked to block: the kernel
- * never has them blocked, the program reads them back as blocked */
-static __thread uint64_t own_blocked __attribute__((tls_model("initial-exec")));
-
 /* sigprocmask_virtual -- SIGILL, SIGSEGV (and with the safety net SIGSYS)
  * stay deliverable: the kernel kills a thread that faults with them
  * blocked, and the runtime finishes calls in their handlers. The old mask
  * the program reads is the one it set. */
 static long sigprocmask_virtual(long how, long set, long oldset, long size)
 {
-	uint64_t before = own_blocked, asked = 0, copy;
+	uint64_t before = zp_own_blocked, asked = 0, copy;
 	bool have = set != 0 && !(zp_page0_mapped && zp_page0_low((uint64_t)set)) &&
 		    read_user(&asked, (void *)set, sizeof(asked)) == 0;
 
@@ -300,11 +296,13 @@ static long sigprocmask_virtual(long how, long set, long oldset, long size)
 		*(uint64_t *)oldset |= before;
 	asked &= zp_signal_own_mask();
 	if (have && how == SIG_BLOCK)
-		own_blocked |= asked;
+		zp_own_blocked |= asked;
 	else if (have && how == SIG_UNBLOCK)
-		own_blocked &= ~asked;
+		zp_own_blocked &= ~asked;
 	else if (have && how == SIG_SETMASK)
-		own_blocked = asked;
+		zp_own_blocked = asked;
+	if (before & ~zp_own_blocked)
+		zp_signal_unblocked(before & ~zp_own_blocked);
 	return 0;
 }
 
@@ -415,6 +413,33 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 	case SYS_rt_sigprocmask:
 		if (a4 == 8)
 			return sigprocmask_virtual(a1, a2, a3, a4);
+		break;
+	case SYS_rt_sigpending:
+		if (a2 == 8 && zp_signal_pending() != 0) {
+			long r = zp_kernel_call(nr, a1, a2, a3, a4, a5, a6);
+			if (r == 0)
+				*(uint64_t *)a1 |= zp_signal_pending();
+			return r;
+		}
+		break;
+	case SYS_rt_sigtimedwait:
+		/* a signal of ours the program blocks and waits for: kept
+		 * pending already, or arriving during the wait (its handler
+		 * keeps it and the wait ends with EINTR) */
+		if (a4 == 8 && a1 != 0 && read_user(&mask, (void *)a1, sizeof(mask)) == 0 &&
+		    (mask & zp_own_blocked) != 0) {
+			siginfo_t si;
+			int sig = zp_signal_take(mask & zp_own_blocked, &si);
+			if (sig == 0) {
+				long r = zp_kernel_call(nr, a1, a2, a3, a4, a5, a6);
+				if (r != -EINTR || (sig = zp_signal_take(mask & zp_own_blocked, &si)) == 0)
+					return r;
+			}
+			if (a2 != 0 && ((zp_page0_mapped && zp_page0_low((uint64_t)a2)) ||
+					!zp_signal_copy_out((void *)a2, &si, sizeof(si))))
+				return -EFAULT;
+			return sig;
+		}
 		break;
 	case SYS_close:
 		if (own_fd(a1))

@@ -383,5 +383,19 @@ int zp_signals_install(void) ZP_HIDDEN;
 uint64_t zp_signal_own_mask(void) ZP_HIDDEN;
 bool zp_signal_is_ours(int sig) ZP_HIDDEN;
 long zp_signal_action(int sig, const void *act, void *oldact, size_t sigsetsize) ZP_HIDDEN;
+/* the runtime's signals this thread's program blocks: the kernel never
+ * has them blocked (a fault with them blocked kills); a signal of theirs
+ * sent meanwhile is kept pending here until the program unblocks it */
+extern __thread uint64_t zp_own_blocked ZP_HIDDEN __attribute__((tls_model("initial-exec")));
+/* zp_signal_unblocked -- the program unblocked these: send again what
+ * was kept pending */
+void zp_signal_unblocked(uint64_t sigs) ZP_HIDDEN;
+/* zp_signal_pending -- the runtime's signals kept pending for this thread */
+uint64_t zp_signal_pending(void) ZP_HIDDEN;
+/* zp_signal_take -- one kept pending in set, into *info (rt_sigtimedwait):
+ * its number, or 0 */
+int zp_signal_take(uint64_t set, void *info) ZP_HIDDEN;
+/* zp_signal_copy_out -- into the program's memory, false where it cannot */
+bool zp_signal_copy_out(void *dst, const void *src, size_t len) ZP_HIDDEN;
 
 #endif

@@ -49,6 +49,93 @@ static bool write_user(void *dst, const void *src, size_t len)
 
 static void handler(int sig, siginfo_t *si, void *ucv);
 
+bool zp_signal_copy_out(void *dst, const void *src, size_t len)
+{
+	return write_user(dst, src, len);
+}
+
+/* Signals of ours sent (not faults) while the program blocks them: kept
+ * here, as the kernel would keep them pending, one of each (standard
+ * signals do not queue). Sent to the thread (tgkill): that thread's;
+ * sent to the process: whichever thread unblocks it first. */
+__thread uint64_t zp_own_blocked __attribute__((tls_model("initial-exec")));
+struct pending {
+	uint64_t set;
+	siginfo_t info[NSIG];
+};
+static __thread struct pending thread_pending __attribute__((tls_model("initial-exec")));
+static struct pending proc_pending;
+static int pending_lock;
+
+static void pending_lock_take(void)
+{
+	while (__atomic_exchange_n(&pending_lock, 1, __ATOMIC_ACQUIRE))
+		zp_raw_syscall(SYS_sched_yield, 0, 0, 0, 0, 0, 0);
+}
+
+/* keep_pending -- a signal sent while the program blocks it */
+static void keep_pending(int sig, const siginfo_t *si)
+{
+	struct pending *p = si->si_code == SI_TKILL ? &thread_pending : &proc_pending;
+
+	if (p == &proc_pending)
+		pending_lock_take();
+	if (!(p->set >> (sig - 1) & 1)) {
+		p->set |= 1ull << (sig - 1);
+		p->info[sig] = *si;
+	}
+	if (p == &proc_pending)
+		__atomic_store_n(&pending_lock, 0, __ATOMIC_RELEASE);
+}
+
+uint64_t zp_signal_pending(void)
+{
+	return thread_pending.set | __atomic_load_n(&proc_pending.set, __ATOMIC_RELAXED);
+}
+
+/* take -- sig out of the pending sets (this thread's first), or false */
+static bool take(int sig, siginfo_t *out)
+{
+	uint64_t bit = 1ull << (sig - 1);
+	bool got = false;
+
+	if (thread_pending.set & bit) {
+		thread_pending.set &= ~bit;
+		*out = thread_pending.info[sig];
+		return true;
+	}
+	if (!(__atomic_load_n(&proc_pending.set, __ATOMIC_RELAXED) & bit))
+		return false;
+	pending_lock_take();
+	if (proc_pending.set & bit) {
+		proc_pending.set &= ~bit;
+		*out = proc_pending.info[sig];
+		got = true;
+	}
+	__atomic_store_n(&pending_lock, 0, __ATOMIC_RELEASE);
+	return got;
+}
+
+int zp_signal_take(uint64_t set, void *info)
+{
+	for (int sig = 1; sig < 64; sig++)
+		if ((set >> (sig - 1) & 1) && take(sig, info))
+			return sig;
+	return 0;
+}
+
+void zp_signal_unblocked(uint64_t sigs)
+{
+	long pid = zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
+	long tid = zp_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0);
+	siginfo_t si;
+
+	for (int sig = 1; sig < 64; sig++)
+		if ((sigs >> (sig - 1) & 1) && take(sig, &si))
+			/* to this thread, with what the sender put in it */
+			zp_raw_syscall(SYS_rt_tgsigqueueinfo, pid, tid, sig, (long)&si, 0, 0);
+}
+
 /* install -- our handler for sig, on the alternate stack or not */
 static long install(int sig, unsigned long onstack)
 {
@@ -219,6 +306,12 @@ static void handler(int sig, siginfo_t *si, void *ucv)
 	uintptr_t rip = (uintptr_t)g[REG_RIP], rax = (uintptr_t)g[REG_RAX];
 	int saved = errno;
 
+	if (si->si_code <= 0 && sig > 0 && sig < 64 && (zp_own_blocked >> (sig - 1) & 1)) {
+		/* sent, not a fault, and the program blocks it */
+		keep_pending(sig, si);
+		errno = saved;
+		return;
+	}
 	if ((sig == SIGSEGV || sig == SIGBUS) && rip == (uintptr_t)zp_probe_insn) {
 		/* the runtime's probe of the program's memory (policy.c) */
 		g[REG_RIP] = (greg_t)zp_probe_fixup;

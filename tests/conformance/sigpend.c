@@ -1,0 +1,93 @@
+/* sigpend -- SIGSEGV and SIGILL sent by another process (or by raise) to
+ * a program that blocks them stay pending, show in sigpending(), are
+ * taken by sigtimedwait() (also when they arrive during the wait), and
+ * reach the handler only when unblocked -- though the runtime needs them
+ * deliverable for its own faults. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile int ran[NSIG];
+
+static void handler(int sig)
+{
+	ran[sig]++;
+}
+
+static void block(int sig, int how)
+{
+	sigset_t s;
+
+	sigemptyset(&s);
+	sigaddset(&s, sig);
+	sigprocmask(how, &s, NULL);
+}
+
+static void show(const char *when, int sig)
+{
+	sigset_t p, m;
+
+	sigpending(&p);
+	sigprocmask(SIG_BLOCK, NULL, &m);
+	printf("%s: %s pending %d, blocked %d, handler ran %d\n", when, strsignal(sig),
+	       sigismember(&p, sig), sigismember(&m, sig), ran[sig]);
+	fflush(stdout);
+}
+
+static void waited(int sig, int delay_ms)
+{
+	sigset_t s;
+	siginfo_t si;
+	struct timespec ts = { 2, 0 };
+	pid_t parent = getpid(), child = -1;
+
+	sigemptyset(&s);
+	sigaddset(&s, sig);
+	if (delay_ms > 0) {
+		child = fork();
+		if (child == 0) {
+			usleep(delay_ms * 1000);
+			kill(parent, sig);
+			_exit(0);
+		}
+	}
+	int r = sigtimedwait(&s, &si, &ts);
+	printf("sigtimedwait for %s%s: %s, si_code %s, from %s\n", strsignal(sig),
+	       delay_ms ? " (sent during the wait)" : "", r == sig ? "got it" : strerror(errno),
+	       r != sig ? "-" : si.si_code == SI_USER ? "SI_USER" : si.si_code == SI_TKILL ? "SI_TKILL" : "other",
+	       r != sig ? "-" : si.si_pid == parent ? "itself" : si.si_pid == child ? "the child" : "elsewhere");
+	if (child > 0)
+		waitpid(child, NULL, 0);
+	fflush(stdout);
+}
+
+int main(void)
+{
+	int sigs[] = { SIGSEGV, SIGILL };
+
+	for (int i = 0; i < 2; i++) {
+		int sig = sigs[i];
+		signal(sig, handler);
+		block(sig, SIG_BLOCK);
+		kill(getpid(), sig);
+		show("sent while blocked", sig);
+		block(sig, SIG_UNBLOCK);
+		show("unblocked", sig);
+		block(sig, SIG_BLOCK);
+		raise(sig);
+		waited(sig, 0);
+		show("taken by sigtimedwait", sig);
+		waited(sig, 100);
+		show("after the wait", sig);
+		block(sig, SIG_BLOCK);
+		kill(getpid(), sig);
+		show("blocked again", sig);
+		block(sig, SIG_UNBLOCK);
+		show("unblocked again", sig);
+	}
+	return 0;
+}
