@@ -291,16 +291,28 @@ static const int policy_numbers[] = {
 	SYS_getdents, SYS_getdents64,
 };
 
+int *zp_own_fds[ZP_OWN_FDS_MAX] = { &zp_trace_fd, &zp_shared_fd };
+const char *zp_own_fd_vars[ZP_OWN_FDS_MAX] = { ZP_ENV_TRACE_FD, ZP_ENV_SHARED_FD };
+size_t zp_nown = 2;
+
 /* zp_own_fds_changed -- the stub's floor for ZP_CLASS_OWNFD */
 void zp_own_fds_changed(void)
 {
 	int floor = INT_MAX;
 
-	if (zp_trace_fd > 2)
-		floor = zp_trace_fd;
-	if (zp_shared_fd > 2 && zp_shared_fd < floor)
-		floor = zp_shared_fd;
+	for (size_t i = 0; i < zp_nown; i++)
+		if (*zp_own_fds[i] > 2 && *zp_own_fds[i] < floor)
+			floor = *zp_own_fds[i];
 	__atomic_store_n(&zp_own_fd_floor, floor, __ATOMIC_RELAXED);
+}
+
+/* hook_own_fd -- zpoline_init.own_fd */
+static void hook_own_fd(int *fd)
+{
+	if (zp_nown < ZP_OWN_FDS_MAX) {
+		zp_own_fds[zp_nown++] = fd;
+		zp_own_fds_changed();
+	}
 }
 
 /* The calls whose first argument is a descriptor: on one of the
@@ -416,6 +428,7 @@ void zp_hooks_init(const char *opts)
 				.syscall_name = zp_syscall_name,
 				.shared = zp_shared ? (char *)zp_shared + (size_t)i * ZP_SHARED_SLICE : NULL,
 				.shared_size = zp_shared ? ZP_SHARED_SLICE : 0,
+				.own_fd = hook_own_fd,
 			};
 			watch_start(hook_paths[i], "init");
 			int r = h->def->init(in);

@@ -75,9 +75,8 @@ static long do_clone3(struct zp_thread *t, long a1, long a2)
 /* The runtime's own descriptors (trace, shared memory) are not the
  * program's: closing them fails as for any descriptor the program never
  * opened, and a dup2() onto one moves ours out of the way first. */
-static int *own_fds[] = { &zp_trace_fd, &zp_shared_fd };
-static const char *const own_fd_vars[] = { ZP_ENV_TRACE_FD, ZP_ENV_SHARED_FD };
-#define NOWN (sizeof(own_fds) / sizeof(own_fds[0]))
+#define NOWN zp_nown
+#define own_fds zp_own_fds
 
 static bool own_fd(long fd)
 {
@@ -90,7 +89,7 @@ static bool own_fd(long fd)
 /* close_range_around -- close_range over the gaps between our descriptors */
 static long close_range_around(unsigned first, unsigned last, unsigned flags)
 {
-	unsigned keep[NOWN];
+	unsigned keep[ZP_OWN_FDS_MAX];
 	size_t n = 0;
 	long r = 0;
 
@@ -101,11 +100,12 @@ static long close_range_around(unsigned first, unsigned last, unsigned flags)
 	}
 	if (n == 0)
 		return zp_kernel_call(SYS_close_range, first, last, flags, 0, 0, 0);
-	if (n == 2 && keep[0] > keep[1]) {
-		unsigned t = keep[0];
-		keep[0] = keep[1];
-		keep[1] = t;
-	}
+	for (size_t i = 1; i < n; i++)
+		for (size_t k = i; k > 0 && keep[k - 1] > keep[k]; k--) {
+			unsigned t = keep[k];
+			keep[k] = keep[k - 1];
+			keep[k - 1] = t;
+		}
 	unsigned from = first;
 	for (size_t i = 0; i <= n; i++) {
 		unsigned to = i < n ? keep[i] : last;
@@ -202,8 +202,8 @@ static bool is_fd_dir(long fd)
  * natively. A buffer that held nothing else is filled again. */
 static long getdents_hidden(long nr, long fd, long buf, long count)
 {
-	char names[NOWN][12];
-	size_t lens[NOWN];
+	char names[ZP_OWN_FDS_MAX][12];
+	size_t lens[ZP_OWN_FDS_MAX];
 	bool checked = false, fddir = false;
 
 	for (size_t i = 0; i < NOWN; i++)
@@ -251,7 +251,8 @@ static void move_own_fd(long fd)
 			zp_raw_syscall(SYS_close, fd, 0, 0, 0, 0, 0);
 			*own_fds[i] = (int)nfd;
 			/* and children inherit it under its new number */
-			zp_children_set_fd(own_fd_vars[i], (int)nfd);
+			if (zp_own_fd_vars[i] != NULL)
+				zp_children_set_fd(zp_own_fd_vars[i], (int)nfd);
 			zp_own_fds_changed();
 		}
 	}

@@ -51,6 +51,12 @@ extern int zp_own_fd_floor ZP_HIDDEN;
 uint8_t zp_fd_class(long nr, uint8_t c) ZP_HIDDEN;
 /* zp_fd_first -- nr's first argument is a descriptor */
 bool zp_fd_first(long nr) ZP_HIDDEN;
+/* the runtime's descriptors and the hooks' (zpoline_init.own_fd), and
+ * the variables that hand the runtime's down to children (NULL: none) */
+#define ZP_OWN_FDS_MAX 8
+extern int *zp_own_fds[ZP_OWN_FDS_MAX] ZP_HIDDEN;
+extern const char *zp_own_fd_vars[ZP_OWN_FDS_MAX] ZP_HIDDEN;
+extern size_t zp_nown ZP_HIDDEN;
 /* zp_own_fds_changed -- after the runtime's descriptors were made or moved */
 void zp_own_fds_changed(void) ZP_HIDDEN;
 

@@ -254,6 +254,13 @@ static void dev_write(const char *p, size_t n)
 	if (opt.ff[0] != '\0') {
 		if (ff_pid != T.pid) {
 			char path[600];
+			/* a forked child: the parent's file is not its own */
+			if (ff_fd >= 0) {
+				for (int i = 1; i < OWNFD_MAX; i++)
+					if (ownfd[i] == ff_fd)
+						ownfd[i] = -1;
+				close(ff_fd);
+			}
 			snprintf(path, sizeof(path), "%s.%d", opt.ff, (int)T.pid);
 			int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0666);
 			if (fd >= 0) {
@@ -267,6 +274,12 @@ static void dev_write(const char *p, size_t n)
 			}
 			ff_fd = fd;
 			ff_pid = T.pid;
+			static bool registered;
+			if (!registered && fd >= 0) {
+				/* and out of the program's sight */
+				rt->own_fd(&ff_fd);
+				registered = true;
+			}
 		}
 		if (ff_fd < 0 && !ff_failed) {
 			ff_failed = true;
@@ -1577,6 +1590,8 @@ static int tracer_init(const struct zpoline_init *in)
 			if (m != MAP_FAILED) {
 				bufs = m;
 				ownfd_add(bfd);
+				/* and out of the program's sight */
+				in->own_fd(&sh->buf_fd);
 			}
 		}
 	}

@@ -93,6 +93,12 @@ struct zpoline_init {
 	 * (64 KiB). Use atomic operations: processes and threads run at once. */
 	void *shared;
 	unsigned long shared_size;
+	/* a descriptor the hook keeps open (one handed down across execve,
+	 * say) that the program must not see: calls naming it fail with
+	 * EBADF as on a closed one, listings of /proc/self/fd leave it out,
+	 * close_range() spares it, and a dup2() onto its number moves it,
+	 * writing the new number to *fd (which may be in `shared`). */
+	void (*own_fd)(int *fd);
 };
 
 struct zpoline_hook {

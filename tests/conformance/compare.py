@@ -28,11 +28,14 @@ REPORT = re.compile(r"^(OBJECT\s|-{20,}$|total\s|live counts|after start-up:|\S+
                     r"\s+\d+\s+\d+\s+[\d.]+\*?\s)")
 
 
-def hooked_anything(report, mode):
+def hooked_anything(report, mode, status):
     """What -v said: did the runtime hook anything? (and what, to print)"""
     if mode == "sud":
         caught = sum(int(m.group(1)) for l in report
                      for m in [re.search(r"(\d+) calls caught by Syscall User Dispatch", l)] if m)
+        if caught == 0 and status < 0 and any("Syscall User Dispatch (nothing rewritten)" in l for l in report):
+            # killed before the count at exit: the runtime was armed
+            return True, "Syscall User Dispatch armed, the program killed by signal %d" % -status
         return caught > 0, "%d calls caught by Syscall User Dispatch" % caught
     totals = [l.split() for l in report if l.startswith("total")]
     if not totals:
@@ -94,7 +97,7 @@ def main():
         return 1
 
     ok = True
-    did, what = hooked_anything(report, mode)
+    did, what = hooked_anything(report, mode, hooked[0])
     if not did:
         print("nothing was hooked (%s): the comparison says nothing" % what)
         ok = False
