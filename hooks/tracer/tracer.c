@@ -1096,12 +1096,23 @@ static void exit_impl(struct zpoline_call *call, uint64_t *slot)
 
 	ownfd_moved(call);
 	ownfd_opened(call);
+	if ((nr == SYS_vfork || ((nr == SYS_clone || nr == SYS_clone3) && shares_memory(nr, call))) &&
+	    call->ret > 0) {
+		/* the parent resumes on storage its child used: it is itself
+		 * again, whatever happens to the record below */
+		T.pid = 0;
+		self_ids();
+	}
 	if (*slot == 0 || *slot > RING)
 		return;
 	/* an exec returns 0 or an error: a child's pid here is the vfork
 	 * parent coming back through the frame its child's execve left */
-	if ((nr == SYS_execve || nr == SYS_execveat) && call->ret > 0)
+	if ((nr == SYS_execve || nr == SYS_execveat) && call->ret > 0) {
+		/* the child ran on this thread's storage: ask again */
+		T.pid = 0;
+		self_ids();
 		return;
+	}
 	self_ids();
 	if (nr == SYS_execve || nr == SYS_execveat)
 		proc_exec(false);
