@@ -56,64 +56,86 @@ bool zp_signal_copy_out(void *dst, const void *src, size_t len)
 
 /* Signals of ours sent (not faults) while the program blocks them: kept
  * here, as the kernel would keep them pending, one of each (standard
- * signals do not queue). Sent to the thread (tgkill): that thread's;
- * sent to the process: whichever thread unblocks it first. */
+ * signals do not queue). Sent to a thread (tgkill): that thread's; sent
+ * to the process: whichever thread unblocks it first. Nothing per thread
+ * in TLS: static TLS comes out of every thread's stack. */
 __thread uint64_t zp_own_blocked __attribute__((tls_model("initial-exec")));
-struct pending {
-	uint64_t set;
-	siginfo_t info[NSIG];
-};
-static __thread struct pending thread_pending __attribute__((tls_model("initial-exec")));
-static struct pending proc_pending;
-static int pending_lock;
+#define NKEPT 3                 /* SIGSEGV, SIGILL, SIGSYS */
+static struct kept {
+	int sig;                /* 0: free */
+	long tid;               /* the thread it was sent to, 0: the process */
+	siginfo_t info;
+} kept[NKEPT];
+static int kept_lock;
 
-static void pending_lock_take(void)
+static long my_tid(void)
 {
-	while (__atomic_exchange_n(&pending_lock, 1, __ATOMIC_ACQUIRE))
+	return zp_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0);
+}
+
+static void kept_take_lock(void)
+{
+	while (__atomic_exchange_n(&kept_lock, 1, __ATOMIC_ACQUIRE))
 		zp_raw_syscall(SYS_sched_yield, 0, 0, 0, 0, 0, 0);
+}
+
+static void kept_drop_lock(void)
+{
+	__atomic_store_n(&kept_lock, 0, __ATOMIC_RELEASE);
 }
 
 /* keep_pending -- a signal sent while the program blocks it */
 static void keep_pending(int sig, const siginfo_t *si)
 {
-	struct pending *p = si->si_code == SI_TKILL ? &thread_pending : &proc_pending;
+	long tid = si->si_code == SI_TKILL ? my_tid() : 0;
 
-	if (p == &proc_pending)
-		pending_lock_take();
-	if (!(p->set >> (sig - 1) & 1)) {
-		p->set |= 1ull << (sig - 1);
-		p->info[sig] = *si;
+	bool already = false;
+
+	kept_take_lock();
+	for (int i = 0; i < NKEPT; i++)
+		already |= kept[i].sig == sig && kept[i].tid == tid;
+	for (int i = 0; i < NKEPT && !already; i++) {
+		if (kept[i].sig == 0) {
+			kept[i] = (struct kept){ sig, tid, *si };
+			break;
+		}
 	}
-	if (p == &proc_pending)
-		__atomic_store_n(&pending_lock, 0, __ATOMIC_RELEASE);
+	kept_drop_lock();
 }
 
 uint64_t zp_signal_pending(void)
 {
-	return thread_pending.set | __atomic_load_n(&proc_pending.set, __ATOMIC_RELAXED);
+	uint64_t set = 0;
+	long tid = 0;
+
+	for (int i = 0; i < NKEPT; i++) {
+		int sig = __atomic_load_n(&kept[i].sig, __ATOMIC_RELAXED);
+		if (sig == 0)
+			continue;
+		if (kept[i].tid != 0 && tid == 0)
+			tid = my_tid();
+		if (kept[i].tid == 0 || kept[i].tid == tid)
+			set |= 1ull << (sig - 1);
+	}
+	return set;
 }
 
-/* take -- sig out of the pending sets (this thread's first), or false */
+/* take -- sig out of the pending ones (this thread's first), or false */
 static bool take(int sig, siginfo_t *out)
 {
-	uint64_t bit = 1ull << (sig - 1);
-	bool got = false;
+	long tid = my_tid();
+	struct kept *k = NULL;
 
-	if (thread_pending.set & bit) {
-		thread_pending.set &= ~bit;
-		*out = thread_pending.info[sig];
-		return true;
+	kept_take_lock();
+	for (int i = 0; i < NKEPT; i++)
+		if (kept[i].sig == sig && (kept[i].tid == tid || (kept[i].tid == 0 && k == NULL)))
+			k = &kept[i];
+	if (k != NULL) {
+		*out = k->info;
+		k->sig = 0;
 	}
-	if (!(__atomic_load_n(&proc_pending.set, __ATOMIC_RELAXED) & bit))
-		return false;
-	pending_lock_take();
-	if (proc_pending.set & bit) {
-		proc_pending.set &= ~bit;
-		*out = proc_pending.info[sig];
-		got = true;
-	}
-	__atomic_store_n(&pending_lock, 0, __ATOMIC_RELEASE);
-	return got;
+	kept_drop_lock();
+	return k != NULL;
 }
 
 int zp_signal_take(uint64_t set, void *info)
@@ -127,7 +149,7 @@ int zp_signal_take(uint64_t set, void *info)
 void zp_signal_unblocked(uint64_t sigs)
 {
 	long pid = zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
-	long tid = zp_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0);
+	long tid = my_tid();
 	siginfo_t si;
 
 	for (int sig = 1; sig < 64; sig++)
