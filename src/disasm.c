@@ -102,6 +102,8 @@ int zp_decode(const struct zp_disasm *d, const uint8_t *buf, size_t len, struct 
 			if (in.mnemonic == ZYDIS_MNEMONIC_LEA || op[i].mem.index != ZYDIS_REGISTER_NONE ||
 			    end > -8)
 				out->sp_slot = true;
+			if (in.mnemonic == ZYDIS_MNEMONIC_LEA || op[i].mem.index != ZYDIS_REGISTER_NONE)
+				out->rz_addr = true;
 		}
 		else if (op[i].mem.base == ZYDIS_REGISTER_RBP && op[i].mem.disp.value < out->fp_disp)
 			out->fp_disp = (int32_t)op[i].mem.disp.value;
@@ -127,31 +129,53 @@ struct rz_path {
 	bool delta_known;
 };
 
-/* rz_step -- one instruction of a path: false when it makes the path unsafe */
-static bool rz_mem_ok(const ZydisDecodedInstruction *in, const ZydisDecodedOperand *op,
-		      const struct rz_path *p)
+/* rz_mem -- one instruction's memory operands on a path: RZ_DEAD when
+ * they leave the slot alone, RZ_KILLED when it writes all of the slot
+ * without reading it (what was there is dead on this path), RZ_LIVE when
+ * it reads or may read the slot or takes its address, RZ_UNKNOWN when
+ * that cannot be told (rsp not followed, an index register, memory below
+ * the frame pointer, whose distance to rsp is unknown) */
+static int rz_mem(const ZydisDecodedInstruction *in, const ZydisDecodedOperand *op, const struct rz_path *p,
+		  bool rz_pointers)
 {
-	for (unsigned i = 0; i < in->operand_count_visible; i++) {
+	int verdict = ZP_RZ_DEAD;
+
+	for (unsigned i = 0; i < in->operand_count; i++) {
 		const ZydisDecodedOperand *o = &op[i];
 		if (o->type != ZYDIS_OPERAND_TYPE_MEMORY)
 			continue;
+		/* where the function has taken addresses below rsp, any
+		 * register may hold one: memory reached through anything but
+		 * rsp or rip cannot be told apart from the slot */
+		if (rz_pointers && in->mnemonic != ZYDIS_MNEMONIC_LEA &&
+		    ((o->mem.base != ZYDIS_REGISTER_RSP && o->mem.base != ZYDIS_REGISTER_RIP &&
+		      o->mem.base != ZYDIS_REGISTER_NONE) || o->mem.index != ZYDIS_REGISTER_NONE))
+			return ZP_RZ_UNKNOWN;
+		/* push, pop, call, ret: rsp itself, followed by rz_sp */
+		if (i >= in->operand_count_visible)
+			continue;
 		if (o->mem.base == ZYDIS_REGISTER_RBP && o->mem.disp.value < 0)
-			return false;
+			return ZP_RZ_UNKNOWN;
 		if (o->mem.base != ZYDIS_REGISTER_RSP && o->mem.index != ZYDIS_REGISTER_RSP)
 			continue;
 		if (!p->delta_known || o->mem.index != ZYDIS_REGISTER_NONE)
-			return false;
+			return ZP_RZ_UNKNOWN;
 		int64_t lo = p->delta + o->mem.disp.value;
 		if (in->mnemonic == ZYDIS_MNEMONIC_LEA) {
 			if (lo < 0)
-				return false;
+				return ZP_RZ_LIVE;
 			continue;
 		}
 		int64_t hi = lo + (o->size ? (o->size + 7) / 8 : 64);
-		if (lo < 0 && hi > -8)
-			return false;
+		if (lo < 0 && hi > -8) {
+			bool write_only = (o->actions & ZYDIS_OPERAND_ACTION_MASK_READ) == 0 &&
+					  in->mnemonic == ZYDIS_MNEMONIC_MOV;
+			if (!write_only || lo > -8 || hi < 0)
+				return ZP_RZ_LIVE;
+			verdict = ZP_RZ_KILLED;
+		}
 	}
-	return true;
+	return verdict;
 }
 
 /* rz_sp -- follow what the instruction does to rsp; false if it writes rsp
@@ -190,24 +214,24 @@ static void rz_sp(const ZydisDecodedInstruction *in, const ZydisDecodedOperand *
 		p->delta_known = false;
 }
 
-bool zp_redzone_dead_after(const struct zp_disasm *d, const uint8_t *buf, size_t len)
+/* rz_walk -- zp_redzone_dead_after's walk from buf + at over len bytes,
+ * with seen a bitmap of len bits, for at most max_steps instructions */
+static int rz_walk(const struct zp_disasm *d, const uint8_t *buf, size_t len, size_t at, uint8_t *seen,
+		   unsigned max_steps, bool rz_pointers)
 {
 	const ZydisDecoder *dec = (const ZydisDecoder *)d->opaque;
 	struct rz_path todo[RZ_MAX_PATHS];
-	uint8_t seen[RZ_MAX_INSNS / 8] = { 0 };
 	unsigned ntodo = 0, steps = 0;
 
-	if (len > RZ_MAX_INSNS)
-		len = RZ_MAX_INSNS;
-	todo[ntodo++] = (struct rz_path){ 0, 0, true };
+	todo[ntodo++] = (struct rz_path){ at, 0, true };
 	while (ntodo > 0) {
 		struct rz_path p = todo[--ntodo];
 		for (;;) {
 			ZydisDecodedInstruction in;
 			ZydisDecodedOperand op[ZYDIS_MAX_OPERAND_COUNT];
 
-			if (p.at >= len || ++steps > RZ_MAX_INSNS)
-				return false;
+			if (p.at >= len || ++steps > max_steps)
+				return ZP_RZ_UNKNOWN;
 			/* a place already followed with rsp where it was:
 			 * nothing new down this path */
 			if (p.delta_known && p.delta == 0 && (seen[p.at / 8] >> (p.at % 8) & 1))
@@ -215,9 +239,12 @@ bool zp_redzone_dead_after(const struct zp_disasm *d, const uint8_t *buf, size_t
 			if (p.delta_known && p.delta == 0)
 				seen[p.at / 8] |= (uint8_t)(1u << (p.at % 8));
 			if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(dec, buf + p.at, len - p.at, &in, op)))
-				return false;
-			if (!rz_mem_ok(&in, op, &p))
-				return false;
+				return ZP_RZ_UNKNOWN;
+			int m = rz_mem(&in, op, &p, rz_pointers);
+			if (m == ZP_RZ_LIVE || m == ZP_RZ_UNKNOWN)
+				return m;
+			if (m == ZP_RZ_KILLED)
+				goto done;
 			size_t next = p.at + in.length;
 			ZyanU64 target = 0;
 			bool relative = in.operand_count_visible > 0 && op[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE &&
@@ -235,12 +262,12 @@ bool zp_redzone_dead_after(const struct zp_disasm *d, const uint8_t *buf, size_t
 				continue;
 			case ZYDIS_CATEGORY_UNCOND_BR:
 				if (!relative)
-					return false;
+					return ZP_RZ_UNKNOWN;
 				p.at = (size_t)target;
 				continue;
 			case ZYDIS_CATEGORY_COND_BR:
 				if (!relative || ntodo == RZ_MAX_PATHS)
-					return false;
+					return ZP_RZ_UNKNOWN;
 				todo[ntodo++] = (struct rz_path){ (size_t)target, p.delta, p.delta_known };
 				p.at = next;
 				continue;
@@ -255,5 +282,23 @@ bool zp_redzone_dead_after(const struct zp_disasm *d, const uint8_t *buf, size_t
 		}
 done:;
 	}
-	return true;
+	return ZP_RZ_DEAD;
+}
+
+bool zp_redzone_dead_after(const struct zp_disasm *d, const uint8_t *buf, size_t len)
+{
+	uint8_t seen[RZ_MAX_INSNS / 8] = { 0 };
+
+	return rz_walk(d, buf, len > RZ_MAX_INSNS ? RZ_MAX_INSNS : len, 0, seen, RZ_MAX_INSNS, false) ==
+	       ZP_RZ_DEAD;
+}
+
+int zp_redzone_from(const struct zp_disasm *d, const uint8_t *buf, size_t len, size_t at, bool rz_pointers)
+{
+	uint8_t seen[ZP_RZ_FUNC_MAX / 8];
+
+	if (len > ZP_RZ_FUNC_MAX || at > len)
+		return ZP_RZ_UNKNOWN;
+	memset(seen, 0, (len + 7) / 8);
+	return rz_walk(d, buf, len, at, seen, 4096, rz_pointers);
 }

@@ -41,7 +41,7 @@ struct range {
 static int decode_func(const struct zp_disasm *d, const struct range *sec, uint64_t from,
 		       uint64_t to, uint64_t record_from, bool known, struct zp_scan *s)
 {
-	bool has_call = false, below_sp = false, sp_slot = false;
+	bool has_call = false, below_sp = false, sp_slot = false, rz_addr = false;
 	int64_t fp_min = 0;     /* lowest rbp-relative byte touched */
 	uint64_t grown = 0;     /* bytes the function moves rsp down, the push
 				 * of the caller's rbp excepted */
@@ -65,6 +65,7 @@ static int decode_func(const struct zp_disasm *d, const struct range *sec, uint6
 		has_call |= in.is_call;
 		below_sp |= in.below_sp;
 		sp_slot |= in.sp_slot;
+		rz_addr |= in.rz_addr;
 		sets_fp |= in.sets_fp;
 		if (in.fp_disp < fp_min)
 			fp_min = in.fp_disp;
@@ -83,10 +84,25 @@ static int decode_func(const struct zp_disasm *d, const struct range *sec, uint6
 	 * allocated is in the red zone too (gcc -O0 keeps leaf locals there). */
 	bool rbp_rz = sets_fp && -fp_min > (int64_t)grown;
 	bool rz_live = !has_call && (sp_slot || (below_sp && grown > 0) || rbp_rz);
+	/* Per site, in a function whose bounds are known: the slot is live
+	 * across the site if a path
+	 * from it reads the slot before something overwrites it (a call at the
+	 * same rsp, whose return address lands there, a store, a return).
+	 * That is decided from the code after the site, loops back included,
+	 * in leaf and non-leaf functions alike: hand-written code keeps data
+	 * below rsp in functions that call others too. Where the function
+	 * takes addresses below rsp (variadic functions' va_list), a path
+	 * that reaches memory through another register cannot be followed.
+	 * Where a path cannot be followed, the function-wide verdict above
+	 * decides. */
+	bool per_site = known && from >= sec->base && to <= sec->end;
+	const uint8_t *fbytes = sec->bytes + (from - sec->base);
 	for (size_t i = first; i < s->nsites; i++) {
+		int v = per_site ? zp_redzone_from(d, fbytes, to - from, s->sites[i].addr + 2 - from, rz_addr)
+				 : ZP_RZ_UNKNOWN;
 		if (!known)
 			s->sites[i].flags |= ZP_SITE_NOFUNC | ZP_SITE_REDZONE;
-		else if (rz_live)
+		else if (v == ZP_RZ_LIVE || (v == ZP_RZ_UNKNOWN && rz_live))
 			s->sites[i].flags |= ZP_SITE_REDZONE;
 	}
 	return (int)(pos - to);

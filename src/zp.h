@@ -30,6 +30,7 @@ struct zp_insn {
 	bool below_sp;          /* explicit memory operand at a negative offset from rsp */
 	bool sp_slot;           /* ... that may reach the 8 bytes just below rsp, where
 				 * `call` pushes (lea: the object's size is unknown) */
+	bool rz_addr;           /* takes an address below rsp (lea, or an index) */
 	int32_t fp_disp;        /* most negative displacement from rbp, or 0 */
 	uint32_t grows;         /* bytes the instruction moves rsp down by: push 8,
 				 * sub $n,%rsp n, lea -n(%rsp),%rsp n; realignment 64 */
@@ -44,6 +45,17 @@ int zp_decode(const struct zp_disasm *d, const uint8_t *buf, size_t len, struct 
  * (as much as is readable): true when rewriting the site to `call`, which
  * writes the 8 bytes below rsp, cannot change what that code computes */
 bool zp_redzone_dead_after(const struct zp_disasm *d, const uint8_t *buf, size_t len);
+/* zp_redzone_from -- the same question for the site whose next
+ * instruction is at buf + at, buf holding its whole function (jumps back
+ * into the code before the site are followed too): ZP_RZ_DEAD, ZP_RZ_LIVE
+ * (a path reads the slot, or takes an address below rsp, before anything
+ * overwrites it), or ZP_RZ_UNKNOWN (a path leaves the function, goes
+ * where it cannot be followed, or the function is over ZP_RZ_FUNC_MAX
+ * bytes). rz_pointers: the function takes addresses below rsp, so memory
+ * reached through any register but rsp and rip counts as unknown. */
+#define ZP_RZ_FUNC_MAX 65536
+enum { ZP_RZ_DEAD, ZP_RZ_LIVE, ZP_RZ_UNKNOWN, ZP_RZ_KILLED };
+int zp_redzone_from(const struct zp_disasm *d, const uint8_t *buf, size_t len, size_t at, bool rz_pointers);
 /* zp_disasm_version -- "4.0.0.0" */
 const char *zp_disasm_version(char *buf, size_t len);
 
@@ -123,7 +135,7 @@ void zp_scan_free(struct zp_scan *s);
  * identity and last change (an entry is valid only while the file is
  * unchanged); and what scanned it: ZP_SCAN_VERSION (bump it when the
  * scanner's results change) and the runtime's own build-id. */
-#define ZP_SCAN_VERSION 1
+#define ZP_SCAN_VERSION 2
 
 struct zp_cache_key {
 	uint8_t build_id[32];
