@@ -126,8 +126,67 @@ void zp_page0_forked(void)
 	zp_raw_syscall(SYS_mprotect, 0, ZP_PAGE_SIZE, PROT_READ | PROT_EXEC, 0, 0, 0);
 }
 
+/* range_call -- a call on an address range starting below ZP_LOW_END:
+ * natively nothing is mapped in the trampoline's two pages (0-0xfff and
+ * the literal page), so the kernel's answer is that of a hole there. The
+ * pages between them are the program's to use. */
+static long range_call(long nr, const long a[6])
+{
+	uint64_t start = (uint64_t)a[0], len = (uint64_t)a[1], end = start + len;
+	const uint64_t gap_lo = ZP_PAGE_SIZE, gap_hi = ZP_LITERAL_PAGE;
+
+	/* what the kernel refuses before it looks at the range */
+	if ((start & (ZP_PAGE_SIZE - 1)) != 0 || (nr != SYS_mremap && len == 0) || end < start)
+		return raw_plain(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	switch (nr) {
+	case SYS_munmap: {
+		/* unmapping a hole succeeds: only the program's part goes */
+		long r = 0;
+		if (start < gap_hi && end > gap_lo) {
+			uint64_t lo = start > gap_lo ? start : gap_lo, hi = end < gap_hi ? end : gap_hi;
+			r = raw_plain(nr, (long)lo, (long)(hi - lo), 0, 0, 0, 0);
+		}
+		if (r == 0 && end > ZP_LOW_END) {
+			uint64_t lo = start > ZP_LOW_END ? start : ZP_LOW_END;
+			r = raw_plain(nr, (long)lo, (long)(end - lo), 0, 0, 0, 0);
+		}
+		return r;
+	}
+	case SYS_mremap:
+		/* no mapping at the old address */
+		return start < gap_lo || start >= gap_hi ? -EFAULT
+							 : raw_plain(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	case SYS_mincore:
+		return start < gap_lo || end > gap_hi ? -ENOMEM
+						      : raw_plain(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	default:
+		/* mprotect, madvise, mlock, msync...: up to the first hole,
+		 * then ENOMEM */
+		if (start < gap_lo || start >= gap_hi)
+			return -ENOMEM;
+		if (end <= gap_hi)
+			return raw_plain(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+		long r = raw_plain(nr, a[0], (long)(gap_hi - start), a[2], a[3], a[4], a[5]);
+		return r < 0 ? r : -ENOMEM;
+	}
+}
+
+static bool is_range_call(long nr)
+{
+	switch (nr) {
+	case SYS_munmap: case SYS_mprotect: case SYS_pkey_mprotect: case SYS_madvise:
+	case SYS_mremap: case SYS_mlock: case SYS_mlock2: case SYS_munlock: case SYS_msync:
+	case SYS_mincore:
+		return true;
+	default:
+		return false;
+	}
+}
+
 long zp_page0_call(long nr, const long a[6])
 {
+	if (is_range_call(nr) && (uint64_t)a[0] < ZP_LOW_END)
+		return range_call(nr, a);
 	page0_protect(1);
 	long r = raw_plain(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	page0_protect(-1);

@@ -474,6 +474,11 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 		return r;
 	}
 	case SYS_mmap:
+		/* over the trampoline's pages: refused as where mapping low
+		 * addresses is not allowed (vm.mmap_min_addr) */
+		if (zp_page0_mapped && (a4 & (MAP_FIXED | MAP_FIXED_NOREPLACE)) && (uint64_t)a1 < ZP_LOW_END &&
+		    ((uint64_t)a1 < ZP_PAGE_SIZE || (uint64_t)a1 + (uint64_t)a2 > ZP_LITERAL_PAGE))
+			return -EPERM;
 		/* a file mapped executable: a library being loaded */
 		if ((a3 & PROT_EXEC) && !(a4 & MAP_ANONYMOUS) && (int)a5 >= 0) {
 			long r = zp_kernel_call(nr, a1, a2, a3, a4, a5, a6);

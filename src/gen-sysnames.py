@@ -7,7 +7,8 @@ Runs the C preprocessor on <asm/unistd_64.h> and keeps the __NR_ macros, so
 the table is whatever the installed headers say, never typed by hand.
 ARGS.txt (syscall-args.txt) gives, per name, one letter per argument; it
 becomes zp_syscall_args[], a word per number: bit i for argument i+1 the
-kernel reads (p, v, m), bit 8+i where NULL means none (n), bit 16+i for an
+kernel reads (p, v, m) or the start of an address range (a), bit 8+i
+where NULL means none (n), bit 16+i for an
 iovec array (v), bit 24+i for a struct msghdr (m). Names the installed
 headers do not have (calls newer than them) are skipped."""
 import re
@@ -23,7 +24,7 @@ for m in re.finditer(r"^#define __NR_(\w+) (\d+)$", text, re.M):
 if len(names) < 300:
     sys.exit("gen-sysnames: only %d syscalls found in <asm/unistd_64.h>" % len(names))
 top = max(names) + 1
-bits = {"-": 0, "w": 0, "p": 1, "n": 1 << 8, "v": 1 | 1 << 16, "m": 1 | 1 << 24}
+bits = {"-": 0, "w": 0, "p": 1, "a": 1, "n": 1 << 8, "v": 1 | 1 << 16, "m": 1 | 1 << 24}
 kinds, numbers = {}, {name: nr for nr, name in names.items()}
 with open(argsfile) as f:
     for lineno, line in enumerate(f, 1):
@@ -32,7 +33,7 @@ with open(argsfile) as f:
             continue
         name, letters = words[0], words[1:]
         if len(letters) > 6 or any(l not in bits for l in letters) or name in kinds:
-            sys.exit("%s:%d: expected a name and up to 6 of - p n w v m, once per name" % (argsfile, lineno))
+            sys.exit("%s:%d: expected a name and up to 6 of - p a n w v m, once per name" % (argsfile, lineno))
         if any(l == "v" for l in letters[5:]):
             sys.exit("%s:%d: an iovec array needs its count in the next argument" % (argsfile, lineno))
         kinds[name] = sum(bits[l] << i for i, l in enumerate(letters))

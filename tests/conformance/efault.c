@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -190,5 +191,25 @@ int main(void)
 	pthread_join(th, NULL);
 	printf("%-52s %ld\n", "EFAULTs of 300 writes beside a busy thread", bad);
 	printf("%-52s %s\n", "the thread's calls", thread_calls > 0 ? "made" : "none");
+
+	/* address ranges over the trampoline's pages: natively a hole there
+	 * (and the calls after them must still work) */
+	void *mid = mmap((void *)0x2000, 0x1000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+			 -1, 0);
+	show_ok("mmap(0x2000, 4096, MAP_FIXED_NOREPLACE)", mid == MAP_FAILED ? -1 : 0);
+	show("mprotect(NULL, 4096, PROT_READ)", syscall(SYS_mprotect, 0, 0x1000, PROT_READ));
+	show("mprotect(0x4000, 4096, PROT_READ)", syscall(SYS_mprotect, 0x4000, 0x1000, PROT_READ));
+	show("mprotect(0x2000, 0x3000, PROT_READ)", syscall(SYS_mprotect, 0x2000, 0x3000, PROT_READ));
+	show("madvise(NULL, 4096, MADV_DONTNEED)", syscall(SYS_madvise, 0, 0x1000, MADV_DONTNEED));
+	show("mlock(0x4000, 4096)", syscall(SYS_mlock, 0x4000, 0x1000));
+	show("msync(NULL, 4096, MS_SYNC)", syscall(SYS_msync, 0, 0x1000, MS_SYNC));
+	unsigned char vec[8];
+	show("mincore(NULL, 4096, vec)", syscall(SYS_mincore, 0, 0x1000, vec));
+	show("mremap(NULL, 4096, 8192, MREMAP_MAYMOVE)", syscall(SYS_mremap, 0, 0x1000, 0x2000, MREMAP_MAYMOVE, 0));
+	show("munmap(NULL, 4096)", syscall(SYS_munmap, 0, 0x1000));
+	show("munmap(0x4000, 4096)", syscall(SYS_munmap, 0x4000, 0x1000));
+	show("munmap(NULL, 0x5000)", syscall(SYS_munmap, 0, 0x5000));
+	show("munmap(0x2000, 0) (EINVAL first)", syscall(SYS_munmap, 0x2000, 0));
+	show("getppid() after them", syscall(SYS_getppid) > 0 ? 0 : -1);
 	return 0;
 }
