@@ -120,24 +120,18 @@ static bool preload_has_runtime(const char *entry)
 
 /* zp_env_hide -- the program's environ without the runtime's variables,
  * and LD_PRELOAD without the runtime (none at all if that was all of it),
- * as natively: execve puts them back for the images it starts. The new
- * array is not the program's malloc's; the strings are the originals. */
+ * as natively: execve puts them back for the images it starts. The array
+ * is edited in place, as unsetenv() does (libc sets environ to it again
+ * after this runs: see main.c); the strings are the originals. */
 void zp_env_hide(void)
 {
 	extern char **environ;
 	static char preload[4200];
-	size_t n = 0, k = 0;
+	size_t k = 0;
 
-	while (environ != NULL && environ[n] != NULL)
-		n++;
-	if (n == 0 || runtime_path[0] == '\0')
+	if (environ == NULL || runtime_path[0] == '\0')
 		return;
-	/* the raw call: the hooks are running, and this is not the program's */
-	char **out = (char **)zp_raw_syscall(SYS_mmap, 0, (long)((n + 1) * sizeof(char *)),
-					     PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if ((unsigned long)out > -4096ul)
-		return;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; environ[i] != NULL; i++) {
 		char *e = environ[i];
 		bool ours = false;
 		for (size_t v = 0; v < ZP_VARS; v++)
@@ -163,10 +157,9 @@ void zp_env_hide(void)
 				continue;
 			e = preload;
 		}
-		out[k++] = e;
+		environ[k++] = e;
 	}
-	out[k] = NULL;
-	environ = out;
+	environ[k] = NULL;
 }
 
 /* The environment an execve passes is built in a mapping of its own: the

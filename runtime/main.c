@@ -169,7 +169,7 @@ static bool is_scan_helper(void)
 	return stat(path, &a) == 0 && stat("/proc/self/exe", &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
-__attribute__((constructor(101))) static void zp_start(void)
+static void start(void)
 {
 	static const struct {
 		void (*entry)(void);
@@ -252,4 +252,20 @@ __attribute__((constructor(101))) static void zp_start(void)
 	if (stats != NULL)
 		zp_stats_report(stats, file_env(ZP_ENV_STATS_FD), how, mode, zp_now_ns() - t0);
 	zp_env_hide();
+}
+
+/* The runtime is linked -z initfirst: the loader runs this before every
+ * other initialiser, the program's libraries' and libc's own included, so
+ * their calls are hooked too. libc has not set environ yet then; it is
+ * the array the loader passes every initialiser, and libc's sets environ
+ * to that same array right after (zp_env_hide edits it in place). */
+__attribute__((constructor(101))) static void zp_start(int argc, char **argv, char **envp)
+{
+	extern char **environ;
+
+	(void)argc;
+	(void)argv;
+	if (environ == NULL)
+		environ = envp;
+	start();
 }

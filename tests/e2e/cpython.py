@@ -50,7 +50,7 @@ def main():
     if not os.path.exists("/usr/lib/python3.11/test/test_subprocess.py") or not os.access(PYTHON, os.X_OK):
         print("libpython3.11-testsuite is not installed: skipped")
         return 77
-    zpoline, hooks = sys.argv[1], sys.argv[2:]
+    zpoline, hooks = os.path.abspath(sys.argv[1]), sys.argv[2:]
     dirs = []
     runs = []
     try:
