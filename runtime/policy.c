@@ -277,6 +277,31 @@ static long own_signals_unmasked(long ptr, uint64_t *copy)
 	return (long)copy;
 }
 
+/* wait_masked -- a call that waits with a temporary signal mask (copy
+ * from own_signals_unmasked, at ptr in the program's memory): for its
+ * duration the runtime's signals the program blocks are those of that
+ * mask. One of them kept pending that the mask lets through is delivered
+ * at once, and the call ends as it does when a handler runs: EINTR. */
+static long wait_masked(long nr, const long a[6], long ptr)
+{
+	uint64_t asked, saved = zp_own_blocked;
+
+	if (ptr == 0 || (zp_page0_mapped && zp_page0_low((uint64_t)ptr)) ||
+	    read_user(&asked, (void *)ptr, sizeof(asked)) < 0)
+		return zp_kernel_call(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	asked &= zp_signal_own_mask();
+	zp_own_blocked = asked;
+	uint64_t through = zp_signal_pending() & ~asked;
+	if (through != 0) {
+		zp_signal_unblocked(through);
+		zp_own_blocked = saved;
+		return -EINTR;
+	}
+	long r = zp_kernel_call(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	zp_own_blocked = saved;
+	return r;
+}
+
 /* sigprocmask_virtual -- SIGILL, SIGSEGV (and with the safety net SIGSYS)
  * stay deliverable: the kernel kills a thread that faults with them
  * blocked, and the runtime finishes calls in their handlers. The old mask
@@ -387,28 +412,44 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 			return r;
 		}
 		break;
-	case SYS_rt_sigsuspend:
-		if (a2 == 8 && (a1 = own_signals_unmasked(a1, &mask)) < 0)
+	case SYS_rt_sigsuspend: {
+		long orig = a1;
+		if (a2 != 8)
+			break;
+		if ((a1 = own_signals_unmasked(a1, &mask)) < 0)
 			return a1;
-		break;
-	case SYS_ppoll:
-		if (a5 == 8 && (a4 = own_signals_unmasked(a4, &mask)) < 0)
+		return wait_masked(nr, (const long[6]){ a1, a2, a3, a4, a5, a6 }, orig);
+	}
+	case SYS_ppoll: {
+		long orig = a4;
+		if (a5 != 8)
+			break;
+		if ((a4 = own_signals_unmasked(a4, &mask)) < 0)
 			return a4;
-		break;
+		return wait_masked(nr, (const long[6]){ a1, a2, a3, a4, a5, a6 }, orig);
+	}
 	case SYS_epoll_pwait:
-	case SYS_epoll_pwait2:
-		if (a6 == 8 && (a5 = own_signals_unmasked(a5, &mask)) < 0)
+	case SYS_epoll_pwait2: {
+		long orig = a5;
+		if (a6 != 8)
+			break;
+		if ((a5 = own_signals_unmasked(a5, &mask)) < 0)
 			return a5;
-		break;
+		return wait_masked(nr, (const long[6]){ a1, a2, a3, a4, a5, a6 }, orig);
+	}
 	case SYS_pselect6:
 		if (a6 != 0) {
 			struct sigset_arg ss;
 			if (read_user(&ss, (void *)a6, sizeof(ss)) < 0)
 				break;
-			if (ss.len == 8 && (ss.set = own_signals_unmasked(ss.set, &mask)) < 0)
+			long orig = ss.set;
+			if (ss.len != 8)
+				break;
+			if ((ss.set = own_signals_unmasked(ss.set, &mask)) < 0)
 				return ss.set;
 			pselect_arg = ss;
 			a6 = (long)&pselect_arg;
+			return wait_masked(nr, (const long[6]){ a1, a2, a3, a4, a5, a6 }, orig);
 		}
 		break;
 	case SYS_rt_sigprocmask:

@@ -4,6 +4,7 @@
  * reach the handler only when unblocked -- though the runtime needs them
  * deliverable for its own faults. */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -65,6 +66,39 @@ static void waited(int sig, int delay_ms)
 	fflush(stdout);
 }
 
+/* suspended -- sigsuspend()/ppoll() with a mask that lets sig through:
+ * one pending is delivered, or one sent during the wait */
+static void suspended(int sig, int use_ppoll, int delay_ms)
+{
+	sigset_t m;
+	pid_t parent = getpid(), child = -1;
+	int before = ran[sig];
+
+	block(sig, SIG_BLOCK);
+	if (delay_ms == 0) {
+		kill(parent, sig);
+	} else {
+		child = fork();
+		if (child == 0) {
+			usleep(delay_ms * 1000);
+			kill(parent, sig);
+			_exit(0);
+		}
+	}
+	sigprocmask(SIG_BLOCK, NULL, &m);
+	sigdelset(&m, sig);
+	struct timespec ts = { 2, 0 };
+	int r = use_ppoll ? ppoll(NULL, 0, &ts, &m) : sigsuspend(&m);
+	int e = errno;
+	if (child > 0)
+		waitpid(child, NULL, 0);
+	printf("%s letting %s through (%s): %s, handler ran %d\n", use_ppoll ? "ppoll" : "sigsuspend",
+	       strsignal(sig), delay_ms ? "sent during the wait" : "pending before", r == -1 ? strerror(e) : "returned",
+	       ran[sig] - before);
+	block(sig, SIG_UNBLOCK);
+	fflush(stdout);
+}
+
 int main(void)
 {
 	int sigs[] = { SIGSEGV, SIGILL };
@@ -88,6 +122,10 @@ int main(void)
 		show("blocked again", sig);
 		block(sig, SIG_UNBLOCK);
 		show("unblocked again", sig);
+		suspended(sig, 0, 0);
+		suspended(sig, 0, 100);
+		suspended(sig, 1, 0);
+		suspended(sig, 1, 100);
 	}
 	return 0;
 }
