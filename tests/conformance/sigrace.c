@@ -6,7 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 
-#define SWITCHES 200000
+#define SWITCHES 50000
 
 static volatile int stop;
 static volatile long handled;
