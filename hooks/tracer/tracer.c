@@ -152,6 +152,10 @@ static void self_ids(void)
 		T.tid = gettid();
 		T.lock_depth = 0;
 	}
+	/* a new thread may call before its parent's clone returns: lines
+	 * get [pid N] from its first on (they are formatted at enter) */
+	if (sh != NULL && T.tid != p)
+		__atomic_store_n(&sh->multi, 1, __ATOMIC_RELAXED);
 	/* a new process; or a vfork parent whose child ran on our memory */
 	if (sh != NULL && (T.tid == p || my_proc < 0 || sh->procs[my_proc].pid != p))
 		proc_register();
