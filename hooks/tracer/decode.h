@@ -110,5 +110,10 @@ long tr_peek(void *dst, uintptr_t src, size_t len);
  * set only around arguments the kernel has just read or written */
 extern pid_t tr_self_pid;
 extern __thread bool tr_trusted;
+/* tr_maps_change -- a call that can unmap or protect the program's memory
+ * enters (and waits for other threads' direct reads) or has returned:
+ * what tr_peek read before is read through the kernel again; for_good:
+ * always from now on */
+void tr_maps_change(bool entering, bool for_good);
 
 #endif

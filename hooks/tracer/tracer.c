@@ -790,11 +790,32 @@ static void start(void)
 	watch_defaults();
 }
 
+/* maps_change -- nr can make memory that tr_peek read unreadable (its
+ * page cache, decode.c): 1, or 2 if it can do so later with no call */
+static int maps_change(long nr, const long *args)
+{
+	switch (nr) {
+	case SYS_munmap: case SYS_mremap: case SYS_mprotect: case SYS_pkey_mprotect: case SYS_brk:
+	case SYS_shmat: case SYS_shmdt: case SYS_madvise: case SYS_process_madvise:
+	case SYS_remap_file_pages: case SYS_truncate: case SYS_ftruncate: case SYS_fallocate:
+		return 1;
+	case SYS_mmap:
+		return (args[3] & (MAP_FIXED | MAP_FIXED_NOREPLACE)) == MAP_FIXED;
+	case SYS_pkey_alloc: case SYS_userfaultfd:
+		return 2;
+	}
+	return 0;
+}
+
 static int enter_impl(struct zpoline_call *call, uint64_t *slot)
 {
 	long nr = call->nr;
 	unsigned props;
 	struct rec *r;
+	int mc = maps_change(nr, call->args);
+
+	if (mc)
+		tr_maps_change(true, mc == 2);
 
 	if (T.in_wrapper) {
 		/* in sud mode even our own calls come here: not the program's */
@@ -1084,6 +1105,9 @@ static void exit_impl(struct zpoline_call *call, uint64_t *slot)
 {
 	long nr = call->nr;
 	struct rec *r;
+
+	if (maps_change(nr, call->args))
+		tr_maps_change(false, false);
 
 	ownfd_moved(call);
 	ownfd_opened(call);
@@ -1561,7 +1585,12 @@ static int tracer_init(const struct zpoline_init *in)
 				interest[w] |= opt.inject[i].set[w];
 		static const long always[] = { SYS_exit, SYS_exit_group, SYS_clone, SYS_clone3,
 					       SYS_fork, SYS_vfork, SYS_rt_sigaction, SYS_sigaltstack,
-					       SYS_execve, SYS_execveat, SYS_kill, SYS_tkill, SYS_tgkill };
+					       SYS_execve, SYS_execveat, SYS_kill, SYS_tkill, SYS_tgkill,
+					       /* maps_change */
+					       SYS_munmap, SYS_mremap, SYS_mprotect, SYS_pkey_mprotect, SYS_brk,
+					       SYS_shmat, SYS_shmdt, SYS_madvise, SYS_process_madvise,
+					       SYS_remap_file_pages, SYS_truncate, SYS_ftruncate, SYS_fallocate,
+					       SYS_mmap, SYS_pkey_alloc, SYS_userfaultfd };
 		for (size_t i = 0; i < sizeof(always) / sizeof(always[0]); i++)
 			ZPOLINE_WANT(interest, always[i]);
 	} else {
