@@ -77,6 +77,10 @@ void tr_capture(struct tr_call *c);
  * only the result fills in */
 void tr_print_enter(struct tr_buf *b, const struct tr_fmt *f, struct tr_call *c,
 		    const char *name);
+/* tr_enter_complete -- after tr_print_enter: it printed every argument,
+ * and only the result is left (strace's RVAL_DECODED at entering: a call
+ * the process dies in then ends ") = ?", else " <unfinished ...>) = ?") */
+bool tr_enter_complete(const struct tr_call *c);
 /* tr_print_exit -- the rest of the arguments, ")" and, padded to strace's
  * column, " = result" (with no newline) */
 void tr_print_exit(struct tr_buf *b, const struct tr_fmt *f, struct tr_call *c, size_t line_start);
