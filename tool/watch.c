@@ -210,6 +210,19 @@ static void report(struct tr_proc *e, pid_t pid)
 			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "[pid %5d] ", tid);
 		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "<... %s resumed>) = ?\n", name);
 	}
+	/* as strace, each thread's end, the thread group leader's last */
+	for (int i = 0; bufs != NULL && prefix && !WIFEXITED(st) && i < TR_BUF_SLOTS; i++) {
+		struct tr_outslot *o = &sh->out[i];
+		if (o->tid == 0 || o->pid != pid || o->tid == pid || fd < 0)
+			continue;
+		char line[96];
+		int m = snprintf(line, sizeof(line), "[pid %5d] +++ killed by %s +++\n", o->tid, sig);
+		if (n > 0) {
+			put(fd, buf, n);
+			n = 0;
+		}
+		put(fd, line, (size_t)m);
+	}
 	if (prefix)
 		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "[pid %5d] ", (int)pid);
 	if (opt.json && WIFEXITED(st))
