@@ -185,6 +185,39 @@ check("--json: SIGKILL, a record for each thread's unfinished call, then the kil
           for r in unf) and
       recs[-1] == {"type": "killed", "pid": pid, "signal": "SIGKILL"} and recs.index(unf[-1]) < len(recs) - 1,
       t[-900:])
+
+# memory the tracer has read may go away: a path it read directly before
+# (a page it knows) is unmapped, made PROT_NONE or mapped over; the call
+# fails with EFAULT, and the tracer prints the address (it does not fault)
+unmap = os.path.join(work, "unmap.py")
+with open(unmap, "w") as f:
+    f.write("""import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+libc.mmap.restype = ctypes.c_void_p
+libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+buf = ctypes.create_string_buffer(256)
+def fstatat(addr):
+    return libc.syscall(262, -100, ctypes.c_void_p(addr), buf, 0)
+for how in ("munmap", "mprotect", "mmap"):
+    addr = libc.mmap(None, 4096, 3, 0x22, -1, 0)
+    ctypes.memmove(addr, b"/\\0", 2)
+    assert fstatat(addr) == 0 and fstatat(addr) == 0
+    if how == "munmap":
+        libc.munmap(ctypes.c_void_p(addr), 4096)
+    elif how == "mprotect":
+        libc.mprotect(ctypes.c_void_p(addr), 4096, 0)
+    else:
+        libc.mmap(addr, 4096, 0, 0x32, -1, 0)
+    assert fstatat(addr) == -1 and ctypes.get_errno() == 14
+print("ok")
+""")
+for narrow in ([], ["-e", "trace=newfstatat"]):
+    p, t = trace(*narrow, "--", sys.executable, unmap)
+    check("memory gone since the tracer read it: EFAULT, the address shown%s" % (" (-e trace=)" if narrow else ""),
+          p.returncode == 0 and p.stdout == "ok\n" and
+          len(re.findall(r"newfstatat\(AT_FDCWD, 0x[0-9a-f]+, 0x[0-9a-f]+, 0\) += -1 EFAULT", t)) == 3 and
+          len(re.findall(r'newfstatat\(AT_FDCWD, "/", \{st_mode=S_IFDIR', t)) >= 6, p.stderr[-300:] + t[-600:])
 p = subprocess.run("%s trace -o %s -- sh -c 'sleep 0.2' | cat" % (zpoline, os.path.join(work, "x.txt")), shell=True,
                    capture_output=True, timeout=5)
 check("the watcher holds none of the program's descriptors (a pipe ends)", p.returncode == 0)
