@@ -915,6 +915,21 @@ static void start(void)
 {
 	started = true;
 	self_ids();
+	/* a new image: execve ended the old one's other threads, whose
+	 * buffers are of no thread now: the lines they had formatted go
+	 * out, the calls they were in are not shown */
+	for (int i = 0; bufs != NULL && i < TR_BUF_SLOTS; i++) {
+		struct tr_outslot *o = &sh->out[i];
+		if (o->tid == 0 || o->tid == T.tid || o->pid != T.pid)
+			continue;
+		unsigned len = TR_LEN(__atomic_load_n(&o->len, __ATOMIC_ACQUIRE));
+		lock();
+		if (len > 0 && len <= TR_OUT_CAP)
+			write_lines(bufs + (size_t)i * TR_BUF_SIZE, len);
+		__atomic_store_n(&o->len, 0, __ATOMIC_RELEASE);
+		__atomic_store_n(&o->tid, 0, __ATOMIC_RELEASE);
+		unlock();
+	}
 	exec_done();
 	T.last_flush = now_ns(CLOCK_MONOTONIC_COARSE);
 	if (root_pid == 0)
