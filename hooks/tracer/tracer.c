@@ -472,8 +472,11 @@ static void keep_call(struct rec *r, struct tr_call *c)
 			tr_put(&b, ", \"name\": \"syscall_%#lx\"", (unsigned long)r->nr);
 		tr_puts(&b, ", \"args\": ");
 		tr_json_args(&b, text.p, text.len);
+		/* the record up to its arguments' closing ']', for exit */
+		r->half = area;
+		r->hlen = b.len - 1;
+		r->next_arg = c->next_arg;
 		tr_puts(&b, ", \"ret\": null, \"unfinished\": true}\n");
-		r->hlen = 0;
 	} else {
 		put_prefix(&b, r->t0);
 		tr_print_enter(&b, &fmt, c, rt->syscall_name(r->nr));
@@ -1162,21 +1165,48 @@ static void put_json_call(struct tr_buf *b, struct tr_call *c, struct rec *r, ui
 {
 	struct tr_buf text = { T.line[2], 0, sizeof(T.line[2]) };
 	const char *name = rt->syscall_name(c->nr);
-
-	put_json_head(b, "syscall", r->t0 ? r->t0 : t1);
-	tr_puts(b, ", \"name\": ");
-	if (name)
-		tr_put(b, "\"%s\"", name);
-	else
-		tr_put(b, "\"syscall_%#lx\"", (unsigned long)c->nr);
 	struct tr_fmt plain = fmt;
+
 	plain.json = false;
 	plain.align = false;
-	tr_print_enter(&text, &plain, c, "");
-	tr_print_exit(&text, &plain, c, 0);
-	/* the same decoders' text, read back as JSON values (json.c) */
-	tr_puts(b, ", \"args\": ");
-	tr_json_args(b, text.p, text.len);
+	if (r->hlen != 0 && T.kept == r->seq && r->hlen + 2 < b->cap) {
+		/* the record as keep_call began it, up to the arguments known
+		 * at enter; then those the result filled in */
+		memcpy(b->p, r->half, r->hlen);
+		b->len = r->hlen;
+		c->next_arg = r->next_arg;
+		tr_putc(&text, '(');
+		tr_print_exit(&text, &plain, c, 0);
+		size_t at = b->len;
+		bool none_before = b->p[at - 1] == '[';
+		tr_json_args(b, text.p, text.len);
+		if (b->len == at + 2) {
+			b->len = at;            /* "[]": nothing more */
+			tr_putc(b, ']');
+		} else if (none_before) {
+			memmove(b->p + at, b->p + at + 1, b->len - at - 1);
+			b->len--;
+			b->p[b->len] = '\0';
+		} else if (b->len + 1 < b->cap) {
+			memmove(b->p + at + 2, b->p + at + 1, b->len - at - 1);
+			b->p[at] = ',';
+			b->p[at + 1] = ' ';
+			b->len++;
+			b->p[b->len] = '\0';
+		}
+	} else {
+		put_json_head(b, "syscall", r->t0 ? r->t0 : t1);
+		tr_puts(b, ", \"name\": ");
+		if (name)
+			tr_put(b, "\"%s\"", name);
+		else
+			tr_put(b, "\"syscall_%#lx\"", (unsigned long)c->nr);
+		tr_print_enter(&text, &plain, c, "");
+		tr_print_exit(&text, &plain, c, 0);
+		/* the same decoders' text, read back as JSON values (json.c) */
+		tr_puts(b, ", \"args\": ");
+		tr_json_args(b, text.p, text.len);
+	}
 	if (c->ret < 0 && c->ret >= -4095) {
 		const char *en = strerrorname_np((int)-c->ret);
 		tr_put(b, ", \"ret\": -1, \"errno\": \"%s\"", en ? en : "?");
