@@ -9,14 +9,17 @@
  * as without it). Every process of the run registers in the tracer's
  * shared memory (hooks/tracer/shared.h) and marks there when its +++ line
  * is out; the watcher holds a pidfd of each, and for one that ended
- * without that mark it writes, under the same line lock:
+ * without that mark it writes, under the same line lock, the lines its
+ * threads had formatted but not written, then the call each thread was
+ * in, as strace ends it, then its end:
  *
- *   [pid  4022] <... read resumed>) = ?          (a call it was blocked in)
+ *   [pid  4022] <... read resumed> <unfinished ...>) = ?   (a half out)
+ *   [pid  4023] getppid()               = ?                (one not out)
  *   [pid  4022] +++ killed by SIGKILL +++
  *
- * after the lines its threads had formatted but not written, which are in
- * buffers of a memfd this file makes and the tracer finds through the
- * shared memory (shared.h)
+ * Those lines are in buffers of a memfd this file makes and the tracer
+ * finds through the shared memory, where it formats a call's unfinished
+ * line as the call enters (shared.h)
  * (the signal, or the status, read from /proc/PID/stat while the process
  * is a zombie; SIGKILL once it has been reaped, unless it had exec'd into a
  * program that may not be hooked: then nothing rather than a guess). It ends when the program
@@ -124,7 +127,7 @@ static void free_buffers(pid_t pid)
 {
 	for (int i = 0; bufs != NULL && i < TR_BUF_SLOTS; i++)
 		if (sh->out[i].pid == pid && sh->out[i].tid != 0) {
-			sh->out[i].len = 0;
+			__atomic_store_n(&sh->out[i].len, 0, __ATOMIC_RELEASE);
 			__atomic_store_n(&sh->out[i].tid, 0, __ATOMIC_RELEASE);
 		}
 }
@@ -167,27 +170,58 @@ static void report(struct tr_proc *e, pid_t pid)
 	/* the lines its threads had formatted but not written */
 	for (int i = 0; bufs != NULL && i < TR_BUF_SLOTS; i++) {
 		struct tr_outslot *o = &sh->out[i];
-		unsigned len = __atomic_load_n(&o->len, __ATOMIC_ACQUIRE);
-		if (o->tid == 0 || o->pid != pid || len == 0 || len > TR_BUF_SIZE || fd < 0)
+		unsigned len = TR_LEN(__atomic_load_n(&o->len, __ATOMIC_ACQUIRE));
+		if (o->tid == 0 || o->pid != pid || len == 0 || len > TR_OUT_CAP || fd < 0)
 			continue;
 		if (!opt.json && sh->pending != 0) {
 			put(fd, " <unfinished ...>\n", 18);
 			sh->pending = 0;
 		}
 		put(fd, bufs + (size_t)i * TR_BUF_SIZE, len);
-		o->len = 0;
+	}
+	/* then the call each thread was in: the line its tracer kept for
+	 * that (shared.h), as strace ends a call the process died in */
+	int tid = e->blocked_tid;
+	for (int i = 0; bufs != NULL && i < TR_BUF_SLOTS; i++) {
+		struct tr_outslot *o = &sh->out[i];
+		const char *text;
+		int joined;
+		if (o->tid == 0 || o->pid != pid || fd < 0)
+			continue;
+		unsigned len = tr_unfinished(sh, o, bufs + (size_t)i * TR_BUF_SIZE, &text, &joined);
+		if (len == 0)
+			continue;
+		if (!joined && !opt.json && sh->pending != 0)
+			put(fd, " <unfinished ...>\n", 18);
+		sh->pending = 0;
+		put(fd, text, len);
+		if (o->tid == tid)
+			tid = 0;                /* shown */
 	}
 	if (!opt.json && sh->pending != 0) {
 		/* someone's entering half ends the output: end it as strace */
 		n += (size_t)snprintf(buf + n, sizeof(buf) - n, " <unfinished ...>\n");
 		sh->pending = 0;
 	}
-	int tid = e->blocked_tid;
+	/* a blocked call the tracer kept no line for (no buffer) */
 	const char *name = tid ? zp_syscall_name(e->blocked_nr) : NULL;
 	if (tid && name && !opt.json && (opt.status & ZP_STATUS_UNFINISHED)) {
 		if (prefix)
 			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "[pid %5d] ", tid);
 		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "<... %s resumed>) = ?\n", name);
+	}
+	/* as strace, each thread's end, the thread group leader's last */
+	for (int i = 0; bufs != NULL && prefix && !WIFEXITED(st) && i < TR_BUF_SLOTS; i++) {
+		struct tr_outslot *o = &sh->out[i];
+		if (o->tid == 0 || o->pid != pid || o->tid == pid || fd < 0)
+			continue;
+		char line[96];
+		int m = snprintf(line, sizeof(line), "[pid %5d] +++ killed by %s +++\n", o->tid, sig);
+		if (n > 0) {
+			put(fd, buf, n);
+			n = 0;
+		}
+		put(fd, line, (size_t)m);
 	}
 	if (prefix)
 		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "[pid %5d] ", (int)pid);

@@ -77,6 +77,10 @@ void tr_capture(struct tr_call *c);
  * only the result fills in */
 void tr_print_enter(struct tr_buf *b, const struct tr_fmt *f, struct tr_call *c,
 		    const char *name);
+/* tr_enter_complete -- after tr_print_enter: it printed every argument,
+ * and only the result is left (strace's RVAL_DECODED at entering: a call
+ * the process dies in then ends ") = ?", else " <unfinished ...>) = ?") */
+bool tr_enter_complete(const struct tr_call *c);
 /* tr_print_exit -- the rest of the arguments, ")" and, padded to strace's
  * column, " = result" (with no newline) */
 void tr_print_exit(struct tr_buf *b, const struct tr_fmt *f, struct tr_call *c, size_t line_start);
@@ -110,5 +114,10 @@ long tr_peek(void *dst, uintptr_t src, size_t len);
  * set only around arguments the kernel has just read or written */
 extern pid_t tr_self_pid;
 extern __thread bool tr_trusted;
+/* tr_maps_change -- a call that can unmap or protect the program's memory
+ * enters (and waits for other threads' direct reads) or has returned:
+ * what tr_peek read before is read through the kernel again; for_good:
+ * always from now on */
+void tr_maps_change(bool entering, bool for_good);
 
 #endif

@@ -17,7 +17,12 @@
  * of the run): what a thread formatted but has not written yet survives a
  * SIGKILL */
 #define TR_BUF_SLOTS 256
-#define TR_BUF_SIZE (64 * 1024)
+/* a buffer: lines formatted and not written, then the line of the call
+ * the thread is in (shown if the process dies in it, its entering half
+ * reused when the call returns) */
+#define TR_OUT_CAP (64 * 1024)
+#define TR_CALL_CAP (16 * 1024)
+#define TR_BUF_SIZE (TR_OUT_CAP + TR_CALL_CAP)
 #define TR_BUF_SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
 
 /* a process's state in procs[] */
@@ -51,8 +56,41 @@ struct tr_shared {
 	struct tr_outslot {
 		int tid;                /* 0: free */
 		int pid;
-		unsigned len;
+		/* one word, so a call's line replaces its unfinished line at
+		 * once: the bytes of lines (low half), and of the call's line
+		 * at TR_OUT_CAP (high half, 0: in no call) */
+		uint64_t len;
+		/* a call whose entering half is out (tid << 32 | seq, as
+		 * pending): after its line comes its end for when the output
+		 * ends with that half, join bytes */
+		uint64_t key;
+		unsigned join;
 	} out[TR_BUF_SLOTS];
 };
+
+#define TR_LEN(w) ((unsigned)(w))
+#define TR_CALL_LEN(w) ((unsigned)((w) >> 32))
+
+/* tr_unfinished -- the line of the call slot o's thread was in when its
+ * process ended (n bytes at *text, 0 if none): strace's " = ?" line, or
+ * only its end when the output so far ends with the call's entering half
+ * (*joined: written as is, and pending cleared) */
+static inline unsigned tr_unfinished(const struct tr_shared *sh, const struct tr_outslot *o, const char *buf,
+				     const char **text, int *joined)
+{
+	uint64_t w = __atomic_load_n(&o->len, __ATOMIC_ACQUIRE);
+	unsigned n = TR_CALL_LEN(w);
+
+	*joined = 0;
+	if (n == 0 || n > TR_CALL_CAP)
+		return 0;
+	*text = buf + TR_OUT_CAP;
+	if (o->key != 0 && o->key == sh->pending && o->join > 0 && n + o->join <= TR_CALL_CAP) {
+		*text += n;
+		*joined = 1;
+		return o->join;
+	}
+	return n;
+}
 
 #endif

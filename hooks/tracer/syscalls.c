@@ -1228,6 +1228,15 @@ void tr_print_enter(struct tr_buf *b, const struct tr_fmt *f, struct tr_call *c,
 	}
 }
 
+bool tr_enter_complete(const struct tr_call *c)
+{
+	const struct desc *d = desc_of(c->nr);
+
+	if (d->arg[0] == A_CLONE || d->arg[0] == A_CLONE3)
+		return false;
+	return c->next_arg >= shown_args(d, c->args);
+}
+
 static void print_result(struct tr_buf *b, const struct tr_fmt *f, const struct tr_call *c,
 			 const struct desc *d)
 {

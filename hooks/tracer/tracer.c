@@ -77,6 +77,9 @@ struct rec {
 	int inject;
 	long nr, args[6];                     /* rule index + 1 */
 	size_t col;                     /* length of the entering half's line so far */
+	const char *half;               /* the entering half formatted at enter (keep_call) */
+	size_t hlen;                    /* ... its length, 0 if none */
+	int next_arg;                   /* ... and the first argument it left out */
 	uint64_t saved;
 	long orig_act;                  /* rt_sigaction: the program's act */
 	struct ksigaction act;          /* ... and what the kernel gets instead */
@@ -87,7 +90,7 @@ struct rec {
 
 #define RING 32
 #define STACK_SIZE (64 * 1024)
-#define OUTCAP 65536
+#define OUTCAP TR_OUT_CAP
 
 struct tls {
 	pid_t tid, pid;
@@ -107,6 +110,8 @@ struct tls {
 	struct rec ring[RING];
 	char *out;                      /* a shared buffer (out_slot), or out_own */
 	int out_slot;                   /* -1: none */
+	uint32_t kept;                  /* seq of the call whose line is in the buffer's call part */
+	size_t call_len;                /* ... that line's length (0: none) */
 	char out_own[OUTCAP];
 	char line[3][16384];
 };
@@ -152,6 +157,10 @@ static void self_ids(void)
 		T.tid = gettid();
 		T.lock_depth = 0;
 	}
+	/* a new thread may call before its parent's clone returns: lines
+	 * get [pid N] from its first on (they are formatted at enter) */
+	if (sh != NULL && T.tid != p)
+		__atomic_store_n(&sh->multi, 1, __ATOMIC_RELAXED);
 	/* a new process; or a vfork parent whose child ran on our memory */
 	if (sh != NULL && (T.tid == p || my_proc < 0 || sh->procs[my_proc].pid != p))
 		proc_register();
@@ -396,7 +405,7 @@ static void out_set_len(size_t n)
 {
 	__atomic_store_n(&T.outlen, n, __ATOMIC_RELEASE);
 	if (T.out_slot >= 0)
-		__atomic_store_n(&sh->out[T.out_slot].len, (unsigned)n, __ATOMIC_RELEASE);
+		__atomic_store_n(&sh->out[T.out_slot].len, (uint64_t)T.call_len << 32 | n, __ATOMIC_RELEASE);
 }
 
 /* out_claim -- this thread's buffer: a free shared one (or one left by a
@@ -415,6 +424,7 @@ static void out_claim(void)
 							 __ATOMIC_RELAXED))
 				continue;
 			o->pid = T.pid;
+			o->key = 0;
 			__atomic_store_n(&o->len, 0, __ATOMIC_RELEASE);
 			T.out = bufs + (size_t)i * TR_BUF_SIZE;
 			T.out_slot = i;
@@ -431,9 +441,115 @@ static void out_release(void)
 	/* not in a vfork child, which runs on its parent's storage */
 	if (sh->out[T.out_slot].pid != getpid() || sh->out[T.out_slot].tid != T.tid)
 		return;
+	__atomic_store_n(&sh->out[T.out_slot].len, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&sh->out[T.out_slot].tid, 0, __ATOMIC_RELEASE);
 	T.out = NULL;
 	T.out_slot = -1;
+	T.kept = 0;
+	T.call_len = 0;
+}
+
+static void put_prefix(struct tr_buf *b, uint64_t t0);
+static bool is_multi(void);
+static void put_json_head(struct tr_buf *b, const char *type, uint64_t t0);
+
+/* keep_call -- the line strace shows for call r if the process dies in
+ * it ("name(args) = ?", with " <unfinished ...>" before the ")" when the
+ * arguments that the result fills in are missing), formatted now into
+ * the buffer's call part, where the watcher finds it (shared.h). Not
+ * written: the entering half is reused for the call's line at exit, so
+ * the call costs what it did. A call made while another is kept (in a
+ * signal handler) keeps nothing. With --json, the call's record with the
+ * arguments known at enter, "ret": null and "unfinished": true. */
+static void keep_call(struct rec *r, struct tr_call *c)
+{
+	if (bufs == NULL || T.kept != 0 || !(opt.status & ZP_STATUS_UNFINISHED))
+		return;
+	if (T.out == NULL)
+		out_claim();
+	if (T.out_slot < 0)
+		return;
+	char *area = T.out + TR_OUT_CAP;
+	struct tr_buf b = { area, 0, TR_CALL_CAP };
+	if (opt.json) {
+		struct tr_buf text = { T.line[2], 0, sizeof(T.line[2]) };
+		struct tr_fmt plain = fmt;
+		const char *name = rt->syscall_name(r->nr);
+		plain.json = false;
+		plain.align = false;
+		tr_print_enter(&text, &plain, c, "");
+		put_json_head(&b, "syscall", r->t0);
+		if (name)
+			tr_put(&b, ", \"name\": \"%s\"", name);
+		else
+			tr_put(&b, ", \"name\": \"syscall_%#lx\"", (unsigned long)r->nr);
+		tr_puts(&b, ", \"args\": ");
+		tr_json_args(&b, text.p, text.len);
+		/* the record up to its arguments' closing ']', for exit */
+		r->half = area;
+		r->hlen = b.len - 1;
+		r->next_arg = c->next_arg;
+		tr_puts(&b, ", \"ret\": null, \"unfinished\": true}\n");
+	} else {
+		put_prefix(&b, r->t0);
+		tr_print_enter(&b, &fmt, c, rt->syscall_name(r->nr));
+		r->half = area;
+		r->hlen = b.len;
+		r->next_arg = c->next_arg;
+		if (!tr_enter_complete(c))
+			tr_puts(&b, " <unfinished ...>");
+		tr_putc(&b, ')');
+		tr_pad(&b, &fmt, 0);
+		tr_puts(&b, " = ?\n");
+	}
+	sh->out[T.out_slot].key = 0;
+	T.kept = r->seq;
+	T.call_len = b.len;
+	out_set_len(T.outlen);
+}
+
+/* keep_partial -- the same for a call whose entering half is out: its
+ * end, "<... name resumed>) = ?", and the end of its line for when the
+ * output still ends with it. Lock held. */
+static void keep_partial(struct rec *r, struct tr_call *c)
+{
+	if (bufs == NULL || T.kept != 0 || !(opt.status & ZP_STATUS_UNFINISHED))
+		return;
+	if (T.out == NULL)
+		out_claim();
+	if (T.out_slot < 0)
+		return;
+	struct tr_outslot *o = &sh->out[T.out_slot];
+	const char *name = rt->syscall_name(r->nr);
+	const char *mark = tr_enter_complete(c) ? "" : " <unfinished ...>";
+	struct tr_buf b = { T.out + TR_OUT_CAP, 0, TR_CALL_CAP / 2 };
+	if (is_multi() && opt.ff[0] == '\0')
+		tr_put(&b, "[pid %5d] ", (int)T.tid);
+	tr_put(&b, "<... %s resumed>%s)", name ? name : "syscall", mark);
+	tr_pad(&b, &fmt, 0);
+	tr_puts(&b, " = ?\n");
+	/* the joined end, padded from where the line began */
+	char *join = T.out + TR_OUT_CAP + b.len;
+	struct tr_buf j = { join, 0, TR_CALL_CAP / 2 };
+	tr_put(&j, "%s)", mark);
+	tr_pad(&j, &fmt, 0 - r->col);   /* the line's first r->col bytes are out */
+	tr_puts(&j, " = ?\n");
+	o->key = (uint64_t)T.tid << 32 | r->seq;
+	o->join = (unsigned)j.len;
+	T.kept = r->seq;
+	T.call_len = b.len;
+	out_set_len(T.outlen);
+}
+
+/* drop_call -- call r has its line, or will never have one: nothing to
+ * show for it if the process dies now */
+static void drop_call(const struct rec *r)
+{
+	if (T.kept == 0 || T.kept != r->seq)
+		return;
+	T.kept = 0;
+	T.call_len = 0;
+	out_set_len(T.outlen);
 }
 
 static void flush_locked(void)
@@ -460,6 +576,8 @@ static void emit(const char *p, size_t n)
 	if (T.level > 1 || n >= OUTCAP / 2 || T.partial_open || opt.lines) {
 		lock();
 		flush_locked();
+		if (T.out_slot >= 0)
+			out_set_len(T.outlen);          /* a call's line no longer kept */
 		write_lines(p, n);
 		unlock();
 		return;
@@ -583,7 +701,21 @@ static void others_unfinished(bool exiting, int status)
 		}
 		struct tr_buf b = { buf, 0, sizeof(buf) };
 		struct rec *r = t->cur;
-		if (r != NULL && r->seq != 0 && !r->done && (opt.status & ZP_STATUS_UNFINISHED) && !opt.json) {
+		const char *text = NULL;
+		int joined = 0;
+		unsigned kept = 0;
+		int slot = t->out_slot;
+		if (bufs != NULL && slot >= 0 && slot < TR_BUF_SLOTS && sh->out[slot].tid == t->tid)
+			kept = tr_unfinished(sh, &sh->out[slot], bufs + (size_t)slot * TR_BUF_SIZE, &text, &joined);
+		if (kept > 0) {
+			/* the line it kept for this (keep_call) */
+			if (joined) {
+				dev_write(text, kept);
+				sh->pending = 0;
+			} else {
+				write_lines(text, kept);
+			}
+		} else if (r != NULL && r->seq != 0 && !r->done && (opt.status & ZP_STATUS_UNFINISHED) && !opt.json) {
 			const char *name = rt->syscall_name(r->nr);
 			if (opt.ff[0] == '\0')
 				tr_put(&b, "[pid %5d] ", (int)t->tid);
@@ -699,6 +831,13 @@ static void delay_us(long us)
 		;
 }
 
+/* forks -- a call that makes a task: its child starts with a copy of
+ * this thread's state (or, after vfork, on it), so nothing is kept */
+static bool forks(long nr)
+{
+	return nr == SYS_clone || nr == SYS_clone3 || nr == SYS_fork || nr == SYS_vfork;
+}
+
 /* shares_memory -- a clone whose child runs in this memory */
 static bool shares_memory(long nr, const struct zpoline_call *call)
 {
@@ -792,6 +931,21 @@ static void start(void)
 {
 	started = true;
 	self_ids();
+	/* a new image: execve ended the old one's other threads, whose
+	 * buffers are of no thread now: the lines they had formatted go
+	 * out, the calls they were in are not shown */
+	for (int i = 0; bufs != NULL && i < TR_BUF_SLOTS; i++) {
+		struct tr_outslot *o = &sh->out[i];
+		if (o->tid == 0 || o->tid == T.tid || o->pid != T.pid)
+			continue;
+		unsigned len = TR_LEN(__atomic_load_n(&o->len, __ATOMIC_ACQUIRE));
+		lock();
+		if (len > 0 && len <= TR_OUT_CAP)
+			write_lines(bufs + (size_t)i * TR_BUF_SIZE, len);
+		__atomic_store_n(&o->len, 0, __ATOMIC_RELEASE);
+		__atomic_store_n(&o->tid, 0, __ATOMIC_RELEASE);
+		unlock();
+	}
 	exec_done();
 	T.last_flush = now_ns(CLOCK_MONOTONIC_COARSE);
 	if (root_pid == 0)
@@ -799,11 +953,32 @@ static void start(void)
 	watch_defaults();
 }
 
+/* maps_change -- nr can make memory that tr_peek read unreadable (its
+ * page cache, decode.c): 1, or 2 if it can do so later with no call */
+static int maps_change(long nr, const long *args)
+{
+	switch (nr) {
+	case SYS_munmap: case SYS_mremap: case SYS_mprotect: case SYS_pkey_mprotect: case SYS_brk:
+	case SYS_shmat: case SYS_shmdt: case SYS_madvise: case SYS_process_madvise:
+	case SYS_remap_file_pages: case SYS_truncate: case SYS_ftruncate: case SYS_fallocate:
+		return 1;
+	case SYS_mmap:
+		return (args[3] & (MAP_FIXED | MAP_FIXED_NOREPLACE)) == MAP_FIXED;
+	case SYS_pkey_alloc: case SYS_userfaultfd:
+		return 2;
+	}
+	return 0;
+}
+
 static int enter_impl(struct zpoline_call *call, uint64_t *slot)
 {
 	long nr = call->nr;
 	unsigned props;
 	struct rec *r;
+	int mc = maps_change(nr, call->args);
+
+	if (mc)
+		tr_maps_change(true, mc == 2);
 
 	if (T.in_wrapper) {
 		/* in sud mode even our own calls come here: not the program's */
@@ -989,8 +1164,12 @@ static int enter_impl(struct zpoline_call *call, uint64_t *slot)
 		}
 		if (props & TR_EXEC)
 			exec_note(nr, b.p, b.len, early);
+		else if (early && !forks(nr))
+			keep_partial(r, &c);
 		unlock();
 	}
+	if (!r->partial && !(props & (TR_NORETURN | TR_EXEC)) && !forks(nr))
+		keep_call(r, &c);
 	T.level--;
 	return ZPOLINE_CALL;
 }
@@ -999,21 +1178,48 @@ static void put_json_call(struct tr_buf *b, struct tr_call *c, struct rec *r, ui
 {
 	struct tr_buf text = { T.line[2], 0, sizeof(T.line[2]) };
 	const char *name = rt->syscall_name(c->nr);
-
-	put_json_head(b, "syscall", r->t0 ? r->t0 : t1);
-	tr_puts(b, ", \"name\": ");
-	if (name)
-		tr_put(b, "\"%s\"", name);
-	else
-		tr_put(b, "\"syscall_%#lx\"", (unsigned long)c->nr);
 	struct tr_fmt plain = fmt;
+
 	plain.json = false;
 	plain.align = false;
-	tr_print_enter(&text, &plain, c, "");
-	tr_print_exit(&text, &plain, c, 0);
-	/* the same decoders' text, read back as JSON values (json.c) */
-	tr_puts(b, ", \"args\": ");
-	tr_json_args(b, text.p, text.len);
+	if (r->hlen != 0 && T.kept == r->seq && r->hlen + 2 < b->cap) {
+		/* the record as keep_call began it, up to the arguments known
+		 * at enter; then those the result filled in */
+		memcpy(b->p, r->half, r->hlen);
+		b->len = r->hlen;
+		c->next_arg = r->next_arg;
+		tr_putc(&text, '(');
+		tr_print_exit(&text, &plain, c, 0);
+		size_t at = b->len;
+		bool none_before = b->p[at - 1] == '[';
+		tr_json_args(b, text.p, text.len);
+		if (b->len == at + 2) {
+			b->len = at;            /* "[]": nothing more */
+			tr_putc(b, ']');
+		} else if (none_before) {
+			memmove(b->p + at, b->p + at + 1, b->len - at - 1);
+			b->len--;
+			b->p[b->len] = '\0';
+		} else if (b->len + 1 < b->cap) {
+			memmove(b->p + at + 2, b->p + at + 1, b->len - at - 1);
+			b->p[at] = ',';
+			b->p[at + 1] = ' ';
+			b->len++;
+			b->p[b->len] = '\0';
+		}
+	} else {
+		put_json_head(b, "syscall", r->t0 ? r->t0 : t1);
+		tr_puts(b, ", \"name\": ");
+		if (name)
+			tr_put(b, "\"%s\"", name);
+		else
+			tr_put(b, "\"syscall_%#lx\"", (unsigned long)c->nr);
+		tr_print_enter(&text, &plain, c, "");
+		tr_print_exit(&text, &plain, c, 0);
+		/* the same decoders' text, read back as JSON values (json.c) */
+		tr_puts(b, ", \"args\": ");
+		tr_json_args(b, text.p, text.len);
+	}
 	if (c->ret < 0 && c->ret >= -4095) {
 		const char *en = strerrorname_np((int)-c->ret);
 		tr_put(b, ", \"ret\": -1, \"errno\": \"%s\"", en ? en : "?");
@@ -1051,6 +1257,7 @@ static void finish(struct rec *r, long nr, const long *args, long ret)
 		tr_print_enter(&head, &fmt, &c, rt->syscall_name(nr));    /* finds next_arg */
 		c.saved = r->saved;
 		lock();
+		drop_call(r);
 		uint64_t mine = (uint64_t)T.tid << 32 | r->seq;
 		size_t start;
 		bool joined = sh->pending == mine;
@@ -1073,8 +1280,15 @@ static void finish(struct rec *r, long nr, const long *args, long ret)
 		end_line(b.p, b.len, joined);
 		b.len = 0;
 	} else {
-		put_prefix(&b, r->t0);
-		tr_print_enter(&b, &fmt, &c, rt->syscall_name(nr));
+		if (r->hlen != 0 && T.kept == r->seq && r->hlen < b.cap) {
+			/* the entering half, formatted at enter (keep_call) */
+			memcpy(b.p, r->half, r->hlen);
+			b.len = r->hlen;
+			c.next_arg = r->next_arg;
+		} else {
+			put_prefix(&b, r->t0);
+			tr_print_enter(&b, &fmt, &c, rt->syscall_name(nr));
+		}
 		c.saved = r->saved;
 		tr_print_exit(&b, &fmt, &c, 0);
 		if (r->injected)
@@ -1083,6 +1297,12 @@ static void finish(struct rec *r, long nr, const long *args, long ret)
 			tr_put(&b, " <%lu.%06lu>", (unsigned long)((t1 - r->t0) / 1000000000u),
 			       (unsigned long)((t1 - r->t0) / 1000 % 1000000));
 		tr_putc(&b, '\n');
+	}
+	if (b.len > 0 && T.kept == r->seq) {
+		/* the store of the buffer's new length drops the kept line:
+		 * a SIGKILL shows the call once */
+		T.kept = 0;
+		T.call_len = 0;
 	}
 	if (b.len > 0)
 		emit(b.p, b.len);
@@ -1093,6 +1313,9 @@ static void exit_impl(struct zpoline_call *call, uint64_t *slot)
 {
 	long nr = call->nr;
 	struct rec *r;
+
+	if (maps_change(nr, call->args))
+		tr_maps_change(false, false);
 
 	ownfd_moved(call);
 	ownfd_opened(call);
@@ -1154,6 +1377,8 @@ static void exit_impl(struct zpoline_call *call, uint64_t *slot)
 		/* the parent's buffer is shared memory: the child takes its own */
 		T.out = NULL;
 		T.out_slot = -1;
+		T.kept = 0;
+		T.call_len = 0;
 		T.partial_open = false;
 		T.cur = NULL;
 		return;
@@ -1181,6 +1406,7 @@ static void exit_impl(struct zpoline_call *call, uint64_t *slot)
 		}
 		finish(r, nr, call->args, call->ret);
 	}
+	drop_call(r);
 	if (r->inject) {
 		const struct zp_inject *in = &opt.inject[r->inject - 1];
 		if (in->delay_exit_us)
@@ -1205,6 +1431,7 @@ __attribute__((noinline)) static void complete_interrupted(ucontext_t *uc)
 	if (tr_peek(insn, (uintptr_t)rip - 2, 2) == 2 && insn[0] == 0x0f && insn[1] == 0x05 &&
 	    !(rax == -EINTR && !opt.json)) {
 		finish(r, r->nr, r->args, rax);
+		drop_call(r);
 		r->done = true;
 		T.cur = NULL;
 		return;
@@ -1270,6 +1497,7 @@ __attribute__((noinline)) static void complete_interrupted(ucontext_t *uc)
 			b.len--;
 		tr_pad(&b, &fmt, start);
 		tr_put(&b, " = %s\n", buf);
+		drop_call(r);
 		end_line(b.p, b.len, joined);
 		r->restarted = restart;
 		r->done = !restart;
@@ -1581,7 +1809,12 @@ static int tracer_init(const struct zpoline_init *in)
 				interest[w] |= opt.inject[i].set[w];
 		static const long always[] = { SYS_exit, SYS_exit_group, SYS_clone, SYS_clone3,
 					       SYS_fork, SYS_vfork, SYS_rt_sigaction, SYS_sigaltstack,
-					       SYS_execve, SYS_execveat, SYS_kill, SYS_tkill, SYS_tgkill };
+					       SYS_execve, SYS_execveat, SYS_kill, SYS_tkill, SYS_tgkill,
+					       /* maps_change */
+					       SYS_munmap, SYS_mremap, SYS_mprotect, SYS_pkey_mprotect, SYS_brk,
+					       SYS_shmat, SYS_shmdt, SYS_madvise, SYS_process_madvise,
+					       SYS_remap_file_pages, SYS_truncate, SYS_ftruncate, SYS_fallocate,
+					       SYS_mmap, SYS_pkey_alloc, SYS_userfaultfd };
 		for (size_t i = 0; i < sizeof(always) / sizeof(always[0]); i++)
 			ZPOLINE_WANT(interest, always[i]);
 	} else {

@@ -2,16 +2,18 @@
 """zpoline trace end to end: strace's options, the lines that must not be
 lost, injection, JSON, and the refusals.
 
-Usage: cli.py ZPOLINE DECODERS-PROGRAM"""
+Usage: cli.py ZPOLINE DECODERS-PROGRAM SPIN-PROGRAM"""
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 
 zpoline, decoders = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+spin = os.path.abspath(sys.argv[3])
 work = tempfile.mkdtemp(prefix="zp-trace-cli-")
 failed = 0
 
@@ -64,7 +66,7 @@ def trace_settled(*args):
 p, t = trace_settled("-e", "trace=clock_nanosleep,nanosleep", "--", "sh", "-c", "sleep 10 & sleep 0.3; kill -9 $!; wait; echo done")
 m = re.search(r"^\[pid +(\d+)\] clock_nanosleep\(CLOCK_REALTIME, 0, \{tv_sec=10, tv_nsec=0\},  <unfinished \.\.\.>$", t, re.M)
 check("a child killed by SIGKILL: its blocked call and +++ killed by SIGKILL +++", p.returncode == 0 and m and
-      re.search(r"^\[pid +%s\] <\.\.\. clock_nanosleep resumed>\) += \?\n\[pid +%s\] \+\+\+ killed by SIGKILL \+\+\+$"
+      re.search(r"^\[pid +%s\] <\.\.\. clock_nanosleep resumed> <unfinished \.\.\.>\) += \?\n\[pid +%s\] \+\+\+ killed by SIGKILL \+\+\+$"
                 % (m.group(1), m.group(1)), t, re.M), t[-600:])
 p, t = trace_settled("-e", "trace=none", "--", "sh", "-c", "kill -KILL $$")
 check("the program killed by SIGKILL: status kept, its +++ line", p.returncode == -9 and
@@ -86,6 +88,136 @@ for _ in range(40):
         break
 check("SIGKILL: the lines still in the buffer are written", t.count("getppid()") == 20 and
       t.rstrip().endswith("+++ killed by SIGKILL +++"), t[-300:])
+
+# every thread's call when SIGKILL comes, as strace -f ends them:
+#   [pid T] getppid()   = ?                     (its entering half not out)
+#   [pid T] read(3,  <unfinished ...>) = ?      (... one whose result fills arguments)
+#   [pid T] <... read resumed> <unfinished ...>) = ?   (its entering half out)
+# then each thread's +++ killed by SIGKILL +++, the leader's last
+def kill_spin(tracer, threads, call, *opts):
+    out = os.path.join(work, "spin.txt")
+    if tracer == "strace":
+        argv = ["strace", "-f", "-o", out] + list(opts) + ["--", spin, str(threads), call]
+    else:
+        argv = [zpoline, "trace", "-o", out] + list(opts) + ["--", spin, str(threads), call]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, cwd=work)
+    proc.stdout.readline()
+    time.sleep(0.3)
+    # the program: the launcher (zpoline) exec'd it; strace's is its child
+    pid = proc.pid
+    if tracer == "strace":
+        pid = int(open("/proc/%d/task/%d/children" % (pid, pid)).read().split()[0])
+    os.kill(pid, 9)
+    proc.wait()
+    t = ""
+    for _ in range(60):
+        time.sleep(0.05)
+        t2 = open(out, errors="replace").read()
+        if t2 == t and ("+++ killed by SIGKILL +++" in t2 or '"killed"' in t2):
+            break
+        t = t2
+    return t, pid
+
+
+def ends(t):
+    """the unfinished calls, tid -> line without its prefix, and the tids
+    of the +++ killed lines, in order; whether those come after these"""
+    unf, killed, order = {}, [], True
+    # strace 6 with -e status= ends a half it had held back twice:
+    # "read(3,  <unfinished ...>\n <unfinished ...>) = ?"
+    t = re.sub(r" <unfinished \.\.\.>\n <unfinished \.\.\.>\)", " <unfinished ...>)", t)
+    for line in t.splitlines():
+        m = re.match(r"^(?:\[pid +(\d+)\] |(\d+) +)?(.*)$", line)
+        tid, rest = m.group(1) or m.group(2), m.group(3)
+        if rest == "+++ killed by SIGKILL +++":
+            killed.append(tid)
+        elif re.search(r"\) += \?$", rest):
+            unf[tid] = re.sub(r" +", " ", rest)
+            order = order and not killed
+    return unf, killed, order
+
+
+t, pid = kill_spin("zpoline", 3, "read", "-e", "status=failed,unfinished")
+unf, killed, order = ends(t)
+check("SIGKILL: each thread's call whose entering half was not out (-e status=failed,unfinished)",
+      len(unf) == 4 and set(unf.values()) == {"read(3, <unfinished ...>) = ?"} and order and
+      len(killed) == 4 and set(killed) == set(unf) and killed[-1] == str(pid), t[-900:])
+if shutil.which("strace"):
+    s_unf, s_killed, _ = ends(kill_spin("strace", 3, "read", "-e", "status=failed,unfinished")[0])
+    check("... the same lines as strace -f", sorted(s_unf.values()) == sorted(unf.values()) and
+          len(s_killed) == len(killed), "%s %s" % (s_unf, s_killed))
+t, pid = kill_spin("zpoline", 3, "read")
+unf, killed, order = ends(t)
+check("SIGKILL: each thread blocked in a call whose entering half is out",
+      len(unf) == 4 and order and set(unf.values()) <= {"read(3, <unfinished ...>) = ?",
+                                              "<... read resumed> <unfinished ...>) = ?"} and
+      len(killed) == 4 and set(killed) == set(unf), t[-900:])
+if shutil.which("strace"):
+    s_unf, s_killed, _ = ends(kill_spin("strace", 3, "read")[0])
+    check("... the shape of strace -f's", len(s_unf) == 4 and set(s_unf.values()) <= {
+        "read(3, <unfinished ...>) = ?", "<... read resumed> <unfinished ...>) = ?"}, str(s_unf))
+# killed mid-loop: the threads in a getppid show it as strace does, each
+# after its own lines; one between two calls shows none (as with strace)
+for attempt in range(3):
+    t, pid = kill_spin("zpoline", 7, "getppid", "-e", "trace=getppid")
+    unf, killed, order = ends(t)
+    lines = t.splitlines()
+    def last_line(tid, pat):
+        return max((i for i, l in enumerate(lines) if re.match(r"^\[pid +%s\] %s" % (tid, pat), l)), default=-1)
+    good = (len(killed) == 8 and set(unf) <= set(killed) and order and
+            all(v == "getppid() = ?" for v in unf.values()) and
+            all(last_line(tid, r"getppid\(\) += \?$") > last_line(tid, r"getppid\(\) += \d") and
+                last_line(tid, r"getppid\(\) += \?$") < last_line(tid, r"\+\+\+") for tid in unf) and
+            killed[-1] == str(pid))
+    if not good or unf:
+        break
+check("SIGKILL mid-loop: every thread in a getppid shows it unfinished, before the +++ lines",
+      good and len(unf) >= 1, "%s %s" % (unf, t[-900:]))
+t, pid = kill_spin("zpoline", 3, "read", "--json")
+try:
+    recs = [json.loads(l) for l in t.splitlines()]
+except ValueError:
+    recs = []
+unf = [r for r in recs if r.get("unfinished")]
+check("--json: SIGKILL, a record for each thread's unfinished call, then the killed record",
+      len(unf) == 4 and len({r["tid"] for r in unf}) == 4 and
+      all(r["type"] == "syscall" and r["name"] == "read" and r["args"] == [3] and r["ret"] is None and r["pid"] == pid
+          for r in unf) and
+      recs[-1] == {"type": "killed", "pid": pid, "signal": "SIGKILL"} and recs.index(unf[-1]) < len(recs) - 1,
+      t[-900:])
+
+# memory the tracer has read may go away: a path it read directly before
+# (a page it knows) is unmapped, made PROT_NONE or mapped over; the call
+# fails with EFAULT, and the tracer prints the address (it does not fault)
+unmap = os.path.join(work, "unmap.py")
+with open(unmap, "w") as f:
+    f.write("""import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+libc.mmap.restype = ctypes.c_void_p
+libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+buf = ctypes.create_string_buffer(256)
+def fstatat(addr):
+    return libc.syscall(262, -100, ctypes.c_void_p(addr), buf, 0)
+for how in ("munmap", "mprotect", "mmap"):
+    addr = libc.mmap(None, 4096, 3, 0x22, -1, 0)
+    ctypes.memmove(addr, b"/\\0", 2)
+    assert fstatat(addr) == 0 and fstatat(addr) == 0
+    if how == "munmap":
+        libc.munmap(ctypes.c_void_p(addr), 4096)
+    elif how == "mprotect":
+        libc.mprotect(ctypes.c_void_p(addr), 4096, 0)
+    else:
+        libc.mmap(addr, 4096, 0, 0x32, -1, 0)
+    assert fstatat(addr) == -1 and ctypes.get_errno() == 14
+print("ok")
+""")
+for narrow in ([], ["-e", "trace=newfstatat"]):
+    p, t = trace(*narrow, "--", sys.executable, unmap)
+    check("memory gone since the tracer read it: EFAULT, the address shown%s" % (" (-e trace=)" if narrow else ""),
+          p.returncode == 0 and p.stdout == "ok\n" and
+          len(re.findall(r"newfstatat\(AT_FDCWD, 0x[0-9a-f]+, 0x[0-9a-f]+, 0\) += -1 EFAULT", t)) == 3 and
+          len(re.findall(r'newfstatat\(AT_FDCWD, "/", \{st_mode=S_IFDIR', t)) >= 6, p.stderr[-300:] + t[-600:])
 p = subprocess.run("%s trace -o %s -- sh -c 'sleep 0.2' | cat" % (zpoline, os.path.join(work, "x.txt")), shell=True,
                    capture_output=True, timeout=5)
 check("the watcher holds none of the program's descriptors (a pipe ends)", p.returncode == 0)

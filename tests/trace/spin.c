@@ -1,0 +1,59 @@
+/* spin -- threads in a loop of system calls, to be killed by SIGKILL in
+ * the middle of one. `spin N CALL` starts N threads besides the main one,
+ * says "looping" once all are in the loop, and loops forever in each:
+ *   getppid  a call that does not block, over and over;
+ *   wait     rt_sigtimedwait for 100 ms, a call the tracer does not count
+ *            as blocking, so a thread is in one nearly all the time;
+ *   read     read from a pipe nobody writes, for ever. */
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *call = "getppid";
+static int started;
+static int fds[2];
+
+static void *loop(void *arg)
+{
+	sigset_t set;
+	struct timespec ts = { 0, 100 * 1000 * 1000 };
+	char c;
+
+	(void)arg;
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	__atomic_add_fetch(&started, 1, __ATOMIC_RELAXED);
+	for (;;) {
+		if (strcmp(call, "wait") == 0)
+			sigtimedwait(&set, NULL, &ts);
+		else if (strcmp(call, "read") == 0)
+			(void)!read(fds[0], &c, 1);
+		else
+			getppid();
+	}
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	int n = argc > 1 ? atoi(argv[1]) : 3;
+	pthread_t th;
+
+	if (argc > 2)
+		call = argv[2];
+	if (pipe(fds) != 0)
+		return 1;
+	for (int i = 0; i < n; i++)
+		if (pthread_create(&th, NULL, loop, NULL) != 0)
+			return 1;
+	while (__atomic_load_n(&started, __ATOMIC_RELAXED) < n)
+		sched_yield();
+	printf("looping\n");
+	fflush(stdout);
+	loop(NULL);
+}
