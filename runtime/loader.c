@@ -217,6 +217,17 @@ unsigned zp_hooks_flags(void)
 	return all == ~0u ? 0 : all;
 }
 
+bool zp_hooks_want_shared(void)
+{
+	for (int i = 0; i < zp_nhooks; i++) {
+		const struct zpoline_hook *d = zp_hooks[i].def;
+		/* an original zpoline hook, or one without init, is never given it */
+		if (d != NULL && d->init != NULL && !(d->flags & ZPOLINE_HOOK_NO_SHARED))
+			return true;
+	}
+	return false;
+}
+
 /* hook_options -- the i-th of the per-hook option strings, which
  * ZPOLINE_HOOK_OPTS separates with 0x1f (unit separator) */
 static const char *hook_options(const char *opts, int i, char *buf, size_t len)

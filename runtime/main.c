@@ -73,8 +73,11 @@ static bool is_shared_memfd(int fd)
 }
 
 /* setup_shared -- the memory the hooks share across the run: inherited
- * from the tool (or a parent), or made now and handed down (children.c) */
-static void setup_shared(void)
+ * from the tool (or a parent), or made now and handed down (children.c)
+ * when a hook may use it (make). An inherited descriptor is taken even
+ * when none does: it is the runtime's, not the program's, and children
+ * get it. */
+static void setup_shared(bool make)
 {
 	const char *s = file_env(ZP_ENV_SHARED_FD);
 	int fd = -1;
@@ -85,6 +88,8 @@ static void setup_shared(void)
 		if (*end == '\0' && v >= 0 && v < INT_MAX && is_shared_memfd((int)v))
 			fd = (int)v;
 	}
+	if (fd < 0 && !make)
+		return;
 	if (fd < 0) {
 		int m = memfd_create("zpoline-shared", MFD_ALLOW_SEALING);
 		if (m < 0 || ftruncate(m, ZP_SHARED_SIZE) != 0 ||
@@ -191,7 +196,6 @@ __attribute__((constructor(101))) static void zp_start(void)
 		return;
 	if (zp_trace_setup(file_env(ZP_ENV_TRACE_FD)))
 		zp_children_own_fd(ZP_ENV_TRACE_FD, zp_trace_fd);
-	setup_shared();
 	if (hook == NULL || *hook == '\0') {
 		hook = default_hook(hookbuf, sizeof(hookbuf));
 		if (hook == NULL)
@@ -212,6 +216,8 @@ __attribute__((constructor(101))) static void zp_start(void)
 	if (r < 0)
 		zp_fatal(125, "cannot list the loaded objects: %s", strerror(-r));
 	zp_hooks_load(hook);
+	/* its init is what hands it to the hooks */
+	setup_shared(zp_hooks_want_shared());
 	/* the registers to save: what the loaded hooks declare */
 	enum zp_save_mode mode = zp_pick_save_mode(zp_hooks_flags());
 
