@@ -109,11 +109,14 @@ static void setup_shared(bool make)
 }
 
 /* default_hook -- the tracer beside this library: hooks/ in the same
- * directory (installed), or ../hooks (the build tree) */
-static const char *default_hook(char *buf, size_t len)
+ * directory (installed), or ../hooks (the build tree); on the heap, as
+ * every path of start-up: a PATH_MAX buffer on the stack would run the
+ * rest of start-up a page deeper */
+static const char *default_hook(void)
 {
 	static const char *const rel[] = { "/hooks/tracer.so", "/../hooks/tracer.so" };
 	Dl_info self;
+	char *buf;
 
 	if (dladdr((void *)default_hook, &self) == 0 || self.dli_fname == NULL)
 		return NULL;
@@ -121,9 +124,11 @@ static const char *default_hook(char *buf, size_t len)
 	if (slash == NULL)
 		return NULL;
 	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
-		snprintf(buf, len, "%.*s%s", (int)(slash - self.dli_fname), self.dli_fname, rel[i]);
+		if (asprintf(&buf, "%.*s%s", (int)(slash - self.dli_fname), self.dli_fname, rel[i]) < 0)
+			return NULL;
 		if (access(buf, R_OK) == 0)
 			return buf;
+		free(buf);
 	}
 	return NULL;
 }
@@ -158,7 +163,7 @@ static bool is_scan_helper(void)
 {
 	const char *fn = (const char *)getauxval(AT_EXECFN);
 	const char *base = fn != NULL ? strrchr(fn, '/') : NULL;
-	char path[PATH_MAX];
+	char *path;
 	struct stat a, b;
 	Dl_info self;
 
@@ -168,10 +173,14 @@ static bool is_scan_helper(void)
 	if (dladdr((void *)is_scan_helper, &self) == 0 || self.dli_fname == NULL ||
 	    strrchr(self.dli_fname, '/') == NULL)
 		return false;
-	snprintf(path, sizeof(path), "%.*s/zpoline-scan", (int)(strrchr(self.dli_fname, '/') - self.dli_fname),
-		 self.dli_fname);
+	if (asprintf(&path, "%.*s/zpoline-scan", (int)(strrchr(self.dli_fname, '/') - self.dli_fname),
+		     self.dli_fname) < 0)
+		return false;
 	/* the same file: another program of that name is hooked as any */
-	return stat(path, &a) == 0 && stat("/proc/self/exe", &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+	bool same = stat(path, &a) == 0 && stat("/proc/self/exe", &b) == 0 && a.st_dev == b.st_dev &&
+		    a.st_ino == b.st_ino;
+	free(path);
+	return same;
 }
 
 __attribute__((constructor(101))) static void zp_start(void)
@@ -184,7 +193,6 @@ __attribute__((constructor(101))) static void zp_start(void)
 		[ZP_SAVE_XSAVE] = { zp_entry_xsave },
 		[ZP_SAVE_ZMM] = { zp_entry_zmm },
 	};
-	char hookbuf[PATH_MAX];
 	/* first: under AT_SECURE this drops every variable naming a file */
 	const char *hook = file_env(ZP_ENV_HOOK);
 	const char *verbose = getenv(ZP_ENV_VERBOSE);
@@ -197,7 +205,7 @@ __attribute__((constructor(101))) static void zp_start(void)
 	if (zp_trace_setup(file_env(ZP_ENV_TRACE_FD)))
 		zp_children_own_fd(ZP_ENV_TRACE_FD, zp_trace_fd);
 	if (hook == NULL || *hook == '\0') {
-		hook = default_hook(hookbuf, sizeof(hookbuf));
+		hook = default_hook();
 		if (hook == NULL)
 			zp_fatal(125, "no hook given (ZPOLINE_HOOK) and no tracer.so beside libzpoline.so");
 	}

@@ -46,6 +46,32 @@ static uintptr_t first_site(const struct zp_scan_job *j, const struct zp_object 
 	return j->got && j->scan.nsites > 0 ? j->scan.sites[0].addr + ob->bias : ob->bias;
 }
 
+/* scan_missing -- the objects the cache lacks, from the helper; a
+ * function of its own (never inlined) so that a warm start's calls do not
+ * run below this message buffer, pages deeper in the stack */
+static __attribute__((noinline)) void scan_missing(struct zp_objects *o, struct zp_scan_job *jobs,
+						    const char *cachedir, size_t nmiss)
+{
+	char why[PATH_MAX + 128];
+	int r = zp_scan_missing(cachedir, jobs, o->n, why, sizeof(why));
+
+	/* fail closed: the program must not run unhooked unless the
+	 * user said so; before any of its code runs */
+	if (r < 0 && !zp_best_effort())
+		zp_fatal(125, "%s; or give --best-effort (ZPOLINE_BEST_EFFORT=1) to run %zu objects "
+			 "unhooked", why, nmiss);
+	if (r < 0)
+		zp_msg("%s; the system calls of %zu objects are not hooked (best effort)", why, nmiss);
+	for (size_t i = 0; i < o->n; i++) {
+		if (!jobs[i].miss)
+			continue;
+		zp_stats[i].ns = jobs[i].scan.ns;      /* as the helper measured it */
+		if (!jobs[i].got && r >= 0)
+			zp_msg("cannot scan %s (nothing stored); its system calls are not hooked",
+			       o->v[i].path);
+	}
+}
+
 /* scan_objects -- every site of every object that is not excluded: from
  * the cache, and what it lacks from the helper, all objects at once */
 static int scan_objects(struct zp_objects *o, int cachefd, const char *cachedir, struct site **out,
@@ -82,25 +108,8 @@ static int scan_objects(struct zp_objects *o, int cachefd, const char *cachedir,
 		jobs[i].miss = true;
 		nmiss++;
 	}
-	if (nmiss > 0) {
-		char why[PATH_MAX + 128];
-		r = zp_scan_missing(cachedir, jobs, o->n, why, sizeof(why));
-		/* fail closed: the program must not run unhooked unless the
-		 * user said so; before any of its code runs */
-		if (r < 0 && !zp_best_effort())
-			zp_fatal(125, "%s; or give --best-effort (ZPOLINE_BEST_EFFORT=1) to run %zu objects "
-				 "unhooked", why, nmiss);
-		if (r < 0)
-			zp_msg("%s; the system calls of %zu objects are not hooked (best effort)", why, nmiss);
-		for (size_t i = 0; i < o->n; i++) {
-			if (!jobs[i].miss)
-				continue;
-			zp_stats[i].ns = jobs[i].scan.ns;      /* as the helper measured it */
-			if (!jobs[i].got && r >= 0)
-				zp_msg("cannot scan %s (nothing stored); its system calls are not hooked",
-				       o->v[i].path);
-		}
-	}
+	if (nmiss > 0)
+		scan_missing(o, jobs, cachedir, nmiss);
 	r = -ENOMEM;
 	/* the objects in address order: their sites then come sorted (the
 	 * scanner stores each object's in order), and need no qsort */
@@ -179,20 +188,23 @@ static bool poke(int *memfd, uintptr_t addr, const uint8_t *bytes)
  * not mapped again unless the program uses them. */
 static bool clean_file_pages(int pagemap, uintptr_t start, uintptr_t end)
 {
-	uint64_t e[512];
+	/* on the heap (where the cache files just read were freed): 4 KiB
+	 * of stack would be pages deeper than the rest of start-up goes */
+	size_t max = (end - start) / ZP_PAGE_SIZE < 512 ? (end - start) / ZP_PAGE_SIZE : 512;
+	uint64_t *e = malloc((max ? max : 1) * sizeof(*e));
+	bool ok = e != NULL;
 
-	for (uintptr_t a = start; a < end;) {
-		size_t n = (end - a) / ZP_PAGE_SIZE < 512 ? (end - a) / ZP_PAGE_SIZE : 512;
-		if (pread(pagemap, e, n * 8, (off_t)(a / ZP_PAGE_SIZE * 8)) != (ssize_t)(n * 8))
-			return false;
-		for (size_t i = 0; i < n; i++) {
+	for (uintptr_t a = start; ok && a < end;) {
+		size_t n = (end - a) / ZP_PAGE_SIZE < max ? (end - a) / ZP_PAGE_SIZE : max;
+		ok = pread(pagemap, e, n * 8, (off_t)(a / ZP_PAGE_SIZE * 8)) == (ssize_t)(n * 8);
+		for (size_t i = 0; ok && i < n; i++) {
 			bool here = e[i] >> 63 & 1, swapped = e[i] >> 62 & 1, file = e[i] >> 61 & 1;
-			if (swapped || (here && !file))
-				return false;
+			ok = !swapped && !(here && !file);
 		}
 		a += n * ZP_PAGE_SIZE;
 	}
-	return true;
+	free(e);
+	return ok;
 }
 
 /* zp_image_map -- map, over [start,start+len) (path at file offset off),
@@ -397,8 +409,9 @@ int zp_patch_all(bool all_traps)
 	sigset_t all, old;
 	int fd, r;
 
-	char cachebuf[PATH_MAX];
-	int cachefd = zp_cache_open(cachebuf, sizeof(cachebuf), true);
+	/* on the heap: on the stack, every call below would run a page deeper */
+	char *cachebuf = malloc(PATH_MAX);
+	int cachefd = cachebuf != NULL ? zp_cache_open(cachebuf, PATH_MAX, true) : -ENOMEM;
 	const char *cachedir = cachefd >= 0 ? cachebuf : NULL;
 
 	zp_best_effort();       /* read now: late.c asks after environ lost it */
@@ -467,6 +480,7 @@ int zp_patch_all(bool all_traps)
 out:
 	if (cachefd >= 0)
 		close(cachefd);
+	free(cachebuf);
 	free(maps);
 	free(sites);
 	free(o.v);

@@ -162,23 +162,25 @@ static int open_sub(int dirfd, const char *name, bool create, bool last)
  * writable only by root or this user (or sticky). -ENOENT when a
  * component is missing (the caller then walks and makes it); -ENOSYS
  * without openat2. */
-static int open_quick(const char *path)
+static int open_quick(char *path)
 {
-	char prefix[PATH_MAX + 64];
 	struct stat st, last = { 0 };
 	size_t len = strlen(path);
 	int fd;
 
-	if (len >= sizeof(prefix) || path[0] != '/')
+	if (path[0] != '/')
 		return -ENAMETOOLONG;
 	if (fstatat(AT_FDCWD, "/", &st, 0) != 0 || !trusted_dir(&st, false))
 		return -EPERM;
+	/* each prefix in place: path cut at the slash, then put back */
 	for (size_t i = 1; i <= len; i++) {
 		if (i < len && path[i] != '/')
 			continue;
-		memcpy(prefix, path, i);
-		prefix[i] = '\0';
-		if (fstatat(AT_FDCWD, prefix, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		path[i] = '\0';
+		int r = fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW);
+		if (i < len)
+			path[i] = '/';
+		if (r != 0)
 			return -errno;
 		if (!trusted_dir(&st, i == len))
 			return S_ISLNK(st.st_mode) ? -ENOTDIR : -EPERM;
@@ -195,23 +197,33 @@ static int open_quick(const char *path)
 
 /* open_chain -- walk the absolute path `base` (which must exist; its
  * symlinks resolved first, as the user's own), then `rest` (components
- * made if create), checking every directory on the way */
+ * made if create), checking every directory on the way. The paths are on
+ * the heap: on the stack they would take start-up's calls pages deeper,
+ * a page fault each. */
 static int open_chain(const char *base, const char *rest, bool create)
 {
-	char real[PATH_MAX], buf[PATH_MAX + 64];
+	char *real = realpath(base, NULL), *buf = NULL;
 	int fd, r;
 
-	if (realpath(base, real) == NULL)
+	if (real == NULL)
 		return -errno;
 	size_t blen = strlen(real);
-	if (snprintf(buf, sizeof(buf), "%s/%s", real, rest) >= (int)sizeof(buf))
-		return -ENAMETOOLONG;
+	r = -ENAMETOOLONG;
+	if (blen + 1 + strlen(rest) >= PATH_MAX + 64)
+		goto out;
+	r = -ENOMEM;
+	if ((buf = malloc(blen + 1 + strlen(rest) + 1)) == NULL)
+		goto out;
+	memcpy(buf, real, blen);
+	buf[blen] = '/';
+	memcpy(buf + blen + 1, rest, strlen(rest) + 1);
 	r = open_quick(buf);
 	if (r >= 0 || (r != -ENOENT && r != -ENOSYS))
-		return r;
+		goto out;
 	fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	r = -errno;
 	if (fd < 0)
-		return -errno;
+		goto out;
 	char *save = NULL;
 	for (char *c = strtok_r(buf, "/", &save); c != NULL; c = strtok_r(NULL, "/", &save)) {
 		bool mine = c >= buf + blen;        /* in rest: may be made */
@@ -224,8 +236,10 @@ static int open_chain(const char *base, const char *rest, bool create)
 		}
 		fd = next;
 	}
-	return fd;
+	r = fd;
 out:
+	free(real);
+	free(buf);
 	return r;
 }
 
@@ -267,17 +281,18 @@ int zp_cache_root(char *buf, size_t len, const char **base, const char **rest)
 
 int zp_cache_open(char *buf, size_t len, bool create)
 {
-	char rest[PATH_MAX];
 	const char *base, *r0;
 	int r = zp_cache_root(buf, len, &base, &r0);
 
 	if (r < 0)
 		return r;
-	snprintf(rest, sizeof(rest), "%s/%s", r0, ZP_CACHE_FORMAT);
-	if (strlen(buf) + sizeof(ZP_CACHE_FORMAT) + 1 > len)
+	size_t n = strlen(buf), nrest = strlen(r0);
+	if (n + sizeof(ZP_CACHE_FORMAT) + 1 > len)
 		return -ENAMETOOLONG;
+	/* zp_cache_root's rest is buf's tail: with /FORMAT added, it is the
+	 * rest to walk (no copy of it on the stack) */
 	strcat(buf, "/" ZP_CACHE_FORMAT);
-	return open_chain(base, rest, create);
+	return open_chain(base, buf + n - nrest, create);
 }
 
 int zp_cache_open_path(const char *dir)

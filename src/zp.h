@@ -150,7 +150,8 @@ bool zp_cache_key_matches(const struct stat *st, const struct zp_cache_key *key)
 
 /* zp_cache_root -- the cache's root: $ZPOLINE_CACHE_DIR,
  * $XDG_CACHE_HOME/zpoline or $HOME/.cache/zpoline, into buf; *base is the
- * part that must exist, *rest what may be made under it. -ENOENT when the
+ * part that must exist, *rest what may be made under it (the same
+ * characters as buf's tail). -ENOENT when the
  * cache is off (ZPOLINE_CACHE=0) or there is no such variable. */
 int zp_cache_root(char *buf, size_t len, const char **base, const char **rest);
 /* zp_cache_open -- a descriptor of ROOT/v2 (its path into buf), reached
