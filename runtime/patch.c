@@ -72,6 +72,64 @@ static __attribute__((noinline)) void scan_missing(struct zp_objects *o, struct 
 	}
 }
 
+/* load_program -- every identified object's sites (jobs with a key, nkeyed
+ * of them) from the program's entry, if the cache has one for exactly
+ * these objects: one file read instead of one for each. *block then holds
+ * them. */
+static void load_program(struct zp_objects *o, struct zp_scan_job *jobs, size_t nkeyed, int cachefd,
+			 void **block)
+{
+	const struct zp_cache_key **keys = malloc(nkeyed * sizeof(*keys));
+	struct zp_scan *s = malloc(nkeyed * sizeof(*s));
+	uint64_t t0 = zp_now_ns();
+	size_t k = 0;
+
+	for (size_t i = 0; keys != NULL && i < o->n; i++)
+		if (jobs[i].key != NULL)
+			keys[k++] = jobs[i].key;
+	if (keys != NULL && s != NULL && zp_cache_load_program(cachefd, keys, nkeyed, s, block) == 0) {
+		bool first = true;
+		k = 0;
+		for (size_t i = 0; i < o->n; i++) {
+			if (jobs[i].key == NULL)
+				continue;
+			jobs[i].scan = s[k++];
+			jobs[i].got = zp_stats[i].cached = true;
+			/* the one read: the program's */
+			if (first)
+				zp_stats[i].ns += zp_now_ns() - t0;
+			first = false;
+		}
+	}
+	free(keys);
+	free(s);
+}
+
+/* store_program -- the program's entry, once every identified object has
+ * its sites (from their entries or the helper) */
+static void store_program(struct zp_objects *o, struct zp_scan_job *jobs, size_t nkeyed, int cachefd)
+{
+	const struct zp_cache_key **keys = malloc(nkeyed * sizeof(*keys));
+	const char **paths = malloc(nkeyed * sizeof(*paths));
+	const struct zp_scan **s = malloc(nkeyed * sizeof(*s));
+	size_t k = 0;
+
+	for (size_t i = 0; keys != NULL && paths != NULL && s != NULL && i < o->n; i++) {
+		if (jobs[i].key == NULL)
+			continue;
+		if (!jobs[i].got)
+			break;
+		keys[k] = jobs[i].key;
+		paths[k] = jobs[i].path;
+		s[k++] = &jobs[i].scan;
+	}
+	if (k == nkeyed && zp_cache_store_program(cachefd, keys, paths, s, nkeyed) == 0)
+		zp_cache_grew();
+	free(keys);
+	free(paths);
+	free(s);
+}
+
 /* scan_objects -- every site of every object that is not excluded: from
  * the cache, and what it lacks from the helper, all objects at once */
 static int scan_objects(struct zp_objects *o, int cachefd, const char *cachedir, struct site **out,
@@ -80,7 +138,8 @@ static int scan_objects(struct zp_objects *o, int cachefd, const char *cachedir,
 	struct zp_scan_job *jobs = calloc(o->n ? o->n : 1, sizeof(*jobs));
 	struct site *sites = NULL;
 	size_t *order = NULL;
-	size_t n = 0, cap = 0, nmiss = 0;
+	size_t n = 0, cap = 0, nmiss = 0, nkeyed = 0;
+	void *block = NULL;     /* the program's entry, which the sites point into */
 	int r = -ENOMEM;
 
 	zp_stats = calloc(o->n ? o->n : 1, sizeof(*zp_stats));
@@ -100,9 +159,22 @@ static int scan_objects(struct zp_objects *o, int cachefd, const char *cachedir,
 		}
 		jobs[i].key = &ob->key;
 		jobs[i].path = ob->image != NULL ? "[vdso]" : ob->path;
+		st->ns = zp_now_ns() - t0;
+		nkeyed++;
+	}
+	/* a warm start: the whole program's sites in one file */
+	if (cachefd >= 0 && nkeyed > 0)
+		load_program(o, jobs, nkeyed, cachefd, &block);
+	for (size_t i = 0; block == NULL && i < o->n; i++) {
+		struct zp_object *ob = &o->v[i];
+		struct zp_objstat *st = &zp_stats[i];
+		uint64_t t0 = zp_now_ns();
+
+		if (jobs[i].key == NULL)
+			continue;
 		if (cachefd >= 0 && zp_cache_load(cachefd, &ob->key, &jobs[i].scan) == 0) {
 			jobs[i].got = st->cached = true;
-			st->ns = zp_now_ns() - t0;
+			st->ns += zp_now_ns() - t0;
 			continue;
 		}
 		jobs[i].miss = true;
@@ -110,6 +182,8 @@ static int scan_objects(struct zp_objects *o, int cachefd, const char *cachedir,
 	}
 	if (nmiss > 0)
 		scan_missing(o, jobs, cachedir, nmiss);
+	if (block == NULL && cachefd >= 0 && nkeyed > 0)
+		store_program(o, jobs, nkeyed, cachefd);
 	r = -ENOMEM;
 	/* the objects in address order: their sites then come sorted (the
 	 * scanner stores each object's in order), and need no qsort */
@@ -158,8 +232,12 @@ static int scan_objects(struct zp_objects *o, int cachefd, const char *cachedir,
 	sites = NULL;
 	r = 0;
 out:
-	for (size_t i = 0; jobs != NULL && i < o->n; i++)
+	for (size_t i = 0; jobs != NULL && i < o->n; i++) {
+		if (block != NULL)
+			jobs[i].scan.sites = NULL;      /* in block */
 		zp_scan_free(&jobs[i].scan);
+	}
+	free(block);
 	free(jobs);
 	free(order);
 	free(sites);
