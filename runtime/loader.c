@@ -349,12 +349,22 @@ static const short fd_first[] = {
 	SYS_execveat, SYS_statx, SYS_open_tree, SYS_mount_setattr,
 };
 
+/* the same as a bitmap, made at the first question: set_classes asks for
+ * every number, and a search of the table each time cost tens of
+ * microseconds of start-up */
+static uint64_t fd_first_bits[ZP_NR_CLASSES / 64];
+static bool fd_first_made;
+
 bool zp_fd_first(long nr)
 {
-	for (size_t i = 0; i < sizeof(fd_first) / sizeof(fd_first[0]); i++)
-		if (fd_first[i] == nr)
-			return true;
-	return false;
+	if (!__atomic_load_n(&fd_first_made, __ATOMIC_ACQUIRE)) {
+		/* threads that race here store the same bits */
+		for (size_t i = 0; i < sizeof(fd_first) / sizeof(fd_first[0]); i++)
+			__atomic_fetch_or(&fd_first_bits[fd_first[i] / 64], 1ull << (fd_first[i] % 64),
+					  __ATOMIC_RELAXED);
+		__atomic_store_n(&fd_first_made, true, __ATOMIC_RELEASE);
+	}
+	return (unsigned long)nr < ZP_NR_CLASSES && (fd_first_bits[nr / 64] >> (nr % 64) & 1);
 }
 
 uint8_t zp_fd_class(long nr, uint8_t c)
