@@ -75,8 +75,8 @@ static bool is_shared_memfd(int fd)
 /* setup_shared -- the memory the hooks share across the run: inherited
  * from the tool (or a parent), or made now and handed down (children.c)
  * when a hook may use it (make). An inherited descriptor is taken even
- * when none does: it is the runtime's, not the program's, and children
- * get it. */
+ * when none does (but not mapped): it is the runtime's, not the program's,
+ * and children get it. */
 static void setup_shared(bool make)
 {
 	const char *s = file_env(ZP_ENV_SHARED_FD);
@@ -88,8 +88,11 @@ static void setup_shared(bool make)
 		if (*end == '\0' && v >= 0 && v < INT_MAX && is_shared_memfd((int)v))
 			fd = (int)v;
 	}
-	if (fd < 0 && !make)
+	if (!make) {
+		/* inherited, kept for the children: no hook here maps it */
+		zp_shared_fd = fd;
 		return;
+	}
 	if (fd < 0) {
 		int m = memfd_create("zpoline-shared", MFD_ALLOW_SEALING);
 		if (m < 0 || ftruncate(m, ZP_SHARED_SIZE) != 0 ||
