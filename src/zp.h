@@ -254,7 +254,6 @@ const struct zp_map *zp_maps_find(const struct zp_map *m, size_t n, uintptr_t ad
 
 /* ---- sysnames.c (generated from <asm/unistd_64.h>) ---- */
 
-extern const char *const zp_syscall_names[];
 extern const unsigned zp_syscall_count;     /* highest number + 1 */
 /* zp_syscall_name -- NULL for a number with no name */
 const char *zp_syscall_name(long nr);
