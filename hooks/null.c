@@ -3,7 +3,9 @@
  *
  * The baseline for benchmarks: it declares ZPOLINE_HOOK_GPR_ONLY (and is
  * built with -mgeneral-regs-only, so the compiler holds it to that), so
- * the runtime does not save the vector state around it. */
+ * the runtime does not save the vector state around it; and it declares
+ * ZPOLINE_HOOK_NO_SHARED, so a process it alone hooks makes no shared
+ * memory. */
 #include <zpoline/hook.h>
 
 static int null_init(const struct zpoline_init *in)
@@ -24,5 +26,5 @@ static int null_enter(struct zpoline_call *call, uint64_t *slot)
 	return ZPOLINE_CALL;
 }
 
-ZPOLINE_HOOK_DEFINE(.flags = ZPOLINE_HOOK_GPR_ONLY, .name = "null", .init = null_init,
+ZPOLINE_HOOK_DEFINE(.flags = ZPOLINE_HOOK_GPR_ONLY | ZPOLINE_HOOK_NO_SHARED, .name = "null", .init = null_init,
 		    .enter = null_enter);

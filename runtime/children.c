@@ -25,15 +25,14 @@ bool zp_follow = true;
 
 static const char *const env_names[] = { ZP_ENV_ALL };
 #define ZP_VARS (sizeof(env_names) / sizeof(env_names[0]))
-/* NAME=value, packed one after another in saved_store: a slot of its own
- * for each would be a page apart, and cost a page fault each at start-up */
+/* NAME=value, packed one after another in one block of the heap (pages
+ * start-up touches anyway): static buffers big enough for any value would
+ * spread the runtime's small variables over pages, each a page fault */
 #define SAVED_MAX 4200
-static char saved_store[ZP_VARS * SAVED_MAX];
 static char *saved_vars[ZP_VARS];
 static size_t saved_room[ZP_VARS];
-static size_t saved_used;
 static int nsaved;
-static char runtime_path[4096];
+static char *runtime_path;      /* NULL: children do not get the runtime */
 static bool unfollowed;         /* this process is a child we do not follow */
 static long my_pid;             /* a vfork child shares our memory, not our pid */
 
@@ -67,25 +66,38 @@ void zp_children_init(const char *self_path)
 	const char *const *names = env_names;
 	const char *f = getenv(ZP_ENV_FOLLOW);
 
+	size_t plen = strlen(self_path), total = plen + 1, used;
+
 	zp_follow = f == NULL || strcmp(f, "0") != 0;
 	my_pid = zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
-	snprintf(runtime_path, sizeof(runtime_path), "%s", self_path);
+	/* room for any descriptor number (zp_children_set_fd) */
+#define ROOM(ln, lv) ((ln) + 1 + ((lv) > 11 ? (lv) : 11) + 1)
+	for (size_t i = 0; i < ZP_VARS; i++) {
+		const char *v = saved_value(names[i]);
+		if (v != NULL && strlen(names[i]) + strlen(v) + 2 <= SAVED_MAX)
+			total += ROOM(strlen(names[i]), strlen(v));
+	}
+	char *store = malloc(total);
+	if (store == NULL)
+		zp_fatal(125, "cannot keep the runtime's variables for the program's children");
+	runtime_path = memcpy(store, self_path, plen + 1);
+	used = plen + 1;
 	for (size_t i = 0; i < ZP_VARS; i++) {
 		const char *v = saved_value(names[i]);
 		size_t ln = strlen(names[i]), lv = v ? strlen(v) : 0;
-		/* room for any descriptor number (zp_children_set_fd) */
-		size_t room = ln + 1 + (lv > 11 ? lv : 11) + 1;
+		size_t room = ROOM(ln, lv);
 		if (v == NULL || ln + lv + 2 > SAVED_MAX)
 			continue;
-		char *e = saved_store + saved_used;
+		char *e = store + used;
 		memcpy(e, names[i], ln);
 		e[ln] = '=';
 		memcpy(e + ln + 1, v, lv + 1);
 		saved_vars[nsaved] = e;
 		saved_room[nsaved] = room;
-		saved_used += room;
+		used += room;
 		nsaved++;
 	}
+#undef ROOM
 }
 
 static bool has_prefix(const char *s, const char *name, size_t len)
@@ -107,7 +119,7 @@ void zp_children_set_fd(const char *name, int fd)
 static bool preload_has_runtime(const char *entry)
 {
 	const char *p = entry + strlen("LD_PRELOAD=");
-	size_t n = strlen(runtime_path);
+	size_t n = runtime_path != NULL ? strlen(runtime_path) : 0;
 
 	while (*p != '\0') {
 		size_t len = strcspn(p, ": ");
@@ -126,11 +138,22 @@ static bool preload_has_runtime(const char *entry)
 void zp_env_hide(void)
 {
 	extern char **environ;
-	static char preload[4200];
-	size_t k = 0;
+	size_t k = 0, plen = 0;
+	char *room = NULL;
 
-	if (environ == NULL || runtime_path[0] == '\0')
+	if (environ == NULL || runtime_path == NULL)
 		return;
+	for (size_t i = 0; environ[i] != NULL; i++)
+		if (has_prefix(environ[i], "LD_PRELOAD", 10))
+			plen += strlen(environ[i]) + 1;
+	if (plen != 0) {
+		/* the raw call: the hooks are running, and this is not the
+		 * program's; room for the LD_PRELOAD entries rewritten */
+		room = (char *)zp_raw_syscall(SYS_mmap, 0, (long)plen, PROT_READ | PROT_WRITE,
+					      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if ((unsigned long)room > -4096ul)
+			return;
+	}
 	for (size_t i = 0; environ[i] != NULL; i++) {
 		char *e = environ[i];
 		bool ours = false;
@@ -139,22 +162,22 @@ void zp_env_hide(void)
 		if (ours)
 			continue;
 		if (has_prefix(e, "LD_PRELOAD", 10) && preload_has_runtime(e)) {
-			/* the entries but ours, in order */
-			size_t len = snprintf(preload, sizeof(preload), "LD_PRELOAD=");
+			/* the entries but ours, in order: no longer than e */
+			char *preload = room;
+			size_t len = (size_t)sprintf(preload, "LD_PRELOAD=");
 			const char *p = e + 11;
 			bool first = true;
 			while (*p != '\0') {
 				size_t l = strcspn(p, ": ");
-				if (l > 0 && !(l == strlen(runtime_path) && strncmp(p, runtime_path, l) == 0) &&
-				    len + l + 2 < sizeof(preload)) {
-					len += snprintf(preload + len, sizeof(preload) - len, "%s%.*s",
-							first ? "" : ":", (int)l, p);
+				if (l > 0 && !(l == strlen(runtime_path) && strncmp(p, runtime_path, l) == 0)) {
+					len += (size_t)sprintf(preload + len, "%s%.*s", first ? "" : ":", (int)l, p);
 					first = false;
 				}
 				p += l + (p[l] != '\0');
 			}
 			if (first)
 				continue;
+			room += len + 1;
 			e = preload;
 		}
 		environ[k++] = e;
@@ -211,7 +234,7 @@ long zp_exec_with_env(long nr, long a1, long a2, long a3, long a4, long a5, long
 		return zp_kernel_call(nr, a1, a2, a3, a4, a5, a6);
 	while (envp != NULL && envp[n] != NULL)
 		n++;
-	if (runtime_path[0] == '\0')
+	if (runtime_path == NULL)
 		return zp_kernel_call(nr, a1, a2, a3, a4, a5, a6);
 	for (size_t i = 0; i < n; i++)
 		if (has_prefix(envp[i], "LD_PRELOAD", 10))

@@ -24,7 +24,9 @@ int zp_trace_fd = 2;
 int zp_shared_fd = -1;
 void *zp_shared;
 
-static char hook_paths[ZP_MAX_HOOKS][4096];
+/* in one copy of ZPOLINE_HOOK on the heap: buffers for the longest path
+ * would spread the small variables over pages, a page fault each */
+static const char *hook_paths[ZP_MAX_HOOKS];
 static void *hook_handles[ZP_MAX_HOOKS];
 /* each hook namespace's libc, for its exit handlers and stdio at the end */
 static void (*hook_cxa_finalize[ZP_MAX_HOOKS])(void *);
@@ -183,18 +185,22 @@ static void load_one(int i, const char *path, struct zp_hook *h, void **handle)
 
 void zp_hooks_load(const char *spec)
 {
+	char *copy = strdup(spec != NULL ? spec : "");
 	int n = 0;
 
-	for (const char *p = spec; p != NULL && *p != '\0';) {
-		const char *colon = strchr(p, ':');
+	if (copy == NULL)
+		zp_fatal(125, "cannot load the hooks: %s", strerror(ENOMEM));
+	for (char *p = copy; p != NULL && *p != '\0';) {
+		char *colon = strchr(p, ':');
 		size_t len = colon ? (size_t)(colon - p) : strlen(p);
 		if (n == ZP_MAX_HOOKS)
 			zp_fatal(125, "more than %d hooks: glibc has room for %d link namespaces",
 				 ZP_MAX_HOOKS, ZP_MAX_HOOKS + 1);
-		if (len >= sizeof(hook_paths[0]))
+		if (len >= 4096)
 			zp_fatal(125, "hook path too long");
-		memcpy(hook_paths[n], p, len);
-		hook_paths[n][len] = '\0';
+		if (colon != NULL)
+			*colon = '\0';
+		hook_paths[n] = p;
 		load_one(n, hook_paths[n], &zp_hooks[n], &hook_handles[n]);
 		n++;
 		p = colon ? colon + 1 : NULL;
@@ -217,9 +223,21 @@ unsigned zp_hooks_flags(void)
 	return all == ~0u ? 0 : all;
 }
 
+bool zp_hooks_want_shared(void)
+{
+	for (int i = 0; i < zp_nhooks; i++) {
+		const struct zpoline_hook *d = zp_hooks[i].def;
+		/* an original zpoline hook, or one without init, is never given it */
+		if (d != NULL && d->init != NULL && !(d->flags & ZPOLINE_HOOK_NO_SHARED))
+			return true;
+	}
+	return false;
+}
+
 /* hook_options -- the i-th of the per-hook option strings, which
- * ZPOLINE_HOOK_OPTS separates with 0x1f (unit separator) */
-static const char *hook_options(const char *opts, int i, char *buf, size_t len)
+ * ZPOLINE_HOOK_OPTS separates with 0x1f (unit separator), in a copy of its
+ * own for the life of the process */
+static const char *hook_options(const char *opts, int i)
 {
 	const char *p = opts ? opts : "";
 
@@ -231,10 +249,11 @@ static const char *hook_options(const char *opts, int i, char *buf, size_t len)
 	if (p == NULL)
 		p = "";
 	size_t n = strcspn(p, ZP_OPT_SEP_STR);
-	if (n >= len)
+	if (n >= 1024)
 		zp_fatal(125, "hook options too long");
-	memcpy(buf, p, n);
-	buf[n] = '\0';
+	char *buf = strndup(p, n);
+	if (buf == NULL)
+		zp_fatal(125, "hook options: %s", strerror(ENOMEM));
 	return buf;
 }
 
@@ -343,12 +362,22 @@ static const short fd_first[] = {
 	SYS_execveat, SYS_statx, SYS_open_tree, SYS_mount_setattr,
 };
 
+/* the same as a bitmap, made at the first question: set_classes asks for
+ * every number, and a search of the table each time cost tens of
+ * microseconds of start-up */
+static uint64_t fd_first_bits[ZP_NR_CLASSES / 64];
+static bool fd_first_made;
+
 bool zp_fd_first(long nr)
 {
-	for (size_t i = 0; i < sizeof(fd_first) / sizeof(fd_first[0]); i++)
-		if (fd_first[i] == nr)
-			return true;
-	return false;
+	if (!__atomic_load_n(&fd_first_made, __ATOMIC_ACQUIRE)) {
+		/* threads that race here store the same bits */
+		for (size_t i = 0; i < sizeof(fd_first) / sizeof(fd_first[0]); i++)
+			__atomic_fetch_or(&fd_first_bits[fd_first[i] / 64], 1ull << (fd_first[i] % 64),
+					  __ATOMIC_RELAXED);
+		__atomic_store_n(&fd_first_made, true, __ATOMIC_RELEASE);
+	}
+	return (unsigned long)nr < ZP_NR_CLASSES && (fd_first_bits[nr / 64] >> (nr % 64) & 1);
 }
 
 uint8_t zp_fd_class(long nr, uint8_t c)
@@ -402,7 +431,6 @@ static void set_classes(void)
 
 void zp_hooks_init(const char *opts)
 {
-	static char optbuf[ZP_MAX_HOOKS][1024];
 	static struct zpoline_init inits[ZP_MAX_HOOKS];
 
 	/* Initialise from the last hook back, so each knows its `next`. */
@@ -423,7 +451,7 @@ void zp_hooks_init(const char *opts)
 			*in = (struct zpoline_init){
 				.abi_version = ZPOLINE_ABI_VERSION,
 				.next = next,
-				.options = hook_options(opts, i, optbuf[i], sizeof(optbuf[i])),
+				.options = hook_options(opts, i),
 				.trace_write = zp_trace_write,
 				.syscall_name = zp_syscall_name,
 				.shared = zp_shared ? (char *)zp_shared + (size_t)i * ZP_SHARED_SLICE : NULL,

@@ -73,8 +73,11 @@ static bool is_shared_memfd(int fd)
 }
 
 /* setup_shared -- the memory the hooks share across the run: inherited
- * from the tool (or a parent), or made now and handed down (children.c) */
-static void setup_shared(void)
+ * from the tool (or a parent), or made now and handed down (children.c)
+ * when a hook may use it (make). An inherited descriptor is taken even
+ * when none does (but not mapped): it is the runtime's, not the program's,
+ * and children get it. */
+static void setup_shared(bool make)
 {
 	const char *s = file_env(ZP_ENV_SHARED_FD);
 	int fd = -1;
@@ -84,6 +87,11 @@ static void setup_shared(void)
 		long v = strtol(s, &end, 10);
 		if (*end == '\0' && v >= 0 && v < INT_MAX && is_shared_memfd((int)v))
 			fd = (int)v;
+	}
+	if (!make) {
+		/* inherited, kept for the children: no hook here maps it */
+		zp_shared_fd = fd;
+		return;
 	}
 	if (fd < 0) {
 		int m = memfd_create("zpoline-shared", MFD_ALLOW_SEALING);
@@ -104,11 +112,14 @@ static void setup_shared(void)
 }
 
 /* default_hook -- the tracer beside this library: hooks/ in the same
- * directory (installed), or ../hooks (the build tree) */
-static const char *default_hook(char *buf, size_t len)
+ * directory (installed), or ../hooks (the build tree); on the heap, as
+ * every path of start-up: a PATH_MAX buffer on the stack would run the
+ * rest of start-up a page deeper */
+static const char *default_hook(void)
 {
 	static const char *const rel[] = { "/hooks/tracer.so", "/../hooks/tracer.so" };
 	Dl_info self;
+	char *buf;
 
 	if (dladdr((void *)default_hook, &self) == 0 || self.dli_fname == NULL)
 		return NULL;
@@ -116,9 +127,11 @@ static const char *default_hook(char *buf, size_t len)
 	if (slash == NULL)
 		return NULL;
 	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
-		snprintf(buf, len, "%.*s%s", (int)(slash - self.dli_fname), self.dli_fname, rel[i]);
+		if (asprintf(&buf, "%.*s%s", (int)(slash - self.dli_fname), self.dli_fname, rel[i]) < 0)
+			return NULL;
 		if (access(buf, R_OK) == 0)
 			return buf;
+		free(buf);
 	}
 	return NULL;
 }
@@ -153,7 +166,7 @@ static bool is_scan_helper(void)
 {
 	const char *fn = (const char *)getauxval(AT_EXECFN);
 	const char *base = fn != NULL ? strrchr(fn, '/') : NULL;
-	char path[PATH_MAX];
+	char *path;
 	struct stat a, b;
 	Dl_info self;
 
@@ -163,10 +176,14 @@ static bool is_scan_helper(void)
 	if (dladdr((void *)is_scan_helper, &self) == 0 || self.dli_fname == NULL ||
 	    strrchr(self.dli_fname, '/') == NULL)
 		return false;
-	snprintf(path, sizeof(path), "%.*s/zpoline-scan", (int)(strrchr(self.dli_fname, '/') - self.dli_fname),
-		 self.dli_fname);
+	if (asprintf(&path, "%.*s/zpoline-scan", (int)(strrchr(self.dli_fname, '/') - self.dli_fname),
+		     self.dli_fname) < 0)
+		return false;
 	/* the same file: another program of that name is hooked as any */
-	return stat(path, &a) == 0 && stat("/proc/self/exe", &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+	bool same = stat(path, &a) == 0 && stat("/proc/self/exe", &b) == 0 && a.st_dev == b.st_dev &&
+		    a.st_ino == b.st_ino;
+	free(path);
+	return same;
 }
 
 static void start(void)
@@ -179,7 +196,6 @@ static void start(void)
 		[ZP_SAVE_XSAVE] = { zp_entry_xsave },
 		[ZP_SAVE_ZMM] = { zp_entry_zmm },
 	};
-	char hookbuf[PATH_MAX];
 	/* first: under AT_SECURE this drops every variable naming a file */
 	const char *hook = file_env(ZP_ENV_HOOK);
 	const char *verbose = getenv(ZP_ENV_VERBOSE);
@@ -191,9 +207,8 @@ static void start(void)
 		return;
 	if (zp_trace_setup(file_env(ZP_ENV_TRACE_FD)))
 		zp_children_own_fd(ZP_ENV_TRACE_FD, zp_trace_fd);
-	setup_shared();
 	if (hook == NULL || *hook == '\0') {
-		hook = default_hook(hookbuf, sizeof(hookbuf));
+		hook = default_hook();
 		if (hook == NULL)
 			zp_fatal(125, "no hook given (ZPOLINE_HOOK) and no tracer.so beside libzpoline.so");
 	}
@@ -212,6 +227,8 @@ static void start(void)
 	if (r < 0)
 		zp_fatal(125, "cannot list the loaded objects: %s", strerror(-r));
 	zp_hooks_load(hook);
+	/* its init is what hands it to the hooks */
+	setup_shared(zp_hooks_want_shared());
 	/* the registers to save: what the loaded hooks declare */
 	enum zp_save_mode mode = zp_pick_save_mode(zp_hooks_flags());
 

@@ -46,6 +46,90 @@ static uintptr_t first_site(const struct zp_scan_job *j, const struct zp_object 
 	return j->got && j->scan.nsites > 0 ? j->scan.sites[0].addr + ob->bias : ob->bias;
 }
 
+/* scan_missing -- the objects the cache lacks, from the helper; a
+ * function of its own (never inlined) so that a warm start's calls do not
+ * run below this message buffer, pages deeper in the stack */
+static __attribute__((noinline)) void scan_missing(struct zp_objects *o, struct zp_scan_job *jobs,
+						    const char *cachedir, size_t nmiss)
+{
+	char why[PATH_MAX + 128];
+	int r = zp_scan_missing(cachedir, jobs, o->n, why, sizeof(why));
+
+	/* fail closed: the program must not run unhooked unless the
+	 * user said so; before any of its code runs */
+	if (r < 0 && !zp_best_effort())
+		zp_fatal(125, "%s; or give --best-effort (ZPOLINE_BEST_EFFORT=1) to run %zu objects "
+			 "unhooked", why, nmiss);
+	if (r < 0)
+		zp_msg("%s; the system calls of %zu objects are not hooked (best effort)", why, nmiss);
+	for (size_t i = 0; i < o->n; i++) {
+		if (!jobs[i].miss)
+			continue;
+		zp_stats[i].ns = jobs[i].scan.ns;      /* as the helper measured it */
+		if (!jobs[i].got && r >= 0)
+			zp_msg("cannot scan %s (nothing stored); its system calls are not hooked",
+			       o->v[i].path);
+	}
+}
+
+/* load_program -- every identified object's sites (jobs with a key, nkeyed
+ * of them) from the program's entry, if the cache has one for exactly
+ * these objects: one file read instead of one for each. *block then holds
+ * them. */
+static void load_program(struct zp_objects *o, struct zp_scan_job *jobs, size_t nkeyed, int cachefd,
+			 void **block)
+{
+	const struct zp_cache_key **keys = malloc(nkeyed * sizeof(*keys));
+	struct zp_scan *s = malloc(nkeyed * sizeof(*s));
+	uint64_t t0 = zp_now_ns();
+	size_t k = 0;
+
+	for (size_t i = 0; keys != NULL && i < o->n; i++)
+		if (jobs[i].key != NULL)
+			keys[k++] = jobs[i].key;
+	if (keys != NULL && s != NULL && zp_cache_load_program(cachefd, keys, nkeyed, s, block) == 0) {
+		bool first = true;
+		k = 0;
+		for (size_t i = 0; i < o->n; i++) {
+			if (jobs[i].key == NULL)
+				continue;
+			jobs[i].scan = s[k++];
+			jobs[i].got = zp_stats[i].cached = true;
+			/* the one read: the program's */
+			if (first)
+				zp_stats[i].ns += zp_now_ns() - t0;
+			first = false;
+		}
+	}
+	free(keys);
+	free(s);
+}
+
+/* store_program -- the program's entry, once every identified object has
+ * its sites (from their entries or the helper) */
+static void store_program(struct zp_objects *o, struct zp_scan_job *jobs, size_t nkeyed, int cachefd)
+{
+	const struct zp_cache_key **keys = malloc(nkeyed * sizeof(*keys));
+	const char **paths = malloc(nkeyed * sizeof(*paths));
+	const struct zp_scan **s = malloc(nkeyed * sizeof(*s));
+	size_t k = 0;
+
+	for (size_t i = 0; keys != NULL && paths != NULL && s != NULL && i < o->n; i++) {
+		if (jobs[i].key == NULL)
+			continue;
+		if (!jobs[i].got)
+			break;
+		keys[k] = jobs[i].key;
+		paths[k] = jobs[i].path;
+		s[k++] = &jobs[i].scan;
+	}
+	if (k == nkeyed && zp_cache_store_program(cachefd, keys, paths, s, nkeyed) == 0)
+		zp_cache_grew();
+	free(keys);
+	free(paths);
+	free(s);
+}
+
 /* scan_objects -- every site of every object that is not excluded: from
  * the cache, and what it lacks from the helper, all objects at once */
 static int scan_objects(struct zp_objects *o, int cachefd, const char *cachedir, struct site **out,
@@ -54,7 +138,8 @@ static int scan_objects(struct zp_objects *o, int cachefd, const char *cachedir,
 	struct zp_scan_job *jobs = calloc(o->n ? o->n : 1, sizeof(*jobs));
 	struct site *sites = NULL;
 	size_t *order = NULL;
-	size_t n = 0, cap = 0, nmiss = 0;
+	size_t n = 0, cap = 0, nmiss = 0, nkeyed = 0;
+	void *block = NULL;     /* the program's entry, which the sites point into */
 	int r = -ENOMEM;
 
 	zp_stats = calloc(o->n ? o->n : 1, sizeof(*zp_stats));
@@ -74,33 +159,31 @@ static int scan_objects(struct zp_objects *o, int cachefd, const char *cachedir,
 		}
 		jobs[i].key = &ob->key;
 		jobs[i].path = ob->image != NULL ? "[vdso]" : ob->path;
+		st->ns = zp_now_ns() - t0;
+		nkeyed++;
+	}
+	/* a warm start: the whole program's sites in one file */
+	if (cachefd >= 0 && nkeyed > 0)
+		load_program(o, jobs, nkeyed, cachefd, &block);
+	for (size_t i = 0; block == NULL && i < o->n; i++) {
+		struct zp_object *ob = &o->v[i];
+		struct zp_objstat *st = &zp_stats[i];
+		uint64_t t0 = zp_now_ns();
+
+		if (jobs[i].key == NULL)
+			continue;
 		if (cachefd >= 0 && zp_cache_load(cachefd, &ob->key, &jobs[i].scan) == 0) {
 			jobs[i].got = st->cached = true;
-			st->ns = zp_now_ns() - t0;
+			st->ns += zp_now_ns() - t0;
 			continue;
 		}
 		jobs[i].miss = true;
 		nmiss++;
 	}
-	if (nmiss > 0) {
-		char why[PATH_MAX + 128];
-		r = zp_scan_missing(cachedir, jobs, o->n, why, sizeof(why));
-		/* fail closed: the program must not run unhooked unless the
-		 * user said so; before any of its code runs */
-		if (r < 0 && !zp_best_effort())
-			zp_fatal(125, "%s; or give --best-effort (ZPOLINE_BEST_EFFORT=1) to run %zu objects "
-				 "unhooked", why, nmiss);
-		if (r < 0)
-			zp_msg("%s; the system calls of %zu objects are not hooked (best effort)", why, nmiss);
-		for (size_t i = 0; i < o->n; i++) {
-			if (!jobs[i].miss)
-				continue;
-			zp_stats[i].ns = jobs[i].scan.ns;      /* as the helper measured it */
-			if (!jobs[i].got && r >= 0)
-				zp_msg("cannot scan %s (nothing stored); its system calls are not hooked",
-				       o->v[i].path);
-		}
-	}
+	if (nmiss > 0)
+		scan_missing(o, jobs, cachedir, nmiss);
+	if (block == NULL && cachefd >= 0 && nkeyed > 0)
+		store_program(o, jobs, nkeyed, cachefd);
 	r = -ENOMEM;
 	/* the objects in address order: their sites then come sorted (the
 	 * scanner stores each object's in order), and need no qsort */
@@ -149,8 +232,12 @@ static int scan_objects(struct zp_objects *o, int cachefd, const char *cachedir,
 	sites = NULL;
 	r = 0;
 out:
-	for (size_t i = 0; jobs != NULL && i < o->n; i++)
+	for (size_t i = 0; jobs != NULL && i < o->n; i++) {
+		if (block != NULL)
+			jobs[i].scan.sites = NULL;      /* in block */
 		zp_scan_free(&jobs[i].scan);
+	}
+	free(block);
 	free(jobs);
 	free(order);
 	free(sites);
@@ -179,20 +266,23 @@ static bool poke(int *memfd, uintptr_t addr, const uint8_t *bytes)
  * not mapped again unless the program uses them. */
 static bool clean_file_pages(int pagemap, uintptr_t start, uintptr_t end)
 {
-	uint64_t e[512];
+	/* on the heap (where the cache files just read were freed): 4 KiB
+	 * of stack would be pages deeper than the rest of start-up goes */
+	size_t max = (end - start) / ZP_PAGE_SIZE < 512 ? (end - start) / ZP_PAGE_SIZE : 512;
+	uint64_t *e = malloc((max ? max : 1) * sizeof(*e));
+	bool ok = e != NULL;
 
-	for (uintptr_t a = start; a < end;) {
-		size_t n = (end - a) / ZP_PAGE_SIZE < 512 ? (end - a) / ZP_PAGE_SIZE : 512;
-		if (pread(pagemap, e, n * 8, (off_t)(a / ZP_PAGE_SIZE * 8)) != (ssize_t)(n * 8))
-			return false;
-		for (size_t i = 0; i < n; i++) {
+	for (uintptr_t a = start; ok && a < end;) {
+		size_t n = (end - a) / ZP_PAGE_SIZE < max ? (end - a) / ZP_PAGE_SIZE : max;
+		ok = pread(pagemap, e, n * 8, (off_t)(a / ZP_PAGE_SIZE * 8)) == (ssize_t)(n * 8);
+		for (size_t i = 0; ok && i < n; i++) {
 			bool here = e[i] >> 63 & 1, swapped = e[i] >> 62 & 1, file = e[i] >> 61 & 1;
-			if (swapped || (here && !file))
-				return false;
+			ok = !swapped && !(here && !file);
 		}
 		a += n * ZP_PAGE_SIZE;
 	}
-	return true;
+	free(e);
+	return ok;
 }
 
 /* zp_image_map -- map, over [start,start+len) (path at file offset off),
@@ -397,8 +487,9 @@ int zp_patch_all(bool all_traps)
 	sigset_t all, old;
 	int fd, r;
 
-	char cachebuf[PATH_MAX];
-	int cachefd = zp_cache_open(cachebuf, sizeof(cachebuf), true);
+	/* on the heap: on the stack, every call below would run a page deeper */
+	char *cachebuf = malloc(PATH_MAX);
+	int cachefd = cachebuf != NULL ? zp_cache_open(cachebuf, PATH_MAX, true) : -ENOMEM;
 	const char *cachedir = cachefd >= 0 ? cachebuf : NULL;
 
 	zp_best_effort();       /* read now: late.c asks after environ lost it */
@@ -467,6 +558,7 @@ int zp_patch_all(bool all_traps)
 out:
 	if (cachefd >= 0)
 		close(cachefd);
+	free(cachebuf);
 	free(maps);
 	free(sites);
 	free(o.v);

@@ -351,6 +351,8 @@ void zp_hooks_fini(void) ZP_HIDDEN;
 void zp_hooks_detach(void) ZP_HIDDEN;
 /* zp_hooks_flags -- what every loaded hook declares (ZPOLINE_HOOK_*) */
 unsigned zp_hooks_flags(void) ZP_HIDDEN;
+/* zp_hooks_want_shared -- may a loaded hook use the shared memory? */
+bool zp_hooks_want_shared(void) ZP_HIDDEN;
 long zp_trace_write(const void *buf, unsigned long len) ZP_HIDDEN;
 extern int zp_trace_fd ZP_HIDDEN;
 /* the run's shared memory (size: contract.h) */

@@ -15,6 +15,10 @@
  * ~/.cache/zpoline):
  *   ROOT/v2/HASH.sites            a site list: header (whole key, the
  *                                 object's path, counters), then the sites
+ *   ROOT/v2/HASH.prog             a program's site lists: every object it
+ *                                 loads at start (whole key, path,
+ *                                 counters), then all their sites; one file
+ *                                 for a warm start instead of one each
  *   ROOT/v2/images/HASH/NAME      a patched image: header, then only the
  *                                 pages that hold rewritten sites
  *   ROOT/v2/images/HASH/NAME.ok   the stamp: the image's identity when it
@@ -39,6 +43,7 @@
 #define MAGIC 0x3243455449535a50ull        /* "ZPSITEC2" */
 #define IMAGE_MAGIC 0x32474d4950505a50ull  /* "ZPPIMG2" */
 #define STAMP_MAGIC 0x32504d4154535a50ull  /* "ZPSTAMP2" */
+#define PROG_MAGIC 0x3253474f52505a50ull   /* "ZPPROGS2" */
 #define PAGE ((unsigned)ZP_PAGE_SIZE)
 #define STALE_TMP_S 600                     /* a temporary file older than this was abandoned */
 
@@ -162,23 +167,25 @@ static int open_sub(int dirfd, const char *name, bool create, bool last)
  * writable only by root or this user (or sticky). -ENOENT when a
  * component is missing (the caller then walks and makes it); -ENOSYS
  * without openat2. */
-static int open_quick(const char *path)
+static int open_quick(char *path)
 {
-	char prefix[PATH_MAX + 64];
 	struct stat st, last = { 0 };
 	size_t len = strlen(path);
 	int fd;
 
-	if (len >= sizeof(prefix) || path[0] != '/')
+	if (path[0] != '/')
 		return -ENAMETOOLONG;
 	if (fstatat(AT_FDCWD, "/", &st, 0) != 0 || !trusted_dir(&st, false))
 		return -EPERM;
+	/* each prefix in place: path cut at the slash, then put back */
 	for (size_t i = 1; i <= len; i++) {
 		if (i < len && path[i] != '/')
 			continue;
-		memcpy(prefix, path, i);
-		prefix[i] = '\0';
-		if (fstatat(AT_FDCWD, prefix, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		path[i] = '\0';
+		int r = fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW);
+		if (i < len)
+			path[i] = '/';
+		if (r != 0)
 			return -errno;
 		if (!trusted_dir(&st, i == len))
 			return S_ISLNK(st.st_mode) ? -ENOTDIR : -EPERM;
@@ -195,23 +202,33 @@ static int open_quick(const char *path)
 
 /* open_chain -- walk the absolute path `base` (which must exist; its
  * symlinks resolved first, as the user's own), then `rest` (components
- * made if create), checking every directory on the way */
+ * made if create), checking every directory on the way. The paths are on
+ * the heap: on the stack they would take start-up's calls pages deeper,
+ * a page fault each. */
 static int open_chain(const char *base, const char *rest, bool create)
 {
-	char real[PATH_MAX], buf[PATH_MAX + 64];
+	char *real = realpath(base, NULL), *buf = NULL;
 	int fd, r;
 
-	if (realpath(base, real) == NULL)
+	if (real == NULL)
 		return -errno;
 	size_t blen = strlen(real);
-	if (snprintf(buf, sizeof(buf), "%s/%s", real, rest) >= (int)sizeof(buf))
-		return -ENAMETOOLONG;
+	r = -ENAMETOOLONG;
+	if (blen + 1 + strlen(rest) >= PATH_MAX + 64)
+		goto out;
+	r = -ENOMEM;
+	if ((buf = malloc(blen + 1 + strlen(rest) + 1)) == NULL)
+		goto out;
+	memcpy(buf, real, blen);
+	buf[blen] = '/';
+	memcpy(buf + blen + 1, rest, strlen(rest) + 1);
 	r = open_quick(buf);
 	if (r >= 0 || (r != -ENOENT && r != -ENOSYS))
-		return r;
+		goto out;
 	fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	r = -errno;
 	if (fd < 0)
-		return -errno;
+		goto out;
 	char *save = NULL;
 	for (char *c = strtok_r(buf, "/", &save); c != NULL; c = strtok_r(NULL, "/", &save)) {
 		bool mine = c >= buf + blen;        /* in rest: may be made */
@@ -224,8 +241,10 @@ static int open_chain(const char *base, const char *rest, bool create)
 		}
 		fd = next;
 	}
-	return fd;
+	r = fd;
 out:
+	free(real);
+	free(buf);
 	return r;
 }
 
@@ -267,17 +286,18 @@ int zp_cache_root(char *buf, size_t len, const char **base, const char **rest)
 
 int zp_cache_open(char *buf, size_t len, bool create)
 {
-	char rest[PATH_MAX];
 	const char *base, *r0;
 	int r = zp_cache_root(buf, len, &base, &r0);
 
 	if (r < 0)
 		return r;
-	snprintf(rest, sizeof(rest), "%s/%s", r0, ZP_CACHE_FORMAT);
-	if (strlen(buf) + sizeof(ZP_CACHE_FORMAT) + 1 > len)
+	size_t n = strlen(buf), nrest = strlen(r0);
+	if (n + sizeof(ZP_CACHE_FORMAT) + 1 > len)
 		return -ENAMETOOLONG;
+	/* zp_cache_root's rest is buf's tail: with /FORMAT added, it is the
+	 * rest to walk (no copy of it on the stack) */
 	strcat(buf, "/" ZP_CACHE_FORMAT);
-	return open_chain(base, rest, create);
+	return open_chain(base, buf + n - nrest, create);
 }
 
 int zp_cache_open_path(const char *dir)
@@ -487,6 +507,189 @@ int zp_cache_store(int dirfd, const struct zp_cache_key *key, const char *path, 
 out:
 	free(e);
 	return tmp_finish(dirfd, &t, name, r);
+}
+
+/* ---- a program's site lists, in one file ----
+ *
+ *   prog_header | prog_object[nobj] | entries of the first, the second...
+ *
+ * Named after the hash of every object's key, in order; used only when
+ * every key is the one the runtime made for the object loaded now. */
+
+struct prog_header {
+	uint64_t magic;
+	uint64_t nobj, nsites;
+	char path[256];         /* the first object's: the program */
+};
+
+struct prog_object {
+	struct zp_cache_key key;
+	char path[256];
+	uint64_t nsites, bytes_scanned, bytes_decoded, scan_ns;
+	uint32_t lookalikes, pad;
+};
+
+#define PROG_MAX_OBJECTS 4096
+
+static void prog_name(char *buf, size_t len, const struct zp_cache_key *const *keys, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < n; i++)
+		h = fnv1a_more(h, keys[i], sizeof(*keys[i]));
+	snprintf(buf, len, "%016llx.prog", (unsigned long long)h);
+}
+
+int zp_cache_load_program(int dirfd, const struct zp_cache_key *const *keys, size_t n, struct zp_scan *s,
+			  void **block)
+{
+	char name[64];
+	struct prog_header h;
+	struct stat st;
+	uint8_t *all = NULL;
+	int fd, r = -EINVAL;
+
+	*block = NULL;
+	if (n == 0 || n > PROG_MAX_OBJECTS)
+		return -ENOENT;
+	prog_name(name, sizeof(name), keys, n);
+	fd = open_trusted(dirfd, name, &st);
+	if (fd < 0)
+		return fd == -EPERM ? -EINVAL : -ENOENT;
+	uint64_t fixed = sizeof(h) + n * sizeof(struct prog_object);
+	if ((uint64_t)st.st_size < fixed || (uint64_t)st.st_size > fixed + ((uint64_t)1 << 24) * sizeof(struct entry))
+		goto out;
+	r = -ENOMEM;
+	if ((all = malloc((size_t)st.st_size)) == NULL)
+		goto out;
+	r = -EINVAL;
+	if (!read_at(fd, all, (size_t)st.st_size, 0))
+		goto out;
+	memcpy(&h, all, sizeof(h));
+	if (h.magic != PROG_MAGIC || h.nobj != n || h.nsites > (1u << 24) ||
+	    (uint64_t)st.st_size != fixed + h.nsites * sizeof(struct entry))
+		goto out;
+	const struct prog_object *ob = (const struct prog_object *)(all + sizeof(h));
+	uint64_t total = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (memcmp(&ob[i].key, keys[i], sizeof(*keys[i])) != 0 || ob[i].nsites > h.nsites - total)
+			goto out;
+		total += ob[i].nsites;
+	}
+	if (total != h.nsites)
+		goto out;
+	/* each site in place of the entry it is read from (the same size) */
+	_Static_assert(sizeof(struct zp_site) == sizeof(struct entry), "a site is an entry's size");
+	struct zp_site *sites = (struct zp_site *)(all + fixed);
+	for (uint64_t i = 0; i < total; i++) {
+		struct entry x;
+		memcpy(&x, &sites[i], sizeof(x));
+		sites[i] = (struct zp_site){ x.addr, x.flags };
+	}
+	for (size_t i = 0; i < n; i++) {
+		s[i] = (struct zp_scan){
+			.sites = sites,
+			.nsites = ob[i].nsites,
+			.cap = ob[i].nsites,
+			.bytes_scanned = ob[i].bytes_scanned,
+			.bytes_decoded = ob[i].bytes_decoded,
+			.lookalikes = ob[i].lookalikes,
+			.ns = ob[i].scan_ns,
+		};
+		sites += ob[i].nsites;
+	}
+	*block = all;
+	all = NULL;
+	r = 0;
+out:
+	free(all);
+	close(fd);
+	return r;
+}
+
+int zp_cache_store_program(int dirfd, const struct zp_cache_key *const *keys, const char *const *paths,
+			   const struct zp_scan *const *s, size_t n)
+{
+	char name[64];
+	struct prog_header h = { .magic = PROG_MAGIC, .nobj = n };
+	struct prog_object *ob = NULL;
+	struct entry *e = NULL;
+	struct tmp t;
+	int r;
+
+	if (n == 0 || n > PROG_MAX_OBJECTS)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++)
+		h.nsites += s[i]->nsites;
+	snprintf(h.path, sizeof(h.path), "%s", paths[0]);
+	prog_name(name, sizeof(name), keys, n);
+	if ((r = tmp_open(dirfd, &t)) < 0)
+		return r;
+	ob = calloc(n, sizeof(*ob));
+	e = calloc(h.nsites ? h.nsites : 1, sizeof(*e));
+	if (ob == NULL || e == NULL) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0, k = 0; i < n; i++) {
+		ob[i] = (struct prog_object){
+			.key = *keys[i],
+			.nsites = s[i]->nsites,
+			.bytes_scanned = s[i]->bytes_scanned,
+			.bytes_decoded = s[i]->bytes_decoded,
+			.scan_ns = s[i]->ns,
+			.lookalikes = s[i]->lookalikes,
+		};
+		snprintf(ob[i].path, sizeof(ob[i].path), "%s", paths[i]);
+		for (size_t j = 0; j < s[i]->nsites; j++)
+			e[k++] = (struct entry){ s[i]->sites[j].addr, s[i]->sites[j].flags, 0 };
+	}
+	if (!write_all(t.fd, &h, sizeof(h)) || !write_all(t.fd, ob, n * sizeof(*ob)) ||
+	    !write_all(t.fd, e, h.nsites * sizeof(*e)))
+		r = -EIO;
+out:
+	free(ob);
+	free(e);
+	return tmp_finish(dirfd, &t, name, r);
+}
+
+int zp_cache_program_objects(int dirfd, const char *name, struct zp_cache_item **out, size_t *nout)
+{
+	struct prog_header h;
+	struct stat st;
+	struct prog_object *ob = NULL;
+	struct zp_cache_item *v = NULL;
+	int fd = open_trusted(dirfd, name, &st), r = -EINVAL;
+
+	*out = NULL;
+	*nout = 0;
+	if (fd < 0)
+		return fd;
+	if (!read_at(fd, &h, sizeof(h), 0) || h.magic != PROG_MAGIC || h.nobj == 0 || h.nobj > PROG_MAX_OBJECTS)
+		goto out;
+	r = -ENOMEM;
+	ob = calloc(h.nobj, sizeof(*ob));
+	v = calloc(h.nobj, sizeof(*v));
+	if (ob == NULL || v == NULL)
+		goto out;
+	r = -EINVAL;
+	if (!read_at(fd, ob, h.nobj * sizeof(*ob), sizeof(h)))
+		goto out;
+	for (size_t i = 0; i < h.nobj; i++) {
+		v[i].key = ob[i].key;
+		v[i].valid = true;
+		v[i].nsites = ob[i].nsites;
+		snprintf(v[i].path, sizeof(v[i].path), "%.255s", ob[i].path);
+	}
+	*out = v;
+	*nout = h.nobj;
+	v = NULL;
+	r = 0;
+out:
+	free(ob);
+	free(v);
+	close(fd);
+	return r;
 }
 
 /* ---- patched images ----
@@ -1016,15 +1219,24 @@ int zp_cache_list(int dirfd, bool clean, struct zp_cache_item **out, size_t *nou
 			unlinkat(dirfd, de->d_name, 0);
 			continue;
 		}
-		if (l < 7 || strcmp(de->d_name + l - 6, ".sites") != 0)
+		it.program = l > 5 && strcmp(de->d_name + l - 5, ".prog") == 0;
+		if (!it.program && (l < 7 || strcmp(de->d_name + l - 6, ".sites") != 0))
 			continue;
 		snprintf(it.name, sizeof(it.name), "%s", de->d_name);
 		it.bytes = (uint64_t)st.st_blocks * 512;
 		it.used_ns = ns_of(st.st_atim) > ns_of(st.st_mtim) ? ns_of(st.st_atim) : ns_of(st.st_mtim);
 		it.made_ns = ns_of(st.st_mtim);
 		struct header h;
+		struct prog_header ph;
 		int efd = openat(dirfd, de->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-		if (efd >= 0 && read_at(efd, &h, sizeof(h), 0) && h.magic == MAGIC) {
+		if (it.program) {
+			if (efd >= 0 && read_at(efd, &ph, sizeof(ph), 0) && ph.magic == PROG_MAGIC) {
+				it.valid = true;
+				it.nsites = ph.nsites;
+				it.nobjects = ph.nobj;
+				snprintf(it.path, sizeof(it.path), "%.255s", ph.path);
+			}
+		} else if (efd >= 0 && read_at(efd, &h, sizeof(h), 0) && h.magic == MAGIC) {
 			it.key = h.key;
 			it.valid = true;
 			it.nsites = h.nsites;

@@ -162,7 +162,8 @@ bool zp_cache_key_matches(const struct stat *st, const struct zp_cache_key *key)
 
 /* zp_cache_root -- the cache's root: $ZPOLINE_CACHE_DIR,
  * $XDG_CACHE_HOME/zpoline or $HOME/.cache/zpoline, into buf; *base is the
- * part that must exist, *rest what may be made under it. -ENOENT when the
+ * part that must exist, *rest what may be made under it (the same
+ * characters as buf's tail). -ENOENT when the
  * cache is off (ZPOLINE_CACHE=0) or there is no such variable. */
 int zp_cache_root(char *buf, size_t len, const char **base, const char **rest);
 /* zp_cache_open -- a descriptor of ROOT/v2 (its path into buf), reached
@@ -179,6 +180,20 @@ int zp_cache_load(int dirfd, const struct zp_cache_key *key, struct zp_scan *s);
 /* zp_cache_store -- write the entry (path: the object's, for listings)
  * atomically, so runs at the same time see a whole entry or none */
 int zp_cache_store(int dirfd, const struct zp_cache_key *key, const char *path, const struct zp_scan *s);
+/* zp_cache_load_program -- the sites of n objects at once, from the entry
+ * for exactly these keys in this order (every key compared in full): 0,
+ * or -ENOENT / -EINVAL as zp_cache_load. Each s[i].sites points into
+ * *block, which the caller frees once done with them (not zp_scan_free). */
+int zp_cache_load_program(int dirfd, const struct zp_cache_key *const *keys, size_t n, struct zp_scan *s,
+			  void **block);
+/* zp_cache_store_program -- write that entry (paths: the objects', the
+ * program's first, for listings) */
+int zp_cache_store_program(int dirfd, const struct zp_cache_key *const *keys, const char *const *paths,
+			   const struct zp_scan *const *s, size_t n);
+/* zp_cache_program_objects -- the objects of the program entry name, each
+ * as an item with its path and key (*out to free) */
+struct zp_cache_item;
+int zp_cache_program_objects(int dirfd, const char *name, struct zp_cache_item **out, size_t *n);
 
 /* zp_image_open -- the patched image of file: the pages that hold the
  * patches (two bytes at a file offset), each patch applied, from the
@@ -216,6 +231,8 @@ struct zp_cache_item {
 	struct zp_cache_key key;
 	bool valid;             /* its header could be read */
 	bool image;
+	bool program;           /* a program's entry: nobjects objects' sites */
+	uint64_t nobjects;
 	uint64_t nsites;
 	uint64_t bytes;         /* on disk */
 	int64_t used_ns, made_ns;
@@ -249,7 +266,6 @@ const struct zp_map *zp_maps_find(const struct zp_map *m, size_t n, uintptr_t ad
 
 /* ---- sysnames.c (generated from <asm/unistd_64.h>) ---- */
 
-extern const char *const zp_syscall_names[];
 extern const unsigned zp_syscall_count;     /* highest number + 1 */
 /* zp_syscall_name -- NULL for a number with no name */
 const char *zp_syscall_name(long nr);

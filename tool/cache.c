@@ -90,8 +90,9 @@ static const char *age(char *buf, size_t len, int64_t then_ns)
 	return buf;
 }
 
-/* state -- can the item still be used: the object as its key names it? */
-static const char *state(const struct zp_cache_item *it)
+/* state -- can the item still be used: the object as its key names it
+ * (for a program's entry: each of its objects)? */
+static const char *state(int dirfd, const struct zp_cache_item *it)
 {
 	struct stat st;
 	struct utsname u;
@@ -99,6 +100,22 @@ static const char *state(const struct zp_cache_item *it)
 
 	if (!it->valid)
 		return "unreadable";
+	if (it->program) {
+		struct zp_cache_item *v;
+		size_t n;
+		const char *worst = "ok";
+		if (zp_cache_program_objects(dirfd, it->name, &v, &n) < 0)
+			return "unreadable";
+		for (size_t i = 0; i < n; i++) {
+			const char *s = state(dirfd, &v[i]);
+			if (strcmp(s, "ok") != 0)
+				worst = s;
+			if (strcmp(s, "gone") == 0)
+				break;
+		}
+		free(v);
+		return worst;
+	}
 	if (strncmp(it->key.tag, "vdso ", 5) == 0) {
 		if (uname(&u) != 0)
 			return "ok";
@@ -112,7 +129,8 @@ static const char *state(const struct zp_cache_item *it)
 
 static const char doc_cache[] =
 	"Show where zpoline keeps what it learnt about objects (their system call sites, and "
-	"their patched pages), how much room that takes, and each item with its object, its age "
+	"their patched pages, and for each program the sites of all the objects it starts with, "
+	"read at once), how much room that takes, and each item with its object, its age "
 	"and the time since it was last used; or remove items.\v"
 	"The cache is $ZPOLINE_CACHE_DIR, $XDG_CACHE_HOME/zpoline or ~/.cache/zpoline, in a "
 	"subdirectory named after its format (v2). Its size is bounded by $ZPOLINE_CACHE_MAX "
@@ -162,7 +180,7 @@ int cmd_cache(int argc, char **argv)
 	if (r < 0)
 		die(EXIT_SETUP, "cannot read the cache directory %s: %s", dir, strerror(-r));
 	for (size_t i = 0; i < n; i++) {
-		const char *s = state(&v[i]);
+		const char *s = state(fd, &v[i]);
 		if (a.clear || (a.prune && strcmp(s, "ok") != 0)) {
 			if (zp_cache_remove(fd, &v[i]) == 0) {
 				removed += v[i].bytes;
@@ -177,13 +195,21 @@ int cmd_cache(int argc, char **argv)
 	if (a.clear || a.prune) {
 		printf("removed %u items, %s\n", nremoved, human(b1, sizeof(b1), removed));
 	} else if (n > 0) {
-		printf("\n%-6s %10s %5s %5s %-8s %s\n", "KIND", "SIZE", "AGE", "USED", "STATE", "OBJECT");
+		printf("\n%-7s %10s %5s %5s %-8s %s\n", "KIND", "SIZE", "AGE", "USED", "STATE", "OBJECT");
 		/* most recently used first */
-		for (size_t i = n; i-- > 0;)
-			printf("%-6s %10s %5s %5s %-8s %s%s\n", v[i].image ? "image" : "sites",
+		for (size_t i = n; i-- > 0;) {
+			char more[64] = "";
+			if (v[i].program)
+				snprintf(more, sizeof(more), " and %llu more objects",
+					 (unsigned long long)(v[i].nobjects ? v[i].nobjects - 1 : 0));
+			else if (strcmp(v[i].key.tag, "late") == 0)
+				snprintf(more, sizeof(more), " (loaded late)");
+			printf("%-7s %10s %5s %5s %-8s %s%s\n",
+			       v[i].image ? "image" : v[i].program ? "program" : "sites",
 			       human(b3, sizeof(b3), v[i].bytes), age(b1, sizeof(b1), v[i].made_ns),
-			       age(b2, sizeof(b2), v[i].used_ns), state(&v[i]), v[i].path[0] ? v[i].path : "?",
-			       strcmp(v[i].key.tag, "late") == 0 ? " (loaded late)" : "");
+			       age(b2, sizeof(b2), v[i].used_ns), state(fd, &v[i]), v[i].path[0] ? v[i].path : "?",
+			       more);
+		}
 	}
 	free(v);
 	close(fd);

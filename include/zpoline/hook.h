@@ -45,6 +45,11 @@ extern "C" {
  * cheaper on some machines. */
 #define ZPOLINE_HOOK_NO_X87 0x2u
 
+/* The hook never uses `shared` (struct zpoline_init): a process whose
+ * hooks all say so, and that did not inherit the memory, makes none, and
+ * their init sees NULL there. */
+#define ZPOLINE_HOOK_NO_SHARED 0x4u
+
 typedef long zpoline_syscall_fn(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 
 /* One system call, as enter and exit hooks see it. */

@@ -164,7 +164,7 @@ try:
         c = os.path.join(d, "owned")
         first = run([Z, "stats", "--json", "--no-run", "--", PPID], env=env(ZPOLINE_CACHE_DIR=c))
         for n in os.listdir(os.path.join(c, "v2")):
-            if n.endswith(".sites"):
+            if n.endswith((".sites", ".prog")):
                 os.chown(os.path.join(c, "v2", n), 65534, 65534)
         second = run([Z, "stats", "--json", "--no-run", "--", PPID], env=env(ZPOLINE_CACHE_DIR=c))
         cached = [o["cached"] for o in json.loads(second.stderr)["objects"]]
@@ -297,6 +297,51 @@ try:
         size = tree_size(c)
         result("size: the cache after %s is %.2f MB (< 5 MB)" % (", ".join(p[0] for p in progs), size / 1e6),
                size < 5e6 and not bad, repr(bad))
+    # 11. a warm start reads the program's entry: one file for every
+    # object it starts with, used only while each is the one it names
+    if check("program"):
+        c = os.path.join(d, "program")
+        v2 = os.path.join(c, "v2")
+        copy = os.path.join(d, "ppid-program")
+        shutil.copy(PPID, copy)
+
+        def stats():
+            p = run([Z, "stats", "--json", "--no-run", "--", copy], env=env(ZPOLINE_CACHE_DIR=c))
+            try:
+                return {o["path"]: o["cached"] for o in json.loads(p.stderr)["objects"]}, p
+            except ValueError:
+                return {}, p
+
+        def named(end):
+            return sorted(n for n in os.listdir(v2) if n.endswith(end))
+
+        stats()
+        progs = named(".prog")
+        for n in named(".sites"):
+            os.unlink(os.path.join(v2, n))
+        cached, p = stats()
+        result("program: one entry for the program, and a warm start needs no other",
+               len(progs) == 1 and len(cached) >= 3 and all(cached.values()) and named(".sites") == [],
+               "%r %r %s" % (progs, cached, p.stderr[-300:]))
+        listing = run([Z, "cache"], env=env(ZPOLINE_CACHE_DIR=c)).stdout
+        result("program: zpoline cache lists it as a program, with its objects",
+               any(l.startswith("program") and " ok " in l and copy + " and " in l for l in listing.splitlines()),
+               listing[-600:])
+        with open(copy, "ab") as f:
+            f.write(b"\0")
+        cached, p = stats()
+        result("program: an object changed since is not taken from the program's entry",
+               cached.get(copy) is False and len(named(".prog")) == 2, "%r %s" % (cached, p.stderr[-300:]))
+        run([Z, "cache", "--prune"], env=env(ZPOLINE_CACHE_DIR=c))
+        left = named(".prog")
+        result("program: --prune removes the entry whose object changed, and keeps the current one",
+               len(left) == 1 and left != progs, "%r %r" % (progs, left))
+        for n in left:
+            os.truncate(os.path.join(v2, n), 300)
+        cached, p = stats()
+        result("program: a truncated entry is not used; the objects' own entries are",
+               p.returncode == 0 and len(cached) >= 3 and all(cached.values()), "%r %s" % (cached, p.stderr[-300:]))
+
     # 10. a cold scan that takes long prints one progress line, on a
     # terminal only; a short one prints nothing
     if check("progress") and shutil.which("script"):

@@ -27,7 +27,7 @@ if [ "$out" != ran ] || [ -s "$T/err" ]; then
 else
 	echo "ok   preload: python3 ran hooked, its cache miss scanned once"
 fi
-if grep -l zpoline-scan "$T"/cache/v2/*.sites >/dev/null 2>&1 || [ -n "$(ls "$T/tmp")" ]; then
+if grep -l zpoline-scan "$T"/cache/v2/*.sites "$T"/cache/v2/*.prog >/dev/null 2>&1 || [ -n "$(ls "$T/tmp")" ]; then
 	echo "FAIL preload: the helper was hooked (its own entries or scan directories exist)"; fail=1
 fi
 
