@@ -67,13 +67,15 @@ static int scan_objects(struct zp_objects *o, int cachefd, const char *cachedir,
 		uint64_t t0 = zp_now_ns();
 
 		snprintf(st->path, sizeof(st->path), "%s", ob->path);
-		if ((ob->excluded && !o->count_excluded) || !zp_object_key(ob)) {
+		if (ob->excluded && !o->count_excluded)
+			continue;
+		if (!zp_object_key(ob)) {
 			if (!ob->excluded)
-				zp_msg("cannot identify %s; its system calls are not hooked", ob->path);
+				zp_unhooked(ob->path, "cannot identify its file (gone, or no longer the one mapped)");
 			continue;
 		}
 		jobs[i].key = &ob->key;
-		jobs[i].path = ob->image != NULL ? "[vdso]" : ob->path;
+		jobs[i].path = ob->image != NULL ? "[vdso]" : ob->scan_path[0] != '\0' ? ob->scan_path : ob->path;
 		if (cachefd >= 0 && zp_cache_load(cachefd, &ob->key, &jobs[i].scan) == 0) {
 			jobs[i].got = st->cached = true;
 			st->ns = zp_now_ns() - t0;
@@ -96,9 +98,9 @@ static int scan_objects(struct zp_objects *o, int cachefd, const char *cachedir,
 			if (!jobs[i].miss)
 				continue;
 			zp_stats[i].ns = jobs[i].scan.ns;      /* as the helper measured it */
-			if (!jobs[i].got && r >= 0)
-				zp_msg("cannot scan %s (nothing stored); its system calls are not hooked",
-				       o->v[i].path);
+			if (!jobs[i].got && r >= 0 && !o->v[i].excluded)
+				zp_unhooked(o->v[i].path, "the scanner could not read it (unreadable, not an "
+					    "ELF file, or changed since it was mapped)");
 		}
 	}
 	r = -ENOMEM;
@@ -463,6 +465,7 @@ int zp_patch_all(bool all_traps)
 		close(memfd);
 	zp_cache_keep_bound(cachefd);
 	zp_tls.guard = guard;
+	zp_check_rewritten();
 
 out:
 	if (cachefd >= 0)

@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+"""Fail closed where a single object would run unhooked: no program may
+read a file a `deny` hook forbids while the command exits 0. Each case
+puts code that opens a file with instructions of its own where the
+runtime could not (or did not) rewrite it; each failed before its fix.
+
+usage: failclosed.py ZPOLINE BUILDROOT LEAK_LIB LEAK_PROG LEAK_SELF DLOPEN_RUN MEMEXEC STATIC_PROG CTOR_LEAK
+
+The code under test opens with SYS_open (leak-lib.c), which libc and the
+loader no longer use, so `deny open=EACCES` denies that code alone: status
+1 and "open denied" say it was hooked, 0 and the secret on stdout that it
+ran unhooked, 125 that zpoline refused."""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+(Z, BUILD, LEAK_LIB, LEAK_PROG, LEAK_SELF, DLOPEN_RUN, MEMEXEC, STATIC_PROG,
+ CTOR_LEAK) = sys.argv[1:10]
+SECRET = "zpoline-failclosed-secret"
+passed = failed = skipped = 0
+
+
+def env(**kw):
+    e = {k: v for k, v in os.environ.items()
+         if not k.startswith("ZPOLINE_") and k not in ("LD_PRELOAD", "LD_AUDIT")}
+    e.update(kw)
+    return e
+
+
+def report(name, problems, p=None):
+    global passed, failed
+    if problems:
+        failed += 1
+        print("FAIL %s: %s" % (name, "; ".join(problems)))
+        if p is not None:
+            print("  stdout: %s\n  stderr: %s" % (p.stdout.strip()[-400:], p.stderr.strip()[-600:]))
+    else:
+        passed += 1
+        print("ok   %s" % name)
+
+
+def skip(name, why):
+    global skipped
+    skipped += 1
+    print("skip %s: %s" % (name, why))
+
+
+def check(name, args, status, err=(), lines=None, **kw):
+    """status: the exit status expected; err: strings stderr must hold;
+    lines: how many lines stderr may have (one, for a refusal)"""
+    try:
+        p = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           errors="replace", env=kw.pop("env", env()), timeout=60, **kw)
+    except subprocess.TimeoutExpired:
+        report(name, ["hung"])
+        return
+    problems = []
+    if p.returncode != status:
+        problems.append("exit status %d, expected %d" % (p.returncode, status))
+    if status != 0 and SECRET in p.stdout:
+        problems.append("the secret was printed")
+    for s in err if isinstance(err, (list, tuple)) else [err]:
+        if s not in p.stderr:
+            problems.append("stderr lacks %r" % s)
+    if lines is None:
+        lines = 1 if status == 125 else None
+    if lines is not None and len(p.stderr.strip().splitlines()) > lines:
+        problems.append("stderr has more than %d line(s)" % lines)
+    report(name, problems, p)
+
+
+def deny(*extra):
+    return [Z, "run", "--hook", "deny", "--hook-opt", "open=EACCES"] + list(extra) + ["--"]
+
+
+tmp = tempfile.mkdtemp(prefix="zp-failclosed-")
+os.chmod(tmp, 0o755)
+secret = os.path.join(tmp, "secret")
+with open(secret, "w") as f:
+    f.write(SECRET + "\n")
+os.chmod(secret, 0o644)
+DENIED = "open denied"
+
+# the baseline: code loaded at start-up, and code with no system call of
+# its own (leak-prog itself), are hooked and refuse nothing
+check("a linked library's calls are hooked", deny() + [LEAK_PROG, secret], 1, DENIED)
+# a program with no file (fexecve of a memfd): it was "cannot identify",
+# and its own code ran unhooked
+check("a program run from a memfd is hooked", deny() + [MEMEXEC, LEAK_SELF, secret], 1, DENIED)
+# a library dlopen'd from a memfd: the helper was given its /memfd: name,
+# stored nothing, and the library ran unhooked
+check("a library dlopen'd from a memfd is hooked",
+      deny() + [DLOPEN_RUN, "memfd", LEAK_LIB, secret], 1, DENIED)
+shm = tempfile.mkdtemp(prefix="zp-failclosed-", dir="/dev/shm") if os.path.isdir("/dev/shm") else None
+if shm is not None:
+    lib = os.path.join(shm, "libleak.so")
+    shutil.copy(LEAK_LIB, lib)
+    p = subprocess.run(["findmnt", "-no", "OPTIONS", "-T", shm], stdout=subprocess.PIPE, text=True)
+    if "noexec" in p.stdout:
+        skip("a library dlopen'd from /dev/shm is hooked", "/dev/shm is noexec")
+    else:
+        check("a library dlopen'd from /dev/shm is hooked", deny() + [DLOPEN_RUN, lib, secret], 1, DENIED)
+# code mapped executable from a file that is no ELF object: it was left
+# alone, silently
+code = os.path.join(tmp, "code.bin")
+with open(code, "wb") as f:
+    # mov $2,%eax (open); xor %esi,%esi (O_RDONLY); syscall; ret
+    f.write(bytes.fromhex("b802000000" "31f6" "0f05" "c3"))
+check("code mapped from a non-ELF file: refused",
+      deny() + [DLOPEN_RUN, "raw", code, secret], 125, [code, "--best-effort"])
+check("code mapped from a non-ELF file, --catch-late: hooked",
+      deny("--catch-late") + [DLOPEN_RUN, "raw", code, secret], 1, DENIED)
+check("code mapped from a non-ELF file, --best-effort: runs, and says so",
+      deny("--best-effort") + [DLOPEN_RUN, "raw", code, secret], 0, [code, "best effort"])
+# children that drop the environment keep the runtime
+check("an env -i child is hooked",
+      deny() + ["env", "-i", "LD_LIBRARY_PATH=" + os.path.dirname(LEAK_LIB), LEAK_PROG, secret], 1, DENIED)
+
+# as another user: a program the helper cannot read (mode 0711, executed
+# but not readable), and a non-dumpable process, whose descriptors the
+# helper cannot open
+setpriv = shutil.which("setpriv")
+if os.geteuid() != 0 or setpriv is None:
+    skip("unreadable objects, as another user", "needs root and setpriv")
+else:
+    cache = os.path.join(tmp, "cache")
+    os.mkdir(cache, 0o700)
+    os.chown(cache, 65534, 65534)
+    xo = os.path.join(tmp, "xo")
+    os.mkdir(xo, 0o755)
+    prog = os.path.join(xo, "leak-self")
+    shutil.copy(LEAK_SELF, prog)
+    os.chmod(prog, 0o711)
+    lib = os.path.join(xo, "libleak.so")
+    shutil.copy(LEAK_LIB, lib)
+    os.chmod(lib, 0o644)
+    nobody = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+    e = env(ZPOLINE_CACHE_DIR=cache, HOME=tmp)
+    # the helper cannot read it ("nothing stored"): it ran unhooked
+    check("a program the scanner cannot read: refused",
+          nobody + deny() + [prog, secret], 125, [prog, "--best-effort"], env=e)
+    check("a program the scanner cannot read, --best-effort: runs, and says so",
+          nobody + deny("--best-effort") + [prog, secret], 0, [prog, "best effort"], env=e)
+    check("a library dlopen'd from a memfd by a non-dumpable process: refused",
+          nobody + deny() + [DLOPEN_RUN, "memfd-nodump", lib, secret], 125, ["/memfd:leak", "--best-effort"],
+          env=e)
+    check("the same, --catch-late: hooked",
+          nobody + deny("--catch-late") + [DLOPEN_RUN, "memfd-nodump", lib, secret], 1, DENIED, env=e)
+
+shutil.rmtree(tmp, ignore_errors=True)
+if shm is not None:
+    shutil.rmtree(shm, ignore_errors=True)
+print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
+sys.exit(1 if failed else 0)
