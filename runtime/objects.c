@@ -91,7 +91,8 @@ bool zp_object_key(struct zp_object *ob)
 		if (stat("/proc/self/exe", &st) != 0)
 			return false;
 		struct stat named;
-		if (stat(ob->path, &named) != 0 || named.st_dev != st.st_dev || named.st_ino != st.st_ino)
+		if (stat(ob->path, &named) != 0 || named.st_dev != st.st_dev || named.st_ino != st.st_ino ||
+		    strncmp(ob->path, "/proc/", 6) == 0)
 			snprintf(ob->scan_path, sizeof(ob->scan_path), "/proc/%d/exe", (int)getpid());
 		zp_key_file(&ob->key, &st);
 		return true;
@@ -99,6 +100,11 @@ bool zp_object_key(struct zp_object *ob)
 	if (stat(ob->path, &st) != 0)
 		return false;
 	zp_key_file(&ob->key, &st);
+	/* /proc/self/... names another file in the helper */
+	if (strncmp(ob->path, "/proc/self/", 11) == 0 &&
+	    snprintf(ob->scan_path, sizeof(ob->scan_path), "/proc/%d/%s", (int)getpid(), ob->path + 11) >=
+		    (int)sizeof(ob->scan_path))
+		return false;
 	return true;
 }
 

@@ -189,7 +189,7 @@ struct zp_object {
 	size_t image_size;
 	bool excluded;
 	bool program;           /* the executable itself */
-	char scan_path[32];     /* what the helper opens, when not path */
+	char scan_path[64];     /* what the helper opens, when not path */
 	struct zp_cache_key key;
 	/* its executable PT_LOADs, as the loader mapped them (page-rounded) */
 	struct { uintptr_t start, end; uint64_t off; int prot; } segs[ZP_MAX_EXEC_SEGS];
