@@ -169,6 +169,34 @@ void zp_env_hide(void)
 	environ = out;
 }
 
+/* check_preloads -- an image started with other LD_PRELOAD entries, or
+ * LD_AUDIT modules, runs their code (constructors, IFUNC resolvers) before
+ * the runtime's constructor, unhooked: refused unless best effort was
+ * accepted, as `zpoline run` refuses them for the program itself */
+static void check_preloads(char **envp, size_t n)
+{
+	static char entry[256];
+
+	if (zp_best_effort())
+		return;
+	for (size_t i = 0; i < n; i++) {
+		const char *e = envp[i];
+		if (has_prefix(e, "LD_AUDIT", 8) && e[9 + strspn(e + 9, " :")] != '\0')
+			zp_unhooked(e, "an executed program would load this audit module before the runtime");
+		if (!has_prefix(e, "LD_PRELOAD", 10))
+			continue;
+		for (const char *p = e + 11; *p != '\0';) {
+			size_t l = strcspn(p, ": ");
+			if (l > 0 && !(l == strlen(runtime_path) && strncmp(p, runtime_path, l) == 0)) {
+				snprintf(entry, sizeof(entry), "%.*s", (int)l, p);
+				zp_unhooked(entry, "LD_PRELOAD names it for an executed program, whose loader "
+					    "runs its code before the runtime's");
+			}
+			p += l + (p[l] != '\0');
+		}
+	}
+}
+
 /* The environment an execve passes is built in a mapping of its own: the
  * caller may be a vfork child (no malloc) on a small stack (posix_spawn's).
  * When the exec succeeds in a vfork child, the mapping stays in its
@@ -234,6 +262,9 @@ long zp_exec_with_env(long nr, long a1, long a2, long a3, long a4, long a5, long
 		    (!unfollowed && zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0) == my_pid);
 	bool have[ZP_VARS] = { false };
 	bool preload_done = false;
+
+	if (keep)
+		check_preloads(envp, n);
 
 	for (size_t i = 0; i < n; i++) {
 		const char *e = envp[i];

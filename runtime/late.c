@@ -50,6 +50,7 @@ static void leave_page0(const char *path)
 /* zp_late_enable -- from now on, rewrite what is mapped executable */
 void zp_late_enable(const char *exclude, enum zp_mode mode)
 {
+	zp_best_effort();       /* read now, in every mode: environ loses it */
 	late_exclude = exclude;
 	late_mode = mode;
 	late_traps_only = mode != ZP_MODE_FAST;

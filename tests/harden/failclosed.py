@@ -47,9 +47,10 @@ def skip(name, why):
     print("skip %s: %s" % (name, why))
 
 
-def check(name, args, status, err=(), lines=None, **kw):
-    """status: the exit status expected; err: strings stderr must hold;
-    lines: how many lines stderr may have (one, for a refusal)"""
+def check(name, args, status, err=(), lines=None, out=(), secret_ok=False, **kw):
+    """status: the exit status expected; err, out: strings stderr, stdout
+    must hold; lines: how many lines stderr may have (one, for a refusal);
+    secret_ok: the secret may be printed (the user accepted best effort)"""
     try:
         p = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                            errors="replace", env=kw.pop("env", env()), timeout=60, **kw)
@@ -59,8 +60,11 @@ def check(name, args, status, err=(), lines=None, **kw):
     problems = []
     if p.returncode != status:
         problems.append("exit status %d, expected %d" % (p.returncode, status))
-    if status != 0 and SECRET in p.stdout:
+    if not secret_ok and SECRET in p.stdout:
         problems.append("the secret was printed")
+    for s in out if isinstance(out, (list, tuple)) else [out]:
+        if s not in p.stdout:
+            problems.append("stdout lacks %r" % s)
     for s in err if isinstance(err, (list, tuple)) else [err]:
         if s not in p.stderr:
             problems.append("stderr lacks %r" % s)
@@ -113,10 +117,35 @@ check("code mapped from a non-ELF file: refused",
 check("code mapped from a non-ELF file, --catch-late: hooked",
       deny("--catch-late") + [DLOPEN_RUN, "raw", code, secret], 1, DENIED)
 check("code mapped from a non-ELF file, --best-effort: runs, and says so",
-      deny("--best-effort") + [DLOPEN_RUN, "raw", code, secret], 0, [code, "best effort"])
+      deny("--best-effort") + [DLOPEN_RUN, "raw", code, secret], 0, [code, "best effort"], secret_ok=True)
 # children that drop the environment keep the runtime
 check("an env -i child is hooked",
       deny() + ["env", "-i", "LD_LIBRARY_PATH=" + os.path.dirname(LEAK_LIB), LEAK_PROG, secret], 1, DENIED)
+
+# code the dynamic loader runs before the runtime's constructor: the
+# constructor of another LD_PRELOAD entry read the file, printed it and
+# exited 0, in the very command a user would type
+cat = [Z, "run", "--hook", "deny", "--hook-opt", "openat=EACCES", "--", "cat", secret]
+check("LD_PRELOAD naming another library: refused", cat, 125, ["LD_PRELOAD", CTOR_LEAK, "--best-effort"],
+      env=env(LD_PRELOAD=CTOR_LEAK, LEAK_FILE=secret))
+# (the loader of zpoline itself complains that it is no audit module)
+check("LD_AUDIT: refused", cat, 125, ["LD_AUDIT", "--best-effort"], lines=2,
+      env=env(LD_AUDIT=CTOR_LEAK, LEAK_FILE=secret))
+# ... and for the programs the program starts
+check("a child executed with LD_PRELOAD naming another library: refused",
+      [Z, "run", "--hook", "deny", "--hook-opt", "openat=EACCES", "--", "env", "LD_PRELOAD=" + CTOR_LEAK,
+       "LEAK_FILE=" + secret, "cat", secret], 125, [CTOR_LEAK, "--best-effort"])
+check("a shell's child with LD_PRELOAD naming another library: refused",
+      [Z, "run", "--hook", "deny", "--hook-opt", "openat=EACCES", "--", "sh", "-c",
+       "LD_PRELOAD=%s LEAK_FILE=%s cat %s; echo status $?" % (CTOR_LEAK, secret, secret)], 0,
+      [CTOR_LEAK], lines=2, out="status 125")
+check("LD_PRELOAD naming another library, --best-effort: runs, and says so",
+      [Z, "run", "--best-effort", "--hook", "null", "--", "true"], 0, ["LD_PRELOAD", "best effort"],
+      env=env(LD_PRELOAD=CTOR_LEAK, LEAK_FILE="/nonexistent"))
+# programs LD_PRELOAD cannot reach: refused, or run unhooked if asked
+check("a statically linked program: refused", deny() + [STATIC_PROG], 125, "statically linked")
+check("a statically linked program, --best-effort: runs, and says so", deny("--best-effort") + [STATIC_PROG], 0,
+      ["statically linked", "best effort"])
 
 # as another user: a program the helper cannot read (mode 0711, executed
 # but not readable), and a non-dumpable process, whose descriptors the
@@ -142,7 +171,7 @@ else:
     check("a program the scanner cannot read: refused",
           nobody + deny() + [prog, secret], 125, [prog, "--best-effort"], env=e)
     check("a program the scanner cannot read, --best-effort: runs, and says so",
-          nobody + deny("--best-effort") + [prog, secret], 0, [prog, "best effort"], env=e)
+          nobody + deny("--best-effort") + [prog, secret], 0, [prog, "best effort"], env=e, secret_ok=True)
     check("a library dlopen'd from a memfd by a non-dumpable process: refused",
           nobody + deny() + [DLOPEN_RUN, "memfd-nodump", lib, secret], 125, ["/memfd:leak", "--best-effort"],
           env=e)
