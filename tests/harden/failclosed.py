@@ -5,6 +5,7 @@ puts code that opens a file with instructions of its own where the
 runtime could not (or did not) rewrite it; each failed before its fix.
 
 usage: failclosed.py ZPOLINE BUILDROOT LEAK_LIB LEAK_PROG LEAK_SELF DLOPEN_RUN MEMEXEC STATIC_PROG CTOR_LEAK
+                     LEAK_STATIC
 
 The code under test opens with SYS_open (leak-lib.c), which libc and the
 loader no longer use, so `deny open=EACCES` denies that code alone: status
@@ -17,7 +18,7 @@ import sys
 import tempfile
 
 (Z, BUILD, LEAK_LIB, LEAK_PROG, LEAK_SELF, DLOPEN_RUN, MEMEXEC, STATIC_PROG,
- CTOR_LEAK) = sys.argv[1:10]
+ CTOR_LEAK, LEAK_STATIC) = [os.path.abspath(a) for a in sys.argv[1:11]]
 SECRET = "zpoline-failclosed-secret"
 passed = failed = skipped = 0
 
@@ -147,6 +148,24 @@ check("a statically linked program: refused", deny() + [STATIC_PROG], 125, "stat
 check("a statically linked program, --best-effort: runs, and says so", deny("--best-effort") + [STATIC_PROG], 0,
       ["statically linked", "best effort"])
 
+# ... and when the program starts one: the loader of the new image never
+# loaded the runtime, and it ran unhooked
+check("a child statically linked: refused",
+      deny() + ["sh", "-c", "%s %s; echo status $?" % (LEAK_STATIC, secret)], 0,
+      [LEAK_STATIC, "statically linked"], out="status 125")
+check("a child statically linked, from a memfd (execveat AT_EMPTY_PATH): refused",
+      deny() + [MEMEXEC, LEAK_STATIC, secret], 125, ["descriptor", "statically linked"])
+script = os.path.join(tmp, "script")
+with open(script, "w") as f:
+    f.write("#!%s\n" % LEAK_STATIC)
+os.chmod(script, 0o755)
+check("a child script whose interpreter is statically linked: refused",
+      deny() + ["sh", "-c", "%s %s; echo status $?" % (script, secret)], 0,
+      [script, "statically linked"], out="status 125")
+check("a child statically linked, --best-effort: runs, and says so",
+      deny("--best-effort") + ["sh", "-c", "%s %s" % (LEAK_STATIC, secret)], 0,
+      [LEAK_STATIC, "best effort"], secret_ok=True)
+
 # as another user: a program the helper cannot read (mode 0711, executed
 # but not readable), and a non-dumpable process, whose descriptors the
 # helper cannot open
@@ -177,6 +196,14 @@ else:
           env=e)
     check("the same, --catch-late: hooked",
           nobody + deny("--catch-late") + [DLOPEN_RUN, "memfd-nodump", lib, secret], 1, DENIED, env=e)
+    # a set-user-ID child: the loader ignored LD_PRELOAD, and it ran unhooked
+    suid = os.path.join(xo, "leak-suid")
+    shutil.copy(LEAK_SELF, suid)
+    os.chown(suid, 0, 0)
+    os.chmod(suid, 0o4755)
+    check("a set-user-ID child: refused",
+          nobody + deny() + ["sh", "-c", "%s %s; echo status $?" % (suid, secret)], 0,
+          [suid, "set-user-ID"], out="status 125", env=e)
 
 shutil.rmtree(tmp, ignore_errors=True)
 if shm is not None:
