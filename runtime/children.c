@@ -63,6 +63,27 @@ void zp_children_own_fd(const char *name, int fd)
 /* the dynamic loader's file: run as a program, it honours LD_PRELOAD */
 static dev_t interp_dev;
 static ino_t interp_ino;
+/* the runtime is in /etc/ld.so.preload, which the loader honours in
+ * secure execution too: set-user-ID programs start hooked */
+static bool system_preload;
+
+/* note_system_preload -- is the runtime (self) in /etc/ld.so.preload? */
+static void note_system_preload(const char *self)
+{
+	char buf[4096], *save = NULL;
+	struct stat a, b;
+	int fd = open("/etc/ld.so.preload", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0 || stat(self, &a) != 0)
+		return;
+	buf[n] = '\0';
+	for (char *t = strtok_r(buf, " \t\n:", &save); t != NULL; t = strtok_r(NULL, " \t\n:", &save))
+		if (stat(t, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+			system_preload = true;
+}
 
 /* note_interp -- which file this program's PT_INTERP names */
 static void note_interp(void)
@@ -100,6 +121,7 @@ void zp_children_init(const char *self_path)
 	zp_follow = f == NULL || strcmp(f, "0") != 0;
 	my_pid = zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
 	note_interp();
+	note_system_preload(self_path);
 	snprintf(runtime_path, sizeof(runtime_path), "%s", self_path);
 	for (size_t i = 0; i < ZP_VARS; i++) {
 		const char *v = saved_value(names[i]);
@@ -257,12 +279,12 @@ static const char *exec_refusal(long dirfd, const char *path, long flags, int de
 		goto out;
 	long uid = zp_raw_syscall(SYS_getuid, 0, 0, 0, 0, 0, 0), gid = zp_raw_syscall(SYS_getgid, 0, 0, 0, 0, 0, 0);
 	bool nosuid = zp_raw_syscall(SYS_fstatfs, fd, (long)&sf, 0, 0, 0, 0) == 0 && (sf.f_flags & ST_NOSUID);
-	if (!nosuid && (((st.st_mode & S_ISUID) && (long)st.st_uid != uid) ||
+	if (!nosuid && !system_preload && (((st.st_mode & S_ISUID) && (long)st.st_uid != uid) ||
 			((st.st_mode & S_ISGID) && (st.st_mode & S_IXGRP) && (long)st.st_gid != gid))) {
 		why = "is set-user-ID or set-group-ID: the dynamic loader ignores LD_PRELOAD for it";
 		goto out;
 	}
-	if (!nosuid && uid != 0 &&
+	if (!nosuid && !system_preload && uid != 0 &&
 	    zp_raw_syscall(SYS_fgetxattr, fd, (long)"security.capability", 0, 0, 0, 0) > 0) {
 		why = "has file capabilities: the dynamic loader ignores LD_PRELOAD for it";
 		goto out;
