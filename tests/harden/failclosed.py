@@ -5,7 +5,7 @@ puts code that opens a file with instructions of its own where the
 runtime could not (or did not) rewrite it; each failed before its fix.
 
 usage: failclosed.py ZPOLINE BUILDROOT LEAK_LIB LEAK_PROG LEAK_SELF DLOPEN_RUN MEMEXEC STATIC_PROG CTOR_LEAK
-                     LEAK_STATIC
+                     LEAK_STATIC SWAP_LIB SWAP_PROG NOSYS_LIB
 
 The code under test opens with SYS_open (leak-lib.c), which libc and the
 loader no longer use, so `deny open=EACCES` denies that code alone: status
@@ -18,7 +18,7 @@ import sys
 import tempfile
 
 (Z, BUILD, LEAK_LIB, LEAK_PROG, LEAK_SELF, DLOPEN_RUN, MEMEXEC, STATIC_PROG,
- CTOR_LEAK, LEAK_STATIC) = [os.path.abspath(a) for a in sys.argv[1:11]]
+ CTOR_LEAK, LEAK_STATIC, SWAP_LIB, SWAP_PROG, NOSYS_LIB) = [os.path.abspath(a) for a in sys.argv[1:14]]
 SECRET = "zpoline-failclosed-secret"
 passed = failed = skipped = 0
 
@@ -119,6 +119,16 @@ check("code mapped from a non-ELF file, --catch-late: hooked",
       deny("--catch-late") + [DLOPEN_RUN, "raw", code, secret], 1, DENIED)
 check("code mapped from a non-ELF file, --best-effort: runs, and says so",
       deny("--best-effort") + [DLOPEN_RUN, "raw", code, secret], 0, [code, "best effort"], secret_ok=True)
+# a library whose file is replaced (renamed over) after the loader mapped
+# it: the scan of the new file (no sites) was applied to the old code,
+# which ran unhooked
+swapdir = os.path.join(tmp, "swap")
+os.mkdir(swapdir)
+shutil.copy(SWAP_LIB, os.path.join(swapdir, os.path.basename(SWAP_LIB)))
+shutil.copy(NOSYS_LIB, os.path.join(swapdir, "other.so"))
+check("a library replaced after it was mapped: refused",
+      deny() + [SWAP_PROG, secret], 125, [os.path.basename(SWAP_LIB), "--best-effort"],
+      env=env(LD_LIBRARY_PATH=swapdir, SWAP_FROM=os.path.join(swapdir, "other.so"), ZPOLINE_CACHE="0"))
 # children that drop the environment keep the runtime
 check("an env -i child is hooked",
       deny() + ["env", "-i", "LD_LIBRARY_PATH=" + os.path.dirname(LEAK_LIB), LEAK_PROG, secret], 1, DENIED)
