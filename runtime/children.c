@@ -403,7 +403,6 @@ long zp_exec_with_env(long nr, long a1, long a2, long a3, long a4, long a5, long
 	size_t k = 0;
 	bool keep = zp_follow ||
 		    (!unfollowed && zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0) == my_pid);
-	bool have[ZP_VARS] = { false };
 	bool preload_done = false;
 
 	if (keep) {
@@ -425,27 +424,22 @@ long zp_exec_with_env(long nr, long a1, long a2, long a3, long a4, long a5, long
 			preload_done = true;
 			continue;
 		}
+		/* a followed child gets the runtime's variables as this
+		 * process started with them, whatever the program set: a
+		 * program that sets ZPOLINE_EXCLUDE=*, another ZPOLINE_HOOK or
+		 * ZPOLINE_BEST_EFFORT=1 for its children (or starts a `zpoline
+		 * run` of its own) must not unhook them */
 		bool ours = false;
-		for (int v = 0; v < nsaved; v++) {
-			size_t len = strcspn(saved_vars[v], "=");
-			if (has_prefix(e, saved_vars[v], len)) {
-				ours = true;
-				have[v] = true;
-				/* the descriptors' numbers are the runtime's own
-				 * (they move when the program wants theirs) */
-				bool fdvar = has_prefix(saved_vars[v], ZP_ENV_TRACE_FD, strlen(ZP_ENV_TRACE_FD)) ||
-					     has_prefix(saved_vars[v], ZP_ENV_SHARED_FD, strlen(ZP_ENV_SHARED_FD));
-				if (keep)
-					out[k++] = fdvar ? saved_vars[v] : (char *)e;
-			}
-		}
+		for (size_t v = 0; keep && v < ZP_VARS; v++)
+			ours |= has_prefix(e, env_names[v], strlen(env_names[v]));
+		for (int v = 0; !keep && v < nsaved; v++)
+			ours |= has_prefix(e, saved_vars[v], strcspn(saved_vars[v], "="));
 		if (!ours)
 			out[k++] = (char *)e;
 	}
 	if (keep) {
 		for (int v = 0; v < nsaved; v++)
-			if (!have[v])
-				out[k++] = saved_vars[v];
+			out[k++] = saved_vars[v];
 		if (!preload_done) {
 			snprintf(preload, plen, "LD_PRELOAD=%s", runtime_path);
 			out[k++] = preload;

@@ -129,6 +129,16 @@ shutil.copy(NOSYS_LIB, os.path.join(swapdir, "other.so"))
 check("a library replaced after it was mapped: refused",
       deny() + [SWAP_PROG, secret], 125, [os.path.basename(SWAP_LIB), "--best-effort"],
       env=env(LD_LIBRARY_PATH=swapdir, SWAP_FROM=os.path.join(swapdir, "other.so"), ZPOLINE_CACHE="0"))
+# a program that sets the runtime's variables for its children: they
+# took the program's values, and ZPOLINE_EXCLUDE=* (or a hook of its own,
+# or a nested `zpoline run`) unhooked them
+check("a child given ZPOLINE_EXCLUDE=* by the program is hooked",
+      deny() + ["env", "ZPOLINE_EXCLUDE=*", LEAK_SELF, secret], 1, DENIED)
+check("a child given ZPOLINE_BEST_EFFORT=1 by the program still fails closed",
+      deny() + ["env", "ZPOLINE_BEST_EFFORT=1", "sh", "-c", "%s %s; echo status $?" % (LEAK_STATIC, secret)],
+      0, "statically linked", out="status 125")
+check("a nested zpoline run keeps the outer run's hooks",
+      deny() + [Z, "run", "--hook", "deny", "--hook-opt", "getppid=EPERM", "--", LEAK_SELF, secret], 1, DENIED)
 # children that drop the environment keep the runtime
 check("an env -i child is hooked",
       deny() + ["env", "-i", "LD_LIBRARY_PATH=" + os.path.dirname(LEAK_LIB), LEAK_PROG, secret], 1, DENIED)
