@@ -13,6 +13,7 @@ loader no longer use, so `deny open=EACCES` denies that code alone: status
 ran unhooked, 125 that zpoline refused."""
 import os
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -119,6 +120,19 @@ check("code mapped from a non-ELF file, --catch-late: hooked",
       deny("--catch-late") + [DLOPEN_RUN, "raw", code, secret], 1, DENIED)
 check("code mapped from a non-ELF file, --best-effort: runs, and says so",
       deny("--best-effort") + [DLOPEN_RUN, "raw", code, secret], 0, [code, "best effort"], secret_ok=True)
+# libraries whose section headers are damaged (the loader needs none):
+# the scanner falls back to their segments, and they are hooked
+damaged = os.path.join(tmp, "damaged")
+os.mkdir(damaged)
+with open(LEAK_LIB, "rb") as f:
+    elf = bytearray(f.read())
+struct.pack_into("<Q", elf, 0x28, len(elf) + (1 << 20))    # e_shoff past the end
+with open(os.path.join(damaged, os.path.basename(LEAK_LIB)), "wb") as f:
+    f.write(elf)
+check("a library with damaged section headers, linked: hooked",
+      deny() + [LEAK_PROG, secret], 1, DENIED, env=env(LD_LIBRARY_PATH=damaged))
+check("a library with damaged section headers, dlopen'd: hooked",
+      deny() + [DLOPEN_RUN, os.path.join(damaged, os.path.basename(LEAK_LIB)), secret], 1, DENIED)
 # a library whose file is replaced (renamed over) after the loader mapped
 # it: the scan of the new file (no sites) was applied to the old code,
 # which ran unhooked
@@ -139,6 +153,13 @@ check("a child given ZPOLINE_BEST_EFFORT=1 by the program still fails closed",
       0, "statically linked", out="status 125")
 check("a nested zpoline run keeps the outer run's hooks",
       deny() + [Z, "run", "--hook", "deny", "--hook-opt", "getppid=EPERM", "--", LEAK_SELF, secret], 1, DENIED)
+# the dynamic loader run as a command: the program it loaded was scanned
+# as the loader, and ran unhooked
+ldso = "/lib64/ld-linux-x86-64.so.2"
+if os.path.exists(ldso):
+    check("a program started by the dynamic loader run as a command: refused",
+          deny() + ["sh", "-c", "%s %s %s; echo status $?" % (ldso, LEAK_SELF, secret)], 0,
+          "--best-effort", out="status 125")
 # children that drop the environment keep the runtime
 check("an env -i child is hooked",
       deny() + ["env", "-i", "LD_LIBRARY_PATH=" + os.path.dirname(LEAK_LIB), LEAK_PROG, secret], 1, DENIED)
