@@ -173,7 +173,7 @@ void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot)
 	 * list) before any of them can run; then rewritten by mapping the
 	 * file's patched image over it, or one by one */
 	struct zp_patch *patches = calloc(scan.nsites ? scan.nsites : 1, sizeof(*patches));
-	size_t npatches = 0, moved = 0, left = 0;
+	size_t npatches = 0, moved = 0, left = 0, int80 = 0;
 	if (patches == NULL) {
 		late_unhooked(path, "out of memory");
 		goto out;
@@ -182,6 +182,10 @@ void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot)
 		uintptr_t a = (uintptr_t)scan.sites[i].addr + bias;
 		if (a < addr || a + 2 > addr + len)
 			continue;       /* in another segment of the file */
+		if (scan.sites[i].flags & ZP_SITE_INT80) {
+			int80++;
+			continue;
+		}
 		uint8_t *p = (uint8_t *)a;
 		if (p[0] != 0x0f || (p[1] != 0x05 && p[1] != 0x34)) {
 			moved++;
@@ -234,6 +238,8 @@ void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot)
 		}
 	}
 	free(patches);
+	if (int80 > 0)
+		late_unhooked(path, ZP_INT80_WHY);
 	if (moved > 0) {
 		snprintf(why, sizeof(why), "%zu of its scanned system calls are not in its code in memory", moved);
 		late_unhooked(path, why);

@@ -130,16 +130,23 @@ static int scan_objects(struct zp_objects *o, int cachefd, const char *cachedir,
 			continue;
 		st->bytes = scan->bytes_scanned;
 		st->decoded = scan->bytes_decoded;
-		for (size_t k = 0; k < scan->nsites; k++)
-			*(scan->sites[k].flags & ZP_SITE_SYSENTER ? &st->sysenter : &st->syscall) += 1;
+		bool int80 = false;
+		for (size_t k = 0; k < scan->nsites; k++) {
+			int80 |= scan->sites[k].flags & ZP_SITE_INT80;
+			if (!(scan->sites[k].flags & ZP_SITE_INT80))
+				*(scan->sites[k].flags & ZP_SITE_SYSENTER ? &st->sysenter : &st->syscall) += 1;
+		}
+		if (int80 && !ob->excluded)
+			zp_unhooked(ob->path, ZP_INT80_WHY);
 		if (ob->excluded) {
 			/* counted for the report, left alone */
 			st->excluded = (unsigned)scan->nsites;
 			continue;
 		}
 		for (size_t k = 0; k < scan->nsites; k++)
-			sites[n++] = (struct site){ scan->sites[k].addr + ob->bias, scan->sites[k].flags,
-						    (uint32_t)i };
+			if (!(scan->sites[k].flags & ZP_SITE_INT80))
+				sites[n++] = (struct site){ scan->sites[k].addr + ob->bias, scan->sites[k].flags,
+							    (uint32_t)i };
 	}
 	for (size_t i = 1; i < n; i++)
 		if (sites[i].addr < sites[i - 1].addr) {

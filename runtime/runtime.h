@@ -231,6 +231,7 @@ int zp_scan_missing(const char *cachedir, struct zp_scan_job *jobs, size_t njobs
 		    size_t len) ZP_HIDDEN;
 bool zp_best_effort(void) ZP_HIDDEN;
 void zp_unhooked(const char *path, const char *why) ZP_HIDDEN;
+#define ZP_INT80_WHY "it makes system calls with int $0x80 (the 32-bit gate), which cannot be rewritten"
 void zp_check_rewritten(void) ZP_HIDDEN;
 void zp_cache_grew(void) ZP_HIDDEN;
 void zp_cache_keep_bound(int cachefd) ZP_HIDDEN;

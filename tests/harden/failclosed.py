@@ -5,7 +5,7 @@ puts code that opens a file with instructions of its own where the
 runtime could not (or did not) rewrite it; each failed before its fix.
 
 usage: failclosed.py ZPOLINE BUILDROOT LEAK_LIB LEAK_PROG LEAK_SELF DLOPEN_RUN MEMEXEC STATIC_PROG CTOR_LEAK
-                     LEAK_STATIC SWAP_LIB SWAP_PROG NOSYS_LIB
+                     LEAK_STATIC SWAP_LIB SWAP_PROG NOSYS_LIB INT80
 
 The code under test opens with SYS_open (leak-lib.c), which libc and the
 loader no longer use, so `deny open=EACCES` denies that code alone: status
@@ -19,7 +19,7 @@ import sys
 import tempfile
 
 (Z, BUILD, LEAK_LIB, LEAK_PROG, LEAK_SELF, DLOPEN_RUN, MEMEXEC, STATIC_PROG,
- CTOR_LEAK, LEAK_STATIC, SWAP_LIB, SWAP_PROG, NOSYS_LIB) = [os.path.abspath(a) for a in sys.argv[1:14]]
+ CTOR_LEAK, LEAK_STATIC, SWAP_LIB, SWAP_PROG, NOSYS_LIB, INT80) = [os.path.abspath(a) for a in sys.argv[1:15]]
 SECRET = "zpoline-failclosed-secret"
 passed = failed = skipped = 0
 
@@ -160,6 +160,10 @@ if os.path.exists(ldso):
     check("a program started by the dynamic loader run as a command: refused",
           deny() + ["sh", "-c", "%s %s %s; echo status $?" % (ldso, LEAK_SELF, secret)], 0,
           "--best-effort", out="status 125")
+# int $0x80, the 32-bit gate: never rewritten, it ran unhooked
+check("a program that calls int $0x80: refused", deny() + [INT80, secret], 125, [INT80, "int $0x80"])
+check("a program that calls int $0x80, --best-effort: runs, and says so",
+      deny("--best-effort") + [INT80, secret], 0, [INT80, "best effort"], secret_ok=True)
 # children that drop the environment keep the runtime
 check("an env -i child is hooked",
       deny() + ["env", "-i", "LD_LIBRARY_PATH=" + os.path.dirname(LEAK_LIB), LEAK_PROG, secret], 1, DENIED)
