@@ -8,12 +8,19 @@
  * environ never shows them (zp_env_hide). With ZPOLINE_FOLLOW=0 (zpoline run --no-follow),
  * children made by fork or clone are not followed, like strace without
  * -f: their calls skip the hooks and their execve drops the runtime. */
+#include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <link.h>
 #include <linux/sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -52,6 +59,50 @@ void zp_children_own_fd(const char *name, int fd)
 		}
 }
 
+/* the dynamic loader's file: run as a program, it honours LD_PRELOAD */
+static dev_t interp_dev;
+static ino_t interp_ino;
+/* the runtime is in /etc/ld.so.preload, which the loader honours in
+ * secure execution too: set-user-ID programs start hooked */
+static bool system_preload;
+
+/* note_system_preload -- is the runtime (self) in /etc/ld.so.preload? */
+static void note_system_preload(const char *self)
+{
+	char buf[4096], *save = NULL;
+	struct stat a, b;
+	int fd = open("/etc/ld.so.preload", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0 || stat(self, &a) != 0)
+		return;
+	buf[n] = '\0';
+	for (char *t = strtok_r(buf, " \t\n:", &save); t != NULL; t = strtok_r(NULL, " \t\n:", &save))
+		if (stat(t, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+			system_preload = true;
+}
+
+/* note_interp -- which file this program's PT_INTERP names */
+static void note_interp(void)
+{
+	const ElfW(Phdr) *ph = (const ElfW(Phdr) *)getauxval(AT_PHDR);
+	size_t n = getauxval(AT_PHNUM);
+	const ElfW(Phdr) *self = NULL;
+	struct stat st;
+
+	for (size_t i = 0; ph != NULL && i < n; i++)
+		if (ph[i].p_type == PT_PHDR)
+			self = &ph[i];
+	uintptr_t bias = self != NULL ? (uintptr_t)ph - self->p_vaddr : 0;
+	for (size_t i = 0; ph != NULL && i < n; i++)
+		if (ph[i].p_type == PT_INTERP && stat((const char *)(bias + ph[i].p_vaddr), &st) == 0) {
+			interp_dev = st.st_dev;
+			interp_ino = st.st_ino;
+		}
+}
+
 /* saved_value -- what children get for the variable name */
 static const char *saved_value(const char *name)
 {
@@ -70,6 +121,8 @@ void zp_children_init(const char *self_path)
 
 	zp_follow = f == NULL || strcmp(f, "0") != 0;
 	my_pid = zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
+	note_interp();
+	note_system_preload(self_path);
 	/* room for any descriptor number (zp_children_set_fd) */
 #define ROOM(ln, lv) ((ln) + 1 + ((lv) > 11 ? (lv) : 11) + 1)
 	for (size_t i = 0; i < ZP_VARS; i++) {
@@ -185,6 +238,124 @@ void zp_env_hide(void)
 	environ[k] = NULL;
 }
 
+/* check_preloads -- an image started with other LD_PRELOAD entries, or
+ * LD_AUDIT modules, runs their code (constructors, IFUNC resolvers) before
+ * the runtime's constructor, unhooked: refused unless best effort was
+ * accepted, as `zpoline run` refuses them for the program itself */
+static void check_preloads(char **envp, size_t n)
+{
+	static char entry[256];
+
+	if (zp_best_effort())
+		return;
+	for (size_t i = 0; i < n; i++) {
+		const char *e = envp[i];
+		if (has_prefix(e, "LD_AUDIT", 8) && e[9 + strspn(e + 9, " :")] != '\0')
+			zp_unhooked(e, "an executed program would load this audit module before the runtime");
+		if (!has_prefix(e, "LD_PRELOAD", 10))
+			continue;
+		for (const char *p = e + 11; *p != '\0';) {
+			size_t l = strcspn(p, ": ");
+			if (l > 0 && !(l == strlen(runtime_path) && strncmp(p, runtime_path, l) == 0)) {
+				snprintf(entry, sizeof(entry), "%.*s", (int)l, p);
+				zp_unhooked(entry, "LD_PRELOAD names it for an executed program, whose loader "
+					    "runs its code before the runtime's");
+			}
+			p += l + (p[l] != '\0');
+		}
+	}
+}
+
+/* exec_refusal -- why the image an execve would start cannot load the
+ * runtime (then it runs unhooked), or NULL: a program the loader runs in
+ * secure mode (set-user-ID or set-group-ID for another user, file
+ * capabilities), which ignores LD_PRELOAD; one that is statically linked
+ * or not x86-64, which has no loader to honour it. A script's interpreter
+ * is checked instead. Raw calls and a small stack: this may be a vfork
+ * child. A file that cannot be read is the kernel's to refuse, or the new
+ * image's runtime's (it fails closed when nothing can scan it). Between
+ * this check and the kernel's exec, the program could swap the file. */
+static const char *exec_refusal(long dirfd, const char *path, long flags, int depth)
+{
+	union {
+		ElfW(Ehdr) eh;
+		char line[256];
+	} h;
+	ElfW(Phdr) ph;
+	struct stat st;
+	struct statfs sf;
+	const char *why = NULL;
+	bool owned = !(path[0] == '\0' && (flags & AT_EMPTY_PATH));
+	long fd = owned ? zp_raw_syscall(SYS_openat, dirfd, (long)path,
+				       O_RDONLY | O_NONBLOCK | O_CLOEXEC |
+				       (flags & AT_SYMLINK_NOFOLLOW ? O_NOFOLLOW : 0), 0, 0, 0)
+		      : dirfd;
+
+	if (fd < 0 || zp_raw_syscall(SYS_fstat, fd, (long)&st, 0, 0, 0, 0) != 0 || !S_ISREG(st.st_mode))
+		goto out;
+	long uid = zp_raw_syscall(SYS_getuid, 0, 0, 0, 0, 0, 0), gid = zp_raw_syscall(SYS_getgid, 0, 0, 0, 0, 0, 0);
+	bool nosuid = zp_raw_syscall(SYS_fstatfs, fd, (long)&sf, 0, 0, 0, 0) == 0 && (sf.f_flags & ST_NOSUID);
+	if (!nosuid && !system_preload && (((st.st_mode & S_ISUID) && (long)st.st_uid != uid) ||
+			((st.st_mode & S_ISGID) && (st.st_mode & S_IXGRP) && (long)st.st_gid != gid))) {
+		why = "is set-user-ID or set-group-ID: the dynamic loader ignores LD_PRELOAD for it";
+		goto out;
+	}
+	if (!nosuid && !system_preload && uid != 0 &&
+	    zp_raw_syscall(SYS_fgetxattr, fd, (long)"security.capability", 0, 0, 0, 0) > 0) {
+		why = "has file capabilities: the dynamic loader ignores LD_PRELOAD for it";
+		goto out;
+	}
+	long n = zp_raw_syscall(SYS_pread64, fd, (long)&h, sizeof(h) - 1, 0, 0, 0);
+	if (n > 2 && h.line[0] == '#' && h.line[1] == '!') {
+		/* a script: what runs is its interpreter */
+		h.line[n] = '\0';
+		char *interp = h.line + 2 + strspn(h.line + 2, " \t");
+		interp[strcspn(interp, " \t\n")] = '\0';
+		if (depth == 0 && interp[0] != '\0')
+			why = exec_refusal(AT_FDCWD, interp, 0, 1);
+		goto out;
+	}
+	if (n < (long)sizeof(h.eh) || memcmp(h.eh.e_ident, ELFMAG, SELFMAG) != 0)
+		goto out;       /* not an ELF file: the kernel's to refuse */
+	if (h.eh.e_ident[EI_CLASS] != ELFCLASS64 || h.eh.e_machine != EM_X86_64) {
+		why = "is not an x86-64 program: the runtime cannot be loaded into it";
+		goto out;
+	}
+	if (st.st_dev == interp_dev && st.st_ino == interp_ino)
+		goto out;       /* the loader run as a program loads the runtime */
+	bool interp = false;
+	for (unsigned i = 0; i < h.eh.e_phnum && i < 512 && !interp; i++)
+		interp = zp_raw_syscall(SYS_pread64, fd, (long)&ph, sizeof(ph),
+					(long)(h.eh.e_phoff + (uint64_t)i * sizeof(ph)), 0, 0) == (long)sizeof(ph) &&
+			 ph.p_type == PT_INTERP;
+	if (!interp)
+		why = "is statically linked: LD_PRELOAD cannot load the runtime into it";
+out:
+	if (owned && fd >= 0)
+		zp_raw_syscall(SYS_close, fd, 0, 0, 0, 0, 0);
+	return why;
+}
+
+/* check_exec -- refuse (zp_unhooked) an execve whose image would run
+ * unhooked */
+static void check_exec(long nr, long a1, long a2, long a5)
+{
+	static char name[4200];
+	const char *path = (const char *)(nr == SYS_execve ? a1 : a2);
+	long dirfd = nr == SYS_execve ? AT_FDCWD : a1, flags = nr == SYS_execve ? 0 : a5;
+
+	if (path == NULL || zp_page0_low((uintptr_t)path))
+		return;
+	const char *why = exec_refusal(dirfd, path, flags, 0);
+	if (why == NULL)
+		return;
+	if (path[0] == '\0')
+		snprintf(name, sizeof(name), "the program of descriptor %ld", dirfd);
+	else
+		snprintf(name, sizeof(name), "%s", path);
+	zp_unhooked(name, why);
+}
+
 /* The environment an execve passes is built in a mapping of its own: the
  * caller may be a vfork child (no malloc) on a small stack (posix_spawn's).
  * When the exec succeeds in a vfork child, the mapping stays in its
@@ -248,8 +419,12 @@ long zp_exec_with_env(long nr, long a1, long a2, long a3, long a4, long a5, long
 	size_t k = 0;
 	bool keep = zp_follow ||
 		    (!unfollowed && zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0) == my_pid);
-	bool have[ZP_VARS] = { false };
 	bool preload_done = false;
+
+	if (keep) {
+		check_preloads(envp, n);
+		check_exec(nr, a1, a2, a5);
+	}
 
 	for (size_t i = 0; i < n; i++) {
 		const char *e = envp[i];
@@ -265,27 +440,22 @@ long zp_exec_with_env(long nr, long a1, long a2, long a3, long a4, long a5, long
 			preload_done = true;
 			continue;
 		}
+		/* a followed child gets the runtime's variables as this
+		 * process started with them, whatever the program set: a
+		 * program that sets ZPOLINE_EXCLUDE=*, another ZPOLINE_HOOK or
+		 * ZPOLINE_BEST_EFFORT=1 for its children (or starts a `zpoline
+		 * run` of its own) must not unhook them */
 		bool ours = false;
-		for (int v = 0; v < nsaved; v++) {
-			size_t len = strcspn(saved_vars[v], "=");
-			if (has_prefix(e, saved_vars[v], len)) {
-				ours = true;
-				have[v] = true;
-				/* the descriptors' numbers are the runtime's own
-				 * (they move when the program wants theirs) */
-				bool fdvar = has_prefix(saved_vars[v], ZP_ENV_TRACE_FD, strlen(ZP_ENV_TRACE_FD)) ||
-					     has_prefix(saved_vars[v], ZP_ENV_SHARED_FD, strlen(ZP_ENV_SHARED_FD));
-				if (keep)
-					out[k++] = fdvar ? saved_vars[v] : (char *)e;
-			}
-		}
+		for (size_t v = 0; keep && v < ZP_VARS; v++)
+			ours |= has_prefix(e, env_names[v], strlen(env_names[v]));
+		for (int v = 0; !keep && v < nsaved; v++)
+			ours |= has_prefix(e, saved_vars[v], strcspn(saved_vars[v], "="));
 		if (!ours)
 			out[k++] = (char *)e;
 	}
 	if (keep) {
 		for (int v = 0; v < nsaved; v++)
-			if (!have[v])
-				out[k++] = saved_vars[v];
+			out[k++] = saved_vars[v];
 		if (!preload_done) {
 			snprintf(preload, plen, "LD_PRELOAD=%s", runtime_path);
 			out[k++] = preload;

@@ -50,15 +50,18 @@ static void leave_page0(const char *path)
 /* zp_late_enable -- from now on, rewrite what is mapped executable */
 void zp_late_enable(const char *exclude, enum zp_mode mode)
 {
+	zp_best_effort();       /* read now, in every mode: environ loses it */
 	late_exclude = exclude;
 	late_mode = mode;
 	late_traps_only = mode != ZP_MODE_FAST;
 	__atomic_store_n(&late_ready, true, __ATOMIC_RELEASE);
 }
 
-/* segment_vaddr -- p_vaddr (page-aligned) of the PT_LOAD whose
- * page-aligned file offset is off, from the file's program headers: no
- * libelf, so that no program carries it in its link map */
+/* segment_vaddr -- the page-aligned p_vaddr at which the file offset off
+ * (page-aligned) is loaded, from the PT_LOAD holding it: the start of a
+ * segment as the loader maps it, or a page inside one (libffi maps its
+ * trampoline page alone); from the file's program headers, no libelf, so
+ * that no program carries it in its link map */
 static int segment_vaddr(int fd, uint64_t off, uint64_t *vaddr)
 {
 	ElfW(Ehdr) eh;
@@ -76,13 +79,29 @@ static int segment_vaddr(int fd, uint64_t off, uint64_t *vaddr)
 			*vaddr = ZP_PAGE_DOWN(ph[i].p_vaddr);
 			return 0;
 		}
+	for (size_t i = 0; i < eh.e_phnum; i++)
+		if (ph[i].p_type == PT_LOAD && ZP_PAGE_DOWN(ph[i].p_offset) < off &&
+		    off - ZP_PAGE_DOWN(ph[i].p_offset) < ph[i].p_filesz &&
+		    (ph[i].p_vaddr - ph[i].p_offset) % ZP_PAGE_SIZE == 0) {
+			*vaddr = ph[i].p_vaddr - ph[i].p_offset + off;
+			return 0;
+		}
 	return -ENOENT;
+}
+
+/* late_unhooked -- code just mapped would run its calls unhooked: fail
+ * closed (zp_unhooked), unless Syscall User Dispatch catches what is
+ * not rewritten (--catch-late) */
+static void late_unhooked(const char *path, const char *why)
+{
+	if (!__atomic_load_n(&zp_sud_on, __ATOMIC_RELAXED))
+		zp_unhooked(path, why);
 }
 
 /* zp_late_mapped -- a file was just mapped executable: rewrite its sites */
 void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot)
 {
-	char fdpath[64], path[PATH_MAX];
+	char fdpath[64], path[PATH_MAX], procfd[64], why[160];
 	struct zp_cache_key key;
 	struct zp_scan scan = { 0 };
 	struct stat st;
@@ -93,9 +112,22 @@ void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot)
 		return;
 	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
 	ssize_t n = readlink(fdpath, path, sizeof(path) - 1);
-	if (n <= 0 || fstat(fd, &st) != 0)
+	if (n <= 0 || fstat(fd, &st) != 0) {
+		snprintf(path, sizeof(path), "descriptor %d mapped executable", fd);
+		late_unhooked(path, "cannot name its file (is /proc mounted?)");
 		return;
+	}
 	path[n] = '\0';
+	/* the helper scans the file mapped: by its path while that names it
+	 * (the helper checks again), or by this process's descriptor when
+	 * the path names another file by now, or none (a memfd); that needs
+	 * a dumpable process, which a set-user-ID one is not */
+	struct stat named;
+	const char *scanpath = path;
+	if (stat(path, &named) != 0 || named.st_dev != st.st_dev || named.st_ino != st.st_ino) {
+		snprintf(procfd, sizeof(procfd), "/proc/%d/fd/%d", (int)getpid(), fd);
+		scanpath = procfd;
+	}
 	if (late_exclude != NULL && zp_path_matches(late_exclude, path)) {
 		zp_excluded_add(addr, addr + len);
 		return;
@@ -107,8 +139,10 @@ void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot)
 	pthread_mutex_lock(&late_lock);
 	/* the load bias: the PT_LOAD this mapping's file offset belongs to */
 	uint64_t vaddr;
-	if (segment_vaddr(fd, off, &vaddr) < 0)
+	if (segment_vaddr(fd, off, &vaddr) < 0) {
+		late_unhooked(path, "mapped executable but not a segment of an ELF file (--catch-late hooks such code)");
 		goto out;
+	}
 	uintptr_t bias = addr - (uintptr_t)vaddr;
 
 	memset(&key, 0, sizeof(key));
@@ -121,17 +155,17 @@ void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot)
 	if (cachefd < 0 || zp_cache_load(cachefd, &key, &scan) < 0) {
 		/* the helper scans the file's bytes: the mapping may not cover
 		 * every section */
-		struct zp_scan_job job = { .key = &key, .path = path, .miss = true };
-		char why[PATH_MAX + 128];
-		int r = zp_scan_missing(cachedir, &job, 1, why, sizeof(why));
+		struct zp_scan_job job = { .key = &key, .path = scanpath, .miss = true };
+		char fail[PATH_MAX + 128];
+		int r = zp_scan_missing(cachedir, &job, 1, fail, sizeof(fail));
 		scan = job.scan;
 		/* fail closed, as at start-up: the library's code has not run */
 		if (r < 0 && !zp_best_effort())
-			zp_fatal(125, "%s; or give --best-effort (ZPOLINE_BEST_EFFORT=1) to run %s unhooked", why,
+			zp_fatal(125, "%s; or give --best-effort (ZPOLINE_BEST_EFFORT=1) to run %s unhooked", fail,
 				 path);
 		if (!job.got) {
-			zp_msg("cannot scan %s (%s); its system calls are not hooked", path,
-			       r < 0 ? why : "nothing stored");
+			late_unhooked(path, r < 0 ? fail : "the scanner could not read it (unreadable, not an "
+				      "ELF file, or changed since it was mapped)");
 			goto out;
 		}
 	}
@@ -139,20 +173,30 @@ void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot)
 	 * list) before any of them can run; then rewritten by mapping the
 	 * file's patched image over it, or one by one */
 	struct zp_patch *patches = calloc(scan.nsites ? scan.nsites : 1, sizeof(*patches));
-	size_t npatches = 0;
-	if (patches == NULL)
+	size_t npatches = 0, moved = 0, left = 0, int80 = 0;
+	if (patches == NULL) {
+		late_unhooked(path, "out of memory");
 		goto out;
+	}
 	for (size_t i = 0; i < scan.nsites; i++) {
 		uintptr_t a = (uintptr_t)scan.sites[i].addr + bias;
 		if (a < addr || a + 2 > addr + len)
 			continue;       /* in another segment of the file */
-		uint8_t *p = (uint8_t *)a;
-		if (p[0] != 0x0f || (p[1] != 0x05 && p[1] != 0x34))
+		if (scan.sites[i].flags & ZP_SITE_INT80) {
+			int80++;
 			continue;
+		}
+		uint8_t *p = (uint8_t *)a;
+		if (p[0] != 0x0f || (p[1] != 0x05 && p[1] != 0x34)) {
+			moved++;
+			continue;
+		}
 		bool trap = late_traps_only || (scan.sites[i].flags & ZP_SITE_REDZONE) ||
 			    zp_sites_add_call(a + 2) < 0;
-		if (trap && !zp_sites_add_late_trap(a))
-			continue;       /* no room: left alone */
+		if (trap && !zp_sites_add_late_trap(a)) {
+			left++;         /* no room: left alone */
+			continue;
+		}
 		patches[npatches++] = zp_site_patch(a - addr + off, trap);
 	}
 	struct statvfs sv;
@@ -175,6 +219,8 @@ void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot)
 			if (live[i].done)
 				__atomic_add_fetch(live[i].bytes[0] == 0x0f ? &zp_late.trapped : &zp_late.called, 1,
 						   __ATOMIC_RELAXED);
+			else
+				left++;
 		npatches = 0;
 		free(live);
 	}
@@ -187,9 +233,21 @@ void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot)
 			p[1] = patches[i].bytes[1];
 			zp_raw_mprotect(page, end - page, prot);
 			__atomic_add_fetch(p[0] == 0x0f ? &zp_late.trapped : &zp_late.called, 1, __ATOMIC_RELAXED);
+		} else {
+			left++;
 		}
 	}
 	free(patches);
+	if (int80 > 0)
+		late_unhooked(path, ZP_INT80_WHY);
+	if (moved > 0) {
+		snprintf(why, sizeof(why), "%zu of its scanned system calls are not in its code in memory", moved);
+		late_unhooked(path, why);
+	}
+	if (left > 0) {
+		snprintf(why, sizeof(why), "%zu of its system calls could not be rewritten", left);
+		late_unhooked(path, why);
+	}
 	__atomic_add_fetch(&zp_late.objects, 1, __ATOMIC_RELAXED);
 out:
 	zp_cache_keep_bound(cachefd);

@@ -71,14 +71,40 @@ bool zp_object_key(struct zp_object *ob)
 
 	if (ob->image != NULL) {
 		struct utsname u;
-		if (ob->key.build_id_len == 0 || uname(&u) != 0)
+		if (uname(&u) != 0)
 			return false;
+		if (ob->key.build_id_len == 0) {
+			/* a vDSO built without a build-id: its bytes name it */
+			uint64_t h = 14695981039346656037ull;
+			for (size_t i = 0; i < ob->image_size; i++)
+				h = (h ^ ((const uint8_t *)ob->image)[i]) * 1099511628211ull;
+			memcpy(ob->key.build_id, &h, sizeof(h));
+			ob->key.build_id_len = sizeof(h);
+		}
 		snprintf(ob->key.tag, sizeof(ob->key.tag), "vdso %.58s", u.release);
+		return true;
+	}
+	if (ob->program) {
+		/* the file the kernel executed, whatever its name says now: a
+		 * memfd (fexecve), a deleted or replaced file; the helper opens it
+		 * as this process's exe link */
+		if (stat("/proc/self/exe", &st) != 0)
+			return false;
+		struct stat named;
+		if (stat(ob->path, &named) != 0 || named.st_dev != st.st_dev || named.st_ino != st.st_ino ||
+		    strncmp(ob->path, "/proc/", 6) == 0)
+			snprintf(ob->scan_path, sizeof(ob->scan_path), "/proc/%d/exe", (int)getpid());
+		zp_key_file(&ob->key, &st);
 		return true;
 	}
 	if (stat(ob->path, &st) != 0)
 		return false;
 	zp_key_file(&ob->key, &st);
+	/* /proc/self/... names another file in the helper */
+	if (strncmp(ob->path, "/proc/self/", 11) == 0 &&
+	    snprintf(ob->scan_path, sizeof(ob->scan_path), "/proc/%d/%s", (int)getpid(), ob->path + 11) >=
+		    (int)sizeof(ob->scan_path))
+		return false;
 	return true;
 }
 
@@ -137,6 +163,7 @@ static int collect(struct dl_phdr_info *info, size_t size, void *data)
 		if (fn != NULL && fn[0] == '/' && strlen(fn) < sizeof(ob->path) && stat(fn, &a) == 0 &&
 		    stat(ob->path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
 			snprintf(ob->path, sizeof(ob->path), "%s", fn);
+		ob->program = true;
 	} else {
 		return 0;       /* an object with no name and no file */
 	}

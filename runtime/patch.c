@@ -66,9 +66,9 @@ static __attribute__((noinline)) void scan_missing(struct zp_objects *o, struct 
 		if (!jobs[i].miss)
 			continue;
 		zp_stats[i].ns = jobs[i].scan.ns;      /* as the helper measured it */
-		if (!jobs[i].got && r >= 0)
-			zp_msg("cannot scan %s (nothing stored); its system calls are not hooked",
-			       o->v[i].path);
+		if (!jobs[i].got && r >= 0 && !o->v[i].excluded)
+			zp_unhooked(o->v[i].path, "the scanner could not read it (unreadable, not an "
+				    "ELF file, or changed since it was mapped)");
 	}
 }
 
@@ -152,13 +152,15 @@ static int scan_objects(struct zp_objects *o, int cachefd, const char *cachedir,
 		uint64_t t0 = zp_now_ns();
 
 		snprintf(st->path, sizeof(st->path), "%s", ob->path);
-		if ((ob->excluded && !o->count_excluded) || !zp_object_key(ob)) {
+		if (ob->excluded && !o->count_excluded)
+			continue;
+		if (!zp_object_key(ob)) {
 			if (!ob->excluded)
-				zp_msg("cannot identify %s; its system calls are not hooked", ob->path);
+				zp_unhooked(ob->path, "cannot identify its file (gone, or no longer the one mapped)");
 			continue;
 		}
 		jobs[i].key = &ob->key;
-		jobs[i].path = ob->image != NULL ? "[vdso]" : ob->path;
+		jobs[i].path = ob->image != NULL ? "[vdso]" : ob->scan_path[0] != '\0' ? ob->scan_path : ob->path;
 		st->ns = zp_now_ns() - t0;
 		nkeyed++;
 	}
@@ -211,16 +213,23 @@ static int scan_objects(struct zp_objects *o, int cachefd, const char *cachedir,
 			continue;
 		st->bytes = scan->bytes_scanned;
 		st->decoded = scan->bytes_decoded;
-		for (size_t k = 0; k < scan->nsites; k++)
-			*(scan->sites[k].flags & ZP_SITE_SYSENTER ? &st->sysenter : &st->syscall) += 1;
+		bool int80 = false;
+		for (size_t k = 0; k < scan->nsites; k++) {
+			int80 |= scan->sites[k].flags & ZP_SITE_INT80;
+			if (!(scan->sites[k].flags & ZP_SITE_INT80))
+				*(scan->sites[k].flags & ZP_SITE_SYSENTER ? &st->sysenter : &st->syscall) += 1;
+		}
+		if (int80 && !ob->excluded)
+			zp_unhooked(ob->path, ZP_INT80_WHY);
 		if (ob->excluded) {
 			/* counted for the report, left alone */
 			st->excluded = (unsigned)scan->nsites;
 			continue;
 		}
 		for (size_t k = 0; k < scan->nsites; k++)
-			sites[n++] = (struct site){ scan->sites[k].addr + ob->bias, scan->sites[k].flags,
-						    (uint32_t)i };
+			if (!(scan->sites[k].flags & ZP_SITE_INT80))
+				sites[n++] = (struct site){ scan->sites[k].addr + ob->bias, scan->sites[k].flags,
+							    (uint32_t)i };
 	}
 	for (size_t i = 1; i < n; i++)
 		if (sites[i].addr < sites[i - 1].addr) {
@@ -554,6 +563,7 @@ int zp_patch_all(bool all_traps)
 		close(memfd);
 	zp_cache_keep_bound(cachefd);
 	zp_tls.guard = guard;
+	zp_check_rewritten();
 
 out:
 	if (cachefd >= 0)

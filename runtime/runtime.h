@@ -194,6 +194,8 @@ struct zp_object {
 	const void *image;      /* the vDSO: no file */
 	size_t image_size;
 	bool excluded;
+	bool program;           /* the executable itself */
+	char scan_path[64];     /* what the helper opens, when not path */
 	struct zp_cache_key key;
 	/* its executable PT_LOADs, as the loader mapped them (page-rounded) */
 	struct { uintptr_t start, end; uint64_t off; int prot; } segs[ZP_MAX_EXEC_SEGS];
@@ -234,6 +236,9 @@ const char *zp_runtime_dir(void) ZP_HIDDEN;
 int zp_scan_missing(const char *cachedir, struct zp_scan_job *jobs, size_t njobs, char *why,
 		    size_t len) ZP_HIDDEN;
 bool zp_best_effort(void) ZP_HIDDEN;
+void zp_unhooked(const char *path, const char *why) ZP_HIDDEN;
+#define ZP_INT80_WHY "it makes system calls with int $0x80 (the 32-bit gate), which cannot be rewritten"
+void zp_check_rewritten(void) ZP_HIDDEN;
 void zp_cache_grew(void) ZP_HIDDEN;
 void zp_cache_keep_bound(int cachefd) ZP_HIDDEN;
 

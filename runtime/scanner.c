@@ -48,6 +48,41 @@ bool zp_best_effort(void)
 	return v;
 }
 
+/* zp_unhooked -- the code of the object path would run with its system
+ * calls not hooked, for the reason why: fail closed (status 125, before
+ * that code runs) unless the user accepted best effort; then say it once.
+ * A sandbox that runs code unhooked while exiting 0 is worse than none. */
+void zp_unhooked(const char *path, const char *why)
+{
+	if (!zp_best_effort())
+		zp_fatal(125, "%s: %s, so its system calls would not be hooked; give --best-effort "
+			 "(ZPOLINE_BEST_EFFORT=1) to run it unhooked", path, why);
+	zp_msg("%s: %s; its system calls are not hooked (best effort)", path, why);
+}
+
+/* zp_check_rewritten -- after the rewrite at start-up: an object some of
+ * whose sites stayed as they were (a page that could not be written, or
+ * bytes that are no system call any more: the file scanned is not the one
+ * mapped) runs those calls unhooked */
+void zp_check_rewritten(void)
+{
+	char why[128];
+
+	for (size_t i = 0; zp_stats != NULL && i < zp_nstats; i++) {
+		const struct zp_objstat *st = &zp_stats[i];
+		if (st->noprot > 0) {
+			snprintf(why, sizeof(why), "%u of its system calls could not be rewritten (its pages "
+				 "could not be written)", st->noprot);
+			zp_unhooked(st->path, why);
+		}
+		if (st->changed > 0) {
+			snprintf(why, sizeof(why), "%u of its scanned system calls are not in its code in memory "
+				 "(the file changed after it was mapped)", st->changed);
+			zp_unhooked(st->path, why);
+		}
+	}
+}
+
 /* run_scanner -- `zpoline-scan store DIR KEY PATH...`: a child process
  * scans what the cache lacks, so this one never loads the decoder. It is
  * a grandchild, started with raw calls and an empty environment (not

@@ -72,6 +72,7 @@ int zp_decode(const struct zp_disasm *d, const uint8_t *buf, size_t len, struct 
 	out->length = in.length;
 	out->is_syscall = in.mnemonic == ZYDIS_MNEMONIC_SYSCALL;
 	out->is_sysenter = in.mnemonic == ZYDIS_MNEMONIC_SYSENTER;
+	out->is_int80 = in.length == 2 && buf[0] == 0xcd && buf[1] == 0x80;
 	out->is_call = in.mnemonic == ZYDIS_MNEMONIC_CALL;
 	out->is_push = in.mnemonic == ZYDIS_MNEMONIC_PUSH || in.mnemonic == ZYDIS_MNEMONIC_PUSHFQ;
 	if (out->is_push)

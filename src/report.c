@@ -11,6 +11,8 @@ void zp_objstat_from_scan(struct zp_objstat *st, const struct zp_scan *s)
 	st->bytes = s->bytes_scanned;
 	st->decoded = s->bytes_decoded;
 	for (size_t i = 0; i < s->nsites; i++) {
+		if (s->sites[i].flags & ZP_SITE_INT80)
+			continue;       /* not rewritten: the runtime refuses the object */
 		if (s->sites[i].flags & ZP_SITE_SYSENTER)
 			st->sysenter++;
 		else

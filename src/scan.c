@@ -57,8 +57,8 @@ static int decode_func(const struct zp_disasm *d, const struct range *sec, uint6
 			pos++;
 			continue;
 		}
-		if ((in.is_syscall || in.is_sysenter) && in.length == 2 && pos >= record_from) {
-			r = add_site(s, pos, in.is_sysenter ? ZP_SITE_SYSENTER : 0);
+		if ((in.is_syscall || in.is_sysenter || in.is_int80) && in.length == 2 && pos >= record_from) {
+			r = add_site(s, pos, in.is_sysenter ? ZP_SITE_SYSENTER : in.is_int80 ? ZP_SITE_INT80 : 0);
 			if (r < 0)
 				return r;
 		}
@@ -110,7 +110,40 @@ static int decode_func(const struct zp_disasm *d, const struct range *sec, uint6
 
 static bool is_candidate(const uint8_t *p)
 {
-	return p[0] == 0x0f && (p[1] == 0x05 || p[1] == 0x34);
+	return (p[0] == 0x0f && (p[1] == 0x05 || p[1] == 0x34)) || (p[0] == 0xcd && p[1] == 0x80);
+}
+
+/* A cursor over the bytes that may start a site: 0f (syscall, sysenter)
+ * or cd (int $0x80). Each byte's next place is remembered, so each memchr
+ * runs over a stretch once, however rare the other byte is. */
+struct cursor {
+	const uint8_t *f, *c;   /* next 0f, next cd at or after the last p; NULL: none */
+	bool f_set, c_set;
+};
+
+static const uint8_t *next_of(const uint8_t **at, bool *set, int byte, const uint8_t *p, const uint8_t *end)
+{
+	if (!*set || (*at != NULL && *at < p)) {
+		*at = p + 1 < end ? memchr(p, byte, (size_t)(end - 1 - p)) : NULL;
+		*set = true;
+	}
+	return *at;
+}
+
+/* next_candidate -- the first byte at or after p that starts a candidate */
+static const uint8_t *next_candidate(struct cursor *k, const uint8_t *p, const uint8_t *end)
+{
+	while (p + 1 < end) {
+		const uint8_t *f = next_of(&k->f, &k->f_set, 0x0f, p, end);
+		const uint8_t *c = next_of(&k->c, &k->c_set, 0xcd, p, end);
+		const uint8_t *q = f == NULL ? c : c == NULL ? f : f < c ? f : c;
+		if (q == NULL)
+			return NULL;
+		if (is_candidate(q))
+			return q;
+		p = q + 1;
+	}
+	return NULL;
 }
 
 static int scan_section(struct zp_elf *e, const struct zp_disasm *d, const struct range *sec,
@@ -121,12 +154,9 @@ static int scan_section(struct zp_elf *e, const struct zp_disasm *d, const struc
 	size_t before = s->nsites;
 	int r;
 
-	while (p + 1 < end && (p = memchr(p, 0x0f, end - 1 - p)) != NULL) {
+	struct cursor k = { 0 };
+	while (p + 1 < end && (p = next_candidate(&k, p, end)) != NULL) {
 		uint64_t c = sec->base + (p - sec->bytes);
-		if (!is_candidate(p)) {
-			p++;
-			continue;
-		}
 		p++;
 		if (c < done)
 			continue;
@@ -167,8 +197,9 @@ static int scan_section(struct zp_elf *e, const struct zp_disasm *d, const struc
 		p = sec->bytes + (done - sec->base);
 	}
 	unsigned candidates = 0;
-	for (p = sec->bytes; p + 1 < end && (p = memchr(p, 0x0f, end - 1 - p)) != NULL; p++)
-		candidates += is_candidate(p);
+	struct cursor all = { 0 };
+	for (p = sec->bytes; p + 1 < end && (p = next_candidate(&all, p, end)) != NULL; p++)
+		candidates++;
 	s->lookalikes += candidates - (unsigned)(s->nsites - before);
 	return 0;
 }

@@ -26,6 +26,7 @@ struct zp_insn {
 	uint8_t length;
 	bool is_syscall;        /* 0f 05 */
 	bool is_sysenter;       /* 0f 34 */
+	bool is_int80;          /* cd 80 */
 	bool is_call;           /* any call: the function is not a leaf */
 	bool below_sp;          /* explicit memory operand at a negative offset from rsp */
 	bool sp_slot;           /* ... that may reach the 8 bytes just below rsp, where
@@ -107,6 +108,8 @@ enum zp_site_flags {
 	ZP_SITE_SYSENTER = 1 << 0,  /* 0f 34, else 0f 05 */
 	ZP_SITE_REDZONE = 1 << 1,   /* the red zone may be live here */
 	ZP_SITE_NOFUNC = 1 << 2,    /* no function bounds known: treated as red zone live */
+	ZP_SITE_INT80 = 1 << 3,     /* cd 80, int $0x80: the 32-bit gate, which no 2-byte
+				     * rewrite can hook (its numbers are not the hooks') */
 };
 
 struct zp_site {
@@ -135,7 +138,7 @@ void zp_scan_free(struct zp_scan *s);
  * identity and last change (an entry is valid only while the file is
  * unchanged); and what scanned it: ZP_SCAN_VERSION (bump it when the
  * scanner's results change) and the runtime's own build-id. */
-#define ZP_SCAN_VERSION 2
+#define ZP_SCAN_VERSION 3
 
 struct zp_cache_key {
 	uint8_t build_id[32];

@@ -143,9 +143,18 @@ void zp_check_hook(const char *spec, char *out, size_t len)
 		    spec, hi.abi_version, ZPOLINE_ABI_VERSION);
 }
 
+/* not_hookable -- the program would run unhooked, for why: refuse, unless
+ * the user accepted best effort (then say so once, and run it) */
+static void not_hookable(bool best_effort, const char *prog, const char *why)
+{
+	if (!best_effort)
+		die(EXIT_SETUP, "%s %s, so it cannot be hooked; give --best-effort to run it unhooked", prog, why);
+	fprintf(stderr, "zpoline: %s %s; it runs unhooked (best effort)\n", prog, why);
+}
+
 /* check_injectable -- LD_PRELOAD works only for a dynamically linked
  * x86-64 program that the loader does not run in secure mode */
-static void check_injectable(const char *prog, const char *path, int depth)
+static void check_injectable(const char *prog, const char *path, int depth, bool best_effort)
 {
 	struct zp_elf *e;
 	struct stat st;
@@ -156,11 +165,11 @@ static void check_injectable(const char *prog, const char *path, int depth)
 	if (stat(path, &st) == 0 &&
 	    (((st.st_mode & S_ISUID) && st.st_uid != getuid()) ||
 	     ((st.st_mode & S_ISGID) && st.st_gid != getgid())))
-		die(EXIT_SETUP, "%s is set-user-ID or set-group-ID: the dynamic loader ignores "
-		    "LD_PRELOAD for it, so it cannot be hooked", prog);
+		return not_hookable(best_effort, prog, "is set-user-ID or set-group-ID: the dynamic loader "
+				    "ignores LD_PRELOAD for it");
 	if (getxattr(path, "security.capability", NULL, 0) > 0 && getuid() != 0)
-		die(EXIT_SETUP, "%s has file capabilities: the dynamic loader ignores LD_PRELOAD "
-		    "for it, so it cannot be hooked", prog);
+		return not_hookable(best_effort, prog, "has file capabilities: the dynamic loader ignores "
+				    "LD_PRELOAD for it");
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;         /* execve will say why */
@@ -172,7 +181,7 @@ static void check_injectable(const char *prog, const char *path, int depth)
 		char *interp = head + 2 + strspn(head + 2, " \t");
 		interp[strcspn(interp, " \t\n")] = '\0';
 		if (interp[0] == '/')
-			check_injectable(prog, interp, 1);
+			check_injectable(prog, interp, 1, best_effort);
 		return;
 	}
 	if (zp_elf_open_file(path, &e) < 0)
@@ -183,10 +192,37 @@ static void check_injectable(const char *prog, const char *path, int depth)
 	}
 	if (zp_elf_interp(e) == NULL) {
 		zp_elf_close(e);
-		die(EXIT_SETUP, "%s is statically linked: LD_PRELOAD cannot load the zpoline runtime "
-		    "into it", prog);
+		return not_hookable(best_effort, prog, "is statically linked: LD_PRELOAD cannot load the "
+				    "zpoline runtime into it");
 	}
 	zp_elf_close(e);
+}
+
+/* check_preloads -- code the loader runs before the runtime's constructor
+ * can rewrite anything: other LD_PRELOAD entries (their constructors and
+ * IFUNC resolvers, and those of what they need) and LD_AUDIT modules. Run
+ * unhooked, a library there can do anything a sandbox forbids, then exit
+ * 0. The runtime refuses the same for the programs the program starts. */
+static void check_preloads(const char *runtime, bool best_effort)
+{
+	const char *p = getenv("LD_PRELOAD"), *audit = getenv("LD_AUDIT");
+	char what[PATH_MAX + 32] = "";
+
+	while (p != NULL && *p != '\0' && what[0] == '\0') {
+		size_t l = strcspn(p, " :");
+		if (l > 0 && !(l == strlen(runtime) && strncmp(p, runtime, l) == 0))
+			snprintf(what, sizeof(what), "LD_PRELOAD names %.*s", (int)(l < PATH_MAX ? l : PATH_MAX), p);
+		p += l + (p[l] != '\0');
+	}
+	if (what[0] == '\0' && audit != NULL && audit[strspn(audit, " :")] != '\0')
+		snprintf(what, sizeof(what), "LD_AUDIT names %.*s", PATH_MAX, audit);
+	if (what[0] == '\0')
+		return;
+	if (!best_effort)
+		die(EXIT_SETUP, "%s, whose code the dynamic loader runs before the zpoline runtime's, "
+		    "unhooked: unset it, or give --best-effort", what);
+	fprintf(stderr, "zpoline: %s, whose code the dynamic loader runs before the zpoline runtime's, "
+		"unhooked (best effort)\n", what);
 }
 
 /* check_page0 -- without page 0 the runtime would say so in every
@@ -284,7 +320,8 @@ void zp_launch(struct launch *lp)
 		used += (size_t)snprintf(hooks + used, sizeof(hooks) - used, "%s%s", used ? ":" : "", path);
 	}
 	zp_find_prog(r.prog[0], prog, sizeof(prog));
-	check_injectable(r.prog[0], prog, 0);
+	check_injectable(r.prog[0], prog, 0, r.best_effort);
+	check_preloads(runtime, r.best_effort);
 	unsetenv(ZP_ENV_CATCH_LATE);
 	if (r.mode != NULL)
 		set(ZP_ENV_MODE, r.mode);
