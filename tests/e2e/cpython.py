@@ -8,9 +8,11 @@ again (regrtest -w) before it counts.
 
 With --modules, other modules of the suite; with --report, the
 differences are listed and the exit status is 0 (the benchmark's broad
-run: tests/meson.build).
+run: tests/meson.build). With --sequential, one run after the other
+(test_socket binds fixed vsock ports, which concurrent runs take from
+each other).
 
-usage: cpython.py [--modules M,M...] [--report] ZPOLINE HOOK...
+usage: cpython.py [--modules M,M...] [--report] [--sequential] ZPOLINE HOOK...
 (77: the test suite is not installed)"""
 import os
 import shutil
@@ -28,7 +30,9 @@ def start(prefix, workdir, modules):
     env = {k: v for k, v in os.environ.items() if not k.startswith("ZPOLINE_") and k != "LD_PRELOAD"}
     cmd = prefix + [PYTHON, "-m", "test", "-w", "--junit-xml", xml] + modules
     log = open(os.path.join(workdir, "log"), "wb")
-    return subprocess.Popen(cmd, cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT), xml, log
+    # a session of its own: test_signal signals its process group
+    return subprocess.Popen(cmd, cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True), xml, log
 
 
 def outcomes(xml):
@@ -55,12 +59,14 @@ def main():
     if not os.path.exists("/usr/lib/python3.11/test/test_subprocess.py") or not os.access(PYTHON, os.X_OK):
         print("libpython3.11-testsuite is not installed: skipped")
         return 77
-    args, modules, report = sys.argv[1:], MODULES, False
+    args, modules, report, sequential = sys.argv[1:], MODULES, False, False
     while args and args[0].startswith("--"):
         if args[0] == "--modules":
             modules, args = args[1].split(","), args[2:]
         elif args[0] == "--report":
             report, args = True, args[1:]
+        elif args[0] == "--sequential":
+            sequential, args = True, args[1:]
         else:
             break
     zpoline, hooks = os.path.abspath(args[0]), args[1:]
@@ -72,6 +78,8 @@ def main():
             d = tempfile.mkdtemp(prefix="zp-cpython-")
             dirs.append(d)
             runs.append((label, d) + start(prefix, d, modules))
+            if sequential:
+                runs[-1][2].wait()
         results = {}
         for label, d, p, xml, log in runs:
             try:
