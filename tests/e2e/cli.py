@@ -428,8 +428,13 @@ with tempfile.TemporaryDirectory() as d:
                 else:
                     passed += 1
                     print("ok   counter (%s) %s agrees with strace -c -f: %s" % (mode, name, ours.get(name)))
-    check("counter sort=name", [Z, "run", "--hook", "counter", "--hook-opt", "sort=name", "--", "true"],
-          0, err="exit_group")
+    p = check("counter sort=name", [Z, "run", "--hook", "counter", "--hook-opt", "sort=name", "--", "sh", "-c",
+                                     "cat /dev/null; echo x > /dev/null"], 0, err="wait4")
+    names = [l.split()[-1] for l in p.stderr.splitlines()
+             if l[:6].strip().replace(".", "").isdigit() and l.split()[-1] != "total"]
+    if names != sorted(names) or len(names) < 5:
+        failed += 1
+        print("FAIL counter sort=name: rows not in name order: %r" % names)
     check("counter: unknown option", [Z, "run", "--hook", "counter", "--hook-opt", "sort=size", "--",
                                       "true"], 125, err="unknown option 'sort=size'")
     check("original zpoline hook", [Z, "run", "--hook", LEGACY, "--", PPID], 0, out="ppid 4242")
