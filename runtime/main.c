@@ -95,7 +95,8 @@ static void setup_shared(bool make)
 	}
 	if (fd < 0) {
 		int m = memfd_create("zpoline-shared", MFD_ALLOW_SEALING);
-		if (m < 0 || ftruncate(m, ZP_SHARED_SIZE) != 0 ||
+		/* mode 0: not to be opened again through /proc/self/fd */
+		if (m < 0 || ftruncate(m, ZP_SHARED_SIZE) != 0 || fchmod(m, 0) != 0 ||
 		    fcntl(m, F_ADD_SEALS, ZP_SHARED_SEALS) != 0)
 			return;
 		fd = zp_high_fd(m);
@@ -260,6 +261,9 @@ static void start(void)
 			zp_fatal(125, "cannot rewrite system calls: %s", strerror(-r));
 	}
 	zp_hooks_init(getenv(ZP_ENV_HOOK_OPTS));
+	/* from here the hooks are on: what the runtime still does through
+	 * libc is not the program's to show them */
+	zp_tls.guard = 1;
 	zp_late_enable(getenv(ZP_ENV_EXCLUDE), how);
 	Dl_info self;
 	if (dladdr((void *)zp_msg, &self) != 0 && self.dli_fname != NULL && self.dli_fname[0] == '/')
@@ -269,6 +273,7 @@ static void start(void)
 	if (stats != NULL)
 		zp_stats_report(stats, file_env(ZP_ENV_STATS_FD), how, mode, zp_now_ns() - t0);
 	zp_env_hide();
+	zp_tls.guard = 0;
 }
 
 /* The runtime is linked -z initfirst: the loader runs this before every

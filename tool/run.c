@@ -347,7 +347,9 @@ void zp_launch(struct launch *lp)
 	/* sealed, so the runtime can tell it from any other descriptor a
 	 * number in the environment might name (see runtime/main.c) */
 	int m = memfd_create("zpoline-shared", MFD_ALLOW_SEALING);
-	if (m < 0 || ftruncate(m, ZP_SHARED_SIZE) != 0 ||
+	/* mode 0: a program that guesses its number cannot open it again
+	 * through /proc/self/fd (but root) */
+	if (m < 0 || ftruncate(m, ZP_SHARED_SIZE) != 0 || fchmod(m, 0) != 0 ||
 	    fcntl(m, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0)
 		die(EXIT_SETUP, "cannot create the hooks' shared memory: %s", strerror(errno));
 	int shared_fd = high_fd(m);

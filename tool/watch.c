@@ -328,7 +328,7 @@ void zp_watch_start(int shared_fd, int slice, int trace_fd, const char *opts)
 	root = getpid();
 	/* the threads' output buffers: sparse, pages are used as lines are */
 	int b = memfd_create("zpoline-trace-buffers", MFD_ALLOW_SEALING);
-	if (b >= 0 && ftruncate(b, (off_t)TR_BUF_SLOTS * TR_BUF_SIZE) == 0 &&
+	if (b >= 0 && ftruncate(b, (off_t)TR_BUF_SLOTS * TR_BUF_SIZE) == 0 && fchmod(b, 0) == 0 &&
 	    fcntl(b, F_ADD_SEALS, TR_BUF_SEALS) == 0) {
 		void *m = mmap(NULL, (size_t)TR_BUF_SLOTS * TR_BUF_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, b, 0);
 		int hb = zp_high_fd(b);
