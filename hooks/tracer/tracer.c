@@ -112,6 +112,20 @@ struct tls {
 	int out_slot;                   /* -1: none */
 	uint32_t kept;                  /* seq of the call whose line is in the buffer's call part */
 	size_t call_len;                /* ... that line's length (0: none) */
+	/* in a vfork (or a clone with CLONE_VM and no CLONE_SETTLS), whose
+	 * child runs on this very thread state until it execs or exits: an
+	 * enter meanwhile is the child's, and the parent, back, takes again
+	 * what it had, its call kept for the watcher */
+	bool vforking;
+	struct vf_save {
+		bool active;
+		pid_t tid;              /* the parent's */
+		char *out;
+		int out_slot;
+		uint32_t kept;
+		size_t call_len;
+		struct rec *cur;
+	} vf;
 	char out_own[OUTCAP];
 	char line[3][16384];
 };
@@ -451,6 +465,7 @@ static void out_release(void)
 
 static void put_prefix(struct tr_buf *b, uint64_t t0);
 static bool is_multi(void);
+static bool forks(long nr);
 static void put_json_head(struct tr_buf *b, const char *type, uint64_t t0);
 
 /* keep_call -- the line strace shows for call r if the process dies in
@@ -521,9 +536,12 @@ static void keep_partial(struct rec *r, struct tr_call *c)
 		return;
 	struct tr_outslot *o = &sh->out[T.out_slot];
 	const char *name = rt->syscall_name(r->nr);
-	const char *mark = tr_enter_complete(c) ? "" : " <unfinished ...>";
+	/* strace ends a fork-like call "<... clone resumed>) = ?", without
+	 * the arguments its exit would add */
+	const char *mark = tr_enter_complete(c) || forks(r->nr) ? "" : " <unfinished ...>";
 	struct tr_buf b = { T.out + TR_OUT_CAP, 0, TR_CALL_CAP / 2 };
-	if (is_multi() && opt.ff[0] == '\0')
+	/* a fork-like call shows only once there is a child */
+	if ((is_multi() || forks(r->nr)) && opt.ff[0] == '\0')
 		tr_put(&b, "[pid %5d] ", (int)T.tid);
 	tr_put(&b, "<... %s resumed>%s)", name ? name : "syscall", mark);
 	tr_pad(&b, &fmt, 0);
@@ -838,6 +856,21 @@ static bool forks(long nr)
 	return nr == SYS_clone || nr == SYS_clone3 || nr == SYS_fork || nr == SYS_vfork;
 }
 
+/* shares_tls -- a clone whose child runs on this thread's state (vfork,
+ * posix_spawn's clone) */
+static bool shares_tls(long nr, const struct zpoline_call *call)
+{
+	uint64_t flags;
+
+	if (nr == SYS_vfork)
+		return true;
+	if (nr == SYS_clone)
+		return (call->args[0] & (CLONE_VM | CLONE_SETTLS)) == CLONE_VM;
+	if (nr == SYS_clone3 && tr_peek(&flags, (uintptr_t)call->args[0], sizeof(flags)) == sizeof(flags))
+		return (flags & (CLONE_VM | CLONE_SETTLS)) == CLONE_VM;
+	return false;
+}
+
 /* shares_memory -- a clone whose child runs in this memory */
 static bool shares_memory(long nr, const struct zpoline_call *call)
 {
@@ -970,6 +1003,8 @@ static int maps_change(long nr, const long *args)
 	return 0;
 }
 
+static void child_start(bool shares);
+
 static int enter_impl(struct zpoline_call *call, uint64_t *slot)
 {
 	long nr = call->nr;
@@ -985,6 +1020,8 @@ static int enter_impl(struct zpoline_call *call, uint64_t *slot)
 		*slot = 0;
 		return ZPOLINE_CALL;
 	}
+	if (__builtin_expect(T.vforking, 0))
+		child_start(true);      /* a clone's child on a stack of its own */
 	if (!started)
 		start();
 	self_ids();
@@ -1164,12 +1201,16 @@ static int enter_impl(struct zpoline_call *call, uint64_t *slot)
 		}
 		if (props & TR_EXEC)
 			exec_note(nr, b.p, b.len, early);
-		else if (early && !forks(nr))
+		else if (early)
 			keep_partial(r, &c);
 		unlock();
 	}
-	if (!r->partial && !(props & (TR_NORETURN | TR_EXEC)) && !forks(nr))
+	if (!r->partial && !(props & (TR_NORETURN | TR_EXEC)))
 		keep_call(r, &c);
+	if (forks(nr) && shares_tls(nr, call)) {
+		T.vf = (struct vf_save){ true, T.tid, T.out, T.out_slot, T.kept, T.call_len, T.cur };
+		T.vforking = true;
+	}
 	T.level--;
 	return ZPOLINE_CALL;
 }
@@ -1309,6 +1350,29 @@ static void finish(struct rec *r, long nr, const long *args, long ret)
 	T.level--;
 }
 
+/* child_start -- a fork-like call's child, at its first step: as strace,
+ * the call shows once, in the parent, and the child has none of the
+ * parent's state (on which a vfork child runs, T being the parent's) */
+static void child_start(bool shares)
+{
+	__atomic_store_n(&sh->multi, 1, __ATOMIC_RELAXED);
+	T.vforking = false;
+	T.pid = 0;
+	self_ids();
+	if (!shares) {
+		prog_pid = T.pid;       /* its own copy of the handlers */
+		T.vf.active = false;
+	}
+	T.outlen = 0;
+	/* the parent's buffer is shared memory: the child takes its own */
+	T.out = NULL;
+	T.out_slot = -1;
+	T.kept = 0;
+	T.call_len = 0;
+	T.partial_open = false;
+	T.cur = NULL;
+}
+
 static void exit_impl(struct zpoline_call *call, uint64_t *slot)
 {
 	long nr = call->nr;
@@ -1325,6 +1389,16 @@ static void exit_impl(struct zpoline_call *call, uint64_t *slot)
 		 * again, whatever happens to the record below */
 		T.pid = 0;
 		self_ids();
+	}
+	if (T.vf.active && call->ret != 0 && forks(nr) && T.vf.tid == T.tid) {
+		/* back from a call whose child ran on this state */
+		T.out = T.vf.out;
+		T.out_slot = T.vf.out_slot;
+		T.kept = T.vf.kept;
+		T.call_len = T.vf.call_len;
+		T.cur = T.vf.cur;
+		T.vf.active = false;
+		T.vforking = false;
 	}
 	if (*slot == 0 || *slot > RING)
 		return;
@@ -1367,20 +1441,7 @@ static void exit_impl(struct zpoline_call *call, uint64_t *slot)
 		}
 	}
 	if ((nr == SYS_clone || nr == SYS_clone3 || nr == SYS_fork || nr == SYS_vfork) && call->ret == 0) {
-		/* the child: as strace, the call shows once, in the parent */
-		__atomic_store_n(&sh->multi, 1, __ATOMIC_RELAXED);
-		T.pid = 0;
-		self_ids();
-		if (!shares_memory(nr, call))
-			prog_pid = T.pid;       /* its own copy of the handlers */
-		T.outlen = 0;
-		/* the parent's buffer is shared memory: the child takes its own */
-		T.out = NULL;
-		T.out_slot = -1;
-		T.kept = 0;
-		T.call_len = 0;
-		T.partial_open = false;
-		T.cur = NULL;
+		child_start(shares_memory(nr, call));
 		return;
 	}
 	if ((nr == SYS_clone || nr == SYS_clone3 || nr == SYS_fork || nr == SYS_vfork) && call->ret > 0) {

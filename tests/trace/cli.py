@@ -186,6 +186,26 @@ check("--json: SIGKILL, a record for each thread's unfinished call, then the kil
       recs[-1] == {"type": "killed", "pid": pid, "signal": "SIGKILL"} and recs.index(unf[-1]) < len(recs) - 1,
       t[-900:])
 
+# a process killed in vfork, or in a clone whose child shares its memory
+# and thread state (posix_spawn's), as strace -f ends it:
+#   [pid P] <... vfork resumed>) = ?
+#   [pid P] +++ killed by SIGKILL +++
+# and the child's lines are the child's own (its pid, not its parent's)
+def own_lines(t, pid):
+    """pid's lines, without their prefix, the spaces before " = " squeezed"""
+    return [re.sub(r" +", " ", m.group(2)) for m in re.finditer(r"^(?:\[pid +(\d+)\] |(?=\d+ )\d+ +)?(.*)$", t, re.M)
+            if m.group(1) == str(pid) or re.match(r"^%d " % pid, m.group(0))]
+for call, name in (("vfork", "vfork"), ("spawn", "clone")):
+    t, pid = kill_spin("zpoline", 0, call)
+    sleeps = re.findall(r"^\[pid +(\d+)\] (?:clock_)?nanosleep\(", t, re.M)
+    check("SIGKILL in %s: its line, then the process's end" % call,
+          own_lines(t, pid)[-2:] == ["<... %s resumed>) = ?" % name, "+++ killed by SIGKILL +++"] and
+          sleeps and str(pid) not in sleeps, t[-900:])
+    if shutil.which("strace"):
+        t, pid = kill_spin("strace", 0, call)
+        check("... the lines strace -f shows", own_lines(t, pid)[-2:] == [
+            "<... %s resumed>) = ?" % name, "+++ killed by SIGKILL +++"], t[-600:])
+
 # memory the tracer has read may go away: a path it read directly before
 # (a page it knows) is unmapped, made PROT_NONE or mapped over; the call
 # fails with EFAULT, and the tracer prints the address (it does not fault)

@@ -4,15 +4,31 @@
  *   getppid  a call that does not block, over and over;
  *   wait     rt_sigtimedwait for 100 ms, a call the tracer does not count
  *            as blocking, so a thread is in one nearly all the time;
- *   read     read from a pipe nobody writes, for ever. */
+ *   read     read from a pipe nobody writes, for ever;
+ *   vfork    vfork a child that sleeps 200 ms and exits: the parent is in
+ *            vfork nearly all the time;
+ *   spawn    the same with clone(CLONE_VM|CLONE_VFORK), as posix_spawn,
+ *            the child on a stack of its own. */
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+static char child_stack[64 * 1024];
+
+static int child(void *arg)
+{
+	struct timespec ts = { 0, 200 * 1000 * 1000 };
+
+	(void)arg;
+	nanosleep(&ts, NULL);
+	_exit(0);
+}
 
 static const char *call = "getppid";
 static int started;
@@ -31,6 +47,13 @@ static void *loop(void *arg)
 	for (;;) {
 		if (strcmp(call, "wait") == 0)
 			sigtimedwait(&set, NULL, &ts);
+		else if (strcmp(call, "vfork") == 0 && vfork() == 0)
+			child(NULL);
+		else if (strcmp(call, "vfork") == 0)
+			wait(NULL);
+		else if (strcmp(call, "spawn") == 0 &&
+			 clone(child, child_stack + sizeof(child_stack), CLONE_VM | CLONE_VFORK | SIGCHLD, NULL) > 0)
+			wait(NULL);
 		else if (strcmp(call, "read") == 0)
 			(void)!read(fds[0], &c, 1);
 		else
