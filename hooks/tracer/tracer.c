@@ -33,6 +33,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -773,9 +774,46 @@ static void exec_note(long nr, const char *text, size_t len, bool partial)
 	}
 }
 
+/* exec_watch -- tell the watcher (shared.h) whether this execve ends in
+ * a new image or in the process's death: after the point of no return
+ * no code of ours runs if the new image is not hooked */
+static int exec_fd = -1;
+static pid_t exec_fd_pid;
+
+static void exec_watch(void)
+{
+	int sv[2];
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	pid_t pid = T.pid;
+	struct iovec iov = { &pid, sizeof(pid) };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			    .msg_controllen = sizeof(cbuf) };
+
+	if (sh->exec_sock <= 2 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return;
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &sv[1], sizeof(int));
+	if (sendmsg(sh->exec_sock, &m, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+		close(sv[0]);
+		sv[0] = -1;
+	}
+	close(sv[1]);
+	exec_fd = sv[0];
+	exec_fd_pid = T.pid;
+}
+
 /* exec_forget -- the execve failed: its line ends in this image */
 static void exec_forget(void)
 {
+	/* a vfork child's execve leaves its number here, not its descriptor */
+	if (exec_fd >= 0 && exec_fd_pid == T.pid) {
+		(void)!write(exec_fd, "F", 1);
+		close(exec_fd);
+	}
+	exec_fd = -1;
 	lock();
 	for (int i = 0; i < 8; i++)
 		if (sh->execs[i].pid == T.pid)
@@ -969,7 +1007,8 @@ static void start(void)
 	 * out, the calls they were in are not shown */
 	for (int i = 0; bufs != NULL && i < TR_BUF_SLOTS; i++) {
 		struct tr_outslot *o = &sh->out[i];
-		if (o->tid == 0 || o->tid == T.tid || o->pid != T.pid)
+		/* (the exec'ing thread's too: its execve's line was kept there) */
+		if (o->tid == 0 || o->pid != T.pid)
 			continue;
 		unsigned len = TR_LEN(__atomic_load_n(&o->len, __ATOMIC_ACQUIRE));
 		lock();
@@ -1004,6 +1043,7 @@ static int maps_change(long nr, const long *args)
 }
 
 static void child_start(bool shares);
+static void exec_watch(void);
 
 static int enter_impl(struct zpoline_call *call, uint64_t *slot)
 {
@@ -1042,10 +1082,12 @@ static int enter_impl(struct zpoline_call *call, uint64_t *slot)
 		flush();
 		break;
 	}
-	if (nr == SYS_exit || nr == SYS_execve || nr == SYS_execveat)
+	if (nr == SYS_exit)
 		out_release();
-	if (nr == SYS_execve || nr == SYS_execveat)
+	if (nr == SYS_execve || nr == SYS_execveat) {
 		proc_exec(true);
+		exec_watch();
+	}
 	if ((nr == SYS_dup2 || nr == SYS_dup3) && ff_fd >= 0 && call->args[1] == ff_fd &&
 	    call->args[0] != ff_fd) {
 		/* the program wants the number of our -ff file: ours moves */
@@ -1201,7 +1243,7 @@ static int enter_impl(struct zpoline_call *call, uint64_t *slot)
 		}
 		if (props & TR_EXEC)
 			exec_note(nr, b.p, b.len, early);
-		else if (early)
+		if (early)
 			keep_partial(r, &c);
 		unlock();
 	}
@@ -1898,6 +1940,16 @@ static int tracer_init(const struct zpoline_init *in)
 				/* and out of the program's sight */
 				in->own_fd(&sh->buf_fd);
 			}
+		}
+	}
+	/* the watcher's socket for execve's end (exec_watch) */
+	if (sh != &private_shared && sh->exec_sock > 2) {
+		struct stat st;
+		if (fstat(sh->exec_sock, &st) == 0 && S_ISSOCK(st.st_mode)) {
+			ownfd_add(sh->exec_sock);
+			in->own_fd(&sh->exec_sock);
+		} else {
+			sh->exec_sock = 0;
 		}
 	}
 	/* our own restorer: the handlers we install before the program's */

@@ -206,6 +206,23 @@ for call, name in (("vfork", "vfork"), ("spawn", "clone")):
         check("... the lines strace -f shows", own_lines(t, pid)[-2:] == [
             "<... %s resumed>) = ?" % name, "+++ killed by SIGKILL +++"], t[-600:])
 
+# a process killed in execve (one waiting for a page of its environment
+# a userfaultfd never serves), as strace -f ends it; the watcher learns
+# the call did not reach a new image (which may not be hooked), also when
+# the process is reaped at once
+if subprocess.run([spin, "0", "exec", "probe"]).returncode == 0:
+    t, pid = kill_spin("zpoline", 0, "exec")
+    lines = [re.sub(r" +", " ", l) for l in t.splitlines()]
+    check("SIGKILL in execve: its line, then +++ killed by SIGKILL +++",
+          re.match(r'^execve\("/bin/true", \["/bin/true"\], 0x[0-9a-f]+ /\* 1 var \*/\) = \?$', lines[-2]) and
+          lines[-1] == "+++ killed by SIGKILL +++", t[-600:])
+    if shutil.which("strace"):
+        t, pid = kill_spin("strace", 0, "exec")
+        check("... the lines strace -f shows", [re.sub(r"0x[0-9a-f]+", "ADDR", l) for l in own_lines(t, pid)[-2:]] ==
+              ['execve("/bin/true", ["/bin/true"], ADDR /* 1 var */) = ?', "+++ killed by SIGKILL +++"], t[-600:])
+else:
+    print("skip SIGKILL in execve: no userfaultfd here")
+
 # memory the tracer has read may go away: a path it read directly before
 # (a page it knows) is unmapped, made PROT_NONE or mapped over; the call
 # fails with EFAULT, and the tracer prints the address (it does not fault)

@@ -8,13 +8,23 @@
  *   vfork    vfork a child that sleeps 200 ms and exits: the parent is in
  *            vfork nearly all the time;
  *   spawn    the same with clone(CLONE_VM|CLONE_VFORK), as posix_spawn,
- *            the child on a stack of its own. */
+ *            the child on a stack of its own;
+ *   exec     (no threads) execve /bin/true with an environment string in a
+ *            page of a userfaultfd nobody serves: the kernel waits in the
+ *            call for ever. Prints "no userfaultfd" and exits if it
+ *            cannot have one (it needs privilege), or, with a third
+ *            argument, only whether it can. */
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <linux/userfaultfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -62,6 +72,32 @@ static void *loop(void *arg)
 	return NULL;
 }
 
+/* stuck_exec -- an execve that never gets past reading its environment */
+static int stuck_exec(int probe)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	int u = (int)syscall(SYS_userfaultfd, O_CLOEXEC);
+	char *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (u < 0 || page == MAP_FAILED || ioctl(u, UFFDIO_API, &api) < 0) {
+		printf("no userfaultfd\n");
+		return 77;
+	}
+	struct uffdio_register reg = { .range = { (unsigned long)page, 4096 },
+				       .mode = UFFDIO_REGISTER_MODE_MISSING };
+	if (ioctl(u, UFFDIO_REGISTER, &reg) < 0) {
+		printf("no userfaultfd\n");
+		return 77;
+	}
+	if (probe)
+		return 0;
+	char *args[] = { "/bin/true", NULL }, *env[] = { page, NULL };
+	printf("looping\n");
+	fflush(stdout);
+	execve(args[0], args, env);
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	int n = argc > 1 ? atoi(argv[1]) : 3;
@@ -69,6 +105,8 @@ int main(int argc, char **argv)
 
 	if (argc > 2)
 		call = argv[2];
+	if (strcmp(call, "exec") == 0)
+		return stuck_exec(argc > 3);
 	if (pipe(fds) != 0)
 		return 1;
 	for (int i = 0; i < n; i++)
