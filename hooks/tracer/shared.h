@@ -45,6 +45,7 @@ struct tr_shared {
 	/* execve's entering half, for the new image to end with " = 0" */
 	struct exec_slot {
 		int pid;                /* the exec'ing process, 0 when free */
+		int tid;                /* ... and thread */
 		int partial;            /* the half is out (and ends the output when pending) */
 		int nr;
 		int len;

@@ -766,6 +766,7 @@ static void exec_note(long nr, const char *text, size_t len, bool partial)
 		if (e->pid != 0 && e->pid != T.pid && !task_gone(e->pid))
 			continue;
 		e->pid = T.pid;
+		e->tid = T.tid;
 		e->partial = partial;
 		e->nr = (int)nr;
 		e->len = (int)(len < sizeof(e->text) ? len : sizeof(e->text));
@@ -1004,16 +1005,36 @@ static void start(void)
 	self_ids();
 	/* a new image: execve ended the old one's other threads, whose
 	 * buffers are of no thread now: the lines they had formatted go
-	 * out, the calls they were in are not shown */
+	 * out, then, as strace shows them, the calls they were in, = ?, and
+	 * their end. The exec'ing thread's buffer too: its execve's line
+	 * was kept there, and exec_done ends it with = 0. */
+	pid_t exec_tid = T.tid;
+	for (int i = 0; i < 8; i++)
+		if (sh->execs[i].pid == T.pid)
+			exec_tid = sh->execs[i].tid;
 	for (int i = 0; bufs != NULL && i < TR_BUF_SLOTS; i++) {
 		struct tr_outslot *o = &sh->out[i];
-		/* (the exec'ing thread's too: its execve's line was kept there) */
 		if (o->tid == 0 || o->pid != T.pid)
 			continue;
 		unsigned len = TR_LEN(__atomic_load_n(&o->len, __ATOMIC_ACQUIRE));
 		lock();
 		if (len > 0 && len <= TR_OUT_CAP)
 			write_lines(bufs + (size_t)i * TR_BUF_SIZE, len);
+		const char *text;
+		int joined;
+		unsigned kept = o->tid == exec_tid ? 0 :
+			tr_unfinished(sh, o, bufs + (size_t)i * TR_BUF_SIZE, &text, &joined);
+		if (kept > 0 && joined) {
+			dev_write(text, kept);
+			sh->pending = 0;
+		} else if (kept > 0) {
+			write_lines(text, kept);
+		}
+		if (o->tid != exec_tid && !opt.json && opt.ff[0] == '\0') {
+			char end[64];
+			int n = snprintf(end, sizeof(end), "[pid %5d] +++ exited with 0 +++\n", o->tid);
+			write_lines(end, (size_t)n);
+		}
 		__atomic_store_n(&o->len, 0, __ATOMIC_RELEASE);
 		__atomic_store_n(&o->tid, 0, __ATOMIC_RELEASE);
 		unlock();

@@ -223,6 +223,29 @@ if subprocess.run([spin, "0", "exec", "probe"]).returncode == 0:
 else:
     print("skip SIGKILL in execve: no userfaultfd here")
 
+# an execve ends the other threads in their calls: strace -f shows each
+# one's call, = ?, and its end, then the execve's = 0
+def exec_ends(tracer):
+    out = os.path.join(work, "exec.txt")
+    pre = ["strace", "-f", "-o", out] if tracer == "strace" else [zpoline, "trace", "-o", out]
+    subprocess.run(pre + ["--", spin, "2", "read", "then-exec"], capture_output=True, timeout=30)
+    t = open(out, errors="replace").read()
+    tids = set(re.findall(r"^(?:\[pid +)?(\d+)\]? +read\(3,  <unfinished", t, re.M))
+    resumed = max((i for i, l in enumerate(t.splitlines()) if "<... execve resumed>" in l), default=-1)
+    ok = len(tids) == 2 and resumed >= 0
+    for tid in tids:
+        own = own_lines(t, int(tid))
+        ok = ok and len(own) >= 2 and own[-2] in ("<... read resumed> <unfinished ...>) = ?",
+                                                  "read(3, <unfinished ...>) = ?") and \
+            own[-1] == "+++ exited with 0 +++" and \
+            max(i for i, l in enumerate(t.splitlines()) if re.match(r"^(?:\[pid +)?%s\]? " % tid, l)) < resumed
+    return ok, t
+ok, t = exec_ends("zpoline")
+check("execve ends the other threads: each one's call, = ?, its end, before execve's = 0", ok, t[-900:])
+if shutil.which("strace"):
+    ok, t = exec_ends("strace")
+    check("... as strace -f shows them", ok, t[-900:])
+
 # memory the tracer has read may go away: a path it read directly before
 # (a page it knows) is unmapped, made PROT_NONE or mapped over; the call
 # fails with EFAULT, and the tracer prints the address (it does not fault)

@@ -13,7 +13,9 @@
  *            page of a userfaultfd nobody serves: the kernel waits in the
  *            call for ever. Prints "no userfaultfd" and exits if it
  *            cannot have one (it needs privilege), or, with a third
- *            argument, only whether it can. */
+ *            argument, only whether it can.
+ * `spin N CALL then-exec`: the main thread, 100 ms after "looping", execs
+ * /bin/true instead, which ends the other threads in their calls. */
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -116,5 +118,12 @@ int main(int argc, char **argv)
 		sched_yield();
 	printf("looping\n");
 	fflush(stdout);
+	if (argc > 3 && strcmp(argv[3], "then-exec") == 0) {
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+		char *args[] = { "/bin/true", NULL };
+		nanosleep(&ts, NULL);
+		execv(args[0], args);
+		return 1;
+	}
 	loop(NULL);
 }
