@@ -2,8 +2,8 @@
  * the middle of one. `spin N CALL` starts N threads besides the main one,
  * says "looping" once all are in the loop, and loops forever in each:
  *   getppid  a call that does not block, over and over;
- *   wait     rt_sigtimedwait for 100 ms, a call the tracer does not count
- *            as blocking, so a thread is in one nearly all the time;
+ *   wait     rt_sigtimedwait for 100 ms, so a thread is in one nearly all
+ *            the time;
  *   read     read from a pipe nobody writes, for ever;
  *   vfork    vfork a child that sleeps 200 ms and exits: the parent is in
  *            vfork nearly all the time;
