@@ -1031,8 +1031,13 @@ static void start(void)
 			write_lines(text, kept);
 		}
 		if (o->tid != exec_tid && !opt.json && opt.ff[0] == '\0') {
-			char end[64];
-			int n = snprintf(end, sizeof(end), "[pid %5d] +++ exited with 0 +++\n", o->tid);
+			/* strace 6.1: the leader, when another thread execs,
+			 * is "superseded"; the others "exited with 0" */
+			char end[80];
+			int n = o->tid == T.pid ?
+				snprintf(end, sizeof(end), "[pid %5d] +++ superseded by execve in pid %d +++\n",
+					 o->tid, (int)exec_tid) :
+				snprintf(end, sizeof(end), "[pid %5d] +++ exited with 0 +++\n", o->tid);
 			write_lines(end, (size_t)n);
 		}
 		__atomic_store_n(&o->len, 0, __ATOMIC_RELEASE);

@@ -246,6 +246,22 @@ if shutil.which("strace"):
     ok, t = exec_ends("strace")
     check("... as strace -f shows them", ok, t[-900:])
 
+# ... and when a thread other than the first execs, the first one is
+# "superseded by execve in pid N" (N: the exec'ing thread)
+def superseded_then(own, tid):
+    line = "+++ superseded by execve in pid %s +++" % tid
+    return line in own and own[own.index(line) + 1:own.index(line) + 2] == ["<... execve resumed>) = 0"]
+for tracer in ["zpoline"] + (["strace"] if shutil.which("strace") else []):
+    out = os.path.join(work, "exec.txt")
+    pre = ["strace", "-f", "-o", out] if tracer == "strace" else [zpoline, "trace", "-o", out]
+    p = subprocess.run(pre + ["--", spin, "1", "read", "thread-exec"], capture_output=True, timeout=30)
+    t = open(out, errors="replace").read()
+    m = re.search(r'^(?:\[pid +)?(\d+)\]? +execve\("/bin/true"', t, re.M)
+    leader = re.findall(r"^(?:\[pid +)?(\d+)\]? +\+\+\+ superseded by execve in pid (\d+) \+\+\+$", t, re.M)
+    check("%s: the first thread superseded by another's execve" % tracer,
+          m and len(leader) == 1 and leader[0][1] == m.group(1) and
+          superseded_then(own_lines(t, int(leader[0][0])), leader[0][1]), t[-900:])
+
 # memory the tracer has read may go away: a path it read directly before
 # (a page it knows) is unmapped, made PROT_NONE or mapped over; the call
 # fails with EFAULT, and the tracer prints the address (it does not fault)

@@ -15,7 +15,8 @@
  *            cannot have one (it needs privilege), or, with a third
  *            argument, only whether it can.
  * `spin N CALL then-exec`: the main thread, 100 ms after "looping", execs
- * /bin/true instead, which ends the other threads in their calls. */
+ * /bin/true instead, which ends the other threads in their calls;
+ * `spin N CALL thread-exec`: a thread of its own does, 100 ms after. */
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -40,6 +41,17 @@ static int child(void *arg)
 	(void)arg;
 	nanosleep(&ts, NULL);
 	_exit(0);
+}
+
+static void *exec_true(void *arg)
+{
+	struct timespec ts = { 0, 100 * 1000 * 1000 };
+	char *args[] = { "/bin/true", NULL };
+
+	(void)arg;
+	nanosleep(&ts, NULL);
+	execv(args[0], args);
+	return NULL;
 }
 
 static const char *call = "getppid";
@@ -119,11 +131,10 @@ int main(int argc, char **argv)
 	printf("looping\n");
 	fflush(stdout);
 	if (argc > 3 && strcmp(argv[3], "then-exec") == 0) {
-		struct timespec ts = { 0, 100 * 1000 * 1000 };
-		char *args[] = { "/bin/true", NULL };
-		nanosleep(&ts, NULL);
-		execv(args[0], args);
+		exec_true(NULL);
 		return 1;
 	}
+	if (argc > 3 && strcmp(argv[3], "thread-exec") == 0 && pthread_create(&th, NULL, exec_true, NULL) != 0)
+		return 1;
 	loop(NULL);
 }
