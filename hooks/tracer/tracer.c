@@ -113,6 +113,17 @@ struct tls {
 	int out_slot;                   /* -1: none */
 	uint32_t kept;                  /* seq of the call whose line is in the buffer's call part */
 	size_t call_len;                /* ... that line's length (0: none) */
+	/* a signal handler's call, while the call the handler interrupted
+	 * is kept: the handler's takes the buffer's call part, and the
+	 * other's line, kept here, comes back when it ends (stash_kept) */
+	struct {
+		uint32_t by;            /* seq of the handler's call, 0: none */
+		uint32_t kept;
+		size_t call_len;
+		uint64_t key;
+		unsigned join;
+		char text[TR_CALL_CAP];
+	} stash;
 	/* in a vfork (or a clone with CLONE_VM and no CLONE_SETTLS), whose
 	 * child runs on this very thread state until it execs or exits: an
 	 * enter meanwhile is the child's, and the parent, back, takes again
@@ -469,21 +480,59 @@ static bool is_multi(void);
 static bool forks(long nr);
 static void put_json_head(struct tr_buf *b, const char *type, uint64_t t0);
 
+/* stash_kept -- call seq, made in a signal handler, is the one the thread
+ * is in now, not the call the handler interrupted, whose line is kept:
+ * that line steps aside until seq ends (one level deep) */
+static bool stash_kept(uint32_t seq)
+{
+	struct tr_outslot *o = &sh->out[T.out_slot];
+	size_t n = T.call_len + (o->key != 0 ? o->join : 0);
+
+	if (T.stash.by != 0 || n > TR_CALL_CAP)
+		return false;
+	T.stash.kept = T.kept;
+	T.stash.call_len = T.call_len;
+	T.stash.key = o->key;
+	T.stash.join = o->join;
+	memcpy(T.stash.text, T.out + TR_OUT_CAP, n);
+	T.stash.by = seq;
+	T.kept = 0;
+	T.call_len = 0;
+	o->key = 0;
+	out_set_len(T.outlen);          /* the watcher sees none while it changes */
+	return true;
+}
+
+/* unstash_kept -- the handler's call has ended: the interrupted call's
+ * line is kept again */
+static void unstash_kept(void)
+{
+	struct tr_outslot *o = &sh->out[T.out_slot];
+
+	memcpy(T.out + TR_OUT_CAP, T.stash.text, T.stash.call_len + (T.stash.key != 0 ? T.stash.join : 0));
+	o->key = T.stash.key;
+	o->join = T.stash.join;
+	T.kept = T.stash.kept;
+	T.call_len = T.stash.call_len;
+	T.stash.by = 0;
+	out_set_len(T.outlen);
+}
+
 /* keep_call -- the line strace shows for call r if the process dies in
  * it ("name(args) = ?", with " <unfinished ...>" before the ")" when the
  * arguments that the result fills in are missing), formatted now into
  * the buffer's call part, where the watcher finds it (shared.h). Not
  * written: the entering half is reused for the call's line at exit, so
  * the call costs what it did. A call made while another is kept (in a
- * signal handler) keeps nothing. With --json, the call's record with the
+ * signal handler) takes its place (stash_kept). With --json, the call's record with the
  * arguments known at enter, "ret": null and "unfinished": true. */
 static void keep_call(struct rec *r, struct tr_call *c)
 {
-	if (bufs == NULL || T.kept != 0 || !(opt.status & ZP_STATUS_UNFINISHED))
+	if (bufs == NULL || !(opt.status & ZP_STATUS_UNFINISHED))
 		return;
 	if (T.out == NULL)
 		out_claim();
-	if (T.out_slot < 0)
+	if (T.out_slot < 0 || (T.kept != 0 && !stash_kept(r->seq)))
 		return;
 	char *area = T.out + TR_OUT_CAP;
 	struct tr_buf b = { area, 0, TR_CALL_CAP };
@@ -529,11 +578,11 @@ static void keep_call(struct rec *r, struct tr_call *c)
  * output still ends with it. Lock held. */
 static void keep_partial(struct rec *r, struct tr_call *c)
 {
-	if (bufs == NULL || T.kept != 0 || !(opt.status & ZP_STATUS_UNFINISHED))
+	if (bufs == NULL || !(opt.status & ZP_STATUS_UNFINISHED))
 		return;
 	if (T.out == NULL)
 		out_claim();
-	if (T.out_slot < 0)
+	if (T.out_slot < 0 || (T.kept != 0 && !stash_kept(r->seq)))
 		return;
 	struct tr_outslot *o = &sh->out[T.out_slot];
 	const char *name = rt->syscall_name(r->nr);
@@ -569,6 +618,8 @@ static void drop_call(const struct rec *r)
 	T.kept = 0;
 	T.call_len = 0;
 	out_set_len(T.outlen);
+	if (T.stash.by == r->seq)
+		unstash_kept();
 }
 
 static void flush_locked(void)
@@ -1430,6 +1481,7 @@ static void child_start(bool shares)
 	if (!shares) {
 		prog_pid = T.pid;       /* its own copy of the handlers */
 		T.vf.active = false;
+		T.stash.by = 0;
 	}
 	T.outlen = 0;
 	/* the parent's buffer is shared memory: the child takes its own */

@@ -262,6 +262,18 @@ for tracer in ["zpoline"] + (["strace"] if shutil.which("strace") else []):
           m and len(leader) == 1 and leader[0][1] == m.group(1) and
           superseded_then(own_lines(t, int(leader[0][0])), leader[0][1]), t[-900:])
 
+# a call made in a signal handler while the call the handler interrupted
+# is kept (--json keeps every call's record): the process is in the
+# handler's call, and that one shows
+t, pid = kill_spin("zpoline", 0, "handler", "--json")
+try:
+    recs = [json.loads(l) for l in t.splitlines()]
+except ValueError:
+    recs = []
+unf = [r for r in recs if r.get("unfinished")]
+check("--json: SIGKILL in a signal handler's call, its record unfinished",
+      [r["name"] for r in unf] == ["pause"] and recs[-1].get("type") == "killed", t[-900:])
+
 # memory the tracer has read may go away: a path it read directly before
 # (a page it knows) is unmapped, made PROT_NONE or mapped over; the call
 # fails with EFAULT, and the tracer prints the address (it does not fault)

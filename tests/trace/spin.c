@@ -9,6 +9,8 @@
  *            vfork nearly all the time;
  *   spawn    the same with clone(CLONE_VM|CLONE_VFORK), as posix_spawn,
  *            the child on a stack of its own;
+ *   handler  (no threads) read from a pipe nobody writes; a SIGALRM 100 ms
+ *            later runs a handler (SA_RESTART) that calls pause();
  *   exec     (no threads) execve /bin/true with an environment string in a
  *            page of a userfaultfd nobody serves: the kernel waits in the
  *            call for ever. Prints "no userfaultfd" and exits if it
@@ -52,6 +54,12 @@ static void *exec_true(void *arg)
 	nanosleep(&ts, NULL);
 	execv(args[0], args);
 	return NULL;
+}
+
+static void in_handler(int sig)
+{
+	(void)sig;
+	pause();
 }
 
 static const char *call = "getppid";
@@ -121,6 +129,18 @@ int main(int argc, char **argv)
 		call = argv[2];
 	if (strcmp(call, "exec") == 0)
 		return stuck_exec(argc > 3);
+	if (strcmp(call, "handler") == 0) {
+		struct sigaction sa = { .sa_handler = in_handler, .sa_flags = SA_RESTART };
+		char c;
+		sigaction(SIGALRM, &sa, NULL);
+		if (pipe(fds) != 0)
+			return 1;
+		printf("looping\n");
+		fflush(stdout);
+		ualarm(100 * 1000, 0);
+		for (;;)
+			(void)!read(fds[0], &c, 1);
+	}
 	if (pipe(fds) != 0)
 		return 1;
 	for (int i = 0; i < n; i++)
