@@ -196,7 +196,9 @@ static void exec_ends(void)
 			x->fate = EXEC_UNKNOWN;         /* "F": it failed, the image runs on */
 		} else {
 			snprintf(path, sizeof(path), "/proc/%d/exe", (int)x->pid);
-			x->fate = readlink(path, exe, sizeof(exe)) > 0 ? EXEC_NEW_IMAGE : EXEC_DIED;
+			/* (a set-user-ID image's exe is not ours to read, but is there) */
+			x->fate = readlink(path, exe, sizeof(exe)) > 0 || errno != ENOENT ? EXEC_NEW_IMAGE :
+				  EXEC_DIED;
 		}
 		close(x->fd);
 		x->fd = -1;
