@@ -34,6 +34,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -52,6 +53,16 @@ static char *bufs;              /* the threads' output buffers (shared.h), or NU
 static struct zp_trace_opts opt;
 static int out_fd;
 static pid_t root;
+static int exec_recv = -1;      /* our end of the execve socket (shared.h), or -1 */
+
+/* what became of a process's execve (exec_watch in the tracer) */
+enum { EXEC_UNKNOWN, EXEC_NEW_IMAGE, EXEC_DIED };
+#define MAX_EXECS 64
+static struct exec_end {
+	pid_t pid;              /* 0: free */
+	int fd;                 /* our end of its socket pair, -1 once it closed */
+	int fate;               /* EXEC_* */
+} execs[MAX_EXECS];
 
 static void lock(void)
 {
@@ -132,12 +143,75 @@ static void free_buffers(pid_t pid)
 		}
 }
 
+/* exec_fate -- what became of pid's last execve (EXEC_*), and forget it */
+static int exec_fate(pid_t pid)
+{
+	int fate = EXEC_UNKNOWN;
+
+	for (int i = 0; i < MAX_EXECS; i++)
+		if (execs[i].pid == pid) {
+			fate = execs[i].fate;
+			if (execs[i].fd >= 0)
+				close(execs[i].fd);
+			execs[i].pid = 0;
+		}
+	return fate;
+}
+
+/* exec_ends -- the execve sockets: new ones, and those whose other end
+ * closed: at the point of no return (the process has a memory, its new
+ * one) or at its death (none: exit_mm comes before exit_files) */
+static void exec_ends(void)
+{
+	for (;;) {
+		pid_t pid;
+		char cbuf[CMSG_SPACE(sizeof(int))];
+		struct iovec iov = { &pid, sizeof(pid) };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+				    .msg_controllen = sizeof(cbuf) };
+		if (exec_recv < 0 || recvmsg(exec_recv, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) != sizeof(pid))
+			break;
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+		if (cm == NULL || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		int fd;
+		memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
+		exec_fate(pid);                 /* an earlier execve of its */
+		int i = 0;
+		while (i < MAX_EXECS && execs[i].pid != 0)
+			i++;
+		if (i == MAX_EXECS) {
+			close(fd);
+			continue;
+		}
+		execs[i] = (struct exec_end){ pid, fd, EXEC_UNKNOWN };
+	}
+	for (int i = 0; i < MAX_EXECS; i++) {
+		struct exec_end *x = &execs[i];
+		struct pollfd p = { x->fd, POLLIN, 0 };
+		if (x->pid == 0 || x->fd < 0 || poll(&p, 1, 0) <= 0)
+			continue;
+		char c, path[48], exe[8];
+		if (recv(x->fd, &c, 1, MSG_DONTWAIT) == 1) {
+			x->fate = EXEC_UNKNOWN;         /* "F": it failed, the image runs on */
+		} else {
+			snprintf(path, sizeof(path), "/proc/%d/exe", (int)x->pid);
+			/* (a set-user-ID image's exe is not ours to read, but is there) */
+			x->fate = readlink(path, exe, sizeof(exe)) > 0 || errno != ENOENT ? EXEC_NEW_IMAGE :
+				  EXEC_DIED;
+		}
+		close(x->fd);
+		x->fd = -1;
+	}
+}
+
 /* report -- pid, which had entry e, has ended: its lines, if it wrote none */
 static void report(struct tr_proc *e, pid_t pid)
 {
 	char buf[512], sig[32];
 	size_t n = 0;
 	int fd = out_fd;
+	int fate = exec_fate(pid);
 
 	lock();
 	if (e->pid != pid || (e->state != TR_PROC_RUNNING && e->state != TR_PROC_EXEC)) {
@@ -149,11 +223,15 @@ static void report(struct tr_proc *e, pid_t pid)
 		unlock();
 		return;
 	}
-	int st = end_status(pid, e->state == TR_PROC_EXEC);
+	/* in execve: killed in it, or ended in a new image not hooked */
+	bool in_exec = e->state == TR_PROC_EXEC;
+	bool new_image = in_exec && fate == EXEC_NEW_IMAGE;
+	int st = end_status(pid, in_exec && fate != EXEC_DIED);
 	if (st < 0) {
 		/* exec'd into a program not hooked, and reaped already: how it
 		 * ended is unknown, and nothing is said rather than a guess */
 		e->state = TR_PROC_REPORTED;
+		free_buffers(pid);
 		unlock();
 		return;
 	}
@@ -181,12 +259,13 @@ static void report(struct tr_proc *e, pid_t pid)
 	}
 	/* then the call each thread was in: the line its tracer kept for
 	 * that (shared.h), as strace ends a call the process died in */
-	int tid = e->blocked_tid;
+	int tid = new_image ? 0 : e->blocked_tid;
 	for (int i = 0; bufs != NULL && i < TR_BUF_SLOTS; i++) {
 		struct tr_outslot *o = &sh->out[i];
 		const char *text;
 		int joined;
-		if (o->tid == 0 || o->pid != pid || fd < 0)
+		/* (an execve's line, kept: it did not end in the call) */
+		if (o->tid == 0 || o->pid != pid || fd < 0 || new_image)
 			continue;
 		unsigned len = tr_unfinished(sh, o, bufs + (size_t)i * TR_BUF_SIZE, &text, &joined);
 		if (len == 0)
@@ -256,7 +335,7 @@ struct watched {
 __attribute__((noreturn)) static void watch(void)
 {
 	static struct watched w[MAX_WATCHED];
-	static struct pollfd pf[MAX_WATCHED + 1];
+	static struct pollfd pf[MAX_WATCHED + 2 + MAX_EXECS];
 	int nw = 0, idle = 0;
 	bool root_done = false;
 	int root_fd = (int)syscall(SYS_pidfd_open, root, 0);
@@ -288,13 +367,22 @@ __attribute__((noreturn)) static void watch(void)
 		int np = 0;
 		for (int k = 0; k < nw; k++)
 			pf[np++] = (struct pollfd){ .fd = w[k].fd, .events = POLLIN };
+		int root_at = np;
 		if (!root_done)
 			pf[np++] = (struct pollfd){ .fd = root_fd, .events = POLLIN };
+		/* and, woken at once, the execve sockets (exec_ends) */
+		if (exec_recv >= 0)
+			pf[np++] = (struct pollfd){ .fd = exec_recv, .events = POLLIN };
+		for (int i = 0; i < MAX_EXECS; i++)
+			if (execs[i].pid != 0 && execs[i].fd >= 0)
+				pf[np++] = (struct pollfd){ .fd = execs[i].fd, .events = POLLIN };
 		int r = poll(pf, (nfds_t)np, 50);
 		if (r < 0 && errno != EINTR)
 			_exit(0);
-		if (!root_done && r > 0 && (pf[np - 1].revents & (POLLIN | POLLHUP)))
+		if (!root_done && r > 0 && (pf[root_at].revents & (POLLIN | POLLHUP)))
 			root_done = true;
+		/* before the ends: a death in execve closed its socket first */
+		exec_ends();
 		for (int k = 0; r > 0 && k < nw; k++) {
 			if (!(pf[k].revents & (POLLIN | POLLHUP)))
 				continue;
@@ -339,6 +427,18 @@ void zp_watch_start(int shared_fd, int slice, int trace_fd, const char *opts)
 	}
 	if (b >= 0)
 		close(b);
+	/* the execve socket: ours to receive, the other end the program's */
+	int es[2] = { -1, -1 };
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, es) == 0) {
+		int hs = zp_high_fd(es[1]);
+		close(es[1]);
+		if (hs >= 0)
+			((struct tr_shared *)p)->exec_sock = hs;
+		else {
+			close(es[0]);
+			es[0] = -1;
+		}
+	}
 	pid_t child = fork();
 	if (child < 0) {
 		munmap(p, ZP_SHARED_SLICE);
@@ -346,6 +446,8 @@ void zp_watch_start(int shared_fd, int slice, int trace_fd, const char *opts)
 	}
 	if (child > 0) {
 		/* the watcher is the child's child: not the program's */
+		if (es[0] >= 0)
+			close(es[0]);
 		munmap(p, ZP_SHARED_SLICE);
 		if (bufs != NULL)
 			munmap(bufs, (size_t)TR_BUF_SLOTS * TR_BUF_SIZE);
@@ -365,12 +467,25 @@ void zp_watch_start(int shared_fd, int slice, int trace_fd, const char *opts)
 	for (int fd = 0; fd < 3; fd++)
 		if (null >= 0 && fd != trace_fd)
 			dup2(null, fd);
-	int lo = trace_fd < shared_fd ? trace_fd : shared_fd, hi = trace_fd < shared_fd ? shared_fd : trace_fd;
-	syscall(SYS_close_range, 3, lo - 1, 0);
-	if (hi > lo + 1)
-		syscall(SYS_close_range, lo + 1, hi - 1, 0);
-	syscall(SYS_close_range, hi + 1, ~0u, 0);
+	/* all but the trace's, the shared memory's and the execve socket's */
+	int keep[3] = { trace_fd, shared_fd, es[0] }, from = 3;
+	for (int i = 0; i < 3; i++)
+		for (int j = i + 1; j < 3; j++)
+			if (keep[j] < keep[i]) {
+				int t = keep[i];
+				keep[i] = keep[j];
+				keep[j] = t;
+			}
+	for (int i = 0; i < 3; i++) {
+		if (keep[i] < from)
+			continue;
+		if (keep[i] > from)
+			syscall(SYS_close_range, from, keep[i] - 1, 0);
+		from = keep[i] + 1;
+	}
+	syscall(SYS_close_range, from, ~0u, 0);
 	close(shared_fd);
+	exec_recv = es[0];
 	out_fd = trace_fd;
 	signal(SIGPIPE, SIG_IGN);
 	watch();

@@ -35,10 +35,17 @@ struct tr_shared {
 	uint64_t pending;               /* tid << 32 | seq of an entering half not ended */
 	int write_error;                /* errno of the first failed write of the trace */
 	int buf_fd;                     /* the output buffers' memfd, 0 if none */
+	/* the watcher's datagram socket, 0 if none: an execve sends it one end
+	 * of a close-on-exec socket pair (with the pid as data); the end
+	 * closing while the process still has a memory (/proc/PID/exe) says
+	 * the execve succeeded, without it that the process died in the call;
+	 * a failed execve writes "F" first */
+	int exec_sock;
 	unsigned long inject_count[ZP_TRACE_MAX_INJECT][ZP_TRACE_WORDS * 64 / 64];
 	/* execve's entering half, for the new image to end with " = 0" */
 	struct exec_slot {
 		int pid;                /* the exec'ing process, 0 when free */
+		int tid;                /* ... and thread */
 		int partial;            /* the half is out (and ends the output when pending) */
 		int nr;
 		int len;

@@ -49,10 +49,10 @@ enum arg {
 	A_OBUF = A_OUT_FIRST, A_OBUF_HEX, A_OSTR, A_IOV_OUT, A_SIGSET_OUT, A_SIGACT_OUT,
 	A_STAT_OUT, A_STATX_OUT, A_TS_OUT, A_TS_REM, A_WSTATUS, A_RUSAGE, A_FDPAIR,
 	A_SOCKADDR_OUT, A_SOCKLEN, A_SOCKOPTVAL_OUT, A_EPOLL_EVENTS, A_RLIMIT_OUT, A_UTSNAME,
-	A_DIRENTS, A_STACK_OUT, A_ARCH_PRCTL_VAL, A_INT_OUT, A_SOCKPAIR,
+	A_DIRENTS, A_STACK_OUT, A_ARCH_PRCTL_VAL, A_INT_OUT, A_SOCKPAIR, A_SIGINFO_OUT,
 };
 
-enum ret { R_DEC, R_HEX, R_OCT, R_FD, R_FCNTL, R_NONE, R_POLL, R_UDEC };
+enum ret { R_DEC, R_HEX, R_OCT, R_FD, R_FCNTL, R_NONE, R_POLL, R_UDEC, R_SIG };
 
 struct desc {
 	unsigned char arg[6];
@@ -89,6 +89,7 @@ static const struct desc descs[] = {
 	D(SYS_rt_sigprocmask, R_DEC, 0, A_SIGHOW, A_SIGSET_IN, A_SIGSET_OUT, A_ULONG),
 	D(SYS_rt_sigsuspend, R_DEC, B, A_SIGSET_IN, A_ULONG),
 	D(SYS_rt_sigpending, R_DEC, 0, A_SIGSET_OUT, A_ULONG),
+	D(SYS_rt_sigtimedwait, R_SIG, B, A_SIGSET_IN, A_SIGINFO_OUT, A_TS_IN, A_ULONG),
 	D(SYS_rt_sigreturn, R_NONE, B, A_END),
 	D(SYS_sigaltstack, R_DEC, 0, A_STACK_IN, A_STACK_OUT),
 	D(SYS_ioctl, R_DEC, B, A_FD, A_IOCTL, A_END),
@@ -954,6 +955,15 @@ static void print_arg(struct tr_buf *b, const struct tr_fmt *f, struct tr_call *
 		break;
 	case A_STATX_MASK: tr_print_flags(b, f, (uint64_t)(unsigned)v, tr_statx_masks, "0"); break;
 	case A_TS_IN: put_ts(b, f, v); break;
+	case A_SIGINFO_OUT: {
+		/* filled in only when a signal came (rt_sigtimedwait's result) */
+		siginfo_t si;
+		if (failed || ret <= 0 || v == 0)
+			put_ptr(b, f, v);
+		else if (fetch(b, f, v, &si, sizeof(si)))
+			tr_print_siginfo(b, f, &si);
+		break;
+	}
 	case A_TS_OUT:
 		if (failed)
 			put_ptr(b, f, v);
@@ -1254,6 +1264,15 @@ static void print_result(struct tr_buf *b, const struct tr_fmt *f, const struct 
 	case R_HEX: tr_putx(b, (unsigned long)ret); break;
 	case R_OCT: tr_put(b, "%#03lo", (unsigned long)ret); break;
 	case R_FD: put_fd(b, f, ret); break;
+	case R_SIG: {
+		/* strace: "= 10 (SIGUSR1)" */
+		char tmp[16];
+		const char *name = tr_signame((int)ret, tmp, sizeof(tmp));
+		tr_put(b, "%ld", ret);
+		if (name && !f->json)
+			tr_put(b, " (%s)", name);
+		break;
+	}
 	case R_POLL:
 		tr_put(b, "%ld", ret);
 		if (ret == 0) {

@@ -33,6 +33,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -112,6 +113,31 @@ struct tls {
 	int out_slot;                   /* -1: none */
 	uint32_t kept;                  /* seq of the call whose line is in the buffer's call part */
 	size_t call_len;                /* ... that line's length (0: none) */
+	/* a signal handler's call, while the call the handler interrupted
+	 * is kept: the handler's takes the buffer's call part, and the
+	 * other's line, kept here, comes back when it ends (stash_kept) */
+	struct {
+		uint32_t by;            /* seq of the handler's call, 0: none */
+		uint32_t kept;
+		size_t call_len;
+		uint64_t key;
+		unsigned join;
+		char text[TR_CALL_CAP];
+	} stash;
+	/* in a vfork (or a clone with CLONE_VM and no CLONE_SETTLS), whose
+	 * child runs on this very thread state until it execs or exits: an
+	 * enter meanwhile is the child's, and the parent, back, takes again
+	 * what it had, its call kept for the watcher */
+	bool vforking;
+	struct vf_save {
+		bool active;
+		pid_t tid;              /* the parent's */
+		char *out;
+		int out_slot;
+		uint32_t kept;
+		size_t call_len;
+		struct rec *cur;
+	} vf;
 	char out_own[OUTCAP];
 	char line[3][16384];
 };
@@ -451,7 +477,46 @@ static void out_release(void)
 
 static void put_prefix(struct tr_buf *b, uint64_t t0);
 static bool is_multi(void);
+static bool forks(long nr);
 static void put_json_head(struct tr_buf *b, const char *type, uint64_t t0);
+
+/* stash_kept -- call seq, made in a signal handler, is the one the thread
+ * is in now, not the call the handler interrupted, whose line is kept:
+ * that line steps aside until seq ends (one level deep) */
+static bool stash_kept(uint32_t seq)
+{
+	struct tr_outslot *o = &sh->out[T.out_slot];
+	size_t n = T.call_len + (o->key != 0 ? o->join : 0);
+
+	if (T.stash.by != 0 || n > TR_CALL_CAP)
+		return false;
+	T.stash.kept = T.kept;
+	T.stash.call_len = T.call_len;
+	T.stash.key = o->key;
+	T.stash.join = o->join;
+	memcpy(T.stash.text, T.out + TR_OUT_CAP, n);
+	T.stash.by = seq;
+	T.kept = 0;
+	T.call_len = 0;
+	o->key = 0;
+	out_set_len(T.outlen);          /* the watcher sees none while it changes */
+	return true;
+}
+
+/* unstash_kept -- the handler's call has ended: the interrupted call's
+ * line is kept again */
+static void unstash_kept(void)
+{
+	struct tr_outslot *o = &sh->out[T.out_slot];
+
+	memcpy(T.out + TR_OUT_CAP, T.stash.text, T.stash.call_len + (T.stash.key != 0 ? T.stash.join : 0));
+	o->key = T.stash.key;
+	o->join = T.stash.join;
+	T.kept = T.stash.kept;
+	T.call_len = T.stash.call_len;
+	T.stash.by = 0;
+	out_set_len(T.outlen);
+}
 
 /* keep_call -- the line strace shows for call r if the process dies in
  * it ("name(args) = ?", with " <unfinished ...>" before the ")" when the
@@ -459,15 +524,15 @@ static void put_json_head(struct tr_buf *b, const char *type, uint64_t t0);
  * the buffer's call part, where the watcher finds it (shared.h). Not
  * written: the entering half is reused for the call's line at exit, so
  * the call costs what it did. A call made while another is kept (in a
- * signal handler) keeps nothing. With --json, the call's record with the
+ * signal handler) takes its place (stash_kept). With --json, the call's record with the
  * arguments known at enter, "ret": null and "unfinished": true. */
 static void keep_call(struct rec *r, struct tr_call *c)
 {
-	if (bufs == NULL || T.kept != 0 || !(opt.status & ZP_STATUS_UNFINISHED))
+	if (bufs == NULL || !(opt.status & ZP_STATUS_UNFINISHED))
 		return;
 	if (T.out == NULL)
 		out_claim();
-	if (T.out_slot < 0)
+	if (T.out_slot < 0 || (T.kept != 0 && !stash_kept(r->seq)))
 		return;
 	char *area = T.out + TR_OUT_CAP;
 	struct tr_buf b = { area, 0, TR_CALL_CAP };
@@ -513,17 +578,20 @@ static void keep_call(struct rec *r, struct tr_call *c)
  * output still ends with it. Lock held. */
 static void keep_partial(struct rec *r, struct tr_call *c)
 {
-	if (bufs == NULL || T.kept != 0 || !(opt.status & ZP_STATUS_UNFINISHED))
+	if (bufs == NULL || !(opt.status & ZP_STATUS_UNFINISHED))
 		return;
 	if (T.out == NULL)
 		out_claim();
-	if (T.out_slot < 0)
+	if (T.out_slot < 0 || (T.kept != 0 && !stash_kept(r->seq)))
 		return;
 	struct tr_outslot *o = &sh->out[T.out_slot];
 	const char *name = rt->syscall_name(r->nr);
-	const char *mark = tr_enter_complete(c) ? "" : " <unfinished ...>";
+	/* strace ends a fork-like call "<... clone resumed>) = ?", without
+	 * the arguments its exit would add */
+	const char *mark = tr_enter_complete(c) || forks(r->nr) ? "" : " <unfinished ...>";
 	struct tr_buf b = { T.out + TR_OUT_CAP, 0, TR_CALL_CAP / 2 };
-	if (is_multi() && opt.ff[0] == '\0')
+	/* a fork-like call shows only once there is a child */
+	if ((is_multi() || forks(r->nr)) && opt.ff[0] == '\0')
 		tr_put(&b, "[pid %5d] ", (int)T.tid);
 	tr_put(&b, "<... %s resumed>%s)", name ? name : "syscall", mark);
 	tr_pad(&b, &fmt, 0);
@@ -550,6 +618,8 @@ static void drop_call(const struct rec *r)
 	T.kept = 0;
 	T.call_len = 0;
 	out_set_len(T.outlen);
+	if (T.stash.by == r->seq)
+		unstash_kept();
 }
 
 static void flush_locked(void)
@@ -747,6 +817,7 @@ static void exec_note(long nr, const char *text, size_t len, bool partial)
 		if (e->pid != 0 && e->pid != T.pid && !task_gone(e->pid))
 			continue;
 		e->pid = T.pid;
+		e->tid = T.tid;
 		e->partial = partial;
 		e->nr = (int)nr;
 		e->len = (int)(len < sizeof(e->text) ? len : sizeof(e->text));
@@ -755,9 +826,46 @@ static void exec_note(long nr, const char *text, size_t len, bool partial)
 	}
 }
 
+/* exec_watch -- tell the watcher (shared.h) whether this execve ends in
+ * a new image or in the process's death: after the point of no return
+ * no code of ours runs if the new image is not hooked */
+static int exec_fd = -1;
+static pid_t exec_fd_pid;
+
+static void exec_watch(void)
+{
+	int sv[2];
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	pid_t pid = T.pid;
+	struct iovec iov = { &pid, sizeof(pid) };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			    .msg_controllen = sizeof(cbuf) };
+
+	if (sh->exec_sock <= 2 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return;
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &sv[1], sizeof(int));
+	if (sendmsg(sh->exec_sock, &m, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+		close(sv[0]);
+		sv[0] = -1;
+	}
+	close(sv[1]);
+	exec_fd = sv[0];
+	exec_fd_pid = T.pid;
+}
+
 /* exec_forget -- the execve failed: its line ends in this image */
 static void exec_forget(void)
 {
+	/* a vfork child's execve leaves its number here, not its descriptor */
+	if (exec_fd >= 0 && exec_fd_pid == T.pid) {
+		(void)!write(exec_fd, "F", 1);
+		close(exec_fd);
+	}
+	exec_fd = -1;
 	lock();
 	for (int i = 0; i < 8; i++)
 		if (sh->execs[i].pid == T.pid)
@@ -836,6 +944,21 @@ static void delay_us(long us)
 static bool forks(long nr)
 {
 	return nr == SYS_clone || nr == SYS_clone3 || nr == SYS_fork || nr == SYS_vfork;
+}
+
+/* shares_tls -- a clone whose child runs on this thread's state (vfork,
+ * posix_spawn's clone) */
+static bool shares_tls(long nr, const struct zpoline_call *call)
+{
+	uint64_t flags;
+
+	if (nr == SYS_vfork)
+		return true;
+	if (nr == SYS_clone)
+		return (call->args[0] & (CLONE_VM | CLONE_SETTLS)) == CLONE_VM;
+	if (nr == SYS_clone3 && tr_peek(&flags, (uintptr_t)call->args[0], sizeof(flags)) == sizeof(flags))
+		return (flags & (CLONE_VM | CLONE_SETTLS)) == CLONE_VM;
+	return false;
 }
 
 /* shares_memory -- a clone whose child runs in this memory */
@@ -933,15 +1056,41 @@ static void start(void)
 	self_ids();
 	/* a new image: execve ended the old one's other threads, whose
 	 * buffers are of no thread now: the lines they had formatted go
-	 * out, the calls they were in are not shown */
+	 * out, then, as strace shows them, the calls they were in, = ?, and
+	 * their end. The exec'ing thread's buffer too: its execve's line
+	 * was kept there, and exec_done ends it with = 0. */
+	pid_t exec_tid = T.tid;
+	for (int i = 0; i < 8; i++)
+		if (sh->execs[i].pid == T.pid)
+			exec_tid = sh->execs[i].tid;
 	for (int i = 0; bufs != NULL && i < TR_BUF_SLOTS; i++) {
 		struct tr_outslot *o = &sh->out[i];
-		if (o->tid == 0 || o->tid == T.tid || o->pid != T.pid)
+		if (o->tid == 0 || o->pid != T.pid)
 			continue;
 		unsigned len = TR_LEN(__atomic_load_n(&o->len, __ATOMIC_ACQUIRE));
 		lock();
 		if (len > 0 && len <= TR_OUT_CAP)
 			write_lines(bufs + (size_t)i * TR_BUF_SIZE, len);
+		const char *text;
+		int joined;
+		unsigned kept = o->tid == exec_tid ? 0 :
+			tr_unfinished(sh, o, bufs + (size_t)i * TR_BUF_SIZE, &text, &joined);
+		if (kept > 0 && joined) {
+			dev_write(text, kept);
+			sh->pending = 0;
+		} else if (kept > 0) {
+			write_lines(text, kept);
+		}
+		if (o->tid != exec_tid && !opt.json && opt.ff[0] == '\0') {
+			/* strace 6.1: the leader, when another thread execs,
+			 * is "superseded"; the others "exited with 0" */
+			char end[80];
+			int n = o->tid == T.pid ?
+				snprintf(end, sizeof(end), "[pid %5d] +++ superseded by execve in pid %d +++\n",
+					 o->tid, (int)exec_tid) :
+				snprintf(end, sizeof(end), "[pid %5d] +++ exited with 0 +++\n", o->tid);
+			write_lines(end, (size_t)n);
+		}
 		__atomic_store_n(&o->len, 0, __ATOMIC_RELEASE);
 		__atomic_store_n(&o->tid, 0, __ATOMIC_RELEASE);
 		unlock();
@@ -970,6 +1119,9 @@ static int maps_change(long nr, const long *args)
 	return 0;
 }
 
+static void child_start(bool shares);
+static void exec_watch(void);
+
 static int enter_impl(struct zpoline_call *call, uint64_t *slot)
 {
 	long nr = call->nr;
@@ -985,6 +1137,8 @@ static int enter_impl(struct zpoline_call *call, uint64_t *slot)
 		*slot = 0;
 		return ZPOLINE_CALL;
 	}
+	if (__builtin_expect(T.vforking, 0))
+		child_start(true);      /* a clone's child on a stack of its own */
 	if (!started)
 		start();
 	self_ids();
@@ -1005,10 +1159,12 @@ static int enter_impl(struct zpoline_call *call, uint64_t *slot)
 		flush();
 		break;
 	}
-	if (nr == SYS_exit || nr == SYS_execve || nr == SYS_execveat)
+	if (nr == SYS_exit)
 		out_release();
-	if (nr == SYS_execve || nr == SYS_execveat)
+	if (nr == SYS_execve || nr == SYS_execveat) {
 		proc_exec(true);
+		exec_watch();
+	}
 	if ((nr == SYS_dup2 || nr == SYS_dup3) && ff_fd >= 0 && call->args[1] == ff_fd &&
 	    call->args[0] != ff_fd) {
 		/* the program wants the number of our -ff file: ours moves */
@@ -1164,12 +1320,16 @@ static int enter_impl(struct zpoline_call *call, uint64_t *slot)
 		}
 		if (props & TR_EXEC)
 			exec_note(nr, b.p, b.len, early);
-		else if (early && !forks(nr))
+		if (early)
 			keep_partial(r, &c);
 		unlock();
 	}
-	if (!r->partial && !(props & (TR_NORETURN | TR_EXEC)) && !forks(nr))
+	if (!r->partial && !(props & (TR_NORETURN | TR_EXEC)))
 		keep_call(r, &c);
+	if (forks(nr) && shares_tls(nr, call)) {
+		T.vf = (struct vf_save){ true, T.tid, T.out, T.out_slot, T.kept, T.call_len, T.cur };
+		T.vforking = true;
+	}
 	T.level--;
 	return ZPOLINE_CALL;
 }
@@ -1309,6 +1469,30 @@ static void finish(struct rec *r, long nr, const long *args, long ret)
 	T.level--;
 }
 
+/* child_start -- a fork-like call's child, at its first step: as strace,
+ * the call shows once, in the parent, and the child has none of the
+ * parent's state (on which a vfork child runs, T being the parent's) */
+static void child_start(bool shares)
+{
+	__atomic_store_n(&sh->multi, 1, __ATOMIC_RELAXED);
+	T.vforking = false;
+	T.pid = 0;
+	self_ids();
+	if (!shares) {
+		prog_pid = T.pid;       /* its own copy of the handlers */
+		T.vf.active = false;
+		T.stash.by = 0;
+	}
+	T.outlen = 0;
+	/* the parent's buffer is shared memory: the child takes its own */
+	T.out = NULL;
+	T.out_slot = -1;
+	T.kept = 0;
+	T.call_len = 0;
+	T.partial_open = false;
+	T.cur = NULL;
+}
+
 static void exit_impl(struct zpoline_call *call, uint64_t *slot)
 {
 	long nr = call->nr;
@@ -1325,6 +1509,16 @@ static void exit_impl(struct zpoline_call *call, uint64_t *slot)
 		 * again, whatever happens to the record below */
 		T.pid = 0;
 		self_ids();
+	}
+	if (T.vf.active && call->ret != 0 && forks(nr) && T.vf.tid == T.tid) {
+		/* back from a call whose child ran on this state */
+		T.out = T.vf.out;
+		T.out_slot = T.vf.out_slot;
+		T.kept = T.vf.kept;
+		T.call_len = T.vf.call_len;
+		T.cur = T.vf.cur;
+		T.vf.active = false;
+		T.vforking = false;
 	}
 	if (*slot == 0 || *slot > RING)
 		return;
@@ -1367,20 +1561,7 @@ static void exit_impl(struct zpoline_call *call, uint64_t *slot)
 		}
 	}
 	if ((nr == SYS_clone || nr == SYS_clone3 || nr == SYS_fork || nr == SYS_vfork) && call->ret == 0) {
-		/* the child: as strace, the call shows once, in the parent */
-		__atomic_store_n(&sh->multi, 1, __ATOMIC_RELAXED);
-		T.pid = 0;
-		self_ids();
-		if (!shares_memory(nr, call))
-			prog_pid = T.pid;       /* its own copy of the handlers */
-		T.outlen = 0;
-		/* the parent's buffer is shared memory: the child takes its own */
-		T.out = NULL;
-		T.out_slot = -1;
-		T.kept = 0;
-		T.call_len = 0;
-		T.partial_open = false;
-		T.cur = NULL;
+		child_start(shares_memory(nr, call));
 		return;
 	}
 	if ((nr == SYS_clone || nr == SYS_clone3 || nr == SYS_fork || nr == SYS_vfork) && call->ret > 0) {
@@ -1837,6 +2018,16 @@ static int tracer_init(const struct zpoline_init *in)
 				/* and out of the program's sight */
 				in->own_fd(&sh->buf_fd);
 			}
+		}
+	}
+	/* the watcher's socket for execve's end (exec_watch) */
+	if (sh != &private_shared && sh->exec_sock > 2) {
+		struct stat st;
+		if (fstat(sh->exec_sock, &st) == 0 && S_ISSOCK(st.st_mode)) {
+			ownfd_add(sh->exec_sock);
+			in->own_fd(&sh->exec_sock);
+		} else {
+			sh->exec_sock = 0;
 		}
 	}
 	/* our own restorer: the handlers we install before the program's */

@@ -186,6 +186,94 @@ check("--json: SIGKILL, a record for each thread's unfinished call, then the kil
       recs[-1] == {"type": "killed", "pid": pid, "signal": "SIGKILL"} and recs.index(unf[-1]) < len(recs) - 1,
       t[-900:])
 
+# a process killed in vfork, or in a clone whose child shares its memory
+# and thread state (posix_spawn's), as strace -f ends it:
+#   [pid P] <... vfork resumed>) = ?
+#   [pid P] +++ killed by SIGKILL +++
+# and the child's lines are the child's own (its pid, not its parent's)
+def own_lines(t, pid):
+    """pid's lines, without their prefix, the spaces before " = " squeezed"""
+    return [re.sub(r" +", " ", m.group(2)) for m in re.finditer(r"^(?:\[pid +(\d+)\] |(?=\d+ )\d+ +)?(.*)$", t, re.M)
+            if m.group(1) == str(pid) or re.match(r"^%d " % pid, m.group(0))]
+for call, name in (("vfork", "vfork"), ("spawn", "clone")):
+    t, pid = kill_spin("zpoline", 0, call)
+    sleeps = re.findall(r"^\[pid +(\d+)\] (?:clock_)?nanosleep\(", t, re.M)
+    check("SIGKILL in %s: its line, then the process's end" % call,
+          own_lines(t, pid)[-2:] == ["<... %s resumed>) = ?" % name, "+++ killed by SIGKILL +++"] and
+          sleeps and str(pid) not in sleeps, t[-900:])
+    if shutil.which("strace"):
+        t, pid = kill_spin("strace", 0, call)
+        check("... the lines strace -f shows", own_lines(t, pid)[-2:] == [
+            "<... %s resumed>) = ?" % name, "+++ killed by SIGKILL +++"], t[-600:])
+
+# a process killed in execve (one waiting for a page of its environment
+# a userfaultfd never serves), as strace -f ends it; the watcher learns
+# the call did not reach a new image (which may not be hooked), also when
+# the process is reaped at once
+if subprocess.run([spin, "0", "exec", "probe"]).returncode == 0:
+    t, pid = kill_spin("zpoline", 0, "exec")
+    lines = [re.sub(r" +", " ", l) for l in t.splitlines()]
+    check("SIGKILL in execve: its line, then +++ killed by SIGKILL +++",
+          re.match(r'^execve\("/bin/true", \["/bin/true"\], 0x[0-9a-f]+ /\* 1 var \*/\) = \?$', lines[-2]) and
+          lines[-1] == "+++ killed by SIGKILL +++", t[-600:])
+    if shutil.which("strace"):
+        t, pid = kill_spin("strace", 0, "exec")
+        check("... the lines strace -f shows", [re.sub(r"0x[0-9a-f]+", "ADDR", l) for l in own_lines(t, pid)[-2:]] ==
+              ['execve("/bin/true", ["/bin/true"], ADDR /* 1 var */) = ?', "+++ killed by SIGKILL +++"], t[-600:])
+else:
+    print("skip SIGKILL in execve: no userfaultfd here")
+
+# an execve ends the other threads in their calls: strace -f shows each
+# one's call, = ?, and its end, then the execve's = 0
+def exec_ends(tracer):
+    out = os.path.join(work, "exec.txt")
+    pre = ["strace", "-f", "-o", out] if tracer == "strace" else [zpoline, "trace", "-o", out]
+    subprocess.run(pre + ["--", spin, "2", "read", "then-exec"], capture_output=True, timeout=30)
+    t = open(out, errors="replace").read()
+    tids = set(re.findall(r"^(?:\[pid +)?(\d+)\]? +read\(3,  <unfinished", t, re.M))
+    resumed = max((i for i, l in enumerate(t.splitlines()) if "<... execve resumed>" in l), default=-1)
+    ok = len(tids) == 2 and resumed >= 0
+    for tid in tids:
+        own = own_lines(t, int(tid))
+        ok = ok and len(own) >= 2 and own[-2] in ("<... read resumed> <unfinished ...>) = ?",
+                                                  "read(3, <unfinished ...>) = ?") and \
+            own[-1] == "+++ exited with 0 +++" and \
+            max(i for i, l in enumerate(t.splitlines()) if re.match(r"^(?:\[pid +)?%s\]? " % tid, l)) < resumed
+    return ok, t
+ok, t = exec_ends("zpoline")
+check("execve ends the other threads: each one's call, = ?, its end, before execve's = 0", ok, t[-900:])
+if shutil.which("strace"):
+    ok, t = exec_ends("strace")
+    check("... as strace -f shows them", ok, t[-900:])
+
+# ... and when a thread other than the first execs, the first one is
+# "superseded by execve in pid N" (N: the exec'ing thread)
+def superseded_then(own, tid):
+    line = "+++ superseded by execve in pid %s +++" % tid
+    return line in own and own[own.index(line) + 1:own.index(line) + 2] == ["<... execve resumed>) = 0"]
+for tracer in ["zpoline"] + (["strace"] if shutil.which("strace") else []):
+    out = os.path.join(work, "exec.txt")
+    pre = ["strace", "-f", "-o", out] if tracer == "strace" else [zpoline, "trace", "-o", out]
+    p = subprocess.run(pre + ["--", spin, "1", "read", "thread-exec"], capture_output=True, timeout=30)
+    t = open(out, errors="replace").read()
+    m = re.search(r'^(?:\[pid +)?(\d+)\]? +execve\("/bin/true"', t, re.M)
+    leader = re.findall(r"^(?:\[pid +)?(\d+)\]? +\+\+\+ superseded by execve in pid (\d+) \+\+\+$", t, re.M)
+    check("%s: the first thread superseded by another's execve" % tracer,
+          m and len(leader) == 1 and leader[0][1] == m.group(1) and
+          superseded_then(own_lines(t, int(leader[0][0])), leader[0][1]), t[-900:])
+
+# a call made in a signal handler while the call the handler interrupted
+# is kept (--json keeps every call's record): the process is in the
+# handler's call, and that one shows
+t, pid = kill_spin("zpoline", 0, "handler", "--json")
+try:
+    recs = [json.loads(l) for l in t.splitlines()]
+except ValueError:
+    recs = []
+unf = [r for r in recs if r.get("unfinished")]
+check("--json: SIGKILL in a signal handler's call, its record unfinished",
+      [r["name"] for r in unf] == ["pause"] and recs[-1].get("type") == "killed", t[-900:])
+
 # memory the tracer has read may go away: a path it read directly before
 # (a page it knows) is unmapped, made PROT_NONE or mapped over; the call
 # fails with EFAULT, and the tracer prints the address (it does not fault)

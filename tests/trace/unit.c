@@ -172,6 +172,18 @@ static void calls(void)
 	     SYS_rt_sigaction, SIGUSR1, (long)&act, 0, 8, 0, 0, 0);
 	uint64_t mask = 1ull << (SIGINT - 1);
 	CALL("rt_sigprocmask(SIG_BLOCK, [INT], NULL, 8) = 0", SYS_rt_sigprocmask, SIG_BLOCK, (long)&mask, 0, 8, 0, 0, 0);
+	/* rt_sigtimedwait: the siginfo only when a signal came, the result named */
+	uint64_t usr = 1ull << (SIGUSR1 - 1) | 1ull << (SIGUSR2 - 1);
+	siginfo_t si = { .si_signo = SIGUSR1, .si_code = SI_USER };
+	si.si_pid = 42;
+	si.si_uid = 0;
+	struct timespec wait_ts = { 0, 100000000 };
+	CALL("rt_sigtimedwait([USR1 USR2], {si_signo=SIGUSR1, si_code=SI_USER, si_pid=42, si_uid=0}, {tv_sec=0, tv_nsec=100000000}, 8) = 10 (SIGUSR1)",
+	     SYS_rt_sigtimedwait, (long)&usr, (long)&si, (long)&wait_ts, 8, 0, 0, SIGUSR1);
+	CALL("rt_sigtimedwait([USR1 USR2], NULL, NULL, 8) = 12 (SIGUSR2)",
+	     SYS_rt_sigtimedwait, (long)&usr, 0, 0, 8, 0, 0, SIGUSR2);
+	CALL("rt_sigtimedwait([USR1 USR2], 0x1000, {tv_sec=0, tv_nsec=100000000}, 8) = -1 EAGAIN (Resource temporarily unavailable)",
+	     SYS_rt_sigtimedwait, (long)&usr, 0x1000, (long)&wait_ts, 8, 0, 0, -EAGAIN);
 	CALL("futex(0x1000, FUTEX_WAKE_PRIVATE, 2147483647) = 0",
 	     SYS_futex, 0x1000, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 2147483647, 0, 0, 0, 0);
 	CALL("futex(0x1000, FUTEX_WAIT_BITSET_PRIVATE|FUTEX_CLOCK_REALTIME, 0, NULL, FUTEX_BITSET_MATCH_ANY) = 0",
