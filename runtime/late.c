@@ -140,7 +140,10 @@ void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot)
 	/* the load bias: the PT_LOAD this mapping's file offset belongs to */
 	uint64_t vaddr;
 	if (segment_vaddr(fd, off, &vaddr) < 0) {
-		late_unhooked(path, "mapped executable but not a segment of an ELF file (--catch-late hooks such code)");
+		/* not an object: code the program brings at run time, as a
+		 * JIT writes it (a data file mapped executable, .NET's double
+		 * mapping of its code); --catch-late or sud mode hook it,
+		 * fast mode alone does not, as for anonymous code */
 		goto out;
 	}
 	uintptr_t bias = addr - (uintptr_t)vaddr;

@@ -28,7 +28,9 @@ MODULES = ["test_os", "test_signal", "test_subprocess"]
 def start(prefix, workdir, modules):
     xml = os.path.join(workdir, "result.xml")
     env = {k: v for k, v in os.environ.items() if not k.startswith("ZPOLINE_") and k != "LD_PRELOAD"}
-    cmd = prefix + [PYTHON, "-m", "test", "-w", "--junit-xml", xml] + modules
+    # a test file that hangs is ended after 10 minutes (regrtest's own
+    # timeout, which reports it failed)
+    cmd = prefix + [PYTHON, "-m", "test", "-w", "--timeout", "600", "--junit-xml", xml] + modules
     log = open(os.path.join(workdir, "log"), "wb")
     # a session of its own: test_signal signals its process group
     return subprocess.Popen(cmd, cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT,
