@@ -518,6 +518,17 @@ static void unstash_kept(void)
 	out_set_len(T.outlen);
 }
 
+/* keep_ready -- is there a buffer to keep call r's line in (and, when a
+ * call is kept already, has it been set aside)? */
+static bool keep_ready(const struct rec *r)
+{
+	if (bufs == NULL || !(opt.status & ZP_STATUS_UNFINISHED))
+		return false;
+	if (T.out == NULL)
+		out_claim();
+	return T.out_slot >= 0 && (T.kept == 0 || stash_kept(r->seq));
+}
+
 /* keep_call -- the line strace shows for call r if the process dies in
  * it ("name(args) = ?", with " <unfinished ...>" before the ")" when the
  * arguments that the result fills in are missing), formatted now into
@@ -528,11 +539,7 @@ static void unstash_kept(void)
  * arguments known at enter, "ret": null and "unfinished": true. */
 static void keep_call(struct rec *r, struct tr_call *c)
 {
-	if (bufs == NULL || !(opt.status & ZP_STATUS_UNFINISHED))
-		return;
-	if (T.out == NULL)
-		out_claim();
-	if (T.out_slot < 0 || (T.kept != 0 && !stash_kept(r->seq)))
+	if (!keep_ready(r))
 		return;
 	char *area = T.out + TR_OUT_CAP;
 	struct tr_buf b = { area, 0, TR_CALL_CAP };
@@ -578,11 +585,7 @@ static void keep_call(struct rec *r, struct tr_call *c)
  * output still ends with it. Lock held. */
 static void keep_partial(struct rec *r, struct tr_call *c)
 {
-	if (bufs == NULL || !(opt.status & ZP_STATUS_UNFINISHED))
-		return;
-	if (T.out == NULL)
-		out_claim();
-	if (T.out_slot < 0 || (T.kept != 0 && !stash_kept(r->seq)))
+	if (!keep_ready(r))
 		return;
 	struct tr_outslot *o = &sh->out[T.out_slot];
 	const char *name = rt->syscall_name(r->nr);
