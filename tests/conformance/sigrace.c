@@ -17,11 +17,15 @@ static void on_usr1(int sig)
 	handled++;
 }
 
+static volatile int started;
+
 static void *raiser(void *arg)
 {
 	(void)arg;
-	while (!stop)
+	while (!stop) {
 		raise(SIGUSR1);
+		started = 1;
+	}
 	return NULL;
 }
 
@@ -31,12 +35,15 @@ int main(void)
 
 	signal(SIGUSR1, on_usr1);
 	pthread_create(&t, NULL, raiser, NULL);
+	while (!started)
+		;
 	for (int i = 0; i < SWITCHES; i++) {
 		signal(SIGUSR1, on_usr1);
 		signal(SIGUSR1, SIG_IGN);
 	}
 	stop = 1;
 	pthread_join(t, NULL);
-	printf("%d switches, the handler ran: %s\n", SWITCHES, handled > 0 ? "yes" : "no");
+	/* whether the handler ran depends on timing: only the end is printed */
+	printf("%d switches, the process lived\n", SWITCHES);
 	return 0;
 }
