@@ -75,13 +75,10 @@ static long do_clone3(struct zp_thread *t, long a1, long a2)
 /* The runtime's own descriptors (trace, shared memory) are not the
  * program's: closing them fails as for any descriptor the program never
  * opened, and a dup2() onto one moves ours out of the way first. */
-#define NOWN zp_nown
-#define own_fds zp_own_fds
-
 static bool own_fd(long fd)
 {
-	for (size_t i = 0; i < NOWN; i++)
-		if (fd > 2 && fd == *own_fds[i])
+	for (size_t i = 0; i < zp_nown; i++)
+		if (fd > 2 && fd == *zp_own_fds[i])
 			return true;
 	return false;
 }
@@ -93,9 +90,9 @@ static long close_range_around(unsigned first, unsigned last, unsigned flags)
 	size_t n = 0;
 	long r = 0;
 
-	for (size_t i = 0; i < NOWN; i++) {
-		unsigned fd = (unsigned)*own_fds[i];
-		if (*own_fds[i] >= 0 && fd >= first && fd <= last)
+	for (size_t i = 0; i < zp_nown; i++) {
+		unsigned fd = (unsigned)*zp_own_fds[i];
+		if (*zp_own_fds[i] >= 0 && fd >= first && fd <= last)
 			keep[n++] = fd;
 	}
 	if (n == 0)
@@ -206,8 +203,8 @@ static long getdents_hidden(long nr, long fd, long buf, long count)
 	size_t lens[ZP_OWN_FDS_MAX];
 	bool checked = false, fddir = false;
 
-	for (size_t i = 0; i < NOWN; i++)
-		lens[i] = fd_number(*own_fds[i], names[i]);
+	for (size_t i = 0; i < zp_nown; i++)
+		lens[i] = fd_number(*zp_own_fds[i], names[i]);
 	for (;;) {
 		long r = zp_kernel_call(nr, fd, buf, count, 0, 0, 0);
 		if (r <= 0)
@@ -222,7 +219,7 @@ static long getdents_hidden(long nr, long fd, long buf, long count)
 			memcpy(&reclen, p + off + 16, sizeof(reclen));
 			const char *name = p + off + name_at;
 			bool ours = false;
-			for (size_t i = 0; i < NOWN && !ours; i++)
+			for (size_t i = 0; i < zp_nown && !ours; i++)
 				ours = lens[i] != 0 && memcmp(name, names[i], lens[i] + 1) == 0;
 			if (ours && !checked) {
 				fddir = is_fd_dir(fd);
@@ -243,13 +240,13 @@ static long getdents_hidden(long nr, long fd, long buf, long count)
 /* move_own_fd -- the program wants that number */
 static void move_own_fd(long fd)
 {
-	for (size_t i = 0; i < NOWN; i++) {
-		if (*own_fds[i] != fd)
+	for (size_t i = 0; i < zp_nown; i++) {
+		if (*zp_own_fds[i] != fd)
 			continue;
 		long nfd = zp_raw_syscall(SYS_fcntl, fd, F_DUPFD, 100, 0, 0, 0);
 		if (nfd >= 0) {
 			zp_raw_syscall(SYS_close, fd, 0, 0, 0, 0, 0);
-			*own_fds[i] = (int)nfd;
+			*zp_own_fds[i] = (int)nfd;
 			/* and children inherit it under its new number */
 			if (zp_own_fd_vars[i] != NULL)
 				zp_children_set_fd(zp_own_fd_vars[i], (int)nfd);
@@ -264,7 +261,7 @@ static uint64_t masked_out[65];
 /* own_signals_unmasked -- a copy, in *copy, of the signal mask at ptr
  * without the runtime's signals (NULL stays NULL): a mask a call puts in
  * place while it waits is the one signal handlers then run with */
-static long own_signals_unmasked(long ptr, uint64_t *copy)
+static long own_signals_unmasked(long ptr, uint64_t *copy, uint64_t *own)
 {
 	if (ptr == 0)
 		return 0;
@@ -273,23 +270,24 @@ static long own_signals_unmasked(long ptr, uint64_t *copy)
 		return ptr;
 	if (read_user(copy, (void *)ptr, sizeof(*copy)) < 0)
 		return -EFAULT;
+	if (own != NULL)
+		*own = *copy & zp_signal_own_mask();
 	*copy &= ~zp_signal_own_mask();
 	return (long)copy;
 }
 
-/* wait_masked -- a call that waits with a temporary signal mask (copy
- * from own_signals_unmasked, at ptr in the program's memory): for its
- * duration the runtime's signals the program blocks are those of that
- * mask. One of them kept pending that the mask lets through is delivered
- * at once, and the call ends as it does when a handler runs: EINTR. */
-static long wait_masked(long nr, const long a[6], long ptr)
+/* wait_masked -- a call that waits with a temporary signal mask, which
+ * own_signals_unmasked read (masked) and found to block the runtime's
+ * signals in asked: for the call's duration those are the ones the
+ * program blocks. One of them kept pending that the mask lets through is
+ * delivered at once, and the call ends as it does when a handler runs:
+ * EINTR. */
+static long wait_masked(long nr, const long a[6], bool masked, uint64_t asked)
 {
-	uint64_t asked, saved = zp_own_blocked;
+	uint64_t saved = zp_own_blocked;
 
-	if (ptr == 0 || (zp_page0_mapped && zp_page0_low((uint64_t)ptr)) ||
-	    read_user(&asked, (void *)ptr, sizeof(asked)) < 0)
+	if (!masked)
 		return zp_kernel_call(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
-	asked &= zp_signal_own_mask();
 	zp_own_blocked = asked;
 	uint64_t through = zp_signal_pending() & ~asked;
 	if (through != 0) {
@@ -312,7 +310,7 @@ static long sigprocmask_virtual(long how, long set, long oldset, long size)
 	bool have = set != 0 && !(zp_page0_mapped && zp_page0_low((uint64_t)set)) &&
 		    read_user(&asked, (void *)set, sizeof(asked)) == 0;
 
-	if ((how == SIG_BLOCK || how == SIG_SETMASK) && (set = own_signals_unmasked(set, &copy)) < 0)
+	if ((how == SIG_BLOCK || how == SIG_SETMASK) && (set = own_signals_unmasked(set, &copy, NULL)) < 0)
 		return set;
 	long r = zp_kernel_call(SYS_rt_sigprocmask, how, set, oldset, size, 0, 0);
 	if (r != 0)
@@ -336,7 +334,7 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 {
 	struct zp_thread *t = &zp_tls;
 	struct sigset_arg { long set, len; } pselect_arg;
-	uint64_t mask;
+	uint64_t mask, own = 0;
 
 	if (__builtin_expect((int)a1 >= zp_own_fd_floor, 0) && own_fd((int)a1) && zp_fd_first(nr)) {
 		const long a[6] = { a1, a2, a3, a4, a5, a6 };
@@ -413,43 +411,39 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 		}
 		break;
 	case SYS_rt_sigsuspend: {
-		long orig = a1;
 		if (a2 != 8)
 			break;
-		if ((a1 = own_signals_unmasked(a1, &mask)) < 0)
+		if ((a1 = own_signals_unmasked(a1, &mask, &own)) < 0)
 			return a1;
-		return wait_masked(nr, (const long[6]){ a1, a2, a3, a4, a5, a6 }, orig);
+		return wait_masked(nr, (const long[6]){ a1, a2, a3, a4, a5, a6 }, a1 == (long)&mask, own);
 	}
 	case SYS_ppoll: {
-		long orig = a4;
 		if (a5 != 8)
 			break;
-		if ((a4 = own_signals_unmasked(a4, &mask)) < 0)
+		if ((a4 = own_signals_unmasked(a4, &mask, &own)) < 0)
 			return a4;
-		return wait_masked(nr, (const long[6]){ a1, a2, a3, a4, a5, a6 }, orig);
+		return wait_masked(nr, (const long[6]){ a1, a2, a3, a4, a5, a6 }, a4 == (long)&mask, own);
 	}
 	case SYS_epoll_pwait:
 	case SYS_epoll_pwait2: {
-		long orig = a5;
 		if (a6 != 8)
 			break;
-		if ((a5 = own_signals_unmasked(a5, &mask)) < 0)
+		if ((a5 = own_signals_unmasked(a5, &mask, &own)) < 0)
 			return a5;
-		return wait_masked(nr, (const long[6]){ a1, a2, a3, a4, a5, a6 }, orig);
+		return wait_masked(nr, (const long[6]){ a1, a2, a3, a4, a5, a6 }, a5 == (long)&mask, own);
 	}
 	case SYS_pselect6:
 		if (a6 != 0) {
 			struct sigset_arg ss;
 			if (read_user(&ss, (void *)a6, sizeof(ss)) < 0)
 				break;
-			long orig = ss.set;
 			if (ss.len != 8)
 				break;
-			if ((ss.set = own_signals_unmasked(ss.set, &mask)) < 0)
+			if ((ss.set = own_signals_unmasked(ss.set, &mask, &own)) < 0)
 				return ss.set;
 			pselect_arg = ss;
 			a6 = (long)&pselect_arg;
-			return wait_masked(nr, (const long[6]){ a1, a2, a3, a4, a5, a6 }, orig);
+			return wait_masked(nr, (const long[6]){ a1, a2, a3, a4, a5, a6 }, ss.set == (long)&mask, own);
 		}
 		break;
 	case SYS_rt_sigprocmask:
