@@ -18,7 +18,8 @@
  * calls it leaves alone never leave the runtime's stub; enter answers
  * ZPOLINE_DONE with -errno for a denied call, ZPOLINE_CALL otherwise. It
  * touches only general registers (no libc, no floating point): the runtime
- * need not save the vector state. */
+ * need not save the vector state. It declares ZPOLINE_HOOK_ENFORCES: a
+ * denied call must not slip past it from code the runtime did not rewrite. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -272,5 +273,5 @@ static int deny_init(const struct zpoline_init *in)
 	return 0;
 }
 
-ZPOLINE_HOOK_DEFINE(.flags = ZPOLINE_HOOK_GPR_ONLY, .name = "deny", .init = deny_init,
+ZPOLINE_HOOK_DEFINE(.flags = ZPOLINE_HOOK_GPR_ONLY | ZPOLINE_HOOK_ENFORCES, .name = "deny", .init = deny_init,
 		    .enter = deny_enter, .interest = cfg.interest);

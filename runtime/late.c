@@ -89,14 +89,6 @@ static int segment_vaddr(int fd, uint64_t off, uint64_t *vaddr)
 	return -ENOENT;
 }
 
-/* late_unhooked -- code just mapped would run its calls unhooked: fail
- * closed (zp_unhooked), unless Syscall User Dispatch catches what is
- * not rewritten (--catch-late) */
-static void late_unhooked(const char *path, const char *why)
-{
-	if (!__atomic_load_n(&zp_sud_on, __ATOMIC_RELAXED))
-		zp_unhooked(path, why);
-}
 
 /* zp_late_mapped -- a file was just mapped executable: rewrite its sites */
 void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot)
@@ -114,7 +106,7 @@ void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot)
 	ssize_t n = readlink(fdpath, path, sizeof(path) - 1);
 	if (n <= 0 || fstat(fd, &st) != 0) {
 		snprintf(path, sizeof(path), "descriptor %d mapped executable", fd);
-		late_unhooked(path, "cannot name its file (is /proc mounted?)");
+		zp_unrewritten(path, "cannot name its file (is /proc mounted?)");
 		return;
 	}
 	path[n] = '\0';
@@ -167,7 +159,7 @@ void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot)
 			zp_fatal(125, "%s; or give --best-effort (ZPOLINE_BEST_EFFORT=1) to run %s unhooked", fail,
 				 path);
 		if (!job.got) {
-			late_unhooked(path, r < 0 ? fail : "the scanner could not read it (unreadable, not an "
+			zp_unrewritten(path, r < 0 ? fail : "the scanner could not read it (unreadable, not an "
 				      "ELF file, or changed since it was mapped)");
 			goto out;
 		}
@@ -178,7 +170,7 @@ void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot)
 	struct zp_patch *patches = calloc(scan.nsites ? scan.nsites : 1, sizeof(*patches));
 	size_t npatches = 0, moved = 0, left = 0, int80 = 0;
 	if (patches == NULL) {
-		late_unhooked(path, "out of memory");
+		zp_unrewritten(path, "out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < scan.nsites; i++) {
@@ -242,14 +234,14 @@ void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot)
 	}
 	free(patches);
 	if (int80 > 0)
-		late_unhooked(path, ZP_INT80_WHY);
+		zp_unhooked(path, ZP_INT80_WHY);
 	if (moved > 0) {
 		snprintf(why, sizeof(why), "%zu of its scanned system calls are not in its code in memory", moved);
-		late_unhooked(path, why);
+		zp_unrewritten(path, why);
 	}
 	if (left > 0) {
 		snprintf(why, sizeof(why), "%zu of its system calls could not be rewritten", left);
-		late_unhooked(path, why);
+		zp_unrewritten(path, why);
 	}
 	__atomic_add_fetch(&zp_late.objects, 1, __ATOMIC_RELAXED);
 out:

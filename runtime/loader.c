@@ -223,6 +223,16 @@ unsigned zp_hooks_flags(void)
 	return all == ~0u ? 0 : all;
 }
 
+/* zp_hooks_enforce -- does any loaded hook enforce a policy
+ * (ZPOLINE_HOOK_ENFORCES), so that no call may escape it? */
+bool zp_hooks_enforce(void)
+{
+	for (int i = 0; i < zp_nhooks; i++)
+		if (zp_hooks[i].def != NULL && (zp_hooks[i].def->flags & ZPOLINE_HOOK_ENFORCES))
+			return true;
+	return false;
+}
+
 bool zp_hooks_want_shared(void)
 {
 	for (int i = 0; i < zp_nhooks; i++) {

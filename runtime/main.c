@@ -234,7 +234,11 @@ static void start(void)
 	enum zp_save_mode mode = zp_pick_save_mode(zp_hooks_flags());
 
 	const char *late = getenv(ZP_ENV_CATCH_LATE);
-	bool catch_late = late != NULL && strcmp(late, "1") == 0;
+	bool asked = late != NULL && strcmp(late, "1") == 0;
+	/* a hook that enforces a policy gets the net whatever was asked: a
+	 * site a stale or altered cache entry left out is still caught */
+	bool enforce = zp_hooks_enforce();
+	bool catch_late = asked || enforce;
 	if (how == ZP_MODE_FAST && (r = zp_trampoline_map(entries[mode].entry)) < 0) {
 		zp_msg("cannot map page 0 (%s): hooking through Syscall User Dispatch, a signal "
 		       "(microseconds) a call; `sysctl -w vm.mmap_min_addr=0` as root enables the fast mode",
@@ -247,8 +251,15 @@ static void start(void)
 		       "traps instead, a signal (microseconds) a call", strerror(-r));
 		how = ZP_MODE_TRAP;
 	} else if (how != ZP_MODE_SUD && catch_late && (r = zp_sud_prepare()) < 0) {
-		zp_fatal(125, "cannot arm Syscall User Dispatch (%s): it needs Linux 5.11 with "
-			 "CONFIG_GENERIC_ENTRY; run without --catch-late", strerror(-r));
+		if (asked)
+			zp_fatal(125, "cannot arm Syscall User Dispatch (%s): it needs Linux 5.11 with "
+				 "CONFIG_GENERIC_ENTRY; run without --catch-late", strerror(-r));
+		/* an enforcing hook without the net: code the runtime did not
+		 * rewrite would run past it */
+		if (!zp_best_effort())
+			zp_fatal(125, "the hook enforces a policy, and calls from code not rewritten would "
+				 "escape it: cannot arm Syscall User Dispatch (%s; it needs Linux 5.11 with "
+				 "CONFIG_GENERIC_ENTRY); --best-effort runs without it", strerror(-r));
 	}
 	if (how == ZP_MODE_FAST && zp_sud_on)
 		zp_lazy_enable();

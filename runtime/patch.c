@@ -57,17 +57,20 @@ static __attribute__((noinline)) void scan_missing(struct zp_objects *o, struct 
 
 	/* fail closed: the program must not run unhooked unless the
 	 * user said so; before any of its code runs */
-	if (r < 0 && !zp_best_effort())
+	if (r < 0 && zp_sud_on)
+		zp_msg("%s; the system calls of %zu objects reach the hooks through Syscall User Dispatch, "
+		       "a signal each", why, nmiss);
+	else if (r < 0 && !zp_best_effort())
 		zp_fatal(125, "%s; or give --best-effort (ZPOLINE_BEST_EFFORT=1) to run %zu objects "
 			 "unhooked", why, nmiss);
-	if (r < 0)
+	else if (r < 0)
 		zp_msg("%s; the system calls of %zu objects are not hooked (best effort)", why, nmiss);
 	for (size_t i = 0; i < o->n; i++) {
 		if (!jobs[i].miss)
 			continue;
 		zp_stats[i].ns = jobs[i].scan.ns;      /* as the helper measured it */
 		if (!jobs[i].got && r >= 0 && !o->v[i].excluded)
-			zp_unhooked(o->v[i].path, "the scanner could not read it (unreadable, not an "
+			zp_unrewritten(o->v[i].path, "the scanner could not read it (unreadable, not an "
 				    "ELF file, or changed since it was mapped)");
 	}
 }
@@ -156,7 +159,7 @@ static int scan_objects(struct zp_objects *o, int cachefd, const char *cachedir,
 			continue;
 		if (!zp_object_key(ob)) {
 			if (!ob->excluded)
-				zp_unhooked(ob->path, "cannot identify its file (gone, or no longer the one mapped)");
+				zp_unrewritten(ob->path, "cannot identify its file (gone, or no longer the one mapped)");
 			continue;
 		}
 		jobs[i].key = &ob->key;

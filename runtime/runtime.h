@@ -237,6 +237,9 @@ int zp_scan_missing(const char *cachedir, struct zp_scan_job *jobs, size_t njobs
 		    size_t len) ZP_HIDDEN;
 bool zp_best_effort(void) ZP_HIDDEN;
 void zp_unhooked(const char *path, const char *why) ZP_HIDDEN;
+/* zp_unrewritten -- the same for code of this process that was not
+ * rewritten: nothing to refuse while the safety net is armed (sud.c) */
+void zp_unrewritten(const char *path, const char *why) ZP_HIDDEN;
 #define ZP_INT80_WHY "it makes system calls with int $0x80 (the 32-bit gate), which cannot be rewritten"
 void zp_check_rewritten(void) ZP_HIDDEN;
 void zp_cache_grew(void) ZP_HIDDEN;
@@ -356,6 +359,8 @@ void zp_hooks_fini(void) ZP_HIDDEN;
 void zp_hooks_detach(void) ZP_HIDDEN;
 /* zp_hooks_flags -- what every loaded hook declares (ZPOLINE_HOOK_*) */
 unsigned zp_hooks_flags(void) ZP_HIDDEN;
+/* zp_hooks_enforce -- does any loaded hook declare ZPOLINE_HOOK_ENFORCES? */
+bool zp_hooks_enforce(void) ZP_HIDDEN;
 /* zp_hooks_want_shared -- may a loaded hook use the shared memory? */
 bool zp_hooks_want_shared(void) ZP_HIDDEN;
 long zp_trace_write(const void *buf, unsigned long len) ZP_HIDDEN;

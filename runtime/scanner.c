@@ -73,12 +73,12 @@ void zp_check_rewritten(void)
 		if (st->noprot > 0) {
 			snprintf(why, sizeof(why), "%u of its system calls could not be rewritten (its pages "
 				 "could not be written)", st->noprot);
-			zp_unhooked(st->path, why);
+			zp_unrewritten(st->path, why);
 		}
 		if (st->changed > 0) {
 			snprintf(why, sizeof(why), "%u of its scanned system calls are not in its code in memory "
 				 "(the file changed after it was mapped)", st->changed);
-			zp_unhooked(st->path, why);
+			zp_unrewritten(st->path, why);
 		}
 	}
 }

@@ -326,10 +326,12 @@ static void check_hook(struct check *c)
 		return;
 	}
 	if (hi.native)
-		add(c, "hook", OK, "%s: zpoline_hook, ABI %u, %s", path, hi.abi_version,
+		add(c, "hook", OK, "%s: zpoline_hook, ABI %u, %s%s", path, hi.abi_version,
 		    hi.flags & ZPOLINE_HOOK_GPR_ONLY ? "general registers only"
 		    : hi.flags & ZPOLINE_HOOK_NO_X87 ? "vector state saved (no x87: by moves where AVX-512)"
-						     : "vector state saved");
+						     : "vector state saved",
+		    hi.flags & ZPOLINE_HOOK_ENFORCES ? "; enforces a policy: runs with the safety net "
+						       "(Syscall User Dispatch) armed" : "");
 	else
 		add(c, "hook", OK, "%s: __hook_init (original zpoline interface), vector state saved", path);
 }

@@ -50,6 +50,14 @@ extern "C" {
  * their init sees NULL there. */
 #define ZPOLINE_HOOK_NO_SHARED 0x4u
 
+/* The hook enforces a policy (a sandbox): a call it never sees is a hole.
+ * The runtime then arms Syscall User Dispatch as with --catch-late, so a
+ * call from code it did not rewrite (written at run time, or a site that a
+ * stale or altered cache entry left out) still reaches the hooks; where
+ * that cannot be armed the program is refused (status 125) unless the user
+ * asked for best effort. Each call costs some tens of nanoseconds more. */
+#define ZPOLINE_HOOK_ENFORCES 0x8u
+
 typedef long zpoline_syscall_fn(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 
 /* One system call, as enter and exit hooks see it. */

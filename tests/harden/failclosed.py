@@ -5,7 +5,7 @@ puts code that opens a file with instructions of its own where the
 runtime could not (or did not) rewrite it; each failed before its fix.
 
 usage: failclosed.py ZPOLINE BUILDROOT LEAK_LIB LEAK_PROG LEAK_SELF DLOPEN_RUN MEMEXEC STATIC_PROG CTOR_LEAK
-                     LEAK_STATIC SWAP_LIB SWAP_PROG NOSYS_LIB INT80
+                     LEAK_STATIC SWAP_LIB SWAP_PROG NOSYS_LIB INT80 CACHE_FORGE
 
 The code under test opens with SYS_open (leak-lib.c), which libc and the
 loader no longer use, so `deny open=EACCES` denies that code alone: status
@@ -19,7 +19,8 @@ import sys
 import tempfile
 
 (Z, BUILD, LEAK_LIB, LEAK_PROG, LEAK_SELF, DLOPEN_RUN, MEMEXEC, STATIC_PROG,
- CTOR_LEAK, LEAK_STATIC, SWAP_LIB, SWAP_PROG, NOSYS_LIB, INT80) = [os.path.abspath(a) for a in sys.argv[1:15]]
+ CTOR_LEAK, LEAK_STATIC, SWAP_LIB, SWAP_PROG, NOSYS_LIB, INT80, CACHE_FORGE) = [
+    os.path.abspath(a) for a in sys.argv[1:16]]
 SECRET = "zpoline-failclosed-secret"
 passed = failed = skipped = 0
 
@@ -81,6 +82,12 @@ def deny(*extra):
     return [Z, "run", "--hook", "deny", "--hook-opt", "open=EACCES"] + list(extra) + ["--"]
 
 
+def plain(*extra):
+    """a hook that enforces nothing: no safety net unless asked, so code
+    the runtime could not rewrite is refused (deny's net hooks it)"""
+    return [Z, "run", "--hook", "null"] + list(extra) + ["--"]
+
+
 tmp = tempfile.mkdtemp(prefix="zp-failclosed-")
 os.chmod(tmp, 0o755)
 secret = os.path.join(tmp, "secret")
@@ -140,8 +147,29 @@ os.mkdir(swapdir)
 shutil.copy(SWAP_LIB, os.path.join(swapdir, os.path.basename(SWAP_LIB)))
 shutil.copy(NOSYS_LIB, os.path.join(swapdir, "other.so"))
 check("a library replaced after it was mapped: refused",
-      deny() + [SWAP_PROG, secret], 125, [os.path.basename(SWAP_LIB), "--best-effort"],
+      plain() + [SWAP_PROG, secret], 125, [os.path.basename(SWAP_LIB), "--best-effort"],
       env=env(LD_LIBRARY_PATH=swapdir, SWAP_FROM=os.path.join(swapdir, "other.so"), ZPOLINE_CACHE="0"))
+shutil.copy(SWAP_LIB, os.path.join(swapdir, os.path.basename(SWAP_LIB)))
+shutil.copy(NOSYS_LIB, os.path.join(swapdir, "other.so"))
+check("a library replaced after it was mapped, the deny hook: hooked through the safety net",
+      deny() + [SWAP_PROG, secret], 1, DENIED,
+      env=env(LD_LIBRARY_PATH=swapdir, SWAP_FROM=os.path.join(swapdir, "other.so"), ZPOLINE_CACHE="0"))
+# a cache entry altered by whoever can write the cache (the user, or a
+# hooked program of the user's) to list none of a library's sites: the
+# library's calls ran unhooked. The deny hook enforces a policy, so the
+# runtime arms Syscall User Dispatch, which catches the calls of code it
+# did not rewrite, whatever the cache says
+forged = tempfile.mkdtemp(prefix="zp-forged-")
+check("a library's calls, through the cache", deny() + [LEAK_PROG, secret], 1, DENIED,
+      env=env(ZPOLINE_CACHE_DIR=forged))
+p = subprocess.run([CACHE_FORGE, forged, os.path.basename(LEAK_LIB)], stdout=subprocess.PIPE,
+                   stderr=subprocess.STDOUT, text=True)
+if p.returncode != 0:
+    report("the cache altered to list none of the library's sites", ["cache-forge: " + p.stdout.strip()])
+else:
+    check("a cache entry altered to list none of a library's sites: still hooked",
+          deny() + [LEAK_PROG, secret], 1, DENIED, env=env(ZPOLINE_CACHE_DIR=forged))
+shutil.rmtree(forged, ignore_errors=True)
 # a program that sets the runtime's variables for its children: they
 # took the program's values, and ZPOLINE_EXCLUDE=* (or a hook of its own,
 # or a nested `zpoline run`) unhooked them
@@ -157,12 +185,15 @@ check("a nested zpoline run keeps the outer run's hooks",
 ldso = "/lib64/ld-linux-x86-64.so.2"
 if os.path.exists(ldso):
     check("a program started by the dynamic loader run as a command: refused",
-          deny() + ["sh", "-c", "%s %s %s; echo status $?" % (ldso, LEAK_SELF, secret)], 0,
+          plain() + ["sh", "-c", "%s %s %s; echo status $?" % (ldso, LEAK_SELF, secret)], 0,
           "--best-effort", out="status 125")
+    check("the same, the deny hook: hooked through the safety net",
+          deny() + ["sh", "-c", "%s %s %s; echo status $?" % (ldso, LEAK_SELF, secret)], 0,
+          DENIED, out="status 1")
 # int $0x80, the 32-bit gate: never rewritten, it ran unhooked
 check("a program that calls int $0x80: refused", deny() + [INT80, secret], 125, [INT80, "int $0x80"])
 check("a program that calls int $0x80, --best-effort: runs, and says so",
-      deny("--best-effort") + [INT80, secret], 0, [INT80, "best effort"], secret_ok=True)
+      plain("--best-effort") + [INT80, secret], 0, [INT80, "best effort"], secret_ok=True)
 # children that drop the environment keep the runtime
 check("an env -i child is hooked",
       deny() + ["env", "-i", "LD_LIBRARY_PATH=" + os.path.dirname(LEAK_LIB), LEAK_PROG, secret], 1, DENIED)
@@ -232,14 +263,16 @@ else:
     e = env(ZPOLINE_CACHE_DIR=cache, HOME=tmp)
     # the helper cannot read it ("nothing stored"): it ran unhooked
     check("a program the scanner cannot read: refused",
-          nobody + deny() + [prog, secret], 125, [prog, "--best-effort"], env=e)
+          nobody + plain() + [prog, secret], 125, [prog, "--best-effort"], env=e)
     check("a program the scanner cannot read, --best-effort: runs, and says so",
-          nobody + deny("--best-effort") + [prog, secret], 0, [prog, "best effort"], env=e, secret_ok=True)
+          nobody + plain("--best-effort") + [prog, secret], 0, [prog, "best effort"], env=e, secret_ok=True)
+    check("a program the scanner cannot read, the deny hook: hooked through the safety net",
+          nobody + deny() + [prog, secret], 1, DENIED, env=e)
     check("a library dlopen'd from a memfd by a non-dumpable process: refused",
-          nobody + deny() + [DLOPEN_RUN, "memfd-nodump", lib, secret], 125, ["/memfd:leak", "--best-effort"],
+          nobody + plain() + [DLOPEN_RUN, "memfd-nodump", lib, secret], 125, ["/memfd:leak", "--best-effort"],
           env=e)
-    check("the same, --catch-late: hooked",
-          nobody + deny("--catch-late") + [DLOPEN_RUN, "memfd-nodump", lib, secret], 1, DENIED, env=e)
+    check("the same, the deny hook: hooked through the safety net",
+          nobody + deny() + [DLOPEN_RUN, "memfd-nodump", lib, secret], 1, DENIED, env=e)
     # a set-user-ID child: the loader ignored LD_PRELOAD, and it ran unhooked
     suid = os.path.join(xo, "leak-suid")
     shutil.copy(LEAK_SELF, suid)

@@ -173,14 +173,16 @@ with tempfile.TemporaryDirectory() as tmp:
     # ---- fail closed: no scan possible at all ----
     # The cache off (or cold), so every object needs the scanner helper;
     # each way it cannot run must refuse before the program's code runs
-    # (nothing on its stdout), unless best effort was asked for.
+    # (nothing on its stdout), unless best effort was asked for. The null
+    # hook enforces nothing: an enforcing one (deny) has the safety net,
+    # which hooks what was not rewritten, so it runs, hooked (below).
     def refused(name, args, err, **kw):
         p = check(name, args, 125, err=err, **kw)
         if p is not None and p.stdout:
             report("... and the program did not run", ["its output: %r" % p.stdout[:200]], p)
 
-    hand = dict(LD_PRELOAD=RUNTIME, ZPOLINE_HOOK=os.path.join(HOOKS, "deny.so"),
-                ZPOLINE_HOOK_OPTS="getppid=EPERM", ZPOLINE_CACHE="0")
+    NULL = ["--hook", os.path.join(HOOKS, "null.so")]
+    hand = dict(LD_PRELOAD=RUNTIME, ZPOLINE_HOOK=os.path.join(HOOKS, "null.so"), ZPOLINE_CACHE="0")
     lone = os.path.join(tmp, "lone")
     os.mkdir(lone)
     shutil.copy2(RUNTIME, lone)
@@ -190,13 +192,15 @@ with tempfile.TemporaryDirectory() as tmp:
           env=env(**dict(hand, LD_PRELOAD=os.path.join(lone, "libzpoline.so"), ZPOLINE_BEST_EFFORT="1")))
     z = tree_at(os.path.join(tmp, "noexec"))
     os.chmod(os.path.join(tmp, "noexec", "runtime", "zpoline-scan"), 0o644)
-    refused("no scan: the helper not executable, zpoline run", [z, "run"] + DENY + ["--", PPID],
+    refused("no scan: the helper not executable, zpoline run", [z, "run"] + NULL + ["--", PPID],
             "zpoline-scan (Permission denied)", env=env(ZPOLINE_CACHE="0"))
+    check("no scan, the deny hook: every call through the safety net", [z, "run"] + DENY + ["--", PPID], 0,
+          out="ppid -1", err="Syscall User Dispatch", env=env(ZPOLINE_CACHE="0"))
     refused("no scan: no scan directory (TMPDIR missing, cache off), by hand", [PPID], "TMPDIR",
             env=env(TMPDIR=os.path.join(tmp, "none"), **hand))
-    refused("no scan: no scan directory, zpoline run", [Z, "run"] + DENY + ["--", PPID], "TMPDIR",
+    refused("no scan: no scan directory, zpoline run", [Z, "run"] + NULL + ["--", PPID], "TMPDIR",
             env=env(TMPDIR=os.path.join(tmp, "none"), ZPOLINE_CACHE="0"))
-    check("... zpoline run --best-effort runs it, saying so", [Z, "run", "--best-effort"] + DENY +
+    check("... zpoline run --best-effort runs it, saying so", [Z, "run", "--best-effort"] + NULL +
           ["--", PPID], 0, out="ppid", err="best effort", env=env(TMPDIR=os.path.join(tmp, "none"),
                                                                  ZPOLINE_CACHE="0"))
     # a Landlock sandbox where only the system's directories and the
@@ -209,11 +213,13 @@ with tempfile.TemporaryDirectory() as tmp:
     else:
         refused("no scan: a Landlock sandbox denies executing the helper",
                 [LANDLOCK_EXEC] + [d for d in allowed if os.path.exists(d)] +
-                ["--", Z, "run"] + DENY + ["--", PPID], "zpoline-scan (Permission denied)",
+                ["--", Z, "run"] + NULL + ["--", PPID], "zpoline-scan (Permission denied)",
                 env=env(ZPOLINE_CACHE="0"))
     # a relative LD_PRELOAD: the helper is still found beside the runtime
     check("runtime by hand through a relative LD_PRELOAD: hooked", [PPID], 0, out="ppid -1",
-          cwd=BUILD, env=env(**dict(hand, LD_PRELOAD=os.path.relpath(RUNTIME, BUILD))))
+          cwd=BUILD, env=env(**dict(hand, LD_PRELOAD=os.path.relpath(RUNTIME, BUILD),
+                                    ZPOLINE_HOOK=os.path.join(HOOKS, "deny.so"),
+                                    ZPOLINE_HOOK_OPTS="getppid=EPERM")))
 
     # ---- rewriting in place while another thread runs the code ----
     # spin's DT_NEEDED library starts a thread in its constructor (before
