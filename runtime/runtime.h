@@ -238,7 +238,7 @@ int zp_scan_missing(const char *cachedir, struct zp_scan_job *jobs, size_t njobs
 bool zp_best_effort(void) ZP_HIDDEN;
 void zp_unhooked(const char *path, const char *why) ZP_HIDDEN;
 /* zp_unrewritten -- the same for code of this process that was not
- * rewritten: nothing to refuse while the safety net is armed (sud.c) */
+ * rewritten: nothing to refuse while the safety net is armed */
 void zp_unrewritten(const char *path, const char *why) ZP_HIDDEN;
 #define ZP_INT80_WHY "it makes system calls with int $0x80 (the 32-bit gate), which cannot be rewritten"
 void zp_check_rewritten(void) ZP_HIDDEN;

@@ -15,6 +15,8 @@
  *       every entry was stored, 1 otherwise.
  *   zpoline-scan report [--json] [--exclude GLOBS] [--output FILE] [--] FILE...
  *       the static report of `zpoline stats --static`.
+ *   zpoline-scan verify -- DIR
+ *       `zpoline cache --verify` (scan-verify.c).
  *   zpoline-scan versions
  *       the decoder's and elfutils' versions, for `zpoline check`. */
 #include <errno.h>
@@ -31,6 +33,7 @@
 #include <unistd.h>
 
 #include "zp.h"
+#include "scan-verify.h"
 
 #define EXIT_SETUP 125
 
@@ -329,6 +332,8 @@ int main(int argc, char **argv)
 		return cmd_store(argc - 2, argv + 2);
 	if (argc >= 2 && strcmp(argv[1], "report") == 0)
 		return cmd_report(argc - 2, argv + 2);
+	if (argc == 4 && strcmp(argv[1], "verify") == 0 && strcmp(argv[2], "--") == 0)
+		return zp_verify_cache(argv[3]);
 	if (argc == 2 && strcmp(argv[1], "versions") == 0) {
 		printf("Zydis %s, elfutils %s\n", zp_disasm_version(buf, sizeof(buf)), zp_libelf_version());
 		return 0;

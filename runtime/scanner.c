@@ -60,6 +60,17 @@ void zp_unhooked(const char *path, const char *why)
 	zp_msg("%s: %s; its system calls are not hooked (best effort)", path, why);
 }
 
+/* zp_unrewritten -- code of this process whose calls were not rewritten
+ * (an object that could not be scanned or written): with the net armed,
+ * its calls reach the hooks through it, slower; else fail closed
+ * (zp_unhooked). Not for int $0x80, which the net hands over as other
+ * numbers, nor for a program about to be executed, which starts unarmed. */
+void zp_unrewritten(const char *path, const char *why)
+{
+	if (!__atomic_load_n(&zp_sud_on, __ATOMIC_RELAXED))
+		zp_unhooked(path, why);
+}
+
 /* zp_check_rewritten -- after the rewrite at start-up: an object some of
  * whose sites stayed as they were (a page that could not be written, or
  * bytes that are no system call any more: the file scanned is not the one

@@ -63,14 +63,3 @@ int zp_sud_prepare(void)
 	zp_sud_on = 1;
 	return 0;
 }
-
-/* zp_unrewritten -- code of this process whose calls were not rewritten
- * (an object that could not be scanned or written): with the net armed,
- * its calls reach the hooks through it, slower; else fail closed
- * (zp_unhooked). Not for int $0x80, which the net hands over as other
- * numbers, nor for a program about to be executed, which starts unarmed. */
-void zp_unrewritten(const char *path, const char *why)
-{
-	if (!__atomic_load_n(&zp_sud_on, __ATOMIC_RELAXED))
-		zp_unhooked(path, why);
-}

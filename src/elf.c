@@ -4,9 +4,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
+#include <link.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -71,6 +73,21 @@ int zp_elf_open_mem(const void *image, size_t size, struct zp_elf **out)
 {
 	elf_version(EV_CURRENT);
 	return finish_open(elf_memory((char *)image, size), -1, out);
+}
+
+int zp_elf_open_vdso(struct zp_elf **out)
+{
+	const ElfW(Ehdr) *eh = (const void *)getauxval(AT_SYSINFO_EHDR);
+	size_t size = 0;
+
+	if (eh == NULL)
+		return -ENOENT;
+	/* its size: the end of its last segment's bytes */
+	const ElfW(Phdr) *ph = (const void *)((const char *)eh + eh->e_phoff);
+	for (int i = 0; i < eh->e_phnum; i++)
+		if (ph[i].p_type == PT_LOAD && ph[i].p_offset + ph[i].p_filesz > size)
+			size = ph[i].p_offset + ph[i].p_filesz;
+	return zp_elf_open_mem(eh, size, out);
 }
 
 void zp_elf_close(struct zp_elf *e)

@@ -80,6 +80,9 @@ struct zp_func {
 int zp_elf_open_file(const char *path, struct zp_elf **out);
 /* zp_elf_open_mem -- an ELF image already in memory (the vDSO) */
 int zp_elf_open_mem(const void *image, size_t size, struct zp_elf **out);
+/* zp_elf_open_vdso -- this process's vDSO (the kernel's, the same in
+ * every process), its size from its segments */
+int zp_elf_open_vdso(struct zp_elf **out);
 void zp_elf_close(struct zp_elf *e);
 /* zp_elf_describe -- checks e_machine / e_type: 0, or -ENOEXEC with *why set */
 int zp_elf_check(struct zp_elf *e, bool want_shared, const char **why);

@@ -1,5 +1,5 @@
-/* cache.c -- `zpoline cache [--clear | --prune]`: where the cache of scan
- * results and patched pages is, how big, and what is in it.
+/* cache.c -- `zpoline cache [--clear | --prune | --verify]`: where the
+ * cache of scan results and patched pages is, how big, and what is in it.
  *
  * Each site list and each image is one item: its kind, size, age (since it
  * was made), the time since it was last used (access time, at the file
@@ -7,7 +7,9 @@
  * gone), and the object it belongs to. --prune removes what belongs to an
  * object that is gone or changed (it can never be used again), items that
  * cannot be read, and temporary files abandoned by killed runs; --clear
- * removes everything. */
+ * removes everything; --verify scans each object again and removes the
+ * site lists that differ from what the scanner finds (someone wrote to
+ * the cache: the images are checked at every first use anyway). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -15,16 +17,17 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "tool.h"
 #include "zp.h"
 
-enum { OPT_CLEAR = 0x400, OPT_PRUNE };
+enum { OPT_CLEAR = 0x400, OPT_PRUNE, OPT_VERIFY };
 
 struct cache_args {
-	bool clear, prune;
+	bool clear, prune, verify;
 };
 
 static const struct argp_option cache_options[] = {
@@ -32,6 +35,9 @@ static const struct argp_option cache_options[] = {
 	{ "prune", OPT_PRUNE, NULL, 0,
 	  "Remove what belongs to objects that are gone or changed, unreadable entries and "
 	  "abandoned temporary files", 0 },
+	{ "verify", OPT_VERIFY, NULL, 0,
+	  "Scan each object again and remove the site lists that differ from what the scanner finds "
+	  "(exit status 1 if any did)", 0 },
 	{ NULL, 0, NULL, 0, NULL, 0 }
 };
 
@@ -46,12 +52,16 @@ static error_t parse_cache(int key, char *arg __attribute__((unused)), struct ar
 	case OPT_PRUNE:
 		a->prune = true;
 		return 0;
+	case OPT_VERIFY:
+		a->verify = true;
+		return 0;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
 		return EINVAL;
 	case ARGP_KEY_END:
-		if (a->clear && a->prune)
-			argp_error(state, "--clear already removes what --prune would: give one of them");
+		if (a->clear && (a->prune || a->verify))
+			argp_error(state, "--clear already removes what --%s would: give one of them",
+				   a->prune ? "prune" : "verify");
 		return 0;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -127,6 +137,33 @@ static const char *state(int dirfd, const struct zp_cache_item *it)
 	return zp_cache_key_matches(&st, &it->key) ? "ok" : "changed";
 }
 
+/* verify -- the scanner helper (it alone loads the decoder) scans each
+ * object of the cache dir again, removes the site lists that differ and
+ * says so: 1 when it removed any, 0 when none differed */
+static int verify(const char *dir)
+{
+	char scanner[PATH_MAX];
+	int status;
+
+	if (zp_find_scanner(scanner, sizeof(scanner)) < 0)
+		die(EXIT_SETUP, "cannot find zpoline-scan beside libzpoline.so: reinstall zpoline");
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid < 0)
+		die(EXIT_SETUP, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		execl(scanner, scanner, "verify", "--", dir, (char *)NULL);
+		fprintf(stderr, "zpoline: cannot run %s: %s\n", scanner, strerror(errno));
+		_exit(EXIT_SETUP);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			die(EXIT_SETUP, "waitpid: %s", strerror(errno));
+	if (!WIFEXITED(status) || (WEXITSTATUS(status) != 0 && WEXITSTATUS(status) != 1))
+		die(EXIT_SETUP, "the scanner could not verify the cache %s", dir);
+	return WEXITSTATUS(status);
+}
+
 static const char doc_cache[] =
 	"Show where zpoline keeps what it learnt about objects (their system call sites, and "
 	"their patched pages, and for each program the sites of all the objects it starts with, "
@@ -135,18 +172,20 @@ static const char doc_cache[] =
 	"The cache is $ZPOLINE_CACHE_DIR, $XDG_CACHE_HOME/zpoline or ~/.cache/zpoline, in a "
 	"subdirectory named after its format (v2). Its size is bounded by $ZPOLINE_CACHE_MAX "
 	"(bytes, or with K, M or G; default 64M): the runtime removes the least recently used "
-	"items when it grows past that. Exit status: 0; 2 for a bad command line; 125 when the "
-	"cache directory cannot be used (not yours, or writable by others). See zpoline(1).";
+	"items when it grows past that. Exit status: 0; 1 when --verify found and removed altered "
+	"site lists; 2 for a bad command line; 125 when the cache directory cannot be used (not "
+	"yours, or writable by others). See zpoline(1).";
 
 int cmd_cache(int argc, char **argv)
 {
 	struct argp argp = { cache_options, parse_cache, "", doc_cache, NULL, NULL, NULL };
-	struct cache_args a = { false, false };
+	struct cache_args a = { false, false, false };
 	struct zp_cache_item *v;
 	char dir[PATH_MAX] = "", b1[32], b2[32], b3[32];
 	size_t n;
 	uint64_t total = 0, removed = 0;
 	unsigned nremoved = 0;
+	int altered = 0;
 
 	argv[0] = "zpoline cache";
 	argp_parse(&argp, argc, argv, 0, NULL, &a);
@@ -176,6 +215,8 @@ int cmd_cache(int argc, char **argv)
 		die(EXIT_SETUP, "cannot use the cache directory %s: %s; each directory on its path must be "
 		    "yours or root's and writable by no one else (remove it, or set ZPOLINE_CACHE_DIR)", dir,
 		    fd == -EPERM ? "not yours, or writable by others" : strerror(-fd));
+	if (a.verify)
+		altered = verify(dir);
 	int r = zp_cache_list(fd, a.clear || a.prune, &v, &n);
 	if (r < 0)
 		die(EXIT_SETUP, "cannot read the cache directory %s: %s", dir, strerror(-r));
@@ -213,5 +254,5 @@ int cmd_cache(int argc, char **argv)
 	}
 	free(v);
 	close(fd);
-	return 0;
+	return altered;
 }

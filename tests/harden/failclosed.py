@@ -169,6 +169,13 @@ if p.returncode != 0:
 else:
     check("a cache entry altered to list none of a library's sites: still hooked",
           deny() + [LEAK_PROG, secret], 1, DENIED, env=env(ZPOLINE_CACHE_DIR=forged))
+    # zpoline cache --verify finds the altered lists by scanning again,
+    # removes them (status 1), and then finds none
+    check("zpoline cache --verify: finds and removes the altered lists",
+          [Z, "cache", "--verify"], 1, out=["altered", os.path.basename(LEAK_LIB), "2 lists differed"],
+          env=env(ZPOLINE_CACHE_DIR=forged))
+    check("zpoline cache --verify again: nothing altered", [Z, "cache", "--verify"], 0,
+          out="0 lists differed", env=env(ZPOLINE_CACHE_DIR=forged))
 shutil.rmtree(forged, ignore_errors=True)
 # a program that sets the runtime's variables for its children: they
 # took the program's values, and ZPOLINE_EXCLUDE=* (or a hook of its own,
