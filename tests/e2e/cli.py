@@ -215,10 +215,12 @@ with tempfile.TemporaryDirectory() as d:
         failed += 1
         print("FAIL following children: %r" % p.stdout)
 
-    # the safety net: calls from a page written at run time
-    check("code written at run time, unhooked", [Z, "run", "--hook", "deny", "--hook-opt",
-                                                  "getppid=EPERM", "--", JIT], 0,
-          out="main thread: made")
+    # the safety net: calls from a page written at run time; deny enforces
+    # a policy, so the runtime arms the net for it unasked
+    check("code written at run time, deny (the net armed unasked)", [Z, "run", "--hook", "deny",
+                                                                      "--hook-opt", "getppid=EPERM", "--",
+                                                                      JIT], 0,
+          out=["main thread: failed", "new thread: failed", "site: ff d0\n"])
     # with the net in fast mode the caught site is rewritten (the lazypoline
     # step) and still hooked; a site whose code keeps a value in the red
     # zone across the call is left caught, and the value survives
@@ -233,11 +235,12 @@ with tempfile.TemporaryDirectory() as d:
               err="calls caught by Syscall User Dispatch, 1 of their sites rewritten")
 
     # the probe: one marked call from each kind of site; every site must be
-    # caught in the mode that claims it (the JIT page only with the net)
+    # caught in the mode that claims it (the JIT page only with the net,
+    # which deny arms in every mode)
     kinds = ["libc wrapper", "inline", "thread", "signal handler", "vDSO fallback",
              "dlopen'd library", "JIT page", "forked child", "exec'd child"]
-    for label, extra, modeenv, jit_caught in (("fast", [], "fast", False),
-                                              ("trap", [], "trap", False),
+    for label, extra, modeenv, jit_caught in (("fast", [], "fast", True),
+                                              ("trap", [], "trap", True),
                                               ("fast --catch-late", ["--catch-late"], "fast", True),
                                               ("trap --catch-late", ["--catch-late"], "trap", True),
                                               ("sud", [], "sud", True)):
