@@ -556,6 +556,11 @@ bool zp_cache_has(int dirfd, const struct zp_cache_key *key)
 	return has_file(dirfd, name);
 }
 
+void zp_cache_program_name(char *buf, size_t len, const struct zp_cache_key *const *keys, size_t n)
+{
+	prog_name(buf, len, keys, n);
+}
+
 bool zp_cache_has_program(int dirfd, const struct zp_cache_key *const *keys, size_t n)
 {
 	char name[64];

@@ -198,6 +198,8 @@ int zp_cache_store_program(int dirfd, const struct zp_cache_key *const *keys, co
  * (zpoline run's pre-scan: a load checks it) */
 bool zp_cache_has(int dirfd, const struct zp_cache_key *key);
 bool zp_cache_has_program(int dirfd, const struct zp_cache_key *const *keys, size_t n);
+/* zp_cache_program_name -- the name of the program entry for these keys */
+void zp_cache_program_name(char *buf, size_t len, const struct zp_cache_key *const *keys, size_t n);
 /* zp_cache_program_objects -- the objects of the program entry name, each
  * as an item with its path and key (*out to free) */
 struct zp_cache_item;

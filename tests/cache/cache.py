@@ -363,11 +363,31 @@ try:
                    not any("zpoline-scan" in l for l in execs), "%r %s" % (execs, p.stderr[-300:]))
             result("prescan: the program loads no scanner: the launcher scanned before it started",
                    started < len(lines) and not scanner, repr(scanner[:3]))
+            resolved = any("libc.so.6" in l and "O_NONBLOCK" in l for l in lines[:started])
+            # warm: the launcher stats the objects, it reads none of them
+            run(["strace", "-f", "-o", trace, "-e", "trace=execve,openat,open"] + cmd, env=env(ZPOLINE_CACHE_DIR=c))
+            with open(trace) as f:
+                lines = f.read().splitlines()
+            started = next((i for i, l in enumerate(lines) if "execve(\"%s\"" % copy in l), len(lines))
+            # (the resolver opens with O_NONBLOCK; the loader, loading
+            # zpoline's own libc, without)
+            opened = [l for l in lines[:started] if "libc.so.6" in l and "O_NONBLOCK" in l]
+            result("prescan: on a warm cache the launcher reads no library (a stat of each object)",
+                   started < len(lines) and not opened and resolved, repr(opened[:3]))
+
+        def all_cached(c):
+            p = run(cmd, env=env(ZPOLINE_CACHE_DIR=c))
+            rows = [l for l in p.stderr.splitlines() if l.startswith(("/", "["))]
+            return p.returncode == 0 and len(rows) >= 3 and all(l.split()[7].endswith("*") for l in rows), p
         c2 = os.path.join(d, "prescan-v")
-        p = run(cmd, env=env(ZPOLINE_CACHE_DIR=c2))
-        rows = [l for l in p.stderr.splitlines() if l.startswith(("/", "["))]
-        result("prescan: on the first run every object the program starts with is from the cache",
-               p.returncode == 0 and len(rows) >= 3 and all(l.split()[7].endswith("*") for l in rows),
+        ok, p = all_cached(c2)
+        result("prescan: on the first run every object the program starts with is from the cache", ok,
+               p.stderr[-600:])
+        all_cached(c2)
+        with open(copy, "ab") as f:
+            f.write(b"\0")
+        ok, p = all_cached(c2)
+        result("prescan: a program changed since the last run is scanned again before it starts", ok,
                p.stderr[-600:])
 
     # 10. a cold scan that takes long prints one progress line, on a
