@@ -175,7 +175,9 @@ static bool still_warm(int cfd, uint64_t launch, const struct zp_cache_key *vdso
 		return false;
 	bool got = pread(fd, &s, sizeof(s), (off_t)(launch % PRESCAN_SLOTS * sizeof(s))) == (ssize_t)sizeof(s);
 	close(fd);
-	if (!got || s.launch != launch || memchr(s.prog, '\0', sizeof(s.prog)) == NULL ||
+	/* HASH.prog, a name in the cache directory and nothing else */
+	if (!got || s.launch != launch || strnlen(s.prog, sizeof(s.prog)) != 21 ||
+	    strspn(s.prog, "0123456789abcdef") != 16 || strcmp(s.prog + 16, ".prog") != 0 ||
 	    zp_cache_program_objects(cfd, s.prog, &v, &n) < 0)
 		return false;
 	warm = n > 0;
@@ -205,8 +207,9 @@ static void remember(int cfd, uint64_t launch, const struct zp_cache_key *const 
 	if (fd < 0)
 		return;
 	zp_cache_program_name(s.prog, sizeof(s.prog), keys, n);
-	if (pwrite(fd, &s, sizeof(s), (off_t)(launch % PRESCAN_SLOTS * sizeof(s))) != (ssize_t)sizeof(s))
-		s.launch = 0;   /* a torn slot only fails to match */
+	/* a slot torn or not written only fails to match later */
+	ssize_t w = pwrite(fd, &s, sizeof(s), (off_t)(launch % PRESCAN_SLOTS * sizeof(s)));
+	(void)w;
 	close(fd);
 }
 
