@@ -194,6 +194,11 @@ with tempfile.TemporaryDirectory() as tmp:
     os.chmod(os.path.join(tmp, "noexec", "runtime", "zpoline-scan"), 0o644)
     check("the helper not executable: the module scans, hooked", [z, "run"] + DENY + ["--", PPID], 0,
           out="ppid -1", env=env(ZPOLINE_CACHE="0"))
+    # every link namespace glibc has taken by hooks: the module cannot be
+    # loaded, and the helper scans
+    many = ["--hook", "null"] * 14 + DENY
+    check("fifteen hooks, no namespace left for the module: the helper scans, hooked",
+          [Z, "run"] + many + ["--", PPID], 0, out="ppid -1", env=env(ZPOLINE_CACHE="0"))
     os.unlink(os.path.join(tmp, "noexec", "runtime", "zpoline-decode.so"))
     refused("no scan: no module, the helper not executable, zpoline run", [z, "run"] + DENY + ["--", PPID],
             "zpoline-scan (Permission denied)", env=env(ZPOLINE_CACHE="0"))
