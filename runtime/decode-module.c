@@ -1,6 +1,8 @@
-/* decode-module.c -- zpoline-decode.so: the red-zone check for sites the
- * safety net catches (late.c's lazy rewrite), loaded by the runtime only
- * with --catch-late in fast mode, so other runs do not load Zydis. */
+/* decode-module.c -- zpoline-decode.so: the scanner the runtime loads on
+ * a cache miss into a link namespace of its own (scan-module.c), and the
+ * red-zone check for sites the safety net catches (late.c's lazy rewrite),
+ * which it loads only with --catch-late in fast mode: other runs never
+ * keep Zydis loaded. */
 #include "zp.h"
 
 /* dlsym'd by the runtime (late.c) */

@@ -100,7 +100,7 @@ void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot)
 	char cachebuf[PATH_MAX];
 	int cachefd = -1;
 
-	if (!__atomic_load_n(&late_ready, __ATOMIC_ACQUIRE))
+	if (!__atomic_load_n(&late_ready, __ATOMIC_ACQUIRE) || zp_scanner_mapping())
 		return;
 	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
 	ssize_t n = readlink(fdpath, path, sizeof(path) - 1);

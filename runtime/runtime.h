@@ -224,7 +224,7 @@ bool zp_loaded_object_matches(const char *globs) ZP_HIDDEN;
 /* runtimes whose null checks are loads near address 0 that must fault */
 #define ZP_NULL_PAGE_RUNTIMES "libjvm.so:libjli.so:libcoreclr.so"
 
-/* ---- scanner.c: the helper process ---- */
+/* ---- scanner.c: the scanner module, or the helper process ---- */
 struct zp_scan_job {
 	const struct zp_cache_key *key;
 	const char *path;
@@ -235,6 +235,9 @@ struct zp_scan_job {
 const char *zp_runtime_dir(void) ZP_HIDDEN;
 int zp_scan_missing(const char *cachedir, struct zp_scan_job *jobs, size_t njobs, char *why,
 		    size_t len) ZP_HIDDEN;
+/* zp_scanner_mapping -- is this thread loading the scanner module? What
+ * it maps then is the module's, in its own namespace */
+bool zp_scanner_mapping(void) ZP_HIDDEN;
 bool zp_best_effort(void) ZP_HIDDEN;
 void zp_unhooked(const char *path, const char *why) ZP_HIDDEN;
 /* zp_unrewritten -- the same for code of this process that was not

@@ -2,10 +2,12 @@
  *
  * The scanner needs Zydis and libdw, which cost every process that loads
  * them about a millisecond and most of a megabyte. The runtime and the
- * zpoline command do not link them: on a cache miss the runtime runs this
- * helper in a child process and reads what it stored, and `zpoline stats
- * --static` runs it for the report. Not a user command (it lives beside
- * libzpoline.so, not on PATH):
+ * zpoline command do not link them. On a cache miss the runtime loads the
+ * scanner as a module into a link namespace of its own (scan-module.c);
+ * it runs this helper in a child process instead where that module cannot
+ * be loaded, and first for a library loaded after start-up (scanner.c says
+ * why). `zpoline stats --static` runs it for the report. Not a user
+ * command (it lives beside libzpoline.so, not on PATH):
  *
  *   zpoline-scan store DIR KEY PATH [KEY PATH]...
  *       scan each file (PATH "[vdso]": this process's own vDSO, the same
@@ -20,19 +22,16 @@
  *   zpoline-scan versions
  *       the decoder's and elfutils' versions, for `zpoline check`. */
 #include <errno.h>
-#include <fcntl.h>
-#include <link.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/auxv.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "zp.h"
+#include "scan-module.h"
 #include "scan-verify.h"
 
 #define EXIT_SETUP 125
@@ -62,102 +61,6 @@ static bool unhex(const char *s, void *out, size_t len)
 		b[i] = (unsigned char)v;
 	}
 	return true;
-}
-
-static bool same_file(const char *path, const struct zp_cache_key *k)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 && zp_cache_key_matches(&st, k);
-}
-
-/* same_build_id -- does the file carry the build-id the key took from the
- * object in memory (or does the key have none)? A file replaced after the
- * loader mapped it keeps its name and gets a new identity, which the rest
- * of the key then describes: its sites would be rewritten in the other
- * object's code, and that object's own left alone. */
-static bool same_build_id(const char *path, const struct zp_cache_key *k)
-{
-	ElfW(Ehdr) eh;
-	ElfW(Phdr) ph;
-	uint8_t *note = NULL;
-	bool same = false;
-
-	if (k->build_id_len == 0)
-		return true;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) || eh.e_phentsize != sizeof(ph))
-		goto out;
-	for (unsigned i = 0; i < eh.e_phnum && !same; i++) {
-		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + (uint64_t)i * sizeof(ph))) != (ssize_t)sizeof(ph))
-			goto out;
-		if (ph.p_type != PT_NOTE)
-			continue;
-		size_t len = ph.p_filesz < 65536 ? ph.p_filesz : 65536;
-		free(note);
-		if ((note = malloc(len ? len : 1)) == NULL || pread(fd, note, len, (off_t)ph.p_offset) != (ssize_t)len)
-			goto out;
-		for (size_t off = 0; off + sizeof(ElfW(Nhdr)) <= len;) {
-			const ElfW(Nhdr) *n = (const ElfW(Nhdr) *)(note + off);
-			size_t name = off + sizeof(*n), desc = name + ((n->n_namesz + 3) & ~3u);
-			if (n->n_namesz > len || n->n_descsz > len || desc > len || n->n_descsz > len - desc)
-				break;
-			if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 && memcmp(note + name, "GNU", 4) == 0) {
-				same = n->n_descsz == k->build_id_len &&
-				       memcmp(note + desc, k->build_id, k->build_id_len) == 0;
-				goto out;
-			}
-			off = desc + ((n->n_descsz + 3) & ~3u);
-		}
-	}
-out:
-	free(note);
-	close(fd);
-	return same;
-}
-
-/* vdso -- this process's vDSO image, and its size from its segments */
-static const void *vdso(size_t *size)
-{
-	const ElfW(Ehdr) *eh = (const void *)getauxval(AT_SYSINFO_EHDR);
-
-	if (eh == NULL)
-		return NULL;
-	const ElfW(Phdr) *ph = (const void *)((const char *)eh + eh->e_phoff);
-	*size = 0;
-	for (int i = 0; i < eh->e_phnum; i++)
-		if (ph[i].p_type == PT_LOAD && ph[i].p_offset + ph[i].p_filesz > *size)
-			*size = ph[i].p_offset + ph[i].p_filesz;
-	return eh;
-}
-
-static bool store_one(int dirfd, const struct zp_cache_key *key, const char *path)
-{
-	struct zp_scan scan = { 0 };
-	struct zp_elf *e;
-	const void *image = NULL;
-	size_t size = 0;
-	bool ok;
-
-	if (strcmp(path, "[vdso]") == 0) {
-		if ((image = vdso(&size)) == NULL || zp_elf_open_mem(image, size, &e) < 0)
-			return false;
-	} else if (!same_file(path, key) || !same_build_id(path, key) || zp_elf_open_file(path, &e) < 0) {
-		return false;
-	}
-	uint64_t t0 = zp_now_ns();
-	ok = zp_scan_object(e, &scan) == 0;
-	scan.ns = zp_now_ns() - t0;
-	zp_elf_close(e);
-	/* the bytes scanned must be the ones the key names */
-	if (ok && image == NULL)
-		ok = same_file(path, key);
-	if (ok)
-		ok = zp_cache_store(dirfd, key, path, &scan) == 0;
-	zp_scan_free(&scan);
-	return ok;
 }
 
 /* Progress: a cold scan of a large program (rustc's driver, node) takes
@@ -234,7 +137,7 @@ static int cmd_store(int argc, char **argv)
 		pr.name = argv[i + 1];
 		pr.size = size;
 		pthread_mutex_unlock(&pr.lock);
-		if (!unhex(argv[i], &key, sizeof(key)) || !store_one(dirfd, &key, argv[i + 1]))
+		if (!unhex(argv[i], &key, sizeof(key)) || !zp_store_one(dirfd, &key, argv[i + 1]))
 			failed = 1;
 		pthread_mutex_lock(&pr.lock);
 		pr.done += size;

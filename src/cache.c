@@ -540,6 +540,35 @@ static void prog_name(char *buf, size_t len, const struct zp_cache_key *const *k
 	snprintf(buf, len, "%016llx.prog", (unsigned long long)h);
 }
 
+/* has_file -- a regular file name in dirfd, ours (a stat, no read) */
+static bool has_file(int dirfd, const char *name)
+{
+	struct stat st;
+
+	return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) && trusted(&st);
+}
+
+bool zp_cache_has(int dirfd, const struct zp_cache_key *key)
+{
+	char name[64];
+
+	entry_name(name, sizeof(name), key);
+	return has_file(dirfd, name);
+}
+
+void zp_cache_program_name(char *buf, size_t len, const struct zp_cache_key *const *keys, size_t n)
+{
+	prog_name(buf, len, keys, n);
+}
+
+bool zp_cache_has_program(int dirfd, const struct zp_cache_key *const *keys, size_t n)
+{
+	char name[64];
+
+	prog_name(name, sizeof(name), keys, n);
+	return has_file(dirfd, name);
+}
+
 int zp_cache_load_program(int dirfd, const struct zp_cache_key *const *keys, size_t n, struct zp_scan *s,
 			  void **block)
 {

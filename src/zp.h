@@ -196,6 +196,13 @@ int zp_cache_load_program(int dirfd, const struct zp_cache_key *const *keys, siz
  * program's first, for listings) */
 int zp_cache_store_program(int dirfd, const struct zp_cache_key *const *keys, const char *const *paths,
 			   const struct zp_scan *const *s, size_t n);
+/* zp_cache_has, zp_cache_has_program -- is there an entry for key, or
+ * the program entry for these keys? One stat, nothing read or checked
+ * (zpoline run's pre-scan: a load checks it) */
+bool zp_cache_has(int dirfd, const struct zp_cache_key *key);
+bool zp_cache_has_program(int dirfd, const struct zp_cache_key *const *keys, size_t n);
+/* zp_cache_program_name -- the name of the program entry for these keys */
+void zp_cache_program_name(char *buf, size_t len, const struct zp_cache_key *const *keys, size_t n);
 /* zp_cache_program_objects -- the objects of the program entry name, each
  * as an item with its path and key (*out to free) */
 struct zp_cache_item;

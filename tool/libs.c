@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -26,8 +27,7 @@ struct dso {
 	char **needed;
 	int nneeded;
 	char *rpath, *runpath;  /* as written, $ORIGIN not expanded */
-	dev_t dev;
-	ino_t ino;
+	struct zp_file_id id;
 };
 
 /* in_file -- [off, off+len) lies within a file of size bytes */
@@ -36,8 +36,87 @@ static bool in_file(uint64_t off, uint64_t len, uint64_t size)
 	return off <= size && len <= size - off;
 }
 
-/* read_dso -- the dynamic section of an x86-64 ELF file: false when the
- * file is not one (or cannot be read) */
+/* read_str -- the string at v of the string table [stroff, stroff+strsz)
+ * of fd, cut at the table's end; NULL when it cannot be read */
+static char *read_str(int fd, uint64_t stroff, uint64_t strsz, uint64_t v)
+{
+	for (size_t cap = 256;; cap *= 16) {
+		size_t len = strsz - v < cap ? (size_t)(strsz - v) : cap;
+		char *b = malloc(len + 1);
+		if (b == NULL)
+			die(EXIT_SETUP, "out of memory");
+		if (pread(fd, b, len, (off_t)(stroff + v)) != (ssize_t)len) {
+			free(b);
+			return NULL;
+		}
+		b[len] = '\0';
+		if (memchr(b, '\0', len) != NULL || len == strsz - v)
+			return b;
+		free(b);
+	}
+}
+
+/* zp_note_build_id -- NT_GNU_BUILD_ID among the notes in [p, p+len) */
+bool zp_note_build_id(const uint8_t *p, size_t len, struct zp_file_id *id)
+{
+	for (size_t off = 0; off + sizeof(ElfW(Nhdr)) <= len;) {
+		const ElfW(Nhdr) *n = (const ElfW(Nhdr) *)(p + off);
+		size_t name = off + sizeof(*n), desc = name + ((n->n_namesz + 3) & ~3u);
+		if (n->n_namesz > len || desc > len || n->n_descsz > len - desc)
+			break;
+		if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 && memcmp(p + name, "GNU", 4) == 0 &&
+		    n->n_descsz <= sizeof(id->build_id)) {
+			memcpy(id->build_id, p + desc, n->n_descsz);
+			id->build_id_len = n->n_descsz;
+			return true;
+		}
+		off = desc + ((n->n_descsz + 3) & ~3u);
+	}
+	return false;
+}
+
+/* read_build_id -- the build-id in the PT_NOTE segments, as the loader
+ * maps them, into id (none: length 0) */
+static void read_build_id(int fd, const ElfW(Phdr) *ph, int phnum, uint64_t size, struct zp_file_id *id)
+{
+	uint8_t note[1024];
+
+	for (int i = 0; i < phnum && id->build_id_len == 0; i++) {
+		if (ph[i].p_type != PT_NOTE || !in_file(ph[i].p_offset, ph[i].p_filesz, size))
+			continue;
+		size_t l = ph[i].p_filesz < sizeof(note) ? ph[i].p_filesz : sizeof(note);
+		ssize_t got = pread(fd, note, l, (off_t)ph[i].p_offset);
+		if (got > 0)
+			zp_note_build_id(note, (size_t)got, id);
+	}
+}
+
+/* zp_read_file_id -- the identity and build-id of the ELF file path */
+bool zp_read_file_id(const char *path, struct zp_file_id *id)
+{
+	ElfW(Ehdr) eh;
+	ElfW(Phdr) ph[64];
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	bool ok = false;
+
+	memset(id, 0, sizeof(*id));
+	if (fd < 0)
+		return false;
+	if (fstat(fd, &id->st) == 0 && S_ISREG(id->st.st_mode) &&
+	    pread(fd, &eh, sizeof(eh), 0) == (ssize_t)sizeof(eh) && memcmp(eh.e_ident, ELFMAG, SELFMAG) == 0 &&
+	    eh.e_phentsize == sizeof(ph[0]) && eh.e_phnum <= sizeof(ph) / sizeof(ph[0])) {
+		size_t n = eh.e_phnum * sizeof(ph[0]);
+		if (pread(fd, ph, n, (off_t)eh.e_phoff) == (ssize_t)n) {
+			read_build_id(fd, ph, eh.e_phnum, (uint64_t)id->st.st_size, id);
+			ok = true;
+		}
+	}
+	close(fd);
+	return ok;
+}
+
+/* read_dso -- the dynamic section of an x86-64 ELF file, its identity and
+ * build-id: false when the file is not one (or cannot be read) */
 static bool read_dso(const char *path, struct dso *d, char *interp, size_t ilen)
 {
 	ElfW(Ehdr) eh;
@@ -72,8 +151,8 @@ static bool read_dso(const char *path, struct dso *d, char *interp, size_t ilen)
 		    pread(fd, interp, ph[i].p_filesz, (off_t)ph[i].p_offset) == (ssize_t)ph[i].p_filesz)
 			interp[ph[i].p_filesz - 1] = '\0';
 	}
-	d->dev = st.st_dev;
-	d->ino = st.st_ino;
+	d->id.st = st;
+	read_build_id(fd, ph, eh.e_phnum, size, &d->id);
 	ok = true;
 	if (pdyn == NULL || pdyn->p_filesz > (1u << 20) || !in_file(pdyn->p_offset, pdyn->p_filesz, size))
 		goto out;       /* static: no dependencies */
@@ -101,25 +180,26 @@ static bool read_dso(const char *path, struct dso *d, char *interp, size_t ilen)
 		}
 	if (!found || strsz == 0 || strsz > (64u << 20) || !in_file(stroff, strsz, size))
 		goto out;
-	str = malloc(strsz + 1);
-	if (str == NULL || pread(fd, str, strsz, (off_t)stroff) != (ssize_t)strsz)
-		goto out;
-	str[strsz] = '\0';
 	d->needed = calloc(ndyn, sizeof(*d->needed));
 	if (d->needed == NULL)
 		goto out;
+	/* the few names, not the whole table (libc's is 32 KiB) */
 	for (size_t i = 0; i < ndyn && dyn[i].d_tag != DT_NULL; i++) {
 		uint64_t v = dyn[i].d_un.d_val;
-		if (v >= strsz)
+		char **to = dyn[i].d_tag == DT_SONAME ? &d->soname : dyn[i].d_tag == DT_RPATH ? &d->rpath :
+			    dyn[i].d_tag == DT_RUNPATH ? &d->runpath : NULL;
+		if (v >= strsz || (dyn[i].d_tag != DT_NEEDED && to == NULL))
 			continue;
-		if (dyn[i].d_tag == DT_NEEDED)
-			d->needed[d->nneeded++] = zp_xstrdup(str + v);
-		else if (dyn[i].d_tag == DT_SONAME)
-			d->soname = zp_xstrdup(str + v);
-		else if (dyn[i].d_tag == DT_RPATH)
-			d->rpath = zp_xstrdup(str + v);
-		else if (dyn[i].d_tag == DT_RUNPATH)
-			d->runpath = zp_xstrdup(str + v);
+		if ((str = read_str(fd, stroff, strsz, v)) == NULL)
+			goto out;
+		/* as the loader reads the section, a later entry wins */
+		if (to == NULL) {
+			d->needed[d->nneeded++] = str;
+		} else {
+			free(*to);
+			*to = str;
+		}
+		str = NULL;
 	}
 out:
 	free(ph);
@@ -142,13 +222,19 @@ static bool ld_cache_lookup(const char *name, char *out, size_t len)
 
 	if (!read_once) {
 		read_once = true;
-		FILE *f = fopen("/etc/ld.so.cache", "re");
+		int fd = open("/etc/ld.so.cache", O_RDONLY | O_CLOEXEC);
 		struct stat st;
-		if (f != NULL && fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size < (64 << 20) &&
-		    (cache = malloc((size_t)st.st_size + 1)) != NULL)
-			csize = fread(cache, 1, (size_t)st.st_size, f);
-		if (f != NULL)
-			fclose(f);
+		/* mapped, not read: about 40 KiB, of which a lookup touches little */
+		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+		    st.st_size < (64 << 20)) {
+			void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+			if (m != MAP_FAILED) {
+				cache = m;
+				csize = (size_t)st.st_size;
+			}
+		}
+		if (fd >= 0)
+			close(fd);
 	}
 	if (cache == NULL)
 		return false;
@@ -233,11 +319,12 @@ static bool name_loaded(const struct dso *v, int n, const char *name)
 	return false;
 }
 
-/* zp_list_objects -- prog, what the loader would load for it, and the
+/* zp_list_objects_ids -- prog, what the loader would load for it, and the
  * loader itself (when prog names one), in the loader's order: their paths
- * into *out (NULL-terminated), and how many; -ENOEXEC when prog is not an
- * x86-64 ELF file, -ENOENT when a library is not found (*miss says which) */
-int zp_list_objects(const char *prog, char ***out, struct zp_missing *miss)
+ * into *out (NULL-terminated), with ids their identities if not NULL, and
+ * how many; -ENOEXEC when prog is not an x86-64 ELF file, -ENOENT when a
+ * library is not found (*miss says which) */
+int zp_list_objects_ids(const char *prog, char ***out, struct zp_file_id **ids, struct zp_missing *miss)
 {
 	char interp[PATH_MAX], origin[PATH_MAX], real[PATH_MAX], path[PATH_MAX];
 	const char *llp = getenv("LD_LIBRARY_PATH");
@@ -295,7 +382,7 @@ int zp_list_objects(const char *prog, char ***out, struct zp_missing *miss)
 			}
 			bool same = false;
 			for (int j = 0; j < n && !same; j++)
-				same = v[j].dev == d.dev && v[j].ino == d.ino;
+				same = v[j].id.st.st_dev == d.id.st.st_dev && v[j].id.st.st_ino == d.id.st.st_ino;
 			if (same)
 				continue;
 			if (n == cap) {
@@ -310,14 +397,28 @@ int zp_list_objects(const char *prog, char ***out, struct zp_missing *miss)
 		}
 	}
 	char **files = calloc((size_t)n + 2, sizeof(*files));
-	if (files == NULL)
+	struct zp_file_id *id = ids != NULL ? calloc((size_t)n + 1, sizeof(*id)) : NULL;
+	if (files == NULL || (ids != NULL && id == NULL))
 		die(EXIT_SETUP, "out of memory");
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		files[i] = v[i].path;
-	if (have_ld)
+		if (id != NULL)
+			id[i] = v[i].id;
+	}
+	if (have_ld) {
+		if (id != NULL)
+			id[n] = ld.id;
 		files[n++] = zp_xstrdup(interp);
+	}
 	*out = files;
+	if (ids != NULL)
+		*ids = id;
 	return n;
+}
+
+int zp_list_objects(const char *prog, char ***out, struct zp_missing *miss)
+{
+	return zp_list_objects_ids(prog, out, NULL, miss);
 }
 
 /* zp_prog_interp -- path's PT_INTERP into interp ("" when it has none):

@@ -198,6 +198,23 @@ static void check_injectable(const char *prog, const char *path, int depth, bool
 	zp_elf_close(e);
 }
 
+/* script_interp -- the interpreter a #! line names, into out */
+static bool script_interp(const char *path, char *out, size_t len)
+{
+	char head[256];
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, head, sizeof(head) - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	if (n <= 2 || head[0] != '#' || head[1] != '!')
+		return false;
+	head[n] = '\0';
+	char *interp = head + 2 + strspn(head + 2, " \t");
+	interp[strcspn(interp, " \t\n")] = '\0';
+	return interp[0] == '/' && snprintf(out, len, "%s", interp) < (int)len;
+}
+
 /* check_preloads -- code the loader runs before the runtime's constructor
  * can rewrite anything: other LD_PRELOAD entries (their constructors and
  * IFUNC resolvers, and those of what they need) and LD_AUDIT modules. Run
@@ -399,6 +416,15 @@ void zp_launch(struct launch *lp)
 	if (r.stats_exit)
 		set(ZP_ENV_STATS_EXIT, "1");
 
+	/* the cache filled now, so that the program scans nothing; not in
+	 * sud mode, where nothing is rewritten, nor for `zpoline stats`,
+	 * which reports what the runtime's own start costs */
+	mode = getenv(ZP_ENV_MODE);
+	if (r.prescan && (mode == NULL || strcmp(mode, "sud") != 0)) {
+		char interp[PATH_MAX];
+		zp_prescan(runtime, script_interp(prog, interp, sizeof(interp)) ? interp : prog, r.exclude);
+	}
+
 	/* the tracer's +++ line of a process killed by SIGKILL (watch.c) */
 	for (int i = 0; i < r.nhooks; i++) {
 		const char *base = strrchr(r.hooks[i], '/');
@@ -434,7 +460,7 @@ int cmd_run(int argc, char **argv)
 	};
 	struct argp argp = { run_options, parse_run, "[--] PROG [ARG...]", doc_run, children, NULL,
 			     NULL };
-	struct launch r = { .default_hook = "tracer" };
+	struct launch r = { .default_hook = "tracer", .prescan = true };
 
 	argv[0] = "zpoline run";
 	argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, &r);

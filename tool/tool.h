@@ -6,6 +6,8 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
 
 #include "contract.h"
 
@@ -50,6 +52,7 @@ struct launch {
 	const char *mode;               /* ZPOLINE_MODE */
 	const char *stats;              /* "table" or "json": the runtime reports */
 	bool stats_exit;                /* ... and ends the program there */
+	bool prescan;                   /* fill the cache first (run, not stats) */
 	char **prog;
 };
 
@@ -71,7 +74,21 @@ struct zp_missing {
 	char needed_by[PATH_MAX];
 };
 int zp_list_objects(const char *prog, char ***out, struct zp_missing *miss);
+/* what the runtime's cache key takes from an object's file */
+struct zp_file_id {
+	struct stat st;
+	uint8_t build_id[32];
+	uint32_t build_id_len;
+};
+int zp_list_objects_ids(const char *prog, char ***out, struct zp_file_id **ids, struct zp_missing *miss);
+bool zp_read_file_id(const char *path, struct zp_file_id *id);
+bool zp_note_build_id(const uint8_t *p, size_t len, struct zp_file_id *id);
 bool zp_prog_interp(const char *path, char *interp, size_t len);
+
+/* ---- prescan.c: the cache filled before the program starts ---- */
+/* zp_prescan -- scan what the cache lacks of prog's objects, in this
+ * process (runtime: libzpoline.so's path; exclude: --exclude's globs) */
+void zp_prescan(const char *runtime, const char *prog, const char *exclude);
 
 /* ---- system.c: what the tool asks of the system ---- */
 /* zp_find_prog -- PROG as execvp would find it; exits 127 / 126 like a shell */

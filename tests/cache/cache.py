@@ -342,6 +342,54 @@ try:
         result("program: a truncated entry is not used; the objects' own entries are",
                p.returncode == 0 and len(cached) >= 3 and all(cached.values()), "%r %s" % (cached, p.stderr[-300:]))
 
+    # 12. zpoline run fills a cold cache before the program starts: no
+    # helper process is started, and the program itself loads no scanner;
+    # each of its objects is then from the cache (-v marks them *)
+    if check("prescan"):
+        c = os.path.join(d, "prescan")
+        copy = os.path.join(d, "ppid-prescan")
+        shutil.copy(PPID, copy)     # a file no cache knows
+        trace = os.path.join(d, "prescan.strace")
+        cmd = [Z, "run", "-v", "--hook", "deny", "--hook-opt", "getppid=EPERM", "--", copy]
+        if shutil.which("strace"):
+            p = run(["strace", "-f", "-o", trace, "-e", "trace=execve,openat"] + cmd, env=env(ZPOLINE_CACHE_DIR=c))
+            with open(trace) as f:
+                lines = f.read().splitlines()
+            execs = [l for l in lines if " execve(" in l]
+            started = next((i for i, l in enumerate(lines) if "execve(\"%s\"" % copy in l), len(lines))
+            scanner = [l for l in lines[started:] if "zpoline-decode.so" in l or "zpoline-scan" in l]
+            result("prescan: a cold run starts no helper process (one execve: the program's)",
+                   p.returncode == 0 and "ppid -1" in p.stdout and len(execs) == 2 and
+                   not any("zpoline-scan" in l for l in execs), "%r %s" % (execs, p.stderr[-300:]))
+            result("prescan: the program loads no scanner: the launcher scanned before it started",
+                   started < len(lines) and not scanner, repr(scanner[:3]))
+            resolved = any("libc.so.6" in l and "O_NONBLOCK" in l for l in lines[:started])
+            # warm: the launcher stats the objects, it reads none of them
+            run(["strace", "-f", "-o", trace, "-e", "trace=execve,openat,open"] + cmd, env=env(ZPOLINE_CACHE_DIR=c))
+            with open(trace) as f:
+                lines = f.read().splitlines()
+            started = next((i for i, l in enumerate(lines) if "execve(\"%s\"" % copy in l), len(lines))
+            # (the resolver opens with O_NONBLOCK; the loader, loading
+            # zpoline's own libc, without)
+            opened = [l for l in lines[:started] if "libc.so.6" in l and "O_NONBLOCK" in l]
+            result("prescan: on a warm cache the launcher reads no library (a stat of each object)",
+                   started < len(lines) and not opened and resolved, repr(opened[:3]))
+
+        def all_cached(c):
+            p = run(cmd, env=env(ZPOLINE_CACHE_DIR=c))
+            rows = [l for l in p.stderr.splitlines() if l.startswith(("/", "["))]
+            return p.returncode == 0 and len(rows) >= 3 and all(l.split()[7].endswith("*") for l in rows), p
+        c2 = os.path.join(d, "prescan-v")
+        ok, p = all_cached(c2)
+        result("prescan: on the first run every object the program starts with is from the cache", ok,
+               p.stderr[-600:])
+        all_cached(c2)
+        with open(copy, "ab") as f:
+            f.write(b"\0")
+        ok, p = all_cached(c2)
+        result("prescan: a program changed since the last run is scanned again before it starts", ok,
+               p.stderr[-600:])
+
     # 10. a cold scan that takes long prints one progress line, on a
     # terminal only; a short one prints nothing
     if check("progress") and shutil.which("script"):

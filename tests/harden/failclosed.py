@@ -99,6 +99,23 @@ DENIED = "open denied"
 # the baseline: code loaded at start-up, and code with no system call of
 # its own (leak-prog itself), are hooked and refuse nothing
 check("a linked library's calls are hooked", deny() + [LEAK_PROG, secret], 1, DENIED)
+# a library dlopen'd on a cold cache where the scanner helper cannot be
+# executed (a sandbox, a noexec mount): the scanner module, loaded in
+# process, scans it; it was refused with status 125
+noexec = os.path.join(tmp, "noexec")
+for sub in ("tool", "runtime", "hooks"):
+    os.makedirs(os.path.join(noexec, sub))
+shutil.copy2(Z, os.path.join(noexec, "tool"))
+for f in ("libzpoline.so", "zpoline-decode.so", "zpoline-scan"):
+    shutil.copy2(os.path.join(BUILD, "runtime", f), os.path.join(noexec, "runtime"))
+for f in os.listdir(os.path.join(BUILD, "hooks")):
+    if f.endswith(".so"):
+        shutil.copy2(os.path.join(BUILD, "hooks", f), os.path.join(noexec, "hooks"))
+os.chmod(os.path.join(noexec, "runtime", "zpoline-scan"), 0o644)
+cold = os.path.join(tmp, "noexec-cache")
+check("a library dlopen'd on a cold cache, the helper not executable: hooked",
+      [os.path.join(noexec, "tool", os.path.basename(Z))] + deny()[1:] + [DLOPEN_RUN, LEAK_LIB, secret], 1,
+      DENIED, env=env(ZPOLINE_CACHE_DIR=cold, XDG_CACHE_HOME=cold))
 # a program with no file (fexecve of a memfd): it was "cannot identify",
 # and its own code ran unhooked
 check("a program run from a memfd is hooked", deny() + [MEMEXEC, LEAK_SELF, secret], 1, DENIED)

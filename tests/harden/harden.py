@@ -171,11 +171,13 @@ with tempfile.TemporaryDirectory() as tmp:
     report("deny p=0.5:seed=7 fails the same calls every run", problems, a)
 
     # ---- fail closed: no scan possible at all ----
-    # The cache off (or cold), so every object needs the scanner helper;
-    # each way it cannot run must refuse before the program's code runs
-    # (nothing on its stdout), unless best effort was asked for. The null
-    # hook enforces nothing: an enforcing one (deny) has the safety net,
-    # which hooks what was not rewritten, so it runs, hooked (below).
+    # The cache off (or cold), so every object needs the scanner: the
+    # module (zpoline-decode.so) or, where it cannot be loaded, the helper
+    # (zpoline-scan). Each way neither can run must refuse before the
+    # program's code runs (nothing on its stdout), unless best effort was
+    # asked for. The null hook enforces nothing: an enforcing one (deny)
+    # has the safety net, which hooks what was not rewritten, so it runs,
+    # hooked (below).
     def refused(name, args, err, **kw):
         p = check(name, args, 125, err=err, **kw)
         if p is not None and p.stdout:
@@ -186,13 +188,21 @@ with tempfile.TemporaryDirectory() as tmp:
     lone = os.path.join(tmp, "lone")
     os.mkdir(lone)
     shutil.copy2(RUNTIME, lone)
-    refused("no scan: the helper missing, runtime by hand", [PPID], "zpoline-scan (No such file",
-            env=env(**dict(hand, LD_PRELOAD=os.path.join(lone, "libzpoline.so"))))
+    refused("no scan: neither the module nor the helper beside the runtime, by hand", [PPID],
+            "zpoline-scan (No such file", env=env(**dict(hand, LD_PRELOAD=os.path.join(lone, "libzpoline.so"))))
     check("... ZPOLINE_BEST_EFFORT=1 runs it, saying so", [PPID], 0, out="ppid", err="best effort",
           env=env(**dict(hand, LD_PRELOAD=os.path.join(lone, "libzpoline.so"), ZPOLINE_BEST_EFFORT="1")))
     z = tree_at(os.path.join(tmp, "noexec"))
     os.chmod(os.path.join(tmp, "noexec", "runtime", "zpoline-scan"), 0o644)
-    refused("no scan: the helper not executable, zpoline run", [z, "run"] + NULL + ["--", PPID],
+    check("the helper not executable: the module scans, hooked", [z, "run"] + DENY + ["--", PPID], 0,
+          out="ppid -1", env=env(ZPOLINE_CACHE="0"))
+    # every link namespace glibc has taken by hooks: the module cannot be
+    # loaded, and the helper scans
+    many = ["--hook", "null"] * 14 + DENY
+    check("fifteen hooks, no namespace left for the module: the helper scans, hooked",
+          [Z, "run"] + many + ["--", PPID], 0, out="ppid -1", env=env(ZPOLINE_CACHE="0"))
+    os.unlink(os.path.join(tmp, "noexec", "runtime", "zpoline-decode.so"))
+    refused("no scan: no module, the helper not executable, zpoline run", [z, "run"] + NULL + ["--", PPID],
             "zpoline-scan (Permission denied)", env=env(ZPOLINE_CACHE="0"))
     check("no scan, the deny hook: every call through the safety net", [z, "run"] + DENY + ["--", PPID], 0,
           out="ppid -1", err="Syscall User Dispatch", env=env(ZPOLINE_CACHE="0"))
@@ -203,18 +213,36 @@ with tempfile.TemporaryDirectory() as tmp:
     check("... zpoline run --best-effort runs it, saying so", [Z, "run", "--best-effort"] + NULL +
           ["--", PPID], 0, out="ppid", err="best effort", env=env(TMPDIR=os.path.join(tmp, "none"),
                                                                  ZPOLINE_CACHE="0"))
-    # a Landlock sandbox where only the system's directories and the
-    # command's may be executed: not the runtime's, where the helper is
-    allowed = ["/usr", "/bin", "/lib", "/lib64", os.path.dirname(os.path.realpath(Z)),
-               os.path.dirname(os.path.realpath(PPID))]
-    p = run([LANDLOCK_EXEC] + [d for d in allowed if os.path.exists(d)] + ["--", "/bin/true"])
-    if p is None or p.returncode == 77:
-        skip("no scan: a Landlock sandbox denies executing the helper", "no Landlock here")
+    # A program that restricts itself with Landlock, so that only the
+    # system's directories and the test programs' may be executed, not the
+    # runtime's (where the helper is), then execs a child, on a cold cache.
+    # The child's runtime cannot start the helper: it was refused (125);
+    # the scanner module scans in process, and the child runs as natively,
+    # its calls hooked.
+    allowed = [d for d in ["/usr", "/bin", "/lib", "/lib64", os.path.dirname(os.path.realpath(PPID))]
+               if os.path.exists(d)]
+    sandboxed = [LANDLOCK_EXEC] + allowed + ["--", PPID]
+    native = run(sandboxed)
+    if native is None or native.returncode == 77:
+        skip("a Landlock sandbox that denies executing the helper: its child is hooked", "no Landlock here")
     else:
-        refused("no scan: a Landlock sandbox denies executing the helper",
-                [LANDLOCK_EXEC] + [d for d in allowed if os.path.exists(d)] +
-                ["--", Z, "run"] + NULL + ["--", PPID], "zpoline-scan (Permission denied)",
-                env=env(ZPOLINE_CACHE="0"))
+        trace = os.path.join(tmp, "landlock.trace")
+        p = run([Z, "run", "-o", trace, "--"] + sandboxed, env=env(ZPOLINE_CACHE_DIR=os.path.join(tmp, "ll")))
+        problems = []
+        if p is None:
+            problems.append("hung")
+        elif p.returncode != native.returncode:
+            problems.append("exit status %d, natively %d" % (p.returncode, native.returncode))
+        elif p.stdout != native.stdout:
+            problems.append("stdout %r, natively %r" % (p.stdout, native.stdout))
+        else:
+            with open(trace) as f:
+                lines = f.read().splitlines()
+            if not any(l.startswith("landlock_restrict_self(") for l in lines):
+                problems.append("the sandboxing program's landlock_restrict_self is not in the trace")
+            if not any(l.startswith("getppid()") for l in lines):
+                problems.append("the child's getppid is not in the trace")
+        report("a Landlock sandbox that denies executing the helper: its child is hooked", problems, p)
     # a relative LD_PRELOAD: the helper is still found beside the runtime
     check("runtime by hand through a relative LD_PRELOAD: hooked", [PPID], 0, out="ppid -1",
           cwd=BUILD, env=env(**dict(hand, LD_PRELOAD=os.path.relpath(RUNTIME, BUILD),
