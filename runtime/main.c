@@ -261,7 +261,10 @@ static void start(void)
 				 "escape it: cannot arm Syscall User Dispatch (%s; it needs Linux 5.11 with "
 				 "CONFIG_GENERIC_ENTRY); --best-effort runs without it", strerror(-r));
 	}
-	if (how == ZP_MODE_FAST && zp_sud_on)
+	/* the decoder for rewriting what the net catches: only when asked
+	 * for (an enforcing hook's net is for what should not happen; the
+	 * sites it catches stay caught, and no process carries the decoder) */
+	if (how == ZP_MODE_FAST && zp_sud_on && asked)
 		zp_lazy_enable();
 	r = zp_signals_install();
 	if (r < 0)

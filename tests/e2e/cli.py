@@ -220,7 +220,7 @@ with tempfile.TemporaryDirectory() as d:
     check("code written at run time, deny (the net armed unasked)", [Z, "run", "--hook", "deny",
                                                                       "--hook-opt", "getppid=EPERM", "--",
                                                                       JIT], 0,
-          out=["main thread: failed", "new thread: failed", "site: ff d0\n"])
+          out=["main thread: failed", "new thread: failed", "site: 0f 05\n"])
     # with the net in fast mode the caught site is rewritten (the lazypoline
     # step) and still hooked; a site whose code keeps a value in the red
     # zone across the call is left caught, and the value survives
