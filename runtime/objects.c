@@ -233,20 +233,24 @@ static int cmp_map(const void *a, const void *b)
  * say (more segments than kept, overlapping ones): then read the maps */
 int zp_objects_maps(const struct zp_objects *o, struct zp_map **out, size_t *nout)
 {
-	struct zp_map *v = calloc(o->n * ZP_MAX_EXEC_SEGS + 1, sizeof(*v));
-	size_t n = 0;
+	size_t n = 0, want = 0;
 	int r = 0;
 
+	for (size_t i = 0; i < o->n; i++) {
+		if (o->v[i].many_segs)
+			return -EAGAIN;
+		want += o->v[i].nsegs;
+	}
+	/* as many as there are, each written whole: a cleared array for
+	 * every object's most would take a fresh heap page or two */
+	struct zp_map *v = malloc((want ? want : 1) * sizeof(*v));
 	if (v == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < o->n; i++) {
 		const struct zp_object *ob = &o->v[i];
-		if (ob->many_segs) {
-			r = -EAGAIN;
-			goto out;
-		}
 		for (unsigned k = 0; k < ob->nsegs; k++) {
 			struct zp_map *m = &v[n++];
+			*m = (struct zp_map){ 0 };
 			m->start = ob->segs[k].start;
 			m->end = ob->segs[k].end;
 			m->prot = ob->segs[k].prot;
