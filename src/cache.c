@@ -200,18 +200,55 @@ static int open_quick(char *path)
 	return keep_trusted(fd, &last, true);
 }
 
+/* plain -- an absolute path with no empty, . or .. component and no
+ * slash at its end: when no component is a symlink either, it is its own
+ * realpath */
+static bool plain(const char *p)
+{
+	if (p[0] != '/')
+		return false;
+	for (const char *c = p; *c != '\0'; c++) {
+		if (c[0] != '/')
+			continue;
+		if (c[1] == '/' || c[1] == '\0' || (c[1] == '.' && (c[2] == '/' || c[2] == '\0')) ||
+		    (c[1] == '.' && c[2] == '.' && (c[3] == '/' || c[3] == '\0')))
+			return false;
+	}
+	return true;
+}
+
+static int open_chain_at(const char *real, const char *rest, bool create);
+
 /* open_chain -- walk the absolute path `base` (which must exist; its
  * symlinks resolved first, as the user's own), then `rest` (components
- * made if create), checking every directory on the way. The paths are on
- * the heap: on the stack they would take start-up's calls pages deeper,
- * a page fault each. */
+ * made if create), checking every directory on the way. A plain base is
+ * walked as it is, with no call to resolve it (a readlink a component):
+ * the walk refuses a symlink, and only then is base resolved and walked
+ * again. */
 static int open_chain(const char *base, const char *rest, bool create)
 {
-	char *real = realpath(base, NULL), *buf = NULL;
-	int fd, r;
+	int r = -ENOTDIR;
 
+	if (plain(base))
+		r = open_chain_at(base, rest, create);
+	if (r != -ENOTDIR)
+		return r;
+	char *real = realpath(base, NULL);
 	if (real == NULL)
 		return -errno;
+	r = open_chain_at(real, rest, create);
+	free(real);
+	return r;
+}
+
+/* open_chain_at -- open_chain of a base that is its own realpath. The
+ * paths are on the heap: on the stack they would take start-up's calls
+ * pages deeper, a page fault each. */
+static int open_chain_at(const char *real, const char *rest, bool create)
+{
+	char *buf = NULL;
+	int fd, r;
+
 	size_t blen = strlen(real);
 	r = -ENAMETOOLONG;
 	if (blen + 1 + strlen(rest) >= PATH_MAX + 64)
@@ -243,7 +280,6 @@ static int open_chain(const char *base, const char *rest, bool create)
 	}
 	r = fd;
 out:
-	free(real);
 	free(buf);
 	return r;
 }
