@@ -786,31 +786,44 @@ static int cmp_patch(const void *a, const void *b)
  * cache after rustc, node, python3 and gcc 1.6 MB instead of 1 MB */
 #define MERGE_GAP (64 * PAGE)
 
-/* image_runs -- the runs of pages the patches touch, merged across holes
- * of up to MERGE_GAP; malloc'd into *out */
-static int image_runs(const struct zp_patch *p, size_t n, struct zp_image_run **out, size_t *nout)
+/* runs_of -- image_runs into v (room for all of them), or only counted
+ * with v NULL */
+static size_t runs_of(const struct zp_patch *p, size_t n, struct zp_image_run *v)
 {
-	/* room for a run a patch, written only as runs are made: calloc
-	 * would clear (and fault in) 12 KiB for libc's 6 runs */
-	struct zp_image_run *v = malloc((n ? n : 1) * sizeof(*v));
+	struct zp_image_run last = { 0 };
 	size_t k = 0;
 	uint64_t at = 0;
 
-	if (v == NULL)
-		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		uint64_t first = p[i].off / PAGE * PAGE, end = (p[i].off + 1) / PAGE * PAGE + PAGE;
-		if (k > 0 && first <= v[k - 1].file_off + v[k - 1].len + MERGE_GAP) {
-			struct zp_image_run *r = &v[k - 1];
-			if (end > r->file_off + r->len) {
-				at += end - (r->file_off + r->len);
-				r->len = end - r->file_off;
+		if (k > 0 && first <= last.file_off + last.len + MERGE_GAP) {
+			if (end > last.file_off + last.len) {
+				at += end - (last.file_off + last.len);
+				last.len = end - last.file_off;
 			}
-			continue;
+		} else {
+			last = (struct zp_image_run){ .file_off = first, .image_off = at, .len = end - first };
+			at += end - first;
+			k++;
 		}
-		v[k++] = (struct zp_image_run){ .file_off = first, .image_off = at, .len = end - first };
-		at += end - first;
+		if (v != NULL)
+			v[k - 1] = last;
 	}
+	return k;
+}
+
+/* image_runs -- the runs of pages the patches touch, merged across holes
+ * of up to MERGE_GAP; malloc'd into *out, counted first: room for a run a
+ * patch (12 KiB for libc) would push what start-up allocates next onto
+ * a fresh page */
+static int image_runs(const struct zp_patch *p, size_t n, struct zp_image_run **out, size_t *nout)
+{
+	size_t k = runs_of(p, n, NULL);
+	struct zp_image_run *v = malloc((k ? k : 1) * sizeof(*v));
+
+	if (v == NULL)
+		return -ENOMEM;
+	runs_of(p, n, v);
 	*out = v;
 	*nout = k;
 	return 0;
