@@ -160,16 +160,16 @@ static int open_sub(int dirfd, const char *name, bool create, bool last)
 	return keep_trusted(fd, NULL, last);
 }
 
-/* open_quick -- the whole chain when it exists: each directory checked
- * with one fstatat (no symlink followed), then the last opened with
- * openat2 refusing symlinks, and checked to be the one stat saw. A
- * directory cannot be swapped between the two: each one's parent is
- * writable only by root or this user (or sticky). -ENOENT when a
- * component is missing (the caller then walks and makes it); -ENOSYS
- * without openat2. */
+/* open_quick -- the whole chain when it exists: each directory above the
+ * last checked with one fstatat (no symlink followed), then the last
+ * opened with openat2 refusing symlinks and checked through its
+ * descriptor. A directory cannot be swapped between its check and the
+ * open: each one's parent is writable only by root or this user (or
+ * sticky). -ENOENT when a component is missing (the caller then walks
+ * and makes it); -ENOSYS without openat2. */
 static int open_quick(char *path)
 {
-	struct stat st, last = { 0 };
+	struct stat st;
 	size_t len = strlen(path);
 	int fd;
 
@@ -178,26 +178,25 @@ static int open_quick(char *path)
 	if (fstatat(AT_FDCWD, "/", &st, 0) != 0 || !trusted_dir(&st, false))
 		return -EPERM;
 	/* each prefix in place: path cut at the slash, then put back */
-	for (size_t i = 1; i <= len; i++) {
-		if (i < len && path[i] != '/')
+	for (size_t i = 1; i < len; i++) {
+		if (path[i] != '/')
 			continue;
 		path[i] = '\0';
 		int r = fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW);
-		if (i < len)
-			path[i] = '/';
+		path[i] = '/';
 		if (r != 0)
 			return -errno;
-		if (!trusted_dir(&st, i == len))
+		if (!trusted_dir(&st, false))
 			return S_ISLNK(st.st_mode) ? -ENOTDIR : -EPERM;
-		last = st;
 	}
 	struct {
 		uint64_t flags, mode, resolve;
 	} how = { O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, 0x04 /* RESOLVE_NO_SYMLINKS */ | 0x02 /* NO_MAGICLINKS */ };
 	fd = (int)syscall(437 /* openat2 */, AT_FDCWD, path, &how, sizeof(how));
+	/* the last one a symlink, or not a directory: as its stat said */
 	if (fd < 0)
-		return errno == ELOOP ? -ENOTDIR : -errno;
-	return keep_trusted(fd, &last, true);
+		return errno == ELOOP ? -ENOTDIR : errno == ENOTDIR ? -EPERM : -errno;
+	return keep_trusted(fd, NULL, true);
 }
 
 /* plain -- an absolute path with no empty, . or .. component and no
