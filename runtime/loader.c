@@ -36,12 +36,18 @@ static int (*hook_fflush[ZP_MAX_HOOKS])(void *);
  * Its constructor (run by dlmopen) and its init run before the program:
  * a fault there would kill the process with a bare signal. For that time
  * the fatal signals print which hook and which step, then take their
- * default action. */
+ * default action. Between the hooks' loading and their init the runtime
+ * installs its own SIGSEGV and SIGILL handlers (signal.c): those two are
+ * given back after each step; the others stay ours from the first
+ * loading to the end of the last init, with no hook named in between,
+ * where a fatal signal takes the action it had before (seven system
+ * calls fewer a start than installing and removing all five each step). */
 static const char *crash_hook, *crash_step;
 static long crash_tid;
 static const int crash_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
 #define NCRASH (sizeof(crash_signals) / sizeof(crash_signals[0]))
 static struct zp_ksigaction crash_saved[NCRASH];
+static bool crash_on[NCRASH];   /* crashed() is the handler now */
 
 static void crashed(int sig, siginfo_t *si, void *uc)
 {
@@ -64,6 +70,17 @@ static void crashed(int sig, siginfo_t *si, void *uc)
 		}
 		return;
 	}
+	if (crash_hook == NULL) {
+		/* between the steps: the action the signal had before */
+		for (size_t i = 0; i < NCRASH; i++)
+			if (crash_signals[i] == sig) {
+				zp_raw_syscall(SYS_rt_sigaction, sig, (long)&crash_saved[i], 0, 8, 0, 0);
+				crash_on[i] = false;
+			}
+		if (sig == SIGABRT)
+			zp_raw_syscall(SYS_kill, zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0), sig, 0, 0, 0, 0);
+		return;
+	}
 	zp_msg("hook %s crashed in its %s (%s)", crash_hook, crash_step, strsignal(sig));
 	zp_raw_syscall(SYS_rt_sigaction, sig, (long)&dfl, 0, 8, 0, 0);
 	/* a fault repeats on return; an abort is raised again */
@@ -81,17 +98,29 @@ static void watch_start(const char *path, const char *step)
 
 	crash_hook = path;
 	crash_step = step;
-	crash_tid = zp_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0);
-	for (size_t i = 0; i < NCRASH; i++)
+	if (crash_tid == 0)     /* start-up's thread, for every step */
+		crash_tid = zp_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0);
+	for (size_t i = 0; i < NCRASH; i++) {
+		if (crash_on[i])
+			continue;
 		zp_raw_syscall(SYS_rt_sigaction, crash_signals[i], (long)&act, (long)&crash_saved[i], 8,
 			       0, 0);
+		crash_on[i] = true;
+	}
 }
 
-static void watch_end(void)
+/* watch_end -- a step is over: SIGSEGV and SIGILL get their handlers
+ * back (signal.c installs its own after the loading), and with all, every
+ * signal (the last init is over) */
+static void watch_end(bool all)
 {
-	for (size_t i = 0; i < NCRASH; i++)
-		zp_raw_syscall(SYS_rt_sigaction, crash_signals[i], (long)&crash_saved[i], 0, 8, 0, 0);
 	crash_hook = NULL;
+	for (size_t i = 0; i < NCRASH; i++) {
+		if (!crash_on[i] || !(all || crash_signals[i] == SIGSEGV || crash_signals[i] == SIGILL))
+			continue;
+		zp_raw_syscall(SYS_rt_sigaction, crash_signals[i], (long)&crash_saved[i], 0, 8, 0, 0);
+		crash_on[i] = false;
+	}
 }
 
 long zp_trace_write(const void *buf, unsigned long len)
@@ -150,7 +179,7 @@ static void load_one(int i, const char *path, struct zp_hook *h, void **handle)
 	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
 	watch_start(path, "constructor");
 	*handle = dlmopen(LM_ID_NEWLM, fdpath, RTLD_NOW | RTLD_LOCAL);
-	watch_end();
+	watch_end(false);
 	close(fd);
 	if (*handle == NULL)
 		zp_fatal(125, "cannot load hook %s: %s", path, dlerror());
@@ -452,7 +481,7 @@ void zp_hooks_init(const char *opts)
 			zpoline_syscall_fn *slot = next;
 			watch_start(hook_paths[i], "__hook_init");
 			int r = h->legacy_init(0, &slot);
-			watch_end();
+			watch_end(false);
 			if (r != 0)
 				zp_fatal(125, "hook %s: __hook_init failed (%d)", hook_paths[i], r);
 			h->fn = slot;
@@ -470,7 +499,7 @@ void zp_hooks_init(const char *opts)
 			};
 			watch_start(hook_paths[i], "init");
 			int r = h->def->init(in);
-			watch_end();
+			watch_end(false);
 			if (r != 0)
 				zp_fatal(125, "hook %s refused to start: %s", hook_paths[i],
 					 r < 0 ? strerror(-r) : "init failed");
@@ -482,6 +511,7 @@ void zp_hooks_init(const char *opts)
 			h->fn = adapters[i];
 		next = h->fn;
 	}
+	watch_end(true);
 	set_classes();
 	__atomic_store_n(&zp_chain, next, __ATOMIC_RELEASE);
 }

@@ -17,6 +17,13 @@
 
 struct zp_objects zp_objs;
 
+/* the executable's file, as collect found it: its identity (the file the
+ * kernel executed, whatever its name says now: a memfd (fexecve), a
+ * deleted or replaced file) and whether the name it is listed under is
+ * that file; zp_object_key needs no other call for it */
+static struct stat exe_st;
+static bool exe_known, exe_named;
+
 /* build_id -- NT_GNU_BUILD_ID from the object's notes, as mapped */
 static void build_id(const struct dl_phdr_info *info, struct zp_cache_key *key)
 {
@@ -85,16 +92,13 @@ bool zp_object_key(struct zp_object *ob)
 		return true;
 	}
 	if (ob->program) {
-		/* the file the kernel executed, whatever its name says now: a
-		 * memfd (fexecve), a deleted or replaced file; the helper opens it
-		 * as this process's exe link */
-		if (stat("/proc/self/exe", &st) != 0)
+		/* a name that is not the file executed: the helper opens it as
+		 * this process's exe link */
+		if (!exe_known)
 			return false;
-		struct stat named;
-		if (stat(ob->path, &named) != 0 || named.st_dev != st.st_dev || named.st_ino != st.st_ino ||
-		    strncmp(ob->path, "/proc/", 6) == 0)
+		if (!exe_named || strncmp(ob->path, "/proc/", 6) == 0)
 			snprintf(ob->scan_path, sizeof(ob->scan_path), "/proc/%d/exe", (int)getpid());
-		zp_key_file(&ob->key, &st);
+		zp_key_file(&ob->key, &exe_st);
 		return true;
 	}
 	if (stat(ob->path, &st) != 0)
@@ -155,14 +159,22 @@ static int collect(struct dl_phdr_info *info, size_t size, void *data)
 		snprintf(ob->path, sizeof(ob->path), "%s", info->dlpi_name);
 	} else if (o->n == 0) {
 		/* the program, under the name it was started by (/bin/ls, not
-		 * /usr/bin/ls) when that is the same file (not a script's) */
+		 * /usr/bin/ls) when that is the file executed (not a script's);
+		 * else as the exe link names it. Two calls in the common case:
+		 * the link is read only when the name is not the file. */
 		const char *fn = (const char *)getauxval(AT_EXECFN);
-		struct stat a, b;
-		ssize_t len = readlink("/proc/self/exe", ob->path, sizeof(ob->path) - 1);
-		ob->path[len > 0 ? len : 0] = '\0';
-		if (fn != NULL && fn[0] == '/' && strlen(fn) < sizeof(ob->path) && stat(fn, &a) == 0 &&
-		    stat(ob->path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+		struct stat a;
+		exe_known = stat("/proc/self/exe", &exe_st) == 0;
+		exe_named = exe_known && fn != NULL && fn[0] == '/' && strlen(fn) < sizeof(ob->path) &&
+			    stat(fn, &a) == 0 && a.st_dev == exe_st.st_dev && a.st_ino == exe_st.st_ino;
+		if (exe_named) {
 			snprintf(ob->path, sizeof(ob->path), "%s", fn);
+		} else {
+			ssize_t len = readlink("/proc/self/exe", ob->path, sizeof(ob->path) - 1);
+			ob->path[len > 0 ? len : 0] = '\0';
+			exe_named = exe_known && len > 0 && stat(ob->path, &a) == 0 &&
+				    a.st_dev == exe_st.st_dev && a.st_ino == exe_st.st_ino;
+		}
 		ob->program = true;
 	} else {
 		return 0;       /* an object with no name and no file */
@@ -221,20 +233,24 @@ static int cmp_map(const void *a, const void *b)
  * say (more segments than kept, overlapping ones): then read the maps */
 int zp_objects_maps(const struct zp_objects *o, struct zp_map **out, size_t *nout)
 {
-	struct zp_map *v = calloc(o->n * ZP_MAX_EXEC_SEGS + 1, sizeof(*v));
-	size_t n = 0;
+	size_t n = 0, want = 0;
 	int r = 0;
 
+	for (size_t i = 0; i < o->n; i++) {
+		if (o->v[i].many_segs)
+			return -EAGAIN;
+		want += o->v[i].nsegs;
+	}
+	/* as many as there are, each written whole: a cleared array for
+	 * every object's most would take a fresh heap page or two */
+	struct zp_map *v = malloc((want ? want : 1) * sizeof(*v));
 	if (v == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < o->n; i++) {
 		const struct zp_object *ob = &o->v[i];
-		if (ob->many_segs) {
-			r = -EAGAIN;
-			goto out;
-		}
 		for (unsigned k = 0; k < ob->nsegs; k++) {
 			struct zp_map *m = &v[n++];
+			*m = (struct zp_map){ 0 };
 			m->start = ob->segs[k].start;
 			m->end = ob->segs[k].end;
 			m->prot = ob->segs[k].prot;

@@ -499,9 +499,16 @@ int zp_patch_all(bool all_traps)
 	sigset_t all, old;
 	int fd, r;
 
-	/* on the heap: on the stack, every call below would run a page deeper */
+	/* on the heap: on the stack, every call below would run a page deeper;
+	 * then cut to its length, so that what start-up allocates next
+	 * shares its page instead of starting a fresh one past PATH_MAX */
 	char *cachebuf = malloc(PATH_MAX);
 	int cachefd = cachebuf != NULL ? zp_cache_open(cachebuf, PATH_MAX, true) : -ENOMEM;
+	if (cachefd >= 0) {
+		char *fit = realloc(cachebuf, strlen(cachebuf) + 1);
+		if (fit != NULL)
+			cachebuf = fit;
+	}
 	const char *cachedir = cachefd >= 0 ? cachebuf : NULL;
 
 	zp_best_effort();       /* read now: late.c asks after environ lost it */

@@ -220,11 +220,17 @@ def startup_runtime():
         return
     hk_env = dict(ENV, LD_PRELOAD=os.path.realpath(runtime), ZPOLINE_HOOK=os.path.realpath(hook))
 
+    faults = {}
+
     def one(cmd, env):
         t0 = time.perf_counter()
         pid = os.posix_spawn(cmd[0], cmd, env)     # (both print nothing)
-        os.waitpid(pid, 0)
-        return (time.perf_counter() - t0) * 1000
+        ru = os.wait4(pid, 0)[2]
+        ms = (time.perf_counter() - t0) * 1000
+        # each fresh page costs microseconds: the minor faults say how
+        # many pages a start touched (the last run's, per program and side)
+        faults[(cmd[0], env is hk_env)] = ru.ru_minflt
+        return ms
 
     def peak(env):
         """VmHWM of python3 -c pass (plus reading its own status)"""
@@ -251,6 +257,9 @@ def startup_runtime():
             diff.append(b - a)
         print("%-22s %-24s %-24s %+9.3f %+9.1f" % (
             " ".join(os.path.basename(x) for x in p)[:22], med(nat), med(hk), statistics.median(diff), target))
+    print("  minor page faults: %s" % ", ".join(
+        "%s %d native, %+d hooked" % (os.path.basename(p[0]), faults[(p[0], False)],
+                                      faults[(p[0], True)] - faults[(p[0], False)]) for p, _ in progs))
     # a warm start must not grow with the program's size: the runtime's
     # own measure of its constructor beside the code it covers
     for p, _ in progs:

@@ -89,9 +89,9 @@ try:
         size = os.path.getsize(imgs[0]) if imgs else 0
         from_image = [t for t in texts if "/images/" in t]
         from_file = [t for t in texts if "/images/" not in t]
-        result("pages: libc's image holds only the pages with sites and close neighbours (%d KiB of a "
+        result("pages: libc's image holds only the pages from its first site to its last (%d KiB of a "
                "%d KiB segment)" % (size // 1024, libc_exec_bytes() // 1024),
-               p.returncode == 0 and "ppid -1" in out and imgs and 0 < size < libc_exec_bytes() // 2
+               p.returncode == 0 and "ppid -1" in out and imgs and 0 < size < libc_exec_bytes()
                and from_image and from_file,
                "%r size=%d texts=%r %s" % (out, size, texts[:4], p.stderr[-300:]))
 
