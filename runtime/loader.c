@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "hookmap.h"
 #include "page0.h"
 #include "contract.h"
 #include "runtime.h"
@@ -148,9 +149,10 @@ void zp_report_bad_call(uintptr_t ret, uintptr_t target)
 }
 
 /* open_hook -- the hook file, opened without blocking (a FIFO would wait
- * for a writer) and refused unless it is a regular file; the descriptor is
- * numbered out of the program's way */
-static int open_hook(const char *path)
+ * for a writer) and refused unless it is a regular file; with high, the
+ * descriptor is numbered out of the program's way (the hook's constructor
+ * runs while it is open) */
+static int open_hook(const char *path, bool high_fd)
 {
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -159,7 +161,7 @@ static int open_hook(const char *path)
 		zp_fatal(125, "cannot open hook %s: %s", path, strerror(errno));
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
 		zp_fatal(125, "hook %s: not a regular file; give the path of a hook .so", path);
-	int high = zp_high_fd(fd);
+	int high = high_fd ? zp_high_fd(fd) : -1;
 	if (high >= 0) {
 		close(fd);
 		fd = high;
@@ -167,29 +169,61 @@ static int open_hook(const char *path)
 	return fd;
 }
 
-/* load_one -- dlmopen a hook into a namespace of its own and take what it
- * declares. The file loaded is the one checked: dlmopen is given the
- * descriptor's /proc/self/fd name, not the path, which may have changed
- * in between. */
+/* hook_dlmopen -- is every hook to be loaded by dlmopen, even one the
+ * runtime could map itself (hookmap.c)? For a debugger or an unwinder,
+ * which see only what is in a link map. */
+static bool hook_dlmopen(void)
+{
+	const char *v = getenv(ZP_ENV_HOOK_DLMOPEN);
+
+	return v != NULL && strcmp(v, "1") == 0;
+}
+
+/* load_one -- load a hook and take what it declares: mapped by the
+ * runtime when it needs nothing of the loader (hookmap.c), else dlmopen'd
+ * into a namespace of its own. The file loaded is the one checked: the
+ * mapping is of the descriptor, and dlmopen is given its /proc/self/fd
+ * name, not the path, which may have changed in between. */
 static void load_one(int i, const char *path, struct zp_hook *h, void **handle)
 {
 	char fdpath[64];
-	int fd = open_hook(path);
+	struct zp_mapped_hook m;
+	bool map = !hook_dlmopen();
+	int fd = open_hook(path, !map);
+	const struct zpoline_hook *def;
 
-	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
 	watch_start(path, "constructor");
-	*handle = dlmopen(LM_ID_NEWLM, fdpath, RTLD_NOW | RTLD_LOCAL);
-	watch_end(false);
-	close(fd);
-	if (*handle == NULL)
-		zp_fatal(125, "cannot load hook %s: %s", path, dlerror());
-	/* NULL where the hook's namespace has no libc (the null hook) */
-	hook_cxa_finalize[i] = (void (*)(void *))dlsym(*handle, "__cxa_finalize");
-	hook_fflush[i] = (int (*)(void *))dlsym(*handle, "fflush");
-	const struct zpoline_hook *def = dlsym(*handle, "zpoline_hook");
+	if (map && zp_hook_map(fd, &m) == 0) {
+		watch_end(false);
+		close(fd);
+		/* no libc of its own: nothing to finalise or flush at exit */
+		*handle = m.base;
+		def = zp_hook_sym(&m, "zpoline_hook");
+		if (def == NULL)
+			h->legacy_init = (int (*)(long, void *))zp_hook_sym(&m, "__hook_init");
+	} else {
+		if (map) {
+			int high = zp_high_fd(fd);
+			if (high >= 0) {
+				close(fd);
+				fd = high;
+			}
+		}
+		snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+		*handle = dlmopen(LM_ID_NEWLM, fdpath, RTLD_NOW | RTLD_LOCAL);
+		watch_end(false);
+		close(fd);
+		if (*handle == NULL)
+			zp_fatal(125, "cannot load hook %s: %s", path, dlerror());
+		/* NULL where the hook's namespace has no libc (the null hook) */
+		hook_cxa_finalize[i] = (void (*)(void *))dlsym(*handle, "__cxa_finalize");
+		hook_fflush[i] = (int (*)(void *))dlsym(*handle, "fflush");
+		def = dlsym(*handle, "zpoline_hook");
+		if (def == NULL)
+			h->legacy_init = (int (*)(long, void *))dlsym(*handle, "__hook_init");
+	}
 	h->def = def;
 	if (def == NULL) {
-		h->legacy_init = (int (*)(long, void *))dlsym(*handle, "__hook_init");
 		if (h->legacy_init == NULL)
 			zp_fatal(125, "hook %s exports neither zpoline_hook nor __hook_init", path);
 		return;

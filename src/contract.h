@@ -7,6 +7,7 @@
 #define ZP_CONTRACT_H
 
 #define ZP_ENV_HOOK "ZPOLINE_HOOK"              /* hook paths, ':'-separated */
+#define ZP_ENV_HOOK_DLMOPEN "ZPOLINE_HOOK_DLMOPEN" /* 1: every hook by dlmopen */
 #define ZP_ENV_HOOK_OPTS "ZPOLINE_HOOK_OPTS"    /* their options, 0x1f-separated */
 #define ZP_ENV_EXCLUDE "ZPOLINE_EXCLUDE"        /* globs of objects left alone */
 #define ZP_ENV_TRACE_FD "ZPOLINE_TRACE_FD"      /* where hooks report */
@@ -40,7 +41,7 @@
 	ZP_ENV_HOOK, ZP_ENV_HOOK_OPTS, ZP_ENV_EXCLUDE, ZP_ENV_TRACE_FD, ZP_ENV_SHARED_FD, \
 	ZP_ENV_ROOT_PID, ZP_ENV_MODE, ZP_ENV_CATCH_LATE, ZP_ENV_FOLLOW, ZP_ENV_CACHE,     \
 	ZP_ENV_CACHE_DIR, ZP_ENV_IMAGES, ZP_ENV_SAVE, ZP_ENV_VERBOSE, ZP_ENV_STATS,       \
-	ZP_ENV_STATS_FD, ZP_ENV_STATS_EXIT, ZP_ENV_BEST_EFFORT
+	ZP_ENV_STATS_FD, ZP_ENV_STATS_EXIT, ZP_ENV_BEST_EFFORT, ZP_ENV_HOOK_DLMOPEN
 
 /* Syscall User Dispatch (prctl), for headers that predate it: the runtime
  * arms it, `zpoline check` probes it */
