@@ -2,6 +2,7 @@
 #include <cpuid.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/platform/x86.h>
 
 #include "contract.h"
 #include "runtime.h"
@@ -27,13 +28,15 @@ static enum zp_save_mode set_paths(enum zp_save_mode m, enum zp_save_mode policy
 }
 
 /* what pick needs of CPUID, read once: each CPUID is a VM exit in a
- * guest (about 1 us here), and pick runs twice for a hook that declares
- * general registers only */
+ * guest (1-3 us here), and pick runs twice for a hook that declares
+ * general registers only. The loader read leaves 1, 7 and 0xd.1 already
+ * (glibc's <sys/platform/x86.h> hands out its copy, raw): only the size
+ * of the XSAVE area, leaf 0xd.0, is asked of the CPU. */
 static struct {
 	bool read, xsave;
 	unsigned xsave_size;    /* leaf 0xd.0: ebx */
-	unsigned leaf7_b;       /* leaf 7.0: ebx */
-	unsigned leafd1_a;      /* leaf 0xd.1: eax */
+	bool avx512f, avx512bw; /* leaf 7.0: ebx */
+	bool xsavec;            /* leaf 0xd.1: eax */
 } cpu;
 
 static void read_cpu(void)
@@ -42,14 +45,13 @@ static void read_cpu(void)
 
 	if (cpu.read)
 		return;
-	cpu.xsave = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_OSXSAVE);
+	cpu.xsave = CPU_FEATURE_PRESENT(OSXSAVE);
 	if (cpu.xsave) {
 		__cpuid_count(0xd, 0, a, b, c, d);
 		cpu.xsave_size = b;
-		__cpuid_count(7, 0, a, b, c, d);
-		cpu.leaf7_b = b;
-		__cpuid_count(0xd, 1, a, b, c, d);
-		cpu.leafd1_a = a;
+		cpu.avx512f = CPU_FEATURE_PRESENT(AVX512F);
+		cpu.avx512bw = CPU_FEATURE_PRESENT(AVX512BW);
+		cpu.xsavec = CPU_FEATURE_PRESENT(XSAVEC);
 	}
 	cpu.read = true;
 }
@@ -76,10 +78,10 @@ static enum zp_save_mode pick(unsigned flags)
 	 * and the OS has the AVX-512 state enabled (XCR0 bits 5-7) */
 	unsigned xcr0_lo, xcr0_hi;
 	__asm__ volatile("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
-	if ((flags & ZPOLINE_HOOK_NO_X87) && (cpu.leaf7_b & bit_AVX512F) && (cpu.leaf7_b & bit_AVX512BW) &&
+	if ((flags & ZPOLINE_HOOK_NO_X87) && cpu.avx512f && cpu.avx512bw &&
 	    (xcr0_lo & 0xe0) == 0xe0)
 		return ZP_SAVE_ZMM;
-	return (cpu.leafd1_a & (1u << 1)) ? ZP_SAVE_XSAVEC : ZP_SAVE_XSAVE;
+	return cpu.xsavec ? ZP_SAVE_XSAVEC : ZP_SAVE_XSAVE;
 }
 
 enum zp_save_mode zp_pick_save_mode(unsigned flags)
