@@ -395,8 +395,12 @@ static struct rg_val rg_addr(const struct rg_state *st, const ZydisDecodedOperan
 	return (struct rg_val){ 0, RG_ANY };
 }
 
+/* rg_load -- what size bytes at address a may hold: a value stored there,
+ * or anything where an address below rsp went where it is not followed */
 static struct rg_val rg_load(const struct rg_state *st, struct rg_val a, int64_t size)
 {
+	if (st->leaked)
+		return (struct rg_val){ 0, RG_ANY };
 	if (a.kind == RG_STACK) {
 		for (unsigned i = 0; i < st->nslot; i++) {
 			int64_t at = st->slot[i].addr;
@@ -407,9 +411,7 @@ static struct rg_val rg_load(const struct rg_state *st, struct rg_val a, int64_t
 		}
 		return (struct rg_val){ 0, RG_CLEAN };
 	}
-	if (st->leaked || (a.kind == RG_ANY && st->nslot > 0))
-		return (struct rg_val){ 0, RG_ANY };
-	return (struct rg_val){ 0, RG_CLEAN };
+	return (struct rg_val){ 0, a.kind == RG_ANY && st->nslot > 0 ? RG_ANY : RG_CLEAN };
 }
 
 static void rg_written(struct rg_state *st, int64_t lo, int64_t hi)
