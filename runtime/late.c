@@ -29,6 +29,11 @@
  * trap. */
 
 static pthread_mutex_t late_lock = PTHREAD_MUTEX_INITIALIZER;
+/* where the cache is, as start-up found it: the variables that say so
+ * (ZPOLINE_CACHE, ZPOLINE_CACHE_DIR, ZPOLINE_IMAGES) leave environ */
+static char *late_cache_base, *late_cache_rest;
+static int late_cache_off;
+static bool late_images_off;
 static const char *late_exclude;
 static bool late_traps_only;
 static bool late_ready;
@@ -51,6 +56,14 @@ static void leave_page0(const char *path)
 void zp_late_enable(const char *exclude, enum zp_mode mode)
 {
 	zp_best_effort();       /* read now, in every mode: environ loses it */
+	char *root = malloc(PATH_MAX);
+	const char *base, *rest, *images = getenv(ZP_ENV_IMAGES);
+	late_cache_off = root == NULL ? -ENOMEM : zp_cache_root(root, PATH_MAX, &base, &rest);
+	if (late_cache_off == 0 && ((late_cache_base = strdup(base)) == NULL ||
+				    asprintf(&late_cache_rest, "%s/%s", rest, ZP_CACHE_FORMAT) < 0))
+		late_cache_off = -ENOMEM;
+	free(root);
+	late_images_off = images != NULL && strcmp(images, "0") == 0;
 	late_exclude = exclude;
 	late_mode = mode;
 	late_traps_only = mode != ZP_MODE_FAST;
@@ -145,7 +158,9 @@ void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot)
 	zp_key_scanner(&key, &zp_objs.self_key);
 	zp_key_file(&key, &st);
 	snprintf(key.tag, sizeof(key.tag), "late");
-	cachefd = zp_cache_open(cachebuf, sizeof(cachebuf), true);
+	cachefd = late_cache_off < 0 ? late_cache_off : zp_cache_open_under(late_cache_base, late_cache_rest, true);
+	if (cachefd >= 0)
+		snprintf(cachebuf, sizeof(cachebuf), "%s/%s", late_cache_base, late_cache_rest);
 	const char *cachedir = cachefd >= 0 ? cachebuf : NULL;
 	if (cachefd < 0 || zp_cache_load(cachefd, &key, &scan) < 0) {
 		/* the helper scans the file's bytes: the mapping may not cover
@@ -195,7 +210,8 @@ void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot)
 		patches[npatches++] = zp_site_patch(a - addr + off, trap);
 	}
 	struct statvfs sv;
-	if (npatches > 0 && cachefd >= 0 && fstatvfs(cachefd, &sv) == 0 && !(sv.f_flag & ST_NOEXEC) &&
+	if (npatches > 0 && cachefd >= 0 && !late_images_off && fstatvfs(cachefd, &sv) == 0 &&
+	    !(sv.f_flag & ST_NOEXEC) &&
 	    zp_image_map(cachefd, -1, -1, &key, path, patches, npatches, addr, len, off, prot)) {
 		for (size_t i = 0; i < npatches; i++)
 			__atomic_add_fetch(patches[i].bytes[0] == 0x0f ? &zp_late.trapped : &zp_late.called, 1,

@@ -18,6 +18,9 @@ struct zp_elf {
 	void *cfi;              /* Dwarf_CFI *, elf-cfi.c's */
 	bool cfi_loaded;
 	void (*cfi_end)(struct zp_elf *e);
+	uint64_t *fdes;         /* [start, end) of each FDE (.eh_frame_hdr and
+				 * .eh_frame), sorted: 2 words each */
+	size_t nfdes;
 	struct zp_section *secs;
 	size_t nsecs;
 };

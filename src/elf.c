@@ -231,7 +231,7 @@ int zp_elf_load_syms(struct zp_elf *e)
 					return -ENOMEM;
 				e->syms = p;
 			}
-			e->syms[e->nsyms++] = (struct zp_func){ sym.st_value, sym.st_value + sym.st_size };
+			e->syms[e->nsyms++] = (struct zp_func){ sym.st_value, sym.st_value + sym.st_size, true };
 		}
 	}
 	if (e->nsyms)

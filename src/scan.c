@@ -5,11 +5,10 @@
  * immediates or data). For each candidate the scanner decodes the whole
  * function that holds it, from the function's real start (unwind tables or
  * symbols), so the instruction boundaries are the compiler's. Decoding the
- * whole function also answers the red-zone question for its sites: code may
- * keep live data below %rsp only in a leaf function (GCC and Clang use the
- * red zone only when a function makes no calls), and only where it
- * addresses memory below %rsp (see decode_func for which of that the
- * rewritten call can harm). */
+ * whole function also answers the red-zone question for each of its sites:
+ * may the 8 bytes `call` pushes below %rsp hold something live there (see
+ * decode_func)? Leaf or not: hand-written code keeps data below %rsp in
+ * functions that call others too. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,9 +38,9 @@ struct range {
 /* decode_func -- decode [from, to), record the sites at or above
  * record_from, and mark them by the red-zone verdict for the range */
 static int decode_func(const struct zp_disasm *d, const struct range *sec, uint64_t from,
-		       uint64_t to, uint64_t record_from, bool known, struct zp_scan *s)
+		       uint64_t to, uint64_t record_from, bool known, bool entry, struct zp_scan *s)
 {
-	bool has_call = false, below_sp = false, sp_slot = false, rz_addr = false;
+	bool below_sp = false, sp_slot = false, rz_addr = false;
 	int64_t fp_min = 0;     /* lowest rbp-relative byte touched */
 	uint64_t grown = 0;     /* bytes the function moves rsp down, the push
 				 * of the caller's rbp excepted */
@@ -62,7 +61,6 @@ static int decode_func(const struct zp_disasm *d, const struct range *sec, uint6
 			if (r < 0)
 				return r;
 		}
-		has_call |= in.is_call;
 		below_sp |= in.below_sp;
 		sp_slot |= in.sp_slot;
 		rz_addr |= in.rz_addr;
@@ -78,33 +76,68 @@ static int decode_func(const struct zp_disasm *d, const struct range *sec, uint6
 	s->bytes_decoded += to - from;
 	/* The stub moves 128 bytes down before it saves anything, so only
 	 * the 8 bytes `call *%rax` pushes at -8(%rsp) can be clobbered. A
-	 * leaf is unsafe if it may keep data there: an access reaching that
-	 * slot, a pointer into the red zone, or red-zone use while %rsp moves
-	 * (offsets then shift). rbp-relative data below what the function
-	 * allocated is in the red zone too (gcc -O0 keeps leaf locals there). */
+	 * function may keep data there only if it addresses memory below
+	 * rsp: an access reaching that slot, a pointer into the red zone, or
+	 * red-zone use while %rsp moves (offsets then shift); rbp-relative
+	 * data below what the function allocated is in the red zone too (gcc
+	 * -O0 keeps leaf locals there). Calls elsewhere in the function do not
+	 * matter: hand-written code keeps data below rsp between them. */
 	bool rbp_rz = sets_fp && -fp_min > (int64_t)grown;
-	bool rz_live = !has_call && (sp_slot || (below_sp && grown > 0) || rbp_rz);
-	/* Per site, in a function whose bounds are known: the slot is live
-	 * across the site if a path
-	 * from it reads the slot before something overwrites it (a call at the
-	 * same rsp, whose return address lands there, a store, a return).
-	 * That is decided from the code after the site, loops back included,
-	 * in leaf and non-leaf functions alike: hand-written code keeps data
-	 * below rsp in functions that call others too. Where the function
-	 * takes addresses below rsp (variadic functions' va_list), a path
-	 * that reaches memory through another register cannot be followed.
-	 * Where a path cannot be followed, the function-wide verdict above
-	 * decides. */
+	bool may_keep = sp_slot || (below_sp && grown > 0) || rbp_rz;
+	/* Per site, in a function whose bounds are known, the verdict is
+	 * decided from both sides of the site (disasm.c):
+	 *  - after it (zp_redzone_from): the slot is live if a path reads it
+	 *    before something overwrites it (a store over it, a push or call
+	 *    with rsp where it was, a return), loops back included;
+	 *  - before it (zp_redzone_entry, only where the function may keep
+	 *    data below rsp): whether an argument register points
+	 *    below rsp with the kernel's access reaching the slot (the kernel
+	 *    would read or overwrite the return address: live whatever the
+	 *    code after the site does), whether anything since the entry
+	 *    stored into the slot (if nothing did, nothing is there to keep),
+	 *    and which registers may hold addresses below rsp (memory reached
+	 *    through the others is not the slot).
+	 * A site whose after side cannot be followed is live unless the
+	 * function never addresses memory below rsp or the before side shows
+	 * the slot empty: such sites become traps, which push nothing. */
 	bool per_site = known && from >= sec->base && to <= sec->end;
 	const uint8_t *fbytes = sec->bytes + (from - sec->base);
+	size_t nhere = s->nsites - first;
+	size_t *offs = NULL;
+	struct zp_rz_entry *ents = NULL;
+	if (per_site && entry && nhere > 0 && (may_keep || rz_addr)) {
+		offs = malloc(nhere * sizeof(*offs));
+		ents = malloc(nhere * sizeof(*ents));
+		if (offs == NULL || ents == NULL) {
+			free(offs);
+			free(ents);
+			return -ENOMEM;
+		}
+		for (size_t i = 0; i < nhere; i++)
+			offs[i] = s->sites[first + i].addr - from;
+		zp_redzone_entry(d, fbytes, to - from, offs, nhere, ents);
+	}
 	for (size_t i = first; i < s->nsites; i++) {
-		int v = per_site ? zp_redzone_from(d, fbytes, to - from, s->sites[i].addr + 2 - from, rz_addr)
-				 : ZP_RZ_UNKNOWN;
+		size_t at = s->sites[i].addr - from;
+		struct zp_rz_entry ent = { ZP_RZ_UNKNOWN, ZP_RZ_UNKNOWN, 0xffff & ~(1u << 4) };
+		if (ents != NULL)
+			ent = ents[i - first];
+		/* without an address taken below rsp, no register holds one
+		 * (a copy of rsp made at or above it is taken to stay so) */
+		if (!rz_addr) {
+			ent.args = ZP_RZ_DEAD;
+			ent.ptr_regs = 0;
+		}
+		uint32_t ptr_regs = ent.ptr_regs;
+		int v = per_site ? zp_redzone_from(d, fbytes, to - from, at + 2, ptr_regs) : ZP_RZ_UNKNOWN;
 		if (!known)
 			s->sites[i].flags |= ZP_SITE_NOFUNC | ZP_SITE_REDZONE;
-		else if (v == ZP_RZ_LIVE || (v == ZP_RZ_UNKNOWN && rz_live))
+		else if (v == ZP_RZ_LIVE || ent.args != ZP_RZ_DEAD ||
+			 (v == ZP_RZ_UNKNOWN && may_keep && ent.slot != ZP_RZ_DEAD))
 			s->sites[i].flags |= ZP_SITE_REDZONE;
 	}
+	free(offs);
+	free(ents);
 	return (int)(pos - to);
 }
 
@@ -188,7 +221,7 @@ static int scan_section(struct zp_elf *e, const struct zp_disasm *d, const struc
 			f.start = done;
 			f.end = c + 2;
 		}
-		r = decode_func(d, sec, f.start, f.end, done, known, s);
+		r = decode_func(d, sec, f.start, f.end, done, known, known && f.entry, s);
 		if (r < 0)
 			return r;
 		done = f.end + (uint64_t)r;

@@ -56,7 +56,27 @@ bool zp_redzone_dead_after(const struct zp_disasm *d, const uint8_t *buf, size_t
  * reached through any register but rsp and rip counts as unknown. */
 #define ZP_RZ_FUNC_MAX 65536
 enum { ZP_RZ_DEAD, ZP_RZ_LIVE, ZP_RZ_UNKNOWN, ZP_RZ_KILLED };
-int zp_redzone_from(const struct zp_disasm *d, const uint8_t *buf, size_t len, size_t at, bool rz_pointers);
+int zp_redzone_from(const struct zp_disasm *d, const uint8_t *buf, size_t len, size_t at, uint32_t ptr_regs);
+/* zp_redzone_entry -- the other side of the sites at buf + sites[k], buf
+ * holding their whole function from its entry; out[k] for each: every path
+ * from the entry
+ * is followed with what each general-purpose register may hold as far as
+ * addresses into the stack go. args: ZP_RZ_LIVE if an argument register
+ * may point below rsp at the site with the kernel's access reaching the
+ * slot (its size known for a few calls only), where the kernel would
+ * read or write the return address `call` pushed; slot: ZP_RZ_LIVE if
+ * something since the entry may have stored into the slot and no call at
+ * or above the site's rsp destroyed it since (else nothing is there to
+ * keep); ptr_regs: the registers (bit n: rax 0 .. r15 15) that may hold an
+ * address below rsp anywhere, for zp_redzone_from. Returns ZP_RZ_DEAD, or
+ * ZP_RZ_UNKNOWN (then args and slot are too, and ptr_regs all but rsp) when
+ * a path cannot be followed; a site no followed path reaches is unknown too. */
+struct zp_rz_entry {
+	int args, slot;
+	uint32_t ptr_regs;
+};
+int zp_redzone_entry(const struct zp_disasm *d, const uint8_t *buf, size_t len, const size_t *sites,
+		     size_t nsites, struct zp_rz_entry *out);
 /* zp_disasm_version -- "4.0.0.0" */
 const char *zp_disasm_version(char *buf, size_t len);
 
@@ -74,6 +94,9 @@ struct zp_section {
 
 struct zp_func {
 	uint64_t start, end;
+	bool entry;             /* start is where the function is entered (a
+				 * symbol, or an FDE whose CFA there is rsp + 8),
+				 * not a part split off one */
 };
 
 /* zp_elf_open_file -- open an ELF file; -ENOEXEC when it is not ELF */
@@ -141,7 +164,7 @@ void zp_scan_free(struct zp_scan *s);
  * identity and last change (an entry is valid only while the file is
  * unchanged); and what scanned it: ZP_SCAN_VERSION (bump it when the
  * scanner's results change) and the runtime's own build-id. */
-#define ZP_SCAN_VERSION 3
+#define ZP_SCAN_VERSION 4
 
 struct zp_cache_key {
 	uint8_t build_id[32];
@@ -177,6 +200,10 @@ int zp_cache_root(char *buf, size_t len, const char **base, const char **rest);
  * writable by no one else; sticky ones allowed above the cache), making
  * the missing components under the existing base if create: -errno else */
 int zp_cache_open(char *buf, size_t len, bool create);
+/* zp_cache_open_under -- the same for the root zp_cache_root found earlier
+ * (base, and rest below it with "/" ZP_CACHE_FORMAT added): for the
+ * runtime, whose variables have left environ since */
+int zp_cache_open_under(const char *base, const char *rest, bool create);
 /* zp_cache_open_path -- the same for a cache directory given by path,
  * which must exist */
 int zp_cache_open_path(const char *dir);

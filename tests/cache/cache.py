@@ -415,6 +415,27 @@ try:
             shutil.copy(PPID, os.path.join(d, "ppid-short"))
             out = tty_run("%s run --hook null -- %s" % (Z, os.path.join(d, "ppid-short")), "prog-short")
             result("progress: nothing for a short scan", "scanning" not in out, repr(out[-300:]))
+    # 13. a library loaded after start-up (Python's ctypes: _ctypes and
+    # libffi) goes to the cache start-up used: the runtime's variables
+    # have left environ by then, and such scans went to ~/.cache, and
+    # ZPOLINE_CACHE=0 was ignored
+    if check("late"):
+        home = os.path.join(d, "late-home")
+        os.mkdir(home)
+        c = os.path.join(d, "late-cache")
+        prog = [sys.executable, "-c", "import ctypes; print(ctypes.CDLL(None).getppid())"]
+        p = run([Z, "run", "--hook", "deny", "--hook-opt", "getppid=EPERM", "--"] + prog,
+                env=env(ZPOLINE_CACHE_DIR=c, HOME=home, XDG_CACHE_HOME=""))
+        listing = run([Z, "cache"], env=env(ZPOLINE_CACHE_DIR=c)).stdout
+        result("late: a library loaded after start-up goes to ZPOLINE_CACHE_DIR",
+               p.returncode == 0 and p.stdout.strip() == "-1" and "_ctypes" in listing and
+               not os.path.exists(os.path.join(home, ".cache")),
+               "%r %r %s" % (p.stdout, os.listdir(home), p.stderr[-300:]))
+        p = run([Z, "run", "--hook", "deny", "--hook-opt", "getppid=EPERM", "--"] + prog,
+                env=env(ZPOLINE_CACHE="0", HOME=home, XDG_CACHE_HOME=""))
+        result("late: ZPOLINE_CACHE=0 holds for a library loaded after start-up",
+               p.returncode == 0 and p.stdout.strip() == "-1" and not os.path.exists(os.path.join(home, ".cache")),
+               "%r %r %s" % (p.stdout, os.listdir(home), p.stderr[-300:]))
 finally:
     shutil.rmtree(d, ignore_errors=True)
 
