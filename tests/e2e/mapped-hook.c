@@ -4,7 +4,9 @@
  * itself (a table of function pointers, a global read through the GOT, a
  * pointer to it), .bss past the file's last page, and an undefined weak
  * symbol, which must be 0. getppid() returns 4243 when all of them came
- * out right, 4244 when one did not. */
+ * out right, 4244 when one did not. Built with -DWITH_CTOR it has a
+ * constructor, which only the loader runs: dlmopen's then, and getppid()
+ * returns 4245 when the constructor ran. */
 #include <stddef.h>
 #include <sys/syscall.h>
 
@@ -15,6 +17,18 @@ int mapped_hook_value = 7;              /* exported: read through the GOT */
 int *mapped_hook_where = &mapped_hook_value;
 static syscall_fn_t next_sys_call;
 static long zeroes[4096];               /* .bss, several pages */
+
+#ifdef WITH_CTOR
+static int ctor_ran;
+
+__attribute__((constructor)) static void ctor(void)
+{
+	ctor_ran = 1;
+}
+#define RIGHT (ctor_ran ? 4245 : 4244)
+#else
+#define RIGHT 4243
+#endif
 
 static long seven(void)
 {
@@ -38,7 +52,7 @@ static int all_right(void)
 static long hook_function(long a1, long a2, long a3, long a4, long a5, long a6, long a7)
 {
 	if (a1 == SYS_getppid)
-		return all_right() ? 4243 : 4244;
+		return all_right() ? RIGHT : 4244;
 	return next_sys_call(a1, a2, a3, a4, a5, a6, a7);
 }
 

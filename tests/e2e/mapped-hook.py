@@ -2,14 +2,15 @@
 """A hook that needs nothing of the loader is mapped by the runtime, not
 dlmopen'd: it works (its relocations, .bss and weak symbol right), and it
 is in no link map; ZPOLINE_HOOK_DLMOPEN=1 loads it with dlmopen, into a
-link map a debugger reads. A hook that needs libc is dlmopen'd as before.
+link map a debugger reads. A hook with a constructor, or one that needs
+libc, is dlmopen'd as before.
 
-usage: mapped-hook.py ZPOLINE MAPPED_HOOK LEGACY_HOOK LINKMAP"""
+usage: mapped-hook.py ZPOLINE MAPPED_HOOK CTOR_HOOK LEGACY_HOOK LINKMAP"""
 import os
 import subprocess
 import sys
 
-Z, HOOK, LEGACY, LINKMAP = sys.argv[1:5]
+Z, HOOK, CTOR, LEGACY, LINKMAP = sys.argv[1:6]
 ENV = {k: v for k, v in os.environ.items() if not k.startswith("ZPOLINE_") and k != "LD_PRELOAD"}
 failed = 0
 
@@ -41,6 +42,9 @@ check("ZPOLINE_HOOK_DLMOPEN=1: a self-contained hook by dlmopen, in a link map",
 p, lines, inmap = run(HOOK)
 check("a self-contained hook is mapped by the runtime: it runs, in no link map",
       p.returncode == 0 and "ppid 4243" in lines and not inmap, p)
+p, lines, inmap = run(CTOR)
+check("a hook without libc but with a constructor is dlmopen'd, which runs it",
+      p.returncode == 0 and "ppid 4245" in lines and inmap, p)
 p, lines, inmap = run(LEGACY)
 check("a hook that needs libc is dlmopen'd, in a link map",
       p.returncode == 0 and "ppid 4242" in lines and inmap, p)
