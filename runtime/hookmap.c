@@ -86,7 +86,9 @@ static int read_dynamic(uint8_t *base, uint64_t span, const Elf64_Dyn *d, size_t
 	    !in((uint64_t)((const uint8_t *)out->strtab - base), out->strsz, span) ||
 	    (out->rela != NULL && !in((uint64_t)((const uint8_t *)out->rela - base), out->relasz, span)) ||
 	    (out->jmprel != NULL && !in((uint64_t)((const uint8_t *)out->jmprel - base), out->jmprelsz, span)) ||
-	    (out->rela == NULL && out->relasz != 0) || (out->jmprel == NULL && out->jmprelsz != 0))
+	    (out->rela == NULL && out->relasz != 0) || (out->jmprel == NULL && out->jmprelsz != 0) ||
+	    (out->gnu_hash != NULL && !in((uint64_t)((const uint8_t *)out->gnu_hash - base), 16, span)) ||
+	    (out->hash != NULL && !in((uint64_t)((const uint8_t *)out->hash - base), 8, span)))
 		return -ENOTSUP;
 	return 0;
 }
@@ -102,8 +104,8 @@ static bool writable(const Elf64_Phdr *loads, size_t nloads, uint64_t off)
 
 /* relocate -- apply v[0..n): each against the object itself, or an
  * undefined weak symbol (0); -ENOTSUP for any other */
-static int relocate(uint8_t *base, const struct dyn *dy, const Elf64_Rela *v, size_t n, const Elf64_Phdr *loads,
-		    size_t nloads)
+static int relocate(uint8_t *base, uint64_t span, const struct dyn *dy, const Elf64_Rela *v, size_t n,
+		    const Elf64_Phdr *loads, size_t nloads)
 {
 	for (size_t i = 0; i < n; i++) {
 		uint32_t type = ELF64_R_TYPE(v[i].r_info);
@@ -117,6 +119,8 @@ static int relocate(uint8_t *base, const struct dyn *dy, const Elf64_Rela *v, si
 			val = (uint64_t)(uintptr_t)base + (uint64_t)v[i].r_addend;
 		} else if (type == R_X86_64_64 || type == R_X86_64_GLOB_DAT || type == R_X86_64_JUMP_SLOT) {
 			const Elf64_Sym *s = &dy->symtab[ELF64_R_SYM(v[i].r_info)];
+			if (!in((uint64_t)((const uint8_t *)s - base), sizeof(*s), span))
+				return -ENOTSUP;
 			unsigned st = ELF64_ST_TYPE(s->st_info);
 			if (st == STT_GNU_IFUNC || st == STT_TLS)
 				return -ENOTSUP;
@@ -172,6 +176,7 @@ int zp_hook_map(int fd, struct zp_mapped_hook *out)
 	Elf64_Phdr loads[MAX_LOADS];
 	const Elf64_Phdr *dynp = NULL, *relro = NULL;
 	size_t nloads = 0;
+	bool stack_said = false;
 
 	ssize_t got = pread(fd, u.b, sizeof(u.b), 0);
 	const Elf64_Ehdr *eh = &u.eh;
@@ -193,8 +198,10 @@ int zp_hook_map(int fd, struct zp_mapped_hook *out)
 		case PT_DYNAMIC: dynp = &ph[i]; break;
 		case PT_GNU_RELRO: relro = &ph[i]; break;
 		case PT_GNU_STACK:
+			/* the loader would make stacks executable */
 			if (ph[i].p_flags & PF_X)
-				return -ENOTSUP;        /* the loader would make stacks executable */
+				return -ENOTSUP;
+			stack_said = true;
 			break;
 		case PT_TLS: case PT_INTERP:
 			return -ENOTSUP;
@@ -202,7 +209,8 @@ int zp_hook_map(int fd, struct zp_mapped_hook *out)
 			break;
 		}
 	}
-	if (nloads == 0 || dynp == NULL || DOWN(loads[0].p_vaddr) != 0)
+	/* no PT_GNU_STACK: an executable stack, by the old default */
+	if (nloads == 0 || dynp == NULL || !stack_said || DOWN(loads[0].p_vaddr) != 0)
 		return -ENOTSUP;
 	uint64_t span = UP(loads[nloads - 1].p_vaddr + loads[nloads - 1].p_memsz);
 	if (!in(dynp->p_vaddr, dynp->p_memsz, span) || (relro != NULL && !in(relro->p_vaddr, relro->p_memsz, span)))
@@ -216,9 +224,9 @@ int zp_hook_map(int fd, struct zp_mapped_hook *out)
 		r = read_dynamic(base, span, (const Elf64_Dyn *)(base + dynp->p_vaddr),
 				 dynp->p_memsz / sizeof(Elf64_Dyn), &dy);
 	if (r == 0)
-		r = relocate(base, &dy, dy.rela, dy.relasz / sizeof(Elf64_Rela), loads, nloads);
+		r = relocate(base, span, &dy, dy.rela, dy.relasz / sizeof(Elf64_Rela), loads, nloads);
 	if (r == 0)
-		r = relocate(base, &dy, dy.jmprel, dy.jmprelsz / sizeof(Elf64_Rela), loads, nloads);
+		r = relocate(base, span, &dy, dy.jmprel, dy.jmprelsz / sizeof(Elf64_Rela), loads, nloads);
 	if (r == 0 && relro != NULL && DOWN(relro->p_vaddr + relro->p_memsz) > DOWN(relro->p_vaddr) &&
 	    mprotect(base + DOWN(relro->p_vaddr), DOWN(relro->p_vaddr + relro->p_memsz) - DOWN(relro->p_vaddr),
 		     PROT_READ) != 0)
