@@ -408,6 +408,12 @@ uint64_t zp_signal_pending(void) ZP_HIDDEN;
 /* zp_signal_take -- one kept pending in set, into *info (rt_sigtimedwait):
  * its number, or 0 */
 int zp_signal_take(uint64_t set, void *info) ZP_HIDDEN;
+/* zp_signal_exec_prepare, zp_signal_exec_failed -- around the kernel's
+ * execve: the program's mask and pending signals go to the new image */
+bool zp_signal_exec_prepare(uint64_t *saved) ZP_HIDDEN;
+void zp_signal_exec_failed(uint64_t saved) ZP_HIDDEN;
+/* zp_signal_forked -- a forked child has no signal pending */
+void zp_signal_forked(void) ZP_HIDDEN;
 /* zp_signal_copy_out -- into the program's memory, false where it cannot */
 bool zp_signal_copy_out(void *dst, const void *src, size_t len) ZP_HIDDEN;
 

@@ -48,6 +48,7 @@ static bool write_user(void *dst, const void *src, size_t len)
 }
 
 static void handler(int sig, siginfo_t *si, void *ucv);
+static long raw_sigmask(int how, const uint64_t *set, uint64_t *old);
 
 bool zp_signal_copy_out(void *dst, const void *src, size_t len)
 {
@@ -156,6 +157,55 @@ void zp_signal_unblocked(uint64_t sigs)
 		if ((sigs >> (sig - 1) & 1) && take(sig, &si))
 			/* to this thread, with what the sender put in it */
 			zp_raw_syscall(SYS_rt_tgsigqueueinfo, pid, tid, sig, (long)&si, 0, 0);
+}
+
+/* zp_signal_exec_prepare -- before the kernel's execve: the new image
+ * starts with the caller's blocked mask and its pending signals, so the
+ * runtime's signals the program blocks are blocked for real now (a
+ * signal arriving from here on stays pending in the kernel, which carries
+ * it across), and those kept pending for this thread or the process are
+ * queued again, as they were sent. A vfork child shares the kept ones
+ * with its parent, whose they are (natively a child starts with none).
+ * *saved: the mask to restore if the execve fails; false: nothing done. */
+bool zp_signal_exec_prepare(uint64_t *saved)
+{
+	uint64_t view = zp_own_blocked;
+	long pid, tid;
+	siginfo_t si;
+
+	if (view == 0)
+		return false;
+	if (raw_sigmask(SIG_BLOCK, &view, saved) != 0)
+		return false;
+	if (zp_in_vfork_child())
+		return true;
+	pid = zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
+	tid = my_tid();
+	for (int sig = 1; sig < 64; sig++) {
+		if (!(view >> (sig - 1) & 1) || !take(sig, &si))
+			continue;
+		/* keep_pending's rule: SI_TKILL was sent to this thread */
+		if (si.si_code == SI_TKILL)
+			zp_raw_syscall(SYS_rt_tgsigqueueinfo, pid, tid, sig, (long)&si, 0, 0);
+		else
+			zp_raw_syscall(SYS_rt_sigqueueinfo, pid, sig, (long)&si, 0, 0, 0);
+	}
+	return true;
+}
+
+/* zp_signal_exec_failed -- the execve failed: the mask as it was; what
+ * is pending of ours reaches the handler, which keeps it again */
+void zp_signal_exec_failed(uint64_t saved)
+{
+	raw_sigmask(SIG_SETMASK, &saved, NULL);
+}
+
+/* zp_signal_forked -- in a child made by fork: natively it starts with
+ * no signal pending, and no other thread holds the lock */
+void zp_signal_forked(void)
+{
+	memset(kept, 0, sizeof(kept));
+	kept_lock = 0;
 }
 
 /* install -- our handler for sig, on the alternate stack or not */
@@ -410,6 +460,13 @@ out:
 int zp_signals_install(void)
 {
 	static const int sigs[] = { SIGSEGV, SIGILL, SIGSYS };
+	uint64_t blocked = 0;
+
+	/* an execve carries the caller's mask (zp_signal_exec_prepare): the
+	 * runtime's signals blocked in it are the program's to block, and
+	 * ours to have deliverable, once our handler keeps those sent */
+	raw_sigmask(SIG_BLOCK, NULL, &blocked);
+	zp_own_blocked = blocked & zp_signal_own_mask();
 
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		if (!zp_signal_is_ours(sigs[i]))
@@ -420,5 +477,7 @@ int zp_signals_install(void)
 		if (r < 0)
 			return (int)r;
 	}
+	if (zp_own_blocked != 0)
+		raw_sigmask(SIG_UNBLOCK, &zp_own_blocked, NULL);
 	return 0;
 }
