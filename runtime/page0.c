@@ -71,6 +71,18 @@ static bool msghdr_hit(uint64_t m)
 	return w[3] != 0 && iov_hit(w[2], w[3]);
 }
 
+/* mmsg_hit -- an array of struct mmsghdr (sendmmsg, recvmmsg): each
+ * entry's msghdr; the kernel takes at most UIO_MAXIOV of them */
+static bool mmsg_hit(uint64_t v, uint64_t count)
+{
+	const uint64_t size = 64;       /* struct mmsghdr: msghdr, msg_len, padding */
+
+	for (uint64_t i = 0; i < count && i < 1024; i++)
+		if (msghdr_hit(v + i * size))
+			return true;
+	return false;
+}
+
 bool zp_page0_nested(uint32_t k, const long args[6])
 {
 	for (unsigned m = (k >> 16 | k >> 24) & 0x3f; m != 0; m &= m - 1) {
@@ -78,7 +90,10 @@ bool zp_page0_nested(uint32_t k, const long args[6])
 		uint64_t a = (uint64_t)args[i];
 		if (zp_page0_low(a))
 			continue;
-		if (ZP_ARG_IOVEC(k, i) ? iov_hit(a, (uint64_t)args[i + 1]) : msghdr_hit(a))
+		bool hit = ZP_ARG_IOVEC(k, i) && ZP_ARG_MSGHDR(k, i) ? mmsg_hit(a, (uint64_t)(unsigned)args[i + 1])
+			   : ZP_ARG_IOVEC(k, i)			    ? iov_hit(a, (uint64_t)args[i + 1])
+								    : msghdr_hit(a);
+		if (hit)
 			return true;
 	}
 	return false;

@@ -19,7 +19,8 @@
 
 /* sysnames.c (generated): per number, bit i: argument i+1 is a pointer
  * the kernel reads; bit 8+i: one where NULL means none; bit 16+i: an
- * iovec array counted by the next argument; bit 24+i: a struct msghdr */
+ * iovec array counted by the next argument; bit 24+i: a struct msghdr;
+ * both: an array of struct mmsghdr counted by the next argument */
 extern const uint32_t zp_syscall_args[];
 #define ZP_ARG_READ(k, i) (((k) >> (i)) & 1)
 #define ZP_ARG_NULLABLE(k, i) (((k) >> (8 + (i))) & 1)
