@@ -5,7 +5,6 @@
  * keep working, and calls that natively fail with something else than
  * EFAULT (EBADF first, 0 for nothing to copy). A thread making system
  * calls meanwhile must not notice. */
-#define _GNU_SOURCE 1
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
