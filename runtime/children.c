@@ -379,20 +379,6 @@ void zp_exec_map_release(struct zp_thread *t)
 	t->exec_map = NULL;
 }
 
-/* exec_call -- the kernel's execve (low: with the trampoline's pages
- * PROT_NONE), the program's signal mask and pending signals carried to
- * the new image, hooked or not (signal.c) */
-static long exec_call(long nr, const long a[6], bool low)
-{
-	uint64_t saved;
-	bool carried = zp_signal_exec_prepare(&saved);
-	long r = low ? zp_page0_call(nr, a) : zp_kernel_call(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
-
-	if (carried)
-		zp_signal_exec_failed(saved);
-	return r;
-}
-
 /* zp_exec_with_env -- the environment the new image gets: the program's, with
  * the runtime's variables put back (or, for an unfollowed child, taken
  * out) */
@@ -411,13 +397,16 @@ long zp_exec_with_env(long nr, long a1, long a2, long a3, long a4, long a5, long
 		bad = zp_page0_low((uintptr_t)argv[i]);
 	for (size_t i = 0; !bad && envp != NULL && envp[i] != NULL; i++)
 		bad = zp_page0_low((uintptr_t)envp[i]);
-	const long a[6] = { a1, a2, a3, a4, a5, a6 };
+	if (bad && zp_page0_mapped) {
+		const long a[6] = { a1, a2, a3, a4, a5, a6 };
+		return zp_page0_call(nr, a);
+	}
 	if (bad)
-		return exec_call(nr, a, zp_page0_mapped);
+		return zp_kernel_call(nr, a1, a2, a3, a4, a5, a6);
 	while (envp != NULL && envp[n] != NULL)
 		n++;
 	if (runtime_path == NULL)
-		return exec_call(nr, a, false);
+		return zp_kernel_call(nr, a1, a2, a3, a4, a5, a6);
 	for (size_t i = 0; i < n; i++)
 		if (has_prefix(envp[i], "LD_PRELOAD", 10))
 			oldlen = strlen(envp[i]);
@@ -473,8 +462,8 @@ long zp_exec_with_env(long nr, long a1, long a2, long a3, long a4, long a5, long
 		}
 	}
 	out[k] = NULL;
-	const long b[6] = { a1, a2, nr == SYS_execve ? (long)out : a3, nr == SYS_execve ? a4 : (long)out, a5, a6 };
-	long r = exec_call(nr, b, false);
+	long r = nr == SYS_execve ? zp_kernel_call(nr, a1, a2, (long)out, a4, a5, a6)
+				  : zp_kernel_call(nr, a1, a2, a3, (long)out, a5, a6);
 	/* it failed: the mapping is still ours */
 	zp_exec_map_release(t);
 	return r;
@@ -486,7 +475,6 @@ void zp_child_started(void)
 	/* Syscall User Dispatch is not inherited by fork */
 	zp_sud_arm_thread();
 	my_pid = zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
-	zp_signal_forked();
 	zp_page0_forked();
 	if (!zp_follow) {
 		unfollowed = true;

@@ -45,33 +45,6 @@ uint8_t zp_nr_fdelse[ZP_NR_CLASSES];
 uint8_t zp_nr_fdmask[ZP_NR_CLASSES];
 int zp_own_fd_floor = INT_MAX;
 
-/* zp_fd_class -- a number with descriptor arguments (src/syscall-args.txt)
- * has one compare in the stub per descriptor, against the lowest of the
- * runtime's own: ZP_CLASS_OWNFD when only the first is one (the common
- * case, the shortest path), ZP_CLASS_OWNFDS with the arguments in
- * zp_nr_fdmask otherwise. A number at or above the floor takes the policy
- * path, where zp_kernel_call answers as for a closed descriptor. The
- * chain and the policy path reach zp_kernel_call anyway. */
-uint8_t zp_fd_class(long nr, uint8_t c)
-{
-	unsigned m = (unsigned long)nr < zp_syscall_count ? zp_syscall_fds[nr] : 0;
-
-	if (c == ZP_CLASS_POLICY || c == ZP_CLASS_CHAIN)
-		return c;
-	/* an open that may reach the runtime's files by their /proc names:
-	 * its result is checked (policy.c) */
-	if (zp_reopens(nr))
-		return ZP_CLASS_POLICY;
-	if (m == 0)
-		return c;
-	/* the stub compares the first four arguments */
-	if (m & ~0xfu)
-		return ZP_CLASS_POLICY;
-	zp_nr_fdelse[nr] = c;
-	zp_nr_fdmask[nr] = (uint8_t)m;
-	return m == 1 ? ZP_CLASS_OWNFD : ZP_CLASS_OWNFDS;
-}
-
 /* zp_enter -- the enters of the hooks that want the call, in order. 0: make
  * the call; 1: a hook answered (call->ret). f->exits: whose exit runs. */
 long zp_enter(struct zp_cframe *f)

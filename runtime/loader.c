@@ -334,6 +334,32 @@ static void hook_own_fd(int *fd)
 	}
 }
 
+/* zp_fd_class -- a number with descriptor arguments (src/syscall-args.txt)
+ * has one compare in the stub per descriptor against the lowest of the
+ * runtime's own: ZP_CLASS_OWNFD when only the first is one, ZP_CLASS_OWNFDS
+ * with the arguments in zp_nr_fdmask otherwise (the first four; others
+ * take the policy path). One of ours takes the policy path, where
+ * zp_kernel_call answers as for a closed descriptor. While the runtime
+ * holds any, the opens take it too: policy.c checks what they opened. */
+uint8_t zp_fd_class(long nr, uint8_t c)
+{
+	unsigned m = (unsigned long)nr < zp_syscall_count ? zp_syscall_fds[nr] : 0;
+	bool held = false;
+
+	for (size_t i = 0; i < zp_nown; i++)
+		held |= *zp_own_fds[i] > 2;
+	if (c == ZP_CLASS_POLICY || c == ZP_CLASS_CHAIN)
+		return c;
+	if (held && (nr == SYS_open || nr == SYS_creat || nr == SYS_openat || nr == SYS_openat2 ||
+		     nr == SYS_pidfd_getfd))
+		return ZP_CLASS_POLICY;
+	if (m == 0)
+		return c;
+	zp_nr_fdelse[nr] = c;
+	zp_nr_fdmask[nr] = (uint8_t)m;
+	return m == 1 ? ZP_CLASS_OWNFD : m & ~0xfu ? ZP_CLASS_POLICY : ZP_CLASS_OWNFDS;
+}
+
 /* direct_class -- the direct class of nr: with its pointer arguments
  * checked when the trampoline's pages are mapped (layout.h) */
 static uint8_t direct_class(long nr)

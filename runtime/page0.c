@@ -237,6 +237,14 @@ long zp_check_call(struct zp_frame *f)
 	return 1;
 }
 
+bool zp_is_own_fd(long fd)
+{
+	for (size_t i = 0; i < zp_nown; i++)
+		if (fd > 2 && fd == *zp_own_fds[i])
+			return true;
+	return false;
+}
+
 /* own_fds_closed -- the runtime's descriptors among the descriptor
  * arguments of nr become -1, which the kernel takes as it takes a number
  * the program never opened: EBADF where it uses the descriptor, nothing

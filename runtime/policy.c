@@ -77,24 +77,38 @@ static long do_clone3(struct zp_thread *t, long a1, long a2)
 /* The runtime's own descriptors (trace, shared memory) are not the
  * program's: closing them fails as for any descriptor the program never
  * opened, a dup2() onto one moves ours out of the way first, and in the
- * other calls zp_kernel_call hands the kernel -1 for them. */
-bool zp_is_own_fd(long fd)
-{
-	for (size_t i = 0; i < zp_nown; i++)
-		if (fd > 2 && fd == *zp_own_fds[i])
-			return true;
-	return false;
-}
+ * other calls zp_kernel_call hands the kernel -1 for them (page0.c). */
 
-/* own_identity -- st is the file of one of the runtime's descriptors */
+/* the identities of the runtime's files, by index in zp_own_fds: read
+ * again when the number there changed (dup2 moves ours) */
+static struct {
+	int fd;
+	dev_t dev;
+	ino_t ino;
+} own_ids[ZP_OWN_FDS_MAX];
+
+/* own_identity -- st is the file of one of the runtime's descriptors
+ * that has no name to open it by: a memfd (mode 0, which root opens
+ * anyway), a socket. The -o file, or a copy of stderr (a terminal,
+ * /dev/null), the program may open by its name. */
 static bool own_identity(const struct stat *st)
 {
-	struct stat o;
-
+	if (!(S_ISREG(st->st_mode) && st->st_nlink == 0) && !S_ISSOCK(st->st_mode))
+		return false;
 	for (size_t i = 0; i < zp_nown; i++) {
 		int fd = *zp_own_fds[i];
-		if (fd > 2 && zp_raw_syscall(SYS_fstat, fd, (long)&o, 0, 0, 0, 0) == 0 && o.st_dev == st->st_dev &&
-		    o.st_ino == st->st_ino)
+		if (fd <= 2)
+			continue;
+		if (__atomic_load_n(&own_ids[i].fd, __ATOMIC_ACQUIRE) != fd) {
+			struct stat o;
+			if (zp_raw_syscall(SYS_fstat, fd, (long)&o, 0, 0, 0, 0) != 0)
+				continue;
+			/* threads that race here store the same */
+			own_ids[i].dev = o.st_dev;
+			own_ids[i].ino = o.st_ino;
+			__atomic_store_n(&own_ids[i].fd, fd, __ATOMIC_RELEASE);
+		}
+		if (own_ids[i].dev == st->st_dev && own_ids[i].ino == st->st_ino)
 			return true;
 	}
 	return false;
@@ -110,12 +124,11 @@ static bool own_path(long dirfd, long path)
 	return zp_raw_syscall(SYS_newfstatat, dirfd, path, (long)&st, 0, 0, 0) == 0 && own_identity(&st);
 }
 
-/* open_checked -- an open that reaches one of the runtime's files (by
- * /proc/self/fd/N, /dev/fd/N, /proc/self/map_files: root opens the
- * mode-0 ones too): natively that file is not there, ENOENT. Judged by
- * the file's identity once it is open; before, for an open that would
- * truncate it; after a refusal (EACCES, ENXIO for a socket), by the
- * path's. */
+/* open_checked -- an open that reaches one of the runtime's nameless files
+ * (by /proc/self/fd/N, /dev/fd/N, /proc/self/map_files: root opens the
+ * mode-0 ones too): natively that file is not there, ENOENT. Judged by the file's identity
+ * once it is open; before, for an open that would truncate it; after a
+ * refusal (EACCES, ENXIO for a socket), by the path's. */
 static long open_checked(long nr, const long a[6])
 {
 	bool at = nr == SYS_openat || nr == SYS_openat2;
@@ -140,19 +153,6 @@ static long open_checked(long nr, const long a[6])
 	if ((r == -EACCES || r == -ENXIO || r == -EPERM) && !zp_is_own_fd(dirfd) && own_path(dirfd, path))
 		return -ENOENT;
 	return r;
-}
-
-/* zp_reopens -- the calls open_checked watches: the policy path, while
- * the runtime holds a descriptor */
-bool zp_reopens(long nr)
-{
-	if (nr != SYS_open && nr != SYS_creat && nr != SYS_openat && nr != SYS_openat2 &&
-	    nr != SYS_pidfd_getfd)
-		return false;
-	for (size_t i = 0; i < zp_nown; i++)
-		if (*zp_own_fds[i] > 2)
-			return true;
-	return false;
 }
 
 /* close_range_around -- close_range over the gaps between our descriptors */
@@ -544,8 +544,16 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 			zp_hooks_fini();
 		break;
 	case SYS_execve:
-	case SYS_execveat:
-		return zp_exec_with_env(nr, a1, a2, a3, a4, a5, a6);
+	case SYS_execveat: {
+		/* the new image, hooked or not, starts with the program's
+		 * mask and pending signals */
+		uint64_t saved;
+		bool carried = zp_signal_exec_prepare(&saved);
+		long r = zp_exec_with_env(nr, a1, a2, a3, a4, a5, a6);
+		if (carried)
+			zp_signal_exec_failed(saved);
+		return r;
+	}
 	case SYS_fork: {
 		long r = zp_kernel_call(nr, a1, a2, a3, a4, a5, a6);
 		if (r == 0)

@@ -49,13 +49,11 @@ extern uint8_t zp_nr_fdelse[ZP_NR_CLASSES] ZP_HIDDEN;
 extern uint8_t zp_nr_fdmask[ZP_NR_CLASSES] ZP_HIDDEN;
 extern int zp_own_fd_floor ZP_HIDDEN;
 /* zp_fd_class -- class c of nr, or ZP_CLASS_OWNFD(S) in front of it for
- * a number with descriptor arguments (dispatch.c) */
+ * a number with descriptor arguments, the policy path for an open while
+ * the runtime holds descriptors (policy.c checks what it opened) */
 uint8_t zp_fd_class(long nr, uint8_t c) ZP_HIDDEN;
-/* zp_is_own_fd -- fd is one of the runtime's descriptors (policy.c) */
+/* zp_is_own_fd -- fd is one of the runtime's descriptors (page0.c) */
 bool zp_is_own_fd(long fd) ZP_HIDDEN;
-/* zp_reopens -- nr may open one of the runtime's files again, which the
- * runtime checks while it holds one (policy.c) */
-bool zp_reopens(long nr) ZP_HIDDEN;
 /* the runtime's descriptors and the hooks' (zpoline_init.own_fd), and
  * the variables that hand the runtime's down to children (NULL: none) */
 #define ZP_OWN_FDS_MAX 8
@@ -417,8 +415,6 @@ int zp_signal_take(uint64_t set, void *info) ZP_HIDDEN;
  * execve: the program's mask and pending signals go to the new image */
 bool zp_signal_exec_prepare(uint64_t *saved) ZP_HIDDEN;
 void zp_signal_exec_failed(uint64_t saved) ZP_HIDDEN;
-/* zp_signal_forked -- a forked child has no signal pending */
-void zp_signal_forked(void) ZP_HIDDEN;
 /* zp_signal_copy_out -- into the program's memory, false where it cannot */
 bool zp_signal_copy_out(void *dst, const void *src, size_t len) ZP_HIDDEN;
 

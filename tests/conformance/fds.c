@@ -4,7 +4,7 @@
  * fcntl, dup, dup3 and a relative openat, then (in the program itself)
  * in the other positions of sendfile, splice, tee, copy_file_range,
  * epoll_ctl, renameat, linkat, symlinkat, mmap and fanotify_mark, and by
- * opening /proc/self/fd/N (as root the runtime's mode-0 files would
+ * opening /proc/self/fd/N (as root the runtime's mode-0 memfds would
  * open); the first ones again after close_range and in an exec'd child.
  * The runtime's own descriptors must not show. */
 #include <dirent.h>
@@ -188,15 +188,19 @@ static int by_fanotify_mark(int fd)
 
 static int by_reopen(int fd)
 {
-	/* by its name in /proc: ENOENT for a closed one, as root too */
+	/* by its name in /proc: ENOENT for a closed one, as root too. Only
+	 * files with no other name show (a memfd, a socket: ENXIO); the
+	 * runtime's -o file or copy of stderr may be opened by name. */
 	char path[64];
+	struct stat st;
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	int n = open(path, O_RDONLY | O_CLOEXEC);
 	if (n >= 0) {
+		int nameless = fstat(n, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 0;
 		close(n);
-		return 0;
+		return nameless ? 0 : EBADF;
 	}
-	return errno == ENOENT ? EBADF : errno == ENXIO || errno == EACCES ? 0 : errno;
+	return errno == ENOENT ? EBADF : errno == ENXIO ? 0 : errno;
 }
 
 /* report -- what shows; with others, the other positions too */
@@ -237,7 +241,7 @@ static void report(int others)
 	probe("mmap fd", by_mmap);
 	if (fan >= 0)
 		probe("fanotify_mark dirfd", by_fanotify_mark);
-	probe("open /proc/self/fd/N", by_reopen);
+	probe("open /proc/self/fd/N (nameless files)", by_reopen);
 	close(empty[0]);
 	close(empty[1]);
 	close(devnull);
