@@ -343,7 +343,7 @@ static void hook_own_fd(int *fd)
  * holds any, the opens take it too: policy.c checks what they opened. */
 uint8_t zp_fd_class(long nr, uint8_t c)
 {
-	unsigned m = (unsigned long)nr < zp_syscall_count ? zp_syscall_fds[nr] : 0;
+	unsigned m = (unsigned long)nr < zp_syscall_count ? zp_syscall_fds[nr] & 0x3fu : 0;
 	bool held = false;
 
 	for (size_t i = 0; i < zp_nown; i++)

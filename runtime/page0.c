@@ -246,19 +246,25 @@ bool zp_is_own_fd(long fd)
 }
 
 /* own_fds_closed -- the runtime's descriptors among the descriptor
- * arguments of nr become -1, which the kernel takes as it takes a number
+ * arguments of nr become -1 (false: fail the call with EBADF instead), which the kernel takes as it takes a number
  * the program never opened: EBADF where it uses the descriptor, nothing
  * where it does not (an absolute path beside a directory, an anonymous
  * mapping's), in the order it checks its arguments natively */
-static void own_fds_closed(long nr, long a[6])
+static bool own_fds_closed(long nr, long a[6])
 {
 	int floor = __atomic_load_n(&zp_own_fd_floor, __ATOMIC_RELAXED);
+	unsigned fds = zp_syscall_fds[nr];
 
-	for (unsigned m = zp_syscall_fds[nr]; m != 0; m &= m - 1) {
+	for (unsigned m = fds & 0x3f; m != 0; m &= m - 1) {
 		int i = __builtin_ctz(m);
-		if ((int)a[i] >= floor && zp_is_own_fd((int)a[i]))
+		if ((int)a[i] >= floor && zp_is_own_fd((int)a[i])) {
+			/* where -1 means something else: the call fails */
+			if (fds & 0x80)
+				return false;
 			a[i] = -1;
+		}
 	}
+	return true;
 }
 
 /* raw_checked -- zp_kernel_call() for a number with pointer or descriptor
@@ -269,8 +275,8 @@ static __attribute__((noinline)) long raw_checked(long nr, long a1, long a2, lon
 {
 	long a[6] = { a1, a2, a3, a4, a5, a6 };
 
-	if (zp_syscall_args[nr] & ZP_ARG_FDS)
-		own_fds_closed(nr, a);
+	if ((zp_syscall_args[nr] & ZP_ARG_FDS) && !own_fds_closed(nr, a))
+		return -EBADF;
 	if (zp_page0_hit(nr, a))
 		return zp_page0_call(nr, a);
 	return raw_plain(nr, a[0], a[1], a[2], a[3], a[4], a[5]);

@@ -22,7 +22,7 @@
  * iovec array counted by the next argument; bit 24+i: a struct msghdr;
  * both: an array of struct mmsghdr counted by the next argument; bit 6:
  * the call takes descriptors, bit i of zp_syscall_fds[nr] for argument
- * i+1 */
+ * i+1 (bit 7: one of the runtime's there fails the call) */
 extern const uint32_t zp_syscall_args[];
 extern const uint8_t zp_syscall_fds[];
 #define ZP_ARG_FDS (1u << 6)

@@ -3,7 +3,8 @@
  * number up to RLIMIT_NOFILE with fstat, fstatat(AT_EMPTY_PATH), statx,
  * fcntl, dup, dup3 and a relative openat, then (in the program itself)
  * in the other positions of sendfile, splice, tee, copy_file_range,
- * epoll_ctl, renameat, linkat, symlinkat, mmap and fanotify_mark, and by
+ * epoll_ctl, renameat, linkat, symlinkat, mmap and fanotify_mark, as
+ * signalfd's (where -1 would make a new one), and by
  * opening /proc/self/fd/N (as root the runtime's mode-0 memfds would
  * open); the first ones again after close_range and in an exec'd child.
  * The runtime's own descriptors must not show. */
@@ -18,6 +19,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/sendfile.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -186,6 +188,15 @@ static int by_fanotify_mark(int fd)
 	return r == ENOTDIR || r == ENOENT ? 0 : r;
 }
 
+static int by_signalfd(int fd)
+{
+	/* EINVAL for an open descriptor that is no signalfd */
+	sigset_t none;
+	sigemptyset(&none);
+	int n = signalfd(fd, &none, SFD_CLOEXEC);
+	return n >= 0 || errno == EINVAL ? 0 : errno;
+}
+
 static int by_reopen(int fd)
 {
 	/* by its name in /proc: ENOENT for a closed one, as root too. Only
@@ -239,6 +250,7 @@ static void report(int others)
 	probe("linkat newdirfd", by_linkat);
 	probe("symlinkat newdirfd", by_symlinkat);
 	probe("mmap fd", by_mmap);
+	probe("signalfd fd", by_signalfd);
 	if (fan >= 0)
 		probe("fanotify_mark dirfd", by_fanotify_mark);
 	probe("open /proc/self/fd/N (nameless files)", by_reopen);
