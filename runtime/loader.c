@@ -373,13 +373,44 @@ static void hook_own_fd(int *fd)
 	}
 }
 
+/* may_reopen -- could this process open a file of mode 0, as the
+ * runtime's memory files are, through /proc/self/fd/N: does it have (or
+ * could it get back, with a user id 0) a capability that bypasses file
+ * permissions? Only then do its opens pay for the check of what they
+ * opened (the policy path, some hundreds of nanoseconds); the others are
+ * refused by the kernel (EACCES where natively ENOENT). A new image asks
+ * again (execve). */
+static bool may_reopen(void)
+{
+	static int known = -1;
+	struct {
+		uint32_t version;
+		int pid;
+	} head = { 0x20080522 /* _LINUX_CAPABILITY_VERSION_3 */, 0 };
+	struct {
+		uint32_t effective, permitted, inheritable;
+	} data[2];
+	unsigned uid[3] = { 0, 0, 0 };
+
+	if (known >= 0)
+		return known;
+	bool root = zp_raw_syscall(SYS_getresuid, (long)&uid[0], (long)&uid[1], (long)&uid[2], 0, 0, 0) != 0 ||
+		    uid[0] == 0 || uid[1] == 0 || uid[2] == 0;
+	bool caps = zp_raw_syscall(SYS_capget, (long)&head, (long)data, 0, 0, 0, 0) != 0 ||
+		    (data[0].permitted & ((1u << 1) /* CAP_DAC_OVERRIDE */ | (1u << 2) /* CAP_DAC_READ_SEARCH */));
+	known = root || caps;
+	return known;
+}
+
 /* zp_fd_class -- a number with descriptor arguments (src/syscall-args.txt)
  * has one compare in the stub per descriptor against the lowest of the
  * runtime's own: ZP_CLASS_OWNFD when only the first is one, ZP_CLASS_OWNFDS
  * with the arguments in zp_nr_fdmask otherwise (the first four; others
  * take the policy path). One of ours takes the policy path, where
  * zp_kernel_call answers as for a closed descriptor. While the runtime
- * holds any, the opens take it too: policy.c checks what they opened. */
+ * holds any, pidfd_getfd takes it too, and so do the opens in a process
+ * that may open files of mode 0 (may_reopen): policy.c checks what they
+ * opened. */
 uint8_t zp_fd_class(long nr, uint8_t c)
 {
 	unsigned m = (unsigned long)nr < zp_syscall_count ? zp_syscall_fds[nr] & 0x3fu : 0;
@@ -389,8 +420,8 @@ uint8_t zp_fd_class(long nr, uint8_t c)
 		held |= *zp_own_fds[i] > 2;
 	if (c == ZP_CLASS_POLICY || c == ZP_CLASS_CHAIN)
 		return c;
-	if (held && (nr == SYS_open || nr == SYS_creat || nr == SYS_openat || nr == SYS_openat2 ||
-		     nr == SYS_pidfd_getfd))
+	if (held && (nr == SYS_pidfd_getfd || ((nr == SYS_open || nr == SYS_creat || nr == SYS_openat ||
+						nr == SYS_openat2) && may_reopen())))
 		return ZP_CLASS_POLICY;
 	if (m == 0)
 		return c;
