@@ -27,7 +27,7 @@ for m in re.finditer(r"^#define __NR_(\w+) (\d+)$", text, re.M):
 if len(names) < 300:
     sys.exit("gen-sysnames: only %d syscalls found in <asm/unistd_64.h>" % len(names))
 top = max(names) + 1
-bits = {"-": 0, "w": 0, "p": 1, "i": 1, "a": 1, "n": 1 << 8, "v": 1 | 1 << 16, "m": 1 | 1 << 24,
+bits = {"-": 0, "w": 0, "p": 1, "i": 1 << 8, "a": 1, "n": 1 << 8, "v": 1 | 1 << 16, "m": 1 | 1 << 24,
         "M": 1 | 1 << 16 | 1 << 24, "f": 0, "F": 0}
 kinds, fds, numbers = {}, {}, {name: nr for nr, name in names.items()}
 with open(argsfile) as f:
