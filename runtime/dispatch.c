@@ -42,6 +42,7 @@ __thread struct zp_thread zp_tls __attribute__((tls_model("initial-exec")));
 uint8_t zp_nr_class[ZP_NR_CLASSES] = { [0 ... ZP_NR_CLASSES - 1] = ZP_CLASS_POLICY };
 uint8_t zp_nr_pmask[ZP_NR_CLASSES];
 uint8_t zp_nr_fdelse[ZP_NR_CLASSES];
+uint8_t zp_nr_fdmask[ZP_NR_CLASSES];
 int zp_own_fd_floor = INT_MAX;
 
 /* zp_enter -- the enters of the hooks that want the call, in order. 0: make

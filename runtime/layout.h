@@ -39,6 +39,9 @@
  * above zp_own_fd_floor) takes the policy path, any other number goes on
  * as zp_nr_fdelse[nr] says */
 #define ZP_CLASS_OWNFD 4
+/* Descriptors in other positions too: each argument in zp_nr_fdmask[nr]
+ * is compared with zp_own_fd_floor, then as ZP_CLASS_OWNFD */
+#define ZP_CLASS_OWNFDS 5
 /* Direct, but a pointer argument below ZP_LOW_END (page 0 and the literal
  * page, which the kernel could read natively unmapped) takes the slow path
  * (policy.c, zp_check_call). The low 6 bits say which arguments:

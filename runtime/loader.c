@@ -407,58 +407,61 @@ static void hook_own_fd(int *fd)
 	}
 }
 
-/* The calls whose first argument is a descriptor: on one of the
- * runtime's they fail with EBADF, as on any number the program never
- * opened (the *at calls: where the kernel would use the directory). The
- * stub sends them here only for a number at or above zp_own_fd_floor.
- * Descriptors in other positions (dup2's second, splice's, sendfile's
- * input, mmap's) are not checked: close, close_range, dup2 and dup3 have
- * their own handling in policy.c. */
-static const short fd_first[] = {
-	SYS_read, SYS_write, SYS_pread64, SYS_pwrite64, SYS_readv, SYS_writev, SYS_preadv,
-	SYS_pwritev, SYS_preadv2, SYS_pwritev2, SYS_fstat, SYS_lseek, SYS_ioctl, SYS_fcntl,
-	SYS_flock, SYS_fsync, SYS_fdatasync, SYS_ftruncate, SYS_getdents, SYS_getdents64,
-	SYS_fchdir, SYS_fchmod, SYS_fchown, SYS_fstatfs, SYS_sendfile, SYS_connect, SYS_accept,
-	SYS_accept4, SYS_sendto, SYS_recvfrom, SYS_sendmsg, SYS_recvmsg, SYS_sendmmsg,
-	SYS_recvmmsg, SYS_shutdown, SYS_bind, SYS_listen, SYS_getsockname, SYS_getpeername,
-	SYS_setsockopt, SYS_getsockopt, SYS_dup, SYS_readahead, SYS_fsetxattr, SYS_fgetxattr,
-	SYS_flistxattr, SYS_fremovexattr, SYS_fadvise64, SYS_epoll_wait, SYS_epoll_ctl,
-	SYS_epoll_pwait, SYS_epoll_pwait2, SYS_inotify_add_watch, SYS_inotify_rm_watch,
-	SYS_sync_file_range, SYS_vmsplice, SYS_splice, SYS_tee, SYS_fallocate,
-	SYS_timerfd_settime, SYS_timerfd_gettime, SYS_copy_file_range, SYS_syncfs, SYS_setns,
-	SYS_finit_module, SYS_io_uring_enter, SYS_io_uring_register, SYS_pidfd_send_signal,
-	SYS_pidfd_getfd, SYS_process_madvise, SYS_fanotify_mark, SYS_open_by_handle_at,
-	/* a directory descriptor first */
-	SYS_openat, SYS_openat2, SYS_mkdirat, SYS_mknodat, SYS_fchownat, SYS_futimesat,
-	SYS_newfstatat, SYS_unlinkat, SYS_renameat, SYS_renameat2, SYS_linkat, SYS_readlinkat,
-	SYS_fchmodat, SYS_faccessat, SYS_faccessat2, SYS_utimensat, SYS_name_to_handle_at,
-	SYS_execveat, SYS_statx, SYS_open_tree, SYS_mount_setattr,
-};
-
-/* the same as a bitmap, made at the first question: set_classes asks for
- * every number, and a search of the table each time cost tens of
- * microseconds of start-up */
-static uint64_t fd_first_bits[ZP_NR_CLASSES / 64];
-static bool fd_first_made;
-
-bool zp_fd_first(long nr)
+/* may_reopen -- could this process open a file of mode 0, as the
+ * runtime's memory files are, through /proc/self/fd/N: does it have (or
+ * could it get back, with a user id 0) a capability that bypasses file
+ * permissions? Only then do its opens pay for the check of what they
+ * opened (the policy path, some hundreds of nanoseconds); the others are
+ * refused by the kernel (EACCES where natively ENOENT). A new image asks
+ * again (execve). */
+static bool may_reopen(void)
 {
-	if (!__atomic_load_n(&fd_first_made, __ATOMIC_ACQUIRE)) {
-		/* threads that race here store the same bits */
-		for (size_t i = 0; i < sizeof(fd_first) / sizeof(fd_first[0]); i++)
-			__atomic_fetch_or(&fd_first_bits[fd_first[i] / 64], 1ull << (fd_first[i] % 64),
-					  __ATOMIC_RELAXED);
-		__atomic_store_n(&fd_first_made, true, __ATOMIC_RELEASE);
-	}
-	return (unsigned long)nr < ZP_NR_CLASSES && (fd_first_bits[nr / 64] >> (nr % 64) & 1);
+	static int known = -1;
+	struct {
+		uint32_t version;
+		int pid;
+	} head = { 0x20080522 /* _LINUX_CAPABILITY_VERSION_3 */, 0 };
+	struct {
+		uint32_t effective, permitted, inheritable;
+	} data[2];
+	unsigned uid[3] = { 0, 0, 0 };
+
+	if (known >= 0)
+		return known;
+	bool root = zp_raw_syscall(SYS_getresuid, (long)&uid[0], (long)&uid[1], (long)&uid[2], 0, 0, 0) != 0 ||
+		    uid[0] == 0 || uid[1] == 0 || uid[2] == 0;
+	bool caps = zp_raw_syscall(SYS_capget, (long)&head, (long)data, 0, 0, 0, 0) != 0 ||
+		    (data[0].permitted & ((1u << 1) /* CAP_DAC_OVERRIDE */ | (1u << 2) /* CAP_DAC_READ_SEARCH */));
+	known = root || caps;
+	return known;
 }
 
+/* zp_fd_class -- a number with descriptor arguments (src/syscall-args.txt)
+ * has one compare in the stub per descriptor against the lowest of the
+ * runtime's own: ZP_CLASS_OWNFD when only the first is one, ZP_CLASS_OWNFDS
+ * with the arguments in zp_nr_fdmask otherwise (the first four; others
+ * take the policy path). One of ours takes the policy path, where
+ * zp_kernel_call answers as for a closed descriptor. While the runtime
+ * holds any, pidfd_getfd takes it too, and so do the opens in a process
+ * that may open files of mode 0 (may_reopen): policy.c checks what they
+ * opened. */
 uint8_t zp_fd_class(long nr, uint8_t c)
 {
-	if (c == ZP_CLASS_POLICY || c == ZP_CLASS_CHAIN || !zp_fd_first(nr))
+	unsigned m = (unsigned long)nr < zp_syscall_count ? zp_syscall_fds[nr] & 0x3fu : 0;
+	bool held = false;
+
+	for (size_t i = 0; i < zp_nown; i++)
+		held |= *zp_own_fds[i] > 2;
+	if (c == ZP_CLASS_POLICY || c == ZP_CLASS_CHAIN)
+		return c;
+	if (held && (nr == SYS_pidfd_getfd || ((nr == SYS_open || nr == SYS_creat || nr == SYS_openat ||
+						nr == SYS_openat2) && may_reopen())))
+		return ZP_CLASS_POLICY;
+	if (m == 0)
 		return c;
 	zp_nr_fdelse[nr] = c;
-	return ZP_CLASS_OWNFD;
+	zp_nr_fdmask[nr] = (uint8_t)m;
+	return m == 1 ? ZP_CLASS_OWNFD : m & ~0xfu ? ZP_CLASS_POLICY : ZP_CLASS_OWNFDS;
 }
 
 /* direct_class -- the direct class of nr: with its pointer arguments

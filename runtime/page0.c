@@ -2,6 +2,7 @@
  * what it takes when a call's pointers point into the trampoline's pages:
  * the call is made with those pages inaccessible (see page0.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stddef.h>
 #include <string.h>
@@ -71,6 +72,18 @@ static bool msghdr_hit(uint64_t m)
 	return w[3] != 0 && iov_hit(w[2], w[3]);
 }
 
+/* mmsg_hit -- an array of struct mmsghdr (sendmmsg, recvmmsg): each
+ * entry's msghdr; the kernel takes at most UIO_MAXIOV of them */
+static bool mmsg_hit(uint64_t v, uint64_t count)
+{
+	const uint64_t size = 64;       /* struct mmsghdr: msghdr, msg_len, padding */
+
+	for (uint64_t i = 0; i < count && i < 1024; i++)
+		if (msghdr_hit(v + i * size))
+			return true;
+	return false;
+}
+
 bool zp_page0_nested(uint32_t k, const long args[6])
 {
 	for (unsigned m = (k >> 16 | k >> 24) & 0x3f; m != 0; m &= m - 1) {
@@ -78,7 +91,10 @@ bool zp_page0_nested(uint32_t k, const long args[6])
 		uint64_t a = (uint64_t)args[i];
 		if (zp_page0_low(a))
 			continue;
-		if (ZP_ARG_IOVEC(k, i) ? iov_hit(a, (uint64_t)args[i + 1]) : msghdr_hit(a))
+		bool hit = ZP_ARG_IOVEC(k, i) && ZP_ARG_MSGHDR(k, i) ? mmsg_hit(a, (uint64_t)(unsigned)args[i + 1])
+			   : ZP_ARG_IOVEC(k, i)			    ? iov_hit(a, (uint64_t)args[i + 1])
+								    : msghdr_hit(a);
+		if (hit)
 			return true;
 	}
 	return false;
@@ -183,10 +199,27 @@ static bool is_range_call(long nr)
 	}
 }
 
+/* integer_fcntl -- an fcntl command whose third argument is a number
+ * (the common ones, F_SETFL with O_NONBLOCK below 0x5000): the pages need
+ * not go. Others, known or not, are taken as pointers. */
+static bool integer_fcntl(long cmd)
+{
+	switch (cmd) {
+	case F_DUPFD: case F_GETFD: case F_SETFD: case F_GETFL: case F_SETFL: case F_SETOWN:
+	case F_GETOWN: case F_SETSIG: case F_GETSIG: case F_SETLEASE: case F_GETLEASE: case F_NOTIFY:
+	case F_DUPFD_CLOEXEC: case F_SETPIPE_SZ: case F_GETPIPE_SZ: case F_ADD_SEALS: case F_GET_SEALS:
+		return true;
+	default:
+		return false;
+	}
+}
+
 long zp_page0_call(long nr, const long a[6])
 {
 	if (is_range_call(nr) && (uint64_t)a[0] < ZP_LOW_END)
 		return range_call(nr, a);
+	if (nr == SYS_fcntl && integer_fcntl((int)a[1]))
+		return raw_plain(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	page0_protect(1);
 	long r = raw_plain(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	page0_protect(-1);
@@ -204,22 +237,55 @@ long zp_check_call(struct zp_frame *f)
 	return 1;
 }
 
-/* raw_checked -- zp_kernel_call() for a number with pointer arguments, out of line:
- * zp_kernel_call() runs on the small stacks of signal handlers too */
+bool zp_is_own_fd(long fd)
+{
+	for (size_t i = 0; i < zp_nown; i++)
+		if (fd > 2 && fd == *zp_own_fds[i])
+			return true;
+	return false;
+}
+
+/* own_fds_closed -- the runtime's descriptors among the descriptor
+ * arguments of nr become -1 (false: fail the call with EBADF instead), which the kernel takes as it takes a number
+ * the program never opened: EBADF where it uses the descriptor, nothing
+ * where it does not (an absolute path beside a directory, an anonymous
+ * mapping's), in the order it checks its arguments natively */
+static bool own_fds_closed(long nr, long a[6])
+{
+	int floor = __atomic_load_n(&zp_own_fd_floor, __ATOMIC_RELAXED);
+	unsigned fds = zp_syscall_fds[nr];
+
+	for (unsigned m = fds & 0x3f; m != 0; m &= m - 1) {
+		int i = __builtin_ctz(m);
+		if ((int)a[i] >= floor && zp_is_own_fd((int)a[i])) {
+			/* where -1 means something else: the call fails */
+			if (fds & 0x80)
+				return false;
+			a[i] = -1;
+		}
+	}
+	return true;
+}
+
+/* raw_checked -- zp_kernel_call() for a number with pointer or descriptor
+ * arguments, out of line: zp_kernel_call() runs on the small stacks of
+ * signal handlers too */
 static __attribute__((noinline)) long raw_checked(long nr, long a1, long a2, long a3, long a4,
 						  long a5, long a6)
 {
-	const long a[6] = { a1, a2, a3, a4, a5, a6 };
+	long a[6] = { a1, a2, a3, a4, a5, a6 };
 
+	if ((zp_syscall_args[nr] & ZP_ARG_FDS) && !own_fds_closed(nr, a))
+		return -EBADF;
 	if (zp_page0_hit(nr, a))
 		return zp_page0_call(nr, a);
-	return raw_plain(nr, a1, a2, a3, a4, a5, a6);
+	return raw_plain(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
 /* zp_kernel_call -- the kernel's turn for the chain and the signal paths */
 long zp_kernel_call(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 {
-	if (zp_page0_mapped && (unsigned long)nr < zp_syscall_count && zp_syscall_args[nr] != 0)
+	if ((unsigned long)nr < zp_syscall_count && zp_syscall_args[nr] != 0)
 		return raw_checked(nr, a1, a2, a3, a4, a5, a6);
 	return raw_plain(nr, a1, a2, a3, a4, a5, a6);
 }

@@ -19,8 +19,13 @@
 
 /* sysnames.c (generated): per number, bit i: argument i+1 is a pointer
  * the kernel reads; bit 8+i: one where NULL means none; bit 16+i: an
- * iovec array counted by the next argument; bit 24+i: a struct msghdr */
+ * iovec array counted by the next argument; bit 24+i: a struct msghdr;
+ * both: an array of struct mmsghdr counted by the next argument; bit 6:
+ * the call takes descriptors, bit i of zp_syscall_fds[nr] for argument
+ * i+1 (bit 7: one of the runtime's there fails the call) */
 extern const uint32_t zp_syscall_args[];
+extern const uint8_t zp_syscall_fds[];
+#define ZP_ARG_FDS (1u << 6)
 #define ZP_ARG_READ(k, i) (((k) >> (i)) & 1)
 #define ZP_ARG_NULLABLE(k, i) (((k) >> (8 + (i))) & 1)
 #define ZP_ARG_IOVEC(k, i) (((k) >> (16 + (i))) & 1)
@@ -40,7 +45,9 @@ bool zp_page0_low(uint64_t p) ZP_HIDDEN_P0;
 void zp_page0_forked(void) ZP_HIDDEN_P0;
 /* zp_kernel_call -- the kernel's turn for the chain and the signal paths:
  * the call as the program made it (its signal handlers hooked while it
- * blocks), with pointers into the trampoline's pages treated as natively */
+ * blocks), with pointers into the trampoline's pages treated as natively,
+ * and the runtime's descriptors in any descriptor argument as descriptors
+ * the program never opened */
 long zp_kernel_call(long nr, long a1, long a2, long a3, long a4, long a5, long a6) ZP_HIDDEN_P0;
 /* zp_page0_nested -- the pointers inside the structs of a call whose
  * word in zp_syscall_args is k (iovecs, msghdr) */
@@ -55,7 +62,7 @@ static inline bool zp_page0_hit(long nr, const long a[6])
 	if (!zp_page0_mapped || (unsigned long)nr >= zp_syscall_count)
 		return false;
 	uint32_t k = zp_syscall_args[nr];
-	if (k == 0)
+	if ((k & ~ZP_ARG_FDS) == 0)
 		return false;
 	/* the pointer arguments only: usually one or two */
 	for (unsigned m = (k | k >> 8) & 0x3f; m != 0; m &= m - 1) {

@@ -23,7 +23,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/openat2.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -74,13 +76,83 @@ static long do_clone3(struct zp_thread *t, long a1, long a2)
 
 /* The runtime's own descriptors (trace, shared memory) are not the
  * program's: closing them fails as for any descriptor the program never
- * opened, and a dup2() onto one moves ours out of the way first. */
-static bool own_fd(long fd)
+ * opened, a dup2() onto one moves ours out of the way first, and in the
+ * other calls zp_kernel_call hands the kernel -1 for them (page0.c). */
+
+/* the identities of the runtime's files, by index in zp_own_fds: read
+ * again when the number there changed (dup2 moves ours) */
+static struct {
+	int fd;
+	dev_t dev;
+	ino_t ino;
+} own_ids[ZP_OWN_FDS_MAX];
+
+/* own_identity -- st is the file of one of the runtime's descriptors
+ * that has no name to open it by: a memfd (mode 0, which root opens
+ * anyway), a socket. The -o file, or a copy of stderr (a terminal,
+ * /dev/null), the program may open by its name. */
+static bool own_identity(const struct stat *st)
 {
-	for (size_t i = 0; i < zp_nown; i++)
-		if (fd > 2 && fd == *zp_own_fds[i])
+	if (!(S_ISREG(st->st_mode) && st->st_nlink == 0) && !S_ISSOCK(st->st_mode))
+		return false;
+	for (size_t i = 0; i < zp_nown; i++) {
+		int fd = *zp_own_fds[i];
+		if (fd <= 2)
+			continue;
+		if (__atomic_load_n(&own_ids[i].fd, __ATOMIC_ACQUIRE) != fd) {
+			struct stat o;
+			if (zp_raw_syscall(SYS_fstat, fd, (long)&o, 0, 0, 0, 0) != 0)
+				continue;
+			/* threads that race here store the same */
+			own_ids[i].dev = o.st_dev;
+			own_ids[i].ino = o.st_ino;
+			__atomic_store_n(&own_ids[i].fd, fd, __ATOMIC_RELEASE);
+		}
+		if (own_ids[i].dev == st->st_dev && own_ids[i].ino == st->st_ino)
 			return true;
+	}
 	return false;
+}
+
+/* own_path -- dirfd and path name one of the runtime's files */
+static bool own_path(long dirfd, long path)
+{
+	struct stat st;
+
+	if (path == 0 || zp_page0_low((uint64_t)path))
+		return false;
+	return zp_raw_syscall(SYS_newfstatat, dirfd, path, (long)&st, 0, 0, 0) == 0 && own_identity(&st);
+}
+
+/* open_checked -- an open that reaches one of the runtime's nameless files
+ * (by /proc/self/fd/N, /dev/fd/N, /proc/self/map_files: root opens the
+ * mode-0 ones too): natively that file is not there, ENOENT. Judged by the file's identity
+ * once it is open; before, for an open that would truncate it; after a
+ * refusal (EACCES, ENXIO for a socket), by the path's. */
+static long open_checked(long nr, const long a[6])
+{
+	bool at = nr == SYS_openat || nr == SYS_openat2;
+	long dirfd = at ? a[0] : AT_FDCWD, path = at ? a[1] : a[0];
+	uint64_t flags = nr == SYS_creat ? O_TRUNC : nr == SYS_open ? (uint64_t)a[1] : (uint64_t)a[2];
+	struct open_how how;
+	struct stat st;
+
+	if (nr == SYS_openat2)
+		flags = a[2] >= (long)sizeof(uint64_t) && read_user(&how, (void *)a[2], sizeof(uint64_t)) == 0
+				? how.flags : 0;
+	if ((flags & O_TRUNC) && !zp_is_own_fd(dirfd) && own_path(dirfd, path))
+		return -ENOENT;
+	long r = zp_kernel_call(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	if (r >= 0) {
+		if (zp_raw_syscall(SYS_fstat, r, (long)&st, 0, 0, 0, 0) == 0 && own_identity(&st)) {
+			zp_raw_syscall(SYS_close, r, 0, 0, 0, 0, 0);
+			return -ENOENT;
+		}
+		return r;
+	}
+	if ((r == -EACCES || r == -ENXIO || r == -EPERM) && !zp_is_own_fd(dirfd) && own_path(dirfd, path))
+		return -ENOENT;
+	return r;
 }
 
 /* close_range_around -- close_range over the gaps between our descriptors */
@@ -122,44 +194,6 @@ static long close_range_around(unsigned first, unsigned last, unsigned flags)
 	return r;
 }
 
-
-/* at_path -- for a call with a directory first: the argument whose
- * AT_EMPTY_PATH lets an empty path name the directory itself (-1: none),
- * or -2 when the call takes no path after it */
-static int at_flags_arg(long nr)
-{
-	switch (nr) {
-	case SYS_openat: case SYS_openat2: case SYS_mkdirat: case SYS_mknodat:
-	case SYS_futimesat: case SYS_unlinkat: case SYS_renameat: case SYS_renameat2:
-	case SYS_readlinkat: case SYS_fchmodat: case SYS_faccessat: case SYS_utimensat:
-		return -1;
-	case SYS_statx: case SYS_open_tree: case SYS_mount_setattr:
-		return 2;
-	case SYS_newfstatat: case SYS_faccessat2:
-		return 3;
-	case SYS_fchownat: case SYS_linkat: case SYS_name_to_handle_at: case SYS_execveat:
-		return 4;
-	default:
-		return -2;
-	}
-}
-
-/* own_fd_fails -- a call with one of our descriptors first: does it fail
- * with EBADF? For a *at() call the kernel reads the path first (EFAULT,
- * and ENOENT for an empty one without AT_EMPTY_PATH, are its to report),
- * and ignores the directory for an absolute path. utimensat with no path
- * works on the descriptor itself. */
-static bool own_fd_fails(long nr, const long a[6])
-{
-	int flags = at_flags_arg(nr);
-	char c;
-
-	if (flags == -2 || (nr == SYS_utimensat && a[1] == 0))
-		return true;
-	if (read_user(&c, (void *)a[1], 1) < 0)
-		return false;
-	return c != '/' && (c != '\0' || (flags >= 0 && (a[flags] & AT_EMPTY_PATH)));
-}
 
 /* fd_number -- the decimal name of fd, as in /proc/self/fd: length, or 0 */
 static size_t fd_number(int fd, char *buf)
@@ -336,11 +370,6 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 	struct sigset_arg { long set, len; } pselect_arg;
 	uint64_t mask, own = 0;
 
-	if (__builtin_expect((int)a1 >= zp_own_fd_floor, 0) && own_fd((int)a1) && zp_fd_first(nr)) {
-		const long a[6] = { a1, a2, a3, a4, a5, a6 };
-		if (own_fd_fails(nr, a))
-			return -EBADF;
-	}
 	switch (nr) {
 	case SYS_rt_sigreturn:
 		zp_observed(t);
@@ -478,18 +507,33 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 		}
 		break;
 	case SYS_close:
-		if (own_fd(a1))
+		if (zp_is_own_fd(a1))
 			return -EBADF;
 		break;
 	case SYS_close_range:
 		return close_range_around((unsigned)a1, (unsigned)a2, (unsigned)a3);
 	case SYS_dup2:
 	case SYS_dup3:
-		if (own_fd(a1))
+		if (zp_is_own_fd(a1))
 			return -EBADF;
-		if (own_fd(a2) && a1 != a2)
+		if (zp_is_own_fd(a2) && a1 != a2)
 			move_own_fd(a2);
 		break;
+	case SYS_open:
+	case SYS_creat:
+	case SYS_openat:
+	case SYS_openat2:
+		return open_checked(nr, (const long[6]){ a1, a2, a3, a4, a5, a6 });
+	case SYS_pidfd_getfd: {
+		/* our own descriptor taken from this process: natively none */
+		struct stat st;
+		long r = zp_kernel_call(nr, a1, a2, a3, a4, a5, a6);
+		if (r >= 0 && zp_raw_syscall(SYS_fstat, r, (long)&st, 0, 0, 0, 0) == 0 && own_identity(&st)) {
+			zp_raw_syscall(SYS_close, r, 0, 0, 0, 0, 0);
+			return -EBADF;
+		}
+		return r;
+	}
 	case SYS_getdents:
 	case SYS_getdents64:
 		return getdents_hidden(nr, a1, a2, a3);
@@ -500,8 +544,16 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 			zp_hooks_fini();
 		break;
 	case SYS_execve:
-	case SYS_execveat:
-		return zp_exec_with_env(nr, a1, a2, a3, a4, a5, a6);
+	case SYS_execveat: {
+		/* the new image, hooked or not, starts with the program's
+		 * mask and pending signals */
+		uint64_t saved;
+		bool carried = zp_signal_exec_prepare(&saved);
+		long r = zp_exec_with_env(nr, a1, a2, a3, a4, a5, a6);
+		if (carried)
+			zp_signal_exec_failed(saved);
+		return r;
+	}
 	case SYS_fork: {
 		long r = zp_kernel_call(nr, a1, a2, a3, a4, a5, a6);
 		if (r == 0)

@@ -42,15 +42,18 @@ struct zp_cframe {
  * the syscall/next style, or go to the runtime's own handling (policy.c),
  * which always saves the vector state */
 extern uint8_t zp_nr_class[ZP_NR_CLASSES] ZP_HIDDEN;
-/* ZP_CLASS_OWNFD: the class otherwise, and the lowest of the runtime's
- * own descriptors (INT_MAX when it holds none) */
+/* ZP_CLASS_OWNFD and ZP_CLASS_OWNFDS: the class otherwise, the
+ * descriptor arguments (OWNFDS), and the lowest of the runtime's own
+ * descriptors (INT_MAX when it holds none) */
 extern uint8_t zp_nr_fdelse[ZP_NR_CLASSES] ZP_HIDDEN;
+extern uint8_t zp_nr_fdmask[ZP_NR_CLASSES] ZP_HIDDEN;
 extern int zp_own_fd_floor ZP_HIDDEN;
-/* zp_fd_class -- class c of nr, or ZP_CLASS_OWNFD in front of it for a
- * number whose first argument is a descriptor (policy.c) */
+/* zp_fd_class -- class c of nr, or ZP_CLASS_OWNFD(S) in front of it for
+ * a number with descriptor arguments, the policy path for an open while
+ * the runtime holds descriptors (policy.c checks what it opened) */
 uint8_t zp_fd_class(long nr, uint8_t c) ZP_HIDDEN;
-/* zp_fd_first -- nr's first argument is a descriptor */
-bool zp_fd_first(long nr) ZP_HIDDEN;
+/* zp_is_own_fd -- fd is one of the runtime's descriptors (page0.c) */
+bool zp_is_own_fd(long fd) ZP_HIDDEN;
 /* the runtime's descriptors and the hooks' (zpoline_init.own_fd), and
  * the variables that hand the runtime's down to children (NULL: none) */
 #define ZP_OWN_FDS_MAX 8
@@ -416,6 +419,10 @@ uint64_t zp_signal_pending(void) ZP_HIDDEN;
 /* zp_signal_take -- one kept pending in set, into *info (rt_sigtimedwait):
  * its number, or 0 */
 int zp_signal_take(uint64_t set, void *info) ZP_HIDDEN;
+/* zp_signal_exec_prepare, zp_signal_exec_failed -- around the kernel's
+ * execve: the program's mask and pending signals go to the new image */
+bool zp_signal_exec_prepare(uint64_t *saved) ZP_HIDDEN;
+void zp_signal_exec_failed(uint64_t saved) ZP_HIDDEN;
 /* zp_signal_copy_out -- into the program's memory, false where it cannot */
 bool zp_signal_copy_out(void *dst, const void *src, size_t len) ZP_HIDDEN;
 

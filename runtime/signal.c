@@ -48,6 +48,7 @@ static bool write_user(void *dst, const void *src, size_t len)
 }
 
 static void handler(int sig, siginfo_t *si, void *ucv);
+static long raw_sigmask(int how, const uint64_t *set, uint64_t *old);
 
 bool zp_signal_copy_out(void *dst, const void *src, size_t len)
 {
@@ -63,20 +64,45 @@ __thread uint64_t zp_own_blocked __attribute__((tls_model("initial-exec")));
 #define NKEPT 3                 /* SIGSEGV, SIGILL, SIGSYS */
 static struct kept {
 	int sig;                /* 0: free */
+	long pid;               /* the process that keeps it */
 	long tid;               /* the thread it was sent to, 0: the process */
 	siginfo_t info;
 } kept[NKEPT];
-static int kept_lock;
+static long kept_lock;          /* the pid of its holder, 0: free */
 
 static long my_tid(void)
 {
 	return zp_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0);
 }
 
-static void kept_take_lock(void)
+/* The table is shared with a vfork child and copied into a forked one;
+ * natively neither starts with a signal pending. An entry is this
+ * process's by its pid; another's is a copy from before a fork (free to
+ * take over, as is the lock it held) unless this is a vfork child, whose
+ * parent's entries are live. */
+struct kept_view {
+	long pid;
+	bool others_live;
+};
+
+static struct kept_view kept_view(void)
 {
-	while (__atomic_exchange_n(&kept_lock, 1, __ATOMIC_ACQUIRE))
+	return (struct kept_view){ zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0), zp_in_vfork_child() };
+}
+
+static void kept_take_lock(const struct kept_view *v)
+{
+	for (;;) {
+		long holder = 0;
+		if (__atomic_compare_exchange_n(&kept_lock, &holder, v->pid, false, __ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			return;
+		if (holder != v->pid && !v->others_live &&
+		    __atomic_compare_exchange_n(&kept_lock, &holder, v->pid, false, __ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			return;         /* held when this process was forked */
 		zp_raw_syscall(SYS_sched_yield, 0, 0, 0, 0, 0, 0);
+	}
 }
 
 static void kept_drop_lock(void)
@@ -87,16 +113,16 @@ static void kept_drop_lock(void)
 /* keep_pending -- a signal sent while the program blocks it */
 static void keep_pending(int sig, const siginfo_t *si)
 {
+	struct kept_view v = kept_view();
 	long tid = si->si_code == SI_TKILL ? my_tid() : 0;
-
 	bool already = false;
 
-	kept_take_lock();
+	kept_take_lock(&v);
 	for (int i = 0; i < NKEPT; i++)
-		already |= kept[i].sig == sig && kept[i].tid == tid;
+		already |= kept[i].sig == sig && kept[i].pid == v.pid && kept[i].tid == tid;
 	for (int i = 0; i < NKEPT && !already; i++) {
-		if (kept[i].sig == 0) {
-			kept[i] = (struct kept){ sig, tid, *si };
+		if (kept[i].sig == 0 || (kept[i].pid != v.pid && !v.others_live)) {
+			kept[i] = (struct kept){ sig, v.pid, tid, *si };
 			break;
 		}
 	}
@@ -106,15 +132,17 @@ static void keep_pending(int sig, const siginfo_t *si)
 uint64_t zp_signal_pending(void)
 {
 	uint64_t set = 0;
-	long tid = 0;
+	long tid = 0, pid = 0;
 
 	for (int i = 0; i < NKEPT; i++) {
 		int sig = __atomic_load_n(&kept[i].sig, __ATOMIC_RELAXED);
 		if (sig == 0)
 			continue;
+		if (pid == 0)
+			pid = zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
 		if (kept[i].tid != 0 && tid == 0)
 			tid = my_tid();
-		if (kept[i].tid == 0 || kept[i].tid == tid)
+		if (kept[i].pid == pid && (kept[i].tid == 0 || kept[i].tid == tid))
 			set |= 1ull << (sig - 1);
 	}
 	return set;
@@ -123,12 +151,14 @@ uint64_t zp_signal_pending(void)
 /* take -- sig out of the pending ones (this thread's first), or false */
 static bool take(int sig, siginfo_t *out)
 {
+	struct kept_view v = kept_view();
 	long tid = my_tid();
 	struct kept *k = NULL;
 
-	kept_take_lock();
+	kept_take_lock(&v);
 	for (int i = 0; i < NKEPT; i++)
-		if (kept[i].sig == sig && (kept[i].tid == tid || (kept[i].tid == 0 && k == NULL)))
+		if (kept[i].sig == sig && kept[i].pid == v.pid &&
+		    (kept[i].tid == tid || (kept[i].tid == 0 && k == NULL)))
 			k = &kept[i];
 	if (k != NULL) {
 		*out = k->info;
@@ -156,6 +186,45 @@ void zp_signal_unblocked(uint64_t sigs)
 		if ((sigs >> (sig - 1) & 1) && take(sig, &si))
 			/* to this thread, with what the sender put in it */
 			zp_raw_syscall(SYS_rt_tgsigqueueinfo, pid, tid, sig, (long)&si, 0, 0);
+}
+
+/* zp_signal_exec_prepare -- before the kernel's execve: the new image
+ * starts with the caller's blocked mask and its pending signals, so the
+ * runtime's signals the program blocks are blocked for real now (a
+ * signal arriving from here on stays pending in the kernel, which carries
+ * it across), and those kept pending for this thread or the process are
+ * queued again, as they were sent. *saved: the mask to restore if the
+ * execve fails; false: nothing done. */
+bool zp_signal_exec_prepare(uint64_t *saved)
+{
+	uint64_t view = zp_own_blocked;
+	long pid, tid;
+	siginfo_t si;
+
+	if (view == 0)
+		return false;
+	if (raw_sigmask(SIG_BLOCK, &view, saved) != 0)
+		return false;
+	/* a vfork child takes none: they are its parent's (take) */
+	pid = zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
+	tid = my_tid();
+	for (int sig = 1; sig < 64; sig++) {
+		if (!(view >> (sig - 1) & 1) || !take(sig, &si))
+			continue;
+		/* keep_pending's rule: SI_TKILL was sent to this thread */
+		if (si.si_code == SI_TKILL)
+			zp_raw_syscall(SYS_rt_tgsigqueueinfo, pid, tid, sig, (long)&si, 0, 0);
+		else
+			zp_raw_syscall(SYS_rt_sigqueueinfo, pid, sig, (long)&si, 0, 0, 0);
+	}
+	return true;
+}
+
+/* zp_signal_exec_failed -- the execve failed: the mask as it was; what
+ * is pending of ours reaches the handler, which keeps it again */
+void zp_signal_exec_failed(uint64_t saved)
+{
+	raw_sigmask(SIG_SETMASK, &saved, NULL);
 }
 
 /* install -- our handler for sig, on the alternate stack or not */
@@ -410,6 +479,13 @@ out:
 int zp_signals_install(void)
 {
 	static const int sigs[] = { SIGSEGV, SIGILL, SIGSYS };
+	uint64_t blocked = 0;
+
+	/* an execve carries the caller's mask (zp_signal_exec_prepare): the
+	 * runtime's signals blocked in it are the program's to block, and
+	 * ours to have deliverable, once our handler keeps those sent */
+	raw_sigmask(SIG_BLOCK, NULL, &blocked);
+	zp_own_blocked = blocked & zp_signal_own_mask();
 
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		if (!zp_signal_is_ours(sigs[i]))
@@ -420,5 +496,7 @@ int zp_signals_install(void)
 		if (r < 0)
 			return (int)r;
 	}
+	if (zp_own_blocked != 0)
+		raw_sigmask(SIG_UNBLOCK, &zp_own_blocked, NULL);
 	return 0;
 }

@@ -18,6 +18,16 @@
 
 #include "stub.inc"
 
+/* FDCHECK i, reg, policy -- argument i+1 (reg), when bit i of %ecx says
+ * it is a descriptor, at or above the floor in %r11d: to policy */
+.macro FDCHECK i, reg, policy
+	btl	$\i, %ecx
+	jnc	1f
+	cmpl	%r11d, \reg
+	jge	\policy
+1:
+.endm
+
 /* ENTRY name how -- where page 0 jumps. After the site check, the number
  * decides (zp_nr_class):
  *   direct: no hook wants it and the runtime has nothing to do: the real
@@ -31,8 +41,8 @@
  *           the kernel entry on either path;
  *   chain:  hooks of the syscall/next style (zp_chain_entry);
  *   policy: numbers the runtime handles itself (zp_policy_entry);
- *   own fd: a number whose first argument is a descriptor: the policy path
- *           for one of the runtime's own (a compare), else as above.
+ *   own fd: a number with descriptor arguments: the policy path for one
+ *           of the runtime's own (a compare each), else as above.
  * The enter/exit frame, from the program's %rsp down: the return address,
  * the red zone (stepped over), the program's rbx r9 r8 r10 rdx rsi rdi,
  * then struct zp_cframe, whose call the hooks may change. */
@@ -130,13 +140,29 @@
 	BACK
 .Lother_\@:
 	.cfi_def_cfa %rsp, 8
-	cmpl	$ZP_CLASS_CHAIN, %ecx
-	jne	.Lpolicy_\@
+	/* the chain's path as short as before; the policy's one more */
+	cmpl	$ZP_CLASS_POLICY, %ecx
+	jb	.Lchain_\@
+	jne	.Lownfds_\@
+	jmp	*zp_policy_entry(%rip)
+.Lchain_\@:
 	jmp	*zp_chain_entry(%rip)
+.Lownfds_\@:
+	/* descriptors in other positions than the first too (in the first
+	 * four: zp_fd_class sends the others to the policy path) */
+	leaq	zp_nr_fdmask(%rip), %rcx
+	movzbl	(%rcx,%rax), %ecx
+	movl	zp_own_fd_floor(%rip), %r11d
+	FDCHECK	0, %edi, .Lpolicy_\@
+	FDCHECK	1, %esi, .Lpolicy_\@
+	FDCHECK	2, %edx, .Lpolicy_\@
+	FDCHECK	3, %r10d, .Lpolicy_\@
+	jmp	.Lfdelse_\@
 .Lownfd_\@:
 	/* a descriptor argument: the runtime's own are not the program's */
 	cmpl	zp_own_fd_floor(%rip), %edi
 	jge	.Lpolicy_\@
+.Lfdelse_\@:
 	leaq	zp_nr_fdelse(%rip), %rcx
 	movzbl	(%rcx,%rax), %ecx
 	testl	%ecx, %ecx

@@ -15,6 +15,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -170,6 +173,46 @@ int main(void)
 	show("pwrite64(memfd, 0x10, 16, 0)", syscall(SYS_pwrite64, mfd, LOW, 16, 0));
 	show("pwrite64(memfd, NULL, 0, 0)", syscall(SYS_pwrite64, mfd, NULL, 0, 0));
 	show("clock_nanosleep(MONOTONIC, 0, &0s, NULL)", syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, &ts0, NULL));
+
+	/* arguments that are pointers for some commands only */
+	int one = 1;
+	char name[17] = "";
+	struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET };
+	show("ioctl(pipe, FIONBIO, 0x10)", syscall(SYS_ioctl, p[0], FIONBIO, LOW));
+	show("ioctl(pipe, FIONBIO, 0x420d)", syscall(SYS_ioctl, p[0], FIONBIO, LITERAL));
+	show("ioctl(pipe, FIONBIO, &1)", syscall(SYS_ioctl, p[0], FIONBIO, &one));
+	show("ioctl(pipe, FIONCLEX, 0)", syscall(SYS_ioctl, p[0], FIONCLEX, 0));
+	show("ioctl(pipe, FIONREAD, 0x10)", syscall(SYS_ioctl, p[0], FIONREAD, LOW));
+	show("fcntl(memfd, F_SETLK, 0x10)", syscall(SYS_fcntl, mfd, F_SETLK, LOW));
+	show("fcntl(memfd, F_OFD_GETLK, 0x10)", syscall(SYS_fcntl, mfd, F_OFD_GETLK, LOW));
+	show("fcntl(memfd, F_SETLK, &unlock)", syscall(SYS_fcntl, mfd, F_SETLK, &fl));
+	show("fcntl(memfd, F_SETOWN_EX, 0x10)", syscall(SYS_fcntl, mfd, F_SETOWN_EX, LOW));
+	show("fcntl(memfd, F_GETOWN_EX, 0x10)", syscall(SYS_fcntl, mfd, F_GETOWN_EX, LOW));
+	show("fcntl(pipe, F_SETFL, O_NONBLOCK)", syscall(SYS_fcntl, p[0], F_SETFL, O_NONBLOCK));
+	show("fcntl(pipe, F_GETFL, 0)", syscall(SYS_fcntl, p[0], F_GETFL, 0));
+	show("fcntl(pipe, F_SETFD, FD_CLOEXEC)", syscall(SYS_fcntl, p[0], F_SETFD, FD_CLOEXEC));
+	show("prctl(PR_SET_NAME, 0x10)", syscall(SYS_prctl, PR_SET_NAME, LOW, 0, 0, 0));
+	show("prctl(PR_GET_NAME, 0x10)", syscall(SYS_prctl, PR_GET_NAME, LOW, 0, 0, 0));
+	show("prctl(PR_GET_NAME, name)", syscall(SYS_prctl, PR_GET_NAME, name, 0, 0, 0));
+	printf("%-52s %s\n", "the name", name);
+	show("prctl(PR_SET_DUMPABLE, 1)", syscall(SYS_prctl, PR_SET_DUMPABLE, 1, 0, 0, 0));
+	show("prctl(PR_GET_DUMPABLE)", syscall(SYS_prctl, PR_GET_DUMPABLE, 0, 0, 0, 0));
+	show("keyctl(JOIN_SESSION_KEYRING, 0x10)", syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, LOW));
+	show("keyctl(GET_KEYRING_ID, -3 (session), 0)", syscall(SYS_keyctl, 0, -3, 0) < 0 ? -1 : 0);
+	struct mmsghdr mm[2] = { { .msg_hdr = { .msg_iov = iov_ok, .msg_iovlen = 2 } },
+				 { .msg_hdr = { .msg_iov = LOW, .msg_iovlen = 1 } } };
+	show("sendmmsg(sock, {good, msg_iov 0x10}, 2)", syscall(SYS_sendmmsg, sv[0], mm, 2, 0));
+	show("sendmmsg(sock, {msg_iov 0x10}, 1)", syscall(SYS_sendmmsg, sv[0], &mm[1], 1, 0));
+	mm[1].msg_hdr = (struct msghdr){ .msg_iov = iov_low, .msg_iovlen = 2 };
+	show("sendmmsg(sock, {iov {0x10,4}}, 1)", syscall(SYS_sendmmsg, sv[0], &mm[1], 1, 0));
+	mm[1].msg_hdr = (struct msghdr){ .msg_name = LOW, .msg_namelen = 16, .msg_iov = iov_ok, .msg_iovlen = 2 };
+	show("sendmmsg(sock, {msg_name 0x10}, 1)", syscall(SYS_sendmmsg, sv[0], &mm[1], 1, 0));
+	show("sendmmsg(sock, {good}, 1)", syscall(SYS_sendmmsg, sv[0], mm, 1, 0));
+	mm[0].msg_hdr = (struct msghdr){ .msg_iov = LOW, .msg_iovlen = 1 };
+	show("recvmmsg(sock, {msg_iov 0x10}, 1)", syscall(SYS_recvmmsg, sv[1], mm, 1, MSG_DONTWAIT, NULL));
+	mm[0].msg_hdr = (struct msghdr){ .msg_iov = &rio, .msg_iovlen = 1, .msg_control = LOW, .msg_controllen = 64 };
+	show("recvmmsg(sock, {msg_control 0x10}, 1)", syscall(SYS_recvmmsg, sv[1], mm, 1, MSG_DONTWAIT, NULL));
+	show("ptrace(PTRACE_GETREGS, child gone, 0, 0x10)", syscall(SYS_ptrace, PTRACE_GETREGS, child, 0, LOW));
 
 	/* execve: the strings inside argv and envp too */
 	char *argv_low[] = { LOW, NULL };
