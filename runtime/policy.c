@@ -138,24 +138,6 @@ static bool own_path(long dirfd, long path)
 	return zp_raw_syscall(SYS_newfstatat, dirfd, path, (long)&st, 0, 0, 0) == 0 && own_identity(&st);
 }
 
-bool zp_changes_access(long nr)
-{
-	switch (nr) {
-	case SYS_chmod:
-	case SYS_fchmodat:
-#ifdef SYS_fchmodat2
-	case SYS_fchmodat2:
-#endif
-	case SYS_chown:
-	case SYS_fchownat:
-	case SYS_setxattr:
-	case SYS_removexattr:
-		return true;
-	default:
-		return false;
-	}
-}
-
 /* access_checked -- a call that would change the mode, owner or ACL of
  * one of the runtime's nameless files (by /proc/self/fd/N): natively
  * there is no such file, ENOENT. The l* forms and AT_SYMLINK_NOFOLLOW act

@@ -367,9 +367,6 @@ void zp_hooks_detach(void) ZP_HIDDEN;
 unsigned zp_hooks_flags(void) ZP_HIDDEN;
 /* zp_hooks_enforce -- does any loaded hook declare ZPOLINE_HOOK_ENFORCES? */
 bool zp_hooks_enforce(void) ZP_HIDDEN;
-/* zp_changes_access -- does nr change who may open a file (mode, owner,
- * ACL by path)? policy.c checks that it is not one of the runtime's */
-bool zp_changes_access(long nr) ZP_HIDDEN;
 /* zp_hooks_want_shared -- may a loaded hook use the shared memory? */
 bool zp_hooks_want_shared(void) ZP_HIDDEN;
 long zp_trace_write(const void *buf, unsigned long len) ZP_HIDDEN;
