@@ -169,8 +169,9 @@ void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot)
 		char fail[PATH_MAX + 128];
 		int r = zp_scan_missing(cachedir, &job, 1, fail, sizeof(fail));
 		scan = job.scan;
-		/* fail closed, as at start-up: the library's code has not run */
-		if (r < 0 && !zp_best_effort())
+		/* fail closed, as at start-up: the library's code has not run
+		 * (with the safety net armed, its calls reach the hooks) */
+		if (r < 0 && !zp_sud_on && !zp_best_effort())
 			zp_fatal(125, "%s; or give --best-effort (ZPOLINE_BEST_EFFORT=1) to run %s unhooked", fail,
 				 path);
 		if (!job.got) {

@@ -407,6 +407,27 @@ static void hook_own_fd(int *fd)
 	}
 }
 
+/* changes_access -- does nr change who may open a file (its mode, owner or
+ * ACL, by path)? The owner of a mode-0 memfd of the runtime's could make
+ * it readable through /proc/self/fd/N: policy.c refuses that */
+static bool changes_access(long nr)
+{
+	switch (nr) {
+	case SYS_chmod:
+	case SYS_fchmodat:
+#ifdef SYS_fchmodat2
+	case SYS_fchmodat2:
+#endif
+	case SYS_chown:
+	case SYS_fchownat:
+	case SYS_setxattr:
+	case SYS_removexattr:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* may_reopen -- could this process open a file of mode 0, as the
  * runtime's memory files are, through /proc/self/fd/N: does it have (or
  * could it get back, with a user id 0) a capability that bypasses file
@@ -442,9 +463,10 @@ static bool may_reopen(void)
  * with the arguments in zp_nr_fdmask otherwise (the first four; others
  * take the policy path). One of ours takes the policy path, where
  * zp_kernel_call answers as for a closed descriptor. While the runtime
- * holds any, pidfd_getfd takes it too, and so do the opens in a process
- * that may open files of mode 0 (may_reopen): policy.c checks what they
- * opened. */
+ * holds any, pidfd_getfd and the calls that change who may open a file
+ * (changes_access: its owner can make a mode-0 memfd readable) take it
+ * too, and so do the opens in a process that may open files of mode 0
+ * (may_reopen): policy.c checks what they reach. */
 uint8_t zp_fd_class(long nr, uint8_t c)
 {
 	unsigned m = (unsigned long)nr < zp_syscall_count ? zp_syscall_fds[nr] & 0x3fu : 0;
@@ -454,8 +476,8 @@ uint8_t zp_fd_class(long nr, uint8_t c)
 		held |= *zp_own_fds[i] > 2;
 	if (c == ZP_CLASS_POLICY || c == ZP_CLASS_CHAIN)
 		return c;
-	if (held && (nr == SYS_pidfd_getfd || ((nr == SYS_open || nr == SYS_creat || nr == SYS_openat ||
-						nr == SYS_openat2) && may_reopen())))
+	if (held && (nr == SYS_pidfd_getfd || changes_access(nr) ||
+		     ((nr == SYS_open || nr == SYS_creat || nr == SYS_openat || nr == SYS_openat2) && may_reopen())))
 		return ZP_CLASS_POLICY;
 	if (m == 0)
 		return c;

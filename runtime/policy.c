@@ -43,6 +43,19 @@ static long read_user(void *dst, const void *src, size_t len)
 	return zp_read_user(dst, (uintptr_t)src, len) == len ? 0 : -EFAULT;
 }
 
+/* shared_tls_child -- a child of these clone flags runs beside its parent
+ * on the parent's thread-local memory (CLONE_VM, no CLONE_SETTLS, no
+ * CLONE_VFORK): the runtime's per-thread state (the guard, the selector of
+ * the safety net) is then one for both, and the child's calls skip the
+ * hooks while the parent is inside the runtime. An enforcing hook must
+ * not be passed by: fail closed (zp_unhooked), unless best effort. */
+static void shared_tls_child(uint64_t flags)
+{
+	if ((flags & CLONE_VM) && !(flags & (CLONE_SETTLS | CLONE_VFORK)) && zp_hooks_enforce())
+		zp_unhooked("clone(CLONE_VM) without CLONE_SETTLS",
+			    "the child would share the runtime's per-thread state with its parent");
+}
+
 static long do_clone3(struct zp_thread *t, long a1, long a2)
 {
 	struct zp_frame *f = t->frame;
@@ -52,6 +65,7 @@ static long do_clone3(struct zp_thread *t, long a1, long a2)
 	if (a2 < (long)offsetof(struct clone_args, tls) + 8 || (size_t)a2 > sizeof(buf) ||
 	    read_user(buf, (void *)a1, (size_t)a2) < 0)
 		return zp_kernel_call(SYS_clone3, a1, a2, 0, 0, 0, 0);
+	shared_tls_child(ca->flags);
 	if (ca->stack != 0 && ca->stack_size >= 24) {
 		uint64_t *top = (uint64_t *)(uintptr_t)(ca->stack + ca->stack_size);
 		top[-1] = f->ret;
@@ -122,6 +136,24 @@ static bool own_path(long dirfd, long path)
 	if (path == 0 || zp_page0_low((uint64_t)path))
 		return false;
 	return zp_raw_syscall(SYS_newfstatat, dirfd, path, (long)&st, 0, 0, 0) == 0 && own_identity(&st);
+}
+
+/* access_checked -- a call that would change the mode, owner or ACL of
+ * one of the runtime's nameless files (by /proc/self/fd/N): natively
+ * there is no such file, ENOENT. The l* forms and AT_SYMLINK_NOFOLLOW act
+ * on the link itself. */
+static long access_checked(long nr, const long a[6])
+{
+	bool at = nr == SYS_fchmodat || nr == SYS_fchownat;
+#ifdef SYS_fchmodat2
+	at |= nr == SYS_fchmodat2;
+#endif
+	long dirfd = at ? a[0] : AT_FDCWD, path = at ? a[1] : a[0];
+	long flags = nr == SYS_fchownat ? a[4] : at && nr != SYS_fchmodat ? a[3] : 0;
+
+	if (!(flags & AT_SYMLINK_NOFOLLOW) && !zp_is_own_fd(dirfd) && own_path(dirfd, path))
+		return -ENOENT;
+	return zp_kernel_call(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
 /* open_checked -- an open that reaches one of the runtime's nameless files
@@ -386,6 +418,7 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 	case SYS_clone:
 		if (t->frame == NULL)
 			break;
+		shared_tls_child((uint64_t)a1);
 		if (a2 != 0) {
 			uint64_t *sp = (uint64_t *)a2;
 			sp[-1] = t->frame->ret;
@@ -524,6 +557,16 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 	case SYS_openat:
 	case SYS_openat2:
 		return open_checked(nr, (const long[6]){ a1, a2, a3, a4, a5, a6 });
+	case SYS_chmod:
+	case SYS_fchmodat:
+#ifdef SYS_fchmodat2
+	case SYS_fchmodat2:
+#endif
+	case SYS_chown:
+	case SYS_fchownat:
+	case SYS_setxattr:
+	case SYS_removexattr:
+		return access_checked(nr, (const long[6]){ a1, a2, a3, a4, a5, a6 });
 	case SYS_pidfd_getfd: {
 		/* our own descriptor taken from this process: natively none */
 		struct stat st;

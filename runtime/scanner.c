@@ -321,7 +321,12 @@ void zp_cache_keep_bound(int cachefd)
  * whether it was. Negative when nothing could be scanned at all, with why
  * (len bytes) saying what failed and what to do, in a few words. Called
  * with the guard up, the scan is for a library mapped after start-up
- * (late.c): the helper first, then. */
+ * (late.c): the helper alone then. The module's dlmopen would take the
+ * loader's lock under late.c's, while a thread inside dlopen holds the
+ * loader's and waits for late.c's (a deadlock), and a namespace made and
+ * closed inside another thread's dlopen trips the loader's own checks;
+ * where the helper cannot run, the safety net hooks such a library, or
+ * it is refused. */
 int zp_scan_missing(const char *cachedir, struct zp_scan_job *jobs, size_t njobs, char *why, size_t len)
 {
 	char tmpbuf[PATH_MAX], modwhy[512] = "";
@@ -341,12 +346,13 @@ int zp_scan_missing(const char *cachedir, struct zp_scan_job *jobs, size_t njobs
 			 "directory", (int)(strrchr(tmpbuf, '/') - tmpbuf), tmpbuf, strerror(-r));
 	} else {
 		/* 1: not tried */
-		int helper = late ? run_scanner(dir, jobs, njobs, n) : 1;
-		int module = helper != 0 ? run_module(dir, jobs, njobs, n, modwhy, sizeof(modwhy)) : 1;
-		if (module < 0 && helper == 1)
-			helper = run_scanner(dir, jobs, njobs, n);
+		int module = late ? 1 : run_module(dir, jobs, njobs, n, modwhy, sizeof(modwhy));
+		int helper = module != 0 ? run_scanner(dir, jobs, njobs, n) : 1;
 		r = helper == 0 || module == 0 ? 0 : helper;
-		if (r < 0)
+		if (r < 0 && late)
+			snprintf(why, len, "cannot run %s/zpoline-scan (%s): %s", zp_runtime_dir(), strerror(-r),
+				 r == -ENOENT ? "reinstall zpoline" : "it must be allowed to run");
+		else if (r < 0)
 			snprintf(why, len, "cannot load the scanner (%s) nor run %s/zpoline-scan (%s): %s",
 				 modwhy[0] ? modwhy : strerror(-module), zp_runtime_dir(), strerror(-r),
 				 r == -ENOENT ? "reinstall zpoline" : "it must be allowed to run");

@@ -197,6 +197,21 @@ static int by_signalfd(int fd)
 	return n >= 0 || errno == EINVAL ? 0 : errno;
 }
 
+static int by_chmod(int fd)
+{
+	/* the mode it has (nothing changes), through its name in /proc:
+	 * ENOENT for a closed one; the runtime's memfds were made readable
+	 * this way by their owner, then opened */
+	char path[64];
+	struct stat st;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if (stat(path, &st) != 0)
+		return errno == ENOENT ? EBADF : errno;
+	if (!(S_ISREG(st.st_mode) && st.st_nlink == 0))
+		return EBADF;   /* a named file or a pipe: not the question */
+	return chmod(path, st.st_mode & 07777) == 0 ? 0 : errno == ENOENT ? EBADF : errno;
+}
+
 static int by_reopen(int fd)
 {
 	/* by its name in /proc: ENOENT for a closed one, as root too. Only
@@ -254,6 +269,7 @@ static void report(int others)
 	if (fan >= 0)
 		probe("fanotify_mark dirfd", by_fanotify_mark);
 	probe("open /proc/self/fd/N (nameless files)", by_reopen);
+	probe("chmod /proc/self/fd/N (nameless files)", by_chmod);
 	close(empty[0]);
 	close(empty[1]);
 	close(devnull);

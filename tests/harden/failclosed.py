@@ -5,7 +5,7 @@ puts code that opens a file with instructions of its own where the
 runtime could not (or did not) rewrite it; each failed before its fix.
 
 usage: failclosed.py ZPOLINE BUILDROOT LEAK_LIB LEAK_PROG LEAK_SELF DLOPEN_RUN MEMEXEC STATIC_PROG CTOR_LEAK
-                     LEAK_STATIC SWAP_LIB SWAP_PROG NOSYS_LIB INT80 CACHE_FORGE
+                     LEAK_STATIC SWAP_LIB SWAP_PROG NOSYS_LIB INT80 CACHE_FORGE VMCLONE
 
 The code under test opens with SYS_open (leak-lib.c), which libc and the
 loader no longer use, so `deny open=EACCES` denies that code alone: status
@@ -19,8 +19,8 @@ import sys
 import tempfile
 
 (Z, BUILD, LEAK_LIB, LEAK_PROG, LEAK_SELF, DLOPEN_RUN, MEMEXEC, STATIC_PROG,
- CTOR_LEAK, LEAK_STATIC, SWAP_LIB, SWAP_PROG, NOSYS_LIB, INT80, CACHE_FORGE) = [
-    os.path.abspath(a) for a in sys.argv[1:16]]
+ CTOR_LEAK, LEAK_STATIC, SWAP_LIB, SWAP_PROG, NOSYS_LIB, INT80, CACHE_FORGE, VMCLONE) = [
+    os.path.abspath(a) for a in sys.argv[1:17]]
 SECRET = "zpoline-failclosed-secret"
 passed = failed = skipped = 0
 
@@ -194,6 +194,19 @@ else:
     check("zpoline cache --verify again: nothing altered", [Z, "cache", "--verify"], 0,
           out="0 lists differed", env=env(ZPOLINE_CACHE_DIR=forged))
 shutil.rmtree(forged, ignore_errors=True)
+# a child on its parent's thread-local memory (clone(CLONE_VM), no
+# CLONE_SETTLS): the runtime's per-thread state was one for both, and the
+# child's calls skipped the hooks while the parent was inside the runtime
+# (its clone's own path): refused under an enforcing hook, as natively
+# elsewhere
+check("a clone(CLONE_VM) child without CLONE_SETTLS, the deny hook: refused",
+      [Z, "run", "--hook", "deny", "--hook-opt", "getppid=EPERM", "--", VMCLONE], 125,
+      ["CLONE_SETTLS", "--best-effort"])
+check("the same, --best-effort: runs, and says so",
+      [Z, "run", "--best-effort", "--hook", "deny", "--hook-opt", "getppid=EPERM", "--", VMCLONE], 0,
+      ["CLONE_SETTLS", "best effort"], out="child ran", secret_ok=True)
+check("the same, the null hook (it enforces nothing): runs", plain() + [VMCLONE], 0, out="child ran",
+      lines=0)
 # a program that sets the runtime's variables for its children: they
 # took the program's values, and ZPOLINE_EXCLUDE=* (or a hook of its own,
 # or a nested `zpoline run`) unhooked them
