@@ -29,10 +29,10 @@
  * trap. */
 
 static pthread_mutex_t late_lock = PTHREAD_MUTEX_INITIALIZER;
-/* where the cache is, as start-up found it: the variables that say so
- * (ZPOLINE_CACHE, ZPOLINE_CACHE_DIR, ZPOLINE_IMAGES) leave environ */
-static char *late_cache_base, *late_cache_rest;
-static int late_cache_off;
+/* where the cache is, as start-up found it (patch.c): the variables that
+ * say so (ZPOLINE_CACHE, ZPOLINE_CACHE_DIR, ZPOLINE_IMAGES) leave environ */
+static const char *late_cache_dir;
+static int late_cache_off = -ENOENT;
 static bool late_images_off;
 static const char *late_exclude;
 static bool late_traps_only;
@@ -56,14 +56,11 @@ static void leave_page0(const char *path)
 void zp_late_enable(const char *exclude, enum zp_mode mode)
 {
 	zp_best_effort();       /* read now, in every mode: environ loses it */
-	char *root = malloc(PATH_MAX);
-	const char *base, *rest, *images = getenv(ZP_ENV_IMAGES);
-	late_cache_off = root == NULL ? -ENOMEM : zp_cache_root(root, PATH_MAX, &base, &rest);
-	if (late_cache_off == 0 && ((late_cache_base = strdup(base)) == NULL ||
-				    asprintf(&late_cache_rest, "%s/%s", rest, ZP_CACHE_FORMAT) < 0))
-		late_cache_off = -ENOMEM;
-	free(root);
+	const char *images = getenv(ZP_ENV_IMAGES);
 	late_images_off = images != NULL && strcmp(images, "0") == 0;
+	late_cache_dir = zp_patch_cache_dir(&late_cache_off);
+	if (late_cache_dir != NULL)
+		late_cache_off = 0;
 	late_exclude = exclude;
 	late_mode = mode;
 	late_traps_only = mode != ZP_MODE_FAST;
@@ -158,9 +155,9 @@ void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot)
 	zp_key_scanner(&key, &zp_objs.self_key);
 	zp_key_file(&key, &st);
 	snprintf(key.tag, sizeof(key.tag), "late");
-	cachefd = late_cache_off < 0 ? late_cache_off : zp_cache_open_under(late_cache_base, late_cache_rest, true);
+	cachefd = late_cache_off < 0 ? late_cache_off : zp_cache_open_path(late_cache_dir);
 	if (cachefd >= 0)
-		snprintf(cachebuf, sizeof(cachebuf), "%s/%s", late_cache_base, late_cache_rest);
+		snprintf(cachebuf, sizeof(cachebuf), "%s", late_cache_dir);
 	const char *cachedir = cachefd >= 0 ? cachebuf : NULL;
 	if (cachefd < 0 || zp_cache_load(cachefd, &key, &scan) < 0) {
 		/* the helper scans the file's bytes: the mapping may not cover

@@ -488,6 +488,16 @@ static void patch_sites(struct site *s, size_t n, const struct zp_map *maps, siz
 	}
 }
 
+/* the cache directory start-up used, or why there was none */
+static char *start_cache_dir;
+static int start_cache_err = -ENOENT;
+
+const char *zp_patch_cache_dir(int *err)
+{
+	*err = start_cache_err;
+	return start_cache_dir;
+}
+
 /* zp_patch_all -- scan the objects zp_objects_collect listed and rewrite
  * their sites (all to traps in trap mode) */
 int zp_patch_all(bool all_traps)
@@ -578,7 +588,12 @@ int zp_patch_all(bool all_traps)
 out:
 	if (cachefd >= 0)
 		close(cachefd);
-	free(cachebuf);
+	/* kept for libraries loaded later: the variables naming it leave
+	 * environ */
+	start_cache_dir = cachefd >= 0 ? cachebuf : NULL;
+	start_cache_err = cachefd >= 0 ? 0 : cachefd;
+	if (cachefd < 0)
+		free(cachebuf);
 	free(maps);
 	free(sites);
 	free(o.v);

@@ -335,11 +335,6 @@ int zp_cache_open(char *buf, size_t len, bool create)
 	return open_chain(base, buf + n - nrest, create);
 }
 
-int zp_cache_open_under(const char *base, const char *rest, bool create)
-{
-	return open_chain(base, rest, create);
-}
-
 int zp_cache_open_path(const char *dir)
 {
 	char parent[PATH_MAX];

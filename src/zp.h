@@ -200,10 +200,6 @@ int zp_cache_root(char *buf, size_t len, const char **base, const char **rest);
  * writable by no one else; sticky ones allowed above the cache), making
  * the missing components under the existing base if create: -errno else */
 int zp_cache_open(char *buf, size_t len, bool create);
-/* zp_cache_open_under -- the same for the root zp_cache_root found earlier
- * (base, and rest below it with "/" ZP_CACHE_FORMAT added): for the
- * runtime, whose variables have left environ since */
-int zp_cache_open_under(const char *base, const char *rest, bool create);
 /* zp_cache_open_path -- the same for a cache directory given by path,
  * which must exist */
 int zp_cache_open_path(const char *dir);
