@@ -407,10 +407,7 @@ static void hook_own_fd(int *fd)
 	}
 }
 
-/* changes_access -- does nr change who may open a file (its mode, owner or
- * ACL, by path)? The owner of a mode-0 memfd of the runtime's could make
- * it readable through /proc/self/fd/N: policy.c refuses that */
-static bool changes_access(long nr)
+bool zp_changes_access(long nr)
 {
 	switch (nr) {
 	case SYS_chmod:
@@ -464,7 +461,7 @@ static bool may_reopen(void)
  * take the policy path). One of ours takes the policy path, where
  * zp_kernel_call answers as for a closed descriptor. While the runtime
  * holds any, pidfd_getfd and the calls that change who may open a file
- * (changes_access: its owner can make a mode-0 memfd readable) take it
+ * (zp_changes_access: its owner can make a mode-0 memfd readable) take it
  * too, and so do the opens in a process that may open files of mode 0
  * (may_reopen): policy.c checks what they reach. */
 uint8_t zp_fd_class(long nr, uint8_t c)
@@ -476,7 +473,7 @@ uint8_t zp_fd_class(long nr, uint8_t c)
 		held |= *zp_own_fds[i] > 2;
 	if (c == ZP_CLASS_POLICY || c == ZP_CLASS_CHAIN)
 		return c;
-	if (held && (nr == SYS_pidfd_getfd || changes_access(nr) ||
+	if (held && (nr == SYS_pidfd_getfd || zp_changes_access(nr) ||
 		     ((nr == SYS_open || nr == SYS_creat || nr == SYS_openat || nr == SYS_openat2) && may_reopen())))
 		return ZP_CLASS_POLICY;
 	if (m == 0)

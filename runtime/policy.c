@@ -150,8 +150,11 @@ static long access_checked(long nr, const long a[6])
 #endif
 	long dirfd = at ? a[0] : AT_FDCWD, path = at ? a[1] : a[0];
 	long flags = nr == SYS_fchownat ? a[4] : at && nr != SYS_fchmodat ? a[3] : 0;
+	bool held = false;
 
-	if (!(flags & AT_SYMLINK_NOFOLLOW) && !zp_is_own_fd(dirfd) && own_path(dirfd, path))
+	for (size_t i = 0; i < zp_nown; i++)
+		held |= *zp_own_fds[i] > 2;
+	if (held && !(flags & AT_SYMLINK_NOFOLLOW) && !zp_is_own_fd(dirfd) && own_path(dirfd, path))
 		return -ENOENT;
 	return zp_kernel_call(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
@@ -402,6 +405,8 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 	struct sigset_arg { long set, len; } pselect_arg;
 	uint64_t mask, own = 0;
 
+	if (zp_changes_access(nr))
+		return access_checked(nr, (const long[6]){ a1, a2, a3, a4, a5, a6 });
 	switch (nr) {
 	case SYS_rt_sigreturn:
 		zp_observed(t);
@@ -557,16 +562,6 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 	case SYS_openat:
 	case SYS_openat2:
 		return open_checked(nr, (const long[6]){ a1, a2, a3, a4, a5, a6 });
-	case SYS_chmod:
-	case SYS_fchmodat:
-#ifdef SYS_fchmodat2
-	case SYS_fchmodat2:
-#endif
-	case SYS_chown:
-	case SYS_fchownat:
-	case SYS_setxattr:
-	case SYS_removexattr:
-		return access_checked(nr, (const long[6]){ a1, a2, a3, a4, a5, a6 });
 	case SYS_pidfd_getfd: {
 		/* our own descriptor taken from this process: natively none */
 		struct stat st;

@@ -370,6 +370,10 @@ void zp_hooks_detach(void) ZP_HIDDEN;
 unsigned zp_hooks_flags(void) ZP_HIDDEN;
 /* zp_hooks_enforce -- does any loaded hook declare ZPOLINE_HOOK_ENFORCES? */
 bool zp_hooks_enforce(void) ZP_HIDDEN;
+/* zp_changes_access -- does nr change who may open a file (its mode, owner
+ * or ACL, by path)? The owner of one of the runtime's mode-0 memfds could
+ * make it readable through /proc/self/fd/N: policy.c refuses that */
+bool zp_changes_access(long nr) ZP_HIDDEN;
 /* zp_hooks_want_shared -- may a loaded hook use the shared memory? */
 bool zp_hooks_want_shared(void) ZP_HIDDEN;
 long zp_trace_write(const void *buf, unsigned long len) ZP_HIDDEN;
