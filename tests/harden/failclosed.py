@@ -18,11 +18,12 @@ import subprocess
 import sys
 import tempfile
 
+from tally import finish, report, skip
+
 (Z, BUILD, LEAK_LIB, LEAK_PROG, LEAK_SELF, DLOPEN_RUN, MEMEXEC, STATIC_PROG,
  CTOR_LEAK, LEAK_STATIC, SWAP_LIB, SWAP_PROG, NOSYS_LIB, INT80, CACHE_FORGE, VMCLONE) = [
     os.path.abspath(a) for a in sys.argv[1:17]]
 SECRET = "zpoline-failclosed-secret"
-passed = failed = skipped = 0
 
 
 def env(**kw):
@@ -30,24 +31,6 @@ def env(**kw):
          if not k.startswith("ZPOLINE_") and k not in ("LD_PRELOAD", "LD_AUDIT")}
     e.update(kw)
     return e
-
-
-def report(name, problems, p=None):
-    global passed, failed
-    if problems:
-        failed += 1
-        print("FAIL %s: %s" % (name, "; ".join(problems)))
-        if p is not None:
-            print("  stdout: %s\n  stderr: %s" % (p.stdout.strip()[-400:], p.stderr.strip()[-600:]))
-    else:
-        passed += 1
-        print("ok   %s" % name)
-
-
-def skip(name, why):
-    global skipped
-    skipped += 1
-    print("skip %s: %s" % (name, why))
 
 
 def check(name, args, status, err=(), lines=None, out=(), secret_ok=False, **kw):
@@ -322,5 +305,4 @@ else:
 shutil.rmtree(tmp, ignore_errors=True)
 if shm is not None:
     shutil.rmtree(shm, ignore_errors=True)
-print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
-sys.exit(1 if failed else 0)
+finish()

@@ -17,13 +17,14 @@ import subprocess
 import sys
 import tempfile
 
+from tally import finish, report, skip
+
 (Z, BUILD, CALLS, PPID, MARKER, INTERP_WRAP, LOAD_WRAP, HOOK_WRAP, SPIN, SPIN_LATE,
  LANDLOCK_EXEC) = sys.argv[1:12]
 RUNTIME = os.path.join(BUILD, "runtime", "libzpoline.so")
 SCANNER = os.path.join(BUILD, "runtime", "zpoline-scan")
 HOOKS = os.path.join(BUILD, "hooks")
 COMMAND_ONLY = os.environ.get("ZP_TEST_COMMAND_ONLY") == "1"
-passed = failed = skipped = 0
 
 
 def env(**kw):
@@ -38,18 +39,6 @@ def run(args, timeout=60, **kw):
                               errors="replace", env=kw.pop("env", env()), timeout=timeout, **kw)
     except subprocess.TimeoutExpired:
         return None
-
-
-def report(name, problems, p=None):
-    global passed, failed
-    if problems:
-        failed += 1
-        print("FAIL %s: %s" % (name, "; ".join(problems)))
-        if p is not None:
-            print("  stdout: %s\n  stderr: %s" % (p.stdout.strip()[-400:], p.stderr.strip()[-600:]))
-    else:
-        passed += 1
-        print("ok   %s" % name)
 
 
 def check(name, args, status, err=(), out=(), timeout=60, lines=1, **kw):
@@ -74,12 +63,6 @@ def check(name, args, status, err=(), out=(), timeout=60, lines=1, **kw):
         problems.append("error is more than %d line(s)" % lines)
     report(name, problems, p)
     return p
-
-
-def skip(name, why):
-    global skipped
-    skipped += 1
-    print("skip %s: %s" % (name, why))
 
 
 def tree_at(d):
@@ -151,8 +134,7 @@ with tempfile.TemporaryDirectory() as tmp:
         report("... and reads no bytes from outside the file", ["its output holds bytes that are not text"], p)
 
     if COMMAND_ONLY:
-        print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
-        sys.exit(1 if failed else 0)
+        finish()
 
     # ---- the deny hook: refuse what denies nothing; seeded chance repeats ----
     # one line from the hook, one from the runtime saying which hook refused
@@ -383,5 +365,4 @@ exec "$@"
                 problems.append("root made its cache in %s, which %s named" % (d, var))
             report(name, problems, p)
 
-print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
-sys.exit(1 if failed else 0)
+finish()
