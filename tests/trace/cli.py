@@ -173,12 +173,17 @@ for attempt in range(3):
         break
 check("SIGKILL mid-loop: every thread in a getppid shows it unfinished, before the +++ lines",
       good and len(unf) >= 1, "%s %s" % (unf, t[-900:]))
+def unfinished_records(t):
+    """--json's records, and those of the calls left unfinished"""
+    try:
+        recs = [json.loads(l) for l in t.splitlines()]
+    except ValueError:
+        recs = []
+    return recs, [r for r in recs if r.get("unfinished")]
+
+
 t, pid = kill_spin("zpoline", 3, "read", "--json")
-try:
-    recs = [json.loads(l) for l in t.splitlines()]
-except ValueError:
-    recs = []
-unf = [r for r in recs if r.get("unfinished")]
+recs, unf = unfinished_records(t)
 check("--json: SIGKILL, a record for each thread's unfinished call, then the killed record",
       len(unf) == 4 and len({r["tid"] for r in unf}) == 4 and
       all(r["type"] == "syscall" and r["name"] == "read" and r["args"] == [3] and r["ret"] is None and r["pid"] == pid
@@ -275,11 +280,7 @@ for tracer in ["zpoline"] + (["strace"] if shutil.which("strace") else []):
 # is kept (--json keeps every call's record): the process is in the
 # handler's call, and that one shows
 t, pid = kill_spin("zpoline", 0, "handler", "--json")
-try:
-    recs = [json.loads(l) for l in t.splitlines()]
-except ValueError:
-    recs = []
-unf = [r for r in recs if r.get("unfinished")]
+recs, unf = unfinished_records(t)
 check("--json: SIGKILL in a signal handler's call, its record unfinished",
       [r["name"] for r in unf] == ["pause"] and recs[-1].get("type") == "killed", t[-900:])
 
