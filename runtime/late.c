@@ -32,7 +32,6 @@ static pthread_mutex_t late_lock = PTHREAD_MUTEX_INITIALIZER;
 /* where the cache is, as start-up found it (patch.c): the variables that
  * say so (ZPOLINE_CACHE, ZPOLINE_CACHE_DIR, ZPOLINE_IMAGES) leave environ */
 static const char *late_cache_dir;
-static int late_cache_off = -ENOENT;
 static bool late_images_off;
 static const char *late_exclude;
 static bool late_traps_only;
@@ -58,9 +57,7 @@ void zp_late_enable(const char *exclude, enum zp_mode mode)
 	zp_best_effort();       /* read now, in every mode: environ loses it */
 	const char *images = getenv(ZP_ENV_IMAGES);
 	late_images_off = images != NULL && strcmp(images, "0") == 0;
-	late_cache_dir = zp_patch_cache_dir(&late_cache_off);
-	if (late_cache_dir != NULL)
-		late_cache_off = 0;
+	late_cache_dir = zp_patch_cache_dir();
 	late_exclude = exclude;
 	late_mode = mode;
 	late_traps_only = mode != ZP_MODE_FAST;
@@ -99,7 +96,6 @@ static int segment_vaddr(int fd, uint64_t off, uint64_t *vaddr)
 	return -ENOENT;
 }
 
-
 /* zp_late_mapped -- a file was just mapped executable: rewrite its sites */
 void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot)
 {
@@ -107,7 +103,6 @@ void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot)
 	struct zp_cache_key key;
 	struct zp_scan scan = { 0 };
 	struct stat st;
-	char cachebuf[PATH_MAX];
 	int cachefd = -1;
 
 	if (!__atomic_load_n(&late_ready, __ATOMIC_ACQUIRE) || zp_scanner_mapping())
@@ -155,10 +150,8 @@ void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot)
 	zp_key_scanner(&key, &zp_objs.self_key);
 	zp_key_file(&key, &st);
 	snprintf(key.tag, sizeof(key.tag), "late");
-	cachefd = late_cache_off < 0 ? late_cache_off : zp_cache_open_path(late_cache_dir);
-	if (cachefd >= 0)
-		snprintf(cachebuf, sizeof(cachebuf), "%s", late_cache_dir);
-	const char *cachedir = cachefd >= 0 ? cachebuf : NULL;
+	cachefd = late_cache_dir != NULL ? zp_cache_open_path(late_cache_dir) : -ENOENT;
+	const char *cachedir = cachefd >= 0 ? late_cache_dir : NULL;
 	if (cachefd < 0 || zp_cache_load(cachefd, &key, &scan) < 0) {
 		/* the helper scans the file's bytes: the mapping may not cover
 		 * every section */

@@ -488,13 +488,11 @@ static void patch_sites(struct site *s, size_t n, const struct zp_map *maps, siz
 	}
 }
 
-/* the cache directory start-up used, or why there was none */
+/* the cache directory start-up used, or NULL */
 static char *start_cache_dir;
-static int start_cache_err = -ENOENT;
 
-const char *zp_patch_cache_dir(int *err)
+const char *zp_patch_cache_dir(void)
 {
-	*err = start_cache_err;
 	return start_cache_dir;
 }
 
@@ -591,7 +589,6 @@ out:
 	/* kept for libraries loaded later: the variables naming it leave
 	 * environ */
 	start_cache_dir = cachefd >= 0 ? cachebuf : NULL;
-	start_cache_err = cachefd >= 0 ? 0 : cachefd;
 	if (cachefd < 0)
 		free(cachebuf);
 	free(maps);

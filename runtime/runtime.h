@@ -264,8 +264,8 @@ bool zp_image_map(int cachefd, int imgfd, int pagemap, const struct zp_cache_key
 void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot) ZP_HIDDEN;
 void zp_late_enable(const char *exclude, enum zp_mode mode) ZP_HIDDEN;
 /* zp_patch_cache_dir -- the cache directory start-up used (patch.c), or
- * NULL and why in *err; for libraries loaded later */
-const char *zp_patch_cache_dir(int *err) ZP_HIDDEN;
+ * NULL; for libraries loaded later */
+const char *zp_patch_cache_dir(void) ZP_HIDDEN;
 /* the lazypoline step: a site the safety net caught, rewritten to the fast
  * path when the code after it leaves the red zone alone */
 void zp_lazy_enable(void) ZP_HIDDEN;
