@@ -237,8 +237,7 @@ static void start(void)
 	bool asked = late != NULL && strcmp(late, "1") == 0;
 	/* a hook that enforces a policy gets the net whatever was asked: a
 	 * site a stale or altered cache entry left out is still caught */
-	bool enforce = zp_hooks_enforce();
-	bool catch_late = asked || enforce;
+	bool catch_late = asked || zp_hooks_enforce();
 	if (how == ZP_MODE_FAST && (r = zp_trampoline_map(entries[mode].entry)) < 0) {
 		zp_msg("cannot map page 0 (%s): hooking through Syscall User Dispatch, a signal "
 		       "(microseconds) a call; `sysctl -w vm.mmap_min_addr=0` as root enables the fast mode",

@@ -5,7 +5,7 @@
  * zpoline command do not link them. On a cache miss the runtime loads the
  * scanner as a module into a link namespace of its own (scan-module.c);
  * it runs this helper in a child process instead where that module cannot
- * be loaded, and first for a library loaded after start-up (scanner.c says
+ * be loaded, and alone for a library loaded after start-up (scanner.c says
  * why). `zpoline stats --static` runs it for the report. Not a user
  * command (it lives beside libzpoline.so, not on PATH):
  *

@@ -13,10 +13,7 @@
  * disturbed (nothing there is rewritten yet). The helper remains:
  *  - where the module cannot be loaded (no namespace or static TLS left:
  *    glibc has room for 16 namespaces, and each hook takes one);
- *  - first for a library mapped after start-up: that scan runs under
- *    late.c's lock, and loading a module takes the dynamic loader's lock,
- *    which a thread in dlopen may hold while it waits for late.c's: the
- *    module is then the fallback, where the helper cannot run;
+ *  - alone for a library mapped after start-up (see zp_scan_missing);
  *  - for `zpoline stats --static`, and to keep a crash of libelf on a
  *    hostile file in a process of its own (a program the module scans is
  *    one the loader mapped to run anyway: it dies instead of exiting 125,
