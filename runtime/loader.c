@@ -467,10 +467,8 @@ static bool may_reopen(void)
 uint8_t zp_fd_class(long nr, uint8_t c)
 {
 	unsigned m = (unsigned long)nr < zp_syscall_count ? zp_syscall_fds[nr] & 0x3fu : 0;
-	bool held = false;
+	bool held = __atomic_load_n(&zp_own_fd_floor, __ATOMIC_RELAXED) != INT_MAX;
 
-	for (size_t i = 0; i < zp_nown; i++)
-		held |= *zp_own_fds[i] > 2;
 	if (c == ZP_CLASS_POLICY || c == ZP_CLASS_CHAIN)
 		return c;
 	if (held && (nr == SYS_pidfd_getfd || zp_changes_access(nr) ||
@@ -513,13 +511,14 @@ static void set_classes(void)
 
 	for (int i = 0; i < zp_nhooks; i++)
 		chain |= zp_hooks[i].fn != adapters[i];
+	/* (zp_fd_class reads the floor) */
+	zp_own_fds_changed();
 	for (long nr = 0; nr < ZP_NR_CLASSES; nr++) {
 		bool wanted = false;
 		for (int i = 0; i < zp_nhooks; i++)
 			wanted |= zp_hook_wants(&zp_hooks[i], nr);
 		zp_nr_class[nr] = zp_fd_class(nr, chain ? ZP_CLASS_CHAIN : wanted ? ZP_CLASS_HOOKS : direct_class(nr));
 	}
-	zp_own_fds_changed();
 	for (size_t k = 0; k < sizeof(policy_numbers) / sizeof(policy_numbers[0]); k++)
 		zp_nr_class[policy_numbers[k]] = ZP_CLASS_POLICY;
 }

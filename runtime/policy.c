@@ -150,10 +150,8 @@ static long access_checked(long nr, const long a[6])
 #endif
 	long dirfd = at ? a[0] : AT_FDCWD, path = at ? a[1] : a[0];
 	long flags = nr == SYS_fchownat ? a[4] : at && nr != SYS_fchmodat ? a[3] : 0;
-	bool held = false;
+	bool held = __atomic_load_n(&zp_own_fd_floor, __ATOMIC_RELAXED) != INT_MAX;
 
-	for (size_t i = 0; i < zp_nown; i++)
-		held |= *zp_own_fds[i] > 2;
 	if (held && !(flags & AT_SYMLINK_NOFOLLOW) && !zp_is_own_fd(dirfd) && own_path(dirfd, path))
 		return -ENOENT;
 	return zp_kernel_call(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
