@@ -10,7 +10,6 @@
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "runtime.h"
@@ -77,18 +76,14 @@ bool zp_object_key(struct zp_object *ob)
 	struct stat st;
 
 	if (ob->image != NULL) {
-		struct utsname u;
-		if (uname(&u) != 0)
+		if (zp_vdso_tag(ob->key.tag, sizeof(ob->key.tag)) < 0)
 			return false;
 		if (ob->key.build_id_len == 0) {
 			/* a vDSO built without a build-id: its bytes name it */
-			uint64_t h = 14695981039346656037ull;
-			for (size_t i = 0; i < ob->image_size; i++)
-				h = (h ^ ((const uint8_t *)ob->image)[i]) * 1099511628211ull;
+			uint64_t h = zp_bytes_id(ob->image, ob->image_size);
 			memcpy(ob->key.build_id, &h, sizeof(h));
 			ob->key.build_id_len = sizeof(h);
 		}
-		snprintf(ob->key.tag, sizeof(ob->key.tag), "vdso %.58s", u.release);
 		return true;
 	}
 	if (ob->program) {

@@ -10,8 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "zp.h"
@@ -21,18 +19,9 @@
  * release for a vDSO)? */
 static bool usable(const struct zp_cache_item *it)
 {
-	struct stat st;
-	struct utsname u;
-	char tag[64];
+	bool vdso = strncmp(it->key.tag, "vdso ", 5) == 0;
 
-	if (strncmp(it->key.tag, "vdso ", 5) == 0) {
-		if (uname(&u) != 0)
-			return false;
-		snprintf(tag, sizeof(tag), "vdso %.58s", u.release);
-		return strcmp(tag, it->key.tag) == 0;
-	}
-	return it->key.scan_version == ZP_SCAN_VERSION && stat(it->path, &st) == 0 &&
-	       zp_cache_key_matches(&st, &it->key);
+	return (vdso || it->key.scan_version == ZP_SCAN_VERSION) && zp_cache_object_state(it) == 0;
 }
 
 /* rescan -- the object's sites as the scanner finds them now */

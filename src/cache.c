@@ -34,6 +34,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -872,6 +873,35 @@ bool zp_cache_key_matches(const struct stat *st, const struct zp_cache_key *key)
 {
 	return st->st_dev == key->dev && st->st_ino == key->ino && (uint64_t)st->st_size == key->size &&
 	       ns_of(st->st_mtim) == key->mtime_ns && ns_of(st->st_ctim) == key->ctime_ns;
+}
+
+int zp_vdso_tag(char *buf, size_t len)
+{
+	struct utsname u;
+
+	if (uname(&u) != 0)
+		return -errno;
+	snprintf(buf, len, "vdso %.58s", u.release);
+	return 0;
+}
+
+uint64_t zp_bytes_id(const void *p, size_t n)
+{
+	return fnv1a(p, n);
+}
+
+int zp_cache_object_state(const struct zp_cache_item *it)
+{
+	struct stat st;
+	char tag[sizeof(it->key.tag)];
+
+	if (strncmp(it->key.tag, "vdso ", 5) == 0) {
+		int r = zp_vdso_tag(tag, sizeof(tag));
+		return r < 0 ? r : strcmp(tag, it->key.tag) == 0 ? 0 : -ENOENT;
+	}
+	if (stat(it->path, &st) != 0)
+		return -ENOENT;
+	return zp_cache_key_matches(&st, &it->key) ? 0 : -ESTALE;
 }
 
 /* image_pages -- the image's pages from the original file `in`, patched;

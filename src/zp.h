@@ -181,6 +181,11 @@ struct stat;
 /* zp_cache_key_matches -- is st (a stat of the file) the file key names,
  * unchanged? */
 bool zp_cache_key_matches(const struct stat *st, const struct zp_cache_key *key);
+/* zp_vdso_tag -- the key tag of this kernel's vDSO ("vdso RELEASE") */
+int zp_vdso_tag(char *buf, size_t len);
+/* zp_bytes_id -- what names an object by its bytes where it has no
+ * build-id (a vDSO built without one): their FNV-1a hash */
+uint64_t zp_bytes_id(const void *p, size_t n);
 
 /* The cache's on-disk format: a directory of its own under the root, so
  * builds of another format never read these files, nor these builds theirs */
@@ -278,6 +283,10 @@ struct zp_cache_item {
  * killed writers are removed on the way */
 int zp_cache_list(int dirfd, bool clean, struct zp_cache_item **out, size_t *n);
 int zp_cache_remove(int dirfd, const struct zp_cache_item *it);
+/* zp_cache_object_state -- is the object of an object's item (not a
+ * program's) the one its key names: 0; -ESTALE if changed, -ENOENT if
+ * gone (or another kernel's vDSO), another -errno if that cannot be told */
+int zp_cache_object_state(const struct zp_cache_item *it);
 /* zp_cache_max -- $ZPOLINE_CACHE_MAX (bytes, K, M or G) or the default */
 uint64_t zp_cache_max(void);
 /* zp_cache_trim -- remove abandoned temporary files, then the least

@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -104,10 +103,6 @@ static const char *age(char *buf, size_t len, int64_t then_ns)
  * (for a program's entry: each of its objects)? */
 static const char *state(int dirfd, const struct zp_cache_item *it)
 {
-	struct stat st;
-	struct utsname u;
-	char tag[64];
-
 	if (!it->valid)
 		return "unreadable";
 	if (it->program) {
@@ -126,15 +121,9 @@ static const char *state(int dirfd, const struct zp_cache_item *it)
 		free(v);
 		return worst;
 	}
-	if (strncmp(it->key.tag, "vdso ", 5) == 0) {
-		if (uname(&u) != 0)
-			return "ok";
-		snprintf(tag, sizeof(tag), "vdso %.58s", u.release);
-		return strcmp(tag, it->key.tag) == 0 ? "ok" : "gone";
-	}
-	if (stat(it->path, &st) != 0)
-		return "gone";
-	return zp_cache_key_matches(&st, &it->key) ? "ok" : "changed";
+	int r = zp_cache_object_state(it);
+	/* (what cannot be told is taken as usable) */
+	return r == -ENOENT ? "gone" : r == -ESTALE ? "changed" : "ok";
 }
 
 /* verify -- the scanner helper (it alone loads the decoder) scans each

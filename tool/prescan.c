@@ -23,7 +23,6 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "../runtime/scan-module.h"
@@ -62,10 +61,9 @@ static bool vdso_key(const struct zp_file_id *runtime, struct zp_cache_key *k)
 {
 	const ElfW(Ehdr) *eh = (const void *)getauxval(AT_SYSINFO_EHDR);
 	struct zp_file_id id = { 0 };
-	struct utsname u;
 	size_t size = 0;
 
-	if (eh == NULL || uname(&u) != 0)
+	if (eh == NULL)
 		return false;
 	const ElfW(Phdr) *ph = (const void *)((const char *)eh + eh->e_phoff);
 	for (int i = 0; i < eh->e_phnum; i++) {
@@ -76,15 +74,12 @@ static bool vdso_key(const struct zp_file_id *runtime, struct zp_cache_key *k)
 			zp_note_build_id((const uint8_t *)eh + ph[i].p_vaddr, ph[i].p_memsz, &id);
 	}
 	if (id.build_id_len == 0) {
-		uint64_t h = 14695981039346656037ull;
-		for (size_t i = 0; i < size; i++)
-			h = (h ^ ((const uint8_t *)eh)[i]) * 1099511628211ull;
+		uint64_t h = zp_bytes_id(eh, size);
 		memcpy(id.build_id, &h, sizeof(h));
 		id.build_id_len = sizeof(h);
 	}
 	make_key(k, &id, runtime);
-	snprintf(k->tag, sizeof(k->tag), "vdso %.58s", u.release);
-	return true;
+	return zp_vdso_tag(k->tag, sizeof(k->tag)) == 0;
 }
 
 /* The warm path. Resolving the closure reads every object's headers; on a
