@@ -22,10 +22,12 @@
  * iovec array counted by the next argument; bit 24+i: a struct msghdr;
  * both: an array of struct mmsghdr counted by the next argument; bit 6:
  * the call takes descriptors, bit i of zp_syscall_fds[nr] for argument
- * i+1 (bit 7: one of the runtime's there fails the call) */
+ * i+1 (bit 7 there: one of the runtime's fails the call); bit 7: an
+ * argument is a pointer for some values of another only (kind i) */
 extern const uint32_t zp_syscall_args[];
 extern const uint8_t zp_syscall_fds[];
 #define ZP_ARG_FDS (1u << 6)
+#define ZP_ARG_SOMETIMES (1u << 7)
 #define ZP_ARG_READ(k, i) (((k) >> (i)) & 1)
 #define ZP_ARG_NULLABLE(k, i) (((k) >> (8 + (i))) & 1)
 #define ZP_ARG_IOVEC(k, i) (((k) >> (16 + (i))) & 1)
@@ -53,6 +55,11 @@ long zp_kernel_call(long nr, long a1, long a2, long a3, long a4, long a5, long a
  * word in zp_syscall_args is k (iovecs, msghdr) */
 bool zp_page0_nested(uint32_t k, const long args[6]) ZP_HIDDEN_P0;
 
+/* zp_page0_integer -- argument i of nr, a pointer for some values of
+ * another argument only (kind i), is an integer the kernel does not read
+ * as memory for these arguments */
+bool zp_page0_integer(long nr, int i, const long a[6]) ZP_HIDDEN_P0;
+
 /* zp_page0_hit -- would the kernel follow a pointer of this call into
  * 0..ZP_LOW_END? (false when the pages are not mapped) */
 static inline bool zp_page0_hit(long nr, const long a[6])
@@ -68,7 +75,8 @@ static inline bool zp_page0_hit(long nr, const long a[6])
 	for (unsigned m = (k | k >> 8) & 0x3f; m != 0; m &= m - 1) {
 		int i = __builtin_ctz(m);
 		unsigned long v = (unsigned long)a[i];
-		if (v < ZP_LOW_END && (v != 0 || ZP_ARG_READ(k, i)))
+		if (v < ZP_LOW_END && (v != 0 || ZP_ARG_READ(k, i)) &&
+		    !((k & ZP_ARG_SOMETIMES) && zp_page0_integer(nr, i, a)))
 			return true;
 	}
 	return (k >> 16) != 0 && zp_page0_nested(k, a);
