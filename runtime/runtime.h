@@ -185,6 +185,12 @@ int zp_sites_add_trap(uintptr_t site) ZP_HIDDEN;
 bool zp_sites_add_late_trap(uintptr_t site) ZP_HIDDEN;
 bool zp_sites_is_call(uintptr_t ret) ZP_HIDDEN;
 bool zp_sites_is_trap(uintptr_t site) ZP_HIDDEN;
+/* slot-output sites: zero-terminated, read by zp_bad_call (stub.S) */
+extern uintptr_t zp_slotout_sites[] ZP_HIDDEN;
+int zp_sites_add_slotout(uintptr_t ret) ZP_HIDDEN;
+bool zp_sites_is_slotout(uintptr_t ret) ZP_HIDDEN;
+/* where the stub returns to after a slot-output site's call (stub.S) */
+void zp_slotout_fixup(void) ZP_HIDDEN;
 void zp_excluded_add(uintptr_t start, uintptr_t end) ZP_HIDDEN;
 /* zp_in_excluded -- is addr the code of an object the user excluded? */
 bool zp_in_excluded(uintptr_t addr) ZP_HIDDEN;
