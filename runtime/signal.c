@@ -10,6 +10,7 @@
  * them is virtualised (zp_next sends it here), and faults that are not
  * ours are handed to what the program installed, or to the default. */
 #include <errno.h>
+#include <linux/audit.h>
 #include <linux/sched.h>
 #include <signal.h>
 #include <stddef.h>
@@ -424,6 +425,11 @@ static void handler(int sig, siginfo_t *si, void *ucv)
 	if (sig == SIGSYS && si->si_code == 2 /* SYS_USER_DISPATCH */ && zp_sud_on) {
 		/* a system call from code the runtime never rewrote; the kernel
 		 * left rip after the instruction and rax holding the number */
+		if (si->si_arch == AUDIT_ARCH_I386) {
+			/* int $0x80: an i386 number, no hook's */
+			zp_sud_int80(uc);
+			goto out;
+		}
 		__atomic_add_fetch(&zp_late.sud_calls, 1, __ATOMIC_RELAXED);
 		/* the kernel takes the number as an int; the hooks see all
 		 * of it, as on the other paths */

@@ -551,6 +551,40 @@ zp_slotout_fixup:
 	.cfi_endproc
 	.size	zp_slotout_return, .-zp_slotout_return
 
+/* zp_raw_int80(nr, a1..a6) -- the 32-bit gate, int $0x80, with the number
+ * in %eax and the arguments in %ebx %ecx %edx %esi %edi %ebp, as a 64-bit
+ * program makes it (the kernel reads the low 32 bits of each); what it
+ * returns in %rax. For a call the safety net caught (sud.c). */
+	.globl	zp_raw_int80
+	.hidden	zp_raw_int80
+	.type	zp_raw_int80, @function
+zp_raw_int80:
+	.cfi_startproc
+	pushq	%rbx
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset rbx, 0
+	pushq	%rbp
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset rbp, 0
+	movq	%rdi, %rax
+	movq	%rsi, %rbx
+	movq	24(%rsp), %rbp
+	movq	%rcx, %r10
+	movq	%rdx, %rcx
+	movq	%r10, %rdx
+	movq	%r8, %rsi
+	movq	%r9, %rdi
+	int	$0x80
+	popq	%rbp
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore rbp
+	popq	%rbx
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore rbx
+	ret
+	.cfi_endproc
+	.size	zp_raw_int80, .-zp_raw_int80
+
 /* zp_raw_syscall(nr, a1..a6) -- the real system call; this library is
  * never rewritten, so this instruction reaches the kernel */
 	.globl	zp_raw_syscall
