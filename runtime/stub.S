@@ -506,12 +506,14 @@ zp_bad_call:
 	je	3f
 	addq	$8, %rcx
 	jmp	1b
-2:	leaq	-136(%rsp), %rsp
+2:	.cfi_remember_state
+	leaq	-136(%rsp), %rsp
 	.cfi_adjust_cfa_offset 136
 	movq	%r11, 8(%rsp)
 	leaq	zp_slotout_fixup(%rip), %r11
 	movq	%r11, (%rsp)
 	jmp	*%rax
+	.cfi_restore_state
 3:	movq	(%rsp), %rdi
 	movq	%rax, %rsi
 	andq	$-16, %rsp
