@@ -2,8 +2,8 @@
  * program's (issue 10: its heap, its counters, its getrandom are not ours
  * to touch)
  *
- * Blocks of 16 << k bytes (k < NCLASS, 16 bytes to 128 KiB, the header
- * included) are cut from arenas mapped on first use (anonymous, reserved
+ * Blocks of 16 << k bytes (0 < k < NCLASS, 32 bytes to 128 KiB, the
+ * header included) are cut from arenas mapped on first use (anonymous, reserved
  * without backing: a page costs its fault when first written, as a fresh
  * heap page does) and go back to a free list of their size when freed;
  * larger blocks are mappings of their own. The header before each block
@@ -22,7 +22,7 @@
 #include "runtime.h"
 #include "umalloc.h"
 
-#define NCLASS 14                       /* 16 B .. 128 KiB */
+#define NCLASS 14                       /* 16 << k: 32 B .. 128 KiB, k > 0 */
 #define LARGE NCLASS                    /* header class of a mapping of its own */
 #define ARENA (1024 * 1024)
 #define NARENA 64                       /* then every block is a mapping */
@@ -36,6 +36,7 @@ struct freeblock {
 	struct header h;
 	struct freeblock *next;
 };
+_Static_assert(sizeof(struct freeblock) <= 32, "a free block of the smallest class holds its link");
 
 static struct freeblock *free_list[NCLASS];
 static uintptr_t arena[NARENA];
@@ -68,10 +69,11 @@ static void *map(size_t len)
 }
 
 /* class_of -- the smallest class whose blocks hold n bytes after the
- * header, NCLASS when none does */
+ * header, NCLASS when none does; from 32 bytes: a free block holds the
+ * free list's pointer after its header */
 static size_t class_of(size_t n)
 {
-	size_t k = 0;
+	size_t k = 1;
 
 	if (n > ((size_t)16 << (NCLASS - 1)) - sizeof(struct header))
 		return NCLASS;
