@@ -2,12 +2,15 @@
  * program's (issue 10: its heap, its counters, its getrandom are not ours
  * to touch)
  *
- * Blocks of 16 << k bytes (0 < k < NCLASS, 32 bytes to 128 KiB, the
- * header included) are cut from arenas mapped on first use (anonymous, reserved
- * without backing: a page costs its fault when first written, as a fresh
- * heap page does) and go back to a free list of their size when freed;
- * larger blocks are mappings of their own. The header before each block
- * says which.
+ * Blocks of up to 128 KiB are cut, at their size rounded to 16 bytes (a
+ * 16-byte header included), one after the other from arenas mapped on
+ * first use: anonymous and reserved without backing, so a page costs its
+ * fault when first written, as a fresh heap page does, and blocks packed
+ * as tightly as libc's leave as few pages touched. A freed block goes to
+ * the free list of the largest power of two it holds, and a request takes
+ * from the list of the smallest power of two that holds it, so any block
+ * there fits. The block cut last grows in place. Larger blocks are
+ * mappings of their own (realloc by mremap). The header says which.
  *
  * One lock, for the program's threads (the late path runs in whichever
  * thread calls dlopen). Nothing allocates in a signal handler or a vfork
@@ -22,43 +25,53 @@
 #include "runtime.h"
 #include "umalloc.h"
 
-#define NCLASS 14                       /* 16 << k: 32 B .. 128 KiB, k > 0 */
-#define LARGE NCLASS                    /* header class of a mapping of its own */
+#define NCLASS 14                       /* free lists of 16 << k bytes: 32 B .. 128 KiB, k > 0 */
+#define MAX_SMALL ((size_t)16 << (NCLASS - 1))
+#define SMALL 0
+#define LARGE 1
 #define ARENA (1024 * 1024)
-#define NARENA 64                       /* then every block is a mapping */
+#define NARENA 8                        /* 8 MiB, then every block is a mapping */
 
 struct header {
-	size_t len;                     /* LARGE: the mapping's length */
-	size_t cls;
+	size_t len;                     /* the block's (LARGE: the mapping's) bytes */
+	size_t kind;                    /* SMALL or LARGE */
 };
 
 struct freeblock {
 	struct header h;
 	struct freeblock *next;
 };
-_Static_assert(sizeof(struct freeblock) <= 32, "a free block of the smallest class holds its link");
+_Static_assert(sizeof(struct freeblock) <= 32, "the smallest block holds its free list's link");
 
-static struct freeblock *free_list[NCLASS];
-static uintptr_t arena[NARENA];
-/* where the next block is cut: the current arena's number plus one (0: no
- * arena yet) above bit 32, its offset in that arena below */
-static uint64_t bump;
-static int lock;
+/* The state, small and 8-aligned (not the 32 GCC gives an array this
+ * size): with --sort-section=alignment it lies with the small variables
+ * start-up writes anyway, not on a page of its own (two faults more).
+ * bump: where the next block is cut, the current arena's number plus one
+ * (0: no arena yet) above bit 32, its offset in that arena below; high:
+ * how far the current arena was ever written (above, its pages are
+ * untouched zeroes). */
+static struct {
+	struct freeblock *free_list[NCLASS];
+	uintptr_t arena[NARENA];
+	uint64_t bump;
+	uintptr_t high;
+	int lock;
+} st __attribute__((aligned(8)));
 
 static void take(void)
 {
-	while (__atomic_exchange_n(&lock, 1, __ATOMIC_ACQUIRE) != 0)
+	while (__atomic_exchange_n(&st.lock, 1, __ATOMIC_ACQUIRE) != 0)
 		zp_raw_syscall(SYS_sched_yield, 0, 0, 0, 0, 0, 0);
 }
 
 static void drop(void)
 {
-	__atomic_store_n(&lock, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&st.lock, 0, __ATOMIC_RELEASE);
 }
 
 void zp_umalloc_forked(void)
 {
-	lock = 0;
+	st.lock = 0;
 }
 
 static void *map(size_t len)
@@ -68,17 +81,23 @@ static void *map(size_t len)
 	return r < 0 && r > -4096 ? NULL : (void *)r;
 }
 
-/* class_of -- the smallest class whose blocks hold n bytes after the
- * header, NCLASS when none does; from 32 bytes: a free block holds the
- * free list's pointer after its header */
-static size_t class_of(size_t n)
+/* class_up -- the smallest k with 16 << k >= size; class_down -- the
+ * largest with 16 << k <= size (size from 32 to MAX_SMALL) */
+static size_t class_up(size_t size)
 {
 	size_t k = 1;
 
-	if (n > ((size_t)16 << (NCLASS - 1)) - sizeof(struct header))
-		return NCLASS;
-	while (((size_t)16 << k) - sizeof(struct header) < n)
+	while (((size_t)16 << k) < size)
 		k++;
+	return k;
+}
+
+static size_t class_down(size_t size)
+{
+	size_t k = NCLASS - 1;
+
+	while (((size_t)16 << k) > size)
+		k--;
 	return k;
 }
 
@@ -93,67 +112,111 @@ static void *get_large(size_t n)
 	if ((h = map(len)) == NULL)
 		return NULL;
 	h->len = len;
-	h->cls = LARGE;
+	h->kind = LARGE;
 	return h + 1;
 }
 
-/* get -- a block of n bytes; *fresh says it was never used (its bytes
- * are the kernel's zeroes) */
-static void *get(size_t n, int *fresh)
+/* the block cut last, and the arena's room after it (under the lock) */
+static struct header *top(size_t *room)
 {
-	size_t k = class_of(n);
-	struct header *h;
+	uint64_t i = st.bump >> 32, off = st.bump & 0xffffffff;
 
-	*fresh = 1;
-	if (k == NCLASS)
-		return get_large(n);
-	size_t size = (size_t)16 << k;
-	take();
-	struct freeblock *f = free_list[k];
+	*room = i == 0 ? 0 : ARENA - off;
+	return i == 0 ? NULL : (struct header *)(st.arena[i - 1] + off);
+}
+
+/* reach -- the current arena was written up to end (under the lock) */
+static void reach(uintptr_t end)
+{
+	if (end > st.high)
+		st.high = end;
+}
+
+/* take_free -- a free block of size bytes or more: from the list whose
+ * blocks all fit, else the first that fits among the next smaller ones */
+static struct header *take_free(size_t size)
+{
+	size_t k = class_up(size);
+	struct freeblock *f = st.free_list[k];
+
 	if (f != NULL) {
-		free_list[k] = f->next;
-		drop();
-		*fresh = 0;
-		return &f->h + 1;
+		st.free_list[k] = f->next;
+		return &f->h;
 	}
-	uint64_t i = bump >> 32, off = bump & 0xffffffff;
-	if (i == 0 || ARENA - off < size) {
+	if (k == 1)
+		return NULL;
+	for (struct freeblock **at = &st.free_list[k - 1]; *at != NULL; at = &(*at)->next)
+		if ((*at)->h.len >= size) {
+			f = *at;
+			*at = f->next;
+			return &f->h;
+		}
+	return NULL;
+}
+
+/* get -- a block of n bytes; *dirty: how many of its first bytes may be
+ * other than zero (the rest are the kernel's zeroes, never written) */
+static void *get(size_t n, size_t *dirty)
+{
+	struct header *h;
+	size_t room;
+
+	*dirty = 0;
+	if (n > MAX_SMALL - sizeof(*h))
+		return get_large(n);
+	size_t size = (n + sizeof(*h) + 15) & ~(size_t)15;
+	if (size < 32)
+		size = 32;      /* the smallest list's, which holds a free block's link */
+	take();
+	if ((h = take_free(size)) != NULL) {
+		drop();
+		*dirty = n;
+		return h + 1;
+	}
+	h = top(&room);
+	if (room < size) {
 		/* the rest of the old arena is lost: blocks of up to an
 		 * eighth of an arena are cut from it, most much smaller */
+		uint64_t i = st.bump >> 32;
 		void *a = i < NARENA ? map(ARENA) : NULL;
 		if (a == NULL) {
 			drop();
 			return i < NARENA ? NULL : get_large(n);
 		}
-		arena[i] = (uintptr_t)a;
-		i++;
-		off = 0;
+		/* high last: a fork between these stores leaves it
+		 * saying too much was written, never too little */
+		st.arena[i] = (uintptr_t)a;
+		st.bump = (i + 1) << 32;
+		st.high = (uintptr_t)a;
+		h = a;
 	}
-	h = (struct header *)(arena[i - 1] + off);
-	bump = i << 32 | (off + size);
+	st.bump += size;
+	/* a block given back at the top was cut again */
+	uintptr_t data = (uintptr_t)(h + 1);
+	*dirty = st.high > data ? st.high - data : 0;
+	reach((uintptr_t)h + size);
 	drop();
 	h->len = size;
-	h->cls = k;
+	h->kind = SMALL;
 	return h + 1;
 }
 
 void *__wrap_malloc(size_t n)
 {
-	int fresh;
+	size_t dirty;
 
-	return get(n, &fresh);
+	return get(n, &dirty);
 }
 
 void *__wrap_calloc(size_t n, size_t size)
 {
-	int fresh;
-	size_t total;
+	size_t total, dirty;
 
 	if (__builtin_mul_overflow(n, size, &total))
 		return NULL;
-	void *p = get(total, &fresh);
-	if (p != NULL && !fresh)
-		memset(p, 0, total);
+	void *p = get(total, &dirty);
+	if (p != NULL)
+		memset(p, 0, dirty < total ? dirty : total);
 	return p;
 }
 
@@ -162,15 +225,41 @@ void __wrap_free(void *p)
 	if (p == NULL)
 		return;
 	struct header *h = (struct header *)p - 1;
-	if (h->cls == LARGE) {
+	if (h->kind == LARGE) {
 		zp_raw_syscall(SYS_munmap, (long)h, (long)h->len, 0, 0, 0, 0);
 		return;
 	}
 	struct freeblock *f = (struct freeblock *)h;
+	size_t k = class_down(h->len), room;
 	take();
-	f->next = free_list[h->cls];
-	free_list[h->cls] = f;
+	if ((uintptr_t)top(&room) == (uintptr_t)h + h->len) {
+		/* the block cut last: cut again from its start, as libc
+		 * merges a chunk into its top (start-up frees in about the
+		 * order it allocated, and touches fewer pages) */
+		st.bump -= h->len;
+	} else {
+		f->next = st.free_list[k];
+		st.free_list[k] = f;
+	}
 	drop();
+}
+
+/* grow_top -- the block cut last grows to size in place, if the arena
+ * has the room */
+static bool grow_top(struct header *h, size_t size)
+{
+	size_t room;
+	bool done = false;
+
+	take();
+	if ((uintptr_t)top(&room) == (uintptr_t)h + h->len && room >= size - h->len) {
+		st.bump += size - h->len;
+		reach((uintptr_t)h + size);
+		h->len = size;
+		done = true;
+	}
+	drop();
+	return done;
 }
 
 void *__wrap_realloc(void *p, size_t n)
@@ -185,7 +274,10 @@ void *__wrap_realloc(void *p, size_t n)
 	size_t room = h->len - sizeof(*h);
 	if (n <= room)
 		return p;
-	if (h->cls == LARGE && n <= SIZE_MAX - sizeof(*h) - ZP_PAGE_SIZE) {
+	if (h->kind == SMALL && n <= MAX_SMALL - sizeof(*h) &&
+	    grow_top(h, (n + sizeof(*h) + 15) & ~(size_t)15))
+		return p;
+	if (h->kind == LARGE && n <= SIZE_MAX - sizeof(*h) - ZP_PAGE_SIZE) {
 		size_t len = ZP_PAGE_UP(n + sizeof(*h));
 		long r = zp_raw_syscall(SYS_mremap, (long)h, (long)h->len, (long)len, MREMAP_MAYMOVE, 0, 0);
 		if (r < 0 && r > -4096)
