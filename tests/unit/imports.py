@@ -15,6 +15,8 @@ FORBIDDEN = {
     'qsort', 'opendir', 'fdopendir', 'readdir', 'readdir64', 'closedir', 'scandir', 'scandir64',
     'open_memstream', 'fmemopen', 'fopen', 'fopen64', 'fdopen', 'tmpfile', 'popen', 'getline',
     'getdelim', 'strerror', 'strsignal', 'glob', 'glob64', 'wordexp', 'setenv', 'putenv',
+    '__strdup', '__strndup', 'canonicalize_file_name', 'get_current_dir_name', 'open_wmemstream',
+    'fopencookie', 'backtrace_symbols',
 }
 
 
