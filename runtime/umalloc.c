@@ -125,6 +125,15 @@ static struct header *top(size_t *room)
 	return i == 0 ? NULL : (struct header *)(st.arena[i - 1] + off);
 }
 
+/* at_top -- is h the block cut last in the current arena (not one that
+ * ends where another arena, mapped right after its own, begins)? */
+static bool at_top(const struct header *h, size_t *room)
+{
+	uintptr_t t = (uintptr_t)top(room);
+
+	return t != 0 && (uintptr_t)h >= st.arena[(st.bump >> 32) - 1] && (uintptr_t)h + h->len == t;
+}
+
 /* reach -- the current arena was written up to end (under the lock) */
 static void reach(uintptr_t end)
 {
@@ -232,7 +241,7 @@ void __wrap_free(void *p)
 	struct freeblock *f = (struct freeblock *)h;
 	size_t k = class_down(h->len), room;
 	take();
-	if ((uintptr_t)top(&room) == (uintptr_t)h + h->len) {
+	if (at_top(h, &room)) {
 		/* the block cut last: cut again from its start, as libc
 		 * merges a chunk into its top (start-up frees in about the
 		 * order it allocated, and touches fewer pages) */
@@ -252,7 +261,7 @@ static bool grow_top(struct header *h, size_t size)
 	bool done = false;
 
 	take();
-	if ((uintptr_t)top(&room) == (uintptr_t)h + h->len && room >= size - h->len) {
+	if (at_top(h, &room) && room >= size - h->len) {
 		st.bump += size - h->len;
 		reach((uintptr_t)h + size);
 		h->len = size;

@@ -1,7 +1,8 @@
 /* umalloc.c -- the runtime's allocator (runtime/umalloc.c): blocks of
  * every size keep what was written to them through realloc and free of
- * other blocks, calloc zeroes, threads allocate at once, and a child
- * forked while other threads hold the allocator's lock can allocate. */
+ * other blocks, calloc zeroes, more than the arenas hold is served,
+ * threads allocate at once, and a child forked while other threads hold
+ * the allocator's lock can allocate. */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -94,6 +95,34 @@ static void *churn(void *arg)
 	return NULL;
 }
 
+/* arenas -- more small blocks than 8 arenas hold (the rest are mappings
+ * of their own), freed out of order and cut again */
+static void arenas(void)
+{
+	enum { N = 3000, SIZE = 4000 };
+	static unsigned char *p[N];
+
+	for (int i = 0; i < N; i++) {
+		if ((p[i] = __wrap_malloc(SIZE)) == NULL) {
+			fail("out of memory", SIZE);
+			return;
+		}
+		memset(p[i], (unsigned char)i, SIZE);
+	}
+	for (int i = N - 1; i >= 0; i -= 2) {
+		__wrap_free(p[i]);
+		p[i] = __wrap_calloc(1, SIZE / 2);
+		if (p[i] == NULL || !check(p[i], SIZE / 2, 0))
+			fail("calloc's block is not zero", SIZE / 2);
+		memset(p[i], (unsigned char)i, SIZE / 2);
+	}
+	for (int i = 0; i < N; i++)
+		if (!check(p[i], i % 2 == N % 2 ? SIZE : SIZE / 2, (unsigned char)i))
+			fail("a block changed", SIZE);
+	for (int i = 0; i < N; i++)
+		__wrap_free(p[i]);
+}
+
 int main(void)
 {
 	pthread_t t[NTHREADS];
@@ -105,6 +134,7 @@ int main(void)
 	__wrap_free(s);
 	__wrap_free(d);
 
+	arenas();
 	for (int i = 0; i < NTHREADS; i++)
 		pthread_create(&t[i], NULL, churn, (void *)(uintptr_t)(i + 1));
 	/* fork while the threads allocate: the child, alone, allocates */
