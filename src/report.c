@@ -25,19 +25,26 @@ void zp_objstat_from_scan(struct zp_objstat *st, const struct zp_scan *s)
 	}
 }
 
+/* json_char -- c as it stands in a JSON string (out: 7 bytes or more) */
+static const char *json_char(unsigned char c, char *out)
+{
+	if (c == '"' || c == '\\')
+		snprintf(out, 7, "\\%c", c);
+	else if (c < 0x20)
+		snprintf(out, 7, "\\u%04x", c);
+	else
+		snprintf(out, 7, "%c", c);
+	return out;
+}
+
 /* zp_json_string -- s as a JSON string, quoted and escaped */
 void zp_json_string(FILE *f, const char *s)
 {
+	char buf[8];
+
 	fputc('"', f);
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
+	for (; *s != '\0'; s++)
+		fputs(json_char((unsigned char)*s, buf), f);
 	fputc('"', f);
 }
 
@@ -92,16 +99,11 @@ static void put(struct text *t, const char *fmt, ...)
 
 static void put_json_string(struct text *t, const char *s)
 {
+	char buf[8];
+
 	put(t, "\"");
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			put(t, "\\%c", c);
-		else if (c < 0x20)
-			put(t, "\\u%04x", c);
-		else
-			put(t, "%c", c);
-	}
+	for (; *s != '\0'; s++)
+		put(t, "%s", json_char((unsigned char)*s, buf));
 	put(t, "\"");
 }
 
