@@ -27,6 +27,7 @@
 #include "contract.h"
 #include "page0.h"
 #include "runtime.h"
+#include "umalloc.h"
 
 bool zp_follow = true;
 
@@ -476,6 +477,7 @@ void zp_child_started(void)
 	zp_sud_arm_thread();
 	my_pid = zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
 	zp_page0_forked();
+	zp_umalloc_forked();
 	if (!zp_follow) {
 		unfollowed = true;
 		zp_hooks_detach();

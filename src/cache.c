@@ -233,10 +233,16 @@ static int open_chain(const char *base, const char *rest, bool create)
 		r = open_chain_at(base, rest, create);
 	if (r != -ENOTDIR)
 		return r;
-	char *real = realpath(base, NULL);
+	/* into a buffer of ours: realpath(base, NULL) mallocs in libc,
+	 * which the runtime must not (glibc's mallocs nothing more for a
+	 * path under 1 KiB) */
+	char *real = malloc(PATH_MAX);
 	if (real == NULL)
-		return -errno;
-	r = open_chain_at(real, rest, create);
+		return -ENOMEM;
+	if (realpath(base, real) == NULL)
+		r = -errno;
+	else
+		r = open_chain_at(real, rest, create);
 	free(real);
 	return r;
 }
