@@ -35,6 +35,18 @@ static const char *late_cache_dir;
 static bool late_images_off;
 static const char *late_exclude;
 static bool late_traps_only;
+
+/* late_slotout -- a late library's slot-output site becomes a call outside
+ * the call-site set, as at start-up (patch.c), with the fixup it returns
+ * through in that set: false when there is no room (it stays a trap) */
+static bool late_slotout(uintptr_t ret)
+{
+	uintptr_t fixup = (uintptr_t)zp_slotout_fixup;
+
+	if (!zp_sites_is_call(fixup) && zp_sites_add_call(fixup) < 0)
+		return false;
+	return zp_sites_add_slotout(ret) == 0;
+}
 static bool late_ready;
 static enum zp_mode late_mode;
 
@@ -192,8 +204,10 @@ void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot)
 			moved++;
 			continue;
 		}
-		bool trap = late_traps_only || (scan.sites[i].flags & ZP_SITE_REDZONE) ||
-			    zp_sites_add_call(a + 2) < 0;
+		uint32_t fl = scan.sites[i].flags;
+		bool trap = late_traps_only ? true
+			    : fl & ZP_SITE_SLOTOUT ? !late_slotout(a + 2)
+						   : (fl & ZP_SITE_REDZONE) || zp_sites_add_call(a + 2) < 0;
 		if (trap && !zp_sites_add_late_trap(a)) {
 			left++;         /* no room: left alone */
 			continue;
