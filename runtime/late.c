@@ -298,9 +298,13 @@ void zp_lazy_enable(void)
 	if (!zp_sync_cores_register())
 		return;
 	/* the decoder, loaded now (not from a signal handler) and after the
-	 * objects to rewrite were listed, so it is not one of them */
+	 * objects to rewrite were listed, so it is not one of them; in a link
+	 * namespace of its own, as the scanner module is loaded on a cache
+	 * miss: its libelf, libdw, Zydis and libc stay out of the program's
+	 * link map, and what it calls from the SIGSYS handler is its own libc
+	 * copy's, never a function the program may be interrupted in */
 	snprintf(path, sizeof(path), "%s/zpoline-decode.so", zp_runtime_dir());
-	void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	void *h = dlmopen(LM_ID_NEWLM, path, RTLD_NOW | RTLD_LOCAL);
 	if (h == NULL) {
 		zp_msg("cannot load %s: sites the safety net catches stay caught", path);
 		return;

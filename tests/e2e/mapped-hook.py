@@ -3,7 +3,9 @@
 dlmopen'd: it works (its relocations, .bss and weak symbol right), and it
 is in no link map; ZPOLINE_HOOK_DLMOPEN=1 loads it with dlmopen, into a
 link map a debugger reads. A hook with a constructor, or one that needs
-libc, is dlmopen'd as before.
+libc, is dlmopen'd as before. With --catch-late, the decoder the lazy
+rewrite loads (zpoline-decode.so and its libelf, libdw, Zydis) is in a
+namespace of its own: the program's holds nothing of ours but the runtime.
 
 usage: mapped-hook.py ZPOLINE MAPPED_HOOK CTOR_HOOK LEGACY_HOOK LINKMAP"""
 import os
@@ -15,8 +17,8 @@ ENV = {k: v for k, v in os.environ.items() if not k.startswith("ZPOLINE_") and k
 failed = 0
 
 
-def run(hook, **extra):
-    p = subprocess.run([Z, "run", "--hook", hook, "--", LINKMAP], stdout=subprocess.PIPE,
+def run(hook, opts=(), **extra):
+    p = subprocess.run([Z, "run", "--hook", hook] + list(opts) + ["--", LINKMAP], stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, text=True, env=dict(ENV, **extra), timeout=60)
     lines = p.stdout.splitlines()
     # the hooks' namespaces are the ones after the program's (namespace 0)
@@ -48,4 +50,9 @@ check("a hook without libc but with a constructor is dlmopen'd, which runs it",
 p, lines, inmap = run(LEGACY)
 check("a hook that needs libc is dlmopen'd, in a link map",
       p.returncode == 0 and "ppid 4242" in lines and inmap, p)
+p, lines, inmap = run(HOOK, ["--catch-late"])
+ours = [l for l in lines if l.startswith("namespace 0 ") and
+        any(n in l for n in ("zpoline-decode", "libelf", "libdw", "libZydis", "libz."))]
+check("--catch-late: the decoder is in no link map of the program's (%s)" % ", ".join(ours),
+      p.returncode == 0 and "ppid 4243" in lines and not ours, p)
 sys.exit(1 if failed else 0)
