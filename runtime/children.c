@@ -183,6 +183,21 @@ static bool preload_has_runtime(const char *entry)
 	return false;
 }
 
+/* preload_keeps_other -- does LD_PRELOAD=... name anything but the
+ * runtime? */
+static bool preload_keeps_other(const char *entry)
+{
+	size_t n = strlen(runtime_path);
+
+	for (const char *p = entry + strlen("LD_PRELOAD="); *p != '\0';) {
+		size_t len = strcspn(p, ": ");
+		if (len > 0 && !(len == n && strncmp(p, runtime_path, n) == 0))
+			return true;
+		p += len + (p[len] != '\0');
+	}
+	return false;
+}
+
 /* zp_env_hide -- the program's environ without the runtime's variables,
  * and LD_PRELOAD without the runtime (none at all if that was all of it),
  * as natively: execve puts them back for the images it starts. The array
@@ -196,8 +211,12 @@ void zp_env_hide(void)
 
 	if (environ == NULL || runtime_path == NULL)
 		return;
+	/* room only for an entry that keeps something once ours is out: the
+	 * usual LD_PRELOAD (the runtime alone) is dropped, and a mapping for
+	 * it would be one more system call and a fresh page a start */
 	for (size_t i = 0; environ[i] != NULL; i++)
-		if (has_prefix(environ[i], "LD_PRELOAD", 10))
+		if (has_prefix(environ[i], "LD_PRELOAD", 10) && preload_has_runtime(environ[i]) &&
+		    preload_keeps_other(environ[i]))
 			plen += strlen(environ[i]) + 1;
 	if (plen != 0) {
 		/* the raw call: the hooks are running, and this is not the
@@ -215,6 +234,8 @@ void zp_env_hide(void)
 		if (ours)
 			continue;
 		if (has_prefix(e, "LD_PRELOAD", 10) && preload_has_runtime(e)) {
+			if (!preload_keeps_other(e))
+				continue;
 			/* the entries but ours, in order: no longer than e */
 			char *preload = room;
 			size_t len = (size_t)sprintf(preload, "LD_PRELOAD=");
@@ -228,8 +249,6 @@ void zp_env_hide(void)
 				}
 				p += l + (p[l] != '\0');
 			}
-			if (first)
-				continue;
 			room += len + 1;
 			e = preload;
 		}
