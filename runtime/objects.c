@@ -192,8 +192,12 @@ int zp_objects_collect(const char *exclude, bool count_excluded)
 
 	zp_objs.exclude = exclude;
 	zp_objs.count_excluded = count_excluded;
-	if (dladdr((void *)zp_objects_collect, &self) != 0)
+	if (dladdr((void *)zp_objects_collect, &self) != 0) {
 		zp_objs.self = (uintptr_t)self.dli_fbase;
+		/* the loader's name for this library, kept as long as it is
+		 * loaded: children.c's, without a second dladdr */
+		zp_objs.self_path = self.dli_fname;
+	}
 	zp_objs.vdso = getauxval(AT_SYSINFO_EHDR);
 	if (dl_iterate_phdr(collect, &zp_objs) != 0)
 		return -ENOMEM;

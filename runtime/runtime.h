@@ -209,6 +209,7 @@ struct zp_objects {
 	struct zp_object *v;
 	size_t n, cap;
 	uintptr_t self;         /* our own load address */
+	const char *self_path;  /* our file, as the loader named it (NULL: unknown) */
 	uintptr_t vdso;
 	const char *exclude;
 	bool count_excluded;    /* scan excluded objects too, for the report */
