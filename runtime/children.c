@@ -84,23 +84,51 @@ static void note_system_preload(const char *self)
 			system_preload = true;
 }
 
-/* note_interp -- which file this program's PT_INTERP names */
-static void note_interp(void)
+/* interp_path -- the file this program's PT_INTERP names, as mapped */
+static const char *interp_path(void)
 {
 	const ElfW(Phdr) *ph = (const ElfW(Phdr) *)getauxval(AT_PHDR);
 	size_t n = getauxval(AT_PHNUM);
 	const ElfW(Phdr) *self = NULL;
-	struct stat st;
 
 	for (size_t i = 0; ph != NULL && i < n; i++)
 		if (ph[i].p_type == PT_PHDR)
 			self = &ph[i];
 	uintptr_t bias = self != NULL ? (uintptr_t)ph - self->p_vaddr : 0;
 	for (size_t i = 0; ph != NULL && i < n; i++)
-		if (ph[i].p_type == PT_INTERP && stat((const char *)(bias + ph[i].p_vaddr), &st) == 0) {
-			interp_dev = st.st_dev;
-			interp_ino = st.st_ino;
-		}
+		if (ph[i].p_type == PT_INTERP)
+			return (const char *)(bias + ph[i].p_vaddr);
+	return NULL;
+}
+
+static bool interp_known;
+
+/* zp_children_note_file -- a loaded object's file, as keying it found
+ * it: the loader names itself by PT_INTERP's path, which is what
+ * note_interp would stat again */
+void zp_children_note_file(const char *path, const struct stat *st)
+{
+	const char *interp = interp_known ? NULL : interp_path();
+
+	if (interp != NULL && strcmp(path, interp) == 0) {
+		interp_dev = st->st_dev;
+		interp_ino = st->st_ino;
+		interp_known = true;
+	}
+}
+
+/* note_interp -- which file this program's PT_INTERP names, unless
+ * keying the loaded objects already said */
+static void note_interp(void)
+{
+	const char *interp = interp_known ? NULL : interp_path();
+	struct stat st;
+
+	if (interp != NULL && stat(interp, &st) == 0) {
+		interp_dev = st.st_dev;
+		interp_ino = st.st_ino;
+		interp_known = true;
+	}
 }
 
 /* saved_value -- what children get for the variable name */

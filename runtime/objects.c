@@ -99,6 +99,7 @@ bool zp_object_key(struct zp_object *ob)
 	if (stat(ob->path, &st) != 0)
 		return false;
 	zp_key_file(&ob->key, &st);
+	zp_children_note_file(ob->path, &st);
 	/* /proc/self/... names another file in the helper */
 	if (strncmp(ob->path, "/proc/self/", 11) == 0 &&
 	    snprintf(ob->scan_path, sizeof(ob->scan_path), "/proc/%d/%s", (int)getpid(), ob->path + 11) >=

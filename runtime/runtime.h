@@ -311,6 +311,9 @@ long zp_policy_call(const struct zpoline_call *c) ZP_HIDDEN;
 /* ---- children.c: the processes the program starts ---- */
 /* zp_children_init -- remember what execve must pass on */
 void zp_children_init(const char *self_path) ZP_HIDDEN;
+/* zp_children_note_file -- a loaded object's path and stat, as its key
+ * was made: the loader's spares zp_children_init a stat */
+void zp_children_note_file(const char *path, const struct stat *st) ZP_HIDDEN;
 /* zp_children_own_fd -- before zp_children_init: a descriptor the
  * runtime made (trace, shared memory), passed on as NAME=fd in place of
  * what the environment says (which is never changed: execve passes it) */
