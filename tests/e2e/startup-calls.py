@@ -6,7 +6,9 @@ program sees) without a mapping made to rewrite it; with another entry
 beside the runtime, the entry is rewritten in a mapping of its own, and
 kept. The file the program's PT_INTERP names (the dynamic loader) is
 looked up once: keying the loaded objects stats it, and what children
-need of it (is an executed file the loader?) is taken from there. Run
+need of it (is an executed file the loader?) is taken from there. The
+runtime tells itself from the program's objects by address, and is no row
+of its report. Run
 under strace on a warm cache.
 
 usage: startup-calls.py LIBZPOLINE NULL_HOOK PPID"""
@@ -71,6 +73,16 @@ def main():
         n = stats.count(loader)
         ok = n == 1
         print("%s: the dynamic loader's file (%s) looked up once by path: %d" % ("ok" if ok else "FAIL", loader, n))
+        fails += not ok
+        # the runtime finds itself among the loaded objects by address
+        # (no dladdr): it is no row of its own report
+        r = subprocess.run([PPID], env=dict(env, ZPOLINE_VERBOSE="1"), stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+        rows = [l for l in r.stderr.splitlines() if l.startswith("/")]
+        ok = r.returncode == 0 and any(PPID in l or "ppid" in l for l in rows) and \
+            not any("libzpoline" in l for l in rows)
+        print("%s: the report lists the program's objects, not the runtime (%d rows)" % (
+            "ok" if ok else "FAIL", len(rows)))
         fails += not ok
         # another entry (refused as unhooked code unless best effort)
         other = "/lib/x86_64-linux-gnu/libz.so.1"
