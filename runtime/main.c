@@ -278,8 +278,9 @@ static void start(void)
 	 * libc is not the program's to show them */
 	zp_tls.guard = 1;
 	zp_late_enable(getenv(ZP_ENV_EXCLUDE), how);
-	/* this library's path, as collecting the objects found it: a second
-	 * dladdr here ran in libc's pages just replaced by its image */
+	/* this library's path, as collecting the objects found it (dladdr
+	 * here cost tens of microseconds: the loader's lock, a walk of our
+	 * symbols, libc's pages just replaced by its image) */
 	if (zp_objs.self_path != NULL && zp_objs.self_path[0] == '/')
 		zp_children_init(zp_objs.self_path);
 	/* last: from here, code that was not rewritten traps */
