@@ -85,23 +85,51 @@ static void note_system_preload(const char *self)
 			system_preload = true;
 }
 
-/* note_interp -- which file this program's PT_INTERP names */
-static void note_interp(void)
+/* interp_path -- the file this program's PT_INTERP names, as mapped */
+static const char *interp_path(void)
 {
 	const ElfW(Phdr) *ph = (const ElfW(Phdr) *)getauxval(AT_PHDR);
 	size_t n = getauxval(AT_PHNUM);
 	const ElfW(Phdr) *self = NULL;
-	struct stat st;
 
 	for (size_t i = 0; ph != NULL && i < n; i++)
 		if (ph[i].p_type == PT_PHDR)
 			self = &ph[i];
 	uintptr_t bias = self != NULL ? (uintptr_t)ph - self->p_vaddr : 0;
 	for (size_t i = 0; ph != NULL && i < n; i++)
-		if (ph[i].p_type == PT_INTERP && stat((const char *)(bias + ph[i].p_vaddr), &st) == 0) {
-			interp_dev = st.st_dev;
-			interp_ino = st.st_ino;
-		}
+		if (ph[i].p_type == PT_INTERP)
+			return (const char *)(bias + ph[i].p_vaddr);
+	return NULL;
+}
+
+static bool interp_known;
+
+/* zp_children_note_file -- a loaded object's file, as keying it found
+ * it: the loader names itself by PT_INTERP's path, which is what
+ * note_interp would stat again */
+void zp_children_note_file(const char *path, const struct stat *st)
+{
+	const char *interp = interp_known ? NULL : interp_path();
+
+	if (interp != NULL && strcmp(path, interp) == 0) {
+		interp_dev = st->st_dev;
+		interp_ino = st->st_ino;
+		interp_known = true;
+	}
+}
+
+/* note_interp -- which file this program's PT_INTERP names, unless
+ * keying the loaded objects already said */
+static void note_interp(void)
+{
+	const char *interp = interp_known ? NULL : interp_path();
+	struct stat st;
+
+	if (interp != NULL && stat(interp, &st) == 0) {
+		interp_dev = st.st_dev;
+		interp_ino = st.st_ino;
+		interp_known = true;
+	}
 }
 
 /* saved_value -- what children get for the variable name */
@@ -184,6 +212,21 @@ static bool preload_has_runtime(const char *entry)
 	return false;
 }
 
+/* preload_keeps_other -- does LD_PRELOAD=... name anything but the
+ * runtime? */
+static bool preload_keeps_other(const char *entry)
+{
+	size_t n = strlen(runtime_path);
+
+	for (const char *p = entry + strlen("LD_PRELOAD="); *p != '\0';) {
+		size_t len = strcspn(p, ": ");
+		if (len > 0 && !(len == n && strncmp(p, runtime_path, n) == 0))
+			return true;
+		p += len + (p[len] != '\0');
+	}
+	return false;
+}
+
 /* zp_env_hide -- the program's environ without the runtime's variables,
  * and LD_PRELOAD without the runtime (none at all if that was all of it),
  * as natively: execve puts them back for the images it starts. The array
@@ -197,8 +240,12 @@ void zp_env_hide(void)
 
 	if (environ == NULL || runtime_path == NULL)
 		return;
+	/* room only for an entry that keeps something once ours is out: the
+	 * usual LD_PRELOAD (the runtime alone) is dropped, and a mapping for
+	 * it would be one more system call and a fresh page a start */
 	for (size_t i = 0; environ[i] != NULL; i++)
-		if (has_prefix(environ[i], "LD_PRELOAD", 10))
+		if (has_prefix(environ[i], "LD_PRELOAD", 10) && preload_has_runtime(environ[i]) &&
+		    preload_keeps_other(environ[i]))
 			plen += strlen(environ[i]) + 1;
 	if (plen != 0) {
 		/* the raw call: the hooks are running, and this is not the
@@ -216,6 +263,8 @@ void zp_env_hide(void)
 		if (ours)
 			continue;
 		if (has_prefix(e, "LD_PRELOAD", 10) && preload_has_runtime(e)) {
+			if (!preload_keeps_other(e))
+				continue;
 			/* the entries but ours, in order: no longer than e */
 			char *preload = room;
 			size_t len = (size_t)sprintf(preload, "LD_PRELOAD=");
@@ -229,8 +278,6 @@ void zp_env_hide(void)
 				}
 				p += l + (p[l] != '\0');
 			}
-			if (first)
-				continue;
 			room += len + 1;
 			e = preload;
 		}

@@ -278,9 +278,11 @@ static void start(void)
 	 * libc is not the program's to show them */
 	zp_tls.guard = 1;
 	zp_late_enable(getenv(ZP_ENV_EXCLUDE), how);
-	Dl_info self;
-	if (dladdr((void *)zp_msg, &self) != 0 && self.dli_fname != NULL && self.dli_fname[0] == '/')
-		zp_children_init(self.dli_fname);
+	/* this library's path, as collecting the objects found it (dladdr
+	 * here cost tens of microseconds: the loader's lock, a walk of our
+	 * symbols, libc's pages just replaced by its image) */
+	if (zp_objs.self_path != NULL && zp_objs.self_path[0] == '/')
+		zp_children_init(zp_objs.self_path);
 	/* last: from here, code that was not rewritten traps */
 	zp_sud_arm_thread();
 	if (stats != NULL)

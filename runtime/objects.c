@@ -1,7 +1,6 @@
 /* objects.c -- the objects loaded at start-up, as the dynamic loader made
  * them: names, executable segments, build-ids, and the cache keys that say
  * whether a stored scan still describes them. */
-#include <dlfcn.h>
 #include <errno.h>
 #include <link.h>
 #include <stdio.h>
@@ -99,12 +98,28 @@ bool zp_object_key(struct zp_object *ob)
 	if (stat(ob->path, &st) != 0)
 		return false;
 	zp_key_file(&ob->key, &st);
+	zp_children_note_file(ob->path, &st);
 	/* /proc/self/... names another file in the helper */
 	if (strncmp(ob->path, "/proc/self/", 11) == 0 &&
 	    snprintf(ob->scan_path, sizeof(ob->scan_path), "/proc/%d/%s", (int)getpid(), ob->path + 11) >=
 		    (int)sizeof(ob->scan_path))
 		return false;
 	return true;
+}
+
+/* holds_self -- is info this library (a segment of it holds this code)?
+ * What dladdr would say, without its walk of our symbols */
+static bool holds_self(const struct dl_phdr_info *info)
+{
+	uintptr_t here = (uintptr_t)holds_self;
+
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t start = info->dlpi_addr + ph->p_vaddr;
+		if (ph->p_type == PT_LOAD && here >= start && here - start < ph->p_memsz)
+			return true;
+	}
+	return false;
 }
 
 /* collect -- dl_iterate_phdr's callback: one loaded object into data */
@@ -114,7 +129,11 @@ static int collect(struct dl_phdr_info *info, size_t size, void *data)
 	struct zp_object *ob;
 
 	(void)size;
-	if (info->dlpi_addr == o->self && o->self != 0) {
+	if (holds_self(info)) {
+		/* the loader's name for this library, kept as long as it is
+		 * loaded: children.c's */
+		o->self = info->dlpi_addr;
+		o->self_path = info->dlpi_name;
 		build_id(info, &o->self_key);
 		return 0;
 	}
@@ -188,12 +207,8 @@ static int collect(struct dl_phdr_info *info, size_t size, void *data)
 /* zp_objects_collect -- list the objects loaded now into zp_objs */
 int zp_objects_collect(const char *exclude, bool count_excluded)
 {
-	Dl_info self;
-
 	zp_objs.exclude = exclude;
 	zp_objs.count_excluded = count_excluded;
-	if (dladdr((void *)zp_objects_collect, &self) != 0)
-		zp_objs.self = (uintptr_t)self.dli_fbase;
 	zp_objs.vdso = getauxval(AT_SYSINFO_EHDR);
 	if (dl_iterate_phdr(collect, &zp_objs) != 0)
 		return -ENOMEM;

@@ -219,6 +219,7 @@ struct zp_objects {
 	struct zp_object *v;
 	size_t n, cap;
 	uintptr_t self;         /* our own load address */
+	const char *self_path;  /* our file, as the loader named it (NULL: unknown) */
 	uintptr_t vdso;
 	const char *exclude;
 	bool count_excluded;    /* scan excluded objects too, for the report */
@@ -320,6 +321,9 @@ long zp_policy_call(const struct zpoline_call *c) ZP_HIDDEN;
 /* ---- children.c: the processes the program starts ---- */
 /* zp_children_init -- remember what execve must pass on */
 void zp_children_init(const char *self_path) ZP_HIDDEN;
+/* zp_children_note_file -- a loaded object's path and stat, as its key
+ * was made: the loader's spares zp_children_init a stat */
+void zp_children_note_file(const char *path, const struct stat *st) ZP_HIDDEN;
 /* zp_children_own_fd -- before zp_children_init: a descriptor the
  * runtime made (trace, shared memory), passed on as NAME=fd in place of
  * what the environment says (which is never changed: execve passes it) */
