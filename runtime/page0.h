@@ -25,6 +25,9 @@
  * i+1 (bit 7: one of the runtime's there fails the call) */
 extern const uint32_t zp_syscall_args[];
 extern const uint8_t zp_syscall_fds[];
+/* per number, bit i: argument i+1 is a path the kernel looks up, from
+ * the descriptor argument before it if that is one (s, t) */
+extern const uint8_t zp_syscall_paths[];
 #define ZP_ARG_FDS (1u << 6)
 #define ZP_ARG_READ(k, i) (((k) >> (i)) & 1)
 #define ZP_ARG_NULLABLE(k, i) (((k) >> (8 + (i))) & 1)
@@ -49,6 +52,10 @@ void zp_page0_forked(void) ZP_HIDDEN_P0;
  * and the runtime's descriptors in any descriptor argument as descriptors
  * the program never opened */
 long zp_kernel_call(long nr, long a1, long a2, long a3, long a4, long a5, long a6) ZP_HIDDEN_P0;
+/* zp_path_names_own_fd -- a path argument of nr names one of the
+ * runtime's descriptors (/proc/self/fd/N...): natively ENOENT. For a
+ * number with paths (zp_syscall_paths), while the runtime holds any. */
+bool zp_path_names_own_fd(long nr, const long args[6]) ZP_HIDDEN_P0;
 /* zp_page0_nested -- the pointers inside the structs of a call whose
  * word in zp_syscall_args is k (iovecs, msghdr) */
 bool zp_page0_nested(uint32_t k, const long args[6]) ZP_HIDDEN_P0;
