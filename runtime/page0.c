@@ -342,7 +342,8 @@ static int poll_own(long nr, const long a[6], int floor, long *ret)
 			return 0;
 		tmo = (long)&zero;
 	}
-	size_t len = 8 * n + (n + 7) / 8;
+	/* beyond the stack's: a bit per entry, whose is ours */
+	size_t len = n <= STACK ? 8 * n : 8 * n + (n + 7) / 8;
 	uint64_t *copy = scratch_get(local, sizeof(local), len);
 	if (copy == NULL)
 		return 0;
@@ -567,8 +568,8 @@ static int sendmsg_own(long nr, const long a[6], int floor, long *ret)
 }
 
 /* own_inside -- the calls with descriptors inside structures (P, d, c, C
- * in src/syscall-args.txt) */
-static int own_inside(long nr, const long a[6], int floor, long *ret)
+ * in src/syscall-args.txt); out of line, with its copies on the stack */
+static __attribute__((noinline)) int own_inside(long nr, const long a[6], int floor, long *ret)
 {
 	switch (nr) {
 	case SYS_poll:
