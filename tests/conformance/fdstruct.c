@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -336,6 +337,18 @@ static int by_statx_rel(int fd)
 	return err(statx(procfd, b, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &sx));
 }
 
+/* other -- a thread of this process, waiting to be told to end */
+static int other_pipe[2];
+static pid_t other_tid;
+
+static void *other(void *arg)
+{
+	char c;
+	(void)arg;
+	__atomic_store_n(&other_tid, gettid(), __ATOMIC_RELEASE);
+	return read(other_pipe[0], &c, 1) < 0 ? arg : NULL;
+}
+
 int main(void)
 {
 	struct rlimit rl;
@@ -395,6 +408,22 @@ int main(void)
 	snprintf(pidform, sizeof(pidform), "/proc/%ld/task/%ld/fdinfo/%%d", (long)getpid(), (long)gettid());
 	printf("/proc/PID/task/TID/fdinfo/%%d ");
 	probe("lstat", ENOENT, by_lstat);
+	/* another thread's view, and the same by its id under /proc */
+	pthread_t th;
+	if (pipe2(other_pipe, O_CLOEXEC) != 0 || pthread_create(&th, NULL, other, NULL) != 0)
+		return 1;
+	while (__atomic_load_n(&other_tid, __ATOMIC_ACQUIRE) == 0)
+		usleep(1000);
+	snprintf(pidform, sizeof(pidform), "/proc/self/task/%ld/fd/%%d", (long)other_tid);
+	printf("/proc/self/task/OTHER/fd/%%d ");
+	probe("lstat", ENOENT, by_lstat);
+	snprintf(pidform, sizeof(pidform), "/proc/%ld/fdinfo/%%d", (long)other_tid);
+	printf("/proc/OTHER/fdinfo/%%d ");
+	probe("lstat", ENOENT, by_lstat);
+	if (write(other_pipe[1], "x", 1) != 1 || pthread_join(th, NULL) != 0)
+		return 1;
+	close(other_pipe[0]);
+	close(other_pipe[1]);
 	probe("openat(/proc/self/fd, N)", ENOENT, by_openat_rel);
 	probe("readlinkat(/proc/self/fd, N)", ENOENT, by_readlinkat_rel);
 	probe("statx(/proc/self/fd, ./N)", ENOENT, by_statx_rel);
