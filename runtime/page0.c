@@ -725,7 +725,9 @@ bool zp_path_names_own_fd(long nr, const long a[6])
 
 /* raw_checked -- zp_kernel_call() for a number with pointer or descriptor
  * arguments, out of line: zp_kernel_call() runs on the small stacks of
- * signal handlers too */
+ * signal handlers too. While the runtime holds descriptors, its own are
+ * closed numbers in descriptor arguments, inside structures and behind
+ * paths. */
 static __attribute__((noinline)) long raw_checked(long nr, long a1, long a2, long a3, long a4,
 						  long a5, long a6)
 {

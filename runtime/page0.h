@@ -22,7 +22,8 @@
  * iovec array counted by the next argument; bit 24+i: a struct msghdr;
  * both: an array of struct mmsghdr counted by the next argument; bit 6:
  * the call takes descriptors, bit i of zp_syscall_fds[nr] for argument
- * i+1 (bit 7: one of the runtime's there fails the call) */
+ * i+1 (bit 7: one of the runtime's there fails the call; bit 6: some lie
+ * inside a structure, a pollfd array, an fd_set, SCM_RIGHTS) */
 extern const uint32_t zp_syscall_args[];
 extern const uint8_t zp_syscall_fds[];
 /* per number, bit i: argument i+1 is a path the kernel looks up, from
