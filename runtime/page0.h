@@ -61,17 +61,20 @@ bool zp_path_names_own_fd(long nr, const long args[6]) ZP_HIDDEN_P0;
  * word in zp_syscall_args is k (iovecs, msghdr) */
 bool zp_page0_nested(uint32_t k, const long args[6]) ZP_HIDDEN_P0;
 
-/* zp_page0_hit -- would the kernel follow a pointer of this call into
- * 0..ZP_LOW_END? (false when the pages are not mapped) */
-static inline bool zp_page0_hit(long nr, const long a[6])
+/* zp_page0_kind -- the pointer arguments of nr to check (its word in
+ * zp_syscall_args), or 0: none, or the pages are not mapped */
+static inline uint32_t zp_page0_kind(long nr)
 {
 	extern const unsigned zp_syscall_count;
 
 	if (!zp_page0_mapped || (unsigned long)nr >= zp_syscall_count)
-		return false;
-	uint32_t k = zp_syscall_args[nr];
-	if ((k & ~ZP_ARG_FDS) == 0)
-		return false;
+		return 0;
+	return zp_syscall_args[nr] & ~ZP_ARG_FDS;
+}
+
+/* zp_page0_hit_kind -- zp_page0_hit for a number whose kind is k */
+static inline bool zp_page0_hit_kind(uint32_t k, const long a[6])
+{
 	/* the pointer arguments only: usually one or two */
 	for (unsigned m = (k | k >> 8) & 0x3f; m != 0; m &= m - 1) {
 		int i = __builtin_ctz(m);
@@ -80,6 +83,15 @@ static inline bool zp_page0_hit(long nr, const long a[6])
 			return true;
 	}
 	return (k >> 16) != 0 && zp_page0_nested(k, a);
+}
+
+/* zp_page0_hit -- would the kernel follow a pointer of this call into
+ * 0..ZP_LOW_END? (false when the pages are not mapped) */
+static inline bool zp_page0_hit(long nr, const long a[6])
+{
+	uint32_t k = zp_page0_kind(nr);
+
+	return k != 0 && zp_page0_hit_kind(k, a);
 }
 /* zp_page0_call -- make the call with the pages PROT_NONE */
 long zp_page0_call(long nr, const long args[6]) ZP_HIDDEN_P0;
