@@ -404,6 +404,10 @@ static int select_own(long nr, const long a[6], long *ret)
 
 	if (n <= 0)
 		return 0;
+	/* the kernel reads no more than its table's size, at most nr_open's
+	 * default limit */
+	if (n > (1l << 20))
+		n = 1l << 20;
 	for (int s = 1; s <= 3; s++) {
 		uint64_t set = (uint64_t)a[s], w;
 		if (set == 0)
