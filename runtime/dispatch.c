@@ -89,7 +89,7 @@ long zp_enter(struct zp_cframe *f)
 	 * here). The others pay one test, held or not. */
 	uint32_t k = done ? 0 : zp_page0_kind(f->call.nr);
 	if (k != 0) {
-		if (__builtin_expect(zp_page0_hit_kind(k, f->call.args), 0)) {
+		if (__builtin_expect(zp_page0_hit_kind(f->call.nr, k, f->call.args), 0)) {
 			f->call.ret = zp_page0_call(f->call.nr, f->call.args);
 			done = 1;
 		} else if (__builtin_expect(__atomic_load_n(&zp_own_fd_floor, __ATOMIC_RELAXED) != INT_MAX, 0) &&

@@ -13,7 +13,12 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <time.h>
+#include <linux/keyctl.h>
+#include <linux/seccomp.h>
 
 #include "page0.h"
 #include "runtime.h"
@@ -204,8 +209,8 @@ static bool is_range_call(long nr)
 }
 
 /* integer_fcntl -- an fcntl command whose third argument is a number
- * (the common ones, F_SETFL with O_NONBLOCK below 0x5000): the pages need
- * not go. Others, known or not, are taken as pointers. */
+ * (the common ones, F_SETFL with O_NONBLOCK below 0x5000). Others, known
+ * or not, are taken as pointers. */
 static bool integer_fcntl(long cmd)
 {
 	switch (cmd) {
@@ -218,12 +223,123 @@ static bool integer_fcntl(long cmd)
 	}
 }
 
+/* integer_ioctl -- an ioctl command whose third argument the kernel does
+ * not read as memory. A command with a direction and a size says it takes
+ * a pointer; one without (_IO) takes none, but for the families older
+ * than that encoding (terminals, sockets, block devices, consoles, loop,
+ * CD-ROM, SCSI generic, frame buffers...), whose commands read pointers
+ * with no direction given: there, only the commands known to take a
+ * number are. A command taken as a pointer that is not costs microseconds
+ * (the pages' protection), never a wrong answer. */
+static bool integer_ioctl(unsigned long cmd)
+{
+	if (_IOC_DIR(cmd) != _IOC_NONE || _IOC_SIZE(cmd) != 0)
+		return false;
+	switch (_IOC_TYPE(cmd)) {
+	case 'T':
+		switch (cmd) {
+		case TCSBRK: case TCXONC: case TCFLSH: case TIOCEXCL: case TIOCNXCL: case TIOCSCTTY:
+		case TIOCNOTTY: case TCSBRKP: case TIOCSBRK: case TIOCCBRK: case TIOCVHANGUP:
+		case FIONCLEX: case FIOCLEX: case TIOCSERCONFIG: case TIOCMIWAIT:
+			return true;
+		default:
+			return false;
+		}
+	case 'L':	/* loop: LOOP_SET_FD ... LOOP_CTL_GET_FREE take numbers, the
+			 * status calls structs */
+		return _IOC_NR(cmd) != 2 && _IOC_NR(cmd) != 3 && _IOC_NR(cmd) != 4 && _IOC_NR(cmd) != 5 &&
+		       _IOC_NR(cmd) != 10;
+	case 0x00: case 0x03: case 0x12: case 0x22: case 'F': case 'K': case 'S': case 'V': case 0x89:
+	case 0x8b:
+		return false;
+	default:
+		return true;
+	}
+}
+
+/* integer_prctl -- argument i (1-4) of prctl, for its option */
+static bool integer_prctl(const long a[6], int i)
+{
+	switch (a[0]) {
+	case PR_SET_NAME:
+		return i != 1;
+	case PR_SET_SECCOMP:
+		return !(i == 2 && a[1] == SECCOMP_MODE_FILTER);
+	case PR_SET_MM:
+		return !(i == 2 && (a[1] == PR_SET_MM_MAP || a[1] == PR_SET_MM_AUXV));
+	case PR_SET_VMA:
+	case PR_SET_SYSCALL_USER_DISPATCH:
+		return i != 4;
+	default:
+		/* numbers, or pointers the kernel only writes (PR_GET_*):
+		 * those fail on the read-only pages as on unmapped ones */
+		return true;
+	}
+}
+
+/* integer_ptrace -- ptrace's data, for its request: the requests that read
+ * a struct there */
+static bool integer_ptrace(long request)
+{
+	switch (request) {
+	case PTRACE_SETREGS: case PTRACE_SETFPREGS: case PTRACE_SETFPXREGS: case PTRACE_SETSIGINFO:
+	case PTRACE_GETREGSET: case PTRACE_SETREGSET: case PTRACE_SETSIGMASK:
+	case PTRACE_SECCOMP_GET_METADATA: case 0x4210:	/* SET_SYSCALL_USER_DISPATCH_CONFIG */
+		return false;
+	default:
+		return true;
+	}
+}
+
+/* integer_keyctl -- argument i (1-4) of keyctl, for its operation: the
+ * strings and structs it reads (NULL where it means none) */
+static bool integer_keyctl(const long a[6], int i)
+{
+	switch (a[0]) {
+	case KEYCTL_JOIN_SESSION_KEYRING:
+		return i != 1 || a[1] == 0;
+	case KEYCTL_UPDATE:
+	case KEYCTL_INSTANTIATE:
+		return i != 2 || a[3] == 0;
+	case KEYCTL_SEARCH:
+		return i != 2 && i != 3;
+	case KEYCTL_INSTANTIATE_IOV:
+		return i != 2;
+	case KEYCTL_DH_COMPUTE:
+		return i != 1 && !(i == 4 && a[4] != 0);
+	case KEYCTL_PKEY_QUERY:
+		return i != 3;
+	case KEYCTL_PKEY_ENCRYPT: case KEYCTL_PKEY_DECRYPT: case KEYCTL_PKEY_SIGN: case KEYCTL_PKEY_VERIFY:
+		return false;
+	case KEYCTL_RESTRICT_KEYRING:
+		return i != 2 && !(i == 3 && a[3] != 0);
+	default:
+		return true;
+	}
+}
+
+bool zp_page0_integer(long nr, int i, const long a[6])
+{
+	switch (nr) {
+	case SYS_fcntl:
+		return integer_fcntl((int)a[1]);
+	case SYS_ioctl:
+		return integer_ioctl((unsigned int)a[1]);
+	case SYS_prctl:
+		return integer_prctl(a, i);
+	case SYS_ptrace:
+		return integer_ptrace(a[0]);
+	case SYS_keyctl:
+		return integer_keyctl(a, i);
+	default:
+		return false;
+	}
+}
+
 long zp_page0_call(long nr, const long a[6])
 {
 	if (is_range_call(nr) && (uint64_t)a[0] < ZP_LOW_END)
 		return range_call(nr, a);
-	if (nr == SYS_fcntl && integer_fcntl((int)a[1]))
-		return raw_plain(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	page0_protect(1);
 	long r = raw_plain(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	page0_protect(-1);

@@ -22,14 +22,17 @@
  * iovec array counted by the next argument; bit 24+i: a struct msghdr;
  * both: an array of struct mmsghdr counted by the next argument; bit 6:
  * the call takes descriptors, bit i of zp_syscall_fds[nr] for argument
- * i+1 (bit 7: one of the runtime's there fails the call; bit 6: some lie
- * inside a structure, a pollfd array, an fd_set, SCM_RIGHTS) */
+ * i+1 (bit 7 there: one of the runtime's fails the call; bit 6 there:
+ * some lie inside a structure, a pollfd array, an fd_set, SCM_RIGHTS);
+ * bit 7: an argument is a pointer for some values of another only (kind
+ * i) */
 extern const uint32_t zp_syscall_args[];
 extern const uint8_t zp_syscall_fds[];
 /* per number, bit i: argument i+1 is a path the kernel looks up, from
  * the descriptor argument before it if that is one (s, t) */
 extern const uint8_t zp_syscall_paths[];
 #define ZP_ARG_FDS (1u << 6)
+#define ZP_ARG_SOMETIMES (1u << 7)
 #define ZP_ARG_READ(k, i) (((k) >> (i)) & 1)
 #define ZP_ARG_NULLABLE(k, i) (((k) >> (8 + (i))) & 1)
 #define ZP_ARG_IOVEC(k, i) (((k) >> (16 + (i))) & 1)
@@ -61,6 +64,11 @@ bool zp_path_names_own_fd(long nr, const long args[6]) ZP_HIDDEN_P0;
  * word in zp_syscall_args is k (iovecs, msghdr) */
 bool zp_page0_nested(uint32_t k, const long args[6]) ZP_HIDDEN_P0;
 
+/* zp_page0_integer -- argument i of nr, a pointer for some values of
+ * another argument only (kind i), is an integer the kernel does not read
+ * as memory for these arguments */
+bool zp_page0_integer(long nr, int i, const long a[6]) ZP_HIDDEN_P0;
+
 /* zp_page0_kind -- the pointer arguments of nr to check (its word in
  * zp_syscall_args), or 0: none, or the pages are not mapped */
 static inline uint32_t zp_page0_kind(long nr)
@@ -72,14 +80,15 @@ static inline uint32_t zp_page0_kind(long nr)
 	return zp_syscall_args[nr] & ~ZP_ARG_FDS;
 }
 
-/* zp_page0_hit_kind -- zp_page0_hit for a number whose kind is k */
-static inline bool zp_page0_hit_kind(uint32_t k, const long a[6])
+/* zp_page0_hit_kind -- zp_page0_hit for nr, whose kind is k */
+static inline bool zp_page0_hit_kind(long nr, uint32_t k, const long a[6])
 {
 	/* the pointer arguments only: usually one or two */
 	for (unsigned m = (k | k >> 8) & 0x3f; m != 0; m &= m - 1) {
 		int i = __builtin_ctz(m);
 		unsigned long v = (unsigned long)a[i];
-		if (v < ZP_LOW_END && (v != 0 || ZP_ARG_READ(k, i)))
+		if (v < ZP_LOW_END && (v != 0 || ZP_ARG_READ(k, i)) &&
+		    !((k & ZP_ARG_SOMETIMES) && zp_page0_integer(nr, i, a)))
 			return true;
 	}
 	return (k >> 16) != 0 && zp_page0_nested(k, a);
@@ -91,7 +100,7 @@ static inline bool zp_page0_hit(long nr, const long a[6])
 {
 	uint32_t k = zp_page0_kind(nr);
 
-	return k != 0 && zp_page0_hit_kind(k, a);
+	return k != 0 && zp_page0_hit_kind(nr, k, a);
 }
 /* zp_page0_call -- make the call with the pages PROT_NONE */
 long zp_page0_call(long nr, const long args[6]) ZP_HIDDEN_P0;

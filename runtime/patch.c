@@ -526,20 +526,31 @@ int zp_patch_all(bool all_traps)
 	if (all_traps)
 		for (size_t i = 0; i < nsites; i++)
 			sites[i].flags |= ZP_SITE_REDZONE;
+	/* slot-output sites become calls outside the call-site set, which
+	 * holds the fixup they return through instead (sites.c, stub.S) */
+	bool slotout = false;
+	for (size_t i = 0; i < nsites && !all_traps; i++) {
+		if ((sites[i].flags & ZP_SITE_SLOTOUT) && zp_sites_add_slotout(sites[i].addr + 2) == 0) {
+			sites[i].flags &= ~(uint32_t)ZP_SITE_REDZONE;
+			slotout = true;
+		}
+	}
 
 	for (size_t i = 0; i < nsites; i++)
 		ncall += !(sites[i].flags & ZP_SITE_REDZONE);
-	r = zp_sites_init(ncall, nsites - ncall);
+	r = zp_sites_init(ncall + slotout, nsites - ncall);
 	if (r < 0)
 		goto out;
-	for (size_t i = 0; i < nsites; i++) {
+	if (slotout)
+		r = zp_sites_add_call((uintptr_t)zp_slotout_fixup);
+	for (size_t i = 0; i < nsites && r == 0; i++) {
 		if (sites[i].flags & ZP_SITE_REDZONE)
 			r = zp_sites_add_trap(sites[i].addr);
-		else
+		else if (!(sites[i].flags & ZP_SITE_SLOTOUT))
 			r = zp_sites_add_call(sites[i].addr + 2);
-		if (r < 0)
-			goto out;
 	}
+	if (r < 0)
+		goto out;
 
 	r = zp_objects_maps(&o, &maps, &nmaps);
 	if (r == -EAGAIN) {

@@ -116,6 +116,8 @@ extern void zp_chain_xsave(void) ZP_HIDDEN;
 extern void (*zp_chain_entry)(void) ZP_HIDDEN;
 extern void (*zp_policy_entry)(void) ZP_HIDDEN;
 extern long zp_raw_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6) ZP_HIDDEN;
+/* zp_raw_int80 -- int $0x80 (stub.S): i386 number and arguments */
+extern long zp_raw_int80(long nr, long a1, long a2, long a3, long a4, long a5, long a6) ZP_HIDDEN;
 extern void zp_sigreturn_restorer(void) ZP_HIDDEN;
 __attribute__((noreturn)) void zp_do_sigreturn(struct zp_frame *f) ZP_HIDDEN;
 __attribute__((noreturn)) void zp_do_vfork(struct zp_frame *f, void *xarea) ZP_HIDDEN;
@@ -164,6 +166,8 @@ extern size_t zp_nstats ZP_HIDDEN;
 struct zp_late_stats {
 	unsigned long objects, called, trapped, sud_calls;
 	unsigned long lazy;     /* sites the safety net caught, then rewritten */
+	unsigned long int80;    /* int $0x80 calls the safety net caught: made
+				 * as asked, not handed to the hooks (sud.c) */
 };
 extern struct zp_late_stats zp_late ZP_HIDDEN;
 bool zp_is_root_process(void) ZP_HIDDEN;
@@ -185,6 +189,12 @@ int zp_sites_add_trap(uintptr_t site) ZP_HIDDEN;
 bool zp_sites_add_late_trap(uintptr_t site) ZP_HIDDEN;
 bool zp_sites_is_call(uintptr_t ret) ZP_HIDDEN;
 bool zp_sites_is_trap(uintptr_t site) ZP_HIDDEN;
+/* slot-output sites: zero-terminated, read by zp_bad_call (stub.S) */
+extern uintptr_t zp_slotout_sites[] ZP_HIDDEN;
+int zp_sites_add_slotout(uintptr_t ret) ZP_HIDDEN;
+bool zp_sites_is_slotout(uintptr_t ret) ZP_HIDDEN;
+/* where the stub returns to after a slot-output site's call (stub.S) */
+void zp_slotout_fixup(void) ZP_HIDDEN;
 void zp_excluded_add(uintptr_t start, uintptr_t end) ZP_HIDDEN;
 /* zp_in_excluded -- is addr the code of an object the user excluded? */
 bool zp_in_excluded(uintptr_t addr) ZP_HIDDEN;
@@ -388,6 +398,9 @@ extern uint8_t zp_sud_on ZP_HIDDEN;
 int zp_sud_prepare(void) ZP_HIDDEN;             /* can it work? then the handlers know */
 /* in a new thread (nostack.S, on its fresh stack) or a forked child */
 void zp_sud_arm_thread(void) ZP_HIDDEN;
+/* zp_sud_int80 -- an int $0x80 call the net caught, made as asked */
+struct ucontext_t;
+void zp_sud_int80(struct ucontext_t *uc) ZP_HIDDEN;
 #define ZP_SUD_ALLOW 0
 #define ZP_SUD_BLOCK 1
 static inline uint8_t zp_sud_set(uint8_t v)

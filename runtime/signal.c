@@ -10,6 +10,7 @@
  * them is virtualised (zp_next sends it here), and faults that are not
  * ours are handed to what the program installed, or to the default. */
 #include <errno.h>
+#include <linux/audit.h>
 #include <linux/sched.h>
 #include <signal.h>
 #include <stddef.h>
@@ -384,6 +385,15 @@ static void emulate(ucontext_t *uc, long nr, bool known, uintptr_t resume)
 		raw_sigmask(SIG_BLOCK, NULL, &mask);
 		memcpy(&uc->uc_sigmask, &mask, sizeof(mask));
 	}
+	if (nr == SYS_sigaltstack && r == 0) {
+		/* rt_sigreturn sets the alternate stack from uc_stack too:
+		 * the one the call set, not the one before it */
+		stack_t now;
+		if (zp_raw_syscall(SYS_sigaltstack, 0, (long)&now, 0, 0, 0, 0) == 0) {
+			now.ss_flags &= ~SS_ONSTACK;
+			uc->uc_stack = now;
+		}
+	}
 	g[REG_RAX] = r;
 	g[REG_RCX] = (greg_t)resume;
 	g[REG_R11] = g[REG_EFL];
@@ -415,6 +425,11 @@ static void handler(int sig, siginfo_t *si, void *ucv)
 	if (sig == SIGSYS && si->si_code == 2 /* SYS_USER_DISPATCH */ && zp_sud_on) {
 		/* a system call from code the runtime never rewrote; the kernel
 		 * left rip after the instruction and rax holding the number */
+		if (si->si_arch == AUDIT_ARCH_I386) {
+			/* int $0x80: an i386 number, no hook's */
+			zp_sud_int80(uc);
+			goto out;
+		}
 		__atomic_add_fetch(&zp_late.sud_calls, 1, __ATOMIC_RELAXED);
 		/* the kernel takes the number as an int; the hooks see all
 		 * of it, as on the other paths */
@@ -432,7 +447,8 @@ static void handler(int sig, siginfo_t *si, void *ucv)
 		goto out;
 	}
 	if (sig == SIGILL && si->si_code > 0 && ((const uint8_t *)rip)[1] == 0xd0 &&
-	    (((const uint8_t *)rip)[0] == 0x0f || ((const uint8_t *)rip)[0] == 0xff) && zp_sites_is_call(rip + 2)) {
+	    (((const uint8_t *)rip)[0] == 0x0f || ((const uint8_t *)rip)[0] == 0xff) &&
+	    (zp_sites_is_call(rip + 2) || zp_sites_is_slotout(rip + 2))) {
 		/* a syscall site being rewritten (zp_live_patch): still a
 		 * syscall. The core met 0f d0, but the first byte may be ff by
 		 * now; `call *%rax` itself never raises #UD. */
@@ -450,7 +466,9 @@ static void handler(int sig, siginfo_t *si, void *ucv)
 		 * changes rax (trampoline.c) */
 		if (rip == rax || rip < ZP_PAGE_SIZE) {
 			uintptr_t ret = *(uintptr_t *)g[REG_RSP];
-			if (zp_sites_is_call(ret)) {
+			if (zp_sites_is_call(ret) || zp_sites_is_slotout(ret)) {
+				/* a slot-output site too: this frame is below
+				 * the red zone, which the kernel may write */
 				g[REG_RSP] += 8;
 				emulate(uc, (long)rax, true, ret);
 				goto out;
@@ -466,7 +484,8 @@ static void handler(int sig, siginfo_t *si, void *ucv)
 			}
 		}
 		/* a non-canonical target faults before the push (Intel) */
-		if (sig == SIGSEGV && zp_sites_is_call(rip + 2) && *(uint16_t *)rip == 0xd0ff) {
+		if (sig == SIGSEGV && (zp_sites_is_call(rip + 2) || zp_sites_is_slotout(rip + 2)) &&
+		    *(uint16_t *)rip == 0xd0ff) {
 			emulate(uc, (long)rax, true, rip + 2);
 			goto out;
 		}

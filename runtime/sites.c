@@ -1,6 +1,7 @@
 /* sites.c -- where the rewritten sites are: the call-site table the stub
- * checks, the trap sites the SIGILL handler looks up, and the code of the
- * objects the user excluded. Only ever added to while threads run. */
+ * checks, the slot-output sites its bad-call path looks up, the trap sites
+ * the SIGILL handler looks up, and the code of the objects the user
+ * excluded. Only ever added to while threads run. */
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -153,6 +154,41 @@ bool zp_sites_is_call(uintptr_t ret)
 	for (size_t i = site_hash(set, ret); i < set_slots(set) - 1 && set->slot[i] != 0; i++)
 		if (set->slot[i] == ret)
 			return true;
+	return false;
+}
+
+/* slot-output sites (the scanner's ZP_SITE_SLOTOUT): rewritten to call
+ * *%rax but kept out of the call-site set, so that CHECK_SITE sends them
+ * to zp_bad_call (stub.S), which looks their return addresses up here
+ * with two scratch registers: a short array, zero-terminated, scanned
+ * from the start; only ever appended to. Debian 12 has two (ld.so's
+ * F_GETOWN_EX, libc's __longjmp_chk). */
+#define MAX_SLOTOUT 64
+uintptr_t zp_slotout_sites[MAX_SLOTOUT + 1];
+static unsigned nslotout;
+
+/* zp_sites_add_slotout -- ret (a slot-output site's address + 2) joins
+ * the set; -ENOSPC when it is full (the site then stays a trap) */
+int zp_sites_add_slotout(uintptr_t ret)
+{
+	unsigned i = __atomic_fetch_add(&nslotout, 1, __ATOMIC_ACQ_REL);
+
+	if (i >= MAX_SLOTOUT)
+		return -ENOSPC;
+	__atomic_store_n(&zp_slotout_sites[i], ret, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* zp_sites_is_slotout -- is ret a slot-output site's return address? */
+bool zp_sites_is_slotout(uintptr_t ret)
+{
+	for (unsigned i = 0; i < MAX_SLOTOUT; i++) {
+		uintptr_t a = __atomic_load_n(&zp_slotout_sites[i], __ATOMIC_ACQUIRE);
+		if (a == 0)
+			return false;
+		if (a == ret)
+			return true;
+	}
 	return false;
 }
 

@@ -47,8 +47,9 @@ static void json_finish(void)
 {
 	char line[256];
 	int n = snprintf(line, sizeof(line), ", \"late\": {\"objects\": %lu, \"call\": %lu, \"trap\": %lu, "
-			 "\"caught_by_dispatch\": %lu, \"rewritten_after_catch\": %lu}}\n",
-			 zp_late.objects, zp_late.called, zp_late.trapped, zp_late.sud_calls, zp_late.lazy);
+			 "\"caught_by_dispatch\": %lu, \"rewritten_after_catch\": %lu, \"int80_unhooked\": %lu}}\n",
+			 zp_late.objects, zp_late.called, zp_late.trapped, zp_late.sud_calls, zp_late.lazy,
+			 zp_late.int80);
 
 	write_all_raw(stats_fd, stats_json_head, strlen(stats_json_head));
 	if (n > 0)
@@ -73,8 +74,8 @@ void zp_stats_at_exit(void)
 	else
 		n = snprintf(line, sizeof(line), "after start-up: %lu objects loaded and rewritten (%lu call, "
 			     "%lu trap sites); %lu calls caught by Syscall User Dispatch, %lu of their sites "
-			     "rewritten\n", zp_late.objects, zp_late.called, zp_late.trapped, zp_late.sud_calls,
-			     zp_late.lazy);
+			     "rewritten; %lu int $0x80 calls made as asked, not hooked\n", zp_late.objects,
+			     zp_late.called, zp_late.trapped, zp_late.sud_calls, zp_late.lazy, zp_late.int80);
 	if (n > 0)
 		zp_raw_syscall(SYS_write, stats_fd, (long)line, n, 0, 0, 0);
 }

@@ -480,18 +480,112 @@ zp_chain_zmm:
 	.cfi_endproc
 	.size	zp_chain_zmm, .-zp_chain_zmm
 
-/* zp_bad_call -- the sled was reached by something that is not a rewritten
- * site: report it and fault the way a jump to page 0 would have. */
+/* zp_bad_call -- the sled was reached by something that is not in the
+ * call-site set. A slot-output site (sites.c) is one: there the kernel
+ * writes a struct over the 8 bytes the call pushed the return address to,
+ * so the stub's way back must not read it there. With the program's rsp
+ * after the call R:
+ *   R-8    the return address (the kernel may overwrite it: the stub
+ *          never reads it there again)
+ *   R-128  the end of the program's red zone
+ *   R-136  a copy of the return address
+ *   R-144  zp_slotout_fixup, which is in the call-site set: the stub's
+ *          return address, and %rsp
+ * then into the sled again at %rax, as the call went: the hooks and the
+ * kernel see the call as at any site, and the stub goes back to the
+ * fixup. Anything else: report it and fault the way a jump to page 0
+ * would have. Only %rcx and %r11 are free here. */
 	.type	zp_bad_call, @function
 zp_bad_call:
 	.cfi_startproc
-	movq	(%rsp), %rdi
+	movq	(%rsp), %r11
+	leaq	zp_slotout_sites(%rip), %rcx
+1:	cmpq	%r11, (%rcx)
+	je	2f
+	cmpq	$0, (%rcx)
+	je	3f
+	addq	$8, %rcx
+	jmp	1b
+2:	.cfi_remember_state
+	leaq	-136(%rsp), %rsp
+	.cfi_adjust_cfa_offset 136
+	movq	%r11, 8(%rsp)
+	leaq	zp_slotout_fixup(%rip), %r11
+	movq	%r11, (%rsp)
+	jmp	*%rax
+	.cfi_restore_state
+3:	movq	(%rsp), %rdi
 	movq	%rax, %rsi
 	andq	$-16, %rsp
 	call	zp_report_bad_call
 	hlt
 	.cfi_endproc
 	.size	zp_bad_call, .-zp_bad_call
+
+/* zp_slotout_fixup -- where the stub goes back to after a slot-output
+ * site's call (zp_bad_call): the copy of the return address off the
+ * stack, %rsp back to what the program has after a native `syscall`
+ * (R), and to the site + 2 with %rcx and %r11 as `syscall` leaves them:
+ * the return address and the flags. The unwind rows say where the
+ * program's frame is from the byte before the fixup on (an unwinder
+ * looks a return address up at address - 1, so the function,
+ * zp_slotout_return, starts there), for a debugger's backtrace from the
+ * hooks or the stub. */
+	.type	zp_slotout_return, @function
+zp_slotout_return:
+	.cfi_startproc
+	.cfi_def_cfa %rsp, 136
+	.cfi_offset 16, -136
+	nop
+	.globl	zp_slotout_fixup
+	.hidden	zp_slotout_fixup
+zp_slotout_fixup:
+	popq	%rcx
+	.cfi_def_cfa_offset 128
+	.cfi_register 16, %rcx
+	pushfq
+	.cfi_adjust_cfa_offset 8
+	popq	%r11
+	.cfi_adjust_cfa_offset -8
+	leaq	128(%rsp), %rsp
+	.cfi_def_cfa_offset 0
+	jmp	*%rcx
+	.cfi_endproc
+	.size	zp_slotout_return, .-zp_slotout_return
+
+/* zp_raw_int80(nr, a1..a6) -- the 32-bit gate, int $0x80, with the number
+ * in %eax and the arguments in %ebx %ecx %edx %esi %edi %ebp, as a 64-bit
+ * program makes it (the kernel reads the low 32 bits of each); what it
+ * returns in %rax. For a call the safety net caught (sud.c). */
+	.globl	zp_raw_int80
+	.hidden	zp_raw_int80
+	.type	zp_raw_int80, @function
+zp_raw_int80:
+	.cfi_startproc
+	pushq	%rbx
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset rbx, 0
+	pushq	%rbp
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset rbp, 0
+	movq	%rdi, %rax
+	movq	%rsi, %rbx
+	movq	24(%rsp), %rbp
+	movq	%rcx, %r10
+	movq	%rdx, %rcx
+	movq	%r10, %rdx
+	movq	%r8, %rsi
+	movq	%r9, %rdi
+	int	$0x80
+	popq	%rbp
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore rbp
+	popq	%rbx
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore rbx
+	ret
+	.cfi_endproc
+	.size	zp_raw_int80, .-zp_raw_int80
 
 /* zp_raw_syscall(nr, a1..a6) -- the real system call; this library is
  * never rewritten, so this instruction reaches the kernel */

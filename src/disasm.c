@@ -343,6 +343,8 @@ struct rg_state {
 	bool wild;              /* a store that may be anywhere in the stack */
 	bool leaked;            /* an address into the stack went where it is
 				 * not followed: memory, a callee, a vector */
+	bool switched;          /* rsp holds a value from outside this frame
+				 * (mov %reg,%rsp in longjmp): not this frame's */
 };
 
 struct rg_walk {
@@ -728,8 +730,42 @@ static int64_t rz_arg_size(const struct rg_state *st, int g)
 	}
 }
 
+/* rz_arg_output -- is argument register g of the system call about to be
+ * made one the kernel only writes through, every one of its rz_arg_size
+ * bytes whenever the call succeeds (a struct copied out whole)? The old
+ * sigaction, the old mask (of 8 bytes: any other size fails first),
+ * F_GETOWN_EX's struct, sigaltstack's old stack, struct stat and
+ * clock_gettime's timespec; not nanosleep's remainder (written only when
+ * a signal interrupts it) nor a struct flock (read, then written) */
+static bool rz_arg_output(const struct rg_state *st, int g)
+{
+	const struct rg_val nr = st->r[0], a2 = st->r[6], a4 = st->r[10];
+
+	if (nr.kind != RG_CONST)
+		return false;
+	switch (nr.v) {
+	case 13:        /* rt_sigaction: oldact */
+	case 14:        /* rt_sigprocmask: oldset */
+		return g == 2 && a4.kind == RG_CONST && a4.v == 8;
+	case 72:        /* fcntl(F_GETOWN_EX) */
+		return g == 2 && a2.kind == RG_CONST && a2.v == 16;
+	case 131:       /* sigaltstack: old_ss */
+		return g == 6;
+	case 4:         /* stat, fstat, lstat */
+	case 5:
+	case 6:
+	case 228:       /* clock_gettime */
+		return g == 6;
+	case 262:       /* newfstatat */
+		return g == 2;
+	default:
+		return false;
+	}
+}
+
 /* rz_site_check -- at the site: may the kernel reach the slot through an
- * argument (args), may the function have stored something in it (slot) */
+ * argument (args: ZP_RZ_OUTPUT where it only writes all of the slot
+ * there), may the function have stored something in it (slot) */
 static void rz_site_check(const struct rg_state *st, struct zp_rz_entry *out)
 {
 	static const int argregs[] = { 7, 6, 2, 10, 8, 9 };
@@ -740,7 +776,13 @@ static void rz_site_check(const struct rg_state *st, struct zp_rz_entry *out)
 			out->args = ZP_RZ_LIVE;
 		} else if (v.kind == RG_STACK && v.v < st->p.delta) {
 			int64_t size = rz_arg_size(st, argregs[i]);
-			if (size < 0 || v.v + size > st->p.delta - 8)
+			int64_t slot = st->p.delta - 8;
+			if (size >= 0 && v.v + size <= slot)
+				continue;
+			/* the kernel writes the whole slot and reads none of it */
+			if (size >= 0 && v.v <= slot && v.v + size >= slot + 8 && rz_arg_output(st, argregs[i]))
+				out->args = out->args == ZP_RZ_LIVE ? ZP_RZ_LIVE : ZP_RZ_OUTPUT;
+			else
 				out->args = ZP_RZ_LIVE;
 		}
 	}
@@ -780,7 +822,7 @@ static uint64_t rg_hash(const struct rg_state *st)
 		h = rg_mix(rg_mix(rg_mix(h, st->slot[i].addr), st->slot[i].val.kind), st->slot[i].val.v);
 	for (unsigned i = 0; i < st->nw; i++)
 		h = rg_mix(rg_mix(h, st->w[i].lo), st->w[i].hi);
-	return rg_mix(rg_mix(h, st->wild), st->leaked);
+	return rg_mix(rg_mix(rg_mix(h, st->wild), st->leaked), st->switched);
 }
 
 /* rg_seen -- whether this place was reached with this state before;
@@ -852,16 +894,28 @@ static int rz_entry_walk(const struct zp_disasm *d, const uint8_t *buf, size_t l
 				newsp = in.mnemonic == ZYDIS_MNEMONIC_MOV && op[1].type == ZYDIS_OPERAND_TYPE_REGISTER
 						? rg_reg(&st, op[1].reg.value)
 					: in.mnemonic == ZYDIS_MNEMONIC_LEA ? rg_addr(&st, &op[1]) : newsp;
+			bool sp_from_reg = in.mnemonic == ZYDIS_MNEMONIC_MOV && in.operand_count_visible == 2 &&
+					   op[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+					   op[0].reg.value == ZYDIS_REGISTER_RSP &&
+					   op[1].type == ZYDIS_OPERAND_TYPE_REGISTER;
 			rg_step(&st, &in, op);
 			if (in.mnemonic != ZYDIS_MNEMONIC_LEAVE)
 				rz_sp(&in, op, &st.p);
 			if (newsp.kind == RG_STACK) {
 				st.p.delta = newsp.v;
 				st.p.delta_known = true;
+				st.switched = false;
+			} else if (sp_from_reg) {
+				st.switched = newsp.kind == RG_CLEAN;
 			}
 			if (in.meta.category == ZYDIS_CATEGORY_UNCOND_BR) {
 				/* a jump out of the function (a tail call) does
-				 * not come back to the site */
+				 * not come back to the site; nor does a jump
+				 * through a register once rsp was loaded with a
+				 * value from outside this frame (longjmp): as a
+				 * return does, it resumes another frame */
+				if (!relative && st.switched && op[0].type == ZYDIS_OPERAND_TYPE_REGISTER)
+					break;
 				if (!relative)
 					return ZP_RZ_UNKNOWN;
 				if (target >= len)

@@ -17,7 +17,8 @@ void zp_objstat_from_scan(struct zp_objstat *st, const struct zp_scan *s)
 			st->sysenter++;
 		else
 			st->syscall++;
-		if (s->sites[i].flags & ZP_SITE_REDZONE)
+		/* a slot-output site is a call, outside the call-site set */
+		if ((s->sites[i].flags & ZP_SITE_REDZONE) && !(s->sites[i].flags & ZP_SITE_SLOTOUT))
 			st->trapped++;
 		else
 			st->called++;

@@ -99,7 +99,8 @@ static int decode_func(const struct zp_disasm *d, const struct range *sec, uint6
 	 *    through the others is not the slot).
 	 * A site whose after side cannot be followed is live unless the
 	 * function never addresses memory below rsp or the before side shows
-	 * the slot empty: such sites become traps, which push nothing. */
+	 * the slot empty: such sites become traps, which push nothing,
+	 * unless the slot is only the kernel's output (ZP_SITE_SLOTOUT). */
 	bool per_site = known && from >= sec->base && to <= sec->end;
 	const uint8_t *fbytes = sec->bytes + (from - sec->base);
 	size_t nhere = s->nsites - first;
@@ -135,6 +136,15 @@ static int decode_func(const struct zp_disasm *d, const struct range *sec, uint6
 		else if (v == ZP_RZ_LIVE || ent.args != ZP_RZ_DEAD ||
 			 (v == ZP_RZ_UNKNOWN && may_keep && ent.slot != ZP_RZ_DEAD))
 			s->sites[i].flags |= ZP_SITE_REDZONE;
+		/* The kernel writes a struct over the slot: a call's return
+		 * address there would be overwritten, but the slot's content
+		 * is the kernel's output alone, if what was there before is
+		 * not needed (nothing was stored in it, or nothing reads it
+		 * after the site). Reads after the site then see the output
+		 * (or, where the call failed, the old garbage: another one). */
+		if (ents != NULL && known && ent.args == ZP_RZ_OUTPUT &&
+		    (ent.slot == ZP_RZ_DEAD || v == ZP_RZ_DEAD))
+			s->sites[i].flags |= ZP_SITE_SLOTOUT;
 	}
 	free(offs);
 	free(ents);

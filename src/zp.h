@@ -55,7 +55,7 @@ bool zp_redzone_dead_after(const struct zp_disasm *d, const uint8_t *buf, size_t
  * bytes). rz_pointers: the function takes addresses below rsp, so memory
  * reached through any register but rsp and rip counts as unknown. */
 #define ZP_RZ_FUNC_MAX 65536
-enum { ZP_RZ_DEAD, ZP_RZ_LIVE, ZP_RZ_UNKNOWN, ZP_RZ_KILLED };
+enum { ZP_RZ_DEAD, ZP_RZ_LIVE, ZP_RZ_UNKNOWN, ZP_RZ_KILLED, ZP_RZ_OUTPUT };
 int zp_redzone_from(const struct zp_disasm *d, const uint8_t *buf, size_t len, size_t at, uint32_t ptr_regs);
 /* zp_redzone_entry -- the other side of the sites at buf + sites[k], buf
  * holding their whole function from its entry; out[k] for each: every path
@@ -64,7 +64,9 @@ int zp_redzone_from(const struct zp_disasm *d, const uint8_t *buf, size_t len, s
  * addresses into the stack go. args: ZP_RZ_LIVE if an argument register
  * may point below rsp at the site with the kernel's access reaching the
  * slot (its size known for a few calls only), where the kernel would
- * read or write the return address `call` pushed; slot: ZP_RZ_LIVE if
+ * read or write the return address `call` pushed; ZP_RZ_OUTPUT if every
+ * such argument is one the kernel only writes through, all of the slot
+ * whenever the call succeeds (no path a read or a partial write); slot: ZP_RZ_LIVE if
  * something since the entry may have stored into the slot and no call at
  * or above the site's rsp destroyed it since (else nothing is there to
  * keep); ptr_regs: the registers (bit n: rax 0 .. r15 15) that may hold an
@@ -136,6 +138,11 @@ enum zp_site_flags {
 	ZP_SITE_NOFUNC = 1 << 2,    /* no function bounds known: treated as red zone live */
 	ZP_SITE_INT80 = 1 << 3,     /* cd 80, int $0x80: the 32-bit gate, which no 2-byte
 				     * rewrite can hook (its numbers are not the hooks') */
+	ZP_SITE_SLOTOUT = 1 << 4,   /* with ZP_SITE_REDZONE: the slot is only the kernel's
+				     * output (it writes all of it on success and reads
+				     * none), and its old content is not needed: the site
+				     * may be called if the stub steps below the red zone
+				     * before it pushes (runtime/stub.S, zp_bad_call) */
 };
 
 struct zp_site {
@@ -164,7 +171,7 @@ void zp_scan_free(struct zp_scan *s);
  * identity and last change (an entry is valid only while the file is
  * unchanged); and what scanned it: ZP_SCAN_VERSION (bump it when the
  * scanner's results change) and the runtime's own build-id. */
-#define ZP_SCAN_VERSION 4
+#define ZP_SCAN_VERSION 5
 
 struct zp_cache_key {
 	uint8_t build_id[32];

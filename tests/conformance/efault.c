@@ -182,6 +182,13 @@ int main(void)
 	show("ioctl(pipe, FIONBIO, 0x420d)", syscall(SYS_ioctl, p[0], FIONBIO, LITERAL));
 	show("ioctl(pipe, FIONBIO, &1)", syscall(SYS_ioctl, p[0], FIONBIO, &one));
 	show("ioctl(pipe, FIONCLEX, 0)", syscall(SYS_ioctl, p[0], FIONCLEX, 0));
+	/* NULL where the command reads a pointer (a legacy one, with no
+	 * direction encoded) */
+	show("ioctl(pipe, FIONBIO, NULL)", syscall(SYS_ioctl, p[0], FIONBIO, 0));
+	show("ioctl(pipe, FIOASYNC, NULL)", syscall(SYS_ioctl, p[0], FIOASYNC, 0));
+	show("fcntl(memfd, F_SETLK, NULL)", syscall(SYS_fcntl, mfd, F_SETLK, 0));
+	show("prctl(PR_SET_NAME, NULL)", syscall(SYS_prctl, PR_SET_NAME, 0, 0, 0, 0));
+	show("keyctl(SEARCH, session, NULL, NULL)", syscall(SYS_keyctl, 10 /* KEYCTL_SEARCH */, -3, 0, 0, 0));
 	show("ioctl(pipe, FIONREAD, 0x10)", syscall(SYS_ioctl, p[0], FIONREAD, LOW));
 	show("fcntl(memfd, F_SETLK, 0x10)", syscall(SYS_fcntl, mfd, F_SETLK, LOW));
 	show("fcntl(memfd, F_OFD_GETLK, 0x10)", syscall(SYS_fcntl, mfd, F_OFD_GETLK, LOW));

@@ -1,7 +1,8 @@
 /* scandump -- print the sites the scanner finds in ELF files, one per line:
- *   <file> <hex address> syscall|sysenter call|redzone|nofunc
- * then a summary line per file:
- *   <file> sites=N syscall=N sysenter=N redzone=N lookalikes=N
+ *   <file> <hex address> syscall|sysenter call|redzone|slotout|nofunc
+ * (slotout: red zone live, but the slot only the kernel's output) then a
+ * summary line per file:
+ *   <file> sites=N syscall=N sysenter=N redzone=N lookalikes=N slotout=N
  * The scanner fixture tests compare this output with expected counts. */
 #include <stdio.h>
 #include <string.h>
@@ -16,7 +17,7 @@ int main(int argc, char **argv)
 	for (int i = 1 + quiet; i < argc; i++) {
 		struct zp_scan s = { 0 };
 		struct zp_elf *e;
-		unsigned sys = 0, enter = 0, rz = 0;
+		unsigned sys = 0, enter = 0, rz = 0, so = 0;
 		int r = zp_elf_open_file(argv[i], &e);
 		if (r == 0) {
 			r = zp_scan_object(e, &s);
@@ -33,14 +34,16 @@ int main(int argc, char **argv)
 			sys += !se;
 			enter += se;
 			rz += (x->flags & ZP_SITE_REDZONE) != 0;
+			so += (x->flags & ZP_SITE_SLOTOUT) != 0;
 			if (!quiet)
 				printf("%s %#lx %s %s\n", argv[i], (unsigned long)x->addr,
 				       se ? "sysenter" : "syscall",
 				       x->flags & ZP_SITE_NOFUNC ? "nofunc"
+				       : x->flags & ZP_SITE_SLOTOUT ? "slotout"
 				       : x->flags & ZP_SITE_REDZONE ? "redzone" : "call");
 		}
-		printf("%s sites=%zu syscall=%u sysenter=%u redzone=%u lookalikes=%u\n", argv[i],
-		       s.nsites, sys, enter, rz, s.lookalikes);
+		printf("%s sites=%zu syscall=%u sysenter=%u redzone=%u lookalikes=%u slotout=%u\n",
+		       argv[i], s.nsites, sys, enter, rz, s.lookalikes, so);
 		zp_scan_free(&s);
 	}
 	return status;
