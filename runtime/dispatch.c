@@ -87,8 +87,8 @@ long zp_enter(struct zp_cframe *f)
 	 * natively, and while the runtime holds descriptors a path naming one
 	 * of them fails with ENOENT (zp_fd_class sends numbers with paths
 	 * here). The others pay one test, held or not. */
-	uint32_t k = done ? 0 : zp_page0_kind(f->call.nr);
-	if (k != 0) {
+	uint32_t k = zp_page0_kind(f->call.nr);
+	if (!done && (k & ~ZP_ARG_FDS) != 0) {
 		if (__builtin_expect(zp_page0_hit_kind(f->call.nr, k, f->call.args), 0)) {
 			f->call.ret = zp_page0_call(f->call.nr, f->call.args);
 			done = 1;

@@ -69,15 +69,15 @@ bool zp_page0_nested(uint32_t k, const long args[6]) ZP_HIDDEN_P0;
  * as memory for these arguments */
 bool zp_page0_integer(long nr, int i, const long a[6]) ZP_HIDDEN_P0;
 
-/* zp_page0_kind -- the pointer arguments of nr to check (its word in
- * zp_syscall_args), or 0: none, or the pages are not mapped */
+/* zp_page0_kind -- the word of nr in zp_syscall_args, or 0 when the
+ * pages are not mapped: pointer arguments to check when k & ~ZP_ARG_FDS */
 static inline uint32_t zp_page0_kind(long nr)
 {
 	extern const unsigned zp_syscall_count;
 
 	if (!zp_page0_mapped || (unsigned long)nr >= zp_syscall_count)
 		return 0;
-	return zp_syscall_args[nr] & ~ZP_ARG_FDS;
+	return zp_syscall_args[nr];
 }
 
 /* zp_page0_hit_kind -- zp_page0_hit for nr, whose kind is k */
@@ -100,7 +100,7 @@ static inline bool zp_page0_hit(long nr, const long a[6])
 {
 	uint32_t k = zp_page0_kind(nr);
 
-	return k != 0 && zp_page0_hit_kind(nr, k, a);
+	return (k & ~ZP_ARG_FDS) != 0 && zp_page0_hit_kind(nr, k, a);
 }
 /* zp_page0_call -- make the call with the pages PROT_NONE */
 long zp_page0_call(long nr, const long args[6]) ZP_HIDDEN_P0;
