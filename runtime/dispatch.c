@@ -81,11 +81,22 @@ long zp_enter(struct zp_cframe *f)
 		f->call.ret = zp_policy_call(&f->call);
 		done = 1;
 	}
-	/* the call as the enters left it: a pointer into the trampoline's
-	 * pages must fail as natively */
-	if (!done && __builtin_expect(zp_page0_hit(f->call.nr, f->call.args), 0)) {
-		f->call.ret = zp_page0_call(f->call.nr, f->call.args);
-		done = 1;
+	/* the call as the enters left it, for numbers with pointer arguments
+	 * (a path is one; the stub reaches here only by page 0, so it is
+	 * mapped): a pointer into the trampoline's pages must fail as
+	 * natively, and while the runtime holds descriptors a path naming one
+	 * of them fails with ENOENT (zp_fd_class sends numbers with paths
+	 * here). The others pay one test, held or not. */
+	uint32_t k = zp_page0_kind(f->call.nr);
+	if (!done && (k & ~ZP_ARG_FDS) != 0) {
+		if (__builtin_expect(zp_page0_hit_kind(f->call.nr, k, f->call.args), 0)) {
+			f->call.ret = zp_page0_call(f->call.nr, f->call.args);
+			done = 1;
+		} else if (__builtin_expect(__atomic_load_n(&zp_own_fd_floor, __ATOMIC_RELAXED) != INT_MAX, 0) &&
+			   zp_syscall_paths[f->call.nr] != 0 && zp_path_names_own_fd(f->call.nr, f->call.args)) {
+			f->call.ret = -ENOENT;
+			done = 1;
+		}
 	}
 	t->guard = 0;
 	if (zp_sud_on)

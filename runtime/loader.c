@@ -454,6 +454,9 @@ static bool may_reopen(void)
 	return known;
 }
 
+/* the hooks are gone (zp_hooks_detach): zp_enter would run them */
+static bool detached;
+
 /* zp_fd_class -- a number with descriptor arguments (src/syscall-args.txt)
  * has one compare in the stub per descriptor against the lowest of the
  * runtime's own: ZP_CLASS_OWNFD when only the first is one, ZP_CLASS_OWNFDS
@@ -474,6 +477,15 @@ uint8_t zp_fd_class(long nr, uint8_t c)
 	if (held && (nr == SYS_pidfd_getfd || zp_changes_access(nr) ||
 		     ((nr == SYS_open || nr == SYS_creat || nr == SYS_openat || nr == SYS_openat2) && may_reopen())))
 		return ZP_CLASS_POLICY;
+	/* descriptors inside structures: zp_kernel_call looks at them */
+	if (held && (unsigned long)nr < zp_syscall_count && (zp_syscall_fds[nr] & 0x40))
+		return ZP_CLASS_POLICY;
+	/* paths: zp_enter tests them, after the hooks' enters (hooks that
+	 * are gone: zp_kernel_call) */
+	if (held && c != ZP_CLASS_HOOKS && (unsigned long)nr < zp_syscall_count && zp_syscall_paths[nr] != 0)
+		c = detached ? ZP_CLASS_POLICY : ZP_CLASS_HOOKS;
+	if (c == ZP_CLASS_POLICY)
+		return c;
 	if (m == 0)
 		return c;
 	zp_nr_fdelse[nr] = c;
@@ -596,6 +608,7 @@ void zp_hooks_fini(void)
  * on, the runtime's own handling stays */
 void zp_hooks_detach(void)
 {
+	detached = true;
 	for (long nr = 0; nr < ZP_NR_CLASSES; nr++)
 		if (zp_nr_class[nr] != ZP_CLASS_POLICY)
 			zp_nr_class[nr] = zp_fd_class(nr, direct_class(nr));

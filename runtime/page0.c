@@ -3,16 +3,20 @@
  * the call is made with those pages inaccessible (see page0.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
-#include <sys/socket.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <time.h>
 #include <linux/keyctl.h>
 #include <linux/seccomp.h>
 
@@ -361,6 +365,13 @@ bool zp_is_own_fd(long fd)
 	return false;
 }
 
+/* own_at -- fd (a descriptor the program passed: an int) is one of the
+ * runtime's; floor is zp_own_fd_floor, one compare for the others */
+static inline bool own_at(long fd, int floor)
+{
+	return (int)fd >= floor && zp_is_own_fd((int)fd);
+}
+
 /* own_fds_closed -- the runtime's descriptors among the descriptor
  * arguments of nr become -1 (false: fail the call with EBADF instead), which the kernel takes as it takes a number
  * the program never opened: EBADF where it uses the descriptor, nothing
@@ -373,7 +384,7 @@ static bool own_fds_closed(long nr, long a[6])
 
 	for (unsigned m = fds & 0x3f; m != 0; m &= m - 1) {
 		int i = __builtin_ctz(m);
-		if ((int)a[i] >= floor && zp_is_own_fd((int)a[i])) {
+		if (own_at(a[i], floor)) {
 			/* where -1 means something else: the call fails */
 			if (fds & 0x80)
 				return false;
@@ -383,16 +394,474 @@ static bool own_fds_closed(long nr, long a[6])
 	return true;
 }
 
+/* scratch -- memory of the runtime's own for a copy of the program's
+ * (a pollfd array, control data): on the stack up to size, else mapped.
+ * NULL when there is no memory, and the call is then made as it is. */
+static void *scratch_get(void *stack, size_t size, size_t len)
+{
+	if (len <= size)
+		return stack;
+	long p = zp_raw_syscall(SYS_mmap, 0, (long)len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p < 0 && p > -4096 ? NULL : (void *)p;
+}
+
+static void scratch_put(void *p, void *stack, size_t len)
+{
+	if (p != NULL && p != stack)
+		zp_raw_syscall(SYS_munmap, (long)p, (long)len, 0, 0, 0, 0);
+}
+
+/* write_user -- len bytes into the program's memory, or false where the
+ * kernel would have failed with EFAULT (nothing written there) */
+static bool write_user(uint64_t dst, const void *src, size_t len)
+{
+	struct iovec local = { (void *)src, len }, remote = { (void *)dst, len };
+	long pid = zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
+
+	return zp_raw_syscall(SYS_process_vm_writev, pid, (long)&local, 1, (long)&remote, 1, 0) == (long)len;
+}
+
+/* poll_own -- poll and ppoll with the runtime's descriptors among the
+ * entries: natively such an entry is a closed descriptor's, whose revents
+ * is POLLNVAL and which counts in the result, so the call does not wait.
+ * The kernel polls a copy where those entries are -1 (ignored), without
+ * waiting; the program's array gets only its revents written, as the
+ * kernel writes them (another thread may read the rest). 1: answered in
+ * *ret; 0: make the call as it is. */
+static int poll_own(long nr, const long a[6], int floor, long *ret)
+{
+	enum { STACK = 32 };            /* entries copied on the stack */
+	uint64_t chunk[STACK], local[STACK];
+	uint32_t ownmask = 0;
+	uint64_t arr = (uint64_t)a[0];
+	size_t n = (unsigned)a[1], nown = 0;
+
+	/* more than RLIMIT_NOFILE can be: EINVAL; an unreadable array: EFAULT */
+	if (n == 0 || n > (1u << 20) || zp_page0_low(arr))
+		return 0;
+	for (size_t i = 0; i < n; i += STACK) {
+		size_t k = n - i < STACK ? n - i : STACK;
+		if (zp_probe_copy(chunk, (const void *)(arr + 8 * i), k) < 0)
+			return 0;
+		for (size_t j = 0; j < k; j++)
+			nown += own_at((int)(uint32_t)chunk[j], floor);
+	}
+	if (nown == 0)
+		return 0;
+	/* the timeout: one the kernel refuses it refuses before it polls */
+	struct timespec zero = { 0, 0 }, ts;
+	long tmo = 0;
+	if (nr == SYS_ppoll) {
+		if (a[2] != 0 && (zp_page0_low((uint64_t)a[2]) ||
+				  zp_probe_copy((uint64_t *)&ts, (const void *)a[2], 2) < 0 || ts.tv_sec < 0 ||
+				  ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000))
+			return 0;
+		tmo = (long)&zero;
+	}
+	/* beyond the stack's: a bit per entry, whose is ours */
+	size_t len = n <= STACK ? 8 * n : 8 * n + (n + 7) / 8;
+	uint64_t *copy = scratch_get(local, sizeof(local), len);
+	if (copy == NULL)
+		return 0;
+	uint8_t *own = n <= STACK ? NULL : (uint8_t *)(copy + n);
+	if (zp_probe_copy(copy, (const void *)arr, n) < 0) {
+		scratch_put(copy, local, len);
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		bool o = own_at((int)(uint32_t)copy[i], floor);
+		if (own != NULL && (i & 7) == 0)
+			own[i / 8] = 0;
+		if (!o)
+			continue;
+		copy[i] = (copy[i] & ~0xffffffffull) | 0xffffffffull;  /* fd -1 */
+		if (own != NULL)
+			own[i / 8] |= (uint8_t)(1u << (i & 7));
+		else
+			ownmask |= 1u << i;
+	}
+	long r = raw_plain(nr, (long)copy, a[1], tmo, a[3], a[4], a[5]);
+	if (r >= 0) {
+		/* revents: the kernel's, POLLNVAL for ours; one write per
+		 * 16 entries (struct pollfd { int fd; short events, revents; }) */
+		struct iovec l[16], rem[16];
+		size_t nv = 0;
+		for (size_t i = 0; i < n && r >= 0; i++) {
+			bool o = own != NULL ? (own[i / 8] >> (i & 7)) & 1 : (ownmask >> i) & 1;
+			uint16_t *rev = (uint16_t *)&copy[i] + 3;
+			if (o) {
+				*rev = POLLNVAL;
+				r++;
+			}
+			l[nv] = (struct iovec){ rev, 2 };
+			rem[nv] = (struct iovec){ (void *)(arr + 8 * i + 6), 2 };
+			if (++nv == 16 || i + 1 == n) {
+				long pid = zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
+				if (zp_raw_syscall(SYS_process_vm_writev, pid, (long)l, (long)nv, (long)rem, (long)nv, 0) !=
+				    (long)(2 * nv))
+					r = -EFAULT;
+				nv = 0;
+			}
+		}
+	}
+	scratch_put(copy, local, len);
+	*ret = r;
+	return 1;
+}
+
+/* select_own -- select and pselect6 with one of the runtime's descriptors
+ * set in a set: natively EBADF, once the kernel has read the timeout, the
+ * signal mask (pselect6) and the sets, any of which fails first. 1:
+ * answered in *ret; 0: make the call as it is. */
+static int select_own(long nr, const long a[6], long *ret)
+{
+	long n = (int)a[0];
+	bool hit = false;
+
+	if (n <= 0)
+		return 0;
+	/* the kernel reads no more than its table's size, at most nr_open's
+	 * default limit */
+	if (n > (1l << 20))
+		n = 1l << 20;
+	for (int s = 1; s <= 3; s++) {
+		uint64_t set = (uint64_t)a[s], w;
+		if (set == 0)
+			continue;
+		if (zp_page0_low(set))
+			return 0;
+		/* every word the kernel reads must be readable */
+		for (long i = 0; i < (n + 63) / 64; i++) {
+			if (zp_probe_copy(&w, (const void *)(set + 8 * i), 1) < 0)
+				return 0;
+			for (size_t k = 0; k < zp_nown && !hit; k++) {
+				long fd = *zp_own_fds[k];
+				hit = fd > 2 && fd < n && fd / 64 == i && ((w >> (fd % 64)) & 1);
+			}
+		}
+	}
+	if (!hit)
+		return 0;
+	uint64_t t[2];
+	if (a[4] != 0) {
+		if (zp_page0_low((uint64_t)a[4]) || zp_probe_copy(t, (const void *)a[4], 2) < 0)
+			return 0;
+		long sec = (long)t[0], sub = (long)t[1];
+		/* select: a timeval whose microseconds may exceed a second */
+		if (nr == SYS_select ? sub < 0 || sec + sub / 1000000 < 0
+				     : sec < 0 || sub < 0 || sub >= 1000000000)
+			return 0;
+	}
+	if (nr == SYS_pselect6 && a[5] != 0) {
+		uint64_t ss[2], m;
+		if (zp_page0_low((uint64_t)a[5]) || zp_probe_copy(ss, (const void *)a[5], 2) < 0)
+			return 0;
+		if (ss[0] != 0 && (ss[1] != 8 || zp_page0_low(ss[0]) || zp_probe_copy(&m, (const void *)ss[0], 1) < 0))
+			return 0;
+	}
+	*ret = -EBADF;
+	return 1;
+}
+
+/* rights_closed -- in a copy of a struct msghdr being sent (w: name,
+ * namelen, iov, iovlen, control, controllen, flags), the runtime's
+ * descriptors in SCM_RIGHTS messages become -1, which the kernel refuses
+ * with EBADF where it takes the descriptors, in the order it reads the
+ * messages. The control data copied into *buf (scratch). 0: none of
+ * ours, or nothing to copy (the call as it is); 1: w[4] is the copy. */
+static int rights_closed(uint64_t w[7], int floor, uint64_t *stack, size_t size, uint64_t **buf, size_t *len)
+{
+	uint64_t ctl = w[4];
+	size_t clen = w[5];
+
+	/* kernel: ENOBUFS above INT_MAX, and above the socket's option
+	 * memory (sysctl net.core.optmem_max), before it reads any */
+	if (ctl == 0 || clen < 16 || clen > (1u << 20) || zp_page0_low(ctl))
+		return 0;
+	size_t words = (clen + 7) / 8 + 1;
+	uint64_t *c = scratch_get(stack, size, 8 * words);
+	if (c == NULL)
+		return 0;
+	/* the copy starts at the same offset in its first word */
+	if (zp_probe_copy(c, (const void *)(ctl & ~7ull), ((ctl & 7) + clen + 7) / 8) < 0) {
+		scratch_put(c, stack, 8 * words);
+		return 0;
+	}
+	char *base = (char *)c + (ctl & 7);
+	size_t nown = 0;
+	/* struct cmsghdr { size_t len; int level, type; } and its data, each
+	 * at an 8-byte boundary; one that overruns the buffer: EINVAL */
+	for (size_t off = 0; off + 16 <= clen;) {
+		uint64_t mlen;
+		int hdr[2];
+		memcpy(&mlen, base + off, 8);
+		memcpy(hdr, base + off + 8, 8);
+		if (mlen < 16 || mlen > clen - off)
+			break;
+		if (hdr[0] == SOL_SOCKET && hdr[1] == SCM_RIGHTS) {
+			for (size_t k = off + 16; k + 4 <= off + mlen; k += 4) {
+				int fd;
+				memcpy(&fd, base + k, 4);
+				if (own_at(fd, floor)) {
+					fd = -1;
+					memcpy(base + k, &fd, 4);
+					nown++;
+				}
+			}
+		}
+		off += (mlen + 7) & ~7ull;
+	}
+	if (nown == 0) {
+		scratch_put(c, stack, 8 * words);
+		return 0;
+	}
+	w[4] = (uint64_t)base;
+	*buf = c;
+	*len = 8 * words;
+	return 1;
+}
+
+/* sendmsg_own -- sendmsg and sendmmsg passing one of the runtime's
+ * descriptors: natively EBADF for that message. The kernel sends a copy
+ * of the message with -1 in its place; in sendmmsg, the entries before it
+ * go as they are, one call each run, and the count of those sent is the
+ * result as natively (the error then is not reported). 1: answered in
+ * *ret; 0: make the call as it is. */
+static int sendmsg_own(long nr, const long a[6], int floor, long *ret)
+{
+	enum { STACK = 32 };
+	uint64_t stack[STACK], w[7], *buf;
+	size_t len;
+	uint64_t v = (uint64_t)a[1];
+
+	if (zp_page0_low(v))
+		return 0;
+	if (nr == SYS_sendmsg) {
+		if (zp_probe_copy(w, (const void *)v, 7) < 0 || !rights_closed(w, floor, stack, sizeof(stack), &buf, &len))
+			return 0;
+		*ret = raw_plain(nr, a[0], (long)w, a[2], a[3], a[4], a[5]);
+		scratch_put(buf, stack, len);
+		return 1;
+	}
+	/* sendmmsg: struct mmsghdr { struct msghdr; unsigned len; } (64) */
+	size_t n = (unsigned)a[2] > 1024 ? 1024 : (unsigned)a[2], done = 0, from = 0;
+	bool any = false;
+	for (size_t i = 0; i < n; i++) {
+		if (zp_probe_copy(w, (const void *)(v + 64 * i), 7) < 0)
+			break;
+		if (!rights_closed(w, floor, stack, sizeof(stack), &buf, &len))
+			continue;
+		any = true;
+		long r = 0;
+		if (i > from) {
+			/* the entries before it, as they are */
+			r = raw_plain(SYS_sendmmsg, a[0], (long)(v + 64 * from), (long)(i - from), a[3], 0, 0);
+			if (r > 0)
+				done += (size_t)r;
+		}
+		if (r >= 0 && (size_t)r == i - from) {
+			r = raw_plain(SYS_sendmsg, a[0], (long)w, a[3], 0, 0, 0);
+			if (r >= 0) {
+				unsigned sent = (unsigned)r;
+				if (!write_user(v + 64 * i + 56, &sent, sizeof(sent)))
+					r = -EFAULT;
+				else
+					done++;
+			}
+		}
+		scratch_put(buf, stack, len);
+		if (r < 0 || done != i + 1) {
+			*ret = done != 0 ? (long)done : r;
+			return 1;
+		}
+		from = i + 1;
+	}
+	if (!any)
+		return 0;
+	if (from < (unsigned)a[2]) {
+		long r = raw_plain(SYS_sendmmsg, a[0], (long)(v + 64 * from), (long)((unsigned)a[2] - from), a[3], 0, 0);
+		*ret = r < 0 ? (done != 0 ? (long)done : r) : (long)done + r;
+	} else {
+		*ret = (long)done;
+	}
+	return 1;
+}
+
+/* own_inside -- the calls with descriptors inside structures (P, d, c, C
+ * in src/syscall-args.txt); out of line, with its copies on the stack */
+static __attribute__((noinline)) int own_inside(long nr, const long a[6], int floor, long *ret)
+{
+	switch (nr) {
+	case SYS_poll:
+	case SYS_ppoll:
+		return poll_own(nr, a, floor, ret);
+	case SYS_select:
+	case SYS_pselect6:
+		return select_own(nr, a, ret);
+	case SYS_sendmsg:
+	case SYS_sendmmsg:
+		return sendmsg_own(nr, a, floor, ret);
+	default:
+		return 0;
+	}
+}
+
+/* proc_fd_dir -- dfd is open on a directory that lists this process's
+ * descriptors: /proc/PID/fd or /proc/PID/task/TID/fd (or fdinfo), PID
+ * this process or one of its threads, in the /proc this process sees */
+static bool proc_fd_dir(long dfd)
+{
+	char link[32] = "/proc/self/fd/", target[96], num[12];
+	struct stat st, proc;
+	long n = 0;
+
+	if (zp_raw_syscall(SYS_fstat, dfd, (long)&st, 0, 0, 0, 0) != 0 ||
+	    zp_raw_syscall(SYS_stat, (long)"/proc/self", (long)&proc, 0, 0, 0, 0) != 0 || st.st_dev != proc.st_dev)
+		return false;
+	for (long v = dfd; n == 0 || v != 0; v /= 10)
+		num[n++] = (char)('0' + v % 10);
+	for (long i = 0; i < n; i++)
+		link[14 + i] = num[n - 1 - i];
+	long len = zp_raw_syscall(SYS_readlink, (long)link, (long)target, sizeof(target) - 1, 0, 0, 0);
+	if (len <= 0)
+		return false;
+	target[len] = '\0';
+	/* the components from the end: fd or fdinfo, an id, "task" and the
+	 * process's id or the start */
+	char *part[4];
+	int k = 0;
+	for (char *p = target + len; k < 4 && p > target;) {
+		*p = '\0';
+		while (p > target && p[-1] != '/')
+			p--;
+		part[k++] = p;
+		if (p > target)
+			p--;
+	}
+	if (k < 2 || (strcmp(part[0], "fd") != 0 && strcmp(part[0], "fdinfo") != 0))
+		return false;
+	/* the thread part[1] is one of ours: /proc/self/task lists them */
+	char task[40] = "/proc/self/task/";
+	if (strlen(part[1]) > 11 || part[1][0] < '1' || part[1][0] > '9')
+		return false;
+	strcpy(task + 16, part[1]);
+	if (zp_raw_syscall(SYS_access, (long)task, F_OK, 0, 0, 0, 0) != 0)
+		return false;
+	if (k == 4 && strcmp(part[2], "task") == 0) {
+		long pid = zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
+		long p = 0;
+		for (const char *c = part[3]; *c; c++)
+			p = *c >= '0' && *c <= '9' && p < 1000000000 ? p * 10 + (*c - '0') : -1;
+		return p == pid;
+	}
+	return true;
+}
+
+/* fd_dir_prefix -- the first len bytes of the program's path at path,
+ * from dirfd, lead to a directory of this process's descriptors (an
+ * empty prefix: dirfd itself) */
+static __attribute__((noinline)) bool fd_dir_prefix(long dirfd, uint64_t path, size_t len)
+{
+	char stack[256];
+	char *dir = scratch_get(stack, sizeof(stack), len + 2);
+	bool r = false;
+
+	if (dir == NULL)
+		return false;
+	if (len == 0)
+		strcpy(dir, ".");
+	else if (zp_read_user(dir, path, len) == len)
+		dir[len] = '\0';
+	else
+		goto out;
+	long dfd = zp_raw_syscall(SYS_openat, dirfd, (long)dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0, 0, 0);
+	if (dfd >= 0) {
+		r = proc_fd_dir(dfd);
+		zp_raw_syscall(SYS_close, dfd, 0, 0, 0, 0, 0);
+	}
+out:
+	scratch_put(dir, stack, len + 2);
+	return r;
+}
+
+/* path_own -- the program's path at path, from dirfd, names one of the
+ * runtime's descriptors: a component that is the decimal number of one
+ * (the cheap test, read 64 bytes at a time, never across a page the
+ * string does not reach), in a directory that lists this process's
+ * descriptors (a lookup, for those only) */
+static bool path_own(long dirfd, uint64_t path, int floor)
+{
+	uint64_t w[8];
+	uint64_t base = path & ~63ull;
+	size_t at = path & 63, off = 0, clen = 0;
+	long value = 0;
+
+	if (path == 0 || zp_page0_low(path))
+		return false;
+	for (;;) {
+		if (zp_probe_copy(w, (const void *)base, 8) < 0)
+			return false;
+		const char *c = (const char *)w;
+		for (; at < 64; at++, off++) {
+			char ch = c[at];
+			if (ch == '/' || ch == '\0') {
+				/* as /proc names them: no leading zero */
+				if (clen != 0 && value >= floor && zp_is_own_fd(value) &&
+				    fd_dir_prefix(dirfd, path, off - clen))
+					return true;
+				if (ch == '\0')
+					return false;
+				clen = 0;
+				value = 0;
+			} else if (value >= 0 && ch >= '0' && ch <= '9' && !(clen == 1 && value == 0) && clen < 10) {
+				value = value * 10 + (ch - '0');
+				clen++;
+			} else {
+				value = -1;
+				clen++;
+			}
+		}
+		/* PATH_MAX: ENAMETOOLONG */
+		if (off >= 4096)
+			return false;
+		base += 64;
+		at = 0;
+	}
+}
+
+bool zp_path_names_own_fd(long nr, const long a[6])
+{
+	int floor = __atomic_load_n(&zp_own_fd_floor, __ATOMIC_RELAXED);
+	unsigned paths = zp_syscall_paths[nr], fds = zp_syscall_fds[nr];
+
+	for (unsigned m = paths; m != 0; m &= m - 1) {
+		int i = __builtin_ctz(m);
+		long dirfd = i > 0 && ((fds >> (i - 1)) & 1) ? (long)(int)a[i - 1] : AT_FDCWD;
+		if (path_own(dirfd, (uint64_t)a[i], floor))
+			return true;
+	}
+	return false;
+}
+
 /* raw_checked -- zp_kernel_call() for a number with pointer or descriptor
  * arguments, out of line: zp_kernel_call() runs on the small stacks of
- * signal handlers too */
+ * signal handlers too. While the runtime holds descriptors, its own are
+ * closed numbers in descriptor arguments, inside structures and behind
+ * paths. */
 static __attribute__((noinline)) long raw_checked(long nr, long a1, long a2, long a3, long a4,
 						  long a5, long a6)
 {
 	long a[6] = { a1, a2, a3, a4, a5, a6 };
 
-	if ((zp_syscall_args[nr] & ZP_ARG_FDS) && !own_fds_closed(nr, a))
-		return -EBADF;
+	if (__builtin_expect(__atomic_load_n(&zp_own_fd_floor, __ATOMIC_RELAXED) != INT_MAX, 0)) {
+		long r;
+		if ((zp_syscall_args[nr] & ZP_ARG_FDS) && !own_fds_closed(nr, a))
+			return -EBADF;
+		if ((zp_syscall_fds[nr] & 0x40) && own_inside(nr, a, zp_own_fd_floor, &r))
+			return r;
+		if (zp_syscall_paths[nr] != 0 && zp_path_names_own_fd(nr, a))
+			return -ENOENT;
+	}
 	if (zp_page0_hit(nr, a))
 		return zp_page0_call(nr, a);
 	return raw_plain(nr, a[0], a[1], a[2], a[3], a[4], a[5]);

@@ -22,10 +22,15 @@
  * iovec array counted by the next argument; bit 24+i: a struct msghdr;
  * both: an array of struct mmsghdr counted by the next argument; bit 6:
  * the call takes descriptors, bit i of zp_syscall_fds[nr] for argument
- * i+1 (bit 7 there: one of the runtime's fails the call); bit 7: an
- * argument is a pointer for some values of another only (kind i) */
+ * i+1 (bit 7 there: one of the runtime's fails the call; bit 6 there:
+ * some lie inside a structure, a pollfd array, an fd_set, SCM_RIGHTS);
+ * bit 7: an argument is a pointer for some values of another only (kind
+ * i) */
 extern const uint32_t zp_syscall_args[];
 extern const uint8_t zp_syscall_fds[];
+/* per number, bit i: argument i+1 is a path the kernel looks up, from
+ * the descriptor argument before it if that is one (s, t) */
+extern const uint8_t zp_syscall_paths[];
 #define ZP_ARG_FDS (1u << 6)
 #define ZP_ARG_SOMETIMES (1u << 7)
 #define ZP_ARG_READ(k, i) (((k) >> (i)) & 1)
@@ -51,6 +56,10 @@ void zp_page0_forked(void) ZP_HIDDEN_P0;
  * and the runtime's descriptors in any descriptor argument as descriptors
  * the program never opened */
 long zp_kernel_call(long nr, long a1, long a2, long a3, long a4, long a5, long a6) ZP_HIDDEN_P0;
+/* zp_path_names_own_fd -- a path argument of nr names one of the
+ * runtime's descriptors (/proc/self/fd/N...): natively ENOENT. For a
+ * number with paths (zp_syscall_paths), while the runtime holds any. */
+bool zp_path_names_own_fd(long nr, const long args[6]) ZP_HIDDEN_P0;
 /* zp_page0_nested -- the pointers inside the structs of a call whose
  * word in zp_syscall_args is k (iovecs, msghdr) */
 bool zp_page0_nested(uint32_t k, const long args[6]) ZP_HIDDEN_P0;
@@ -60,17 +69,20 @@ bool zp_page0_nested(uint32_t k, const long args[6]) ZP_HIDDEN_P0;
  * as memory for these arguments */
 bool zp_page0_integer(long nr, int i, const long a[6]) ZP_HIDDEN_P0;
 
-/* zp_page0_hit -- would the kernel follow a pointer of this call into
- * 0..ZP_LOW_END? (false when the pages are not mapped) */
-static inline bool zp_page0_hit(long nr, const long a[6])
+/* zp_page0_kind -- the word of nr in zp_syscall_args, or 0 when the
+ * pages are not mapped: pointer arguments to check when k & ~ZP_ARG_FDS */
+static inline uint32_t zp_page0_kind(long nr)
 {
 	extern const unsigned zp_syscall_count;
 
 	if (!zp_page0_mapped || (unsigned long)nr >= zp_syscall_count)
-		return false;
-	uint32_t k = zp_syscall_args[nr];
-	if ((k & ~ZP_ARG_FDS) == 0)
-		return false;
+		return 0;
+	return zp_syscall_args[nr];
+}
+
+/* zp_page0_hit_kind -- zp_page0_hit for nr, whose kind is k */
+static inline bool zp_page0_hit_kind(long nr, uint32_t k, const long a[6])
+{
 	/* the pointer arguments only: usually one or two */
 	for (unsigned m = (k | k >> 8) & 0x3f; m != 0; m &= m - 1) {
 		int i = __builtin_ctz(m);
@@ -80,6 +92,15 @@ static inline bool zp_page0_hit(long nr, const long a[6])
 			return true;
 	}
 	return (k >> 16) != 0 && zp_page0_nested(k, a);
+}
+
+/* zp_page0_hit -- would the kernel follow a pointer of this call into
+ * 0..ZP_LOW_END? (false when the pages are not mapped) */
+static inline bool zp_page0_hit(long nr, const long a[6])
+{
+	uint32_t k = zp_page0_kind(nr);
+
+	return (k & ~ZP_ARG_FDS) != 0 && zp_page0_hit_kind(nr, k, a);
 }
 /* zp_page0_call -- make the call with the pages PROT_NONE */
 long zp_page0_call(long nr, const long args[6]) ZP_HIDDEN_P0;

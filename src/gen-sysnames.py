@@ -12,8 +12,11 @@ address range (a), bit 8+i where NULL means none (n), bit 16+i for an
 iovec array (v), bit 24+i for a struct msghdr (m), both for an array of
 struct mmsghdr (M); bit 6 when the call takes a descriptor (f, F), whose
 positions zp_syscall_fds[] gives, bit i for argument i+1, with bit 7 when
-the runtime's own there fail the call (F). Names the installed
-headers do not have (calls newer than them) are skipped."""
+the runtime's own there fail the call (F) and bit 6 when descriptors lie
+inside a structure the call reads (P, d, c, C: taken as p, n, m, M). The
+path arguments (s, and t where NULL means none: taken as p, n) are bit i
+of zp_syscall_paths[]. Names the installed headers do not have (calls
+newer than them) are skipped."""
 import re
 import subprocess
 import sys
@@ -29,7 +32,12 @@ if len(names) < 300:
 top = max(names) + 1
 bits = {"-": 0, "w": 0, "p": 1, "i": 1, "a": 1, "n": 1 << 8, "v": 1 | 1 << 16, "m": 1 | 1 << 24,
         "M": 1 | 1 << 16 | 1 << 24, "f": 0, "F": 0}
-kinds, fds, numbers = {}, {}, {name: nr for nr, name in names.items()}
+# descriptors inside structures, and paths: as the pointer kinds they are
+inside = {"P": "p", "d": "n", "c": "m", "C": "M"}
+paths = {"s": "p", "t": "n"}
+for k, v in list(inside.items()) + list(paths.items()):
+    bits[k] = bits[v]
+kinds, fds, pathargs, numbers = {}, {}, {}, {name: nr for nr, name in names.items()}
 with open(argsfile) as f:
     for lineno, line in enumerate(f, 1):
         words = line.split("#", 1)[0].split()
@@ -37,14 +45,18 @@ with open(argsfile) as f:
             continue
         name, letters = words[0], words[1:]
         if len(letters) > 6 or any(l not in bits for l in letters) or name in kinds:
-            sys.exit("%s:%d: expected a name and up to 6 of - p i a n w v m M f F, once per name" % (argsfile, lineno))
-        if any(l in "vM" for l in letters[5:]):
+            sys.exit("%s:%d: expected a name and up to 6 of - p i a n w v m M f F s t P d c C, once per name"
+                     % (argsfile, lineno))
+        if any(l in "vMPC" for l in letters[5:]):
             sys.exit("%s:%d: an array needs its count in the next argument" % (argsfile, lineno))
         fds[name] = sum(1 << i for i, l in enumerate(letters) if l in "fF")
         if fds[name] and any(l == "F" for l in letters):
             if any(l == "f" for l in letters):
                 sys.exit("%s:%d: f and F in one call" % (argsfile, lineno))
             fds[name] |= 1 << 7
+        if any(l in inside for l in letters):
+            fds[name] |= 1 << 6
+        pathargs[name] = sum(1 << i for i, l in enumerate(letters) if l in paths)
         kinds[name] = (sum(bits[l] << i for i, l in enumerate(letters)) | (1 << 6 if fds[name] else 0)
                        | (1 << 7 if "i" in letters else 0))
 with open(out, "w") as f:
@@ -77,6 +89,11 @@ with open(out, "w") as f:
     for name in sorted(fds, key=lambda n: numbers.get(n, -1)):
         if name in numbers and fds[name] != 0:
             f.write("\t[%d] = %#x,\t/* %s */\n" % (numbers[name], fds[name], name))
+    f.write("};\n\n")
+    f.write("const uint8_t zp_syscall_paths[%d] = {\n" % top)
+    for name in sorted(pathargs, key=lambda n: numbers.get(n, -1)):
+        if name in numbers and pathargs[name] != 0:
+            f.write("\t[%d] = %#x,\t/* %s */\n" % (numbers[name], pathargs[name], name))
     f.write("};\n\n")
     f.write("""const char *zp_syscall_name(long nr)
 {

@@ -14,6 +14,8 @@ Prints, each as median [min..max] of the rounds:
     (--catch-late), deny wanting another number (it enforces a policy, so
     the net is armed for it too) and null in sud mode (every call by a
     signal), and the differences;
+  * ns per stat, access and open+close (a path argument) native, under
+    null and under the tracer, which holds descriptors, whole or narrowed;
   * the same paths counted instruction by instruction (single-stepped),
     with the `ret`s into frames older than the kernel entry;
   * the cost of zpoline's own path with no kernel entry in it, and what
@@ -101,6 +103,27 @@ def syscall_costs():
     print("%5s " % "nr" + " ".join("%-24s" % k for k, _ in kinds[1:]))
     for nr, xs in added:
         print("%5d " % nr + " ".join("%+-24.1f" % x for x in xs))
+
+
+def path_calls():
+    """Calls that take a path while the runtime holds descriptors (the
+    tracer's): each path is read for a component naming one of them. With
+    the tracer narrowed to write, no hook wants these calls; null holds no
+    descriptor."""
+    print("\nns per call with a path (/etc/passwd), median [min..max] of %d runs of %d calls" % (ROUNDS, N // 10))
+    kinds = [("native", []), ("null", hooked("null")), ("tracer", hooked("tracer")),
+             ("tracer trace=write", hooked("tracer", "--hook-opt", "trace=write"))]
+    print("%-13s " % "call" + " ".join("%-24s" % k for k, _ in kinds))
+    for name, nr in (("stat", 4), ("access", 21), ("open+close", 2)):
+        res = {k: [] for k, _ in kinds}
+        for _ in range(ROUNDS):
+            for kind, prefix in kinds:
+                out = subprocess.run(prefix + [LOOP, str(nr), str(N // 10), "0", "/etc/passwd"],
+                                     stdout=subprocess.PIPE, env=ENV, check=True, text=True).stdout
+                res[kind].append(float(out.split()[-1]))
+        n0 = statistics.median(res["native"])
+        print("%-13s " % name + " ".join("%-24s" % med(res[k]).strip() for k, _ in kinds)
+              + "  ratio " + " ".join("%.2f" % (statistics.median(res[k]) / n0) for k, _ in kinds[1:]))
 
 
 def path_counts():
@@ -358,7 +381,7 @@ def redis():
 
 
 ONLY = [x for x in os.environ.get("ZPOLINE_BENCH_ONLY", "").split(",") if x]
-for part in (calibration, syscall_costs, path_counts, path_alone, pages_after_entry, startup, startup_runtime,
+for part in (calibration, syscall_costs, path_calls, path_counts, path_alone, pages_after_entry, startup, startup_runtime,
              scan_cost, rss, redis):
     if not ONLY or part.__name__ in ONLY or (part.__name__ == "startup_runtime" and "startup" in ONLY):
         part()
