@@ -421,8 +421,17 @@ void zp_launch(struct launch *lp)
 	 * which reports what the runtime's own start costs */
 	mode = getenv(ZP_ENV_MODE);
 	if (r.prescan && (mode == NULL || strcmp(mode, "sud") != 0)) {
-		char interp[PATH_MAX];
-		zp_prescan(runtime, script_interp(prog, interp, sizeof(interp)) ? interp : prog, r.exclude);
+		char interp[PATH_MAX], abs[PATH_MAX + 2];
+		const char *p = script_interp(prog, interp, sizeof(interp)) ? interp : prog;
+		/* the entry names the program as the runtime does, by an
+		 * absolute path (`./x` would be gone from any other directory
+		 * to `zpoline cache`, which --prune then removes) */
+		char cwd[PATH_MAX];
+		if (p[0] != '/' && getcwd(cwd, sizeof(cwd)) != NULL &&
+		    (size_t)snprintf(abs, sizeof(abs), "%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd,
+				     strncmp(p, "./", 2) == 0 ? p + 2 : p) < sizeof(abs))
+			p = abs;
+		zp_prescan(runtime, p, r.exclude);
 	}
 
 	/* the tracer's +++ line of a process killed by SIGKILL (watch.c) */
