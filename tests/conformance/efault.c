@@ -228,6 +228,28 @@ int main(void)
 	show("execve(NULL, argv, NULL)", syscall(SYS_execve, NULL, argv_ok, NULL));
 	show("execve(\"/bin/true\", {0x10}, NULL)", syscall(SYS_execve, "/bin/true", argv_low, NULL));
 	show("execve(\"/bin/true\", argv, {0x10})", syscall(SYS_execve, "/bin/true", argv_ok, envp_low));
+	/* unreadable elsewhere (a PROT_NONE page): the runtime, which reads
+	 * them for the new image's environment, must let the kernel say so */
+	char *none = mmap(NULL, 0x1000, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *argv_none[] = { none, NULL };
+	show("execve(none, argv, NULL)", syscall(SYS_execve, none, argv_ok, NULL));
+	show("execve(\"/bin/true\", none, NULL)", syscall(SYS_execve, "/bin/true", none, NULL));
+	show("execve(\"/bin/true\", {none}, NULL)", syscall(SYS_execve, "/bin/true", argv_none, NULL));
+	show("execve(\"/bin/true\", argv, none)", syscall(SYS_execve, "/bin/true", argv_ok, none));
+	show("execve(\"/bin/true\", argv, {none})", syscall(SYS_execve, "/bin/true", argv_ok, argv_none));
+	show("execve(\"/nonexistent\", argv, none) (ENOENT first)",
+	     syscall(SYS_execve, "/nonexistent", argv_ok, none));
+	show("execveat(AT_FDCWD, none, argv, NULL, 0)", syscall(SYS_execveat, AT_FDCWD, none, argv_ok, NULL, 0));
+	show("clone3(none, 88)", syscall(SYS_clone3, none, 88));
+	show("clone3(0x10, 88)", syscall(SYS_clone3, LOW, 88));
+	/* a string that ends where its page does, before an unreadable one */
+	char *two = mmap(NULL, 0x2000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	mprotect(two + 0x1000, 0x1000, PROT_NONE);
+	memcpy(two + 0x1000 - 3, "A=", 3);
+	char *envp_edge[] = { two + 0x1000 - 3, NULL };
+	show("execve(\"/nonexistent\", argv, {\"A=\" at a page's end})",
+	     syscall(SYS_execve, "/nonexistent", argv_ok, envp_edge));
+
 	/* calls newer than some headers (setxattrat..file_setattr, Linux
 	 * 6.13-6.17): a path in page 0 (ENOSYS on older kernels) */
 	for (long n = 463; n <= 469; n++) {
