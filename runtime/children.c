@@ -434,11 +434,18 @@ void zp_exec_map_release(struct zp_thread *t)
 #define EXEC_STR_MAX (1ul << 18)
 #define EXEC_VEC_MAX (1ul << 20)
 
+/* in_trampoline -- p lies in the trampoline's pages (page 0, the literal
+ * page), natively a hole; the pages between them are the program's */
+static bool in_trampoline(uintptr_t p)
+{
+	return zp_page0_mapped && (p < ZP_PAGE_SIZE || (p >= ZP_LITERAL_PAGE && p < ZP_LITERAL_PAGE + ZP_PAGE_SIZE));
+}
+
 /* readable_word -- the program's 8 bytes at p, if they can be read and lie
  * outside the trampoline's pages */
 static bool readable_word(uintptr_t p, uint64_t *w)
 {
-	return !zp_page0_low(p) && zp_probe_copy(w, (const void *)p, 1) == 0;
+	return !in_trampoline(p) && !in_trampoline(p + 7) && zp_probe_copy(w, (const void *)p, 1) == 0;
 }
 
 /* readable_str -- the program's string at s can be read up to its NUL:
@@ -448,8 +455,6 @@ static bool readable_str(const char *s)
 	uintptr_t w = (uintptr_t)s & ~(uintptr_t)7;
 	unsigned skip = (unsigned)((uintptr_t)s & 7);
 
-	if (zp_page0_low((uintptr_t)s))
-		return false;
 	for (size_t n = 0; n < EXEC_STR_MAX; n += 8, w += 8, skip = 0) {
 		uint64_t v;
 		if (!readable_word(w, &v))
@@ -489,9 +494,9 @@ long zp_exec_with_env(long nr, long a1, long a2, long a3, long a4, long a5, long
 	char **argv = (char **)(nr == SYS_execve ? a2 : a3);
 	size_t n = 0, oldlen = 0;
 
-	/* a path, arrays or strings the program cannot read (in the first
-	 * pages, the trampoline's or unmapped; unmapped elsewhere; or longer
-	 * than any exec takes): the kernel must fail on them as natively
+	/* a path, arrays or strings the program cannot read (in the
+	 * trampoline's pages, unmapped or unreadable, or longer than any exec
+	 * takes): the kernel must fail on them as natively
 	 * (EFAULT, or ENOENT first), and this code must not read them */
 	const char *path = (const char *)(nr == SYS_execve ? a1 : a2);
 	bool bad = !readable_vec(argv, zp_page0_mapped) || !readable_vec(envp, true) ||
