@@ -129,6 +129,10 @@ struct tls {
 	 * enter meanwhile is the child's, and the parent, back, takes again
 	 * what it had, its call kept for the watcher */
 	bool vforking;
+	/* in a fork-like call (no CLONE_VM): a clone child on a stack of its
+	 * own does not come back through exit_impl, so its first enter finds
+	 * this set in its copy of the parent's state, and a pid of its own */
+	bool forking;
 	struct vf_save {
 		bool active;
 		pid_t tid;              /* the parent's */
@@ -1141,9 +1145,16 @@ static int enter_impl(struct zpoline_call *call, uint64_t *slot)
 	}
 	if (__builtin_expect(T.vforking, 0))
 		child_start(true);      /* a clone's child on a stack of its own */
+	if (__builtin_expect(T.forking, 0) && getpid() != T.pid) {
+		/* a fork-like clone's child on a stack of its own */
+		T.forking = false;
+		child_start(false);
+	}
 	if (!started)
 		start();
 	self_ids();
+	if (forks(nr) && !shares_memory(nr, call))
+		T.forking = true;
 	*slot = 0;
 	r = &T.ring[T.ring_pos++ % RING];
 	memset(r, 0, offsetof(struct rec, act));
@@ -1508,6 +1519,8 @@ static void exit_impl(struct zpoline_call *call, uint64_t *slot)
 
 	ownfd_moved(call);
 	ownfd_opened(call);
+	if (forks(nr))
+		T.forking = false;
 	if ((nr == SYS_vfork || ((nr == SYS_clone || nr == SYS_clone3) && shares_memory(nr, call))) &&
 	    call->ret > 0) {
 		/* the parent resumes on storage its child used: it is itself
