@@ -606,6 +606,9 @@ void zp_clone_child(uint64_t flags)
 	 * while we wait for it to exec: its calls are the program's */
 	if ((flags & CLONE_VFORK) && !(flags & CLONE_SETTLS))
 		t->guard = 0;
+	/* a thread of its own: the hooks' libc's per-thread state */
+	if (flags & CLONE_SETTLS)
+		zp_hooks_thread();
 	zp_sud_arm_thread();
 }
 

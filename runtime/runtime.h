@@ -379,6 +379,7 @@ static inline bool zp_hook_wants(const struct zp_hook *h, long nr)
 void zp_hooks_load(const char *spec) ZP_HIDDEN;
 void zp_hooks_init(const char *opts) ZP_HIDDEN;
 void zp_hooks_fini(void) ZP_HIDDEN;
+void zp_hooks_thread(void) ZP_HIDDEN;
 void zp_hooks_detach(void) ZP_HIDDEN;
 /* zp_hooks_flags -- what every loaded hook declares (ZPOLINE_HOOK_*) */
 unsigned zp_hooks_flags(void) ZP_HIDDEN;
