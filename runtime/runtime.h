@@ -453,6 +453,9 @@ int zp_signal_take(uint64_t set, void *info) ZP_HIDDEN;
  * execve: the program's mask and pending signals go to the new image */
 bool zp_signal_exec_prepare(uint64_t *saved) ZP_HIDDEN;
 void zp_signal_exec_failed(uint64_t saved) ZP_HIDDEN;
+/* zp_signal_cloned -- in a clone3 child: CLONE_CLEAR_SIGHAND undone for
+ * the runtime's handlers */
+void zp_signal_cloned(uint64_t flags) ZP_HIDDEN;
 /* zp_signal_copy_out -- into the program's memory, false where it cannot */
 bool zp_signal_copy_out(void *dst, const void *src, size_t len) ZP_HIDDEN;
 

@@ -240,6 +240,25 @@ static long install(int sig, unsigned long onstack)
 	return zp_raw_syscall(SYS_rt_sigaction, sig, (long)&act, 0, 8, 0, 0);
 }
 
+/* zp_signal_cloned -- in the child of a clone3: CLONE_CLEAR_SIGHAND has
+ * reset every action, the runtime's own too. Ours go back; the program's,
+ * as the kernel resets them, to the default (those ignored stay ignored),
+ * except in a child sharing our memory, whose record is its parent's. */
+void zp_signal_cloned(uint64_t flags)
+{
+	if (!(flags & CLONE_CLEAR_SIGHAND))
+		return;
+	for (int sig = 1; sig < NSIG; sig++) {
+		if (!zp_signal_is_ours(sig))
+			continue;
+		if (!(flags & CLONE_VM))
+			shadow[sig] = (struct zp_ksigaction){
+				.handler = shadow[sig].handler == SIG_IGN ? SIG_IGN : SIG_DFL,
+			};
+		install(sig, 0);
+	}
+}
+
 long zp_signal_action(int sig, const void *act, void *oldact, size_t sigsetsize)
 {
 	struct zp_ksigaction tmp, prev;
