@@ -291,30 +291,45 @@ static long raw_sigmask(int how, const uint64_t *set, uint64_t *old)
 	return zp_raw_syscall(SYS_rt_sigprocmask, how, (long)set, (long)old, 8, 0, 0);
 }
 
-/* forward -- the fault is not ours: do what the program asked for */
+/* forward -- the fault is not ours: do what the program asked for. A
+ * fault (si_code > 0) whose signal the program blocks or ignores gets the
+ * default action, as the kernel forces it: blocked here means blocked in
+ * the program's view (zp_own_blocked), which includes the signal itself
+ * inside its own handler unless SA_NODEFER. */
 static void forward(int sig, siginfo_t *si, ucontext_t *uc)
 {
 	struct zp_ksigaction *a = &shadow[sig];
+	uint64_t bit = 1ull << (sig - 1), own = zp_signal_own_mask();
+	bool fault = si->si_code > 0;
 
-	if (a->handler == SIG_IGN && si->si_code <= 0)
+	if (a->handler == SIG_IGN && !fault)
 		return;
-	if (a->handler == SIG_DFL || a->handler == SIG_IGN) {
+	if (a->handler == SIG_DFL || a->handler == SIG_IGN || (fault && (zp_own_blocked & bit))) {
 		struct zp_ksigaction dfl = { .handler = SIG_DFL };
+		if (a->handler != SIG_DFL && !zp_in_vfork_child())
+			a->handler = SIG_DFL;
+		zp_own_blocked &= ~bit;
 		zp_raw_syscall(SYS_rt_sigaction, sig, (long)&dfl, 0, 8, 0, 0);
-		/* a fault repeats on return; a sent signal must be sent again */
-		if (si->si_code <= 0)
+		/* a fault repeats on return (seccomp's SIGSYS does not); a
+		 * sent signal must be sent again */
+		if (!fault || sig == SIGSYS)
 			zp_raw_syscall(SYS_tgkill, zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0),
 				       zp_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0), sig, 0, 0, 0);
 		return;
 	}
-	uint64_t mask, old;
+	uint64_t mask, old, view = zp_own_blocked;
 	memcpy(&mask, &uc->uc_sigmask, sizeof(mask));
+	/* the handler reads the mask it interrupted as the program set it */
+	mask |= view;
+	memcpy(&uc->uc_sigmask, &mask, sizeof(mask));
 	mask |= a->mask;
 	if (!(a->flags & SA_NODEFER))
-		mask |= 1ull << (sig - 1);
+		mask |= bit;
 	/* The handler's own system calls may arrive by these signals (trap
-	 * sites, page 0 gone): blocked, the kernel would kill the thread. */
-	mask &= ~zp_signal_own_mask();
+	 * sites, page 0 gone): blocked, the kernel would kill the thread.
+	 * Blocked they are in the program's view. */
+	zp_own_blocked = mask & own;
+	mask &= ~own;
 	void *handler = a->handler;
 	unsigned long flags = a->flags;
 	if (flags & SA_RESETHAND)
@@ -325,6 +340,15 @@ static void forward(int sig, siginfo_t *si, ucontext_t *uc)
 	else
 		((void (*)(int))handler)(sig);
 	raw_sigmask(SIG_SETMASK, &old, NULL);
+	/* rt_sigreturn sets the mask from uc_sigmask, which the handler may
+	 * have changed: the runtime's signals in it are the program's view */
+	memcpy(&mask, &uc->uc_sigmask, sizeof(mask));
+	view = zp_own_blocked;
+	zp_own_blocked = mask & own;
+	mask &= ~own;
+	memcpy(&uc->uc_sigmask, &mask, sizeof(mask));
+	if (view & ~zp_own_blocked)
+		zp_signal_unblocked(view & ~zp_own_blocked);
 }
 
 /* needs_thunk -- calls that must run on the program's own stack, from its
