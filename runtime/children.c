@@ -593,6 +593,7 @@ void zp_clone_child(uint64_t flags)
 {
 	struct zp_thread *t = &zp_tls;
 
+	zp_signal_cloned(flags);
 	if (!(flags & CLONE_VM)) {
 		/* a process of its own (fork-like, as container runtimes
 		 * clone): its copy of our state says it is inside a hook */

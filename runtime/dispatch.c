@@ -8,6 +8,7 @@
  * the enter/exit style take part in it through adapters (loader.c). */
 #include <errno.h>
 #include <limits.h>
+#include <linux/sched.h>
 #include <stddef.h>
 #include <sys/syscall.h>
 
@@ -218,6 +219,9 @@ void zp_vfork_notify(struct zp_frame *f)
 	uint8_t sel = zp_sud_set(ZP_SUD_ALLOW);
 	uint32_t exits = t->vfork_exits;
 
+	/* clone3's arguments are still where the call read them */
+	if (f->rax == 0 && t->vfork_nr == SYS_clone3)
+		zp_signal_cloned(((const struct clone_args *)f->rdi)->flags);
 	t->guard = 1;
 	t->vfork_call.ret = (long)f->rax;
 	run_exits(&t->vfork_call, t->vfork_slot, exits);

@@ -251,3 +251,24 @@ zp_call_saving_xstate:
 	ret
 	.cfi_endproc
 	.size	zp_call_saving_xstate, .-zp_call_saving_xstate
+
+/* zp_run_moved(m, uc) -- for a signal path that left the alternate stack
+ * (signal.c): zp_moved_call(m) on the program's stack just below m, then
+ * rt_sigreturn from the copy of the context at uc; the handler's frame on
+ * the alternate stack is not returned to. */
+	.globl	zp_run_moved
+	.hidden	zp_run_moved
+	.type	zp_run_moved, @function
+zp_run_moved:
+	.cfi_startproc
+	.cfi_undefined rip
+	movq	%rsi, %rbx
+	movq	%rdi, %rsp
+	andq	$-16, %rsp
+	call	zp_moved_call
+	movq	%rbx, %rsp
+	movl	$15, %eax
+	syscall
+	hlt
+	.cfi_endproc
+	.size	zp_run_moved, .-zp_run_moved

@@ -83,8 +83,10 @@ static long do_clone3(struct zp_thread *t, long a1, long a2)
 	if (ca->flags & CLONE_VM)
 		zp_vfork_path(t, SYS_clone3);
 	long r = zp_kernel_call(SYS_clone3, a1, a2, 0, 0, 0, 0);
-	if (r == 0)
+	if (r == 0) {
+		zp_signal_cloned(ca->flags);
 		zp_child_started();
+	}
 	return r;
 }
 

@@ -139,6 +139,12 @@ extern void zp_thunk_plain(void) ZP_HIDDEN;
 /* as zp_thunk_plain, then tells the hooks what vfork returned (both sides) */
 extern void zp_thunk_vfork(void) ZP_HIDDEN;
 void zp_call_saving_xstate(void (*fn)(void *), void *arg) ZP_HIDDEN;
+/* zp_run_moved(m, uc) -- a trap's call moved off the alternate stack
+ * (signal.c): zp_moved_call(m) on the stack below m, then rt_sigreturn
+ * from the context at uc */
+struct zp_moved;
+__attribute__((noreturn)) void zp_run_moved(struct zp_moved *m, void *uc) ZP_HIDDEN;
+void zp_moved_call(struct zp_moved *m) ZP_HIDDEN;
 
 /* ---- trampoline.c ---- */
 #define ZP_SLED_END 0x208           /* numbers below go straight to the stub */
@@ -456,6 +462,9 @@ int zp_signal_take(uint64_t set, void *info) ZP_HIDDEN;
  * execve: the program's mask and pending signals go to the new image */
 bool zp_signal_exec_prepare(uint64_t *saved) ZP_HIDDEN;
 void zp_signal_exec_failed(uint64_t saved) ZP_HIDDEN;
+/* zp_signal_cloned -- in a clone3 child: CLONE_CLEAR_SIGHAND undone for
+ * the runtime's handlers */
+void zp_signal_cloned(uint64_t flags) ZP_HIDDEN;
 /* zp_signal_copy_out -- into the program's memory, false where it cannot */
 bool zp_signal_copy_out(void *dst, const void *src, size_t len) ZP_HIDDEN;
 

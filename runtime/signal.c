@@ -240,6 +240,25 @@ static long install(int sig, unsigned long onstack)
 	return zp_raw_syscall(SYS_rt_sigaction, sig, (long)&act, 0, 8, 0, 0);
 }
 
+/* zp_signal_cloned -- in the child of a clone3: CLONE_CLEAR_SIGHAND has
+ * reset every action, the runtime's own too. Ours go back; the program's,
+ * as the kernel resets them, to the default (those ignored stay ignored),
+ * except in a child sharing our memory, whose record is its parent's. */
+void zp_signal_cloned(uint64_t flags)
+{
+	if (!(flags & CLONE_CLEAR_SIGHAND))
+		return;
+	for (int sig = 1; sig < NSIG; sig++) {
+		if (!zp_signal_is_ours(sig))
+			continue;
+		if (!(flags & CLONE_VM))
+			shadow[sig] = (struct zp_ksigaction){
+				.handler = shadow[sig].handler == SIG_IGN ? SIG_IGN : SIG_DFL,
+			};
+		install(sig, 0);
+	}
+}
+
 long zp_signal_action(int sig, const void *act, void *oldact, size_t sigsetsize)
 {
 	struct zp_ksigaction tmp, prev;
@@ -272,30 +291,45 @@ static long raw_sigmask(int how, const uint64_t *set, uint64_t *old)
 	return zp_raw_syscall(SYS_rt_sigprocmask, how, (long)set, (long)old, 8, 0, 0);
 }
 
-/* forward -- the fault is not ours: do what the program asked for */
+/* forward -- the fault is not ours: do what the program asked for. A
+ * fault (si_code > 0) whose signal the program blocks or ignores gets the
+ * default action, as the kernel forces it: blocked here means blocked in
+ * the program's view (zp_own_blocked), which includes the signal itself
+ * inside its own handler unless SA_NODEFER. */
 static void forward(int sig, siginfo_t *si, ucontext_t *uc)
 {
 	struct zp_ksigaction *a = &shadow[sig];
+	uint64_t bit = 1ull << (sig - 1), own = zp_signal_own_mask();
+	bool fault = si->si_code > 0;
 
-	if (a->handler == SIG_IGN && si->si_code <= 0)
+	if (a->handler == SIG_IGN && !fault)
 		return;
-	if (a->handler == SIG_DFL || a->handler == SIG_IGN) {
+	if (a->handler == SIG_DFL || a->handler == SIG_IGN || (fault && (zp_own_blocked & bit))) {
 		struct zp_ksigaction dfl = { .handler = SIG_DFL };
+		if (a->handler != SIG_DFL && !zp_in_vfork_child())
+			a->handler = SIG_DFL;
+		zp_own_blocked &= ~bit;
 		zp_raw_syscall(SYS_rt_sigaction, sig, (long)&dfl, 0, 8, 0, 0);
-		/* a fault repeats on return; a sent signal must be sent again */
-		if (si->si_code <= 0)
+		/* a fault repeats on return (seccomp's SIGSYS does not); a
+		 * sent signal must be sent again */
+		if (!fault || sig == SIGSYS)
 			zp_raw_syscall(SYS_tgkill, zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0),
 				       zp_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0), sig, 0, 0, 0);
 		return;
 	}
-	uint64_t mask, old;
+	uint64_t mask, old, view = zp_own_blocked;
 	memcpy(&mask, &uc->uc_sigmask, sizeof(mask));
+	/* the handler reads the mask it interrupted as the program set it */
+	mask |= view;
+	memcpy(&uc->uc_sigmask, &mask, sizeof(mask));
 	mask |= a->mask;
 	if (!(a->flags & SA_NODEFER))
-		mask |= 1ull << (sig - 1);
+		mask |= bit;
 	/* The handler's own system calls may arrive by these signals (trap
-	 * sites, page 0 gone): blocked, the kernel would kill the thread. */
-	mask &= ~zp_signal_own_mask();
+	 * sites, page 0 gone): blocked, the kernel would kill the thread.
+	 * Blocked they are in the program's view. */
+	zp_own_blocked = mask & own;
+	mask &= ~own;
 	void *handler = a->handler;
 	unsigned long flags = a->flags;
 	if (flags & SA_RESETHAND)
@@ -306,6 +340,15 @@ static void forward(int sig, siginfo_t *si, ucontext_t *uc)
 	else
 		((void (*)(int))handler)(sig);
 	raw_sigmask(SIG_SETMASK, &old, NULL);
+	/* rt_sigreturn sets the mask from uc_sigmask, which the handler may
+	 * have changed: the runtime's signals in it are the program's view */
+	memcpy(&mask, &uc->uc_sigmask, sizeof(mask));
+	view = zp_own_blocked;
+	zp_own_blocked = mask & own;
+	mask &= ~own;
+	memcpy(&uc->uc_sigmask, &mask, sizeof(mask));
+	if (view & ~zp_own_blocked)
+		zp_signal_unblocked(view & ~zp_own_blocked);
 }
 
 /* needs_thunk -- calls that must run on the program's own stack, from its
@@ -405,12 +448,117 @@ static void emulate(ucontext_t *uc, long nr, bool known, uintptr_t resume)
 	g[REG_RIP] = (greg_t)resume;
 }
 
+/* A signal that is a system call, as the handler found it */
+struct call {
+	ucontext_t *uc;
+	long nr;
+	uintptr_t resume;
+	enum { CALL_PLAIN, CALL_EXCLUDED, CALL_DISPATCHED, CALL_INT80 } kind;
+	int saved_errno;
+};
+
+/* perform -- make the call the signal stands for */
+static void perform(const struct call *c)
+{
+	uint64_t guard;
+
+	switch (c->kind) {
+	case CALL_INT80:
+		zp_sud_int80(c->uc);
+		break;
+	case CALL_EXCLUDED:
+		/* an object the user excluded: not hooked */
+		guard = zp_tls.guard;
+		zp_tls.guard = 1;
+		emulate(c->uc, c->nr, true, c->resume);
+		zp_tls.guard = guard;
+		break;
+	case CALL_DISPATCHED:
+		emulate(c->uc, c->nr, true, c->resume);
+		zp_lazy_rewrite(c->resume - 2);
+		break;
+	case CALL_PLAIN:
+		emulate(c->uc, c->nr, true, c->resume);
+		break;
+	}
+}
+
+/* The call moved to the program's own stack: a copy of the signal frame's
+ * context (the kernel's part of it) and of its extended state, which
+ * rt_sigreturn takes from there. */
+struct zp_moved {
+	struct call call;
+	ucontext_t uc;
+};
+
+/* the kernel's ucontext: glibc's ucontext_t goes on past the 8-byte mask */
+#define UC_KERNEL_SIZE (offsetof(ucontext_t, uc_sigmask) + sizeof(uint64_t))
+
+/* fpstate_size -- the bytes of the frame's saved vector state */
+static size_t fpstate_size(ucontext_t *uc)
+{
+	uint32_t extended;
+
+	if (uc->uc_mcontext.fpregs == NULL)
+		return 0;
+	if (xstate(uc) == NULL)
+		return sizeof(struct _libc_fpstate);
+	memcpy(&extended, (char *)uc->uc_mcontext.fpregs + 468, sizeof(extended)); /* sw_reserved.extended_size */
+	return extended;
+}
+
+/* zp_moved_call -- nostack.S, on the program's stack: the call, then back
+ * to nostack.S, which returns to the program by rt_sigreturn from m->uc */
+void zp_moved_call(struct zp_moved *m)
+{
+	perform(&m->call);
+	errno = m->call.saved_errno;
+}
+
+/* run -- perform the call, on the program's own stack where the handler
+ * runs on the alternate stack and the program was not on it. The
+ * program's handler for the signal asked for the alternate stack
+ * (Python's faulthandler, 16 KiB; MINSIGSTKSZ is 2 KiB), and a system
+ * call natively takes none of it; its emulation (hooks, a library loaded
+ * late, the safety net's rewrite) may take more than is left. It runs
+ * below the red zone, as the kernel's own frame would have; once there it
+ * never returns to the alternate stack, which a signal arriving meanwhile
+ * (its stack pointer is not on it) takes from the top, over this
+ * handler's frame. */
+static void run(struct call *c)
+{
+	ucontext_t *uc = c->uc;
+	uintptr_t alt = (uintptr_t)uc->uc_stack.ss_sp, size = uc->uc_stack.ss_size;
+	uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+	uintptr_t sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
+
+	/* the kernel's on_sig_stack(): above ss_sp, at most ss_size above */
+	if (here - alt - 1 >= size || sp - alt - 1 < size) {
+		perform(c);
+		errno = c->saved_errno;
+		return;
+	}
+	size_t fpsize = fpstate_size(uc);
+	uintptr_t fp = ((sp - 128) & ~(uintptr_t)63) - ((fpsize + 63) & ~(size_t)63);
+	struct zp_moved *m = (struct zp_moved *)((fp - sizeof(struct zp_moved)) & ~(uintptr_t)63);
+	memcpy(&m->uc, uc, UC_KERNEL_SIZE);
+	if (fpsize != 0) {
+		memcpy((void *)fp, uc->uc_mcontext.fpregs, fpsize);
+		m->uc.uc_mcontext.fpregs = (struct _libc_fpstate *)fp;
+	}
+	m->call = *c;
+	m->call.uc = &m->uc;
+	zp_run_moved(m, &m->uc);
+}
+
 static void handler(int sig, siginfo_t *si, void *ucv)
 {
 	ucontext_t *uc = ucv;
 	greg_t *g = uc->uc_mcontext.gregs;
 	uintptr_t rip = (uintptr_t)g[REG_RIP], rax = (uintptr_t)g[REG_RAX];
 	int saved = errno;
+	struct call c = { .uc = uc, .nr = (long)rax, .resume = rip + 2, .kind = CALL_PLAIN,
+			  .saved_errno = saved };
 
 	if (si->si_code <= 0 && sig > 0 && sig < 64 && (zp_own_blocked >> (sig - 1) & 1)) {
 		/* sent, not a fault, and the program blocks it */
@@ -430,26 +578,18 @@ static void handler(int sig, siginfo_t *si, void *ucv)
 	if (sig == SIGSYS && si->si_code == 2 /* SYS_USER_DISPATCH */ && zp_sud_on) {
 		/* a system call from code the runtime never rewrote; the kernel
 		 * left rip after the instruction and rax holding the number */
+		c.resume = rip;
 		if (si->si_arch == AUDIT_ARCH_I386) {
 			/* int $0x80: an i386 number, no hook's */
-			zp_sud_int80(uc);
-			goto out;
+			c.kind = CALL_INT80;
+			goto call;
 		}
 		__atomic_add_fetch(&zp_late.sud_calls, 1, __ATOMIC_RELAXED);
 		/* the kernel takes the number as an int; the hooks see all
 		 * of it, as on the other paths */
-		long nr = (int)rax == si->si_syscall ? (long)rax : si->si_syscall;
-		if (zp_in_excluded(rip)) {
-			/* an object the user excluded: not hooked */
-			uint64_t guard = zp_tls.guard;
-			zp_tls.guard = 1;
-			emulate(uc, nr, true, rip);
-			zp_tls.guard = guard;
-			goto out;
-		}
-		emulate(uc, nr, true, rip);
-		zp_lazy_rewrite(rip - 2);
-		goto out;
+		c.nr = (int)rax == si->si_syscall ? (long)rax : si->si_syscall;
+		c.kind = zp_in_excluded(rip) ? CALL_EXCLUDED : CALL_DISPATCHED;
+		goto call;
 	}
 	if (sig == SIGILL && si->si_code > 0 && ((const uint8_t *)rip)[1] == 0xd0 &&
 	    (((const uint8_t *)rip)[0] == 0x0f || ((const uint8_t *)rip)[0] == 0xff) &&
@@ -457,13 +597,10 @@ static void handler(int sig, siginfo_t *si, void *ucv)
 		/* a syscall site being rewritten (zp_live_patch): still a
 		 * syscall. The core met 0f d0, but the first byte may be ff by
 		 * now; `call *%rax` itself never raises #UD. */
-		emulate(uc, (long)rax, true, rip + 2);
-		goto out;
+		goto call;
 	}
-	if (sig == SIGILL && si->si_code > 0 && zp_sites_is_trap(rip)) {
-		emulate(uc, (long)rax, true, rip + 2);
-		goto out;
-	}
+	if (sig == SIGILL && si->si_code > 0 && zp_sites_is_trap(rip))
+		goto call;
 	if ((sig == SIGSEGV || sig == SIGILL) && si->si_code > 0) {
 		/* landed past the sled (the jump's own bytes, the rest of page
 		 * 0, beyond), or on an unmapped address: the call pushed its
@@ -475,8 +612,8 @@ static void handler(int sig, siginfo_t *si, void *ucv)
 				/* a slot-output site too: this frame is below
 				 * the red zone, which the kernel may write */
 				g[REG_RSP] += 8;
-				emulate(uc, (long)rax, true, ret);
-				goto out;
+				c.resume = ret;
+				goto call;
 			}
 			if (sig == SIGILL && rip < ZP_PAGE_SIZE) {
 				/* a bad function pointer into page 0: natively
@@ -490,14 +627,14 @@ static void handler(int sig, siginfo_t *si, void *ucv)
 		}
 		/* a non-canonical target faults before the push (Intel) */
 		if (sig == SIGSEGV && (zp_sites_is_call(rip + 2) || zp_sites_is_slotout(rip + 2)) &&
-		    *(uint16_t *)rip == 0xd0ff) {
-			emulate(uc, (long)rax, true, rip + 2);
-			goto out;
-		}
+		    *(uint16_t *)rip == 0xd0ff)
+			goto call;
 	}
 	forward(sig, si, uc);
-out:
 	errno = saved;
+	return;
+call:
+	run(&c);
 }
 
 int zp_signals_install(void)
