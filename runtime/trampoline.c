@@ -120,7 +120,7 @@ int zp_trampoline_map(void (*entry)(void))
 	}
 	zp_trampoline_fill(page, literal, entry);
 	if (mprotect(literal, ZP_PAGE_SIZE, PROT_READ) != 0 ||
-	    mprotect(page, ZP_PAGE_SIZE, PROT_READ | PROT_EXEC) != 0)
+	    mprotect(page, ZP_PAGE_SIZE, ZP_PAGE0_PROT) != 0)
 		return -errno;
 	/* from now on the kernel could read them: page0.h */
 	zp_page0_mapped = true;
