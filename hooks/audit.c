@@ -180,7 +180,7 @@ static void record(enum kind k, long nr, const long *a, long ret, bool done)
 	tr_puts(&b, "}\n");
 	long w = rt->trace_write(b.p, b.len);
 	if (w < 0 || (size_t)w < b.len)
-		ownfd_write_failed(write_error, ownfd[0], w < 0 ? -w : ENOSPC, "audit");
+		ownfd_write_failed(write_error, ownfd_trace, w < 0 ? -w : ENOSPC, "audit");
 }
 
 static int audit_enter(struct zpoline_call *call, uint64_t *slot)

@@ -26,7 +26,12 @@
 
 #define OWNFD_MAX 4
 
-static int ownfd[OWNFD_MAX] = { -1, -1, -1, -1 };
+/* the run's trace descriptor; the hook's others are named by where it
+ * keeps their numbers (ownfd_add), read at each check: the runtime moves
+ * a descriptor a hook declared (zpoline_init.own_fd) when the program
+ * dup2()s onto its number, and writes the new number there */
+static int ownfd_trace = -1;
+static int *ownfd_refs[OWNFD_MAX];
 static struct stat ownfd_st;    /* the trace descriptor's file, to find it again */
 static int ownfd_flags;
 
@@ -49,7 +54,7 @@ static void ownfd_init(uint64_t *interest)
 	if (s != NULL && *s != '\0') {
 		int fd = atoi(s);
 		if (fd > 2 && fstat(fd, &ownfd_st) == 0) {
-			ownfd[0] = fd;
+			ownfd_trace = fd;
 			ownfd_flags = fcntl(fd, F_GETFL);
 		}
 	}
@@ -63,19 +68,25 @@ static void ownfd_init(uint64_t *interest)
 	}
 }
 
-__attribute__((unused)) static void ownfd_add(int fd)
+/* ownfd_add -- one more descriptor of ours, whose number is kept at ref
+ * (-1 when there is none) */
+__attribute__((unused)) static void ownfd_add(int *ref)
 {
-	for (int i = 1; i < OWNFD_MAX; i++)
-		if (ownfd[i] < 0 || ownfd[i] == fd) {
-			ownfd[i] = fd;
+	for (int i = 0; i < OWNFD_MAX; i++)
+		if (ownfd_refs[i] == NULL || ownfd_refs[i] == ref) {
+			ownfd_refs[i] = ref;
 			return;
 		}
 }
 
 static bool ownfd_is(long fd)
 {
-	for (int i = 0; i < OWNFD_MAX; i++)
-		if (fd >= 0 && ownfd[i] == fd)
+	if (fd < 0)
+		return false;
+	if (ownfd_trace == fd)
+		return true;
+	for (int i = 0; i < OWNFD_MAX && ownfd_refs[i] != NULL; i++)
+		if (*ownfd_refs[i] == fd)
 			return true;
 	return false;
 }
@@ -92,7 +103,7 @@ static long ownfd_check(const struct zpoline_call *call)
 		long fd = call->args[ownfd_calls[i].arg];
 		if (call->nr == SYS_mmap && (call->args[3] & MAP_ANONYMOUS))
 			return 0;
-		if (call->nr == SYS_close && fd == ownfd[0])
+		if (call->nr == SYS_close && fd == ownfd_trace)
 			return 0;
 		if ((call->nr == SYS_sendfile || call->nr == SYS_splice) && call->args[0] >= 0 &&
 		    ownfd_is(call->args[0]) && !ownfd_is(fd))
@@ -122,7 +133,7 @@ static void ownfd_opened(struct zpoline_call *call)
 	}
 	default: return;
 	}
-	if (call->ret < 0 || ownfd[0] < 0 || (flags & O_ACCMODE) == O_RDONLY ||
+	if (call->ret < 0 || ownfd_trace < 0 || (flags & O_ACCMODE) == O_RDONLY ||
 	    fstat((int)call->ret, &st) != 0 || st.st_dev != ownfd_st.st_dev ||
 	    st.st_ino != ownfd_st.st_ino || !S_ISREG(st.st_mode))
 		return;
@@ -135,18 +146,18 @@ static void ownfd_opened(struct zpoline_call *call)
  * again, by its file and flags */
 static void ownfd_moved(const struct zpoline_call *call)
 {
-	if ((call->nr != SYS_dup2 && call->nr != SYS_dup3) || call->ret < 0 || ownfd[0] < 0 ||
-	    call->args[1] != ownfd[0] || call->args[0] == call->args[1])
+	if ((call->nr != SYS_dup2 && call->nr != SYS_dup3) || call->ret < 0 || ownfd_trace < 0 ||
+	    call->args[1] != ownfd_trace || call->args[0] == call->args[1])
 		return;
 	for (int fd = 100; fd < 4096; fd++) {
 		struct stat st;
 		if (fstat(fd, &st) == 0 && st.st_dev == ownfd_st.st_dev && st.st_ino == ownfd_st.st_ino &&
 		    fcntl(fd, F_GETFL) == ownfd_flags) {
-			ownfd[0] = fd;
+			ownfd_trace = fd;
 			return;
 		}
 	}
-	ownfd[0] = -1;
+	ownfd_trace = -1;
 }
 
 /* the exit status of a program that ended 0 after its report could not

@@ -427,6 +427,63 @@ void zp_exec_map_release(struct zp_thread *t)
 	t->exec_map = NULL;
 }
 
+/* Beyond these, an exec fails whatever the memory holds: a string longer
+ * than MAX_ARG_STRLEN (32 pages; a path, PATH_MAX) is E2BIG
+ * (ENAMETOOLONG), and more pointers than the stack's 6 MiB limit for them
+ * hold, E2BIG */
+#define EXEC_STR_MAX (1ul << 18)
+#define EXEC_VEC_MAX (1ul << 20)
+
+/* in_trampoline -- p lies in the trampoline's pages (page 0, the literal
+ * page), natively a hole; the pages between them are the program's */
+static bool in_trampoline(uintptr_t p)
+{
+	return zp_page0_mapped && (p < ZP_PAGE_SIZE || (p >= ZP_LITERAL_PAGE && p < ZP_LITERAL_PAGE + ZP_PAGE_SIZE));
+}
+
+/* readable_word -- the program's 8 bytes at p, if they can be read and lie
+ * outside the trampoline's pages */
+static bool readable_word(uintptr_t p, uint64_t *w)
+{
+	return !in_trampoline(p) && !in_trampoline(p + 7) && zp_probe_copy(w, (const void *)p, 1) == 0;
+}
+
+/* readable_str -- the program's string at s can be read up to its NUL:
+ * aligned words, each inside the pages the string's bytes lie in */
+static bool readable_str(const char *s)
+{
+	uintptr_t w = (uintptr_t)s & ~(uintptr_t)7;
+	unsigned skip = (unsigned)((uintptr_t)s & 7);
+
+	for (size_t n = 0; n < EXEC_STR_MAX; n += 8, w += 8, skip = 0) {
+		uint64_t v;
+		if (!readable_word(w, &v))
+			return false;
+		for (unsigned b = skip; b < 8; b++)
+			if (((v >> (8 * b)) & 0xff) == 0)
+				return true;
+	}
+	return false;
+}
+
+/* readable_vec -- the program's NULL-terminated array v (NULL: none) can
+ * be read, and its strings too when strings */
+static bool readable_vec(char *const *v, bool strings)
+{
+	if (v == NULL)
+		return true;
+	for (size_t i = 0; i < EXEC_VEC_MAX; i++) {
+		uint64_t p;
+		if (!readable_word((uintptr_t)(v + i), &p))
+			return false;
+		if (p == 0)
+			return true;
+		if (strings && !readable_str((const char *)(uintptr_t)p))
+			return false;
+	}
+	return false;
+}
+
 /* zp_exec_with_env -- the environment the new image gets: the program's, with
  * the runtime's variables put back (or, for an unfollowed child, taken
  * out) */
@@ -437,14 +494,13 @@ long zp_exec_with_env(long nr, long a1, long a2, long a3, long a4, long a5, long
 	char **argv = (char **)(nr == SYS_execve ? a2 : a3);
 	size_t n = 0, oldlen = 0;
 
-	/* arrays or strings in the first pages (the trampoline's, or
-	 * unmapped): the kernel must fail on them as natively, and this
-	 * code must not read them */
-	bool bad = (envp != NULL && zp_page0_low((uintptr_t)envp)) || (argv != NULL && zp_page0_low((uintptr_t)argv));
-	for (size_t i = 0; !bad && zp_page0_mapped && argv != NULL && argv[i] != NULL; i++)
-		bad = zp_page0_low((uintptr_t)argv[i]);
-	for (size_t i = 0; !bad && envp != NULL && envp[i] != NULL; i++)
-		bad = zp_page0_low((uintptr_t)envp[i]);
+	/* a path, arrays or strings the program cannot read (in the
+	 * trampoline's pages, unmapped or unreadable, or longer than any exec
+	 * takes): the kernel must fail on them as natively
+	 * (EFAULT, or ENOENT first), and this code must not read them */
+	const char *path = (const char *)(nr == SYS_execve ? a1 : a2);
+	bool bad = !readable_vec(argv, zp_page0_mapped) || !readable_vec(envp, true) ||
+		   (path != NULL && !readable_str(path));
 	if (bad && zp_page0_mapped) {
 		const long a[6] = { a1, a2, a3, a4, a5, a6 };
 		return zp_page0_call(nr, a);
@@ -550,6 +606,9 @@ void zp_clone_child(uint64_t flags)
 	 * while we wait for it to exec: its calls are the program's */
 	if ((flags & CLONE_VFORK) && !(flags & CLONE_SETTLS))
 		t->guard = 0;
+	/* a thread of its own: the hooks' libc's per-thread state */
+	if (flags & CLONE_SETTLS)
+		zp_hooks_thread();
 	zp_sud_arm_thread();
 }
 

@@ -142,10 +142,8 @@ long zp_dispatch(struct zp_frame *f, void *xarea)
 
 	if (zp_sud_on)
 		t->sud_selector = ZP_SUD_ALLOW;
-	t->entry_guard = pguard;
-	t->entry_frame = pframe;
-	t->entry_xarea = pxarea;
-	t->entry_sel = psel;
+	struct zp_entry e = { pguard, pframe, pxarea, psel, t->entry };
+	t->entry = &e;
 	t->frame = f;
 	t->xarea = xarea;
 	if (pguard) {
@@ -155,6 +153,7 @@ long zp_dispatch(struct zp_frame *f, void *xarea)
 		t->guard = 1;
 		r = zp_chain(f->rax, f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9);
 	}
+	t->entry = e.prev;
 	t->guard = pguard;
 	t->frame = pframe;
 	t->xarea = pxarea;
@@ -164,10 +163,15 @@ long zp_dispatch(struct zp_frame *f, void *xarea)
 
 void zp_leave_dispatch(struct zp_thread *t)
 {
-	t->guard = t->entry_guard;
-	t->frame = t->entry_frame;
-	t->xarea = t->entry_xarea;
-	t->sud_selector = t->entry_sel;
+	struct zp_entry *e = t->entry;
+
+	/* the dispatch's own record: a call inside its chain that
+	 * dispatched too (a hook's, a handler's) has left it by now */
+	t->entry = e->prev;
+	t->guard = e->guard;
+	t->frame = e->frame;
+	t->xarea = e->xarea;
+	t->sud_selector = e->sel;
 }
 
 void zp_observed(struct zp_thread *t)

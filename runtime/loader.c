@@ -32,6 +32,9 @@ static void *hook_handles[ZP_MAX_HOOKS];
 /* each hook namespace's libc, for its exit handlers and stdio at the end */
 static void (*hook_cxa_finalize[ZP_MAX_HOOKS])(void *);
 static int (*hook_fflush[ZP_MAX_HOOKS])(void *);
+/* ... and its per-thread set-up, which the program's pthread_create does
+ * not run (zp_hooks_thread) */
+static void (*hook_ctype_init[ZP_MAX_HOOKS])(void);
 
 /* ---- a hook that crashes while it starts ----
  * Its constructor (run by dlmopen) and its init run before the program:
@@ -218,6 +221,7 @@ static void load_one(int i, const char *path, struct zp_hook *h, void **handle)
 		/* NULL where the hook's namespace has no libc (the null hook) */
 		hook_cxa_finalize[i] = (void (*)(void *))dlsym(*handle, "__cxa_finalize");
 		hook_fflush[i] = (int (*)(void *))dlsym(*handle, "fflush");
+		hook_ctype_init[i] = (void (*)(void))dlsym(*handle, "__ctype_init");
 		def = dlsym(*handle, "zpoline_hook");
 		if (def == NULL)
 			h->legacy_init = (int (*)(long, void *))dlsym(*handle, "__hook_init");
@@ -583,6 +587,19 @@ void zp_hooks_init(const char *opts)
 	__atomic_store_n(&zp_chain, next, __ATOMIC_RELEASE);
 }
 
+/* zp_hooks_thread -- in a thread other than the one that loaded the
+ * hooks: each hook namespace's libc points this thread's ctype tables
+ * (which printf's %f, strtod and isdigit() read) at its locale. Its
+ * pthread_create never ran for the thread, so they are NULL there: a
+ * hook's printf("%f") faulted, or printed garbage, on such a thread. No
+ * system call, nothing but this thread's TLS. */
+void zp_hooks_thread(void)
+{
+	for (int i = 0; i < zp_nhooks; i++)
+		if (hook_ctype_init[i] != NULL)
+			hook_ctype_init[i]();
+}
+
 /* zp_hooks_fini -- once, when the process calls exit_group: each hook's
  * fini, then what its namespace's libc does at exit (the program's exit
  * runs only the main namespace's): the atexit handlers, and stdio
@@ -593,6 +610,8 @@ void zp_hooks_fini(void)
 
 	if (__atomic_exchange_n(&done, 1, __ATOMIC_ACQ_REL))
 		return;
+	/* exit_group may come from any thread (a JVM's System.exit does) */
+	zp_hooks_thread();
 	zp_stats_at_exit();
 	for (int i = 0; i < zp_nhooks; i++) {
 		if (zp_hooks[i].fini != NULL)

@@ -23,6 +23,10 @@
 #include "page0.h"
 #include "runtime.h"
 
+#ifndef SYS_mseal
+#define SYS_mseal 462            /* Linux 6.10, newer than some headers */
+#endif
+
 /* raw_plain -- the kernel's turn, as the program would make the call */
 static long raw_plain(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 {
@@ -157,12 +161,28 @@ void zp_page0_forked(void)
  * pages between them are the program's to use. */
 static long range_call(long nr, const long a[6])
 {
-	uint64_t start = (uint64_t)a[0], len = (uint64_t)a[1], end = start + len;
+	uint64_t start = (uint64_t)a[0], len = (uint64_t)a[1];
 	const uint64_t gap_lo = ZP_PAGE_SIZE, gap_hi = ZP_LITERAL_PAGE;
 
+	/* flags the kernel refuses (EINVAL) before it looks at the range */
+	if ((nr == SYS_mlock2 && (a[2] & ~(long)MLOCK_ONFAULT) != 0) ||
+	    (nr == SYS_msync && ((a[2] & ~(long)(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) != 0 ||
+				 ((a[2] & MS_ASYNC) && (a[2] & MS_SYNC)))))
+		return raw_plain(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	/* mlock, mlock2 and munlock round the start down to its page and the
+	 * length up, unlike mprotect: mlock(0x10, 16) is that of page 0 */
+	long b[6] = { a[0], a[1], a[2], a[3], a[4], a[5] };
+	if (nr == SYS_mlock || nr == SYS_mlock2 || nr == SYS_munlock) {
+		uint64_t off = start & (ZP_PAGE_SIZE - 1);
+		start -= off;
+		len = (len + off + ZP_PAGE_SIZE - 1) & ~(uint64_t)(ZP_PAGE_SIZE - 1);
+		b[0] = (long)start;
+		b[1] = (long)len;
+	}
+	uint64_t end = start + len;
 	/* what the kernel refuses before it looks at the range */
 	if ((start & (ZP_PAGE_SIZE - 1)) != 0 || (nr != SYS_mremap && len == 0) || end < start)
-		return raw_plain(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+		return raw_plain(nr, b[0], b[1], b[2], b[3], b[4], b[5]);
 	switch (nr) {
 	case SYS_munmap: {
 		/* unmapping a hole succeeds: only the program's part goes */
@@ -184,14 +204,21 @@ static long range_call(long nr, const long a[6])
 	case SYS_mincore:
 		return start < gap_lo || end > gap_hi ? -ENOMEM
 						      : raw_plain(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	case SYS_mseal:
+		/* all or nothing: sealing the trampoline would keep the
+		 * runtime from changing its protection */
+		if (a[2] != 0)
+			return raw_plain(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+		return start < gap_lo || end > gap_hi ? -ENOMEM
+						      : raw_plain(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	default:
 		/* mprotect, madvise, mlock, msync...: up to the first hole,
 		 * then ENOMEM */
 		if (start < gap_lo || start >= gap_hi)
 			return -ENOMEM;
 		if (end <= gap_hi)
-			return raw_plain(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
-		long r = raw_plain(nr, a[0], (long)(gap_hi - start), a[2], a[3], a[4], a[5]);
+			return raw_plain(nr, b[0], b[1], b[2], b[3], b[4], b[5]);
+		long r = raw_plain(nr, b[0], (long)(gap_hi - start), b[2], b[3], b[4], b[5]);
 		return r < 0 ? r : -ENOMEM;
 	}
 }
@@ -201,7 +228,7 @@ static bool is_range_call(long nr)
 	switch (nr) {
 	case SYS_munmap: case SYS_mprotect: case SYS_pkey_mprotect: case SYS_madvise:
 	case SYS_mremap: case SYS_mlock: case SYS_mlock2: case SYS_munlock: case SYS_msync:
-	case SYS_mincore:
+	case SYS_mincore: case SYS_mseal:
 		return true;
 	default:
 		return false;
@@ -321,6 +348,9 @@ static bool integer_keyctl(const long a[6], int i)
 bool zp_page0_integer(long nr, int i, const long a[6])
 {
 	switch (nr) {
+	case SYS_sysfs:
+		/* option 1 reads a file system's name, 2 takes its index */
+		return a[0] != 1;
 	case SYS_fcntl:
 		return integer_fcntl((int)a[1]);
 	case SYS_ioctl:

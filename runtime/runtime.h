@@ -64,6 +64,15 @@ extern size_t zp_nown ZP_HIDDEN;
 void zp_own_fds_changed(void) ZP_HIDDEN;
 
 /* Per-thread state, initial-exec TLS. Offsets: layout.h. */
+/* what zp_dispatch restores on its way out (zp_leave_dispatch) */
+struct zp_entry {
+	uint64_t guard;
+	struct zp_frame *frame;
+	void *xarea;
+	uint8_t sel;
+	struct zp_entry *prev;
+};
+
 struct zp_thread {
 	uint64_t guard;                 /* 0: inside no hook; 1: in hook code */
 	struct zp_frame *frame;         /* the current stub frame, NULL in a signal path */
@@ -76,11 +85,10 @@ struct zp_thread {
 	 * SIGSYS. 1 while the program runs, 0 while hooks and the runtime do. */
 	volatile uint8_t sud_selector;
 	/* the state before the current dispatch, for calls that never return
-	 * to it (rt_sigreturn, vfork) */
-	uint64_t entry_guard;
-	struct zp_frame *entry_frame;
-	void *entry_xarea;
-	uint8_t entry_sel;
+	 * to it (rt_sigreturn, vfork): one record per dispatch in progress,
+	 * innermost first, as a dispatch nests in another's chain (a hook's
+	 * own call through a rewritten site, a signal's handler) */
+	struct zp_entry *entry;
 	long vfork_nr;
 	/* a signal path letting the hooks see a call it then makes itself
 	 * (zp_dispatch_observe): where zp_next goes back to instead */
@@ -379,6 +387,7 @@ static inline bool zp_hook_wants(const struct zp_hook *h, long nr)
 void zp_hooks_load(const char *spec) ZP_HIDDEN;
 void zp_hooks_init(const char *opts) ZP_HIDDEN;
 void zp_hooks_fini(void) ZP_HIDDEN;
+void zp_hooks_thread(void) ZP_HIDDEN;
 void zp_hooks_detach(void) ZP_HIDDEN;
 /* zp_hooks_flags -- what every loaded hook declares (ZPOLINE_HOOK_*) */
 unsigned zp_hooks_flags(void) ZP_HIDDEN;

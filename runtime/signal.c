@@ -321,12 +321,17 @@ static bool needs_thunk(const greg_t *g, long nr)
 	case SYS_clone:
 		return g[REG_RSI] == 0 && (g[REG_RDI] & CLONE_VM);
 	case SYS_clone3: {
-		struct clone_args ca;
+		/* flags and stack, the first 6 words of the 8 at least the
+		 * call reads: one it cannot read (in the trampoline's pages,
+		 * or unmapped) is the kernel's EFAULT, made as any call */
+		uint64_t w[6];
 		size_t size = (size_t)g[REG_RSI];
-		if (size < offsetof(struct clone_args, tls) + 8)
+		uintptr_t ca = (uintptr_t)g[REG_RDI];
+		_Static_assert(offsetof(struct clone_args, stack) == 5 * 8, "clone_args");
+		if (size < offsetof(struct clone_args, tls) + 8 || (zp_page0_mapped && zp_page0_low(ca)) ||
+		    zp_probe_copy(w, (const void *)ca, 6) < 0)
 			return false;
-		memcpy(&ca, (void *)g[REG_RDI], sizeof(ca) < size ? sizeof(ca) : size);
-		return ca.stack == 0 && (ca.flags & CLONE_VM);
+		return w[5] == 0 && (w[0] & CLONE_VM);
 	}
 	default:
 		return false;

@@ -220,10 +220,10 @@ int cmd_cache(int argc, char **argv)
 		}
 		total += v[i].bytes;
 	}
-	printf("cache: %s\nsize:  %s in %zu items, of %s (ZPOLINE_CACHE_MAX)\n", dir, human(b1, sizeof(b1), total),
-	       n - nremoved, human(b2, sizeof(b2), zp_cache_max()));
+	printf("cache: %s\nsize:  %s in %zu item%s, of %s (ZPOLINE_CACHE_MAX)\n", dir, human(b1, sizeof(b1), total),
+	       n - nremoved, n - nremoved == 1 ? "" : "s", human(b2, sizeof(b2), zp_cache_max()));
 	if (a.clear || a.prune) {
-		printf("removed %u items, %s\n", nremoved, human(b1, sizeof(b1), removed));
+		printf("removed %u item%s, %s\n", nremoved, nremoved == 1 ? "" : "s", human(b1, sizeof(b1), removed));
 	} else if (n > 0) {
 		printf("\n%-7s %10s %5s %5s %-8s %s\n", "KIND", "SIZE", "AGE", "USED", "STATE", "OBJECT");
 		/* most recently used first */

@@ -183,7 +183,7 @@ static const char doc_root[] =
 	"Hook every system call a program makes, at close to the cost of the call.\n"
 	"\n"
 	"Commands:\n"
-	"  cache [--clear | --prune]\n"
+	"  cache [--clear | --prune | --verify]\n"
 	"                  where the cache is, its size and entries; remove entries\n"
 	"  check [--hook NAME|PATH] [--json]\n"
 	"                  whether zpoline can run here, and what to fix if not\n"

@@ -117,8 +117,8 @@ static error_t parse_launch(int key, char *arg, struct argp_state *state)
 	}
 }
 
-/* hook_path -- a bundled name or a path, checked without loading it */
-void zp_check_hook(const char *spec, char *out, size_t len)
+/* zp_check_hook -- a bundled name or a path, checked without loading it */
+uint32_t zp_check_hook(const char *spec, char *out, size_t len)
 {
 	struct zp_hookinfo hi;
 	const char *why;
@@ -141,6 +141,7 @@ void zp_check_hook(const char *spec, char *out, size_t len)
 	if (hi.native && (hi.abi_version == 0 || hi.abi_version > ZPOLINE_ABI_VERSION))
 		die(EXIT_SETUP, "hook %s was built for hook ABI %u; this zpoline has %u: rebuild it",
 		    spec, hi.abi_version, ZPOLINE_ABI_VERSION);
+	return hi.native ? hi.flags : 0;
 }
 
 /* not_hookable -- the program would run unhooked, for why: refuse, unless
@@ -315,6 +316,7 @@ void zp_launch(struct launch *lp)
 	char runtime[PATH_MAX], prog[PATH_MAX], num[32];
 	char hooks[ZP_MAX_HOOKS * PATH_MAX / 4];
 	size_t used = 0;
+	bool shared = false;
 
 	if (zp_find_runtime(runtime, sizeof(runtime)) < 0)
 		die(EXIT_SETUP, "cannot find libzpoline.so beside %s or in %s: reinstall zpoline",
@@ -329,7 +331,8 @@ void zp_launch(struct launch *lp)
 		r.hooks[r.nhooks++] = r.default_hook;
 	for (int i = 0; i < r.nhooks; i++) {
 		char path[PATH_MAX];
-		zp_check_hook(r.hooks[i], path, sizeof(path));
+		if (!(zp_check_hook(r.hooks[i], path, sizeof(path)) & ZPOLINE_HOOK_NO_SHARED))
+			shared = true;
 		if (strchr(path, ':') != NULL)
 			die(EXIT_SETUP, "hook path %s contains ':', which ZPOLINE_HOOK uses as a separator", path);
 		if (used + strlen(path) + 2 > sizeof(hooks))
@@ -360,19 +363,24 @@ void zp_launch(struct launch *lp)
 	snprintf(num, sizeof(num), "%d", fd);
 	set(ZP_ENV_TRACE_FD, num);
 
-	/* memory the hooks share across every process of the run */
-	/* sealed, so the runtime can tell it from any other descriptor a
-	 * number in the environment might name (see runtime/main.c) */
-	int m = memfd_create("zpoline-shared", MFD_ALLOW_SEALING);
-	/* mode 0: a program that guesses its number cannot open it again
-	 * through /proc/self/fd (but root) */
-	if (m < 0 || ftruncate(m, ZP_SHARED_SIZE) != 0 || fchmod(m, 0) != 0 ||
-	    fcntl(m, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0)
-		die(EXIT_SETUP, "cannot create the hooks' shared memory: %s", strerror(errno));
-	int shared_fd = high_fd(m);
-	snprintf(num, sizeof(num), "%d", shared_fd);
-	close(m);
-	set(ZP_ENV_SHARED_FD, num);
+	/* memory the hooks share across every process of the run: not made
+	 * when every hook declares it uses none (null), so that the program
+	 * holds one descriptor of ours fewer */
+	int shared_fd = -1;
+	if (shared) {
+		/* sealed, so the runtime can tell it from any other descriptor a
+		 * number in the environment might name (see runtime/main.c) */
+		int m = memfd_create("zpoline-shared", MFD_ALLOW_SEALING);
+		/* mode 0: a program that guesses its number cannot open it again
+		 * through /proc/self/fd (but root) */
+		if (m < 0 || ftruncate(m, ZP_SHARED_SIZE) != 0 || fchmod(m, 0) != 0 ||
+		    fcntl(m, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0)
+			die(EXIT_SETUP, "cannot create the hooks' shared memory: %s", strerror(errno));
+		shared_fd = high_fd(m);
+		snprintf(num, sizeof(num), "%d", shared_fd);
+		close(m);
+		set(ZP_ENV_SHARED_FD, num);
+	}
 
 	char opts[8192];
 	size_t olen = 0;
@@ -421,8 +429,17 @@ void zp_launch(struct launch *lp)
 	 * which reports what the runtime's own start costs */
 	mode = getenv(ZP_ENV_MODE);
 	if (r.prescan && (mode == NULL || strcmp(mode, "sud") != 0)) {
-		char interp[PATH_MAX];
-		zp_prescan(runtime, script_interp(prog, interp, sizeof(interp)) ? interp : prog, r.exclude);
+		char interp[PATH_MAX], abs[PATH_MAX + 2];
+		const char *p = script_interp(prog, interp, sizeof(interp)) ? interp : prog;
+		/* the entry names the program as the runtime does, by an
+		 * absolute path (`./x` would be gone from any other directory
+		 * to `zpoline cache`, which --prune then removes) */
+		char cwd[PATH_MAX];
+		if (p[0] != '/' && getcwd(cwd, sizeof(cwd)) != NULL &&
+		    (size_t)snprintf(abs, sizeof(abs), "%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd,
+				     strncmp(p, "./", 2) == 0 ? p + 2 : p) < sizeof(abs))
+			p = abs;
+		zp_prescan(runtime, p, r.exclude);
 	}
 
 	/* the tracer's +++ line of a process killed by SIGKILL (watch.c) */

@@ -61,8 +61,9 @@ struct launch {
 extern const struct argp zp_launch_argp;
 /* zp_launch -- check everything, set up the environment, exec PROG */
 __attribute__((noreturn)) void zp_launch(struct launch *l);
-/* zp_check_hook -- a hook by name or path, resolved and checked, else exit */
-void zp_check_hook(const char *spec, char *out, size_t len);
+/* zp_check_hook -- a hook by name or path, resolved and checked, else
+ * exit; its flags (ZPOLINE_HOOK_*; 0 for a hook of the original zpoline) */
+uint32_t zp_check_hook(const char *spec, char *out, size_t len);
 
 /* zp_watch_start -- fork the watcher that writes the tracer's +++ line of
  * a process killed by SIGKILL (watch.c); the caller goes on to exec */

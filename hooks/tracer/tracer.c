@@ -129,6 +129,10 @@ struct tls {
 	 * enter meanwhile is the child's, and the parent, back, takes again
 	 * what it had, its call kept for the watcher */
 	bool vforking;
+	/* in a fork-like call (no CLONE_VM): a clone child on a stack of its
+	 * own does not come back through exit_impl, so its first enter finds
+	 * this set in its copy of the parent's state, and a pid of its own */
+	bool forking;
 	struct vf_save {
 		bool active;
 		pid_t tid;              /* the parent's */
@@ -290,12 +294,8 @@ static void dev_write(const char *p, size_t n)
 		if (ff_pid != T.pid) {
 			char path[600];
 			/* a forked child: the parent's file is not its own */
-			if (ff_fd >= 0) {
-				for (int i = 1; i < OWNFD_MAX; i++)
-					if (ownfd[i] == ff_fd)
-						ownfd[i] = -1;
+			if (ff_fd >= 0)
 				close(ff_fd);
-			}
 			snprintf(path, sizeof(path), "%s.%d", opt.ff, (int)T.pid);
 			int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0666);
 			if (fd >= 0) {
@@ -305,13 +305,13 @@ static void dev_write(const char *p, size_t n)
 					close(fd);
 					fd = hi;
 				}
-				ownfd_add(fd);
 			}
 			ff_fd = fd;
 			ff_pid = T.pid;
 			static bool registered;
 			if (!registered && fd >= 0) {
 				/* and out of the program's sight */
+				ownfd_add(&ff_fd);
 				rt->own_fd(&ff_fd);
 				registered = true;
 			}
@@ -337,7 +337,7 @@ static void dev_write(const char *p, size_t n)
 	long w = rt->trace_write(p, n);
 	if (w < 0 || (size_t)w < n) {
 		/* a short write ended with an error the next one would tell */
-		ownfd_write_failed(&sh->write_error, ownfd[0], w < 0 ? -w : ENOSPC, "tracer");
+		ownfd_write_failed(&sh->write_error, ownfd_trace, w < 0 ? -w : ENOSPC, "tracer");
 	}
 }
 
@@ -834,6 +834,9 @@ static void exec_note(long nr, const char *text, size_t len, bool partial)
  * no code of ours runs if the new image is not hooked */
 static int exec_fd = -1;
 static pid_t exec_fd_pid;
+/* the watcher's socket (sh->exec_sock) and the output buffers' memfd
+ * (sh->buf_fd) under this process's numbers for them */
+static int exec_sock = -1, buf_fd = -1;
 
 static void exec_watch(void)
 {
@@ -844,14 +847,14 @@ static void exec_watch(void)
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
 			    .msg_controllen = sizeof(cbuf) };
 
-	if (sh->exec_sock <= 2 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+	if (exec_sock <= 2 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return;
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
 	cm->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cm), &sv[1], sizeof(int));
-	if (sendmsg(sh->exec_sock, &m, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+	if (sendmsg(exec_sock, &m, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
 		close(sv[0]);
 		sv[0] = -1;
 	}
@@ -1142,9 +1145,16 @@ static int enter_impl(struct zpoline_call *call, uint64_t *slot)
 	}
 	if (__builtin_expect(T.vforking, 0))
 		child_start(true);      /* a clone's child on a stack of its own */
+	if (__builtin_expect(T.forking, 0) && getpid() != T.pid) {
+		/* a fork-like clone's child on a stack of its own */
+		T.forking = false;
+		child_start(false);
+	}
 	if (!started)
 		start();
 	self_ids();
+	if (forks(nr) && !shares_memory(nr, call))
+		T.forking = true;
 	*slot = 0;
 	r = &T.ring[T.ring_pos++ % RING];
 	memset(r, 0, offsetof(struct rec, act));
@@ -1167,15 +1177,18 @@ static int enter_impl(struct zpoline_call *call, uint64_t *slot)
 	if (nr == SYS_execve || nr == SYS_execveat) {
 		proc_exec(true);
 		exec_watch();
+		/* the new image finds them in sh: under the numbers they
+		 * have here when the program made them move */
+		if (buf_fd > 2 && sh->buf_fd != buf_fd)
+			sh->buf_fd = buf_fd;
+		if (exec_sock > 2 && sh->exec_sock != exec_sock)
+			sh->exec_sock = exec_sock;
 	}
 	if ((nr == SYS_dup2 || nr == SYS_dup3) && ff_fd >= 0 && call->args[1] == ff_fd &&
 	    call->args[0] != ff_fd) {
 		/* the program wants the number of our -ff file: ours moves */
 		int hi = fcntl(ff_fd, F_DUPFD_CLOEXEC, 900);
 		if (hi >= 0) {
-			for (int i = 1; i < OWNFD_MAX; i++)
-				if (ownfd[i] == ff_fd)
-					ownfd[i] = hi;
 			close(ff_fd);
 			ff_fd = hi;
 		}
@@ -1506,6 +1519,8 @@ static void exit_impl(struct zpoline_call *call, uint64_t *slot)
 
 	ownfd_moved(call);
 	ownfd_opened(call);
+	if (forks(nr))
+		T.forking = false;
 	if ((nr == SYS_vfork || ((nr == SYS_clone || nr == SYS_clone3) && shares_memory(nr, call))) &&
 	    call->ret > 0) {
 		/* the parent resumes on storage its child used: it is itself
@@ -2017,9 +2032,12 @@ static int tracer_init(const struct zpoline_init *in)
 				       MAP_SHARED, bfd, 0);
 			if (m != MAP_FAILED) {
 				bufs = m;
-				ownfd_add(bfd);
-				/* and out of the program's sight */
-				in->own_fd(&sh->buf_fd);
+				/* and out of the program's sight; the number is
+				 * this process's (the runtime moves it when the
+				 * program takes it), not the run's in sh */
+				buf_fd = bfd;
+				ownfd_add(&buf_fd);
+				in->own_fd(&buf_fd);
 			}
 		}
 	}
@@ -2027,8 +2045,9 @@ static int tracer_init(const struct zpoline_init *in)
 	if (sh != &private_shared && sh->exec_sock > 2) {
 		struct stat st;
 		if (fstat(sh->exec_sock, &st) == 0 && S_ISSOCK(st.st_mode)) {
-			ownfd_add(sh->exec_sock);
-			in->own_fd(&sh->exec_sock);
+			exec_sock = sh->exec_sock;
+			ownfd_add(&exec_sock);
+			in->own_fd(&exec_sock);
 		} else {
 			sh->exec_sock = 0;
 		}

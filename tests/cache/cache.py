@@ -236,6 +236,11 @@ try:
         shutil.copy(PPID, copy)
         run([Z, "run", "--hook", "null", "--", copy], env=env(ZPOLINE_CACHE_DIR=c))
         run([Z, "run", "--hook", "null", "--", PPID], env=env(ZPOLINE_CACHE_DIR=c))
+        # started by a relative name: listed by an absolute one, so a
+        # --prune from another directory keeps it
+        rel = os.path.join(d, "ppid-rel")
+        shutil.copy(PPID, rel)
+        run([Z, "run", "--hook", "null", "--", "./ppid-rel"], env=env(ZPOLINE_CACHE_DIR=c), cwd=d)
         os.unlink(copy)
         p = run([Z, "cache"], env=env(ZPOLINE_CACHE_DIR=c))
         lines = p.stdout.splitlines()
@@ -248,6 +253,8 @@ try:
         after = run([Z, "cache"], env=env(ZPOLINE_CACHE_DIR=c)).stdout
         result("command: --prune removes what belongs to objects that are gone",
                p.returncode == 0 and copy not in after and "libc.so.6" in after, after[-600:])
+        result("command: a program started as ./NAME is listed and kept by its absolute name",
+               any(l.endswith(" " + rel) and l.startswith("sites") for l in after.splitlines()), after[-600:])
         p = run([Z, "check"], env=env(ZPOLINE_CACHE_DIR=c))
         result("command: zpoline check reports the cache's size",
                any(l.split()[1:2] == ["cache"] and " MiB in " in l for l in p.stdout.splitlines()), p.stdout)

@@ -228,6 +228,37 @@ int main(void)
 	show("execve(NULL, argv, NULL)", syscall(SYS_execve, NULL, argv_ok, NULL));
 	show("execve(\"/bin/true\", {0x10}, NULL)", syscall(SYS_execve, "/bin/true", argv_low, NULL));
 	show("execve(\"/bin/true\", argv, {0x10})", syscall(SYS_execve, "/bin/true", argv_ok, envp_low));
+	/* unreadable elsewhere (a PROT_NONE page): the runtime, which reads
+	 * them for the new image's environment, must let the kernel say so */
+	char *none = mmap(NULL, 0x1000, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *argv_none[] = { none, NULL };
+	show("execve(none, argv, NULL)", syscall(SYS_execve, none, argv_ok, NULL));
+	show("execve(\"/bin/true\", none, NULL)", syscall(SYS_execve, "/bin/true", none, NULL));
+	show("execve(\"/bin/true\", {none}, NULL)", syscall(SYS_execve, "/bin/true", argv_none, NULL));
+	show("execve(\"/bin/true\", argv, none)", syscall(SYS_execve, "/bin/true", argv_ok, none));
+	show("execve(\"/bin/true\", argv, {none})", syscall(SYS_execve, "/bin/true", argv_ok, argv_none));
+	show("execve(\"/nonexistent\", argv, none) (ENOENT first)",
+	     syscall(SYS_execve, "/nonexistent", argv_ok, none));
+	show("execveat(AT_FDCWD, none, argv, NULL, 0)", syscall(SYS_execveat, AT_FDCWD, none, argv_ok, NULL, 0));
+	show("clone3(none, 88)", syscall(SYS_clone3, none, 88));
+	show("clone3(0x10, 88)", syscall(SYS_clone3, LOW, 88));
+	/* a string that ends where its page does, before an unreadable one */
+	char *two = mmap(NULL, 0x2000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	mprotect(two + 0x1000, 0x1000, PROT_NONE);
+	memcpy(two + 0x1000 - 3, "A=", 3);
+	char *envp_edge[] = { two + 0x1000 - 3, NULL };
+	show("execve(\"/nonexistent\", argv, {\"A=\" at a page's end})",
+	     syscall(SYS_execve, "/nonexistent", argv_ok, envp_edge));
+
+	/* calls newer than some headers (setxattrat..file_setattr, Linux
+	 * 6.13-6.17): a path in page 0 (ENOSYS on older kernels) */
+	for (long n = 463; n <= 469; n++) {
+		char what[64];
+		snprintf(what, sizeof(what), "syscall %ld(AT_FDCWD, 0x10, 0...)", n);
+		show(what, syscall(n, AT_FDCWD, LOW, 0, 0, 0, 0));
+	}
+	show("sysfs(1, 0x10)", syscall(SYS_sysfs, 1, LOW));
+	show("sysfs(2, 0, 0x10)", syscall(SYS_sysfs, 2, 0, LOW));
 
 	/* a thread making calls all along, while the pages come and go */
 	pthread_t th;
@@ -253,6 +284,23 @@ int main(void)
 	show("madvise(NULL, 4096, MADV_DONTNEED)", syscall(SYS_madvise, 0, 0x1000, MADV_DONTNEED));
 	show("mlock(0x4000, 4096)", syscall(SYS_mlock, 0x4000, 0x1000));
 	show("msync(NULL, 4096, MS_SYNC)", syscall(SYS_msync, 0, 0x1000, MS_SYNC));
+	/* these three round the start down to its page */
+	show("mlock(0x10, 16)", syscall(SYS_mlock, 0x10, 16));
+	show("mlock(0x10, 0)", syscall(SYS_mlock, 0x10, 0));
+	show("munlock(0x10, 16)", syscall(SYS_munlock, 0x10, 16));
+	show("mlock2(0x10, 16, 0)", syscall(SYS_mlock2, 0x10, 16, 0));
+	show("mlock(0x4010, 16)", syscall(SYS_mlock, 0x4010, 16));
+	show("mlock(0x2010, 16)", syscall(SYS_mlock, 0x2010, 16));
+	show("munlock(0x2010, 16)", syscall(SYS_munlock, 0x2010, 16));
+	/* bad flags: EINVAL before the range */
+	show("mlock2(NULL, 16, 0x10) (EINVAL first)", syscall(SYS_mlock2, 0, 16, 0x10));
+	show("msync(NULL, 4096, 0x10) (EINVAL first)", syscall(SYS_msync, 0, 0x1000, 0x10));
+	show("msync(NULL, 4096, MS_SYNC|MS_ASYNC) (EINVAL first)", syscall(SYS_msync, 0, 0x1000, MS_SYNC | MS_ASYNC));
+	/* mseal (Linux 6.10; ENOSYS before): sealing the trampoline would
+	 * keep it from ever changing */
+	show("mseal(NULL, 4096, 0)", syscall(462, 0, 0x1000, 0));
+	show("mseal(0x4000, 4096, 0)", syscall(462, 0x4000, 0x1000, 0));
+	show("mprotect(NULL, 4096, PROT_READ) after it", syscall(SYS_mprotect, 0, 0x1000, PROT_READ));
 	unsigned char vec[8];
 	show("mincore(NULL, 4096, vec)", syscall(SYS_mincore, 0, 0x1000, vec));
 	show("mremap(NULL, 4096, 8192, MREMAP_MAYMOVE)", syscall(SYS_mremap, 0, 0x1000, 0x2000, MREMAP_MAYMOVE, 0));

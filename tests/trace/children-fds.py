@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""zpoline trace: a fork-like clone child on a stack of its own is shown
+under its own pid, and the program's descriptors on the numbers the
+launcher's own had (which the runtime moves away) all work.
+
+Usage: children-fds.py ZPOLINE CLONESTACK DUP2HIGH"""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+zpoline, clonestack, dup2high = (os.path.abspath(a) for a in sys.argv[1:4])
+work = tempfile.mkdtemp(prefix="zp-trace-children-")
+failed = 0
+
+
+def check(name, ok, detail=""):
+    global failed
+    print("%s %s%s" % ("ok  " if ok else "FAIL", name, "" if ok else ": " + detail))
+    if not ok:
+        failed += 1
+
+
+def trace(*args):
+    out = os.path.join(work, "out.txt")
+    p = subprocess.run([zpoline, "trace", "-o", out] + list(args), cwd=work, capture_output=True,
+                       text=True, timeout=120)
+    with open(out, errors="replace") as f:
+        return p, f.read()
+
+
+# clone(fn, stack, SIGCHLD): the child's lines carry its pid, its string
+# is read from its own memory, and its end is its own
+for mode in ("fast", "sud"):
+    p, t = trace("--mode", mode, "-e", "trace=faccessat,exit,wait4", "--", clonestack)
+    m = re.search(r"parent (\d+) child (\d+) status 3", p.stdout)
+    check("%s mode: clone child runs" % mode, p.returncode == 0 and m is not None, p.stdout + p.stderr[-300:])
+    if m is None:
+        continue
+    parent, child = m.group(1), m.group(2)
+    check("%s mode: the child's faccessat under its pid, its own string" % mode,
+          re.search(r'^\[pid +%s\] faccessat\(AT_FDCWD, "/child-42", F_OK\) = -1 ENOENT' % child, t, re.M)
+          is not None, t)
+    check("%s mode: the child exits with 3, the parent with 0" % mode,
+          re.search(r"^\[pid +%s\] \+\+\+ exited with 3 \+\+\+" % child, t, re.M) is not None and
+          re.search(r"^(\[pid +%s\] )?\+\+\+ exited with 3" % parent, t, re.M) is None, t)
+
+# dup2 onto 1023 .. 953: every descriptor works, and the trace goes on
+for hook in (("--audit",), ("-e", "trace=openat")):
+    p, t = trace(*hook, "--", dup2high)
+    check("%s: the program's descriptors 953..1023 all work" % hook[0],
+          "0 of 71 descriptors unusable" in p.stdout, p.stdout + p.stderr[-300:])
+    check("%s: the trace goes on after the moves" % hook[0], "dup2high-out" in t, t[-500:])
+
+print("%d failed" % failed)
+sys.exit(1 if failed else 0)
