@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "page0.h"
 #include "runtime.h"
 
 /* Libraries loaded after start-up (dlopen, and what they pull in).
@@ -143,7 +144,7 @@ void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot)
 	}
 	if (late_mode == ZP_MODE_SUD)
 		return;         /* nothing is rewritten: dispatch catches it */
-	if (!late_traps_only && zp_path_matches(ZP_NULL_PAGE_RUNTIMES, path))
+	if (!late_traps_only && !zp_page0_xonly && zp_path_matches(ZP_NULL_PAGE_RUNTIMES, path))
 		leave_page0(path);
 	pthread_mutex_lock(&late_lock);
 	/* the load bias: the PT_LOAD this mapping's file offset belongs to */

@@ -59,6 +59,13 @@
 #define ZP_CLASS_NESTED 0xc2
 #define ZP_LOW_END 0x5000
 
+/* page 0's protection once filled: execute only. With protection keys
+ * (PKU, and the kernel's execute-only key) the program's loads from page 0
+ * then fault as natively, and so do the kernel's reads of pointers there;
+ * without them x86 makes an executable page readable anyway. Nothing of
+ * the runtime reads page 0 after it is filled. */
+#define ZP_PAGE0_PROT 0x4	/* PROT_EXEC */
+
 /* enum zp_save_mode */
 #define ZP_SAVE_MODE_ZMM 3
 

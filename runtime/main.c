@@ -36,6 +36,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "page0.h"
 #include "runtime.h"
 
 /* file_env -- getenv for a variable that names a file or a descriptor. In
@@ -139,8 +140,15 @@ static const char *default_hook(void)
 
 /* pick_mode -- ZPOLINE_MODE, or for auto: fast, except that a JVM's null
  * checks are loads from near address 0 that must fault; with the
- * trampoline there they read its bytes instead. x86 cannot map page 0
- * executable but unreadable without PKU. */
+ * trampoline there they read its bytes instead, unless page 0 can be
+ * execute only (protection keys: zp_pkeys, checked again once mapped). */
+static bool auto_mode(void)
+{
+	const char *m = getenv(ZP_ENV_MODE);
+
+	return m == NULL || *m == '\0' || strcmp(m, "auto") == 0;
+}
+
 static enum zp_mode pick_mode(void)
 {
 	const char *m = getenv(ZP_ENV_MODE);
@@ -149,7 +157,7 @@ static enum zp_mode pick_mode(void)
 	 * costs a signal a call but no scan (trap mode, where the kernel lacks
 	 * it, costs an invalid-opcode exception too: far more in a VM) */
 	if (m == NULL || *m == '\0' || strcmp(m, "auto") == 0)
-		return zp_loaded_object_matches(ZP_NULL_PAGE_RUNTIMES) ? ZP_MODE_SUD : ZP_MODE_FAST;
+		return zp_loaded_object_matches(ZP_NULL_PAGE_RUNTIMES) && !zp_pkeys() ? ZP_MODE_SUD : ZP_MODE_FAST;
 	if (strcmp(m, "trap") == 0)
 		return ZP_MODE_TRAP;
 	if (strcmp(m, "sud") == 0)
@@ -242,6 +250,11 @@ static void start(void)
 		zp_msg("cannot map page 0 (%s): hooking through Syscall User Dispatch, a signal "
 		       "(microseconds) a call; `sysctl -w vm.mmap_min_addr=0` as root enables the fast mode",
 		       strerror(-r));
+		how = ZP_MODE_SUD;
+	} else if (how == ZP_MODE_FAST && !zp_page0_xonly && auto_mode() &&
+		   zp_loaded_object_matches(ZP_NULL_PAGE_RUNTIMES)) {
+		/* keys there were, but page 0 came out readable */
+		zp_trampoline_unmap();
 		how = ZP_MODE_SUD;
 	}
 	if (how == ZP_MODE_SUD && (r = zp_sud_prepare()) < 0) {

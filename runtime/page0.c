@@ -134,7 +134,7 @@ static void page0_protect(int delta)
 		zp_raw_syscall(SYS_mprotect, ZP_LITERAL_PAGE, ZP_PAGE_SIZE, PROT_NONE, 0, 0, 0);
 	} else if (before > 0 && page0_users == 0) {
 		zp_raw_syscall(SYS_mprotect, ZP_LITERAL_PAGE, ZP_PAGE_SIZE, PROT_READ, 0, 0, 0);
-		zp_raw_syscall(SYS_mprotect, 0, ZP_PAGE_SIZE, PROT_READ | PROT_EXEC, 0, 0, 0);
+		zp_raw_syscall(SYS_mprotect, 0, ZP_PAGE_SIZE, ZP_PAGE0_PROT, 0, 0, 0);
 	}
 	__atomic_store_n(&page0_lock, 0, __ATOMIC_RELEASE);
 	zp_raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, 8, 0, 0);
@@ -152,7 +152,7 @@ void zp_page0_forked(void)
 	page0_users = 0;
 	page0_lock = 0;
 	zp_raw_syscall(SYS_mprotect, ZP_LITERAL_PAGE, ZP_PAGE_SIZE, PROT_READ, 0, 0, 0);
-	zp_raw_syscall(SYS_mprotect, 0, ZP_PAGE_SIZE, PROT_READ | PROT_EXEC, 0, 0, 0);
+	zp_raw_syscall(SYS_mprotect, 0, ZP_PAGE_SIZE, ZP_PAGE0_PROT, 0, 0, 0);
 }
 
 /* range_call -- a call on an address range starting below ZP_LOW_END:

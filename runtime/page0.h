@@ -40,6 +40,14 @@ extern const uint8_t zp_syscall_paths[];
 
 /* trampoline.c: the pages are mapped (fast mode); otherwise nothing to do */
 extern bool zp_page0_mapped ZP_HIDDEN_P0;
+/* trampoline.c: page 0 is mapped and unreadable (execute only, with
+ * protection keys): loads from it fault as natively, so a JVM's null
+ * checks work with it mapped */
+extern bool zp_page0_xonly ZP_HIDDEN_P0;
+/* zp_pkeys -- does this kernel and CPU give execute-only pages? */
+bool zp_pkeys(void) ZP_HIDDEN_P0;
+/* zp_trampoline_unmap -- before any site is rewritten: page 0 goes */
+void zp_trampoline_unmap(void) ZP_HIDDEN_P0;
 
 /* per number, for ZP_CLASS_NULLABLE: the other pointer arguments (loader.c
  * fills it with the classes; stub.S reads it) */

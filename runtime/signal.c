@@ -591,7 +591,8 @@ static void handler(int sig, siginfo_t *si, void *ucv)
 		c.kind = zp_in_excluded(rip) ? CALL_EXCLUDED : CALL_DISPATCHED;
 		goto call;
 	}
-	if (sig == SIGILL && si->si_code > 0 && ((const uint8_t *)rip)[1] == 0xd0 &&
+	/* (page 0 is execute only: its bytes are not read here) */
+	if (sig == SIGILL && si->si_code > 0 && rip >= ZP_PAGE_SIZE && ((const uint8_t *)rip)[1] == 0xd0 &&
 	    (((const uint8_t *)rip)[0] == 0x0f || ((const uint8_t *)rip)[0] == 0xff) &&
 	    (zp_sites_is_call(rip + 2) || zp_sites_is_slotout(rip + 2))) {
 		/* a syscall site being rewritten (zp_live_patch): still a

@@ -63,11 +63,34 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "page0.h"
 #include "runtime.h"
 
 bool zp_page0_mapped;
+bool zp_page0_xonly;
+
+bool zp_pkeys(void)
+{
+	/* a key allocated and freed again: the kernel then gives
+	 * PROT_EXEC-only mappings its execute-only key */
+	long k = syscall(SYS_pkey_alloc, 0, 0);
+
+	if (k < 0)
+		return false;
+	syscall(SYS_pkey_free, k);
+	return true;
+}
+
+void zp_trampoline_unmap(void)
+{
+	zp_page0_mapped = false;
+	zp_page0_xonly = false;
+	munmap((void *)0, ZP_PAGE_SIZE);
+	munmap((void *)ZP_LITERAL_PAGE, ZP_PAGE_SIZE);
+}
 
 #define STAGE2 321      /* multiples of 3 keep the pattern's phase */
 #define NOPS 453
@@ -120,9 +143,11 @@ int zp_trampoline_map(void (*entry)(void))
 	}
 	zp_trampoline_fill(page, literal, entry);
 	if (mprotect(literal, ZP_PAGE_SIZE, PROT_READ) != 0 ||
-	    mprotect(page, ZP_PAGE_SIZE, PROT_READ | PROT_EXEC) != 0)
+	    mprotect(page, ZP_PAGE_SIZE, ZP_PAGE0_PROT) != 0)
 		return -errno;
 	/* from now on the kernel could read them: page0.h */
 	zp_page0_mapped = true;
+	/* unreadable (the kernel reads a path there only if it can) */
+	zp_page0_xonly = syscall(SYS_access, NULL, F_OK) == -1 && errno == EFAULT;
 	return 0;
 }
