@@ -214,6 +214,9 @@ static void start(void)
 
 	if (is_scan_helper())
 		return;
+	/* what children need of the dynamic loader's file comes from keying
+	 * the loaded objects */
+	zp_object_keyed = zp_children_note_file;
 	if (zp_trace_setup(file_env(ZP_ENV_TRACE_FD)))
 		zp_children_own_fd(ZP_ENV_TRACE_FD, zp_trace_fd);
 	if (hook == NULL || *hook == '\0') {

@@ -68,6 +68,8 @@ void zp_key_scanner(struct zp_cache_key *k, const struct zp_cache_key *self)
 	memcpy(k->scanner_id, self->build_id, k->scanner_id_len);
 }
 
+void (*zp_object_keyed)(const char *path, const struct stat *st);
+
 /* zp_object_key -- complete the key: the file's identity, or for the vDSO the
  * kernel it belongs to; false when the object cannot be keyed */
 bool zp_object_key(struct zp_object *ob)
@@ -98,7 +100,8 @@ bool zp_object_key(struct zp_object *ob)
 	if (stat(ob->path, &st) != 0)
 		return false;
 	zp_key_file(&ob->key, &st);
-	zp_children_note_file(ob->path, &st);
+	if (zp_object_keyed != NULL)
+		zp_object_keyed(ob->path, &st);
 	/* /proc/self/... names another file in the helper */
 	if (strncmp(ob->path, "/proc/self/", 11) == 0 &&
 	    snprintf(ob->scan_path, sizeof(ob->scan_path), "/proc/%d/%s", (int)getpid(), ob->path + 11) >=

@@ -338,6 +338,10 @@ void zp_children_init(const char *self_path) ZP_HIDDEN;
 /* zp_children_note_file -- a loaded object's path and stat, as its key
  * was made: the loader's spares zp_children_init a stat */
 void zp_children_note_file(const char *path, const struct stat *st) ZP_HIDDEN;
+/* objects.c: called with each loaded object's path and stat as keying it
+ * finds them (main.c sets it to zp_children_note_file: objects.c calls
+ * into no file of the signal path) */
+extern void (*zp_object_keyed)(const char *path, const struct stat *st) ZP_HIDDEN;
 /* zp_children_own_fd -- before zp_children_init: a descriptor the
  * runtime made (trace, shared memory), passed on as NAME=fd in place of
  * what the environment says (which is never changed: execve passes it) */

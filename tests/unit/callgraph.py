@@ -8,7 +8,10 @@ a direct call is a PLT32 relocation in code. Taking a function's address
 is not a call (loader.c ends the hooks' chain with policy.c's zp_next, and
 main.c hands stub.S's entries to trampoline.c). Every cycle
 of that graph must lie among the files of the signal path (dispatch.c,
-signal.c, policy.c), and no file may call into main.c.
+signal.c, policy.c, and children.c, which sets up the runtime, its
+signal handlers included, in the children clone and vfork make, and
+answers signal.c whether this is a vfork child), and no file may call
+into main.c.
 
 stub.S counts function by function: its zp_raw_syscall is a leaf every
 file uses, while its entry points call the dispatcher, so as one node it
@@ -20,7 +23,7 @@ import re
 import subprocess
 import sys
 
-INHERENT = {'dispatch.c', 'signal.c', 'policy.c'}
+INHERENT = {'dispatch.c', 'signal.c', 'policy.c', 'children.c'}
 SPLIT = {'stub.S', 'nostack.S'}
 
 
