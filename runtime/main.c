@@ -156,7 +156,7 @@ static enum zp_mode pick_mode(void)
 	/* a JVM needs page 0 unmapped: Syscall User Dispatch then, which
 	 * costs a signal a call but no scan (trap mode, where the kernel lacks
 	 * it, costs an invalid-opcode exception too: far more in a VM) */
-	if (m == NULL || *m == '\0' || strcmp(m, "auto") == 0)
+	if (auto_mode())
 		return zp_loaded_object_matches(ZP_NULL_PAGE_RUNTIMES) && !zp_pkeys() ? ZP_MODE_SUD : ZP_MODE_FAST;
 	if (strcmp(m, "trap") == 0)
 		return ZP_MODE_TRAP;

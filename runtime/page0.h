@@ -44,8 +44,6 @@ extern bool zp_page0_mapped ZP_HIDDEN_P0;
  * protection keys): loads from it fault as natively, so a JVM's null
  * checks work with it mapped */
 extern bool zp_page0_xonly ZP_HIDDEN_P0;
-/* zp_pkeys -- does this kernel and CPU give execute-only pages? */
-bool zp_pkeys(void) ZP_HIDDEN_P0;
 /* zp_trampoline_unmap -- before any site is rewritten: page 0 goes */
 void zp_trampoline_unmap(void) ZP_HIDDEN_P0;
 

@@ -249,8 +249,6 @@ struct stat;
 void zp_key_file(struct zp_cache_key *k, const struct stat *st) ZP_HIDDEN;
 void zp_key_scanner(struct zp_cache_key *k, const struct zp_cache_key *self) ZP_HIDDEN;
 bool zp_loaded_object_matches(const char *globs) ZP_HIDDEN;
-/* runtimes whose null checks are loads near address 0 that must fault */
-#define ZP_NULL_PAGE_RUNTIMES "libjvm.so:libjli.so:libcoreclr.so"
 
 /* ---- scanner.c: the scanner module, or the helper process ---- */
 struct zp_scan_job {

@@ -72,18 +72,6 @@
 bool zp_page0_mapped;
 bool zp_page0_xonly;
 
-bool zp_pkeys(void)
-{
-	/* a key allocated and freed again: the kernel then gives
-	 * PROT_EXEC-only mappings its execute-only key */
-	long k = syscall(SYS_pkey_alloc, 0, 0);
-
-	if (k < 0)
-		return false;
-	syscall(SYS_pkey_free, k);
-	return true;
-}
-
 void zp_trampoline_unmap(void)
 {
 	zp_page0_mapped = false;

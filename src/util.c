@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "zp.h"
 
@@ -43,4 +45,15 @@ int zp_high_fd(int fd)
 	if (r < 0 && (errno == EMFILE || errno == EINVAL) && floor > 3)
 		r = fcntl(fd, F_DUPFD, 3);
 	return r < 0 ? -errno : r;
+}
+
+bool zp_pkeys(void)
+{
+	/* the kernel then gives PROT_EXEC-only mappings its execute-only key */
+	long k = syscall(SYS_pkey_alloc, 0, 0);
+
+	if (k < 0)
+		return false;
+	syscall(SYS_pkey_free, k);
+	return true;
 }

@@ -366,6 +366,13 @@ void zp_objstat_from_scan(struct zp_objstat *st, const struct zp_scan *s);
 
 /* ---- util.c ---- */
 uint64_t zp_now_ns(void);
+/* zp_pkeys -- does this kernel and CPU give execute-only pages
+ * (protection keys: a key allocated and freed again)? */
+bool zp_pkeys(void);
+/* runtimes whose null checks are loads near address 0 that must fault:
+ * the runtime runs them in sud mode where page 0 cannot be execute only,
+ * and the launcher then pre-scans nothing for them */
+#define ZP_NULL_PAGE_RUNTIMES "libjvm.so:libjli.so:libcoreclr.so"
 /* zp_high_fd -- a copy of fd numbered out of the program's way (just below
  * RLIMIT_NOFILE, or from 100), inheritable; -errno on failure */
 int zp_high_fd(int fd);

@@ -23,28 +23,11 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../runtime/scan-module.h"
 #include "tool.h"
 #include "zp.h"
-
-/* as runtime.h's ZP_NULL_PAGE_RUNTIMES: objects for which the runtime
- * picks sud mode, where nothing is rewritten, unless page 0 can be
- * execute only */
-#define NULL_PAGE_RUNTIMES "libjvm.so:libjli.so:libcoreclr.so"
-
-/* pkeys -- as the runtime's zp_pkeys: can page 0 be execute only? */
-static bool pkeys(void)
-{
-	long k = syscall(SYS_pkey_alloc, 0, 0);
-
-	if (k < 0)
-		return false;
-	syscall(SYS_pkey_free, k);
-	return true;
-}
 
 /* make_key -- the key the runtime makes for an object (objects.c); with
  * no runtime, its part left empty */
@@ -247,7 +230,7 @@ void zp_prescan(const char *runtime, const char *prog, const char *exclude)
 	/* a program the runtime runs in sud mode (auto: a JVM where page 0
 	 * cannot be execute only) rewrites nothing */
 	for (int i = 0; i < count; i++)
-		if (zp_path_matches(NULL_PAGE_RUNTIMES, files[i]) && !pkeys())
+		if (zp_path_matches(ZP_NULL_PAGE_RUNTIMES, files[i]) && !zp_pkeys())
 			goto out;
 	/* in the runtime's order: the program, the vDSO, its libraries */
 	keys = calloc((size_t)count + 1, sizeof(*keys));
