@@ -301,6 +301,10 @@ static void forward(int sig, siginfo_t *si, ucontext_t *uc)
 	struct zp_ksigaction *a = &shadow[sig];
 	uint64_t bit = 1ull << (sig - 1), own = zp_signal_own_mask();
 	bool fault = si->si_code > 0;
+	/* forced by the kernel from inside a system call (uretprobe called
+	 * from elsewhere than its trampoline): dealt with as a fault (blocked
+	 * or ignored, it kills), but it does not come again on return */
+	bool forced = sig == SIGILL && si->si_code == SI_KERNEL;
 
 	if (a->handler == SIG_IGN && !fault)
 		return;
@@ -312,7 +316,7 @@ static void forward(int sig, siginfo_t *si, ucontext_t *uc)
 		zp_raw_syscall(SYS_rt_sigaction, sig, (long)&dfl, 0, 8, 0, 0);
 		/* a fault repeats on return (seccomp's SIGSYS does not); a
 		 * sent signal must be sent again */
-		if (!fault || sig == SIGSYS)
+		if (!fault || forced || sig == SIGSYS)
 			zp_raw_syscall(SYS_tgkill, zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0),
 				       zp_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0), sig, 0, 0, 0);
 		return;
