@@ -532,7 +532,16 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 		if (a4 == 8 && a1 != 0 && read_user(&mask, (void *)a1, sizeof(mask)) == 0 &&
 		    (mask & zp_own_blocked) != 0) {
 			siginfo_t si;
-			int sig = zp_signal_take(mask & zp_own_blocked, &si);
+			int sig = zp_signal_next(mask, &si);
+			if (sig < 0) {
+				/* the kernel's comes first: taken alone, at once */
+				uint64_t one = 1ull << (-sig - 1);
+				struct timespec now = { 0, 0 };
+				long r = zp_kernel_call(nr, (long)&one, a2, (long)&now, 8, 0, 0);
+				if (r != -EAGAIN)
+					return r;
+				sig = zp_signal_take(mask & zp_own_blocked, &si);
+			}
 			if (sig == 0) {
 				long r = zp_kernel_call(nr, a1, a2, a3, a4, a5, a6);
 				if (r != -EINTR || (sig = zp_signal_take(mask & zp_own_blocked, &si)) == 0)

@@ -460,6 +460,10 @@ uint64_t zp_signal_pending(void) ZP_HIDDEN;
 /* zp_signal_take -- one kept pending in set, into *info (rt_sigtimedwait):
  * its number, or 0 */
 int zp_signal_take(uint64_t set, void *info) ZP_HIDDEN;
+/* zp_signal_next -- for a wait on set: the kept signal the kernel's order
+ * puts first, taken into *info (its number); minus the number of one the
+ * kernel holds that comes first; 0 if none is kept */
+int zp_signal_next(uint64_t set, void *info) ZP_HIDDEN;
 /* zp_signal_exec_prepare, zp_signal_exec_failed -- around the kernel's
  * execve: the program's mask and pending signals go to the new image */
 bool zp_signal_exec_prepare(uint64_t *saved) ZP_HIDDEN;

@@ -10,6 +10,7 @@
  * them is virtualised (zp_next sends it here), and faults that are not
  * ours are handed to what the program installed, or to the default. */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/sched.h>
 #include <signal.h>
@@ -167,6 +168,90 @@ static bool take(int sig, siginfo_t *out)
 	}
 	kept_drop_lock();
 	return k != NULL;
+}
+
+/* next_of -- the signal of set the kernel dequeues first from one queue:
+ * the synchronous ones (those a fault raises) lowest first, then the
+ * lowest (kernel/signal.c, next_signal) */
+static int next_of(uint64_t set)
+{
+	const uint64_t sync = 1ull << (SIGSEGV - 1) | 1ull << (SIGBUS - 1) | 1ull << (SIGILL - 1) |
+			      1ull << (SIGTRAP - 1) | 1ull << (SIGFPE - 1) | 1ull << (SIGSYS - 1);
+
+	if (set & sync)
+		set &= sync;
+	return set != 0 ? __builtin_ctzll(set) + 1 : 0;
+}
+
+/* hex -- the hexadecimal number at p, after blanks */
+static uint64_t hex(const char *p)
+{
+	uint64_t v = 0;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	for (;; p++) {
+		unsigned d = *p >= '0' && *p <= '9' ? (unsigned)(*p - '0')
+			     : *p >= 'a' && *p <= 'f' ? (unsigned)(*p - 'a' + 10) : 16;
+		if (d == 16)
+			return v;
+		v = v << 4 | d;
+	}
+}
+
+/* queued -- the thread's own pending signals (*own) and the process's
+ * (*shared), as the kernel holds them: /proc shows the two queues apart
+ * (sigpending only their union). Read only when both the kernel and the
+ * runtime hold some the wait takes; without /proc all are taken as the
+ * process's, as kill() leaves them. */
+static void queued(uint64_t *own, uint64_t *shared)
+{
+	char buf[2048];
+	uint64_t all = 0;
+	long fd = zp_raw_syscall(SYS_openat, AT_FDCWD, (long)"/proc/thread-self/status", O_RDONLY | O_CLOEXEC, 0,
+				 0, 0);
+	long n = fd >= 0 ? zp_raw_syscall(SYS_read, fd, (long)buf, sizeof(buf) - 1, 0, 0, 0) : -1;
+
+	if (fd >= 0)
+		zp_raw_syscall(SYS_close, fd, 0, 0, 0, 0, 0);
+	zp_raw_syscall(SYS_rt_sigpending, (long)&all, 8, 0, 0, 0, 0);
+	*own = 0;
+	*shared = all;
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	const char *p = strstr(buf, "\nSigPnd:"), *q = strstr(buf, "\nShdPnd:");
+	if (p == NULL || q == NULL)
+		return;
+	*own = hex(p + 8);
+	*shared = hex(q + 8);
+}
+
+int zp_signal_next(uint64_t set, void *info)
+{
+	long pid = zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0), tid = my_tid();
+	uint64_t mine = 0, process = 0, kown = 0, kshared = 0, pending = 0;
+
+	for (int i = 0; i < NKEPT; i++) {
+		int sig = __atomic_load_n(&kept[i].sig, __ATOMIC_RELAXED);
+		if (sig == 0 || kept[i].pid != pid || !(set >> (sig - 1) & 1))
+			continue;
+		if (kept[i].tid == tid)
+			mine |= 1ull << (sig - 1);
+		else if (kept[i].tid == 0)
+			process |= 1ull << (sig - 1);
+	}
+	if ((mine | process) == 0)
+		return 0;
+	zp_raw_syscall(SYS_rt_sigpending, (long)&pending, 8, 0, 0, 0, 0);
+	if ((pending & set) != 0)
+		queued(&kown, &kshared);
+	/* the thread's queue before the process's */
+	bool thread = ((kown & set) | mine) != 0;
+	int sig = next_of(thread ? (kown & set) | mine : (kshared & set) | process);
+	if (!((thread ? mine : process) >> (sig - 1) & 1))
+		return -sig;
+	return take(sig, info) ? sig : zp_signal_take(set, info);
 }
 
 int zp_signal_take(uint64_t set, void *info)

@@ -99,6 +99,46 @@ static void suspended(int sig, int use_ppoll, int delay_ms)
 	fflush(stdout);
 }
 
+/* drain -- every signal of set pending, in the order sigtimedwait takes
+ * them: the thread's own (raise) before the process's (kill), and in
+ * each the synchronous ones (SEGV, BUS, ILL, TRAP, FPE, SYS) lowest
+ * first, then the lowest */
+static void drain(const char *what, const sigset_t *set)
+{
+	struct timespec now = { 0, 0 };
+	int sig;
+
+	printf("%s:", what);
+	while ((sig = sigtimedwait(set, NULL, &now)) > 0)
+		printf(" %s", sigabbrev_np(sig));
+	printf("\n");
+}
+
+static void order(void)
+{
+	int sigs[] = { SIGUSR1, SIGSEGV, SIGILL, SIGSYS, SIGTERM, SIGBUS };
+	sigset_t set, old;
+
+	sigemptyset(&set);
+	for (int i = 0; i < 6; i++)
+		sigaddset(&set, sigs[i]);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	for (int i = 0; i < 6; i++)
+		kill(getpid(), sigs[i]);
+	drain("sent by kill", &set);
+	kill(getpid(), SIGSEGV);
+	raise(SIGSYS);
+	kill(getpid(), SIGUSR1);
+	raise(SIGTERM);
+	drain("kill SEGV, raise SYS, kill USR1, raise TERM", &set);
+	raise(SIGUSR1);
+	kill(getpid(), SIGILL);
+	raise(SIGSEGV);
+	kill(getpid(), SIGBUS);
+	drain("raise USR1, kill ILL, raise SEGV, kill BUS", &set);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
 int main(void)
 {
 	int sigs[] = { SIGSEGV, SIGILL };
@@ -127,5 +167,6 @@ int main(void)
 		suspended(sig, 1, 0);
 		suspended(sig, 1, 100);
 	}
+	order();
 	return 0;
 }
