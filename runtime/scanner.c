@@ -24,6 +24,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,7 +121,10 @@ void zp_check_rewritten(void)
  * whatever exit signal it was given, and the program's handler and wait()
  * must not see it. The intermediate child exits at once, with no signal;
  * the helper holds the write end of a pipe, so end of file says it is
- * done, and a byte, the execve's errno, says it could not even start. */
+ * done, and a byte, the execve's errno, says it could not even start.
+ * Both are CLONE_UNTRACED: a debugger or strace -f following the program
+ * is not made to attach to them (gdb took the first for a thread of the
+ * program, and its execve for the program's own). */
 static int run_scanner(const char *dir, const struct zp_scan_job *jobs, size_t njobs, size_t n)
 {
 	const size_t hexlen = 2 * sizeof(struct zp_cache_key) + 1;
@@ -150,9 +154,9 @@ static int run_scanner(const char *dir, const struct zp_scan_job *jobs, size_t n
 	}
 	if ((r = (int)zp_raw_syscall(SYS_pipe2, (long)pipefd, O_CLOEXEC, 0, 0, 0, 0)) < 0)
 		goto out;
-	long pid = zp_raw_syscall(SYS_clone, 0, 0, 0, 0, 0, 0);
+	long pid = zp_raw_syscall(SYS_clone, CLONE_UNTRACED, 0, 0, 0, 0, 0);
 	if (pid == 0) {
-		if (zp_raw_syscall(SYS_clone, 0, 0, 0, 0, 0, 0) == 0) {
+		if (zp_raw_syscall(SYS_clone, CLONE_UNTRACED, 0, 0, 0, 0, 0) == 0) {
 			zp_raw_syscall(SYS_fcntl, pipefd[1], F_SETFD, 0, 0, 0, 0);
 			long e = zp_raw_syscall(SYS_execve, (long)helper, (long)argv, (long)envp, 0, 0, 0);
 			unsigned char b = e < 0 && e > -256 ? (unsigned char)-e : EIO;
