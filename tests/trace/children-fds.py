@@ -1,16 +1,18 @@
 #!/usr/bin/env python3
 """zpoline trace: a fork-like clone child on a stack of its own is shown
-under its own pid, and the program's descriptors on the numbers the
-launcher's own had (which the runtime moves away) all work.
+under its own pid, a CLONE_VM|CLONE_VFORK child that crashes dies of it
+as natively, and the program's descriptors on the numbers the launcher's
+own had (which the runtime moves away) all work.
 
-Usage: children-fds.py ZPOLINE CLONESTACK DUP2HIGH"""
+Usage: children-fds.py ZPOLINE CLONESTACK DUP2HIGH VFORKCRASH"""
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
 
-zpoline, clonestack, dup2high = (os.path.abspath(a) for a in sys.argv[1:4])
+zpoline, clonestack, dup2high, vforkcrash = (os.path.abspath(a) for a in sys.argv[1:5])
 work = tempfile.mkdtemp(prefix="zp-trace-children-")
 failed = 0
 
@@ -45,6 +47,30 @@ for mode in ("fast", "sud"):
     check("%s mode: the child exits with 3, the parent with 0" % mode,
           re.search(r"^\[pid +%s\] \+\+\+ exited with 3 \+\+\+" % child, t, re.M) is not None and
           re.search(r"^(\[pid +%s\] )?\+\+\+ exited with 3" % parent, t, re.M) is None, t)
+
+# a CLONE_VM|CLONE_VFORK child returning into address 0: killed by
+# SIGSEGV as natively, once, and the parent goes on (it looped: the
+# tracer's SIG_DFL was the child's own action, which the runtime, sharing
+# its parent's memory, did not keep)
+native = subprocess.run([vforkcrash], capture_output=True, text=True, timeout=60)
+for mode in ("fast", "sud"):
+    out = os.path.join(work, "out.txt")
+    p = subprocess.Popen([zpoline, "trace", "--mode", mode, "-e", "trace=clone3,wait4", "-o", out, "--",
+                          vforkcrash], cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         start_new_session=True)
+    try:
+        so, se = p.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        so, se = p.communicate()
+        so += "(still running after 20 s)"
+    with open(out, errors="replace") as f:
+        t = f.read(1 << 20)
+    os.unlink(out)
+    check("%s mode: a crashing vfork-like child dies as natively" % mode,
+          native.stdout == "child killed by signal 11\n" and (p.returncode, so) == (0, native.stdout) and
+          t.count("+++ killed by SIGSEGV +++") == 1, "native %r, traced %d %r; trace %r"
+          % (native.stdout, p.returncode, so, t[-300:]))
 
 # dup2 onto 1023 .. 953: every descriptor works, and the trace goes on
 for hook in (("--audit",), ("-e", "trace=openat")):
