@@ -831,7 +831,9 @@ static void exec_note(long nr, const char *text, size_t len, bool partial)
 
 /* exec_watch -- tell the watcher (shared.h) whether this execve ends in
  * a new image or in the process's death: after the point of no return
- * no code of ours runs if the new image is not hooked */
+ * no code of ours runs if the new image is not hooked. Our end of the
+ * socket is numbered from 900 (the pair takes the lowest free numbers
+ * for a moment, in this enter) */
 static int exec_fd = -1;
 static pid_t exec_fd_pid;
 /* the watcher's socket (sh->exec_sock) and the output buffers' memfd
@@ -859,6 +861,16 @@ static void exec_watch(void)
 		sv[0] = -1;
 	}
 	close(sv[1]);
+	/* out of the program's way, as our other descriptors: the execve
+	 * runs with it open (a thread of the program may open files
+	 * meanwhile), and natively a closed 0, 1 or 2 stays closed */
+	if (sv[0] >= 0) {
+		int hi = fcntl(sv[0], F_DUPFD_CLOEXEC, 900);
+		if (hi >= 0) {
+			close(sv[0]);
+			sv[0] = hi;
+		}
+	}
 	exec_fd = sv[0];
 	exec_fd_pid = T.pid;
 }

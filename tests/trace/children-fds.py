@@ -2,9 +2,10 @@
 """zpoline trace: a fork-like clone child on a stack of its own is shown
 under its own pid, a CLONE_VM|CLONE_VFORK child that crashes dies of it
 as natively, and the program's descriptors on the numbers the launcher's
-own had (which the runtime moves away) all work.
+own had (which the runtime moves away) all work, and the tracer's socket
+for an execve takes no low number the program sees.
 
-Usage: children-fds.py ZPOLINE CLONESTACK DUP2HIGH VFORKCRASH"""
+Usage: children-fds.py ZPOLINE CLONESTACK DUP2HIGH VFORKCRASH EXECFD"""
 import os
 import re
 import signal
@@ -12,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 
-zpoline, clonestack, dup2high, vforkcrash = (os.path.abspath(a) for a in sys.argv[1:5])
+zpoline, clonestack, dup2high, vforkcrash, execfd = (os.path.abspath(a) for a in sys.argv[1:6])
 work = tempfile.mkdtemp(prefix="zp-trace-children-")
 failed = 0
 
@@ -71,6 +72,19 @@ for mode in ("fast", "sud"):
           native.stdout == "child killed by signal 11\n" and (p.returncode, so) == (0, native.stdout) and
           t.count("+++ killed by SIGSEGV +++") == 1, "native %r, traced %d %r; trace %r"
           % (native.stdout, p.returncode, so, t[-300:]))
+
+# descriptor 0 closed, an execve that fails after reading its strings:
+# closed during the execve and after it, as natively (the tracer's socket
+# for the execve's end took it)
+empty = os.path.join(work, "empty-exe")
+native = subprocess.run([execfd, empty], capture_output=True, text=True, timeout=60)
+if native.stdout.startswith("skip"):
+    print("skip execve with descriptor 0 closed: %s" % native.stdout.strip())
+else:
+    p, t = trace("--", execfd, empty)
+    check("execve with descriptor 0 closed: the same descriptors as natively",
+          native.stdout.startswith("during execve: descriptor 0 closed\n") and p.stdout == native.stdout and
+          p.returncode == 0, "native %r, traced %r" % (native.stdout, p.stdout + p.stderr[-300:]))
 
 # dup2 onto 1023 .. 953: every descriptor works, and the trace goes on
 for hook in (("--audit",), ("-e", "trace=openat")):
