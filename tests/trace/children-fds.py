@@ -13,16 +13,10 @@ import subprocess
 import sys
 import tempfile
 
+from checks import check, finish
+
 zpoline, clonestack, dup2high, vforkcrash, execfd = (os.path.abspath(a) for a in sys.argv[1:6])
 work = tempfile.mkdtemp(prefix="zp-trace-children-")
-failed = 0
-
-
-def check(name, ok, detail=""):
-    global failed
-    print("%s %s%s" % ("ok  " if ok else "FAIL", name, "" if ok else ": " + detail))
-    if not ok:
-        failed += 1
 
 
 def trace(*args):
@@ -93,5 +87,4 @@ for hook in (("--audit",), ("-e", "trace=openat")):
           "0 of 71 descriptors unusable" in p.stdout, p.stdout + p.stderr[-300:])
     check("%s: the trace goes on after the moves" % hook[0], "dup2high-out" in t, t[-500:])
 
-print("%d failed" % failed)
-sys.exit(1 if failed else 0)
+finish()
