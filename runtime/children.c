@@ -604,9 +604,13 @@ void zp_clone_child(uint64_t flags)
 		return;
 	}
 	/* posix_spawn's child shares our memory, thread state included,
-	 * while we wait for it to exec: its calls are the program's */
-	if ((flags & CLONE_VFORK) && !(flags & CLONE_SETTLS))
-		t->guard = 0;
+	 * while we wait for it to exec: its calls are the program's, not
+	 * the hooks' under --no-follow (our clone restores the guard) */
+	if ((flags & CLONE_VFORK) && !(flags & CLONE_SETTLS)) {
+		t->guard = zp_follow ? 0 : ZP_GUARD_UNFOLLOWED;
+		if (!zp_follow)
+			return;
+	}
 	/* a thread of its own: the hooks' libc's per-thread state */
 	if (flags & CLONE_SETTLS)
 		zp_hooks_thread();

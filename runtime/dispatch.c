@@ -46,6 +46,42 @@ uint8_t zp_nr_fdelse[ZP_NR_CLASSES];
 uint8_t zp_nr_fdmask[ZP_NR_CLASSES];
 int zp_own_fd_floor = INT_MAX;
 
+/* runtime_checks -- the call as the enters left it, for numbers with
+ * pointer arguments (a path is one; the stub reaches here only by page 0,
+ * so it is mapped): a pointer into the trampoline's pages must fail as
+ * natively, and while the runtime holds descriptors a path naming one of
+ * them fails with ENOENT (zp_fd_class sends numbers with paths here). The
+ * others pay one test, held or not. 1: answered (call.ret). */
+static inline __attribute__((always_inline)) long runtime_checks(struct zp_cframe *f)
+{
+	uint32_t k = zp_page0_kind(f->call.nr);
+
+	if ((k & ~ZP_ARG_FDS) == 0)
+		return 0;
+	if (__builtin_expect(zp_page0_hit_kind(f->call.nr, k, f->call.args), 0)) {
+		f->call.ret = zp_page0_call(f->call.nr, f->call.args);
+		return 1;
+	}
+	if (__builtin_expect(__atomic_load_n(&zp_own_fd_floor, __ATOMIC_RELAXED) != INT_MAX, 0) &&
+	    zp_syscall_paths[f->call.nr] != 0 && zp_path_names_own_fd(f->call.nr, f->call.args)) {
+		f->call.ret = -ENOENT;
+		return 1;
+	}
+	return 0;
+}
+
+/* unfollowed_call -- an unfollowed vfork child's call (zp_enter): no
+ * hooks, the runtime's checks; out of the way of the hooked path */
+static __attribute__((noinline, cold)) long unfollowed_call(struct zp_thread *t, struct zp_cframe *f)
+{
+	long done;
+
+	t->guard = ZP_GUARD_UNFOLLOWED | ZP_GUARD_HOOK;
+	done = runtime_checks(f);
+	t->guard = ZP_GUARD_UNFOLLOWED;
+	return done;
+}
+
 /* zp_enter -- the enters of the hooks that want the call, in order. 0: make
  * the call; 1: a hook answered (call->ret). f->exits: whose exit runs. */
 long zp_enter(struct zp_cframe *f)
@@ -57,9 +93,12 @@ long zp_enter(struct zp_cframe *f)
 	long done = 0;
 
 	if (__builtin_expect(t->guard != 0, 0)) {
-		/* hook code came back through a rewritten site: no hooks */
+		/* hook code came back through a rewritten site: no hooks; an
+		 * unfollowed vfork child: no hooks, the runtime's checks */
 		f->exits = 0;
-		return 0;
+		if (t->guard != ZP_GUARD_UNFOLLOWED)
+			return 0;
+		return unfollowed_call(t, f);
 	}
 	uint8_t sel = t->sud_selector;
 	if (zp_sud_on)
@@ -82,23 +121,8 @@ long zp_enter(struct zp_cframe *f)
 		f->call.ret = zp_policy_call(&f->call);
 		done = 1;
 	}
-	/* the call as the enters left it, for numbers with pointer arguments
-	 * (a path is one; the stub reaches here only by page 0, so it is
-	 * mapped): a pointer into the trampoline's pages must fail as
-	 * natively, and while the runtime holds descriptors a path naming one
-	 * of them fails with ENOENT (zp_fd_class sends numbers with paths
-	 * here). The others pay one test, held or not. */
-	uint32_t k = zp_page0_kind(f->call.nr);
-	if (!done && (k & ~ZP_ARG_FDS) != 0) {
-		if (__builtin_expect(zp_page0_hit_kind(f->call.nr, k, f->call.args), 0)) {
-			f->call.ret = zp_page0_call(f->call.nr, f->call.args);
-			done = 1;
-		} else if (__builtin_expect(__atomic_load_n(&zp_own_fd_floor, __ATOMIC_RELAXED) != INT_MAX, 0) &&
-			   zp_syscall_paths[f->call.nr] != 0 && zp_path_names_own_fd(f->call.nr, f->call.args)) {
-			f->call.ret = -ENOENT;
-			done = 1;
-		}
-	}
+	if (!done)
+		done = runtime_checks(f);
 	t->guard = 0;
 	if (zp_sud_on)
 		t->sud_selector = sel;
@@ -148,7 +172,9 @@ long zp_dispatch(struct zp_frame *f, void *xarea)
 	t->frame = f;
 	t->xarea = xarea;
 	if (pguard) {
-		/* hook code came back through a rewritten site: no hooks */
+		/* hook code came back through a rewritten site, or an
+		 * unfollowed vfork child: no hooks */
+		t->guard = pguard | ZP_GUARD_HOOK;
 		r = zp_next(f->rax, f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9);
 	} else {
 		t->guard = 1;
@@ -222,12 +248,23 @@ void zp_vfork_notify(struct zp_frame *f)
 	/* clone3's arguments are still where the call read them */
 	if (f->rax == 0 && t->vfork_nr == SYS_clone3)
 		zp_signal_cloned(((const struct clone_args *)f->rdi)->flags);
+	/* the parent, back: an unfollowed child left its mark on the state
+	 * they share, unless the parent is such a child itself */
+	if (f->rax != 0 && (g & ZP_GUARD_UNFOLLOWED) && !zp_in_vfork_child())
+		g &= ~(uint64_t)ZP_GUARD_UNFOLLOWED;
+	/* --no-follow: the child is not the hooks' (as strace without -f
+	 * shows no line of a vfork child, its return included) */
+	bool unfollowed = f->rax == 0 && !zp_follow;
+	if (unfollowed)
+		g |= ZP_GUARD_UNFOLLOWED;
 	t->guard = 1;
 	t->vfork_call.ret = (long)f->rax;
-	run_exits(&t->vfork_call, t->vfork_slot, exits);
-	for (int i = 0; i < zp_nhooks; i++)
-		if (zp_hooks[i].vfork_return != NULL)
-			zp_hooks[i].vfork_return(t->vfork_nr, (long)f->rax);
+	if (!unfollowed) {
+		run_exits(&t->vfork_call, t->vfork_slot, exits);
+		for (int i = 0; i < zp_nhooks; i++)
+			if (zp_hooks[i].vfork_return != NULL)
+				zp_hooks[i].vfork_return(t->vfork_nr, (long)f->rax);
+	}
 	/* the parent resumes after its child is gone: the exits are done,
 	 * and what the child's execve left in our memory can go */
 	if (f->rax != 0) {

@@ -23,6 +23,9 @@
 #include "page0.h"
 #include "runtime.h"
 
+#ifndef PROT_SEM
+#define PROT_SEM 0x8              /* asm-generic/mman-common.h, not in glibc's */
+#endif
 #ifndef SYS_mseal
 #define SYS_mseal 462            /* Linux 6.10, newer than some headers */
 #endif
@@ -36,8 +39,8 @@ static long raw_plain(long nr, long a1, long a2, long a3, long a4, long a5, long
 
 	/* signal handlers of the program that run while this call blocks
 	 * are program code: their calls are hooked (and, with the safety
-	 * net, caught) */
-	t->guard = 0;
+	 * net, caught), unless this is an unfollowed vfork child */
+	t->guard = g & ZP_GUARD_UNFOLLOWED;
 	uint8_t sel = zp_sud_set(ZP_SUD_BLOCK);
 	r = zp_raw_syscall(nr, a1, a2, a3, a4, a5, a6);
 	t->sud_selector = sel;
@@ -164,11 +167,25 @@ static long range_call(long nr, const long a[6])
 	uint64_t start = (uint64_t)a[0], len = (uint64_t)a[1];
 	const uint64_t gap_lo = ZP_PAGE_SIZE, gap_hi = ZP_LITERAL_PAGE;
 
-	/* flags the kernel refuses (EINVAL) before it looks at the range */
+	/* flags the kernel refuses (EINVAL) before it looks at the range:
+	 * mprotect's protection (mm/mprotect.c: both GROWS bits, then the
+	 * architecture's check, x86's the generic one) */
+	const long grows = PROT_GROWSDOWN | PROT_GROWSUP;
 	if ((nr == SYS_mlock2 && (a[2] & ~(long)MLOCK_ONFAULT) != 0) ||
 	    (nr == SYS_msync && ((a[2] & ~(long)(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) != 0 ||
-				 ((a[2] & MS_ASYNC) && (a[2] & MS_SYNC)))))
+				 ((a[2] & MS_ASYNC) && (a[2] & MS_SYNC)))) ||
+	    ((nr == SYS_mprotect || nr == SYS_pkey_mprotect) &&
+	     ((a[2] & ~(long)(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM) & ~grows) != 0 ||
+	      (a[2] & grows) == grows)))
 		return raw_plain(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	/* madvise's advice is checked first too (mm/madvise.c), against a
+	 * list that depends on the kernel's configuration: asked of the
+	 * kernel with no range, where a valid one does nothing */
+	if (nr == SYS_madvise) {
+		long r = raw_plain(nr, a[0], 0, a[2], 0, 0, 0);
+		if (r != 0)
+			return r;
+	}
 	/* mlock, mlock2 and munlock round the start down to its page and the
 	 * length up, unlike mprotect: mlock(0x10, 16) is that of page 0 */
 	long b[6] = { a[0], a[1], a[2], a[3], a[4], a[5] };

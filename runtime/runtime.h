@@ -74,7 +74,7 @@ struct zp_entry {
 };
 
 struct zp_thread {
-	uint64_t guard;                 /* 0: inside no hook; 1: in hook code */
+	uint64_t guard;                 /* 0: inside no hook; else ZP_GUARD_* bits */
 	struct zp_frame *frame;         /* the current stub frame, NULL in a signal path */
 	void *xarea;                    /* its saved vector state, or NULL */
 	uint64_t vfork_depth;
@@ -102,6 +102,13 @@ struct zp_thread {
 	void *exec_map;
 	size_t exec_map_len;
 };
+
+/* zp_thread.guard: any bit set, the hooks are passed by. HOOK: in hook
+ * code (or the runtime's); UNFOLLOWED: a vfork-like child the run does
+ * not follow (--no-follow), running on its parent's thread state: its
+ * calls get the runtime's handling alone, as a forked one's do */
+#define ZP_GUARD_HOOK 1u
+#define ZP_GUARD_UNFOLLOWED 2u
 
 extern __thread struct zp_thread zp_tls ZP_HIDDEN __attribute__((tls_model("initial-exec")));
 

@@ -26,6 +26,23 @@
 
 
 static struct zp_ksigaction shadow[NSIG];
+/* A vfork child (CLONE_VM, not CLONE_SIGHAND) shares the shadow with its
+ * parent, not the actions: what it sets for our signals is its own, here
+ * by its pid (the parent, back, and a later child find another's) */
+static struct {
+	long pid;
+	uint64_t set;           /* bit sig - 1: act[sig] is the child's */
+	struct zp_ksigaction act[NSIG];
+} child_own;
+
+/* action -- the program's action for sig, as this process sees it */
+static struct zp_ksigaction *action(int sig)
+{
+	if (child_own.pid != 0 && (child_own.set >> (sig - 1) & 1) &&
+	    child_own.pid == zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0))
+		return &child_own.act[sig];
+	return &shadow[sig];
+}
 
 uint64_t zp_signal_own_mask(void)
 {
@@ -356,16 +373,25 @@ long zp_signal_action(int sig, const void *act, void *oldact, size_t sigsetsize)
 	if (act != NULL && ((zp_page0_mapped && (uintptr_t)act < ZP_LOW_END) ||
 			    zp_read_user(&tmp, (uintptr_t)act, sizeof(tmp)) != sizeof(tmp)))
 		return -EFAULT;
-	prev = shadow[sig];
+	prev = *action(sig);
 	/* our handler takes the alternate stack when the program's would:
 	 * its handler then runs there, and a fault with an unusable
 	 * alternate stack still reaches a handler that never asked for it */
 	if (act != NULL && ((tmp.flags ^ prev.flags) & SA_ONSTACK))
 		install(sig, tmp.flags & SA_ONSTACK);
 	/* a vfork child shares our memory, not our actions: what it sets
-	 * (before its exec or exit) must not become its parent's */
-	if (act != NULL && !zp_in_vfork_child())
+	 * (before its exec or exit) is its own, not its parent's */
+	if (act != NULL && !zp_in_vfork_child()) {
 		shadow[sig] = tmp;
+	} else if (act != NULL) {
+		long pid = zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
+		if (child_own.pid != pid) {
+			child_own.set = 0;
+			child_own.pid = pid;
+		}
+		child_own.act[sig] = tmp;
+		child_own.set |= 1ull << (sig - 1);
+	}
 	if (oldact != NULL && !write_user(oldact, &prev, sizeof(prev)))
 		return -EFAULT;
 	return 0;
@@ -383,7 +409,7 @@ static long raw_sigmask(int how, const uint64_t *set, uint64_t *old)
  * inside its own handler unless SA_NODEFER. */
 static void forward(int sig, siginfo_t *si, ucontext_t *uc)
 {
-	struct zp_ksigaction *a = &shadow[sig];
+	struct zp_ksigaction *a = action(sig);
 	uint64_t bit = 1ull << (sig - 1), own = zp_signal_own_mask();
 	bool fault = si->si_code > 0;
 	/* forced by the kernel from inside a system call (uretprobe called
@@ -395,7 +421,7 @@ static void forward(int sig, siginfo_t *si, ucontext_t *uc)
 		return;
 	if (a->handler == SIG_DFL || a->handler == SIG_IGN || (fault && (zp_own_blocked & bit))) {
 		struct zp_ksigaction dfl = { .handler = SIG_DFL };
-		if (a->handler != SIG_DFL && !zp_in_vfork_child())
+		if (a->handler != SIG_DFL && (a != &shadow[sig] || !zp_in_vfork_child()))
 			a->handler = SIG_DFL;
 		zp_own_blocked &= ~bit;
 		zp_raw_syscall(SYS_rt_sigaction, sig, (long)&dfl, 0, 8, 0, 0);

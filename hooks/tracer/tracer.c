@@ -831,7 +831,9 @@ static void exec_note(long nr, const char *text, size_t len, bool partial)
 
 /* exec_watch -- tell the watcher (shared.h) whether this execve ends in
  * a new image or in the process's death: after the point of no return
- * no code of ours runs if the new image is not hooked */
+ * no code of ours runs if the new image is not hooked. Our end of the
+ * socket is numbered above the watcher's socket and declared ours (the
+ * pair takes the lowest free numbers for a moment, in this enter) */
 static int exec_fd = -1;
 static pid_t exec_fd_pid;
 /* the watcher's socket (sh->exec_sock) and the output buffers' memfd
@@ -859,6 +861,18 @@ static void exec_watch(void)
 		sv[0] = -1;
 	}
 	close(sv[1]);
+	/* out of the program's way, as our other descriptors: the execve
+	 * runs with it open (a thread of the program may open files
+	 * meanwhile), and natively a closed 0, 1 or 2 stays closed. Above
+	 * the watcher's socket, so at or above the runtime's floor for its
+	 * own: a path naming it (/proc/self/fd/N) fails as natively */
+	if (sv[0] >= 0) {
+		int hi = fcntl(sv[0], F_DUPFD_CLOEXEC, exec_sock);
+		if (hi >= 0) {
+			close(sv[0]);
+			sv[0] = hi;
+		}
+	}
 	exec_fd = sv[0];
 	exec_fd_pid = T.pid;
 }
@@ -2048,6 +2062,9 @@ static int tracer_init(const struct zpoline_init *in)
 			exec_sock = sh->exec_sock;
 			ownfd_add(&exec_sock);
 			in->own_fd(&exec_sock);
+			/* and our end of an execve's socket, while it is open */
+			ownfd_add(&exec_fd);
+			in->own_fd(&exec_fd);
 		} else {
 			sh->exec_sock = 0;
 		}

@@ -26,6 +26,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#ifndef PROT_SEM
+#define PROT_SEM 0x8              /* asm-generic/mman-common.h, not in glibc's */
+#endif
 
 #define LOW ((void *)0x10)              /* in page 0 */
 #define LITERAL ((void *)0x420d)        /* in the literal page */
@@ -296,6 +299,17 @@ int main(void)
 	show("mlock2(NULL, 16, 0x10) (EINVAL first)", syscall(SYS_mlock2, 0, 16, 0x10));
 	show("msync(NULL, 4096, 0x10) (EINVAL first)", syscall(SYS_msync, 0, 0x1000, 0x10));
 	show("msync(NULL, 4096, MS_SYNC|MS_ASYNC) (EINVAL first)", syscall(SYS_msync, 0, 0x1000, MS_SYNC | MS_ASYNC));
+	show("mprotect(NULL, 4096, 0x10) (EINVAL first)", syscall(SYS_mprotect, 0, 0x1000, 0x10));
+	show("mprotect(NULL, 4096, PROT_GROWSDOWN|PROT_GROWSUP) (EINVAL first)",
+	     syscall(SYS_mprotect, 0, 0x1000, PROT_GROWSDOWN | PROT_GROWSUP));
+	show("mprotect(NULL, 4096, PROT_READ|PROT_SEM)", syscall(SYS_mprotect, 0, 0x1000, PROT_READ | PROT_SEM));
+	show("mprotect(NULL, 4096, PROT_READ|PROT_GROWSDOWN)",
+	     syscall(SYS_mprotect, 0, 0x1000, PROT_READ | PROT_GROWSDOWN));
+	show("pkey_mprotect(NULL, 4096, 0x10, -1) (EINVAL first)", syscall(SYS_pkey_mprotect, 0, 0x1000, 0x10, -1));
+	show("madvise(NULL, 4096, 12345) (EINVAL first)", syscall(SYS_madvise, 0, 0x1000, 12345));
+	show("madvise(0x10, 4096, 12345) (EINVAL first)", syscall(SYS_madvise, 0x10, 0x1000, 12345));
+	show("madvise(NULL, 4096, MADV_WILLNEED)", syscall(SYS_madvise, 0, 0x1000, MADV_WILLNEED));
+	show("madvise(0x2000, 0x3000, MADV_NORMAL)", syscall(SYS_madvise, 0x2000, 0x3000, MADV_NORMAL));
 	/* mseal (Linux 6.10; ENOSYS before): sealing the trampoline would
 	 * keep it from ever changing */
 	show("mseal(NULL, 4096, 0)", syscall(462, 0, 0x1000, 0));

@@ -3,6 +3,8 @@
  * its own (as container runtimes do), clone with CLONE_VM|CLONE_VFORK on a
  * stack (as posix_spawn does), clone3 without a stack (fork-like), and a
  * posix_spawn of /bin/true (its child resets signals and calls execve). */
+#include <errno.h>
+#include <fcntl.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
@@ -39,6 +41,9 @@ int main(void)
 	}
 	waitpid(pid, NULL, 0);
 	if ((pid = vfork()) == 0) {
+		/* a path in the trampoline's readable literal page faults as natively */
+		if (syscall(SYS_openat, AT_FDCWD, (const char *)0x4000, O_RDONLY) != -1 || errno != EFAULT)
+			write(1, "page 0 read\n", 12);
 		body("vfork\n");
 		_exit(0);
 	}

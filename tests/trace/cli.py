@@ -12,17 +12,11 @@ import sys
 import tempfile
 import time
 
+from checks import check, finish
+
 zpoline, decoders = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 spin = os.path.abspath(sys.argv[3])
 work = tempfile.mkdtemp(prefix="zp-trace-cli-")
-failed = 0
-
-
-def check(name, ok, detail=""):
-    global failed
-    print("%s %s%s" % ("ok  " if ok else "FAIL", name, "" if ok else ": " + detail))
-    if not ok:
-        failed += 1
 
 
 def trace(*args, stdin=None):
@@ -593,5 +587,4 @@ p, t = trace("-f", "--", "sh", "-c", "for i in 1 2 3 4 5 6 7 8; do (ls / > /dev/
 bad = [l for l in t.splitlines() if not re.match(r"^(\[pid +\d+\] )?(\w+\(|<\.\.\. |\+\+\+ |--- |\s*$)", l)]
 check("no line cut by another's", not bad, "\n".join(bad[:5]))
 
-print("%d failed" % failed)
-sys.exit(1 if failed else 0)
+finish()
