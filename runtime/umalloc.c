@@ -58,6 +58,13 @@ static struct {
 	int lock;
 } st __attribute__((aligned(8)));
 
+/* The large blocks given to the dynamic loader (zp_umalloc_loader), so
+ * that zp_umalloc_mine knows them: the loader frees and reallocs what it
+ * allocated long after, through the same pointer as the program's
+ * blocks. 0: a free slot. Few: it asks for large blocks rarely. */
+#define NLOADER_LARGE 32
+static uintptr_t loader_large[NLOADER_LARGE];
+
 static void take(void)
 {
 	while (__atomic_exchange_n(&st.lock, 1, __ATOMIC_ACQUIRE) != 0)
@@ -235,6 +242,11 @@ void __wrap_free(void *p)
 		return;
 	struct header *h = (struct header *)p - 1;
 	if (h->kind == LARGE) {
+		for (size_t i = 0; i < NLOADER_LARGE; i++) {
+			uintptr_t want = (uintptr_t)h;
+			__atomic_compare_exchange_n(&loader_large[i], &want, 0, false, __ATOMIC_RELEASE,
+						    __ATOMIC_RELAXED);
+		}
 		zp_raw_syscall(SYS_munmap, (long)h, (long)h->len, 0, 0, 0, 0);
 		return;
 	}
@@ -322,4 +334,50 @@ char *__wrap_strndup(const char *s, size_t n)
 char *__wrap_strdup(const char *s)
 {
 	return copy(s, strlen(s));
+}
+
+void *zp_umalloc_loader(size_t n, bool zero)
+{
+	size_t dirty;
+	void *p;
+
+	if (n <= MAX_SMALL - sizeof(struct header)) {
+		p = get(n, &dirty);
+		if (p != NULL && zero)
+			memset(p, 0, dirty < n ? dirty : n);
+		return p;
+	}
+	/* a mapping of its own: the kernel's zeroes */
+	if ((p = get_large(n)) == NULL)
+		return NULL;
+	for (size_t i = 0; i < NLOADER_LARGE; i++) {
+		uintptr_t none = 0;
+		if (__atomic_compare_exchange_n(&loader_large[i], &none, (uintptr_t)p - sizeof(struct header),
+						false, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+			return p;
+	}
+	__wrap_free(p);
+	return NULL;
+}
+
+bool zp_umalloc_mine(const void *p)
+{
+	uintptr_t a = (uintptr_t)p;
+
+	for (size_t i = 0; i < NARENA; i++) {
+		uintptr_t base = __atomic_load_n(&st.arena[i], __ATOMIC_ACQUIRE);
+		if (base == 0)
+			break;
+		if (a - base < ARENA)
+			return true;
+	}
+	for (size_t i = 0; i < NLOADER_LARGE; i++)
+		if (a - sizeof(struct header) == __atomic_load_n(&loader_large[i], __ATOMIC_ACQUIRE))
+			return true;
+	return false;
+}
+
+size_t zp_umalloc_room(const void *p)
+{
+	return ((const struct header *)p - 1)->len - sizeof(struct header);
 }
