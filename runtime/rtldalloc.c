@@ -18,7 +18,8 @@
  * pointed at the functions below, for good:
  *
  *   malloc, calloc   umalloc while the runtime loads (zp_rtld_alloc_begin
- *                    .. _end, any thread), else the program's, as natively
+ *                    .. _end, in that thread), else the program's, as
+ *                    natively
  *   free, realloc    umalloc for its own blocks (zp_umalloc_mine), the
  *                    program's for the rest: the loader frees and resizes
  *                    what it allocated long after (a dtv on a later dlopen,
@@ -47,12 +48,14 @@ static void *(*prog_calloc)(size_t, size_t);
 static void *(*prog_realloc)(void *, size_t);
 static void (*prog_free)(void *);
 
-/* > 0: the runtime is loading something through the loader */
-static int loading;
+/* > 0: this thread is loading something through the loader for the
+ * runtime (per thread: another thread's pthread_create or dlopen then is
+ * the program's, and a fork child has no other thread's window) */
+static __thread int loading __attribute__((tls_model("initial-exec")));
 
 static void *rtld_malloc(size_t n)
 {
-	if (__atomic_load_n(&loading, __ATOMIC_RELAXED) > 0) {
+	if (loading > 0) {
 		void *p = zp_umalloc_loader(n, false);
 		if (p != NULL)
 			return p;
@@ -64,7 +67,7 @@ static void *rtld_calloc(size_t n, size_t size)
 {
 	size_t total;
 
-	if (__atomic_load_n(&loading, __ATOMIC_RELAXED) > 0 && !__builtin_mul_overflow(n, size, &total)) {
+	if (loading > 0 && !__builtin_mul_overflow(n, size, &total)) {
 		void *p = zp_umalloc_loader(total, true);
 		if (p != NULL)
 			return p;
@@ -102,6 +105,12 @@ static void *rtld_realloc(void *p, size_t n)
 	__wrap_free(p);
 	return q;
 }
+
+/* the x86-64 ABI's: the loader's TLS for a module, allocated on first use */
+struct tls_index {
+	unsigned long module, offset;
+};
+extern void *__tls_get_addr(struct tls_index *ti);
 
 /* find_ldso -- dl_iterate_phdr's callback: ld.so's RELRO segment */
 struct relro {
@@ -147,9 +156,12 @@ static bool install(const char **why)
 	struct relro r = { .base = getauxval(AT_BASE) };
 	uintptr_t want[NFUNCS], *at[NFUNCS] = { NULL };
 	int found[NFUNCS] = { 0 };
+	Dl_info info;
 
-	/* 0 when ld.so was run as the program: it has no loader of its own
-	 * then to find */
+	/* 0 when ld.so was run as the program: then the object that
+	 * defines __tls_get_addr (ld.so alone does) */
+	if (r.base == 0 && dladdr((void *)__tls_get_addr, &info) != 0)
+		r.base = (uintptr_t)info.dli_fbase;
 	if (r.base == 0 || dl_iterate_phdr(find_ldso, &r) == 0 || r.start == 0) {
 		*why = "no RELRO segment of the dynamic loader found";
 		return false;
@@ -202,38 +214,35 @@ static bool install(const char **why)
 
 void zp_rtld_alloc_begin(void)
 {
-	/* 1: installed; -1: left as it was */
+	/* 1: installed; -1: left as it was; 2: being installed by another
+	 * thread (the late path), whose install this one does not wait for */
 	static int state;
+	int none = 0;
 
-	if (state == 0) {
+	if (__atomic_compare_exchange_n(&state, &none, 2, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		const char *why = NULL;
-		state = install(&why) ? 1 : -1;
+		bool done = install(&why);
+		__atomic_store_n(&state, done ? 1 : -1, __ATOMIC_RELEASE);
 		const char *v = getenv(ZP_ENV_VERBOSE);
 		if (why != NULL && v != NULL && *v != '\0' && strcmp(v, "0") != 0)
 			zp_msg("%s: what the dynamic loader allocates for the hooks comes from the "
 			       "program's malloc", why);
 	}
-	if (state > 0)
-		__atomic_add_fetch(&loading, 1, __ATOMIC_RELAXED);
+	if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) == 1)
+		loading++;
 }
 
 void zp_rtld_alloc_end(void)
 {
-	if (__atomic_load_n(&loading, __ATOMIC_RELAXED) > 0)
-		__atomic_sub_fetch(&loading, 1, __ATOMIC_RELAXED);
+	if (loading > 0)
+		loading--;
 }
-
-/* the x86-64 ABI's: the loader's TLS for a module, allocated on first use */
-struct tls_index {
-	unsigned long module, offset;
-};
-extern void *__tls_get_addr(struct tls_index *ti);
 
 void zp_rtld_alloc_tls(void *handle)
 {
 	struct link_map *l = NULL;
 
-	if (__atomic_load_n(&loading, __ATOMIC_RELAXED) == 0 || dlinfo(handle, RTLD_DI_LINKMAP, &l) != 0)
+	if (loading == 0 || dlinfo(handle, RTLD_DI_LINKMAP, &l) != 0)
 		return;
 	/* every object of the handle's namespace (dl_iterate_phdr shows
 	 * only the caller's); a link map is a handle to dlinfo */
