@@ -16,7 +16,12 @@
  * thread calls dlopen). Nothing allocates in a signal handler or a vfork
  * child. Fork: every change below is made visible by one last store, so a
  * thread of the parent caught inside the lock leaves the child's copy
- * whole (at worst a block lost); zp_umalloc_forked drops the lock. */
+ * whole (at worst a block lost); zp_umalloc_forked drops the lock.
+ *
+ * The dynamic loader gets blocks too, for what the runtime loads
+ * (rtldalloc.c), and later frees or reallocs them through the pointer it
+ * uses for the program's: zp_umalloc_mine tells them apart, without the
+ * lock (an arena's range, or a large block noted at zp_umalloc_loader). */
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -339,17 +344,17 @@ char *__wrap_strdup(const char *s)
 void *zp_umalloc_loader(size_t n, bool zero)
 {
 	size_t dirty;
-	void *p;
+	void *p = get(n, &dirty);
 
-	if (n <= MAX_SMALL - sizeof(struct header)) {
-		p = get(n, &dirty);
-		if (p != NULL && zero)
+	if (p == NULL)
+		return NULL;
+	if (((struct header *)p - 1)->kind == SMALL) {
+		if (zero)
 			memset(p, 0, dirty < n ? dirty : n);
 		return p;
 	}
-	/* a mapping of its own: the kernel's zeroes */
-	if ((p = get_large(n)) == NULL)
-		return NULL;
+	/* a mapping of its own (a large block, or every arena used up):
+	 * the kernel's zeroes, and noted */
 	for (size_t i = 0; i < NLOADER_LARGE; i++) {
 		uintptr_t none = 0;
 		if (__atomic_compare_exchange_n(&loader_large[i], &none, (uintptr_t)p - sizeof(struct header),
