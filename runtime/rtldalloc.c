@@ -7,8 +7,9 @@
  * allocator until start-up relocation is done, then (rtld.c,
  * __rtld_malloc_init_real) the malloc family the main namespace resolves,
  * the program's own if it defines one. So every dlmopen the runtime makes
- * (a hook that needs libc, --catch-late's decoder) would call the
- * program's allocator before the program's first constructor.
+ * (a hook that needs libc, --catch-late's decoder, the scanner module on
+ * a cache miss) would call the program's allocator before the program's
+ * first constructor.
  *
  * ld.so has no symbol table to find those pointers by on every
  * distribution, but it imports nothing, so in its RELRO segment (where
