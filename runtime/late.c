@@ -18,6 +18,7 @@
 
 #include "page0.h"
 #include "runtime.h"
+#include "umalloc.h"
 
 /* Libraries loaded after start-up (dlopen, and what they pull in).
  *
@@ -305,7 +306,9 @@ void zp_lazy_enable(void)
 	 * link map, and what it calls from the SIGSYS handler is its own libc
 	 * copy's, never a function the program may be interrupted in */
 	snprintf(path, sizeof(path), "%s/zpoline-decode.so", zp_runtime_dir());
+	zp_rtld_alloc_begin();
 	void *h = dlmopen(LM_ID_NEWLM, path, RTLD_NOW | RTLD_LOCAL);
+	zp_rtld_alloc_end();
 	if (h == NULL) {
 		zp_msg("cannot load %s: sites the safety net catches stay caught", path);
 		return;

@@ -17,6 +17,7 @@
 #include "page0.h"
 #include "contract.h"
 #include "runtime.h"
+#include "umalloc.h"
 
 struct zp_hook zp_hooks[ZP_MAX_HOOKS];
 int zp_nhooks;
@@ -182,6 +183,10 @@ static bool hook_dlmopen(void)
 	return v != NULL && strcmp(v, "1") == 0;
 }
 
+/* was a hook loaded by dlmopen (then its init may make the loader
+ * allocate too: a dlopen inside its namespace, a thread's TLS)? */
+static bool any_dlmopen;
+
 /* load_one -- load a hook and take what it declares: mapped by the
  * runtime when it needs nothing of the loader (hookmap.c), else dlmopen'd
  * into a namespace of its own. The file loaded is the one checked: the
@@ -213,7 +218,16 @@ static void load_one(int i, const char *path, struct zp_hook *h, void **handle)
 			}
 		}
 		snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+		/* the link map, scopes and TLS slots the loader allocates
+		 * for the hook's namespace: from umalloc (rtldalloc.c) */
+		any_dlmopen = true;
+		zp_rtld_alloc_begin();
 		*handle = dlmopen(LM_ID_NEWLM, fdpath, RTLD_NOW | RTLD_LOCAL);
+		/* and this thread's blocks of its __thread variables: now,
+		 * not at their first use */
+		if (*handle != NULL)
+			zp_rtld_alloc_tls(*handle);
+		zp_rtld_alloc_end();
 		watch_end(false);
 		close(fd);
 		if (*handle == NULL)
@@ -545,6 +559,8 @@ void zp_hooks_init(const char *opts)
 
 	/* Initialise from the last hook back, so each knows its `next`. */
 	zpoline_syscall_fn *next = zp_next;
+	if (any_dlmopen)
+		zp_rtld_alloc_begin();
 	for (int i = zp_nhooks - 1; i >= 0; i--) {
 		struct zp_hook *h = &zp_hooks[i];
 		h->next = next;
@@ -582,6 +598,8 @@ void zp_hooks_init(const char *opts)
 			h->fn = adapters[i];
 		next = h->fn;
 	}
+	if (any_dlmopen)
+		zp_rtld_alloc_end();
 	watch_end(true);
 	set_classes();
 	__atomic_store_n(&zp_chain, next, __ATOMIC_RELEASE);

@@ -36,6 +36,7 @@
 
 #include "runtime.h"
 #include "scan-module.h"
+#include "umalloc.h"
 
 /* zp_runtime_dir -- the directory of libzpoline.so, where its helpers are */
 const char *zp_runtime_dir(void)
@@ -218,6 +219,8 @@ static int run_module(const char *dir, const struct zp_scan_job *jobs, size_t nj
 	snprintf(path, sizeof(path), "%s/zpoline-decode.so", zp_runtime_dir());
 	__atomic_store_n(&module_owner, pthread_self(), __ATOMIC_RELAXED);
 	__atomic_store_n(&module_busy, true, __ATOMIC_RELEASE);
+	/* what the loader allocates for the module: from umalloc */
+	zp_rtld_alloc_begin();
 	h = dlmopen(LM_ID_NEWLM, path, RTLD_NOW | RTLD_LOCAL);
 	zp_scan_store_fn *store = h != NULL ? (zp_scan_store_fn *)dlsym(h, ZP_SCAN_STORE_SYM) : NULL;
 	if (store == NULL) {
@@ -229,6 +232,7 @@ static int run_module(const char *dir, const struct zp_scan_job *jobs, size_t nj
 	}
 	if (h != NULL)
 		dlclose(h);
+	zp_rtld_alloc_end();
 	__atomic_store_n(&module_busy, false, __ATOMIC_RELEASE);
 out:
 	free(keys);

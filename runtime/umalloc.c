@@ -16,7 +16,12 @@
  * thread calls dlopen). Nothing allocates in a signal handler or a vfork
  * child. Fork: every change below is made visible by one last store, so a
  * thread of the parent caught inside the lock leaves the child's copy
- * whole (at worst a block lost); zp_umalloc_forked drops the lock. */
+ * whole (at worst a block lost); zp_umalloc_forked drops the lock.
+ *
+ * The dynamic loader gets blocks too, for what the runtime loads
+ * (rtldalloc.c), and later frees or reallocs them through the pointer it
+ * uses for the program's: zp_umalloc_mine tells them apart, without the
+ * lock (an arena's range, or a large block noted at zp_umalloc_loader). */
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -57,6 +62,13 @@ static struct {
 	uintptr_t high;
 	int lock;
 } st __attribute__((aligned(8)));
+
+/* The large blocks given to the dynamic loader (zp_umalloc_loader), so
+ * that zp_umalloc_mine knows them: the loader frees and reallocs what it
+ * allocated long after, through the same pointer as the program's
+ * blocks. 0: a free slot. Few: it asks for large blocks rarely. */
+#define NLOADER_LARGE 32
+static uintptr_t loader_large[NLOADER_LARGE];
 
 static void take(void)
 {
@@ -235,6 +247,11 @@ void __wrap_free(void *p)
 		return;
 	struct header *h = (struct header *)p - 1;
 	if (h->kind == LARGE) {
+		for (size_t i = 0; i < NLOADER_LARGE; i++) {
+			uintptr_t want = (uintptr_t)h;
+			__atomic_compare_exchange_n(&loader_large[i], &want, 0, false, __ATOMIC_RELEASE,
+						    __ATOMIC_RELAXED);
+		}
 		zp_raw_syscall(SYS_munmap, (long)h, (long)h->len, 0, 0, 0, 0);
 		return;
 	}
@@ -322,4 +339,50 @@ char *__wrap_strndup(const char *s, size_t n)
 char *__wrap_strdup(const char *s)
 {
 	return copy(s, strlen(s));
+}
+
+void *zp_umalloc_loader(size_t n, bool zero)
+{
+	size_t dirty;
+	void *p = get(n, &dirty);
+
+	if (p == NULL)
+		return NULL;
+	if (((struct header *)p - 1)->kind == SMALL) {
+		if (zero)
+			memset(p, 0, dirty < n ? dirty : n);
+		return p;
+	}
+	/* a mapping of its own (a large block, or every arena used up):
+	 * the kernel's zeroes, and noted */
+	for (size_t i = 0; i < NLOADER_LARGE; i++) {
+		uintptr_t none = 0;
+		if (__atomic_compare_exchange_n(&loader_large[i], &none, (uintptr_t)p - sizeof(struct header),
+						false, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+			return p;
+	}
+	__wrap_free(p);
+	return NULL;
+}
+
+bool zp_umalloc_mine(const void *p)
+{
+	uintptr_t a = (uintptr_t)p;
+
+	for (size_t i = 0; i < NARENA; i++) {
+		uintptr_t base = __atomic_load_n(&st.arena[i], __ATOMIC_ACQUIRE);
+		if (base == 0)
+			break;
+		if (a - base < ARENA)
+			return true;
+	}
+	for (size_t i = 0; i < NLOADER_LARGE; i++)
+		if (a - sizeof(struct header) == __atomic_load_n(&loader_large[i], __ATOMIC_ACQUIRE))
+			return true;
+	return false;
+}
+
+size_t zp_umalloc_room(const void *p)
+{
+	return ((const struct header *)p - 1)->len - sizeof(struct header);
 }

@@ -8,10 +8,10 @@
  * where it came from.
  *
  * usage: heap MODE [late LIB | exec]
- *   MODE all: every call counts, and [heap] is looked at (a hook mapped
- *     without dlmopen); MODE runtime: the calls the dynamic loader makes
- *     are left out (a hook loaded by dlmopen: the loader allocates its
- *     link maps with the program's malloc, and so makes a heap)
+ *   MODE all: every call counts, and [heap] is looked at; MODE runtime:
+ *     the calls the dynamic loader makes are left out (where its state
+ *     differs from a native run's: after more than one dlmopen, a later
+ *     dlopen resizes blocks of the runtime's, not the program's)
  *   late LIB: also the calls dlopen(LIB) made (the runtime rewrites LIB
  *     as it is mapped); exec: also those of an execve'd copy of itself */
 #include <dlfcn.h>

@@ -8,7 +8,8 @@ import subprocess
 import sys
 
 # dlerror is left: it is called only after the loader (dlmopen, dlopen)
-# failed, and the loader allocates through the program's malloc anyway
+# failed (libc's dlerror state is then the program's malloc's; what the
+# loader allocates for the runtime is not: runtime/rtldalloc.c)
 FORBIDDEN = {
     'malloc', 'calloc', 'realloc', 'reallocarray', 'free', 'memalign', 'posix_memalign',
     'aligned_alloc', 'valloc', 'pvalloc', 'strdup', 'strndup', 'asprintf', 'vasprintf',

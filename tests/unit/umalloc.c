@@ -1,8 +1,9 @@
 /* umalloc.c -- the runtime's allocator (runtime/umalloc.c): blocks of
  * every size keep what was written to them through realloc and free of
  * other blocks, calloc zeroes, more than the arenas hold is served,
- * threads allocate at once, and a child forked while other threads hold
- * the allocator's lock can allocate. */
+ * threads allocate at once, a child forked while other threads hold the
+ * allocator's lock can allocate, and the blocks given to the dynamic
+ * loader are told from libc's. */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -123,6 +124,47 @@ static void arenas(void)
 		__wrap_free(p[i]);
 }
 
+/* loader -- the blocks given to the dynamic loader (rtldalloc.c) are
+ * known as this allocator's, small and large, zeroed when asked, also
+ * once every arena is used up; libc's blocks and the stack are not, nor a
+ * large block once freed */
+static void loader(void)
+{
+	enum { N = 3000, SIZE = 4000 };
+	static unsigned char *p[N];
+	unsigned char *small = zp_umalloc_loader(100, true);
+	unsigned char *large = zp_umalloc_loader(300 * 1024, true);
+	void *theirs = malloc(100);
+	int local;
+
+	if (small == NULL || !zp_umalloc_mine(small) || !check(small, 100, 0) || zp_umalloc_room(small) < 100)
+		fail("a small block for the loader", 100);
+	if (large == NULL || !zp_umalloc_mine(large) || !check(large, 300 * 1024, 0) ||
+	    zp_umalloc_room(large) < 300 * 1024)
+		fail("a large block for the loader", 300 * 1024);
+	if (zp_umalloc_mine(theirs) || zp_umalloc_mine(&local))
+		fail("libc's block or the stack taken for ours", 100);
+	__wrap_free(large);
+	if (zp_umalloc_mine(large))
+		fail("a freed large block still taken for ours", 300 * 1024);
+	__wrap_free(small);
+	free(theirs);
+	/* with the arenas full (a block of SIZE bytes is a mapping of its
+	 * own, a page's room), a small request is one too */
+	int n = 0;
+	while (n < N && (p[n] = __wrap_malloc(SIZE)) != NULL && zp_umalloc_room(p[n++]) < 4000 + 16)
+		;
+	if (n == N)
+		fail("the arenas never filled up", SIZE);
+	/* (of a size no free block holds) */
+	small = zp_umalloc_loader(20000, true);
+	if (small == NULL || !zp_umalloc_mine(small) || !check(small, 20000, 0))
+		fail("a block for the loader with every arena used", 20000);
+	__wrap_free(small);
+	for (int i = 0; i < n; i++)
+		__wrap_free(p[i]);
+}
+
 int main(void)
 {
 	pthread_t t[NTHREADS];
@@ -135,6 +177,7 @@ int main(void)
 	__wrap_free(d);
 
 	arenas();
+	loader();
 	for (int i = 0; i < NTHREADS; i++)
 		pthread_create(&t[i], NULL, churn, (void *)(uintptr_t)(i + 1));
 	/* fork while the threads allocate: the child, alone, allocates */
