@@ -23,6 +23,27 @@ zp_sigreturn_restorer:
 	hlt
 	.size	zp_sigreturn_restorer, .-zp_sigreturn_restorer
 
+/* zp_handler_jump(handler, sig, si, uc, restorer) -- the program's
+ * handler entered as the kernel enters one, on the frame the kernel made
+ * for the runtime's: %rsp at its return address (just below uc), now the
+ * program's restorer, the arguments in %rdi, %rsi, %rdx, %rax 0. Its
+ * return is then the program's own rt_sigreturn (hooked), and unwinders
+ * see the signal frame they know. */
+	.globl	zp_handler_jump
+	.hidden	zp_handler_jump
+	.type	zp_handler_jump, @function
+zp_handler_jump:
+	movq	%r8, -8(%rcx)
+	leaq	-8(%rcx), %rsp
+	movq	%rdi, %r11
+	movl	%esi, %edi
+	movq	%rdx, %rsi
+	movq	%rcx, %rdx
+	xorl	%eax, %eax
+	cld
+	jmp	*%r11
+	.size	zp_handler_jump, .-zp_handler_jump
+
 /* zp_do_sigreturn(frame) -- rt_sigreturn with exactly the program's %rsp */
 	.globl	zp_do_sigreturn
 	.hidden	zp_do_sigreturn

@@ -412,6 +412,7 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 		zp_observed(t);
 		if (t->frame != NULL) {
 			struct zp_frame *f = t->frame;
+			zp_signal_returning((char *)f + ZP_FRAME_SIZE);
 			zp_leave_dispatch(t);
 			zp_do_sigreturn(f);
 		}

@@ -73,6 +73,7 @@ struct zp_entry {
 	struct zp_entry *prev;
 };
 
+#define ZP_FORWARDED 16
 struct zp_thread {
 	uint64_t guard;                 /* 0: inside no hook; else ZP_GUARD_* bits */
 	struct zp_frame *frame;         /* the current stub frame, NULL in a signal path */
@@ -101,6 +102,10 @@ struct zp_thread {
 	/* the environment an execve in progress passes (policy.c) */
 	void *exec_map;
 	size_t exec_map_len;
+	/* the signal frames handed to the program's handlers (signal.c),
+	 * innermost last, until their rt_sigreturn */
+	uint32_t nforwarded;
+	uintptr_t forwarded[ZP_FORWARDED];
 };
 
 /* zp_thread.guard: any bit set, the hooks are passed by. HOOK: in hook
@@ -134,6 +139,9 @@ extern long zp_raw_syscall(long nr, long a1, long a2, long a3, long a4, long a5,
 /* zp_raw_int80 -- int $0x80 (stub.S): i386 number and arguments */
 extern long zp_raw_int80(long nr, long a1, long a2, long a3, long a4, long a5, long a6) ZP_HIDDEN;
 extern void zp_sigreturn_restorer(void) ZP_HIDDEN;
+/* zp_handler_jump -- into the program's handler on the kernel's frame at
+ * uc, as the kernel enters it, returning to restorer (nostack.S) */
+__attribute__((noreturn)) void zp_handler_jump(void *handler, int sig, void *si, void *uc, void *restorer) ZP_HIDDEN;
 __attribute__((noreturn)) void zp_do_sigreturn(struct zp_frame *f) ZP_HIDDEN;
 __attribute__((noreturn)) void zp_do_vfork(struct zp_frame *f, void *xarea) ZP_HIDDEN;
 long zp_do_clone(struct zp_frame *f, void *xarea, uint64_t child_stack) ZP_HIDDEN;
@@ -450,6 +458,10 @@ struct zp_ksigaction {
 	uint64_t mask;
 };
 int zp_signals_install(void) ZP_HIDDEN;
+/* zp_signal_returning -- the program makes rt_sigreturn from the frame
+ * at uc: one the runtime handed to its handler gives the program's view
+ * of its mask back from uc_sigmask */
+void zp_signal_returning(void *uc) ZP_HIDDEN;
 /* the signals the runtime uses itself: SIGSEGV, SIGILL, and SIGSYS with
  * the safety net; the program may neither block nor take them over */
 uint64_t zp_signal_own_mask(void) ZP_HIDDEN;

@@ -407,7 +407,23 @@ static long raw_sigmask(int how, const uint64_t *set, uint64_t *old)
  * default action, as the kernel forces it: blocked here means blocked in
  * the program's view (zp_own_blocked), which includes the signal itself
  * inside its own handler unless SA_NODEFER. */
-static void forward(int sig, siginfo_t *si, ucontext_t *uc)
+/* restorer_hooked -- does the program's restorer make its rt_sigreturn
+ * through the runtime (which then gives back the program's view of the
+ * mask)? With Syscall User Dispatch on, any call does; else its call must
+ * be a site rewritten (glibc's __restore_rt: mov $15,%rax; syscall). One
+ * of code never rewritten (no unwind table to scan it by) would go
+ * straight to the kernel: its handler is then called from here. */
+static bool restorer_hooked(uintptr_t restorer)
+{
+	if (zp_sud_on)
+		return true;
+	for (uintptr_t p = restorer; p < restorer + 24; p++)
+		if (zp_sites_is_call(p + 2) || zp_sites_is_trap(p))
+			return true;
+	return false;
+}
+
+static void forward(int sig, siginfo_t *si, ucontext_t *uc, int saved_errno)
 {
 	struct zp_ksigaction *a = action(sig);
 	uint64_t bit = 1ull << (sig - 1), own = zp_signal_own_mask();
@@ -449,6 +465,25 @@ static void forward(int sig, siginfo_t *si, ucontext_t *uc)
 	unsigned long flags = a->flags;
 	if (flags & SA_RESETHAND)
 		a->handler = SIG_DFL;
+	struct zp_thread *t = &zp_tls;
+	if ((flags & SA_RESTORER) && t->guard == 0 && t->entry == NULL && restorer_hooked((uintptr_t)a->restorer)) {
+		/* as the kernel would have entered it, on this very frame: it
+		 * returns to the program's restorer, whose rt_sigreturn the
+		 * hooks see and which gives the program's view of the mask
+		 * back (zp_signal_returning). Only for the program's own code
+		 * interrupted: inside a dispatch (a signal the runtime sends
+		 * again as the program unblocks it) its calls would not be
+		 * the program's, nor would its rt_sigreturn be seen. */
+		if (t->nforwarded == ZP_FORWARDED) {
+			/* the oldest: left by siglongjmp, most likely */
+			memmove(t->forwarded, t->forwarded + 1, sizeof(t->forwarded) - sizeof(t->forwarded[0]));
+			t->nforwarded--;
+		}
+		t->forwarded[t->nforwarded++] = (uintptr_t)uc;
+		raw_sigmask(SIG_SETMASK, &mask, NULL);
+		errno = saved_errno;
+		zp_handler_jump(handler, sig, si, uc, a->restorer);
+	}
 	raw_sigmask(SIG_SETMASK, &mask, &old);
 	if (flags & SA_SIGINFO)
 		((void (*)(int, siginfo_t *, void *))handler)(sig, si, uc);
@@ -459,6 +494,29 @@ static void forward(int sig, siginfo_t *si, ucontext_t *uc)
 	 * have changed: the runtime's signals in it are the program's view */
 	memcpy(&mask, &uc->uc_sigmask, sizeof(mask));
 	view = zp_own_blocked;
+	zp_own_blocked = mask & own;
+	mask &= ~own;
+	memcpy(&uc->uc_sigmask, &mask, sizeof(mask));
+	if (view & ~zp_own_blocked)
+		zp_signal_unblocked(view & ~zp_own_blocked);
+}
+
+void zp_signal_returning(void *ucv)
+{
+	struct zp_thread *t = &zp_tls;
+	uint32_t i = t->nforwarded;
+
+	while (i > 0 && t->forwarded[i - 1] != (uintptr_t)ucv)
+		i--;
+	if (i == 0)
+		return;
+	/* this frame's, and those left inside it by siglongjmp */
+	t->nforwarded = i - 1;
+	ucontext_t *uc = ucv;
+	uint64_t mask, view = zp_own_blocked, own = zp_signal_own_mask();
+	/* rt_sigreturn sets the mask from uc_sigmask, which the handler may
+	 * have changed: the runtime's signals in it are the program's view */
+	memcpy(&mask, &uc->uc_sigmask, sizeof(mask));
 	zp_own_blocked = mask & own;
 	mask &= ~own;
 	memcpy(&uc->uc_sigmask, &mask, sizeof(mask));
@@ -531,6 +589,8 @@ static void emulate(ucontext_t *uc, long nr, bool known, uintptr_t resume)
 		/* the hooks see it first, as on the fast path; unless one
 		 * answers it, the program's own registers and stack make it */
 		if (!zp_dispatch_observe(&f, &r)) {
+			if (nr == SYS_rt_sigreturn)
+				zp_signal_returning((void *)g[REG_RSP]);
 			zp_tls.thunk_ret = resume;
 			zp_tls.vfork_nr = nr;
 			g[REG_RIP] = (greg_t)(nr == SYS_rt_sigreturn ? zp_thunk_plain : zp_thunk_vfork);
@@ -746,7 +806,7 @@ static void handler(int sig, siginfo_t *si, void *ucv)
 		    *(uint16_t *)rip == 0xd0ff)
 			goto call;
 	}
-	forward(sig, si, uc);
+	forward(sig, si, uc, saved);
 	errno = saved;
 	return;
 call:
