@@ -471,6 +471,16 @@ void tr_print_siginfo(struct tr_buf *b, const struct tr_fmt *f, const void *p)
 		code = xlat_find(tr_segv_codes, (uint64_t)si->si_code);
 	else if (si->si_signo == SIGBUS)
 		code = xlat_find(tr_bus_codes, (uint64_t)si->si_code);
+	else if (si->si_signo == SIGILL)
+		code = xlat_find(tr_ill_codes, (uint64_t)si->si_code);
+	else if (si->si_signo == SIGFPE)
+		code = xlat_find(tr_fpe_codes, (uint64_t)si->si_code);
+	else if (si->si_signo == SIGTRAP)
+		code = xlat_find(tr_trap_codes, (uint64_t)si->si_code);
+	else if (si->si_signo == SIGSYS)
+		code = xlat_find(tr_sys_codes, (uint64_t)si->si_code);
+	else if (si->si_signo == SIGIO)
+		code = xlat_find(tr_poll_codes, (uint64_t)si->si_code);
 	if (json)
 		code ? tr_put(b, "\"%s\"", code) : tr_put(b, "%d", si->si_code);
 	else

@@ -242,7 +242,25 @@ const struct tr_xlat tr_cld_codes[] = {
 const struct tr_xlat tr_segv_codes[] = {
 	X(SEGV_MAPERR), X(SEGV_ACCERR), X(SEGV_BNDERR), X(SEGV_PKUERR), END
 };
-const struct tr_xlat tr_bus_codes[] = { X(BUS_ADRALN), X(BUS_ADRERR), X(BUS_OBJERR), END };
+const struct tr_xlat tr_bus_codes[] = {
+	X(BUS_ADRALN), X(BUS_ADRERR), X(BUS_OBJERR), X(BUS_MCEERR_AR), X(BUS_MCEERR_AO), END
+};
+const struct tr_xlat tr_ill_codes[] = {
+	X(ILL_ILLOPC), X(ILL_ILLOPN), X(ILL_ILLADR), X(ILL_ILLTRP), X(ILL_PRVOPC), X(ILL_PRVREG),
+	X(ILL_COPROC), X(ILL_BADSTK), { 9, "ILL_BADIADDR" }, END
+};
+const struct tr_xlat tr_fpe_codes[] = {
+	X(FPE_INTDIV), X(FPE_INTOVF), X(FPE_FLTDIV), X(FPE_FLTOVF), X(FPE_FLTUND), X(FPE_FLTRES),
+	X(FPE_FLTINV), X(FPE_FLTSUB), { 14, "FPE_FLTUNK" }, { 15, "FPE_CONDTRAP" }, END
+};
+const struct tr_xlat tr_trap_codes[] = {
+	X(TRAP_BRKPT), X(TRAP_TRACE), { 3, "TRAP_BRANCH" }, { 4, "TRAP_HWBKPT" }, { 5, "TRAP_UNK" },
+	{ 6, "TRAP_PERF" }, END
+};
+const struct tr_xlat tr_sys_codes[] = { { 1, "SYS_SECCOMP" }, { 2, "SYS_USER_DISPATCH" }, END };
+const struct tr_xlat tr_poll_codes[] = {
+	X(POLL_IN), X(POLL_OUT), X(POLL_MSG), X(POLL_ERR), X(POLL_PRI), X(POLL_HUP), END
+};
 const struct tr_xlat tr_ss_flags[] = { X(SS_ONSTACK), X(SS_DISABLE), END };
 const struct tr_xlat tr_itimers[] = { X(ITIMER_REAL), X(ITIMER_VIRTUAL), X(ITIMER_PROF), END };
 const struct tr_xlat tr_sched_policies[] = { { 0, "SCHED_OTHER" }, { 1, "SCHED_FIFO" },

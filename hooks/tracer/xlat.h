@@ -57,6 +57,7 @@ extern const struct tr_xlat tr_si_codes[];
 extern const struct tr_xlat tr_cld_codes[];
 extern const struct tr_xlat tr_segv_codes[];
 extern const struct tr_xlat tr_bus_codes[];
+extern const struct tr_xlat tr_ill_codes[], tr_fpe_codes[], tr_trap_codes[], tr_sys_codes[], tr_poll_codes[];
 extern const struct tr_xlat tr_ss_flags[];
 extern const struct tr_xlat tr_itimers[];
 extern const struct tr_xlat tr_sched_policies[];

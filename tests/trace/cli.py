@@ -328,6 +328,10 @@ check("negated set", "mmap(" not in t and "getuid()" in t, t[:200])
 p, t = trace("-e", "trace=kill,rt_sigaction,rt_sigreturn", "--", decoders)
 t = re.sub(r"(?m)^\[pid +\d+\] ", "", t)
 check("signal line", re.search(r"kill\(\d+, SIGUSR1\) += 0\n--- SIGUSR1 \{si_signo=SIGUSR1, si_code=SI_USER, si_pid=\d+, si_uid=\d+\} ---\nrt_sigreturn\(\{mask=\[\]\}\) += 0\n", t) is not None, t[-600:])
+check("faults name their codes as strace does",
+      re.search(r"--- SIGILL \{si_signo=SIGILL, si_code=ILL_ILLOPN, si_addr=0x[0-9a-f]+\} ---", t) is not None and
+      re.search(r"--- SIGFPE \{si_signo=SIGFPE, si_code=FPE_INTDIV, si_addr=0x[0-9a-f]+\} ---", t) is not None,
+      t[-600:])
 check("oldact is the program's handler", re.search(r"rt_sigaction\(SIGUSR1, NULL, \{sa_handler=0x[0-9a-f]+, sa_mask=\[TERM\], sa_flags=SA_RESTORER\|SA_RESTART", t) is not None, t[:600])
 
 # -e signal=SET: names with or without SIG, numbers, !, all, none

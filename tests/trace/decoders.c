@@ -26,6 +26,7 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t got;
@@ -237,6 +238,28 @@ static void signals(void)
 	sigaltstack(NULL, &oss);
 }
 
+/* skip -- past the faulting instruction: ud2 (2 bytes), idivl %ecx (2) */
+static void skip(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)si;
+	((ucontext_t *)uc)->uc_mcontext.gregs[REG_RIP] += 2;
+}
+
+/* faults -- handled and returned from: the signal lines name their codes
+ * (ILL_ILLOPN, FPE_INTDIV) */
+static void faults(void)
+{
+	struct sigaction sa = { .sa_sigaction = skip, .sa_flags = SA_SIGINFO };
+	volatile int zero = 0;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGILL, &sa, NULL);
+	sigaction(SIGFPE, &sa, NULL);
+	__asm__ volatile("ud2");
+	__asm__ volatile("movl %0, %%ecx\n\tmovl $1, %%eax\n\tcltd\n\tidivl %%ecx" ::"r"(zero) : "eax", "ecx", "edx");
+}
+
 int main(void)
 {
 	files();
@@ -244,5 +267,6 @@ int main(void)
 	process();
 	sockets();
 	signals();
+	faults();
 	return 3;
 }
