@@ -80,6 +80,15 @@ struct zp_thread {
 	uint64_t vfork_depth;
 	uint64_t vfork_ret[ZP_VFORK_DEPTH];
 	uint64_t thunk_ret;             /* where a trap-path thunk returns */
+	/* the program's own Syscall User Dispatch, while the runtime's is
+	 * armed (sud.c); on: the stub sends every rewritten call to the
+	 * signal path, which decides as the kernel would */
+	struct zp_psud {
+		uint8_t on;             /* 0: off; 1: allow [off, off+len); 2: dispatch only there */
+		uintptr_t off, len;
+		const volatile uint8_t *sel;    /* may be NULL: always dispatched */
+		long tid;               /* the thread that set it (a vfork child shares it) */
+	} psud;
 	/* Syscall User Dispatch selector: the kernel reads it at every system
 	 * call made outside the runtime's text: 0 lets it through, 1 raises
 	 * SIGSYS. 1 while the program runs, 0 while hooks and the runtime do. */
@@ -424,6 +433,18 @@ struct ucontext_t;
 void zp_sud_int80(struct ucontext_t *uc) ZP_HIDDEN;
 #define ZP_SUD_ALLOW 0
 #define ZP_SUD_BLOCK 1
+/* zp_sud_program_set -- the program's prctl(PR_SET_SYSCALL_USER_DISPATCH,
+ * mode, off, len, sel), kept for its thread while the runtime's is armed */
+long zp_sud_program_set(long mode, long off, long len, long sel) ZP_HIDDEN;
+/* zp_sud_program_takes -- would the program's own dispatch take the call
+ * whose instruction ends at ip? 0: no, SIGSYS: yes; it kills the process
+ * itself where the kernel would (a selector it cannot read or holding
+ * neither ALLOW nor BLOCK) */
+int zp_sud_program_takes(uintptr_t ip) ZP_HIDDEN;
+/* the stub's way to the signal path for a rewritten call while the
+ * program's dispatch is on: ud2 here, with the site's return address at
+ * the top of the program's stack (stub.S) */
+extern void zp_psud_insn(void) ZP_HIDDEN;
 static inline uint8_t zp_sud_set(uint8_t v)
 {
 	uint8_t old = zp_tls.sud_selector;

@@ -551,6 +551,36 @@ static void run(struct call *c)
 	zp_run_moved(m, &m->uc);
 }
 
+/* program_dispatch -- the program's own Syscall User Dispatch (sud.c)
+ * takes the call: its SIGSYS as the kernel raises it, the call not made,
+ * %rax holding its number, %rcx and %r11 as the syscall instruction left
+ * them. The handler's changes to the context take effect on return. */
+static bool program_dispatch(const struct call *c, siginfo_t *from)
+{
+	ucontext_t *uc = c->uc;
+	greg_t *g = uc->uc_mcontext.gregs;
+
+	if (zp_sud_program_takes(c->resume) == 0)
+		return false;
+	if (from->si_signo != SIGSYS || from->si_code != 2 /* SYS_USER_DISPATCH */) {
+		/* by a trap or the stub: what the kernel would have said */
+		siginfo_t *si = from;
+		memset(si, 0, sizeof(*si));
+		si->si_signo = SIGSYS;
+		si->si_code = 2;
+		si->si_call_addr = (void *)c->resume;
+		si->si_syscall = (int)c->nr;
+		si->si_arch = c->kind == CALL_INT80 ? AUDIT_ARCH_I386 : AUDIT_ARCH_X86_64;
+		g[REG_RAX] = c->nr;
+		g[REG_RIP] = (greg_t)c->resume;
+		g[REG_RCX] = (greg_t)c->resume;
+		g[REG_R11] = g[REG_EFL];
+	}
+	forward(SIGSYS, from, uc);
+	errno = c->saved_errno;
+	return true;
+}
+
 static void handler(int sig, siginfo_t *si, void *ucv)
 {
 	ucontext_t *uc = ucv;
@@ -602,6 +632,13 @@ static void handler(int sig, siginfo_t *si, void *ucv)
 	}
 	if (sig == SIGILL && si->si_code > 0 && zp_sites_is_trap(rip))
 		goto call;
+	if (sig == SIGILL && rip == (uintptr_t)zp_psud_insn) {
+		/* a rewritten site, sent here by the stub while the program's
+		 * own dispatch is on: the site's return address is on top */
+		c.resume = *(uintptr_t *)g[REG_RSP];
+		g[REG_RSP] += 8;
+		goto call;
+	}
 	if ((sig == SIGSEGV || sig == SIGILL) && si->si_code > 0) {
 		/* landed past the sled (the jump's own bytes, the rest of page
 		 * 0, beyond), or on an unmapped address: the call pushed its
@@ -635,6 +672,8 @@ static void handler(int sig, siginfo_t *si, void *ucv)
 	errno = saved;
 	return;
 call:
+	if (__builtin_expect(zp_tls.psud.on != 0, 0) && program_dispatch(&c, si))
+		return;
 	run(&c);
 }
 

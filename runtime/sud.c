@@ -9,8 +9,19 @@
  * mapped by hand, sites the runtime had to leave alone) traps, and
  * signal.c hands the call to the hooks. Arming is per thread and is not
  * inherited: new threads and forked children arm themselves (stub.S, dispatch.c, policy.c),
- * and an execve'd image does at start-up. */
+ * and an execve'd image does at start-up.
+ *
+ * A thread has one dispatch setting, and the runtime's takes it: the
+ * program's own prctl(PR_SET_SYSCALL_USER_DISPATCH) (Wine arms one) is
+ * kept here per thread, never made, and each call the runtime sees from
+ * that thread (by this net, a trap, or a rewritten site: the stub sends
+ * those to the signal path while the program's is on) is first put to
+ * the program's setting as the kernel would: taken, it raises the
+ * program's SIGSYS (signal.c) instead of being made. As the kernel's, the
+ * setting is not inherited by threads or children and an execve ends it. */
 #include <errno.h>
+#include <signal.h>
+#include <stddef.h>
 #include <link.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -18,11 +29,22 @@
 #include <ucontext.h>
 
 #include "contract.h"
+#include "page0.h"
 #include "runtime.h"
 
 
+_Static_assert(offsetof(struct zp_thread, psud.on) == ZP_T_PSUD, "layout.h");
+
 uint8_t zp_sud_on;
 static uintptr_t text_start, text_len;
+/* does the kernel know PR_SYS_DISPATCH_INCLUSIVE_ON (Linux 6.17)? */
+static bool inclusive_known;
+
+#ifndef PR_SYS_DISPATCH_INCLUSIVE_ON
+#define PR_SYS_DISPATCH_INCLUSIVE_ON 2
+#endif
+/* the kernel's TASK_SIZE_MAX on x86-64 (4-level paging): access_ok's bound */
+#define TASK_SIZE_MAX 0x7ffffffff000UL
 
 static int find_text(struct dl_phdr_info *info, size_t size, void *data)
 {
@@ -61,8 +83,93 @@ int zp_sud_prepare(void)
 	if (r < 0)
 		return (int)r;
 	zp_raw_syscall(SYS_prctl, PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF, 0, 0, 0, 0);
+	/* the program may ask for what this kernel has: it gets the same */
+	r = zp_raw_syscall(SYS_prctl, PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_INCLUSIVE_ON,
+			   (long)text_start, (long)text_len, (long)&zp_tls.sud_selector, 0);
+	if (r == 0) {
+		inclusive_known = true;
+		zp_raw_syscall(SYS_prctl, PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF, 0, 0, 0, 0);
+	}
 	zp_sud_on = 1;
 	return 0;
+}
+
+long zp_sud_program_set(long mode, long off, long len, long sel)
+{
+	struct zp_psud *p = &zp_tls.psud;
+	uintptr_t o = (uintptr_t)off, l = (uintptr_t)len, s = (uintptr_t)sel;
+
+	/* the kernel's checks, in its order */
+	switch (mode) {
+	case PR_SYS_DISPATCH_OFF:
+		if (o != 0 || l != 0 || s != 0)
+			return -EINVAL;
+		p->on = 0;
+		return 0;
+	case PR_SYS_DISPATCH_INCLUSIVE_ON:
+		if (!inclusive_known)
+			return -EINVAL;
+		/* fall through */
+	case PR_SYS_DISPATCH_ON:
+		if (o != 0 && o + l <= o)
+			return -EINVAL;
+		if (s >= TASK_SIZE_MAX)
+			return -EFAULT;
+		break;
+	default:
+		return -EINVAL;
+	}
+	p->off = o;
+	p->len = l;
+	p->sel = (const volatile uint8_t *)s;
+	p->tid = zp_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0);
+	__atomic_store_n(&p->on, mode == PR_SYS_DISPATCH_ON ? 1 : 2, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* die_by -- the kernel's force_exit_sig: the process ends by sig, whatever
+ * the program's handler or mask */
+__attribute__((noreturn)) static void die_by(int sig)
+{
+	struct zp_ksigaction dfl = { .handler = SIG_DFL };
+	uint64_t bit = 1ull << (sig - 1);
+	long pid = zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
+
+	zp_raw_syscall(SYS_rt_sigaction, sig, (long)&dfl, 0, 8, 0, 0);
+	zp_raw_syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&bit, 0, 8, 0, 0);
+	zp_raw_syscall(SYS_tgkill, pid, zp_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0), sig, 0, 0, 0);
+	zp_raw_syscall(SYS_exit_group, 128 + sig, 0, 0, 0, 0, 0);
+	__builtin_unreachable();
+}
+
+int zp_sud_program_takes(uintptr_t ip)
+{
+	struct zp_psud *p = &zp_tls.psud;
+	uint8_t state;
+
+	if (__atomic_load_n(&p->on, __ATOMIC_ACQUIRE) == 0)
+		return 0;
+	if (p->tid != zp_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0)) {
+		/* a child that shares or copied this thread's TLS: natively
+		 * it starts without; a forked one has its own copy to clear */
+		if (!zp_in_vfork_child())
+			p->on = 0;
+		return 0;
+	}
+	bool inside = ip - p->off < p->len;
+	if (p->on == 1 ? inside : !inside)
+		return 0;
+	if (p->sel == NULL)
+		return SIGSYS;
+	/* (the trampoline's pages read as unmapped, as in every copy) */
+	if ((zp_page0_mapped && (uintptr_t)p->sel < ZP_LOW_END) ||
+	    zp_read_user(&state, (uintptr_t)p->sel, 1) != 1)
+		die_by(SIGSEGV);
+	if (state == SYSCALL_DISPATCH_FILTER_ALLOW)
+		return 0;
+	if (state != SYSCALL_DISPATCH_FILTER_BLOCK)
+		die_by(SIGSYS);
+	return SIGSYS;
 }
 
 /* i386 numbers of the calls that need the caller's own stack and
