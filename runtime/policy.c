@@ -545,8 +545,8 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 		}
 		break;
 	case SYS_prctl:
-		/* one dispatch setting a thread: the runtime's is armed */
-		if (a1 == PR_SET_SYSCALL_USER_DISPATCH && zp_sud_on)
+		/* one dispatch setting a thread: the runtime's (sud.c) */
+		if (a1 == PR_SET_SYSCALL_USER_DISPATCH)
 			return zp_sud_program_set(a2, a3, a4, a5);
 		break;
 	case SYS_close:

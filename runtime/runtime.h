@@ -468,6 +468,12 @@ int zp_signals_install(void) ZP_HIDDEN;
  * the safety net; the program may neither block nor take them over */
 uint64_t zp_signal_own_mask(void) ZP_HIDDEN;
 bool zp_signal_is_ours(int sig) ZP_HIDDEN;
+/* zp_signal_adopt_sigsys -- the net armed after start-up (sud.c): SIGSYS
+ * becomes the runtime's, the program's action kept as at start-up */
+int zp_signal_adopt_sigsys(void) ZP_HIDDEN;
+/* zp_signal_view_sigsys -- this thread's SIGSYS blocked only in the
+ * program's view, as the other signals of the runtime's are */
+void zp_signal_view_sigsys(void) ZP_HIDDEN;
 long zp_signal_action(int sig, const void *act, void *oldact, size_t sigsetsize) ZP_HIDDEN;
 /* the runtime's signals this thread's program blocks: the kernel never
  * has them blocked (a fault with them blocked kills); a signal of theirs

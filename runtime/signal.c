@@ -240,6 +240,25 @@ static long install(int sig, unsigned long onstack)
 	return zp_raw_syscall(SYS_rt_sigaction, sig, (long)&act, 0, 8, 0, 0);
 }
 
+int zp_signal_adopt_sigsys(void)
+{
+	long r = zp_raw_syscall(SYS_rt_sigaction, SIGSYS, 0, (long)&shadow[SIGSYS], 8, 0, 0);
+
+	if (r == 0)
+		r = install(SIGSYS, shadow[SIGSYS].flags & SA_ONSTACK);
+	return (int)r;
+}
+
+void zp_signal_view_sigsys(void)
+{
+	uint64_t bit = 1ull << (SIGSYS - 1), blocked = 0;
+
+	if (raw_sigmask(SIG_BLOCK, NULL, &blocked) == 0 && (blocked & bit)) {
+		zp_own_blocked |= bit;
+		raw_sigmask(SIG_UNBLOCK, &bit, NULL);
+	}
+}
+
 /* zp_signal_cloned -- in the child of a clone3: CLONE_CLEAR_SIGHAND has
  * reset every action, the runtime's own too. Ours go back; the program's,
  * as the kernel resets them, to the default (those ignored stay ignored),
@@ -428,7 +447,9 @@ static void emulate(ucontext_t *uc, long nr, bool known, uintptr_t resume)
 	} else {
 		r = -ENOSYS;
 	}
-	if (nr == SYS_rt_sigprocmask) {
+	if (nr == SYS_rt_sigprocmask || nr == SYS_prctl) {
+		/* (prctl: the program's own dispatch may have made SIGSYS
+		 * ours, and unblocked it for real: zp_signal_view_sigsys) */
 		uint64_t mask;
 		raw_sigmask(SIG_BLOCK, NULL, &mask);
 		memcpy(&uc->uc_sigmask, &mask, sizeof(mask));

@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stddef.h>
+#include <elf.h>
 #include <link.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -37,8 +38,9 @@ _Static_assert(offsetof(struct zp_thread, psud.on) == ZP_T_PSUD, "layout.h");
 
 uint8_t zp_sud_on;
 static uintptr_t text_start, text_len;
-/* does the kernel know PR_SYS_DISPATCH_INCLUSIVE_ON (Linux 6.17)? */
-static bool inclusive_known;
+/* does the kernel know PR_SYS_DISPATCH_INCLUSIVE_ON (Linux 6.17)? 1 yes,
+ * 0 no, -1 not asked yet */
+static int inclusive_known = -1;
 
 #ifndef PR_SYS_DISPATCH_INCLUSIVE_ON
 #define PR_SYS_DISPATCH_INCLUSIVE_ON 2
@@ -46,21 +48,31 @@ static bool inclusive_known;
 /* the kernel's TASK_SIZE_MAX on x86-64 (4-level paging): access_ok's bound */
 #define TASK_SIZE_MAX 0x7ffffffff000UL
 
-static int find_text(struct dl_phdr_info *info, size_t size, void *data)
+/* find_text -- the runtime's own executable segment, from its ELF header
+ * (no loader lock: the program's prctl may arrive with it held) */
+static int find_text(void)
 {
-	(void)size;
-	(void)data;
-	for (int i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		uintptr_t start = info->dlpi_addr + ph->p_vaddr;
-		if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X) &&
-		    (uintptr_t)zp_raw_syscall >= start && (uintptr_t)zp_raw_syscall < start + ph->p_memsz) {
+	extern const ElfW(Ehdr) __ehdr_start ZP_HIDDEN;
+	const ElfW(Phdr) *ph = (const ElfW(Phdr) *)((const char *)&__ehdr_start + __ehdr_start.e_phoff);
+	uintptr_t bias = 0;
+	bool found = false;
+
+	for (int i = 0; i < __ehdr_start.e_phnum; i++)
+		if (ph[i].p_type == PT_LOAD && ph[i].p_offset == 0) {
+			bias = (uintptr_t)&__ehdr_start - ph[i].p_vaddr;
+			found = true;
+			break;
+		}
+	for (int i = 0; found && i < __ehdr_start.e_phnum; i++) {
+		uintptr_t start = bias + ph[i].p_vaddr;
+		if (ph[i].p_type == PT_LOAD && (ph[i].p_flags & PF_X) &&
+		    (uintptr_t)zp_raw_syscall >= start && (uintptr_t)zp_raw_syscall < start + ph[i].p_memsz) {
 			text_start = start;
-			text_len = ph->p_memsz;
-			return 1;
+			text_len = ph[i].p_memsz;
+			return 0;
 		}
 	}
-	return 0;
+	return -ENOENT;
 }
 
 void zp_sud_arm_thread(void)
@@ -72,9 +84,22 @@ void zp_sud_arm_thread(void)
 		       (long)text_len, (long)&zp_tls.sud_selector, 0);
 }
 
+/* probe_inclusive -- the program may ask for what this kernel has, and
+ * gets the same answer: made while the net is not armed in this thread,
+ * which it leaves unarmed */
+static void probe_inclusive(void)
+{
+	long r = zp_raw_syscall(SYS_prctl, PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_INCLUSIVE_ON,
+				(long)text_start, (long)text_len, (long)&zp_tls.sud_selector, 0);
+
+	if (r == 0)
+		zp_raw_syscall(SYS_prctl, PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF, 0, 0, 0, 0);
+	__atomic_store_n(&inclusive_known, r == 0, __ATOMIC_RELAXED);
+}
+
 int zp_sud_prepare(void)
 {
-	if (dl_iterate_phdr(find_text, NULL) == 0)
+	if (find_text() < 0)
 		return -ENOENT;
 	/* can this kernel do it? (armed for real at the end of start-up) */
 	zp_tls.sud_selector = ZP_SUD_ALLOW;
@@ -83,15 +108,44 @@ int zp_sud_prepare(void)
 	if (r < 0)
 		return (int)r;
 	zp_raw_syscall(SYS_prctl, PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF, 0, 0, 0, 0);
-	/* the program may ask for what this kernel has: it gets the same */
-	r = zp_raw_syscall(SYS_prctl, PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_INCLUSIVE_ON,
-			   (long)text_start, (long)text_len, (long)&zp_tls.sud_selector, 0);
-	if (r == 0) {
-		inclusive_known = true;
-		zp_raw_syscall(SYS_prctl, PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF, 0, 0, 0, 0);
-	}
+	probe_inclusive();
 	zp_sud_on = 1;
 	return 0;
+}
+
+/* net_for_program -- the program arms its own dispatch in this thread:
+ * the runtime's must be armed there (so the kernel leaves the choice to
+ * it). In fast and trap mode without the net it is not yet: SIGSYS
+ * becomes the runtime's, and the net is on from here, in this thread and
+ * in those started later. Armed again in every case: a thread that was
+ * running before then is not. */
+static long net_for_program(void)
+{
+	static int lock;
+	long r = 0;
+
+	if (!__atomic_load_n(&zp_sud_on, __ATOMIC_ACQUIRE)) {
+		while (__atomic_exchange_n(&lock, 1, __ATOMIC_ACQUIRE))
+			zp_raw_syscall(SYS_sched_yield, 0, 0, 0, 0, 0, 0);
+		if (!zp_sud_on) {
+			r = text_len == 0 ? find_text() : 0;
+			if (r == 0)
+				r = zp_signal_adopt_sigsys();
+			if (r == 0)
+				__atomic_store_n(&zp_sud_on, 1, __ATOMIC_RELEASE);
+		}
+		__atomic_store_n(&lock, 0, __ATOMIC_RELEASE);
+		if (r < 0)
+			return r;
+	}
+	zp_signal_view_sigsys();
+	/* the selector stays ALLOW until this call's dispatch returns to the
+	 * program, which it leaves blocking (zp_leave_dispatch's record) */
+	r = zp_raw_syscall(SYS_prctl, PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON, (long)text_start,
+			   (long)text_len, (long)&zp_tls.sud_selector, 0);
+	if (r == 0 && zp_tls.entry != NULL)
+		zp_tls.entry->sel = ZP_SUD_BLOCK;
+	return r;
 }
 
 long zp_sud_program_set(long mode, long off, long len, long sel)
@@ -107,7 +161,10 @@ long zp_sud_program_set(long mode, long off, long len, long sel)
 		p->on = 0;
 		return 0;
 	case PR_SYS_DISPATCH_INCLUSIVE_ON:
-		if (!inclusive_known)
+		/* not asked yet: the net is not armed (net_for_program next) */
+		if (__atomic_load_n(&inclusive_known, __ATOMIC_RELAXED) < 0)
+			probe_inclusive();
+		if (inclusive_known == 0)
 			return -EINVAL;
 		/* fall through */
 	case PR_SYS_DISPATCH_ON:
@@ -119,6 +176,9 @@ long zp_sud_program_set(long mode, long off, long len, long sel)
 	default:
 		return -EINVAL;
 	}
+	long r = net_for_program();
+	if (r < 0)
+		return r;
 	p->off = o;
 	p->len = l;
 	p->sel = (const volatile uint8_t *)s;
