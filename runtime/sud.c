@@ -207,7 +207,8 @@ int zp_sud_program_takes(uintptr_t ip)
 	struct zp_psud *p = &zp_tls.psud;
 	uint8_t state;
 
-	if (__atomic_load_n(&p->on, __ATOMIC_ACQUIRE) == 0)
+	/* hook code's calls are not the program's */
+	if (__atomic_load_n(&p->on, __ATOMIC_ACQUIRE) == 0 || zp_tls.guard != 0)
 		return 0;
 	if (p->tid != zp_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0)) {
 		/* a child that shares or copied this thread's TLS: natively
