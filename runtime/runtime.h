@@ -433,13 +433,19 @@ struct ucontext_t;
 void zp_sud_int80(struct ucontext_t *uc) ZP_HIDDEN;
 #define ZP_SUD_ALLOW 0
 #define ZP_SUD_BLOCK 1
-/* zp_sud_program_set -- the program's prctl(PR_SET_SYSCALL_USER_DISPATCH,
- * mode, off, len, sel), kept for its thread while the runtime's is armed */
-long zp_sud_program_set(long mode, long off, long len, long sel) ZP_HIDDEN;
+/* The program's prctl(PR_SET_SYSCALL_USER_DISPATCH, mode, off, len, sel),
+ * kept for its thread (zp_signal_program_sud). zp_sud_program_check: the
+ * kernel's checks; an error, 0 (turned off), or 1 to arm it.
+ * zp_sud_program_arm: the runtime's own armed in this thread, and the
+ * program's kept. zp_sud_find_text: the range the runtime's leaves out. */
+long zp_sud_program_check(long mode, long off, long len, long sel) ZP_HIDDEN;
+long zp_sud_program_arm(long mode, long off, long len, long sel) ZP_HIDDEN;
+int zp_sud_find_text(void) ZP_HIDDEN;
 /* zp_sud_program_takes -- would the program's own dispatch take the call
- * whose instruction ends at ip? 0: no, SIGSYS: yes; it kills the process
- * itself where the kernel would (a selector it cannot read or holding
- * neither ALLOW nor BLOCK) */
+ * whose instruction ends at ip? 0: no, SIGSYS: yes, -1: the setting is
+ * another thread's (this one shares or copied its TLS); it kills the
+ * process itself where the kernel would (a selector it cannot read or
+ * holding neither ALLOW nor BLOCK) */
 int zp_sud_program_takes(uintptr_t ip) ZP_HIDDEN;
 /* the stub's way to the signal path for a rewritten call while the
  * program's dispatch is on: ud2 here, with the site's return address at
@@ -468,12 +474,10 @@ int zp_signals_install(void) ZP_HIDDEN;
  * the safety net; the program may neither block nor take them over */
 uint64_t zp_signal_own_mask(void) ZP_HIDDEN;
 bool zp_signal_is_ours(int sig) ZP_HIDDEN;
-/* zp_signal_adopt_sigsys -- the net armed after start-up (sud.c): SIGSYS
- * becomes the runtime's, the program's action kept as at start-up */
-int zp_signal_adopt_sigsys(void) ZP_HIDDEN;
-/* zp_signal_view_sigsys -- this thread's SIGSYS blocked only in the
- * program's view, as the other signals of the runtime's are */
-void zp_signal_view_sigsys(void) ZP_HIDDEN;
+/* zp_signal_program_sud -- the program's prctl(PR_SET_SYSCALL_USER_DISPATCH)
+ * (sud.c): in fast and trap mode its first arms the net, SIGSYS the
+ * runtime's from then on */
+long zp_signal_program_sud(long mode, long off, long len, long sel) ZP_HIDDEN;
 long zp_signal_action(int sig, const void *act, void *oldact, size_t sigsetsize) ZP_HIDDEN;
 /* the runtime's signals this thread's program blocks: the kernel never
  * has them blocked (a fault with them blocked kills); a signal of theirs

@@ -240,23 +240,50 @@ static long install(int sig, unsigned long onstack)
 	return zp_raw_syscall(SYS_rt_sigaction, sig, (long)&act, 0, 8, 0, 0);
 }
 
-int zp_signal_adopt_sigsys(void)
+/* adopt_sigsys -- the net armed after start-up: SIGSYS becomes the
+ * runtime's, the program's action kept as at start-up */
+static long adopt_sigsys(void)
 {
 	long r = zp_raw_syscall(SYS_rt_sigaction, SIGSYS, 0, (long)&shadow[SIGSYS], 8, 0, 0);
 
 	if (r == 0)
 		r = install(SIGSYS, shadow[SIGSYS].flags & SA_ONSTACK);
-	return (int)r;
+	return r;
 }
 
-void zp_signal_view_sigsys(void)
+long zp_signal_program_sud(long mode, long off, long len, long sel)
 {
+	static int lock;
 	uint64_t bit = 1ull << (SIGSYS - 1), blocked = 0;
+	long r = zp_sud_program_check(mode, off, len, sel);
 
+	if (r <= 0)
+		return r;
+	/* one dispatch setting a thread: the runtime's must be armed in this
+	 * one, so that the kernel leaves the choice to it. In fast and trap
+	 * mode without the net it is not yet: it is from here, in this thread
+	 * and in those started later. */
+	if (!__atomic_load_n(&zp_sud_on, __ATOMIC_ACQUIRE)) {
+		while (__atomic_exchange_n(&lock, 1, __ATOMIC_ACQUIRE))
+			zp_raw_syscall(SYS_sched_yield, 0, 0, 0, 0, 0, 0);
+		if (!zp_sud_on) {
+			r = zp_sud_find_text();
+			if (r == 0)
+				r = adopt_sigsys();
+			if (r == 0)
+				__atomic_store_n(&zp_sud_on, 1, __ATOMIC_RELEASE);
+		}
+		__atomic_store_n(&lock, 0, __ATOMIC_RELEASE);
+		if (r < 0)
+			return r;
+	}
+	/* this thread's SIGSYS blocked only in the program's view, as the
+	 * runtime's other signals (a thread started before may block it) */
 	if (raw_sigmask(SIG_BLOCK, NULL, &blocked) == 0 && (blocked & bit)) {
 		zp_own_blocked |= bit;
 		raw_sigmask(SIG_UNBLOCK, &bit, NULL);
 	}
+	return zp_sud_program_arm(mode, off, len, sel);
 }
 
 /* zp_signal_cloned -- in the child of a clone3: CLONE_CLEAR_SIGHAND has
@@ -449,7 +476,7 @@ static void emulate(ucontext_t *uc, long nr, bool known, uintptr_t resume)
 	}
 	if (nr == SYS_rt_sigprocmask || nr == SYS_prctl) {
 		/* (prctl: the program's own dispatch may have made SIGSYS
-		 * ours, and unblocked it for real: zp_signal_view_sigsys) */
+		 * ours, and unblocked it for real: zp_signal_program_sud) */
 		uint64_t mask;
 		raw_sigmask(SIG_BLOCK, NULL, &mask);
 		memcpy(&uc->uc_sigmask, &mask, sizeof(mask));
@@ -581,7 +608,12 @@ static bool program_dispatch(const struct call *c, siginfo_t *from)
 	ucontext_t *uc = c->uc;
 	greg_t *g = uc->uc_mcontext.gregs;
 
-	if (zp_sud_program_takes(c->resume) == 0)
+	int takes = zp_sud_program_takes(c->resume);
+
+	/* a forked child's copy is stale; a vfork child's is its parent's */
+	if (takes < 0 && !zp_in_vfork_child())
+		zp_tls.psud.on = 0;
+	if (takes <= 0)
 		return false;
 	if (from->si_signo != SIGSYS || from->si_code != 2 /* SYS_USER_DISPATCH */) {
 		/* by a trap or the stub: what the kernel would have said */

@@ -113,44 +113,13 @@ int zp_sud_prepare(void)
 	return 0;
 }
 
-/* net_for_program -- the program arms its own dispatch in this thread:
- * the runtime's must be armed there (so the kernel leaves the choice to
- * it). In fast and trap mode without the net it is not yet: SIGSYS
- * becomes the runtime's, and the net is on from here, in this thread and
- * in those started later. Armed again in every case: a thread that was
- * running before then is not. */
-static long net_for_program(void)
+int zp_sud_find_text(void)
 {
-	static int lock;
-	long r = 0;
-
-	if (!__atomic_load_n(&zp_sud_on, __ATOMIC_ACQUIRE)) {
-		while (__atomic_exchange_n(&lock, 1, __ATOMIC_ACQUIRE))
-			zp_raw_syscall(SYS_sched_yield, 0, 0, 0, 0, 0, 0);
-		if (!zp_sud_on) {
-			r = text_len == 0 ? find_text() : 0;
-			if (r == 0)
-				r = zp_signal_adopt_sigsys();
-			if (r == 0)
-				__atomic_store_n(&zp_sud_on, 1, __ATOMIC_RELEASE);
-		}
-		__atomic_store_n(&lock, 0, __ATOMIC_RELEASE);
-		if (r < 0)
-			return r;
-	}
-	zp_signal_view_sigsys();
-	/* the selector stays ALLOW until this call's dispatch returns to the
-	 * program, which it leaves blocking (zp_leave_dispatch's record) */
-	r = zp_raw_syscall(SYS_prctl, PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON, (long)text_start,
-			   (long)text_len, (long)&zp_tls.sud_selector, 0);
-	if (r == 0 && zp_tls.entry != NULL)
-		zp_tls.entry->sel = ZP_SUD_BLOCK;
-	return r;
+	return text_len != 0 ? 0 : find_text();
 }
 
-long zp_sud_program_set(long mode, long off, long len, long sel)
+long zp_sud_program_check(long mode, long off, long len, long sel)
 {
-	struct zp_psud *p = &zp_tls.psud;
 	uintptr_t o = (uintptr_t)off, l = (uintptr_t)len, s = (uintptr_t)sel;
 
 	/* the kernel's checks, in its order */
@@ -158,10 +127,11 @@ long zp_sud_program_set(long mode, long off, long len, long sel)
 	case PR_SYS_DISPATCH_OFF:
 		if (o != 0 || l != 0 || s != 0)
 			return -EINVAL;
-		p->on = 0;
+		zp_tls.psud.on = 0;
 		return 0;
 	case PR_SYS_DISPATCH_INCLUSIVE_ON:
-		/* not asked yet: the net is not armed (net_for_program next) */
+		/* not asked yet: the net is not armed in this thread (it is
+		 * next, zp_sud_program_arm) */
 		if (__atomic_load_n(&inclusive_known, __ATOMIC_RELAXED) < 0)
 			probe_inclusive();
 		if (inclusive_known == 0)
@@ -172,16 +142,29 @@ long zp_sud_program_set(long mode, long off, long len, long sel)
 			return -EINVAL;
 		if (s >= TASK_SIZE_MAX)
 			return -EFAULT;
-		break;
+		return 1;
 	default:
 		return -EINVAL;
 	}
-	long r = net_for_program();
+}
+
+long zp_sud_program_arm(long mode, long off, long len, long sel)
+{
+	struct zp_psud *p = &zp_tls.psud;
+
+	/* armed again in every case: a thread running before the net was
+	 * armed on demand is not. The selector stays ALLOW until this call's
+	 * dispatch returns to the program, which it leaves blocking
+	 * (zp_leave_dispatch's record). */
+	long r = zp_raw_syscall(SYS_prctl, PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON, (long)text_start,
+				(long)text_len, (long)&zp_tls.sud_selector, 0);
 	if (r < 0)
 		return r;
-	p->off = o;
-	p->len = l;
-	p->sel = (const volatile uint8_t *)s;
+	if (zp_tls.entry != NULL)
+		zp_tls.entry->sel = ZP_SUD_BLOCK;
+	p->off = (uintptr_t)off;
+	p->len = (uintptr_t)len;
+	p->sel = (const volatile uint8_t *)sel;
 	p->tid = zp_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0);
 	__atomic_store_n(&p->on, mode == PR_SYS_DISPATCH_ON ? 1 : 2, __ATOMIC_RELEASE);
 	return 0;
@@ -210,13 +193,10 @@ int zp_sud_program_takes(uintptr_t ip)
 	/* hook code's calls are not the program's */
 	if (__atomic_load_n(&p->on, __ATOMIC_ACQUIRE) == 0 || zp_tls.guard != 0)
 		return 0;
-	if (p->tid != zp_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0)) {
-		/* a child that shares or copied this thread's TLS: natively
-		 * it starts without; a forked one has its own copy to clear */
-		if (!zp_in_vfork_child())
-			p->on = 0;
-		return 0;
-	}
+	/* a child that shares or copied this thread's TLS: natively it
+	 * starts without */
+	if (p->tid != zp_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0))
+		return -1;
 	bool inside = ip - p->off < p->len;
 	if (p->on == 1 ? inside : !inside)
 		return 0;
