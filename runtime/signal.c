@@ -607,7 +607,6 @@ static bool program_dispatch(const struct call *c, siginfo_t *from)
 {
 	ucontext_t *uc = c->uc;
 	greg_t *g = uc->uc_mcontext.gregs;
-
 	int takes = zp_sud_program_takes(c->resume);
 
 	/* a forked child's copy is stale; a vfork child's is its parent's */

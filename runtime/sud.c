@@ -19,11 +19,11 @@
  * the program's setting as the kernel would: taken, it raises the
  * program's SIGSYS (signal.c) instead of being made. As the kernel's, the
  * setting is not inherited by threads or children and an execve ends it. */
+#include <elf.h>
 #include <errno.h>
+#include <link.h>
 #include <signal.h>
 #include <stddef.h>
-#include <elf.h>
-#include <link.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -85,8 +85,8 @@ void zp_sud_arm_thread(void)
 }
 
 /* probe_inclusive -- the program may ask for what this kernel has, and
- * gets the same answer: made while the net is not armed in this thread,
- * which it leaves unarmed */
+ * gets the same answer. The probe replaces this thread's setting: the
+ * net, if it was armed, is armed again. */
 static void probe_inclusive(void)
 {
 	long r = zp_raw_syscall(SYS_prctl, PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_INCLUSIVE_ON,
@@ -94,6 +94,9 @@ static void probe_inclusive(void)
 
 	if (r == 0)
 		zp_raw_syscall(SYS_prctl, PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF, 0, 0, 0, 0);
+	if (r == 0 && __atomic_load_n(&zp_sud_on, __ATOMIC_ACQUIRE))
+		zp_raw_syscall(SYS_prctl, PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON, (long)text_start,
+			       (long)text_len, (long)&zp_tls.sud_selector, 0);
 	__atomic_store_n(&inclusive_known, r == 0, __ATOMIC_RELAXED);
 }
 
@@ -130,8 +133,7 @@ long zp_sud_program_check(long mode, long off, long len, long sel)
 		zp_tls.psud.on = 0;
 		return 0;
 	case PR_SYS_DISPATCH_INCLUSIVE_ON:
-		/* not asked yet: the net is not armed in this thread (it is
-		 * next, zp_sud_program_arm) */
+		/* not asked yet: the net was armed on demand */
 		if (__atomic_load_n(&inclusive_known, __ATOMIC_RELAXED) < 0)
 			probe_inclusive();
 		if (inclusive_known == 0)
