@@ -28,6 +28,7 @@
 #define ZP_T_VDEPTH 24
 #define ZP_T_VRET 32
 #define ZP_T_THUNK_RET (32 + 8 * ZP_VFORK_DEPTH)
+#define ZP_T_PSUD (ZP_T_THUNK_RET + 8)
 
 /* zp_nr_class: what the stub does with a number */
 #define ZP_NR_CLASSES 1024

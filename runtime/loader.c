@@ -397,6 +397,8 @@ static const int policy_numbers[] = {
 	SYS_epoll_pwait, SYS_epoll_pwait2, SYS_rt_sigpending, SYS_rt_sigtimedwait,
 	SYS_close, SYS_close_range, SYS_dup2, SYS_dup3,
 	SYS_exit_group, SYS_execve, SYS_execveat, SYS_mmap,
+	/* the program's own Syscall User Dispatch (sud.c) */
+	SYS_prctl,
 	/* a listing of /proc/self/fd would show the runtime's descriptors */
 	SYS_getdents, SYS_getdents64,
 };

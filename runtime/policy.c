@@ -554,6 +554,11 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 			return sig;
 		}
 		break;
+	case SYS_prctl:
+		/* one dispatch setting a thread: the runtime's (sud.c) */
+		if (a1 == PR_SET_SYSCALL_USER_DISPATCH)
+			return zp_signal_program_sud(a2, a3, a4, a5);
+		break;
 	case SYS_close:
 		if (zp_is_own_fd(a1))
 			return -EBADF;

@@ -81,6 +81,15 @@ struct zp_thread {
 	uint64_t vfork_depth;
 	uint64_t vfork_ret[ZP_VFORK_DEPTH];
 	uint64_t thunk_ret;             /* where a trap-path thunk returns */
+	/* the program's own Syscall User Dispatch, while the runtime's is
+	 * armed (sud.c); on: the stub sends every rewritten call to the
+	 * signal path, which decides as the kernel would */
+	struct zp_psud {
+		uint8_t on;             /* 0: off; 1: allow [off, off+len); 2: dispatch only there */
+		uintptr_t off, len;
+		const volatile uint8_t *sel;    /* may be NULL: always dispatched */
+		long tid;               /* the thread that set it (a vfork child shares it) */
+	} psud;
 	/* Syscall User Dispatch selector: the kernel reads it at every system
 	 * call made outside the runtime's text: 0 lets it through, 1 raises
 	 * SIGSYS. 1 while the program runs, 0 while hooks and the runtime do. */
@@ -439,6 +448,24 @@ struct ucontext_t;
 void zp_sud_int80(struct ucontext_t *uc) ZP_HIDDEN;
 #define ZP_SUD_ALLOW 0
 #define ZP_SUD_BLOCK 1
+/* The program's prctl(PR_SET_SYSCALL_USER_DISPATCH, mode, off, len, sel),
+ * kept for its thread (zp_signal_program_sud). zp_sud_program_check: the
+ * kernel's checks; an error, 0 (turned off), or 1 to arm it.
+ * zp_sud_program_arm: the runtime's own armed in this thread, and the
+ * program's kept. zp_sud_find_text: the range the runtime's leaves out. */
+long zp_sud_program_check(long mode, long off, long len, long sel) ZP_HIDDEN;
+long zp_sud_program_arm(long mode, long off, long len, long sel) ZP_HIDDEN;
+int zp_sud_find_text(void) ZP_HIDDEN;
+/* zp_sud_program_takes -- would the program's own dispatch take the call
+ * whose instruction ends at ip? 0: no, SIGSYS: yes, -1: the setting is
+ * another thread's (this one shares or copied its TLS); it kills the
+ * process itself where the kernel would (a selector it cannot read or
+ * holding neither ALLOW nor BLOCK) */
+int zp_sud_program_takes(uintptr_t ip) ZP_HIDDEN;
+/* the stub's way to the signal path for a rewritten call while the
+ * program's dispatch is on: ud2 here, with the site's return address at
+ * the top of the program's stack (stub.S) */
+extern void zp_psud_insn(void) ZP_HIDDEN;
 static inline uint8_t zp_sud_set(uint8_t v)
 {
 	uint8_t old = zp_tls.sud_selector;
@@ -466,6 +493,10 @@ void zp_signal_returning(void *uc) ZP_HIDDEN;
  * the safety net; the program may neither block nor take them over */
 uint64_t zp_signal_own_mask(void) ZP_HIDDEN;
 bool zp_signal_is_ours(int sig) ZP_HIDDEN;
+/* zp_signal_program_sud -- the program's prctl(PR_SET_SYSCALL_USER_DISPATCH)
+ * (sud.c): in fast and trap mode its first arms the net, SIGSYS the
+ * runtime's from then on */
+long zp_signal_program_sud(long mode, long off, long len, long sel) ZP_HIDDEN;
 long zp_signal_action(int sig, const void *act, void *oldact, size_t sigsetsize) ZP_HIDDEN;
 /* the runtime's signals this thread's program blocks: the kernel never
  * has them blocked (a fault with them blocked kills); a signal of theirs

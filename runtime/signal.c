@@ -342,6 +342,52 @@ static long install(int sig, unsigned long onstack)
 	return zp_raw_syscall(SYS_rt_sigaction, sig, (long)&act, 0, 8, 0, 0);
 }
 
+/* adopt_sigsys -- the net armed after start-up: SIGSYS becomes the
+ * runtime's, the program's action kept as at start-up */
+static long adopt_sigsys(void)
+{
+	long r = zp_raw_syscall(SYS_rt_sigaction, SIGSYS, 0, (long)&shadow[SIGSYS], 8, 0, 0);
+
+	if (r == 0)
+		r = install(SIGSYS, shadow[SIGSYS].flags & SA_ONSTACK);
+	return r;
+}
+
+long zp_signal_program_sud(long mode, long off, long len, long sel)
+{
+	static int lock;
+	uint64_t bit = 1ull << (SIGSYS - 1), blocked = 0;
+	long r = zp_sud_program_check(mode, off, len, sel);
+
+	if (r <= 0)
+		return r;
+	/* one dispatch setting a thread: the runtime's must be armed in this
+	 * one, so that the kernel leaves the choice to it. In fast and trap
+	 * mode without the net it is not yet: it is from here, in this thread
+	 * and in those started later. */
+	if (!__atomic_load_n(&zp_sud_on, __ATOMIC_ACQUIRE)) {
+		while (__atomic_exchange_n(&lock, 1, __ATOMIC_ACQUIRE))
+			zp_raw_syscall(SYS_sched_yield, 0, 0, 0, 0, 0, 0);
+		if (!zp_sud_on) {
+			r = zp_sud_find_text();
+			if (r == 0)
+				r = adopt_sigsys();
+			if (r == 0)
+				__atomic_store_n(&zp_sud_on, 1, __ATOMIC_RELEASE);
+		}
+		__atomic_store_n(&lock, 0, __ATOMIC_RELEASE);
+		if (r < 0)
+			return r;
+	}
+	/* this thread's SIGSYS blocked only in the program's view, as the
+	 * runtime's other signals (a thread started before may block it) */
+	if (raw_sigmask(SIG_BLOCK, NULL, &blocked) == 0 && (blocked & bit)) {
+		zp_own_blocked |= bit;
+		raw_sigmask(SIG_UNBLOCK, &bit, NULL);
+	}
+	return zp_sud_program_arm(mode, off, len, sel);
+}
+
 /* zp_signal_cloned -- in the child of a clone3: CLONE_CLEAR_SIGHAND has
  * reset every action, the runtime's own too. Ours go back; the program's,
  * as the kernel resets them, to the default (those ignored stay ignored),
@@ -603,7 +649,9 @@ static void emulate(ucontext_t *uc, long nr, bool known, uintptr_t resume)
 	} else {
 		r = -ENOSYS;
 	}
-	if (nr == SYS_rt_sigprocmask) {
+	if (nr == SYS_rt_sigprocmask || nr == SYS_prctl) {
+		/* (prctl: the program's own dispatch may have made SIGSYS
+		 * ours, and unblocked it for real: zp_signal_program_sud) */
 		uint64_t mask;
 		raw_sigmask(SIG_BLOCK, NULL, &mask);
 		memcpy(&uc->uc_sigmask, &mask, sizeof(mask));
@@ -726,6 +774,40 @@ static void run(struct call *c)
 	zp_run_moved(m, &m->uc);
 }
 
+/* program_dispatch -- the program's own Syscall User Dispatch (sud.c)
+ * takes the call: its SIGSYS as the kernel raises it, the call not made,
+ * %rax holding its number, %rcx and %r11 as the syscall instruction left
+ * them. The handler's changes to the context take effect on return. */
+static bool program_dispatch(const struct call *c, siginfo_t *from)
+{
+	ucontext_t *uc = c->uc;
+	greg_t *g = uc->uc_mcontext.gregs;
+	int takes = zp_sud_program_takes(c->resume);
+
+	/* a forked child's copy is stale; a vfork child's is its parent's */
+	if (takes < 0 && !zp_in_vfork_child())
+		zp_tls.psud.on = 0;
+	if (takes <= 0)
+		return false;
+	if (from->si_signo != SIGSYS || from->si_code != 2 /* SYS_USER_DISPATCH */) {
+		/* by a trap or the stub: what the kernel would have said */
+		siginfo_t *si = from;
+		memset(si, 0, sizeof(*si));
+		si->si_signo = SIGSYS;
+		si->si_code = 2;
+		si->si_call_addr = (void *)c->resume;
+		si->si_syscall = (int)c->nr;
+		si->si_arch = c->kind == CALL_INT80 ? AUDIT_ARCH_I386 : AUDIT_ARCH_X86_64;
+		g[REG_RAX] = c->nr;
+		g[REG_RIP] = (greg_t)c->resume;
+		g[REG_RCX] = (greg_t)c->resume;
+		g[REG_R11] = g[REG_EFL];
+	}
+	forward(SIGSYS, from, uc);
+	errno = c->saved_errno;
+	return true;
+}
+
 static void handler(int sig, siginfo_t *si, void *ucv)
 {
 	ucontext_t *uc = ucv;
@@ -777,6 +859,13 @@ static void handler(int sig, siginfo_t *si, void *ucv)
 	}
 	if (sig == SIGILL && si->si_code > 0 && zp_sites_is_trap(rip))
 		goto call;
+	if (sig == SIGILL && rip == (uintptr_t)zp_psud_insn) {
+		/* a rewritten site, sent here by the stub while the program's
+		 * own dispatch is on: the site's return address is on top */
+		c.resume = *(uintptr_t *)g[REG_RSP];
+		g[REG_RSP] += 8;
+		goto call;
+	}
 	if ((sig == SIGSEGV || sig == SIGILL) && si->si_code > 0) {
 		/* landed past the sled (the jump's own bytes, the rest of page
 		 * 0, beyond), or on an unmapped address: the call pushed its
@@ -810,6 +899,8 @@ static void handler(int sig, siginfo_t *si, void *ucv)
 	errno = saved;
 	return;
 call:
+	if (__builtin_expect(zp_tls.psud.on != 0, 0) && program_dispatch(&c, si))
+		return;
 	run(&c);
 }
 

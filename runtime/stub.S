@@ -54,6 +54,9 @@
 \name:
 	.cfi_startproc
 	CHECK_SITE
+	movq	zp_tls@gottpoff(%rip), %rcx
+	cmpb	$0, %fs:ZP_T_PSUD(%rcx)
+	jne	zp_psud_insn
 	cmpq	$ZP_NR_CLASSES, %rax
 	jae	.Lpolicy_\@
 	leaq	zp_nr_class(%rip), %rcx
@@ -176,6 +179,18 @@
 	.cfi_endproc
 	.size	\name, .-\name
 .endm
+
+/* zp_psud_insn -- the program's own Syscall User Dispatch is on in this
+ * thread (sud.c): the signal path decides, from a full context, whether
+ * it takes the call; the return address stays on the stack for it */
+	.globl	zp_psud_insn
+	.hidden	zp_psud_insn
+	.type	zp_psud_insn, @function
+zp_psud_insn:
+	.cfi_startproc
+	ud2
+	.cfi_endproc
+	.size	zp_psud_insn, .-zp_psud_insn
 
 	ENTRY zp_entry_gpr gpr
 	ENTRY zp_entry_xsavec xsavec
