@@ -781,9 +781,9 @@ out:
  * the file and the file did not change while it was read. Before its first
  * use, and whenever the image file is not the one last checked (its
  * modification time is not the stamp of its identity: stamp_time), it is
- * checked again in full: header, runs and patches as expected, every byte equal to
- * the original's except the rewritten sites, and the digest of its pages;
- * an image that fails is made again. */
+ * checked again in full: header, runs and patches as expected, every byte
+ * equal to the original's except the rewritten sites, and the digest of
+ * its pages; an image that fails is made again. */
 
 struct image_header {
 	uint64_t magic;
