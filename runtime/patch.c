@@ -367,11 +367,43 @@ static bool image_mapping(const struct zp_object *ob, int cachefd, int imgfd, in
 	return p != NULL && ok;
 }
 
-/* map_images -- every object's executable mappings that can take an image */
+/* map_images_of -- the executable mappings that can take an image: those
+ * holding the code at libc (want_libc), or all the others */
+static void map_images_of(const struct zp_objects *o, int cachefd, int imgfd, int pagemap, struct site *s,
+			  size_t n, const struct zp_map *maps, size_t nmaps, uintptr_t libc, bool want_libc)
+{
+	for (size_t i = 0; i < n;) {
+		const struct zp_map *m = zp_maps_find(maps, nmaps, s[i].addr);
+		const struct zp_object *ob = &o->v[s[i].obj];
+		size_t j = i + 1;
+		while (j < n && m != NULL && s[j].addr + 2 <= m->end && s[j].obj == s[i].obj)
+			j++;
+		bool is_libc = m != NULL && libc >= m->start && libc < m->end;
+		if (m != NULL && is_libc == want_libc && ob->image == NULL && ob->key.ino != 0 &&
+		    s[j - 1].addr + 2 <= m->end && image_mapping(ob, cachefd, imgfd, pagemap, m, s + i, j - i)) {
+			for (size_t k = i; k < j; k++) {
+				struct zp_objstat *st = &zp_stats[s[k].obj];
+				s[k].flags |= SITE_DONE;
+				if (s[k].flags & ZP_SITE_REDZONE)
+					st->trapped++;
+				else
+					st->called++;
+			}
+		}
+		i = j;
+	}
+}
+
+/* map_images -- every object's executable mappings that can take an image,
+ * libc's last: the mapping drops its pages from the page tables, and every
+ * page of libc the runtime then runs (to open the next image: snprintf,
+ * openat, fstat) faults in again, a few microseconds each (about 30 us of
+ * the constructor for /bin/true, the loader's image opened before) */
 static void map_images(const struct zp_objects *o, int cachefd, struct site *s, size_t n,
 		       const struct zp_map *maps, size_t nmaps)
 {
 	const char *off = getenv(ZP_ENV_IMAGES);
+	const uintptr_t libc = (uintptr_t)&close;
 
 	struct statvfs sv;
 
@@ -388,28 +420,12 @@ static void map_images(const struct zp_objects *o, int cachefd, struct site *s, 
 		close(imgfd);
 		return;
 	}
-	for (size_t i = 0; i < n;) {
-		const struct zp_map *m = zp_maps_find(maps, nmaps, s[i].addr);
-		const struct zp_object *ob = &o->v[s[i].obj];
-		size_t j = i + 1;
-		while (j < n && m != NULL && s[j].addr + 2 <= m->end && s[j].obj == s[i].obj)
-			j++;
-		if (m != NULL && ob->image == NULL && ob->key.ino != 0 && s[j - 1].addr + 2 <= m->end &&
-		    image_mapping(ob, cachefd, imgfd, pagemap, m, s + i, j - i)) {
-			for (size_t k = i; k < j; k++) {
-				struct zp_objstat *st = &zp_stats[s[k].obj];
-				s[k].flags |= SITE_DONE;
-				if (s[k].flags & ZP_SITE_REDZONE)
-					st->trapped++;
-				else
-					st->called++;
-			}
-		}
-		i = j;
-	}
+	map_images_of(o, cachefd, imgfd, pagemap, s, n, maps, nmaps, libc, false);
+	map_images_of(o, cachefd, imgfd, pagemap, s, n, maps, nmaps, libc, true);
 	close(pagemap);
 	close(imgfd);
 }
+
 /* patch_sites -- the rewrite itself: raw system calls only, no libc, and
  * nothing runs from the pages being changed (signals are blocked, and this
  * code is not rewritten), so a whole mapping changes protection at once:

@@ -330,8 +330,9 @@ void zp_signal_exec_failed(uint64_t saved)
 	raw_sigmask(SIG_SETMASK, &saved, NULL);
 }
 
-/* install -- our handler for sig, on the alternate stack or not */
-static long install(int sig, unsigned long onstack)
+/* install_old -- our handler for sig, on the alternate stack or not; the
+ * action it replaces into old, unless NULL */
+static long install_old(int sig, unsigned long onstack, struct zp_ksigaction *old)
 {
 	struct zp_ksigaction act = {
 		.handler = (void *)handler,
@@ -339,7 +340,12 @@ static long install(int sig, unsigned long onstack)
 		.restorer = (void *)zp_sigreturn_restorer,
 	};
 
-	return zp_raw_syscall(SYS_rt_sigaction, sig, (long)&act, 0, 8, 0, 0);
+	return zp_raw_syscall(SYS_rt_sigaction, sig, (long)&act, (long)old, 8, 0, 0);
+}
+
+static long install(int sig, unsigned long onstack)
+{
+	return install_old(sig, onstack, NULL);
 }
 
 /* adopt_sigsys -- the net armed after start-up: SIGSYS becomes the
@@ -918,9 +924,11 @@ int zp_signals_install(void)
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		if (!zp_signal_is_ours(sigs[i]))
 			continue;
-		long r = zp_raw_syscall(SYS_rt_sigaction, sigs[i], 0, (long)&shadow[sigs[i]], 8, 0, 0);
-		if (r == 0)
-			r = install(sigs[i], shadow[sigs[i]].flags & SA_ONSTACK);
+		/* one call that installs ours and reads the program's; again
+		 * when the program's ran on the alternate stack, as ours must */
+		long r = install_old(sigs[i], 0, &shadow[sigs[i]]);
+		if (r == 0 && (shadow[sigs[i]].flags & SA_ONSTACK))
+			r = install(sigs[i], SA_ONSTACK);
 		if (r < 0)
 			return (int)r;
 	}

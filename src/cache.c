@@ -21,8 +21,9 @@
  *                                 for a warm start instead of one each
  *   ROOT/v2/images/HASH/NAME      a patched image: header, then only the
  *                                 pages that hold rewritten sites
- *   ROOT/v2/images/HASH/NAME.ok   the stamp: the image's identity when it
- *                                 was last checked against the original
+ *                                 (its modification time is the stamp:
+ *                                 checked against the original; see
+ *                                 stamp_time)
  * The v2 component is the format: builds of another format never read
  * these files, nor these builds theirs. */
 #include <dirent.h>
@@ -43,7 +44,7 @@
 
 #define MAGIC 0x3243455449535a50ull        /* "ZPSITEC2" */
 #define IMAGE_MAGIC 0x32474d4950505a50ull  /* "ZPPIMG2" */
-#define STAMP_MAGIC 0x32504d4154535a50ull  /* "ZPSTAMP2" */
+#define STAMP_MAGIC 0x33504d4154535a50ull  /* "ZPSTAMP3" */
 #define PROG_MAGIC 0x3253474f52505a50ull   /* "ZPPROGS2" */
 #define PAGE ((unsigned)ZP_PAGE_SIZE)
 #define STALE_TMP_S 600                     /* a temporary file older than this was abandoned */
@@ -779,10 +780,10 @@ out:
  * the patches. It is made only if every patched site held a system call in
  * the file and the file did not change while it was read. Before its first
  * use, and whenever the image file is not the one last checked (its
- * identity or change time differ from the stamp beside it), it is checked
- * again in full: header, runs and patches as expected, every byte equal to
- * the original's except the rewritten sites, and the digest of its pages;
- * an image that fails is made again. */
+ * modification time is not the stamp of its identity: stamp_time), it is
+ * checked again in full: header, runs and patches as expected, every byte
+ * equal to the original's except the rewritten sites, and the digest of
+ * its pages; an image that fails is made again. */
 
 struct image_header {
 	uint64_t magic;
@@ -790,14 +791,6 @@ struct image_header {
 	char path[256];
 	uint64_t nruns, npatches, data_off;
 	uint64_t digest;        /* fnv1a of the pages */
-};
-
-struct stamp {
-	uint64_t magic;
-	uint64_t dev, ino, size;
-	int64_t mtime_ns, ctime_ns;
-	uint64_t digest;
-	uint64_t key_hash, patch_hash;  /* what it was checked against */
 };
 
 /* what an image is checked against: its key and its patches */
@@ -946,41 +939,43 @@ static uint64_t meta_size(size_t nruns, size_t n)
 	return (m + PAGE - 1) / PAGE * PAGE;
 }
 
-/* write_stamp -- remember the image file fd as checked */
-static void write_stamp(int dirfd, const char *name, int fd, uint64_t digest, const struct image_want *w)
+/* stamp_time -- the modification time of an image file checked against
+ * its original: a time in the 1990s (in even seconds, which every file
+ * system keeps) drawn from the file's identity (device, inode, size) and
+ * what it was checked against (key and patches). Writing to the file moves
+ * the time to now, and another file (a copy, a file made again) has
+ * another identity: the stamp holds no more. It lives in the image's own
+ * inode, so a warm start reads it with the fstat that checks the owner
+ * (an open, a read and a close of a stamp file beside it before). Only
+ * this user can change the image (trusted) or set its times, as only this
+ * user could write a stamp beside it. */
+static struct timespec stamp_time(const struct stat *st, const struct image_want *w)
 {
-	char sname[300];
+	const uint64_t id[] = { STAMP_MAGIC, st->st_dev, st->st_ino, (uint64_t)st->st_size, w->key_hash,
+				w->patch_hash };
+	uint64_t h = fnv1a_words(id, sizeof(id));
+
+	return (struct timespec){ .tv_sec = 631152000 + 2 * (time_t)(h % (1u << 27)), .tv_nsec = 0 };
+}
+
+/* write_stamp -- remember the image file fd as checked */
+static void write_stamp(int fd, const struct image_want *w)
+{
 	struct stat st;
-	struct tmp t;
 
 	if (fstat(fd, &st) != 0)
 		return;
-	struct stamp s = { STAMP_MAGIC, st.st_dev, st.st_ino, (uint64_t)st.st_size, ns_of(st.st_mtim),
-			   ns_of(st.st_ctim), digest, w->key_hash, w->patch_hash };
-	snprintf(sname, sizeof(sname), "%s.ok", name);
-	if (tmp_open(dirfd, &t) < 0)
-		return;
-	tmp_finish(dirfd, &t, sname, write_all(t.fd, &s, sizeof(s)) ? 0 : -EIO);
+	const struct timespec t[2] = { { .tv_nsec = UTIME_OMIT }, stamp_time(&st, w) };
+	futimens(fd, t);
 }
 
 /* stamp_ok -- is the image file (st) the one last checked, against these
- * key and patches? Only this user can make files in the images directory
- * (checked), and only this user can change the image (trusted), which
- * moves its change time: the stamp needs no check of its own. */
-static bool stamp_ok(int dirfd, const char *name, const struct stat *st, const struct image_want *w)
+ * key and patches? */
+static bool stamp_ok(const struct stat *st, const struct image_want *w)
 {
-	char sname[300];
-	struct stamp s;
+	struct timespec t = stamp_time(st, w);
 
-	snprintf(sname, sizeof(sname), "%s.ok", name);
-	int fd = openat(dirfd, sname, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	bool ok = read_at(fd, &s, sizeof(s), 0) && s.magic == STAMP_MAGIC && s.dev == st->st_dev &&
-		  s.ino == st->st_ino && s.size == (uint64_t)st->st_size && s.mtime_ns == ns_of(st->st_mtim) &&
-		  s.ctime_ns == ns_of(st->st_ctim) && s.key_hash == w->key_hash && s.patch_hash == w->patch_hash;
-	close(fd);
-	return ok;
+	return st->st_mtim.tv_sec == t.tv_sec && st->st_mtim.tv_nsec == t.tv_nsec;
 }
 
 /* image_create -- make the image: -ESTALE when the file is not the one
@@ -1026,10 +1021,12 @@ static int image_create(int dirfd, const char *name, const char *file, const str
 	r = write_all(t.fd, meta, h.data_off) && write_all(t.fd, data, total) ? 0 : -EIO;
 	r = tmp_finish(dirfd, &t, name, r);
 	if (r == 0) {
-		/* the stamp names the file as linked (its change time moved) */
+		/* stamped once linked: a named temporary file (no O_TMPFILE)
+		 * with a time that old would be taken for one a killed run
+		 * left, and removed */
 		int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd >= 0) {
-			write_stamp(dirfd, name, fd, h.digest, w);
+			write_stamp(fd, w);
 			close(fd);
 		}
 	}
@@ -1043,8 +1040,7 @@ out:
 /* image_check -- the whole check of an image file against the original:
  * 0 when it is the image of file with exactly these patches */
 static int image_check(int fd, const struct stat *st, const char *file, const struct zp_cache_key *key,
-		       const struct zp_image_run *runs, size_t nruns, const struct zp_patch *p, size_t n,
-		       uint64_t *digest)
+		       const struct zp_image_run *runs, size_t nruns, const struct zp_patch *p, size_t n)
 {
 	struct image_header h;
 	uint64_t total = nruns ? runs[nruns - 1].image_off + runs[nruns - 1].len : 0;
@@ -1076,7 +1072,6 @@ static int image_check(int fd, const struct stat *st, const char *file, const st
 	if ((r = image_pages(in, key->size, runs, nruns, p, n, want + meta, &d)) < 0)
 		goto out;
 	r = d == h.digest && memcmp(want + meta, got + meta, total) == 0 ? 0 : -EILSEQ;
-	*digest = d;
 out:
 	if (in >= 0)
 		close(in);
@@ -1122,13 +1117,13 @@ int zp_image_open(int dirfd, int imgfd, const struct zp_cache_key *key, const ch
 	image_names(hash, sizeof(hash), name, sizeof(name), &want, file);
 	uint64_t meta = meta_size(im->nruns, n);
 	if (imgfd >= 0) {
-		/* the common case, in few calls: the image and its stamp, by
-		 * path below the checked images directory, in which no one
-		 * else can make anything */
+		/* the common case, in few calls: the image, by path below the
+		 * checked images directory, in which no one else can make
+		 * anything, its owner and stamp by one fstat */
 		char rel[300];
 		snprintf(rel, sizeof(rel), "%s/%s", hash, name);
 		fd = openat(imgfd, rel, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-		if (fd >= 0 && fstat(fd, &st) == 0 && trusted(&st) && stamp_ok(imgfd, rel, &st, &want))
+		if (fd >= 0 && fstat(fd, &st) == 0 && trusted(&st) && stamp_ok(&st, &want))
 			goto found;
 		if (fd >= 0)
 			close(fd);
@@ -1160,16 +1155,15 @@ int zp_image_open(int dirfd, int imgfd, const struct zp_cache_key *key, const ch
 			r = -errno;
 			goto out;
 		}
-		uint64_t digest = 0;
 		/* the cheap test: the file last checked, unchanged since */
-		if (fstat(fd, &st) == 0 && trusted(&st) && stamp_ok(sub, name, &st, &want)) {
+		if (fstat(fd, &st) == 0 && trusted(&st) && stamp_ok(&st, &want)) {
 			r = 0;
 			break;
 		}
 		r = fstat(fd, &st) == 0 && trusted(&st) ? image_check(fd, &st, file, key, im->runs, im->nruns,
-								     p, n, &digest) : -EPERM;
+								     p, n) : -EPERM;
 		if (r == 0) {
-			write_stamp(sub, name, fd, digest, &want);
+			write_stamp(fd, &want);
 			break;
 		}
 		if (r == -ESTALE || r == -ENOMEM)
@@ -1248,7 +1242,9 @@ static bool stale_tmp(const char *name, const struct stat *st)
 	return l > 4 && strcmp(name + l - 4, ".tmp") == 0 && time(NULL) - st->st_mtim.tv_sec > STALE_TMP_S;
 }
 
-/* list_images -- the image files under images/, with their stamps */
+/* list_images -- the image files under images/ (with the stamp files
+ * older builds wrote beside them, NAME.ok: counted with their image and
+ * removed with it) */
 static int list_images(int cfd, struct zp_cache_item **v, size_t *n, size_t *cap, bool clean)
 {
 	int imgs = open_sub(cfd, "images", false, true), r = 0;
@@ -1286,8 +1282,10 @@ static int list_images(int cfd, struct zp_cache_item **v, size_t *n, size_t *cap
 				continue;       /* counted with its image */
 			snprintf(it.name, sizeof(it.name), "images/%.32s/%.200s", de->d_name, se->d_name);
 			it.bytes = (uint64_t)st.st_blocks * 512;
-			it.used_ns = ns_of(st.st_atim) > ns_of(st.st_mtim) ? ns_of(st.st_atim) : ns_of(st.st_mtim);
-			it.made_ns = ns_of(st.st_mtim);
+			/* the modification time is the stamp: the change time is
+			 * when it was made or last checked */
+			it.used_ns = ns_of(st.st_atim) > ns_of(st.st_ctim) ? ns_of(st.st_atim) : ns_of(st.st_ctim);
+			it.made_ns = ns_of(st.st_ctim);
 			int fd = openat(sub, se->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 			struct image_header h;
 			struct stat sst;

@@ -8,8 +8,10 @@ kept. The file the program's PT_INTERP names (the dynamic loader) is
 looked up once: keying the loaded objects stats it, and what children
 need of it (is an executed file the loader?) is taken from there. The
 runtime tells itself from the program's objects by address, and is no row
-of its report. Run
-under strace on a warm cache.
+of its report. A patched image is used on its stamp (its own modification
+time), read by the fstat that checks its owner: no stamp file is opened,
+and none is written again (no utimensat). Run under strace on a warm
+cache.
 
 usage: startup-calls.py LIBZPOLINE NULL_HOOK PPID"""
 import os
@@ -26,6 +28,7 @@ ENV = {k: v for k, v in os.environ.items() if not k.startswith("ZPOLINE_") and k
 # loader's and malloc's are MAP_FIXED or page multiples
 SMALL_ANON = re.compile(r"^mmap\(NULL, (\d+), [^,]+, [^,]*MAP_ANONYMOUS")
 STAT = re.compile(r'^(?:newfstatat|stat|statx|lstat)\((?:AT_FDCWD, )?"([^"]*)"')
+OPEN = re.compile(r'^openat\([^,]+, "([^"]*)"')
 
 
 def interp(path):
@@ -47,14 +50,16 @@ def start(env, prog):
         for _ in range(2):      # the first fills the cache
             r = subprocess.run(prog, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         # by name: the %%stat class is newer than some strace builds
-        calls = "trace=mmap,stat,lstat,newfstatat,statx"
+        calls = "trace=mmap,stat,lstat,newfstatat,statx,openat,utimensat"
         r = subprocess.run(["strace", "-o", out, "-e", calls, "--"] + prog, env=env,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         with open(out) as f:
             lines = f.read().splitlines()
     sizes = [int(m.group(1)) for m in map(SMALL_ANON.match, lines) if m and int(m.group(1)) < 4096]
     stats = [m.group(1) for m in map(STAT.match, lines) if m]
-    return r, sizes, stats
+    opens = [m.group(1) for m in map(OPEN.match, lines) if m]
+    utimes = [l for l in lines if l.startswith("utimensat(")]
+    return r, sizes, stats, opens, utimes
 
 
 def main():
@@ -64,7 +69,7 @@ def main():
     fails = 0
     with tempfile.TemporaryDirectory() as cache:
         env = dict(ENV, LD_PRELOAD=RUNTIME, ZPOLINE_HOOK=HOOK, ZPOLINE_CACHE_DIR=cache)
-        r, sizes, stats = start(env, [PPID])
+        r, sizes, stats, opens, utimes = start(env, [PPID])
         ok = r.returncode == 0 and b"LD_PRELOAD=\n" in r.stdout and sizes == []
         print("%s: the runtime alone in LD_PRELOAD: dropped, no mapping made for it (small anonymous "
               "mappings: %s; exit %d)" % ("ok" if ok else "FAIL", sizes, r.returncode))
@@ -73,6 +78,12 @@ def main():
         n = stats.count(loader)
         ok = n == 1
         print("%s: the dynamic loader's file (%s) looked up once by path: %d" % ("ok" if ok else "FAIL", loader, n))
+        fails += not ok
+        images = [p for p in opens if "/" in p and not p.endswith(".ok") and not p.startswith("/")]
+        stamps = [p for p in opens if p.endswith(".ok")]
+        ok = len(images) >= 1 and stamps == [] and utimes == []
+        print("%s: images used on their own stamp: %d opened, stamp files opened %s, stamps written %s" % (
+            "ok" if ok else "FAIL", len(images), stamps, utimes))
         fails += not ok
         # the runtime finds itself among the loaded objects by address
         # (no dladdr): it is no row of its own report
@@ -88,7 +99,7 @@ def main():
         other = "/lib/x86_64-linux-gnu/libz.so.1"
         if os.path.exists(other):
             env = dict(env, LD_PRELOAD=RUNTIME + ":" + other, ZPOLINE_BEST_EFFORT="1")
-            r, sizes, _ = start(env, [PPID])
+            r, sizes, _, _, _ = start(env, [PPID])
             ok = r.returncode == 0 and ("LD_PRELOAD=%s\n" % other).encode() in r.stdout and len(sizes) == 1
             print("%s: another entry beside the runtime: kept, rewritten in a mapping of its own "
                   "(small anonymous mappings: %s; exit %d; %r)" % ("ok" if ok else "FAIL", sizes,
