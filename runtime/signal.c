@@ -809,7 +809,7 @@ static bool program_dispatch(const struct call *c, siginfo_t *from)
 		g[REG_RCX] = (greg_t)c->resume;
 		g[REG_R11] = g[REG_EFL];
 	}
-	forward(SIGSYS, from, uc);
+	forward(SIGSYS, from, uc, c->saved_errno);
 	errno = c->saved_errno;
 	return true;
 }
