@@ -463,24 +463,21 @@ void tr_print_siginfo(struct tr_buf *b, const struct tr_fmt *f, const void *p)
 	tr_puts(b, json ? "{\"si_signo\": " : "{si_signo=");
 	tr_print_signal(b, f, si->si_signo);
 	tr_puts(b, json ? ", \"si_code\": " : ", si_code=");
+	/* a positive code is the signal's own (a fault's, a child's) */
+	static const struct {
+		int signo;
+		const struct tr_xlat *codes;
+	} own_codes[] = {
+		{ SIGCHLD, tr_cld_codes }, { SIGSEGV, tr_segv_codes }, { SIGBUS, tr_bus_codes },
+		{ SIGILL, tr_ill_codes }, { SIGFPE, tr_fpe_codes }, { SIGTRAP, tr_trap_codes },
+		{ SIGSYS, tr_sys_codes }, { SIGIO, tr_poll_codes },
+	};
 	if (si->si_code <= 0 || si->si_code == SI_KERNEL)
 		code = xlat_find(tr_si_codes, (uint64_t)(int64_t)si->si_code);
-	else if (si->si_signo == SIGCHLD)
-		code = xlat_find(tr_cld_codes, (uint64_t)si->si_code);
-	else if (si->si_signo == SIGSEGV)
-		code = xlat_find(tr_segv_codes, (uint64_t)si->si_code);
-	else if (si->si_signo == SIGBUS)
-		code = xlat_find(tr_bus_codes, (uint64_t)si->si_code);
-	else if (si->si_signo == SIGILL)
-		code = xlat_find(tr_ill_codes, (uint64_t)si->si_code);
-	else if (si->si_signo == SIGFPE)
-		code = xlat_find(tr_fpe_codes, (uint64_t)si->si_code);
-	else if (si->si_signo == SIGTRAP)
-		code = xlat_find(tr_trap_codes, (uint64_t)si->si_code);
-	else if (si->si_signo == SIGSYS)
-		code = xlat_find(tr_sys_codes, (uint64_t)si->si_code);
-	else if (si->si_signo == SIGIO)
-		code = xlat_find(tr_poll_codes, (uint64_t)si->si_code);
+	else
+		for (size_t i = 0; i < sizeof(own_codes) / sizeof(own_codes[0]); i++)
+			if (own_codes[i].signo == si->si_signo)
+				code = xlat_find(own_codes[i].codes, (uint64_t)si->si_code);
 	if (json)
 		code ? tr_put(b, "\"%s\"", code) : tr_put(b, "%d", si->si_code);
 	else
