@@ -13,8 +13,8 @@
  * writing into it, copying it or changing its flags fails here with EBADF
  * (ownfd.h).
  *
- * The interest set is exactly those calls and the write family: the
- * others never reach the hook. The decoders are the tracer's (hooks/tracer/). Options: none. */
+ * The interest set is exactly those calls, the write family, and the
+ * ends of threads and processes: the others never reach the hook. The decoders are the tracer's (hooks/tracer/). Options: none. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -27,6 +27,7 @@
 #include <zpoline/hook.h>
 
 #include "ownfd.h"
+#include "thread.h"
 #include "tracer/decode.h"
 
 static const struct zpoline_init *rt;
@@ -75,7 +76,27 @@ static bool writes(long nr, const long *a)
 	return (flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC));
 }
 
-static __thread char text[16384];
+/* this thread's, mapped at its first record and unmapped at its SYS_exit
+ * (thread.h: `__thread` data would be allocated with the program's malloc) */
+struct audit_thread {
+	char text[16384];
+	struct tr_thread dec;   /* the decoders' */
+};
+static __thread struct audit_thread *my_thread THREAD_STATE_TLS;
+
+static struct audit_thread *audit_thread(void)
+{
+	struct audit_thread *t = my_thread;
+
+	if (__builtin_expect(t == NULL, 0))
+		t = thread_state_new((void **)&my_thread, sizeof(*t), "audit");
+	return t;
+}
+
+struct tr_thread *tr_thread(void)
+{
+	return &audit_thread()->dec;
+}
 
 static void put_path(struct tr_buf *b, const char *key, long addr)
 {
@@ -86,7 +107,8 @@ static void put_path(struct tr_buf *b, const char *key, long addr)
 /* record -- one event; ret is the result, or 1 for an exec not yet made */
 static void record(enum kind k, long nr, const long *a, long ret, bool done)
 {
-	struct tr_buf b = { text, 0, sizeof(text) };
+	char *text = audit_thread()->text;
+	struct tr_buf b = { text, 0, sizeof(audit_thread()->text) };
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -189,6 +211,10 @@ static int audit_enter(struct zpoline_call *call, uint64_t *slot)
 	long denied = ownfd_check(call);
 
 	*slot = 0;
+	if (call->nr == SYS_exit) {
+		thread_state_end((void **)&my_thread);
+		return ZPOLINE_CALL;
+	}
 	if (call->nr == SYS_exit_group)
 		ownfd_exit_status(write_error, call, root);
 	if (denied) {
@@ -234,6 +260,7 @@ static int audit_init(const struct zpoline_init *in)
 		ZPOLINE_WANT(interest, events[i].nr);
 	ownfd_init(interest);
 	ZPOLINE_WANT(interest, SYS_exit_group);
+	ZPOLINE_WANT(interest, SYS_exit);
 	static int private_error;
 	const char *r = getenv("ZPOLINE_ROOT_PID");
 	write_error = in->shared != NULL && in->shared_size >= sizeof(int) ? in->shared : &private_error;

@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <zpoline/hook.h>
@@ -52,24 +53,84 @@ static struct config cfg;
 /* matching calls so far, per rule, counted across every process of the run
  * (in the memory the runtime shares) so every=N means the whole run */
 static uint64_t *seen;
-static __thread uint64_t rng[MAX_RULES];
+
+/* The generators of p= rules, one state per rule and thread, in a pool a
+ * thread takes a slot of at its first draw and gives back at its
+ * SYS_exit. Not `__thread` data: that is dynamic TLS, which the loader
+ * allocates in each new thread with the program's malloc (hooks/thread.h);
+ * and not mapped per thread, as the tracer's is: a libc call would break
+ * ZPOLINE_HOOK_GPR_ONLY. Threads past the pool's size share its last slot
+ * (their draws are then not repeatable run to run). The pointer is in
+ * static TLS (initial-exec): 8 bytes of the loader's surplus. */
+#define RNG_SLOTS 256
+struct rng_slot {
+	int taken;
+	uint64_t s[MAX_RULES];
+};
+static struct rng_slot rng_pool[RNG_SLOTS];
+static __thread struct rng_slot *my_rng __attribute__((tls_model("initial-exec")));
+
+/* rng_take -- a free slot for this thread, its states zero (unseeded) */
+static struct rng_slot *rng_take(void)
+{
+	struct rng_slot *r = &rng_pool[RNG_SLOTS - 1];
+
+	for (int i = 0; i < RNG_SLOTS - 1; i++) {
+		int free_ = 0;
+		if (__atomic_load_n(&rng_pool[i].taken, __ATOMIC_RELAXED) == 0 &&
+		    __atomic_compare_exchange_n(&rng_pool[i].taken, &free_, 1, false, __ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED)) {
+			r = &rng_pool[i];
+			for (int j = 0; j < MAX_RULES; j++)
+				r->s[j] = 0;
+			break;
+		}
+	}
+	/* a signal handler's call may have taken one meanwhile: keep it */
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	if (my_rng != NULL) {
+		if (r != &rng_pool[RNG_SLOTS - 1])
+			__atomic_store_n(&r->taken, 0, __ATOMIC_RELEASE);
+		return my_rng;
+	}
+	my_rng = r;
+	return r;
+}
+
+/* rng_give_back -- the thread ends (a vfork child's SYS_exit, sharing
+ * its parent's TLS, gives back the parent's slot: the parent then starts
+ * over from the seed in another) */
+static void rng_give_back(void)
+{
+	struct rng_slot *r = my_rng;
+
+	if (r == NULL)
+		return;
+	my_rng = NULL;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	if (r != &rng_pool[RNG_SLOTS - 1])
+		__atomic_store_n(&r->taken, 0, __ATOMIC_RELEASE);
+}
 
 /* rand64 -- xorshift64*, one state per rule and thread: from the rule's
- * seed, else from an address (different each run under ASLR) */
+ * seed, else from an address (different each run under ASLR). Relaxed
+ * atomics: the pool's last slot may be shared. */
 static uint64_t rand64(int idx)
 {
-	uint64_t *s = &rng[idx];
+	struct rng_slot *r = my_rng ? my_rng : rng_take();
+	uint64_t *p = &r->s[idx], s = __atomic_load_n(p, __ATOMIC_RELAXED);
 
-	if (*s == 0) {
-		*s = cfg.rules[idx].seed ? cfg.rules[idx].seed : (uint64_t)(uintptr_t)s;
-		*s ^= 0x9e3779b97f4a7c15u;
-		if (*s == 0)
-			*s = 1;
+	if (s == 0) {
+		s = cfg.rules[idx].seed ? cfg.rules[idx].seed : (uint64_t)(uintptr_t)p;
+		s ^= 0x9e3779b97f4a7c15u;
+		if (s == 0)
+			s = 1;
 	}
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return *s * 0x2545f4914f6cdd1du;
+	s ^= s >> 12;
+	s ^= s << 25;
+	s ^= s >> 27;
+	__atomic_store_n(p, s, __ATOMIC_RELAXED);
+	return s * 0x2545f4914f6cdd1du;
 }
 
 /* denied -- the error to fail this call with, or 0 to let it through */
@@ -92,8 +153,11 @@ static int deny_enter(struct zpoline_call *call, uint64_t *slot)
 	long err = denied(call->nr);
 
 	(void)slot;
-	if (err == 0)
+	if (err == 0) {
+		if (call->nr == SYS_exit)
+			rng_give_back();
 		return ZPOLINE_CALL;
+	}
 	call->ret = -err;
 	return ZPOLINE_DONE;
 }
@@ -270,6 +334,10 @@ static int deny_init(const struct zpoline_init *in)
 		in->trace_write(msg, (unsigned long)(n < (int)sizeof(msg) ? n : (int)sizeof(msg) - 1));
 		return -EINVAL;
 	}
+	/* a thread's generators go back to the pool when it ends */
+	for (int i = 0; i < cfg.nrules; i++)
+		if (cfg.rules[i].ppm != 0)
+			ZPOLINE_WANT(cfg.interest, SYS_exit);
 	return 0;
 }
 

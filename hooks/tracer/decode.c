@@ -109,7 +109,6 @@ void tr_puts(struct tr_buf *b, const char *s)
 }
 
 pid_t tr_self_pid;
-__thread bool tr_trusted;
 
 /* Pages process_vm_readv has read lately, per thread, each with the
  * generation of the process's mappings it was read in: while no call that
@@ -126,12 +125,9 @@ __thread bool tr_trusted;
 static unsigned long map_gen;
 static int map_readers;
 static bool map_direct_off;
-static __thread int my_reads;
-#define PAGE_CACHE 16
-static __thread struct {
-	uintptr_t page;
-	unsigned long gen;
-} page_cache[PAGE_CACHE];
+#define PAGE_CACHE TR_PAGE_CACHE
+#define my_reads (tr_thread()->my_reads)
+#define page_cache (tr_thread()->page_cache)
 
 void tr_maps_change(bool entering, bool for_good)
 {
@@ -243,11 +239,10 @@ void tr_print_quoted(struct tr_buf *b, const unsigned char *s, size_t n, bool he
 	tr_putc(b, '"');
 }
 
-static __thread unsigned char strbuf[4097];
-
 void tr_print_str(struct tr_buf *b, const struct tr_fmt *f, long addr, long max, bool path)
 {
 	size_t n = 0, lim = path ? 4096 : (size_t)f->strmax;
+	unsigned char *strbuf = tr_thread()->strbuf;
 
 	(void)max;
 	if (addr == 0) {
@@ -295,6 +290,7 @@ void tr_print_str(struct tr_buf *b, const struct tr_fmt *f, long addr, long max,
 void tr_print_data(struct tr_buf *b, const struct tr_fmt *f, long addr, long len, bool hex)
 {
 	size_t n = len < 0 ? 0 : (size_t)len < (size_t)f->strmax ? (size_t)len : (size_t)f->strmax;
+	unsigned char *strbuf = tr_thread()->strbuf;
 
 	if (addr == 0) {
 		tr_puts(b, f->json ? "null" : "NULL");

@@ -107,13 +107,32 @@ void tr_print_open_flags(struct tr_buf *b, const struct tr_fmt *f, long v);
  * "name(a, b, ...) = r", as a JSON array of values (json.c) */
 void tr_json_args(struct tr_buf *b, const char *text, size_t len);
 
+/* the decoders' per-thread state, in the block of the hook that links
+ * them (thread.h: not in the loader's dynamic TLS) */
+#define TR_PAGE_CACHE 16
+struct tr_thread {
+	bool trusted;           /* tr_trusted */
+	int my_reads;           /* direct reads under way in this thread */
+	struct {
+		uintptr_t page;
+		unsigned long gen;
+	} page_cache[TR_PAGE_CACHE];
+	unsigned char strbuf[4097];
+	char path[4096];        /* a descriptor's path (-y) */
+	unsigned char dirents[65536];   /* not on the stack: handlers may run
+					 * on a small sigaltstack */
+};
+
+/* tr_thread -- this thread's, defined by the hook (tracer.c, audit.c) */
+struct tr_thread *tr_thread(void);
+
 /* tr_peek -- copy from the program without trusting the pointer: the
  * number of bytes copied */
 long tr_peek(void *dst, uintptr_t src, size_t len);
 /* the process's pid (0: ask), and whether tr_peek may read directly:
  * set only around arguments the kernel has just read or written */
 extern pid_t tr_self_pid;
-extern __thread bool tr_trusted;
+#define tr_trusted (tr_thread()->trusted)
 /* tr_maps_change -- a call that can unmap or protect the program's memory
  * enters (and waits for other threads' direct reads) or has returned:
  * what tr_peek read before is read through the kernel again; for_good:

@@ -279,10 +279,10 @@ static void put_fd(struct tr_buf *b, const struct tr_fmt *f, long fd)
 {
 	tr_putd(b, (int)fd);
 	if (f->fdpaths && (int)fd >= 0 && !f->json) {
-		static __thread char path[4096];
+		char *path = tr_thread()->path;
 		char link[64];
 		snprintf(link, sizeof(link), "/proc/self/fd/%d", (int)fd);
-		ssize_t n = readlink(link, path, sizeof(path) - 1);
+		ssize_t n = readlink(link, path, sizeof(tr_thread()->path) - 1);
 		if (n > 0) {
 			path[n] = '\0';
 			tr_putc(b, '<');
@@ -812,12 +812,12 @@ static void put_pollfds(struct tr_buf *b, const struct tr_fmt *f, long addr, lon
 
 static void put_dirents(struct tr_buf *b, const struct tr_fmt *f, long addr, long ret)
 {
-	/* not on the stack: handlers may run on a small sigaltstack */
-	static __thread unsigned char buf[65536];
+	unsigned char *buf = tr_thread()->dirents;
+	const long cap = (long)sizeof(tr_thread()->dirents);
 	long n = 0, off = 0;
 
-	if (is_err(ret) || ret > (long)sizeof(buf) || (!f->verbose && !f->json)) {
-		if (!is_err(ret) && ret <= (long)sizeof(buf) &&
+	if (is_err(ret) || ret > cap || (!f->verbose && !f->json)) {
+		if (!is_err(ret) && ret <= cap &&
 		    tr_peek(buf, (uintptr_t)addr, (size_t)ret) == ret) {
 			while (off + 19 <= ret) {
 				unsigned short reclen;

@@ -46,6 +46,7 @@
 #include "decode.h"
 #include "shared.h"
 #include "../ownfd.h"
+#include "../thread.h"
 
 #define SA_RESTORER_FLAG 0x04000000UL
 
@@ -144,8 +145,28 @@ struct tls {
 	} vf;
 	char out_own[OUTCAP];
 	char line[3][16384];
+	char sigbuf[1024];              /* a signal's line */
+	struct tr_thread dec;           /* the decoders' (decode.h) */
 };
-static __thread struct tls T;
+/* this thread's, mapped at its first call and unmapped at its SYS_exit
+ * (thread.h): a `__thread struct tls` would be the loader's dynamic TLS,
+ * allocated with the program's malloc in every new thread */
+static __thread struct tls *my_tls THREAD_STATE_TLS;
+
+static inline struct tls *tls(void)
+{
+	struct tls *t = my_tls;
+
+	if (__builtin_expect(t == NULL, 0))
+		t = thread_state_new((void **)&my_tls, sizeof(*t), "tracer");
+	return t;
+}
+#define T (*tls())
+
+struct tr_thread *tr_thread(void)
+{
+	return &T.dec;
+}
 
 /* the threads of this process, for the calls they are in when it ends */
 #define MAX_THREADS 256
@@ -1509,6 +1530,7 @@ static void child_start(bool shares)
 	T.pid = 0;
 	self_ids();
 	if (!shares) {
+		thread_state_adopt(my_tls);     /* its own copy */
 		prog_pid = T.pid;       /* its own copy of the handlers */
 		T.vf.active = false;
 		T.stash.by = 0;
@@ -1797,10 +1819,12 @@ static int tracer_enter(struct zpoline_call *call, uint64_t *slot)
 	if (top == NULL)
 		return enter_impl(call, slot);
 	run_on_own(enter_thunk, &h, top);
-	if (call->nr == SYS_exit && T.stack != NULL) {
-		/* the thread ends: its stack goes (we are off it now) */
-		munmap(T.stack, STACK_SIZE);
-		T.stack = NULL;
+	if (call->nr == SYS_exit) {
+		/* the thread ends: its state and its stack go (we are off it
+		 * now), unless they are another thread's that shares our TLS */
+		char *stack = T.stack;
+		if (thread_state_end((void **)&my_tls) && stack != NULL)
+			munmap(stack, STACK_SIZE);
 	}
 	return h.ret;
 }
@@ -1818,12 +1842,10 @@ static void tracer_exit(struct zpoline_call *call, uint64_t *slot)
 
 /* ---- signals ---- */
 
-static __thread char sigbuf[1024];
-
 __attribute__((noinline)) static void signal_line(int sig, siginfo_t *si)
 {
-	char *buf = sigbuf;
-	struct tr_buf b = { buf, 0, sizeof(sigbuf) };
+	char *buf = T.sigbuf;
+	struct tr_buf b = { buf, 0, sizeof(T.sigbuf) };
 	char tmp[16];
 
 	if (opt.json) {

@@ -11,10 +11,19 @@
  * the libraries named on the command line (slotinfo, scopes, a larger
  * dtv), dlclose, and a fork whose child does the same.
  *
+ * Each thread, before anything of its own that allocates, makes calls
+ * the bundled hooks see (getppid: what their tests deny with p=; an open
+ * for writing: an audit record), and checks that nothing called the
+ * malloc family in it since it started: natively nothing does, and a
+ * hook's per-thread state must not come from the program's malloc (the
+ * loader allocates a hook's `__thread` data there at its first use in a
+ * thread, hooks/thread.h).
+ *
  * usage: own-malloc [LIB...] (each LIB's own_tls_touch, if it has one, is
  * called in every thread of the second round: TLS blocks the loader
  * allocates and frees) */
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -31,6 +40,7 @@
 static char *arena;
 static size_t used;
 static unsigned long calls;
+static __thread unsigned long thread_calls;     /* in this thread */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void die(const char *what)
@@ -59,6 +69,7 @@ static void *get(size_t n)
 		die("own-malloc: the malloc family was called before the program's constructor\n");
 	pthread_mutex_lock(&lock);
 	calls++;
+	thread_calls++;
 	size_t need = (n + 31) & ~(size_t)15;
 	if (used + need > ARENA)
 		die("own-malloc: out of memory\n");
@@ -124,6 +135,13 @@ static int ntouch;
 
 static void *thread(void *arg)
 {
+	(void)getppid();
+	int fd = open("/dev/null", O_WRONLY);
+	if (fd >= 0)
+		close(fd);
+	if (thread_calls != 0)
+		die("own-malloc: the malloc family was called in a new thread before the thread allocated "
+		    "anything\n");
 	for (int i = 0; i < ntouch; i++)
 		touch[i](i);
 	return arg;

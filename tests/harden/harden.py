@@ -151,6 +151,18 @@ with tempfile.TemporaryDirectory() as tmp:
     elif not 40 < a.stdout.count("x") < 160:
         problems.append("%d of 200 calls failed with p=0.5" % a.stdout.count("x"))
     report("deny p=0.5:seed=7 fails the same calls every run", problems, a)
+    # in each thread too, from the seed: more threads, one after the
+    # other, than deny's pool has slots (each gives its slot back)
+    p = run([Z, "run", "--hook", "deny", "--hook-opt", "getppid=EPERM:p=0.5:seed=7", "--", CALLS, "32",
+             "300"])
+    lines = p.stdout.splitlines() if p is not None else []
+    problems = []
+    if p is None or p.returncode or len(lines) != 301:
+        problems.append("the run failed")
+    elif len(set(lines)) != 1:
+        problems.append("%d threads of 300 drew otherwise than the main thread" %
+                        sum(l != lines[0] for l in lines))
+    report("deny p=0.5:seed=7 fails the same calls in every thread", problems, p)
 
     # ---- fail closed: no scan possible at all ----
     # The cache off (or cold), so every object needs the scanner: the

@@ -33,6 +33,14 @@ static char text[8192];
 static struct tr_buf buf;
 static struct tr_fmt fmt = { .strmax = 32, .align = true };
 
+/* the decoders' per-thread state: a hook keeps it in a block of its own */
+static __thread struct tr_thread decoder_state;
+
+struct tr_thread *tr_thread(void)
+{
+	return &decoder_state;
+}
+
 static struct tr_buf *fresh(void)
 {
 	buf = (struct tr_buf){ text, 0, sizeof(text) };
