@@ -114,7 +114,10 @@ struct zp_thread {
 	/* the signal frames handed to the program's handlers (signal.c),
 	 * innermost last, until their rt_sigreturn */
 	uint32_t nforwarded;
-	uintptr_t forwarded[ZP_FORWARDED];
+	struct {
+		uintptr_t uc, si;       /* in the kernel's frame */
+		int sig;
+	} forwarded[ZP_FORWARDED];
 };
 
 /* zp_thread.guard: any bit set, the hooks are passed by. HOOK: in hook

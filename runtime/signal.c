@@ -475,7 +475,39 @@ static bool restorer_hooked(uintptr_t restorer)
 	return false;
 }
 
-static void forward(int sig, siginfo_t *si, ucontext_t *uc, int saved_errno)
+/* same_stack -- are a and b both on the alternate stack the frame at uc
+ * was made with, or both off it? */
+static bool same_stack(const ucontext_t *uc, uintptr_t a, uintptr_t b)
+{
+	uintptr_t lo = (uintptr_t)uc->uc_stack.ss_sp, len = uc->uc_stack.ss_size;
+	bool none = (uc->uc_stack.ss_flags & SS_DISABLE) != 0;
+
+	return (!none && a - lo < len) == (!none && b - lo < len);
+}
+
+/* handed_over -- note the frame at uc as one the program's handler runs
+ * on, or false when the list is full of live ones. Those at or below it
+ * on its stack were left (siglongjmp) and are dropped. */
+static bool handed_over(ucontext_t *uc, siginfo_t *si, int sig)
+{
+	struct zp_thread *t = &zp_tls;
+	uint32_t k = 0;
+
+	for (uint32_t i = 0; i < t->nforwarded; i++)
+		if (!(t->forwarded[i].uc <= (uintptr_t)uc && same_stack(uc, t->forwarded[i].uc, (uintptr_t)uc)))
+			t->forwarded[k++] = t->forwarded[i];
+	t->nforwarded = k;
+	if (k == ZP_FORWARDED)
+		return false;
+	t->forwarded[k].uc = (uintptr_t)uc;
+	t->forwarded[k].si = (uintptr_t)si;
+	t->forwarded[k].sig = sig;
+	t->nforwarded = k + 1;
+	return true;
+}
+
+/* forward -- (may_jump: the handler may be entered on this frame) */
+static void forward(int sig, siginfo_t *si, ucontext_t *uc, int saved_errno, bool may_jump)
 {
 	struct zp_ksigaction *a = action(sig);
 	uint64_t bit = 1ull << (sig - 1), own = zp_signal_own_mask();
@@ -518,20 +550,16 @@ static void forward(int sig, siginfo_t *si, ucontext_t *uc, int saved_errno)
 	if (flags & SA_RESETHAND)
 		a->handler = SIG_DFL;
 	struct zp_thread *t = &zp_tls;
-	if ((flags & SA_RESTORER) && t->guard == 0 && t->entry == NULL && restorer_hooked((uintptr_t)a->restorer)) {
+	if (may_jump && (flags & SA_RESTORER) && t->guard == 0 && t->entry == NULL &&
+	    restorer_hooked((uintptr_t)a->restorer) && handed_over(uc, si, sig)) {
 		/* as the kernel would have entered it, on this very frame: it
 		 * returns to the program's restorer, whose rt_sigreturn the
 		 * hooks see and which gives the program's view of the mask
 		 * back (zp_signal_returning). Only for the program's own code
 		 * interrupted: inside a dispatch (a signal the runtime sends
 		 * again as the program unblocks it) its calls would not be
-		 * the program's, nor would its rt_sigreturn be seen. */
-		if (t->nforwarded == ZP_FORWARDED) {
-			/* the oldest: left by siglongjmp, most likely */
-			memmove(t->forwarded, t->forwarded + 1, sizeof(t->forwarded) - sizeof(t->forwarded[0]));
-			t->nforwarded--;
-		}
-		t->forwarded[t->nforwarded++] = (uintptr_t)uc;
+		 * the program's, nor would its rt_sigreturn be seen. More
+		 * handlers nested than the list holds are called. */
 		raw_sigmask(SIG_SETMASK, &mask, NULL);
 		errno = saved_errno;
 		zp_handler_jump(handler, sig, si, uc, a->restorer);
@@ -556,22 +584,37 @@ static void forward(int sig, siginfo_t *si, ucontext_t *uc, int saved_errno)
 void zp_signal_returning(void *ucv)
 {
 	struct zp_thread *t = &zp_tls;
-	uint32_t i = t->nforwarded;
-
-	while (i > 0 && t->forwarded[i - 1] != (uintptr_t)ucv)
-		i--;
-	if (i == 0)
-		return;
-	/* this frame's, and those left inside it by siglongjmp */
-	t->nforwarded = i - 1;
 	ucontext_t *uc = ucv;
-	uint64_t mask, view = zp_own_blocked, own = zp_signal_own_mask();
-	/* rt_sigreturn sets the mask from uc_sigmask, which the handler may
-	 * have changed: the runtime's signals in it are the program's view */
-	memcpy(&mask, &uc->uc_sigmask, sizeof(mask));
-	zp_own_blocked = mask & own;
-	mask &= ~own;
-	memcpy(&uc->uc_sigmask, &mask, sizeof(mask));
+	uint32_t i = t->nforwarded;
+	uint64_t mask, view = zp_own_blocked, own = zp_signal_own_mask(), signo;
+
+	/* the frame's mask, as rt_sigreturn will read it (a frame it cannot
+	 * read is the kernel's to refuse) */
+	if (zp_probe_copy(&mask, &uc->uc_sigmask, 1) < 0)
+		return;
+	/* one handed over: by its address and its signal (a frame left by
+	 * siglongjmp has the address of a later one the kernel made) */
+	while (i > 0 && !(t->forwarded[i - 1].uc == (uintptr_t)ucv &&
+			  zp_probe_copy(&signo, (const void *)t->forwarded[i - 1].si, 1) == 0 &&
+			  (int)signo == t->forwarded[i - 1].sig))
+		i--;
+	if (i > 0) {
+		/* this frame's, and those left inside it by siglongjmp; the
+		 * runtime's signals in uc_sigmask are the program's view,
+		 * which the handler may have changed */
+		t->nforwarded = i - 1;
+		zp_own_blocked = mask & own;
+	} else {
+		/* a frame the kernel made for the program's handler: its mask
+		 * never holds the runtime's signals, unless the handler put
+		 * them there to have them blocked on return */
+		zp_own_blocked |= mask & own;
+	}
+	if (mask & own) {
+		/* never blocked for real: a fault with them blocked kills */
+		mask &= ~own;
+		memcpy(&uc->uc_sigmask, &mask, sizeof(mask));
+	}
 	if (view & ~zp_own_blocked)
 		zp_signal_unblocked(view & ~zp_own_blocked);
 }
@@ -809,7 +852,9 @@ static bool program_dispatch(const struct call *c, siginfo_t *from)
 		g[REG_RCX] = (greg_t)c->resume;
 		g[REG_R11] = g[REG_EFL];
 	}
-	forward(SIGSYS, from, uc, c->saved_errno);
+	/* called, not entered on this frame: entered, its rt_sigreturn was
+	 * killed by SIGSYS under the tracer in sud mode (not understood) */
+	forward(SIGSYS, from, uc, c->saved_errno, false);
 	errno = c->saved_errno;
 	return true;
 }
@@ -901,7 +946,7 @@ static void handler(int sig, siginfo_t *si, void *ucv)
 		    *(uint16_t *)rip == 0xd0ff)
 			goto call;
 	}
-	forward(sig, si, uc, saved);
+	forward(sig, si, uc, saved, true);
 	errno = saved;
 	return;
 call:
