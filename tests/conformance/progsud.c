@@ -162,6 +162,15 @@ int main(void)
 	long w = raw(SYS_write, 1, (long)lost, sizeof(lost) - 1);
 	sel = SYSCALL_DISPATCH_FILTER_ALLOW;
 	printf("main, blocked write: returned %ld\n", w);
+	/* taken back to back, nothing in between (the tracer in sud mode was
+	 * killed at the second when the handler ran on the kernel's frame) */
+	long r3[3];
+	for (int i = 0; i < 3; i++) {
+		sel = SYSCALL_DISPATCH_FILTER_BLOCK;
+		r3[i] = raw(SYS_getppid, 0, 0, 0);
+		sel = SYSCALL_DISPATCH_FILTER_ALLOW;
+	}
+	printf("main, three in a row: %ld %ld %ld\n", r3[0], r3[1], r3[2]);
 
 	/* another thread: its own setting; ours stays */
 	pthread_create(&t, NULL, thread, NULL);
