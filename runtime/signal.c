@@ -218,20 +218,18 @@ static uint64_t hex(const char *p)
 
 /* queued -- the thread's own pending signals (*own) and the process's
  * (*shared), as the kernel holds them: /proc shows the two queues apart
- * (sigpending only their union). Read only when both the kernel and the
+ * (sigpending, all, only their union). Read only when both the kernel and the
  * runtime hold some the wait takes; without /proc all are taken as the
  * process's, as kill() leaves them. */
-static void queued(uint64_t *own, uint64_t *shared)
+static void queued(uint64_t all, uint64_t *own, uint64_t *shared)
 {
 	char buf[2048];
-	uint64_t all = 0;
 	long fd = zp_raw_syscall(SYS_openat, AT_FDCWD, (long)"/proc/thread-self/status", O_RDONLY | O_CLOEXEC, 0,
 				 0, 0);
 	long n = fd >= 0 ? zp_raw_syscall(SYS_read, fd, (long)buf, sizeof(buf) - 1, 0, 0, 0) : -1;
 
 	if (fd >= 0)
 		zp_raw_syscall(SYS_close, fd, 0, 0, 0, 0, 0);
-	zp_raw_syscall(SYS_rt_sigpending, (long)&all, 8, 0, 0, 0, 0);
 	*own = 0;
 	*shared = all;
 	if (n <= 0)
@@ -262,7 +260,7 @@ int zp_signal_next(uint64_t set, void *info)
 		return 0;
 	zp_raw_syscall(SYS_rt_sigpending, (long)&pending, 8, 0, 0, 0, 0);
 	if ((pending & set) != 0)
-		queued(&kown, &kshared);
+		queued(pending, &kown, &kshared);
 	/* the thread's queue before the process's */
 	bool thread = ((kown & set) | mine) != 0;
 	int sig = next_of(thread ? (kown & set) | mine : (kshared & set) | process);
