@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/single_threaded.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -84,7 +85,7 @@ static void load_program(struct zp_objects *o, struct zp_scan_job *jobs, size_t 
 {
 	const struct zp_cache_key **keys = malloc(nkeyed * sizeof(*keys));
 	struct zp_scan *s = malloc(nkeyed * sizeof(*s));
-	uint64_t t0 = zp_now_ns();
+	uint64_t t0 = zp_time();
 	size_t k = 0;
 
 	for (size_t i = 0; keys != NULL && i < o->n; i++)
@@ -100,7 +101,7 @@ static void load_program(struct zp_objects *o, struct zp_scan_job *jobs, size_t 
 			jobs[i].got = zp_stats[i].cached = true;
 			/* the one read: the program's */
 			if (first)
-				zp_stats[i].ns += zp_now_ns() - t0;
+				zp_stats[i].ns += zp_time() - t0;
 			first = false;
 		}
 	}
@@ -152,7 +153,7 @@ static int scan_objects(struct zp_objects *o, int cachefd, const char *cachedir,
 	for (size_t i = 0; i < o->n; i++) {
 		struct zp_object *ob = &o->v[i];
 		struct zp_objstat *st = &zp_stats[i];
-		uint64_t t0 = zp_now_ns();
+		uint64_t t0 = zp_time();
 
 		snprintf(st->path, sizeof(st->path), "%s", ob->path);
 		if (ob->excluded && !o->count_excluded)
@@ -164,7 +165,7 @@ static int scan_objects(struct zp_objects *o, int cachefd, const char *cachedir,
 		}
 		jobs[i].key = &ob->key;
 		jobs[i].path = ob->image != NULL ? "[vdso]" : ob->scan_path[0] != '\0' ? ob->scan_path : ob->path;
-		st->ns = zp_now_ns() - t0;
+		st->ns = zp_time() - t0;
 		nkeyed++;
 	}
 	/* a warm start: the whole program's sites in one file */
@@ -173,13 +174,13 @@ static int scan_objects(struct zp_objects *o, int cachefd, const char *cachedir,
 	for (size_t i = 0; block == NULL && i < o->n; i++) {
 		struct zp_object *ob = &o->v[i];
 		struct zp_objstat *st = &zp_stats[i];
-		uint64_t t0 = zp_now_ns();
+		uint64_t t0 = zp_time();
 
 		if (jobs[i].key == NULL)
 			continue;
 		if (cachefd >= 0 && zp_cache_load(cachefd, &ob->key, &jobs[i].scan) == 0) {
 			jobs[i].got = st->cached = true;
-			st->ns += zp_now_ns() - t0;
+			st->ns += zp_time() - t0;
 			continue;
 		}
 		jobs[i].miss = true;
@@ -589,8 +590,11 @@ int zp_patch_all(bool all_traps)
 	int memfd = -2;
 	/* another thread may be running the code (a library's constructor
 	 * started it): only the live protocol then; no other thread can
-	 * appear meanwhile unless one exists */
-	bool threads = zp_other_threads();
+	 * appear meanwhile unless one exists. Before the program's code ran,
+	 * one started with pthread_create shows in libc's flag, and only an
+	 * audit module's code ran before the loader's initialisers: /proc is
+	 * asked (a path lookup, microseconds) only then */
+	bool threads = (!__libc_single_threaded || getenv("LD_AUDIT") != NULL) && zp_other_threads();
 	long blocker = threads ? zp_threads_settle() : 0;
 	/* in fast mode only red-zone sites trap, and a half-rewritten site
 	 * lasts microseconds */

@@ -386,6 +386,12 @@ void zp_children_set_fd(const char *name, int fd) ZP_HIDDEN;
 /* zp_in_vfork_child -- a vfork child, which shares our memory */
 bool zp_in_vfork_child(void) ZP_HIDDEN;
 extern bool zp_follow ZP_HIDDEN;
+/* zp_time -- the clock, when a report will show it (zp_timing); else 0 */
+extern bool zp_timing ZP_HIDDEN;
+static inline uint64_t zp_time(void)
+{
+	return zp_timing ? zp_now_ns() : 0;
+}
 /* zp_clone_child -- in the child of a clone with a stack, before it runs */
 void zp_clone_child(uint64_t flags) ZP_HIDDEN;
 
