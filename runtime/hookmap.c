@@ -139,18 +139,36 @@ static int relocate(uint8_t *base, uint64_t span, const struct dyn *dy, const El
 }
 
 /* map_loads -- the PT_LOAD segments at base (a reservation of span bytes) */
-static int map_loads(int fd, uint8_t *base, const Elf64_Phdr *loads, size_t nloads)
+static int prot_of(const Elf64_Phdr *p)
 {
+	return (p->p_flags & PF_R ? PROT_READ : 0) | (p->p_flags & PF_W ? PROT_WRITE : 0) |
+	       (p->p_flags & PF_X ? PROT_EXEC : 0);
+}
+
+/* map_loads -- the segments into base, which maps the file from offset 0
+ * with protection have (a segment at the same offset in the file as in
+ * memory, as most are, is there already: at most a change of protection),
+ * or, have < 0, holds nothing yet; pages between segments end PROT_NONE */
+static int map_loads(int fd, uint8_t *base, const Elf64_Phdr *loads, size_t nloads, int have)
+{
+	uint64_t covered = 0;
+
 	for (size_t i = 0; i < nloads; i++) {
 		const Elf64_Phdr *p = &loads[i];
-		int prot = (p->p_flags & PF_R ? PROT_READ : 0) | (p->p_flags & PF_W ? PROT_WRITE : 0) |
-			   (p->p_flags & PF_X ? PROT_EXEC : 0);
+		int prot = prot_of(p);
 		uint64_t start = DOWN(p->p_vaddr), fend = p->p_vaddr + p->p_filesz, mend = p->p_vaddr + p->p_memsz;
 
-		if (p->p_filesz > 0 &&
-		    mmap(base + start, UP(fend) - start, prot, MAP_PRIVATE | MAP_FIXED, fd,
-			 (off_t)DOWN(p->p_offset)) == MAP_FAILED)
+		if (have >= 0 && start > covered && mprotect(base + covered, start - covered, PROT_NONE) != 0)
 			return -errno;
+		covered = UP(mend);
+		if (p->p_filesz > 0 && have >= 0 && DOWN(p->p_offset) == start) {
+			if (prot != have && mprotect(base + start, UP(fend) - start, prot) != 0)
+				return -errno;
+		} else if (p->p_filesz > 0 &&
+			   mmap(base + start, UP(fend) - start, prot, MAP_PRIVATE | MAP_FIXED, fd,
+				(off_t)DOWN(p->p_offset)) == MAP_FAILED) {
+			return -errno;
+		}
 		if (mend <= fend)
 			continue;
 		/* .bss: the rest of the last file page zeroed, whole pages
@@ -167,7 +185,7 @@ static int map_loads(int fd, uint8_t *base, const Elf64_Phdr *loads, size_t nloa
 	return 0;
 }
 
-int zp_hook_map(int fd, struct zp_mapped_hook *out)
+int zp_hook_map(int fd, uint64_t size, struct zp_mapped_hook *out)
 {
 	union {
 		Elf64_Ehdr eh;
@@ -189,7 +207,9 @@ int zp_hook_map(int fd, struct zp_mapped_hook *out)
 	for (size_t i = 0; i < eh->e_phnum; i++) {
 		switch (ph[i].p_type) {
 		case PT_LOAD:
+			/* within the file: a page past its end would be SIGBUS */
 			if (nloads == MAX_LOADS || ph[i].p_filesz > ph[i].p_memsz ||
+			    ph[i].p_offset > size || ph[i].p_filesz > size - ph[i].p_offset ||
 			    ph[i].p_offset % PAGE != ph[i].p_vaddr % PAGE ||
 			    (nloads > 0 && ph[i].p_vaddr < loads[nloads - 1].p_vaddr + loads[nloads - 1].p_memsz))
 				return -ENOTSUP;
@@ -215,11 +235,15 @@ int zp_hook_map(int fd, struct zp_mapped_hook *out)
 	uint64_t span = UP(loads[nloads - 1].p_vaddr + loads[nloads - 1].p_memsz);
 	if (!in(dynp->p_vaddr, dynp->p_memsz, span) || (relro != NULL && !in(relro->p_vaddr, relro->p_memsz, span)))
 		return -ENOTSUP;
-	uint8_t *base = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	/* the span, from the file where the first segment starts it: one
+	 * mapping fewer, and the segments at their file offsets are in place */
+	int have = DOWN(loads[0].p_offset) == 0 ? prot_of(&loads[0]) : -1;
+	uint8_t *base = have >= 0 ? mmap(NULL, span, have, MAP_PRIVATE, fd, 0)
+				  : mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (base == MAP_FAILED)
 		return -errno;
 	struct dyn dy;
-	int r = map_loads(fd, base, loads, nloads);
+	int r = map_loads(fd, base, loads, nloads, have);
 	if (r == 0)
 		r = read_dynamic(base, span, (const Elf64_Dyn *)(base + dynp->p_vaddr),
 				 dynp->p_memsz / sizeof(Elf64_Dyn), &dy);

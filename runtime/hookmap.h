@@ -15,10 +15,10 @@ struct zp_mapped_hook {
 	const uint32_t *gnu_hash, *hash;
 };
 
-/* zp_hook_map -- map the hook file fd, relocated: 0; -ENOTSUP when it
- * needs more than this loader does (dlmopen's then); -errno when a
- * mapping failed */
-int zp_hook_map(int fd, struct zp_mapped_hook *out);
+/* zp_hook_map -- map the hook file fd (size bytes long), relocated: 0;
+ * -ENOTSUP when it needs more than this loader does (dlmopen's then);
+ * -errno when a mapping failed */
+int zp_hook_map(int fd, uint64_t size, struct zp_mapped_hook *out);
 /* zp_hook_sym -- the address of the global symbol name it defines, or NULL */
 void *zp_hook_sym(const struct zp_mapped_hook *m, const char *name);
 

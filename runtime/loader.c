@@ -156,7 +156,7 @@ void zp_report_bad_call(uintptr_t ret, uintptr_t target)
  * for a writer) and refused unless it is a regular file; with high, the
  * descriptor is numbered out of the program's way (the hook's constructor
  * runs while it is open) */
-static int open_hook(const char *path, bool high_fd)
+static int open_hook(const char *path, bool high_fd, uint64_t *size)
 {
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -165,6 +165,7 @@ static int open_hook(const char *path, bool high_fd)
 		zp_fatal(125, "cannot open hook %s: %s", path, strerror(errno));
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
 		zp_fatal(125, "hook %s: not a regular file; give the path of a hook .so", path);
+	*size = (uint64_t)st.st_size;
 	int high = high_fd ? zp_high_fd(fd) : -1;
 	if (high >= 0) {
 		close(fd);
@@ -197,12 +198,12 @@ static void load_one(int i, const char *path, struct zp_hook *h, void **handle)
 	char fdpath[64];
 	struct zp_mapped_hook m;
 	bool map = !hook_dlmopen();
-	int fd = open_hook(path, !map);
+	uint64_t size;
+	int fd = open_hook(path, !map, &size);
 	const struct zpoline_hook *def;
 
-	watch_start(path, "constructor");
-	if (map && zp_hook_map(fd, &m) == 0) {
-		watch_end(false);
+	/* (mapping runs none of the hook's code: no crash to watch for) */
+	if (map && zp_hook_map(fd, size, &m) == 0) {
 		close(fd);
 		/* no libc of its own: nothing to finalise or flush at exit */
 		*handle = m.base;
@@ -218,6 +219,7 @@ static void load_one(int i, const char *path, struct zp_hook *h, void **handle)
 			}
 		}
 		snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+		watch_start(path, "constructor");
 		/* the link map, scopes and TLS slots the loader allocates
 		 * for the hook's namespace: from umalloc (rtldalloc.c) */
 		any_dlmopen = true;
