@@ -258,8 +258,9 @@ void zp_env_hide(void)
 	for (size_t i = 0; environ[i] != NULL; i++) {
 		char *e = environ[i];
 		bool ours = false;
-		for (size_t v = 0; v < ZP_VARS; v++)
-			ours |= has_prefix(e, env_names[v], strlen(env_names[v]));
+		/* (every one of ours starts so) */
+		for (size_t v = 0; strncmp(e, "ZPOLINE_", 8) == 0 && v < ZP_VARS && !ours; v++)
+			ours = has_prefix(e, env_names[v], strlen(env_names[v]));
 		if (ours)
 			continue;
 		if (has_prefix(e, "LD_PRELOAD", 10) && preload_has_runtime(e)) {
