@@ -132,9 +132,12 @@ long zp_trace_write(const void *buf, unsigned long len)
 {
 	const char *p = buf;
 	long done = 0;
+	int fd = zp_trace_out();
 
+	if (fd < 0)
+		return -EBADF;
 	while ((unsigned long)done < len) {
-		long r = zp_raw_syscall(SYS_write, zp_trace_fd, (long)(p + done), (long)(len - done),
+		long r = zp_raw_syscall(SYS_write, fd, (long)(p + done), (long)(len - done),
 					0, 0, 0);
 		if (r == -EINTR)
 			continue;
@@ -314,6 +317,14 @@ bool zp_hooks_enforce(void)
 		if (zp_hooks[i].def != NULL && (zp_hooks[i].def->flags & ZPOLINE_HOOK_ENFORCES))
 			return true;
 	return false;
+}
+
+bool zp_hooks_quiet(void)
+{
+	for (int i = 0; i < zp_nhooks; i++)
+		if (zp_hooks[i].def == NULL || !(zp_hooks[i].def->flags & ZPOLINE_HOOK_QUIET))
+			return false;
+	return true;
 }
 
 bool zp_hooks_want_shared(void)

@@ -223,8 +223,7 @@ static void start(void)
 	/* what children need of the dynamic loader's file comes from keying
 	 * the loaded objects */
 	zp_object_keyed = zp_children_note_file;
-	if (zp_trace_setup(file_env(ZP_ENV_TRACE_FD)))
-		zp_children_own_fd(ZP_ENV_TRACE_FD, zp_trace_fd);
+	bool trace_given = zp_trace_setup(file_env(ZP_ENV_TRACE_FD));
 	if (hook == NULL || *hook == '\0') {
 		hook = default_hook();
 		if (hook == NULL)
@@ -245,6 +244,11 @@ static void start(void)
 	if (r < 0)
 		zp_fatal(125, "cannot list the loaded objects: %s", strerror(-r));
 	zp_hooks_load(hook);
+	/* a descriptor for reports, unless every hook is quiet: then none
+	 * (copying stderr to a high number grows the descriptor table, some
+	 * microseconds a start, and each fork copies it) */
+	if (!trace_given && !zp_hooks_quiet() && zp_trace_own_stderr())
+		zp_children_own_fd(ZP_ENV_TRACE_FD, zp_trace_fd);
 	/* its init is what hands it to the hooks */
 	setup_shared(zp_hooks_want_shared());
 	/* the registers to save: what the loaded hooks declare */

@@ -7,9 +7,32 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include "runtime.h"
+
+/* In a run that names no descriptor for reports, when every hook is
+ * quiet (ZPOLINE_HOOK_QUIET), zp_trace_fd is -1: the runtime holds none,
+ * and reports go to the program's standard error, only while it is the
+ * file it was at start-up (stderr_dev/ino; stderr_known false: it was not
+ * open). Until zp_trace_setup it is 2. */
+static bool stderr_known;
+static uint64_t stderr_dev, stderr_ino;
+
+static bool same_stderr(void)
+{
+	struct stat st;
+
+	return stderr_known && zp_raw_syscall(SYS_fstat, 2, (long)&st, 0, 0, 0, 0) == 0 &&
+	       st.st_dev == stderr_dev && st.st_ino == stderr_ino;
+}
+
+/* zp_trace_out -- the descriptor to write a report to now, or -1 */
+int zp_trace_out(void)
+{
+	return zp_trace_fd >= 0 ? zp_trace_fd : same_stderr() ? 2 : -1;
+}
 
 /* zp_msg -- "zpoline: " and the message, on the trace fd */
 void zp_msg(const char *fmt, ...)
@@ -26,7 +49,9 @@ void zp_msg(const char *fmt, ...)
 		return;
 	n = 9 + (n < (int)sizeof(buf) - 10 ? n : (int)sizeof(buf) - 11);
 	buf[n++] = '\n';
-	zp_raw_syscall(SYS_write, zp_trace_fd, (long)buf, n, 0, 0, 0);
+	int fd = zp_trace_out();
+	if (fd >= 0)
+		zp_raw_syscall(SYS_write, fd, (long)buf, n, 0, 0, 0);
 }
 
 /* zp_fatal -- zp_msg, then end the process with status */
@@ -43,26 +68,38 @@ void zp_fatal(int status, const char *fmt, ...)
 	__builtin_unreachable();
 }
 
-/* zp_trace_setup -- a descriptor for reports that the program does not
- * know about: env (ZPOLINE_TRACE_FD), inherited from the tool or a parent
- * process, or a copy of stderr made now (true: the caller hands it down to
- * children, the program's environment is not changed) */
+/* zp_trace_setup -- the descriptor for reports the run names in env
+ * (ZPOLINE_TRACE_FD), inherited from the tool or a parent process: true;
+ * else false, and none (-1) until zp_trace_own_stderr: the program's
+ * standard error while it is the file it is now (zp_trace_out) */
 bool zp_trace_setup(const char *env)
 {
-	const char *s = env;
+	struct stat st;
 
-	if (s != NULL) {
+	if (env != NULL) {
 		char *end;
-		long fd = strtol(s, &end, 10);
+		long fd = strtol(env, &end, 10);
 		if (*end == '\0' && fd >= 0 && fd < INT_MAX && fcntl((int)fd, F_GETFD) >= 0) {
 			zp_trace_fd = (int)fd;
-			return false;
+			return true;
 		}
 	}
+	stderr_known = zp_raw_syscall(SYS_fstat, 2, (long)&st, 0, 0, 0, 0) == 0;
+	stderr_dev = st.st_dev;
+	stderr_ino = st.st_ino;
+	zp_trace_fd = -1;
+	return false;
+}
+
+/* zp_trace_own_stderr -- a copy of stderr for reports, one the program
+ * does not know about (true: the caller hands it down to children, the
+ * program's environment is not changed) */
+bool zp_trace_own_stderr(void)
+{
 	int fd = zp_high_fd(2);
+
 	if (fd < 0)
 		return false;
 	zp_trace_fd = fd;
 	return true;
 }
-

@@ -189,9 +189,14 @@ extern uint64_t zp_save_mode ZP_HIDDEN;
 enum zp_save_mode zp_pick_save_mode(unsigned flags) ZP_HIDDEN;
 
 /* ---- msg.c: reporting that does not trust libc ---- */
-/* zp_trace_fd (defined in loader.c, which hands it to the hooks); true when
- * zp_trace_setup made it, a copy of stderr, for the caller to hand down */
+/* zp_trace_fd (defined in loader.c, which hands it to the hooks):
+ * zp_trace_setup takes the run's (true) or notes the program's stderr;
+ * zp_trace_own_stderr then makes a copy of it for hooks that write while
+ * the program runs (true: the caller hands it down); zp_trace_out is what
+ * to write to now (-1: nowhere, the program's stderr is another file) */
 bool zp_trace_setup(const char *env) ZP_HIDDEN;
+bool zp_trace_own_stderr(void) ZP_HIDDEN;
+int zp_trace_out(void) ZP_HIDDEN;
 void zp_msg(const char *fmt, ...) ZP_HIDDEN __attribute__((format(printf, 1, 2)));
 __attribute__((noreturn)) void zp_fatal(int status, const char *fmt, ...) ZP_HIDDEN
 	__attribute__((format(printf, 2, 3)));
@@ -438,6 +443,8 @@ bool zp_hooks_enforce(void) ZP_HIDDEN;
  * or ACL, by path)? The owner of one of the runtime's mode-0 memfds could
  * make it readable through /proc/self/fd/N: policy.c refuses that */
 bool zp_changes_access(long nr) ZP_HIDDEN;
+/* zp_hooks_quiet -- does every loaded hook declare ZPOLINE_HOOK_QUIET? */
+bool zp_hooks_quiet(void) ZP_HIDDEN;
 /* zp_hooks_want_shared -- may a loaded hook use the shared memory? */
 bool zp_hooks_want_shared(void) ZP_HIDDEN;
 long zp_trace_write(const void *buf, unsigned long len) ZP_HIDDEN;

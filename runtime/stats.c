@@ -26,7 +26,12 @@ bool zp_is_root_process(void)
 }
 
 static const char *stats_how;
-static int stats_fd = -1;
+static int stats_fd = -1;     /* -2: the trace descriptor, as zp_trace_out says then */
+
+static int stats_out(void)
+{
+	return stats_fd == -2 ? zp_trace_out() : stats_fd;
+}
 /* the JSON report: one object, written at exit once the late counts are
  * known; this is all of it but the "late" member and the closing brace */
 static char *stats_json_head;
@@ -51,9 +56,9 @@ static void json_finish(void)
 			 zp_late.objects, zp_late.called, zp_late.trapped, zp_late.sud_calls, zp_late.lazy,
 			 zp_late.int80);
 
-	write_all_raw(stats_fd, stats_json_head, strlen(stats_json_head));
+	write_all_raw(stats_out(), stats_json_head, strlen(stats_json_head));
 	if (n > 0)
-		write_all_raw(stats_fd, line, (size_t)n);
+		write_all_raw(stats_out(), line, (size_t)n);
 }
 
 /* zp_stats_at_exit -- what was rewritten or caught after start-up */
@@ -77,7 +82,7 @@ void zp_stats_at_exit(void)
 			     "rewritten; %lu int $0x80 calls made as asked, not hooked\n", zp_late.objects,
 			     zp_late.called, zp_late.trapped, zp_late.sud_calls, zp_late.lazy, zp_late.int80);
 	if (n > 0)
-		zp_raw_syscall(SYS_write, stats_fd, (long)line, n, 0, 0, 0);
+		write_all_raw(stats_out(), line, (size_t)n);
 }
 
 /* zp_stats_report -- the rewrite statistics, once start-up is done: how
@@ -87,10 +92,8 @@ void zp_stats_report(const char *how, const char *fds, enum zp_mode how_called, 
 		     uint64_t ns)
 {
 	char what[128];
-	int fd = fds != NULL ? atoi(fds) : zp_trace_fd;
-
 	stats_how = how;
-	stats_fd = fd;
+	stats_fd = fds != NULL ? atoi(fds) : -2;
 
 	static const char *const saves[] = {
 		[ZP_SAVE_GPR] = "general registers only", [ZP_SAVE_XSAVEC] = "xsavec",
@@ -117,7 +120,7 @@ void zp_stats_report(const char *how, const char *fds, enum zp_mode how_called, 
 			json_finish();
 	}
 	if (text != NULL) {
-		write_all_raw(fd, text, strlen(text));
+		write_all_raw(stats_out(), text, strlen(text));
 		free(text);
 	}
 	if (exiting)

@@ -58,6 +58,15 @@ extern "C" {
  * asked for best effort. Each call costs some tens of nanoseconds more. */
 #define ZPOLINE_HOOK_ENFORCES 0x8u
 
+/* The hook writes (trace_write) from its init at most, never while the
+ * program runs. When every hook says so and the run names no descriptor
+ * for reports (zpoline run always does; the runtime preloaded by hand does
+ * not), the process holds none of the runtime's: what is written goes to
+ * the program's standard error, and only while that is still the file it
+ * was at start-up (else it is dropped, not written into the program's
+ * file). */
+#define ZPOLINE_HOOK_QUIET 0x10u
+
 typedef long zpoline_syscall_fn(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 
 /* One system call, as enter and exit hooks see it. */

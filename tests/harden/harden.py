@@ -16,6 +16,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import time
 
 from tally import finish, report, skip
 
@@ -244,6 +245,49 @@ with tempfile.TemporaryDirectory() as tmp:
           cwd=BUILD, env=env(**dict(hand, LD_PRELOAD=os.path.relpath(RUNTIME, BUILD),
                                     ZPOLINE_HOOK=os.path.join(HOOKS, "deny.so"),
                                     ZPOLINE_HOOK_OPTS="getppid=EPERM")))
+
+    # ---- the runtime by hand holds no descriptor for a quiet hook ----
+    # null writes only from its init (ZPOLINE_HOOK_QUIET): no copy of
+    # stderr is kept; the tracer writes all along and keeps one, whatever
+    # the program does with its stderr
+    def fds_of(extra):
+        child = subprocess.Popen(["/bin/sleep", "30"], env=env(**extra), stdin=subprocess.DEVNULL,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            for _ in range(500):
+                with open("/proc/%d/stat" % child.pid) as f:
+                    if f.read().split(") ")[1].split()[0] == "S":       # in its nanosleep
+                        break
+                time.sleep(0.01)
+            return sorted(os.listdir("/proc/%d/fd" % child.pid), key=int)
+        finally:
+            child.kill()
+            child.wait()
+    native, hooked = fds_of({}), fds_of(dict(hand, ZPOLINE_CACHE="1"))
+    report("runtime by hand, the null hook: the process holds the descriptors it holds natively",
+           [] if native == hooked else ["descriptors %s, natively %s" % (hooked, native)])
+    traced = fds_of(dict(hand, ZPOLINE_CACHE="1", ZPOLINE_HOOK=os.path.join(HOOKS, "tracer.so")))
+    report("... and the tracer keeps one for its output",
+           [] if len(traced) > len(native) else ["descriptors %s, natively %s" % (traced, native)])
+    check("... which still reaches the first stderr after the program sends its own elsewhere",
+          ["/bin/sh", "-c", "exec 2>/dev/null; /bin/true"], 0, err="+++ exited with 0 +++",
+          env=env(**dict(hand, ZPOLINE_CACHE="1", ZPOLINE_HOOK=os.path.join(HOOKS, "tracer.so"))))
+    # a report after the program made its stderr a file of its own: not
+    # written into that file (natively nothing is), and the program dies
+    # as natively (a call through a null function pointer)
+    victim = os.path.join(tmp, "stderr-file")
+    prog = ("import ctypes, os\n"
+            "fd = os.open(%r, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)\n"
+            "os.dup2(fd, 2)\n"
+            "os.write(2, b'data\\n')\n"
+            "ctypes.CFUNCTYPE(None)(0)()\n" % victim)
+    p = run([sys.executable, "-c", prog], env=env(**dict(hand, ZPOLINE_CACHE="1")))
+    with open(victim, "rb") as f:
+        got = f.read()
+    problems = [] if got == b"data\n" else ["the program's file holds %r" % got]
+    if p is None or p.returncode != -11:
+        problems.append("ended %s, natively by SIGSEGV" % (p.returncode if p else "hung"))
+    report("runtime by hand, the null hook: a report leaves the program's own stderr file alone", problems, p)
 
     # ---- rewriting in place while another thread runs the code ----
     # spin's DT_NEEDED library starts a thread in its constructor (before
