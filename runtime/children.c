@@ -612,6 +612,14 @@ void zp_clone_child(uint64_t flags)
 		if (!zp_follow)
 			return;
 	}
+	/* a thread under --no-follow is not followed either, as strace
+	 * without -f traces the first thread alone: no hooks, the runtime's
+	 * handling (its zp_tls, which started zeroed; a child on our own
+	 * thread state, with no TLS of its own, cannot be told apart) */
+	if (!zp_follow && (flags & CLONE_SETTLS)) {
+		t->guard = ZP_GUARD_UNFOLLOWED;
+		return;
+	}
 	/* a thread of its own: the hooks' libc's per-thread state */
 	if (flags & CLONE_SETTLS)
 		zp_hooks_thread();

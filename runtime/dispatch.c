@@ -171,6 +171,11 @@ long zp_dispatch(struct zp_frame *f, void *xarea)
 	t->entry = &e;
 	t->frame = f;
 	t->xarea = xarea;
+	/* the process's end, from a thread --no-follow left alone, is the
+	 * followed thread's end too: the hooks see it (strace without -f
+	 * shows the call that thread was in, and the exit) */
+	if (pguard == ZP_GUARD_UNFOLLOWED && f->rax == SYS_exit_group && !zp_in_vfork_child())
+		pguard = 0;
 	if (pguard) {
 		/* hook code came back through a rewritten site, or an
 		 * unfollowed vfork child: no hooks */

@@ -122,8 +122,9 @@ struct zp_thread {
 
 /* zp_thread.guard: any bit set, the hooks are passed by. HOOK: in hook
  * code (or the runtime's); UNFOLLOWED: a vfork-like child the run does
- * not follow (--no-follow), running on its parent's thread state: its
- * calls get the runtime's handling alone, as a forked one's do */
+ * not follow (--no-follow), running on its parent's thread state, or a
+ * thread started under --no-follow: its calls get the runtime's handling
+ * alone, as a forked child's do */
 #define ZP_GUARD_HOOK 1u
 #define ZP_GUARD_UNFOLLOWED 2u
 

@@ -443,6 +443,8 @@ int zp_trace_parse(const char *s, struct zp_trace_opts *o, char *err, unsigned l
 			o->lines = true;
 		} else if (strcmp(word, "align") == 0 && val == NULL) {
 			o->align = true;
+		} else if (strcmp(word, "nofollow") == 0 && val == NULL) {
+			o->nofollow = true;
 		} else if (strcmp(word, "trace") == 0 && val != NULL) {
 			if (zp_trace_parse_set(val, o->trace, err, errlen) < 0)
 				return -EINVAL;

@@ -47,6 +47,7 @@ struct zp_trace_opts {
 	int ninject;
 	struct zp_inject inject[ZP_TRACE_MAX_INJECT];
 	char ff[512];               /* -ff: one file per process, PREFIX.PID */
+	bool nofollow;              /* --no-follow: the first thread alone, as strace without -f */
 };
 
 /* zp_trace_parse -- fill *o from the option string: 0, or -EINVAL with a

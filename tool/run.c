@@ -279,6 +279,15 @@ static int high_fd(int fd)
 	return r;
 }
 
+/* is_tracer -- is the hook named (as --hook gave it) the bundled tracer? */
+static bool is_tracer(const char *hook)
+{
+	const char *base = strrchr(hook, '/');
+
+	base = base ? base + 1 : hook;
+	return strcmp(base, "tracer") == 0 || strcmp(base, "tracer.so") == 0;
+}
+
 static void set(const char *name, const char *value)
 {
 	if (setenv(name, value, 1) != 0)
@@ -384,11 +393,19 @@ void zp_launch(struct launch *lp)
 
 	char opts[8192];
 	size_t olen = 0;
+	const char *watched_opts = NULL;        /* the first tracer's, when they grew */
 	for (int i = 0; i < r.nhooks; i++) {
 		const char *o = r.opts[i] ? r.opts[i] : "";
-		if (olen + strlen(o) + 2 > sizeof(opts))
+		/* the tracer shows one task's lines, as strace without -f */
+		const char *more = r.no_follow && is_tracer(r.hooks[i]) ? (*o ? " nofollow" : "nofollow") : "";
+		if (olen + strlen(o) + strlen(more) + 2 > sizeof(opts))
 			die(EXIT_USAGE, "hook options too long");
-		olen += (size_t)snprintf(opts + olen, sizeof(opts) - olen, "%s%s", i ? ZP_OPT_SEP_STR : "", o);
+		olen += (size_t)snprintf(opts + olen, sizeof(opts) - olen, "%s%s%s", i ? ZP_OPT_SEP_STR : "", o, more);
+		if (*more != '\0' && watched_opts == NULL) {
+			static char with[8192];
+			snprintf(with, sizeof(with), "%s%s", o, more);
+			watched_opts = with;
+		}
 	}
 	if (olen > 0)
 		set(ZP_ENV_HOOK_OPTS, opts);
@@ -444,10 +461,8 @@ void zp_launch(struct launch *lp)
 
 	/* the tracer's +++ line of a process killed by SIGKILL (watch.c) */
 	for (int i = 0; i < r.nhooks; i++) {
-		const char *base = strrchr(r.hooks[i], '/');
-		base = base ? base + 1 : r.hooks[i];
-		if (strcmp(base, "tracer") == 0 || strcmp(base, "tracer.so") == 0) {
-			zp_watch_start(shared_fd, i, fd, r.opts[i] ? r.opts[i] : "");
+		if (is_tracer(r.hooks[i])) {
+			zp_watch_start(shared_fd, i, fd, watched_opts ? watched_opts : r.opts[i] ? r.opts[i] : "");
 			break;
 		}
 	}

@@ -615,7 +615,7 @@ static void keep_partial(struct rec *r, struct tr_call *c)
 	const char *mark = tr_enter_complete(c) || forks(r->nr) ? "" : " <unfinished ...>";
 	struct tr_buf b = { T.out + TR_OUT_CAP, 0, TR_CALL_CAP / 2 };
 	/* a fork-like call shows only once there is a child */
-	if ((is_multi() || forks(r->nr)) && opt.ff[0] == '\0')
+	if ((is_multi() || (forks(r->nr) && !opt.nofollow)) && opt.ff[0] == '\0')
 		tr_put(&b, "[pid %5d] ", (int)T.tid);
 	tr_put(&b, "<... %s resumed>%s)", name ? name : "syscall", mark);
 	tr_pad(&b, &fmt, 0);
@@ -691,9 +691,12 @@ static void emit(const char *p, size_t n)
 
 /* ---- the line's parts ---- */
 
+/* is_multi -- lines say whose they are ([pid N]): once there is more
+ * than one task of the run, never under --no-follow (strace without -f
+ * traces one) */
 static bool is_multi(void)
 {
-	return __atomic_load_n(&sh->multi, __ATOMIC_RELAXED) || T.pid != root_pid;
+	return !opt.nofollow && (__atomic_load_n(&sh->multi, __ATOMIC_RELAXED) || T.pid != root_pid);
 }
 
 static void put_prefix(struct tr_buf *b, uint64_t t0)
@@ -811,7 +814,7 @@ static void others_unfinished(bool exiting, int status)
 			}
 		} else if (r != NULL && r->seq != 0 && !r->done && (opt.status & ZP_STATUS_UNFINISHED) && !opt.json) {
 			const char *name = rt->syscall_name(r->nr);
-			if (opt.ff[0] == '\0')
+			if (opt.ff[0] == '\0' && !opt.nofollow)
 				tr_put(&b, "[pid %5d] ", (int)t->tid);
 			if (r->partial) {
 				tr_put(&b, "<... %s resumed> <unfinished ...>)", name ? name : "syscall");
@@ -824,7 +827,7 @@ static void others_unfinished(bool exiting, int status)
 			tr_pad(&b, &fmt, 0);
 			tr_puts(&b, " = ?\n");
 		}
-		if (exiting && opt.ff[0] == '\0' && !opt.json)
+		if (exiting && opt.ff[0] == '\0' && !opt.json && !opt.nofollow)
 			tr_put(&b, "[pid %5d] +++ exited with %d +++\n", (int)t->tid, status);
 		if (b.len > 0)
 			write_lines(b.p, b.len);
@@ -1229,7 +1232,10 @@ static int enter_impl(struct zpoline_call *call, uint64_t *slot)
 		}
 	}
 	long denied = ownfd_check(call);
-	if (!shown(nr)) {
+	/* --no-follow: the process's end from a thread we do not follow
+	 * shows as the end alone */
+	bool other_end = opt.nofollow && nr == SYS_exit_group && T.tid != T.pid;
+	if (!shown(nr) || other_end) {
 		if (denied) {
 			call->ret = denied;
 			*slot = 0;
@@ -1615,7 +1621,9 @@ static void exit_impl(struct zpoline_call *call, uint64_t *slot)
 		}
 	}
 	if ((nr == SYS_clone || nr == SYS_clone3 || nr == SYS_fork || nr == SYS_vfork) && call->ret == 0) {
-		child_start(shares_memory(nr, call));
+		/* under --no-follow the runtime lets the child go: not ours */
+		if (!opt.nofollow)
+			child_start(shares_memory(nr, call));
 		return;
 	}
 	if ((nr == SYS_clone || nr == SYS_clone3 || nr == SYS_fork || nr == SYS_vfork) && call->ret > 0) {
