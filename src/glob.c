@@ -16,7 +16,11 @@ bool zp_path_matches(const char *list, const char *path)
 		if (len > 0 && len < sizeof(pat)) {
 			memcpy(pat, list, len);
 			pat[len] = '\0';
-			if (fnmatch(pat, path, 0) == 0 || fnmatch(pat, base, 0) == 0)
+			/* a name with no wildcard matches itself alone: strcmp,
+			 * not fnmatch (some objects times some names a start) */
+			bool plain = strpbrk(pat, "*?[\\") == NULL;
+			if (plain ? strcmp(pat, path) == 0 || strcmp(pat, base) == 0
+				  : fnmatch(pat, path, 0) == 0 || fnmatch(pat, base, 0) == 0)
 				return true;
 		}
 		list = colon ? colon + 1 : NULL;
