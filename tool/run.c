@@ -285,6 +285,35 @@ static void set(const char *name, const char *value)
 		die(EXIT_SETUP, "cannot set %s: %s", name, strerror(errno));
 }
 
+/* runtime_vars_last -- the runtime's variables (and LD_PRELOAD) moved to
+ * the end of the environment, the rest in order: exec lays the strings
+ * out in this order, and the runtime then ends /proc/PID/environ before
+ * them (runtime/procenv.c) */
+static void runtime_vars_last(void)
+{
+	static const char *const names[] = { ZP_ENV_ALL, "LD_PRELOAD" };
+	extern char **environ;
+	size_t n = 0, k = 0;
+
+	while (environ[n] != NULL)
+		n++;
+	char **ours = calloc(n + 1, sizeof(*ours)), **o = ours;
+	if (ours == NULL)
+		die(EXIT_SETUP, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		bool mine = false;
+		for (size_t v = 0; v < sizeof(names) / sizeof(names[0]) && !mine; v++)
+			mine = strncmp(environ[i], names[v], strlen(names[v])) == 0 &&
+			       environ[i][strlen(names[v])] == '=';
+		if (mine)
+			*o++ = environ[i];
+		else
+			environ[k++] = environ[i];
+	}
+	memcpy(environ + k, ours, (size_t)(o - ours) * sizeof(*ours));
+	free(ours);
+}
+
 const struct argp zp_launch_argp = { launch_options, parse_launch, NULL, NULL, NULL, NULL,
 				     NULL };
 
@@ -451,6 +480,7 @@ void zp_launch(struct launch *lp)
 			break;
 		}
 	}
+	runtime_vars_last();
 	execv(prog, r.prog);
 	if (errno == ENOEXEC) {
 		/* like execvp: a file with no #! line is a shell script */
