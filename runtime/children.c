@@ -241,14 +241,13 @@ static bool preload_keeps_other(const char *entry)
  * runtime and more); 0, leaves it */
 int zp_env_ours(const char *e, const char *self)
 {
-	size_t n = strlen(self);
-
+	/* the first byte first: most of an environment is not ours */
 	for (size_t v = 0; v < ZP_VARS; v++)
-		if (has_prefix(e, env_names[v], strlen(env_names[v])))
+		if (e[0] == env_names[v][0] && has_prefix(e, env_names[v], strlen(env_names[v])))
 			return 1;
-	if (!has_prefix(e, "LD_PRELOAD", 10) || !names_runtime(e, self, n))
+	if (!has_prefix(e, "LD_PRELOAD", 10) || !names_runtime(e, self, strlen(self)))
 		return 0;
-	return names_other(e, self, n) ? -1 : 1;
+	return names_other(e, self, strlen(self)) ? -1 : 1;
 }
 
 /* zp_env_hide -- the program's environ without the runtime's variables,
