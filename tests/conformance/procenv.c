@@ -4,7 +4,8 @@
  * hold natively (the addresses themselves change with every run). Then
  * the same for children: executed with the program's environment, with
  * none (execve, and `env -i`), and (--ldso) by the dynamic loader run as
- * a program.
+ * a program; --exec-with VAR=VALUE... runs one child with that
+ * environment only.
  * Under zpoline the runtime's variables must show in none of them, and
  * every relation must stay as it was. */
 #include <elf.h>
@@ -167,6 +168,12 @@ int main(int argc, char **argv)
 		return 1;
 	exe[n] = '\0';
 	bool ldso = argc > 1 && strcmp(argv[1], "--ldso") == 0;
+	if (argc > 1 && strcmp(argv[1], "--exec-with") == 0) {
+		/* a child with exactly the environment given */
+		char *child[] = { exe, "child with the environment given", NULL };
+		run(exe, child, argv + 2);
+		return 0;
+	}
 	if (argc > 1 && !ldso) {
 		report(argv[1], argc, argv);
 		return 0;

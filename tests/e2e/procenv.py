@@ -4,14 +4,17 @@ hooked program whose environment already held LD_PRELOAD and a ZPOLINE_
 variable among its own: `zpoline run` moves the runtime's variables last,
 and the program's /proc/self/environ is then its environ, in order, as
 natively. An environment made by hand with the runtime's variables first
-is left as it is (the kernel's view cannot end before them), and every
+is left as it is (the kernel's view cannot end before them). A child
+executed with LD_PRELOAD naming the runtime among its own variables gets
+that entry moved last. Every
 relation of the map PROCENV prints (tests/conformance/procenv.c) still
 holds."""
 import os
 import subprocess
 import sys
 
-zpoline, libzpoline, null_hook, procenv = sys.argv[1:5]
+# absolute: LD_PRELOAD names the runtime as the loader will
+zpoline, libzpoline, null_hook, procenv = (os.path.abspath(a) for a in sys.argv[1:5])
 failed = 0
 
 
@@ -45,6 +48,15 @@ check("zpoline run: /proc/self/environ holds the program's variables, in order, 
       hooked_env == want, "want %s\ngot  %s" % (want, hooked_env))
 check("zpoline run: the map's relations hold as natively", hooked_rel == native_rel,
       "\n".join(l for l in hooked_rel if l not in native_rel))
+
+# a child whose environment names the runtime in LD_PRELOAD among its own
+# variables: execve puts that entry last, after the runtime's others
+given = ["PROCENV_A=1", "LD_PRELOAD=" + libzpoline, "PROCENV_B=2"]
+child_env, child_rel = report([zpoline, "run", "--hook", "null", "--", procenv, "--exec-with"] + given, base)
+check("execve, LD_PRELOAD naming the runtime among the program's variables: /proc/self/environ "
+      "holds the others only", child_env == ["PROCENV_A=1", "PROCENV_B=2"], "got %s" % child_env)
+check("  and the child's map relations hold as natively", child_rel == native_rel,
+      "\n".join(l for l in child_rel if l not in native_rel))
 
 # by hand, the runtime's variables first: /proc/self/environ shows them
 env = dict(LD_PRELOAD=libzpoline, ZPOLINE_HOOK=null_hook, **base)
