@@ -35,11 +35,12 @@
  * thread, whose argv, auxv and brk are still the kernel's. A field that
  * cannot be known so (the loader run as a program, `ld.so ./prog`, which
  * moves argv and grows the heap; a heap already grown) comes from
- * /proc/self/stat instead. Nothing is changed when the runtime's
- * variables are not all at the end (an environment made by hand), when
- * one cannot be cut (LD_PRELOAD naming the runtime and another library:
- * its rewritten value is not in those bytes), or when the kernel refuses
- * (no CONFIG_CHECKPOINT_RESTORE, a seccomp filter).
+ * /proc/self/stat instead. Only the run of the runtime's variables that
+ * ends the environment is cut: one before a variable of the program's (an
+ * environment made by hand) still shows, and so does LD_PRELOAD naming
+ * the runtime and another library, with what is after it (its value
+ * without the runtime is not in those bytes). Nothing changes when the
+ * kernel refuses (no CONFIG_CHECKPOINT_RESTORE, a seccomp filter).
  */
 #include <dlfcn.h>
 #include <elf.h>
@@ -203,23 +204,24 @@ static bool read_stat(struct prctl_mm_map *m)
 
 /* cut -- where the environment's strings in [start, end) should end for
  * the runtime at self: before the run of the runtime's variables that
- * ends them, if no other one of them lies before it (0: nowhere) */
+ * ends them (0: none ends them). Read from the end: only that run, not
+ * the whole environment, however large. */
 static uint64_t cut(uint64_t start, uint64_t end, const char *self)
 {
+	const char *s = (const char *)start, *e = (const char *)end;
 	uint64_t at = 0;
 
-	for (const char *e = (const char *)start; (uint64_t)e < end;) {
-		size_t len = strnlen(e, end - (uint64_t)e);
-		if ((uint64_t)e + len >= end)
-			return 0;       /* not NUL-terminated before env_end */
-		int ours = zp_env_ours(e, self);
-		if (ours < 0)
-			return 0;
-		if (ours > 0 && at == 0)
-			at = (uint64_t)e;
-		else if (ours == 0 && at != 0)
-			return 0;       /* one of ours before the program's */
-		e += len + 1;
+	if (e <= s || e[-1] != '\0')
+		return 0;
+	while (e > s) {
+		/* the last string left: from after the NUL before it */
+		const char *b = e - 1;
+		while (b > s && b[-1] != '\0')
+			b--;
+		if (zp_env_ours(b, self) <= 0)
+			break;
+		at = (uint64_t)b;
+		e = b;
 	}
 	return at;
 }
@@ -236,13 +238,21 @@ void zp_procenv_hide(int argc, char **argv)
 		return;
 	/* the loader run as a program (AT_BASE 0): the kernel's fields
 	 * describe it, not what argv and AT_PHDR now show */
-	bool derived = getauxval(AT_BASE) != 0 && derive_strings(&m, argc, argv) && derive_image(&m) &&
-		       derive_brk(&m);
+	bool derived = getauxval(AT_BASE) != 0 && derive_strings(&m, argc, argv);
 	if (!derived && !read_stat(&m))
 		return;
-	uint64_t end = cut(m.env_start, m.env_end, self.dlfo_link_map->l_name);
+	const char *path = self.dlfo_link_map->l_name;
+	uint64_t end = cut(m.env_start, m.env_end, path);
+	/* the rest only when there is something to cut */
 	if (end == 0)
 		return;
+	if (derived && !(derive_image(&m) && derive_brk(&m))) {
+		if (!read_stat(&m))
+			return;
+		end = cut(m.env_start, m.env_end, path);
+		if (end == 0)
+			return;
+	}
 	m.env_end = end;
 	zp_raw_syscall(SYS_prctl, PR_SET_MM, PR_SET_MM_MAP, (long)&m, sizeof(m), 0, 0);
 }
