@@ -4,7 +4,8 @@ hooked program whose environment already held LD_PRELOAD and a ZPOLINE_
 variable among its own: `zpoline run` moves the runtime's variables last,
 and the program's /proc/self/environ is then its environ, in order, as
 natively. An environment made by hand with the runtime's variables first
-is left as it is (the kernel's view cannot end before them). A child
+is left as it is (the kernel's view cannot end before them), and only
+the run of them that ends one is cut. A child
 executed with LD_PRELOAD naming the runtime among its own variables gets
 that entry moved last. Every
 relation of the map PROCENV prints (tests/conformance/procenv.c) still
@@ -68,4 +69,12 @@ hand_rel = [l for l in hand_rel if not l.startswith("environ's strings")]
 check("by hand: the map's relations hold as natively",
       hand_rel == [l for l in native_rel if not l.startswith("environ's strings")],
       "\n".join(l for l in hand_rel if l not in native_rel))
+# by hand, one of the runtime's variables first and LD_PRELOAD last: only
+# the run that ends the environment is cut
+env = dict(ZPOLINE_HOOK=null_hook, **base)
+env["LD_PRELOAD"] = libzpoline
+hand_env, hand_rel = report([procenv, "by hand, LD_PRELOAD last"], env)
+check("by hand, LD_PRELOAD last: /proc/self/environ ends before it, and shows the variable before "
+      "the program's", hand_env == [k + "=" + v for k, v in env.items() if k != "LD_PRELOAD"],
+      "got %s" % hand_env[:3])
 sys.exit(1 if failed else 0)
