@@ -38,9 +38,10 @@
  * /proc/self/stat instead. Only the run of the runtime's variables that
  * ends the environment is cut: one before a variable of the program's (an
  * environment made by hand) still shows, and so does LD_PRELOAD naming
- * the runtime and another library, with what is after it (its value
- * without the runtime is not in those bytes). Nothing changes when the
- * kernel refuses (no CONFIG_CHECKPOINT_RESTORE, a seccomp filter).
+ * the runtime and another library, with what comes before it (its value
+ * without the runtime is not in those bytes: the launcher puts it first of
+ * ours). Nothing changes when the kernel refuses (no
+ * CONFIG_CHECKPOINT_RESTORE, a seccomp filter).
  */
 #include <dlfcn.h>
 #include <elf.h>
@@ -226,6 +227,8 @@ static uint64_t cut(uint64_t start, uint64_t end, const char *self)
 	return at;
 }
 
+/* zp_procenv_hide -- end /proc/PID/environ before the runtime's
+ * variables that end the environment */
 void zp_procenv_hide(int argc, char **argv)
 {
 	struct prctl_mm_map m = { .exe_fd = (uint32_t)-1 };

@@ -285,32 +285,43 @@ static void set(const char *name, const char *value)
 		die(EXIT_SETUP, "cannot set %s: %s", name, strerror(errno));
 }
 
-/* runtime_vars_last -- the runtime's variables (and LD_PRELOAD) moved to
- * the end of the environment, the rest in order: exec lays the strings
- * out in this order, and the runtime then ends /proc/PID/environ before
- * them (runtime/procenv.c) */
+/* runtime_var -- 1 for LD_PRELOAD, 2 for a variable of the runtime's, 0
+ * for the program's */
+static int runtime_var(const char *e)
+{
+	static const char *const names[] = { ZP_ENV_ALL };
+
+	if (strncmp(e, "LD_PRELOAD=", 11) == 0)
+		return 1;
+	for (size_t v = 0; v < sizeof(names) / sizeof(names[0]); v++)
+		if (strncmp(e, names[v], strlen(names[v])) == 0 && e[strlen(names[v])] == '=')
+			return 2;
+	return 0;
+}
+
+/* runtime_vars_last -- LD_PRELOAD, then the runtime's variables, moved to
+ * the end of the environment, the rest in order: exec lays the strings out
+ * in this order, and the runtime then ends /proc/PID/environ before them
+ * (runtime/procenv.c), or before those after LD_PRELOAD when it names
+ * another library too */
 static void runtime_vars_last(void)
 {
-	static const char *const names[] = { ZP_ENV_ALL, "LD_PRELOAD" };
 	extern char **environ;
-	size_t n = 0, k = 0;
+	size_t n = 0, k = 0, m = 0;
 
 	while (environ[n] != NULL)
 		n++;
-	char **ours = calloc(n + 1, sizeof(*ours)), **o = ours;
+	char **ours = calloc(n + 1, sizeof(*ours));
 	if (ours == NULL)
 		die(EXIT_SETUP, "out of memory");
-	for (size_t i = 0; i < n; i++) {
-		bool mine = false;
-		for (size_t v = 0; v < sizeof(names) / sizeof(names[0]) && !mine; v++)
-			mine = strncmp(environ[i], names[v], strlen(names[v])) == 0 &&
-			       environ[i][strlen(names[v])] == '=';
-		if (mine)
-			*o++ = environ[i];
-		else
+	for (int kind = 1; kind <= 2; kind++)
+		for (size_t i = 0; i < n; i++)
+			if (runtime_var(environ[i]) == kind)
+				ours[m++] = environ[i];
+	for (size_t i = 0; i < n; i++)
+		if (runtime_var(environ[i]) == 0)
 			environ[k++] = environ[i];
-	}
-	memcpy(environ + k, ours, (size_t)(o - ours) * sizeof(*ours));
+	memcpy(environ + k, ours, m * sizeof(*ours));
 	free(ours);
 }
 
