@@ -22,6 +22,10 @@
 
 extern char **environ;
 
+/* procenv-sbrk.c, in the procenv-sbrk build */
+void procenv_sbrk(void) __attribute__((weak));
+extern long procenv_brk0 __attribute__((weak));
+
 static size_t slurp(const char *path, char *buf, size_t size)
 {
 	int fd = open(path, O_RDONLY);
@@ -125,6 +129,10 @@ static void report(const char *who, int argc, char **argv)
 	/* the heap's mapping (malloc has grown it) starts at start_brk */
 	yes("[heap] starts at start_brk", find_map(maps, start_brk, &m) && m.start == start_brk &&
 	    strcmp(m.path, "[heap]") == 0);
+	/* (the kernel names [heap] after start_brk, right or wrong) */
+	if (&procenv_brk0 != NULL)
+		yes("start_brk is the break before the IFUNC resolver grew it",
+		    start_brk == (uint64_t)procenv_brk0);
 	yes("start_stack in [stack]", find_map(maps, start_stack, &m) && strcmp(m.path, "[stack]") == 0);
 	yes("start_stack == &argc", start_stack == (uintptr_t)(argv - 1));
 	yes("arg_start == argv[0]", arg_start == (uintptr_t)argv[0]);
@@ -167,6 +175,8 @@ int main(int argc, char **argv)
 	if (n < 0)
 		return 1;
 	exe[n] = '\0';
+	if (procenv_sbrk != NULL)
+		procenv_sbrk();
 	bool ldso = argc > 1 && strcmp(argv[1], "--ldso") == 0;
 	if (argc > 1 && strcmp(argv[1], "--exec-with") == 0) {
 		/* a child with exactly the environment given */
