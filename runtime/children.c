@@ -197,34 +197,57 @@ void zp_children_set_fd(const char *name, int fd)
 			snprintf(saved_vars[v] + len + 1, saved_room[v] - len - 1, "%d", fd);
 }
 
-/* preload_has_runtime -- LD_PRELOAD=... names our runtime */
-static bool preload_has_runtime(const char *entry)
+/* names_runtime -- LD_PRELOAD=... names the runtime at self (len bytes) */
+static bool names_runtime(const char *entry, const char *self, size_t n)
 {
-	const char *p = entry + strlen("LD_PRELOAD=");
-	size_t n = runtime_path != NULL ? strlen(runtime_path) : 0;
-
-	while (*p != '\0') {
+	for (const char *p = entry + strlen("LD_PRELOAD="); *p != '\0';) {
 		size_t len = strcspn(p, ": ");
-		if (len == n && strncmp(p, runtime_path, n) == 0)
+		if (len == n && strncmp(p, self, n) == 0)
 			return true;
 		p += len + (p[len] != '\0');
 	}
 	return false;
 }
 
-/* preload_keeps_other -- does LD_PRELOAD=... name anything but the
- * runtime? */
-static bool preload_keeps_other(const char *entry)
+/* names_other -- does LD_PRELOAD=... name anything but the runtime at
+ * self? */
+static bool names_other(const char *entry, const char *self, size_t n)
 {
-	size_t n = strlen(runtime_path);
-
 	for (const char *p = entry + strlen("LD_PRELOAD="); *p != '\0';) {
 		size_t len = strcspn(p, ": ");
-		if (len > 0 && !(len == n && strncmp(p, runtime_path, n) == 0))
+		if (len > 0 && !(len == n && strncmp(p, self, n) == 0))
 			return true;
 		p += len + (p[len] != '\0');
 	}
 	return false;
+}
+
+/* preload_has_runtime -- LD_PRELOAD=... names our runtime */
+static bool preload_has_runtime(const char *entry)
+{
+	return runtime_path != NULL && names_runtime(entry, runtime_path, strlen(runtime_path));
+}
+
+/* preload_keeps_other -- does LD_PRELOAD=... name anything but the
+ * runtime? */
+static bool preload_keeps_other(const char *entry)
+{
+	return names_other(entry, runtime_path, strlen(runtime_path));
+}
+
+/* zp_env_ours -- what zp_env_hide does with the variable e, for the
+ * runtime at self: 1, takes it out (a runtime's variable, or LD_PRELOAD
+ * naming the runtime alone); -1, rewrites it (LD_PRELOAD naming the
+ * runtime and more); 0, leaves it */
+int zp_env_ours(const char *e, const char *self)
+{
+	/* the first byte first: most of an environment is not ours */
+	for (size_t v = 0; v < ZP_VARS; v++)
+		if (e[0] == env_names[v][0] && has_prefix(e, env_names[v], strlen(env_names[v])))
+			return 1;
+	if (!has_prefix(e, "LD_PRELOAD", 10) || !names_runtime(e, self, strlen(self)))
+		return 0;
+	return names_other(e, self, strlen(self)) ? -1 : 1;
 }
 
 /* zp_env_hide -- the program's environ without the runtime's variables,
@@ -512,9 +535,12 @@ long zp_exec_with_env(long nr, long a1, long a2, long a3, long a4, long a5, long
 		n++;
 	if (runtime_path == NULL)
 		return zp_kernel_call(nr, a1, a2, a3, a4, a5, a6);
+	int npreload = 0;
 	for (size_t i = 0; i < n; i++)
-		if (has_prefix(envp[i], "LD_PRELOAD", 10))
+		if (has_prefix(envp[i], "LD_PRELOAD", 10)) {
 			oldlen = strlen(envp[i]);
+			npreload++;
+		}
 	/* the array, then the new LD_PRELOAD entry */
 	size_t plen = strlen(runtime_path) + oldlen + 16;
 	char **out = exec_map(t, (n + ZP_VARS + 2) * sizeof(char *) + plen);
@@ -525,6 +551,7 @@ long zp_exec_with_env(long nr, long a1, long a2, long a3, long a4, long a5, long
 	bool keep = zp_follow ||
 		    (!unfollowed && zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0) == my_pid);
 	bool preload_done = false;
+	char *tail = NULL;
 
 	if (keep) {
 		check_preloads(envp, n);
@@ -534,13 +561,21 @@ long zp_exec_with_env(long nr, long a1, long a2, long a3, long a4, long a5, long
 	for (size_t i = 0; i < n; i++) {
 		const char *e = envp[i];
 		if (has_prefix(e, "LD_PRELOAD", 10)) {
+			char *entry = (char *)e;
 			if (keep && !preload_has_runtime(e)) {
 				snprintf(preload, plen, "LD_PRELOAD=%s%s%s", runtime_path, e[11] ? ":" : "",
 					 e + 11);
-				out[k++] = preload;
-			} else if (keep || !preload_has_runtime(e)) {
-				out[k++] = (char *)e;
+				entry = preload;
 			}
+			/* the entry naming the runtime alone goes last, after
+			 * the runtime's variables: the new image's runtime then
+			 * ends what /proc/PID/environ shows before all of them
+			 * (procenv.c); one of several keeps its place, which
+			 * decides which one the loader takes */
+			if (keep && npreload == 1 && !preload_keeps_other(entry))
+				tail = entry;
+			else if (keep || !preload_has_runtime(e))
+				out[k++] = entry;
 			/* an unfollowed child drops the entry with the runtime */
 			preload_done = true;
 			continue;
@@ -561,6 +596,8 @@ long zp_exec_with_env(long nr, long a1, long a2, long a3, long a4, long a5, long
 	if (keep) {
 		for (int v = 0; v < nsaved; v++)
 			out[k++] = saved_vars[v];
+		if (tail != NULL)
+			out[k++] = tail;
 		if (!preload_done) {
 			snprintf(preload, plen, "LD_PRELOAD=%s", runtime_path);
 			out[k++] = preload;

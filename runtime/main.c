@@ -326,9 +326,10 @@ __attribute__((constructor(101))) static void zp_start(int argc, char **argv, ch
 {
 	extern char **environ;
 
-	(void)argc;
-	(void)argv;
 	if (environ == NULL)
 		environ = envp;
+	/* before anything of ours runs: procenv.c reads the kernel's map
+	 * from the stack and the break as exec left them */
+	zp_procenv_hide(argc, argv);
 	start();
 }

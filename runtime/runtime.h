@@ -380,6 +380,14 @@ void zp_children_own_fd(const char *name, int fd) ZP_HIDDEN;
 /* zp_env_hide -- take the runtime's variables out of the program's
  * environ (after start-up has read them) */
 void zp_env_hide(void) ZP_HIDDEN;
+/* zp_env_ours -- what zp_env_hide does with the variable e, for the
+ * runtime at self: 1 takes it out, -1 rewrites it (LD_PRELOAD naming the
+ * runtime and more), 0 leaves it; usable before zp_children_init */
+int zp_env_ours(const char *e, const char *self) ZP_HIDDEN;
+/* ---- procenv.c ---- */
+/* zp_procenv_hide -- end what /proc/PID/environ shows before the
+ * runtime's variables (first thing in the constructor: see procenv.c) */
+void zp_procenv_hide(int argc, char **argv) ZP_HIDDEN;
 /* zp_exec_map_release -- unmap the environment a vfork child's execve
  * left in our memory */
 void zp_exec_map_release(struct zp_thread *t) ZP_HIDDEN;

@@ -294,6 +294,46 @@ static void set(const char *name, const char *value)
 		die(EXIT_SETUP, "cannot set %s: %s", name, strerror(errno));
 }
 
+/* runtime_var -- 1 for LD_PRELOAD, 2 for a variable of the runtime's, 0
+ * for the program's */
+static int runtime_var(const char *e)
+{
+	static const char *const names[] = { ZP_ENV_ALL };
+
+	if (strncmp(e, "LD_PRELOAD=", 11) == 0)
+		return 1;
+	for (size_t v = 0; v < sizeof(names) / sizeof(names[0]); v++)
+		if (strncmp(e, names[v], strlen(names[v])) == 0 && e[strlen(names[v])] == '=')
+			return 2;
+	return 0;
+}
+
+/* runtime_vars_last -- LD_PRELOAD, then the runtime's variables, moved to
+ * the end of the environment, the rest in order: exec lays the strings out
+ * in this order, and the runtime then ends /proc/PID/environ before them
+ * (runtime/procenv.c), or before those after LD_PRELOAD when it names
+ * another library too */
+static void runtime_vars_last(void)
+{
+	extern char **environ;
+	size_t n = 0, k = 0, m = 0;
+
+	while (environ[n] != NULL)
+		n++;
+	char **ours = calloc(n + 1, sizeof(*ours));
+	if (ours == NULL)
+		die(EXIT_SETUP, "out of memory");
+	for (int kind = 1; kind <= 2; kind++)
+		for (size_t i = 0; i < n; i++)
+			if (runtime_var(environ[i]) == kind)
+				ours[m++] = environ[i];
+	for (size_t i = 0; i < n; i++)
+		if (runtime_var(environ[i]) == 0)
+			environ[k++] = environ[i];
+	memcpy(environ + k, ours, m * sizeof(*ours));
+	free(ours);
+}
+
 const struct argp zp_launch_argp = { launch_options, parse_launch, NULL, NULL, NULL, NULL,
 				     NULL };
 
@@ -466,6 +506,7 @@ void zp_launch(struct launch *lp)
 			break;
 		}
 	}
+	runtime_vars_last();
 	execv(prog, r.prog);
 	if (errno == ENOEXEC) {
 		/* like execvp: a file with no #! line is a shell script */

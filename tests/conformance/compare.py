@@ -2,7 +2,7 @@
 """Run a program natively and under `zpoline run`; compare stdout and exit status.
 
 usage: compare.py [--mode fast|trap|catch|sud] [--timeout S] [--expect-diff TEXT] [--hook-opt OPT]
-                  [--exclude GLOB]
+                  [--exclude GLOB] [--best-effort]
                   ZPOLINE HOOK -- PROG [ARG...]
 
 --expect-diff inverts the test: the hooked run must differ from the native
@@ -53,7 +53,7 @@ def run(cmd, env, timeout):
 
 def main():
     args = sys.argv[1:]
-    mode, timeout, expect_diff, hook_opt, exclude = "fast", 120, None, [], []
+    mode, timeout, expect_diff, hook_opt, run_opts = "fast", 120, None, [], []
     while args and args[0].startswith("--"):
         if args[0] == "--mode":
             mode, args = args[1], args[2:]
@@ -62,7 +62,9 @@ def main():
         elif args[0] == "--hook-opt":
             hook_opt, args = ["--hook-opt", args[1]], args[2:]
         elif args[0] == "--exclude":
-            exclude, args = exclude + ["--exclude", args[1]], args[2:]
+            run_opts, args = run_opts + ["--exclude", args[1]], args[2:]
+        elif args[0] == "--best-effort":
+            run_opts, args = run_opts + ["--best-effort"], args[1:]
         elif args[0] == "--timeout":
             timeout, args = float(args[1]), args[2:]
         else:
@@ -81,7 +83,7 @@ def main():
     extra = ["--catch-late"] if mode == "catch" else []
     with tempfile.TemporaryDirectory() as d:
         trace = os.path.join(d, "trace")
-        hooked = run([zpoline, "run", "-v", "--hook", hook] + hook_opt + ["-o", trace] + extra + exclude + ["--"] + prog,
+        hooked = run([zpoline, "run", "-v", "--hook", hook] + hook_opt + ["-o", trace] + extra + run_opts + ["--"] + prog,
                      henv, timeout)
         with open(trace, "rb") as f:
             lines = f.read().decode(errors="replace").splitlines()
