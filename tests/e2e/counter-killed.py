@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The counter's table when the program is killed by a signal, as strace -c
 prints it: by SIGTERM it sends itself, an uncaught SIGSEGV, abort()'s
-SIGABRT, SIGKILL and SIGINT from outside; the table counts the calls made
+SIGABRT, SIGKILL and SIGINT from outside (and when it ends without
+exit_group, by its only thread's exit); the table counts the calls made
 before (KILLME's getppid calls), comes once, to stderr or -o FILE, with
 the counter's options, and the status is the program's. A program that
 exits prints one table; so does one whose child is killed. A program
@@ -78,6 +79,8 @@ for mode in ("fast", "sud"):
     m = ["--mode", mode]
     status, err = run(["5", "exit"], m)
     one_table("%s mode, exit" % mode, status, err, 0, 5)
+    status, err = run(["4", "rawexit"], m)
+    one_table("%s mode, the exit system call of its only thread" % mode, status, err, 3, 4)
     status, err = run(["6", "term"], m)
     one_table("%s mode, SIGTERM to itself" % mode, status, err, -signal.SIGTERM, 6)
     status, err = run(["7", "segv"], m)

@@ -1,5 +1,7 @@
 /* killme -- calls getppid N times, then ends as asked:
  *   killme N exit       returns 0
+ *   killme N rawexit    ends its only thread with the exit system call (3):
+ *                       the process ends without exit_group
  *   killme N term       kill(getpid(), SIGTERM)
  *   killme N segv       writes to a page it cannot (no handler: SIGSEGV)
  *   killme N abort      abort()
@@ -11,12 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: killme N exit|term|segv|abort|wait|exec ARG...\n");
+		fprintf(stderr, "usage: killme N exit|rawexit|term|segv|abort|wait|exec ARG...\n");
 		return 2;
 	}
 	for (int i = atoi(argv[1]); i > 0; i--)
@@ -24,7 +27,9 @@ int main(int argc, char **argv)
 	const char *how = argv[2];
 	if (strcmp(how, "exit") == 0)
 		return 0;
-	if (strcmp(how, "term") == 0) {
+	if (strcmp(how, "rawexit") == 0) {
+		syscall(SYS_exit, 3);
+	} else if (strcmp(how, "term") == 0) {
 		kill(getpid(), SIGTERM);
 	} else if (strcmp(how, "segv") == 0) {
 		volatile char *p = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
