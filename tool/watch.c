@@ -474,6 +474,12 @@ void zp_watch_start(int shared_fd, int trace_fd, const struct zp_watch *what)
 	 * cannot be another's however soon the program ends */
 	root = getpid();
 	root_fd = (int)syscall(SYS_pidfd_open, root, 0);
+	if (root_fd >= 0 && root_fd < 3) {
+		/* (0 to 2 closed: the watcher puts /dev/null there) */
+		int moved = fcntl(root_fd, F_DUPFD_CLOEXEC, 3);
+		close(root_fd);
+		root_fd = moved;
+	}
 	for (int i = 0; i < what->ncounters && root_fd >= 0; i++) {
 		enum zp_count_order order;
 		uint64_t want[ZP_TRACE_WORDS];
@@ -527,7 +533,8 @@ void zp_watch_start(int shared_fd, int trace_fd, const struct zp_watch *what)
 			munmap(bufs, (size_t)TR_BUF_SLOTS * TR_BUF_SIZE);
 		for (int i = 0; i < ncounters; i++)
 			munmap(counters[i].t, ZP_SHARED_SLICE);
-		close(root_fd);
+		if (root_fd >= 0)
+			close(root_fd);
 		while (child > 0 && waitpid(child, NULL, 0) < 0 && errno == EINTR)
 			;
 		return;
