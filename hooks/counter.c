@@ -116,7 +116,8 @@ HOT static void counter_exit(struct zpoline_call *call, uint64_t *slot)
 
 	if (nr == SYS_execve || nr == SYS_execveat) {
 		/* counted on the way in; here it failed */
-		return exec_failed(nr);
+		exec_failed(nr);
+		return;
 	}
 	/* a fork-like call returns twice: count it once, in the parent, as
 	 * strace does */
