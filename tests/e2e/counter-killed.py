@@ -96,7 +96,8 @@ for mode in ("fast", "sud"):
 out = os.path.join(work, "table")
 status, err = run(["11", "wait"], ["--hook-opt", "sort=calls", "-o", out], signal.SIGKILL)
 text = ""
-for _ in range(100):
+# (written by the watcher once the program has ended: wait for it)
+for _ in range(200):
     text = open(out).read()
     if text.rstrip().endswith(" total"):
         break
