@@ -378,10 +378,17 @@ void zp_launch(struct launch *lp)
 		    runtime);
 	if (r.nhooks == 0)
 		r.hooks[r.nhooks++] = r.default_hook;
+	/* the bundled counter, whose table the watcher knows */
+	char bundled[PATH_MAX];
+	struct stat cst, hst;
+	bool counter[ZP_MAX_HOOKS] = { false };
+	bool have_counter = zp_resolve_hook("counter", bundled, sizeof(bundled)) == 0 && stat(bundled, &cst) == 0;
 	for (int i = 0; i < r.nhooks; i++) {
 		char path[PATH_MAX];
 		if (!(zp_check_hook(r.hooks[i], path, sizeof(path)) & ZPOLINE_HOOK_NO_SHARED))
 			shared = true;
+		counter[i] = have_counter && stat(path, &hst) == 0 && hst.st_dev == cst.st_dev &&
+			     hst.st_ino == cst.st_ino;
 		if (strchr(path, ':') != NULL)
 			die(EXIT_SETUP, "hook path %s contains ':', which ZPOLINE_HOOK uses as a separator", path);
 		if (used + strlen(path) + 2 > sizeof(hooks))
@@ -499,13 +506,21 @@ void zp_launch(struct launch *lp)
 		zp_prescan(runtime, p, r.exclude);
 	}
 
-	/* the tracer's +++ line of a process killed by SIGKILL (watch.c) */
+	/* the tracer's +++ line of a process killed by SIGKILL, the
+	 * counter's table of a program killed by a signal (watch.c) */
+	struct zp_watch watch = { .tracer = -1 };
 	for (int i = 0; i < r.nhooks; i++) {
-		if (is_tracer(r.hooks[i])) {
-			zp_watch_start(shared_fd, i, fd, watched_opts ? watched_opts : r.opts[i] ? r.opts[i] : "");
-			break;
+		if (watch.tracer < 0 && is_tracer(r.hooks[i])) {
+			watch.tracer = i;
+			watch.tracer_opts = watched_opts ? watched_opts : r.opts[i] ? r.opts[i] : "";
+		}
+		if (counter[i]) {
+			watch.counter[watch.ncounters] = i;
+			watch.counter_opts[watch.ncounters++] = r.opts[i] ? r.opts[i] : "";
 		}
 	}
+	if (shared_fd >= 0 && (watch.tracer >= 0 || watch.ncounters > 0))
+		zp_watch_start(shared_fd, fd, &watch);
 	runtime_vars_last();
 	execv(prog, r.prog);
 	if (errno == ENOEXEC) {

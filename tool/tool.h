@@ -66,8 +66,16 @@ __attribute__((noreturn)) void zp_launch(struct launch *l);
 uint32_t zp_check_hook(const char *spec, char *out, size_t len);
 
 /* zp_watch_start -- fork the watcher that writes the tracer's +++ line of
- * a process killed by SIGKILL (watch.c); the caller goes on to exec */
-void zp_watch_start(int shared_fd, int slice, int trace_fd, const char *opts);
+ * a process killed by SIGKILL, and the counter's table of a program
+ * killed by a signal (watch.c); the caller goes on to exec */
+struct zp_watch {
+	int tracer;                     /* the tracer's place among the hooks, or -1 */
+	const char *tracer_opts;
+	int ncounters;                  /* the counters' places */
+	int counter[ZP_MAX_HOOKS];
+	const char *counter_opts[ZP_MAX_HOOKS];
+};
+void zp_watch_start(int shared_fd, int trace_fd, const struct zp_watch *what);
 
 /* ---- libs.c: what the dynamic loader would load, found without it ---- */
 struct zp_missing {

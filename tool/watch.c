@@ -1,5 +1,6 @@
-/* watch.c -- the watcher: the +++ killed by SIGKILL +++ line that no
- * process can write of its own death.
+/* watch.c -- the watcher: what no process can write of its own death, the
+ * tracer's +++ killed by SIGKILL +++ line, and the counter's table of a
+ * program killed by a signal.
  *
  * A process killed by SIGKILL (from outside, or by the OOM killer) runs no
  * more code: the tracer inside it cannot say how it ended. The launcher
@@ -23,7 +24,17 @@
  * (the signal, or the status, read from /proc/PID/stat while the process
  * is a zombie; SIGKILL once it has been reaped, unless it had exec'd into a
  * program that may not be hooked: then nothing rather than a guess). It ends when the program
- * has ended and no registered process is left. */
+ * has ended and no registered process is left.
+ *
+ * The counter prints its table when the program (the run's first process)
+ * calls exit_group; killed by a signal, it never does. Its counts are in
+ * its slice of the shared memory (src/counts.h), with what became of the
+ * program: once the program has ended, the watcher prints the table there
+ * of a program whose hooked image ended without printing it (after the
+ * tracer's lines of its end), as the counter would have, to the same
+ * descriptor. Not of a program that ended in an execve, or in an image its
+ * last execve started, that may not be hooked: its calls there are not
+ * counted, and no table is better than a short one. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -41,6 +52,7 @@
 #include <unistd.h>
 
 #include "contract.h"
+#include "counts.h"
 #include "decode-opts.h"
 #include "tool.h"
 #include "tracer/shared.h"
@@ -54,6 +66,14 @@ static struct zp_trace_opts opt;
 static int out_fd;
 static pid_t root;
 static int exec_recv = -1;      /* our end of the execve socket (shared.h), or -1 */
+static int root_fd = -1;        /* a pidfd of the program */
+
+/* the counters' tables, to print if the program ends without */
+static struct counted {
+	struct zp_counts *t;
+	enum zp_count_order order;
+} counters[ZP_MAX_HOOKS];
+static int ncounters;
 
 /* what became of a process's execve (exec_watch in the tracer) */
 enum { EXEC_UNKNOWN, EXEC_NEW_IMAGE, EXEC_DIED };
@@ -324,6 +344,31 @@ static void report(struct tr_proc *e, pid_t pid)
 	unlock();
 }
 
+static long out(const void *p, unsigned long n)
+{
+	for (unsigned long done = 0; done < n;) {
+		ssize_t w = write(out_fd, (const char *)p + done, n - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return done ? (long)done : -1;
+		done += (unsigned long)w;
+	}
+	return (long)n;
+}
+
+/* print_tables -- the program has ended: the table of each counter it
+ * ended in without printing it (counts.h) */
+static void print_tables(void)
+{
+	for (int i = 0; i < ncounters; i++) {
+		int st = ZP_ROOT_RUNNING;
+		if (__atomic_compare_exchange_n(&counters[i].t->root, &st, ZP_ROOT_PRINTED, false,
+						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			zp_count_print(counters[i].t, counters[i].order, out);
+	}
+}
+
 struct watched {
 	pid_t pid;
 	int fd;
@@ -335,16 +380,19 @@ struct watched {
 __attribute__((noreturn)) static void watch(void)
 {
 	static struct watched w[MAX_WATCHED];
-	static struct pollfd pf[MAX_WATCHED + 2 + MAX_EXECS];
+	/* the program first: a poll that finds it ended finds as ended every
+	 * registered process of its that had */
+	static struct pollfd pf[1 + MAX_WATCHED + 1 + MAX_EXECS];
 	int nw = 0, idle = 0;
-	bool root_done = false;
-	int root_fd = (int)syscall(SYS_pidfd_open, root, 0);
+	bool root_done = root_fd < 0, tables_done = false;
 
-	if (root_fd < 0)
-		root_done = true;
 	for (;;) {
+		/* the tables once the program's end is reported: in the round
+		 * after the one that saw it end, whose scan found every process
+		 * it had registered (it ends after) */
+		bool print_now = root_done && sh != NULL;
 		/* new processes */
-		for (int i = 0; i < TR_MAX_PROCS; i++) {
+		for (int i = 0; sh != NULL && i < TR_MAX_PROCS; i++) {
 			struct tr_proc *e = &sh->procs[i];
 			pid_t pid = __atomic_load_n(&e->pid, __ATOMIC_ACQUIRE);
 			int st = __atomic_load_n(&e->state, __ATOMIC_ACQUIRE);
@@ -365,37 +413,43 @@ __attribute__((noreturn)) static void watch(void)
 			}
 		}
 		int np = 0;
+		pf[np++] = (struct pollfd){ .fd = root_done ? -1 : root_fd, .events = POLLIN };
 		for (int k = 0; k < nw; k++)
 			pf[np++] = (struct pollfd){ .fd = w[k].fd, .events = POLLIN };
-		int root_at = np;
-		if (!root_done)
-			pf[np++] = (struct pollfd){ .fd = root_fd, .events = POLLIN };
 		/* and, woken at once, the execve sockets (exec_ends) */
 		if (exec_recv >= 0)
 			pf[np++] = (struct pollfd){ .fd = exec_recv, .events = POLLIN };
 		for (int i = 0; i < MAX_EXECS; i++)
 			if (execs[i].pid != 0 && execs[i].fd >= 0)
 				pf[np++] = (struct pollfd){ .fd = execs[i].fd, .events = POLLIN };
-		int r = poll(pf, (nfds_t)np, 50);
+		/* (nothing to look at but the program, without the tracer) */
+		int r = poll(pf, (nfds_t)np, root_done && !tables_done ? 0 : sh == NULL ? -1 : 50);
 		if (r < 0 && errno != EINTR)
 			_exit(0);
-		if (!root_done && r > 0 && (pf[root_at].revents & (POLLIN | POLLHUP)))
+		if (!root_done && r > 0 && (pf[0].revents & (POLLIN | POLLHUP))) {
 			root_done = true;
+			print_now = print_now || sh == NULL;
+		}
 		/* before the ends: a death in execve closed its socket first */
-		exec_ends();
+		if (sh != NULL)
+			exec_ends();
 		for (int k = 0; r > 0 && k < nw; k++) {
-			if (!(pf[k].revents & (POLLIN | POLLHUP)))
+			if (!(pf[1 + k].revents & (POLLIN | POLLHUP)))
 				continue;
 			report(w[k].e, w[k].pid);
 			close(w[k].fd);
 			/* the last one takes its place, and its poll result */
-			pf[k] = pf[nw - 1];
+			pf[1 + k] = pf[nw];
 			w[k--] = w[--nw];
+		}
+		if (print_now && !tables_done) {
+			print_tables();
+			tables_done = true;
 		}
 		/* the end: the program is gone, and nobody registered is left
 		 * (a little longer, for a child that was about to register) */
-		if (root_done && nw == 0) {
-			if (++idle > 4)
+		if (root_done && tables_done && nw == 0) {
+			if (sh == NULL || ++idle > 4)
 				_exit(0);
 		} else {
 			idle = 0;
@@ -403,19 +457,47 @@ __attribute__((noreturn)) static void watch(void)
 	}
 }
 
-void zp_watch_start(int shared_fd, int slice, int trace_fd, const char *opts)
+/* zp_watch_start -- the watcher of the hooks in *what, for the program
+ * this process is about to become */
+void zp_watch_start(int shared_fd, int trace_fd, const struct zp_watch *what)
 {
 	char err[300];
+	void *p = NULL;
 
-	if (zp_trace_parse(opts, &opt, err, sizeof(err)) < 0)
-		return;
-	void *p = mmap(NULL, ZP_SHARED_SLICE, PROT_READ | PROT_WRITE, MAP_SHARED, shared_fd,
-		       (off_t)slice * ZP_SHARED_SLICE);
-	if (p == MAP_FAILED)
-		return;
+	if (what->tracer >= 0 && zp_trace_parse(what->tracer_opts, &opt, err, sizeof(err)) == 0) {
+		p = mmap(NULL, ZP_SHARED_SLICE, PROT_READ | PROT_WRITE, MAP_SHARED, shared_fd,
+			 (off_t)what->tracer * ZP_SHARED_SLICE);
+		if (p == MAP_FAILED)
+			p = NULL;
+	}
+	/* this process's, which the program is about to be: taken now, it
+	 * cannot be another's however soon the program ends */
 	root = getpid();
+	root_fd = (int)syscall(SYS_pidfd_open, root, 0);
+	if (root_fd >= 0 && root_fd < 3) {
+		/* (0 to 2 closed: the watcher puts /dev/null there) */
+		int moved = fcntl(root_fd, F_DUPFD_CLOEXEC, 3);
+		close(root_fd);
+		root_fd = moved;
+	}
+	for (int i = 0; i < what->ncounters && root_fd >= 0; i++) {
+		enum zp_count_order order;
+		uint64_t want[ZP_TRACE_WORDS];
+		void *c = mmap(NULL, ZP_SHARED_SLICE, PROT_READ | PROT_WRITE, MAP_SHARED, shared_fd,
+			       (off_t)what->counter[i] * ZP_SHARED_SLICE);
+		/* (options the counter refuses: the program does not start) */
+		if (c != MAP_FAILED && zp_count_parse(what->counter_opts[i], &order, want, err, sizeof(err)) == 0)
+			counters[ncounters++] = (struct counted){ c, order };
+		else if (c != MAP_FAILED)
+			munmap(c, ZP_SHARED_SLICE);
+	}
+	if (p == NULL && ncounters == 0) {
+		if (root_fd >= 0)
+			close(root_fd);
+		return;
+	}
 	/* the threads' output buffers: sparse, pages are used as lines are */
-	int b = memfd_create("zpoline-trace-buffers", MFD_ALLOW_SEALING);
+	int b = p != NULL ? memfd_create("zpoline-trace-buffers", MFD_ALLOW_SEALING) : -1;
 	if (b >= 0 && ftruncate(b, (off_t)TR_BUF_SLOTS * TR_BUF_SIZE) == 0 && fchmod(b, 0) == 0 &&
 	    fcntl(b, F_ADD_SEALS, TR_BUF_SEALS) == 0) {
 		void *m = mmap(NULL, (size_t)TR_BUF_SLOTS * TR_BUF_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, b, 0);
@@ -429,7 +511,7 @@ void zp_watch_start(int shared_fd, int slice, int trace_fd, const char *opts)
 		close(b);
 	/* the execve socket: ours to receive, the other end the program's */
 	int es[2] = { -1, -1 };
-	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, es) == 0) {
+	if (p != NULL && socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, es) == 0) {
 		int hs = zp_high_fd(es[1]);
 		close(es[1]);
 		if (hs >= 0)
@@ -440,18 +522,20 @@ void zp_watch_start(int shared_fd, int slice, int trace_fd, const char *opts)
 		}
 	}
 	pid_t child = fork();
-	if (child < 0) {
-		munmap(p, ZP_SHARED_SLICE);
-		return;
-	}
-	if (child > 0) {
-		/* the watcher is the child's child: not the program's */
+	if (child != 0) {
+		/* the watcher is the child's child: not the program's (and if
+		 * there is none, the program runs without) */
 		if (es[0] >= 0)
 			close(es[0]);
-		munmap(p, ZP_SHARED_SLICE);
+		if (p != NULL)
+			munmap(p, ZP_SHARED_SLICE);
 		if (bufs != NULL)
 			munmap(bufs, (size_t)TR_BUF_SLOTS * TR_BUF_SIZE);
-		while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+		for (int i = 0; i < ncounters; i++)
+			munmap(counters[i].t, ZP_SHARED_SLICE);
+		if (root_fd >= 0)
+			close(root_fd);
+		while (child > 0 && waitpid(child, NULL, 0) < 0 && errno == EINTR)
 			;
 		return;
 	}
@@ -467,16 +551,17 @@ void zp_watch_start(int shared_fd, int slice, int trace_fd, const char *opts)
 	for (int fd = 0; fd < 3; fd++)
 		if (null >= 0 && fd != trace_fd)
 			dup2(null, fd);
-	/* all but the trace's, the shared memory's and the execve socket's */
-	int keep[3] = { trace_fd, shared_fd, es[0] }, from = 3;
-	for (int i = 0; i < 3; i++)
-		for (int j = i + 1; j < 3; j++)
+	/* all but the trace's, the shared memory's, the execve socket's and
+	 * the program's pidfd */
+	int keep[4] = { trace_fd, shared_fd, es[0], root_fd }, from = 3;
+	for (int i = 0; i < 4; i++)
+		for (int j = i + 1; j < 4; j++)
 			if (keep[j] < keep[i]) {
 				int t = keep[i];
 				keep[i] = keep[j];
 				keep[j] = t;
 			}
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		if (keep[i] < from)
 			continue;
 		if (keep[i] > from)

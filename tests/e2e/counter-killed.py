@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""The counter's table when the program is killed by a signal, as strace -c
+prints it: by SIGTERM it sends itself, an uncaught SIGSEGV, abort()'s
+SIGABRT, SIGKILL and SIGINT from outside (and when it ends without
+exit_group, by its only thread's exit); the table counts the calls made
+before (KILLME's getppid calls), comes once, to stderr or -o FILE, with
+the counter's options, and the status is the program's. A program that
+exits prints one table; so does one whose child is killed. A program
+killed in an image an execve started that is hooked: the table counts both
+images; in one that is not (static, with --best-effort): no table rather
+than a short one.
+
+usage: counter-killed.py ZPOLINE KILLME KILLME_STATIC"""
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+Z, KILLME, STATIC = (os.path.abspath(a) for a in sys.argv[1:4])
+ENV = {k: v for k, v in os.environ.items() if not k.startswith("ZPOLINE_") and k != "LD_PRELOAD"}
+ROW = re.compile(r"^ *\d+\.\d\d +\d+\.\d{6} +\d+ +(\d+) +(\d+)? +([\w()#]+)$")
+work = tempfile.mkdtemp(prefix="zp-counter-killed-")
+failed = 0
+
+
+def tables(text):
+    """the tables in text: for each, {name: (calls, errors)} and the names
+    in their order"""
+    out = []
+    lines = text.splitlines()
+    for i, l in enumerate(lines):
+        if not l.startswith("% time "):
+            continue
+        rows, order = {}, []
+        for r in lines[i + 2:]:
+            m = ROW.match(r)
+            if m is None:
+                break
+            rows[m.group(3)] = (int(m.group(1)), int(m.group(2) or 0))
+            order.append(m.group(3))
+        out.append((rows, order))
+    return out
+
+
+def check(what, ok, detail):
+    global failed
+    print("%s %s" % ("ok  " if ok else "FAIL", what))
+    if not ok:
+        failed += 1
+        print(detail[-1500:])
+
+
+def run(args, opts=(), sig=None):
+    """zpoline run --hook counter OPTS -- KILLME ARGS: its status and
+    stderr, read to its end (the watcher holds it until it has written);
+    with sig, sent to the program once it says it is ready"""
+    cmd = [Z, "run", "--hook", "counter"] + list(opts) + ["--", KILLME] + list(args)
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV, cwd=work)
+    if sig is not None:
+        p.stdout.readline()
+        time.sleep(0.1)
+        os.kill(p.pid, sig)
+    _, err = p.communicate(timeout=60)
+    return p.returncode, err
+
+
+def one_table(what, status, err, want_status, calls):
+    t = tables(err)
+    check("%s: status %d, one table, getppid %d calls" % (what, want_status, calls),
+          status == want_status and len(t) == 1 and t[0][0].get("getppid") == (calls, 0),
+          "status %d\n%s" % (status, err))
+    return t
+
+
+for mode in ("fast", "sud"):
+    m = ["--mode", mode]
+    status, err = run(["5", "exit"], m)
+    one_table("%s mode, exit" % mode, status, err, 0, 5)
+    status, err = run(["4", "rawexit"], m)
+    one_table("%s mode, the exit system call of its only thread" % mode, status, err, 3, 4)
+    status, err = run(["6", "term"], m)
+    one_table("%s mode, SIGTERM to itself" % mode, status, err, -signal.SIGTERM, 6)
+    status, err = run(["7", "segv"], m)
+    one_table("%s mode, uncaught SIGSEGV" % mode, status, err, -signal.SIGSEGV, 7)
+    status, err = run(["8", "abort"], m)
+    one_table("%s mode, abort()" % mode, status, err, -signal.SIGABRT, 8)
+    status, err = run(["9", "wait"], m, signal.SIGKILL)
+    one_table("%s mode, SIGKILL from outside" % mode, status, err, -signal.SIGKILL, 9)
+    status, err = run(["10", "wait"], m, signal.SIGINT)
+    one_table("%s mode, SIGINT from outside" % mode, status, err, -signal.SIGINT, 10)
+
+# -o FILE and the counter's options: the table there, sorted as asked
+out = os.path.join(work, "table")
+status, err = run(["11", "wait"], ["--hook-opt", "sort=calls", "-o", out], signal.SIGKILL)
+text = ""
+# (written by the watcher once the program has ended: wait for it)
+for _ in range(200):
+    text = open(out).read()
+    if text.rstrip().endswith(" total"):
+        break
+    time.sleep(0.05)
+t = tables(text)
+check("-o FILE, sort=calls, SIGKILL: the table in FILE, most calls first", status == -signal.SIGKILL and
+      err == "" and len(t) == 1 and t[0][0].get("getppid") == (11, 0) and t[0][1][0] == "getppid", text)
+
+# execve: the image it starts counts too; a failed one counts as an error
+status, err = run(["2", "exec", KILLME, "3", "term"])
+t = one_table("SIGTERM in a hooked image the program exec'd", status, err, -signal.SIGTERM, 5)
+check("... the execve counted", t and t[0][0].get("execve") == (1, 0), err)
+status, err = run(["2", "exec", os.path.join(work, "none")])
+t = one_table("SIGTERM after a failed execve", status, err, -signal.SIGTERM, 2)
+check("... the execve counted, failed", t and t[0][0].get("execve") == (1, 1), err)
+# an image not hooked: its calls are not counted, no table rather than a
+# short one (it exits 0 or is killed alike)
+for how, want in (("term", -signal.SIGTERM), ("exit", 0)):
+    status, err = run(["2", "exec", STATIC, "3", how], ["--best-effort"])
+    check("an exec'd image not hooked (%s): status %d, no table" % (how, want),
+          status == want and tables(err) == [], "status %d\n%s" % (status, err))
+
+# a child killed: the program's own exit prints the one table
+p = subprocess.run([Z, "run", "--hook", "counter", "--", "sh", "-c", "%s 4 term; %s 3 exit" % (KILLME, KILLME)],
+                   capture_output=True, text=True, env=ENV, cwd=work, timeout=60)
+t = tables(p.stderr)
+# (sh makes a getppid of its own, or more)
+check("a child killed, the program exits: one table, both children's calls", p.returncode == 0 and
+      len(t) == 1 and t[0][0].get("getppid", (0, 0))[0] >= 7, p.stderr)
+
+# zpoline trace -C: the trace's +++ line of the end, then the table
+p = subprocess.Popen([Z, "trace", "-C", "-e", "trace=getppid", "--", KILLME, "3", "wait"],
+                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV, cwd=work)
+p.stdout.readline()
+time.sleep(0.1)
+p.kill()
+_, err = p.communicate(timeout=60)
+t = tables(err)
+check("zpoline trace -C, SIGKILL: +++ killed by SIGKILL +++, then the table",
+      p.returncode == -signal.SIGKILL and len(t) == 1 and t[0][0].get("getppid") == (3, 0) and
+      err.count("getppid()") == 3 and "+++ killed by SIGKILL +++\n% time " in err, err)
+
+print("%d failed" % failed)
+sys.exit(1 if failed else 0)

@@ -1,0 +1,53 @@
+/* killme -- calls getppid N times, then ends as asked:
+ *   killme N exit       returns 0
+ *   killme N rawexit    ends its only thread with the exit system call (3):
+ *                       the process ends without exit_group
+ *   killme N term       kill(getpid(), SIGTERM)
+ *   killme N segv       writes to a page it cannot (no handler: SIGSEGV)
+ *   killme N abort      abort()
+ *   killme N wait       says "ready" and waits for a signal from outside
+ *   killme N exec ARG...  execs ARG...; if that fails, kill(getpid(), SIGTERM)
+ * For the counter's table of a program killed by a signal. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+	if (argc < 3) {
+		fprintf(stderr, "usage: killme N exit|rawexit|term|segv|abort|wait|exec ARG...\n");
+		return 2;
+	}
+	for (int i = atoi(argv[1]); i > 0; i--)
+		getppid();
+	const char *how = argv[2];
+	if (strcmp(how, "exit") == 0)
+		return 0;
+	if (strcmp(how, "rawexit") == 0) {
+		syscall(SYS_exit, 3);
+	} else if (strcmp(how, "term") == 0) {
+		kill(getpid(), SIGTERM);
+	} else if (strcmp(how, "segv") == 0) {
+		volatile char *p = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p != MAP_FAILED)
+			p[0] = 1;
+	} else if (strcmp(how, "abort") == 0) {
+		abort();
+	} else if (strcmp(how, "wait") == 0) {
+		/* (a shell's background job inherits SIGINT ignored) */
+		signal(SIGINT, SIG_DFL);
+		printf("ready\n");
+		fflush(stdout);
+		for (;;)
+			pause();
+	} else if (strcmp(how, "exec") == 0 && argc > 3) {
+		execv(argv[3], argv + 3);
+		kill(getpid(), SIGTERM);
+	}
+	fprintf(stderr, "killme: %s: not ended\n", how);
+	return 3;
+}
