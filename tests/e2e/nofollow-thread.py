@@ -1,0 +1,36 @@
+#!/usr/bin/env python3
+"""--no-follow and a thread not followed, in each mode: after the thread
+vforks, its calls are still not the hooks' (the parent's side of the
+vfork took the followed state back), and its close_range of every
+descriptor above 2 leaves the runtime's (in sud mode the thread's calls
+went to the kernel unseen: the tracer's output was closed).
+
+usage: nofollow-thread.py ZPOLINE PROG"""
+import os
+import subprocess
+import sys
+import tempfile
+
+Z, PROG = sys.argv[1:3]
+ENV = {k: v for k, v in os.environ.items() if not k.startswith("ZPOLINE_") and k != "LD_PRELOAD"}
+failed = 0
+
+for mode in ("fast", "trap", "sud", "catch"):
+    opts = ["--mode", "fast", "--catch-late"] if mode == "catch" else ["--mode", mode]
+    with tempfile.NamedTemporaryFile("r") as f:
+        p = subprocess.run([Z, "run"] + opts + ["--no-follow", "-o", f.name, "--", PROG], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, env=ENV, timeout=120)
+        out = f.read()
+    problems = []
+    if p.returncode != 0 or p.stderr != "":
+        problems.append("status %d, stderr %r" % (p.returncode, p.stderr))
+    if "getppid(" in out or "wait4(" in out:
+        problems.append("the thread's calls after its vfork are shown")
+    if "getpid() = " not in out or out.count("+++ exited with 0 +++") != 1:
+        problems.append("not the main thread's getpid and one end")
+    if problems:
+        failed += 1
+        print("FAIL %s: %s\n%s" % (mode, "; ".join(problems), out[-3000:]))
+    else:
+        print("ok   %s" % mode)
+sys.exit(1 if failed else 0)
