@@ -296,6 +296,28 @@ static bool last_thread(void)
 	return true;
 }
 
+/* others_unseen -- under --no-follow, the first thread ending while the
+ * process has threads not followed (which the tracer never sees): its
+ * exit is not the process's end, and the +++ line waits for that (an
+ * exit_group, other_end in enter_impl; else the watcher's), as strace
+ * without -f prints it once. /proc/self/status's count, read once. */
+static bool others_unseen(long nr)
+{
+	char buf[4096];
+
+	if (!opt.nofollow || nr != SYS_exit)
+		return false;
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	const char *p = strstr(buf, "\nThreads:");
+	return p != NULL && atoi(p + 9) > 1;
+}
+
 static void forget_thread(void)
 {
 	for (int i = 0; i < MAX_THREADS; i++)
@@ -750,6 +772,7 @@ static void others_unfinished(bool exiting, int status);
 static void exited_line(int status, bool call_shown, const long *args, long nr)
 {
 	struct tr_buf b = line_buf();
+	bool ends = !others_unseen(nr);
 
 	if (opt.json) {
 		uint64_t t = now_ns(CLOCK_REALTIME);
@@ -758,9 +781,11 @@ static void exited_line(int status, bool call_shown, const long *args, long nr)
 			tr_put(&b, ", \"name\": \"%s\", \"args\": [%ld], \"ret\": null}\n",
 			       rt->syscall_name(nr), args[0]);
 		}
-		put_json_head(&b, "exit", t);
-		tr_put(&b, ", \"status\": %d}\n", status);
-	} else {
+		if (ends) {
+			put_json_head(&b, "exit", t);
+			tr_put(&b, ", \"status\": %d}\n", status);
+		}
+	} else if (ends) {
 		if (is_multi() && opt.ff[0] == '\0')
 			tr_put(&b, "[pid %5d] ", (int)T.tid);
 		tr_put(&b, "+++ exited with %d +++\n", status);
@@ -770,7 +795,7 @@ static void exited_line(int status, bool call_shown, const long *args, long nr)
 	if (nr == SYS_exit_group)
 		others_unfinished(true, status);
 	write_lines(b.p, b.len);
-	if (nr == SYS_exit_group || last_thread())
+	if (ends && (nr == SYS_exit_group || last_thread()))
 		proc_ended();
 	unlock();
 }
@@ -1343,7 +1368,10 @@ static int enter_impl(struct zpoline_call *call, uint64_t *slot)
 			tr_print_exit(&b, &fmt, &c, 0);
 			tr_putc(&b, '\n');
 		}
-		if (is_multi() && opt.ff[0] == '\0')
+		bool ends = !others_unseen(nr);
+		if (!ends)
+			n = 0;
+		else if (is_multi() && opt.ff[0] == '\0')
 			n = snprintf(tail, sizeof(tail), "[pid %5d] +++ exited with %d +++\n", (int)T.tid, st);
 		else
 			n = snprintf(tail, sizeof(tail), "+++ exited with %d +++\n", st);
@@ -1353,8 +1381,9 @@ static int enter_impl(struct zpoline_call *call, uint64_t *slot)
 			write_lines(b.p, b.len);
 		if (nr == SYS_exit_group)
 			others_unfinished(true, st);
-		write_lines(tail, (size_t)n);
-		if (nr == SYS_exit_group || last_thread())
+		if (n > 0)
+			write_lines(tail, (size_t)n);
+		if (ends && (nr == SYS_exit_group || last_thread()))
 			proc_ended();
 		unlock();
 	} else if ((props & (TR_BLOCKS | TR_EXEC)) && !opt.json) {

@@ -3,15 +3,18 @@
 vforks, its calls are still not the hooks' (the parent's side of the
 vfork took the followed state back), and its close_range of every
 descriptor above 2 leaves the runtime's (in sud mode the thread's calls
-went to the kernel unseen: the tracer's output was closed).
+went to the kernel unseen: the tracer's output was closed). And when the
+first thread ends with pthread_exit and another thread ends the process
+(MAINEXIT), one +++ line, after the first thread's exit (the tracer
+printed one for each).
 
-usage: nofollow-thread.py ZPOLINE PROG"""
+usage: nofollow-thread.py ZPOLINE PROG MAINEXIT"""
 import os
 import subprocess
 import sys
 import tempfile
 
-Z, PROG = sys.argv[1:3]
+Z, PROG, MAINEXIT = sys.argv[1:4]
 ENV = {k: v for k, v in os.environ.items() if not k.startswith("ZPOLINE_") and k != "LD_PRELOAD"}
 failed = 0
 
@@ -33,4 +36,17 @@ for mode in ("fast", "trap", "sud", "catch"):
         print("FAIL %s: %s\n%s" % (mode, "; ".join(problems), out[-3000:]))
     else:
         print("ok   %s" % mode)
+
+for mode in ("fast", "sud"):
+    with tempfile.NamedTemporaryFile("r") as f:
+        p = subprocess.run([Z, "run", "--mode", mode, "--no-follow", "-o", f.name, "--", MAINEXIT],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV, timeout=120)
+        out = f.read()
+    lines = out.splitlines()
+    if p.returncode == 0 and out.count("+++ exited") == 1 and lines[-2:] == ["exit(0) = ?", "+++ exited with 0 +++"]:
+        print("ok   %s: the first thread's pthread_exit, then another thread's end: one +++ line" % mode)
+    else:
+        failed += 1
+        print("FAIL %s: the first thread's pthread_exit: status %d, %d +++ lines\n%s" %
+              (mode, p.returncode, out.count("+++ exited"), out[-2000:]))
 sys.exit(1 if failed else 0)
