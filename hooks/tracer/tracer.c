@@ -1975,14 +1975,35 @@ void tracer_on_signal(int sig, siginfo_t *si, void *uc)
 	 * they are ours, not the program's (and our rt_sigaction to SIG_DFL
 	 * must not be turned into a handler again) */
 	T.in_wrapper = true;
-	self_ids();
+	/* --no-follow: a task the run does not follow (another thread; a
+	 * forked child, whose T and prog_pid are copies of its parent's)
+	 * shows no --- line. Such a child dies of the signal alone:
+	 * killed() would say the traced process was killed, and send the
+	 * signal again to T's task, its parent. (Another thread's death is
+	 * the process's: killed() says so.) */
+	pid_t self = opt.nofollow ? getpid() : 0;
+	bool other_proc = opt.nofollow && prog_pid != 0 && prog_pid != self;
+	bool unseen = other_proc || (opt.nofollow && gettid() != self);
+	if (!other_proc)
+		self_ids();
 	/* not on our own stack: in sud mode the calls we make here trap, and
 	 * the kernel would put that signal's frame at the top of the
 	 * program's sigaltstack, over the frame of the handler we are in */
 	struct hop hp = { NULL, NULL, 0, sig, si, uc };
-	signal_thunk(&hp);
+	if (!unseen)
+		signal_thunk(&hp);
 	if (h.handler == (unsigned long)SIG_IGN) {
 		/* the program's action changed while this signal came */
+		T.in_wrapper = was;
+		errno = saved;
+		return;
+	}
+	if (h.handler == (unsigned long)SIG_DFL && other_proc) {
+		struct ksigaction dfl = { 0, 0, 0, 0 };
+		set_action(sig, &dfl, NULL);
+		/* a fault comes again when we return */
+		if (si->si_code <= 0)
+			syscall(SYS_tgkill, self, gettid(), sig);
 		T.in_wrapper = was;
 		errno = saved;
 		return;
@@ -1999,7 +2020,8 @@ void tracer_on_signal(int sig, siginfo_t *si, void *uc)
 		((void (*)(int, siginfo_t *, void *))h.handler)(sig, si, uc);
 	else
 		((void (*)(int))h.handler)(sig);
-	T.uc = (long)uc;
+	if (!unseen)
+		T.uc = (long)uc;
 }
 
 /* set_action -- rt_sigaction for the tracer itself. SIGSEGV and SIGILL

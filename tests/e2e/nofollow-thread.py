@@ -6,15 +6,21 @@ descriptor above 2 leaves the runtime's (in sud mode the thread's calls
 went to the kernel unseen: the tracer's output was closed). And when the
 first thread ends with pthread_exit and another thread ends the process
 (MAINEXIT), one +++ line, after the first thread's exit (the tracer
-printed one for each).
+printed one for each). And a signal's default action in a task not
+followed (SIGNAL): a forked child's death is not the traced process's
+(the tracer printed its --- SIGTERM --- and +++ killed +++ lines, and
+sent the signal again to the parent, which died of it), another thread's
+kills the process, which ends with one +++ killed line without [pid N],
+as does a SIGKILL after another thread handled a signal (the watcher's
+line had [pid N]).
 
-usage: nofollow-thread.py ZPOLINE PROG MAINEXIT"""
+usage: nofollow-thread.py ZPOLINE PROG MAINEXIT SIGNAL"""
 import os
 import subprocess
 import sys
 import tempfile
 
-Z, PROG, MAINEXIT = sys.argv[1:4]
+Z, PROG, MAINEXIT, SIGNAL = sys.argv[1:5]
 ENV = {k: v for k, v in os.environ.items() if not k.startswith("ZPOLINE_") and k != "LD_PRELOAD"}
 failed = 0
 
@@ -49,4 +55,20 @@ for mode in ("fast", "sud"):
         failed += 1
         print("FAIL %s: the first thread's pthread_exit: status %d, %d +++ lines\n%s" %
               (mode, p.returncode, out.count("+++ exited"), out[-2000:]))
+
+for mode in ("fast", "sud"):
+    for who, status, end in (("child", 0, "+++ exited with 0 +++"), ("thread", -15, "+++ killed by SIGTERM +++"),
+                             ("sigkill", -9, "+++ killed by SIGKILL +++")):
+        with tempfile.NamedTemporaryFile("r") as f:
+            p = subprocess.run([Z, "run", "--mode", mode, "--no-follow", "-o", f.name, "--", SIGNAL, who],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV, timeout=120)
+            out = f.read()
+        lines = out.splitlines()
+        if (p.returncode == status and "SIGTERM {" not in out and "SIGUSR1 {" not in out and "[pid" not in out and lines[-1:] == [end] and
+                out.count("+++") == 2):
+            print("ok   %s: a signal's default action (%s), shown as strace without -f shows it" % (mode, who))
+        else:
+            failed += 1
+            print("FAIL %s: a signal's default action (%s): status %d, expected %d\n%s" %
+                  (mode, who, p.returncode, status, out[-2000:]))
 sys.exit(1 if failed else 0)
