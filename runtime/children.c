@@ -655,6 +655,11 @@ void zp_clone_child(uint64_t flags)
 	 * thread state, with no TLS of its own, cannot be told apart) */
 	if (!zp_follow && (flags & CLONE_SETTLS)) {
 		t->guard = ZP_GUARD_UNFOLLOWED;
+		t->unfollowed = true;
+		/* in sud mode, or with the net, its calls still reach the
+		 * runtime (Syscall User Dispatch is not inherited): one that
+		 * closed the runtime's descriptors went to the kernel */
+		zp_sud_arm_thread();
 		return;
 	}
 	/* a thread of its own: the hooks' libc's per-thread state */

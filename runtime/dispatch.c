@@ -255,11 +255,12 @@ void zp_vfork_notify(struct zp_frame *f)
 		zp_signal_cloned(((const struct clone_args *)f->rdi)->flags);
 	/* the parent, back: an unfollowed child left its mark on the state
 	 * they share, unless the parent is such a child itself */
-	if (f->rax != 0 && (g & ZP_GUARD_UNFOLLOWED) && !zp_in_vfork_child())
+	if (f->rax != 0 && (g & ZP_GUARD_UNFOLLOWED) && !zp_in_vfork_child() && !t->unfollowed)
 		g &= ~(uint64_t)ZP_GUARD_UNFOLLOWED;
 	/* --no-follow: the child is not the hooks' (as strace without -f
-	 * shows no line of a vfork child, its return included) */
-	bool unfollowed = f->rax == 0 && !zp_follow;
+	 * shows no line of a vfork child, its return included), nor is
+	 * the parent when it is a thread not followed */
+	bool unfollowed = !zp_follow && (f->rax == 0 || t->unfollowed);
 	if (unfollowed)
 		g |= ZP_GUARD_UNFOLLOWED;
 	t->guard = 1;

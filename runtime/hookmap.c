@@ -41,9 +41,23 @@ static bool in(uint64_t off, uint64_t len, uint64_t span)
 	return off <= span && len <= span - off;
 }
 
+/* readable -- is [off, off + len) inside one segment that may be read?
+ * Within the span is not enough: a page between segments, or one of a
+ * segment without PF_R, is PROT_NONE, and reading it would kill the
+ * process while nothing watches for crashes (loader.c) */
+static bool readable(const Elf64_Phdr *loads, size_t nloads, uint64_t off, uint64_t len)
+{
+	for (size_t i = 0; i < nloads; i++)
+		if ((loads[i].p_flags & PF_R) && off >= loads[i].p_vaddr &&
+		    in(off - loads[i].p_vaddr, len, loads[i].p_memsz))
+			return true;
+	return false;
+}
+
 /* read_dynamic -- the dynamic section's entries this loader uses; -ENOTSUP
  * for one that asks for more than it does */
-static int read_dynamic(uint8_t *base, uint64_t span, const Elf64_Dyn *d, size_t n, struct dyn *out)
+static int read_dynamic(uint8_t *base, const Elf64_Phdr *loads, size_t nloads, const Elf64_Dyn *d, size_t n,
+			struct dyn *out)
 {
 	uint64_t pltrel = DT_RELA;
 
@@ -82,14 +96,16 @@ static int read_dynamic(uint8_t *base, uint64_t span, const Elf64_Dyn *d, size_t
 	if (pltrel != DT_RELA || out->symtab == NULL || out->strtab == NULL ||
 	    (out->gnu_hash == NULL && out->hash == NULL))
 		return -ENOTSUP;
-	if (!in((uint64_t)((const uint8_t *)out->symtab - base), sizeof(Elf64_Sym), span) ||
-	    !in((uint64_t)((const uint8_t *)out->strtab - base), out->strsz, span) ||
-	    (out->rela != NULL && !in((uint64_t)((const uint8_t *)out->rela - base), out->relasz, span)) ||
-	    (out->jmprel != NULL && !in((uint64_t)((const uint8_t *)out->jmprel - base), out->jmprelsz, span)) ||
+#define OFF(p) ((uint64_t)((const uint8_t *)(p) - base))
+	if (!readable(loads, nloads, OFF(out->symtab), sizeof(Elf64_Sym)) ||
+	    !readable(loads, nloads, OFF(out->strtab), out->strsz) ||
+	    (out->rela != NULL && !readable(loads, nloads, OFF(out->rela), out->relasz)) ||
+	    (out->jmprel != NULL && !readable(loads, nloads, OFF(out->jmprel), out->jmprelsz)) ||
 	    (out->rela == NULL && out->relasz != 0) || (out->jmprel == NULL && out->jmprelsz != 0) ||
-	    (out->gnu_hash != NULL && !in((uint64_t)((const uint8_t *)out->gnu_hash - base), 16, span)) ||
-	    (out->hash != NULL && !in((uint64_t)((const uint8_t *)out->hash - base), 8, span)))
+	    (out->gnu_hash != NULL && !readable(loads, nloads, OFF(out->gnu_hash), 16)) ||
+	    (out->hash != NULL && !readable(loads, nloads, OFF(out->hash), 8)))
 		return -ENOTSUP;
+#undef OFF
 	return 0;
 }
 
@@ -97,15 +113,15 @@ static int read_dynamic(uint8_t *base, uint64_t span, const Elf64_Dyn *d, size_t
 static bool writable(const Elf64_Phdr *loads, size_t nloads, uint64_t off)
 {
 	for (size_t i = 0; i < nloads; i++)
-		if ((loads[i].p_flags & PF_W) && off >= loads[i].p_vaddr && off + 8 <= loads[i].p_vaddr + loads[i].p_memsz)
+		if ((loads[i].p_flags & PF_W) && off >= loads[i].p_vaddr && in(off - loads[i].p_vaddr, 8, loads[i].p_memsz))
 			return true;
 	return false;
 }
 
 /* relocate -- apply v[0..n): each against the object itself, or an
  * undefined weak symbol (0); -ENOTSUP for any other */
-static int relocate(uint8_t *base, uint64_t span, const struct dyn *dy, const Elf64_Rela *v, size_t n,
-		    const Elf64_Phdr *loads, size_t nloads)
+static int relocate(uint8_t *base, const struct dyn *dy, const Elf64_Rela *v, size_t n, const Elf64_Phdr *loads,
+		    size_t nloads)
 {
 	for (size_t i = 0; i < n; i++) {
 		uint32_t type = ELF64_R_TYPE(v[i].r_info);
@@ -119,7 +135,7 @@ static int relocate(uint8_t *base, uint64_t span, const struct dyn *dy, const El
 			val = (uint64_t)(uintptr_t)base + (uint64_t)v[i].r_addend;
 		} else if (type == R_X86_64_64 || type == R_X86_64_GLOB_DAT || type == R_X86_64_JUMP_SLOT) {
 			const Elf64_Sym *s = &dy->symtab[ELF64_R_SYM(v[i].r_info)];
-			if (!in((uint64_t)((const uint8_t *)s - base), sizeof(*s), span))
+			if (!readable(loads, nloads, (uint64_t)((const uint8_t *)s - base), sizeof(*s)))
 				return -ENOTSUP;
 			unsigned st = ELF64_ST_TYPE(s->st_info);
 			if (st == STT_GNU_IFUNC || st == STT_TLS)
@@ -233,7 +249,7 @@ int zp_hook_map(int fd, uint64_t size, struct zp_mapped_hook *out)
 	if (nloads == 0 || dynp == NULL || !stack_said || DOWN(loads[0].p_vaddr) != 0)
 		return -ENOTSUP;
 	uint64_t span = UP(loads[nloads - 1].p_vaddr + loads[nloads - 1].p_memsz);
-	if (!in(dynp->p_vaddr, dynp->p_memsz, span) || (relro != NULL && !in(relro->p_vaddr, relro->p_memsz, span)))
+	if (!readable(loads, nloads, dynp->p_vaddr, dynp->p_memsz) || (relro != NULL && !in(relro->p_vaddr, relro->p_memsz, span)))
 		return -ENOTSUP;
 	/* the span, from the file where the first segment starts it: one
 	 * mapping fewer, and the segments at their file offsets are in place */
@@ -245,12 +261,12 @@ int zp_hook_map(int fd, uint64_t size, struct zp_mapped_hook *out)
 	struct dyn dy;
 	int r = map_loads(fd, base, loads, nloads, have);
 	if (r == 0)
-		r = read_dynamic(base, span, (const Elf64_Dyn *)(base + dynp->p_vaddr),
+		r = read_dynamic(base, loads, nloads, (const Elf64_Dyn *)(base + dynp->p_vaddr),
 				 dynp->p_memsz / sizeof(Elf64_Dyn), &dy);
 	if (r == 0)
-		r = relocate(base, span, &dy, dy.rela, dy.relasz / sizeof(Elf64_Rela), loads, nloads);
+		r = relocate(base, &dy, dy.rela, dy.relasz / sizeof(Elf64_Rela), loads, nloads);
 	if (r == 0)
-		r = relocate(base, span, &dy, dy.jmprel, dy.jmprelsz / sizeof(Elf64_Rela), loads, nloads);
+		r = relocate(base, &dy, dy.jmprel, dy.jmprelsz / sizeof(Elf64_Rela), loads, nloads);
 	if (r == 0 && relro != NULL && DOWN(relro->p_vaddr + relro->p_memsz) > DOWN(relro->p_vaddr) &&
 	    mprotect(base + DOWN(relro->p_vaddr), DOWN(relro->p_vaddr + relro->p_memsz) - DOWN(relro->p_vaddr),
 		     PROT_READ) != 0)

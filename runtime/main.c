@@ -244,10 +244,12 @@ static void start(void)
 	if (r < 0)
 		zp_fatal(125, "cannot list the loaded objects: %s", strerror(-r));
 	zp_hooks_load(hook);
-	/* a descriptor for reports, unless every hook is quiet: then none
-	 * (copying stderr to a high number grows the descriptor table, some
-	 * microseconds a start, and each fork copies it) */
-	if (!trace_given && !zp_hooks_quiet() && zp_trace_own_stderr())
+	/* a descriptor for reports, unless every hook is quiet and no
+	 * statistics are asked for: then none (copying stderr to a high
+	 * number grows the descriptor table, some microseconds a start, and
+	 * each fork copies it). The statistics' end is written at exit, when
+	 * the program's stderr may be another file: they need their copy */
+	if (!trace_given && (stats != NULL || !zp_hooks_quiet()) && zp_trace_own_stderr())
 		zp_children_own_fd(ZP_ENV_TRACE_FD, zp_trace_fd);
 	/* its init is what hands it to the hooks */
 	setup_shared(zp_hooks_want_shared());

@@ -118,6 +118,9 @@ struct zp_thread {
 		uintptr_t uc, si;       /* in the kernel's frame */
 		int sig;
 	} forwarded[ZP_FORWARDED];
+	/* a thread --no-follow does not follow (ZP_GUARD_UNFOLLOWED is its
+	 * guard for good): its side of a vfork stays unfollowed */
+	bool unfollowed;
 };
 
 /* zp_thread.guard: any bit set, the hooks are passed by. HOOK: in hook

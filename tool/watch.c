@@ -255,7 +255,8 @@ static void report(struct tr_proc *e, pid_t pid)
 		unlock();
 		return;
 	}
-	bool prefix = opt.ff[0] == '\0' && !opt.json && (sh->multi || pid != root);
+	/* --no-follow: one task's lines, no [pid N] (as the tracer's) */
+	bool prefix = opt.ff[0] == '\0' && !opt.json && !opt.nofollow && (sh->multi || pid != root);
 	if (opt.ff[0] != '\0') {
 		char path[sizeof(opt.ff) + 16];
 		snprintf(path, sizeof(path), "%s.%d", opt.ff, (int)pid);

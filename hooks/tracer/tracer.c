@@ -296,6 +296,28 @@ static bool last_thread(void)
 	return true;
 }
 
+/* others_unseen -- under --no-follow, the first thread ending while the
+ * process has threads not followed (which the tracer never sees): its
+ * exit is not the process's end, and the +++ line waits for that (an
+ * exit_group, other_end in enter_impl; else the watcher's), as strace
+ * without -f prints it once. /proc/self/status's count, read once. */
+static bool others_unseen(long nr)
+{
+	char buf[4096];
+
+	if (!opt.nofollow || nr != SYS_exit)
+		return false;
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	const char *p = strstr(buf, "\nThreads:");
+	return p != NULL && atoi(p + 9) > 1;
+}
+
 static void forget_thread(void)
 {
 	for (int i = 0; i < MAX_THREADS; i++)
@@ -750,6 +772,7 @@ static void others_unfinished(bool exiting, int status);
 static void exited_line(int status, bool call_shown, const long *args, long nr)
 {
 	struct tr_buf b = line_buf();
+	bool ends = !others_unseen(nr);
 
 	if (opt.json) {
 		uint64_t t = now_ns(CLOCK_REALTIME);
@@ -758,9 +781,11 @@ static void exited_line(int status, bool call_shown, const long *args, long nr)
 			tr_put(&b, ", \"name\": \"%s\", \"args\": [%ld], \"ret\": null}\n",
 			       rt->syscall_name(nr), args[0]);
 		}
-		put_json_head(&b, "exit", t);
-		tr_put(&b, ", \"status\": %d}\n", status);
-	} else {
+		if (ends) {
+			put_json_head(&b, "exit", t);
+			tr_put(&b, ", \"status\": %d}\n", status);
+		}
+	} else if (ends) {
 		if (is_multi() && opt.ff[0] == '\0')
 			tr_put(&b, "[pid %5d] ", (int)T.tid);
 		tr_put(&b, "+++ exited with %d +++\n", status);
@@ -770,7 +795,7 @@ static void exited_line(int status, bool call_shown, const long *args, long nr)
 	if (nr == SYS_exit_group)
 		others_unfinished(true, status);
 	write_lines(b.p, b.len);
-	if (nr == SYS_exit_group || last_thread())
+	if (ends && (nr == SYS_exit_group || last_thread()))
 		proc_ended();
 	unlock();
 }
@@ -1343,7 +1368,10 @@ static int enter_impl(struct zpoline_call *call, uint64_t *slot)
 			tr_print_exit(&b, &fmt, &c, 0);
 			tr_putc(&b, '\n');
 		}
-		if (is_multi() && opt.ff[0] == '\0')
+		bool ends = !others_unseen(nr);
+		if (!ends)
+			n = 0;
+		else if (is_multi() && opt.ff[0] == '\0')
 			n = snprintf(tail, sizeof(tail), "[pid %5d] +++ exited with %d +++\n", (int)T.tid, st);
 		else
 			n = snprintf(tail, sizeof(tail), "+++ exited with %d +++\n", st);
@@ -1353,8 +1381,9 @@ static int enter_impl(struct zpoline_call *call, uint64_t *slot)
 			write_lines(b.p, b.len);
 		if (nr == SYS_exit_group)
 			others_unfinished(true, st);
-		write_lines(tail, (size_t)n);
-		if (nr == SYS_exit_group || last_thread())
+		if (n > 0)
+			write_lines(tail, (size_t)n);
+		if (ends && (nr == SYS_exit_group || last_thread()))
 			proc_ended();
 		unlock();
 	} else if ((props & (TR_BLOCKS | TR_EXEC)) && !opt.json) {
@@ -1946,14 +1975,35 @@ void tracer_on_signal(int sig, siginfo_t *si, void *uc)
 	 * they are ours, not the program's (and our rt_sigaction to SIG_DFL
 	 * must not be turned into a handler again) */
 	T.in_wrapper = true;
-	self_ids();
+	/* --no-follow: a task the run does not follow (another thread; a
+	 * forked child, whose T and prog_pid are copies of its parent's)
+	 * shows no --- line. Such a child dies of the signal alone:
+	 * killed() would say the traced process was killed, and send the
+	 * signal again to T's task, its parent. (Another thread's death is
+	 * the process's: killed() says so.) */
+	pid_t self = opt.nofollow ? getpid() : 0;
+	bool other_proc = opt.nofollow && prog_pid != 0 && prog_pid != self;
+	bool unseen = other_proc || (opt.nofollow && gettid() != self);
+	if (!other_proc)
+		self_ids();
 	/* not on our own stack: in sud mode the calls we make here trap, and
 	 * the kernel would put that signal's frame at the top of the
 	 * program's sigaltstack, over the frame of the handler we are in */
 	struct hop hp = { NULL, NULL, 0, sig, si, uc };
-	signal_thunk(&hp);
+	if (!unseen)
+		signal_thunk(&hp);
 	if (h.handler == (unsigned long)SIG_IGN) {
 		/* the program's action changed while this signal came */
+		T.in_wrapper = was;
+		errno = saved;
+		return;
+	}
+	if (h.handler == (unsigned long)SIG_DFL && other_proc) {
+		struct ksigaction dfl = { 0, 0, 0, 0 };
+		set_action(sig, &dfl, NULL);
+		/* a fault comes again when we return */
+		if (si->si_code <= 0)
+			syscall(SYS_tgkill, self, gettid(), sig);
 		T.in_wrapper = was;
 		errno = saved;
 		return;
@@ -1970,7 +2020,8 @@ void tracer_on_signal(int sig, siginfo_t *si, void *uc)
 		((void (*)(int, siginfo_t *, void *))h.handler)(sig, si, uc);
 	else
 		((void (*)(int))h.handler)(sig);
-	T.uc = (long)uc;
+	if (!unseen)
+		T.uc = (long)uc;
 }
 
 /* set_action -- rt_sigaction for the tracer itself. SIGSEGV and SIGILL

@@ -59,9 +59,10 @@ extern "C" {
 #define ZPOLINE_HOOK_ENFORCES 0x8u
 
 /* The hook writes (trace_write) from its init at most, never while the
- * program runs. When every hook says so and the run names no descriptor
- * for reports (zpoline run always does; the runtime preloaded by hand does
- * not), the process holds none of the runtime's: what is written goes to
+ * program runs. When every hook says so, the run names no descriptor for
+ * reports (zpoline run always does; the runtime preloaded by hand does
+ * not) and asks for no statistics (ZPOLINE_STATS, ZPOLINE_VERBOSE), the
+ * process holds none of the runtime's: what is written goes to
  * the program's standard error, and only while that is still the file it
  * was at start-up (else it is dropped, not written into the program's
  * file). */
