@@ -175,6 +175,10 @@ static void ownfd_write_failed(int *flag, int fd, long err, const char *hook)
 	if (err <= 0 || !__atomic_compare_exchange_n(flag, &zero, (int)err, false, __ATOMIC_RELAXED,
 						     __ATOMIC_RELAXED))
 		return;
+	/* no descriptor at all: the run had no stderr to report to, and
+	 * descriptor 2 is now a file of the program's */
+	if (fd < 0)
+		return;
 	snprintf(msg, sizeof(msg), "/proc/self/fd/%d", fd);
 	ssize_t n = readlink(msg, path, sizeof(path) - 1);
 	if (n <= 0)

@@ -652,8 +652,10 @@ void zp_clone_child(uint64_t flags)
 	/* a thread under --no-follow is not followed either, as strace
 	 * without -f traces the first thread alone: no hooks, the runtime's
 	 * handling (its zp_tls, which started zeroed; a child on our own
-	 * thread state, with no TLS of its own, cannot be told apart) */
-	if (!zp_follow && (flags & CLONE_SETTLS)) {
+	 * thread state, with no TLS of its own, cannot be told apart). Not
+	 * under a hook that enforces a policy: a thread shares the memory
+	 * the policy guards, and would be a way around it */
+	if (!zp_follow && (flags & CLONE_SETTLS) && !zp_hooks_enforce()) {
 		t->guard = ZP_GUARD_UNFOLLOWED;
 		t->unfollowed = true;
 		/* in sud mode, or with the net, its calls still reach the

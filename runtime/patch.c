@@ -15,10 +15,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <link.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/single_threaded.h>
 #include <sys/statvfs.h>
@@ -513,6 +515,27 @@ const char *zp_patch_cache_dir(void)
 	return start_cache_dir;
 }
 
+/* has_preinit -- does the program have DT_PREINIT_ARRAY functions, which
+ * the loader runs before every initialiser, this runtime's included? */
+static bool has_preinit(void)
+{
+	const ElfW(Phdr) *ph = (const ElfW(Phdr) *)getauxval(AT_PHDR);
+	size_t n = getauxval(AT_PHNUM);
+	uintptr_t bias = 0;
+
+	for (size_t i = 0; ph != NULL && i < n; i++)
+		if (ph[i].p_type == PT_PHDR)
+			bias = (uintptr_t)ph - ph[i].p_vaddr;
+	for (size_t i = 0; ph != NULL && i < n; i++) {
+		if (ph[i].p_type != PT_DYNAMIC)
+			continue;
+		for (const ElfW(Dyn) *d = (const ElfW(Dyn) *)(bias + ph[i].p_vaddr); d->d_tag != DT_NULL; d++)
+			if (d->d_tag == DT_PREINIT_ARRAYSZ && d->d_un.d_val != 0)
+				return true;
+	}
+	return false;
+}
+
 /* zp_patch_all -- scan the objects zp_objects_collect listed and rewrite
  * their sites (all to traps in trap mode) */
 int zp_patch_all(bool all_traps)
@@ -592,9 +615,10 @@ int zp_patch_all(bool all_traps)
 	 * started it): only the live protocol then; no other thread can
 	 * appear meanwhile unless one exists. Before the program's code ran,
 	 * one started with pthread_create shows in libc's flag, and only an
-	 * audit module's code ran before the loader's initialisers: /proc is
-	 * asked (a path lookup, microseconds) only then */
-	bool threads = (!__libc_single_threaded || getenv("LD_AUDIT") != NULL) && zp_other_threads();
+	 * audit module's code or the program's preinit functions ran before
+	 * this (-z initfirst), and they may start one with a raw clone: /proc
+	 * is asked (a path lookup, microseconds) only then */
+	bool threads = (!__libc_single_threaded || getenv("LD_AUDIT") != NULL || has_preinit()) && zp_other_threads();
 	long blocker = threads ? zp_threads_settle() : 0;
 	/* in fast mode only red-zone sites trap, and a half-rewritten site
 	 * lasts microseconds */

@@ -64,4 +64,14 @@ if out.count("+++ exited with 4 +++") != 1 or "killed" in out or "[pid" in out:
     problems.append("the end is not one '+++ exited with 4 +++'")
 report("--no-follow, tracer: exit_group from a thread not followed ends the trace once", problems, out)
 
+# a hook that enforces a policy still sees every thread: a thread shares
+# the memory the policy guards
+p = subprocess.run([Z, "run", "--no-follow", "--hook", "deny", "--hook-opt", "getppid=EPERM", "--", sys.executable,
+                    "-c", "import os, threading\nr = []\nt = threading.Thread(target=lambda: r.append(os.getppid()))\n"
+                    "t.start()\nt.join()\nprint(os.getppid(), r[0])"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                   text=True, timeout=120)
+report("--no-follow, deny: another thread's calls are denied too",
+       [] if p.stdout.split() == ["-1", "-1"] else ["getppid in the first thread and another: %r" % p.stdout],
+       p.stderr)
+
 sys.exit(1 if failed else 0)

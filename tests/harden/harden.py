@@ -288,6 +288,19 @@ with tempfile.TemporaryDirectory() as tmp:
     if p is None or p.returncode != -11:
         problems.append("ended %s, natively by SIGSEGV" % (p.returncode if p else "hung"))
     report("runtime by hand, the null hook: a report leaves the program's own stderr file alone", problems, p)
+    # a hook that writes, started with no stderr at all: its output is
+    # lost, and its message saying so is not written into the file the
+    # program then made its descriptor 2
+    prog = ("import os\n"
+            "fd = os.open(%r, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)\n"
+            "os.dup2(fd, 2)\n"
+            "os.write(2, b'prog\\n')\n" % victim)
+    p = run(["/bin/sh", "-c", 'exec 2>&-; exec "$0" -c "$1"', sys.executable, prog],
+            env=env(**dict(hand, ZPOLINE_CACHE="1", ZPOLINE_HOOK=os.path.join(HOOKS, "audit.so"))))
+    with open(victim, "rb") as f:
+        got = f.read()
+    report("runtime by hand, audit with no stderr: nothing of ours in the program's file",
+           [] if got == b"prog\n" else ["the program's file holds %r" % got], p)
 
     # ---- rewriting in place while another thread runs the code ----
     # spin's DT_NEEDED library starts a thread in its constructor (before
