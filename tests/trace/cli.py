@@ -476,7 +476,12 @@ def leftovers(v):
     if isinstance(v, list):
         return [x for e in v for x in leftovers(e)]
     return []
-bad = [(o["name"], l) for o in objs if o.get("type") == "syscall" for l in leftovers(o["args"])]
+# (not the data calls carry: a buffer's bytes may begin with any of them,
+# getrandom's at random)
+DATA = {"read", "write", "pread64", "pwrite64", "readv", "writev", "preadv", "pwritev", "getrandom",
+        "recvfrom", "sendto", "recvmsg", "sendmsg"}
+bad = [(o["name"], l) for o in objs if o.get("type") == "syscall" and o.get("name") not in DATA
+       for l in leftovers(o["args"])]
 check("--json: no argument left as text that is a value", not bad, str(bad[:5]))
 
 # the audit log of a script that execs, connects, writes and renames
