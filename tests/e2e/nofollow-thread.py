@@ -19,6 +19,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 
 Z, PROG, MAINEXIT, SIGNAL = sys.argv[1:5]
 ENV = {k: v for k, v in os.environ.items() if not k.startswith("ZPOLINE_") and k != "LD_PRELOAD"}
@@ -63,6 +64,15 @@ for mode in ("fast", "sud"):
             p = subprocess.run([Z, "run", "--mode", mode, "--no-follow", "-o", f.name, "--", SIGNAL, who],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV, timeout=120)
             out = f.read()
+            # a SIGKILL's +++ line is the watcher's, written once it saw
+            # the program end: it may come after the program's parent
+            # (this script) has seen it end
+            for _ in range(100 if who == "sigkill" else 0):
+                if out.splitlines()[-1:] == [end]:
+                    break
+                time.sleep(0.1)
+                f.seek(0)
+                out = f.read()
         lines = out.splitlines()
         if (p.returncode == status and "SIGTERM {" not in out and "SIGUSR1 {" not in out and "[pid" not in out and lines[-1:] == [end] and
                 out.count("+++") == 2):
