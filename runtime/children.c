@@ -267,8 +267,7 @@ void zp_env_hide(void)
 	 * usual LD_PRELOAD (the runtime alone) is dropped, and a mapping for
 	 * it would be one more system call and a fresh page a start */
 	for (size_t i = 0; environ[i] != NULL; i++)
-		if (has_prefix(environ[i], "LD_PRELOAD", 10) && preload_has_runtime(environ[i]) &&
-		    preload_keeps_other(environ[i]))
+		if (zp_env_ours(environ[i], runtime_path) < 0)
 			plen += strlen(environ[i]) + 1;
 	if (plen != 0) {
 		/* the raw call: the hooks are running, and this is not the
@@ -280,15 +279,10 @@ void zp_env_hide(void)
 	}
 	for (size_t i = 0; environ[i] != NULL; i++) {
 		char *e = environ[i];
-		bool ours = false;
-		/* (every one of ours starts so) */
-		for (size_t v = 0; strncmp(e, "ZPOLINE_", 8) == 0 && v < ZP_VARS && !ours; v++)
-			ours = has_prefix(e, env_names[v], strlen(env_names[v]));
-		if (ours)
+		int ours = zp_env_ours(e, runtime_path);
+		if (ours > 0)
 			continue;
-		if (has_prefix(e, "LD_PRELOAD", 10) && preload_has_runtime(e)) {
-			if (!preload_keeps_other(e))
-				continue;
+		if (ours < 0) {
 			/* the entries but ours, in order: no longer than e */
 			char *preload = room;
 			size_t len = (size_t)sprintf(preload, "LD_PRELOAD=");
