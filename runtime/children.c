@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -88,15 +87,12 @@ static void note_system_preload(const char *self)
 /* interp_path -- the file this program's PT_INTERP names, as mapped */
 static const char *interp_path(void)
 {
-	const ElfW(Phdr) *ph = (const ElfW(Phdr) *)getauxval(AT_PHDR);
-	size_t n = getauxval(AT_PHNUM);
-	const ElfW(Phdr) *self = NULL;
+	const ElfW(Phdr) *ph;
+	size_t n;
+	uintptr_t bias;
 
-	for (size_t i = 0; ph != NULL && i < n; i++)
-		if (ph[i].p_type == PT_PHDR)
-			self = &ph[i];
-	uintptr_t bias = self != NULL ? (uintptr_t)ph - self->p_vaddr : 0;
-	for (size_t i = 0; ph != NULL && i < n; i++)
+	zp_program_phdrs(&ph, &n, &bias);
+	for (size_t i = 0; i < n; i++)
 		if (ph[i].p_type == PT_INTERP)
 			return (const char *)(bias + ph[i].p_vaddr);
 	return NULL;

@@ -207,6 +207,19 @@ static int collect(struct dl_phdr_info *info, size_t size, void *data)
 	return 0;
 }
 
+bool zp_program_phdrs(const Elf64_Phdr **ph, size_t *n, uintptr_t *bias)
+{
+	*ph = (const Elf64_Phdr *)getauxval(AT_PHDR);
+	*n = *ph != NULL ? getauxval(AT_PHNUM) : 0;
+	*bias = 0;
+	for (size_t i = 0; i < *n; i++)
+		if ((*ph)[i].p_type == PT_PHDR) {
+			*bias = (uintptr_t)*ph - (*ph)[i].p_vaddr;
+			return true;
+		}
+	return false;
+}
+
 /* zp_objects_collect -- list the objects loaded now into zp_objs */
 int zp_objects_collect(const char *exclude, bool count_excluded)
 {

@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/single_threaded.h>
 #include <sys/statvfs.h>
@@ -519,14 +518,12 @@ const char *zp_patch_cache_dir(void)
  * the loader runs before every initialiser, this runtime's included? */
 static bool has_preinit(void)
 {
-	const ElfW(Phdr) *ph = (const ElfW(Phdr) *)getauxval(AT_PHDR);
-	size_t n = getauxval(AT_PHNUM);
-	uintptr_t bias = 0;
+	const ElfW(Phdr) *ph;
+	size_t n;
+	uintptr_t bias;
 
-	for (size_t i = 0; ph != NULL && i < n; i++)
-		if (ph[i].p_type == PT_PHDR)
-			bias = (uintptr_t)ph - ph[i].p_vaddr;
-	for (size_t i = 0; ph != NULL && i < n; i++) {
+	zp_program_phdrs(&ph, &n, &bias);
+	for (size_t i = 0; i < n; i++) {
 		if (ph[i].p_type != PT_DYNAMIC)
 			continue;
 		for (const ElfW(Dyn) *d = (const ElfW(Dyn) *)(bias + ph[i].p_vaddr); d->d_tag != DT_NULL; d++)

@@ -62,17 +62,13 @@
  * load_elf_binary computed them from the executable's PT_LOADs */
 static bool derive_image(struct prctl_mm_map *m)
 {
-	const ElfW(Phdr) *ph = (const ElfW(Phdr) *)getauxval(AT_PHDR);
-	size_t n = getauxval(AT_PHNUM);
-	const ElfW(Phdr) *self = NULL;
+	const ElfW(Phdr) *ph;
+	size_t n;
+	uintptr_t bias;
 	uint64_t scode = ~0ull, ecode = 0, sdata = 0, edata = 0;
 
-	for (size_t i = 0; ph != NULL && i < n; i++)
-		if (ph[i].p_type == PT_PHDR)
-			self = &ph[i];
-	if (self == NULL)
+	if (!zp_program_phdrs(&ph, &n, &bias))
 		return false;
-	uint64_t bias = (uintptr_t)ph - self->p_vaddr;
 	for (size_t i = 0; i < n; i++) {
 		if (ph[i].p_type != PT_LOAD)
 			continue;
@@ -99,19 +95,15 @@ static bool derive_image(struct prctl_mm_map *m)
  * where exec put the break before randomising it upwards (0: unknown) */
 static uint64_t image_brk(void)
 {
-	const ElfW(Phdr) *ph = (const ElfW(Phdr) *)getauxval(AT_PHDR);
-	size_t n = getauxval(AT_PHNUM);
-	uint64_t end = 0, bias = 0;
-	bool known = false;
+	const ElfW(Phdr) *ph;
+	size_t n;
+	uintptr_t bias;
+	uint64_t end = 0;
+	bool known = zp_program_phdrs(&ph, &n, &bias);
 
-	for (size_t i = 0; ph != NULL && i < n; i++) {
-		if (ph[i].p_type == PT_PHDR) {
-			bias = (uintptr_t)ph - ph[i].p_vaddr;
-			known = true;
-		}
+	for (size_t i = 0; i < n; i++)
 		if (ph[i].p_type == PT_LOAD && ph[i].p_vaddr + ph[i].p_memsz > end)
 			end = ph[i].p_vaddr + ph[i].p_memsz;
-	}
 	return known && end != 0 ? (end + bias + PAGE - 1) & ~(PAGE - 1) : 0;
 }
 

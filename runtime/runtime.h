@@ -2,6 +2,7 @@
 #ifndef ZP_RUNTIME_H
 #define ZP_RUNTIME_H
 
+#include <elf.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -276,6 +277,10 @@ struct zp_objects {
 	struct zp_cache_key self_key;   /* the runtime's own build-id */
 };
 extern struct zp_objects zp_objs ZP_HIDDEN;
+/* zp_program_phdrs -- the program's program headers (AT_PHDR, *n of
+ * them, NULL if none) and its load bias from PT_PHDR (*bias; false when it
+ * has no PT_PHDR, and *bias is 0) */
+bool zp_program_phdrs(const Elf64_Phdr **ph, size_t *n, uintptr_t *bias) ZP_HIDDEN;
 /* zp_objects_collect -- the objects to rewrite: every one loaded now, so
  * call it before the hooks are loaded into their own namespace */
 int zp_objects_collect(const char *exclude, bool count_excluded) ZP_HIDDEN;
