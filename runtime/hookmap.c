@@ -41,17 +41,22 @@ static bool in(uint64_t off, uint64_t len, uint64_t span)
 	return off <= span && len <= span - off;
 }
 
-/* readable -- is [off, off + len) inside one segment that may be read?
- * Within the span is not enough: a page between segments, or one of a
- * segment without PF_R, is PROT_NONE, and reading it would kill the
+/* in_segment -- is [off, off + len) inside one segment with flag (PF_R,
+ * PF_W)? Within the span is not enough: a page between segments, or one
+ * of a segment without PF_R, is PROT_NONE, and reading it would kill the
  * process while nothing watches for crashes (loader.c) */
-static bool readable(const Elf64_Phdr *loads, size_t nloads, uint64_t off, uint64_t len)
+static bool in_segment(const Elf64_Phdr *loads, size_t nloads, uint32_t flag, uint64_t off, uint64_t len)
 {
 	for (size_t i = 0; i < nloads; i++)
-		if ((loads[i].p_flags & PF_R) && off >= loads[i].p_vaddr &&
+		if ((loads[i].p_flags & flag) && off >= loads[i].p_vaddr &&
 		    in(off - loads[i].p_vaddr, len, loads[i].p_memsz))
 			return true;
 	return false;
+}
+
+static bool readable(const Elf64_Phdr *loads, size_t nloads, uint64_t off, uint64_t len)
+{
+	return in_segment(loads, nloads, PF_R, off, len);
 }
 
 /* read_dynamic -- the dynamic section's entries this loader uses; -ENOTSUP
@@ -112,10 +117,7 @@ static int read_dynamic(uint8_t *base, const Elf64_Phdr *loads, size_t nloads, c
 /* writable -- is [off, off + 8) in a writable segment? */
 static bool writable(const Elf64_Phdr *loads, size_t nloads, uint64_t off)
 {
-	for (size_t i = 0; i < nloads; i++)
-		if ((loads[i].p_flags & PF_W) && off >= loads[i].p_vaddr && in(off - loads[i].p_vaddr, 8, loads[i].p_memsz))
-			return true;
-	return false;
+	return in_segment(loads, nloads, PF_W, off, 8);
 }
 
 /* relocate -- apply v[0..n): each against the object itself, or an
@@ -154,7 +156,7 @@ static int relocate(uint8_t *base, const struct dyn *dy, const Elf64_Rela *v, si
 	return 0;
 }
 
-/* map_loads -- the PT_LOAD segments at base (a reservation of span bytes) */
+/* prot_of -- a segment's p_flags as mmap's protection */
 static int prot_of(const Elf64_Phdr *p)
 {
 	return (p->p_flags & PF_R ? PROT_READ : 0) | (p->p_flags & PF_W ? PROT_WRITE : 0) |
