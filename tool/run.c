@@ -279,13 +279,15 @@ static int high_fd(int fd)
 	return r;
 }
 
-/* is_tracer -- is the hook named (as --hook gave it) the bundled tracer? */
-static bool is_tracer(const char *hook)
+/* is_bundled -- is the hook file st the bundled hook name (the same
+ * file, by whatever path --hook gave it)? */
+static bool is_bundled(const char *name, const struct stat *st)
 {
-	const char *base = strrchr(hook, '/');
+	char path[PATH_MAX];
+	struct stat b;
 
-	base = base ? base + 1 : hook;
-	return strcmp(base, "tracer") == 0 || strcmp(base, "tracer.so") == 0;
+	return zp_resolve_hook(name, path, sizeof(path)) == 0 && stat(path, &b) == 0 && b.st_dev == st->st_dev &&
+	       b.st_ino == st->st_ino;
 }
 
 static void set(const char *name, const char *value)
@@ -378,17 +380,18 @@ void zp_launch(struct launch *lp)
 		    runtime);
 	if (r.nhooks == 0)
 		r.hooks[r.nhooks++] = r.default_hook;
-	/* the bundled counter, whose table the watcher knows */
-	char bundled[PATH_MAX];
-	struct stat cst, hst;
-	bool counter[ZP_MAX_HOOKS] = { false };
-	bool have_counter = zp_resolve_hook("counter", bundled, sizeof(bundled)) == 0 && stat(bundled, &cst) == 0;
+	/* the bundled tracer and counter, whose lines and table the watcher
+	 * knows */
+	bool tracer[ZP_MAX_HOOKS] = { false }, counter[ZP_MAX_HOOKS] = { false };
 	for (int i = 0; i < r.nhooks; i++) {
 		char path[PATH_MAX];
+		struct stat hst;
 		if (!(zp_check_hook(r.hooks[i], path, sizeof(path)) & ZPOLINE_HOOK_NO_SHARED))
 			shared = true;
-		counter[i] = have_counter && stat(path, &hst) == 0 && hst.st_dev == cst.st_dev &&
-			     hst.st_ino == cst.st_ino;
+		if (stat(path, &hst) == 0) {
+			tracer[i] = is_bundled("tracer", &hst);
+			counter[i] = is_bundled("counter", &hst);
+		}
 		if (strchr(path, ':') != NULL)
 			die(EXIT_SETUP, "hook path %s contains ':', which ZPOLINE_HOOK uses as a separator", path);
 		if (used + strlen(path) + 2 > sizeof(hooks))
@@ -440,19 +443,19 @@ void zp_launch(struct launch *lp)
 
 	char opts[8192];
 	size_t olen = 0;
-	const char *watched_opts = NULL;        /* the first tracer's, when they grew */
 	for (int i = 0; i < r.nhooks; i++) {
-		const char *o = r.opts[i] ? r.opts[i] : "";
 		/* the tracer shows one task's lines, as strace without -f */
-		const char *more = r.no_follow && is_tracer(r.hooks[i]) ? (*o ? " nofollow" : "nofollow") : "";
-		if (olen + strlen(o) + strlen(more) + 2 > sizeof(opts))
-			die(EXIT_USAGE, "hook options too long");
-		olen += (size_t)snprintf(opts + olen, sizeof(opts) - olen, "%s%s%s", i ? ZP_OPT_SEP_STR : "", o, more);
-		if (*more != '\0' && watched_opts == NULL) {
-			static char with[8192];
-			snprintf(with, sizeof(with), "%s%s", o, more);
-			watched_opts = with;
+		char *with;
+		if (r.no_follow && tracer[i]) {
+			if (asprintf(&with, "%s%snofollow", r.opts[i] ? r.opts[i] : "",
+				     r.opts[i] && *r.opts[i] ? " " : "") < 0)
+				die(EXIT_SETUP, "out of memory");
+			r.opts[i] = with;
 		}
+		const char *o = r.opts[i] ? r.opts[i] : "";
+		if (olen + strlen(o) + 2 > sizeof(opts))
+			die(EXIT_USAGE, "hook options too long");
+		olen += (size_t)snprintf(opts + olen, sizeof(opts) - olen, "%s%s", i ? ZP_OPT_SEP_STR : "", o);
 	}
 	if (olen > 0)
 		set(ZP_ENV_HOOK_OPTS, opts);
@@ -510,9 +513,9 @@ void zp_launch(struct launch *lp)
 	 * counter's table of a program killed by a signal (watch.c) */
 	struct zp_watch watch = { .tracer = -1 };
 	for (int i = 0; i < r.nhooks; i++) {
-		if (watch.tracer < 0 && is_tracer(r.hooks[i])) {
+		if (watch.tracer < 0 && tracer[i]) {
 			watch.tracer = i;
-			watch.tracer_opts = watched_opts ? watched_opts : r.opts[i] ? r.opts[i] : "";
+			watch.tracer_opts = r.opts[i] ? r.opts[i] : "";
 		}
 		if (counter[i]) {
 			watch.counter[watch.ncounters] = i;
