@@ -319,14 +319,6 @@ bool zp_hooks_enforce(void)
 	return false;
 }
 
-bool zp_hooks_quiet(void)
-{
-	for (int i = 0; i < zp_nhooks; i++)
-		if (zp_hooks[i].def == NULL || !(zp_hooks[i].def->flags & ZPOLINE_HOOK_QUIET))
-			return false;
-	return true;
-}
-
 bool zp_hooks_want_shared(void)
 {
 	for (int i = 0; i < zp_nhooks; i++) {

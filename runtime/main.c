@@ -249,7 +249,7 @@ static void start(void)
 	 * number grows the descriptor table, some microseconds a start, and
 	 * each fork copies it). The statistics' end is written at exit, when
 	 * the program's stderr may be another file: they need their copy */
-	if (!trace_given && (stats != NULL || !zp_hooks_quiet()) && zp_trace_own_stderr())
+	if (!trace_given && (stats != NULL || !(zp_hooks_flags() & ZPOLINE_HOOK_QUIET)) && zp_trace_own_stderr())
 		zp_children_own_fd(ZP_ENV_TRACE_FD, zp_trace_fd);
 	/* its init is what hands it to the hooks */
 	setup_shared(zp_hooks_want_shared());

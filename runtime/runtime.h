@@ -460,8 +460,6 @@ bool zp_hooks_enforce(void) ZP_HIDDEN;
  * or ACL, by path)? The owner of one of the runtime's mode-0 memfds could
  * make it readable through /proc/self/fd/N: policy.c refuses that */
 bool zp_changes_access(long nr) ZP_HIDDEN;
-/* zp_hooks_quiet -- does every loaded hook declare ZPOLINE_HOOK_QUIET? */
-bool zp_hooks_quiet(void) ZP_HIDDEN;
 /* zp_hooks_want_shared -- may a loaded hook use the shared memory? */
 bool zp_hooks_want_shared(void) ZP_HIDDEN;
 long zp_trace_write(const void *buf, unsigned long len) ZP_HIDDEN;
