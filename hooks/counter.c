@@ -56,9 +56,14 @@ HOT static uint64_t ticks(void)
 	return use_tsc ? __rdtsc() : zp_count_now_ns();
 }
 
+HOT static struct zp_count *row(long nr)
+{
+	return &tab->c[nr >= 0 && nr < ZP_COUNT_SLOTS ? nr : ZP_COUNT_SLOTS - 1];
+}
+
 HOT static void add(long nr, long ret, uint64_t t)
 {
-	struct zp_count *c = &tab->c[nr >= 0 && nr < ZP_COUNT_SLOTS ? nr : ZP_COUNT_SLOTS - 1];
+	struct zp_count *c = row(nr);
 
 	__atomic_add_fetch(&c->calls, 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&c->ticks, t, __ATOMIC_RELAXED);
@@ -66,16 +71,54 @@ HOT static void add(long nr, long ret, uint64_t t)
 		__atomic_add_fetch(&c->errors, 1, __ATOMIC_RELAXED);
 }
 
+/* What a call is to the counter, in one table (one load on every call's
+ * path instead of a compare for each special call):
+ *   PLAIN: counted as it comes back, with its time and error;
+ *   UNCOUNTED: exit and exit_group, which strace -c leaves out;
+ *   EXEC: execve and execveat, counted on the way in (they come back only
+ *     when they fail);
+ *   SIGRETURN: rt_sigreturn, counted on the way in (it never comes back);
+ *   FORK: fork-like calls, which come back twice: counted once, in the
+ *     parent, as strace does;
+ *   SENDS, WRITES: calls after which the kernel may end the process with a
+ *     signal they raised, before any code of ours runs again: strace -c
+ *     sees them return, then the process die, and counts them; so they are
+ *     counted on the way in. SENDS is the kill family, which may signal the
+ *     caller (abort's tgkill); WRITES the calls that write to a file, pipe
+ *     or socket, which may raise SIGPIPE (no reader: the call fails with
+ *     EPIPE) or SIGXFSZ (EFBIG). A WRITES call is also counted as failing
+ *     until it comes back without an error: the one a process dies in is an
+ *     EPIPE or EFBIG. */
+enum { PLAIN, UNCOUNTED, EXEC, SIGRETURN, FORK, SENDS, WRITES };
+
+static const unsigned char kinds[] = {
+	[SYS_exit] = UNCOUNTED, [SYS_exit_group] = UNCOUNTED,
+	[SYS_execve] = EXEC, [SYS_execveat] = EXEC,
+	[SYS_rt_sigreturn] = SIGRETURN,
+	[SYS_clone] = FORK, [SYS_clone3] = FORK, [SYS_fork] = FORK, [SYS_vfork] = FORK,
+	[SYS_kill] = SENDS, [SYS_tkill] = SENDS, [SYS_tgkill] = SENDS, [SYS_rt_sigqueueinfo] = SENDS,
+	[SYS_rt_tgsigqueueinfo] = SENDS, [SYS_pidfd_send_signal] = SENDS,
+	[SYS_write] = WRITES, [SYS_writev] = WRITES, [SYS_pwrite64] = WRITES, [SYS_pwritev] = WRITES,
+	[SYS_pwritev2] = WRITES, [SYS_sendto] = WRITES, [SYS_sendmsg] = WRITES, [SYS_sendmmsg] = WRITES,
+	[SYS_sendfile] = WRITES, [SYS_splice] = WRITES, [SYS_vmsplice] = WRITES, [SYS_tee] = WRITES,
+	[SYS_copy_file_range] = WRITES, [SYS_truncate] = WRITES, [SYS_ftruncate] = WRITES,
+	[SYS_fallocate] = WRITES,
+};
+
+HOT static int kind(long nr)
+{
+	return (unsigned long)nr < sizeof(kinds) ? kinds[nr] : PLAIN;
+}
+
 /* exec_enter -- an execve, counted on the way in; in the root, until it
  * fails or its next image's counter starts, the table is not the watcher's
  * to print: that image may not be hooked, and may still run */
-COLD static int exec_enter(long nr)
+COLD static void exec_enter(long nr)
 {
 	if (count_exec[nr == SYS_execveat])
 		add(nr, 0, 0);
 	if (getpid() == root)
 		__atomic_store_n(&tab->root, ZP_ROOT_EXEC, __ATOMIC_RELEASE);
-	return ZPOLINE_CALL;
 }
 
 /* exec_failed -- the execve came back: the image runs on */
@@ -89,41 +132,73 @@ COLD static void exec_failed(long nr)
 					    __ATOMIC_RELAXED);
 }
 
-/* calls that do not come back (or, execve, only when they fail) are
- * counted on the way in; exit and exit_group not at all, as strace -c
- * leaves them out */
+/* enter_special -- enter for every kind but PLAIN and FORK: a jump from
+ * enter, whose path for the others keeps its frameless shape */
+COLD static int enter_special(long nr, int k, uint64_t *slot)
+{
+	switch (k) {
+	case EXEC:
+		exec_enter(nr);
+		break;
+	case SIGRETURN:
+		add(nr, 0, 0);
+		break;
+	case SENDS:
+	case WRITES:
+		*slot = ticks();
+		__atomic_add_fetch(&row(nr)->calls, 1, __ATOMIC_RELAXED);
+		if (k == WRITES)
+			__atomic_add_fetch(&row(nr)->errors, 1, __ATOMIC_RELAXED);
+		break;
+	}
+	return ZPOLINE_CALL;
+}
+
+/* exit_special -- exit for every kind but PLAIN */
+COLD static void exit_special(long nr, long r, int k, uint64_t t0)
+{
+	bool failed = r < 0 && r >= -4095;
+
+	switch (k) {
+	case EXEC:
+		/* counted on the way in; here it failed */
+		exec_failed(nr);
+		break;
+	case FORK:
+		if (r != 0)
+			add(nr, r, ticks() - t0);
+		break;
+	case SENDS:
+	case WRITES:
+		/* counted on the way in: the time, and the error it has */
+		__atomic_add_fetch(&row(nr)->ticks, ticks() - t0, __ATOMIC_RELAXED);
+		if (k == SENDS && failed)
+			__atomic_add_fetch(&row(nr)->errors, 1, __ATOMIC_RELAXED);
+		else if (k == WRITES && !failed)
+			__atomic_sub_fetch(&row(nr)->errors, 1, __ATOMIC_RELAXED);
+		break;
+	}
+}
+
 HOT static int counter_enter(struct zpoline_call *call, uint64_t *slot)
 {
-	switch (call->nr) {
-	case SYS_exit:
-	case SYS_exit_group:
-		break;
-	case SYS_execve:
-	case SYS_execveat:
-		return exec_enter(call->nr);
-	case SYS_rt_sigreturn:
-		add(call->nr, 0, 0);
-		break;
-	default:
-		*slot = ticks();
-	}
+	int k = kind(call->nr);
+
+	if (__builtin_expect(k != PLAIN && k != FORK, 0))
+		return enter_special(call->nr, k, slot);
+	*slot = ticks();
 	return ZPOLINE_CALL;
 }
 
 HOT static void counter_exit(struct zpoline_call *call, uint64_t *slot)
 {
-	long nr = call->nr, r = call->ret;
+	int k = kind(call->nr);
 
-	if (nr == SYS_execve || nr == SYS_execveat) {
-		/* counted on the way in; here it failed */
-		exec_failed(nr);
+	if (__builtin_expect(k != PLAIN, 0)) {
+		exit_special(call->nr, call->ret, k, *slot);
 		return;
 	}
-	/* a fork-like call returns twice: count it once, in the parent, as
-	 * strace does */
-	if (r == 0 && (nr == SYS_clone || nr == SYS_clone3 || nr == SYS_fork || nr == SYS_vfork))
-		return;
-	add(nr, r, ticks() - *slot);
+	add(call->nr, call->ret, ticks() - *slot);
 }
 
 static void counter_fini(void)

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The counter's table when the program is killed by a signal, as strace -c
 prints it: by SIGTERM it sends itself, an uncaught SIGSEGV, abort()'s
-SIGABRT, SIGKILL and SIGINT from outside (and when it ends without
+SIGABRT, a write's SIGPIPE (the kill, tgkill and write counted, as strace
+-c counts them), SIGKILL and SIGINT from outside (and when it ends without
 exit_group, by its only thread's exit); the table counts the calls made
 before (KILLME's getppid calls), comes once, to stderr or -o FILE, with
 the counter's options, and the status is the program's. A program that
@@ -81,12 +82,18 @@ for mode in ("fast", "sud"):
     one_table("%s mode, exit" % mode, status, err, 0, 5)
     status, err = run(["4", "rawexit"], m)
     one_table("%s mode, the exit system call of its only thread" % mode, status, err, 3, 4)
+    # the call that raised the signal counts, as strace -c counts it
     status, err = run(["6", "term"], m)
-    one_table("%s mode, SIGTERM to itself" % mode, status, err, -signal.SIGTERM, 6)
+    t = one_table("%s mode, SIGTERM to itself" % mode, status, err, -signal.SIGTERM, 6)
+    check("... the kill counted", t and t[0][0].get("kill") == (1, 0), err)
     status, err = run(["7", "segv"], m)
     one_table("%s mode, uncaught SIGSEGV" % mode, status, err, -signal.SIGSEGV, 7)
     status, err = run(["8", "abort"], m)
-    one_table("%s mode, abort()" % mode, status, err, -signal.SIGABRT, 8)
+    t = one_table("%s mode, abort()" % mode, status, err, -signal.SIGABRT, 8)
+    check("... the tgkill counted", t and t[0][0].get("tgkill") == (1, 0), err)
+    status, err = run(["5", "pipe"], m)
+    t = one_table("%s mode, SIGPIPE" % mode, status, err, -signal.SIGPIPE, 5)
+    check("... the write counted, failed", t and t[0][0].get("write") == (1, 1), err)
     status, err = run(["9", "wait"], m, signal.SIGKILL)
     one_table("%s mode, SIGKILL from outside" % mode, status, err, -signal.SIGKILL, 9)
     status, err = run(["10", "wait"], m, signal.SIGINT)

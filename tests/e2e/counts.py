@@ -26,6 +26,9 @@ PROGRAMS = [
     # (cc1, as, collect2, ld), a build, a repository's first commit, perl
     # forking
     ["bash", "-c", "ls / | sort | head -3"],
+    # a writer killed by SIGPIPE (its reader gone first): strace -c counts
+    # the write it dies in
+    ["sh", "-c", "(sleep 0.3; echo hi) | true; echo $?"],
     ["sh", "-c", "printf 'int main(void){return 3;}' > t.c && gcc -O1 -o t t.c; ./t; echo $?"],
     ["sh", "-c", "printf 'int main(void){return 0;}' > t.c && printf 't: t.c\\n\\tgcc -o t t.c\\n' > Makefile && make -s"],
     # f dated in the past: a file as new as the index is "racily clean",
