@@ -220,6 +220,23 @@ bool zp_program_phdrs(const Elf64_Phdr **ph, size_t *n, uintptr_t *bias)
 	return false;
 }
 
+bool zp_program_has_preinit(void)
+{
+	const ElfW(Phdr) *ph;
+	size_t n;
+	uintptr_t bias;
+
+	zp_program_phdrs(&ph, &n, &bias);
+	for (size_t i = 0; i < n; i++) {
+		if (ph[i].p_type != PT_DYNAMIC)
+			continue;
+		for (const ElfW(Dyn) *d = (const ElfW(Dyn) *)(bias + ph[i].p_vaddr); d->d_tag != DT_NULL; d++)
+			if (d->d_tag == DT_PREINIT_ARRAYSZ && d->d_un.d_val != 0)
+				return true;
+	}
+	return false;
+}
+
 /* zp_objects_collect -- list the objects loaded now into zp_objs */
 int zp_objects_collect(const char *exclude, bool count_excluded)
 {

@@ -514,25 +514,6 @@ const char *zp_patch_cache_dir(void)
 	return start_cache_dir;
 }
 
-/* has_preinit -- does the program have DT_PREINIT_ARRAY functions, which
- * the loader runs before every initialiser, this runtime's included? */
-static bool has_preinit(void)
-{
-	const ElfW(Phdr) *ph;
-	size_t n;
-	uintptr_t bias;
-
-	zp_program_phdrs(&ph, &n, &bias);
-	for (size_t i = 0; i < n; i++) {
-		if (ph[i].p_type != PT_DYNAMIC)
-			continue;
-		for (const ElfW(Dyn) *d = (const ElfW(Dyn) *)(bias + ph[i].p_vaddr); d->d_tag != DT_NULL; d++)
-			if (d->d_tag == DT_PREINIT_ARRAYSZ && d->d_un.d_val != 0)
-				return true;
-	}
-	return false;
-}
-
 /* zp_patch_all -- scan the objects zp_objects_collect listed and rewrite
  * their sites (all to traps in trap mode) */
 int zp_patch_all(bool all_traps)
@@ -615,7 +596,7 @@ int zp_patch_all(bool all_traps)
 	 * audit module's code or the program's preinit functions ran before
 	 * this (-z initfirst), and they may start one with a raw clone: /proc
 	 * is asked (a path lookup, microseconds) only then */
-	bool threads = (!__libc_single_threaded || getenv("LD_AUDIT") != NULL || has_preinit()) && zp_other_threads();
+	bool threads = (!__libc_single_threaded || getenv("LD_AUDIT") != NULL || zp_program_has_preinit()) && zp_other_threads();
 	long blocker = threads ? zp_threads_settle() : 0;
 	/* in fast mode only red-zone sites trap, and a half-rewritten site
 	 * lasts microseconds */

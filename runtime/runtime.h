@@ -281,6 +281,10 @@ extern struct zp_objects zp_objs ZP_HIDDEN;
  * them, NULL if none) and its load bias from PT_PHDR (*bias; false when it
  * has no PT_PHDR, and *bias is 0) */
 bool zp_program_phdrs(const Elf64_Phdr **ph, size_t *n, uintptr_t *bias) ZP_HIDDEN;
+/* zp_program_has_preinit -- does the program have DT_PREINIT_ARRAY
+ * functions, which the loader runs before every initialiser, this
+ * runtime's included? */
+bool zp_program_has_preinit(void) ZP_HIDDEN;
 /* zp_objects_collect -- the objects to rewrite: every one loaded now, so
  * call it before the hooks are loaded into their own namespace */
 int zp_objects_collect(const char *exclude, bool count_excluded) ZP_HIDDEN;
