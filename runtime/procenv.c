@@ -36,11 +36,11 @@
  * cannot be known so (the loader run as a program, `ld.so ./prog`, which
  * moves argv and grows the heap; a heap already grown) comes from
  * /proc/self/stat instead. Only the run of the runtime's variables that
- * ends the environment is cut: one before a variable of the program's (an
- * environment made by hand) still shows, and so does LD_PRELOAD naming
- * the runtime and another library, with what comes before it (its value
- * without the runtime is not in those bytes: the launcher puts it first of
- * ours). Nothing changes when the kernel refuses (no
+ * ends the environment is cut; ones among the program's (an environment
+ * made by hand) are first moved after them where that is safe (gather).
+ * LD_PRELOAD naming the runtime and another library still shows (its
+ * value without the runtime is not in those bytes), and so does what
+ * comes before it. Nothing changes when the kernel refuses (no
  * CONFIG_CHECKPOINT_RESTORE, a seccomp filter).
  */
 #include <dlfcn.h>
@@ -219,8 +219,112 @@ static uint64_t cut(uint64_t start, uint64_t end, const char *self)
 	return at;
 }
 
+/* The runtime's variables among the program's (an environment made by
+ * hand: bash puts those of `VAR=value prog` first) would stay in view, as
+ * only a run of them that ends the environment can be cut. So the strings
+ * are moved first, the program's down in their order and ours after them,
+ * and environ's entries follow their strings. That is safe only while
+ * nothing else holds a pointer to a string that moves: nothing but the
+ * loader, libc's start and IFUNC resolvers has run (this is the first
+ * initialiser), and the loader keeps such pointers only to the values of
+ * LD_PROFILE, LD_PROFILE_OUTPUT, LD_ORIGIN_PATH and LD_TRACE_PRELINKING
+ * (LD_LIBRARY_PATH's it copies), glibc to GLIBC_TUNABLES' (whose entry in
+ * environ is a copy). So nothing moves where a string to move is one of
+ * those, or is
+ * not the string of exactly one entry of environ, or where code of
+ * another's ran before (DT_PREINIT_ARRAY functions, an LD_AUDIT module). */
+#define MOVED_OURS_MAX 8192     /* bytes of our variables moved at most */
+#define MOVED_OURS_N 64         /* and how many */
+
+/* env_index -- the entry of environ that is the string s: looked for at
+ * *at first (the entries are in the strings' order), then everywhere; -1
+ * if none, -2 if more than one */
+static long env_index(char **env, const char *s, size_t *at)
+{
+	long found = -1;
+
+	if (env[*at] != NULL && env[*at] == s)
+		return (long)(*at)++;
+	for (size_t i = 0; env[i] != NULL; i++) {
+		if (env[i] != s)
+			continue;
+		if (found >= 0)
+			return -2;
+		found = (long)i;
+	}
+	if (found >= 0)
+		*at = (size_t)found + 1;
+	return found;
+}
+
+static bool has(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* gather -- move the runtime's variables in [start, end) after the
+ * program's (see above), when one of the program's follows one of ours */
+static void gather(uint64_t start, uint64_t end, const char *self)
+{
+	extern char **environ;
+	char *s = (char *)start, *e = (char *)end, *first = NULL;
+	size_t at = 0, at_ours = 0, nours = 0, used = 0;
+	bool moves = false;
+
+	if (environ == NULL || e <= s || e[-1] != '\0')
+		return;
+	for (char *p = s; p < e; p += strlen(p) + 1) {
+		if (zp_env_ours(p, self) > 0) {
+			if (first == NULL)
+				first = p;
+			used += strlen(p) + 1;
+			if (++nours > MOVED_OURS_N || used > MOVED_OURS_MAX || env_index(environ, p, &at_ours) == -2)
+				return;
+		} else if (first != NULL) {
+			if (has(p, "LD_PROFILE") || has(p, "LD_ORIGIN_PATH=") || has(p, "LD_TRACE_PRELINKING=") ||
+			    has(p, "GLIBC_TUNABLES=") || env_index(environ, p, &at) < 0)
+				return;
+			moves = true;
+		}
+	}
+	if (!moves || zp_program_has_preinit())
+		return;
+	for (size_t i = 0; environ[i] != NULL; i++)
+		if (has(environ[i], "LD_AUDIT="))
+			return;
+
+	char ours[MOVED_OURS_MAX];
+	long ours_entry[MOVED_OURS_N];
+	size_t ours_off[MOVED_OURS_N];
+	char *dst = first;
+
+	at = at_ours = nours = used = 0;
+	/* dst stays at or below p: what is written never reaches a string
+	 * not yet read, and ours are copied out before they are written over */
+	for (char *p = first; p < e;) {
+		size_t len = strlen(p) + 1;
+		char *next = p + len;
+		if (zp_env_ours(p, self) > 0) {
+			ours_entry[nours] = env_index(environ, p, &at_ours);
+			ours_off[nours++] = used;
+			memcpy(ours + used, p, len);
+			used += len;
+		} else {
+			long i = env_index(environ, p, &at);
+			memmove(dst, p, len);
+			environ[i] = dst;
+			dst += len;
+		}
+		p = next;
+	}
+	memcpy(dst, ours, used);
+	for (size_t k = 0; k < nours; k++)
+		if (ours_entry[k] >= 0)
+			environ[ours_entry[k]] = dst + ours_off[k];
+}
+
 /* zp_procenv_hide -- end /proc/PID/environ before the runtime's
- * variables that end the environment */
+ * variables, moved to end the environment if need be */
 void zp_procenv_hide(int argc, char **argv)
 {
 	struct prctl_mm_map m = { .exe_fd = (uint32_t)-1 };
@@ -237,6 +341,7 @@ void zp_procenv_hide(int argc, char **argv)
 	if (!derived && !read_stat(&m))
 		return;
 	const char *path = self.dlfo_link_map->l_name;
+	gather(m.env_start, m.env_end, path);
 	uint64_t end = cut(m.env_start, m.env_end, path);
 	/* the rest only when there is something to cut */
 	if (end == 0)

@@ -3,9 +3,10 @@
 hooked program whose environment already held LD_PRELOAD and a ZPOLINE_
 variable among its own: `zpoline run` moves the runtime's variables last,
 and the program's /proc/self/environ is then its environ, in order, as
-natively. An environment made by hand with the runtime's variables first
-is left as it is (the kernel's view cannot end before them), and only
-the run of them that ends one is cut. A child
+natively. In an environment made by hand with the runtime's variables
+before the program's, the runtime moves its own after the program's, then
+cuts them; but not past a variable the loader may hold (LD_ORIGIN_PATH here),
+and then only the run of them that ends the environment is cut. A child
 executed with LD_PRELOAD naming the runtime among its own variables gets
 that entry moved last. Every
 relation of the map PROCENV prints (tests/conformance/procenv.c) still
@@ -59,22 +60,28 @@ check("execve, LD_PRELOAD naming the runtime among the program's variables: /pro
 check("  and the child's map relations hold as natively", child_rel == native_rel,
       "\n".join(l for l in child_rel if l not in native_rel))
 
-# by hand, the runtime's variables first: /proc/self/environ shows them
+# by hand, the runtime's variables first (as bash puts `VAR=value prog`'s):
+# they are moved after the program's, then cut
 env = dict(LD_PRELOAD=libzpoline, ZPOLINE_HOOK=null_hook, **base)
 hand_env, hand_rel = report([procenv, "by hand"], env)
-check("by hand, the runtime's variables first: /proc/self/environ left whole",
-      hand_env == [k + "=" + v for k, v in env.items()], "got %s" % hand_env[:3])
-# but for environ, which starts after the LD_PRELOAD entry it no longer has
-hand_rel = [l for l in hand_rel if not l.startswith("environ's strings")]
-check("by hand: the map's relations hold as natively",
-      hand_rel == [l for l in native_rel if not l.startswith("environ's strings")],
-      "\n".join(l for l in hand_rel if l not in native_rel))
-# by hand, one of the runtime's variables first and LD_PRELOAD last: only
-# the run that ends the environment is cut
+check("by hand, the runtime's variables first: /proc/self/environ holds the program's variables, in order",
+      hand_env == [k + "=" + v for k, v in base.items()], "got %s" % hand_env[:3])
+check("by hand: the map's relations hold as natively (environ's strings are /proc/self/environ's)",
+      hand_rel == native_rel, "\n".join(l for l in hand_rel if l not in native_rel))
+# by hand, one of the runtime's variables first and LD_PRELOAD last
 env = dict(ZPOLINE_HOOK=null_hook, **base)
 env["LD_PRELOAD"] = libzpoline
 hand_env, hand_rel = report([procenv, "by hand, LD_PRELOAD last"], env)
-check("by hand, LD_PRELOAD last: /proc/self/environ ends before it, and shows the variable before "
-      "the program's", hand_env == [k + "=" + v for k, v in env.items() if k != "LD_PRELOAD"],
-      "got %s" % hand_env[:3])
+check("by hand, one first and LD_PRELOAD last: /proc/self/environ holds the program's variables only",
+      hand_env == [k + "=" + v for k, v in base.items()], "got %s" % hand_env[:3])
+check("  and the map's relations hold as natively", hand_rel == native_rel,
+      "\n".join(l for l in hand_rel if l not in native_rel))
+# a variable of the loader's after one of ours: the loader may hold a
+# pointer to such a string, so nothing moves, and the run that ends the
+# environment alone is cut
+env = dict(ZPOLINE_HOOK=null_hook, LD_ORIGIN_PATH="/nonexistent", **base)
+env["LD_PRELOAD"] = libzpoline
+hand_env, hand_rel = report([procenv, "by hand, before LD_ORIGIN_PATH"], env)
+check("by hand, ours before LD_ORIGIN_PATH: nothing moves, only LD_PRELOAD (last) is cut",
+      hand_env == [k + "=" + v for k, v in env.items() if k != "LD_PRELOAD"], "got %s" % hand_env[:3])
 sys.exit(1 if failed else 0)
