@@ -290,6 +290,14 @@ out:
 static bool lazy_on;
 static uint8_t lazy_busy;
 static bool (*redzone_dead_after)(const uint8_t *buf, size_t len);
+/* The rewrite runs on a stack of its own, the one thread holding lazy_busy
+ * at a time: the decoder's frames are deep, and the call it looks at may
+ * come from a handler on a small alternate stack (8 KiB, SIGSTKSZ, which
+ * already holds the handler's signal frame and the SIGSYS one). Its pages
+ * are touched only as far as the decoder goes; one below it, inaccessible,
+ * ends it. */
+#define LAZY_STACK (64 * 1024)
+static char *lazy_stack;
 
 /* zp_lazy_enable -- load the decoder the lazy rewrite needs */
 void zp_lazy_enable(void)
@@ -314,24 +322,27 @@ void zp_lazy_enable(void)
 		return;
 	}
 	*(void **)&redzone_dead_after = dlsym(h, "zpoline_redzone_dead_after");
+	/* the raw call: the hooks are on, and the mapping is the runtime's */
+	long m = zp_raw_syscall(SYS_mmap, 0, ZP_PAGE_SIZE + LAZY_STACK, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (m < 0 && m > -4096) {
+		zp_msg("cannot map a stack for the safety net's rewrite: sites it catches stay caught");
+		return;
+	}
+	zp_raw_syscall(SYS_mprotect, m, ZP_PAGE_SIZE, PROT_NONE, 0, 0, 0);
+	lazy_stack = (char *)m + ZP_PAGE_SIZE;
 	lazy_on = redzone_dead_after != NULL;
 }
 
-/* zp_lazy_rewrite -- rewrite a caught site to the fast path, if safe */
-void zp_lazy_rewrite(uintptr_t site)
+/* lazy_rewrite -- zp_lazy_rewrite's work, on lazy_stack, with lazy_busy
+ * held; *sitep is the site */
+static void lazy_rewrite(void *sitep)
 {
+	uintptr_t site = *(uintptr_t *)sitep;
 	uint8_t code[2 + 512];
 
-	/* (the handler has left calls from excluded objects out) */
-	if (!lazy_on || __atomic_load_n(&late_traps_only, __ATOMIC_ACQUIRE))
-		return;
 	size_t n = zp_read_user(code, site, sizeof(code));
-	if (n < 3 || code[0] != 0x0f || code[1] != 0x05 ||
-	    !redzone_dead_after(code + 2, n - 2))
-		return;
-	/* another thread (or a signal handler that interrupted this one) is
-	 * rewriting: leave this site for its next call */
-	if (__atomic_exchange_n(&lazy_busy, 1, __ATOMIC_ACQUIRE))
+	if (n < 3 || code[0] != 0x0f || code[1] != 0x05 || !redzone_dead_after(code + 2, n - 2))
 		return;
 	int fd = (int)zp_raw_syscall(SYS_open, (long)"/proc/self/mem", O_RDWR | O_CLOEXEC, 0, 0, 0, 0);
 	if (fd >= 0 && zp_read_user(code, site, 2) == 2 && code[0] == 0x0f && code[1] == 0x05 &&
@@ -348,5 +359,18 @@ void zp_lazy_rewrite(uintptr_t site)
 	}
 	if (fd >= 0)
 		zp_raw_syscall(SYS_close, fd, 0, 0, 0, 0, 0);
+}
+
+/* zp_lazy_rewrite -- rewrite a caught site to the fast path, if safe */
+void zp_lazy_rewrite(uintptr_t site)
+{
+	/* (the handler has left calls from excluded objects out) */
+	if (!lazy_on || __atomic_load_n(&late_traps_only, __ATOMIC_ACQUIRE))
+		return;
+	/* another thread (or a signal handler that interrupted this one) is
+	 * rewriting, on the one stack: leave this site for its next call */
+	if (__atomic_exchange_n(&lazy_busy, 1, __ATOMIC_ACQUIRE))
+		return;
+	zp_call_on(lazy_rewrite, &site, lazy_stack + LAZY_STACK);
 	__atomic_store_n(&lazy_busy, 0, __ATOMIC_RELEASE);
 }

@@ -159,6 +159,8 @@ extern void zp_sigreturn_restorer(void) ZP_HIDDEN;
 /* zp_handler_jump -- into the program's handler on the kernel's frame at
  * uc, as the kernel enters it, returning to restorer (nostack.S) */
 __attribute__((noreturn)) void zp_handler_jump(void *handler, int sig, void *si, void *uc, void *restorer) ZP_HIDDEN;
+/* zp_call_on -- fn(arg) on the stack that ends at top (16-byte aligned) */
+void zp_call_on(void (*fn)(void *), void *arg, void *top) ZP_HIDDEN;
 __attribute__((noreturn)) void zp_do_sigreturn(struct zp_frame *f) ZP_HIDDEN;
 __attribute__((noreturn)) void zp_do_vfork(struct zp_frame *f, void *xarea) ZP_HIDDEN;
 long zp_do_clone(struct zp_frame *f, void *xarea, uint64_t child_stack) ZP_HIDDEN;
