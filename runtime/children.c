@@ -237,7 +237,16 @@ static bool preload_keeps_other(const char *entry)
  * runtime and more); 0, leaves it */
 int zp_env_ours(const char *e, const char *self)
 {
-	/* the first byte first: most of an environment is not ours */
+	/* the first byte first: most of an environment is not ours, and one
+	 * byte tells (every name of ours begins ZPOLINE_, LD_PRELOAD L) */
+	static bool first[256], known;
+	if (!known) {
+		for (size_t v = 0; v < ZP_VARS; v++)
+			first[(unsigned char)env_names[v][0]] = true;
+		first['L'] = known = true;
+	}
+	if (!first[(unsigned char)e[0]])
+		return 0;
 	for (size_t v = 0; v < ZP_VARS; v++)
 		if (e[0] == env_names[v][0] && has_prefix(e, env_names[v], strlen(env_names[v])))
 			return 1;
