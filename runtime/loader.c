@@ -554,7 +554,10 @@ static void set_classes(void)
 		bool wanted = false;
 		for (int i = 0; i < zp_nhooks; i++)
 			wanted |= zp_hook_wants(&zp_hooks[i], nr);
-		zp_nr_class[nr] = zp_fd_class(nr, chain ? ZP_CLASS_CHAIN : wanted ? ZP_CLASS_HOOKS : direct_class(nr));
+		uint8_t c = chain ? ZP_CLASS_CHAIN : wanted ? ZP_CLASS_HOOKS : direct_class(nr);
+		/* past the table no number has descriptor or path arguments:
+		 * zp_fd_class would return c */
+		zp_nr_class[nr] = (unsigned long)nr < zp_syscall_count ? zp_fd_class(nr, c) : c;
 	}
 	for (size_t k = 0; k < sizeof(policy_numbers) / sizeof(policy_numbers[0]); k++)
 		zp_nr_class[policy_numbers[k]] = ZP_CLASS_POLICY;
