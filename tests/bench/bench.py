@@ -23,7 +23,9 @@ Prints, each as median [min..max] of the rounds:
   * start-up time added for /bin/true, ls and python3 -c pass, through
     zpoline run and, without the launcher, by the runtime alone (paired
     medians against native, peak RSS added, what else of ours is loaded),
-    and what scanning costs per MiB of code on a cache miss;
+    the same start of /bin/true single-stepped (instructions and system
+    calls added, by object), and what scanning costs per MiB of code on a
+    cache miss;
   * resident memory added for a small program;
   * redis-server requests per second, when redis is installed.
 
@@ -317,6 +319,40 @@ def startup_runtime():
         ", ".join(ours) or "none"))
 
 
+def startup_counts():
+    """The start-up's user-space path, single-stepped from the first
+    instruction to the end (tests/bench/stepcount.c): instructions and
+    `syscall`s executed by /bin/true natively and with the runtime preloaded
+    (warm cache, null hook), and where the instructions added are.
+    Repeatable, whatever the machine's noise: the wall clock's figures above
+    are these, plus page faults and what each system call costs."""
+    stepcount = os.path.join(os.path.dirname(os.path.realpath(PATHCOUNT)), "stepcount")
+    tool_dir = os.path.dirname(os.path.realpath(Z))
+    runtime = os.path.realpath(os.path.join(tool_dir, "..", "runtime", "libzpoline.so"))
+    hook = os.path.realpath(os.path.join(tool_dir, "..", "hooks", "null.so"))
+    if not os.path.exists(stepcount) or not os.path.exists(runtime):
+        print("\nstart-up, single-stepped: no stepcount or build-tree runtime")
+        return
+    true = shutil.which("true") or "/bin/true"
+    env = ["LD_PRELOAD=" + runtime, "ZPOLINE_HOOK=" + hook]
+    subprocess.run([true], env=dict(ENV, LD_PRELOAD=runtime, ZPOLINE_HOOK=hook))    # the cache warm
+
+    def count(assign):
+        out = subprocess.run([stepcount] + assign + ["--", true], stdout=subprocess.PIPE, env=ENV,
+                             text=True).stdout.splitlines()
+        head = dict(kv.split("=") for kv in out[0].split()) if out else {}
+        return int(head.get("instructions", 0)), int(head.get("syscalls", 0)), out[1:]
+
+    n_ins, n_sys, _ = count([])
+    h_ins, h_sys, objs = count(env)
+    print("\nstart-up of %s, single-stepped (user-space instructions; `syscall`s executed)" % true)
+    print("  native            %9d instructions %4d syscalls" % (n_ins, n_sys))
+    print("  hooked (null)     %9d instructions %4d syscalls   added %+d, %+d" % (
+        h_ins, h_sys, h_ins - n_ins, h_sys - n_sys))
+    for l in objs[:6]:
+        print("    %s" % l.strip())
+
+
 def scan_cost():
     """What a cache miss costs: the scanner on the program's libraries, per
     MiB of executable code (zpoline stats --static runs the same scanner)."""
@@ -382,6 +418,7 @@ def redis():
 
 ONLY = [x for x in os.environ.get("ZPOLINE_BENCH_ONLY", "").split(",") if x]
 for part in (calibration, syscall_costs, path_calls, path_counts, path_alone, pages_after_entry, startup, startup_runtime,
-             scan_cost, rss, redis):
-    if not ONLY or part.__name__ in ONLY or (part.__name__ == "startup_runtime" and "startup" in ONLY):
+             startup_counts, scan_cost, rss, redis):
+    if not ONLY or part.__name__ in ONLY or (part.__name__ in ("startup_runtime", "startup_counts") and
+                                             "startup" in ONLY):
         part()
