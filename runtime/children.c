@@ -537,11 +537,13 @@ long zp_exec_with_env(long nr, long a1, long a2, long a3, long a4, long a5, long
 	int npreload = 0;
 	for (size_t i = 0; i < n; i++)
 		if (has_prefix(envp[i], "LD_PRELOAD", 10)) {
-			oldlen = strlen(envp[i]);
+			oldlen += strlen(envp[i]);
 			npreload++;
 		}
-	/* the array, then the new LD_PRELOAD entry */
-	size_t plen = strlen(runtime_path) + oldlen + 16;
+	/* the array, then the new LD_PRELOAD entries, one after another (an
+	 * environment may hold several: the loader takes the last, getenv
+	 * the first) */
+	size_t plen = (size_t)npreload * (strlen(runtime_path) + 16) + oldlen + 16;
 	char **out = exec_map(t, (n + ZP_VARS + 2) * sizeof(char *) + plen);
 	if (out == NULL)
 		return -ENOMEM;
@@ -562,9 +564,11 @@ long zp_exec_with_env(long nr, long a1, long a2, long a3, long a4, long a5, long
 		if (has_prefix(e, "LD_PRELOAD", 10)) {
 			char *entry = (char *)e;
 			if (keep && !preload_has_runtime(e)) {
-				snprintf(preload, plen, "LD_PRELOAD=%s%s%s", runtime_path, e[11] ? ":" : "",
-					 e + 11);
+				int len = snprintf(preload, plen, "LD_PRELOAD=%s%s%s", runtime_path,
+						   e[11] ? ":" : "", e + 11);
 				entry = preload;
+				preload += len + 1;
+				plen -= (size_t)len + 1;
 			}
 			/* the entry naming the runtime alone goes last, after
 			 * the runtime's variables: the new image's runtime then
