@@ -542,8 +542,8 @@ long zp_exec_with_env(long nr, long a1, long a2, long a3, long a4, long a5, long
 		}
 	/* the array, then the new LD_PRELOAD entries, one after another (an
 	 * environment may hold several: the loader takes the last, getenv
-	 * the first) */
-	size_t plen = (size_t)npreload * (strlen(runtime_path) + 16) + oldlen + 16;
+	 * the first), or the one added where there was none */
+	size_t plen = (size_t)(npreload + 1) * (strlen(runtime_path) + 16) + oldlen;
 	char **out = exec_map(t, (n + ZP_VARS + 2) * sizeof(char *) + plen);
 	if (out == NULL)
 		return -ENOMEM;
