@@ -43,6 +43,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -82,6 +83,7 @@ static struct exec_end {
 	pid_t pid;              /* 0: free */
 	int fd;                 /* our end of its socket pair, -1 once it closed */
 	int fate;               /* EXEC_* */
+	int pidfd;              /* the process's, sent with it, or -1 */
 } execs[MAX_EXECS];
 
 static void lock(void)
@@ -127,29 +129,43 @@ static void put(int fd, const char *p, size_t n)
 	}
 }
 
+/* The pidfd's record of how its process ended, kept once it is reaped
+ * (Linux 6.15: PIDFD_GET_INFO with PIDFD_INFO_EXIT), for headers that
+ * predate it. The first 64 bytes of the structure are its first version. */
+#define WATCH_PIDFD_GET_INFO _IOWR(0xFF, 11, struct watch_pidfd_info)
+#define WATCH_PIDFD_INFO_EXIT (1ull << 3)
+struct watch_pidfd_info {
+	uint64_t mask, cgroupid;
+	uint32_t pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid, fsgid;
+	int32_t exit_code;
+};
+
 /* end_status -- how pid ended, as a wait status: from /proc while it is a
- * zombie, else SIGKILL (the one end the tracer inside cannot report) */
-static int end_status(pid_t pid, bool execd)
+ * zombie, from its pidfd once its parent reaped it (a kernel that keeps
+ * that), else SIGKILL (the one end the tracer inside cannot report) */
+static int end_status(pid_t pid, int pidfd, bool execd)
 {
 	char path[48], buf[1024];
 	int fd, status = execd ? -1 : SIGKILL;
+	ssize_t n = -1;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return status;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return status;
-	buf[n] = '\0';
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+	}
 	/* "pid (comm) S ...": the exit code is field 52, the last */
-	char *p = strrchr(buf, ')');
-	if (p == NULL || p[1] != ' ' || (p[2] != 'Z' && p[2] != 'X'))
+	char *p = n > 0 ? (buf[n] = '\0', strrchr(buf, ')')) : NULL;
+	if (p != NULL && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X')) {
+		char *last = strrchr(buf, ' ');
+		if (last != NULL && last[1] != '\0')
+			status = atoi(last + 1);
 		return status;
-	char *last = strrchr(buf, ' ');
-	if (last != NULL && last[1] != '\0')
-		status = atoi(last + 1);
+	}
+	struct watch_pidfd_info info = { .mask = WATCH_PIDFD_INFO_EXIT };
+	if (pidfd >= 0 && ioctl(pidfd, WATCH_PIDFD_GET_INFO, &info) == 0 && (info.mask & WATCH_PIDFD_INFO_EXIT))
+		status = info.exit_code;
 	return status;
 }
 
@@ -173,9 +189,20 @@ static int exec_fate(pid_t pid)
 			fate = execs[i].fate;
 			if (execs[i].fd >= 0)
 				close(execs[i].fd);
+			if (execs[i].pidfd >= 0)
+				close(execs[i].pidfd);
 			execs[i].pid = 0;
 		}
 	return fate;
+}
+
+/* exec_pidfd -- a copy of the pidfd pid's last execve sent, or -1 */
+static int exec_pidfd(pid_t pid)
+{
+	for (int i = 0; i < MAX_EXECS; i++)
+		if (execs[i].pid == pid && execs[i].pidfd >= 0)
+			return fcntl(execs[i].pidfd, F_DUPFD_CLOEXEC, 3);
+	return -1;
 }
 
 /* exec_ends -- the execve sockets: new ones, and those whose other end
@@ -185,7 +212,7 @@ static void exec_ends(void)
 {
 	for (;;) {
 		pid_t pid;
-		char cbuf[CMSG_SPACE(sizeof(int))];
+		char cbuf[CMSG_SPACE(2 * sizeof(int))];
 		struct iovec iov = { &pid, sizeof(pid) };
 		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
 				    .msg_controllen = sizeof(cbuf) };
@@ -194,17 +221,21 @@ static void exec_ends(void)
 		struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
 		if (cm == NULL || cm->cmsg_type != SCM_RIGHTS)
 			continue;
-		int fd;
-		memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
+		/* its socket, and a pidfd of the process (exec_watch) */
+		int fds[2] = { -1, -1 };
+		size_t nfds = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		memcpy(fds, CMSG_DATA(cm), (nfds < 2 ? nfds : 2) * sizeof(int));
 		exec_fate(pid);                 /* an earlier execve of its */
 		int i = 0;
 		while (i < MAX_EXECS && execs[i].pid != 0)
 			i++;
-		if (i == MAX_EXECS) {
-			close(fd);
+		if (i == MAX_EXECS || fds[0] < 0) {
+			for (int k = 0; k < 2; k++)
+				if (fds[k] >= 0)
+					close(fds[k]);
 			continue;
 		}
-		execs[i] = (struct exec_end){ pid, fd, EXEC_UNKNOWN };
+		execs[i] = (struct exec_end){ pid, fds[0], EXEC_UNKNOWN, fds[1] };
 	}
 	for (int i = 0; i < MAX_EXECS; i++) {
 		struct exec_end *x = &execs[i];
@@ -225,12 +256,15 @@ static void exec_ends(void)
 	}
 }
 
-/* report -- pid, which had entry e, has ended: its lines, if it wrote none */
-static void report(struct tr_proc *e, pid_t pid)
+/* report -- pid (pidfd, -1 if none), which had entry e, has ended: its
+ * lines, if it wrote none */
+static void report(struct tr_proc *e, pid_t pid, int pidfd)
 {
 	char buf[512], sig[32];
 	size_t n = 0;
 	int fd = out_fd;
+	/* a pidfd sent at its execve, for one seen only once it had gone */
+	int xfd = pidfd < 0 ? exec_pidfd(pid) : -1;
 	int fate = exec_fate(pid);
 
 	lock();
@@ -241,12 +275,16 @@ static void report(struct tr_proc *e, pid_t pid)
 			e->state = TR_PROC_REPORTED;
 		}
 		unlock();
+		if (xfd >= 0)
+			close(xfd);
 		return;
 	}
 	/* in execve: killed in it, or ended in a new image not hooked */
 	bool in_exec = e->state == TR_PROC_EXEC;
 	bool new_image = in_exec && fate == EXEC_NEW_IMAGE;
-	int st = end_status(pid, in_exec && fate != EXEC_DIED);
+	int st = end_status(pid, pidfd >= 0 ? pidfd : xfd, in_exec && fate != EXEC_DIED);
+	if (xfd >= 0)
+		close(xfd);
 	if (st < 0) {
 		/* exec'd into a program not hooked, and reaped already: how it
 		 * ended is unknown, and nothing is said rather than a guess */
@@ -406,7 +444,10 @@ __attribute__((noreturn)) static void watch(void)
 				continue;
 			int fd = (int)syscall(SYS_pidfd_open, pid, 0);
 			if (fd < 0) {
-				report(e, pid);
+				/* gone already: the pidfd its execve sent, if any */
+				if (sh != NULL)
+					exec_ends();
+				report(e, pid, -1);
 			} else if (nw < MAX_WATCHED) {
 				w[nw++] = (struct watched){ pid, fd, e };
 			} else {
@@ -437,7 +478,7 @@ __attribute__((noreturn)) static void watch(void)
 		for (int k = 0; r > 0 && k < nw; k++) {
 			if (!(pf[1 + k].revents & (POLLIN | POLLHUP)))
 				continue;
-			report(w[k].e, w[k].pid);
+			report(w[k].e, w[k].pid, w[k].fd);
 			close(w[k].fd);
 			/* the last one takes its place, and its poll result */
 			pf[1 + k] = pf[nw];

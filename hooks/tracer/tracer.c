@@ -892,7 +892,7 @@ static int exec_sock = -1, buf_fd = -1;
 static void exec_watch(void)
 {
 	int sv[2];
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	char cbuf[CMSG_SPACE(2 * sizeof(int))] = { 0 };
 	pid_t pid = T.pid;
 	struct iovec iov = { &pid, sizeof(pid) };
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
@@ -900,16 +900,24 @@ static void exec_watch(void)
 
 	if (exec_sock <= 2 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return;
+	/* and a pidfd of this process: how it ends is the watcher's to read
+	 * even once its parent has reaped it, before the watcher saw it go
+	 * (a new image not hooked may run and end at once) */
+	int fds[2] = { sv[1], (int)syscall(SYS_pidfd_open, getpid(), 0) };
+	int nfds = fds[1] >= 0 ? 2 : 1;
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &sv[1], sizeof(int));
+	cm->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
+	m.msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int));
+	memcpy(CMSG_DATA(cm), fds, (size_t)nfds * sizeof(int));
 	if (sendmsg(exec_sock, &m, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
 		close(sv[0]);
 		sv[0] = -1;
 	}
 	close(sv[1]);
+	if (nfds == 2)
+		close(fds[1]);
 	/* out of the program's way, as our other descriptors: the execve
 	 * runs with it open (a thread of the program may open files
 	 * meanwhile), and natively a closed 0, 1 or 2 stays closed. Above
