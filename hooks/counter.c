@@ -81,14 +81,15 @@ HOT static void add(long nr, long ret, uint64_t t)
  *   FORK: fork-like calls, which come back twice: counted once, in the
  *     parent, as strace does;
  *   SENDS, WRITES: calls after which the kernel may end the process with a
- *     signal they raised, before any code of ours runs again: strace -c
- *     sees them return, then the process die, and counts them; so they are
- *     counted on the way in. SENDS is the kill family, which may signal the
- *     caller (abort's tgkill); WRITES the calls that write to a file, pipe
- *     or socket, which may raise SIGPIPE (no reader: the call fails with
- *     EPIPE) or SIGXFSZ (EFBIG). A WRITES call is also counted as failing
- *     until it comes back without an error: the one a process dies in is an
- *     EPIPE or EFBIG. */
+ *     signal they raised or let through, before any code of ours runs
+ *     again: strace -c sees them return, then the process die, and counts
+ *     them; so they are counted on the way in. SENDS is the kill family,
+ *     which may signal the caller (abort's tgkill), and rt_sigprocmask,
+ *     which may unblock a signal already pending (sent while blocked);
+ *     WRITES the calls that write to a file, pipe or socket, which may
+ *     raise SIGPIPE (no reader: the call fails with EPIPE) or SIGXFSZ
+ *     (EFBIG). A WRITES call is also counted as failing until it comes back
+ *     without an error: the one a process dies in is an EPIPE or EFBIG. */
 enum { PLAIN, UNCOUNTED, EXEC, SIGRETURN, FORK, SENDS, WRITES };
 
 static const unsigned char kinds[] = {
@@ -97,7 +98,7 @@ static const unsigned char kinds[] = {
 	[SYS_rt_sigreturn] = SIGRETURN,
 	[SYS_clone] = FORK, [SYS_clone3] = FORK, [SYS_fork] = FORK, [SYS_vfork] = FORK,
 	[SYS_kill] = SENDS, [SYS_tkill] = SENDS, [SYS_tgkill] = SENDS, [SYS_rt_sigqueueinfo] = SENDS,
-	[SYS_rt_tgsigqueueinfo] = SENDS, [SYS_pidfd_send_signal] = SENDS,
+	[SYS_rt_tgsigqueueinfo] = SENDS, [SYS_pidfd_send_signal] = SENDS, [SYS_rt_sigprocmask] = SENDS,
 	[SYS_write] = WRITES, [SYS_writev] = WRITES, [SYS_pwrite64] = WRITES, [SYS_pwritev] = WRITES,
 	[SYS_pwritev2] = WRITES, [SYS_sendto] = WRITES, [SYS_sendmsg] = WRITES, [SYS_sendmmsg] = WRITES,
 	[SYS_sendfile] = WRITES, [SYS_splice] = WRITES, [SYS_vmsplice] = WRITES, [SYS_tee] = WRITES,

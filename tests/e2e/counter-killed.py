@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The counter's table when the program is killed by a signal, as strace -c
 prints it: by SIGTERM it sends itself, an uncaught SIGSEGV, abort()'s
-SIGABRT, a write's SIGPIPE (the kill, tgkill and write counted, as strace
+SIGABRT, a write's SIGPIPE, a SIGTERM pending until rt_sigprocmask
+unblocks it (the kill, tgkill, write and rt_sigprocmask counted, as strace
 -c counts them), SIGKILL and SIGINT from outside (and when it ends without
 exit_group, by its only thread's exit); the table counts the calls made
 before (KILLME's getppid calls), comes once, to stderr or -o FILE, with
@@ -94,6 +95,11 @@ for mode in ("fast", "sud"):
     status, err = run(["5", "pipe"], m)
     t = one_table("%s mode, SIGPIPE" % mode, status, err, -signal.SIGPIPE, 5)
     check("... the write counted, failed", t and t[0][0].get("write") == (1, 1), err)
+    # a signal pending while blocked: the rt_sigprocmask that unblocks it
+    # is the call the process dies on the way back from
+    status, err = run(["4", "unblock"], m)
+    t = one_table("%s mode, SIGTERM unblocked by sigprocmask" % mode, status, err, -signal.SIGTERM, 4)
+    check("... both rt_sigprocmask counted", t and t[0][0].get("rt_sigprocmask") == (2, 0), err)
     status, err = run(["9", "wait"], m, signal.SIGKILL)
     one_table("%s mode, SIGKILL from outside" % mode, status, err, -signal.SIGKILL, 9)
     status, err = run(["10", "wait"], m, signal.SIGINT)

@@ -6,6 +6,8 @@
  *   killme N segv       writes to a page it cannot (no handler: SIGSEGV)
  *   killme N abort      abort()
  *   killme N pipe       writes to a pipe with no reader (SIGPIPE)
+ *   killme N unblock    blocks SIGTERM, sends it to itself, then unblocks
+ *                       it: rt_sigprocmask lets it through
  *   killme N wait       says "ready" and waits for a signal from outside
  *   killme N exec ARG...  execs ARG...; if that fails, kill(getpid(), SIGTERM)
  * For the counter's table of a program killed by a signal. */
@@ -20,7 +22,7 @@
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: killme N exit|rawexit|term|segv|abort|pipe|wait|exec ARG...\n");
+		fprintf(stderr, "usage: killme N exit|rawexit|term|segv|abort|pipe|unblock|wait|exec ARG...\n");
 		return 2;
 	}
 	for (int i = atoi(argv[1]); i > 0; i--)
@@ -42,6 +44,13 @@ int main(int argc, char **argv)
 		int p[2];
 		if (pipe(p) == 0 && close(p[0]) == 0 && write(p[1], "x", 1) < 0)
 			perror("killme: write");
+	} else if (strcmp(how, "unblock") == 0) {
+		sigset_t s;
+		sigemptyset(&s);
+		sigaddset(&s, SIGTERM);
+		sigprocmask(SIG_BLOCK, &s, NULL);
+		kill(getpid(), SIGTERM);
+		sigprocmask(SIG_UNBLOCK, &s, NULL);
 	} else if (strcmp(how, "wait") == 0) {
 		/* (a shell's background job inherits SIGINT ignored) */
 		signal(SIGINT, SIG_DFL);
