@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """The counter counts what strace -f -c counts, calls and errors, call
 by call, for every call a real program makes from its first initialiser
-on: the program runs natively under strace -f with MARKER preloaded (linked -z initfirst, its
-constructor runs first in every process and makes one marked call), and
-only the calls after each process's marker count; then under
-`zpoline run --hook counter`. Each run starts in an empty directory of its
-own. Programs not installed are skipped.
+on: the program runs natively under strace -f with MARKER preloaded
+(linked -z initfirst, its constructor runs first in every process and
+makes one marked call), and only the calls after each process's marker
+count; then under `zpoline run --hook counter`. Each run starts in an
+empty directory of its own. Programs not installed are skipped.
 
 usage: counts.py ZPOLINE MARKER"""
 import os
