@@ -85,7 +85,9 @@ HOT static void add(long nr, long ret, uint64_t t)
  *     again: strace -c sees them return, then the process die, and counts
  *     them; so they are counted on the way in. SENDS is the kill family,
  *     which may signal the caller (abort's tgkill), and rt_sigprocmask,
- *     which may unblock a signal already pending (sent while blocked);
+ *     which may unblock a signal already pending (sent while blocked),
+ *     and io_submit and io_uring_enter, whose writes may raise SIGPIPE or
+ *     SIGXFSZ while the call itself succeeds (it submitted them);
  *     WRITES the calls that write to a file, pipe or socket, which may
  *     raise SIGPIPE (no reader: the call fails with EPIPE) or SIGXFSZ
  *     (EFBIG). A WRITES call is also counted as failing until it comes back
@@ -99,6 +101,7 @@ static const unsigned char kinds[] = {
 	[SYS_clone] = FORK, [SYS_clone3] = FORK, [SYS_fork] = FORK, [SYS_vfork] = FORK,
 	[SYS_kill] = SENDS, [SYS_tkill] = SENDS, [SYS_tgkill] = SENDS, [SYS_rt_sigqueueinfo] = SENDS,
 	[SYS_rt_tgsigqueueinfo] = SENDS, [SYS_pidfd_send_signal] = SENDS, [SYS_rt_sigprocmask] = SENDS,
+	[SYS_io_submit] = SENDS, [SYS_io_uring_enter] = SENDS,
 	[SYS_write] = WRITES, [SYS_writev] = WRITES, [SYS_pwrite64] = WRITES, [SYS_pwritev] = WRITES,
 	[SYS_pwritev2] = WRITES, [SYS_sendto] = WRITES, [SYS_sendmsg] = WRITES, [SYS_sendmmsg] = WRITES,
 	[SYS_sendfile] = WRITES, [SYS_splice] = WRITES, [SYS_vmsplice] = WRITES, [SYS_tee] = WRITES,

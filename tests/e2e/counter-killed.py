@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """The counter's table when the program is killed by a signal, as strace -c
 prints it: by SIGTERM it sends itself, an uncaught SIGSEGV, abort()'s
-SIGABRT, a write's SIGPIPE, a SIGTERM pending until rt_sigprocmask
-unblocks it (the kill, tgkill, write and rt_sigprocmask counted, as strace
--c counts them), SIGKILL and SIGINT from outside (and when it ends without
+SIGABRT, a write's SIGPIPE (of a write io_submit made, too), a SIGTERM
+pending until rt_sigprocmask unblocks it (the kill, tgkill, write,
+io_submit and rt_sigprocmask counted, as strace -c counts them), SIGKILL and SIGINT from outside (and when it ends without
 exit_group, by its only thread's exit); the table counts the calls made
 before (KILLME's getppid calls), comes once, to stderr or -o FILE, with
 the counter's options, and the status is the program's. A program that
@@ -95,6 +95,13 @@ for mode in ("fast", "sud"):
     status, err = run(["5", "pipe"], m)
     t = one_table("%s mode, SIGPIPE" % mode, status, err, -signal.SIGPIPE, 5)
     check("... the write counted, failed", t and t[0][0].get("write") == (1, 1), err)
+    # a write io_submit submitted: the call succeeds, the process dies
+    status, err = run(["3", "aio"], m)
+    if status == 4:
+        print("skip %s mode, io_submit: no AIO here" % mode)
+    else:
+        t = one_table("%s mode, SIGPIPE of a write io_submit made" % mode, status, err, -signal.SIGPIPE, 3)
+        check("... the io_submit counted", t and t[0][0].get("io_submit") == (1, 0), err)
     # a signal pending while blocked: the rt_sigprocmask that unblocks it
     # is the call the process dies on the way back from
     status, err = run(["4", "unblock"], m)

@@ -6,12 +6,16 @@
  *   killme N segv       writes to a page it cannot (no handler: SIGSEGV)
  *   killme N abort      abort()
  *   killme N pipe       writes to a pipe with no reader (SIGPIPE)
+ *   killme N aio        submits a write to a pipe with no reader with
+ *                       io_submit (SIGPIPE; status 4 if there is no AIO)
  *   killme N unblock    blocks SIGTERM, sends it to itself, then unblocks
  *                       it: rt_sigprocmask lets it through
  *   killme N wait       says "ready" and waits for a signal from outside
  *   killme N exec ARG...  execs ARG...; if that fails, kill(getpid(), SIGTERM)
  * For the counter's table of a program killed by a signal. */
+#include <linux/aio_abi.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +26,7 @@
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: killme N exit|rawexit|term|segv|abort|pipe|unblock|wait|exec ARG...\n");
+		fprintf(stderr, "usage: killme N exit|rawexit|term|segv|abort|pipe|aio|unblock|wait|exec ARG...\n");
 		return 2;
 	}
 	for (int i = atoi(argv[1]); i > 0; i--)
@@ -44,6 +48,19 @@ int main(int argc, char **argv)
 		int p[2];
 		if (pipe(p) == 0 && close(p[0]) == 0 && write(p[1], "x", 1) < 0)
 			perror("killme: write");
+	} else if (strcmp(how, "aio") == 0) {
+		aio_context_t ctx = 0;
+		int p[2];
+		struct iocb cb = { .aio_lio_opcode = IOCB_CMD_PWRITE, .aio_buf = (uintptr_t)"x", .aio_nbytes = 1 };
+		struct iocb *cbs[1] = { &cb };
+		if (syscall(SYS_io_setup, 1, &ctx) < 0) {
+			perror("killme: io_setup");
+			return 4;
+		}
+		if (pipe(p) == 0 && close(p[0]) == 0) {
+			cb.aio_fildes = (uint32_t)p[1];
+			syscall(SYS_io_submit, ctx, 1, cbs);
+		}
 	} else if (strcmp(how, "unblock") == 0) {
 		sigset_t s;
 		sigemptyset(&s);
