@@ -18,6 +18,7 @@
  * src/decode-opts.h): count only those calls, the others never reach the
  * hook (but execve and execveat, not counted then). */
 #include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,14 +206,42 @@ HOT static void counter_exit(struct zpoline_call *call, uint64_t *slot)
 	add(call->nr, call->ret, ticks() - *slot);
 }
 
+/* whether a write of the table from fini fell short */
+static bool print_short;
+
+static long print_out(const void *buf, unsigned long len)
+{
+	long n = rt->trace_write(buf, len);
+
+	if (n != (long)len)
+		print_short = true;
+	return n;
+}
+
 static void counter_fini(void)
 {
+	sigset_t ending;
+
 	if (getpid() != root)
 		return;
+	/* The table is written by the program's process as it ends: a reader
+	 * of its pipe gone (SIGPIPE) or the program's file size limit (a
+	 * `ulimit -f` before it ended, SIGXFSZ) would kill it with a status
+	 * not its own, where strace -c, writing from a process of its own,
+	 * leaves the program's. Blocked: the process ends anyway. */
+	sigemptyset(&ending);
+	sigaddset(&ending, SIGPIPE);
+	sigaddset(&ending, SIGXFSZ);
+	sigprocmask(SIG_BLOCK, &ending, NULL);
 	/* printed: the watcher (tool/watch.c) prints it for a root that ends
-	 * without this */
+	 * without this, and for one whose table did not go whole (EFBIG: the
+	 * watcher has no such limit) */
 	__atomic_store_n(&tab->root, ZP_ROOT_PRINTED, __ATOMIC_SEQ_CST);
-	zp_count_print(tab, order, rt->trace_write);
+	zp_count_print(tab, order, print_out);
+	int st = ZP_ROOT_PRINTED;
+	if (print_short)
+		__atomic_compare_exchange_n(&tab->root, &st, ZP_ROOT_RUNNING, false, __ATOMIC_SEQ_CST,
+					    __ATOMIC_RELAXED);
 }
 
 static int counter_init(const struct zpoline_init *in)

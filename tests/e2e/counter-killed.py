@@ -3,14 +3,16 @@
 prints it: by SIGTERM it sends itself, an uncaught SIGSEGV, abort()'s
 SIGABRT, a write's SIGPIPE (of a write io_submit made, too), a SIGTERM
 pending until rt_sigprocmask unblocks it (the kill, tgkill, write,
-io_submit and rt_sigprocmask counted, as strace -c counts them), SIGKILL and SIGINT from outside (and when it ends without
-exit_group, by its only thread's exit); the table counts the calls made
-before (KILLME's getppid calls), comes once, to stderr or -o FILE, with
-the counter's options, and the status is the program's. A program that
-exits prints one table; so does one whose child is killed. A program
-killed in an image an execve started that is hooked: the table counts both
-images; in one that is not (static, with --best-effort): no table rather
-than a short one.
+io_submit and rt_sigprocmask counted, as strace -c counts them), SIGKILL
+and SIGINT from outside (and when it ends without exit_group, by its only
+thread's exit); the table counts the calls made before (KILLME's getppid
+calls), comes once, to stderr or -o FILE, with the counter's options, and
+the status is the program's. A program that exits prints one table; so
+does one whose child is killed. A program killed in an image an execve
+started that is hooked: the table counts both images; in one that is not
+(static, with --best-effort): no table rather than a short one. The
+table's own writes (to a pipe with no reader, past the program's file
+size limit) leave the program's status as it is.
 
 usage: counter-killed.py ZPOLINE KILLME KILLME_STATIC"""
 import os
@@ -125,6 +127,32 @@ for _ in range(200):
 t = tables(text)
 check("-o FILE, sort=calls, SIGKILL: the table in FILE, most calls first", status == -signal.SIGKILL and
       err == "" and len(t) == 1 and t[0][0].get("getppid") == (11, 0) and t[0][1][0] == "getppid", text)
+
+# the table written as the program ends must not end it otherwise: to a
+# pipe whose reader is gone (SIGPIPE), or to -o FILE past a file size
+# limit the program set (SIGXFSZ; the watcher then writes it)
+r, w = os.pipe()
+os.close(r)
+p = subprocess.run([Z, "run", "--hook", "counter", "--", KILLME, "3", "exit"], stderr=w, env=ENV, cwd=work,
+                   timeout=60)
+os.close(w)
+check("the table to a pipe with no reader: the program's status, 0", p.returncode == 0,
+      "status %d" % p.returncode)
+out = os.path.join(work, "limited")
+p = subprocess.run([Z, "run", "--hook", "counter", "-o", out, "--", "sh", "-c",
+                    "ulimit -f 0; exec %s 3 exit" % KILLME], capture_output=True, text=True, env=ENV, cwd=work,
+                   timeout=60)
+text = ""
+for _ in range(200):
+    text = open(out).read() if os.path.exists(out) else ""
+    if text.rstrip().endswith(" total"):
+        break
+    time.sleep(0.05)
+t = tables(text)
+check("-o FILE, the program under ulimit -f 0: its status, 0, and the table in FILE",
+      # (sh makes a getppid of its own, or more)
+      p.returncode == 0 and len(t) == 1 and t[0][0].get("getppid", (0, 0))[0] >= 3, "status %d\n%s%s" %
+      (p.returncode, p.stderr, text))
 
 # execve: the image it starts counts too; a failed one counts as an error
 status, err = run(["2", "exec", KILLME, "3", "term"])
