@@ -8,7 +8,9 @@ and SIGINT from outside (and when it ends without exit_group, by its only
 thread's exit); the table counts the calls made before (KILLME's getppid
 calls), comes once, to stderr or -o FILE, with the counter's options, and
 the status is the program's. A program that exits prints one table; so
-does one whose child is killed. A program killed in an image an execve
+does one whose child is killed. A write a thread is blocked in as the
+process exits is not counted, as strace -c does not see it return; a
+raise() left by siglongjmp is. A program killed in an image an execve
 started that is hooked: the table counts both images; in one that is not
 (static, with --best-effort): no table rather than a short one. The
 table's own writes (to a pipe with no reader, past the program's file
@@ -104,6 +106,17 @@ for mode in ("fast", "sud"):
     else:
         t = one_table("%s mode, SIGPIPE of a write io_submit made" % mode, status, err, -signal.SIGPIPE, 3)
         check("... the io_submit counted", t and t[0][0].get("io_submit") == (1, 0), err)
+    # a thread blocked in a write when the process ends (the main thread
+    # returns): the kernel ends it before the write comes back, which
+    # strace -c does not count; the status is how many did come back
+    status, err = run(["3", "blocked"], m)
+    t = tables(err)
+    check("%s mode, a thread blocked in a write as the process exits: the writes that came back (%d)" %
+          (mode, status), len(t) == 1 and status > 0 and t[0][0].get("write") == (status, 0), err)
+    # raise's tgkill left by the handler's siglongjmp: it came back
+    status, err = run(["3", "jump"], m)
+    t = one_table("%s mode, raise() left with siglongjmp" % mode, status, err, 0, 3)
+    check("... the tgkill counted", t and t[0][0].get("tgkill") == (1, 0), err)
     # a signal pending while blocked: the rt_sigprocmask that unblocks it
     # is the call the process dies on the way back from
     status, err = run(["4", "unblock"], m)

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 Z, MARKER = (os.path.abspath(a) for a in sys.argv[1:3])
 PROGRAMS = [
@@ -36,7 +37,7 @@ PROGRAMS = [
     # unblocks it: strace -c counts that call, the process killed on its
     # way back
     ["perl", "-e", "use POSIX; my $s = POSIX::SigSet->new(SIGTERM); sigprocmask(SIG_BLOCK, $s); "
-                   "kill 'TERM', $$; sigprocmask(SIG_UNBLOCK, $s); print qq(not reached\n)"],
+                   "kill 'TERM', $$; sigprocmask(SIG_UNBLOCK, $s); exit 3"],
     ["sh", "-c", "printf 'int main(void){return 3;}' > t.c && gcc -O1 -o t t.c; ./t; echo $?"],
     ["sh", "-c", "printf 'int main(void){return 0;}' > t.c && printf 't: t.c\\n\\tgcc -o t t.c\\n' > Makefile && make -s"],
     # f dated in the past: a file as new as the index is "racily clean",
@@ -111,12 +112,19 @@ def counter_counts(cmd, d):
     os.mkdir(work)
     subprocess.run([Z, "run", "--hook", "counter", "-o", table, "--"] + cmd, env=ENV, cwd=work,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+    # a program killed by a signal: the watcher writes the table a moment
+    # after it ended
+    text = ""
+    for _ in range(400):
+        text = open(table).read() if os.path.exists(table) else ""
+        if text.rstrip().endswith(" total"):
+            break
+        time.sleep(0.05)
     counts = {}
-    with open(table) as f:
-        for l in f:
-            p = l.split()
-            if len(p) >= 5 and p[0][0].isdigit() and p[-1] != "total":
-                counts[p[-1]] = (int(p[3]), int(p[4]) if len(p) == 6 else 0)
+    for l in text.splitlines():
+        p = l.split()
+        if len(p) >= 5 and p[0][0].isdigit() and p[-1] != "total":
+            counts[p[-1]] = (int(p[3]), int(p[4]) if len(p) == 6 else 0)
     return counts
 
 
