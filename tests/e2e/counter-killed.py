@@ -113,6 +113,12 @@ for mode in ("fast", "sud"):
     t = tables(err)
     check("%s mode, a thread blocked in a write as the process exits: the writes that came back (%d)" %
           (mode, status), len(t) == 1 and status > 0 and t[0][0].get("write") == (status, 0), err)
+    # the same when the main thread execs (killme W exit: W getppid calls)
+    status, err = run(["0", "blockexec"], m)
+    t = tables(err)
+    check("%s mode, a thread blocked in a write as the process execs: the writes that came back" % mode,
+          status == 0 and len(t) == 1 and t[0][0].get("getppid", (0, 0))[0] > 0 and
+          t[0][0].get("write") == (t[0][0]["getppid"][0], 0), err)
     # raise's tgkill left by the handler's siglongjmp: it came back
     status, err = run(["3", "jump"], m)
     t = one_table("%s mode, raise() left with siglongjmp" % mode, status, err, 0, 3)

@@ -13,6 +13,8 @@
  *   killme N blocked    a thread writes to a pipe no one reads until a
  *                       write blocks; then the main one returns: the
  *                       status is the number of writes that came back
+ *   killme N blockexec  the same, then the main one execs killme W exit,
+ *                       W the number of writes that came back
  *   killme N jump       raise(SIGUSR1), whose handler siglongjmps out of
  *                       it, then returns 0
  *   killme N wait       says "ready" and waits for a signal from outside
@@ -85,7 +87,7 @@ static void jumped(int sig)
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: killme N exit|rawexit|term|segv|abort|pipe|aio|unblock|blocked|jump|wait|exec ARG...\n");
+		fprintf(stderr, "usage: killme N exit|rawexit|term|segv|abort|pipe|aio|unblock|blocked|blockexec|jump|wait|exec ARG...\n");
 		return 2;
 	}
 	for (int i = atoi(argv[1]); i > 0; i--)
@@ -127,7 +129,7 @@ int main(int argc, char **argv)
 		sigprocmask(SIG_BLOCK, &s, NULL);
 		kill(getpid(), SIGTERM);
 		sigprocmask(SIG_UNBLOCK, &s, NULL);
-	} else if (strcmp(how, "blocked") == 0) {
+	} else if (strcmp(how, "blocked") == 0 || strcmp(how, "blockexec") == 0) {
 		int p[2];
 		pthread_t t;
 		if (pipe(p) != 0)
@@ -137,7 +139,12 @@ int main(int argc, char **argv)
 			return 5;
 		while (writer == 0 || !blocked(writer, p[0], p[1]))
 			usleep(1000);
-		return written;
+		if (strcmp(how, "blocked") == 0)
+			return written;
+		char n[16];
+		snprintf(n, sizeof(n), "%d", written);
+		execl("/proc/self/exe", argv[0], n, "exit", (char *)NULL);
+		return 5;
 	} else if (strcmp(how, "jump") == 0) {
 		signal(SIGUSR1, jumped);
 		if (sigsetjmp(jump, 1) == 0)
