@@ -16,7 +16,7 @@
  * Options (--hook-opt), words separated by spaces: sort=time (default),
  * calls, errors or name; trace=SET (strace's -e trace=, see
  * src/decode-opts.h): count only those calls, the others never reach the
- * hook (but execve and execveat, not counted then). */
+ * hook (but execve, execveat and exit_group, not counted then). */
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
@@ -377,6 +377,9 @@ static int counter_init(const struct zpoline_init *in)
 	count_exec[1] = want[SYS_execveat / 64] & (1ull << (SYS_execveat % 64));
 	ZPOLINE_WANT(interest, SYS_execve);
 	ZPOLINE_WANT(interest, SYS_execveat);
+	/* (never counted) the calls of other threads under way are taken
+	 * back at it, as at an execve */
+	ZPOLINE_WANT(interest, SYS_exit_group);
 	/* the run's shared memory when there is some; this process's own else */
 	tab = in->shared != NULL && in->shared_size >= sizeof(struct zp_counts) ? in->shared : &private_table;
 	self = getpid();

@@ -113,6 +113,12 @@ for mode in ("fast", "sud"):
     t = tables(err)
     check("%s mode, a thread blocked in a write as the process exits: the writes that came back (%d)" %
           (mode, status), len(t) == 1 and status > 0 and t[0][0].get("write") == (status, 0), err)
+    # the same counting the writes alone (trace=write, as zpoline trace -C
+    # -e trace=write asks)
+    status, err = run(["3", "blocked"], m + ["--hook-opt", "trace=write"])
+    t = tables(err)
+    check("%s mode, trace=write, a thread blocked in a write as the process exits: the writes that came back"
+          % mode, len(t) == 1 and status > 0 and t[0][0].get("write") == (status, 0), err)
     # the same when the main thread execs (killme W exit: W getppid calls)
     status, err = run(["0", "blockexec"], m)
     t = tables(err)
