@@ -169,7 +169,7 @@ COLD static bool untrack(uint64_t e)
 		return false;
 	long nr = __atomic_exchange_n(&pending[e - 1].nr, -1l, __ATOMIC_ACQ_REL);
 	__atomic_store_n(&pending[e - 1].thread, 0, __ATOMIC_RELEASE);
-	return (nr & TAKEN) != 0;
+	return nr >= 0 && (nr & TAKEN) != 0;
 }
 
 /* take_back -- the process ends or execs: the calls of its other threads
@@ -196,10 +196,14 @@ COLD static void take_back(void)
 
 /* forked -- a fork-like call came back in the child: a process of its own
  * (not a thread, nor a vfork child in its parent's memory) has none of
- * the calls its parent's other threads had under way (clone3's flags: it
- * succeeded, it read them) */
+ * the calls its parent's other threads had under way. clone3's flags are
+ * read only in a new process: a copy of the memory the call read them
+ * from, or that memory while the vfork parent waits (a new thread's
+ * parent goes on, and may have used that memory for something else). */
 COLD static void forked(const struct zpoline_call *call)
 {
+	if (getpid() == self)
+		return;
 	uint64_t flags = call->nr == SYS_clone	 ? (uint64_t)call->args[0]
 			 : call->nr == SYS_clone3 ? *(const uint64_t *)call->args[0]
 			 : call->nr == SYS_vfork  ? CLONE_VM
