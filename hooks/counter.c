@@ -16,8 +16,10 @@
  * Options (--hook-opt), words separated by spaces: sort=time (default),
  * calls, errors or name; trace=SET (strace's -e trace=, see
  * src/decode-opts.h): count only those calls, the others never reach the
- * hook (but execve and execveat, not counted then). */
+ * hook (but execve, execveat and exit_group, not counted then). */
 #include <errno.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,14 +83,17 @@ HOT static void add(long nr, long ret, uint64_t t)
  *   FORK: fork-like calls, which come back twice: counted once, in the
  *     parent, as strace does;
  *   SENDS, WRITES: calls after which the kernel may end the process with a
- *     signal they raised, before any code of ours runs again: strace -c
- *     sees them return, then the process die, and counts them; so they are
- *     counted on the way in. SENDS is the kill family, which may signal the
- *     caller (abort's tgkill); WRITES the calls that write to a file, pipe
- *     or socket, which may raise SIGPIPE (no reader: the call fails with
- *     EPIPE) or SIGXFSZ (EFBIG). A WRITES call is also counted as failing
- *     until it comes back without an error: the one a process dies in is an
- *     EPIPE or EFBIG. */
+ *     signal they raised or let through, before any code of ours runs
+ *     again: strace -c sees them return, then the process die, and counts
+ *     them; so they are counted on the way in. SENDS is the kill family,
+ *     which may signal the caller (abort's tgkill), and rt_sigprocmask,
+ *     which may unblock a signal already pending (sent while blocked),
+ *     and io_submit and io_uring_enter, whose writes may raise SIGPIPE or
+ *     SIGXFSZ while the call itself succeeds (it submitted them);
+ *     WRITES the calls that write to a file, pipe or socket, which may
+ *     raise SIGPIPE (no reader: the call fails with EPIPE) or SIGXFSZ
+ *     (EFBIG). A WRITES call is also counted as failing until it comes back
+ *     without an error: the one a process dies in is an EPIPE or EFBIG. */
 enum { PLAIN, UNCOUNTED, EXEC, SIGRETURN, FORK, SENDS, WRITES };
 
 static const unsigned char kinds[] = {
@@ -97,7 +102,8 @@ static const unsigned char kinds[] = {
 	[SYS_rt_sigreturn] = SIGRETURN,
 	[SYS_clone] = FORK, [SYS_clone3] = FORK, [SYS_fork] = FORK, [SYS_vfork] = FORK,
 	[SYS_kill] = SENDS, [SYS_tkill] = SENDS, [SYS_tgkill] = SENDS, [SYS_rt_sigqueueinfo] = SENDS,
-	[SYS_rt_tgsigqueueinfo] = SENDS, [SYS_pidfd_send_signal] = SENDS,
+	[SYS_rt_tgsigqueueinfo] = SENDS, [SYS_pidfd_send_signal] = SENDS, [SYS_rt_sigprocmask] = SENDS,
+	[SYS_io_submit] = SENDS, [SYS_io_uring_enter] = SENDS,
 	[SYS_write] = WRITES, [SYS_writev] = WRITES, [SYS_pwrite64] = WRITES, [SYS_pwritev] = WRITES,
 	[SYS_pwritev2] = WRITES, [SYS_sendto] = WRITES, [SYS_sendmsg] = WRITES, [SYS_sendmmsg] = WRITES,
 	[SYS_sendfile] = WRITES, [SYS_splice] = WRITES, [SYS_vmsplice] = WRITES, [SYS_tee] = WRITES,
@@ -110,11 +116,114 @@ HOT static int kind(long nr)
 	return (unsigned long)nr < sizeof(kinds) ? kinds[nr] : PLAIN;
 }
 
+/* The SENDS and WRITES calls of this process's threads under way, each
+ * in an entry of `pending` (its thread, by its thread pointer, and its
+ * number): counted as they started. When the process ends (exit_group) or
+ * replaces its image (execve) while another thread is in one (a write
+ * blocked on a full pipe), the kernel ends that thread before the call
+ * comes back, and strace -c, which never sees it return, leaves it out:
+ * so those of the other threads are taken back out of the table then
+ * (take_back), and one that comes back all the same (the execve failed,
+ * or it returned first) counts again. Those of the thread that ends the
+ * process are not under way: a signal handler left them with siglongjmp
+ * (raise's tgkill, a write a timer interrupted), and strace -c saw them
+ * return. The slot of a call keeps its entry's number (+1, 0: none) in
+ * its top byte. A vfork child's calls take entries of its parent's thread
+ * (the same thread pointer): one it dies in stays counted, as strace -c
+ * counts it, unless another thread of the parent's then ends the process.
+ * `self`: the process this memory is the copy of (in a vfork child, its
+ * parent's). */
+#define PENDING 128
+#define TICKS_MASK ((1ull << 56) - 1)
+static struct {
+	uintptr_t thread;               /* 0: free */
+	long nr;                        /* -1: not yet, or done; TAKEN: taken back */
+} pending[PENDING] = { [0 ... PENDING - 1] = { 0, -1 } };
+#define TAKEN (1l << 40)
+static pid_t self;
+
+/* track -- an entry of `pending` for the calling thread's call nr: its
+ * number + 1, 0 if none (every entry taken) */
+COLD static uint64_t track(long nr)
+{
+	uintptr_t me = (uintptr_t)__builtin_thread_pointer();
+
+	for (unsigned i = 0, h = (unsigned)(me >> 6) % PENDING; i < PENDING; i++) {
+		unsigned k = (h + i) % PENDING;
+		uintptr_t free = 0;
+		if (__atomic_load_n(&pending[k].thread, __ATOMIC_RELAXED) != 0 ||
+		    !__atomic_compare_exchange_n(&pending[k].thread, &free, me, false, __ATOMIC_ACQUIRE,
+						 __ATOMIC_RELAXED))
+			continue;
+		__atomic_store_n(&pending[k].nr, nr, __ATOMIC_RELEASE);
+		return k + 1;
+	}
+	return 0;
+}
+
+/* untrack -- the call of entry e (track's) came back: whether it had been
+ * taken back */
+COLD static bool untrack(uint64_t e)
+{
+	if (e == 0)
+		return false;
+	long nr = __atomic_exchange_n(&pending[e - 1].nr, -1l, __ATOMIC_ACQ_REL);
+	__atomic_store_n(&pending[e - 1].thread, 0, __ATOMIC_RELEASE);
+	return nr >= 0 && (nr & TAKEN) != 0;
+}
+
+/* take_back -- the process ends or execs: the calls of its other threads
+ * under way will not come back */
+COLD static void take_back(void)
+{
+	uintptr_t me = (uintptr_t)__builtin_thread_pointer();
+
+	/* a vfork child: the calls are its parent's, which goes on */
+	if (getpid() != self)
+		return;
+	for (unsigned k = 0; k < PENDING; k++) {
+		uintptr_t t = __atomic_load_n(&pending[k].thread, __ATOMIC_ACQUIRE);
+		long nr = __atomic_load_n(&pending[k].nr, __ATOMIC_ACQUIRE);
+		if (t == 0 || t == me || nr < 0 || (nr & TAKEN) != 0 ||
+		    !__atomic_compare_exchange_n(&pending[k].nr, &nr, nr | TAKEN, false, __ATOMIC_ACQ_REL,
+						 __ATOMIC_RELAXED))
+			continue;
+		__atomic_sub_fetch(&row(nr)->calls, 1, __ATOMIC_RELAXED);
+		if (kind(nr) == WRITES)
+			__atomic_sub_fetch(&row(nr)->errors, 1, __ATOMIC_RELAXED);
+	}
+}
+
+/* forked -- a fork-like call came back in the child: a process of its own
+ * (not a thread, nor a vfork child in its parent's memory) has none of
+ * the calls its parent's other threads had under way. clone3's flags are
+ * read only in a new process: a copy of the memory the call read them
+ * from, or that memory while the vfork parent waits (a new thread's
+ * parent goes on, and may have used that memory for something else). */
+COLD static void forked(const struct zpoline_call *call)
+{
+	if (getpid() == self)
+		return;
+	uint64_t flags = call->nr == SYS_clone	 ? (uint64_t)call->args[0]
+			 : call->nr == SYS_clone3 ? *(const uint64_t *)call->args[0]
+			 : call->nr == SYS_vfork  ? CLONE_VM
+						  : 0;
+
+	if (flags & CLONE_VM)
+		return;
+	self = getpid();
+	for (unsigned k = 0; k < PENDING; k++) {
+		pending[k].thread = 0;
+		pending[k].nr = -1;
+	}
+}
+
 /* exec_enter -- an execve, counted on the way in; in the root, until it
  * fails or its next image's counter starts, the table is not the watcher's
  * to print: that image may not be hooked, and may still run */
 COLD static void exec_enter(long nr)
 {
+	take_back();
 	if (count_exec[nr == SYS_execveat])
 		add(nr, 0, 0);
 	if (getpid() == root)
@@ -137,6 +246,10 @@ COLD static void exec_failed(long nr)
 COLD static int enter_special(long nr, int k, uint64_t *slot)
 {
 	switch (k) {
+	case UNCOUNTED:
+		if (nr == SYS_exit_group)
+			take_back();
+		break;
 	case EXEC:
 		exec_enter(nr);
 		break;
@@ -145,18 +258,19 @@ COLD static int enter_special(long nr, int k, uint64_t *slot)
 		break;
 	case SENDS:
 	case WRITES:
-		*slot = ticks();
 		__atomic_add_fetch(&row(nr)->calls, 1, __ATOMIC_RELAXED);
 		if (k == WRITES)
 			__atomic_add_fetch(&row(nr)->errors, 1, __ATOMIC_RELAXED);
+		*slot = (track(nr) << 56) | (ticks() & TICKS_MASK);
 		break;
 	}
 	return ZPOLINE_CALL;
 }
 
 /* exit_special -- exit for every kind but PLAIN */
-COLD static void exit_special(long nr, long r, int k, uint64_t t0)
+COLD static void exit_special(const struct zpoline_call *call, int k, uint64_t t0)
 {
+	long nr = call->nr, r = call->ret;
 	bool failed = r < 0 && r >= -4095;
 
 	switch (k) {
@@ -167,11 +281,19 @@ COLD static void exit_special(long nr, long r, int k, uint64_t t0)
 	case FORK:
 		if (r != 0)
 			add(nr, r, ticks() - t0);
+		else
+			forked(call);
 		break;
 	case SENDS:
 	case WRITES:
+		/* taken back (take_back), yet it came back: counted again */
+		if (untrack(t0 >> 56)) {
+			__atomic_add_fetch(&row(nr)->calls, 1, __ATOMIC_RELAXED);
+			if (k == WRITES)
+				__atomic_add_fetch(&row(nr)->errors, 1, __ATOMIC_RELAXED);
+		}
 		/* counted on the way in: the time, and the error it has */
-		__atomic_add_fetch(&row(nr)->ticks, ticks() - t0, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&row(nr)->ticks, (ticks() - t0) & TICKS_MASK, __ATOMIC_RELAXED);
 		if (k == SENDS && failed)
 			__atomic_add_fetch(&row(nr)->errors, 1, __ATOMIC_RELAXED);
 		else if (k == WRITES && !failed)
@@ -195,20 +317,48 @@ HOT static void counter_exit(struct zpoline_call *call, uint64_t *slot)
 	int k = kind(call->nr);
 
 	if (__builtin_expect(k != PLAIN, 0)) {
-		exit_special(call->nr, call->ret, k, *slot);
+		exit_special(call, k, *slot);
 		return;
 	}
 	add(call->nr, call->ret, ticks() - *slot);
 }
 
+/* whether a write of the table from fini fell short */
+static bool print_short;
+
+static long print_out(const void *buf, unsigned long len)
+{
+	long n = rt->trace_write(buf, len);
+
+	if (n != (long)len)
+		print_short = true;
+	return n;
+}
+
 static void counter_fini(void)
 {
+	sigset_t ending;
+
 	if (getpid() != root)
 		return;
+	/* The table is written by the program's process as it ends: a reader
+	 * of its pipe gone (SIGPIPE) or the program's file size limit (a
+	 * `ulimit -f` before it ended, SIGXFSZ) would kill it with a status
+	 * not its own, where strace -c, writing from a process of its own,
+	 * leaves the program's. Blocked: the process ends anyway. */
+	sigemptyset(&ending);
+	sigaddset(&ending, SIGPIPE);
+	sigaddset(&ending, SIGXFSZ);
+	sigprocmask(SIG_BLOCK, &ending, NULL);
 	/* printed: the watcher (tool/watch.c) prints it for a root that ends
-	 * without this */
+	 * without this, and for one whose table did not go whole (EFBIG: the
+	 * watcher has no such limit) */
 	__atomic_store_n(&tab->root, ZP_ROOT_PRINTED, __ATOMIC_SEQ_CST);
-	zp_count_print(tab, order, rt->trace_write);
+	zp_count_print(tab, order, print_out);
+	int st = ZP_ROOT_PRINTED;
+	if (print_short)
+		__atomic_compare_exchange_n(&tab->root, &st, ZP_ROOT_RUNNING, false, __ATOMIC_SEQ_CST,
+					    __ATOMIC_RELAXED);
 }
 
 static int counter_init(const struct zpoline_init *in)
@@ -231,8 +381,12 @@ static int counter_init(const struct zpoline_init *in)
 	count_exec[1] = want[SYS_execveat / 64] & (1ull << (SYS_execveat % 64));
 	ZPOLINE_WANT(interest, SYS_execve);
 	ZPOLINE_WANT(interest, SYS_execveat);
+	/* (never counted) the calls of other threads under way are taken
+	 * back at it, as at an execve */
+	ZPOLINE_WANT(interest, SYS_exit_group);
 	/* the run's shared memory when there is some; this process's own else */
 	tab = in->shared != NULL && in->shared_size >= sizeof(struct zp_counts) ? in->shared : &private_table;
+	self = getpid();
 	root = r != NULL ? (pid_t)atoi(r) : getpid();
 	if (tab == &private_table)
 		root = getpid();

@@ -232,7 +232,10 @@ static uint64_t cut(uint64_t start, uint64_t end, const char *self)
  * environ is a copy). So nothing moves where a string to move is one of
  * those, or is
  * not the string of exactly one entry of environ, or where code of
- * another's ran before (DT_PREINIT_ARRAY functions, an LD_AUDIT module). */
+ * another's ran before (DT_PREINIT_ARRAY functions, an LD_AUDIT module,
+ * the constructor of a library linked -z initfirst: the loader runs the
+ * last such object it loaded first, and the program's libraries load
+ * after the preloaded runtime). */
 #define MOVED_OURS_MAX 8192     /* bytes of our variables moved at most */
 #define MOVED_OURS_N 64         /* and how many */
 
@@ -257,6 +260,24 @@ static long env_index(char **env, const char *s, size_t *at)
 	return found;
 }
 
+/* other_initfirst -- is an object loaded but the runtime (self) linked
+ * -z initfirst? Its constructor may have run before ours. */
+static bool other_initfirst(const struct link_map *self)
+{
+	const struct link_map *l = self;
+
+	while (l->l_prev != NULL)
+		l = l->l_prev;
+	for (; l != NULL; l = l->l_next) {
+		if (l == self || l->l_ld == NULL)
+			continue;
+		for (const ElfW(Dyn) *d = l->l_ld; d->d_tag != DT_NULL; d++)
+			if (d->d_tag == DT_FLAGS_1 && (d->d_un.d_val & DF_1_INITFIRST) != 0)
+				return true;
+	}
+	return false;
+}
+
 static bool has(const char *s, const char *prefix)
 {
 	return strncmp(s, prefix, strlen(prefix)) == 0;
@@ -264,8 +285,9 @@ static bool has(const char *s, const char *prefix)
 
 /* gather -- move the runtime's variables in [start, end) after the
  * program's (see above), when one of the program's follows one of ours */
-static void gather(uint64_t start, uint64_t end, const char *self)
+static void gather(uint64_t start, uint64_t end, const struct link_map *map)
 {
+	const char *self = map->l_name;
 	extern char **environ;
 	char *s = (char *)start, *e = (char *)end, *first = NULL;
 	size_t at = 0, at_ours = 0, nours = 0, used = 0;
@@ -287,7 +309,7 @@ static void gather(uint64_t start, uint64_t end, const char *self)
 			moves = true;
 		}
 	}
-	if (!moves || zp_program_has_preinit())
+	if (!moves || zp_program_has_preinit() || other_initfirst(map))
 		return;
 	for (size_t i = 0; environ[i] != NULL; i++)
 		if (has(environ[i], "LD_AUDIT="))
@@ -341,7 +363,7 @@ void zp_procenv_hide(int argc, char **argv)
 	if (!derived && !read_stat(&m))
 		return;
 	const char *path = self.dlfo_link_map->l_name;
-	gather(m.env_start, m.env_end, path);
+	gather(m.env_start, m.env_end, self.dlfo_link_map);
 	uint64_t end = cut(m.env_start, m.env_end, path);
 	/* the rest only when there is something to cut */
 	if (end == 0)

@@ -1,15 +1,20 @@
 #!/usr/bin/env python3
 """The counter's table when the program is killed by a signal, as strace -c
 prints it: by SIGTERM it sends itself, an uncaught SIGSEGV, abort()'s
-SIGABRT, a write's SIGPIPE (the kill, tgkill and write counted, as strace
--c counts them), SIGKILL and SIGINT from outside (and when it ends without
-exit_group, by its only thread's exit); the table counts the calls made
-before (KILLME's getppid calls), comes once, to stderr or -o FILE, with
-the counter's options, and the status is the program's. A program that
-exits prints one table; so does one whose child is killed. A program
-killed in an image an execve started that is hooked: the table counts both
-images; in one that is not (static, with --best-effort): no table rather
-than a short one.
+SIGABRT, a write's SIGPIPE (of a write io_submit made, too), a SIGTERM
+pending until rt_sigprocmask unblocks it (the kill, tgkill, write,
+io_submit and rt_sigprocmask counted, as strace -c counts them), SIGKILL
+and SIGINT from outside (and when it ends without exit_group, by its only
+thread's exit); the table counts the calls made before (KILLME's getppid
+calls), comes once, to stderr or -o FILE, with the counter's options, and
+the status is the program's. A program that exits prints one table; so
+does one whose child is killed. A write a thread is blocked in as the
+process exits is not counted, as strace -c does not see it return; a
+raise() left by siglongjmp is. A program killed in an image an execve
+started that is hooked: the table counts both images; in one that is not
+(static, with --best-effort): no table rather than a short one. The
+table's own writes (to a pipe with no reader, past the program's file
+size limit) leave the program's status as it is.
 
 usage: counter-killed.py ZPOLINE KILLME KILLME_STATIC"""
 import os
@@ -94,6 +99,41 @@ for mode in ("fast", "sud"):
     status, err = run(["5", "pipe"], m)
     t = one_table("%s mode, SIGPIPE" % mode, status, err, -signal.SIGPIPE, 5)
     check("... the write counted, failed", t and t[0][0].get("write") == (1, 1), err)
+    # a write io_submit submitted: the call succeeds, the process dies
+    status, err = run(["3", "aio"], m)
+    if status == 4:
+        print("skip %s mode, io_submit: no AIO here" % mode)
+    else:
+        t = one_table("%s mode, SIGPIPE of a write io_submit made" % mode, status, err, -signal.SIGPIPE, 3)
+        check("... the io_submit counted", t and t[0][0].get("io_submit") == (1, 0), err)
+    # a thread blocked in a write when the process ends (the main thread
+    # returns): the kernel ends it before the write comes back, which
+    # strace -c does not count; the status is how many did come back
+    status, err = run(["3", "blocked"], m)
+    t = tables(err)
+    check("%s mode, a thread blocked in a write as the process exits: the writes that came back (%d)" %
+          (mode, status), len(t) == 1 and status > 0 and t[0][0].get("write") == (status, 0), err)
+    # the same counting the writes alone (trace=write, as zpoline trace -C
+    # -e trace=write asks)
+    status, err = run(["3", "blocked"], m + ["--hook-opt", "trace=write"])
+    t = tables(err)
+    check("%s mode, trace=write, a thread blocked in a write as the process exits: the writes that came back"
+          % mode, len(t) == 1 and status > 0 and t[0][0].get("write") == (status, 0), err)
+    # the same when the main thread execs (killme W exit: W getppid calls)
+    status, err = run(["0", "blockexec"], m)
+    t = tables(err)
+    check("%s mode, a thread blocked in a write as the process execs: the writes that came back" % mode,
+          status == 0 and len(t) == 1 and t[0][0].get("getppid", (0, 0))[0] > 0 and
+          t[0][0].get("write") == (t[0][0]["getppid"][0], 0), err)
+    # raise's tgkill left by the handler's siglongjmp: it came back
+    status, err = run(["3", "jump"], m)
+    t = one_table("%s mode, raise() left with siglongjmp" % mode, status, err, 0, 3)
+    check("... the tgkill counted", t and t[0][0].get("tgkill") == (1, 0), err)
+    # a signal pending while blocked: the rt_sigprocmask that unblocks it
+    # is the call the process dies on the way back from
+    status, err = run(["4", "unblock"], m)
+    t = one_table("%s mode, SIGTERM unblocked by sigprocmask" % mode, status, err, -signal.SIGTERM, 4)
+    check("... both rt_sigprocmask counted", t and t[0][0].get("rt_sigprocmask") == (2, 0), err)
     status, err = run(["9", "wait"], m, signal.SIGKILL)
     one_table("%s mode, SIGKILL from outside" % mode, status, err, -signal.SIGKILL, 9)
     status, err = run(["10", "wait"], m, signal.SIGINT)
@@ -112,6 +152,32 @@ for _ in range(200):
 t = tables(text)
 check("-o FILE, sort=calls, SIGKILL: the table in FILE, most calls first", status == -signal.SIGKILL and
       err == "" and len(t) == 1 and t[0][0].get("getppid") == (11, 0) and t[0][1][0] == "getppid", text)
+
+# the table written as the program ends must not end it otherwise: to a
+# pipe whose reader is gone (SIGPIPE), or to -o FILE past a file size
+# limit the program set (SIGXFSZ; the watcher then writes it)
+r, w = os.pipe()
+os.close(r)
+p = subprocess.run([Z, "run", "--hook", "counter", "--", KILLME, "3", "exit"], stderr=w, env=ENV, cwd=work,
+                   timeout=60)
+os.close(w)
+check("the table to a pipe with no reader: the program's status, 0", p.returncode == 0,
+      "status %d" % p.returncode)
+out = os.path.join(work, "limited")
+p = subprocess.run([Z, "run", "--hook", "counter", "-o", out, "--", "sh", "-c",
+                    "ulimit -f 0; exec %s 3 exit" % KILLME], capture_output=True, text=True, env=ENV, cwd=work,
+                   timeout=60)
+text = ""
+for _ in range(200):
+    text = open(out).read() if os.path.exists(out) else ""
+    if text.rstrip().endswith(" total"):
+        break
+    time.sleep(0.05)
+t = tables(text)
+check("-o FILE, the program under ulimit -f 0: its status, 0, and the table in FILE",
+      # (sh makes a getppid of its own, or more)
+      p.returncode == 0 and len(t) == 1 and t[0][0].get("getppid", (0, 0))[0] >= 3, "status %d\n%s%s" %
+      (p.returncode, p.stderr, text))
 
 # execve: the image it starts counts too; a failed one counts as an error
 status, err = run(["2", "exec", KILLME, "3", "term"])

@@ -8,7 +8,8 @@ before the program's, the runtime moves its own after the program's, then
 cuts them; but not past a variable the loader may hold (LD_ORIGIN_PATH here),
 and then only the run of them that ends the environment is cut. A child
 executed with LD_PRELOAD naming the runtime among its own variables gets
-that entry moved last. Every
+that entry moved last. Not when a library linked -z initfirst ran first
+and may hold pointers to the strings (tests/e2e/envkeep.c). Every
 relation of the map PROCENV prints (tests/conformance/procenv.c) still
 holds."""
 import os
@@ -16,7 +17,7 @@ import subprocess
 import sys
 
 # absolute: LD_PRELOAD names the runtime as the loader will
-zpoline, libzpoline, null_hook, procenv = (os.path.abspath(a) for a in sys.argv[1:5])
+zpoline, libzpoline, null_hook, procenv, envkeep = (os.path.abspath(a) for a in sys.argv[1:6])
 failed = 0
 
 
@@ -84,4 +85,11 @@ env["LD_PRELOAD"] = libzpoline
 hand_env, hand_rel = report([procenv, "by hand, before LD_ORIGIN_PATH"], env)
 check("by hand, ours before LD_ORIGIN_PATH: nothing moves, only LD_PRELOAD (last) is cut",
       hand_env == [k + "=" + v for k, v in env.items() if k != "LD_PRELOAD"], "got %s" % hand_env[:3])
+# a library linked -z initfirst, whose constructor runs before the
+# runtime's and keeps pointers to the program's strings: nothing moves
+env = dict(ZPOLINE_HOOK=null_hook, PROCENV_A="1", PROCENV_B="2", **base)
+env["LD_PRELOAD"] = libzpoline
+p = subprocess.run([envkeep], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=120)
+check("by hand, a library initialised before the runtime kept pointers to the environment's strings: "
+      "they still read as its variables", p.returncode == 0 and p.stdout.count("kept PROCENV_") == 2, p.stdout)
 sys.exit(1 if failed else 0)
