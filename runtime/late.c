@@ -180,7 +180,8 @@ void zp_late_mapped(uintptr_t addr, size_t len, int fd, uint64_t off, int prot)
 				 path);
 		if (!job.got) {
 			zp_unrewritten(path, r < 0 ? fail : "the scanner could not read it (unreadable, not an "
-				      "ELF file, or changed since it was mapped)");
+				      "ELF file, or changed since it was mapped), or store what it "
+				      "found (a full disk, a file size limit)");
 			goto out;
 		}
 	}

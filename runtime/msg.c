@@ -49,9 +49,7 @@ void zp_msg(const char *fmt, ...)
 		return;
 	n = 9 + (n < (int)sizeof(buf) - 10 ? n : (int)sizeof(buf) - 11);
 	buf[n++] = '\n';
-	int fd = zp_trace_out();
-	if (fd >= 0)
-		zp_raw_syscall(SYS_write, fd, (long)buf, n, 0, 0, 0);
+	zp_trace_write(buf, (unsigned long)n);
 }
 
 /* zp_fatal -- zp_msg, then end the process with status */

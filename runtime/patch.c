@@ -73,7 +73,8 @@ static __attribute__((noinline)) void scan_missing(struct zp_objects *o, struct 
 		zp_stats[i].ns = jobs[i].scan.ns;      /* as the helper measured it */
 		if (!jobs[i].got && r >= 0 && !o->v[i].excluded)
 			zp_unrewritten(o->v[i].path, "the scanner could not read it (unreadable, not an "
-				    "ELF file, or changed since it was mapped)");
+				    "ELF file, or changed since it was mapped), or store what it found (a full "
+				    "disk, a file size limit)");
 	}
 }
 

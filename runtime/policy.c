@@ -563,6 +563,11 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 		if (zp_is_own_fd(a1))
 			return -EBADF;
 		break;
+	case SYS_setrlimit:
+	case SYS_prlimit64:
+		/* RLIMIT_FSIZE may change (zp_trace_write) */
+		zp_fsize_changed();
+		break;
 	case SYS_close_range:
 		return close_range_around((unsigned)a1, (unsigned)a2, (unsigned)a3);
 	case SYS_dup2:

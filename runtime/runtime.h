@@ -159,6 +159,13 @@ extern void zp_sigreturn_restorer(void) ZP_HIDDEN;
 /* zp_handler_jump -- into the program's handler on the kernel's frame at
  * uc, as the kernel enters it, returning to restorer (nostack.S) */
 __attribute__((noreturn)) void zp_handler_jump(void *handler, int sig, void *si, void *uc, void *restorer) ZP_HIDDEN;
+/* zp_write_out -- write all of buf to fd, one of the runtime's outputs
+ * (zp_trace_write's, a report's): never the program's death by SIGXFSZ
+ * past a file size limit it set; the bytes written, or -errno */
+long zp_write_out(int fd, const void *buf, unsigned long len) ZP_HIDDEN;
+/* zp_fsize_changed -- the program set a resource limit: zp_write_out
+ * reads the file size limit again */
+void zp_fsize_changed(void) ZP_HIDDEN;
 /* zp_call_on -- fn(arg) on the stack that ends at top (16-byte aligned) */
 void zp_call_on(void (*fn)(void *), void *arg, void *top) ZP_HIDDEN;
 __attribute__((noreturn)) void zp_do_sigreturn(struct zp_frame *f) ZP_HIDDEN;

@@ -38,13 +38,7 @@ static char *stats_json_head;
 
 static void write_all_raw(int fd, const char *p, size_t len)
 {
-	while (len > 0) {
-		long w = zp_raw_syscall(SYS_write, fd, (long)p, (long)len, 0, 0, 0);
-		if (w <= 0)
-			return;
-		p += w;
-		len -= (size_t)w;
-	}
+	zp_write_out(fd, p, len);
 }
 
 /* json_finish -- the report's last member, the counts after start-up */

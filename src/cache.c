@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -410,18 +411,38 @@ static int tmp_finish(int dirfd, struct tmp *t, const char *name, int r)
 	return r;
 }
 
+/* write_all -- all n bytes, or false. The runtime writes the cache in the
+ * program's process, under the program's file size limit (`ulimit -f`):
+ * past it the kernel would kill the program with SIGXFSZ. Blocked
+ * meanwhile, the write fails with EFBIG alone (the entry is not made), and
+ * the signal it raised is taken back unless one was there before. */
 static bool write_all(int fd, const void *p, size_t n)
 {
 	const char *c = p;
+	sigset_t xfsz, old, pending;
+	bool ok = true;
 
+	sigemptyset(&xfsz);
+	sigaddset(&xfsz, SIGXFSZ);
+	bool blocked = sigprocmask(SIG_BLOCK, &xfsz, &old) == 0;
+	/* (one pending already, the program's, stays) */
+	bool was = blocked && sigpending(&pending) == 0 && sigismember(&pending, SIGXFSZ);
 	while (n > 0) {
 		ssize_t w = write(fd, c, n);
-		if (w <= 0)
-			return false;
+		if (w <= 0) {
+			ok = false;
+			break;
+		}
 		c += w;
 		n -= (size_t)w;
 	}
-	return true;
+	if (blocked) {
+		const struct timespec now = { 0, 0 };
+		if (!ok && errno == EFBIG && !was)
+			sigtimedwait(&xfsz, NULL, &now);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+	}
+	return ok;
 }
 
 /* read_at -- exactly n bytes at off, or false */
