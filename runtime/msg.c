@@ -1,14 +1,18 @@
 /* msg.c -- the runtime's messages: the trace descriptor they go to, and
  * zp_msg/zp_fatal, which write it with a raw system call (libc may be in
  * the middle of being rewritten). */
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 
 #include "runtime.h"
 
@@ -34,6 +38,77 @@ int zp_trace_out(void)
 	return zp_trace_fd >= 0 ? zp_trace_fd : same_stderr() ? 2 : -1;
 }
 
+/* A file size limit the program set (`ulimit -f`) applies to the writes
+ * of its hooks' output too: past it, the kernel would kill the program
+ * with SIGXFSZ, where strace, which writes from a process of its own,
+ * leaves it be. While the limit is finite (fsize_limited: -1 not read
+ * since the program last set a limit, zp_fsize_changed), the write to a
+ * regular file runs with SIGXFSZ blocked, and one it raised is taken back:
+ * it fails with EFBIG alone. */
+static int fsize_limited = -1;
+
+void zp_fsize_changed(void)
+{
+	__atomic_store_n(&fsize_limited, -1, __ATOMIC_RELAXED);
+}
+
+/* fsize_guard -- block SIGXFSZ for a write to fd, if it can raise it:
+ * true if blocked, *old the mask before and *was whether one was pending
+ * already */
+static bool fsize_guard(int fd, uint64_t *old, bool *was)
+{
+	int lim = __atomic_load_n(&fsize_limited, __ATOMIC_RELAXED);
+	if (lim < 0) {
+		struct { uint64_t cur, max; } r;
+		lim = zp_raw_syscall(SYS_prlimit64, 0, RLIMIT_FSIZE, 0, (long)&r, 0, 0) == 0 && r.cur != ~0ull;
+		__atomic_store_n(&fsize_limited, lim, __ATOMIC_RELAXED);
+	}
+	struct stat st;
+	if (!lim || zp_raw_syscall(SYS_fstat, fd, (long)&st, 0, 0, 0, 0) != 0 || !S_ISREG(st.st_mode))
+		return false;
+	uint64_t xfsz = 1ull << (SIGXFSZ - 1), pending = 0;
+	if (zp_raw_syscall(SYS_rt_sigprocmask, SIG_BLOCK, (long)&xfsz, (long)old, 8, 0, 0) != 0)
+		return false;
+	/* (one pending before, blocked by the program, stays: it is not ours) */
+	zp_raw_syscall(SYS_rt_sigpending, (long)&pending, 8, 0, 0, 0, 0);
+	*was = (pending & xfsz) != 0;
+	return true;
+}
+
+/* fsize_unguard -- the mask back, without the SIGXFSZ the write raised */
+static void fsize_unguard(const uint64_t *old, bool was)
+{
+	uint64_t xfsz = 1ull << (SIGXFSZ - 1);
+	struct timespec now = { 0, 0 };
+
+	if (!was)
+		zp_raw_syscall(SYS_rt_sigtimedwait, (long)&xfsz, 0, (long)&now, 8, 0, 0);
+	zp_raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)old, 0, 8, 0, 0);
+}
+
+long zp_write_out(int fd, const void *buf, unsigned long len)
+{
+	const char *p = buf;
+	long done = 0, r = 0;
+	uint64_t old;
+	bool was = false;
+
+	if (fd < 0)
+		return -EBADF;
+	bool guarded = fsize_guard(fd, &old, &was);
+	while ((unsigned long)done < len) {
+		r = zp_raw_syscall(SYS_write, fd, (long)(p + done), (long)(len - done), 0, 0, 0);
+		if (r == -EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		done += r;
+	}
+	if (guarded)
+		fsize_unguard(&old, was);
+	return done ? done : r;
+}
+
 /* zp_msg -- "zpoline: " and the message, on the trace fd */
 void zp_msg(const char *fmt, ...)
 {
@@ -49,7 +124,7 @@ void zp_msg(const char *fmt, ...)
 		return;
 	n = 9 + (n < (int)sizeof(buf) - 10 ? n : (int)sizeof(buf) - 11);
 	buf[n++] = '\n';
-	zp_trace_write(buf, (unsigned long)n);
+	zp_write_out(zp_trace_out(), buf, (unsigned long)n);
 }
 
 /* zp_fatal -- zp_msg, then end the process with status */
