@@ -10,6 +10,7 @@
 	.text
 
 #include "stub.inc"
+#include "../src/call-on.inc"
 
 /* zp_sigreturn_restorer -- sa_restorer for the runtime's own handlers, so
  * their return does not pass through the hooks */
@@ -44,30 +45,9 @@ zp_handler_jump:
 	jmp	*%r11
 	.size	zp_handler_jump, .-zp_handler_jump
 
-/* zp_call_on(fn, arg, top) -- fn(arg) with %rsp at top (16-byte aligned),
- * then back on the caller's stack: for work whose frames are deeper than
- * the stack a call was made on may hold (a handler's small sigaltstack) */
-	.globl	zp_call_on
-	.hidden	zp_call_on
-	.type	zp_call_on, @function
-zp_call_on:
-	.cfi_startproc
-	pushq	%rbp
-	.cfi_def_cfa_offset 16
-	.cfi_offset %rbp, -16
-	movq	%rsp, %rbp
-	.cfi_def_cfa_register %rbp
-	movq	%rdx, %rsp
-	movq	%rdi, %rax
-	movq	%rsi, %rdi
-	call	*%rax
-	movq	%rbp, %rsp
-	.cfi_def_cfa_register %rsp
-	popq	%rbp
-	.cfi_def_cfa_offset 8
-	ret
-	.cfi_endproc
-	.size	zp_call_on, .-zp_call_on
+/* zp_call_on(fn, arg, top) -- fn(arg) with %rsp at top, then back on the
+ * caller's stack (src/call-on.inc) */
+	CALL_ON zp_call_on
 
 /* zp_do_sigreturn(frame) -- rt_sigreturn with exactly the program's %rsp */
 	.globl	zp_do_sigreturn
