@@ -312,8 +312,10 @@ void zp_env_hide(void)
 /* check_preloads -- an image started with other LD_PRELOAD entries, or
  * LD_AUDIT modules, runs their code (constructors, IFUNC resolvers) before
  * the runtime's constructor, unhooked: refused unless best effort was
- * accepted, as `zpoline run` refuses them for the program itself */
-static void check_preloads(char **envp, size_t n)
+ * accepted, as `zpoline run` refuses them for the program itself. Not
+ * inlined: in zp_exec_with_env gcc 12 takes an entry for a string of no
+ * bytes and warns (-Wstringop-overread) of the read after LD_AUDIT=. */
+__attribute__((noinline)) static void check_preloads(char **envp, size_t n)
 {
 	static char entry[256];
 
