@@ -312,10 +312,8 @@ void zp_env_hide(void)
 /* check_preloads -- an image started with other LD_PRELOAD entries, or
  * LD_AUDIT modules, runs their code (constructors, IFUNC resolvers) before
  * the runtime's constructor, unhooked: refused unless best effort was
- * accepted, as `zpoline run` refuses them for the program itself. Not
- * inlined: in zp_exec_with_env gcc 12 takes an entry for a string of no
- * bytes and warns (-Wstringop-overread) of the read after LD_AUDIT=. */
-__attribute__((noinline)) static void check_preloads(char **envp, size_t n)
+ * accepted, as `zpoline run` refuses them for the program itself */
+static void check_preloads(char **envp, size_t n)
 {
 	static char entry[256];
 
@@ -323,7 +321,10 @@ __attribute__((noinline)) static void check_preloads(char **envp, size_t n)
 		return;
 	for (size_t i = 0; i < n; i++) {
 		const char *e = envp[i];
-		if (has_prefix(e, "LD_AUDIT", 8) && e[9 + strspn(e + 9, " :")] != '\0')
+		/* the value from the '=' (e + 9 read as past "LD_AUDIT" to gcc
+		 * 12, which took e for the literal strncmp compared it with) */
+		const char *audit = has_prefix(e, "LD_AUDIT", 8) ? strchr(e, '=') + 1 : NULL;
+		if (audit != NULL && audit[strspn(audit, " :")] != '\0')
 			zp_unhooked(e, "an executed program would load this audit module before the runtime");
 		if (!has_prefix(e, "LD_PRELOAD", 10))
 			continue;
