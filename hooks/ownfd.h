@@ -13,7 +13,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,10 +20,11 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <zpoline/hook.h>
+
+#include "../src/nosig.h"
 
 #define OWNFD_MAX 4
 
@@ -192,29 +192,12 @@ static void ownfd_write_failed(int *flag, int fd, long err, const char *hook)
 		return;
 	/* the program's stderr may be a file past the file size limit it set,
 	 * or a pipe no one reads: the signal such a write raises would end
-	 * the program, which goes on. Blocked, and taken back if it came. */
-	sigset_t stop, old, pending;
+	 * the program, which goes on */
+	sigset_t stop;
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGXFSZ);
 	sigaddset(&stop, SIGPIPE);
-	bool blocked = sigprocmask(SIG_BLOCK, &stop, &old) == 0;
-	bool had[2] = { false, false };
-	if (blocked && sigpending(&pending) == 0) {
-		had[0] = sigismember(&pending, SIGXFSZ);
-		had[1] = sigismember(&pending, SIGPIPE);
-	}
-	if (syscall(SYS_write, 2, msg, (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1) < 0 && blocked) {
-		const struct timespec now = { 0, 0 };
-		sigset_t one;
-		for (int i = 0; i < 2; i++) {
-			sigemptyset(&one);
-			sigaddset(&one, i == 0 ? SIGXFSZ : SIGPIPE);
-			if (!had[i])
-				sigtimedwait(&one, NULL, &now);
-		}
-	}
-	if (blocked)
-		sigprocmask(SIG_SETMASK, &old, NULL);
+	zp_write_nosig(2, msg, (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1, &stop);
 }
 
 /* ownfd_exit_status -- at exit_group: the program's status, unless it is 0

@@ -30,7 +30,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +40,7 @@
 #include <unistd.h>
 
 #include "contract.h"
+#include "nosig.h"
 #include "zp.h"
 
 #define MAGIC 0x3243455449535a50ull        /* "ZPSITEC2" */
@@ -413,36 +413,15 @@ static int tmp_finish(int dirfd, struct tmp *t, const char *name, int r)
 
 /* write_all -- all n bytes, or false. The runtime writes the cache in the
  * program's process, under the program's file size limit (`ulimit -f`):
- * past it the kernel would kill the program with SIGXFSZ. Blocked
- * meanwhile, the write fails with EFBIG alone (the entry is not made), and
- * the signal it raised is taken back unless one was there before. */
+ * past it, the write fails with EFBIG alone (the entry is not made), not
+ * the program with SIGXFSZ (nosig.h). */
 static bool write_all(int fd, const void *p, size_t n)
 {
-	const char *c = p;
-	sigset_t xfsz, old, pending;
-	bool ok = true;
+	sigset_t xfsz;
 
 	sigemptyset(&xfsz);
 	sigaddset(&xfsz, SIGXFSZ);
-	bool blocked = sigprocmask(SIG_BLOCK, &xfsz, &old) == 0;
-	/* (one pending already, the program's, stays) */
-	bool was = blocked && sigpending(&pending) == 0 && sigismember(&pending, SIGXFSZ);
-	while (n > 0) {
-		ssize_t w = write(fd, c, n);
-		if (w <= 0) {
-			ok = false;
-			break;
-		}
-		c += w;
-		n -= (size_t)w;
-	}
-	if (blocked) {
-		const struct timespec now = { 0, 0 };
-		if (!ok && errno == EFBIG && !was)
-			sigtimedwait(&xfsz, NULL, &now);
-		sigprocmask(SIG_SETMASK, &old, NULL);
-	}
-	return ok;
+	return zp_write_nosig(fd, p, n, &xfsz);
 }
 
 /* read_at -- exactly n bytes at off, or false */
