@@ -133,7 +133,6 @@ long zp_trace_write(const void *buf, unsigned long len)
 	return zp_write_out(zp_trace_out(), buf, len);
 }
 
-
 void zp_report_bad_call(uintptr_t ret, uintptr_t target)
 {
 	zp_msg("jump to address %#lx from the call returning to %#lx: a NULL or bad function "

@@ -36,11 +36,6 @@ static int stats_out(void)
  * known; this is all of it but the "late" member and the closing brace */
 static char *stats_json_head;
 
-static void write_all_raw(int fd, const char *p, size_t len)
-{
-	zp_write_out(fd, p, len);
-}
-
 /* json_finish -- the report's last member, the counts after start-up */
 static void json_finish(void)
 {
@@ -50,9 +45,9 @@ static void json_finish(void)
 			 zp_late.objects, zp_late.called, zp_late.trapped, zp_late.sud_calls, zp_late.lazy,
 			 zp_late.int80);
 
-	write_all_raw(stats_out(), stats_json_head, strlen(stats_json_head));
+	zp_write_out(stats_out(), stats_json_head, strlen(stats_json_head));
 	if (n > 0)
-		write_all_raw(stats_out(), line, (size_t)n);
+		zp_write_out(stats_out(), line, (size_t)n);
 }
 
 /* zp_stats_at_exit -- what was rewritten or caught after start-up */
@@ -76,7 +71,7 @@ void zp_stats_at_exit(void)
 			     "rewritten; %lu int $0x80 calls made as asked, not hooked\n", zp_late.objects,
 			     zp_late.called, zp_late.trapped, zp_late.sud_calls, zp_late.lazy, zp_late.int80);
 	if (n > 0)
-		write_all_raw(stats_out(), line, (size_t)n);
+		zp_write_out(stats_out(), line, (size_t)n);
 }
 
 /* zp_stats_report -- the rewrite statistics, once start-up is done: how
@@ -114,7 +109,7 @@ void zp_stats_report(const char *how, const char *fds, enum zp_mode how_called, 
 			json_finish();
 	}
 	if (text != NULL) {
-		write_all_raw(stats_out(), text, strlen(text));
+		zp_write_out(stats_out(), text, strlen(text));
 		free(text);
 	}
 	if (exiting)
