@@ -17,8 +17,10 @@ table's own writes (to a pipe with no reader, past the program's file
 size limit) leave the program's status as it is.
 
 usage: counter-killed.py ZPOLINE KILLME KILLME_STATIC"""
+import atexit
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -29,6 +31,7 @@ Z, KILLME, STATIC = (os.path.abspath(a) for a in sys.argv[1:4])
 ENV = {k: v for k, v in os.environ.items() if not k.startswith("ZPOLINE_") and k != "LD_PRELOAD"}
 ROW = re.compile(r"^ *\d+\.\d\d +\d+\.\d{6} +\d+ +(\d+) +(\d+)? +([\w()#]+)$")
 work = tempfile.mkdtemp(prefix="zp-counter-killed-")
+atexit.register(shutil.rmtree, work, True)    # (ignore_errors)
 failed = 0
 
 

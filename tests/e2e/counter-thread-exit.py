@@ -4,6 +4,7 @@ main one (as a JVM's System.exit does): the program's status, and a whole
 table, in every mode; and a JVM's System.exit, when javac is installed.
 
 usage: counter-thread-exit.py ZPOLINE THREADEXIT"""
+import atexit
 import os
 import re
 import shutil
@@ -15,6 +16,7 @@ Z, PROG = (os.path.abspath(a) for a in sys.argv[1:3])
 ENV = {k: v for k, v in os.environ.items() if not k.startswith("ZPOLINE_") and k != "LD_PRELOAD"}
 ROW = re.compile(r"^ *\d+\.\d\d +\d+\.\d{6} +\d+ +\d+ +(\d+)? +[\w()#]+$")
 work = tempfile.mkdtemp(prefix="zp-counter-thread-")
+atexit.register(shutil.rmtree, work, True)    # (ignore_errors)
 failed = 0
 
 for mode in ("fast", "trap", "catch", "sud"):

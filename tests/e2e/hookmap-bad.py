@@ -9,7 +9,9 @@ writable segments and wrote below the mapping). Either must end with a
 "zpoline: hook" line.
 
 usage: hookmap-bad.py ZPOLINE MAPPED_HOOK NULL_HOOK PROG"""
+import atexit
 import os
+import shutil
 import struct
 import subprocess
 import sys
@@ -18,6 +20,7 @@ import tempfile
 Z, MAPPED, NULL, PROG = sys.argv[1:5]
 ENV = {k: v for k, v in os.environ.items() if not k.startswith("ZPOLINE_") and k != "LD_PRELOAD"}
 work = tempfile.mkdtemp(prefix="zp-hookmap-bad-")
+atexit.register(shutil.rmtree, work, True)    # (ignore_errors)
 failed = 0
 
 

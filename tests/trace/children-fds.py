@@ -6,8 +6,10 @@ own had (which the runtime moves away) all work, and the tracer's socket
 for an execve takes no low number the program sees.
 
 Usage: children-fds.py ZPOLINE CLONESTACK DUP2HIGH VFORKCRASH EXECFD"""
+import atexit
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -17,6 +19,7 @@ from checks import check, finish
 
 zpoline, clonestack, dup2high, vforkcrash, execfd = (os.path.abspath(a) for a in sys.argv[1:6])
 work = tempfile.mkdtemp(prefix="zp-trace-children-")
+atexit.register(shutil.rmtree, work, True)    # (ignore_errors)
 
 
 def trace(*args):

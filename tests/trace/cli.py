@@ -3,6 +3,7 @@
 lost, injection, JSON, and the refusals.
 
 Usage: cli.py ZPOLINE DECODERS-PROGRAM SPIN-PROGRAM"""
+import atexit
 import json
 import os
 import re
@@ -17,6 +18,7 @@ from checks import check, finish
 zpoline, decoders = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 spin = os.path.abspath(sys.argv[3])
 work = tempfile.mkdtemp(prefix="zp-trace-cli-")
+atexit.register(shutil.rmtree, work, True)    # (ignore_errors)
 
 
 def trace(*args, stdin=None):
