@@ -4,12 +4,16 @@
  * Each site list and each image is one item: its kind, size, age (since it
  * was made), the time since it was last used (access time, at the file
  * system's granularity), its state (the object unchanged, changed, or
- * gone), and the object it belongs to. --prune removes what belongs to an
- * object that is gone or changed (it can never be used again), items that
- * cannot be read, and temporary files abandoned by killed runs; --clear
+ * gone, or made by another build of the runtime), and the object it belongs
+ * to. --prune removes what belongs to an object that is gone or changed and
+ * what another runtime made (it can never be used again), items that cannot
+ * be read, temporary files abandoned by killed runs, and the first format's
+ * files beside the format directory; --clear
  * removes everything; --verify scans each object again and removes the
  * site lists that differ from what the scanner finds (someone wrote to
  * the cache: the images are checked at every first use anyway). */
+#include <dirent.h>
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -32,8 +36,9 @@ struct cache_args {
 static const struct argp_option cache_options[] = {
 	{ "clear", OPT_CLEAR, NULL, 0, "Remove every entry and image", 0 },
 	{ "prune", OPT_PRUNE, NULL, 0,
-	  "Remove what belongs to objects that are gone or changed, unreadable entries and "
-	  "abandoned temporary files", 0 },
+	  "Remove what belongs to objects that are gone or changed, what another build of the runtime "
+	  "(an older zpoline) made, unreadable entries, abandoned temporary files and the files of the "
+	  "cache's first format", 0 },
 	{ "verify", OPT_VERIFY, NULL, 0,
 	  "Scan each object again and remove the site lists that differ from what the scanner finds "
 	  "(exit status 1 if any did)", 0 },
@@ -99,8 +104,11 @@ static const char *age(char *buf, size_t len, int64_t then_ns)
 	return buf;
 }
 
-/* state -- can the item still be used: the object as its key names it
- * (for a program's entry: each of its objects)? */
+/* the runtime beside this command, whose build-id the keys it makes hold */
+static struct zp_file_id runtime_id;
+
+/* state -- can the item still be used: the object as its key names it,
+ * keyed by this runtime (for a program's entry: each of its objects)? */
 static const char *state(int dirfd, const struct zp_cache_item *it)
 {
 	if (!it->valid)
@@ -123,7 +131,99 @@ static const char *state(int dirfd, const struct zp_cache_item *it)
 	}
 	int r = zp_cache_object_state(it);
 	/* (what cannot be told is taken as usable) */
-	return r == -ENOENT ? "gone" : r == -ESTALE ? "changed" : "ok";
+	if (r == -ENOENT || r == -ESTALE)
+		return r == -ENOENT ? "gone" : "changed";
+	/* made by another build of the runtime (an older zpoline): its
+	 * build-id is part of every key, so this one never reads it */
+	if (runtime_id.build_id_len > 0 && it->key.scanner_id_len > 0 &&
+	    (it->key.scanner_id_len != (runtime_id.build_id_len < sizeof(it->key.scanner_id)
+						? runtime_id.build_id_len : sizeof(it->key.scanner_id)) ||
+	     memcmp(it->key.scanner_id, runtime_id.build_id, it->key.scanner_id_len) != 0))
+		return "other";
+	return "ok";
+}
+
+/* is_hex -- n lowercase hex digits, then end */
+static bool is_hex(const char *s, size_t n, const char *end)
+{
+	return strspn(s, "0123456789abcdef") == n && strcmp(s + n, end) == 0;
+}
+
+/* starts_with -- does the regular file name in dir begin with the bytes
+ * magic (its size in *bytes)? */
+static bool starts_with(int dir, const char *name, const char *magic, size_t n, uint64_t *bytes)
+{
+	char buf[16];
+	struct stat st;
+	int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	bool ok = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && pread(fd, buf, n, 0) == (ssize_t)n &&
+		  memcmp(buf, magic, n) == 0;
+
+	if (fd >= 0)
+		close(fd);
+	*bytes = ok ? (uint64_t)st.st_size : 0;
+	return ok;
+}
+
+/* legacy -- what the cache's first format left in the cache's root, beside
+ * the format directories: site lists HASH.sites (they begin "1CETISPZ") and
+ * images/HASH/NAME (whole copies of ELF objects). No runtime reads them
+ * any more. Counted, and removed if asked; only what carries those marks
+ * is touched (the root may be a directory ZPOLINE_CACHE_DIR shares). */
+static void legacy(int cachefd, bool remove, unsigned *count, uint64_t *bytes)
+{
+	int root = openat(cachefd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = root >= 0 ? fdopendir(root) : NULL;
+	struct dirent *e;
+	uint64_t b;
+
+	if (d == NULL) {
+		if (root >= 0)
+			close(root);
+		return;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (is_hex(e->d_name, 16, ".sites") && starts_with(root, e->d_name, "1CETISPZ", 8, &b)) {
+			if (!remove || unlinkat(root, e->d_name, 0) == 0) {
+				(*count)++;
+				*bytes += b;
+			}
+			continue;
+		}
+		if (strcmp(e->d_name, "images") != 0)
+			continue;
+		int imgs = openat(root, "images", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		DIR *id = imgs >= 0 ? fdopendir(imgs) : NULL;
+		struct dirent *h;
+		while (id != NULL && (h = readdir(id)) != NULL) {
+			if (!is_hex(h->d_name, 16, ""))
+				continue;
+			int hd = openat(imgs, h->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			DIR *dd = hd >= 0 ? fdopendir(hd) : NULL;
+			struct dirent *f;
+			while (dd != NULL && (f = readdir(dd)) != NULL) {
+				if (f->d_name[0] == '.' || !starts_with(hd, f->d_name, ELFMAG, SELFMAG, &b))
+					continue;
+				if (!remove || unlinkat(hd, f->d_name, 0) == 0) {
+					(*count)++;
+					*bytes += b;
+				}
+			}
+			if (dd != NULL)
+				closedir(dd);
+			else if (hd >= 0)
+				close(hd);
+			if (remove)
+				unlinkat(imgs, h->d_name, AT_REMOVEDIR);        /* when empty */
+		}
+		if (id != NULL)
+			closedir(id);
+		else if (imgs >= 0)
+			close(imgs);
+		if (remove)
+			unlinkat(root, "images", AT_REMOVEDIR);
+	}
+	closedir(d);
 }
 
 /* verify -- the scanner helper (it alone loads the decoder) scans each
@@ -204,6 +304,12 @@ int cmd_cache(int argc, char **argv)
 		die(EXIT_SETUP, "cannot use the cache directory %s: %s; each directory on its path must be "
 		    "yours or root's and writable by no one else (remove it, or set ZPOLINE_CACHE_DIR)", dir,
 		    fd == -EPERM ? "not yours, or writable by others" : strerror(-fd));
+	char rt[PATH_MAX];
+	if (zp_find_runtime(rt, sizeof(rt)) == 0 && !zp_read_file_id(rt, &runtime_id))
+		runtime_id.build_id_len = 0;
+	unsigned nold = 0;
+	uint64_t old = 0;
+	legacy(fd, a.clear || a.prune, &nold, &old);
 	if (a.verify)
 		altered = verify(dir);
 	int r = zp_cache_list(fd, a.clear || a.prune, &v, &n);
@@ -223,8 +329,14 @@ int cmd_cache(int argc, char **argv)
 	printf("cache: %s\nsize:  %s in %zu item%s, of %s (ZPOLINE_CACHE_MAX)\n", dir, human(b1, sizeof(b1), total),
 	       n - nremoved, n - nremoved == 1 ? "" : "s", human(b2, sizeof(b2), zp_cache_max()));
 	if (a.clear || a.prune) {
+		nremoved += nold;
+		removed += old;
 		printf("removed %u item%s, %s\n", nremoved, nremoved == 1 ? "" : "s", human(b1, sizeof(b1), removed));
-	} else if (n > 0) {
+	} else if (nold > 0) {
+		printf("older format: %s in %u item%s beside it, which no runtime reads (--prune removes them)\n",
+		       human(b1, sizeof(b1), old), nold, nold == 1 ? "" : "s");
+	}
+	if (!a.clear && !a.prune && n > 0) {
 		printf("\n%-7s %10s %5s %5s %-8s %s\n", "KIND", "SIZE", "AGE", "USED", "STATE", "OBJECT");
 		/* most recently used first */
 		for (size_t i = n; i-- > 0;) {

@@ -272,6 +272,60 @@ try:
                p.returncode == 125 and "ZPOLINE_CACHE_DIR" in p.stderr and len(p.stderr.splitlines()) == 1,
                p.stderr)
 
+    # 7b. what an older zpoline left: entries another build of the runtime
+    # made (its build-id is in every key), and the first format's files in
+    # the cache's root; --prune removes those, and only those
+    if check("other"):
+        c = os.path.join(d, "other")
+        rt = os.path.join(d, "other-runtime")
+        os.mkdir(rt)
+        built = os.path.join(os.path.dirname(Z), "..", "runtime")
+        for f in ("libzpoline.so", "zpoline-decode.so", "zpoline-scan"):
+            shutil.copy(os.path.join(built, f), rt)
+        lib = os.path.join(rt, "libzpoline.so")
+        bid = run(["readelf", "-n", lib]).stdout.split("Build ID:")[1].split()[0]
+        with open(lib, "rb") as f:
+            b = bytearray(f.read())
+        at = b.find(bytes.fromhex(bid))
+        b[at] ^= 0xff
+        with open(lib, "wb") as f:
+            f.write(b)
+        null = os.path.join(built, "..", "hooks", "null.so")
+        p1 = run([PPID], env=env(ZPOLINE_CACHE_DIR=c, LD_PRELOAD=lib, ZPOLINE_HOOK=null))
+        p2 = run([Z, "run", "--hook", "null", "--", PPID], env=env(ZPOLINE_CACHE_DIR=c))
+        lines = run([Z, "cache"], env=env(ZPOLINE_CACHE_DIR=c)).stdout.splitlines()
+        mine = [l for l in lines if l.endswith(PPID) and l.startswith("sites")]
+        result("other: entries another build of the runtime made show as 'other', this one's as 'ok'",
+               p1.returncode == 0 and p2.returncode == 0 and sorted(l.split()[5] for l in mine) == ["ok", "other"],
+               "\n".join(lines[-20:]) + p1.stderr + p2.stderr)
+        # the first format: HASH.sites beginning 1CETISPZ, images/HASH/NAME
+        # holding an ELF file; beside them look-alikes that are not ours
+        old_sites = os.path.join(c, "0123456789abcdef.sites")
+        with open(old_sites, "wb") as f:
+            f.write(b"1CETISPZ" + bytes(4088))
+        os.makedirs(os.path.join(c, "images", "0123456789abcdef"))
+        old_image = os.path.join(c, "images", "0123456789abcdef", "ppid")
+        shutil.copy(PPID, old_image)
+        keep = [os.path.join(c, "fedcba9876543210.sites"), os.path.join(c, "notes.sites"),
+                os.path.join(c, "images", "1111111111111111", "notes.txt"), os.path.join(c, "mine.txt")]
+        os.makedirs(os.path.join(c, "images", "1111111111111111"))
+        for k in keep:
+            with open(k, "w") as f:
+                f.write("not zpoline's\n")
+        out = run([Z, "cache"], env=env(ZPOLINE_CACHE_DIR=c)).stdout
+        want = os.path.getsize(old_sites) + os.path.getsize(old_image)
+        result("other: the first format's files are listed as such, with their size",
+               "older format: %.1f KiB in 2 items" % (want / 1024) in out, out[:600])
+        p = run([Z, "cache", "--prune"], env=env(ZPOLINE_CACHE_DIR=c))
+        lines = run([Z, "cache"], env=env(ZPOLINE_CACHE_DIR=c)).stdout.splitlines()
+        states = {l.split()[5] for l in lines[4:] if len(l.split()) > 5}
+        result("other: --prune removes them and the first format's files, and keeps this runtime's "
+               "entries and files that are not zpoline's",
+               p.returncode == 0 and states == {"ok"} and any(l.endswith(PPID) for l in lines)
+               and not os.path.exists(old_sites) and not os.path.exists(os.path.dirname(old_image))
+               and all(os.path.exists(k) for k in keep) and not any("older format" in l for l in lines),
+               p.stdout + "\n".join(lines[:20]))
+
     # 8. each object's scan time is its own, on a cold cache too
     if check("time"):
         c = os.path.join(d, "time")
