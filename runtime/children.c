@@ -255,6 +255,28 @@ int zp_env_ours(const char *e, const char *self)
 	return names_other(e, self, strlen(self)) ? -1 : 1;
 }
 
+size_t zp_preload_without(char *dst, const char *e, const char *self)
+{
+	size_t len = 11, n = strlen(self);
+	bool first = true;
+
+	memmove(dst, "LD_PRELOAD=", len);
+	for (const char *p = e + 11; *p != '\0';) {
+		size_t l = strcspn(p, ": ");
+		if (l > 0 && !(l == n && strncmp(p, self, l) == 0)) {
+			/* (dst may be e itself: never past what is read) */
+			if (!first)
+				dst[len++] = ':';
+			memmove(dst + len, p, l);
+			len += l;
+			first = false;
+		}
+		p += l + (p[l] != '\0');
+	}
+	dst[len] = '\0';
+	return len;
+}
+
 /* zp_env_hide -- the program's environ without the runtime's variables,
  * and LD_PRELOAD without the runtime (none at all if that was all of it),
  * as natively: execve puts them back for the images it starts. The array
@@ -288,20 +310,8 @@ void zp_env_hide(void)
 		if (ours > 0)
 			continue;
 		if (ours < 0) {
-			/* the entries but ours, in order: no longer than e */
 			char *preload = room;
-			size_t len = (size_t)sprintf(preload, "LD_PRELOAD=");
-			const char *p = e + 11;
-			bool first = true;
-			while (*p != '\0') {
-				size_t l = strcspn(p, ": ");
-				if (l > 0 && !(l == strlen(runtime_path) && strncmp(p, runtime_path, l) == 0)) {
-					len += (size_t)sprintf(preload + len, "%s%.*s", first ? "" : ":", (int)l, p);
-					first = false;
-				}
-				p += l + (p[l] != '\0');
-			}
-			room += len + 1;
+			room += zp_preload_without(preload, e, runtime_path) + 1;
 			e = preload;
 		}
 		environ[k++] = e;

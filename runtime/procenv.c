@@ -38,10 +38,10 @@
  * /proc/self/stat instead. Only the run of the runtime's variables that
  * ends the environment is cut; ones among the program's (an environment
  * made by hand) are first moved after them where that is safe (gather).
- * LD_PRELOAD naming the runtime and another library still shows (its
- * value without the runtime is not in those bytes), and so does what
- * comes before it. Nothing changes when the kernel refuses (no
- * CONFIG_CHECKPOINT_RESTORE, a seccomp filter).
+ * LD_PRELOAD naming the runtime and another library is written without
+ * the runtime in its place where that is safe (gather too). Nothing
+ * changes when the kernel refuses (no CONFIG_CHECKPOINT_RESTORE, a
+ * seccomp filter).
  */
 #include <dlfcn.h>
 #include <elf.h>
@@ -284,8 +284,10 @@ static bool has(const char *s, const char *prefix)
 }
 
 /* gather -- move the runtime's variables in [start, end) after the
- * program's (see above), when one of the program's follows one of ours */
-static void gather(uint64_t start, uint64_t end, const struct link_map *map)
+ * program's (see above), when one of the program's follows one of ours,
+ * and write LD_PRELOAD naming the runtime and more without the runtime;
+ * where the strings end now (end if nothing changed) */
+static uint64_t gather(uint64_t start, uint64_t end, const struct link_map *map)
 {
 	const char *self = map->l_name;
 	extern char **environ;
@@ -294,26 +296,33 @@ static void gather(uint64_t start, uint64_t end, const struct link_map *map)
 	bool moves = false;
 
 	if (environ == NULL || e <= s || e[-1] != '\0')
-		return;
+		return end;
 	for (char *p = s; p < e; p += strlen(p) + 1) {
-		if (zp_env_ours(p, self) > 0) {
+		int kind = zp_env_ours(p, self);
+		if (kind > 0) {
 			if (first == NULL)
 				first = p;
 			used += strlen(p) + 1;
 			if (++nours > MOVED_OURS_N || used > MOVED_OURS_MAX || env_index(environ, p, &at_ours) == -2)
-				return;
-		} else if (first != NULL) {
+				return end;
+			continue;
+		}
+		/* the program's, or LD_PRELOAD to write shorter (which moves
+		 * what follows it) */
+		if (kind < 0 && first == NULL)
+			first = p;
+		if (first != NULL) {
 			if (has(p, "LD_PROFILE") || has(p, "LD_ORIGIN_PATH=") || has(p, "LD_TRACE_PRELINKING=") ||
 			    has(p, "GLIBC_TUNABLES=") || env_index(environ, p, &at) < 0)
-				return;
+				return end;
 			moves = true;
 		}
 	}
 	if (!moves || zp_program_has_preinit() || other_initfirst(map))
-		return;
+		return end;
 	for (size_t i = 0; environ[i] != NULL; i++)
 		if (has(environ[i], "LD_AUDIT="))
-			return;
+			return end;
 
 	char ours[MOVED_OURS_MAX];
 	long ours_entry[MOVED_OURS_N];
@@ -321,19 +330,24 @@ static void gather(uint64_t start, uint64_t end, const struct link_map *map)
 	char *dst = first;
 
 	at = at_ours = nours = used = 0;
-	/* dst stays at or below p: what is written never reaches a string
-	 * not yet read, and ours are copied out before they are written over */
+	/* dst stays at or below p, and what is written at dst is no longer
+	 * than what was read at p: it never reaches a string not yet read,
+	 * and ours are copied out before they are written over */
 	for (char *p = first; p < e;) {
 		size_t len = strlen(p) + 1;
 		char *next = p + len;
-		if (zp_env_ours(p, self) > 0) {
+		int kind = zp_env_ours(p, self);
+		if (kind > 0) {
 			ours_entry[nours] = env_index(environ, p, &at_ours);
 			ours_off[nours++] = used;
 			memcpy(ours + used, p, len);
 			used += len;
 		} else {
 			long i = env_index(environ, p, &at);
-			memmove(dst, p, len);
+			if (kind < 0)
+				len = zp_preload_without(dst, p, self) + 1;
+			else
+				memmove(dst, p, len);
 			environ[i] = dst;
 			dst += len;
 		}
@@ -343,6 +357,9 @@ static void gather(uint64_t start, uint64_t end, const struct link_map *map)
 	for (size_t k = 0; k < nours; k++)
 		if (ours_entry[k] >= 0)
 			environ[ours_entry[k]] = dst + ours_off[k];
+	/* what LD_PRELOAD gave up, past the end now */
+	memset(dst + used, 0, (size_t)(e - (dst + used)));
+	return (uint64_t)(dst + used);
 }
 
 /* zp_procenv_hide -- end /proc/PID/environ before the runtime's
@@ -363,18 +380,14 @@ void zp_procenv_hide(int argc, char **argv)
 	if (!derived && !read_stat(&m))
 		return;
 	const char *path = self.dlfo_link_map->l_name;
-	gather(m.env_start, m.env_end, self.dlfo_link_map);
-	uint64_t end = cut(m.env_start, m.env_end, path);
-	/* the rest only when there is something to cut */
-	if (end == 0)
+	uint64_t was = m.env_end, now = gather(m.env_start, m.env_end, self.dlfo_link_map);
+	uint64_t end = cut(m.env_start, now, path);
+	/* the rest only when there is something to cut, or LD_PRELOAD was
+	 * written shorter */
+	if (end == 0 && now == was)
 		return;
-	if (derived && !(derive_image(&m) && derive_brk(&m))) {
-		if (!read_stat(&m))
-			return;
-		end = cut(m.env_start, m.env_end, path);
-		if (end == 0)
-			return;
-	}
-	m.env_end = end;
+	if (derived && !(derive_image(&m) && derive_brk(&m)) && (!read_stat(&m) || m.env_end != was))
+		return;
+	m.env_end = end != 0 ? end : now;
 	zp_raw_syscall(SYS_prctl, PR_SET_MM, PR_SET_MM_MAP, (long)&m, sizeof(m), 0, 0);
 }

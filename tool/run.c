@@ -299,14 +299,16 @@ static void set(const char *name, const char *value)
 		die(EXIT_SETUP, "cannot set %s: %s", name, strerror(errno));
 }
 
-/* runtime_var -- 1 for LD_PRELOAD, 2 for a variable of the runtime's, 0
- * for the program's */
+/* runtime_var -- 1 for LD_PRELOAD naming the runtime alone, 2 for a
+ * variable of the runtime's, 0 for the program's (LD_PRELOAD naming
+ * another library too is the program's variable, which the runtime writes
+ * without itself where it stands) */
 static int runtime_var(const char *e)
 {
 	static const char *const names[] = { ZP_ENV_ALL };
 
 	if (strncmp(e, "LD_PRELOAD=", 11) == 0)
-		return 1;
+		return strpbrk(e + 11, ": ") == NULL;
 	for (size_t v = 0; v < sizeof(names) / sizeof(names[0]); v++)
 		if (strncmp(e, names[v], strlen(names[v])) == 0 && e[strlen(names[v])] == '=')
 			return 2;
@@ -316,8 +318,7 @@ static int runtime_var(const char *e)
 /* runtime_vars_last -- LD_PRELOAD, then the runtime's variables, moved to
  * the end of the environment, the rest in order: exec lays the strings out
  * in this order, and the runtime then ends /proc/PID/environ before them
- * (runtime/procenv.c), or before those after LD_PRELOAD when it names
- * another library too */
+ * (runtime/procenv.c) */
 static void runtime_vars_last(void)
 {
 	extern char **environ;

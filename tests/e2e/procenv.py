@@ -8,7 +8,9 @@ before the program's, the runtime moves its own after the program's, then
 cuts them; but not past a variable the loader may hold (LD_ORIGIN_PATH here),
 and then only the run of them that ends the environment is cut. A child
 executed with LD_PRELOAD naming the runtime among its own variables gets
-that entry moved last. Not when a library linked -z initfirst ran first
+that entry moved last. LD_PRELOAD naming the runtime and another library
+is written without the runtime, in its place. Not when a library linked
+-z initfirst ran first
 and may hold pointers to the strings (tests/e2e/envkeep.c). Every
 relation of the map PROCENV prints (tests/conformance/procenv.c) still
 holds."""
@@ -85,6 +87,24 @@ env["LD_PRELOAD"] = libzpoline
 hand_env, hand_rel = report([procenv, "by hand, before LD_ORIGIN_PATH"], env)
 check("by hand, ours before LD_ORIGIN_PATH: nothing moves, only LD_PRELOAD (last) is cut",
       hand_env == [k + "=" + v for k, v in env.items() if k != "LD_PRELOAD"], "got %s" % hand_env[:3])
+# LD_PRELOAD naming another library too (here the null hook's file, which
+# has no initialiser): natively the program sees that entry alone, and so
+# it does hooked, in /proc/self/environ as in environ, in its place
+env = dict(PROCENV_A="1", LD_PRELOAD=null_hook, PROCENV_B="2", **base)
+other_native, _ = report([procenv, "native"], env)
+other_env, other_rel = report([zpoline, "run", "--best-effort", "--hook", "null", "--", procenv, "hooked"], env)
+check("zpoline run, LD_PRELOAD naming another library: /proc/self/environ shows it without the runtime, "
+      "in its place", other_env == other_native and other_rel == native_rel,
+      "want %s\ngot  %s\n%s" % (other_native, other_env, "\n".join(l for l in other_rel if l not in native_rel)))
+# by hand, that LD_PRELOAD first, the runtime named first in it
+env = dict(ZPOLINE_HOOK=null_hook, ZPOLINE_BEST_EFFORT="1", PROCENV_A="1", PROCENV_B="2", **base)
+env = dict(LD_PRELOAD=libzpoline + ":" + null_hook, **env)
+hand_env, hand_rel = report([procenv, "by hand, LD_PRELOAD first"], env)
+want = ["LD_PRELOAD=" + null_hook] + [k + "=" + v for k, v in env.items()
+                                      if not k.startswith("ZPOLINE_") and k != "LD_PRELOAD"]
+check("by hand, LD_PRELOAD naming the runtime and another library first: /proc/self/environ holds it "
+      "without the runtime, then the program's variables", hand_env == want and hand_rel == native_rel,
+      "want %s\ngot  %s" % (want[:3], hand_env[:3]))
 # a library linked -z initfirst, whose constructor runs before the
 # runtime's and keeps pointers to the program's strings: nothing moves
 env = dict(ZPOLINE_HOOK=null_hook, PROCENV_A="1", PROCENV_B="2", **base)
