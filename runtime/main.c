@@ -41,6 +41,7 @@
 
 /* whether the start-up is timed (zp_time) */
 bool zp_timing;
+uint64_t zp_phase_start, zp_phase_end[ZP_NPHASES];
 
 /* file_env -- getenv for a variable that names a file or a descriptor. In
  * a secure-execution process (set-user-ID or set-group-ID, file
@@ -212,10 +213,6 @@ static void start(void)
 	const char *hook = file_env(ZP_ENV_HOOK);
 	const char *verbose = getenv(ZP_ENV_VERBOSE);
 	bool loud = verbose != NULL && *verbose != '\0' && strcmp(verbose, "0") != 0;
-	/* the clock only for a report: its first read faults in the vDSO's
-	 * data page, microseconds a start */
-	zp_timing = loud || getenv(ZP_ENV_STATS) != NULL;
-	uint64_t t0 = zp_time();
 	int r;
 
 	if (is_scan_helper())
@@ -243,6 +240,7 @@ static void start(void)
 	r = zp_objects_collect(getenv(ZP_ENV_EXCLUDE), stats != NULL);
 	if (r < 0)
 		zp_fatal(125, "cannot list the loaded objects: %s", strerror(-r));
+	zp_phase_done(ZP_PHASE_OBJECTS);
 	zp_hooks_load(hook);
 	/* a descriptor for reports, unless every hook is quiet and no
 	 * statistics are asked for: then none (copying stderr to a high
@@ -251,6 +249,7 @@ static void start(void)
 	 * the program's stderr may be another file: they need their copy */
 	if (!trace_given && (stats != NULL || !(zp_hooks_flags() & ZPOLINE_HOOK_QUIET)) && zp_trace_own_stderr())
 		zp_children_own_fd(ZP_ENV_TRACE_FD, zp_trace_fd);
+	zp_phase_done(ZP_PHASE_HOOKS);
 	/* its init is what hands it to the hooks */
 	setup_shared(zp_hooks_want_shared());
 	/* the registers to save: what the loaded hooks declare */
@@ -296,6 +295,7 @@ static void start(void)
 	r = zp_signals_install();
 	if (r < 0)
 		zp_fatal(125, "cannot install signal handlers: %s", strerror(-r));
+	zp_phase_done(ZP_PHASE_SETUP);
 	if (how != ZP_MODE_SUD) {
 		r = zp_patch_all(how == ZP_MODE_TRAP);
 		if (r < 0)
@@ -313,8 +313,9 @@ static void start(void)
 		zp_children_init(zp_objs.self_path);
 	/* last: from here, code that was not rewritten traps */
 	zp_sud_arm_thread();
+	zp_phase_done(ZP_PHASE_INIT);
 	if (stats != NULL)
-		zp_stats_report(stats, file_env(ZP_ENV_STATS_FD), how, mode, zp_time() - t0);
+		zp_stats_report(stats, file_env(ZP_ENV_STATS_FD), how, mode);
 	zp_env_hide();
 	zp_tls.guard = 0;
 }
@@ -330,8 +331,15 @@ __attribute__((constructor(101))) static void zp_start(int argc, char **argv, ch
 
 	if (environ == NULL)
 		environ = envp;
+	/* the clock only for a report: its first read faults in the vDSO's
+	 * data page, microseconds a start */
+	const char *verbose = getenv(ZP_ENV_VERBOSE);
+	zp_timing = (verbose != NULL && *verbose != '\0' && strcmp(verbose, "0") != 0) ||
+		    getenv(ZP_ENV_STATS) != NULL;
+	zp_phase_start = zp_time();
 	/* before anything of ours runs: procenv.c reads the kernel's map
 	 * from the stack and the break as exec left them */
 	zp_procenv_hide(argc, argv);
+	zp_phase_done(ZP_PHASE_ENVIRON);
 	start();
 }

@@ -588,7 +588,9 @@ int zp_patch_all(bool all_traps)
 	 * sites: they go to the kernel without the hooks */
 	uint64_t guard = zp_tls.guard;
 	zp_tls.guard = 1;
+	zp_phase_done(ZP_PHASE_CACHE);
 	map_images(&o, cachefd, sites, nsites, maps, nmaps);
+	zp_phase_done(ZP_PHASE_IMAGES);
 	int memfd = -2;
 	/* another thread may be running the code (a library's constructor
 	 * started it): only the live protocol then; no other thread can
@@ -610,6 +612,7 @@ int zp_patch_all(bool all_traps)
 	zp_raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)&old, 8, 0, 0);
 	patch_sites(sites, nsites, maps, nmaps, &memfd, live);
 	zp_raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, 8, 0, 0);
+	zp_phase_done(ZP_PHASE_REWRITE);
 	free(live);
 	if (memfd >= 0)
 		close(memfd);

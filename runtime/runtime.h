@@ -231,8 +231,7 @@ struct zp_late_stats {
 };
 extern struct zp_late_stats zp_late ZP_HIDDEN;
 bool zp_is_root_process(void) ZP_HIDDEN;
-void zp_stats_report(const char *how, const char *fds, enum zp_mode how_called, enum zp_save_mode mode,
-		     uint64_t ns) ZP_HIDDEN;
+void zp_stats_report(const char *how, const char *fds, enum zp_mode how_called, enum zp_save_mode mode) ZP_HIDDEN;
 void zp_stats_at_exit(void) ZP_HIDDEN;
 
 /* ---- sites.c: the call-site table, trap sites, excluded code ---- */
@@ -430,6 +429,24 @@ extern bool zp_timing ZP_HIDDEN;
 static inline uint64_t zp_time(void)
 {
 	return zp_timing ? zp_now_ns() : 0;
+}
+/* start-up's phases, in their order: when each ended (zp_time; 0 for one
+ * that did not run), for the report (stats.c) */
+enum zp_phase {
+	ZP_PHASE_ENVIRON,       /* /proc/PID/environ (procenv.c) */
+	ZP_PHASE_OBJECTS,       /* the loaded objects listed and keyed */
+	ZP_PHASE_HOOKS,         /* the hooks loaded */
+	ZP_PHASE_SETUP,         /* page 0, the signal handlers */
+	ZP_PHASE_CACHE,         /* the sites: the cache entry read (or a scan), the table */
+	ZP_PHASE_IMAGES,        /* the patched pages mapped */
+	ZP_PHASE_REWRITE,       /* the rest rewritten in place (the vDSO) */
+	ZP_PHASE_INIT,          /* the hooks' init, the rest */
+	ZP_NPHASES
+};
+extern uint64_t zp_phase_start ZP_HIDDEN, zp_phase_end[ZP_NPHASES] ZP_HIDDEN;
+static inline void zp_phase_done(enum zp_phase p)
+{
+	zp_phase_end[p] = zp_time();
 }
 /* zp_clone_child -- in the child of a clone with a stack, before it runs */
 void zp_clone_child(uint64_t flags) ZP_HIDDEN;

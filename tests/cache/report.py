@@ -54,6 +54,31 @@ try:
     result("json: stats --json writes one object, with what was loaded later as \"late\"", ok,
            p.stderr[-400:])
 
+    # start-up's phases: each timed, adding up to the total the table gives
+    # (to rounding), in the table and in the JSON object
+    p = run([Z, "stats", "--", "true"])
+    added = [l for l in p.stderr.splitlines() if "start-up added " in l]
+    line = [l for l in p.stderr.splitlines() if l.startswith("start-up phases, ms: ")]
+    try:
+        total = float(added[0].split("start-up added ")[1].split()[0])
+        parts = [(x.rsplit(" ", 1)[0], float(x.rsplit(" ", 1)[1]))
+                 for x in line[0][len("start-up phases, ms: "):].split(", ")]
+        names = [n for n, _ in parts]
+        ok = (names == ["environ", "objects", "hooks", "page 0 and signals", "sites", "images", "rewrite",
+                        "init and the rest"] and all(v >= 0 for _, v in parts)
+              and abs(sum(v for _, v in parts) - total) <= 0.001 * len(parts))
+    except (IndexError, ValueError) as e:
+        ok = False
+    result("phases: the table's start-up phases, each timed, add up to the start-up it reports", ok,
+           p.stderr[-600:])
+    try:
+        ph = json.loads(run([Z, "stats", "--json", "--", "true"]).stderr)["startup_phases_ms"]
+        ok = list(ph) == ["environ", "objects", "hooks", "page 0 and signals", "sites", "images", "rewrite",
+                          "init and the rest"] and all(v >= 0 for v in ph.values())
+    except (ValueError, KeyError, TypeError) as e:
+        ok, ph = False, e
+    result("phases: the JSON object has them as startup_phases_ms", ok, repr(ph))
+
     # the program's objects only, under the names it uses: /bin/ls as
     # /bin/ls; the runtime's own libraries are not the program's
     live = json.loads(run([Z, "stats", "--json", "--no-run", "--", "/bin/ls"]).stderr)
