@@ -288,7 +288,7 @@ def startup_runtime():
     # a warm start must not grow with the program's size: the runtime's
     # own measure of its constructor beside the code it covers
     for p, _ in progs:
-        own, code = [], 0
+        own, code, phases = [], 0, {}
         for _ in range(ROUNDS * 3):
             err = subprocess.run(p, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                                  env=dict(hk_env, ZPOLINE_VERBOSE="1")).stderr
@@ -297,9 +297,15 @@ def startup_runtime():
                     own.append(float(l.split("start-up added ")[1].split()[0]))
                 elif l.startswith("total "):
                     code = int(l.split()[1])
+                elif l.startswith("start-up phases, ms: "):
+                    for part in l[len("start-up phases, ms: "):].split(", "):
+                        name, ms = part.rsplit(" ", 1)
+                        phases.setdefault(name, []).append(float(ms))
         if own:
             print("  its constructor, as it measures it, %-16s %s ms for %.1f MiB of code" % (
                 " ".join(os.path.basename(x) for x in p)[:16], med(own), code / 1048576))
+            print("    phases, median ms: %s" % ", ".join(
+                "%s %.3f" % (k, statistics.median(v)) for k, v in phases.items()))
     rss_n, rss_h = [], []
     for _ in range(ROUNDS * 2):
         rss_n.append(peak(ENV))
