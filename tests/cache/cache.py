@@ -20,11 +20,12 @@ failed = passed = 0
 
 
 def env(**kw):
+    """the environment without ZPOLINE_ variables, with kw (None: unset)"""
     e = dict(os.environ)
     for k in [k for k in e if k.startswith("ZPOLINE_")]:
         del e[k]
     e.update(kw)
-    return e
+    return {k: v for k, v in e.items() if v is not None}
 
 
 def run(args, **kw):
@@ -176,13 +177,14 @@ try:
     # 4. HOME that does not exist: nothing is made; the program runs
     if check("home"):
         home = os.path.join(d, "nonexistent", "x")
-        p = run([Z, "run", "--hook", "null", "--", PPID], env=env(HOME=home))
+        # (XDG_CACHE_HOME, where set, would name the cache instead)
+        p = run([Z, "run", "--hook", "null", "--", PPID], env=env(HOME=home, XDG_CACHE_HOME=None))
         result("home: HOME=%s makes nothing" % home,
                p.returncode == 0 and not os.path.exists(os.path.join(d, "nonexistent")),
                p.stderr[-300:])
         home = os.path.join(d, "home")
         os.mkdir(home)
-        p = run([Z, "run", "--hook", "null", "--", PPID], env=env(HOME=home))
+        p = run([Z, "run", "--hook", "null", "--", PPID], env=env(HOME=home, XDG_CACHE_HOME=None))
         v2 = os.path.join(home, ".cache", "zpoline", "v2")
         result("home: an existing HOME gets .cache/zpoline/v2, private",
                p.returncode == 0 and os.path.isdir(v2) and stat.S_IMODE(os.stat(v2).st_mode) == 0o700,
