@@ -258,20 +258,32 @@ int zp_env_ours(const char *e, const char *self)
 size_t zp_preload_without(char *dst, const char *e, const char *self)
 {
 	size_t len = 11, n = strlen(self);
-	bool first = true;
+	const char *p = e + 11;
 
 	memmove(dst, "LD_PRELOAD=", len);
-	for (const char *p = e + 11; *p != '\0';) {
+	/* the launcher's "RUNTIME:the user's value": that value, as it was */
+	if (strncmp(p, self, n) == 0 && p[n] == ':') {
+		size_t rest = strlen(p + n + 1);
+		memmove(dst + len, p + n + 1, rest + 1);
+		return len + rest;
+	}
+	/* else each other entry, after the separators that came before it
+	 * (none before the first): never past what is read */
+	bool first = true;
+	while (*p != '\0') {
+		const char *sep = p;
+		p += strspn(p, ": ");
 		size_t l = strcspn(p, ": ");
 		if (l > 0 && !(l == n && strncmp(p, self, l) == 0)) {
-			/* (dst may be e itself: never past what is read) */
-			if (!first)
-				dst[len++] = ':';
+			if (!first) {
+				memmove(dst + len, sep, (size_t)(p - sep));
+				len += (size_t)(p - sep);
+			}
 			memmove(dst + len, p, l);
 			len += l;
 			first = false;
 		}
-		p += l + (p[l] != '\0');
+		p += l;
 	}
 	dst[len] = '\0';
 	return len;

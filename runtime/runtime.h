@@ -405,8 +405,8 @@ void zp_env_hide(void) ZP_HIDDEN;
  * runtime and more), 0 leaves it; usable before zp_children_init */
 int zp_env_ours(const char *e, const char *self) ZP_HIDDEN;
 /* zp_preload_without -- into dst, the LD_PRELOAD=... entry e without the
- * runtime at self, its other entries in order, joined by ':'; its length.
- * Never longer than e: dst may be e, or overlap it from below. */
+ * runtime at self: its other entries in order, with their separators;
+ * its length. Never longer than e: dst may be e, or overlap it from below. */
 size_t zp_preload_without(char *dst, const char *e, const char *self) ZP_HIDDEN;
 /* ---- procenv.c ---- */
 /* zp_procenv_hide -- end what /proc/PID/environ shows before the

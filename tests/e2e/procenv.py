@@ -105,6 +105,16 @@ want = ["LD_PRELOAD=" + null_hook] + [k + "=" + v for k, v in env.items()
 check("by hand, LD_PRELOAD naming the runtime and another library first: /proc/self/environ holds it "
       "without the runtime, then the program's variables", hand_env == want and hand_rel == native_rel,
       "want %s\ngot  %s" % (want[:3], hand_env[:3]))
+# by hand, the runtime between two others, separated by spaces: the
+# others keep their separator
+libz = "/lib/x86_64-linux-gnu/libz.so.1"
+if os.path.exists(libz):
+    env = dict(ZPOLINE_HOOK=null_hook, ZPOLINE_BEST_EFFORT="1", PROCENV_A="1", **base)
+    env = dict(LD_PRELOAD=null_hook + "  " + libzpoline + " " + libz, **env)
+    hand_env, hand_rel = report([procenv, "by hand, spaces"], env)
+    check("by hand, LD_PRELOAD='OTHER  RUNTIME OTHER': /proc/self/environ holds 'OTHER OTHER'",
+          hand_env[:1] == ["LD_PRELOAD=" + null_hook + " " + libz] and hand_rel == native_rel,
+          "got %s" % hand_env[:2])
 # a library linked -z initfirst, whose constructor runs before the
 # runtime's and keeps pointers to the program's strings: nothing moves
 env = dict(ZPOLINE_HOOK=null_hook, PROCENV_A="1", PROCENV_B="2", **base)
