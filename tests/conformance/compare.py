@@ -24,8 +24,8 @@ import tempfile
 
 
 # the lines -v writes beside the hooks' output
-REPORT = re.compile(r"^(OBJECT\s|-{20,}$|total\s|live counts|after start-up:|\S+\s+\d+\s+\d+\s+\d+\s+\d+"
-                    r"\s+\d+\s+\d+\s+[\d.]+\*?\s)")
+REPORT = re.compile(r"^(OBJECT\s|-{20,}$|total\s|live counts|start-up phases, ms: |after start-up:"
+                    r"|\S+\s+\d+\s+\d+\s+\d+\s+\d+\s+\d+\s+\d+\s+[\d.]+\*?\s)")
 
 
 def hooked_anything(report, mode, status):
