@@ -419,6 +419,15 @@ static void hook_own_fd(int *fd)
 	}
 }
 
+/* hook_own_calls -- zpoline_init.own_calls: the thread's Syscall User
+ * Dispatch selector (read by the kernel only where dispatch is armed) */
+static int hook_own_calls(int on)
+{
+	if (!zp_sud_on)
+		return 1;
+	return zp_sud_set(on ? ZP_SUD_ALLOW : ZP_SUD_BLOCK) == ZP_SUD_ALLOW;
+}
+
 bool zp_changes_access(long nr)
 {
 	switch (nr) {
@@ -580,6 +589,7 @@ void zp_hooks_init(const char *opts)
 				.shared = zp_shared ? (char *)zp_shared + (size_t)i * ZP_SHARED_SLICE : NULL,
 				.shared_size = zp_shared ? ZP_SHARED_SLICE : 0,
 				.own_fd = hook_own_fd,
+				.own_calls = hook_own_calls,
 			};
 			watch_start(hook_paths[i], "init");
 			int r = h->def->init(in);

@@ -51,6 +51,12 @@
 #define SA_RESTORER_FLAG 0x04000000UL
 
 static const struct zpoline_init *rt;
+
+/* own_calls -- zpoline_init.own_calls where the runtime has it (ABI 3) */
+static int own_calls(int on)
+{
+	return rt != NULL && rt->abi_version >= 3 && rt->own_calls != NULL ? rt->own_calls(on) : 1;
+}
 static struct zp_trace_opts opt;
 static struct tr_fmt fmt;
 static uint64_t interest[ZPOLINE_INTEREST_WORDS];
@@ -1978,6 +1984,11 @@ void tracer_on_signal(int sig, siginfo_t *si, void *uc)
 	int saved = errno;
 	struct ksigaction h = prog[sig];
 	bool was = T.in_wrapper;
+	/* in sud mode and with the safety net, the calls made here would
+	 * each be a SIGSYS, its frame on the stack this handler runs on (an
+	 * alternate stack of 8 KiB could not hold them): plain calls, until
+	 * the program's handler runs */
+	int allowed = own_calls(1);
 
 	/* in sud and catch modes the calls made here come to our enter:
 	 * they are ours, not the program's (and our rt_sigaction to SIG_DFL
@@ -1994,15 +2005,17 @@ void tracer_on_signal(int sig, siginfo_t *si, void *uc)
 	bool unseen = other_proc || (opt.nofollow && gettid() != self);
 	if (!other_proc)
 		self_ids();
-	/* not on our own stack: in sud mode the calls we make here trap, and
-	 * the kernel would put that signal's frame at the top of the
-	 * program's sigaltstack, over the frame of the handler we are in */
+	/* not on our own stack: a signal with SA_ONSTACK arriving there
+	 * (a SIGSYS of ours from a runtime without own_calls, one of the
+	 * program's) would get its frame at the top of the program's
+	 * sigaltstack, over the frame of the handler we are in */
 	struct hop hp = { NULL, NULL, 0, sig, si, uc };
 	if (!unseen)
 		signal_thunk(&hp);
 	if (h.handler == (unsigned long)SIG_IGN) {
 		/* the program's action changed while this signal came */
 		T.in_wrapper = was;
+		own_calls(allowed);
 		errno = saved;
 		return;
 	}
@@ -2013,21 +2026,27 @@ void tracer_on_signal(int sig, siginfo_t *si, void *uc)
 		if (si->si_code <= 0)
 			syscall(SYS_tgkill, self, gettid(), sig);
 		T.in_wrapper = was;
+		own_calls(allowed);
 		errno = saved;
 		return;
 	}
 	if (h.handler == (unsigned long)SIG_DFL) {
 		killed(sig, si);
 		T.in_wrapper = was;
+		own_calls(allowed);
 		errno = saved;
 		return;
 	}
 	T.in_wrapper = was;
+	own_calls(0);
 	errno = saved;
 	if (h.flags & SA_SIGINFO)
 		((void (*)(int, siginfo_t *, void *))h.handler)(sig, si, uc);
 	else
 		((void (*)(int))h.handler)(sig);
+	saved = errno;
+	own_calls(allowed);
+	errno = saved;
 	if (!unseen)
 		T.uc = (long)uc;
 }

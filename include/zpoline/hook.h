@@ -29,7 +29,7 @@
 extern "C" {
 #endif
 
-#define ZPOLINE_ABI_VERSION 2
+#define ZPOLINE_ABI_VERSION 3
 
 #include <stdint.h>
 
@@ -122,6 +122,20 @@ struct zpoline_init {
 	 * close_range() spares it, and a dup2() onto its number moves it,
 	 * writing the new number to *fd (which may be in `shared`). */
 	void (*own_fd)(int *fd);
+	/* ---- ABI 3 (read it only when abi_version >= 3) ---- */
+	/* In sud mode and with the safety net (--catch-late, a hook that
+	 * enforces a policy) a system call from code the runtime did not
+	 * rewrite arrives by SIGSYS, unless the thread's setting allows it;
+	 * hook code runs allowed, except in a signal handler of the hook's
+	 * own, which the kernel enters with the program's setting: each call
+	 * it makes is then a signal (a frame of some 3 KiB on the stack it
+	 * runs on) and comes to the hooks as a call of the program's.
+	 * own_calls(1) makes this thread's calls plain system calls,
+	 * own_calls(0) gives the program's setting back (do so before
+	 * calling the program's own handler); each returns the setting it
+	 * replaced (1: allowed), to be given back before the handler returns.
+	 * Elsewhere it changes nothing and returns 1. */
+	int (*own_calls)(int on);
 };
 
 struct zpoline_hook {
@@ -162,7 +176,7 @@ struct zpoline_hook {
 	__attribute__((visibility("default"))) const struct zpoline_hook zpoline_hook = \
 		{ .abi_version = ZPOLINE_ABI_VERSION, __VA_ARGS__ }
 
-/* A hook built for ABI 1 (syscall/next only) keeps working unchanged. */
+/* A hook built for ABI 1 (syscall/next only) or 2 keeps working unchanged. */
 
 /* Hooks written for the original zpoline are accepted unchanged: they
  * export  int __hook_init(long placeholder, void *sys_call_hook_ptr)
