@@ -93,8 +93,18 @@ HOT static void add(long nr, long ret, uint64_t t)
  *     WRITES the calls that write to a file, pipe or socket, which may
  *     raise SIGPIPE (no reader: the call fails with EPIPE) or SIGXFSZ
  *     (EFBIG). A WRITES call is also counted as failing until it comes back
- *     without an error: the one a process dies in is an EPIPE or EFBIG. */
-enum { PLAIN, UNCOUNTED, EXEC, SIGRETURN, FORK, SENDS, WRITES };
+ *     without an error: the one a process dies in is an EPIPE or EFBIG.
+ *   BLOCKS: calls that may wait without end (reads, waits, sleeps, polls,
+ *     locks, opens of a FIFO): the one a process is killed in (^C, SIGTERM,
+ *     a timeout) strace -c counts, failed. In a process of one thread they
+ *     are counted on the way in, as failed until they come back; in a
+ *     process with threads as they come back (one another thread is in
+ *     when the process ends is not counted by strace -c, and tracking them
+ *     as SENDS and WRITES are would cost every futex), so there the one a
+ *     signal kills the process in is not counted. The root's call under
+ *     way is in the table (`waiting`): when SIGKILL ends the root in it,
+ *     which strace -c never sees return, the watcher takes it back out. */
+enum { PLAIN, UNCOUNTED, EXEC, SIGRETURN, FORK, SENDS, WRITES, BLOCKS };
 
 static const unsigned char kinds[] = {
 	[SYS_exit] = UNCOUNTED, [SYS_exit_group] = UNCOUNTED,
@@ -109,6 +119,17 @@ static const unsigned char kinds[] = {
 	[SYS_sendfile] = WRITES, [SYS_splice] = WRITES, [SYS_vmsplice] = WRITES, [SYS_tee] = WRITES,
 	[SYS_copy_file_range] = WRITES, [SYS_truncate] = WRITES, [SYS_ftruncate] = WRITES,
 	[SYS_fallocate] = WRITES,
+	[SYS_read] = BLOCKS, [SYS_readv] = BLOCKS, [SYS_pread64] = BLOCKS, [SYS_preadv] = BLOCKS,
+	[SYS_preadv2] = BLOCKS, [SYS_recvfrom] = BLOCKS, [SYS_recvmsg] = BLOCKS, [SYS_recvmmsg] = BLOCKS,
+	[SYS_accept] = BLOCKS, [SYS_accept4] = BLOCKS, [SYS_connect] = BLOCKS, [SYS_wait4] = BLOCKS,
+	[SYS_waitid] = BLOCKS, [SYS_nanosleep] = BLOCKS, [SYS_clock_nanosleep] = BLOCKS, [SYS_pause] = BLOCKS,
+	[SYS_rt_sigsuspend] = BLOCKS, [SYS_rt_sigtimedwait] = BLOCKS, [SYS_poll] = BLOCKS, [SYS_ppoll] = BLOCKS,
+	[SYS_select] = BLOCKS, [SYS_pselect6] = BLOCKS, [SYS_epoll_wait] = BLOCKS, [SYS_epoll_pwait] = BLOCKS,
+	[SYS_epoll_pwait2] = BLOCKS, [SYS_futex] = BLOCKS, [SYS_futex_waitv] = BLOCKS, [SYS_msgrcv] = BLOCKS,
+	[SYS_msgsnd] = BLOCKS, [SYS_semop] = BLOCKS, [SYS_semtimedop] = BLOCKS,
+	[SYS_mq_timedreceive] = BLOCKS, [SYS_mq_timedsend] = BLOCKS, [SYS_flock] = BLOCKS, [SYS_fcntl] = BLOCKS,
+	[SYS_open] = BLOCKS, [SYS_openat] = BLOCKS, [SYS_openat2] = BLOCKS, [SYS_io_getevents] = BLOCKS,
+	[SYS_io_pgetevents] = BLOCKS,
 };
 
 HOT static int kind(long nr)
@@ -141,6 +162,22 @@ static struct {
 } pending[PENDING] = { [0 ... PENDING - 1] = { 0, -1 } };
 #define TAKEN (1l << 40)
 static pid_t self;
+/* a BLOCKS call counted as it started: its slot's top bit */
+#define COUNTED_IN (1ull << 63)
+/* this process has started a thread (a clone with CLONE_THREAD): the
+ * BLOCKS calls count as they come back */
+static bool threaded;
+
+/* is_thread -- a clone or clone3 that came back in the parent started a
+ * thread (clone3's flags read only now, the call having read them) */
+COLD static bool is_thread(const struct zpoline_call *call)
+{
+	uint64_t flags = call->nr == SYS_clone	  ? (uint64_t)call->args[0]
+			 : call->nr == SYS_clone3 ? *(const uint64_t *)call->args[0]
+						   : 0;
+
+	return (flags & CLONE_THREAD) != 0;
+}
 
 /* track -- an entry of `pending` for the calling thread's call nr: its
  * number + 1, 0 if none (every entry taken) */
@@ -212,6 +249,7 @@ COLD static void forked(const struct zpoline_call *call)
 	if (flags & CLONE_VM)
 		return;
 	self = getpid();
+	threaded = false;
 	for (unsigned k = 0; k < PENDING; k++) {
 		pending[k].thread = 0;
 		pending[k].nr = -1;
@@ -243,7 +281,7 @@ COLD static void exec_failed(long nr)
 
 /* enter_special -- enter for every kind but PLAIN and FORK: a jump from
  * enter, whose path for the others keeps its frameless shape */
-COLD static int enter_special(long nr, int k, uint64_t *slot)
+COLD static int enter_special(long nr, long call_flags, int k, uint64_t *slot)
 {
 	switch (k) {
 	case UNCOUNTED:
@@ -263,6 +301,24 @@ COLD static int enter_special(long nr, int k, uint64_t *slot)
 			__atomic_add_fetch(&row(nr)->errors, 1, __ATOMIC_RELAXED);
 		*slot = (track(nr) << 56) | (ticks() & TICKS_MASK);
 		break;
+	case BLOCKS:
+		if (__atomic_load_n(&threaded, __ATOMIC_RELAXED)) {
+			*slot = ticks() & TICKS_MASK;
+			break;
+		}
+		__atomic_add_fetch(&row(nr)->calls, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&row(nr)->errors, 1, __ATOMIC_RELAXED);
+		if (self == root)
+			__atomic_store_n(&tab->waiting, nr, __ATOMIC_RELAXED);
+		*slot = COUNTED_IN | (ticks() & TICKS_MASK);
+		break;
+	case FORK:
+		/* a thread about to start: before it can make a call (clone3's
+		 * flags are read once the call has read them) */
+		if (nr == SYS_clone && ((uint64_t)call_flags & CLONE_THREAD))
+			__atomic_store_n(&threaded, true, __ATOMIC_RELAXED);
+		*slot = ticks();
+		break;
 	}
 	return ZPOLINE_CALL;
 }
@@ -279,10 +335,30 @@ COLD static void exit_special(const struct zpoline_call *call, int k, uint64_t t
 		exec_failed(nr);
 		break;
 	case FORK:
-		if (r != 0)
+		if (r != 0) {
 			add(nr, r, ticks() - t0);
-		else
+			if (r > 0 && is_thread(call))
+				__atomic_store_n(&threaded, true, __ATOMIC_RELAXED);
+			/* (a vfork child's call under way it was killed in is
+			 * not the root's) */
+			if (self == root)
+				__atomic_store_n(&tab->waiting, -1l, __ATOMIC_RELAXED);
+		} else {
 			forked(call);
+		}
+		break;
+	case BLOCKS:
+		if (!(t0 & COUNTED_IN)) {
+			add(nr, r, (ticks() - t0) & TICKS_MASK);
+			break;
+		}
+		/* counted on the way in, as failed: the time, and the error
+		 * it has */
+		if (self == root)
+			__atomic_store_n(&tab->waiting, -1l, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&row(nr)->ticks, (ticks() - t0) & TICKS_MASK, __ATOMIC_RELAXED);
+		if (!failed)
+			__atomic_sub_fetch(&row(nr)->errors, 1, __ATOMIC_RELAXED);
 		break;
 	case SENDS:
 	case WRITES:
@@ -306,8 +382,8 @@ HOT static int counter_enter(struct zpoline_call *call, uint64_t *slot)
 {
 	int k = kind(call->nr);
 
-	if (__builtin_expect(k != PLAIN && k != FORK, 0))
-		return enter_special(call->nr, k, slot);
+	if (__builtin_expect(k != PLAIN, 0))
+		return enter_special(call->nr, call->args[0], k, slot);
 	*slot = ticks();
 	return ZPOLINE_CALL;
 }
@@ -399,6 +475,7 @@ static int counter_init(const struct zpoline_init *in)
 		tab->use_tsc = clock.use_tsc;
 		tab->tsc0 = clock.tsc0;
 		tab->ns0 = clock.ns0;
+		__atomic_store_n(&tab->waiting, -1l, __ATOMIC_RELAXED);
 		__atomic_store_n(&tab->root, ZP_ROOT_RUNNING, __ATOMIC_RELEASE);
 	}
 	return 0;

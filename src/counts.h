@@ -35,6 +35,10 @@ struct zp_counts {
 	 * CLOCK_MONOTONIC's nanoseconds */
 	int use_tsc;
 	uint64_t tsc0, ns0;
+	/* the root's call under way that may wait without end, counted as
+	 * failed as it started (hooks/counter.c, BLOCKS), or -1: one SIGKILL
+	 * ends is taken back out by the watcher, as strace -c never sees it */
+	int64_t waiting;
 };
 
 /* the hook's slice of the run's shared memory holds it */
