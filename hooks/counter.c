@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include <x86intrin.h>
 
@@ -168,14 +169,22 @@ static pid_t self;
  * BLOCKS calls count as they come back */
 static bool threaded;
 
-/* is_thread -- a clone or clone3 that came back in the parent started a
- * thread (clone3's flags read only now, the call having read them) */
-COLD static bool is_thread(const struct zpoline_call *call)
+/* starts_thread -- will the clone or clone3 about to be made (its first
+ * argument arg) start a thread? clone3's flags are read from the
+ * program's memory by a call that fails on a bad address, where a load
+ * would fault; one that cannot be read counts as a thread (the BLOCKS
+ * calls then count as they come back, as in any process with threads) */
+COLD static bool starts_thread(long nr, long arg)
 {
-	uint64_t flags = call->nr == SYS_clone	  ? (uint64_t)call->args[0]
-			 : call->nr == SYS_clone3 ? *(const uint64_t *)call->args[0]
-						   : 0;
+	uint64_t flags = 0;
 
+	if (nr == SYS_clone)
+		flags = (uint64_t)arg;
+	else if (nr == SYS_clone3) {
+		struct iovec here = { &flags, sizeof(flags) }, there = { (void *)arg, sizeof(flags) };
+		if (syscall(SYS_process_vm_readv, self, &here, 1, &there, 1, 0) != (long)sizeof(flags))
+			return true;
+	}
 	return (flags & CLONE_THREAD) != 0;
 }
 
@@ -313,9 +322,8 @@ COLD static int enter_special(long nr, long call_flags, int k, uint64_t *slot)
 		*slot = COUNTED_IN | (ticks() & TICKS_MASK);
 		break;
 	case FORK:
-		/* a thread about to start: before it can make a call (clone3's
-		 * flags are read once the call has read them) */
-		if (nr == SYS_clone && ((uint64_t)call_flags & CLONE_THREAD))
+		/* a thread about to start: known before it can make a call */
+		if (starts_thread(nr, call_flags))
 			__atomic_store_n(&threaded, true, __ATOMIC_RELAXED);
 		*slot = ticks();
 		break;
@@ -337,8 +345,6 @@ COLD static void exit_special(const struct zpoline_call *call, int k, uint64_t t
 	case FORK:
 		if (r != 0) {
 			add(nr, r, ticks() - t0);
-			if (r > 0 && is_thread(call))
-				__atomic_store_n(&threaded, true, __ATOMIC_RELAXED);
 			/* (a vfork child's call under way it was killed in is
 			 * not the root's) */
 			if (self == root)
