@@ -115,6 +115,25 @@ if os.path.exists(libz):
     check("by hand, LD_PRELOAD='OTHER  RUNTIME OTHER': /proc/self/environ holds 'OTHER OTHER'",
           hand_env[:1] == ["LD_PRELOAD=" + null_hook + " " + libz] and hand_rel == native_rel,
           "got %s" % hand_env[:2])
+# by hand, the runtime named twice before another library (as the
+# launcher writes it when the user's LD_PRELOAD names the runtime too): the
+# runtime's path shows in neither view, and both views agree
+env = dict(ZPOLINE_HOOK=null_hook, ZPOLINE_BEST_EFFORT="1", PROCENV_A="1", PROCENV_B="2", **base)
+env = dict(LD_PRELOAD=libzpoline + ":" + libzpoline + ":" + null_hook, **env)
+hand_env, hand_rel = report([procenv, "by hand, the runtime twice"], env)
+want = ["LD_PRELOAD=" + null_hook] + [k + "=" + v for k, v in env.items()
+                                      if not k.startswith("ZPOLINE_") and k != "LD_PRELOAD"]
+check("by hand, LD_PRELOAD='RUNTIME:RUNTIME:OTHER': /proc/self/environ holds 'OTHER'",
+      hand_env == want and hand_rel == native_rel, "want %s\ngot  %s" % (want[:3], hand_env[:3]))
+# zpoline run, the user's LD_PRELOAD naming nothing (' ', ':'), before
+# GLIBC_TUNABLES (which nothing is moved past): the launcher's "RUNTIME: "
+# names the runtime alone, so it goes last, where it is cut
+for value in (" ", ":"):
+    env = dict(PROCENV_A="1", LD_PRELOAD=value, GLIBC_TUNABLES="glibc.malloc.check=0", PROCENV_B="2", **base)
+    hooked_env, _ = report([zpoline, "run", "--hook", "null", "--", procenv, "hooked"], env)
+    want = [k + "=" + v for k, v in env.items() if not k.startswith("ZPOLINE_") and k != "LD_PRELOAD"]
+    check("zpoline run, LD_PRELOAD=%r before GLIBC_TUNABLES: /proc/self/environ holds no LD_PRELOAD" % value,
+          hooked_env == want, "want %s\ngot  %s" % (want[:4], hooked_env[:4]))
 # a library linked -z initfirst, whose constructor runs before the
 # runtime's and keeps pointers to the program's strings: nothing moves
 env = dict(ZPOLINE_HOOK=null_hook, PROCENV_A="1", PROCENV_B="2", **base)
