@@ -261,8 +261,10 @@ size_t zp_preload_without(char *dst, const char *e, const char *self)
 	const char *p = e + 11;
 
 	memmove(dst, "LD_PRELOAD=", len);
-	/* the launcher's "RUNTIME:the user's value": that value, as it was */
-	if (strncmp(p, self, n) == 0 && p[n] == ':') {
+	/* the launcher's "RUNTIME:the user's value": that value, as it was,
+	 * unless it names the runtime again (what follows p + n + 1 is read
+	 * as an entry's value) */
+	if (strncmp(p, self, n) == 0 && p[n] == ':' && !names_runtime(p + n + 1 - 11, self, n)) {
 		size_t rest = strlen(p + n + 1);
 		memmove(dst + len, p + n + 1, rest + 1);
 		return len + rest;

@@ -41,7 +41,8 @@
  * LD_PRELOAD naming the runtime and another library is written without
  * the runtime in its place where that is safe (gather too). Nothing
  * changes when the kernel refuses (no CONFIG_CHECKPOINT_RESTORE, a
- * seccomp filter).
+ * seccomp filter): gather tries the map as it is before it moves
+ * anything.
  */
 #include <dlfcn.h>
 #include <elf.h>
@@ -287,7 +288,8 @@ static bool has(const char *s, const char *prefix)
  * program's (see above), when one of the program's follows one of ours,
  * and write LD_PRELOAD naming the runtime and more without the runtime;
  * where the strings end now (end if nothing changed) */
-static uint64_t gather(uint64_t start, uint64_t end, const struct link_map *map)
+static uint64_t gather(uint64_t start, uint64_t end, const struct link_map *map,
+		       const struct prctl_mm_map *as_is)
 {
 	const char *self = map->l_name;
 	extern char **environ;
@@ -323,6 +325,11 @@ static uint64_t gather(uint64_t start, uint64_t end, const struct link_map *map)
 	for (size_t i = 0; environ[i] != NULL; i++)
 		if (has(environ[i], "LD_AUDIT="))
 			return end;
+	/* the map set as it is first: where the kernel refuses it, the
+	 * strings stay as they are (written shorter, LD_PRELOAD would leave
+	 * NULs in view, and the moves would change the order in view) */
+	if (zp_raw_syscall(SYS_prctl, PR_SET_MM, PR_SET_MM_MAP, (long)as_is, sizeof(*as_is), 0, 0) != 0)
+		return end;
 
 	char ours[MOVED_OURS_MAX];
 	long ours_entry[MOVED_OURS_N];
@@ -380,13 +387,16 @@ void zp_procenv_hide(int argc, char **argv)
 	if (!derived && !read_stat(&m))
 		return;
 	const char *path = self.dlfo_link_map->l_name;
-	uint64_t was = m.env_end, now = gather(m.env_start, m.env_end, self.dlfo_link_map);
+	uint64_t was = m.env_end;
+	/* every field as it is before anything moves (gather sets the map
+	 * so first, to know the kernel takes it) */
+	if (derived && !(derive_image(&m) && derive_brk(&m)) && (!read_stat(&m) || m.env_end != was))
+		return;
+	uint64_t now = gather(m.env_start, m.env_end, self.dlfo_link_map, &m);
 	uint64_t end = cut(m.env_start, now, path);
 	/* the rest only when there is something to cut, or LD_PRELOAD was
 	 * written shorter */
 	if (end == 0 && now == was)
-		return;
-	if (derived && !(derive_image(&m) && derive_brk(&m)) && (!read_stat(&m) || m.env_end != was))
 		return;
 	m.env_end = end != 0 ? end : now;
 	zp_raw_syscall(SYS_prctl, PR_SET_MM, PR_SET_MM_MAP, (long)&m, sizeof(m), 0, 0);

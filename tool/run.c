@@ -307,8 +307,20 @@ static int runtime_var(const char *e)
 {
 	static const char *const names[] = { ZP_ENV_ALL };
 
-	if (strncmp(e, "LD_PRELOAD=", 11) == 0)
-		return strpbrk(e + 11, ": ") == NULL;
+	if (strncmp(e, "LD_PRELOAD=", 11) == 0) {
+		/* the runtime first (the launcher's): any other entry names
+		 * another library unless it is the runtime again */
+		const char *p = e + 11;
+		size_t n = strcspn(p, ": ");
+		for (p += n; *p != '\0';) {
+			p += strspn(p, ": ");
+			size_t l = strcspn(p, ": ");
+			if (l > 0 && !(l == n && strncmp(p, e + 11, n) == 0))
+				return 0;
+			p += l;
+		}
+		return 1;
+	}
 	for (size_t v = 0; v < sizeof(names) / sizeof(names[0]); v++)
 		if (strncmp(e, names[v], strlen(names[v])) == 0 && e[strlen(names[v])] == '=')
 			return 2;

@@ -2037,7 +2037,9 @@ void tracer_on_signal(int sig, siginfo_t *si, void *uc)
 		errno = saved;
 		return;
 	}
-	T.in_wrapper = was;
+	/* the program's handler's calls are the program's, even when this
+	 * signal came inside our wrapper for another (was) */
+	T.in_wrapper = false;
 	own_calls(0);
 	errno = saved;
 	if (h.flags & SA_SIGINFO)
@@ -2046,6 +2048,7 @@ void tracer_on_signal(int sig, siginfo_t *si, void *uc)
 		((void (*)(int))h.handler)(sig);
 	saved = errno;
 	own_calls(allowed);
+	T.in_wrapper = was;
 	errno = saved;
 	if (!unseen)
 		T.uc = (long)uc;

@@ -14,7 +14,9 @@ is written without the runtime, in its place. Not when a library linked
 and may hold pointers to the strings (tests/e2e/envkeep.c). Every
 relation of the map PROCENV prints (tests/conformance/procenv.c) still
 holds."""
+import ctypes
 import os
+import struct
 import subprocess
 import sys
 
@@ -115,6 +117,55 @@ if os.path.exists(libz):
     check("by hand, LD_PRELOAD='OTHER  RUNTIME OTHER': /proc/self/environ holds 'OTHER OTHER'",
           hand_env[:1] == ["LD_PRELOAD=" + null_hook + " " + libz] and hand_rel == native_rel,
           "got %s" % hand_env[:2])
+# by hand, the runtime named twice before another library (as the
+# launcher writes it when the user's LD_PRELOAD names the runtime too): the
+# runtime's path shows in neither view, and both views agree
+env = dict(ZPOLINE_HOOK=null_hook, ZPOLINE_BEST_EFFORT="1", PROCENV_A="1", PROCENV_B="2", **base)
+env = dict(LD_PRELOAD=libzpoline + ":" + libzpoline + ":" + null_hook, **env)
+hand_env, hand_rel = report([procenv, "by hand, the runtime twice"], env)
+want = ["LD_PRELOAD=" + null_hook] + [k + "=" + v for k, v in env.items()
+                                      if not k.startswith("ZPOLINE_") and k != "LD_PRELOAD"]
+check("by hand, LD_PRELOAD='RUNTIME:RUNTIME:OTHER': /proc/self/environ holds 'OTHER'",
+      hand_env == want and hand_rel == native_rel, "want %s\ngot  %s" % (want[:3], hand_env[:3]))
+# zpoline run, the user's LD_PRELOAD naming nothing (' ', ':'), before
+# GLIBC_TUNABLES (which nothing is moved past): the launcher's "RUNTIME: "
+# names the runtime alone, so it goes last, where it is cut
+for value in (" ", ":"):
+    env = dict(PROCENV_A="1", LD_PRELOAD=value, GLIBC_TUNABLES="glibc.malloc.check=0", PROCENV_B="2", **base)
+    hooked_env, _ = report([zpoline, "run", "--hook", "null", "--", procenv, "hooked"], env)
+    want = [k + "=" + v for k, v in env.items() if not k.startswith("ZPOLINE_") and k != "LD_PRELOAD"]
+    check("zpoline run, LD_PRELOAD=%r before GLIBC_TUNABLES: /proc/self/environ holds no LD_PRELOAD" % value,
+          hooked_env == want, "want %s\ngot  %s" % (want[:4], hooked_env[:4]))
+
+
+def no_set_mm():
+    """a seccomp filter that refuses prctl(PR_SET_MM, ...) with EPERM (a
+    kernel without CONFIG_CHECKPOINT_RESTORE refuses it so too)"""
+    libc = ctypes.CDLL(None, use_errno=True)
+    # struct sock_filter: u16 code, u8 jt, u8 jf, u32 k
+    ld, jeq, ret = 0x20, 0x15, 0x06
+    prog = [(ld, 0, 0, 0), (jeq, 0, 3, 157), (ld, 0, 0, 16), (jeq, 0, 1, 35),
+            (ret, 0, 0, 0x00050000 | 1), (ret, 0, 0, 0x7fff0000)]
+    code = b"".join(struct.pack("<HBBI", *i) for i in prog)
+    buf = ctypes.create_string_buffer(code, len(code))
+    fprog = struct.pack("<HxxxxxxQ", len(prog), ctypes.addressof(buf))
+    fbuf = ctypes.create_string_buffer(fprog, len(fprog))
+    if libc.prctl(38, 1, 0, 0, 0) != 0 or libc.prctl(22, 2, fbuf, 0, 0) != 0:
+        os._exit(99)
+
+
+# the kernel refusing to set the map (a seccomp filter here): the strings
+# stay as exec laid them out, with no NULs where LD_PRELOAD was written
+# shorter, and environ is still the program's
+env = dict(ZPOLINE_HOOK=null_hook, ZPOLINE_BEST_EFFORT="1", PROCENV_A="1", PROCENV_B="2", **base)
+env = dict(LD_PRELOAD=libzpoline + ":" + null_hook, **env)
+p = subprocess.run([procenv, "refused"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                   text=True, timeout=120, preexec_fn=no_set_mm)
+lines = p.stdout.splitlines()
+raw = [l.split(": ", 1)[1] for l in lines if l.startswith("/proc/self/environ: ")][:-1]
+want = [k + "=" + v for k, v in env.items()]
+check("PR_SET_MM refused: /proc/self/environ is the environment as given, no string emptied",
+      p.returncode == 0 and raw == want, "want %s\ngot  %s\n%s" % (want[:3], raw, p.stderr))
 # a library linked -z initfirst, whose constructor runs before the
 # runtime's and keeps pointers to the program's strings: nothing moves
 env = dict(ZPOLINE_HOOK=null_hook, PROCENV_A="1", PROCENV_B="2", **base)
