@@ -169,7 +169,9 @@ static bool starts_with(int dir, const char *name, const char *magic, size_t n, 
  * the format directories: site lists HASH.sites (they begin "1CETISPZ") and
  * images/HASH/NAME (whole copies of ELF objects). No runtime reads them
  * any more. Counted, and removed if asked; only what carries those marks
- * is touched (the root may be a directory ZPOLINE_CACHE_DIR shares). */
+ * is touched, and only in the default cache's root (ours alone): a
+ * directory ZPOLINE_CACHE_DIR names may hold anyone's ELF files in such
+ * a place. */
 static void legacy(int cachefd, bool remove, unsigned *count, uint64_t *bytes)
 {
 	int root = openat(cachefd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -309,7 +311,8 @@ int cmd_cache(int argc, char **argv)
 		runtime_id.build_id_len = 0;
 	unsigned nold = 0;
 	uint64_t old = 0;
-	legacy(fd, a.clear || a.prune, &nold, &old);
+	if (getenv(ZP_ENV_CACHE_DIR) == NULL)
+		legacy(fd, a.clear || a.prune, &nold, &old);
 	if (a.verify)
 		altered = verify(dir);
 	int r = zp_cache_list(fd, a.clear || a.prune, &v, &n);

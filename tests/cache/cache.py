@@ -278,7 +278,12 @@ try:
     # made (its build-id is in every key), and the first format's files in
     # the cache's root; --prune removes those, and only those
     if check("other"):
-        c = os.path.join(d, "other")
+        # the default cache (in HOME): the first format's files are
+        # removed from that root only
+        home = os.path.join(d, "other-home")
+        os.mkdir(home)
+        c = os.path.join(home, ".cache", "zpoline")
+        here = dict(HOME=home, XDG_CACHE_HOME=None)
         rt = os.path.join(d, "other-runtime")
         os.mkdir(rt)
         built = os.path.join(os.path.dirname(Z), "..", "runtime")
@@ -293,9 +298,9 @@ try:
         with open(lib, "wb") as f:
             f.write(b)
         null = os.path.join(built, "..", "hooks", "null.so")
-        p1 = run([PPID], env=env(ZPOLINE_CACHE_DIR=c, LD_PRELOAD=lib, ZPOLINE_HOOK=null))
-        p2 = run([Z, "run", "--hook", "null", "--", PPID], env=env(ZPOLINE_CACHE_DIR=c))
-        lines = run([Z, "cache"], env=env(ZPOLINE_CACHE_DIR=c)).stdout.splitlines()
+        p1 = run([PPID], env=env(LD_PRELOAD=lib, ZPOLINE_HOOK=null, **here))
+        p2 = run([Z, "run", "--hook", "null", "--", PPID], env=env(**here))
+        lines = run([Z, "cache"], env=env(**here)).stdout.splitlines()
         mine = [l for l in lines if l.endswith(PPID) and l.startswith("sites")]
         result("other: entries another build of the runtime made show as 'other', this one's as 'ok'",
                p1.returncode == 0 and p2.returncode == 0 and sorted(l.split()[5] for l in mine) == ["ok", "other"],
@@ -314,12 +319,12 @@ try:
         for k in keep:
             with open(k, "w") as f:
                 f.write("not zpoline's\n")
-        out = run([Z, "cache"], env=env(ZPOLINE_CACHE_DIR=c)).stdout
+        out = run([Z, "cache"], env=env(**here)).stdout
         want = os.path.getsize(old_sites) + os.path.getsize(old_image)
         result("other: the first format's files are listed as such, with their size",
                "older format: %.1f KiB in 2 items" % (want / 1024) in out, out[:600])
-        p = run([Z, "cache", "--prune"], env=env(ZPOLINE_CACHE_DIR=c))
-        lines = run([Z, "cache"], env=env(ZPOLINE_CACHE_DIR=c)).stdout.splitlines()
+        p = run([Z, "cache", "--prune"], env=env(**here))
+        lines = run([Z, "cache"], env=env(**here)).stdout.splitlines()
         states = {l.split()[5] for l in lines[4:] if len(l.split()) > 5}
         result("other: --prune removes them and the first format's files, and keeps this runtime's "
                "entries and files that are not zpoline's",
@@ -327,6 +332,19 @@ try:
                and not os.path.exists(old_sites) and not os.path.exists(os.path.dirname(old_image))
                and all(os.path.exists(k) for k in keep) and not any("older format" in l for l in lines),
                p.stdout + "\n".join(lines[:20]))
+        # a directory ZPOLINE_CACHE_DIR names may hold anyone's files in
+        # such places: they stay
+        shared = os.path.join(d, "other-shared")
+        os.makedirs(os.path.join(shared, "images", "0123456789abcdef"))
+        theirs = [os.path.join(shared, "images", "0123456789abcdef", "mytool"),
+                  os.path.join(shared, "0123456789abcdef.sites")]
+        shutil.copy(PPID, theirs[0])
+        with open(theirs[1], "wb") as f:
+            f.write(b"1CETISPZ" + bytes(4088))
+        run([Z, "run", "--hook", "null", "--", PPID], env=env(ZPOLINE_CACHE_DIR=shared))
+        p = run([Z, "cache", "--prune"], env=env(ZPOLINE_CACHE_DIR=shared))
+        result("other: under ZPOLINE_CACHE_DIR, --prune leaves files in the first format's places alone",
+               p.returncode == 0 and all(os.path.exists(t) for t in theirs), p.stdout + p.stderr)
 
     # 8. each object's scan time is its own, on a cold cache too
     if check("time"):
