@@ -199,6 +199,14 @@ static bool is_scan_helper(void)
 	return same;
 }
 
+/* verbose_asked -- ZPOLINE_VERBOSE set, not to 0 */
+static bool verbose_asked(void)
+{
+	const char *v = getenv(ZP_ENV_VERBOSE);
+
+	return v != NULL && *v != '\0' && strcmp(v, "0") != 0;
+}
+
 static void start(void)
 {
 	static const struct {
@@ -211,8 +219,7 @@ static void start(void)
 	};
 	/* first: under AT_SECURE this drops every variable naming a file */
 	const char *hook = file_env(ZP_ENV_HOOK);
-	const char *verbose = getenv(ZP_ENV_VERBOSE);
-	bool loud = verbose != NULL && *verbose != '\0' && strcmp(verbose, "0") != 0;
+	bool loud = verbose_asked();
 	int r;
 
 	if (is_scan_helper())
@@ -333,9 +340,7 @@ __attribute__((constructor(101))) static void zp_start(int argc, char **argv, ch
 		environ = envp;
 	/* the clock only for a report: its first read faults in the vDSO's
 	 * data page, microseconds a start */
-	const char *verbose = getenv(ZP_ENV_VERBOSE);
-	zp_timing = (verbose != NULL && *verbose != '\0' && strcmp(verbose, "0") != 0) ||
-		    getenv(ZP_ENV_STATS) != NULL;
+	zp_timing = verbose_asked() || getenv(ZP_ENV_STATS) != NULL;
 	zp_phase_start = zp_time();
 	/* before anything of ours runs: procenv.c reads the kernel's map
 	 * from the stack and the break as exec left them */

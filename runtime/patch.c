@@ -588,7 +588,7 @@ int zp_patch_all(bool all_traps)
 	 * sites: they go to the kernel without the hooks */
 	uint64_t guard = zp_tls.guard;
 	zp_tls.guard = 1;
-	zp_phase_done(ZP_PHASE_CACHE);
+	zp_phase_done(ZP_PHASE_SITES);
 	map_images(&o, cachefd, sites, nsites, maps, nmaps);
 	zp_phase_done(ZP_PHASE_IMAGES);
 	int memfd = -2;

@@ -437,7 +437,7 @@ enum zp_phase {
 	ZP_PHASE_OBJECTS,       /* the loaded objects listed and keyed */
 	ZP_PHASE_HOOKS,         /* the hooks loaded */
 	ZP_PHASE_SETUP,         /* page 0, the signal handlers */
-	ZP_PHASE_CACHE,         /* the sites: the cache entry read (or a scan), the table */
+	ZP_PHASE_SITES,         /* the sites: the cache entry read (or a scan), the table */
 	ZP_PHASE_IMAGES,        /* the patched pages mapped */
 	ZP_PHASE_REWRITE,       /* the rest rewritten in place (the vDSO) */
 	ZP_PHASE_INIT,          /* the hooks' init, the rest */

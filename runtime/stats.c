@@ -42,7 +42,7 @@ static void phases(char *buf, size_t len, bool json)
 {
 	static const char *const names[ZP_NPHASES] = {
 		[ZP_PHASE_ENVIRON] = "environ", [ZP_PHASE_OBJECTS] = "objects", [ZP_PHASE_HOOKS] = "hooks",
-		[ZP_PHASE_SETUP] = "page 0 and signals", [ZP_PHASE_CACHE] = "sites",
+		[ZP_PHASE_SETUP] = "page 0 and signals", [ZP_PHASE_SITES] = "sites",
 		[ZP_PHASE_IMAGES] = "images", [ZP_PHASE_REWRITE] = "rewrite", [ZP_PHASE_INIT] = "init and the rest",
 	};
 	uint64_t from = zp_phase_start;
@@ -65,8 +65,9 @@ static void json_finish(void)
 {
 	char line[512], ph[320];
 	phases(ph, sizeof(ph), true);
-	int n = snprintf(line, sizeof(line), ", \"startup_phases_ms\": {%s}, \"late\": {\"objects\": %lu, \"call\": %lu, \"trap\": %lu, "
-			 "\"caught_by_dispatch\": %lu, \"rewritten_after_catch\": %lu, \"int80_unhooked\": %lu}}\n",
+	int n = snprintf(line, sizeof(line), ", \"startup_phases_ms\": {%s}, \"late\": {\"objects\": %lu, "
+			 "\"call\": %lu, \"trap\": %lu, \"caught_by_dispatch\": %lu, \"rewritten_after_catch\": %lu, "
+			 "\"int80_unhooked\": %lu}}\n",
 			 ph, zp_late.objects, zp_late.called, zp_late.trapped, zp_late.sud_calls, zp_late.lazy,
 			 zp_late.int80);
 
@@ -134,12 +135,12 @@ void zp_stats_report(const char *how, const char *fds, enum zp_mode how_called, 
 			json_finish();
 	}
 	if (text != NULL) {
-		char line[400];
-		phases(line + 21, sizeof(line) - 22, false);
-		memcpy(line, "start-up phases, ms: ", 21);
-		strcat(line, "\n");
+		char ph[320], line[400];
+		phases(ph, sizeof(ph), false);
+		int n = snprintf(line, sizeof(line), "start-up phases, ms: %s\n", ph);
 		zp_write_out(stats_out(), text, strlen(text));
-		zp_write_out(stats_out(), line, strlen(line));
+		if (n > 0)
+			zp_write_out(stats_out(), line, (size_t)n);
 		free(text);
 	}
 	if (exiting)
