@@ -288,8 +288,8 @@ COLD static void exec_failed(long nr)
 					    __ATOMIC_RELAXED);
 }
 
-/* enter_special -- enter for every kind but PLAIN and FORK: a jump from
- * enter, whose path for the others keeps its frameless shape */
+/* enter_special -- enter for every kind but PLAIN: a jump from enter,
+ * whose path for the others keeps its frameless shape */
 COLD static int enter_special(long nr, long call_flags, int k, uint64_t *slot)
 {
 	switch (k) {

@@ -193,10 +193,11 @@ void zp_children_set_fd(const char *name, int fd)
 			snprintf(saved_vars[v] + len + 1, saved_room[v] - len - 1, "%d", fd);
 }
 
-/* names_runtime -- LD_PRELOAD=... names the runtime at self (len bytes) */
-static bool names_runtime(const char *entry, const char *self, size_t n)
+/* names_runtime -- LD_PRELOAD's value (list) names the runtime at self
+ * (n bytes) */
+static bool names_runtime(const char *list, const char *self, size_t n)
 {
-	for (const char *p = entry + strlen("LD_PRELOAD="); *p != '\0';) {
+	for (const char *p = list; *p != '\0';) {
 		size_t len = strcspn(p, ": ");
 		if (len == n && strncmp(p, self, n) == 0)
 			return true;
@@ -205,11 +206,11 @@ static bool names_runtime(const char *entry, const char *self, size_t n)
 	return false;
 }
 
-/* names_other -- does LD_PRELOAD=... name anything but the runtime at
- * self? */
-static bool names_other(const char *entry, const char *self, size_t n)
+/* names_other -- does LD_PRELOAD's value (list) name anything but the
+ * runtime at self? */
+static bool names_other(const char *list, const char *self, size_t n)
 {
-	for (const char *p = entry + strlen("LD_PRELOAD="); *p != '\0';) {
+	for (const char *p = list; *p != '\0';) {
 		size_t len = strcspn(p, ": ");
 		if (len > 0 && !(len == n && strncmp(p, self, n) == 0))
 			return true;
@@ -221,14 +222,14 @@ static bool names_other(const char *entry, const char *self, size_t n)
 /* preload_has_runtime -- LD_PRELOAD=... names our runtime */
 static bool preload_has_runtime(const char *entry)
 {
-	return runtime_path != NULL && names_runtime(entry, runtime_path, strlen(runtime_path));
+	return runtime_path != NULL && names_runtime(entry + 11, runtime_path, strlen(runtime_path));
 }
 
 /* preload_keeps_other -- does LD_PRELOAD=... name anything but the
  * runtime? */
 static bool preload_keeps_other(const char *entry)
 {
-	return names_other(entry, runtime_path, strlen(runtime_path));
+	return names_other(entry + 11, runtime_path, strlen(runtime_path));
 }
 
 /* zp_env_ours -- what zp_env_hide does with the variable e, for the
@@ -250,9 +251,9 @@ int zp_env_ours(const char *e, const char *self)
 	for (size_t v = 0; v < ZP_VARS; v++)
 		if (e[0] == env_names[v][0] && has_prefix(e, env_names[v], strlen(env_names[v])))
 			return 1;
-	if (!has_prefix(e, "LD_PRELOAD", 10) || !names_runtime(e, self, strlen(self)))
+	if (!has_prefix(e, "LD_PRELOAD", 10) || !names_runtime(e + 11, self, strlen(self)))
 		return 0;
-	return names_other(e, self, strlen(self)) ? -1 : 1;
+	return names_other(e + 11, self, strlen(self)) ? -1 : 1;
 }
 
 size_t zp_preload_without(char *dst, const char *e, const char *self)
@@ -262,9 +263,8 @@ size_t zp_preload_without(char *dst, const char *e, const char *self)
 
 	memmove(dst, "LD_PRELOAD=", len);
 	/* the launcher's "RUNTIME:the user's value": that value, as it was,
-	 * unless it names the runtime again (what follows p + n + 1 is read
-	 * as an entry's value) */
-	if (strncmp(p, self, n) == 0 && p[n] == ':' && !names_runtime(p + n + 1 - 11, self, n)) {
+	 * unless it names the runtime again */
+	if (strncmp(p, self, n) == 0 && p[n] == ':' && !names_runtime(p + n + 1, self, n)) {
 		size_t rest = strlen(p + n + 1);
 		memmove(dst + len, p + n + 1, rest + 1);
 		return len + rest;
