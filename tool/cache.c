@@ -165,6 +165,52 @@ static bool starts_with(int dir, const char *name, const char *magic, size_t n, 
 	return ok;
 }
 
+/* dir_at -- the directory name in dir, not through a symlink, or NULL */
+static DIR *dir_at(int dir, const char *name)
+{
+	int fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+
+	if (d == NULL && fd >= 0)
+		close(fd);
+	return d;
+}
+
+/* struct old -- the first format's files found (and removed, if asked) */
+struct old {
+	bool remove;
+	unsigned count;
+	uint64_t bytes;
+};
+
+/* found -- name in dir is one of them, of b bytes */
+static void found(struct old *o, int dir, const char *name, uint64_t b)
+{
+	if (!o->remove || unlinkat(dir, name, 0) == 0) {
+		o->count++;
+		o->bytes += b;
+	}
+}
+
+/* legacy_images -- images/HASH/NAME, each an ELF file */
+static void legacy_images(struct old *o, DIR *imgs)
+{
+	struct dirent *h, *f;
+	uint64_t b;
+
+	while ((h = readdir(imgs)) != NULL) {
+		DIR *dd = is_hex(h->d_name, 16, "") ? dir_at(dirfd(imgs), h->d_name) : NULL;
+		if (dd == NULL)
+			continue;
+		while ((f = readdir(dd)) != NULL)
+			if (f->d_name[0] != '.' && starts_with(dirfd(dd), f->d_name, ELFMAG, SELFMAG, &b))
+				found(o, dirfd(dd), f->d_name, b);
+		closedir(dd);
+		if (o->remove)
+			unlinkat(dirfd(imgs), h->d_name, AT_REMOVEDIR);        /* when empty */
+	}
+}
+
 /* legacy -- what the cache's first format left in the cache's root, beside
  * the format directories: site lists HASH.sites (they begin "1CETISPZ") and
  * images/HASH/NAME (whole copies of ELF objects). No runtime reads them
@@ -172,58 +218,26 @@ static bool starts_with(int dir, const char *name, const char *magic, size_t n, 
  * is touched, and only in the default cache's root (ours alone): a
  * directory ZPOLINE_CACHE_DIR names may hold anyone's ELF files in such
  * a place. */
-static void legacy(int cachefd, bool remove, unsigned *count, uint64_t *bytes)
+static void legacy(struct old *o, int cachefd)
 {
-	int root = openat(cachefd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = root >= 0 ? fdopendir(root) : NULL;
+	DIR *d = dir_at(cachefd, "..");
 	struct dirent *e;
 	uint64_t b;
 
-	if (d == NULL) {
-		if (root >= 0)
-			close(root);
+	if (d == NULL)
 		return;
-	}
 	while ((e = readdir(d)) != NULL) {
-		if (is_hex(e->d_name, 16, ".sites") && starts_with(root, e->d_name, "1CETISPZ", 8, &b)) {
-			if (!remove || unlinkat(root, e->d_name, 0) == 0) {
-				(*count)++;
-				*bytes += b;
-			}
+		if (is_hex(e->d_name, 16, ".sites") && starts_with(dirfd(d), e->d_name, "1CETISPZ", 8, &b)) {
+			found(o, dirfd(d), e->d_name, b);
 			continue;
 		}
-		if (strcmp(e->d_name, "images") != 0)
+		DIR *imgs = strcmp(e->d_name, "images") == 0 ? dir_at(dirfd(d), "images") : NULL;
+		if (imgs == NULL)
 			continue;
-		int imgs = openat(root, "images", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		DIR *id = imgs >= 0 ? fdopendir(imgs) : NULL;
-		struct dirent *h;
-		while (id != NULL && (h = readdir(id)) != NULL) {
-			if (!is_hex(h->d_name, 16, ""))
-				continue;
-			int hd = openat(imgs, h->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			DIR *dd = hd >= 0 ? fdopendir(hd) : NULL;
-			struct dirent *f;
-			while (dd != NULL && (f = readdir(dd)) != NULL) {
-				if (f->d_name[0] == '.' || !starts_with(hd, f->d_name, ELFMAG, SELFMAG, &b))
-					continue;
-				if (!remove || unlinkat(hd, f->d_name, 0) == 0) {
-					(*count)++;
-					*bytes += b;
-				}
-			}
-			if (dd != NULL)
-				closedir(dd);
-			else if (hd >= 0)
-				close(hd);
-			if (remove)
-				unlinkat(imgs, h->d_name, AT_REMOVEDIR);        /* when empty */
-		}
-		if (id != NULL)
-			closedir(id);
-		else if (imgs >= 0)
-			close(imgs);
-		if (remove)
-			unlinkat(root, "images", AT_REMOVEDIR);
+		legacy_images(o, imgs);
+		closedir(imgs);
+		if (o->remove)
+			unlinkat(dirfd(d), "images", AT_REMOVEDIR);
 	}
 	closedir(d);
 }
@@ -309,10 +323,9 @@ int cmd_cache(int argc, char **argv)
 	char rt[PATH_MAX];
 	if (zp_find_runtime(rt, sizeof(rt)) == 0 && !zp_read_file_id(rt, &runtime_id))
 		runtime_id.build_id_len = 0;
-	unsigned nold = 0;
-	uint64_t old = 0;
+	struct old old = { .remove = a.clear || a.prune };
 	if (getenv(ZP_ENV_CACHE_DIR) == NULL)
-		legacy(fd, a.clear || a.prune, &nold, &old);
+		legacy(&old, fd);
 	if (a.verify)
 		altered = verify(dir);
 	int r = zp_cache_list(fd, a.clear || a.prune, &v, &n);
@@ -332,12 +345,12 @@ int cmd_cache(int argc, char **argv)
 	printf("cache: %s\nsize:  %s in %zu item%s, of %s (ZPOLINE_CACHE_MAX)\n", dir, human(b1, sizeof(b1), total),
 	       n - nremoved, n - nremoved == 1 ? "" : "s", human(b2, sizeof(b2), zp_cache_max()));
 	if (a.clear || a.prune) {
-		nremoved += nold;
-		removed += old;
+		nremoved += old.count;
+		removed += old.bytes;
 		printf("removed %u item%s, %s\n", nremoved, nremoved == 1 ? "" : "s", human(b1, sizeof(b1), removed));
-	} else if (nold > 0) {
+	} else if (old.count > 0) {
 		printf("older format: %s in %u item%s beside it, which no runtime reads (--prune removes them)\n",
-		       human(b1, sizeof(b1), old), nold, nold == 1 ? "" : "s");
+		       human(b1, sizeof(b1), old.bytes), old.count, old.count == 1 ? "" : "s");
 	}
 	if (!a.clear && !a.prune && n > 0) {
 		printf("\n%-7s %10s %5s %5s %-8s %s\n", "KIND", "SIZE", "AGE", "USED", "STATE", "OBJECT");
