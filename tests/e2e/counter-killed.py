@@ -29,12 +29,13 @@ import sys
 import tempfile
 import time
 
+from common import check, finish, table_file
+
 Z, KILLME, STATIC = (os.path.abspath(a) for a in sys.argv[1:4])
 ENV = {k: v for k, v in os.environ.items() if not k.startswith("ZPOLINE_") and k != "LD_PRELOAD"}
 ROW = re.compile(r"^ *\d+\.\d\d +\d+\.\d{6} +\d+ +(\d+) +(\d+)? +([\w()#]+)$")
 work = tempfile.mkdtemp(prefix="zp-counter-killed-")
 atexit.register(shutil.rmtree, work, True)    # (ignore_errors)
-failed = 0
 
 
 def tables(text):
@@ -54,14 +55,6 @@ def tables(text):
             order.append(m.group(3))
         out.append((rows, order))
     return out
-
-
-def check(what, ok, detail):
-    global failed
-    print("%s %s" % ("ok  " if ok else "FAIL", what))
-    if not ok:
-        failed += 1
-        print(detail[-1500:])
 
 
 def run(args, opts=(), sig=None):
@@ -154,13 +147,8 @@ for mode in ("fast", "sud"):
 # -o FILE and the counter's options: the table there, sorted as asked
 out = os.path.join(work, "table")
 status, err = run(["11", "wait"], ["--hook-opt", "sort=calls", "-o", out], signal.SIGKILL)
-text = ""
 # (written by the watcher once the program has ended: wait for it)
-for _ in range(200):
-    text = open(out).read()
-    if text.rstrip().endswith(" total"):
-        break
-    time.sleep(0.05)
+text = table_file(out, 200)
 t = tables(text)
 check("-o FILE, sort=calls, SIGKILL: the table in FILE, most calls first", status == -signal.SIGKILL and
       err == "" and len(t) == 1 and t[0][0].get("getppid") == (11, 0) and t[0][1][0] == "getppid", text)
@@ -179,12 +167,7 @@ out = os.path.join(work, "limited")
 p = subprocess.run([Z, "run", "--hook", "counter", "-o", out, "--", "sh", "-c",
                     "ulimit -f 0; exec %s 3 exit" % KILLME], capture_output=True, text=True, env=ENV, cwd=work,
                    timeout=60)
-text = ""
-for _ in range(200):
-    text = open(out).read() if os.path.exists(out) else ""
-    if text.rstrip().endswith(" total"):
-        break
-    time.sleep(0.05)
+text = table_file(out, 200)
 t = tables(text)
 check("-o FILE, the program under ulimit -f 0: its status, 0, and the table in FILE",
       # (sh makes a getppid of its own, or more)
@@ -225,5 +208,4 @@ check("zpoline trace -C, SIGKILL: +++ killed by SIGKILL +++, then the table",
       p.returncode == -signal.SIGKILL and len(t) == 1 and t[0][0].get("getppid") == (3, 0) and
       err.count("getppid()") == 3 and "+++ killed by SIGKILL +++\n% time " in err, err)
 
-print("%d failed" % failed)
-sys.exit(1 if failed else 0)
+finish(count=True)

@@ -14,7 +14,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
+
+from common import table_file
 
 Z, MARKER = (os.path.abspath(a) for a in sys.argv[1:3])
 PROGRAMS = [
@@ -114,12 +115,7 @@ def counter_counts(cmd, d):
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
     # a program killed by a signal: the watcher writes the table a moment
     # after it ended
-    text = ""
-    for _ in range(400):
-        text = open(table).read() if os.path.exists(table) else ""
-        if text.rstrip().endswith(" total"):
-            break
-        time.sleep(0.05)
+    text = table_file(table, 400)
     counts = {}
     for l in text.splitlines():
         p = l.split()

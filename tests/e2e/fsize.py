@@ -15,18 +15,11 @@ import subprocess
 import sys
 import tempfile
 
+from common import check, finish
+
 Z = os.path.abspath(sys.argv[1])
 ENV = {k: v for k, v in os.environ.items() if not k.startswith("ZPOLINE_") and k != "LD_PRELOAD"}
 PROG = ["sh", "-c", "ulimit -f 0; /bin/true; echo true: $?"]
-failed = 0
-
-
-def check(what, ok, detail):
-    global failed
-    print("%s %s" % ("ok  " if ok else "FAIL", what))
-    if not ok:
-        failed += 1
-        print(detail[-1500:])
 
 
 with tempfile.TemporaryDirectory() as d:
@@ -53,4 +46,4 @@ with tempfile.TemporaryDirectory() as d:
           p.returncode == 125 and p.stdout == "true: 0\n" and
           p.stderr.count("cannot write to %s" % out) == 1,
           "status %d\n%s%s" % (p.returncode, p.stdout, p.stderr))
-sys.exit(1 if failed else 0)
+finish()
