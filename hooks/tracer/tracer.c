@@ -1112,12 +1112,19 @@ static void sigaction_exit(struct zpoline_call *call, struct rec *r)
 	if (r->set_prog)
 		prog[sig] = r->new_prog;
 	struct ksigaction old;
+	/* (SIG_DFL left by SA_RESETHAND keeps the flags and mask of the
+	 * action it replaced, ours: tracer_on_signal noted the reset) */
 	if (call->args[2] != 0 && tr_peek(&old, (uintptr_t)call->args[2], sizeof(old)) == sizeof(old) &&
-	    old.handler == (unsigned long)tracer_on_signal) {
+	    (old.handler == (unsigned long)tracer_on_signal ||
+	     (old.handler == (unsigned long)SIG_DFL && r->old_prog.handler == (unsigned long)SIG_DFL &&
+	      (r->old_prog.flags & SA_RESETHAND)))) {
 		/* the program reads back its own handler */
 		struct ksigaction fix = r->old_prog;
-		/* as the kernel keeps it: KILL and STOP cannot be blocked */
+		/* as the kernel keeps it: KILL and STOP cannot be blocked,
+		 * and the flags it does not know are dropped (it kept those
+		 * of ours, which are the program's and SA_SIGINFO) */
 		fix.mask &= ~(1ull << (SIGKILL - 1) | 1ull << (SIGSTOP - 1));
+		fix.flags &= old.flags;
 		memcpy((void *)call->args[2], &fix, sizeof(fix));
 	}
 	if (T.pid == prog_pid && prog[0].restorer == 0 && (prog[sig].flags & SA_RESTORER_FLAG))
@@ -1984,6 +1991,11 @@ void tracer_on_signal(int sig, siginfo_t *si, void *uc)
 	int saved = errno;
 	struct ksigaction h = prog[sig];
 	bool was = T.in_wrapper;
+	/* the kernel reset its action (ours) to the default, as the
+	 * program's would have been */
+	if ((h.flags & SA_RESETHAND) && h.handler != (unsigned long)SIG_DFL &&
+	    h.handler != (unsigned long)SIG_IGN)
+		prog[sig].handler = (unsigned long)SIG_DFL;
 	/* in sud mode and with the safety net, the calls made here would
 	 * each be a SIGSYS, its frame on the stack this handler runs on (an
 	 * alternate stack of 8 KiB could not hold them): plain calls, until
