@@ -79,6 +79,7 @@ static __attribute__((noinline, cold)) long unfollowed_call(struct zp_thread *t,
 	t->guard = ZP_GUARD_UNFOLLOWED | ZP_GUARD_HOOK;
 	done = runtime_checks(f);
 	t->guard = ZP_GUARD_UNFOLLOWED;
+	zp_guard_down(t);
 	return done;
 }
 
@@ -100,10 +101,7 @@ long zp_enter(struct zp_cframe *f)
 			return 0;
 		return unfollowed_call(t, f);
 	}
-	uint8_t sel = t->sud_selector;
-	if (zp_sud_on)
-		t->sud_selector = ZP_SUD_ALLOW;
-	t->guard = 1;
+	uint8_t sel = zp_guard_up(t, 1);
 	for (int i = 0; i < zp_nhooks; i++, h++) {
 		if (!zp_hook_wants(h, f->call.nr))
 			continue;
@@ -123,9 +121,7 @@ long zp_enter(struct zp_cframe *f)
 	}
 	if (!done)
 		done = runtime_checks(f);
-	t->guard = 0;
-	if (zp_sud_on)
-		t->sud_selector = sel;
+	zp_guard_back(t, 0, sel);
 	return done;
 }
 
@@ -145,14 +141,9 @@ void zp_exit(struct zp_cframe *f)
 	struct zp_thread *t = &zp_tls;
 	uint32_t exits = f->exits;
 
-	uint8_t sel = t->sud_selector;
-	if (zp_sud_on)
-		t->sud_selector = ZP_SUD_ALLOW;
-	t->guard = 1;
+	uint8_t sel = zp_guard_up(t, 1);
 	run_exits(&f->call, f->slot, exits);
-	t->guard = 0;
-	if (zp_sud_on)
-		t->sud_selector = sel;
+	zp_guard_back(t, 0, sel);
 }
 
 /* zp_dispatch -- the chain path, for the stub and the signal paths */
@@ -165,8 +156,6 @@ long zp_dispatch(struct zp_frame *f, void *xarea)
 	uint8_t psel = t->sud_selector;
 	long r;
 
-	if (zp_sud_on)
-		t->sud_selector = ZP_SUD_ALLOW;
 	struct zp_entry e = { pguard, pframe, pxarea, psel, t->entry };
 	t->entry = &e;
 	t->frame = f;
@@ -179,17 +168,16 @@ long zp_dispatch(struct zp_frame *f, void *xarea)
 	if (pguard) {
 		/* hook code came back through a rewritten site, or an
 		 * unfollowed vfork child: no hooks */
-		t->guard = pguard | ZP_GUARD_HOOK;
+		zp_guard_up(t, pguard | ZP_GUARD_HOOK);
 		r = zp_next(f->rax, f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9);
 	} else {
-		t->guard = 1;
+		zp_guard_up(t, 1);
 		r = zp_chain(f->rax, f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9);
 	}
 	t->entry = e.prev;
-	t->guard = pguard;
 	t->frame = pframe;
 	t->xarea = pxarea;
-	t->sud_selector = psel;
+	zp_guard_back(t, pguard, psel);
 	return r;
 }
 
@@ -200,10 +188,9 @@ void zp_leave_dispatch(struct zp_thread *t)
 	/* the dispatch's own record: a call inside its chain that
 	 * dispatched too (a hook's, a handler's) has left it by now */
 	t->entry = e->prev;
-	t->guard = e->guard;
 	t->frame = e->frame;
 	t->xarea = e->xarea;
-	t->sud_selector = e->sel;
+	zp_guard_back(t, e->guard, e->sel);
 }
 
 void zp_observed(struct zp_thread *t)
@@ -247,7 +234,7 @@ void zp_vfork_notify(struct zp_frame *f)
 {
 	struct zp_thread *t = &zp_tls;
 	uint64_t g = t->guard;
-	uint8_t sel = zp_sud_set(ZP_SUD_ALLOW);
+	uint8_t sel = zp_guard_up(t, 1);
 	uint32_t exits = t->vfork_exits;
 
 	/* clone3's arguments are still where the call read them */
@@ -263,7 +250,6 @@ void zp_vfork_notify(struct zp_frame *f)
 	bool unfollowed = !zp_follow && (f->rax == 0 || t->unfollowed);
 	if (unfollowed)
 		g |= ZP_GUARD_UNFOLLOWED;
-	t->guard = 1;
 	t->vfork_call.ret = (long)f->rax;
 	if (!unfollowed) {
 		run_exits(&t->vfork_call, t->vfork_slot, exits);
@@ -277,8 +263,7 @@ void zp_vfork_notify(struct zp_frame *f)
 		t->vfork_exits = 0;
 		zp_exec_map_release(t);
 	}
-	t->guard = g;
-	t->sud_selector = sel;
+	zp_guard_back(t, g, sel);
 	/* a vfork child is a new task: Syscall User Dispatch is not inherited
 	 * (it shares this thread's memory, selector included, until it execs
 	 * or exits, while its parent waits) */

@@ -325,6 +325,7 @@ static void start(void)
 		zp_stats_report(stats, file_env(ZP_ENV_STATS_FD), how, mode);
 	zp_env_hide();
 	zp_tls.guard = 0;
+	zp_guard_down(&zp_tls);
 }
 
 /* The runtime is linked -z initfirst: the loader runs this before every

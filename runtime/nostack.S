@@ -24,6 +24,18 @@ zp_sigreturn_restorer:
 	hlt
 	.size	zp_sigreturn_restorer, .-zp_sigreturn_restorer
 
+/* zp_sigreturn_at(uc) -- rt_sigreturn from the frame whose context is at
+ * uc: %rsp just above its return address, where a restorer has it */
+	.globl	zp_sigreturn_at
+	.hidden	zp_sigreturn_at
+	.type	zp_sigreturn_at, @function
+zp_sigreturn_at:
+	movq	%rdi, %rsp
+	movl	$15, %eax
+	syscall
+	hlt
+	.size	zp_sigreturn_at, .-zp_sigreturn_at
+
 /* zp_handler_jump(handler, sig, si, uc, restorer) -- the program's
  * handler entered as the kernel enters one, on the frame the kernel made
  * for the runtime's: %rsp at its return address (just below uc), now the

@@ -56,6 +56,24 @@ static void shared_tls_child(uint64_t flags)
 			    "the child would share the runtime's per-thread state with its parent");
 }
 
+/* deferred_first -- the program's call goes to the kernel by another way
+ * than zp_kernel_call's: the signals held back meanwhile reach their
+ * handlers first, as there, with the guard down (a child would start
+ * with them blocked, an image with them blocked and pending) */
+static void deferred_first(struct zp_thread *t)
+{
+	if (t->deferred == 0)
+		return;
+	uint64_t g = t->guard;
+	uint8_t sel = zp_sud_set(ZP_SUD_BLOCK);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	t->guard = g & ZP_GUARD_UNFOLLOWED;
+	zp_signal_release(t);
+	t->guard = g;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	t->sud_selector = sel;
+}
+
 static long do_clone3(struct zp_thread *t, long a1, long a2)
 {
 	struct zp_frame *f = t->frame;
@@ -72,6 +90,7 @@ static long do_clone3(struct zp_thread *t, long a1, long a2)
 		top[-2] = f->rdi;
 		top[-3] = ca->flags;
 		ca->stack_size -= 24;
+		deferred_first(t);
 		uint64_t g = t->guard;
 		long r = zp_do_clone3(f, t->xarea, buf, 0);
 		/* a vfork-like child ran on our thread state */
@@ -324,9 +343,6 @@ static void move_own_fd(long fd)
 	}
 }
 
-/* the runtime's signals a program's handler asked to block, per signal */
-static uint64_t masked_out[65];
-
 /* own_signals_unmasked -- a copy, in *copy, of the signal mask at ptr
  * without the runtime's signals (NULL stays NULL): a mask a call puts in
  * place while it waits is the one signal handlers then run with */
@@ -430,6 +446,7 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 			sp[-1] = t->frame->ret;
 			sp[-2] = (uint64_t)a2;
 			sp[-3] = (uint64_t)a1;
+			deferred_first(t);
 			uint64_t g = t->guard;
 			long r = zp_do_clone(t->frame, t->xarea, (uint64_t)a2 - 24);
 			/* a child sharing our TLS (no CLONE_SETTLS) armed with it,
@@ -458,25 +475,8 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 		/* an action the kernel cannot read: it says so (raw) */
 		if (a2 != 0 && zp_page0_mapped && zp_page0_low((uint64_t)a2))
 			break;
-		if (a4 == 8 && a1 > 0 && a1 <= 64 && (a2 != 0 || a3 != 0)) {
-			/* a handler's mask must not block them either: its own
-			 * system calls may arrive by them. The program reads
-			 * back the mask it asked for. */
-			struct zp_ksigaction act;
-			uint64_t asked = 0;
-			if (a2 != 0) {
-				if (read_user(&act, (void *)a2, sizeof(act)) < 0)
-					return -EFAULT;
-				asked = act.mask & zp_signal_own_mask();
-				act.mask &= ~asked;
-			}
-			long r = zp_kernel_call(nr, a1, a2 != 0 ? (long)&act : 0, a3, a4, a5, a6);
-			if (r == 0 && a3 != 0)
-				((struct zp_ksigaction *)a3)->mask |= masked_out[a1];
-			if (r == 0 && a2 != 0 && !zp_in_vfork_child())
-				masked_out[a1] = asked;
-			return r;
-		}
+		if (a4 == 8 && a1 > 0 && a1 <= 64 && (a2 != 0 || a3 != 0))
+			return zp_signal_other_action((int)a1, (void *)a2, (void *)a3);
 		break;
 	case SYS_rt_sigsuspend: {
 		if (a2 != 8)
@@ -606,6 +606,7 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 		/* the new image, hooked or not, starts with the program's
 		 * mask and pending signals */
 		uint64_t saved;
+		deferred_first(t);
 		bool carried = zp_signal_exec_prepare(&saved);
 		long r = zp_exec_with_env(nr, a1, a2, a3, a4, a5, a6);
 		if (carried)

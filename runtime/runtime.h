@@ -122,6 +122,11 @@ struct zp_thread {
 	/* a thread --no-follow does not follow (ZP_GUARD_UNFOLLOWED is its
 	 * guard for good): its side of a vfork stays unfollowed */
 	bool unfollowed;
+	/* the program's signals that arrived while hook code ran (the guard
+	 * up): sent again and blocked until the guard comes down (signal.c) */
+	uint64_t deferred;
+	/* handlers of the program's entered (signal.c), counted */
+	uint32_t handled;
 };
 
 /* zp_thread.guard: any bit set, the hooks are passed by. HOOK: in hook
@@ -156,6 +161,9 @@ extern long zp_raw_syscall(long nr, long a1, long a2, long a3, long a4, long a5,
 /* zp_raw_int80 -- int $0x80 (stub.S): i386 number and arguments */
 extern long zp_raw_int80(long nr, long a1, long a2, long a3, long a4, long a5, long a6) ZP_HIDDEN;
 extern void zp_sigreturn_restorer(void) ZP_HIDDEN;
+/* zp_sigreturn_at -- rt_sigreturn from the kernel's frame whose context is
+ * at uc, as the handler's return to its restorer would (nostack.S) */
+__attribute__((noreturn)) void zp_sigreturn_at(void *uc) ZP_HIDDEN;
 /* zp_handler_jump -- into the program's handler on the kernel's frame at
  * uc, as the kernel enters it, returning to restorer (nostack.S) */
 __attribute__((noreturn)) void zp_handler_jump(void *handler, int sig, void *si, void *uc, void *restorer) ZP_HIDDEN;
@@ -538,6 +546,49 @@ static inline uint8_t zp_sud_set(uint8_t v)
 	return old;
 }
 
+/* zp_signal_release -- the signals held back while hook code ran
+ * (signal.c), unblocked: their handlers run now. zp_guard_down -- at each
+ * place the guard comes down to the program's code or its call, after the
+ * selector is the program's: they run there, hooked. */
+static inline void zp_signal_release(struct zp_thread *t)
+{
+	uint64_t sigs = t->deferred;
+
+	t->deferred = 0;
+	zp_raw_syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&sigs, 0, 8, 0, 0);
+}
+
+static inline void zp_guard_down(struct zp_thread *t)
+{
+	if (__builtin_expect(t->deferred != 0, 0))
+		zp_signal_release(t);
+}
+
+/* zp_guard_up -- the guard to g (HOOK set), then the calls let through:
+ * the selector before, returned. zp_guard_back -- the selector sel, then
+ * the guard g; if g lets the program's code run, the signals held back
+ * meanwhile reach it. In this order a signal never meets the calls let
+ * through with the guard down (its handler's calls would pass the hooks
+ * by, unseen by the kernel's dispatch). */
+static inline uint8_t zp_guard_up(struct zp_thread *t, uint64_t g)
+{
+	t->guard = g;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	uint8_t sel = t->sud_selector;
+	if (zp_sud_on)
+		t->sud_selector = ZP_SUD_ALLOW;
+	return sel;
+}
+
+static inline void zp_guard_back(struct zp_thread *t, uint64_t g, uint8_t sel)
+{
+	t->sud_selector = sel;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	t->guard = g;
+	if (!(g & ZP_GUARD_HOOK))
+		zp_guard_down(t);
+}
+
 /* ---- signal.c ---- */
 #ifndef SA_RESTORER
 #define SA_RESTORER 0x04000000
@@ -563,6 +614,9 @@ bool zp_signal_is_ours(int sig) ZP_HIDDEN;
  * runtime's from then on */
 long zp_signal_program_sud(long mode, long off, long len, long sel) ZP_HIDDEN;
 long zp_signal_action(int sig, const void *act, void *oldact, size_t sigsetsize) ZP_HIDDEN;
+/* zp_signal_other_action -- rt_sigaction (8-byte masks) for a signal not
+ * the runtime's: the kernel holds the runtime's wrapper for a handler */
+long zp_signal_other_action(int sig, const void *act, void *oldact) ZP_HIDDEN;
 /* the runtime's signals this thread's program blocks: the kernel never
  * has them blocked (a fault with them blocked kills); a signal of theirs
  * sent meanwhile is kept pending here until the program unblocks it */

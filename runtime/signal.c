@@ -44,6 +44,24 @@ static struct zp_ksigaction *action(int sig)
 	return &shadow[sig];
 }
 
+/* record -- the action the program set for sig. A vfork child shares our
+ * memory, not our actions: what it sets (before its exec or exit) is its
+ * own, not its parent's */
+static void record(int sig, const struct zp_ksigaction *act)
+{
+	if (!zp_in_vfork_child()) {
+		shadow[sig] = *act;
+		return;
+	}
+	long pid = zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
+	if (child_own.pid != pid) {
+		child_own.set = 0;
+		child_own.pid = pid;
+	}
+	child_own.act[sig] = *act;
+	child_own.set |= 1ull << (sig - 1);
+}
+
 uint64_t zp_signal_own_mask(void)
 {
 	return (1ull << (SIGSEGV - 1)) | (1ull << (SIGILL - 1)) |
@@ -67,6 +85,7 @@ static bool write_user(void *dst, const void *src, size_t len)
 }
 
 static void handler(int sig, siginfo_t *si, void *ucv);
+static void wrapped(int sig, siginfo_t *si, void *ucv);
 static long raw_sigmask(int how, const uint64_t *set, uint64_t *old);
 
 bool zp_signal_copy_out(void *dst, const void *src, size_t len)
@@ -350,8 +369,13 @@ static long install(int sig, unsigned long onstack)
  * runtime's, the program's action kept as at start-up */
 static long adopt_sigsys(void)
 {
-	long r = zp_raw_syscall(SYS_rt_sigaction, SIGSYS, 0, (long)&shadow[SIGSYS], 8, 0, 0);
+	struct zp_ksigaction now;
+	long r = zp_raw_syscall(SYS_rt_sigaction, SIGSYS, 0, (long)&now, 8, 0, 0);
 
+	/* a handler the program set through the runtime: the kernel holds
+	 * the wrapper, the program's is in the shadow already */
+	if (r == 0 && now.handler != (void *)wrapped)
+		shadow[SIGSYS] = now;
 	if (r == 0)
 		r = install(SIGSYS, shadow[SIGSYS].flags & SA_ONSTACK);
 	return r;
@@ -429,19 +453,8 @@ long zp_signal_action(int sig, const void *act, void *oldact, size_t sigsetsize)
 	 * alternate stack still reaches a handler that never asked for it */
 	if (act != NULL && ((tmp.flags ^ prev.flags) & SA_ONSTACK))
 		install(sig, tmp.flags & SA_ONSTACK);
-	/* a vfork child shares our memory, not our actions: what it sets
-	 * (before its exec or exit) is its own, not its parent's */
-	if (act != NULL && !zp_in_vfork_child()) {
-		shadow[sig] = tmp;
-	} else if (act != NULL) {
-		long pid = zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
-		if (child_own.pid != pid) {
-			child_own.set = 0;
-			child_own.pid = pid;
-		}
-		child_own.act[sig] = tmp;
-		child_own.set |= 1ull << (sig - 1);
-	}
+	if (act != NULL)
+		record(sig, &tmp);
 	if (oldact != NULL && !write_user(oldact, &prev, sizeof(prev)))
 		return -EFAULT;
 	return 0;
@@ -451,6 +464,7 @@ static long raw_sigmask(int how, const uint64_t *set, uint64_t *old)
 {
 	return zp_raw_syscall(SYS_rt_sigprocmask, how, (long)set, (long)old, 8, 0, 0);
 }
+
 
 /* forward -- the fault is not ours: do what the program asked for. A
  * fault (si_code > 0) whose signal the program blocks or ignores gets the
@@ -548,6 +562,7 @@ static void forward(int sig, siginfo_t *si, ucontext_t *uc, int saved_errno, boo
 	if (flags & SA_RESETHAND)
 		a->handler = SIG_DFL;
 	struct zp_thread *t = &zp_tls;
+	t->handled++;
 	if (may_jump && (flags & SA_RESTORER) && t->guard == 0 && t->entry == NULL &&
 	    restorer_hooked((uintptr_t)a->restorer) && handed_over(uc, si, sig)) {
 		/* as the kernel would have entered it, on this very frame: it
@@ -617,6 +632,151 @@ void zp_signal_returning(void *ucv)
 		zp_signal_unblocked(view & ~zp_own_blocked);
 }
 
+/* ---- the program's other handlers, held back while hook code runs ----
+ *
+ * A handler of the program's that the kernel enters while this thread is
+ * inside a hook or the runtime (the guard up) would have its calls pass
+ * the hooks by, as hook code's own do (nothing tells them apart), and
+ * would enter hooks not written to be entered again from inside
+ * themselves. So the kernel holds `wrapped` for every handler the program
+ * sets for a signal not the runtime's, with the program's flags, mask and
+ * restorer (SA_RESETHAND done here, SA_SIGINFO for the context). There,
+ * with the guard down, the program's handler is entered on the kernel's
+ * very frame, as the kernel would; with the guard up, the signal is sent
+ * to this thread again with its siginfo, and blocked in the context
+ * returned to: the kernel keeps it pending (queued or merged as for any
+ * blocked signal) until the guard comes down (zp_guard_down), when the
+ * handler runs where the program's code or its call resumes: before the
+ * call, or after it, as natively it would around the call. Faults are
+ * not held back: the instruction would only fault again. */
+
+/* the runtime's signals a program's handler asked to block, per signal */
+static uint64_t masked_out[65];
+
+static long my_pid(void)
+{
+	return zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
+}
+
+/* send_again -- sig with its siginfo, to this thread (the kernel lets a
+ * thread send itself any si_code) */
+static long send_again(int sig, siginfo_t *si)
+{
+	return zp_raw_syscall(SYS_rt_tgsigqueueinfo, my_pid(), my_tid(), sig, (long)si, 0, 0);
+}
+
+/* may_wait -- a sent signal, or one the kernel raises for an event; not a
+ * fault of the instruction interrupted */
+static bool may_wait(int sig, const siginfo_t *si)
+{
+	return si->si_code <= 0 || !(sig == SIGBUS || sig == SIGFPE || sig == SIGTRAP);
+}
+
+static void wrapped(int sig, siginfo_t *si, void *ucv)
+{
+	struct zp_thread *t = &zp_tls;
+	ucontext_t *uc = ucv;
+	uint64_t bit = 1ull << (sig - 1), mask;
+
+	if ((t->guard & ZP_GUARD_HOOK) && may_wait(sig, si) && send_again(sig, si) == 0) {
+		memcpy(&mask, &uc->uc_sigmask, sizeof(mask));
+		mask |= bit;
+		memcpy(&uc->uc_sigmask, &mask, sizeof(mask));
+		t->deferred |= bit;
+		zp_sigreturn_at(uc);
+	}
+	struct zp_ksigaction *a = action(sig);
+	void *h = a->handler;
+	/* the default as the kernel's SA_RESETHAND leaves it: the flags, mask
+	 * and restorer kept */
+	struct zp_ksigaction dfl = *a;
+	dfl.handler = SIG_DFL;
+	dfl.mask &= ~zp_signal_own_mask();
+	if (h == SIG_IGN || h == SIG_DFL) {
+		/* the action changed while the kernel delivered: what the new
+		 * one does (a fault repeats on return) */
+		if (h == SIG_DFL) {
+			zp_raw_syscall(SYS_rt_sigaction, sig, (long)&dfl, 0, 8, 0, 0);
+			if (may_wait(sig, si))
+				send_again(sig, si);
+		}
+		zp_sigreturn_at(uc);
+	}
+	void *restorer = a->restorer;
+	if (a->flags & SA_RESETHAND) {
+		if (a != &shadow[sig] || !zp_in_vfork_child())
+			a->handler = SIG_DFL;
+		zp_raw_syscall(SYS_rt_sigaction, sig, (long)&dfl, 0, 8, 0, 0);
+	}
+	t->handled++;
+	/* the handler reads the mask it interrupted as the program set it,
+	 * when its rt_sigreturn comes through the runtime (which then takes
+	 * the runtime's signals back out of it) */
+	if (zp_own_blocked != 0 && restorer_hooked((uintptr_t)restorer) && handed_over(uc, si, sig)) {
+		memcpy(&mask, &uc->uc_sigmask, sizeof(mask));
+		mask |= zp_own_blocked;
+		memcpy(&uc->uc_sigmask, &mask, sizeof(mask));
+	}
+	zp_handler_jump(h, sig, si, uc, restorer);
+}
+
+/* wrappable -- an action the kernel can hold `wrapped` for: a handler,
+ * with the restorer an x86-64 frame needs, of a signal that can have one */
+static bool wrappable(int sig, const struct zp_ksigaction *a)
+{
+	return a->handler != SIG_DFL && a->handler != SIG_IGN && (a->flags & SA_RESTORER) &&
+	       sig != SIGKILL && sig != SIGSTOP;
+}
+
+long zp_signal_other_action(int sig, const void *act, void *oldact)
+{
+	struct zp_ksigaction tmp, k, prev = *action(sig);
+	uint64_t own = zp_signal_own_mask();
+	bool wrap = false;
+
+	if (act != NULL) {
+		if (zp_read_user(&tmp, (uintptr_t)act, sizeof(tmp)) != sizeof(tmp))
+			return -EFAULT;
+		/* a handler's mask must not block the runtime's signals: its
+		 * own system calls may arrive by them. The program reads back
+		 * the mask it asked for. */
+		k = tmp;
+		k.mask &= ~own;
+		wrap = wrappable(sig, &tmp);
+		if (wrap) {
+			k.handler = (void *)wrapped;
+			k.flags = (k.flags | SA_SIGINFO) & ~(unsigned long)SA_RESETHAND;
+			/* the action before the kernel holds `wrapped` for it */
+			record(sig, &tmp);
+		}
+	}
+	/* the old action straight into the program's memory (an address
+	 * there the kernel cannot write fails as natively, the new action
+	 * taken), put right below */
+	long r = zp_kernel_call(SYS_rt_sigaction, sig, act != NULL ? (long)&k : 0, (long)oldact, 8, 0, 0);
+	if (r != 0)
+		return r;
+	if (act != NULL && !wrap)
+		record(sig, &tmp);
+	uint64_t asked = masked_out[sig];
+	if (act != NULL && !zp_in_vfork_child())
+		masked_out[sig] = tmp.mask & own;
+	if (oldact == NULL)
+		return 0;
+	struct zp_ksigaction *old = oldact;
+	if (old->handler == (void *)wrapped) {
+		/* as the kernel would keep the program's: the flags it knows
+		 * (it kept those of ours, SA_RESETHAND aside), no SIGKILL or
+		 * SIGSTOP in the mask */
+		prev.flags &= old->flags | SA_RESETHAND;
+		prev.mask &= ~(1ull << (SIGKILL - 1) | 1ull << (SIGSTOP - 1));
+		*old = prev;
+	} else {
+		old->mask |= asked;
+	}
+	return 0;
+}
+
 /* needs_thunk -- calls that must run on the program's own stack, from its
  * exact registers: rt_sigreturn (the frame is at %rsp), vfork and clone
  * with CLONE_VM and no new stack (the child shares that stack). The hooks
@@ -676,6 +836,7 @@ static void emulate(ucontext_t *uc, long nr, bool known, uintptr_t resume)
 		.rsi = (uint64_t)g[REG_RSI], .rdi = (uint64_t)g[REG_RDI],
 		.rax = (uint64_t)nr, .ret = resume,
 	};
+	uint32_t handled = zp_tls.handled;
 	long r;
 
 	if (known && needs_thunk(g, nr)) {
@@ -696,9 +857,11 @@ static void emulate(ucontext_t *uc, long nr, bool known, uintptr_t resume)
 	} else {
 		r = -ENOSYS;
 	}
-	if (nr == SYS_rt_sigprocmask || nr == SYS_prctl) {
+	if (nr == SYS_rt_sigprocmask || nr == SYS_prctl || zp_tls.handled != handled) {
 		/* (prctl: the program's own dispatch may have made SIGSYS
-		 * ours, and unblocked it for real: zp_signal_program_sud) */
+		 * ours, and unblocked it for real: zp_signal_program_sud; a
+		 * handler of the program's that ran during the call returned
+		 * with the mask it left in its context) */
 		uint64_t mask;
 		raw_sigmask(SIG_BLOCK, NULL, &mask);
 		memcpy(&uc->uc_sigmask, &mask, sizeof(mask));
@@ -742,6 +905,8 @@ static void perform(const struct call *c)
 		zp_tls.guard = 1;
 		emulate(c->uc, c->nr, true, c->resume);
 		zp_tls.guard = guard;
+		if (!(guard & ZP_GUARD_HOOK))
+			zp_guard_down(&zp_tls);
 		break;
 	case CALL_DISPATCHED:
 		emulate(c->uc, c->nr, true, c->resume);
