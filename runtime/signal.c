@@ -666,10 +666,12 @@ static long send_again(int sig, siginfo_t *si)
 }
 
 /* may_wait -- a sent signal, or one the kernel raises for an event; not a
- * fault of the instruction interrupted */
+ * fault of the instruction interrupted, nor a seccomp filter's SIGSYS for
+ * the call just made (its handler answers that call in the context) */
 static bool may_wait(int sig, const siginfo_t *si)
 {
-	return si->si_code <= 0 || !(sig == SIGBUS || sig == SIGFPE || sig == SIGTRAP);
+	return si->si_code <= 0 || !(sig == SIGBUS || sig == SIGFPE || sig == SIGTRAP || sig == SIGSYS ||
+				     sig == SIGSEGV || sig == SIGILL);
 }
 
 static void wrapped(int sig, siginfo_t *si, void *ucv)
