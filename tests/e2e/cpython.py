@@ -77,10 +77,13 @@ def main():
     dirs = []
     runs = []
     try:
-        for label, prefix in [("native", [])] + [
-                (h, [zpoline, "run", "--hook", h, "-o", os.devnull, "--"]) for h in hooks]:
+        for label, prefix in [("native", [])] + [(h, [zpoline, "run", "--hook", h]) for h in hooks]:
             d = tempfile.mkdtemp(prefix="zp-cpython-")
             dirs.append(d)
+            # the runtime's messages (a fatal one's reason) kept, but for
+            # the tracer's lines, which would fill the disk
+            if prefix:
+                prefix += ["-o", os.devnull if label == "tracer" else os.path.join(d, "zpoline.out"), "--"]
             runs.append((label, d) + start(prefix, d, modules))
             if sequential:
                 runs[-1][2].wait()
@@ -104,6 +107,10 @@ def main():
                 with open(os.path.join(d, "log"), "rb") as f:
                     tail = f.read()[-3000:].decode(errors="replace")
                 print("--hook %s: no results (exit status %d); the end of its output:\n%s" % (label, rc, tail))
+                out = os.path.join(d, "zpoline.out")
+                if os.path.exists(out):
+                    with open(out, "rb") as f:
+                        print("zpoline's messages:\n" + f.read()[-3000:].decode(errors="replace"))
                 ok = False
                 continue
             diffs = sorted(t for t in set(native) | set(got) if native.get(t) != got.get(t))
