@@ -363,24 +363,52 @@ struct tmp {
 	char name[64];
 };
 
+static unsigned tmp_seq;
+
+/* tmp_name -- a name of this process's own for a file being made */
+static void tmp_name(char *buf, size_t len)
+{
+	snprintf(buf, len, ".%d.%u.%llx.tmp", (int)getpid(), tmp_seq++, (unsigned long long)zp_now_ns());
+}
+
 /* tmp_open -- a new file in dirfd that no one can have prepared */
 static int tmp_open(int dirfd, struct tmp *t)
 {
-	static unsigned seq;
-
 	t->anon = true;
 	t->fd = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
 	if (t->fd >= 0)
 		return 0;
 	t->anon = false;
 	for (int tries = 0; tries < 16; tries++) {
-		snprintf(t->name, sizeof(t->name), ".%d.%u.%llx.tmp", (int)getpid(), seq++,
-			 (unsigned long long)zp_now_ns());
+		tmp_name(t->name, sizeof(t->name));
 		t->fd = openat(dirfd, t->name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 		if (t->fd >= 0 || errno != EEXIST)
 			break;
 	}
 	return t->fd >= 0 ? 0 : -errno;
+}
+
+/* link_over -- the file with no name at proc (its /proc/self/fd link)
+ * under name in dirfd, over the file there, at once: linked under a name
+ * of its own, then renamed over it, so that a reader never finds the
+ * entry missing (one that has just stored it looks it up) */
+static int link_over(int dirfd, const char *proc, const char *name)
+{
+	char tmp[64];
+
+	for (int tries = 0; tries < 16; tries++) {
+		tmp_name(tmp, sizeof(tmp));
+		if (linkat(AT_FDCWD, proc, dirfd, tmp, AT_SYMLINK_FOLLOW) == 0) {
+			if (renameat(dirfd, tmp, dirfd, name) == 0)
+				return 0;
+			int r = -errno;
+			unlinkat(dirfd, tmp, 0);
+			return r;
+		}
+		if (errno != EEXIST)
+			return -errno;
+	}
+	return -EEXIST;
 }
 
 /* tmp_finish -- if r == 0, give the file its name (replacing what held
@@ -391,16 +419,12 @@ static int tmp_finish(int dirfd, struct tmp *t, const char *name, int r)
 
 	if (r == 0 && t->anon) {
 		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", t->fd);
-		for (int tries = 0; tries < 2; tries++) {
-			if (linkat(AT_FDCWD, proc, dirfd, name, AT_SYMLINK_FOLLOW) == 0) {
-				r = 0;
-				break;
-			}
+		if (linkat(AT_FDCWD, proc, dirfd, name, AT_SYMLINK_FOLLOW) != 0)
 			r = -errno;
-			if (errno != EEXIST)
-				break;
-			unlinkat(dirfd, name, 0);
-		}
+		/* one there already (another process's store of the same
+		 * entry, a stale one): replaced at once */
+		if (r == -EEXIST)
+			r = link_over(dirfd, proc, name);
 	} else if (r == 0 && renameat(dirfd, t->name, dirfd, name) != 0) {
 		r = -errno;
 	}
