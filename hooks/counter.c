@@ -290,8 +290,10 @@ COLD static void exec_failed(long nr)
 
 /* enter_special -- enter for every kind but PLAIN: a jump from enter,
  * whose path for the others keeps its frameless shape */
-COLD static int enter_special(long nr, long call_flags, int k, uint64_t *slot)
+COLD static int enter_special(const struct zpoline_call *call, int k, uint64_t *slot)
 {
+	long nr = call->nr, call_flags = call->args[0];
+
 	switch (k) {
 	case UNCOUNTED:
 		if (nr == SYS_exit_group)
@@ -301,7 +303,10 @@ COLD static int enter_special(long nr, long call_flags, int k, uint64_t *slot)
 		exec_enter(nr);
 		break;
 	case SIGRETURN:
-		add(nr, 0, 0);
+		/* what it gives back (the runtime says, from ABI 3: the
+		 * context's %rax, an interrupted call's -EINTR, say), counted
+		 * failed as strace -c counts it */
+		add(nr, call->ret, 0);
 		break;
 	case SENDS:
 	case WRITES:
@@ -389,7 +394,7 @@ HOT static int counter_enter(struct zpoline_call *call, uint64_t *slot)
 	int k = kind(call->nr);
 
 	if (__builtin_expect(k != PLAIN, 0))
-		return enter_special(call->nr, call->args[0], k, slot);
+		return enter_special(call, k, slot);
 	*slot = ticks();
 	return ZPOLINE_CALL;
 }

@@ -158,6 +158,10 @@ long zp_dispatch(struct zp_frame *f, void *xarea)
 
 	struct zp_entry e = { pguard, pframe, pxarea, psel, t->entry };
 	t->entry = &e;
+	/* the stub's: the context is the program's stack above the frame
+	 * (a signal path has set it, observing) */
+	if (__builtin_expect(f->rax == SYS_rt_sigreturn, 0) && t->observe == NULL)
+		t->sigreturn_uc = (uintptr_t)f + ZP_FRAME_SIZE;
 	t->frame = f;
 	t->xarea = xarea;
 	/* the process's end, from a thread --no-follow left alone, is the

@@ -349,6 +349,9 @@ static long adapt(int i, long nr, long a1, long a2, long a3, long a4, long a5, l
 
 	if (!zp_hook_wants(h, nr))
 		return h->next(nr, a1, a2, a3, a4, a5, a6);
+	/* it never comes back: what it will give back, known now */
+	if (nr == SYS_rt_sigreturn)
+		c.ret = zp_sigreturn_result();
 	if (h->enter != NULL && h->enter(&c, &slot) == ZPOLINE_DONE)
 		return c.ret;
 	/* a vfork-like call does not come back here: the stub tells the

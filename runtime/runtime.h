@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/syscall.h>
+#include <ucontext.h>
 
 #include "contract.h"
 #include "layout.h"
@@ -104,6 +105,9 @@ struct zp_thread {
 	/* a signal path letting the hooks see a call it then makes itself
 	 * (zp_dispatch_observe): where zp_next goes back to instead */
 	void **observe;
+	/* the context an rt_sigreturn being dispatched returns to (its
+	 * %rax is what the call gives back: zp_sigreturn_result) */
+	uintptr_t sigreturn_uc;
 	/* a vfork-like call in the chain: the call and the slots of the
 	 * enter/exit hooks whose exits run after it, in child and parent */
 	struct zpoline_call vfork_call;
@@ -463,6 +467,19 @@ void zp_clone_child(uint64_t flags) ZP_HIDDEN;
 /* zp_read_user -- copy up to len bytes of the program's memory without
  * faulting: how many could be read (up to an unreadable page) */
 size_t zp_read_user(void *dst, uintptr_t src, size_t len) ZP_HIDDEN;
+/* zp_sigreturn_result -- what the rt_sigreturn being dispatched gives
+ * back: the %rax of the context it returns to, as strace shows it (0
+ * where that cannot be read) */
+static inline long zp_sigreturn_result(void)
+{
+	uintptr_t uc = zp_tls.sigreturn_uc;
+	long rax = 0;
+
+	if (uc == 0 || zp_read_user(&rax, uc + offsetof(ucontext_t, uc_mcontext.gregs[REG_RAX]), sizeof(rax)) !=
+			       sizeof(rax))
+		return 0;
+	return rax;
+}
 
 /* ---- loader.c: the hooks ---- */
 struct zp_hook {

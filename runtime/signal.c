@@ -844,6 +844,7 @@ static void emulate(ucontext_t *uc, long nr, bool known, uintptr_t resume)
 	if (known && needs_thunk(g, nr)) {
 		/* the hooks see it first, as on the fast path; unless one
 		 * answers it, the program's own registers and stack make it */
+		zp_tls.sigreturn_uc = (uintptr_t)g[REG_RSP];
 		if (!zp_dispatch_observe(&f, &r)) {
 			if (nr == SYS_rt_sigreturn)
 				zp_signal_returning((void *)g[REG_RSP]);
