@@ -1711,6 +1711,18 @@ static void exit_impl(struct zpoline_call *call, uint64_t *slot)
 	}
 }
 
+/* its_entry -- the registers at uc are those of r's own kernel entry,
+ * which keeps the argument registers: not another call's, such as the
+ * runtime's that lets through a signal it held back while the hooks ran
+ * (between our enter and the call) */
+static bool its_entry(const ucontext_t *uc, const struct rec *r)
+{
+	const greg_t *g = uc->uc_mcontext.gregs;
+
+	return g[REG_RDI] == r->args[0] && g[REG_RSI] == r->args[1] && g[REG_RDX] == r->args[2] &&
+	       g[REG_R10] == r->args[3] && g[REG_R8] == r->args[4] && g[REG_R9] == r->args[5];
+}
+
 /* complete_interrupted -- a signal arrived as the current call returned:
  * strace shows the call's result before the signal, so we do too */
 __attribute__((noinline)) static void complete_interrupted(ucontext_t *uc)
@@ -1718,7 +1730,7 @@ __attribute__((noinline)) static void complete_interrupted(ucontext_t *uc)
 	struct rec *r = T.cur;
 	unsigned char insn[2];
 
-	if (r == NULL || r->seq == 0 || r->done || uc == NULL || T.level != 0)
+	if (r == NULL || r->seq == 0 || r->done || uc == NULL || T.level != 0 || !its_entry(uc, r))
 		return;
 	long rip = uc->uc_mcontext.gregs[REG_RIP], rax = uc->uc_mcontext.gregs[REG_RAX];
 	if (tr_peek(insn, (uintptr_t)rip - 2, 2) == 2 && insn[0] == 0x0f && insn[1] == 0x05 &&
