@@ -665,6 +665,65 @@ static long send_again(int sig, siginfo_t *si)
 	return zp_raw_syscall(SYS_rt_tgsigqueueinfo, my_pid(), my_tid(), sig, (long)si, 0, 0);
 }
 
+/* A mark queued just ahead of a real-time signal sent again (hold_back):
+ * an si_code no one sends (the kernel's own are above -8), its value the
+ * address of the mark on the handler's frame; taken out again before the
+ * handler returns */
+#define MARK_CODE (-0x5a70)
+
+static bool is_mark(const siginfo_t *x, const siginfo_t *mark)
+{
+	return x->si_code == MARK_CODE && x->si_value.sival_ptr == mark->si_value.sival_ptr;
+}
+
+/* take_until_mark -- each instance of sig ahead of the mark in this
+ * thread's queue (which the kernel empties before the process's) taken
+ * and sent again, behind the rest, then the mark taken: the queue turned
+ * round to the instance that was just behind the mark */
+static void take_until_mark(int sig, const siginfo_t *mark)
+{
+	uint64_t one = 1ull << (sig - 1);
+	struct timespec now = { 0, 0 };
+	long pid = my_pid(), tid = my_tid();
+	siginfo_t x;
+
+	while (zp_raw_syscall(SYS_rt_sigtimedwait, (long)&one, (long)&x, (long)&now, 8, 0, 0) == sig &&
+	       !is_mark(&x, mark))
+		zp_raw_syscall(SYS_rt_tgsigqueueinfo, pid, tid, sig, (long)&x, 0, 0);
+}
+
+/* hold_back -- sig sent again to this thread with its siginfo, to be
+ * delivered when the guard comes down. A standard signal is one pending
+ * at most. A real-time one is queued: the instances this thread was sent
+ * since the kernel took this one out of its queue would go ahead of it,
+ * so they are moved behind it (the process's queue comes after the
+ * thread's, as it did). */
+static long hold_back(int sig, siginfo_t *si)
+{
+	if (sig < 32)                   /* the kernel's first real-time signal */
+		return send_again(sig, si);
+	uint64_t bit = 1ull << (sig - 1), was;
+	siginfo_t mark;
+	memset(&mark, 0, sizeof(mark));
+	mark.si_signo = sig;
+	mark.si_code = MARK_CODE;
+	mark.si_value.sival_ptr = &mark;
+	/* (blocked here even under SA_NODEFER: the kernel must not deliver
+	 * the ones being moved; the context returned to blocks it anyway) */
+	raw_sigmask(SIG_BLOCK, &bit, &was);
+	long r = send_again(sig, &mark);
+	if (r == 0) {
+		r = send_again(sig, si);
+		take_until_mark(sig, &mark);
+	} else {
+		r = send_again(sig, si);
+	}
+	/* not held back: its handler runs now, with the mask it would have */
+	if (r != 0)
+		raw_sigmask(SIG_SETMASK, &was, NULL);
+	return r;
+}
+
 /* may_wait -- a sent signal, or one the kernel raises for an event; not a
  * fault of the instruction interrupted */
 static bool may_wait(int sig, const siginfo_t *si)
@@ -678,7 +737,7 @@ static void wrapped(int sig, siginfo_t *si, void *ucv)
 	ucontext_t *uc = ucv;
 	uint64_t bit = 1ull << (sig - 1), mask;
 
-	if ((t->guard & ZP_GUARD_HOOK) && may_wait(sig, si) && send_again(sig, si) == 0) {
+	if ((t->guard & ZP_GUARD_HOOK) && may_wait(sig, si) && hold_back(sig, si) == 0) {
 		memcpy(&mask, &uc->uc_sigmask, sizeof(mask));
 		mask |= bit;
 		memcpy(&uc->uc_sigmask, &mask, sizeof(mask));

@@ -1,0 +1,36 @@
+#!/usr/bin/env python3
+"""Signals queued to the program while a hook runs are held back until the
+hook is done, then reach the program's handler in the order the kernel
+would have delivered them: this thread's queue first, each queue in the
+order it was sent. The sendself hook queues them from its enter; the
+program first makes the same queue itself, natively, for the order to
+match. Before the fix, a real-time signal held back went behind the
+instances queued to its thread after it (2 3 1, not 1 2 3).
+
+usage: sendself.py ZPOLINE HOOK PROG"""
+import os
+import re
+import subprocess
+import sys
+
+from common import check, finish
+
+Z, HOOK, PROG = (os.path.abspath(a) for a in sys.argv[1:4])
+ENV = {k: v for k, v in os.environ.items() if not k.startswith("ZPOLINE_") and k != "LD_PRELOAD"}
+MODES = [("fast", []), ("trap", []), ("sud", []), ("fast", ["--catch-late"])]
+# (signal offset from SIGRTMIN or -1 for SIGUSR1, to the thread, to the process)
+CASES = [(2, 3, 0), (2, 3, 2), (2, 1, 3), (-1, 1, 0)]
+
+for mode, extra in MODES:
+    for sig, n, m in CASES:
+        name = "%s mode%s, signal %d, %d to the thread, %d to the process" % (
+            mode, "".join(" " + e for e in extra), sig, n, m)
+        p = subprocess.run([Z, "run", "--mode", mode] + extra + ["--hook", HOOK, "--", PROG,
+                            str(sig), str(n), str(m)], env=ENV, capture_output=True, text=True,
+                           timeout=60)
+        prog = re.search(r"^program:(.*)$", p.stdout, re.M)
+        hook = re.search(r"^hook:(.*)$", p.stdout, re.M)
+        check(name, p.returncode == 0 and prog is not None and hook is not None and
+              prog.group(1).strip() != "" and hook.group(1) == prog.group(1),
+              p.stdout + p.stderr)
+finish()
