@@ -127,6 +127,14 @@ struct zp_thread {
 	uint64_t deferred;
 	/* handlers of the program's entered (signal.c), counted */
 	uint32_t handled;
+	/* a real-time signal held back (signal.c): its number (0: none), the
+	 * thread holding it (a vfork child shares this state, a forked one
+	 * has a copy) and its siginfo, delivered on the frame of the next
+	 * instance the kernel delivers, each instance in turn moving here */
+	int held_sig;
+	bool held_marked;               /* the mark that frees it is queued */
+	long held_tid;
+	uint64_t held_info[16];
 };
 
 /* zp_thread.guard: any bit set, the hooks are passed by. HOOK: in hook
@@ -550,11 +558,15 @@ static inline uint8_t zp_sud_set(uint8_t v)
  * (signal.c), unblocked: their handlers run now. zp_guard_down -- at each
  * place the guard comes down to the program's code or its call, after the
  * selector is the program's: they run there, hooked. */
+void zp_signal_held_mark(struct zp_thread *t) ZP_HIDDEN;
+
 static inline void zp_signal_release(struct zp_thread *t)
 {
 	uint64_t sigs = t->deferred;
 
 	t->deferred = 0;
+	if (t->held_sig != 0 && !t->held_marked)
+		zp_signal_held_mark(t);
 	zp_raw_syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&sigs, 0, 8, 0, 0);
 }
 

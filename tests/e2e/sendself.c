@@ -5,12 +5,18 @@
  * Prints each order as the values the handler saw.
  *
  * usage: sendself SIG-OFFSET N M   (SIG is SIGRTMIN + SIG-OFFSET, or
- * SIGUSR1 for -1) */
+ * SIGUSR1 for -1)
+ *
+ * sendself flood N: a child queues N real-time signals to this thread, as
+ * fast as the queue takes them, while it makes calls (hooks running much
+ * of the time); prints how many came and how many out of their order. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static volatile char seen[256];
@@ -45,8 +51,55 @@ static void send(int sig, int value, int to_thread)
 		syscall(SYS_rt_sigqueueinfo, getpid(), sig, &si);
 }
 
+static volatile int flood_got, flood_bad, flood_last;
+
+static void on_flood(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)uc;
+	if (si->si_value.sival_int != flood_last + 1)
+		flood_bad++;
+	flood_last = si->si_value.sival_int;
+	flood_got++;
+}
+
+static int flood(int n)
+{
+	struct sigaction sa;
+	int sig = SIGRTMIN + 1;
+	pid_t parent = getpid();
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_flood;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigaction(sig, &sa, NULL);
+	pid_t child = fork();
+	if (child == 0) {
+		siginfo_t si;
+		for (int i = 1; i <= n; i++) {
+			memset(&si, 0, sizeof(si));
+			si.si_signo = sig;
+			si.si_code = SI_QUEUE;
+			si.si_pid = getpid();
+			si.si_uid = getuid();
+			si.si_value.sival_int = i;
+			while (syscall(SYS_rt_tgsigqueueinfo, parent, parent, sig, &si) != 0)
+				if (errno != EAGAIN)
+					_exit(1);
+		}
+		_exit(0);
+	}
+	while (flood_got < n)
+		syscall(SYS_getppid);
+	waitpid(child, NULL, 0);
+	printf("flood: got %d, out of order %d\n", flood_got, flood_bad);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 3 && strcmp(argv[1], "flood") == 0)
+		return flood(atoi(argv[2]));
 	if (argc != 4) {
 		fprintf(stderr, "usage: sendself SIG-OFFSET N M\n");
 		return 2;
