@@ -665,26 +665,11 @@ static long send_again(int sig, siginfo_t *si)
 	return zp_raw_syscall(SYS_rt_tgsigqueueinfo, my_pid(), my_tid(), sig, (long)si, 0, 0);
 }
 
-/* A mark: an instance of a signal the runtime queues to its own thread, to
- * come back to `wrapped` and be dropped there: an si_code no one sends
- * (the kernel's own are above -8) and, for its value, an address of the
- * thread's own */
-#define MARK_CODE (-0x5a70)
+#define MARK_CODE ZP_MARK_CODE
 
 static bool is_mark(const siginfo_t *x, const void *value)
 {
 	return x->si_code == MARK_CODE && x->si_value.sival_ptr == value;
-}
-
-static long send_mark(int sig, const void *value)
-{
-	siginfo_t mark;
-
-	memset(&mark, 0, sizeof(mark));
-	mark.si_signo = sig;
-	mark.si_code = MARK_CODE;
-	mark.si_value.sival_ptr = (void *)value;
-	return send_again(sig, &mark);
 }
 
 /* take_until_mark -- each instance of sig ahead of the mark in this
@@ -737,7 +722,7 @@ static long hold_back(struct zp_thread *t, int sig, siginfo_t *si, bool ours)
 	/* (blocked here even under SA_NODEFER: the kernel must not deliver
 	 * the ones being moved; the context returned to blocks it anyway) */
 	raw_sigmask(SIG_BLOCK, &bit, &was);
-	long r = send_mark(sig, &value);
+	long r = zp_signal_send_mark(sig, &value);
 	if (r == 0) {
 		r = send_again(sig, si);
 		take_until_mark(sig, &value);
@@ -748,21 +733,6 @@ static long hold_back(struct zp_thread *t, int sig, siginfo_t *si, bool ours)
 	if (r != 0)
 		raw_sigmask(SIG_SETMASK, &was, NULL);
 	return r;
-}
-
-/* zp_signal_held_mark -- the guard down with a signal held: the mark that
- * frees the slot queued behind the instances of it queued since (or, the
- * queue full, the held one sent again as it is) */
-void zp_signal_held_mark(struct zp_thread *t)
-{
-	if (t->held_tid != my_tid())
-		return;
-	t->held_marked = true;
-	if (send_mark(t->held_sig, t->held_info) == 0)
-		return;
-	int sig = t->held_sig;
-	t->held_sig = 0;
-	send_again(sig, (siginfo_t *)t->held_info);
 }
 
 /* held_swap -- an instance of the held signal delivered with the guard
