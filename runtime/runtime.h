@@ -578,7 +578,7 @@ static inline long zp_signal_send_mark(int sig, const void *value)
  * back (signal.c): the mark that frees the slot queued behind the
  * instances of it queued since (or, the queue full, the held one sent
  * again as it is) */
-static inline void zp_signal_held_mark(struct zp_thread *t)
+static __attribute__((noinline, cold, unused)) void zp_signal_held_mark(struct zp_thread *t)
 {
 	long tid = zp_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0);
 

@@ -700,7 +700,7 @@ static void take_until_mark(int sig, const void *value)
  * to the thread since: a mark goes in first, then si, then the queue is
  * turned round to si (instances queued meanwhile may land among those
  * moved). */
-static long hold_back(struct zp_thread *t, int sig, siginfo_t *si, bool ours)
+static __attribute__((noinline)) long hold_back(struct zp_thread *t, int sig, siginfo_t *si, bool ours)
 {
 	if (sig < 32)                   /* the kernel's first real-time signal */
 		return send_again(sig, si);
@@ -738,7 +738,7 @@ static long hold_back(struct zp_thread *t, int sig, siginfo_t *si, bool ours)
 /* held_swap -- an instance of the held signal delivered with the guard
  * down: its frame takes the held one to the handler, and it waits in the
  * slot in turn; the mark frees the slot */
-static void held_swap(struct zp_thread *t, siginfo_t *si)
+static __attribute__((noinline, cold)) void held_swap(struct zp_thread *t, siginfo_t *si)
 {
 	siginfo_t now;
 
