@@ -420,10 +420,17 @@ long zp_signal_program_sud(long mode, long off, long len, long sel)
  * reset every action, the runtime's own too. Ours go back; the program's,
  * as the kernel resets them, to the default (those ignored stay ignored),
  * except in a child sharing our memory, whose record is its parent's. */
+/* the runtime's signals a program's handler asked to block, per signal
+ * (zp_signal_other_action) */
+static uint64_t masked_out[65];
+
 void zp_signal_cloned(uint64_t flags)
 {
 	if (!(flags & CLONE_CLEAR_SIGHAND))
 		return;
+	/* the kernel emptied every action's mask */
+	if (!(flags & CLONE_VM))
+		memset(masked_out, 0, sizeof(masked_out));
 	for (int sig = 1; sig < NSIG; sig++) {
 		if (!zp_signal_is_ours(sig))
 			continue;
@@ -649,9 +656,6 @@ void zp_signal_returning(void *ucv)
  * handler runs where the program's code or its call resumes: before the
  * call, or after it, as natively it would around the call. Faults are
  * not held back: the instruction would only fault again. */
-
-/* the runtime's signals a program's handler asked to block, per signal */
-static uint64_t masked_out[65];
 
 static long my_pid(void)
 {

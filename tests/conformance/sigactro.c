@@ -2,14 +2,23 @@
  * flags of every kind (known, unknown, glibc's sign-extended int), with
  * act and oldact the same buffer, and with an oldact the kernel cannot
  * write: the call fails with EFAULT, yet the new action is taken (the
- * kernel sets it before it writes the old one), and its handler runs. */
+ * kernel sets it before it writes the old one), and its handler runs.
+ * Last, the child of a clone3 with CLONE_CLEAR_SIGHAND reads back the
+ * default action with an empty mask, though the handler it replaced
+ * blocked SIGSEGV too. */
 #include <errno.h>
+#include <linux/sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#ifndef CLONE_CLEAR_SIGHAND
+#define CLONE_CLEAR_SIGHAND 0x100000000ULL
+#endif
 
 #ifndef SA_RESTORER
 #define SA_RESTORER 0x04000000
@@ -93,5 +102,33 @@ int main(void)
 	show("then", act(SIGUSR1, NULL, &o), &o);
 	raise(SIGUSR1);
 	printf("raised while ignored: handler ran %d\n", ran);
+
+	/* CLONE_CLEAR_SIGHAND: the child's actions the default, masks empty */
+	struct sigaction sa, back;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sig;
+	sa.sa_flags = SA_RESTART;
+	sigaddset(&sa.sa_mask, SIGSEGV);
+	sigaddset(&sa.sa_mask, SIGHUP);
+	sigaction(SIGUSR2, &sa, NULL);
+	struct clone_args ca;
+	memset(&ca, 0, sizeof(ca));
+	ca.flags = CLONE_CLEAR_SIGHAND;
+	ca.exit_signal = SIGCHLD;
+	long pid = syscall(SYS_clone3, &ca, sizeof(ca));
+	if (pid == 0) {
+		sigaction(SIGUSR2, NULL, &back);
+		printf("cleared, in the child: %s flags %#x mask: segv %d hup %d\n",
+		       back.sa_handler == SIG_DFL ? "SIG_DFL" : "another", back.sa_flags,
+		       sigismember(&back.sa_mask, SIGSEGV), sigismember(&back.sa_mask, SIGHUP));
+		_exit(0);
+	}
+	if (pid > 0)
+		waitpid((pid_t)pid, NULL, 0);
+	else
+		printf("clone3: %s\n", strerror(errno));
+	sigaction(SIGUSR2, NULL, &back);
+	printf("in the parent: %s mask: segv %d hup %d\n", back.sa_handler == on_sig ? "handler" : "another",
+	       sigismember(&back.sa_mask, SIGSEGV), sigismember(&back.sa_mask, SIGHUP));
 	return 0;
 }
