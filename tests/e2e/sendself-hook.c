@@ -1,5 +1,6 @@
 /* sendself-hook -- an enter hook that has signals reach the program's
- * handlers while it runs: for getppid(0x5e1f, SIG, N, M) it blocks SIG,
+ * handlers while it runs: for getppid(0x5e1f, SIG, N, M, 0x5e1f) (N and
+ * M up to 16) it blocks SIG,
  * queues M instances of it to the process and then N to its own thread
  * (values 1, 2, ... in that order), and unblocks SIG. The kernel delivers
  * them as the unblocking call returns, inside the hook: the runtime holds
@@ -34,7 +35,8 @@ static void send(int sig, int value, int to_thread)
 static int sendself_enter(struct zpoline_call *call, uint64_t *slot)
 {
 	(void)slot;
-	if (call->args[0] != 0x5e1f)
+	if (call->args[0] != 0x5e1f || call->args[4] != 0x5e1f || (unsigned long)call->args[2] > 16 ||
+	    (unsigned long)call->args[3] > 16)
 		return ZPOLINE_CALL;
 	int sig = (int)call->args[1], value = 1;
 	uint64_t bit = 1ull << (sig - 1), old;

@@ -126,7 +126,7 @@ int main(int argc, char **argv)
 	printf("program:%.*s\n", (int)nseen, (const char *)seen);
 
 	nseen = 0;
-	syscall(SYS_getppid, 0x5e1f, sig, n, m);
+	syscall(SYS_getppid, 0x5e1f, sig, n, m, 0x5e1f);
 	printf("hook:%.*s\n", (int)nseen, (const char *)seen);
 	return 0;
 }
