@@ -131,6 +131,14 @@ struct zp_thread {
 	uint64_t deferred;
 	/* handlers of the program's entered (signal.c), counted */
 	uint32_t handled;
+	/* a real-time signal held back (signal.c): its number (0: none), the
+	 * thread holding it (a vfork child shares this state, a forked one
+	 * has a copy) and its siginfo, delivered on the frame of the next
+	 * instance the kernel delivers, each instance in turn moving here */
+	int held_sig;
+	bool held_marked;               /* the mark that frees it is queued */
+	long held_tid;
+	uint64_t held_info[16];
 };
 
 /* zp_thread.guard: any bit set, the hooks are passed by. HOOK: in hook
@@ -567,11 +575,48 @@ static inline uint8_t zp_sud_set(uint8_t v)
  * (signal.c), unblocked: their handlers run now. zp_guard_down -- at each
  * place the guard comes down to the program's code or its call, after the
  * selector is the program's: they run there, hooked. */
+/* A mark: an instance of a signal the runtime queues to its own thread, to
+ * come back to signal.c's `wrapped` and be dropped there: an si_code no
+ * one sends (the kernel's own are above -8) and, for its value, an
+ * address of the thread's own. zp_signal_send_mark -- one of sig. */
+#define ZP_MARK_CODE (-0x5a70)
+
+static inline long zp_signal_send_mark(int sig, const void *value)
+{
+	/* siginfo: si_signo, si_code at 8, si_value at 24 */
+	uint64_t mark[16] = { (uint32_t)sig, (uint32_t)ZP_MARK_CODE, 0, (uint64_t)value };
+	long pid = zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
+	long tid = zp_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0);
+
+	return zp_raw_syscall(SYS_rt_tgsigqueueinfo, pid, tid, sig, (long)mark, 0, 0);
+}
+
+/* zp_signal_held_mark -- the guard down with a real-time signal held
+ * back (signal.c): the mark that frees the slot queued behind the
+ * instances of it queued since (or, the queue full, the held one sent
+ * again as it is) */
+static __attribute__((noinline, cold, unused)) void zp_signal_held_mark(struct zp_thread *t)
+{
+	long tid = zp_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0);
+
+	if (t->held_tid != tid)
+		return;
+	t->held_marked = true;
+	if (zp_signal_send_mark(t->held_sig, t->held_info) == 0)
+		return;
+	int sig = t->held_sig;
+	t->held_sig = 0;
+	zp_raw_syscall(SYS_rt_tgsigqueueinfo, zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0), tid, sig,
+		       (long)t->held_info, 0, 0);
+}
+
 static inline void zp_signal_release(struct zp_thread *t)
 {
 	uint64_t sigs = t->deferred;
 
 	t->deferred = 0;
+	if (t->held_sig != 0 && !t->held_marked)
+		zp_signal_held_mark(t);
 	zp_raw_syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&sigs, 0, 8, 0, 0);
 }
 

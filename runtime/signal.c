@@ -420,10 +420,17 @@ long zp_signal_program_sud(long mode, long off, long len, long sel)
  * reset every action, the runtime's own too. Ours go back; the program's,
  * as the kernel resets them, to the default (those ignored stay ignored),
  * except in a child sharing our memory, whose record is its parent's. */
+/* the runtime's signals a program's handler asked to block, per signal
+ * (zp_signal_other_action) */
+static uint64_t masked_out[65];
+
 void zp_signal_cloned(uint64_t flags)
 {
 	if (!(flags & CLONE_CLEAR_SIGHAND))
 		return;
+	/* the kernel emptied every action's mask */
+	if (!(flags & CLONE_VM))
+		memset(masked_out, 0, sizeof(masked_out));
 	for (int sig = 1; sig < NSIG; sig++) {
 		if (!zp_signal_is_ours(sig))
 			continue;
@@ -650,9 +657,6 @@ void zp_signal_returning(void *ucv)
  * call, or after it, as natively it would around the call. Faults are
  * not held back: the instruction would only fault again. */
 
-/* the runtime's signals a program's handler asked to block, per signal */
-static uint64_t masked_out[65];
-
 static long my_pid(void)
 {
 	return zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
@@ -663,6 +667,95 @@ static long my_pid(void)
 static long send_again(int sig, siginfo_t *si)
 {
 	return zp_raw_syscall(SYS_rt_tgsigqueueinfo, my_pid(), my_tid(), sig, (long)si, 0, 0);
+}
+
+#define MARK_CODE ZP_MARK_CODE
+
+static bool is_mark(const siginfo_t *x, const void *value)
+{
+	return x->si_code == MARK_CODE && x->si_value.sival_ptr == value;
+}
+
+/* take_until_mark -- each instance of sig ahead of the mark in this
+ * thread's queue (which the kernel empties before the process's) taken
+ * and sent again, behind the rest, then the mark taken: the queue turned
+ * round to the instance that was just behind the mark */
+static void take_until_mark(int sig, const void *value)
+{
+	uint64_t one = 1ull << (sig - 1);
+	struct timespec now = { 0, 0 };
+	long pid = my_pid(), tid = my_tid();
+	siginfo_t x;
+
+	while (zp_raw_syscall(SYS_rt_sigtimedwait, (long)&one, (long)&x, (long)&now, 8, 0, 0) == sig &&
+	       !is_mark(&x, value))
+		zp_raw_syscall(SYS_rt_tgsigqueueinfo, pid, tid, sig, (long)&x, 0, 0);
+}
+
+/* hold_back -- sig held back, to be delivered when the guard comes down:
+ * 0, or the handler must run now. A standard signal is sent again to this
+ * thread with its siginfo (one pending at most). A real-time one is
+ * queued, and the instances after it in the kernel's order must stay
+ * after it: the thread's slot (held_sig) keeps it, and once the guard is
+ * down (zp_signal_held_mark) each instance the kernel delivers carries
+ * the one held before it, until the mark queued behind them frees the
+ * slot. The slot taken (by another signal, or by this one: si then comes
+ * right after the held one), sent again, ahead of the instances queued
+ * to the thread since: a mark goes in first, then si, then the queue is
+ * turned round to si (instances queued meanwhile may land among those
+ * moved). */
+static __attribute__((noinline)) long hold_back(struct zp_thread *t, int sig, siginfo_t *si, bool ours)
+{
+	if (sig < 32)                   /* the kernel's first real-time signal */
+		return send_again(sig, si);
+	if (t->held_sig == 0) {
+		_Static_assert(sizeof(t->held_info) == sizeof(*si), "siginfo");
+		memcpy(t->held_info, si, sizeof(t->held_info));
+		t->held_tid = my_tid();
+		t->held_marked = false;
+		t->held_sig = sig;
+		return 0;
+	}
+	if (ours && is_mark(si, t->held_info)) {
+		/* the release queues another */
+		t->held_marked = false;
+		return 0;
+	}
+	uint64_t bit = 1ull << (sig - 1), was;
+	char value;
+	/* (blocked here even under SA_NODEFER: the kernel must not deliver
+	 * the ones being moved; the context returned to blocks it anyway) */
+	raw_sigmask(SIG_BLOCK, &bit, &was);
+	long r = zp_signal_send_mark(sig, &value);
+	if (r == 0) {
+		r = send_again(sig, si);
+		take_until_mark(sig, &value);
+	} else {
+		r = send_again(sig, si);
+	}
+	/* not held back: its handler runs now, with the mask it would have */
+	if (r != 0)
+		raw_sigmask(SIG_SETMASK, &was, NULL);
+	return r;
+}
+
+/* held_swap -- an instance of the held signal delivered with the guard
+ * down: its frame takes the held one to the handler, and it waits in the
+ * slot in turn; the mark frees the slot */
+static __attribute__((noinline, cold)) void held_swap(struct zp_thread *t, siginfo_t *si)
+{
+	siginfo_t now;
+
+	memcpy(&now, si, sizeof(now));
+	memcpy(si, t->held_info, sizeof(*si));
+	if (is_mark(&now, t->held_info)) {
+		t->held_sig = 0;
+		return;
+	}
+	memcpy(t->held_info, &now, sizeof(now));
+	/* unblocked without a release (code the runtime does not see) */
+	if (!t->held_marked)
+		zp_signal_held_mark(t);
 }
 
 /* may_wait -- a sent signal, or one the kernel raises for an event; not a
@@ -680,13 +773,19 @@ static void wrapped(int sig, siginfo_t *si, void *ucv)
 	ucontext_t *uc = ucv;
 	uint64_t bit = 1ull << (sig - 1), mask;
 
-	if ((t->guard & ZP_GUARD_HOOK) && may_wait(sig, si) && send_again(sig, si) == 0) {
+	/* (held here, or a mark of this thread's) */
+	bool ours = t->held_sig == sig && t->held_tid == my_tid();
+	if (!ours && si->si_code == MARK_CODE && is_mark(si, t->held_info))
+		zp_sigreturn_at(uc);    /* nothing held for it any more */
+	if ((t->guard & ZP_GUARD_HOOK) && may_wait(sig, si) && hold_back(t, sig, si, ours) == 0) {
 		memcpy(&mask, &uc->uc_sigmask, sizeof(mask));
 		mask |= bit;
 		memcpy(&uc->uc_sigmask, &mask, sizeof(mask));
 		t->deferred |= bit;
 		zp_sigreturn_at(uc);
 	}
+	if (ours)
+		held_swap(t, si);
 	struct zp_ksigaction *a = action(sig);
 	void *h = a->handler;
 	/* the default as the kernel's SA_RESETHAND leaves it: the flags, mask
@@ -760,6 +859,11 @@ long zp_signal_other_action(int sig, const void *act, void *oldact)
 		return r;
 	if (act != NULL && !wrap)
 		record(sig, &tmp);
+	/* ignored: a pending signal is discarded, the one this thread holds
+	 * back too (its mark, pending, is) */
+	struct zp_thread *t = &zp_tls;
+	if (act != NULL && tmp.handler == SIG_IGN && t->held_sig == sig && t->held_tid == my_tid())
+		t->held_sig = 0;
 	uint64_t asked = masked_out[sig];
 	if (act != NULL && !zp_in_vfork_child())
 		masked_out[sig] = tmp.mask & own;

@@ -1107,10 +1107,12 @@ static void sigaction_exit(struct zpoline_call *call, struct rec *r)
 		call->args[1] = r->orig_act;
 	if (sig <= 0 || sig > 64)
 		return;
+	/* EFAULT with an action we could read: the kernel read it too, and
+	 * set it, before it could not write the old one */
+	if (r->set_prog && (call->ret == 0 || call->ret == -EFAULT))
+		prog[sig] = r->new_prog;
 	if (call->ret < 0)
 		return;
-	if (r->set_prog)
-		prog[sig] = r->new_prog;
 	struct ksigaction old;
 	/* (SIG_DFL left by SA_RESETHAND keeps the flags and mask of the
 	 * action it replaced, ours: tracer_on_signal noted the reset) */

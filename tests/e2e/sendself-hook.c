@@ -1,0 +1,60 @@
+/* sendself-hook -- an enter hook that has signals reach the program's
+ * handlers while it runs: for getppid(0x5e1f, SIG, N, M, 0x5e1f) (N and
+ * M up to 16) it blocks SIG,
+ * queues M instances of it to the process and then N to its own thread
+ * (values 1, 2, ... in that order), and unblocks SIG. The kernel delivers
+ * them as the unblocking call returns, inside the hook: the runtime holds
+ * them back until the hook is done, and they must reach the program in
+ * the order the kernel would have delivered them (its thread's queue
+ * first, each queue in order). Other calls pass. */
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <zpoline/hook.h>
+
+static uint64_t interest[ZPOLINE_INTEREST_WORDS];
+
+static void send(int sig, int value, int to_thread)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	si.si_signo = sig;
+	si.si_code = SI_QUEUE;
+	si.si_pid = getpid();
+	si.si_uid = getuid();
+	si.si_value.sival_int = value;
+	if (to_thread)
+		syscall(SYS_rt_tgsigqueueinfo, getpid(), syscall(SYS_gettid), sig, &si);
+	else
+		syscall(SYS_rt_sigqueueinfo, getpid(), sig, &si);
+}
+
+static int sendself_enter(struct zpoline_call *call, uint64_t *slot)
+{
+	(void)slot;
+	if (call->args[0] != 0x5e1f || call->args[4] != 0x5e1f || (unsigned long)call->args[2] > 16 ||
+	    (unsigned long)call->args[3] > 16)
+		return ZPOLINE_CALL;
+	int sig = (int)call->args[1], value = 1;
+	uint64_t bit = 1ull << (sig - 1), old;
+	syscall(SYS_rt_sigprocmask, SIG_BLOCK, &bit, &old, 8);
+	for (long i = 0; i < call->args[3]; i++)
+		send(sig, value++, 0);
+	for (long i = 0; i < call->args[2]; i++)
+		send(sig, value++, 1);
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, 8);
+	return ZPOLINE_CALL;
+}
+
+static int sendself_init(const struct zpoline_init *in)
+{
+	(void)in;
+	ZPOLINE_WANT(interest, SYS_getppid);
+	return 0;
+}
+
+ZPOLINE_HOOK_DEFINE(.name = "sendself", .init = sendself_init, .enter = sendself_enter,
+		    .interest = interest);

@@ -1,0 +1,54 @@
+#!/usr/bin/env python3
+"""Signals queued to the program while a hook runs are held back until the
+hook is done, then reach the program's handler in the order the kernel
+would have delivered them: this thread's queue first, each queue in the
+order it was sent. The sendself hook queues them from its enter; the
+program first makes the same queue itself, natively, for the order to
+match. Before the fix, a real-time signal held back went behind the
+instances queued to its thread after it (2 3 1, not 1 2 3).
+
+Then a flood: a child queues 20000 real-time signals to the program's
+thread as fast as it can while the program makes calls, under the null
+hook and the tracer: every one must come, in order.
+
+usage: sendself.py ZPOLINE HOOK PROG"""
+import atexit
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+from common import check, finish
+
+Z, HOOK, PROG = (os.path.abspath(a) for a in sys.argv[1:4])
+ENV = {k: v for k, v in os.environ.items() if not k.startswith("ZPOLINE_") and k != "LD_PRELOAD"}
+MODES = [("fast", []), ("trap", []), ("sud", []), ("fast", ["--catch-late"])]
+# (signal offset from SIGRTMIN or -1 for SIGUSR1, to the thread, to the process)
+CASES = [(2, 3, 0), (2, 3, 2), (2, 1, 3), (-1, 1, 0)]
+
+for mode, extra in MODES:
+    for sig, n, m in CASES:
+        name = "%s mode%s, signal %d, %d to the thread, %d to the process" % (
+            mode, "".join(" " + e for e in extra), sig, n, m)
+        p = subprocess.run([Z, "run", "--mode", mode] + extra + ["--hook", HOOK, "--", PROG,
+                            str(sig), str(n), str(m)], env=ENV, capture_output=True, text=True,
+                           timeout=60)
+        prog = re.search(r"^program:(.*)$", p.stdout, re.M)
+        hook = re.search(r"^hook:(.*)$", p.stdout, re.M)
+        check(name, p.returncode == 0 and prog is not None and hook is not None and
+              prog.group(1).strip() != "" and hook.group(1) == prog.group(1),
+              p.stdout + p.stderr)
+FLOOD = re.compile(r"^flood: got (\d+), out of order (\d+)$", re.M)
+trace = os.path.join(tempfile.mkdtemp(prefix="zp-sendself-"), "trace")
+atexit.register(shutil.rmtree, os.path.dirname(trace), True)    # (ignore_errors)
+for mode, extra in MODES:
+    for hook in [["--hook", "null"], ["--hook", "tracer", "-o", trace]]:
+        name = "flood, %s mode%s, %s hook" % (mode, "".join(" " + e for e in extra), hook[1])
+        p = subprocess.run([Z, "run", "--mode", mode] + extra + hook + ["--", PROG, "flood", "20000"],
+                           env=ENV, capture_output=True, text=True, timeout=120)
+        m = FLOOD.search(p.stdout)
+        check(name, p.returncode == 0 and m is not None and m.group(1) == "20000" and m.group(2) == "0",
+              p.stdout + p.stderr[-1000:])
+finish()
