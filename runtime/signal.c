@@ -416,14 +416,14 @@ long zp_signal_program_sud(long mode, long off, long len, long sel)
 	return zp_sud_program_arm(mode, off, len, sel);
 }
 
-/* zp_signal_cloned -- in the child of a clone3: CLONE_CLEAR_SIGHAND has
- * reset every action, the runtime's own too. Ours go back; the program's,
- * as the kernel resets them, to the default (those ignored stay ignored),
- * except in a child sharing our memory, whose record is its parent's. */
 /* the runtime's signals a program's handler asked to block, per signal
  * (zp_signal_other_action) */
 static uint64_t masked_out[65];
 
+/* zp_signal_cloned -- in the child of a clone3: CLONE_CLEAR_SIGHAND has
+ * reset every action, the runtime's own too. Ours go back; the program's,
+ * as the kernel resets them, to the default (those ignored stay ignored),
+ * except in a child sharing our memory, whose record is its parent's. */
 void zp_signal_cloned(uint64_t flags)
 {
 	if (!(flags & CLONE_CLEAR_SIGHAND))
