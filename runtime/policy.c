@@ -56,10 +56,10 @@ static void shared_tls_child(uint64_t flags)
 			    "the child would share the runtime's per-thread state with its parent");
 }
 
-/* deferred_first -- the program's call goes to the kernel by another way
- * than zp_kernel_call's: the signals held back meanwhile reach their
- * handlers first, as there, with the guard down (a child would start
- * with them blocked, an image with them blocked and pending) */
+/* deferred_first -- before execve's preparation: the signals held back
+ * meanwhile reach their handlers first, with the guard down, as in
+ * zp_kernel_call's (which makes the call itself, after), so that the mask
+ * it keeps for a failed execve does not hold them */
 static void deferred_first(struct zp_thread *t)
 {
 	if (t->deferred == 0)
@@ -72,6 +72,22 @@ static void deferred_first(struct zp_thread *t)
 	t->guard = g;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	t->sud_selector = sel;
+}
+
+/* clone_turn -- a clone with a stack of its own goes to the kernel from
+ * zp_do_clone: as in zp_kernel_call's, the selector is the program's and
+ * the guard down meanwhile (a signal's handler then is program code,
+ * hooked), the signals held back let through first. Up, one arriving now
+ * would be held back, blocked, and a new thread would start with it
+ * blocked for good. The caller puts the guard and selector back. */
+static void clone_turn(struct zp_thread *t)
+{
+	uint64_t g = t->guard;
+
+	zp_sud_set(ZP_SUD_BLOCK);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	t->guard = g & ZP_GUARD_UNFOLLOWED;
+	zp_guard_down(t);
 }
 
 static long do_clone3(struct zp_thread *t, long a1, long a2)
@@ -90,8 +106,8 @@ static long do_clone3(struct zp_thread *t, long a1, long a2)
 		top[-2] = f->rdi;
 		top[-3] = ca->flags;
 		ca->stack_size -= 24;
-		deferred_first(t);
 		uint64_t g = t->guard;
+		clone_turn(t);
 		long r = zp_do_clone3(f, t->xarea, buf, 0);
 		/* a vfork-like child ran on our thread state */
 		t->guard = g;
@@ -446,8 +462,8 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 			sp[-1] = t->frame->ret;
 			sp[-2] = (uint64_t)a2;
 			sp[-3] = (uint64_t)a1;
-			deferred_first(t);
 			uint64_t g = t->guard;
+			clone_turn(t);
 			long r = zp_do_clone(t->frame, t->xarea, (uint64_t)a2 - 24);
 			/* a child sharing our TLS (no CLONE_SETTLS) armed with it,
 			 * and a vfork-like one ran on our thread state */
