@@ -14,23 +14,9 @@
 
 #include <zpoline/hook.h>
 
+#include "sendself.h"
+
 static uint64_t interest[ZPOLINE_INTEREST_WORDS];
-
-static void send(int sig, int value, int to_thread)
-{
-	siginfo_t si;
-
-	memset(&si, 0, sizeof(si));
-	si.si_signo = sig;
-	si.si_code = SI_QUEUE;
-	si.si_pid = getpid();
-	si.si_uid = getuid();
-	si.si_value.sival_int = value;
-	if (to_thread)
-		syscall(SYS_rt_tgsigqueueinfo, getpid(), syscall(SYS_gettid), sig, &si);
-	else
-		syscall(SYS_rt_sigqueueinfo, getpid(), sig, &si);
-}
 
 static int sendself_enter(struct zpoline_call *call, uint64_t *slot)
 {

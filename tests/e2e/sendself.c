@@ -19,6 +19,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "sendself.h"
+
 static volatile char seen[256];
 static volatile size_t nseen;
 
@@ -35,21 +37,6 @@ static void on_sig(int sig, siginfo_t *si, void *uc)
 	}
 }
 
-static void send(int sig, int value, int to_thread)
-{
-	siginfo_t si;
-
-	memset(&si, 0, sizeof(si));
-	si.si_signo = sig;
-	si.si_code = SI_QUEUE;
-	si.si_pid = getpid();
-	si.si_uid = getuid();
-	si.si_value.sival_int = value;
-	if (to_thread)
-		syscall(SYS_rt_tgsigqueueinfo, getpid(), syscall(SYS_gettid), sig, &si);
-	else
-		syscall(SYS_rt_sigqueueinfo, getpid(), sig, &si);
-}
 
 static volatile int flood_got, flood_bad, flood_last;
 
@@ -75,15 +62,8 @@ static int flood(int n)
 	sigaction(sig, &sa, NULL);
 	pid_t child = fork();
 	if (child == 0) {
-		siginfo_t si;
 		for (int i = 1; i <= n; i++) {
-			memset(&si, 0, sizeof(si));
-			si.si_signo = sig;
-			si.si_code = SI_QUEUE;
-			si.si_pid = getpid();
-			si.si_uid = getuid();
-			si.si_value.sival_int = i;
-			while (syscall(SYS_rt_tgsigqueueinfo, parent, parent, sig, &si) != 0)
+			while (queue_value(parent, parent, sig, i) != 0)
 				if (errno != EAGAIN)
 					_exit(1);
 		}
