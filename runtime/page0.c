@@ -40,14 +40,9 @@ static long raw_plain(long nr, long a1, long a2, long a3, long a4, long a5, long
 	/* signal handlers of the program that run while this call blocks
 	 * are program code: their calls are hooked (and, with the safety
 	 * net, caught), unless this is an unfollowed vfork child */
-	uint8_t sel = zp_sud_set(ZP_SUD_BLOCK);
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	t->guard = g & ZP_GUARD_UNFOLLOWED;
-	zp_guard_down(t);
+	uint8_t sel = zp_kernel_turn(t);
 	r = zp_raw_syscall(nr, a1, a2, a3, a4, a5, a6);
-	t->guard = g;
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	t->sud_selector = sel;
+	zp_kernel_turn_end(t, g, sel);
 	return r;
 }
 

@@ -65,29 +65,7 @@ static void deferred_first(struct zp_thread *t)
 	if (t->deferred == 0)
 		return;
 	uint64_t g = t->guard;
-	uint8_t sel = zp_sud_set(ZP_SUD_BLOCK);
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	t->guard = g & ZP_GUARD_UNFOLLOWED;
-	zp_signal_release(t);
-	t->guard = g;
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	t->sud_selector = sel;
-}
-
-/* clone_turn -- a clone with a stack of its own goes to the kernel from
- * zp_do_clone: as in zp_kernel_call's, the selector is the program's and
- * the guard down meanwhile (a signal's handler then is program code,
- * hooked), the signals held back let through first. Up, one arriving now
- * would be held back, blocked, and a new thread would start with it
- * blocked for good. The caller puts the guard and selector back. */
-static void clone_turn(struct zp_thread *t)
-{
-	uint64_t g = t->guard;
-
-	zp_sud_set(ZP_SUD_BLOCK);
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	t->guard = g & ZP_GUARD_UNFOLLOWED;
-	zp_guard_down(t);
+	zp_kernel_turn_end(t, g, zp_kernel_turn(t));
 }
 
 static long do_clone3(struct zp_thread *t, long a1, long a2)
@@ -107,7 +85,9 @@ static long do_clone3(struct zp_thread *t, long a1, long a2)
 		top[-3] = ca->flags;
 		ca->stack_size -= 24;
 		uint64_t g = t->guard;
-		clone_turn(t);
+		/* (zp_do_clone3 makes the call: with the guard up, a signal
+		 * held back now would start a new thread blocked for good) */
+		zp_kernel_turn(t);
 		long r = zp_do_clone3(f, t->xarea, buf, 0);
 		/* a vfork-like child ran on our thread state */
 		t->guard = g;
@@ -463,7 +443,7 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 			sp[-2] = (uint64_t)a2;
 			sp[-3] = (uint64_t)a1;
 			uint64_t g = t->guard;
-			clone_turn(t);
+			zp_kernel_turn(t);      /* as for clone3 */
 			long r = zp_do_clone(t->frame, t->xarea, (uint64_t)a2 - 24);
 			/* a child sharing our TLS (no CLONE_SETTLS) armed with it,
 			 * and a vfork-like one ran on our thread state */

@@ -571,10 +571,16 @@ static inline uint8_t zp_sud_set(uint8_t v)
 	return old;
 }
 
-/* zp_signal_release -- the signals held back while hook code ran
- * (signal.c), unblocked: their handlers run now. zp_guard_down -- at each
- * place the guard comes down to the program's code or its call, after the
- * selector is the program's: they run there, hooked. */
+/* zp_signal_queue_self -- sig with the siginfo at info, to this thread
+ * (the kernel lets a thread send itself any si_code) */
+static inline long zp_signal_queue_self(int sig, const void *info)
+{
+	long pid = zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
+	long tid = zp_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0);
+
+	return zp_raw_syscall(SYS_rt_tgsigqueueinfo, pid, tid, sig, (long)info, 0, 0);
+}
+
 /* A mark: an instance of a signal the runtime queues to its own thread, to
  * come back to signal.c's `wrapped` and be dropped there: an si_code no
  * one sends (the kernel's own are above -8) and, for its value, an
@@ -585,10 +591,8 @@ static inline long zp_signal_send_mark(int sig, const void *value)
 {
 	/* siginfo: si_signo, si_code at 8, si_value at 24 */
 	uint64_t mark[16] = { (uint32_t)sig, (uint32_t)ZP_MARK_CODE, 0, (uint64_t)value };
-	long pid = zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
-	long tid = zp_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0);
 
-	return zp_raw_syscall(SYS_rt_tgsigqueueinfo, pid, tid, sig, (long)mark, 0, 0);
+	return zp_signal_queue_self(sig, mark);
 }
 
 /* zp_signal_held_mark -- the guard down with a real-time signal held
@@ -606,10 +610,13 @@ static __attribute__((noinline, cold, unused)) void zp_signal_held_mark(struct z
 		return;
 	int sig = t->held_sig;
 	t->held_sig = 0;
-	zp_raw_syscall(SYS_rt_tgsigqueueinfo, zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0), tid, sig,
-		       (long)t->held_info, 0, 0);
+	zp_signal_queue_self(sig, t->held_info);
 }
 
+/* zp_signal_release -- the signals held back while hook code ran
+ * (signal.c), unblocked: their handlers run now. zp_guard_down -- at each
+ * place the guard comes down to the program's code or its call, after the
+ * selector is the program's: they run there, hooked. */
 static inline void zp_signal_release(struct zp_thread *t)
 {
 	uint64_t sigs = t->deferred;
@@ -649,6 +656,29 @@ static inline void zp_guard_back(struct zp_thread *t, uint64_t g, uint8_t sel)
 	t->guard = g;
 	if (!(g & ZP_GUARD_HOOK))
 		zp_guard_down(t);
+}
+
+/* zp_kernel_turn -- the program's call goes to the kernel next, from the
+ * runtime's code: the selector the program's, then the guard down (a
+ * signal's handler meanwhile is program code, hooked; an unfollowed vfork
+ * child stays so), the signals held back let through first; the selector
+ * before, returned. zp_kernel_turn_end -- the guard g back, then the
+ * selector sel: the reverse of zp_guard_up's order, for the same reason */
+static inline uint8_t zp_kernel_turn(struct zp_thread *t)
+{
+	uint8_t sel = zp_sud_set(ZP_SUD_BLOCK);
+
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	t->guard &= ZP_GUARD_UNFOLLOWED;
+	zp_guard_down(t);
+	return sel;
+}
+
+static inline void zp_kernel_turn_end(struct zp_thread *t, uint64_t g, uint8_t sel)
+{
+	t->guard = g;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	t->sud_selector = sel;
 }
 
 /* ---- signal.c ---- */

@@ -472,7 +472,6 @@ static long raw_sigmask(int how, const uint64_t *set, uint64_t *old)
 	return zp_raw_syscall(SYS_rt_sigprocmask, how, (long)set, (long)old, 8, 0, 0);
 }
 
-
 /* forward -- the fault is not ours: do what the program asked for. A
  * fault (si_code > 0) whose signal the program blocks or ignores gets the
  * default action, as the kernel forces it: blocked here means blocked in
@@ -657,23 +656,9 @@ void zp_signal_returning(void *ucv)
  * call, or after it, as natively it would around the call. Faults are
  * not held back: the instruction would only fault again. */
 
-static long my_pid(void)
-{
-	return zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
-}
-
-/* send_again -- sig with its siginfo, to this thread (the kernel lets a
- * thread send itself any si_code) */
-static long send_again(int sig, siginfo_t *si)
-{
-	return zp_raw_syscall(SYS_rt_tgsigqueueinfo, my_pid(), my_tid(), sig, (long)si, 0, 0);
-}
-
-#define MARK_CODE ZP_MARK_CODE
-
 static bool is_mark(const siginfo_t *x, const void *value)
 {
-	return x->si_code == MARK_CODE && x->si_value.sival_ptr == value;
+	return x->si_code == ZP_MARK_CODE && x->si_value.sival_ptr == value;
 }
 
 /* take_until_mark -- each instance of sig ahead of the mark in this
@@ -684,7 +669,7 @@ static void take_until_mark(int sig, const void *value)
 {
 	uint64_t one = 1ull << (sig - 1);
 	struct timespec now = { 0, 0 };
-	long pid = my_pid(), tid = my_tid();
+	long pid = zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0), tid = my_tid();
 	siginfo_t x;
 
 	while (zp_raw_syscall(SYS_rt_sigtimedwait, (long)&one, (long)&x, (long)&now, 8, 0, 0) == sig &&
@@ -707,7 +692,7 @@ static void take_until_mark(int sig, const void *value)
 static __attribute__((noinline)) long hold_back(struct zp_thread *t, int sig, siginfo_t *si, bool ours)
 {
 	if (sig < 32)                   /* the kernel's first real-time signal */
-		return send_again(sig, si);
+		return zp_signal_queue_self(sig, si);
 	if (t->held_sig == 0) {
 		_Static_assert(sizeof(t->held_info) == sizeof(*si), "siginfo");
 		memcpy(t->held_info, si, sizeof(t->held_info));
@@ -726,13 +711,10 @@ static __attribute__((noinline)) long hold_back(struct zp_thread *t, int sig, si
 	/* (blocked here even under SA_NODEFER: the kernel must not deliver
 	 * the ones being moved; the context returned to blocks it anyway) */
 	raw_sigmask(SIG_BLOCK, &bit, &was);
-	long r = zp_signal_send_mark(sig, &value);
-	if (r == 0) {
-		r = send_again(sig, si);
+	long marked = zp_signal_send_mark(sig, &value);
+	long r = zp_signal_queue_self(sig, si);
+	if (marked == 0)
 		take_until_mark(sig, &value);
-	} else {
-		r = send_again(sig, si);
-	}
 	/* not held back: its handler runs now, with the mask it would have */
 	if (r != 0)
 		raw_sigmask(SIG_SETMASK, &was, NULL);
@@ -767,6 +749,17 @@ static bool may_wait(int sig, const siginfo_t *si)
 				     sig == SIGSEGV || sig == SIGILL);
 }
 
+/* kernel_default -- the kernel's action for sig to the default, as its
+ * SA_RESETHAND leaves one: a's flags, mask and restorer kept */
+static void kernel_default(int sig, const struct zp_ksigaction *a)
+{
+	struct zp_ksigaction dfl = *a;
+
+	dfl.handler = SIG_DFL;
+	dfl.mask &= ~zp_signal_own_mask();
+	zp_raw_syscall(SYS_rt_sigaction, sig, (long)&dfl, 0, 8, 0, 0);
+}
+
 static void wrapped(int sig, siginfo_t *si, void *ucv)
 {
 	struct zp_thread *t = &zp_tls;
@@ -775,7 +768,7 @@ static void wrapped(int sig, siginfo_t *si, void *ucv)
 
 	/* (held here, or a mark of this thread's) */
 	bool ours = t->held_sig == sig && t->held_tid == my_tid();
-	if (!ours && si->si_code == MARK_CODE && is_mark(si, t->held_info))
+	if (!ours && si->si_code == ZP_MARK_CODE && is_mark(si, t->held_info))
 		zp_sigreturn_at(uc);    /* nothing held for it any more */
 	if ((t->guard & ZP_GUARD_HOOK) && may_wait(sig, si) && hold_back(t, sig, si, ours) == 0) {
 		memcpy(&mask, &uc->uc_sigmask, sizeof(mask));
@@ -788,18 +781,13 @@ static void wrapped(int sig, siginfo_t *si, void *ucv)
 		held_swap(t, si);
 	struct zp_ksigaction *a = action(sig);
 	void *h = a->handler;
-	/* the default as the kernel's SA_RESETHAND leaves it: the flags, mask
-	 * and restorer kept */
-	struct zp_ksigaction dfl = *a;
-	dfl.handler = SIG_DFL;
-	dfl.mask &= ~zp_signal_own_mask();
 	if (h == SIG_IGN || h == SIG_DFL) {
 		/* the action changed while the kernel delivered: what the new
 		 * one does (a fault repeats on return) */
 		if (h == SIG_DFL) {
-			zp_raw_syscall(SYS_rt_sigaction, sig, (long)&dfl, 0, 8, 0, 0);
+			kernel_default(sig, a);
 			if (may_wait(sig, si))
-				send_again(sig, si);
+				zp_signal_queue_self(sig, si);
 		}
 		zp_sigreturn_at(uc);
 	}
@@ -807,7 +795,7 @@ static void wrapped(int sig, siginfo_t *si, void *ucv)
 	if (a->flags & SA_RESETHAND) {
 		if (a != &shadow[sig] || !zp_in_vfork_child())
 			a->handler = SIG_DFL;
-		zp_raw_syscall(SYS_rt_sigaction, sig, (long)&dfl, 0, 8, 0, 0);
+		kernel_default(sig, a);
 	}
 	t->handled++;
 	/* the handler reads the mask it interrupted as the program set it,
