@@ -18,9 +18,11 @@ struct zp_objects zp_objs;
 /* the executable's file, as collect found it: its identity (the file the
  * kernel executed, whatever its name says now: a memfd (fexecve), a
  * deleted or replaced file) and whether the name it is listed under is
- * that file; zp_object_key needs no other call for it */
+ * that file; zp_object_key needs no other call for it. Taken first, while
+ * unconfirmed, from the name the program was started by alone (see
+ * zp_objects_confirm_program). */
 static struct stat exe_st;
-static bool exe_known, exe_named;
+static bool exe_known, exe_named, exe_unconfirmed;
 
 /* build_id -- NT_GNU_BUILD_ID from the object's notes, as mapped */
 static void build_id(const struct dl_phdr_info *info, struct zp_cache_key *key)
@@ -110,6 +112,61 @@ bool zp_object_key(struct zp_object *ob)
 	return true;
 }
 
+/* program_file -- the program's file as the exe link names it, under the
+ * name it was started by when that is the file executed (not a script's),
+ * else under the link's: the link is read only when the name is not the
+ * file */
+static void program_file(struct zp_object *ob)
+{
+	const char *fn = (const char *)getauxval(AT_EXECFN);
+	struct stat a;
+
+	exe_unconfirmed = false;
+	exe_known = stat("/proc/self/exe", &exe_st) == 0;
+	exe_named = exe_known && fn != NULL && fn[0] == '/' && strlen(fn) < sizeof(ob->path) &&
+		    stat(fn, &a) == 0 && a.st_dev == exe_st.st_dev && a.st_ino == exe_st.st_ino;
+	if (exe_named) {
+		snprintf(ob->path, sizeof(ob->path), "%s", fn);
+	} else {
+		ssize_t len = readlink("/proc/self/exe", ob->path, sizeof(ob->path) - 1);
+		ob->path[len > 0 ? len : 0] = '\0';
+		exe_named = exe_known && len > 0 && stat(ob->path, &a) == 0 && a.st_dev == exe_st.st_dev &&
+			    a.st_ino == exe_st.st_ino;
+	}
+}
+
+/* zp_objects_confirm_program -- the program's file confirmed, when it was
+ * taken from its name unconfirmed and the cache had no entry for it: the
+ * exe link's, unless the name's file carries the build-id of the program
+ * in memory (the dynamic loader run as a command: the link names the
+ * loader, the name, which the loader set, the program). Its key made
+ * again: 1 when that changed it, 0 when not (or it was confirmed
+ * already), -1 when the file cannot be identified now. */
+int zp_objects_confirm_program(struct zp_objects *o)
+{
+	struct zp_object *ob = o->n > 0 && o->v[0].program ? &o->v[0] : NULL;
+
+	if (ob == NULL || !exe_unconfirmed)
+		return 0;
+	struct zp_cache_key was = ob->key;
+	struct stat named = exe_st;
+	bool excluded = ob->excluded;
+	program_file(ob);
+	if ((!exe_known || exe_st.st_dev != named.st_dev || exe_st.st_ino != named.st_ino) &&
+	    zp_file_has_build_id((const char *)getauxval(AT_EXECFN), &was)) {
+		exe_st = named;
+		exe_known = exe_named = true;
+		snprintf(ob->path, sizeof(ob->path), "%s", (const char *)getauxval(AT_EXECFN));
+	}
+	ob->scan_path[0] = '\0';
+	ob->excluded = o->exclude != NULL && zp_path_matches(o->exclude, ob->path);
+	for (unsigned k = 0; ob->excluded && !excluded && k < ob->nsegs; k++)
+		zp_excluded_add(ob->segs[k].start, ob->segs[k].end);
+	if (!zp_object_key(ob))
+		return -1;
+	return memcmp(&was, &ob->key, sizeof(was)) != 0;
+}
+
 /* holds_self -- is info this library (a segment of it holds this code)?
  * What dladdr would say, without its walk of our symbols */
 static bool holds_self(const struct dl_phdr_info *info)
@@ -176,23 +233,22 @@ static int collect(struct dl_phdr_info *info, size_t size, void *data)
 		snprintf(ob->path, sizeof(ob->path), "%s", info->dlpi_name);
 	} else if (o->n == 0) {
 		/* the program, under the name it was started by (/bin/ls, not
-		 * /usr/bin/ls) when that is the file executed (not a script's);
-		 * else as the exe link names it. Two calls in the common case:
-		 * the link is read only when the name is not the file. */
+		 * /usr/bin/ls). That name's file is taken for the one executed
+		 * when the program has a build-id, unconfirmed: no /proc (its
+		 * first lookup in a process costs 15-20 us here, the page map's
+		 * open then the same again); the cache's entry for the program
+		 * is keyed by file and build-id together, and only ever stored
+		 * for a file confirmed, so finding it confirms the name. */
 		const char *fn = (const char *)getauxval(AT_EXECFN);
-		struct stat a;
-		exe_known = stat("/proc/self/exe", &exe_st) == 0;
-		exe_named = exe_known && fn != NULL && fn[0] == '/' && strlen(fn) < sizeof(ob->path) &&
-			    stat(fn, &a) == 0 && a.st_dev == exe_st.st_dev && a.st_ino == exe_st.st_ino;
-		if (exe_named) {
-			snprintf(ob->path, sizeof(ob->path), "%s", fn);
-		} else {
-			ssize_t len = readlink("/proc/self/exe", ob->path, sizeof(ob->path) - 1);
-			ob->path[len > 0 ? len : 0] = '\0';
-			exe_named = exe_known && len > 0 && stat(ob->path, &a) == 0 &&
-				    a.st_dev == exe_st.st_dev && a.st_ino == exe_st.st_ino;
-		}
 		ob->program = true;
+		build_id(info, &ob->key);
+		if (ob->key.build_id_len > 0 && fn != NULL && fn[0] == '/' && strlen(fn) < sizeof(ob->path) &&
+		    stat(fn, &exe_st) == 0 && S_ISREG(exe_st.st_mode)) {
+			snprintf(ob->path, sizeof(ob->path), "%s", fn);
+			exe_known = exe_named = exe_unconfirmed = true;
+		} else {
+			program_file(ob);
+		}
 	} else {
 		return 0;       /* an object with no name and no file */
 	}

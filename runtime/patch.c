@@ -170,8 +170,22 @@ static int scan_objects(struct zp_objects *o, int cachefd, const char *cachedir,
 		st->ns = zp_time() - t0;
 		nkeyed++;
 	}
-	/* a warm start: the whole program's sites in one file */
+	/* a warm start: the whole program's sites in one file. Not there:
+	 * the program's file, taken from its name, confirmed first (another
+	 * key, another entry) */
 	if (cachefd >= 0 && nkeyed > 0)
+		load_program(o, jobs, nkeyed, cachefd, &block);
+	int confirmed = block == NULL && jobs[0].key != NULL ? zp_objects_confirm_program(o) : 0;
+	if (confirmed < 0) {
+		if (!o->v[0].excluded)
+			zp_unrewritten(o->v[0].path, "cannot identify its file (gone, or no longer the one mapped)");
+		jobs[0].key = NULL;
+		nkeyed--;
+	} else if (confirmed > 0) {
+		jobs[0].path = o->v[0].scan_path[0] != '\0' ? o->v[0].scan_path : o->v[0].path;
+		snprintf(zp_stats[0].path, sizeof(zp_stats[0].path), "%s", o->v[0].path);
+	}
+	if (confirmed != 0 && cachefd >= 0 && nkeyed > 0)
 		load_program(o, jobs, nkeyed, cachefd, &block);
 	for (size_t i = 0; block == NULL && i < o->n; i++) {
 		struct zp_object *ob = &o->v[i];

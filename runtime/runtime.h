@@ -305,6 +305,7 @@ struct zp_objects {
 	struct zp_cache_key self_key;   /* the runtime's own build-id */
 };
 extern struct zp_objects zp_objs ZP_HIDDEN;
+int zp_objects_confirm_program(struct zp_objects *o) ZP_HIDDEN;
 /* zp_program_phdrs -- the program's program headers (AT_PHDR, *n of
  * them, NULL if none) and its load bias from PT_PHDR (*bias; false when it
  * has no PT_PHDR, and *bias is 0) */

@@ -27,53 +27,6 @@ static bool same_file(const char *path, const struct zp_cache_key *k)
 	return stat(path, &st) == 0 && zp_cache_key_matches(&st, k);
 }
 
-/* same_build_id -- does the file carry the build-id the key took from the
- * object in memory (or does the key have none)? A file replaced after the
- * loader mapped it keeps its name and gets a new identity, which the rest
- * of the key then describes: its sites would be rewritten in the other
- * object's code, and that object's own left alone. */
-static bool same_build_id(const char *path, const struct zp_cache_key *k)
-{
-	ElfW(Ehdr) eh;
-	ElfW(Phdr) ph;
-	uint8_t *note = NULL;
-	bool same = false;
-
-	if (k->build_id_len == 0)
-		return true;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) || eh.e_phentsize != sizeof(ph))
-		goto out;
-	for (unsigned i = 0; i < eh.e_phnum && !same; i++) {
-		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + (uint64_t)i * sizeof(ph))) != (ssize_t)sizeof(ph))
-			goto out;
-		if (ph.p_type != PT_NOTE)
-			continue;
-		size_t len = ph.p_filesz < 65536 ? ph.p_filesz : 65536;
-		free(note);
-		if ((note = malloc(len ? len : 1)) == NULL || pread(fd, note, len, (off_t)ph.p_offset) != (ssize_t)len)
-			goto out;
-		for (size_t off = 0; off + sizeof(ElfW(Nhdr)) <= len;) {
-			const ElfW(Nhdr) *n = (const ElfW(Nhdr) *)(note + off);
-			size_t name = off + sizeof(*n), desc = name + ((n->n_namesz + 3) & ~3u);
-			if (n->n_namesz > len || n->n_descsz > len || desc > len || n->n_descsz > len - desc)
-				break;
-			if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 && memcmp(note + name, "GNU", 4) == 0) {
-				same = n->n_descsz == k->build_id_len &&
-				       memcmp(note + desc, k->build_id, k->build_id_len) == 0;
-				goto out;
-			}
-			off = desc + ((n->n_descsz + 3) & ~3u);
-		}
-	}
-out:
-	free(note);
-	close(fd);
-	return same;
-}
-
 bool zp_store_one(int dirfd, const struct zp_cache_key *key, const char *path)
 {
 	struct zp_scan scan = { 0 };
@@ -84,7 +37,7 @@ bool zp_store_one(int dirfd, const struct zp_cache_key *key, const char *path)
 	if (vdso) {
 		if (zp_elf_open_vdso(&e) < 0)
 			return false;
-	} else if (!same_file(path, key) || !same_build_id(path, key) || zp_elf_open_file(path, &e) < 0) {
+	} else if (!same_file(path, key) || !zp_file_has_build_id(path, key) || zp_elf_open_file(path, &e) < 0) {
 		return false;
 	}
 	uint64_t t0 = zp_now_ns();

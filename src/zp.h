@@ -188,6 +188,9 @@ struct stat;
 /* zp_cache_key_matches -- is st (a stat of the file) the file key names,
  * unchanged? */
 bool zp_cache_key_matches(const struct stat *st, const struct zp_cache_key *key);
+/* zp_file_has_build_id -- does the file at path carry the build-id the key
+ * took from the object in memory (or does the key have none)? */
+bool zp_file_has_build_id(const char *path, const struct zp_cache_key *key);
 /* zp_vdso_tag -- the key tag of this kernel's vDSO ("vdso RELEASE") */
 int zp_vdso_tag(char *buf, size_t len);
 /* zp_bytes_id -- what names an object by its bytes where it has no

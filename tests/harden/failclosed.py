@@ -21,8 +21,8 @@ import tempfile
 from tally import finish, report, skip
 
 (Z, BUILD, LEAK_LIB, LEAK_PROG, LEAK_SELF, DLOPEN_RUN, MEMEXEC, STATIC_PROG,
- CTOR_LEAK, LEAK_STATIC, SWAP_LIB, SWAP_PROG, NOSYS_LIB, INT80, CACHE_FORGE, VMCLONE) = [
-    os.path.abspath(a) for a in sys.argv[1:17]]
+ CTOR_LEAK, LEAK_STATIC, SWAP_LIB, SWAP_PROG, NOSYS_LIB, INT80, CACHE_FORGE, VMCLONE, LEAK_SWAPNAME) = [
+    os.path.abspath(a) for a in sys.argv[1:18]]
 SECRET = "zpoline-failclosed-secret"
 
 
@@ -201,15 +201,37 @@ check("a child given ZPOLINE_BEST_EFFORT=1 by the program still fails closed",
 check("a nested zpoline run keeps the outer run's hooks",
       deny() + [Z, "run", "--hook", "deny", "--hook-opt", "getppid=EPERM", "--", LEAK_SELF, secret], 1, DENIED)
 # the dynamic loader run as a command: the program it loaded was scanned
-# as the loader, and ran unhooked
+# as the loader, and ran unhooked; then it was refused, the exe link naming
+# the loader. The name the loader gives it (AT_EXECFN) is its file, which
+# carries the build-id of the code in memory: rewritten, on a cold cache
+# and a warm one (the null hook arms no safety net: code left alone would
+# be refused, status 125)
 ldso = "/lib64/ld-linux-x86-64.so.2"
 if os.path.exists(ldso):
-    check("a program started by the dynamic loader run as a command: refused",
-          plain() + ["sh", "-c", "%s %s %s; echo status $?" % (ldso, LEAK_SELF, secret)], 0,
-          "--best-effort", out="status 125")
-    check("the same, the deny hook: hooked through the safety net",
+    fresh = os.path.join(tmp, "ldso-cache")
+    for state in ("a cold", "a warm"):
+        check("a program started by the dynamic loader run as a command, %s cache: rewritten" % state,
+              plain() + ["sh", "-c", "%s %s %s; echo status $?" % (ldso, LEAK_SELF, secret)], 0,
+              out=[SECRET, "status 0"], secret_ok=True, env=env(ZPOLINE_CACHE_DIR=fresh))
+    check("the same, the deny hook",
           deny() + ["sh", "-c", "%s %s %s; echo status $?" % (ldso, LEAK_SELF, secret)], 0,
           DENIED, out="status 1")
+# the program's file is taken from the name it was started by, without
+# /proc: a name that names another file by the time the runtime starts (a
+# symlink its preinit function points elsewhere), that file with an entry
+# in the cache, another build: the file executed is the one rewritten
+other = os.path.join(tmp, "other-prog")
+shutil.copy(LEAK_SELF, other)
+check("a program run before under another name: hooked", deny() + [other, secret], 1, DENIED)
+swapped = os.path.join(tmp, "swapped")
+for name, how, status, err, out in (("the deny hook", deny(), 1, DENIED, ()),
+                                    ("the null hook, no safety net", plain(), 0, (), SECRET)):
+    if os.path.lexists(swapped):
+        os.unlink(swapped)
+    os.symlink(LEAK_SWAPNAME, swapped)
+    check("a program whose name names another program as it starts, %s: the one executed is hooked" % name,
+          how + [swapped, secret], status, err, out=out, secret_ok=status == 0,
+          env=env(ZP_SWAP_LINK=swapped, ZP_SWAP_TO=other))
 # int $0x80, the 32-bit gate: never rewritten, it ran unhooked
 check("a program that calls int $0x80: refused", deny() + [INT80, secret], 125, [INT80, "int $0x80"])
 check("a program that calls int $0x80, --best-effort: runs, and says so",
