@@ -62,12 +62,12 @@ void zp_children_own_fd(const char *name, int fd)
 /* the dynamic loader's file: run as a program, it honours LD_PRELOAD */
 static dev_t interp_dev;
 static ino_t interp_ino;
-/* the runtime is in /etc/ld.so.preload, which the loader honours in
- * secure execution too: set-user-ID programs start hooked */
-static bool system_preload;
-
-/* note_system_preload -- is the runtime (self) in /etc/ld.so.preload? */
-static void note_system_preload(const char *self)
+/* system_preload -- is the runtime (self) in /etc/ld.so.preload, which
+ * the loader honours in secure execution too (set-user-ID programs start
+ * hooked)? Read when a set-user-ID program is about to be executed, not at
+ * every start (a path walk that finds nothing, 5 us here); the file the
+ * child's loader reads then is that one too. */
+static bool system_preload(const char *self)
 {
 	char buf[4096], *save = NULL;
 	struct stat a, b;
@@ -76,12 +76,13 @@ static void note_system_preload(const char *self)
 
 	if (fd >= 0)
 		close(fd);
-	if (n <= 0 || stat(self, &a) != 0)
-		return;
+	if (n <= 0 || self == NULL || stat(self, &a) != 0)
+		return false;
 	buf[n] = '\0';
 	for (char *t = strtok_r(buf, " \t\n:", &save); t != NULL; t = strtok_r(NULL, " \t\n:", &save))
 		if (stat(t, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
-			system_preload = true;
+			return true;
+	return false;
 }
 
 /* interp_path -- the file this program's PT_INTERP names, as mapped */
@@ -147,7 +148,6 @@ void zp_children_init(const char *self_path)
 	zp_follow = f == NULL || strcmp(f, "0") != 0;
 	my_pid = zp_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
 	note_interp();
-	note_system_preload(self_path);
 	/* room for any descriptor number (zp_children_set_fd) */
 #define ROOM(ln, lv) ((ln) + 1 + ((lv) > 11 ? (lv) : 11) + 1)
 	for (size_t i = 0; i < ZP_VARS; i++) {
@@ -393,13 +393,15 @@ static const char *exec_refusal(long dirfd, const char *path, long flags, int de
 		goto out;
 	long uid = zp_raw_syscall(SYS_getuid, 0, 0, 0, 0, 0, 0), gid = zp_raw_syscall(SYS_getgid, 0, 0, 0, 0, 0, 0);
 	bool nosuid = zp_raw_syscall(SYS_fstatfs, fd, (long)&sf, 0, 0, 0, 0) == 0 && (sf.f_flags & ST_NOSUID);
-	if (!nosuid && !system_preload && (((st.st_mode & S_ISUID) && (long)st.st_uid != uid) ||
-			((st.st_mode & S_ISGID) && (st.st_mode & S_IXGRP) && (long)st.st_gid != gid))) {
+	if (!nosuid && (((st.st_mode & S_ISUID) && (long)st.st_uid != uid) ||
+			((st.st_mode & S_ISGID) && (st.st_mode & S_IXGRP) && (long)st.st_gid != gid)) &&
+	    !system_preload(runtime_path)) {
 		why = "is set-user-ID or set-group-ID: the dynamic loader ignores LD_PRELOAD for it";
 		goto out;
 	}
-	if (!nosuid && !system_preload && uid != 0 &&
-	    zp_raw_syscall(SYS_fgetxattr, fd, (long)"security.capability", 0, 0, 0, 0) > 0) {
+	if (!nosuid && uid != 0 &&
+	    zp_raw_syscall(SYS_fgetxattr, fd, (long)"security.capability", 0, 0, 0, 0) > 0 &&
+	    !system_preload(runtime_path)) {
 		why = "has file capabilities: the dynamic loader ignores LD_PRELOAD for it";
 		goto out;
 	}
