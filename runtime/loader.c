@@ -550,6 +550,19 @@ static void set_classes(void)
 	/* (zp_fd_class reads the floor) */
 	zp_own_fds_changed();
 	for (long nr = 0; nr < ZP_NR_CLASSES; nr++) {
+		if ((unsigned long)nr >= zp_syscall_count && nr % 64 == 0 && nr + 64 <= ZPOLINE_INTEREST_OTHER) {
+			/* past the table no number has a pointer or descriptor
+			 * argument: 64 at a time when the hooks want all or none
+			 * of them (half the numbers, 25K instructions a start) */
+			uint64_t w = 0;
+			for (int i = 0; i < zp_nhooks; i++)
+				w |= zp_hooks[i].interest == NULL ? ~0ull : zp_hooks[i].interest[nr / 64];
+			if (chain || w == 0 || w == ~0ull) {
+				memset(&zp_nr_class[nr], chain ? ZP_CLASS_CHAIN : w ? ZP_CLASS_HOOKS : ZP_CLASS_DIRECT, 64);
+				nr += 63;
+				continue;
+			}
+		}
 		bool wanted = false;
 		for (int i = 0; i < zp_nhooks; i++)
 			wanted |= zp_hook_wants(&zp_hooks[i], nr);
