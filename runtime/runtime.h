@@ -139,6 +139,12 @@ struct zp_thread {
 	bool held_marked;               /* the mark that frees it is queued */
 	long held_tid;
 	uint64_t held_info[16];
+	/* the first standard signal held back (signal.c): kept here, not
+	 * pending in the kernel, so that another instance sent meanwhile is
+	 * pending on its own (0: none); the thread holding it as above */
+	int std_sig;
+	long std_tid;
+	uint64_t std_info[16];
 };
 
 /* zp_thread.guard: any bit set, the hooks are passed by. HOOK: in hook
@@ -614,6 +620,30 @@ static __attribute__((noinline, cold, unused)) void zp_signal_held_mark(struct z
 	zp_signal_queue_self(sig, t->held_info);
 }
 
+/* zp_signal_std_release -- the standard signal kept back (signal.c) sent
+ * again, and the held signals sigs unblocked. An instance of it sent
+ * since, pending, is taken out first, so that the kept one goes first, and
+ * sent again once its handler is done. (Not the thread's: a vfork child's
+ * that ended, whose signal ended with it.) */
+static __attribute__((noinline, cold, unused)) void zp_signal_std_release(struct zp_thread *t, uint64_t sigs)
+{
+	int sig = t->std_sig;
+	uint64_t bit = 1ull << (sig - 1), pending = 0, next[16];
+	struct timespec now = { 0, 0 };
+	bool again = false;
+
+	t->std_sig = 0;
+	if (t->std_tid == zp_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0)) {
+		if (zp_raw_syscall(SYS_rt_sigpending, (long)&pending, 8, 0, 0, 0, 0) == 0 && (pending & bit))
+			again = zp_raw_syscall(SYS_rt_sigtimedwait, (long)&bit, (long)next, (long)&now, 8, 0, 0) ==
+				sig;
+		zp_signal_queue_self(sig, t->std_info);
+	}
+	zp_raw_syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&sigs, 0, 8, 0, 0);
+	if (again)
+		zp_signal_queue_self(sig, next);
+}
+
 /* zp_signal_release -- the signals held back while hook code ran
  * (signal.c), unblocked: their handlers run now. zp_guard_down -- at each
  * place the guard comes down to the program's code or its call, after the
@@ -625,7 +655,10 @@ static inline void zp_signal_release(struct zp_thread *t)
 	t->deferred = 0;
 	if (t->held_sig != 0 && !t->held_marked)
 		zp_signal_held_mark(t);
-	zp_raw_syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&sigs, 0, 8, 0, 0);
+	if (t->std_sig != 0)
+		zp_signal_std_release(t, sigs);
+	else
+		zp_raw_syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&sigs, 0, 8, 0, 0);
 }
 
 static inline void zp_guard_down(struct zp_thread *t)

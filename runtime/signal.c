@@ -678,8 +678,13 @@ static void take_until_mark(int sig, const void *value)
 }
 
 /* hold_back -- sig held back, to be delivered when the guard comes down:
- * 0, or the handler must run now. A standard signal is sent again to this
- * thread with its siginfo (one pending at most). A real-time one is
+ * 0, or the handler must run now. A standard signal is kept in the
+ * thread's slot for one (std_sig), blocked: another instance sent before
+ * the guard comes down is then pending in the kernel on its own, as it
+ * would be natively while the handler of the first ran, and both reach
+ * the handler (zp_signal_std_release). With the slot taken, it is sent
+ * again to this thread with its siginfo (one pending at most). A
+ * real-time one is
  * queued, and the instances after it in the kernel's order must stay
  * after it: the thread's slot (held_sig) keeps it, and once the guard is
  * down (zp_signal_held_mark) each instance the kernel delivers carries
@@ -691,8 +696,15 @@ static void take_until_mark(int sig, const void *value)
  * moved). */
 static __attribute__((noinline)) long hold_back(struct zp_thread *t, int sig, siginfo_t *si, bool ours)
 {
-	if (sig < 32)                   /* the kernel's first real-time signal */
-		return zp_signal_queue_self(sig, si);
+	if (sig < 32) {                 /* the kernel's first real-time signal */
+		if (t->std_sig != 0 && t->std_tid == my_tid())
+			return zp_signal_queue_self(sig, si);
+		_Static_assert(sizeof(t->std_info) == sizeof(*si), "siginfo");
+		memcpy(t->std_info, si, sizeof(t->std_info));
+		t->std_tid = my_tid();
+		t->std_sig = sig;
+		return 0;
+	}
 	if (t->held_sig == 0) {
 		_Static_assert(sizeof(t->held_info) == sizeof(*si), "siginfo");
 		memcpy(t->held_info, si, sizeof(t->held_info));

@@ -6,7 +6,9 @@
  * them as the unblocking call returns, inside the hook: the runtime holds
  * them back until the hook is done, and they must reach the program in
  * the order the kernel would have delivered them (its thread's queue
- * first, each queue in order). Other calls pass. */
+ * first, each queue in order). For getppid(0x5e20, SIG, N, 0, 0x5e20) it
+ * sends N instances of SIG to its thread one after the other, SIG
+ * unblocked. Other calls pass. */
 #include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -21,6 +23,15 @@ static uint64_t interest[ZPOLINE_INTEREST_WORDS];
 static int sendself_enter(struct zpoline_call *call, uint64_t *slot)
 {
 	(void)slot;
+	if (call->args[0] == 0x5e20 && call->args[4] == 0x5e20 && (unsigned long)call->args[2] <= 16) {
+		/* getppid(0x5e20, SIG, N, 0, 0x5e20): N instances of SIG sent
+		 * to its thread one after the other, SIG left as it is: the
+		 * first comes while the hook runs and is held back, the next
+		 * is pending behind it */
+		for (long i = 0; i < call->args[2]; i++)
+			send((int)call->args[1], (int)i + 1, 1);
+		return ZPOLINE_CALL;
+	}
 	if (call->args[0] != 0x5e1f || call->args[4] != 0x5e1f || (unsigned long)call->args[2] > 16 ||
 	    (unsigned long)call->args[3] > 16)
 		return ZPOLINE_CALL;

@@ -9,7 +9,10 @@
  *
  * sendself flood N: a child queues N real-time signals to this thread, as
  * fast as the queue takes them, while it makes calls (hooks running much
- * of the time); prints how many came and how many out of their order. */
+ * of the time); prints how many came and how many out of their order.
+ *
+ * sendself one-by-one SIG-OFFSET N: SIG sent to this thread N times, one
+ * after the other, natively and then from inside the hook. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,10 +79,36 @@ static int flood(int n)
 	return 0;
 }
 
+/* one_by_one -- sig sent to this thread n times, unblocked: natively each
+ * runs the handler as its call returns; then the sendself hook sends as
+ * many from inside itself (getppid(0x5e20, ...)): the first arrives while
+ * the hook runs and is held back, the second comes while the first is
+ * held, and must not be merged with it (a standard signal is pending once
+ * at most, and the first is no longer pending: it was delivered) */
+static int one_by_one(int sig, int n)
+{
+	struct sigaction sa;
+
+	setvbuf(stdout, NULL, _IONBF, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_sig;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(sig, &sa, NULL);
+	for (int i = 0; i < n; i++)
+		send(sig, i + 1, 1);
+	printf("program:%.*s\n", (int)nseen, (const char *)seen);
+	nseen = 0;
+	syscall(SYS_getppid, 0x5e20, sig, n, 0, 0x5e20);
+	printf("hook:%.*s\n", (int)nseen, (const char *)seen);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "flood") == 0)
 		return flood(atoi(argv[2]));
+	if (argc == 4 && strcmp(argv[1], "one-by-one") == 0)
+		return one_by_one(atoi(argv[2]) < 0 ? SIGUSR1 : SIGRTMIN + atoi(argv[2]), atoi(argv[3]));
 	if (argc != 4) {
 		fprintf(stderr, "usage: sendself SIG-OFFSET N M\n");
 		return 2;

@@ -40,6 +40,20 @@ for mode, extra in MODES:
         check(name, p.returncode == 0 and prog is not None and hook is not None and
               prog.group(1).strip() != "" and hook.group(1) == prog.group(1),
               p.stdout + p.stderr)
+# a standard signal sent twice from inside the hook, one after the other:
+# the first is held back as it arrives, the second must not merge with it
+# (it did: the first was sent again, and pending, the second then merged:
+# the handler ran once); a real-time one for comparison
+for mode, extra in MODES:
+    for sig in (-1, 2):
+        name = "%s mode%s, signal %d sent twice from inside the hook: the handler runs twice" % (
+            mode, "".join(" " + e for e in extra), sig)
+        p = subprocess.run([Z, "run", "--mode", mode] + extra + ["--hook", HOOK, "--", PROG, "one-by-one",
+                            str(sig), "2"], env=ENV, capture_output=True, text=True, timeout=60)
+        prog = re.search(r"^program:(.*)$", p.stdout, re.M)
+        hook = re.search(r"^hook:(.*)$", p.stdout, re.M)
+        check(name, p.returncode == 0 and prog is not None and hook is not None and
+              prog.group(1) == " 1 2" and hook.group(1) == prog.group(1), p.stdout + p.stderr)
 FLOOD = re.compile(r"^flood: got (\d+), out of order (\d+)$", re.M)
 trace = os.path.join(tempfile.mkdtemp(prefix="zp-sendself-"), "trace")
 atexit.register(shutil.rmtree, os.path.dirname(trace), True)    # (ignore_errors)
