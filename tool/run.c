@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <link.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,6 +157,30 @@ static void not_hookable(bool best_effort, const char *prog, const char *why)
 	fprintf(stderr, "zpoline: %s %s; it runs unhooked (best effort)\n", prog, why);
 }
 
+/* own_interp -- dl_iterate_phdr's callback: the first object's (this
+ * program's) PT_INTERP path into *data */
+static int own_interp(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)size;
+	for (int i = 0; i < info->dlpi_phnum; i++)
+		if (info->dlpi_phdr[i].p_type == PT_INTERP)
+			*(const char **)data = (const char *)(info->dlpi_addr + info->dlpi_phdr[i].p_vaddr);
+	return 1;
+}
+
+/* is_dynamic_loader -- is path the dynamic loader this tool runs under (run
+ * as a command, `ld.so PROG`, it honours LD_PRELOAD for the program it
+ * loads)? */
+static bool is_dynamic_loader(const char *path)
+{
+	const char *interp = NULL;
+	struct stat a, b;
+
+	dl_iterate_phdr(own_interp, &interp);
+	return interp != NULL && stat(path, &a) == 0 && stat(interp, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
 /* check_injectable -- LD_PRELOAD works only for a dynamically linked
  * x86-64 program that the loader does not run in secure mode */
 static void check_injectable(const char *prog, const char *path, int depth, bool best_effort)
@@ -194,7 +219,7 @@ static void check_injectable(const char *prog, const char *path, int depth, bool
 		zp_elf_close(e);
 		die(EXIT_SETUP, "%s: %s; zpoline hooks x86-64 programs only", prog, why);
 	}
-	if (zp_elf_interp(e) == NULL) {
+	if (zp_elf_interp(e) == NULL && !is_dynamic_loader(path)) {
 		zp_elf_close(e);
 		return not_hookable(best_effort, prog, "is statically linked: LD_PRELOAD cannot load the "
 				    "zpoline runtime into it");

@@ -216,6 +216,11 @@ if os.path.exists(ldso):
     check("the same, the deny hook",
           deny() + ["sh", "-c", "%s %s %s; echo status $?" % (ldso, LEAK_SELF, secret)], 0,
           DENIED, out="status 1")
+    # given to zpoline run itself, the loader was refused as a statically
+    # linked program; it honours LD_PRELOAD for the program it loads
+    check("zpoline run -- ld.so PROG: hooked, not refused as statically linked",
+          plain() + [ldso, LEAK_SELF, secret], 0, out=SECRET, secret_ok=True)
+    check("the same, the deny hook", deny() + [ldso, LEAK_SELF, secret], 1, DENIED)
 # the program's file is taken from the name it was started by, without
 # /proc: a name that names another file by the time the runtime starts (a
 # symlink its preinit function points elsewhere), that file with an entry
