@@ -563,6 +563,14 @@ long zp_exec_with_env(long nr, long a1, long a2, long a3, long a4, long a5, long
 		n++;
 	if (runtime_path == NULL)
 		return zp_kernel_call(nr, a1, a2, a3, a4, a5, a6);
+	/* the loader asked to list a program's libraries (ldd): it runs none
+	 * of their code, ours included, and exits; with the runtime added it
+	 * would list it too. Such an image gets the program's environment
+	 * as it is (checked as any other: a program the loader does not run
+	 * still is refused) */
+	bool listing = false;
+	for (size_t i = 0; i < n; i++)
+		listing |= strncmp(envp[i], "LD_TRACE_LOADED_OBJECTS=", 24) == 0;
 	int npreload = 0;
 	for (size_t i = 0; i < n; i++)
 		if (has_prefix(envp[i], "LD_PRELOAD", 10)) {
@@ -586,6 +594,10 @@ long zp_exec_with_env(long nr, long a1, long a2, long a3, long a4, long a5, long
 	if (keep) {
 		check_preloads(envp, n);
 		check_exec(nr, a1, a2, a5);
+	}
+	if (listing) {
+		zp_exec_map_release(t);
+		return zp_kernel_call(nr, a1, a2, a3, a4, a5, a6);
 	}
 
 	for (size_t i = 0; i < n; i++) {

@@ -453,5 +453,21 @@ with tempfile.TemporaryDirectory() as d:
           env=env(LD_PRELOAD=RUNTIME, ZPOLINE_HOOK=os.path.join(HOOKS, "null.so"),
                   ZPOLINE_MODE="bogus"))
 
+# the loader asked to list a program's libraries (ldd sets this variable):
+# the runtime, added to the child's LD_PRELOAD, was listed among them
+def libs(text):
+    return sorted(l.split("(0x")[0].strip() for l in text.splitlines() if "(0x" in l)
+
+
+native = run(["env", "LD_TRACE_LOADED_OBJECTS=1", "/bin/true"])
+hooked = run([Z, "run", "--hook", "null", "--", "env", "LD_TRACE_LOADED_OBJECTS=1", "/bin/true"])
+if hooked.returncode == 0 and libs(hooked.stdout) == libs(native.stdout) and libs(native.stdout):
+    passed += 1
+    print("ok   the libraries the loader lists for ldd are the native ones")
+else:
+    failed += 1
+    print("FAIL the libraries the loader lists for ldd: %r, natively %r\n%s" % (
+        libs(hooked.stdout), libs(native.stdout), hooked.stderr))
+
 print("%d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)
