@@ -135,12 +135,32 @@ static void program_file(struct zp_object *ob)
 	}
 }
 
+/* loader_run -- was the dynamic loader run as a command (ld.so PROG)?
+ * The kernel then executed the loader, which gives no AT_BASE, where a
+ * program with an interpreter always has one */
+static bool loader_run(void)
+{
+	const Elf64_Phdr *ph;
+	size_t n;
+	uintptr_t bias;
+
+	if (getauxval(AT_BASE) != 0)
+		return false;
+	zp_program_phdrs(&ph, &n, &bias);
+	for (size_t i = 0; i < n; i++)
+		if (ph[i].p_type == PT_INTERP)
+			return true;
+	return false;
+}
+
 /* zp_objects_confirm_program -- the program's file confirmed, when it was
  * taken from its name unconfirmed and the cache had no entry for it: the
- * exe link's, unless the name's file carries the build-id of the program
- * in memory (the dynamic loader run as a command: the link names the
- * loader, the name, which the loader set, the program). Its key made
- * again: 1 when that changed it, 0 when not (or it was confirmed
+ * exe link's, unless the loader was run as a command (the link names the
+ * loader, the name, which the loader set, the program) and the name's file
+ * carries the build-id of the program in memory. Not otherwise: another
+ * build with the same build-id (one set by hand) renamed over the name
+ * since it was executed would have its sites rewritten in this code. Its
+ * key made again: 1 when that changed it, 0 when not (or it was confirmed
  * already), -1 when the file cannot be identified now. */
 int zp_objects_confirm_program(struct zp_objects *o)
 {
@@ -152,7 +172,7 @@ int zp_objects_confirm_program(struct zp_objects *o)
 	struct stat named = exe_st;
 	bool excluded = ob->excluded;
 	program_file(ob);
-	if ((!exe_known || exe_st.st_dev != named.st_dev || exe_st.st_ino != named.st_ino) &&
+	if ((!exe_known || exe_st.st_dev != named.st_dev || exe_st.st_ino != named.st_ino) && loader_run() &&
 	    zp_file_has_build_id((const char *)getauxval(AT_EXECFN), &was)) {
 		exe_st = named;
 		exe_known = exe_named = true;
@@ -238,12 +258,16 @@ static int collect(struct dl_phdr_info *info, size_t size, void *data)
 		 * first lookup in a process costs 15-20 us here, the page map's
 		 * open then the same again); the cache's entry for the program
 		 * is keyed by file and build-id together, and only ever stored
-		 * for a file confirmed, so finding it confirms the name. */
+		 * for a file confirmed, so finding it confirms the name. Not a
+		 * name --exclude matches: the program would be left alone for
+		 * it, and never confirmed (a script's name, its interpreter
+		 * executed). */
 		const char *fn = (const char *)getauxval(AT_EXECFN);
 		ob->program = true;
 		build_id(info, &ob->key);
 		if (ob->key.build_id_len > 0 && fn != NULL && fn[0] == '/' && strlen(fn) < sizeof(ob->path) &&
-		    stat(fn, &exe_st) == 0 && S_ISREG(exe_st.st_mode)) {
+		    (o->exclude == NULL || !zp_path_matches(o->exclude, fn)) && stat(fn, &exe_st) == 0 &&
+		    S_ISREG(exe_st.st_mode)) {
 			snprintf(ob->path, sizeof(ob->path), "%s", fn);
 			exe_known = exe_named = exe_unconfirmed = true;
 		} else {
