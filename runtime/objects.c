@@ -112,29 +112,6 @@ bool zp_object_key(struct zp_object *ob)
 	return true;
 }
 
-/* program_file -- the program's file as the exe link names it, under the
- * name it was started by when that is the file executed (not a script's),
- * else under the link's: the link is read only when the name is not the
- * file */
-static void program_file(struct zp_object *ob)
-{
-	const char *fn = (const char *)getauxval(AT_EXECFN);
-	struct stat a;
-
-	exe_unconfirmed = false;
-	exe_known = stat("/proc/self/exe", &exe_st) == 0;
-	exe_named = exe_known && fn != NULL && fn[0] == '/' && strlen(fn) < sizeof(ob->path) &&
-		    stat(fn, &a) == 0 && a.st_dev == exe_st.st_dev && a.st_ino == exe_st.st_ino;
-	if (exe_named) {
-		snprintf(ob->path, sizeof(ob->path), "%s", fn);
-	} else {
-		ssize_t len = readlink("/proc/self/exe", ob->path, sizeof(ob->path) - 1);
-		ob->path[len > 0 ? len : 0] = '\0';
-		exe_named = exe_known && len > 0 && stat(ob->path, &a) == 0 && a.st_dev == exe_st.st_dev &&
-			    a.st_ino == exe_st.st_ino;
-	}
-}
-
 /* loader_run -- was the dynamic loader run as a command (ld.so PROG)?
  * The kernel then executed the loader, which gives no AT_BASE, where a
  * program with an interpreter always has one */
@@ -151,6 +128,57 @@ static bool loader_run(void)
 		if (ph[i].p_type == PT_INTERP)
 			return true;
 	return false;
+}
+
+/* start_name -- the name the program was started by, absolute: AT_EXECFN;
+ * or, the loader run as a command with a relative name (which it opened
+ * from the working directory, and gives as AT_EXECFN), that name under
+ * the working directory. NULL when there is none, or it is too long. */
+static const char *start_name(void)
+{
+	static char buf[sizeof(((struct zp_object *)0)->path)];
+	const char *fn = (const char *)getauxval(AT_EXECFN);
+
+	if (fn == NULL || strlen(fn) >= sizeof(buf))
+		return NULL;
+	if (fn[0] == '/')
+		return fn;
+	if (!loader_run() || getcwd(buf, sizeof(buf)) == NULL)
+		return NULL;
+	size_t n = strlen(buf);
+	while (fn[0] == '.' && fn[1] == '/')
+		fn += 2;
+	int w = snprintf(buf + n, sizeof(buf) - n, "%s%s", n > 1 ? "/" : "", fn);
+	return w >= 0 && (size_t)w < sizeof(buf) - n ? buf : NULL;
+}
+
+/* program_file -- the program's file as the exe link names it, under the
+ * name it was started by when that is the file executed (not a script's),
+ * else under the link's: the link is read only when the name is not the
+ * file. The loader run as a command: the link names the loader, not the
+ * program, which is then not identified (a program with no build-id,
+ * which its name cannot be checked against). */
+static void program_file(struct zp_object *ob)
+{
+	const char *fn = start_name();
+	struct stat a;
+
+	exe_unconfirmed = false;
+	exe_known = stat("/proc/self/exe", &exe_st) == 0;
+	exe_named = exe_known && fn != NULL && stat(fn, &a) == 0 && a.st_dev == exe_st.st_dev &&
+		    a.st_ino == exe_st.st_ino;
+	if (exe_named) {
+		snprintf(ob->path, sizeof(ob->path), "%s", fn);
+	} else if (loader_run()) {
+		exe_known = false;
+		fn = fn != NULL ? fn : (const char *)getauxval(AT_EXECFN);
+		snprintf(ob->path, sizeof(ob->path), "%s", fn != NULL ? fn : "");
+	} else {
+		ssize_t len = readlink("/proc/self/exe", ob->path, sizeof(ob->path) - 1);
+		ob->path[len > 0 ? len : 0] = '\0';
+		exe_named = exe_known && len > 0 && stat(ob->path, &a) == 0 && a.st_dev == exe_st.st_dev &&
+			    a.st_ino == exe_st.st_ino;
+	}
 }
 
 /* zp_objects_confirm_program -- the program's file confirmed, when it was
@@ -171,12 +199,13 @@ int zp_objects_confirm_program(struct zp_objects *o)
 	struct zp_cache_key was = ob->key;
 	struct stat named = exe_st;
 	bool excluded = ob->excluded;
+	const char *fn = start_name();
 	program_file(ob);
 	if ((!exe_known || exe_st.st_dev != named.st_dev || exe_st.st_ino != named.st_ino) && loader_run() &&
-	    zp_file_has_build_id((const char *)getauxval(AT_EXECFN), &was)) {
+	    fn != NULL && zp_file_has_build_id(fn, &was)) {
 		exe_st = named;
 		exe_known = exe_named = true;
-		snprintf(ob->path, sizeof(ob->path), "%s", (const char *)getauxval(AT_EXECFN));
+		snprintf(ob->path, sizeof(ob->path), "%s", fn);
 	}
 	ob->scan_path[0] = '\0';
 	ob->excluded = o->exclude != NULL && zp_path_matches(o->exclude, ob->path);
@@ -262,11 +291,10 @@ static int collect(struct dl_phdr_info *info, size_t size, void *data)
 		 * name --exclude matches: the program would be left alone for
 		 * it, and never confirmed (a script's name, its interpreter
 		 * executed). */
-		const char *fn = (const char *)getauxval(AT_EXECFN);
+		const char *fn = start_name();
 		ob->program = true;
 		build_id(info, &ob->key);
-		if (ob->key.build_id_len > 0 && fn != NULL && fn[0] == '/' && strlen(fn) < sizeof(ob->path) &&
-		    (o->exclude == NULL || !zp_path_matches(o->exclude, fn)) && stat(fn, &exe_st) == 0 &&
+		if (ob->key.build_id_len > 0 && fn != NULL && (o->exclude == NULL || !zp_path_matches(o->exclude, fn)) && stat(fn, &exe_st) == 0 &&
 		    S_ISREG(exe_st.st_mode)) {
 			snprintf(ob->path, sizeof(ob->path), "%s", fn);
 			exe_known = exe_named = exe_unconfirmed = true;

@@ -6,7 +6,7 @@ runtime could not (or did not) rewrite it; each failed before its fix.
 
 usage: failclosed.py ZPOLINE BUILDROOT LEAK_LIB LEAK_PROG LEAK_SELF DLOPEN_RUN MEMEXEC STATIC_PROG CTOR_LEAK
                      LEAK_STATIC SWAP_LIB SWAP_PROG NOSYS_LIB INT80 CACHE_FORGE VMCLONE
-                     LEAK_SWAPNAME LEAK_COLLIDE SWAPNAME_COLLIDE
+                     LEAK_SWAPNAME LEAK_COLLIDE SWAPNAME_COLLIDE LEAK_NOBUILDID
 
 The code under test opens with SYS_open (leak-lib.c), which libc and the
 loader no longer use, so `deny open=EACCES` denies that code alone: status
@@ -23,7 +23,7 @@ from tally import finish, report, skip
 
 (Z, BUILD, LEAK_LIB, LEAK_PROG, LEAK_SELF, DLOPEN_RUN, MEMEXEC, STATIC_PROG,
  CTOR_LEAK, LEAK_STATIC, SWAP_LIB, SWAP_PROG, NOSYS_LIB, INT80, CACHE_FORGE, VMCLONE, LEAK_SWAPNAME,
- LEAK_COLLIDE, SWAPNAME_COLLIDE) = [os.path.abspath(a) for a in sys.argv[1:20]]
+ LEAK_COLLIDE, SWAPNAME_COLLIDE, LEAK_NOBUILDID) = [os.path.abspath(a) for a in sys.argv[1:21]]
 SECRET = "zpoline-failclosed-secret"
 
 
@@ -217,6 +217,21 @@ if os.path.exists(ldso):
     check("the same, the deny hook",
           deny() + ["sh", "-c", "%s %s %s; echo status $?" % (ldso, LEAK_SELF, secret)], 0,
           DENIED, out="status 1")
+    # the program named relative to the working directory: the name the
+    # loader gives it is relative too (it was refused, status 125)
+    fresh = os.path.join(tmp, "ldso-relative-cache")
+    for state in ("a cold", "a warm"):
+        check("the same, the program named relative to the working directory, %s cache: rewritten" % state,
+              [Z, "run", "--hook", "tracer", "--", "sh", "-c", "cd %s && %s ./%s %s; echo status $?" % (
+                  os.path.dirname(LEAK_SELF), ldso, os.path.basename(LEAK_SELF), secret)], 0,
+              'open("%s"' % secret, out=[SECRET, "status 0"], secret_ok=True, env=env(ZPOLINE_CACHE_DIR=fresh))
+    # a program with no build-id: the name the loader gives it cannot be
+    # checked, and the exe link names the loader: refused, as a program
+    # not identified (the loader's file was scanned for it, its sites
+    # looked for in the program's code)
+    check("a program with no build-id started by the dynamic loader run as a command: refused, not identified",
+          plain() + ["sh", "-c", "%s %s %s; echo status $?" % (ldso, LEAK_NOBUILDID, secret)], 0,
+          [LEAK_NOBUILDID, "cannot identify"], out="status 125")
 # the program's file is taken from the name it was started by, without
 # /proc: a name that names another file by the time the runtime starts (a
 # symlink its preinit function points elsewhere), that file with an entry
