@@ -6,7 +6,7 @@ runtime could not (or did not) rewrite it; each failed before its fix.
 
 usage: failclosed.py ZPOLINE BUILDROOT LEAK_LIB LEAK_PROG LEAK_SELF DLOPEN_RUN MEMEXEC STATIC_PROG CTOR_LEAK
                      LEAK_STATIC SWAP_LIB SWAP_PROG NOSYS_LIB INT80 CACHE_FORGE VMCLONE
-                     LEAK_SWAPNAME LEAK_COLLIDE SWAPNAME_COLLIDE LEAK_NOBUILDID
+                     LEAK_SWAPNAME LEAK_COLLIDE SWAPNAME_COLLIDE LEAK_NOBUILDID VFORK_EXEC
 
 The code under test opens with SYS_open (leak-lib.c), which libc and the
 loader no longer use, so `deny open=EACCES` denies that code alone: status
@@ -23,7 +23,7 @@ from tally import finish, report, skip
 
 (Z, BUILD, LEAK_LIB, LEAK_PROG, LEAK_SELF, DLOPEN_RUN, MEMEXEC, STATIC_PROG,
  CTOR_LEAK, LEAK_STATIC, SWAP_LIB, SWAP_PROG, NOSYS_LIB, INT80, CACHE_FORGE, VMCLONE, LEAK_SWAPNAME,
- LEAK_COLLIDE, SWAPNAME_COLLIDE, LEAK_NOBUILDID) = [os.path.abspath(a) for a in sys.argv[1:21]]
+ LEAK_COLLIDE, SWAPNAME_COLLIDE, LEAK_NOBUILDID, VFORK_EXEC) = [os.path.abspath(a) for a in sys.argv[1:22]]
 SECRET = "zpoline-failclosed-secret"
 
 
@@ -362,6 +362,12 @@ else:
     check("a set-user-ID child: refused",
           nobody + deny() + ["sh", "-c", "%s %s; echo status $?" % (suid, secret)], 0,
           [suid, "set-user-ID"], out="status 125", env=e)
+    # the same from a child sharing its parent's memory (posix_spawn's): the
+    # runtime's look at /etc/ld.so.preload, with libc's open, left ENOENT
+    # in the parent's errno
+    check("a set-user-ID child of a vfork child: refused, the parent's errno untouched",
+          nobody + deny() + [VFORK_EXEC, "65536", suid, secret], 0, [suid, "set-user-ID"],
+          out="status 125, errno 0", env=e)
 
 shutil.rmtree(tmp, ignore_errors=True)
 if shm is not None:
