@@ -917,10 +917,14 @@ bool zp_file_has_build_id(const char *path, const struct zp_cache_key *k)
 
 	if (k->build_id_len == 0)
 		return true;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* a regular file only: a name swapped to a FIFO meanwhile would
+	 * block the open, and start-up with it */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return false;
-	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) || eh.e_phentsize != sizeof(ph))
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
+	    eh.e_phentsize != sizeof(ph))
 		goto out;
 	for (unsigned i = 0; i < eh.e_phnum && !same; i++) {
 		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + (uint64_t)i * sizeof(ph))) != (ssize_t)sizeof(ph))
