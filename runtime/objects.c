@@ -294,8 +294,8 @@ static int collect(struct dl_phdr_info *info, size_t size, void *data)
 		const char *fn = start_name();
 		ob->program = true;
 		build_id(info, &ob->key);
-		if (ob->key.build_id_len > 0 && fn != NULL && (o->exclude == NULL || !zp_path_matches(o->exclude, fn)) && stat(fn, &exe_st) == 0 &&
-		    S_ISREG(exe_st.st_mode)) {
+		if (ob->key.build_id_len > 0 && fn != NULL && (o->exclude == NULL || !zp_path_matches(o->exclude, fn)) &&
+		    stat(fn, &exe_st) == 0 && S_ISREG(exe_st.st_mode)) {
 			snprintf(ob->path, sizeof(ob->path), "%s", fn);
 			exe_known = exe_named = exe_unconfirmed = true;
 		} else {
