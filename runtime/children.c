@@ -66,23 +66,34 @@ static ino_t interp_ino;
  * the loader honours in secure execution too (set-user-ID programs start
  * hooked)? Read when a set-user-ID program is about to be executed, not at
  * every start (a path walk that finds nothing, 5 us here); the file the
- * child's loader reads then is that one too. */
+ * child's loader reads then is that one too. As exec_refusal: raw calls
+ * (libc's would set the errno of a vfork child's parent) and a small stack
+ * (posix_spawn's): the file read into a mapping of its own. */
 static bool system_preload(const char *self)
 {
-	char buf[4096], *save = NULL;
+	const size_t room = 4096;
+	char *save = NULL;
 	struct stat a, b;
-	int fd = open("/etc/ld.so.preload", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	bool found = false;
 
-	if (fd >= 0)
-		close(fd);
-	if (n <= 0 || self == NULL || stat(self, &a) != 0)
+	if (self == NULL || zp_raw_syscall(SYS_newfstatat, AT_FDCWD, (long)self, (long)&a, 0, 0, 0) != 0)
 		return false;
-	buf[n] = '\0';
-	for (char *t = strtok_r(buf, " \t\n:", &save); t != NULL; t = strtok_r(NULL, " \t\n:", &save))
-		if (stat(t, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
-			return true;
-	return false;
+	long fd = zp_raw_syscall(SYS_openat, AT_FDCWD, (long)"/etc/ld.so.preload", O_RDONLY | O_CLOEXEC, 0, 0, 0);
+	if (fd < 0)
+		return false;
+	char *buf = (char *)zp_raw_syscall(SYS_mmap, 0, (long)room, PROT_READ | PROT_WRITE,
+					   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	long n = (unsigned long)buf > -4096ul ? -1 : zp_raw_syscall(SYS_read, fd, (long)buf, (long)room - 1, 0, 0, 0);
+	zp_raw_syscall(SYS_close, fd, 0, 0, 0, 0, 0);
+	if (n > 0) {
+		buf[n] = '\0';
+		for (char *t = strtok_r(buf, " \t\n:", &save); t != NULL && !found; t = strtok_r(NULL, " \t\n:", &save))
+			found = zp_raw_syscall(SYS_newfstatat, AT_FDCWD, (long)t, (long)&b, 0, 0, 0) == 0 &&
+				a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+	}
+	if ((unsigned long)buf <= -4096ul)
+		zp_raw_syscall(SYS_munmap, (long)buf, (long)room, 0, 0, 0, 0);
+	return found;
 }
 
 /* interp_path -- the file this program's PT_INTERP names, as mapped */

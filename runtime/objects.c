@@ -112,21 +112,67 @@ bool zp_object_key(struct zp_object *ob)
 	return true;
 }
 
+/* loader_run -- was the dynamic loader run as a command (ld.so PROG)?
+ * The kernel then executed the loader, which gives no AT_BASE, where a
+ * program with an interpreter always has one */
+static bool loader_run(void)
+{
+	const Elf64_Phdr *ph;
+	size_t n;
+	uintptr_t bias;
+
+	if (getauxval(AT_BASE) != 0)
+		return false;
+	zp_program_phdrs(&ph, &n, &bias);
+	for (size_t i = 0; i < n; i++)
+		if (ph[i].p_type == PT_INTERP)
+			return true;
+	return false;
+}
+
+/* start_name -- the name the program was started by, absolute: AT_EXECFN;
+ * or, the loader run as a command with a relative name (which it opened
+ * from the working directory, and gives as AT_EXECFN), that name under
+ * the working directory. NULL when there is none, or it is too long. */
+static const char *start_name(void)
+{
+	static char buf[sizeof(((struct zp_object *)0)->path)];
+	const char *fn = (const char *)getauxval(AT_EXECFN);
+
+	if (fn == NULL || strlen(fn) >= sizeof(buf))
+		return NULL;
+	if (fn[0] == '/')
+		return fn;
+	if (!loader_run() || getcwd(buf, sizeof(buf)) == NULL)
+		return NULL;
+	size_t n = strlen(buf);
+	while (fn[0] == '.' && fn[1] == '/')
+		fn += 2;
+	int w = snprintf(buf + n, sizeof(buf) - n, "%s%s", n > 1 ? "/" : "", fn);
+	return w >= 0 && (size_t)w < sizeof(buf) - n ? buf : NULL;
+}
+
 /* program_file -- the program's file as the exe link names it, under the
  * name it was started by when that is the file executed (not a script's),
  * else under the link's: the link is read only when the name is not the
- * file */
+ * file. The loader run as a command: the link names the loader, not the
+ * program, which is then not identified (a program with no build-id,
+ * which its name cannot be checked against). */
 static void program_file(struct zp_object *ob)
 {
-	const char *fn = (const char *)getauxval(AT_EXECFN);
+	const char *fn = start_name();
 	struct stat a;
 
 	exe_unconfirmed = false;
 	exe_known = stat("/proc/self/exe", &exe_st) == 0;
-	exe_named = exe_known && fn != NULL && fn[0] == '/' && strlen(fn) < sizeof(ob->path) &&
-		    stat(fn, &a) == 0 && a.st_dev == exe_st.st_dev && a.st_ino == exe_st.st_ino;
+	exe_named = exe_known && fn != NULL && stat(fn, &a) == 0 && a.st_dev == exe_st.st_dev &&
+		    a.st_ino == exe_st.st_ino;
 	if (exe_named) {
 		snprintf(ob->path, sizeof(ob->path), "%s", fn);
+	} else if (loader_run()) {
+		exe_known = false;
+		fn = fn != NULL ? fn : (const char *)getauxval(AT_EXECFN);
+		snprintf(ob->path, sizeof(ob->path), "%s", fn != NULL ? fn : "");
 	} else {
 		ssize_t len = readlink("/proc/self/exe", ob->path, sizeof(ob->path) - 1);
 		ob->path[len > 0 ? len : 0] = '\0';
@@ -137,10 +183,12 @@ static void program_file(struct zp_object *ob)
 
 /* zp_objects_confirm_program -- the program's file confirmed, when it was
  * taken from its name unconfirmed and the cache had no entry for it: the
- * exe link's, unless the name's file carries the build-id of the program
- * in memory (the dynamic loader run as a command: the link names the
- * loader, the name, which the loader set, the program). Its key made
- * again: 1 when that changed it, 0 when not (or it was confirmed
+ * exe link's, unless the loader was run as a command (the link names the
+ * loader, the name, which the loader set, the program) and the name's file
+ * carries the build-id of the program in memory. Not otherwise: another
+ * build with the same build-id (one set by hand) renamed over the name
+ * since it was executed would have its sites rewritten in this code. Its
+ * key made again: 1 when that changed it, 0 when not (or it was confirmed
  * already), -1 when the file cannot be identified now. */
 int zp_objects_confirm_program(struct zp_objects *o)
 {
@@ -151,12 +199,13 @@ int zp_objects_confirm_program(struct zp_objects *o)
 	struct zp_cache_key was = ob->key;
 	struct stat named = exe_st;
 	bool excluded = ob->excluded;
+	const char *fn = start_name();
 	program_file(ob);
-	if ((!exe_known || exe_st.st_dev != named.st_dev || exe_st.st_ino != named.st_ino) &&
-	    zp_file_has_build_id((const char *)getauxval(AT_EXECFN), &was)) {
+	if ((!exe_known || exe_st.st_dev != named.st_dev || exe_st.st_ino != named.st_ino) && loader_run() &&
+	    fn != NULL && zp_file_has_build_id(fn, &was)) {
 		exe_st = named;
 		exe_known = exe_named = true;
-		snprintf(ob->path, sizeof(ob->path), "%s", (const char *)getauxval(AT_EXECFN));
+		snprintf(ob->path, sizeof(ob->path), "%s", fn);
 	}
 	ob->scan_path[0] = '\0';
 	ob->excluded = o->exclude != NULL && zp_path_matches(o->exclude, ob->path);
@@ -238,11 +287,14 @@ static int collect(struct dl_phdr_info *info, size_t size, void *data)
 		 * first lookup in a process costs 15-20 us here, the page map's
 		 * open then the same again); the cache's entry for the program
 		 * is keyed by file and build-id together, and only ever stored
-		 * for a file confirmed, so finding it confirms the name. */
-		const char *fn = (const char *)getauxval(AT_EXECFN);
+		 * for a file confirmed, so finding it confirms the name. Not a
+		 * name --exclude matches: the program would be left alone for
+		 * it, and never confirmed (a script's name, its interpreter
+		 * executed). */
+		const char *fn = start_name();
 		ob->program = true;
 		build_id(info, &ob->key);
-		if (ob->key.build_id_len > 0 && fn != NULL && fn[0] == '/' && strlen(fn) < sizeof(ob->path) &&
+		if (ob->key.build_id_len > 0 && fn != NULL && (o->exclude == NULL || !zp_path_matches(o->exclude, fn)) &&
 		    stat(fn, &exe_st) == 0 && S_ISREG(exe_st.st_mode)) {
 			snprintf(ob->path, sizeof(ob->path), "%s", fn);
 			exe_known = exe_named = exe_unconfirmed = true;

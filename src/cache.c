@@ -164,28 +164,44 @@ static int open_sub(int dirfd, const char *name, bool create, bool last)
 	return keep_trusted(fd, NULL, last);
 }
 
-/* open_quick -- the whole chain when it exists, in one call: opened with
- * openat2 refusing symlinks, and the last directory checked through its
- * descriptor (this user's, writable by no one else). The directories above
- * it are not checked: whoever may rename in one of them can put in its
- * place only a directory they own (refused here) or another of this
- * user's, holding what this user wrote; nothing in it can be changed by
- * another, and every file in it is opened relative to this descriptor and
- * checked as this user's. Four stats fewer a start (each a path walk, 3-5
- * us here). The walk that makes a missing directory (open_chain_at) still
- * checks each one on the way. -ENOENT when a component is missing (the
+/* open_quick -- the whole chain when it exists: each directory above the
+ * last checked with one fstatat (no symlink followed: root's or ours, and
+ * writable by no one else unless sticky), then the last opened with
+ * openat2 refusing symlinks and checked through its descriptor. A
+ * directory cannot be swapped between its check and the open: each one's
+ * parent is writable only by root or this user (or sticky). Not checking
+ * those above is not safe: whoever may rename in one of them can put in
+ * the last one's place another of this user's directories, holding what
+ * they had this user write there (an archive unpacked, a checkout: site
+ * lists that leave calls out). -ENOENT when a component is missing (the
  * caller then walks and makes it); -ENOSYS without openat2. */
-static int open_quick(const char *path)
+static int open_quick(char *path)
 {
+	struct stat st;
+	size_t len = strlen(path);
 	int fd;
 
 	if (path[0] != '/')
 		return -ENAMETOOLONG;
+	if (fstatat(AT_FDCWD, "/", &st, 0) != 0 || !trusted_dir(&st, false))
+		return -EPERM;
+	/* each prefix in place: path cut at the slash, then put back */
+	for (size_t i = 1; i < len; i++) {
+		if (path[i] != '/')
+			continue;
+		path[i] = '\0';
+		int r = fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW);
+		path[i] = '/';
+		if (r != 0)
+			return -errno;
+		if (!trusted_dir(&st, false))
+			return S_ISLNK(st.st_mode) ? -ENOTDIR : -EPERM;
+	}
 	struct {
 		uint64_t flags, mode, resolve;
 	} how = { O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, 0x04 /* RESOLVE_NO_SYMLINKS */ | 0x02 /* NO_MAGICLINKS */ };
 	fd = (int)syscall(437 /* openat2 */, AT_FDCWD, path, &how, sizeof(how));
-	/* a symlink on the way, or not a directory: refused */
+	/* the last one a symlink, or not a directory: as its stat said */
 	if (fd < 0)
 		return errno == ELOOP ? -ENOTDIR : errno == ENOTDIR ? -EPERM : -errno;
 	return keep_trusted(fd, NULL, true);
@@ -901,10 +917,14 @@ bool zp_file_has_build_id(const char *path, const struct zp_cache_key *k)
 
 	if (k->build_id_len == 0)
 		return true;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* a regular file only: a name swapped to a FIFO meanwhile would
+	 * block the open, and start-up with it */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return false;
-	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) || eh.e_phentsize != sizeof(ph))
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
+	    eh.e_phentsize != sizeof(ph))
 		goto out;
 	for (unsigned i = 0; i < eh.e_phnum && !same; i++) {
 		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + (uint64_t)i * sizeof(ph))) != (ssize_t)sizeof(ph))

@@ -163,6 +163,27 @@ try:
         result("directory: a cache directory others can write is not used",
                p.returncode == 0 and "ppid -1" in out and os.listdir(os.path.join(c, "v2")) == [],
                "%r %r" % (out, os.listdir(os.path.join(c, "v2"))))
+        # a directory above it that others may rename in (writable by
+        # others and not sticky, or another user's): they can put another
+        # of this user's directories in its place, holding what they had
+        # this user write there (an archive unpacked, a checkout), site
+        # lists that leave calls out among it
+        above = [("others can write", 0o777, None)]
+        if os.geteuid() == 0:
+            above.append(("another user owns", 0o755, 65534))
+        for what, mode, owner in above:
+            up = os.path.join(d, "above-" + str(mode))
+            c = os.path.join(up, "cache")
+            os.makedirs(os.path.join(c, "v2"))
+            os.chmod(os.path.join(c, "v2"), 0o700)
+            os.chmod(c, 0o700)
+            os.chmod(up, mode)
+            if owner is not None:
+                os.chown(up, owner, owner)
+            _, out, p = hooked(c, PPID)
+            result("directory: a cache below a directory %s is not used" % what,
+                   p.returncode == 0 and "ppid -1" in out and os.listdir(os.path.join(c, "v2")) == [],
+                   "%r %r" % (out, os.listdir(os.path.join(c, "v2"))))
         # an entry someone else owns is not read
         c = os.path.join(d, "owned")
         first = run([Z, "stats", "--json", "--no-run", "--", PPID], env=env(ZPOLINE_CACHE_DIR=c))

@@ -6,6 +6,7 @@ runtime could not (or did not) rewrite it; each failed before its fix.
 
 usage: failclosed.py ZPOLINE BUILDROOT LEAK_LIB LEAK_PROG LEAK_SELF DLOPEN_RUN MEMEXEC STATIC_PROG CTOR_LEAK
                      LEAK_STATIC SWAP_LIB SWAP_PROG NOSYS_LIB INT80 CACHE_FORGE VMCLONE
+                     LEAK_SWAPNAME LEAK_COLLIDE SWAPNAME_COLLIDE LEAK_NOBUILDID VFORK_EXEC
 
 The code under test opens with SYS_open (leak-lib.c), which libc and the
 loader no longer use, so `deny open=EACCES` denies that code alone: status
@@ -21,8 +22,8 @@ import tempfile
 from tally import finish, report, skip
 
 (Z, BUILD, LEAK_LIB, LEAK_PROG, LEAK_SELF, DLOPEN_RUN, MEMEXEC, STATIC_PROG,
- CTOR_LEAK, LEAK_STATIC, SWAP_LIB, SWAP_PROG, NOSYS_LIB, INT80, CACHE_FORGE, VMCLONE, LEAK_SWAPNAME) = [
-    os.path.abspath(a) for a in sys.argv[1:18]]
+ CTOR_LEAK, LEAK_STATIC, SWAP_LIB, SWAP_PROG, NOSYS_LIB, INT80, CACHE_FORGE, VMCLONE, LEAK_SWAPNAME,
+ LEAK_COLLIDE, SWAPNAME_COLLIDE, LEAK_NOBUILDID, VFORK_EXEC) = [os.path.abspath(a) for a in sys.argv[1:22]]
 SECRET = "zpoline-failclosed-secret"
 
 
@@ -216,6 +217,21 @@ if os.path.exists(ldso):
     check("the same, the deny hook",
           deny() + ["sh", "-c", "%s %s %s; echo status $?" % (ldso, LEAK_SELF, secret)], 0,
           DENIED, out="status 1")
+    # the program named relative to the working directory: the name the
+    # loader gives it is relative too (it was refused, status 125)
+    fresh = os.path.join(tmp, "ldso-relative-cache")
+    for state in ("a cold", "a warm"):
+        check("the same, the program named relative to the working directory, %s cache: rewritten" % state,
+              [Z, "run", "--hook", "tracer", "--", "sh", "-c", "cd %s && %s ./%s %s; echo status $?" % (
+                  os.path.dirname(LEAK_SELF), ldso, os.path.basename(LEAK_SELF), secret)], 0,
+              'open("%s"' % secret, out=[SECRET, "status 0"], secret_ok=True, env=env(ZPOLINE_CACHE_DIR=fresh))
+    # a program with no build-id: the name the loader gives it cannot be
+    # checked, and the exe link names the loader: refused, as a program
+    # not identified (the loader's file was scanned for it, its sites
+    # looked for in the program's code)
+    check("a program with no build-id started by the dynamic loader run as a command: refused, not identified",
+          plain() + ["sh", "-c", "%s %s %s; echo status $?" % (ldso, LEAK_NOBUILDID, secret)], 0,
+          [LEAK_NOBUILDID, "cannot identify"], out="status 125")
     # given to zpoline run itself, the loader was refused as a statically
     # linked program; it honours LD_PRELOAD for the program it loads
     check("zpoline run -- ld.so PROG: hooked, not refused as statically linked",
@@ -237,6 +253,29 @@ for name, how, status, err, out in (("the deny hook", deny(), 1, DENIED, ()),
     check("a program whose name names another program as it starts, %s: the one executed is hooked" % name,
           how + [swapped, secret], status, err, out=out, secret_ok=status == 0,
           env=env(ZP_SWAP_LINK=swapped, ZP_SWAP_TO=other))
+# the same, the file named then another build with the same build-id (set
+# by hand) and an entry in the cache: /proc/self/exe, read as no entry was
+# found for the name's program, names the file executed, which is rewritten
+# (the name's file was kept for carrying the build-id: the calls of the
+# program's own code ran unhooked, and no hook without a safety net knew)
+other = os.path.join(tmp, "other-collide")
+shutil.copy(LEAK_COLLIDE, other)
+check("a program of the same build-id run before under another name: hooked",
+      deny() + [other, secret], 1, DENIED)
+os.unlink(swapped)
+os.symlink(SWAPNAME_COLLIDE, swapped)
+check("a program whose name names another build of its build-id as it starts: the one executed is hooked",
+      [Z, "run", "--hook", "tracer", "--", swapped, secret], 0, 'open("%s"' % secret, out=SECRET,
+      secret_ok=True, env=env(ZP_SWAP_LINK=swapped, ZP_SWAP_TO=other))
+# a script: the name it was started by is the script's, not its
+# interpreter's, the program executed; --exclude matching the script's
+# name left the interpreter's own code unhooked (and out of the net)
+script = os.path.join(tmp, "excluded-script")
+with open(script, "w") as f:
+    f.write("#!%s\n" % LEAK_SELF)
+os.chmod(script, 0o755)
+check("a script whose name --exclude matches: its interpreter is hooked",
+      deny("--exclude", script) + [script, secret], 1, DENIED)
 # int $0x80, the 32-bit gate: never rewritten, it ran unhooked
 check("a program that calls int $0x80: refused", deny() + [INT80, secret], 125, [INT80, "int $0x80"])
 check("a program that calls int $0x80, --best-effort: runs, and says so",
@@ -328,6 +367,12 @@ else:
     check("a set-user-ID child: refused",
           nobody + deny() + ["sh", "-c", "%s %s; echo status $?" % (suid, secret)], 0,
           [suid, "set-user-ID"], out="status 125", env=e)
+    # the same from a child sharing its parent's memory (posix_spawn's): the
+    # runtime's look at /etc/ld.so.preload, with libc's open, left ENOENT
+    # in the parent's errno
+    check("a set-user-ID child of a vfork child: refused, the parent's errno untouched",
+          nobody + deny() + [VFORK_EXEC, "65536", suid, secret], 0, [suid, "set-user-ID"],
+          out="status 125, errno 0", env=e)
 
 shutil.rmtree(tmp, ignore_errors=True)
 if shm is not None:

@@ -21,7 +21,7 @@ import time
 from tally import finish, report, skip
 
 (Z, BUILD, CALLS, PPID, MARKER, INTERP_WRAP, LOAD_WRAP, HOOK_WRAP, SPIN, SPIN_LATE,
- LANDLOCK_EXEC) = sys.argv[1:12]
+ LANDLOCK_EXEC, VFORK_EXEC) = sys.argv[1:13]
 RUNTIME = os.path.join(BUILD, "runtime", "libzpoline.so")
 SCANNER = os.path.join(BUILD, "runtime", "zpoline-scan")
 HOOKS = os.path.join(BUILD, "hooks")
@@ -409,6 +409,15 @@ exec "$@"
             if os.path.exists(marker):
                 problems.append("the hook an unprivileged user named ran with euid 0")
             report(name, problems, p)
+
+        # The runtime checks /etc/ld.so.preload as a set-user-ID program is
+        # about to be executed, maybe by a child sharing its parent's memory
+        # on a small stack (posix_spawn's): with raw calls and a few hundred
+        # bytes of stack (a 4 KiB buffer there overflowed an 8 KiB stack)
+        name = "set-user-ID program under /etc/ld.so.preload, executed by a vfork child on an 8 KiB stack"
+        p = in_ns("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", VFORK_EXEC, "8192", suid)
+        report(name, [] if p is not None and "status 0, errno 0" in p.stdout else
+               ["not run as natively: %r" % (p.stdout.strip()[-200:] if p else "hung")], p)
 
         # The cache's location: HOME and XDG_CACHE_HOME, as ZPOLINE_CACHE_DIR,
         # are a less privileged user's there. Each names a directory of
