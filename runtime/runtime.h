@@ -76,6 +76,10 @@ struct zp_entry {
 };
 
 #define ZP_FORWARDED 16
+/* standard signals a thread keeps back at once (signal.c); more are sent
+ * to it again at once, as pending signals */
+#define ZP_STD_SLOTS 4
+
 struct zp_thread {
 	uint64_t guard;                 /* 0: inside no hook; else ZP_GUARD_* bits */
 	struct zp_frame *frame;         /* the current stub frame, NULL in a signal path */
@@ -139,12 +143,15 @@ struct zp_thread {
 	bool held_marked;               /* the mark that frees it is queued */
 	long held_tid;
 	uint64_t held_info[16];
-	/* the first standard signal held back (signal.c): kept here, not
-	 * pending in the kernel, so that another instance sent meanwhile is
-	 * pending on its own (0: none); the thread holding it as above */
-	int std_sig;
+	/* standard signals held back (signal.c): kept here, not pending in
+	 * the kernel, so that another instance sent meanwhile is pending on
+	 * its own; std_held the signals kept (bit sig - 1), each in a slot
+	 * (its number, 0: free, and siginfo); the thread holding them as
+	 * above */
+	uint64_t std_held;
 	long std_tid;
-	uint64_t std_info[16];
+	int std_sig[ZP_STD_SLOTS];
+	uint64_t std_info[ZP_STD_SLOTS][16];
 };
 
 /* zp_thread.guard: any bit set, the hooks are passed by. HOOK: in hook
@@ -620,28 +627,51 @@ static __attribute__((noinline, cold, unused)) void zp_signal_held_mark(struct z
 	zp_signal_queue_self(sig, t->held_info);
 }
 
-/* zp_signal_std_release -- the standard signal kept back (signal.c) sent
- * again, and the held signals sigs unblocked. An instance of it sent
- * since, pending, is taken out first, so that the kept one goes first, and
- * sent again once its handler is done. (Not the thread's: a vfork child's
- * that ended, whose signal ended with it.) */
+/* zp_signal_std_release -- the standard signals kept back (signal.c) sent
+ * again in the order they came, each unblocked alone so that its handler
+ * runs before the next is sent, as natively each ran as it came (two let
+ * through at once run the later first); then the held signals sigs
+ * unblocked. An instance of one sent since, pending, is taken out first,
+ * so that the kept one goes first, and sent again once the kept ones are
+ * handled, as natively it waits while the first one's handler runs. (Not
+ * the thread's: a vfork child's that ended, whose signals ended with it.) */
 static __attribute__((noinline, cold, unused)) void zp_signal_std_release(struct zp_thread *t, uint64_t sigs)
 {
-	int sig = t->std_sig;
-	uint64_t bit = 1ull << (sig - 1), pending = 0, next[16];
+	uint64_t pending = 0, again = 0, next[16];
 	struct timespec now = { 0, 0 };
-	bool again = false;
+	bool mine = t->std_tid == zp_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0);
 
-	t->std_sig = 0;
-	if (t->std_tid == zp_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0)) {
-		if (zp_raw_syscall(SYS_rt_sigpending, (long)&pending, 8, 0, 0, 0, 0) == 0 && (pending & bit))
-			again = zp_raw_syscall(SYS_rt_sigtimedwait, (long)&bit, (long)next, (long)&now, 8, 0, 0) ==
-				sig;
-		zp_signal_queue_self(sig, t->std_info);
+	t->std_held = 0;
+	if (mine)
+		zp_raw_syscall(SYS_rt_sigpending, (long)&pending, 8, 0, 0, 0, 0);
+	for (int k = 0; k < ZP_STD_SLOTS; k++) {
+		int sig = t->std_sig[k];
+		uint64_t bit = 1ull << (sig - 1);
+		if (sig == 0 || !mine) {
+			t->std_sig[k] = 0;
+			continue;
+		}
+		bool more = (pending & bit) &&
+			    zp_raw_syscall(SYS_rt_sigtimedwait, (long)&bit, (long)next, (long)&now, 8, 0, 0) == sig;
+		zp_signal_queue_self(sig, t->std_info[k]);
+		/* the slot keeps the instance taken out, until it is sent */
+		if (more) {
+			__builtin_memcpy(t->std_info[k], next, sizeof(next));
+			again |= 1ull << k;
+		} else {
+			t->std_sig[k] = 0;
+		}
+		sigs &= ~bit;
+		zp_raw_syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&bit, 0, 8, 0, 0);
 	}
 	zp_raw_syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&sigs, 0, 8, 0, 0);
-	if (again)
-		zp_signal_queue_self(sig, next);
+	for (int k = 0; k < ZP_STD_SLOTS; k++) {
+		if (!(again >> k & 1))
+			continue;
+		int sig = t->std_sig[k];
+		t->std_sig[k] = 0;
+		zp_signal_queue_self(sig, t->std_info[k]);
+	}
 }
 
 /* zp_signal_release -- the signals held back while hook code ran
@@ -655,7 +685,7 @@ static inline void zp_signal_release(struct zp_thread *t)
 	t->deferred = 0;
 	if (t->held_sig != 0 && !t->held_marked)
 		zp_signal_held_mark(t);
-	if (t->std_sig != 0)
+	if (t->std_held != 0)
 		zp_signal_std_release(t, sigs);
 	else
 		zp_raw_syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&sigs, 0, 8, 0, 0);

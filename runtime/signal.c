@@ -678,11 +678,11 @@ static void take_until_mark(int sig, const void *value)
 }
 
 /* hold_back -- sig held back, to be delivered when the guard comes down:
- * 0, or the handler must run now. A standard signal is kept in the
- * thread's slot for one (std_sig), blocked: another instance sent before
+ * 0, or the handler must run now. A standard signal is kept in one of
+ * the thread's slots (std_sig), blocked: another instance sent before
  * the guard comes down is then pending in the kernel on its own, as it
  * would be natively while the handler of the first ran, and both reach
- * the handler (zp_signal_std_release). With the slot taken, it is sent
+ * the handler (zp_signal_std_release). With no slot left, it is sent
  * again to this thread with its siginfo (one pending at most). A
  * real-time one is
  * queued, and the instances after it in the kernel's order must stay
@@ -697,12 +697,24 @@ static void take_until_mark(int sig, const void *value)
 static __attribute__((noinline)) long hold_back(struct zp_thread *t, int sig, siginfo_t *si, bool ours)
 {
 	if (sig < 32) {                 /* the kernel's first real-time signal */
-		if (t->std_sig != 0 && t->std_tid == my_tid())
+		long tid = my_tid();
+		uint64_t bit = 1ull << (sig - 1);
+		int k = 0;
+		if (t->std_held != 0 && t->std_tid != tid) {
+			/* a vfork child's that ended: its signals ended with it */
+			t->std_held = 0;
+			memset(t->std_sig, 0, sizeof(t->std_sig));
+		}
+		while (k < ZP_STD_SLOTS && t->std_sig[k] != 0)
+			k++;
+		/* kept already (a hook unblocked it), or no slot left */
+		if ((t->std_held & bit) || k == ZP_STD_SLOTS)
 			return zp_signal_queue_self(sig, si);
-		_Static_assert(sizeof(t->std_info) == sizeof(*si), "siginfo");
-		memcpy(t->std_info, si, sizeof(t->std_info));
-		t->std_tid = my_tid();
-		t->std_sig = sig;
+		_Static_assert(sizeof(t->std_info[k]) == sizeof(*si), "siginfo");
+		memcpy(t->std_info[k], si, sizeof(t->std_info[k]));
+		t->std_tid = tid;
+		t->std_sig[k] = sig;
+		t->std_held |= bit;
 		return 0;
 	}
 	if (t->held_sig == 0) {

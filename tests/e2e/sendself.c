@@ -12,7 +12,8 @@
  * of the time); prints how many came and how many out of their order.
  *
  * sendself one-by-one SIG-OFFSET N: SIG sent to this thread N times, one
- * after the other, natively and then from inside the hook. */
+ * after the other, natively and then from inside the hook; sendself two
+ * N: SIGUSR1 then SIGUSR2, N rounds, the same way. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,8 +104,34 @@ static int one_by_one(int sig, int n)
 	return 0;
 }
 
+/* two -- SIGUSR1 then SIGUSR2 sent to this thread, n rounds, natively and
+ * then from inside the hook (getppid(0x5e21, ...)): two standard signals
+ * held back at once, and the next instance of each pending behind it */
+static int two(int n)
+{
+	struct sigaction sa;
+
+	setvbuf(stdout, NULL, _IONBF, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_sig;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
+	for (int i = 0; i < n; i++) {
+		send(SIGUSR1, 2 * i + 1, 1);
+		send(SIGUSR2, 2 * i + 2, 1);
+	}
+	printf("program:%.*s\n", (int)nseen, (const char *)seen);
+	nseen = 0;
+	syscall(SYS_getppid, 0x5e21, SIGUSR1, SIGUSR2, n, 0x5e21);
+	printf("hook:%.*s\n", (int)nseen, (const char *)seen);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 3 && strcmp(argv[1], "two") == 0)
+		return two(atoi(argv[2]));
 	if (argc == 3 && strcmp(argv[1], "flood") == 0)
 		return flood(atoi(argv[2]));
 	if (argc == 4 && strcmp(argv[1], "one-by-one") == 0)
