@@ -80,13 +80,8 @@ static int flood(int n)
 	return 0;
 }
 
-/* one_by_one -- sig sent to this thread n times, unblocked: natively each
- * runs the handler as its call returns; then the sendself hook sends as
- * many from inside itself (getppid(0x5e20, ...)): the first arrives while
- * the hook runs and is held back, the second comes while the first is
- * held, and must not be merged with it (a standard signal is pending once
- * at most, and the first is no longer pending: it was delivered) */
-static int one_by_one(int sig, int n)
+/* catch_values -- on_sig for sig, stdout unbuffered */
+static void catch_values(int sig)
 {
 	struct sigaction sa;
 
@@ -95,6 +90,17 @@ static int one_by_one(int sig, int n)
 	sa.sa_sigaction = on_sig;
 	sa.sa_flags = SA_SIGINFO;
 	sigaction(sig, &sa, NULL);
+}
+
+/* one_by_one -- sig sent to this thread n times, unblocked: natively each
+ * runs the handler as its call returns; then the sendself hook sends as
+ * many from inside itself (getppid(0x5e20, ...)): the first arrives while
+ * the hook runs and is held back, the second comes while the first is
+ * held, and must not be merged with it (a standard signal is pending once
+ * at most, and the first is no longer pending: it was delivered) */
+static int one_by_one(int sig, int n)
+{
+	catch_values(sig);
 	for (int i = 0; i < n; i++)
 		send(sig, i + 1, 1);
 	printf("program:%.*s\n", (int)nseen, (const char *)seen);
@@ -109,14 +115,8 @@ static int one_by_one(int sig, int n)
  * held back at once, and the next instance of each pending behind it */
 static int two(int n)
 {
-	struct sigaction sa;
-
-	setvbuf(stdout, NULL, _IONBF, 0);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_sig;
-	sa.sa_flags = SA_SIGINFO;
-	sigaction(SIGUSR1, &sa, NULL);
-	sigaction(SIGUSR2, &sa, NULL);
+	catch_values(SIGUSR1);
+	catch_values(SIGUSR2);
 	for (int i = 0; i < n; i++) {
 		send(SIGUSR1, 2 * i + 1, 1);
 		send(SIGUSR2, 2 * i + 2, 1);
