@@ -12,9 +12,12 @@ uint64_t zp_save_mode;
 void (*zp_chain_entry)(void) = zp_chain_xsave;
 void (*zp_policy_entry)(void) = zp_chain_xsave;
 
-/* set_paths -- the chain's path for the hooks' mode; the policy path
- * saves the vector state whatever the hooks declare, in a format the
- * clone paths restore (RESTORE_XAREA reads zp_save_mode) */
+/* set_paths -- the chain's path for the hooks' mode, which zp_save_mode
+ * holds: the format of the areas the clone paths restore (RESTORE_XAREA
+ * reads it) and whether the vfork paths save the extended state around
+ * the hooks (NOTIFY_VFORK); the policy path saves the vector state
+ * whatever the hooks declare, in a format the clone paths restore (never
+ * the zmm one: pick(0)) */
 static enum zp_save_mode set_paths(enum zp_save_mode m, enum zp_save_mode policy)
 {
 	static void (*const chains[])(void) = {
@@ -24,6 +27,7 @@ static enum zp_save_mode set_paths(enum zp_save_mode m, enum zp_save_mode policy
 
 	zp_chain_entry = chains[m];
 	zp_policy_entry = chains[policy];
+	zp_save_mode = m;
 	return m;
 }
 
