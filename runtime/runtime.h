@@ -76,9 +76,13 @@ struct zp_entry {
 };
 
 #define ZP_FORWARDED 16
-/* standard signals a thread keeps back at once (signal.c); more are sent
- * to it again at once, as pending signals */
-#define ZP_STD_SLOTS 4
+/* standard signals a thread keeps back at once (signal.c): one of each
+ * number, and the next instance of each taken out while they are sent
+ * again; more are sent to it again at once, as pending signals.
+ * ZP_SIGINFO_WORDS -- the part of a siginfo the kernel fills (its
+ * kernel_siginfo: the rest of the 128 bytes is always 0) */
+#define ZP_STD_SLOTS 32
+#define ZP_SIGINFO_WORDS 6
 
 struct zp_thread {
 	uint64_t guard;                 /* 0: inside no hook; else ZP_GUARD_* bits */
@@ -150,8 +154,8 @@ struct zp_thread {
 	 * above */
 	uint64_t std_held;
 	long std_tid;
-	int std_sig[ZP_STD_SLOTS];
-	uint64_t std_info[ZP_STD_SLOTS][16];
+	uint8_t std_sig[ZP_STD_SLOTS];
+	uint64_t std_info[ZP_STD_SLOTS][ZP_SIGINFO_WORDS];
 };
 
 /* zp_thread.guard: any bit set, the hooks are passed by. HOOK: in hook
@@ -637,7 +641,7 @@ static __attribute__((noinline, cold, unused)) void zp_signal_held_mark(struct z
  * the thread's: a vfork child's that ended, whose signals ended with it.) */
 static __attribute__((noinline, cold, unused)) void zp_signal_std_release(struct zp_thread *t, uint64_t sigs)
 {
-	uint64_t pending = 0, again = 0, next[16];
+	uint64_t pending = 0, again = 0, next[16], info[16] = { 0 };
 	struct timespec now = { 0, 0 };
 	bool mine = t->std_tid == zp_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0);
 
@@ -653,10 +657,11 @@ static __attribute__((noinline, cold, unused)) void zp_signal_std_release(struct
 		}
 		bool more = (pending & bit) &&
 			    zp_raw_syscall(SYS_rt_sigtimedwait, (long)&bit, (long)next, (long)&now, 8, 0, 0) == sig;
-		zp_signal_queue_self(sig, t->std_info[k]);
+		__builtin_memcpy(info, t->std_info[k], sizeof(t->std_info[k]));
+		zp_signal_queue_self(sig, info);
 		/* the slot keeps the instance taken out, until it is sent */
 		if (more) {
-			__builtin_memcpy(t->std_info[k], next, sizeof(next));
+			__builtin_memcpy(t->std_info[k], next, sizeof(t->std_info[k]));
 			again |= 1ull << k;
 		} else {
 			t->std_sig[k] = 0;
@@ -665,12 +670,15 @@ static __attribute__((noinline, cold, unused)) void zp_signal_std_release(struct
 		zp_raw_syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&bit, 0, 8, 0, 0);
 	}
 	zp_raw_syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&sigs, 0, 8, 0, 0);
+	/* (a handler's own hooked calls may have sent them already: a
+	 * release inside it takes every slot) */
 	for (int k = 0; k < ZP_STD_SLOTS; k++) {
-		if (!(again >> k & 1))
-			continue;
 		int sig = t->std_sig[k];
+		if (!(again >> k & 1) || sig == 0)
+			continue;
 		t->std_sig[k] = 0;
-		zp_signal_queue_self(sig, t->std_info[k]);
+		__builtin_memcpy(info, t->std_info[k], sizeof(t->std_info[k]));
+		zp_signal_queue_self(sig, info);
 	}
 }
 

@@ -710,10 +710,9 @@ static __attribute__((noinline)) long hold_back(struct zp_thread *t, int sig, si
 		/* kept already (a hook unblocked it), or no slot left */
 		if ((t->std_held & bit) || k == ZP_STD_SLOTS)
 			return zp_signal_queue_self(sig, si);
-		_Static_assert(sizeof(t->std_info[k]) == sizeof(*si), "siginfo");
 		memcpy(t->std_info[k], si, sizeof(t->std_info[k]));
 		t->std_tid = tid;
-		t->std_sig[k] = sig;
+		t->std_sig[k] = (uint8_t)sig;
 		t->std_held |= bit;
 		return 0;
 	}

@@ -8,8 +8,9 @@
  * the order the kernel would have delivered them (its thread's queue
  * first, each queue in order). For getppid(0x5e20, SIG, N, 0, 0x5e20) it
  * sends N instances of SIG to its thread one after the other, SIG
- * unblocked, and for getppid(0x5e21, SIG1, SIG2, N, 0x5e21) SIG1 then
- * SIG2, N rounds. Other calls pass. */
+ * unblocked, and for getppid(0x5e21, SET, N, 0, 0x5e21) each signal of
+ * the bit set SET (bit SIG - 1) in turn, lowest first, N rounds. Other
+ * calls pass. */
 #include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -33,14 +34,15 @@ static int sendself_enter(struct zpoline_call *call, uint64_t *slot)
 			send((int)call->args[1], (int)i + 1, 1);
 		return ZPOLINE_CALL;
 	}
-	if (call->args[0] == 0x5e21 && call->args[4] == 0x5e21 && (unsigned long)call->args[3] <= 16) {
-		/* getppid(0x5e21, SIG1, SIG2, N, 0x5e21): SIG1 then SIG2 sent
+	if (call->args[0] == 0x5e21 && call->args[4] == 0x5e21 && (unsigned long)call->args[2] <= 16) {
+		/* getppid(0x5e21, SET, N, 0, 0x5e21): each signal of SET sent
 		 * to its thread, N rounds: one of each is held back, the next
 		 * of each pending behind it */
-		for (long i = 0; i < call->args[3]; i++) {
-			send((int)call->args[1], (int)(2 * i + 1), 1);
-			send((int)call->args[2], (int)(2 * i + 2), 1);
-		}
+		int value = 1;
+		for (long i = 0; i < call->args[2]; i++)
+			for (int sig = 1; sig < 32; sig++)
+				if ((unsigned long)call->args[1] >> (sig - 1) & 1)
+					send(sig, value++, 1);
 		return ZPOLINE_CALL;
 	}
 	if (call->args[0] != 0x5e1f || call->args[4] != 0x5e1f || (unsigned long)call->args[2] > 16 ||

@@ -12,8 +12,9 @@
  * of the time); prints how many came and how many out of their order.
  *
  * sendself one-by-one SIG-OFFSET N: SIG sent to this thread N times, one
- * after the other, natively and then from inside the hook; sendself two
- * N: SIGUSR1 then SIGUSR2, N rounds, the same way. */
+ * after the other, natively and then from inside the hook; sendself
+ * several K N: the first K of a list of standard signals, each in turn,
+ * N rounds, the same way. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,28 +111,39 @@ static int one_by_one(int sig, int n)
 	return 0;
 }
 
-/* two -- SIGUSR1 then SIGUSR2 sent to this thread, n rounds, natively and
- * then from inside the hook (getppid(0x5e21, ...)): two standard signals
- * held back at once, and the next instance of each pending behind it */
-static int two(int n)
+/* several -- the first k of a list of standard signals sent to this
+ * thread in turn, n rounds, natively and then from inside the hook
+ * (getppid(0x5e21, ...)): k standard signals held back at once (a
+ * thread's slots: more than the four it once had), and the next instance
+ * of each pending behind it */
+static int several(int k, int n)
 {
-	catch_values(SIGUSR1);
-	catch_values(SIGUSR2);
-	for (int i = 0; i < n; i++) {
-		send(SIGUSR1, 2 * i + 1, 1);
-		send(SIGUSR2, 2 * i + 2, 1);
+	static const int sigs[] = { SIGHUP, SIGUSR1, SIGUSR2, SIGPIPE, SIGALRM, SIGTERM, SIGURG, SIGWINCH };
+	unsigned long set = 0;
+	int value = 1;
+
+	if (k < 1 || k > (int)(sizeof(sigs) / sizeof(sigs[0])))
+		return 2;
+	for (int j = 0; j < k; j++) {
+		catch_values(sigs[j]);
+		set |= 1ul << (sigs[j] - 1);
 	}
+	/* in the hook's order: lowest number first */
+	for (int i = 0; i < n; i++)
+		for (int sig = 1; sig < 32; sig++)
+			if (set >> (sig - 1) & 1)
+				send(sig, value++, 1);
 	printf("program:%.*s\n", (int)nseen, (const char *)seen);
 	nseen = 0;
-	syscall(SYS_getppid, 0x5e21, SIGUSR1, SIGUSR2, n, 0x5e21);
+	syscall(SYS_getppid, 0x5e21, set, n, 0, 0x5e21);
 	printf("hook:%.*s\n", (int)nseen, (const char *)seen);
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	if (argc == 3 && strcmp(argv[1], "two") == 0)
-		return two(atoi(argv[2]));
+	if (argc == 4 && strcmp(argv[1], "several") == 0)
+		return several(atoi(argv[2]), atoi(argv[3]));
 	if (argc == 3 && strcmp(argv[1], "flood") == 0)
 		return flood(atoi(argv[2]));
 	if (argc == 4 && strcmp(argv[1], "one-by-one") == 0)

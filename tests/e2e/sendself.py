@@ -54,17 +54,20 @@ for mode, extra in MODES:
         hook = re.search(r"^hook:(.*)$", p.stdout, re.M)
         check(name, p.returncode == 0 and prog is not None and hook is not None and
               prog.group(1) == " 1 2" and hook.group(1) == prog.group(1), p.stdout + p.stderr)
-# two standard signals held at once, the next instance of each pending
-# behind it: the second instance of the second one merged (1 2 3)
+# standard signals held at once, the next instance of each pending
+# behind it: with two, the second instance of the second one merged
+# (1 2 3); past the four slots a thread had, the fifth one's did
 for mode, extra in MODES:
-    name = "%s mode%s, SIGUSR1 and SIGUSR2 sent twice each from inside the hook: four handler runs" % (
-        mode, "".join(" " + e for e in extra))
-    p = subprocess.run([Z, "run", "--mode", mode] + extra + ["--hook", HOOK, "--", PROG, "two", "2"],
-                       env=ENV, capture_output=True, text=True, timeout=60)
-    prog = re.search(r"^program:(.*)$", p.stdout, re.M)
-    hook = re.search(r"^hook:(.*)$", p.stdout, re.M)
-    check(name, p.returncode == 0 and prog is not None and hook is not None and
-          prog.group(1) == " 1 2 3 4" and hook.group(1) == prog.group(1), p.stdout + p.stderr)
+    for k in (2, 8):
+        name = "%s mode%s, %d standard signals sent twice each from inside the hook: %d handler runs" % (
+            mode, "".join(" " + e for e in extra), k, 2 * k)
+        p = subprocess.run([Z, "run", "--mode", mode] + extra + ["--hook", HOOK, "--", PROG, "several",
+                            str(k), "2"], env=ENV, capture_output=True, text=True, timeout=60)
+        prog = re.search(r"^program:(.*)$", p.stdout, re.M)
+        hook = re.search(r"^hook:(.*)$", p.stdout, re.M)
+        want = "".join(" %d" % v for v in range(1, 2 * k + 1))
+        check(name, p.returncode == 0 and prog is not None and hook is not None and
+              prog.group(1) == want and hook.group(1) == prog.group(1), p.stdout + p.stderr)
 FLOOD = re.compile(r"^flood: got (\d+), out of order (\d+)$", re.M)
 trace = os.path.join(tempfile.mkdtemp(prefix="zp-sendself-"), "trace")
 atexit.register(shutil.rmtree, os.path.dirname(trace), True)    # (ignore_errors)
