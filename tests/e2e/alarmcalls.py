@@ -4,7 +4,9 @@ enter or exit for another call of the same thread, the runtime's own work
 around it) has its calls hooked like any other: the runtime holds the
 signal back until the hook is done. alarmcalls takes SIGALRM every 50 us
 and calls getppid in the handler and in a loop outside it: under a deny of
-getppid every one of the handler's calls fails with EACCES, in every mode;
+getppid every one of the handler's calls fails with EACCES, in every mode
+(the handler runs 2000 times, or a few more: a signal may come between
+the loop's last test and the timer's end, natively too);
 under the counter the table's getppid row counts every call the program
 made; under the tracer each call has its line, with the result it had (a
 signal the runtime lets through as the hooks are done, before the kernel's
@@ -39,7 +41,7 @@ for mode, extra in MODES:
     name = " ".join([mode] + extra)
     p, m = run(["--mode", mode] + extra + ["--hook", "deny", "--hook-opt", "getppid=EACCES"])
     check("deny, %s mode: the handler's calls denied, each" % name,
-          p.returncode == 0 and m is not None and m.group(1) == m.group(2) == "2000",
+          p.returncode == 0 and m is not None and m.group(1) == m.group(2) and int(m.group(1)) >= 2000,
           p.stdout + p.stderr)
     table = os.path.join(work, "table-%s-%d" % (mode, len(extra)))
     p, m = run(["--mode", mode] + extra + ["--hook", "counter", "-o", table])
