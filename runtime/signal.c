@@ -969,9 +969,10 @@ static void emulate(ucontext_t *uc, long nr, bool known, uintptr_t resume)
 			return;
 		}
 	} else if (known) {
-		/* the signal frame's state is in XSAVE format, which the
-		 * clone paths restore only in the XSAVE modes */
-		r = zp_dispatch(&f, zp_save_mode == ZP_SAVE_ZMM ? NULL : xstate(uc));
+		/* the signal frame's state is in XSAVE format: in the zmm
+		 * mode the clone paths are told so (RESTORE_XAREA: bit 0) */
+		char *x = xstate(uc);
+		r = zp_dispatch(&f, x != NULL && zp_save_mode == ZP_SAVE_ZMM ? x + 1 : x);
 	} else {
 		r = -ENOSYS;
 	}

@@ -193,3 +193,78 @@ regs_avx512:
 	ret
 	.cfi_endproc
 	.size	regs_avx512, .-regs_avx512
+
+/* regs_clone_ymm / regs_clone_zmm(pattern, out, flags, stack, fd): the
+ * vector registers loaded from pattern (ymm0-15; or zmm0-31, then k1-k7
+ * as regs_avx512 lays them out), then clone(flags, stack). The parent
+ * returns clone's result; the child stores its vector registers into out
+ * (its own copy, or its parent's memory under CLONE_VM), writes them to fd
+ * and exits, from its own stack or, with none, from the parent's below
+ * %rsp, as a vfork child does. Natively the child starts with the
+ * parent's registers. */
+.macro CLONE_VEC name, zmm, size
+	.globl	\name
+	.type	\name, @function
+\name:
+	.cfi_startproc
+	pushq	%rbx
+	.cfi_adjust_cfa_offset 8
+	pushq	%r12
+	.cfi_adjust_cfa_offset 8
+	movq	%rsi, %rbx              /* out, kept by the child too */
+	movq	%r8, %r12               /* fd */
+	.if \zmm
+	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	vmovdqu64	\n*64(%rdi), %zmm\n
+	.endr
+	.irp n, 1,2,3,4,5,6,7
+	kmovq	2048+(\n-1)*8(%rdi), %k\n
+	.endr
+	.else
+	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
+	vmovdqu	\n*32(%rdi), %ymm\n
+	.endr
+	.endif
+	movq	%rdx, %rdi              /* flags */
+	movq	%rcx, %rsi              /* stack */
+	xorl	%edx, %edx
+	xorl	%r10d, %r10d
+	xorl	%r8d, %r8d
+	movl	$56, %eax               /* clone */
+	call	nothing                 /* not a leaf: a call site */
+	syscall
+	testq	%rax, %rax
+	jz	1f
+	vzeroupper
+	popq	%r12
+	.cfi_adjust_cfa_offset -8
+	popq	%rbx
+	.cfi_adjust_cfa_offset -8
+	ret
+1:	.if \zmm
+	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	vmovdqu64	%zmm\n, \n*64(%rbx)
+	.endr
+	.irp n, 1,2,3,4,5,6,7
+	kmovq	%k\n, 2048+(\n-1)*8(%rbx)
+	.endr
+	.else
+	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
+	vmovdqu	%ymm\n, \n*32(%rbx)
+	.endr
+	.endif
+	movq	%r12, %rdi
+	movq	%rbx, %rsi
+	movl	$\size, %edx
+	movl	$1, %eax                /* write */
+	syscall
+	xorl	%edi, %edi
+	movl	$60, %eax               /* exit */
+	syscall
+	hlt
+	.cfi_endproc
+	.size	\name, .-\name
+.endm
+
+	CLONE_VEC regs_clone_ymm, 0, 512
+	CLONE_VEC regs_clone_zmm, 1, 2104

@@ -4,6 +4,8 @@
  * a red-zone site, and with numbers past the trampoline (negative, x32,
  * large), which take the fault path. Prints one line per case. */
 #include <fcntl.h>
+#include <sched.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,6 +13,7 @@
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,6 +32,46 @@ struct avx512 {
 };
 
 void regs_avx512(struct avx512 *before, struct avx512 *after, long nr);
+long regs_clone_ymm(const void *pattern, void *out, long flags, void *stack, int fd);
+long regs_clone_zmm(const void *pattern, void *out, long flags, void *stack, int fd);
+
+/* check_clone -- the child of a clone starts with its parent's vector
+ * registers (ymm0-15, or zmm0-31 and k1-k7): with a stack of its own and
+ * no CLONE_VM (fork-like), with CLONE_VM|CLONE_VFORK and one
+ * (posix_spawn's), and with none (vfork's, on its parent's stack) */
+static void check_clone(const char *what, long flags, bool own_stack, bool zmm)
+{
+	static unsigned char stack[65536] __attribute__((aligned(64)));
+	unsigned char pattern[sizeof(struct avx512)], child[sizeof(struct avx512)];
+	size_t size = zmm ? sizeof(struct avx512) : 16 * 32, got = 0;
+	int fd[2];
+
+	for (size_t i = 0; i < size; i++)
+		pattern[i] = (unsigned char)(i * 29 + 3);
+	memset(child, 0, sizeof(child));
+	if (pipe(fd) != 0) {
+		perror("pipe");
+		return;
+	}
+	long pid = (zmm ? regs_clone_zmm : regs_clone_ymm)(pattern, child, flags | SIGCHLD,
+							   own_stack ? stack + sizeof(stack) : NULL, fd[1]);
+	close(fd[1]);
+	if (pid < 0) {
+		printf("clone-child %s %s: clone failed, %s\n", what, zmm ? "zmm" : "ymm", strerror((int)-pid));
+		close(fd[0]);
+		return;
+	}
+	while (got < size) {
+		ssize_t n = read(fd[0], child + got, size - got);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd[0]);
+	waitpid((pid_t)pid, NULL, 0);
+	printf("clone-child %s %s: %s\n", what, zmm ? "zmm" : "ymm",
+	       got == size && memcmp(pattern, child, size) == 0 ? "registers kept" : "FAILED");
+}
 
 /* check_avx512 -- all 512 bits of zmm0-31, and the mask registers */
 static void check_avx512(long nr)
@@ -171,9 +214,15 @@ int main(void)
 	}
 	check_runtime_numbers();
 	/* AVX-512BW for 64-bit mask registers */
-	if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")) {
+	bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+	if (avx512) {
 		check_avx512(SYS_getpid);
 		check_avx512(-1);
+	}
+	for (int z = 0; z <= avx512; z++) {
+		check_clone("fork-like, own stack", 0, true, z);
+		check_clone("CLONE_VM|CLONE_VFORK, own stack", CLONE_VM | CLONE_VFORK, true, z);
+		check_clone("CLONE_VM|CLONE_VFORK, no stack", CLONE_VM | CLONE_VFORK, false, z);
 	}
 	return 0;
 }
