@@ -385,6 +385,34 @@ static long wait_masked(long nr, const long a[6], bool masked, uint64_t asked)
  * stay deliverable: the kernel kills a thread that faults with them
  * blocked, and the runtime finishes calls in their handlers. The old mask
  * the program reads is the one it set. */
+/* held_in -- a signal of set that this thread holds back (signal.c) */
+static bool held_in(uint64_t set)
+{
+	int sig = zp_tls.held_sig;
+
+	return sig != 0 && (set >> (sig - 1) & 1) && zp_signal_holding(sig);
+}
+
+/* wait_held -- rt_sigtimedwait(set, info, timeout) made into a siginfo of
+ * the runtime's, which goes through the slot of the real-time signal this
+ * thread holds back (zp_signal_waited): the program reads the instances
+ * in the kernel's order, the held one first, and never the runtime's mark
+ * that ends them (natively it reads none). Where info cannot take it, the
+ * signal is gone and the call fails with EFAULT, as natively. */
+static long wait_held(long set, long info, long timeout)
+{
+	siginfo_t si;
+	long r;
+
+	do
+		r = zp_kernel_call(SYS_rt_sigtimedwait, set, (long)&si, timeout, 8, 0, 0);
+	while (r > 0 && zp_signal_waited((int)r, &si) == 0);
+	if (r > 0 && info != 0 &&
+	    ((zp_page0_mapped && zp_page0_low((uint64_t)info)) || !zp_signal_copy_out((void *)info, &si, sizeof(si))))
+		return -EFAULT;
+	return r;
+}
+
 static long sigprocmask_virtual(long how, long set, long oldset, long size)
 {
 	uint64_t before = zp_own_blocked, asked = 0, copy;
@@ -540,7 +568,7 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 				sig = zp_signal_take(mask & zp_own_blocked, &si);
 			}
 			if (sig == 0) {
-				long r = zp_kernel_call(nr, a1, a2, a3, a4, a5, a6);
+				long r = held_in(mask) ? wait_held(a1, a2, a3) : zp_kernel_call(nr, a1, a2, a3, a4, a5, a6);
 				if (r != -EINTR || (sig = zp_signal_take(mask & zp_own_blocked, &si)) == 0)
 					return r;
 			}
@@ -549,6 +577,8 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 				return -EFAULT;
 			return sig;
 		}
+		if (a4 == 8 && a1 != 0 && read_user(&mask, (void *)a1, sizeof(mask)) == 0 && held_in(mask))
+			return wait_held(a1, a2, a3);
 		break;
 	case SYS_prctl:
 		/* one dispatch setting a thread: the runtime's (sud.c) */

@@ -804,6 +804,14 @@ void zp_signal_exec_failed(uint64_t saved) ZP_HIDDEN;
 /* zp_signal_cloned -- in a clone3 child: CLONE_CLEAR_SIGHAND undone for
  * the runtime's handlers */
 void zp_signal_cloned(uint64_t flags) ZP_HIDDEN;
+/* zp_signal_waited -- what an rt_sigtimedwait of the program's dequeued
+ * (sig, into *info): an instance of the real-time signal this thread holds
+ * back gives the held one and waits in its slot (the mark frees the slot),
+ * as a delivered one would; 0 for a mark of this thread's with nothing
+ * held (the wait goes on), else sig */
+int zp_signal_waited(int sig, void *info) ZP_HIDDEN;
+/* zp_signal_holding -- this thread holds back an instance of sig */
+bool zp_signal_holding(int sig) ZP_HIDDEN;
 /* zp_signal_copy_out -- into the program's memory, false where it cannot */
 bool zp_signal_copy_out(void *dst, const void *src, size_t len) ZP_HIDDEN;
 

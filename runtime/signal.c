@@ -763,6 +763,25 @@ static __attribute__((noinline, cold)) void held_swap(struct zp_thread *t, sigin
 		zp_signal_held_mark(t);
 }
 
+bool zp_signal_holding(int sig)
+{
+	struct zp_thread *t = &zp_tls;
+
+	return t->held_sig != 0 && t->held_sig == sig && t->held_tid == my_tid();
+}
+
+int zp_signal_waited(int sig, void *info)
+{
+	struct zp_thread *t = &zp_tls;
+	siginfo_t *si = info;
+
+	if (zp_signal_holding(sig)) {
+		held_swap(t, si);
+		return sig;
+	}
+	return is_mark(si, t->held_info) ? 0 : sig;
+}
+
 /* may_wait -- a sent signal, or one the kernel raises for an event; not a
  * fault of the instruction interrupted, nor a seccomp filter's SIGSYS for
  * the call just made (its handler answers that call in the context) */

@@ -14,7 +14,8 @@
  * sendself one-by-one SIG-OFFSET N: SIG sent to this thread N times, one
  * after the other, natively and then from inside the hook; sendself
  * several K N: the first K of a list of standard signals, each in turn,
- * N rounds, the same way. */
+ * N rounds, the same way; sendself waiter SIG-OFFSET N: N instances of
+ * SIGRTMIN + SIG-OFFSET, the handler's first run waiting for the next. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,6 +82,59 @@ static int flood(int n)
 	return 0;
 }
 
+static volatile int waited;
+
+/* on_wait -- on_sig, and in its first run a wait for another instance of
+ * sig (blocked while its handler runs): " wN", or " w-" for none */
+static void on_wait(int sig, siginfo_t *si, void *uc)
+{
+	on_sig(sig, si, uc);
+	if (waited || nseen + 5 >= sizeof(seen))
+		return;
+	waited = 1;
+	sigset_t set;
+	siginfo_t w;
+	struct timespec limit = { 0, 200000000 };
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	seen[nseen++] = ' ';
+	seen[nseen++] = 'w';
+	if (sigtimedwait(&set, &w, &limit) == sig && w.si_code == SI_QUEUE && w.si_value.sival_int >= 0 &&
+	    w.si_value.sival_int < 10)
+		seen[nseen++] = (char)('0' + w.si_value.sival_int);
+	else
+		seen[nseen++] = '-';
+}
+
+/* waiter -- n instances of sig queued to this thread while it blocks sig,
+ * then unblocked (natively), then the same from inside the hook
+ * (getppid(0x5e20, ...): the first is held back, the rest queue behind
+ * it): the handler's first run waits for the next instance, which must
+ * be the second, never the runtime's own mark or one further on */
+static int waiter(int sig, int n)
+{
+	struct sigaction sa;
+	sigset_t set, old;
+
+	setvbuf(stdout, NULL, _IONBF, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_wait;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(sig, &sa, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	for (int i = 0; i < n; i++)
+		send(sig, i + 1, 1);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	printf("program:%.*s\n", (int)nseen, (const char *)seen);
+	nseen = 0;
+	waited = 0;
+	syscall(SYS_getppid, 0x5e20, sig, n, 0, 0x5e20);
+	printf("hook:%.*s\n", (int)nseen, (const char *)seen);
+	return 0;
+}
+
 /* catch_values -- on_sig for sig, stdout unbuffered */
 static void catch_values(int sig)
 {
@@ -142,6 +196,8 @@ static int several(int k, int n)
 
 int main(int argc, char **argv)
 {
+	if (argc == 4 && strcmp(argv[1], "waiter") == 0)
+		return waiter(SIGRTMIN + atoi(argv[2]), atoi(argv[3]));
 	if (argc == 4 && strcmp(argv[1], "several") == 0)
 		return several(atoi(argv[2]), atoi(argv[3]));
 	if (argc == 3 && strcmp(argv[1], "flood") == 0)
