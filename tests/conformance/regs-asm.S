@@ -17,6 +17,35 @@
 #define Y(n) (128 + 32 * (n))
 #define RZ 640
 
+/* ZMM_K load|store, base -- zmm0-31 (all 512 bits), then k1-k7, at base */
+.macro ZMM_K op, base
+	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	.ifc \op, load
+	vmovdqu64	\n*64(\base), %zmm\n
+	.else
+	vmovdqu64	%zmm\n, \n*64(\base)
+	.endif
+	.endr
+	.irp n, 1,2,3,4,5,6,7
+	.ifc \op, load
+	kmovq	2048+(\n-1)*8(\base), %k\n
+	.else
+	kmovq	%k\n, 2048+(\n-1)*8(\base)
+	.endif
+	.endr
+.endm
+
+/* YMM load|store, base -- ymm0-15 at base */
+.macro YMM op, base
+	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
+	.ifc \op, load
+	vmovdqu	\n*32(\base), %ymm\n
+	.else
+	vmovdqu	%ymm\n, \n*32(\base)
+	.endif
+	.endr
+.endm
+
 .macro LOAD_ALL
 	vmovdqu	Y(0)(%rdi), %ymm0
 	vmovdqu	Y(1)(%rdi), %ymm1
@@ -174,21 +203,11 @@ regs_avx512:
 	testq	%rdx, %rdx
 	jns	1f
 	call	nothing
-1:	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-	vmovdqu64	\n*64(%rdi), %zmm\n
-	.endr
-	.irp n, 1,2,3,4,5,6,7
-	kmovq	2048+(\n-1)*8(%rdi), %k\n
-	.endr
+1:	ZMM_K load, %rdi
 	movq	%rdx, %rax
 	syscall
 	popq	%rsi
-	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-	vmovdqu64	%zmm\n, \n*64(%rsi)
-	.endr
-	.irp n, 1,2,3,4,5,6,7
-	kmovq	%k\n, 2048+(\n-1)*8(%rsi)
-	.endr
+	ZMM_K store, %rsi
 	vzeroupper
 	ret
 	.cfi_endproc
@@ -214,16 +233,9 @@ regs_avx512:
 	movq	%rsi, %rbx              /* out, kept by the child too */
 	movq	%r8, %r12               /* fd */
 	.if \zmm
-	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-	vmovdqu64	\n*64(%rdi), %zmm\n
-	.endr
-	.irp n, 1,2,3,4,5,6,7
-	kmovq	2048+(\n-1)*8(%rdi), %k\n
-	.endr
+	ZMM_K load, %rdi
 	.else
-	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
-	vmovdqu	\n*32(%rdi), %ymm\n
-	.endr
+	YMM load, %rdi
 	.endif
 	movq	%rdx, %rdi              /* flags */
 	movq	%rcx, %rsi              /* stack */
@@ -242,16 +254,9 @@ regs_avx512:
 	.cfi_adjust_cfa_offset -8
 	ret
 1:	.if \zmm
-	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-	vmovdqu64	%zmm\n, \n*64(%rbx)
-	.endr
-	.irp n, 1,2,3,4,5,6,7
-	kmovq	%k\n, 2048+(\n-1)*8(%rbx)
-	.endr
+	ZMM_K store, %rbx
 	.else
-	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
-	vmovdqu	%ymm\n, \n*32(%rbx)
-	.endr
+	YMM store, %rbx
 	.endif
 	movq	%r12, %rdi
 	movq	%rbx, %rsi

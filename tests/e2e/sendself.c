@@ -82,6 +82,36 @@ static int flood(int n)
 	return 0;
 }
 
+/* catch_values -- fn (on_sig, on_wait) for sig, stdout unbuffered */
+static void catch_values(int sig, void (*fn)(int, siginfo_t *, void *))
+{
+	struct sigaction sa;
+
+	setvbuf(stdout, NULL, _IONBF, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = fn;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(sig, &sa, NULL);
+}
+
+/* queue_blocked -- sig blocked, m instances queued to the process and then
+ * n to this thread (values 1, 2, ... in that order), sig unblocked: the
+ * kernel delivers them as the unblocking call returns */
+static void queue_blocked(int sig, int n, int m)
+{
+	sigset_t set, old;
+	int value = 1;
+
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	for (int i = 0; i < m; i++)
+		send(sig, value++, 0);
+	for (int i = 0; i < n; i++)
+		send(sig, value++, 1);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
 static volatile int waited;
 
 /* on_wait -- on_sig, and in its first run a wait for another instance of
@@ -113,20 +143,8 @@ static void on_wait(int sig, siginfo_t *si, void *uc)
  * be the second, never the runtime's own mark or one further on */
 static int waiter(int sig, int n)
 {
-	struct sigaction sa;
-	sigset_t set, old;
-
-	setvbuf(stdout, NULL, _IONBF, 0);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_wait;
-	sa.sa_flags = SA_SIGINFO;
-	sigaction(sig, &sa, NULL);
-	sigemptyset(&set);
-	sigaddset(&set, sig);
-	sigprocmask(SIG_BLOCK, &set, &old);
-	for (int i = 0; i < n; i++)
-		send(sig, i + 1, 1);
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	catch_values(sig, on_wait);
+	queue_blocked(sig, n, 0);
 	printf("program:%.*s\n", (int)nseen, (const char *)seen);
 	nseen = 0;
 	waited = 0;
@@ -135,17 +153,6 @@ static int waiter(int sig, int n)
 	return 0;
 }
 
-/* catch_values -- on_sig for sig, stdout unbuffered */
-static void catch_values(int sig)
-{
-	struct sigaction sa;
-
-	setvbuf(stdout, NULL, _IONBF, 0);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_sig;
-	sa.sa_flags = SA_SIGINFO;
-	sigaction(sig, &sa, NULL);
-}
 
 /* one_by_one -- sig sent to this thread n times, unblocked: natively each
  * runs the handler as its call returns; then the sendself hook sends as
@@ -155,7 +162,7 @@ static void catch_values(int sig)
  * at most, and the first is no longer pending: it was delivered) */
 static int one_by_one(int sig, int n)
 {
-	catch_values(sig);
+	catch_values(sig, on_sig);
 	for (int i = 0; i < n; i++)
 		send(sig, i + 1, 1);
 	printf("program:%.*s\n", (int)nseen, (const char *)seen);
@@ -179,7 +186,7 @@ static int several(int k, int n)
 	if (k < 1 || k > (int)(sizeof(sigs) / sizeof(sigs[0])))
 		return 2;
 	for (int j = 0; j < k; j++) {
-		catch_values(sigs[j]);
+		catch_values(sigs[j], on_sig);
 		set |= 1ul << (sigs[j] - 1);
 	}
 	/* in the hook's order: lowest number first */
@@ -209,24 +216,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	int off = atoi(argv[1]), n = atoi(argv[2]), m = atoi(argv[3]);
-	int sig = off < 0 ? SIGUSR1 : SIGRTMIN + off, value = 1;
-	struct sigaction sa;
-	sigset_t set, old;
+	int sig = off < 0 ? SIGUSR1 : SIGRTMIN + off;
 
-	setvbuf(stdout, NULL, _IONBF, 0);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_sig;
-	sa.sa_flags = SA_SIGINFO;
-	sigaction(sig, &sa, NULL);
-
-	sigemptyset(&set);
-	sigaddset(&set, sig);
-	sigprocmask(SIG_BLOCK, &set, &old);
-	for (int i = 0; i < m; i++)
-		send(sig, value++, 0);
-	for (int i = 0; i < n; i++)
-		send(sig, value++, 1);
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	catch_values(sig, on_sig);
+	queue_blocked(sig, n, m);
 	printf("program:%.*s\n", (int)nseen, (const char *)seen);
 
 	nseen = 0;
