@@ -78,6 +78,8 @@ struct ksigaction {
 struct rec {
 	uint64_t t0;                    /* ns, when timing */
 	uint32_t seq;
+	uint32_t gen;                   /* when it was taken (T.gen), for take_rec and put_rec */
+	bool busy;                      /* its call's exit is still to come */
 	bool partial;                   /* the entering half is written */
 	bool injected;
 	bool done;                      /* shown by a signal that came as it returned */
@@ -104,6 +106,8 @@ struct tls {
 	pid_t tid, pid;
 	uint32_t seq;
 	unsigned ring_pos;
+	uint32_t gen;                   /* records taken (struct rec) */
+	struct rec *entering;           /* the record the enter under way took */
 	int level;                      /* formatting nested by a signal handler */
 	size_t outlen;
 	uint64_t last_flush;
@@ -1214,7 +1218,60 @@ static int maps_change(long nr, const long *args)
 static void child_start(bool shares);
 static void exec_watch(void);
 
+/* take_rec -- a record for a call entering: one no call waits in. A call
+ * keeps its record until its exit, however many calls a signal handler
+ * makes inside it (between its enter and exit: while it is in the kernel,
+ * or as it returns). The ring came round to it after RING of them, and
+ * its exit took another call's record: that the handler's frame had shown
+ * its line was lost, and the line came again. With every record waiting,
+ * the oldest: most likely a call that will never return (one a handler
+ * left by siglongjmp). */
+static struct rec *take_rec(void)
+{
+	struct rec *r = NULL;
+
+	for (unsigned i = 0; i < RING && r == NULL; i++) {
+		struct rec *q = &T.ring[T.ring_pos++ % RING];
+		if (!q->busy)
+			r = q;
+	}
+	for (unsigned i = 0; r == NULL && i < RING; i++)
+		if (i == 0 || (int32_t)(T.ring[i].gen - r->gen) < 0)
+			r = &T.ring[i];
+	memset(r, 0, offsetof(struct rec, act));
+	r->gen = ++T.gen;
+	r->busy = true;
+	T.entering = r;
+	return r;
+}
+
+/* put_rec -- r's call is back: its record is free, and so are those taken
+ * after it still waiting, whose calls cannot return any more (a vfork
+ * child's execve, a call a handler inside r's left by siglongjmp) */
+static void put_rec(struct rec *r)
+{
+	for (unsigned i = 0; i < RING; i++)
+		if (T.ring[i].busy && (int32_t)(T.ring[i].gen - r->gen) > 0)
+			T.ring[i].busy = false;
+	r->busy = false;
+}
+
+static int enter_call(struct zpoline_call *call, uint64_t *slot);
+
+/* enter_impl -- the call's enter; a record whose exit will not come (the
+ * call answered here, one not followed, rt_sigreturn) is free again */
 static int enter_impl(struct zpoline_call *call, uint64_t *slot)
+{
+	int ret;
+
+	T.entering = NULL;
+	ret = enter_call(call, slot);
+	if (T.entering != NULL && (ret == ZPOLINE_DONE || *slot == 0 || call->nr == SYS_rt_sigreturn))
+		T.entering->busy = false;
+	return ret;
+}
+
+static int enter_call(struct zpoline_call *call, uint64_t *slot)
 {
 	long nr = call->nr;
 	unsigned props;
@@ -1242,8 +1299,7 @@ static int enter_impl(struct zpoline_call *call, uint64_t *slot)
 	if (forks(nr) && !shares_memory(nr, call))
 		T.forking = true;
 	*slot = 0;
-	r = &T.ring[T.ring_pos++ % RING];
-	memset(r, 0, offsetof(struct rec, act));
+	r = take_rec();
 	if (nr == SYS_rt_sigaction)
 		sigaction_enter(call, r);
 	if (nr == SYS_exit)
@@ -1640,6 +1696,7 @@ static void exit_impl(struct zpoline_call *call, uint64_t *slot)
 		/* the child ran on this thread's storage: ask again */
 		T.pid = 0;
 		self_ids();
+		put_rec(&T.ring[*slot - 1]);
 		return;
 	}
 	self_ids();
@@ -1673,11 +1730,17 @@ static void exit_impl(struct zpoline_call *call, uint64_t *slot)
 		}
 	}
 	if ((nr == SYS_clone || nr == SYS_clone3 || nr == SYS_fork || nr == SYS_vfork) && call->ret == 0) {
+		/* (a child sharing our memory runs on its parent's records,
+		 * whose call is still to return) */
+		bool shares = shares_memory(nr, call);
+		if (!shares)
+			put_rec(r);
 		/* under --no-follow the runtime lets the child go: not ours */
 		if (!opt.nofollow)
-			child_start(shares_memory(nr, call));
+			child_start(shares);
 		return;
 	}
+	put_rec(r);
 	if ((nr == SYS_clone || nr == SYS_clone3 || nr == SYS_fork || nr == SYS_vfork) && call->ret > 0) {
 		__atomic_store_n(&sh->multi, 1, __ATOMIC_RELAXED);
 		/* a vfork child ran on this thread's storage: ask again, and
