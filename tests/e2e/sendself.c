@@ -15,7 +15,9 @@
  * after the other, natively and then from inside the hook; sendself
  * several K N: the first K of a list of standard signals, each in turn,
  * N rounds, the same way; sendself waiter SIG-OFFSET N: N instances of
- * SIGRTMIN + SIG-OFFSET, the handler's first run waiting for the next. */
+ * SIGRTMIN + SIG-OFFSET, the handler's first run waiting for the next;
+ * sendself resend: SIGUSR1 and SIGUSR2 at once, SIGUSR1's handler sending
+ * SIGUSR2 again. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -201,12 +203,54 @@ static int several(int k, int n)
 	return 0;
 }
 
+static volatile int resent;
+
+/* on_resend -- on_sig, and SIGUSR1's first run sends SIGUSR2 (value 9) to
+ * this thread, which its handler must see besides any kept back */
+static void on_resend(int sig, siginfo_t *si, void *uc)
+{
+	on_sig(sig, si, uc);
+	if (sig == SIGUSR1 && !resent) {
+		resent = 1;
+		send(SIGUSR2, 9, 1);
+	}
+}
+
+/* resend -- SIGUSR1 and SIGUSR2 (values 1 and 2) at once, natively (both
+ * blocked, sent, unblocked) and then from inside the hook
+ * (getppid(0x5e21, ...): both held back), SIGUSR1's handler sending
+ * SIGUSR2 once more: natively SIGUSR2's handler runs twice (its first
+ * instance was delivered already, or ran first), so it must with the
+ * hook, in whatever order the release takes them */
+static int resend(void)
+{
+	sigset_t set, old;
+
+	catch_values(SIGUSR1, on_resend);
+	catch_values(SIGUSR2, on_resend);
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	send(SIGUSR1, 1, 1);
+	send(SIGUSR2, 2, 1);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	printf("program:%.*s\n", (int)nseen, (const char *)seen);
+	nseen = 0;
+	resent = 0;
+	syscall(SYS_getppid, 0x5e21, 1ul << (SIGUSR1 - 1) | 1ul << (SIGUSR2 - 1), 1, 0, 0x5e21);
+	printf("hook:%.*s\n", (int)nseen, (const char *)seen);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && strcmp(argv[1], "waiter") == 0)
 		return waiter(SIGRTMIN + atoi(argv[2]), atoi(argv[3]));
 	if (argc == 4 && strcmp(argv[1], "several") == 0)
 		return several(atoi(argv[2]), atoi(argv[3]));
+	if (argc == 2 && strcmp(argv[1], "resend") == 0)
+		return resend();
 	if (argc == 3 && strcmp(argv[1], "flood") == 0)
 		return flood(atoi(argv[2]));
 	if (argc == 4 && strcmp(argv[1], "one-by-one") == 0)

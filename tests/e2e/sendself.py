@@ -83,6 +83,21 @@ for mode, extra in MODES:
         want = " 1 w2" + "".join(" %d" % v for v in range(3, n + 1))
         check(name, p.returncode == 0 and prog is not None and hook is not None and
               prog.group(1) == want and hook.group(1) == prog.group(1), p.stdout + p.stderr)
+# two standard signals held back at once, the first one's handler sending
+# the second again: the second's handler runs for each (natively its first
+# instance is no longer pending then); the instance sent from the handler
+# merged with the one kept back, which the release read as not pending
+# (" 1 9": the kept one's value lost)
+for mode, extra in MODES:
+    name = "%s mode%s, SIGUSR1's handler sends SIGUSR2 while both are held back: 3 handler runs" % (
+        mode, "".join(" " + e for e in extra))
+    p = subprocess.run([Z, "run", "--mode", mode] + extra + ["--hook", HOOK, "--", PROG, "resend"],
+                       env=ENV, capture_output=True, text=True, timeout=60)
+    prog = re.search(r"^program:(.*)$", p.stdout, re.M)
+    hook = re.search(r"^hook:(.*)$", p.stdout, re.M)
+    check(name, p.returncode == 0 and prog is not None and hook is not None and
+          sorted(prog.group(1).split()) == ["1", "2", "9"] and
+          sorted(hook.group(1).split()) == sorted(prog.group(1).split()), p.stdout + p.stderr)
 FLOOD = re.compile(r"^flood: got (\d+), out of order (\d+)$", re.M)
 trace = os.path.join(tempfile.mkdtemp(prefix="zp-sendself-"), "trace")
 atexit.register(shutil.rmtree, os.path.dirname(trace), True)    # (ignore_errors)
