@@ -637,17 +637,17 @@ static __attribute__((noinline, cold, unused)) void zp_signal_held_mark(struct z
  * through at once run the later first); then the held signals sigs
  * unblocked. An instance of one sent since, pending, is taken out first,
  * so that the kept one goes first, and sent again once the kept ones are
- * handled, as natively it waits while the first one's handler runs. (Not
- * the thread's: a vfork child's that ended, whose signals ended with it.) */
+ * handled, as natively it waits while the first one's handler runs: asked
+ * at each slot's turn, for an earlier one's handler may have sent it.
+ * (Not the thread's: a vfork child's that ended, whose signals ended with
+ * it.) */
 static __attribute__((noinline, cold, unused)) void zp_signal_std_release(struct zp_thread *t, uint64_t sigs)
 {
-	uint64_t pending = 0, again = 0, next[16], info[16] = { 0 };
+	uint64_t again = 0, next[16], info[16] = { 0 };
 	struct timespec now = { 0, 0 };
 	bool mine = t->std_tid == zp_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0);
 
 	t->std_held = 0;
-	if (mine)
-		zp_raw_syscall(SYS_rt_sigpending, (long)&pending, 8, 0, 0, 0, 0);
 	for (int k = 0; k < ZP_STD_SLOTS; k++) {
 		int sig = t->std_sig[k];
 		uint64_t bit = 1ull << (sig - 1);
@@ -655,8 +655,7 @@ static __attribute__((noinline, cold, unused)) void zp_signal_std_release(struct
 			t->std_sig[k] = 0;
 			continue;
 		}
-		bool more = (pending & bit) &&
-			    zp_raw_syscall(SYS_rt_sigtimedwait, (long)&bit, (long)next, (long)&now, 8, 0, 0) == sig;
+		bool more = zp_raw_syscall(SYS_rt_sigtimedwait, (long)&bit, (long)next, (long)&now, 8, 0, 0) == sig;
 		__builtin_memcpy(info, t->std_info[k], sizeof(t->std_info[k]));
 		zp_signal_queue_self(sig, info);
 		/* the slot keeps the instance taken out, until it is sent */
