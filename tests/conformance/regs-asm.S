@@ -17,31 +17,32 @@
 #define Y(n) (128 + 32 * (n))
 #define RZ 640
 
-/* ZMM_K load|store, base -- zmm0-31 (all 512 bits), then k1-k7, at base */
-.macro ZMM_K op, base
+/* ZMM_K load|store, base, off -- zmm0-31 (all 512 bits), then k1-k7, at
+ * base + off */
+.macro ZMM_K op, base, off=0
 	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
 	.ifc \op, load
-	vmovdqu64	\n*64(\base), %zmm\n
+	vmovdqu64	\off+\n*64(\base), %zmm\n
 	.else
-	vmovdqu64	%zmm\n, \n*64(\base)
+	vmovdqu64	%zmm\n, \off+\n*64(\base)
 	.endif
 	.endr
 	.irp n, 1,2,3,4,5,6,7
 	.ifc \op, load
-	kmovq	2048+(\n-1)*8(\base), %k\n
+	kmovq	\off+2048+(\n-1)*8(\base), %k\n
 	.else
-	kmovq	%k\n, 2048+(\n-1)*8(\base)
+	kmovq	%k\n, \off+2048+(\n-1)*8(\base)
 	.endif
 	.endr
 .endm
 
-/* YMM load|store, base -- ymm0-15 at base */
-.macro YMM op, base
+/* YMM load|store, base, off -- ymm0-15 at base + off */
+.macro YMM op, base, off=0
 	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
 	.ifc \op, load
-	vmovdqu	\n*32(\base), %ymm\n
+	vmovdqu	\off+\n*32(\base), %ymm\n
 	.else
-	vmovdqu	%ymm\n, \n*32(\base)
+	vmovdqu	%ymm\n, \off+\n*32(\base)
 	.endif
 	.endr
 .endm
@@ -213,14 +214,14 @@ regs_avx512:
 	.cfi_endproc
 	.size	regs_avx512, .-regs_avx512
 
-/* regs_clone_ymm / regs_clone_zmm(pattern, out, flags, stack, fd): the
+/* regs_clone_ymm / regs_clone_zmm(pattern, out, a1, a2, fd, nr): the
  * vector registers loaded from pattern (ymm0-15; or zmm0-31, then k1-k7
- * as regs_avx512 lays them out), then clone(flags, stack). The parent
- * returns clone's result; the child stores its vector registers into out
- * (its own copy, or its parent's memory under CLONE_VM), writes them to fd
- * and exits, from its own stack or, with none, from the parent's below
- * %rsp, as a vfork child does. Natively the child starts with the
- * parent's registers. */
+ * as regs_avx512 lays them out), then system call nr (clone, clone3,
+ * fork, vfork) with a1 and a2. The parent stores its vector registers at
+ * out + 4096 and returns the call's result; the child stores its own at
+ * out (its own copy, or its parent's memory under CLONE_VM), writes them
+ * to fd and exits, from its own stack or, with none, from the parent's
+ * below %rsp, as a vfork child does. Natively both keep the registers. */
 .macro CLONE_VEC name, zmm, size
 	.globl	\name
 	.type	\name, @function
@@ -237,16 +238,21 @@ regs_avx512:
 	.else
 	YMM load, %rdi
 	.endif
-	movq	%rdx, %rdi              /* flags */
-	movq	%rcx, %rsi              /* stack */
+	movq	%rdx, %rdi              /* clone: flags; clone3: args */
+	movq	%rcx, %rsi              /* clone: stack; clone3: size */
 	xorl	%edx, %edx
 	xorl	%r10d, %r10d
 	xorl	%r8d, %r8d
-	movl	$56, %eax               /* clone */
 	call	nothing                 /* not a leaf: a call site */
+	movq	%r9, %rax
 	syscall
 	testq	%rax, %rax
 	jz	1f
+	.if \zmm
+	ZMM_K store, %rbx, 4096
+	.else
+	YMM store, %rbx, 4096
+	.endif
 	vzeroupper
 	popq	%r12
 	.cfi_adjust_cfa_offset -8

@@ -5,6 +5,7 @@
  * large), which take the fault path. Prints one line per case. */
 #include <fcntl.h>
 #include <sched.h>
+#include <linux/sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <signal.h>
@@ -32,32 +33,30 @@ struct avx512 {
 };
 
 void regs_avx512(struct avx512 *before, struct avx512 *after, long nr);
-long regs_clone_ymm(const void *pattern, void *out, long flags, void *stack, int fd);
-long regs_clone_zmm(const void *pattern, void *out, long flags, void *stack, int fd);
+long regs_clone_ymm(const void *pattern, void *out, long a1, long a2, int fd, long nr);
+long regs_clone_zmm(const void *pattern, void *out, long a1, long a2, int fd, long nr);
 
-/* check_clone -- the child of a clone starts with its parent's vector
- * registers (ymm0-15, or zmm0-31 and k1-k7): with a stack of its own and
- * no CLONE_VM (fork-like), with CLONE_VM|CLONE_VFORK and one
- * (posix_spawn's), and with none (vfork's, on its parent's stack) */
-static void check_clone(const char *what, long flags, bool own_stack, bool zmm)
+/* check_clone -- the child of a clone, clone3, fork or vfork starts with
+ * its parent's vector registers (ymm0-15, or zmm0-31 and k1-k7), and the
+ * parent keeps them: nr with a1 and a2 (regs_clone_*) */
+static void check_clone(const char *what, long nr, long a1, long a2, bool zmm)
 {
-	static unsigned char stack[65536] __attribute__((aligned(64)));
+	static unsigned char out[8192] __attribute__((aligned(64)));
 	unsigned char pattern[sizeof(struct avx512)], child[sizeof(struct avx512)];
 	size_t size = zmm ? sizeof(struct avx512) : 16 * 32, got = 0;
 	int fd[2];
 
 	for (size_t i = 0; i < size; i++)
-		pattern[i] = (unsigned char)(i * 29 + 3);
-	memset(child, 0, sizeof(child));
+		pattern[i] = (unsigned char)(i * 29 + 3 + (size_t)nr);
+	memset(out, 0, sizeof(out));
 	if (pipe(fd) != 0) {
 		perror("pipe");
 		return;
 	}
-	long pid = (zmm ? regs_clone_zmm : regs_clone_ymm)(pattern, child, flags | SIGCHLD,
-							   own_stack ? stack + sizeof(stack) : NULL, fd[1]);
+	long pid = (zmm ? regs_clone_zmm : regs_clone_ymm)(pattern, out, a1, a2, fd[1], nr);
 	close(fd[1]);
 	if (pid < 0) {
-		printf("clone-child %s %s: clone failed, %s\n", what, zmm ? "zmm" : "ymm", strerror((int)-pid));
+		printf("%s %s: failed, %s\n", what, zmm ? "zmm" : "ymm", strerror((int)-pid));
 		close(fd[0]);
 		return;
 	}
@@ -69,8 +68,37 @@ static void check_clone(const char *what, long flags, bool own_stack, bool zmm)
 	}
 	close(fd[0]);
 	waitpid((pid_t)pid, NULL, 0);
-	printf("clone-child %s %s: %s\n", what, zmm ? "zmm" : "ymm",
-	       got == size && memcmp(pattern, child, size) == 0 ? "registers kept" : "FAILED");
+	printf("%s %s: child %s, parent %s\n", what, zmm ? "zmm" : "ymm",
+	       got == size && memcmp(pattern, child, size) == 0 ? "kept them" : "FAILED",
+	       memcmp(pattern, out + 4096, size) == 0 ? "kept them" : "FAILED");
+}
+
+/* check_clones -- check_clone for each way a child is made: clone and
+ * clone3 fork-like with a stack of their own, with CLONE_VM|CLONE_VFORK
+ * and one (posix_spawn's) or none (vfork's, on the parent's stack), fork
+ * and vfork */
+static void check_clones(bool zmm)
+{
+	static unsigned char stack[65536] __attribute__((aligned(64)));
+	long top = (long)(stack + sizeof(stack));
+	struct clone_args ca[3];
+	const long vm = CLONE_VM | CLONE_VFORK;
+
+	memset(ca, 0, sizeof(ca));
+	for (int i = 0; i < 3; i++) {
+		ca[i].flags = i == 0 ? 0 : (uint64_t)vm;
+		ca[i].exit_signal = SIGCHLD;
+		ca[i].stack = i < 2 ? (uint64_t)(uintptr_t)stack : 0;
+		ca[i].stack_size = i < 2 ? sizeof(stack) : 0;
+	}
+	check_clone("clone fork-like, own stack", SYS_clone, SIGCHLD, top, zmm);
+	check_clone("clone CLONE_VM|CLONE_VFORK, own stack", SYS_clone, vm | SIGCHLD, top, zmm);
+	check_clone("clone CLONE_VM|CLONE_VFORK, no stack", SYS_clone, vm | SIGCHLD, 0, zmm);
+	check_clone("clone3 fork-like, own stack", SYS_clone3, (long)&ca[0], sizeof(ca[0]), zmm);
+	check_clone("clone3 CLONE_VM|CLONE_VFORK, own stack", SYS_clone3, (long)&ca[1], sizeof(ca[1]), zmm);
+	check_clone("clone3 CLONE_VM|CLONE_VFORK, no stack", SYS_clone3, (long)&ca[2], sizeof(ca[2]), zmm);
+	check_clone("fork", SYS_fork, 0, 0, zmm);
+	check_clone("vfork", SYS_vfork, 0, 0, zmm);
 }
 
 /* check_avx512 -- all 512 bits of zmm0-31, and the mask registers */
@@ -219,10 +247,7 @@ int main(void)
 		check_avx512(SYS_getpid);
 		check_avx512(-1);
 	}
-	for (int z = 0; z <= avx512; z++) {
-		check_clone("fork-like, own stack", 0, true, z);
-		check_clone("CLONE_VM|CLONE_VFORK, own stack", CLONE_VM | CLONE_VFORK, true, z);
-		check_clone("CLONE_VM|CLONE_VFORK, no stack", CLONE_VM | CLONE_VFORK, false, z);
-	}
+	for (int z = 0; z <= avx512; z++)
+		check_clones(z);
 	return 0;
 }
