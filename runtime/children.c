@@ -384,7 +384,24 @@ static void check_preloads(char **envp, size_t n)
  * child. A file that cannot be read is the kernel's to refuse, or the new
  * image's runtime's (it fails closed when nothing can scan it). Between
  * this check and the kernel's exec, the program could swap the file. */
-static const char *exec_refusal(long dirfd, const char *path, long flags, int depth)
+/* foreign_loader -- the ELF file at fd, whose header h holds, is a 32-bit
+ * dynamic loader (i386's ld-linux.so.2, x32's): a shared object with no
+ * PT_INTERP of its own */
+static bool foreign_loader(long fd, const void *h)
+{
+	const Elf32_Ehdr *eh = h;
+	Elf32_Phdr ph;
+
+	if (eh->e_ident[EI_CLASS] != ELFCLASS32 || eh->e_type != ET_DYN || eh->e_phentsize != sizeof(ph))
+		return false;
+	for (unsigned i = 0; i < eh->e_phnum && i < 512; i++)
+		if (zp_raw_syscall(SYS_pread64, fd, (long)&ph, sizeof(ph), (long)(eh->e_phoff + i * sizeof(ph)), 0,
+				   0) != (long)sizeof(ph) || ph.p_type == PT_INTERP)
+			return false;
+	return eh->e_phnum > 0;
+}
+
+static const char *exec_refusal(long dirfd, const char *path, long flags, int depth, bool *loader)
 {
 	union {
 		ElfW(Ehdr) eh;
@@ -423,13 +440,15 @@ static const char *exec_refusal(long dirfd, const char *path, long flags, int de
 		char *interp = h.line + 2 + strspn(h.line + 2, " \t");
 		interp[strcspn(interp, " \t\n")] = '\0';
 		if (depth == 0 && interp[0] != '\0')
-			why = exec_refusal(AT_FDCWD, interp, 0, 1);
+			why = exec_refusal(AT_FDCWD, interp, 0, 1, NULL);
 		goto out;
 	}
 	if (n < (long)sizeof(h.eh) || memcmp(h.eh.e_ident, ELFMAG, SELFMAG) != 0)
 		goto out;       /* not an ELF file: the kernel's to refuse */
 	if (h.eh.e_ident[EI_CLASS] != ELFCLASS64 || h.eh.e_machine != EM_X86_64) {
 		why = "is not an x86-64 program: the runtime cannot be loaded into it";
+		if (loader != NULL)
+			*loader = foreign_loader(fd, &h);
 		goto out;
 	}
 	if (st.st_dev == interp_dev && st.st_ino == interp_ino)
@@ -447,18 +466,26 @@ out:
 	return why;
 }
 
+static bool loader_query(uintptr_t argv);
+
 /* check_exec -- refuse (zp_unhooked) an execve whose image would run
- * unhooked */
-static void check_exec(long nr, long a1, long a2, long a5)
+ * unhooked. Not a 32-bit dynamic loader asked a question (ldd asks each
+ * loader it knows for its version, then whether it handles the file:
+ * the loader's code alone runs, and reads the file), unless a hook
+ * enforces a policy. */
+static void check_exec(long nr, long a1, long a2, long a3, long a5)
 {
 	static char name[4200];
 	const char *path = (const char *)(nr == SYS_execve ? a1 : a2);
 	long dirfd = nr == SYS_execve ? AT_FDCWD : a1, flags = nr == SYS_execve ? 0 : a5;
+	bool loader = false;
 
 	if (path == NULL || zp_page0_low((uintptr_t)path))
 		return;
-	const char *why = exec_refusal(dirfd, path, flags, 0);
+	const char *why = exec_refusal(dirfd, path, flags, 0, &loader);
 	if (why == NULL)
+		return;
+	if (loader && !zp_hooks_enforce() && loader_query((uintptr_t)(nr == SYS_execve ? a2 : a3)))
 		return;
 	if (path[0] == '\0')
 		snprintf(name, sizeof(name), "the program of descriptor %ld", dirfd);
@@ -526,6 +553,23 @@ static bool readable_str(const char *s)
 			if (((v >> (8 * b)) & 0xff) == 0)
 				return true;
 	}
+	return false;
+}
+
+/* loader_query -- the argument vector at argv asks a dynamic loader a
+ * question and names no program to run: --verify, --version, --help,
+ * --list-tunables or --list-diagnostics first */
+static bool loader_query(uintptr_t argv)
+{
+	static const char *const queries[] = { "--verify", "--version", "--help", "--list-tunables",
+					       "--list-diagnostics" };
+	uint64_t first;
+
+	if (argv == 0 || !readable_word(argv + 8, &first) || first == 0 || !readable_str((const char *)first))
+		return false;
+	for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]); i++)
+		if (strcmp((const char *)first, queries[i]) == 0)
+			return true;
 	return false;
 }
 
@@ -604,7 +648,7 @@ long zp_exec_with_env(long nr, long a1, long a2, long a3, long a4, long a5, long
 
 	if (keep) {
 		check_preloads(envp, n);
-		check_exec(nr, a1, a2, a5);
+		check_exec(nr, a1, a2, a3, a5);
 	}
 	if (listing) {
 		zp_exec_map_release(t);

@@ -469,5 +469,32 @@ else:
     print("FAIL the libraries the loader lists for ldd: %r, natively %r\n%s" % (
         libs(hooked.stdout), libs(native.stdout), hooked.stderr))
 
+# ldd asks each loader it knows, a 32-bit one too where installed, for its
+# version and then whether it handles the file: that loader runs its own
+# code alone, yet it was refused, with a line on ldd's terminal (the
+# runtime's copy of stderr) and status 125 for its answers; under a hook
+# that enforces a policy it still is
+LOADER32 = next((l for l in ("/lib/ld-linux.so.2", "/libx32/ld-linux-x32.so.2") if os.access(l, os.X_OK)), None)
+if LOADER32 is None:
+    print("skip a 32-bit loader asked a question: none is installed")
+else:
+    ask = ["sh", "-c", '"$0" --version >/dev/null; echo $?; "$0" --verify /bin/true; echo $?', LOADER32]
+    native = run(ask)
+    for name, args in [("a 32-bit loader asked its version and about a file", ask),
+                       ("ldd", ["ldd", "/bin/true"])]:
+        nat = native if args is ask else run(args)
+        hooked = run([Z, "run", "--hook", "null", "--"] + args)
+        if (hooked.returncode, hooked.stdout if args is ask else libs(hooked.stdout), hooked.stderr) == \
+                (nat.returncode, nat.stdout if args is ask else libs(nat.stdout), ""):
+            passed += 1
+            print("ok   %s under the null hook: as natively, nothing on stderr" % name)
+        else:
+            failed += 1
+            print("FAIL %s under the null hook: %d %r %r, natively %d %r" % (
+                name, hooked.returncode, hooked.stdout, hooked.stderr, nat.returncode, nat.stdout))
+    check("a 32-bit loader asked a question under a policy: refused", [Z, "run", "--hook", "deny",
+          "--hook-opt", "getppid=EACCES", "--"] + ask, 0, out="125\n125\n",
+          err="is not an x86-64 program")
+
 print("%d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)
