@@ -68,15 +68,14 @@ static void deferred_first(struct zp_thread *t)
 	zp_kernel_turn_end(t, g, zp_kernel_turn(t));
 }
 
-static long do_clone3(struct zp_thread *t, long a1, long a2)
+/* clone3_from -- clone3, from buf, the copy of the program's a2 bytes of
+ * arguments at a1: with a stack of its own, the copy goes to the kernel
+ * (the return to the site on the child's stack) */
+static long clone3_from(struct zp_thread *t, long a1, long a2, unsigned char *buf)
 {
 	struct zp_frame *f = t->frame;
-	unsigned char buf[128] __attribute__((aligned(8)));
 	struct clone_args *ca = (struct clone_args *)buf;
 
-	if (a2 < (long)offsetof(struct clone_args, tls) + 8 || (size_t)a2 > sizeof(buf) ||
-	    read_user(buf, (void *)a1, (size_t)a2) < 0)
-		return zp_kernel_call(SYS_clone3, a1, a2, 0, 0, 0, 0);
 	shared_tls_child(ca->flags);
 	if (ca->stack != 0 && ca->stack_size >= 24) {
 		uint64_t *top = (uint64_t *)(uintptr_t)(ca->stack + ca->stack_size);
@@ -103,6 +102,31 @@ static long do_clone3(struct zp_thread *t, long a1, long a2)
 		zp_child_started();
 	}
 	return r;
+}
+
+/* clone3_large -- arguments larger than any the kernel knows (it takes up
+ * to a page, the bytes it does not know zeros): a copy as large */
+static __attribute__((noinline)) long clone3_large(struct zp_thread *t, long a1, long a2)
+{
+	unsigned char buf[ZP_PAGE_SIZE] __attribute__((aligned(8)));
+
+	if (read_user(buf, (void *)a1, (size_t)a2) < 0)
+		return zp_kernel_call(SYS_clone3, a1, a2, 0, 0, 0, 0);
+	return clone3_from(t, a1, a2, buf);
+}
+
+static long do_clone3(struct zp_thread *t, long a1, long a2)
+{
+	unsigned char buf[128] __attribute__((aligned(8)));
+
+	/* (what the kernel refuses, it refuses as it is) */
+	if (a2 < (long)offsetof(struct clone_args, tls) + 8 || a2 > ZP_PAGE_SIZE)
+		return zp_kernel_call(SYS_clone3, a1, a2, 0, 0, 0, 0);
+	if ((size_t)a2 > sizeof(buf))
+		return clone3_large(t, a1, a2);
+	if (read_user(buf, (void *)a1, (size_t)a2) < 0)
+		return zp_kernel_call(SYS_clone3, a1, a2, 0, 0, 0, 0);
+	return clone3_from(t, a1, a2, buf);
 }
 
 /* The runtime's own descriptors (trace, shared memory) are not the

@@ -81,6 +81,11 @@ static void check_clones(bool zmm)
 {
 	static unsigned char stack[65536] __attribute__((aligned(64)));
 	long top = (long)(stack + sizeof(stack));
+	/* the third with room past every field the kernel knows, zeros */
+	struct {
+		struct clone_args ca;
+		unsigned char more[200];
+	} big;
 	struct clone_args ca[3];
 	const long vm = CLONE_VM | CLONE_VFORK;
 
@@ -97,6 +102,10 @@ static void check_clones(bool zmm)
 	check_clone("clone3 fork-like, own stack", SYS_clone3, (long)&ca[0], sizeof(ca[0]), zmm);
 	check_clone("clone3 CLONE_VM|CLONE_VFORK, own stack", SYS_clone3, (long)&ca[1], sizeof(ca[1]), zmm);
 	check_clone("clone3 CLONE_VM|CLONE_VFORK, no stack", SYS_clone3, (long)&ca[2], sizeof(ca[2]), zmm);
+	memset(&big, 0, sizeof(big));
+	big.ca = ca[0];
+	check_clone("clone3 fork-like, own stack, arguments 288 bytes long", SYS_clone3, (long)&big, sizeof(big),
+		    zmm);
 	check_clone("fork", SYS_fork, 0, 0, zmm);
 	check_clone("vfork", SYS_vfork, 0, 0, zmm);
 }
