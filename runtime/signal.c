@@ -802,6 +802,34 @@ static void kernel_default(int sig, const struct zp_ksigaction *a)
 	zp_raw_syscall(SYS_rt_sigaction, sig, (long)&dfl, 0, 8, 0, 0);
 }
 
+extern const uint8_t zp_stub_start[] ZP_HIDDEN, zp_stub_end[] ZP_HIDDEN;
+
+/* at_call_site -- a signal that interrupted a call made on a direct path
+ * (a number no hook wants: the stub's `syscall`, then BACK, the return
+ * address to the site on top of the stack, every other register the
+ * program's) shows the handler the context a native call leaves: %rip
+ * after the call site, or at it for a call the kernel restarts, %rsp
+ * above the return address, %rcx the site's return. The handler returns
+ * there, as BACK would have. (On the hooks' paths the exits are still to
+ * run, on the stub's frame: their context stays the runtime's.) */
+static void at_call_site(ucontext_t *uc)
+{
+	static const uint8_t back[3] = { 0x59, 0xff, 0xe1 };  /* popq %rcx; jmp *%rcx */
+	greg_t *g = uc->uc_mcontext.gregs;
+	const uint8_t *rip = (const uint8_t *)g[REG_RIP];
+	uintptr_t site;
+
+	if (rip < zp_stub_start + 2 || rip + 5 > zp_stub_end)
+		return;
+	bool after = memcmp(rip, back, 3) == 0 && rip[-2] == 0x0f && rip[-1] == 0x05;
+	bool restart = rip[0] == 0x0f && rip[1] == 0x05 && memcmp(rip + 2, back, 3) == 0;
+	if (!(after || restart) || zp_probe_copy((uint64_t *)&site, (const void *)g[REG_RSP], 1) < 0)
+		return;
+	g[REG_RIP] = (greg_t)(after ? site : site - 2);
+	g[REG_RSP] += 8;
+	g[REG_RCX] = (greg_t)site;
+}
+
 static void wrapped(int sig, siginfo_t *si, void *ucv)
 {
 	struct zp_thread *t = &zp_tls;
@@ -848,6 +876,7 @@ static void wrapped(int sig, siginfo_t *si, void *ucv)
 		mask |= zp_own_blocked;
 		memcpy(&uc->uc_sigmask, &mask, sizeof(mask));
 	}
+	at_call_site(uc);
 	zp_handler_jump(h, sig, si, uc, restorer);
 }
 

@@ -18,6 +18,13 @@
 
 #include "stub.inc"
 
+/* zp_stub_start, zp_stub_end -- this file's code: where a signal that
+ * interrupts a call made on a direct path finds its `syscall; BACK`
+ * (signal.c, at_call_site) */
+	.globl	zp_stub_start
+	.hidden	zp_stub_start
+zp_stub_start:
+
 /* FDCHECK i, reg, policy -- argument i+1 (reg), when bit i of %ecx says
  * it is a descriptor, at or above the floor in %r11d: to policy */
 .macro FDCHECK i, reg, policy
@@ -620,3 +627,7 @@ zp_raw_syscall:
 	ret
 	.cfi_endproc
 	.size	zp_raw_syscall, .-zp_raw_syscall
+
+	.globl	zp_stub_end
+	.hidden	zp_stub_end
+zp_stub_end:
