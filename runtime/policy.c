@@ -405,10 +405,6 @@ static long wait_masked(long nr, const long a[6], bool masked, uint64_t asked)
 	return r;
 }
 
-/* sigprocmask_virtual -- SIGILL, SIGSEGV (and with the safety net SIGSYS)
- * stay deliverable: the kernel kills a thread that faults with them
- * blocked, and the runtime finishes calls in their handlers. The old mask
- * the program reads is the one it set. */
 /* held_in -- a signal of set that this thread holds back (signal.c) */
 static bool held_in(uint64_t set)
 {
@@ -437,6 +433,10 @@ static long wait_held(long set, long info, long timeout)
 	return r;
 }
 
+/* sigprocmask_virtual -- SIGILL, SIGSEGV (and with the safety net SIGSYS)
+ * stay deliverable: the kernel kills a thread that faults with them
+ * blocked, and the runtime finishes calls in their handlers. The old mask
+ * the program reads is the one it set. */
 static long sigprocmask_virtual(long how, long set, long oldset, long size)
 {
 	uint64_t before = zp_own_blocked, asked = 0, copy;
