@@ -21,6 +21,14 @@ _Static_assert(offsetof(struct zp_thread, xarea) == ZP_T_XAREA, "layout.h");
 _Static_assert(offsetof(struct zp_thread, vfork_depth) == ZP_T_VDEPTH, "layout.h");
 _Static_assert(offsetof(struct zp_thread, vfork_ret) == ZP_T_VRET, "layout.h");
 _Static_assert(offsetof(struct zp_thread, thunk_ret) == ZP_T_THUNK_RET, "layout.h");
+_Static_assert(offsetof(struct zp_thread, at_site) == ZP_T_AT_SITE, "layout.h");
+_Static_assert(offsetof(ucontext_t, uc_mcontext.gregs[REG_R8]) == ZP_UC_R8, "layout.h");
+_Static_assert(offsetof(ucontext_t, uc_mcontext.gregs[REG_R15]) == ZP_UC_R15, "layout.h");
+_Static_assert(offsetof(ucontext_t, uc_mcontext.gregs[REG_RAX]) == ZP_UC_RAX, "layout.h");
+_Static_assert(offsetof(ucontext_t, uc_mcontext.gregs[REG_RSP]) == ZP_UC_RSP, "layout.h");
+_Static_assert(offsetof(ucontext_t, uc_mcontext.gregs[REG_RIP]) == ZP_UC_RIP, "layout.h");
+_Static_assert(offsetof(ucontext_t, uc_mcontext.gregs[REG_EFL]) == ZP_UC_EFL, "layout.h");
+_Static_assert(offsetof(ucontext_t, uc_sigmask) + 8 <= ZP_UC_ROOM, "layout.h");
 _Static_assert(sizeof(struct zp_frame) == ZP_FRAME_SIZE, "layout.h");
 _Static_assert(offsetof(struct zp_frame, r12) == ZP_F_R12, "layout.h");
 _Static_assert(offsetof(struct zp_frame, rsi) == ZP_F_RSI, "layout.h");
@@ -143,7 +151,11 @@ void zp_exit(struct zp_cframe *f)
 
 	uint8_t sel = zp_guard_up(t, 1);
 	run_exits(&f->call, f->slot, exits);
+	/* the stub returns to the site next: signals held back meanwhile
+	 * may reach it there (zp_signal_at_site) */
+	t->exit_stage = true;
 	zp_guard_back(t, 0, sel);
+	t->exit_stage = false;
 }
 
 /* zp_dispatch -- the chain path, for the stub and the signal paths */

@@ -28,7 +28,29 @@
 #define ZP_T_VDEPTH 24
 #define ZP_T_VRET 32
 #define ZP_T_THUNK_RET (32 + 8 * ZP_VFORK_DEPTH)
-#define ZP_T_PSUD (ZP_T_THUNK_RET + 8)
+#define ZP_T_AT_SITE (ZP_T_THUNK_RET + 8)
+#define ZP_T_PSUD (ZP_T_AT_SITE + 8)
+
+/* the kernel's struct ucontext, as rt_sigreturn reads it (glibc's
+ * ucontext_t goes on past it): the registers zp_release_at_site stores,
+ * and the room it keeps for it, 64-byte aligned */
+#define ZP_UC_R8 40
+#define ZP_UC_R9 48
+#define ZP_UC_R10 56
+#define ZP_UC_R12 72
+#define ZP_UC_R13 80
+#define ZP_UC_R14 88
+#define ZP_UC_R15 96
+#define ZP_UC_RDI 104
+#define ZP_UC_RSI 112
+#define ZP_UC_RBP 120
+#define ZP_UC_RBX 128
+#define ZP_UC_RDX 136
+#define ZP_UC_RAX 144
+#define ZP_UC_RSP 160
+#define ZP_UC_RIP 168
+#define ZP_UC_EFL 176
+#define ZP_UC_ROOM 320
 
 /* zp_nr_class: what the stub does with a number */
 #define ZP_NR_CLASSES 1024

@@ -310,3 +310,59 @@ zp_run_moved:
 	hlt
 	.cfi_endproc
 	.size	zp_run_moved, .-zp_run_moved
+
+/* zp_release_at_site -- from the stub's enter/exit path, the call's exits
+ * done and held signals left to it (zp_signal_at_site): every register
+ * the program's (%rax the call's result, %rcx and %r11 free), the return
+ * address to the site on top. A context of the program's state at the
+ * site, as the kernel would save it there, is built below the red zone
+ * (the vector state by XSAVE), and rt_sigreturn loads it with the signals
+ * unblocked: the kernel delivers them on the way, and their handlers find
+ * the program after its call, as natively. */
+	.globl	zp_release_at_site
+	.hidden	zp_release_at_site
+	.type	zp_release_at_site, @function
+zp_release_at_site:
+	.cfi_startproc
+	.cfi_undefined rip
+	movq	%rsp, %rcx              /* the return address */
+	leaq	-128(%rsp), %r11
+	subq	zp_xsave_size(%rip), %r11
+	andq	$-64, %r11              /* the XSAVE area */
+	subq	$ZP_UC_ROOM, %r11       /* the context, 64-byte aligned */
+	movq	%r11, %rsp
+	movq	%r8, ZP_UC_R8(%rsp)
+	movq	%r9, ZP_UC_R9(%rsp)
+	movq	%r10, ZP_UC_R10(%rsp)
+	movq	%r12, ZP_UC_R12(%rsp)
+	movq	%r13, ZP_UC_R13(%rsp)
+	movq	%r14, ZP_UC_R14(%rsp)
+	movq	%r15, ZP_UC_R15(%rsp)
+	movq	%rdi, ZP_UC_RDI(%rsp)
+	movq	%rsi, ZP_UC_RSI(%rsp)
+	movq	%rbp, ZP_UC_RBP(%rsp)
+	movq	%rbx, ZP_UC_RBX(%rsp)
+	movq	%rdx, ZP_UC_RDX(%rsp)
+	movq	%rax, ZP_UC_RAX(%rsp)
+	movq	(%rcx), %r11
+	movq	%r11, ZP_UC_RIP(%rsp)
+	leaq	8(%rcx), %r11
+	movq	%r11, ZP_UC_RSP(%rsp)
+	pushfq
+	popq	%r11
+	movq	%r11, ZP_UC_EFL(%rsp)
+	/* XSAVE rewrites only the header bits it was asked for: zeroed */
+	.irp off, 512, 520, 528, 536, 544, 552, 560, 568
+	movq	$0, ZP_UC_ROOM+\off(%rsp)
+	.endr
+	movl	$-1, %eax
+	movl	$-1, %edx
+	xsave	ZP_UC_ROOM(%rsp)
+	movq	%rsp, %rdi
+	leaq	ZP_UC_ROOM(%rsp), %rsi
+	call	zp_release_frame
+	movl	$15, %eax               /* rt_sigreturn: the context at %rsp */
+	syscall
+	hlt
+	.cfi_endproc
+	.size	zp_release_at_site, .-zp_release_at_site

@@ -91,6 +91,10 @@ struct zp_thread {
 	uint64_t vfork_depth;
 	uint64_t vfork_ret[ZP_VFORK_DEPTH];
 	uint64_t thunk_ret;             /* where a trap-path thunk returns */
+	/* signals held back that the stub lets through at the call site, the
+	 * call's exits done (zp_release_at_site): their handlers find the
+	 * program there, as natively after the call (exit_stage, below) */
+	uint64_t at_site;
 	/* the program's own Syscall User Dispatch, while the runtime's is
 	 * armed (sud.c); on: the stub sends every rewritten call to the
 	 * signal path, which decides as the kernel would */
@@ -134,6 +138,10 @@ struct zp_thread {
 	/* a thread --no-follow does not follow (ZP_GUARD_UNFOLLOWED is its
 	 * guard for good): its side of a vfork stays unfollowed */
 	bool unfollowed;
+	/* zp_exit's guard coming down, which may leave the signals held back
+	 * to the stub (at_site) */
+	bool exit_stage;
+	long at_site_tid;               /* the thread that left at_site */
 	/* the program's signals that arrived while hook code ran (the guard
 	 * up): sent again and blocked until the guard comes down (signal.c) */
 	uint64_t deferred;
@@ -613,6 +621,16 @@ static inline long zp_signal_send_mark(int sig, const void *value)
 	return zp_signal_queue_self(sig, mark);
 }
 
+/* zp_release_frame -- zp_release_at_site's context filled in: what the
+ * kernel's rt_sigreturn needs besides the registers (nostack.S stored
+ * them, and the vector state at fp), and the mask without the signals
+ * let through */
+void zp_release_frame(ucontext_t *uc, void *fp) ZP_HIDDEN;
+/* zp_release_at_site -- nostack.S, from the stub, the program's registers
+ * restored, the return address on top: rt_sigreturn into the program's
+ * state at the site, the held signals unblocked */
+extern void zp_release_at_site(void) ZP_HIDDEN;
+
 /* zp_signal_held_mark -- the guard down with a real-time signal held
  * back (signal.c): the mark that frees the slot queued behind the
  * instances of it queued since (or, the queue full, the held one sent
@@ -681,6 +699,48 @@ static __attribute__((noinline, cold, unused)) void zp_signal_std_release(struct
 	}
 }
 
+/* zp_signal_at_site -- at zp_exit's guard coming down, sigs (held back,
+ * blocked) left to the stub to let through at the call site
+ * (zp_release_at_site), the standard one kept, if any, sent again first:
+ * true, or false where they go the usual way (no XSAVE to hand the
+ * kernel the vector state with; more than one standard signal kept, or
+ * another instance of it pending, which must reach the handler in their
+ * order) */
+static __attribute__((noinline, cold, unused)) bool zp_signal_at_site(struct zp_thread *t, uint64_t sigs)
+{
+	int slot = -1;
+
+	long tid = zp_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0);
+
+	if (zp_xsave_size == 0)
+		return false;
+	for (int k = 0; k < ZP_STD_SLOTS; k++) {
+		if (t->std_sig[k] == 0)
+			continue;
+		if (slot >= 0)
+			return false;
+		slot = k;
+	}
+	if (slot >= 0) {
+		int sig = t->std_sig[slot];
+		uint64_t bit = 1ull << (sig - 1), pending = 0, info[16] = { 0 };
+		if (t->std_tid != tid ||
+		    zp_raw_syscall(SYS_rt_sigpending, (long)&pending, 8, 0, 0, 0, 0) != 0 || (pending & bit))
+			return false;
+		__builtin_memcpy(info, t->std_info[slot], sizeof(t->std_info[slot]));
+		t->std_sig[slot] = 0;
+		t->std_held = 0;
+		zp_signal_queue_self(sig, info);
+		sigs |= bit;
+	}
+	/* (a handler that ran before the stub let them through may have
+	 * left its own: the first rt_sigreturn lets all through; a vfork
+	 * child's, left in its parent's state, are not the parent's) */
+	t->at_site |= sigs;
+	t->at_site_tid = tid;
+	return true;
+}
+
 /* zp_signal_release -- the signals held back while hook code ran
  * (signal.c), unblocked: their handlers run now. zp_guard_down -- at each
  * place the guard comes down to the program's code or its call, after the
@@ -692,6 +752,8 @@ static inline void zp_signal_release(struct zp_thread *t)
 	t->deferred = 0;
 	if (t->held_sig != 0 && !t->held_marked)
 		zp_signal_held_mark(t);
+	if (t->exit_stage && zp_signal_at_site(t, sigs))
+		return;
 	if (t->std_held != 0)
 		zp_signal_std_release(t, sigs);
 	else

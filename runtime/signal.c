@@ -782,6 +782,41 @@ int zp_signal_waited(int sig, void *info)
 	return is_mark(si, t->held_info) ? 0 : sig;
 }
 
+void zp_release_frame(ucontext_t *uc, void *fp)
+{
+	struct zp_thread *t = &zp_tls;
+	greg_t *g = uc->uc_mcontext.gregs;
+	struct _fpx_sw_bytes sw;
+	uint32_t size = (uint32_t)(zp_xsave_size - 64), magic2 = FP_XSTATE_MAGIC2;
+	uint32_t lo, hi;
+	uint64_t mask = 0;
+
+	/* <asm/ucontext.h>'s UC_FP_XSTATE, UC_SIGCONTEXT_SS, UC_STRICT_RESTORE_SS
+	 * (that header clashes with glibc's) */
+	uc->uc_flags = 0x1 | 0x2 | 0x4;
+	uc->uc_link = NULL;
+	zp_raw_syscall(SYS_sigaltstack, 0, (long)&uc->uc_stack, 0, 0, 0, 0);
+	/* as the syscall instruction leaves them */
+	g[REG_RCX] = g[REG_RIP];
+	g[REG_R11] = g[REG_EFL];
+	g[REG_CSGSFS] = (greg_t)(0x33 | 0x2bull << 48);     /* __USER_CS; __USER_DS for ss */
+	g[REG_ERR] = g[REG_TRAPNO] = g[REG_OLDMASK] = g[REG_CR2] = 0;
+	uc->uc_mcontext.fpregs = fp;
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	memset(&sw, 0, sizeof(sw));
+	sw.magic1 = FP_XSTATE_MAGIC1;
+	sw.extended_size = size + FP_XSTATE_MAGIC2_SIZE;
+	sw.xstate_bv = (uint64_t)hi << 32 | lo;
+	sw.xstate_size = size;
+	memcpy((char *)fp + 464, &sw, sizeof(sw));         /* sw_reserved */
+	memcpy((char *)fp + size, &magic2, sizeof(magic2));
+	zp_raw_syscall(SYS_rt_sigprocmask, SIG_BLOCK, 0, (long)&mask, 8, 0, 0);
+	if (t->at_site_tid == my_tid())
+		mask &= ~t->at_site;
+	t->at_site = 0;
+	memcpy(&uc->uc_sigmask, &mask, sizeof(mask));       /* the kernel's 8 bytes */
+}
+
 /* may_wait -- a sent signal, or one the kernel raises for an event; not a
  * fault of the instruction interrupted, nor a seccomp filter's SIGSYS for
  * the call just made (its handler answers that call in the context) */

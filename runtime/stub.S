@@ -35,6 +35,42 @@ zp_stub_start:
 1:
 .endm
 
+/* HOOKED_BACK how, exits -- the enter/exit path's return: the vector
+ * state, the result, the program's registers, back to the site; after
+ * exits, to zp_release_at_site instead where they left signals held back
+ * to let through there (zp_signal_at_site) */
+.macro HOOKED_BACK how, exits
+	RESTORE_VECTORS \how
+	movq	ZP_CF_RET(%rbx), %rax
+	leaq	ZP_CF_SIZE(%rbx), %rsp
+	.cfi_def_cfa %rsp, 8 + 128 + 56 + ZP_CF_SIZE
+	.cfi_adjust_cfa_offset -ZP_CF_SIZE
+	popq	%rdi
+	.cfi_adjust_cfa_offset -8
+	popq	%rsi
+	.cfi_adjust_cfa_offset -8
+	popq	%rdx
+	.cfi_adjust_cfa_offset -8
+	popq	%r10
+	.cfi_adjust_cfa_offset -8
+	popq	%r8
+	.cfi_adjust_cfa_offset -8
+	popq	%r9
+	.cfi_adjust_cfa_offset -8
+	popq	%rbx
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore rbx
+	leaq	128(%rsp), %rsp
+	.cfi_adjust_cfa_offset -128
+	.if \exits
+	/* signals held back during the exits, let through at the site */
+	movq	zp_tls@gottpoff(%rip), %rcx
+	cmpq	$0, %fs:ZP_T_AT_SITE(%rcx)
+	jne	zp_release_at_site
+	.endif
+	BACK
+.endm
+
 /* ENTRY name how -- where page 0 jumps. After the site check, the number
  * decides (zp_nr_class):
  *   direct: no hook wants it and the runtime has nothing to do: the real
@@ -124,30 +160,11 @@ zp_stub_start:
 	je	.Lnoexit_\@
 	movq	%rbx, %rdi
 	call	zp_exit
+	.cfi_remember_state
+	HOOKED_BACK \how, 1
+	.cfi_restore_state
 .Lnoexit_\@:
-	RESTORE_VECTORS \how
-	movq	ZP_CF_RET(%rbx), %rax
-	leaq	ZP_CF_SIZE(%rbx), %rsp
-	.cfi_def_cfa %rsp, 8 + 128 + 56 + ZP_CF_SIZE
-	.cfi_adjust_cfa_offset -ZP_CF_SIZE
-	popq	%rdi
-	.cfi_adjust_cfa_offset -8
-	popq	%rsi
-	.cfi_adjust_cfa_offset -8
-	popq	%rdx
-	.cfi_adjust_cfa_offset -8
-	popq	%r10
-	.cfi_adjust_cfa_offset -8
-	popq	%r8
-	.cfi_adjust_cfa_offset -8
-	popq	%r9
-	.cfi_adjust_cfa_offset -8
-	popq	%rbx
-	.cfi_adjust_cfa_offset -8
-	.cfi_restore rbx
-	leaq	128(%rsp), %rsp
-	.cfi_adjust_cfa_offset -128
-	BACK
+	HOOKED_BACK \how, 0
 .Lother_\@:
 	.cfi_def_cfa %rsp, 8
 	/* the chain's path as short as before; the policy's one more */

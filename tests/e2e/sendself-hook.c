@@ -10,7 +10,8 @@
  * sends N instances of SIG to its thread one after the other, SIG
  * unblocked, and for getppid(0x5e21, SET, N, 0, 0x5e21) each signal of
  * the bit set SET (bit SIG - 1) in turn, lowest first, N rounds. Other
- * calls pass. */
+ * calls pass. For getppid(0x5e22, SIG, 0, 0, 0x5e22) its exit sends SIG
+ * to its thread, SIG unblocked: held back until the exits are done. */
 #include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -59,6 +60,13 @@ static int sendself_enter(struct zpoline_call *call, uint64_t *slot)
 	return ZPOLINE_CALL;
 }
 
+static void sendself_exit(struct zpoline_call *call, uint64_t *slot)
+{
+	(void)slot;
+	if (call->args[0] == 0x5e22 && call->args[4] == 0x5e22 && call->args[1] > 0 && call->args[1] < 32)
+		send((int)call->args[1], 1, 1);
+}
+
 static int sendself_init(const struct zpoline_init *in)
 {
 	(void)in;
@@ -67,4 +75,4 @@ static int sendself_init(const struct zpoline_init *in)
 }
 
 ZPOLINE_HOOK_DEFINE(.name = "sendself", .init = sendself_init, .enter = sendself_enter,
-		    .interest = interest);
+		    .exit = sendself_exit, .interest = interest);

@@ -18,6 +18,7 @@
  * SIGRTMIN + SIG-OFFSET, the handler's first run waiting for the next;
  * sendself resend: SIGUSR1 and SIGUSR2 at once, SIGUSR1's handler sending
  * SIGUSR2 again. */
+#include <dlfcn.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 #include <errno.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include "sendself.h"
@@ -243,8 +245,42 @@ static int resend(void)
 	return 0;
 }
 
+static const char *volatile found_in;
+static volatile long found_rax;
+
+/* on_context -- where the handler found the program: the function its
+ * %rip is in, and its %rax */
+static void on_context(int sig, siginfo_t *si, void *v)
+{
+	ucontext_t *uc = v;
+	Dl_info d;
+
+	(void)sig;
+	(void)si;
+	found_in = dladdr((void *)uc->uc_mcontext.gregs[REG_RIP], &d) != 0 && d.dli_sname != NULL ?
+			   d.dli_sname : "(no symbol)";
+	found_rax = (long)uc->uc_mcontext.gregs[REG_RAX];
+}
+
+/* context -- SIGUSR1 as a call returns, natively (it is the tgkill that
+ * sends it) and from the hook's exit for getppid(0x5e22, ...), held back
+ * until the exits are done: the handler finds the program in syscall(),
+ * the call's result in %rax, as natively */
+static int context(void)
+{
+	catch_values(SIGUSR1, on_context);
+	long r = syscall(SYS_tgkill, getpid(), (pid_t)syscall(SYS_gettid), SIGUSR1);
+	printf("program: in %s, rax the result: %s\n", found_in, found_rax == r ? "yes" : "no");
+	found_in = "(no signal)";
+	r = syscall(SYS_getppid, 0x5e22, SIGUSR1, 0, 0, 0x5e22);
+	printf("hook: in %s, rax the result: %s\n", found_in, found_rax == r ? "yes" : "no");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 2 && strcmp(argv[1], "context") == 0)
+		return context();
 	if (argc == 4 && strcmp(argv[1], "waiter") == 0)
 		return waiter(SIGRTMIN + atoi(argv[2]), atoi(argv[3]));
 	if (argc == 4 && strcmp(argv[1], "several") == 0)
