@@ -158,8 +158,10 @@ void zp_exit(struct zp_cframe *f)
 	t->exit_stage = false;
 }
 
-/* zp_dispatch -- the chain path, for the stub and the signal paths */
-long zp_dispatch(struct zp_frame *f, void *xarea)
+/* dispatch -- the chain path; from the stub (at_site), which returns to
+ * the site next: signals held back in the chain may reach it there
+ * (zp_signal_at_site) */
+static inline __attribute__((always_inline)) long dispatch(struct zp_frame *f, void *xarea, bool at_site)
 {
 	struct zp_thread *t = &zp_tls;
 	uint64_t pguard = t->guard;
@@ -193,8 +195,22 @@ long zp_dispatch(struct zp_frame *f, void *xarea)
 	t->entry = e.prev;
 	t->frame = pframe;
 	t->xarea = pxarea;
+	t->exit_stage = at_site;
 	zp_guard_back(t, pguard, psel);
+	t->exit_stage = false;
 	return r;
+}
+
+/* zp_dispatch -- the chain path, for the signal paths; zp_dispatch_stub
+ * -- for the stub's */
+long zp_dispatch(struct zp_frame *f, void *xarea)
+{
+	return dispatch(f, xarea, false);
+}
+
+long zp_dispatch_stub(struct zp_frame *f, void *xarea)
+{
+	return dispatch(f, xarea, true);
 }
 
 void zp_leave_dispatch(struct zp_thread *t)

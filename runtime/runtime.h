@@ -412,6 +412,7 @@ long zp_enter(struct zp_cframe *f) ZP_HIDDEN;
 /* zp_exit -- the exits, in reverse, after the kernel's turn */
 void zp_exit(struct zp_cframe *f) ZP_HIDDEN;
 long zp_dispatch(struct zp_frame *f, void *xarea) ZP_HIDDEN;
+long zp_dispatch_stub(struct zp_frame *f, void *xarea) ZP_HIDDEN;
 /* zp_dispatch_observe -- the hooks see a call the signal path must make
  * from the program's own stack (vfork, rt_sigreturn): false when the chain
  * reached the kernel's turn (make the call now), true with *ret when a

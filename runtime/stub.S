@@ -35,6 +35,16 @@ zp_stub_start:
 1:
 .endm
 
+/* AT_SITE_OR_BACK -- back to the site, the program's registers restored
+ * and the return address on top; or, where hooks left signals held back
+ * to let through there (zp_signal_at_site), to zp_release_at_site */
+.macro AT_SITE_OR_BACK
+	movq	zp_tls@gottpoff(%rip), %rcx
+	cmpq	$0, %fs:ZP_T_AT_SITE(%rcx)
+	jne	zp_release_at_site
+	BACK
+.endm
+
 /* HOOKED_BACK how, exits -- the enter/exit path's return: the vector
  * state, the result, the program's registers, back to the site; after
  * exits, to zp_release_at_site instead where they left signals held back
@@ -63,12 +73,10 @@ zp_stub_start:
 	leaq	128(%rsp), %rsp
 	.cfi_adjust_cfa_offset -128
 	.if \exits
-	/* signals held back during the exits, let through at the site */
-	movq	zp_tls@gottpoff(%rip), %rcx
-	cmpq	$0, %fs:ZP_T_AT_SITE(%rcx)
-	jne	zp_release_at_site
-	.endif
+	AT_SITE_OR_BACK
+	.else
 	BACK
+	.endif
 .endm
 
 /* ENTRY name how -- where page 0 jumps. After the site check, the number
@@ -460,11 +468,11 @@ zp_chain_gpr:
 	andq	$-16, %rsp
 	movq	%rbx, %rdi
 	xorl	%esi, %esi
-	call	zp_dispatch
+	call	zp_dispatch_stub
 	movq	%rbx, %rsp
 	.cfi_def_cfa_register %rsp
 	RESTORE_GPR
-	BACK
+	AT_SITE_OR_BACK
 	.cfi_endproc
 	.size	zp_chain_gpr, .-zp_chain_gpr
 
@@ -481,14 +489,14 @@ zp_chain_gpr:
 	XSAVE_AREA \insn
 	movq	%rbx, %rdi
 	movq	%rsp, %rsi
-	call	zp_dispatch
+	call	zp_dispatch_stub
 	movq	%rax, %r12
 	XRSTOR_AREA
 	movq	%r12, %rax
 	movq	%rbx, %rsp
 	.cfi_def_cfa_register %rsp
 	RESTORE_GPR
-	BACK
+	AT_SITE_OR_BACK
 	.cfi_endproc
 	.size	\name, .-\name
 .endm
@@ -510,12 +518,12 @@ zp_chain_zmm:
 	ZMM_MOVES save, %rsp
 	movq	%rbx, %rdi
 	movq	%rsp, %rsi
-	call	zp_dispatch
+	call	zp_dispatch_stub
 	ZMM_MOVES load, %rsp
 	movq	%rbx, %rsp
 	.cfi_def_cfa_register %rsp
 	RESTORE_GPR
-	BACK
+	AT_SITE_OR_BACK
 	.cfi_endproc
 	.size	zp_chain_zmm, .-zp_chain_zmm
 

@@ -11,7 +11,9 @@
  * unblocked, and for getppid(0x5e21, SET, N, 0, 0x5e21) each signal of
  * the bit set SET (bit SIG - 1) in turn, lowest first, N rounds. Other
  * calls pass. For getppid(0x5e22, SIG, 0, 0, 0x5e22) its exit sends SIG
- * to its thread, SIG unblocked: held back until the exits are done. */
+ * to its thread, SIG unblocked: held back until the exits are done; so
+ * does rt_sigpending(SET, 8, 0x5e23, SIG, 0x5e23)'s, on the chain path
+ * (a number the runtime handles). */
 #include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -63,14 +65,20 @@ static int sendself_enter(struct zpoline_call *call, uint64_t *slot)
 static void sendself_exit(struct zpoline_call *call, uint64_t *slot)
 {
 	(void)slot;
-	if (call->args[0] == 0x5e22 && call->args[4] == 0x5e22 && call->args[1] > 0 && call->args[1] < 32)
+	if (call->nr == SYS_getppid && call->args[0] == 0x5e22 && call->args[4] == 0x5e22 && call->args[1] > 0 &&
+	    call->args[1] < 32)
 		send((int)call->args[1], 1, 1);
+	/* a number the runtime handles itself: on the chain path */
+	if (call->nr == SYS_rt_sigpending && call->args[2] == 0x5e23 && call->args[4] == 0x5e23 &&
+	    call->args[3] > 0 && call->args[3] < 32)
+		send((int)call->args[3], 1, 1);
 }
 
 static int sendself_init(const struct zpoline_init *in)
 {
 	(void)in;
 	ZPOLINE_WANT(interest, SYS_getppid);
+	ZPOLINE_WANT(interest, SYS_rt_sigpending);
 	return 0;
 }
 

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <stdint.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <ucontext.h>
@@ -263,9 +264,10 @@ static void on_context(int sig, siginfo_t *si, void *v)
 }
 
 /* context -- SIGUSR1 as a call returns, natively (it is the tgkill that
- * sends it) and from the hook's exit for getppid(0x5e22, ...), held back
- * until the exits are done: the handler finds the program in syscall(),
- * the call's result in %rax, as natively */
+ * sends it) and from the hook's exit for getppid(0x5e22, ...) and for
+ * rt_sigpending(..., 0x5e23, ...), held back until the exits are done:
+ * the handler finds the program in syscall(), the call's result in %rax,
+ * as natively */
 static int context(void)
 {
 	catch_values(SIGUSR1, on_context);
@@ -274,6 +276,11 @@ static int context(void)
 	found_in = "(no signal)";
 	r = syscall(SYS_getppid, 0x5e22, SIGUSR1, 0, 0, 0x5e22);
 	printf("hook: in %s, rax the result: %s\n", found_in, found_rax == r ? "yes" : "no");
+	/* on the chain path, a number the runtime handles itself */
+	uint64_t set;
+	found_in = "(no signal)";
+	r = syscall(SYS_rt_sigpending, &set, 8, 0x5e23, SIGUSR1, 0x5e23);
+	printf("hook, chain path: in %s, rax the result: %s\n", found_in, found_rax == r ? "yes" : "no");
 	return 0;
 }
 

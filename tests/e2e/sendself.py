@@ -110,7 +110,8 @@ for extra in ([], ["--catch-late"]):
     p = subprocess.run([Z, "run", "--mode", "fast"] + extra + ["--hook", HOOK, "--", PROG, "context"], env=ENV,
                        capture_output=True, text=True, timeout=60)
     check(name, p.returncode == 0 and "program: in syscall, rax the result: yes\n" in p.stdout and
-          "hook: in syscall, rax the result: yes\n" in p.stdout, p.stdout + p.stderr)
+          "hook: in syscall, rax the result: yes\n" in p.stdout and
+          "hook, chain path: in syscall, rax the result: yes\n" in p.stdout, p.stdout + p.stderr)
 FLOOD = re.compile(r"^flood: got (\d+), out of order (\d+)$", re.M)
 trace = os.path.join(tempfile.mkdtemp(prefix="zp-sendself-"), "trace")
 atexit.register(shutil.rmtree, os.path.dirname(trace), True)    # (ignore_errors)
