@@ -375,6 +375,38 @@ static void check_preloads(char **envp, size_t n)
 	}
 }
 
+/* has_interp -- among the n program headers of size each at off in the
+ * ELF file at fd (32- or 64-bit: p_type leads both), a PT_INTERP: 1, 0
+ * for none, -1 where one cannot be read */
+static int has_interp(long fd, uint64_t off, unsigned n, size_t each)
+{
+	union {
+		Elf32_Phdr p32;
+		Elf64_Phdr p64;
+	} ph;
+
+	_Static_assert(offsetof(Elf32_Phdr, p_type) == 0 && offsetof(Elf64_Phdr, p_type) == 0, "p_type");
+	for (unsigned i = 0; i < n && i < 512; i++) {
+		if (each > sizeof(ph) ||
+		    zp_raw_syscall(SYS_pread64, fd, (long)&ph, (long)each, (long)(off + i * each), 0, 0) != (long)each)
+			return -1;
+		if (ph.p64.p_type == PT_INTERP)
+			return 1;
+	}
+	return 0;
+}
+
+/* foreign_loader -- the ELF file at fd, whose header h holds, is a 32-bit
+ * dynamic loader (i386's ld-linux.so.2, x32's): a shared object with no
+ * PT_INTERP of its own */
+static bool foreign_loader(long fd, const void *h)
+{
+	const Elf32_Ehdr *eh = h;
+
+	return eh->e_ident[EI_CLASS] == ELFCLASS32 && eh->e_type == ET_DYN && eh->e_phentsize == sizeof(Elf32_Phdr) &&
+	       eh->e_phnum > 0 && has_interp(fd, eh->e_phoff, eh->e_phnum, sizeof(Elf32_Phdr)) == 0;
+}
+
 /* exec_refusal -- why the image an execve would start cannot load the
  * runtime (then it runs unhooked), or NULL: a program the loader runs in
  * secure mode (set-user-ID or set-group-ID for another user, file
@@ -384,30 +416,12 @@ static void check_preloads(char **envp, size_t n)
  * child. A file that cannot be read is the kernel's to refuse, or the new
  * image's runtime's (it fails closed when nothing can scan it). Between
  * this check and the kernel's exec, the program could swap the file. */
-/* foreign_loader -- the ELF file at fd, whose header h holds, is a 32-bit
- * dynamic loader (i386's ld-linux.so.2, x32's): a shared object with no
- * PT_INTERP of its own */
-static bool foreign_loader(long fd, const void *h)
-{
-	const Elf32_Ehdr *eh = h;
-	Elf32_Phdr ph;
-
-	if (eh->e_ident[EI_CLASS] != ELFCLASS32 || eh->e_type != ET_DYN || eh->e_phentsize != sizeof(ph))
-		return false;
-	for (unsigned i = 0; i < eh->e_phnum && i < 512; i++)
-		if (zp_raw_syscall(SYS_pread64, fd, (long)&ph, sizeof(ph), (long)(eh->e_phoff + i * sizeof(ph)), 0,
-				   0) != (long)sizeof(ph) || ph.p_type == PT_INTERP)
-			return false;
-	return eh->e_phnum > 0;
-}
-
 static const char *exec_refusal(long dirfd, const char *path, long flags, int depth, bool *loader)
 {
 	union {
 		ElfW(Ehdr) eh;
 		char line[256];
 	} h;
-	ElfW(Phdr) ph;
 	struct stat st;
 	struct statfs sf;
 	const char *why = NULL;
@@ -453,12 +467,7 @@ static const char *exec_refusal(long dirfd, const char *path, long flags, int de
 	}
 	if (st.st_dev == interp_dev && st.st_ino == interp_ino)
 		goto out;       /* the loader run as a program loads the runtime */
-	bool interp = false;
-	for (unsigned i = 0; i < h.eh.e_phnum && i < 512 && !interp; i++)
-		interp = zp_raw_syscall(SYS_pread64, fd, (long)&ph, sizeof(ph),
-					(long)(h.eh.e_phoff + (uint64_t)i * sizeof(ph)), 0, 0) == (long)sizeof(ph) &&
-			 ph.p_type == PT_INTERP;
-	if (!interp)
+	if (has_interp(fd, h.eh.e_phoff, h.eh.e_phnum, sizeof(ElfW(Phdr))) != 1)
 		why = "is statically linked: LD_PRELOAD cannot load the runtime into it";
 out:
 	if (owned && fd >= 0)
