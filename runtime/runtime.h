@@ -138,8 +138,9 @@ struct zp_thread {
 	/* a thread --no-follow does not follow (ZP_GUARD_UNFOLLOWED is its
 	 * guard for good): its side of a vfork stays unfollowed */
 	bool unfollowed;
-	/* zp_exit's guard coming down, which may leave the signals held back
-	 * to the stub (at_site) */
+	/* the guard coming down where the stub returns to the call site next
+	 * (zp_exit, the stub's dispatch): the signals held back may be left
+	 * to it (at_site) */
 	bool exit_stage;
 	long at_site_tid;               /* the thread that left at_site */
 	/* the program's signals that arrived while hook code ran (the guard
@@ -650,6 +651,18 @@ static __attribute__((noinline, cold, unused)) void zp_signal_held_mark(struct z
 	zp_signal_queue_self(sig, t->held_info);
 }
 
+/* zp_signal_send_slot -- the standard signal in the thread's slot k sent
+ * again to this thread with its siginfo, the slot freed */
+static inline void zp_signal_send_slot(struct zp_thread *t, int k)
+{
+	uint64_t info[16] = { 0 };
+	int sig = t->std_sig[k];
+
+	__builtin_memcpy(info, t->std_info[k], sizeof(t->std_info[k]));
+	t->std_sig[k] = 0;
+	zp_signal_queue_self(sig, info);
+}
+
 /* zp_signal_std_release -- the standard signals kept back (signal.c) sent
  * again in the order they came, each unblocked alone so that its handler
  * runs before the next is sent, as natively each ran as it came (two let
@@ -662,7 +675,7 @@ static __attribute__((noinline, cold, unused)) void zp_signal_held_mark(struct z
  * it.) */
 static __attribute__((noinline, cold, unused)) void zp_signal_std_release(struct zp_thread *t, uint64_t sigs)
 {
-	uint64_t again = 0, next[16], info[16] = { 0 };
+	uint64_t again = 0, next[16];
 	struct timespec now = { 0, 0 };
 	bool mine = t->std_tid == zp_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0);
 
@@ -675,14 +688,12 @@ static __attribute__((noinline, cold, unused)) void zp_signal_std_release(struct
 			continue;
 		}
 		bool more = zp_raw_syscall(SYS_rt_sigtimedwait, (long)&bit, (long)next, (long)&now, 8, 0, 0) == sig;
-		__builtin_memcpy(info, t->std_info[k], sizeof(t->std_info[k]));
-		zp_signal_queue_self(sig, info);
+		zp_signal_send_slot(t, k);
 		/* the slot keeps the instance taken out, until it is sent */
 		if (more) {
+			t->std_sig[k] = (uint8_t)sig;
 			__builtin_memcpy(t->std_info[k], next, sizeof(t->std_info[k]));
 			again |= 1ull << k;
-		} else {
-			t->std_sig[k] = 0;
 		}
 		sigs &= ~bit;
 		zp_raw_syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&bit, 0, 8, 0, 0);
@@ -690,17 +701,13 @@ static __attribute__((noinline, cold, unused)) void zp_signal_std_release(struct
 	zp_raw_syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&sigs, 0, 8, 0, 0);
 	/* (a handler's own hooked calls may have sent them already: a
 	 * release inside it takes every slot) */
-	for (int k = 0; k < ZP_STD_SLOTS; k++) {
-		int sig = t->std_sig[k];
-		if (!(again >> k & 1) || sig == 0)
-			continue;
-		t->std_sig[k] = 0;
-		__builtin_memcpy(info, t->std_info[k], sizeof(t->std_info[k]));
-		zp_signal_queue_self(sig, info);
-	}
+	for (int k = 0; k < ZP_STD_SLOTS; k++)
+		if ((again >> k & 1) && t->std_sig[k] != 0)
+			zp_signal_send_slot(t, k);
 }
 
-/* zp_signal_at_site -- at zp_exit's guard coming down, sigs (held back,
+/* zp_signal_at_site -- at the guard coming down before the stub returns
+ * to the site (exit_stage), sigs (held back,
  * blocked) left to the stub to let through at the call site
  * (zp_release_at_site), the standard one kept, if any, sent again first:
  * true, or false where they go the usual way (no XSAVE to hand the
@@ -711,10 +718,9 @@ static __attribute__((noinline, cold, unused)) bool zp_signal_at_site(struct zp_
 {
 	int slot = -1;
 
-	long tid = zp_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0);
-
 	if (zp_xsave_size == 0)
 		return false;
+	long tid = zp_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0);
 	for (int k = 0; k < ZP_STD_SLOTS; k++) {
 		if (t->std_sig[k] == 0)
 			continue;
@@ -724,14 +730,12 @@ static __attribute__((noinline, cold, unused)) bool zp_signal_at_site(struct zp_
 	}
 	if (slot >= 0) {
 		int sig = t->std_sig[slot];
-		uint64_t bit = 1ull << (sig - 1), pending = 0, info[16] = { 0 };
+		uint64_t bit = 1ull << (sig - 1), pending = 0;
 		if (t->std_tid != tid ||
 		    zp_raw_syscall(SYS_rt_sigpending, (long)&pending, 8, 0, 0, 0, 0) != 0 || (pending & bit))
 			return false;
-		__builtin_memcpy(info, t->std_info[slot], sizeof(t->std_info[slot]));
-		t->std_sig[slot] = 0;
 		t->std_held = 0;
-		zp_signal_queue_self(sig, info);
+		zp_signal_send_slot(t, slot);
 		sigs |= bit;
 	}
 	/* (a handler that ran before the stub let them through may have
