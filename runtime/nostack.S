@@ -351,13 +351,7 @@ zp_release_at_site:
 	pushfq
 	popq	%r11
 	movq	%r11, ZP_UC_EFL(%rsp)
-	/* XSAVE rewrites only the header bits it was asked for: zeroed */
-	.irp off, 512, 520, 528, 536, 544, 552, 560, 568
-	movq	$0, ZP_UC_ROOM+\off(%rsp)
-	.endr
-	movl	$-1, %eax
-	movl	$-1, %edx
-	xsave	ZP_UC_ROOM(%rsp)
+	XSAVE_AT xsave, ZP_UC_ROOM
 	movq	%rsp, %rdi
 	leaq	ZP_UC_ROOM(%rsp), %rsi
 	call	zp_release_frame

@@ -787,6 +787,7 @@ void zp_release_frame(ucontext_t *uc, void *fp)
 	struct zp_thread *t = &zp_tls;
 	greg_t *g = uc->uc_mcontext.gregs;
 	struct _fpx_sw_bytes sw;
+	/* (zp_xsave_size: the XSAVE area's size, and 64 bytes to align it) */
 	uint32_t size = (uint32_t)(zp_xsave_size - 64), magic2 = FP_XSTATE_MAGIC2;
 	uint32_t lo, hi;
 	uint64_t mask = 0;
