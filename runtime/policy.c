@@ -578,8 +578,9 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 		/* a signal of ours the program blocks and waits for: kept
 		 * pending already, or arriving during the wait (its handler
 		 * keeps it and the wait ends with EINTR) */
-		if (a4 == 8 && a1 != 0 && read_user(&mask, (void *)a1, sizeof(mask)) == 0 &&
-		    (mask & zp_own_blocked) != 0) {
+		if (a4 != 8 || a1 == 0 || read_user(&mask, (void *)a1, sizeof(mask)) != 0)
+			break;
+		if ((mask & zp_own_blocked) != 0) {
 			siginfo_t si;
 			int sig = zp_signal_next(mask, &si);
 			if (sig < 0) {
@@ -601,7 +602,7 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 				return -EFAULT;
 			return sig;
 		}
-		if (a4 == 8 && a1 != 0 && read_user(&mask, (void *)a1, sizeof(mask)) == 0 && held_in(mask))
+		if (held_in(mask))
 			return wait_held(a1, a2, a3);
 		break;
 	case SYS_prctl:
