@@ -41,6 +41,7 @@ _Static_assert(offsetof(struct zp_cframe, call.ret) == ZP_CF_RET, "layout.h");
 _Static_assert(offsetof(struct zp_cframe, slot) == ZP_CF_SLOTS, "layout.h");
 _Static_assert(offsetof(struct zp_cframe, exits) == ZP_CF_EXITS, "layout.h");
 _Static_assert(sizeof(struct zp_cframe) == ZP_CF_SIZE, "layout.h");
+_Static_assert(ZP_MAX_HOOKS <= 16, "ZP_EXITS_HOOKS");
 _Static_assert(sizeof(((struct zp_cframe *)0)->slot) / 8 > ZP_MAX_HOOKS, "a slot per hook");
 _Static_assert(ZP_SAVE_ZMM == ZP_SAVE_MODE_ZMM, "layout.h");
 
@@ -91,6 +92,20 @@ static __attribute__((noinline, cold)) long unfollowed_call(struct zp_thread *t,
 	return done;
 }
 
+/* renumbered -- an enter changed the number of the call at f from nr:
+ * kept, for a restart makes the program's call again (zp_exit); a call
+ * the runtime must handle is made here. done as zp_enter's. */
+static __attribute__((noinline, cold)) long renumbered(struct zp_cframe *f, long nr, long done)
+{
+	f->nr0 = nr;
+	f->exits |= ZP_EXITS_RENUMBERED;
+	if (!done && ((unsigned long)f->call.nr >= ZP_NR_CLASSES || zp_nr_class[f->call.nr] == ZP_CLASS_POLICY)) {
+		f->call.ret = zp_policy_call(&f->call);
+		done = 1;
+	}
+	return done;
+}
+
 /* zp_enter -- the enters of the hooks that want the call, in order. 0: make
  * the call; 1: a hook answered (call->ret). f->exits: whose exit runs. */
 long zp_enter(struct zp_cframe *f)
@@ -121,12 +136,8 @@ long zp_enter(struct zp_cframe *f)
 			exits |= 1u << i;
 	}
 	f->exits = exits;
-	/* an enter turned the call into one the runtime must handle */
-	if (__builtin_expect(f->call.nr != nr, 0) && !done &&
-	    ((unsigned long)f->call.nr >= ZP_NR_CLASSES || zp_nr_class[f->call.nr] == ZP_CLASS_POLICY)) {
-		f->call.ret = zp_policy_call(&f->call);
-		done = 1;
-	}
+	if (__builtin_expect(f->call.nr != nr, 0))
+		done = renumbered(f, nr, done);
 	if (!done)
 		done = runtime_checks(f);
 	zp_guard_back(t, 0, sel);
@@ -143,6 +154,34 @@ static void run_exits(struct zpoline_call *call, uint64_t *slots, uint32_t exits
 	}
 }
 
+/* marked_exit -- zp_exit for a call the runtime marked (ZP_EXITS_*): one
+ * a signal interrupted (signal.c, at_hooked_call), whose exits
+ * zpoline_init.interrupted tells of it, and whose signal the stub lets
+ * through at the site; a restart they left as it was goes back to the
+ * site, to make the program's call again (its number in %rax) once the
+ * handler has run, as the kernel would have: the return address on the
+ * stack, or the copy a slot-output site's fixup returns to (zp_bad_call) */
+static __attribute__((noinline, cold)) void marked_exit(struct zp_thread *t, struct zp_cframe *f, uint8_t sel)
+{
+	uint32_t x = f->exits;
+
+	t->exit_intr = x & ZP_EXITS_SITE ? f->intr : 0;
+	run_exits(&f->call, f->slot, x & ZP_EXITS_HOOKS);
+	t->exit_intr = 0;
+	t->exit_stage = ZP_STAGE_SITE;
+	zp_guard_back(t, 0, sel);
+	t->exit_stage = ZP_STAGE_NONE;
+	if ((x & ZP_EXITS_RESTART) && f->call.ret == -ZPOLINE_ERESTARTSYS) {
+		uint64_t *ret = (uint64_t *)((char *)f + ZP_CF_SIZE + 7 * 8 + 128);
+		if (*ret == (uint64_t)zp_slotout_fixup)
+			ret++;
+		*ret -= 2;
+		f->call.ret = x & ZP_EXITS_RENUMBERED ? f->nr0 : f->call.nr;
+		/* (for zp_release_frame, where the stub lets signals through) */
+		t->site_restart = t->at_site != 0;
+	}
+}
+
 /* zp_exit -- the exits, in reverse order, after the kernel's turn */
 void zp_exit(struct zp_cframe *f)
 {
@@ -150,18 +189,46 @@ void zp_exit(struct zp_cframe *f)
 	uint32_t exits = f->exits;
 
 	uint8_t sel = zp_guard_up(t, 1);
+	if (__builtin_expect(exits & ~ZP_EXITS_HOOKS, 0)) {
+		marked_exit(t, f, sel);
+		return;
+	}
 	run_exits(&f->call, f->slot, exits);
 	/* the stub returns to the site next: signals held back meanwhile
 	 * may reach it there (zp_signal_at_site) */
-	t->exit_stage = true;
+	t->exit_stage = ZP_STAGE_SITE;
 	zp_guard_back(t, 0, sel);
-	t->exit_stage = false;
+	t->exit_stage = ZP_STAGE_NONE;
 }
 
-/* dispatch -- the chain path; from the stub (at_site), which returns to
- * the site next: signals held back in the chain may reach it there
- * (zp_signal_at_site) */
-static inline __attribute__((always_inline)) long dispatch(struct zp_frame *f, void *xarea, bool at_site)
+/* restarted -- the dispatch's end (its held signals let through or left
+ * to the site) for a call the kernel would have made again once the
+ * handler of the signal that interrupted it had run (signal.c, at_turn):
+ * unless the hooks changed the -ERESTARTSYS, the program's call goes back
+ * to its instruction, its number for the result; at the site, by the
+ * return address on the stack (or the copy a slot-output site's fixup
+ * returns to, zp_bad_call) */
+static __attribute__((noinline, cold)) long restarted(struct zp_thread *t, struct zp_frame *f, int stage, long r)
+{
+	uint64_t *ret = &f->ret;
+
+	if (r != -ZPOLINE_ERESTARTSYS)
+		return r;
+	if (stage == ZP_STAGE_SITE) {
+		if (*ret == (uint64_t)zp_slotout_fixup)
+			ret++;
+		/* (for zp_release_frame, where the stub lets signals through) */
+		t->site_restart = t->at_site != 0;
+	}
+	*ret -= 2;
+	return (long)f->rax;
+}
+
+/* dispatch -- the chain path. With a stage, signals held back once the
+ * program's call is in the kernel wait for the chain's end, and the stub
+ * lets them through at the site (zp_signal_at_site), or the signal path
+ * in the context it returns to */
+static inline __attribute__((always_inline)) long dispatch(struct zp_frame *f, void *xarea, int stage)
 {
 	struct zp_thread *t = &zp_tls;
 	uint64_t pguard = t->guard;
@@ -170,7 +237,7 @@ static inline __attribute__((always_inline)) long dispatch(struct zp_frame *f, v
 	uint8_t psel = t->sud_selector;
 	long r;
 
-	struct zp_entry e = { pguard, pframe, pxarea, psel, t->entry };
+	struct zp_entry e = { pguard, pframe, pxarea, psel, t->entry, stage != ZP_STAGE_NONE ? f : NULL, 0, false };
 	t->entry = &e;
 	/* the stub's: the context is the program's stack above the frame
 	 * (a signal path has set it, observing) */
@@ -185,7 +252,8 @@ static inline __attribute__((always_inline)) long dispatch(struct zp_frame *f, v
 		pguard = 0;
 	if (pguard) {
 		/* hook code came back through a rewritten site, or an
-		 * unfollowed vfork child: no hooks */
+		 * unfollowed vfork child: no hooks, no stage of ours */
+		e.stage = NULL;
 		zp_guard_up(t, pguard | ZP_GUARD_HOOK);
 		r = zp_next(f->rax, f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9);
 	} else {
@@ -195,22 +263,30 @@ static inline __attribute__((always_inline)) long dispatch(struct zp_frame *f, v
 	t->entry = e.prev;
 	t->frame = pframe;
 	t->xarea = pxarea;
-	t->exit_stage = at_site;
+	t->exit_stage = (uint8_t)stage;
 	zp_guard_back(t, pguard, psel);
-	t->exit_stage = false;
+	t->exit_stage = ZP_STAGE_NONE;
+	if (__builtin_expect(e.restart, 0))
+		r = restarted(t, f, stage, r);
 	return r;
 }
 
 /* zp_dispatch -- the chain path, for the signal paths; zp_dispatch_stub
- * -- for the stub's */
+ * -- for the stub's; zp_dispatch_signal -- for the signal path's call
+ * (signal.c, emulate) */
 long zp_dispatch(struct zp_frame *f, void *xarea)
 {
-	return dispatch(f, xarea, false);
+	return dispatch(f, xarea, ZP_STAGE_NONE);
 }
 
 long zp_dispatch_stub(struct zp_frame *f, void *xarea)
 {
-	return dispatch(f, xarea, true);
+	return dispatch(f, xarea, ZP_STAGE_SITE);
+}
+
+long zp_dispatch_signal(struct zp_frame *f, void *xarea)
+{
+	return dispatch(f, xarea, ZP_STAGE_FRAME);
 }
 
 void zp_leave_dispatch(struct zp_thread *t)
@@ -293,6 +369,7 @@ void zp_vfork_notify(struct zp_frame *f)
 	 * and what the child's execve left in our memory can go */
 	if (f->rax != 0) {
 		t->vfork_exits = 0;
+		t->turn = NULL;
 		zp_exec_map_release(t);
 	}
 	zp_guard_back(t, g, sel);

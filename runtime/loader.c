@@ -234,6 +234,7 @@ static void load_one(int i, const char *path, struct zp_hook *h, void **handle)
 	if (def == NULL) {
 		if (h->legacy_init == NULL)
 			zp_fatal(125, "hook %s exports neither zpoline_hook nor __hook_init", path);
+		zp_intr_inside = true;
 		return;
 	}
 	if (def->abi_version == 0 || def->abi_version > ZPOLINE_ABI_VERSION)
@@ -248,6 +249,10 @@ static void load_one(int i, const char *path, struct zp_hook *h, void **handle)
 		h->exit = def->exit;
 		h->interest = def->interest;
 	}
+	/* its exit, or its next(), never gives a call a signal interrupted
+	 * before its handler runs (zpoline_init.interrupted) */
+	if (def->abi_version < 4 && (h->exit != NULL || h->fn != NULL))
+		zp_intr_inside = true;
 	if (h->fn != NULL && (h->enter != NULL || h->exit != NULL))
 		zp_fatal(125, "hook %s defines both syscall and enter/exit: choose one style", path);
 	if (h->fn == NULL && h->enter == NULL && h->exit == NULL)
@@ -431,6 +436,18 @@ static int hook_own_calls(int on)
 	return zp_sud_set(on ? ZP_SUD_ALLOW : ZP_SUD_BLOCK) == ZP_SUD_ALLOW;
 }
 
+/* hook_interrupted -- zpoline_init.interrupted (zp_exit) */
+static int hook_interrupted(void)
+{
+	struct zp_thread *t = &zp_tls;
+
+	/* an exit on the enter/exit path; else one in the chain, or a
+	 * syscall/next hook after next() */
+	if (t->exit_intr != 0)
+		return t->exit_intr;
+	return t->entry != NULL ? t->entry->intr : 0;
+}
+
 bool zp_changes_access(long nr)
 {
 	switch (nr) {
@@ -606,6 +623,7 @@ void zp_hooks_init(const char *opts)
 				.shared_size = zp_shared ? ZP_SHARED_SLICE : 0,
 				.own_fd = hook_own_fd,
 				.own_calls = hook_own_calls,
+				.interrupted = hook_interrupted,
 			};
 			watch_start(hook_paths[i], "init");
 			int r = h->def->init(in);

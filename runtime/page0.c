@@ -41,7 +41,7 @@ static long raw_plain(long nr, long a1, long a2, long a3, long a4, long a5, long
 	 * are program code: their calls are hooked (and, with the safety
 	 * net, caught), unless this is an unfollowed vfork child */
 	uint8_t sel = zp_kernel_turn(t);
-	r = zp_raw_syscall(nr, a1, a2, a3, a4, a5, a6);
+	r = zp_turn_syscall(nr, a1, a2, a3, a4, a5, a6);
 	zp_kernel_turn_end(t, g, sel);
 	return r;
 }

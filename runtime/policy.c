@@ -203,6 +203,26 @@ static long access_checked(long nr, const long a[6])
  * mode-0 ones too): natively that file is not there, ENOENT. Judged by the file's identity
  * once it is open; before, for an open that would truncate it; after a
  * refusal (EACCES, ENXIO for a socket), by the path's. */
+/* program_call -- zp_kernel_call for the program's call as it came, one
+ * kernel call whose result the program gets: a signal that interrupts it
+ * waits for the end of a dispatch with a stage (signal.c, at_turn), not
+ * of one made for a call of the runtime's (zp_policy_call) */
+static inline __attribute__((always_inline)) long program_call(long nr, long a1, long a2, long a3, long a4,
+								   long a5, long a6)
+{
+	struct zp_thread *t = &zp_tls;
+	struct zp_entry *e = t->entry;
+
+	/* (t->turn left by a call that never returns: a thread's end takes
+	 * its state along, a vfork child's is cleared for its parent) */
+	if (e == NULL || e->stage == NULL || e->stage != t->frame)
+		return zp_kernel_call(nr, a1, a2, a3, a4, a5, a6);
+	t->turn = e;
+	long r = zp_kernel_call(nr, a1, a2, a3, a4, a5, a6);
+	t->turn = NULL;
+	return r;
+}
+
 static long open_checked(long nr, const long a[6])
 {
 	bool at = nr == SYS_openat || nr == SYS_openat2;
@@ -216,7 +236,7 @@ static long open_checked(long nr, const long a[6])
 				? how.flags : 0;
 	if ((flags & O_TRUNC) && !zp_is_own_fd(dirfd) && own_path(dirfd, path))
 		return -ENOENT;
-	long r = zp_kernel_call(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	long r = program_call(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	if (r >= 0) {
 		if (zp_raw_syscall(SYS_fstat, r, (long)&st, 0, 0, 0, 0) == 0 && own_identity(&st)) {
 			zp_raw_syscall(SYS_close, r, 0, 0, 0, 0, 0);
@@ -688,7 +708,7 @@ long zp_next(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 		}
 		break;
 	}
-	return zp_kernel_call(nr, a1, a2, a3, a4, a5, a6);
+	return program_call(nr, a1, a2, a3, a4, a5, a6);
 }
 
 

@@ -35,9 +35,24 @@ struct zp_frame {
 struct zp_cframe {
 	struct zpoline_call call;
 	uint64_t slot[16];              /* one per hook */
-	uint32_t exits;                 /* the hooks whose exit runs, bit i for hook i */
-	uint32_t pad[3];
+	/* the hooks whose exit runs, bit i for hook i, and the runtime's
+	 * marks (ZP_EXITS_*) */
+	uint32_t exits;
+	int32_t intr;                   /* the signal held back that interrupted the call */
+	long nr0;                       /* the program's number, when an enter changed it */
 };
+
+/* zp_cframe.exits: a signal interrupted the kernel's turn and waits for
+ * the exits (signal.c, at_hooked_call): zp_exit runs even with no hook's
+ * exit to run, and lets it through at the site (SITE); the kernel would
+ * have made the call again once its handler returned (RESTART: the exits
+ * see -ERESTARTSYS, and unless they change it the stub goes back to the
+ * site to make it again); an enter changed the number (nr0 holds the
+ * program's) */
+#define ZP_EXITS_HOOKS 0xffffu
+#define ZP_EXITS_SITE (1u << 31)
+#define ZP_EXITS_RESTART (1u << 30)
+#define ZP_EXITS_RENUMBERED (1u << 29)
 
 /* what the stub does with a number (zp_nr_class): go straight to the
  * kernel, run the enter/exit hooks around it, run the chain of hooks of
@@ -65,6 +80,11 @@ extern size_t zp_nown ZP_HIDDEN;
 /* zp_own_fds_changed -- after the runtime's descriptors were made or moved */
 void zp_own_fds_changed(void) ZP_HIDDEN;
 
+/* where the program's call returns once the runtime is done with it: no
+ * stage of ours; the stub's return to the site; the context the signal
+ * path returns to (zp_thread.exit_stage, dispatch) */
+enum { ZP_STAGE_NONE, ZP_STAGE_SITE, ZP_STAGE_FRAME };
+
 /* Per-thread state, initial-exec TLS. Offsets: layout.h. */
 /* what zp_dispatch restores on its way out (zp_leave_dispatch) */
 struct zp_entry {
@@ -73,6 +93,14 @@ struct zp_entry {
 	void *xarea;
 	uint8_t sel;
 	struct zp_entry *prev;
+	/* this dispatch's frame, where the signals that interrupt the
+	 * program's call wait for the chain's end (the stub lets them through
+	 * at the site, the signal path in its frame's context: dispatch's
+	 * stage), else NULL; the first such signal, and whether the kernel
+	 * would have made the call again (signal.c, at_turn) */
+	struct zp_frame *stage;
+	int intr;
+	bool restart;
 };
 
 #define ZP_FORWARDED 16
@@ -92,8 +120,9 @@ struct zp_thread {
 	uint64_t vfork_ret[ZP_VFORK_DEPTH];
 	uint64_t thunk_ret;             /* where a trap-path thunk returns */
 	/* signals held back that the stub lets through at the call site, the
-	 * call's exits done (zp_release_at_site): their handlers find the
-	 * program there, as natively after the call (exit_stage, below) */
+	 * call's exits done (zp_release_at_site), or the signal path in the
+	 * context it returns to (emulate): their handlers find the program
+	 * there, as natively after the call (exit_stage, below) */
 	uint64_t at_site;
 	/* the program's own Syscall User Dispatch, while the runtime's is
 	 * armed (sud.c); on: the stub sends every rewritten call to the
@@ -138,10 +167,19 @@ struct zp_thread {
 	/* a thread --no-follow does not follow (ZP_GUARD_UNFOLLOWED is its
 	 * guard for good): its side of a vfork stays unfollowed */
 	bool unfollowed;
-	/* the guard coming down where the stub returns to the call site next
-	 * (zp_exit, the stub's dispatch): the signals held back may be left
-	 * to it (at_site) */
-	bool exit_stage;
+	/* the guard coming down where the program's call returns next (zp_exit,
+	 * the stub's and the signal path's dispatch: ZP_STAGE_*): the signals
+	 * held back may be left to it (at_site) */
+	uint8_t exit_stage;
+	/* at_site's context is the call at the site, to be made again (a
+	 * restart: zp_exit) */
+	bool site_restart;
+	/* the signal that interrupted the call whose exits run (zp_exit),
+	 * for zpoline_init.interrupted */
+	int exit_intr;
+	/* the dispatch whose program's call is in the kernel, by
+	 * zp_turn_syscall, signals that interrupt it waiting (zp_next) */
+	struct zp_entry *turn;
 	long at_site_tid;               /* the thread that left at_site */
 	/* the program's signals that arrived while hook code ran (the guard
 	 * up): sent again and blocked until the guard comes down (signal.c) */
@@ -196,6 +234,10 @@ extern void zp_chain_xsave(void) ZP_HIDDEN;
 extern void (*zp_chain_entry)(void) ZP_HIDDEN;
 extern void (*zp_policy_entry)(void) ZP_HIDDEN;
 extern long zp_raw_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6) ZP_HIDDEN;
+/* zp_turn_syscall -- the same, for the program's call in the kernel's turn
+ * (page0.c, raw_plain); zp_turn_syscall_insn its `syscall` */
+extern long zp_turn_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6) ZP_HIDDEN;
+extern const char zp_turn_syscall_insn[] ZP_HIDDEN;
 /* zp_raw_int80 -- int $0x80 (stub.S): i386 number and arguments */
 extern long zp_raw_int80(long nr, long a1, long a2, long a3, long a4, long a5, long a6) ZP_HIDDEN;
 extern void zp_sigreturn_restorer(void) ZP_HIDDEN;
@@ -414,6 +456,11 @@ long zp_enter(struct zp_cframe *f) ZP_HIDDEN;
 void zp_exit(struct zp_cframe *f) ZP_HIDDEN;
 long zp_dispatch(struct zp_frame *f, void *xarea) ZP_HIDDEN;
 long zp_dispatch_stub(struct zp_frame *f, void *xarea) ZP_HIDDEN;
+/* zp_dispatch_signal -- for the signal path's call whose context returns
+ * to the program after it (signal.c, emulate): signals held back once the
+ * program's call is in the kernel are left in at_site for that context;
+ * a call to be made again has f->ret back on its instruction */
+long zp_dispatch_signal(struct zp_frame *f, void *xarea) ZP_HIDDEN;
 /* zp_dispatch_observe -- the hooks see a call the signal path must make
  * from the program's own stack (vfork, rt_sigreturn): false when the chain
  * reached the kernel's turn (make the call now), true with *ret when a
@@ -706,11 +753,11 @@ static __attribute__((noinline, cold, unused)) void zp_signal_std_release(struct
 			zp_signal_send_slot(t, k);
 }
 
-/* zp_signal_at_site -- at the guard coming down before the stub returns
- * to the site (exit_stage), sigs (held back,
- * blocked) left to the stub to let through at the call site
- * (zp_release_at_site), the standard one kept, if any, sent again first:
- * true, or false where they go the usual way (no XSAVE to hand the
+/* zp_signal_at_site -- at the guard coming down before the program's call
+ * returns (exit_stage), sigs (held back, blocked) left to the stub to let
+ * through at the call site (zp_release_at_site), or to the signal path's
+ * context, the standard one kept, if any, sent again first: true, or
+ * false where they go the usual way (for the stub, no XSAVE to hand the
  * kernel the vector state with; more than one standard signal kept, or
  * another instance of it pending, which must reach the handler in their
  * order) */
@@ -718,7 +765,7 @@ static __attribute__((noinline, cold, unused)) bool zp_signal_at_site(struct zp_
 {
 	int slot = -1;
 
-	if (zp_xsave_size == 0)
+	if (zp_xsave_size == 0 && t->exit_stage == ZP_STAGE_SITE)
 		return false;
 	long tid = zp_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0);
 	for (int k = 0; k < ZP_STD_SLOTS; k++) {
@@ -820,6 +867,10 @@ static inline void zp_kernel_turn_end(struct zp_thread *t, uint64_t g, uint8_t s
 }
 
 /* ---- signal.c ---- */
+/* a hook with an exit built before ABI 4 is loaded: the handler of a
+ * signal that interrupts a call runs inside it, not after the exits
+ * (at_hooked_call) */
+extern bool zp_intr_inside ZP_HIDDEN;
 #ifndef SA_RESTORER
 #define SA_RESTORER 0x04000000
 #endif

@@ -797,8 +797,10 @@ void zp_release_frame(ucontext_t *uc, void *fp)
 	uc->uc_flags = 0x1 | 0x2 | 0x4;
 	uc->uc_link = NULL;
 	zp_raw_syscall(SYS_sigaltstack, 0, (long)&uc->uc_stack, 0, 0, 0, 0);
-	/* as the syscall instruction leaves them */
-	g[REG_RCX] = g[REG_RIP];
+	/* as the syscall instruction leaves them (the site's return, for a
+	 * call to be made again there too) */
+	g[REG_RCX] = g[REG_RIP] + (t->site_restart ? 2 : 0);
+	t->site_restart = false;
 	g[REG_R11] = g[REG_EFL];
 	g[REG_CSGSFS] = (greg_t)(0x33 | 0x2bull << 48);     /* __USER_CS; __USER_DS for ss */
 	g[REG_ERR] = g[REG_TRAPNO] = g[REG_OLDMASK] = g[REG_CR2] = 0;
@@ -866,22 +868,138 @@ static void at_call_site(ucontext_t *uc)
 	g[REG_RCX] = (greg_t)site;
 }
 
+bool zp_intr_inside;
+extern const uintptr_t zp_hooked_calls[4] ZP_HIDDEN;
+
+/* in_call -- where a signal found the program's call made by the
+ * `syscall` at insn: NOT_IN_CALL; AFTER it, which returned (or was cut
+ * short, EINTR); or AGAIN, the kernel having set up a restart (%rip back
+ * on it, %rax the number again). A signal that came just before the
+ * `syscall`, the call not made, is NOT_IN_CALL: %rcx is not yet the
+ * return address the instruction leaves there (the runtime's code never
+ * holds that address in it), and the handler runs there, the call made
+ * after it as natively. */
+enum { NOT_IN_CALL, AFTER, AGAIN };
+
+static int in_call(const ucontext_t *uc, uintptr_t insn)
+{
+	uintptr_t rip = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+
+	if (rip == insn + 2)
+		return AFTER;
+	if (rip == insn && (uintptr_t)uc->uc_mcontext.gregs[REG_RCX] == insn + 2)
+		return AGAIN;
+	return NOT_IN_CALL;
+}
+
+/* at_hooked_call -- the frame of the enter/exit path's call a signal
+ * interrupted, or met as it returned: the kernel's turn, the stub's
+ * `syscall` (stub.S, zp_hooked_calls) with %rbx the frame; NULL elsewhere.
+ * Natively the handler finds the program at its call site; here the
+ * exits are still to run, on the stub's frame. So the signal waits for
+ * them, held back as during a hook, and the stub lets it through at the
+ * site (zp_exit): after the call, or at it for a call the kernel makes
+ * again once the handler has run, which the exits see as -ERESTARTSYS,
+ * as a tracer does under ptrace. */
+static struct zp_cframe *at_hooked_call(const struct zp_thread *t, const ucontext_t *uc)
+{
+	if (t->guard != 0 || zp_intr_inside)
+		return NULL;
+	for (size_t i = 0; i < 4; i++)
+		if (in_call(uc, zp_hooked_calls[i]) != NOT_IN_CALL)
+			return (struct zp_cframe *)uc->uc_mcontext.gregs[REG_RBX];
+	return NULL;
+}
+
+/* at_turn -- the dispatch whose program's call a signal interrupted (or
+ * met as it returned) on the chain path (zp_next: t->turn, the
+ * `syscall` of zp_turn_syscall), NULL elsewhere: as at_hooked_call, the
+ * signal waits for the chain's end, where the stub lets it through at the
+ * site, or the signal path in the context it returns to */
+static struct zp_entry *at_turn(const struct zp_thread *t, const ucontext_t *uc)
+{
+	if (t->guard != 0 || zp_intr_inside || t->turn == NULL || t->turn != t->entry ||
+	    in_call(uc, (uintptr_t)zp_turn_syscall_insn) == NOT_IN_CALL)
+		return NULL;
+	return t->turn;
+}
+
+/* restart_after -- the kernel set up a restart of the call made at insn:
+ * the call returns -ERESTARTSYS to the runtime instead, which makes it
+ * again once the handler has run, unless the hooks change it; true if so */
+static bool restart_after(ucontext_t *uc, uintptr_t insn)
+{
+	greg_t *g = uc->uc_mcontext.gregs;
+
+	if (in_call(uc, insn) != AGAIN)
+		return false;
+	g[REG_RIP] += 2;
+	g[REG_RAX] = -ZPOLINE_ERESTARTSYS;
+	return true;
+}
+
+/* interrupted -- the call at f, which sig interrupted, goes on to its
+ * exits, -ERESTARTSYS for a restart */
+static void interrupted(struct zp_cframe *f, ucontext_t *uc, int sig)
+{
+	if (!(f->exits & ZP_EXITS_SITE))
+		f->intr = sig;
+	f->exits |= ZP_EXITS_SITE;
+	for (size_t i = 0; i < 4; i++)
+		if (restart_after(uc, zp_hooked_calls[i]))
+			f->exits |= ZP_EXITS_RESTART;
+}
+
 static void wrapped(int sig, siginfo_t *si, void *ucv)
 {
 	struct zp_thread *t = &zp_tls;
 	ucontext_t *uc = ucv;
 	uint64_t bit = 1ull << (sig - 1), mask;
+	struct zp_cframe *f = NULL;
+	struct zp_entry *e = NULL;
 
 	/* (held here, or a mark of this thread's) */
 	bool ours = t->held_sig == sig && t->held_tid == my_tid();
 	if (!ours && si->si_code == ZP_MARK_CODE && is_mark(si, t->held_info))
 		zp_sigreturn_at(uc);    /* nothing held for it any more */
-	if ((t->guard & ZP_GUARD_HOOK) && may_wait(sig, si) && hold_back(t, sig, si, ours) == 0) {
+	bool holds = may_wait(sig, si) &&
+		     ((t->guard & ZP_GUARD_HOOK) ||
+		      (t->guard == 0 && ((f = at_hooked_call(t, uc)) != NULL || (e = at_turn(t, uc)) != NULL)));
+	uint64_t was = 0;
+	if (holds) {
+		/* no other signal meanwhile: one held back here too would
+		 * race for the slots */
+		uint64_t all = ~zp_signal_own_mask();
+		raw_sigmask(SIG_BLOCK, &all, &was);
+		ours = t->held_sig == sig && t->held_tid == my_tid();
+	}
+	/* the kernel's turn is over, the exits or the chain's end to come:
+	 * the guard up from here until they are done (zp_exit and
+	 * zp_kernel_turn_end put it back), for a handler entered before then,
+	 * in the stub or the chain, would return with this signal blocked in
+	 * its context after a release */
+	if (f != NULL || e != NULL)
+		t->guard = ZP_GUARD_HOOK;
+	if (holds && hold_back(t, sig, si, ours) == 0) {
 		memcpy(&mask, &uc->uc_sigmask, sizeof(mask));
 		mask |= bit;
 		memcpy(&uc->uc_sigmask, &mask, sizeof(mask));
 		t->deferred |= bit;
+		if (f != NULL)
+			interrupted(f, uc, sig);
+		if (e != NULL) {
+			if (e->intr == 0)
+				e->intr = sig;
+			if (restart_after(uc, (uintptr_t)zp_turn_syscall_insn))
+				e->restart = true;
+		}
 		zp_sigreturn_at(uc);
+	}
+	if (holds)
+		raw_sigmask(SIG_SETMASK, &was, NULL);
+	if (f != NULL || e != NULL) {
+		/* not held back after all: its handler runs here */
+		t->guard = 0;
 	}
 	if (ours)
 		held_swap(t, si);
@@ -913,6 +1031,8 @@ static void wrapped(int sig, siginfo_t *si, void *ucv)
 		memcpy(&uc->uc_sigmask, &mask, sizeof(mask));
 	}
 	at_call_site(uc);
+	/* (a handler that leaves by siglongjmp leaves the call too) */
+	t->turn = NULL;
 	zp_handler_jump(h, sig, si, uc, restorer);
 }
 
@@ -1056,7 +1176,7 @@ static void emulate(ucontext_t *uc, long nr, bool known, uintptr_t resume)
 		/* the signal frame's state is in XSAVE format: in the zmm
 		 * mode the clone paths are told so (RESTORE_XAREA: bit 0) */
 		char *x = xstate(uc);
-		r = zp_dispatch(&f, x != NULL && zp_save_mode == ZP_SAVE_ZMM ? x + 1 : x);
+		r = zp_dispatch_signal(&f, x != NULL && zp_save_mode == ZP_SAVE_ZMM ? x + 1 : x);
 	} else {
 		r = -ENOSYS;
 	}
@@ -1078,10 +1198,20 @@ static void emulate(ucontext_t *uc, long nr, bool known, uintptr_t resume)
 			uc->uc_stack = now;
 		}
 	}
+	/* signals held back once the call was in the kernel: delivered as
+	 * the program resumes after it (or at it, to be made again) */
+	if (zp_tls.at_site != 0) {
+		uint64_t mask;
+		memcpy(&mask, &uc->uc_sigmask, sizeof(mask));
+		if (zp_tls.at_site_tid == my_tid())
+			mask &= ~zp_tls.at_site;
+		memcpy(&uc->uc_sigmask, &mask, sizeof(mask));
+		zp_tls.at_site = 0;
+	}
 	g[REG_RAX] = r;
 	g[REG_RCX] = (greg_t)resume;
 	g[REG_R11] = g[REG_EFL];
-	g[REG_RIP] = (greg_t)resume;
+	g[REG_RIP] = (greg_t)f.ret;
 }
 
 /* A signal that is a system call, as the handler found it */

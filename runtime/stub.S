@@ -161,6 +161,7 @@ zp_stub_start:
 	movq	ZP_CF_ARGS+24(%rbx), %r10
 	movq	ZP_CF_ARGS+32(%rbx), %r8
 	movq	ZP_CF_ARGS+40(%rbx), %r9
+\name\()_kcall:
 	syscall
 	movq	%rax, ZP_CF_RET(%rbx)
 .Ldone_\@:
@@ -228,6 +229,17 @@ zp_psud_insn:
 	ENTRY zp_entry_xsavec xsavec
 	ENTRY zp_entry_xsave xsave
 	ENTRY zp_entry_zmm zmm
+
+/* zp_hooked_calls -- the enter/exit path's `syscall` in each entry: a
+ * signal that interrupts it waits for the exits (signal.c,
+ * at_hooked_call), %rbx the frame */
+	.section .data.rel.ro, "aw", @progbits
+	.p2align 3
+	.globl	zp_hooked_calls
+	.hidden	zp_hooked_calls
+zp_hooked_calls:
+	.quad	zp_entry_gpr_kcall, zp_entry_xsavec_kcall, zp_entry_xsave_kcall, zp_entry_zmm_kcall
+	.text
 
 /* ---- pointer arguments into the trampoline's pages ----
  * zp_direct_checked -- the direct path of a number with pointer arguments
@@ -634,12 +646,14 @@ zp_raw_int80:
 	.cfi_endproc
 	.size	zp_raw_int80, .-zp_raw_int80
 
-/* zp_raw_syscall(nr, a1..a6) -- the real system call; this library is
- * never rewritten, so this instruction reaches the kernel */
-	.globl	zp_raw_syscall
-	.hidden	zp_raw_syscall
-	.type	zp_raw_syscall, @function
-zp_raw_syscall:
+/* RAW_SYSCALL name -- name(nr, a1..a6): the real system call; this
+ * library is never rewritten, so its `syscall`, at name_insn, reaches the
+ * kernel */
+.macro RAW_SYSCALL name
+	.globl	\name
+	.hidden	\name
+	.type	\name, @function
+\name:
 	.cfi_startproc
 	movq	%rdi, %rax
 	movq	%rsi, %rdi
@@ -648,10 +662,21 @@ zp_raw_syscall:
 	movq	%r8, %r10
 	movq	%r9, %r8
 	movq	8(%rsp), %r9
+	.globl	\name\()_insn
+	.hidden	\name\()_insn
+\name\()_insn:
 	syscall
 	ret
 	.cfi_endproc
-	.size	zp_raw_syscall, .-zp_raw_syscall
+	.size	\name, .-\name
+.endm
+
+/* zp_raw_syscall -- the runtime's own calls and the program's;
+ * zp_turn_syscall -- the program's call on the chain path (page0.c,
+ * raw_plain): a signal that interrupts it there may wait for the chain's
+ * end (signal.c, at_turn) */
+	RAW_SYSCALL zp_raw_syscall
+	RAW_SYSCALL zp_turn_syscall
 
 	.globl	zp_stub_end
 	.hidden	zp_stub_end

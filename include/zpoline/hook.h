@@ -29,7 +29,7 @@
 extern "C" {
 #endif
 
-#define ZPOLINE_ABI_VERSION 3
+#define ZPOLINE_ABI_VERSION 4
 
 #include <stdint.h>
 
@@ -79,6 +79,11 @@ struct zpoline_call {
 	                                 * enter that answers ZPOLINE_DONE; exit
 	                                 * may change it */
 };
+
+/* the kernel's code for a call it makes again once a signal's handler
+ * has run (its <linux/errno.h>, not exported to programs): what exit sees
+ * for such a call, see zpoline_init.interrupted */
+#define ZPOLINE_ERESTARTSYS 512
 
 /* what enter returns */
 #define ZPOLINE_CALL 0                  /* make the call (with call->nr, call->args) */
@@ -136,6 +141,17 @@ struct zpoline_init {
 	 * replaced (1: allowed), to be given back before the handler returns.
 	 * Elsewhere it changes nothing and returns 1. */
 	int (*own_calls)(int on);
+	/* ---- ABI 4 (read it only when abi_version >= 4) ---- */
+	/* From an exit: the number of a signal that interrupted this call
+	 * (or arrived as it returned) and whose handler the runtime runs once
+	 * the exits are done, the program back at its call site, as the kernel
+	 * would deliver it there; else 0. The call's result is then what the
+	 * program gets (-EINTR for one the handler ends), or -ZPOLINE_ERESTARTSYS
+	 * for one the kernel makes again after the handler: left so, the
+	 * program makes the call again (the hooks see it as a new call);
+	 * changed, the program gets the new value. A tracer shows such a call
+	 * as strace does: "= ? ERESTARTSYS", then the signal. */
+	int (*interrupted)(void);
 };
 
 struct zpoline_hook {
@@ -176,7 +192,7 @@ struct zpoline_hook {
 	__attribute__((visibility("default"))) const struct zpoline_hook zpoline_hook = \
 		{ .abi_version = ZPOLINE_ABI_VERSION, __VA_ARGS__ }
 
-/* A hook built for ABI 1 (syscall/next only) or 2 keeps working unchanged. */
+/* A hook built for ABI 1 (syscall/next only), 2 or 3 keeps working unchanged. */
 
 /* Hooks written for the original zpoline are accepted unchanged: they
  * export  int __hook_init(long placeholder, void *sys_call_hook_ptr)
