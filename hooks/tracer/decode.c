@@ -709,11 +709,30 @@ void tr_print_open_flags(struct tr_buf *b, const struct tr_fmt *f, long v)
 		tr_puts(b, " */");
 }
 
+/* the kernel's codes for a call a signal interrupted (its <linux/errno.h>):
+ * a program never gets them, a tracer sees them at the call's exit */
+static const char *const kernel_codes[][2] = {
+	{ "ERESTARTSYS", "To be restarted if SA_RESTART is set" },
+	{ "ERESTARTNOINTR", "To be restarted" },
+	{ "ERESTARTNOHAND", "To be restarted if no handler" },
+	{ "ENOIOCTLCMD", "No ioctl command" },
+	{ "ERESTART_RESTARTBLOCK", "Interrupted by signal" },
+};
+
+const char *tr_errno_name(long err)
+{
+	if (err >= 512 && err < 512 + (long)(sizeof(kernel_codes) / sizeof(kernel_codes[0])))
+		return kernel_codes[err - 512][0];
+	return strerrorname_np((int)err);
+}
+
 void tr_put_errno(struct tr_buf *b, long err)
 {
 	const char *n = strerrorname_np((int)err);
 
-	if (n != NULL)
+	if (err >= 512 && err < 512 + (long)(sizeof(kernel_codes) / sizeof(kernel_codes[0])))
+		tr_put(b, "? %s (%s)", kernel_codes[err - 512][0], kernel_codes[err - 512][1]);
+	else if (n != NULL)
 		tr_put(b, "-1 %s (%s)", n, strerror((int)err));
 	else
 		tr_put(b, "-1 E%ld (Unknown error %ld)", err, err);

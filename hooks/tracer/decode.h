@@ -48,6 +48,8 @@ struct tr_xlat {
 /* tr_signame -- "SIGINT", "SIGRTMIN", "SIGRT_3"; NULL for a bad number */
 const char *tr_signame(int sig, char *tmp, size_t len);
 void tr_put_errno(struct tr_buf *b, long err);
+/* tr_errno_name -- errno err's name (the kernel's restart codes too), or NULL */
+const char *tr_errno_name(long err);
 
 /* ---- one system call ---- */
 

@@ -49,6 +49,9 @@
 #include "../thread.h"
 
 #define SA_RESTORER_FLAG 0x04000000UL
+/* the kernel's other codes for an interrupted call (ZPOLINE_ERESTARTSYS) */
+#define ZP_ERESTARTNOHAND 514
+#define ZP_ERESTART_RESTARTBLOCK 516
 
 static const struct zpoline_init *rt;
 
@@ -1547,7 +1550,7 @@ static void put_json_call(struct tr_buf *b, struct tr_call *c, struct rec *r, ui
 		tr_json_args(b, text.p, text.len);
 	}
 	if (c->ret < 0 && c->ret >= -4095) {
-		const char *en = strerrorname_np((int)-c->ret);
+		const char *en = tr_errno_name(-c->ret);
 		tr_put(b, ", \"ret\": -1, \"errno\": \"%s\"", en ? en : "?");
 	} else {
 		tr_put(b, ", \"ret\": %ld", c->ret);
@@ -1660,6 +1663,25 @@ static void child_start(bool shares)
 	T.cur = NULL;
 }
 
+/* intr_code -- the code the kernel had for call nr before it made it a
+ * restart (restart; rblock: by restart_syscall) or EINTR for a signal's
+ * handler, which strace sees at the call's exit and shows */
+static long intr_code(long nr, bool restart, bool rblock)
+{
+	if (rblock)
+		return ZP_ERESTART_RESTARTBLOCK;
+	if (restart)
+		return ZPOLINE_ERESTARTSYS;
+	switch (nr) {
+	case SYS_nanosleep: case SYS_clock_nanosleep:
+		return ZP_ERESTART_RESTARTBLOCK;
+	case SYS_rt_sigsuspend: case SYS_pause: case SYS_poll: case SYS_ppoll: case SYS_select:
+	case SYS_pselect6: case SYS_epoll_wait: case SYS_epoll_pwait: case SYS_rt_sigtimedwait:
+		return ZP_ERESTARTNOHAND;
+	}
+	return ZPOLINE_ERESTARTSYS;
+}
+
 static void exit_impl(struct zpoline_call *call, uint64_t *slot)
 {
 	long nr = call->nr;
@@ -1758,6 +1780,10 @@ static void exit_impl(struct zpoline_call *call, uint64_t *slot)
 	if (r->done) {
 		/* a signal handler's line already showed it */
 		r->done = false;
+	} else if (call->ret == -EINTR && !opt.json && rt->abi_version >= 4 && rt->interrupted() != 0) {
+		/* the handler of the signal that ended it runs next, at the
+		 * call site: strace shows the code the kernel had */
+		finish(r, nr, call->args, -intr_code(nr, false, false));
 	} else {
 		if (r->restarted) {
 			/* shown as ERESTARTSYS; the restarted call gets a line of its own */
@@ -1807,27 +1833,19 @@ __attribute__((noinline)) static void complete_interrupted(ucontext_t *uc)
 		T.cur = NULL;
 		return;
 	}
+	/* (made and to be made again: %rcx is the return address the
+	 * instruction left; a signal just before it finds it not made) */
 	bool restart = tr_peek(insn, (uintptr_t)rip, 2) == 2 && insn[0] == 0x0f && insn[1] == 0x05 &&
-		       (rax == r->nr || rax == SYS_restart_syscall);
+		       (rax == r->nr || rax == SYS_restart_syscall) &&
+		       uc->uc_mcontext.gregs[REG_RCX] == rip + 2;
 	bool intr = rax == -EINTR && tr_peek(insn, (uintptr_t)rip - 2, 2) == 2 && insn[0] == 0x0f &&
 		    insn[1] == 0x05;
 	if ((restart || intr) && !opt.json) {
 		/* what the kernel had before it turned it into a restart or
 		 * EINTR for the handler, as strace shows it */
 		char buf[160];
-		const char *why = "? ERESTARTSYS (To be restarted if SA_RESTART is set)";
-		switch (r->nr) {
-		case SYS_nanosleep: case SYS_clock_nanosleep:
-			why = "? ERESTART_RESTARTBLOCK (Interrupted by signal)";
-			break;
-		case SYS_rt_sigsuspend: case SYS_pause: case SYS_poll: case SYS_ppoll: case SYS_select:
-		case SYS_pselect6: case SYS_epoll_wait: case SYS_epoll_pwait: case SYS_rt_sigtimedwait:
-			why = "? ERESTARTNOHAND (To be restarted if no handler)";
-			break;
-		}
-		if (rax == SYS_restart_syscall)
-			why = "? ERESTART_RESTARTBLOCK (Interrupted by signal)";
-		int n = snprintf(buf, sizeof(buf), "%s", why);
+		struct tr_buf why = { buf, 0, sizeof(buf) };
+		tr_put_errno(&why, intr_code(r->nr, restart, rax == SYS_restart_syscall));
 		struct tr_buf b = line_buf();
 		struct tr_call c = { .nr = r->nr, .exiting = false };
 		memcpy(c.args, r->args, sizeof(c.args));
@@ -1840,7 +1858,6 @@ __attribute__((noinline)) static void complete_interrupted(ucontext_t *uc)
 				       rt->syscall_name(r->nr));
 		}
 		/* the arguments the kernel fills in are not there: addresses */
-		(void)n;
 		lock();
 		uint64_t mine = (uint64_t)T.tid << 32 | r->seq;
 		bool joined = r->partial && sh->pending == mine;
