@@ -149,7 +149,7 @@ with tempfile.TemporaryDirectory() as d:
         failed += 1
         print("FAIL check --json: %s" % p.stdout[:300])
     check("check --hook tracer", [Z, "check", "--hook", "tracer"], 0,
-          out="zpoline_hook, ABI 3, vector state saved")
+          out="zpoline_hook, ABI 4, vector state saved")
     check("check with an argument", [Z, "check", "bogus"], 2, err="--help")
 
     # zpoline stats: live and static counts agree
