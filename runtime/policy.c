@@ -27,6 +27,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "contract.h"
@@ -441,12 +442,38 @@ static bool held_in(uint64_t set)
  * signal is gone and the call fails with EFAULT, as natively. */
 static long wait_held(long set, long info, long timeout)
 {
+	struct timespec left, end = { 0, 0 };
 	siginfo_t si;
 	long r;
 
-	do
-		r = zp_kernel_call(SYS_rt_sigtimedwait, set, (long)&si, timeout, 8, 0, 0);
-	while (r > 0 && zp_signal_waited((int)r, &si) == 0);
+	/* a wait that goes on past a mark waits what is left of its time
+	 * (the kernel measures it on CLOCK_MONOTONIC) */
+	bool timed = timeout != 0 && read_user(&left, (void *)timeout, sizeof(left)) == 0 &&
+		     left.tv_sec >= 0 && left.tv_sec < (1l << 40) && left.tv_nsec >= 0 && left.tv_nsec < 1000000000 &&
+		     zp_raw_syscall(SYS_clock_gettime, CLOCK_MONOTONIC, (long)&end, 0, 0, 0, 0) == 0;
+	if (timed) {
+		end.tv_sec += left.tv_sec;
+		end.tv_nsec += left.tv_nsec;
+		if (end.tv_nsec >= 1000000000) {
+			end.tv_sec++;
+			end.tv_nsec -= 1000000000;
+		}
+	}
+	while ((r = zp_kernel_call(SYS_rt_sigtimedwait, set, (long)&si, timeout, 8, 0, 0)) > 0 &&
+	       zp_signal_waited((int)r, &si) == 0) {
+		struct timespec now;
+		if (!timed || zp_raw_syscall(SYS_clock_gettime, CLOCK_MONOTONIC, (long)&now, 0, 0, 0, 0) != 0)
+			continue;
+		left.tv_sec = end.tv_sec - now.tv_sec;
+		left.tv_nsec = end.tv_nsec - now.tv_nsec;
+		if (left.tv_nsec < 0) {
+			left.tv_sec--;
+			left.tv_nsec += 1000000000;
+		}
+		if (left.tv_sec < 0)
+			left.tv_sec = left.tv_nsec = 0;
+		timeout = (long)&left;
+	}
 	if (r > 0 && info != 0 &&
 	    ((zp_page0_mapped && zp_page0_low((uint64_t)info)) || !zp_signal_copy_out((void *)info, &si, sizeof(si))))
 		return -EFAULT;
