@@ -106,6 +106,77 @@ static __attribute__((noinline, cold)) long renumbered(struct zp_cframe *f, long
 	return done;
 }
 
+/* site_ret -- where the return address to the site of the enter/exit
+ * frame f lies: above the program's registers and red zone, or, for a
+ * slot-output site, the copy its fixup returns to (zp_bad_call) */
+static uint64_t *site_ret(struct zp_cframe *f)
+{
+	uint64_t *ret = (uint64_t *)((char *)f + ZP_CF_SIZE + 7 * 8 + 128);
+
+	return *ret == (uint64_t)zp_slotout_fixup ? ret + 1 : ret;
+}
+
+/* before_call -- signals held back during the enters of the call at f
+ * (nr the program's number): natively they came before the call, and
+ * their handlers find the program on it, the call to be made once they
+ * return. The stub lets them through at the site (zp_release_at_site),
+ * the site's return moved back onto the call and the program's number
+ * for its %rax; the call, as the enters left it, is kept, and made when
+ * the program comes back to the site with the same call (resumed), its
+ * exits after it. Where they go the usual way (zp_signal_at_site), or for
+ * a call a hook answered, their handlers run here, before the call is
+ * made. done as zp_enter's. */
+static __attribute__((noinline, cold)) long before_call(struct zp_thread *t, struct zp_cframe *f, long nr, long done)
+{
+	if (done || zp_intr_inside) {
+		zp_signal_release(t);
+		return done;
+	}
+	t->exit_stage = ZP_STAGE_SITE;
+	zp_signal_release(t);
+	t->exit_stage = ZP_STAGE_NONE;
+	if (t->at_site == 0)
+		return 0;
+	uint64_t *ret = site_ret(f);
+	t->precall_kept = 1;
+	t->precall.ret_slot = ret;
+	t->precall.ret = *ret;
+	t->precall.nr = nr;
+	__builtin_memcpy(t->precall.args, (char *)f + ZP_CF_SIZE, sizeof(t->precall.args));
+	t->precall.call = f->call;
+	t->precall.exits = f->exits;
+	__builtin_memcpy(t->precall.slot, f->slot, sizeof(t->precall.slot));
+	*ret -= 2;
+	f->call.ret = nr;
+	f->exits = ZP_EXITS_PRECALL;
+	t->site_restart = true;
+	return 1;
+}
+
+/* resumed -- the program back at the site of the call before_call kept,
+ * with the same call: f is that call, as its enters left it, to be made
+ * now (true). Another call from below that site's frame (a handler's) is
+ * made as usual; one from that frame or above it finds the program gone
+ * on without the call (a handler that left by siglongjmp, or changed the
+ * context): it is forgotten, its exits never run. */
+static __attribute__((noinline, cold)) bool resumed(struct zp_thread *t, struct zp_cframe *f)
+{
+	uint64_t *ret = site_ret(f);
+
+	if (ret < t->precall.ret_slot)
+		return false;
+	bool same = ret == t->precall.ret_slot && *ret == t->precall.ret && f->call.nr == t->precall.nr &&
+		    __builtin_memcmp((char *)f + ZP_CF_SIZE, t->precall.args, sizeof(t->precall.args)) == 0;
+	t->precall_kept = 0;
+	if (!same)
+		return false;
+	f->call = t->precall.call;
+	f->exits = t->precall.exits;
+	f->nr0 = t->precall.nr;
+	__builtin_memcpy(f->slot, t->precall.slot, sizeof(t->precall.slot));
+	return true;
+}
+
 /* zp_enter -- the enters of the hooks that want the call, in order. 0: make
  * the call; 1: a hook answered (call->ret). f->exits: whose exit runs. */
 long zp_enter(struct zp_cframe *f)
@@ -116,13 +187,20 @@ long zp_enter(struct zp_cframe *f)
 	uint32_t exits = 0;
 	long done = 0;
 
-	if (__builtin_expect(t->guard != 0, 0)) {
-		/* hook code came back through a rewritten site: no hooks; an
-		 * unfollowed vfork child: no hooks, the runtime's checks */
-		f->exits = 0;
-		if (t->guard != ZP_GUARD_UNFOLLOWED)
-			return 0;
-		return unfollowed_call(t, f);
+	if (__builtin_expect(t->guard_word != 0, 0)) {
+		/* a call kept for its site (before_call) */
+		if (t->guard == 0) {
+			if (resumed(t, f))
+				return 0;
+		} else {
+			/* hook code came back through a rewritten site: no
+			 * hooks; an unfollowed vfork child: no hooks, the
+			 * runtime's checks */
+			f->exits = 0;
+			if (t->guard != ZP_GUARD_UNFOLLOWED)
+				return 0;
+			return unfollowed_call(t, f);
+		}
 	}
 	uint8_t sel = zp_guard_up(t, 1);
 	for (int i = 0; i < zp_nhooks; i++, h++) {
@@ -140,7 +218,13 @@ long zp_enter(struct zp_cframe *f)
 		done = renumbered(f, nr, done);
 	if (!done)
 		done = runtime_checks(f);
-	zp_guard_back(t, 0, sel);
+	/* zp_guard_back(t, 0, sel), signals held back meanwhile to
+	 * before_call */
+	t->sud_selector = sel;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	t->guard = 0;
+	if (__builtin_expect(t->deferred != 0, 0))
+		done = before_call(t, f, nr, done);
 	return done;
 }
 
@@ -172,10 +256,7 @@ static __attribute__((noinline, cold)) void marked_exit(struct zp_thread *t, str
 	zp_guard_back(t, 0, sel);
 	t->exit_stage = ZP_STAGE_NONE;
 	if ((x & ZP_EXITS_RESTART) && f->call.ret == -ZPOLINE_ERESTARTSYS) {
-		uint64_t *ret = (uint64_t *)((char *)f + ZP_CF_SIZE + 7 * 8 + 128);
-		if (*ret == (uint64_t)zp_slotout_fixup)
-			ret++;
-		*ret -= 2;
+		*site_ret(f) -= 2;
 		f->call.ret = x & ZP_EXITS_RENUMBERED ? f->nr0 : f->call.nr;
 		/* (for zp_release_frame, where the stub lets signals through) */
 		t->site_restart = t->at_site != 0;

@@ -53,6 +53,10 @@ struct zp_cframe {
 #define ZP_EXITS_SITE (1u << 31)
 #define ZP_EXITS_RESTART (1u << 30)
 #define ZP_EXITS_RENUMBERED (1u << 29)
+/* the call's enters ran, and the stub lets the signals held back during
+ * them through at the site before the kernel's turn (dispatch.c,
+ * before_call): no exit runs now */
+#define ZP_EXITS_PRECALL (1u << 28)
 
 /* what the stub does with a number (zp_nr_class): go straight to the
  * kernel, run the enter/exit hooks around it, run the chain of hooks of
@@ -113,7 +117,15 @@ struct zp_entry {
 #define ZP_SIGINFO_WORDS 6
 
 struct zp_thread {
-	uint64_t guard;                 /* 0: inside no hook; else ZP_GUARD_* bits */
+	union {
+		struct {
+			uint32_t guard;         /* 0: inside no hook; else ZP_GUARD_* bits */
+			/* a call kept for its site (precall, below): zp_enter's
+			 * one test of guard_word sees both */
+			uint32_t precall_kept;
+		};
+		uint64_t guard_word;
+	};
 	struct zp_frame *frame;         /* the current stub frame, NULL in a signal path */
 	void *xarea;                    /* its saved vector state, or NULL */
 	uint64_t vfork_depth;
@@ -180,6 +192,18 @@ struct zp_thread {
 	/* the dispatch whose program's call is in the kernel, by
 	 * zp_turn_syscall, signals that interrupt it waiting (zp_next) */
 	struct zp_entry *turn;
+	/* a call on the enter/exit path whose enters ran, the signals held
+	 * back meanwhile let through at its site before the kernel's turn
+	 * (dispatch.c, before_call): made, as the enters left it, when the
+	 * program comes back to the site with the same call (precall_kept) */
+	struct {
+		uint64_t *ret_slot;     /* where its return address lies */
+		uint64_t ret;           /* the site's return */
+		long nr, args[6];       /* the program's call */
+		struct zpoline_call call;
+		uint32_t exits;
+		uint64_t slot[ZP_MAX_HOOKS];
+	} precall;
 	long at_site_tid;               /* the thread that left at_site */
 	/* the program's signals that arrived while hook code ran (the guard
 	 * up): sent again and blocked until the guard comes down (signal.c) */

@@ -248,6 +248,7 @@ static int resend(void)
 
 static const char *volatile found_in;
 static volatile long found_rax;
+static volatile int found_on_call, found_runs;
 
 /* on_context -- where the handler found the program: the function its
  * %rip is in, and its %rax */
@@ -261,6 +262,11 @@ static void on_context(int sig, siginfo_t *si, void *v)
 	found_in = dladdr((void *)uc->uc_mcontext.gregs[REG_RIP], &d) != 0 && d.dli_sname != NULL ?
 			   d.dli_sname : "(no symbol)";
 	found_rax = (long)uc->uc_mcontext.gregs[REG_RAX];
+	/* on the instruction that makes the call: `syscall`, or the call
+	 * into page 0 it became */
+	const unsigned char *at = (const unsigned char *)uc->uc_mcontext.gregs[REG_RIP];
+	found_on_call = (at[0] == 0x0f && at[1] == 0x05) || (at[0] == 0xff && at[1] == 0xd0);
+	found_runs++;
 }
 
 /* context -- SIGUSR1 as a call returns, natively (it is the tgkill that
@@ -284,10 +290,34 @@ static int context(void)
 	return 0;
 }
 
+/* precontext -- SIGUSR1 from the hook's enter for getppid(0x5e20, ...),
+ * held back until the enters are done: natively a signal that comes
+ * before a call finds the program on it, in syscall(), the number in
+ * %rax, and the call is made after the handler, once; the call's result
+ * is getppid's */
+static int precontext(void)
+{
+	long want = getppid();
+
+	catch_values(SIGUSR1, on_context);
+	found_in = "(no signal)";
+	long r = syscall(SYS_getppid, 0x5e20, SIGUSR1, 1, 0, 0x5e20);
+	/* (what it saw, before another call: a getppid() with the same
+	 * registers left would send the signal again) */
+	const char *in = found_in;
+	int on_call = found_on_call, runs = found_runs;
+	long rax = found_rax;
+	printf("hook, enter: in %s, on the call: %s, rax the number: %s, handler runs %d, result right: %s\n", in,
+	       on_call ? "yes" : "no", rax == SYS_getppid ? "yes" : "no", runs, r == want ? "yes" : "no");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 2 && strcmp(argv[1], "context") == 0)
 		return context();
+	if (argc == 2 && strcmp(argv[1], "precontext") == 0)
+		return precontext();
 	if (argc == 4 && strcmp(argv[1], "waiter") == 0)
 		return waiter(SIGRTMIN + atoi(argv[2]), atoi(argv[3]));
 	if (argc == 4 && strcmp(argv[1], "several") == 0)

@@ -112,6 +112,20 @@ for mode, extra in MODES:
     check(name, p.returncode == 0 and "program: in syscall, rax the result: yes\n" in p.stdout and
           "hook: in syscall, rax the result: yes\n" in p.stdout and
           "hook, chain path: in syscall, rax the result: yes\n" in p.stdout, p.stdout + p.stderr)
+# a signal sent during the hook's enter is held back until the enters are
+# done; natively it came before the call: fast mode lets it through at the
+# call site, the program on the call with its number in %rax, and makes
+# the call after the handler, once (trap and sud mode let it through in
+# the runtime's code, before the call: README)
+for mode, extra in MODES:
+    name = "%s mode%s, a signal held back during the enters: %s" % (
+        mode, "".join(" " + e for e in extra),
+        "the handler finds the program on the call" if mode == "fast" else "its handler runs once, the call after it")
+    p = subprocess.run([Z, "run", "--mode", mode] + extra + ["--hook", HOOK, "--", PROG, "precontext"], env=ENV,
+                       capture_output=True, text=True, timeout=60)
+    want = "on the call: yes, rax the number: yes, handler runs 1, result right: yes\n"
+    check(name, p.returncode == 0 and (want in p.stdout and "in syscall, " in p.stdout if mode == "fast" else
+                                       "handler runs 1, result right: yes\n" in p.stdout), p.stdout + p.stderr)
 FLOOD = re.compile(r"^flood: got (\d+), out of order (\d+)$", re.M)
 trace = os.path.join(tempfile.mkdtemp(prefix="zp-sendself-"), "trace")
 atexit.register(shutil.rmtree, os.path.dirname(trace), True)    # (ignore_errors)
