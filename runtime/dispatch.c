@@ -128,15 +128,9 @@ static uint64_t *site_ret(struct zp_cframe *f)
  * made. done as zp_enter's. */
 static __attribute__((noinline, cold)) long before_call(struct zp_thread *t, struct zp_cframe *f, long nr, long done)
 {
-	if (done || zp_intr_inside) {
-		zp_signal_release(t);
+	zp_signal_release(t, done || zp_intr_inside ? ZP_STAGE_NONE : ZP_STAGE_SITE);
+	if (done || t->at_site == 0)
 		return done;
-	}
-	t->exit_stage = ZP_STAGE_SITE;
-	zp_signal_release(t);
-	t->exit_stage = ZP_STAGE_NONE;
-	if (t->at_site == 0)
-		return 0;
 	uint64_t *ret = site_ret(f);
 	t->precall_kept = 1;
 	t->precall.ret_slot = ret;
@@ -252,9 +246,7 @@ static __attribute__((noinline, cold)) void marked_exit(struct zp_thread *t, str
 	t->exit_intr = x & ZP_EXITS_SITE ? f->intr : 0;
 	run_exits(&f->call, f->slot, x & ZP_EXITS_HOOKS);
 	t->exit_intr = 0;
-	t->exit_stage = ZP_STAGE_SITE;
-	zp_guard_back(t, 0, sel);
-	t->exit_stage = ZP_STAGE_NONE;
+	zp_guard_back_at(t, 0, sel, ZP_STAGE_SITE);
 	if ((x & ZP_EXITS_RESTART) && f->call.ret == -ZPOLINE_ERESTARTSYS) {
 		*site_ret(f) -= 2;
 		f->call.ret = x & ZP_EXITS_RENUMBERED ? f->nr0 : f->call.nr;
@@ -277,9 +269,7 @@ void zp_exit(struct zp_cframe *f)
 	run_exits(&f->call, f->slot, exits);
 	/* the stub returns to the site next: signals held back meanwhile
 	 * may reach it there (zp_signal_at_site) */
-	t->exit_stage = ZP_STAGE_SITE;
-	zp_guard_back(t, 0, sel);
-	t->exit_stage = ZP_STAGE_NONE;
+	zp_guard_back_at(t, 0, sel, ZP_STAGE_SITE);
 }
 
 /* restarted -- the dispatch's end (its held signals let through or left
@@ -344,9 +334,7 @@ static inline __attribute__((always_inline)) long dispatch(struct zp_frame *f, v
 	t->entry = e.prev;
 	t->frame = pframe;
 	t->xarea = pxarea;
-	t->exit_stage = (uint8_t)stage;
-	zp_guard_back(t, pguard, psel);
-	t->exit_stage = ZP_STAGE_NONE;
+	zp_guard_back_at(t, pguard, psel, (uint8_t)stage);
 	if (__builtin_expect(e.restart, 0))
 		r = restarted(t, f, stage, r);
 	return r;

@@ -249,9 +249,10 @@ static void load_one(int i, const char *path, struct zp_hook *h, void **handle)
 		h->exit = def->exit;
 		h->interest = def->interest;
 	}
-	/* its exit, or its next(), never gives a call a signal interrupted
-	 * before its handler runs (zpoline_init.interrupted) */
-	if (def->abi_version < 4 && (h->exit != NULL || h->fn != NULL))
+	/* it never sees a call a signal interrupted before its handler runs
+	 * (zpoline_init.interrupted), nor, for an enter, the call again once
+	 * the kernel would make it again */
+	if (def->abi_version < 4)
 		zp_intr_inside = true;
 	if (h->fn != NULL && (h->enter != NULL || h->exit != NULL))
 		zp_fatal(125, "hook %s defines both syscall and enter/exit: choose one style", path);

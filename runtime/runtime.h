@@ -86,7 +86,7 @@ void zp_own_fds_changed(void) ZP_HIDDEN;
 
 /* where the program's call returns once the runtime is done with it: no
  * stage of ours; the stub's return to the site; the context the signal
- * path returns to (zp_thread.exit_stage, dispatch) */
+ * path returns to (zp_guard_back_at, dispatch) */
 enum { ZP_STAGE_NONE, ZP_STAGE_SITE, ZP_STAGE_FRAME };
 
 /* Per-thread state, initial-exec TLS. Offsets: layout.h. */
@@ -134,7 +134,7 @@ struct zp_thread {
 	/* signals held back that the stub lets through at the call site, the
 	 * call's exits done (zp_release_at_site), or the signal path in the
 	 * context it returns to (emulate): their handlers find the program
-	 * there, as natively after the call (exit_stage, below) */
+	 * there, as natively after the call (zp_guard_back_at) */
 	uint64_t at_site;
 	/* the program's own Syscall User Dispatch, while the runtime's is
 	 * armed (sud.c); on: the stub sends every rewritten call to the
@@ -179,10 +179,6 @@ struct zp_thread {
 	/* a thread --no-follow does not follow (ZP_GUARD_UNFOLLOWED is its
 	 * guard for good): its side of a vfork stays unfollowed */
 	bool unfollowed;
-	/* the guard coming down where the program's call returns next (zp_exit,
-	 * the stub's and the signal path's dispatch: ZP_STAGE_*): the signals
-	 * held back may be left to it (at_site) */
-	uint8_t exit_stage;
 	/* at_site's context is the call at the site, to be made again (a
 	 * restart: zp_exit) */
 	bool site_restart;
@@ -205,6 +201,9 @@ struct zp_thread {
 		uint64_t slot[ZP_MAX_HOOKS];
 	} precall;
 	long at_site_tid;               /* the thread that left at_site */
+	/* the mask before every signal was blocked, at_site set, until the
+	 * stub or the signal path lets them through (zp_signal_at_site) */
+	uint64_t at_site_mask;
 	/* the program's signals that arrived while hook code ran (the guard
 	 * up): sent again and blocked until the guard comes down (signal.c) */
 	uint64_t deferred;
@@ -637,6 +636,12 @@ void zp_report_bad_call(uintptr_t ret, uintptr_t target) ZP_HIDDEN;
 
 /* ---- sud.c: the --catch-late safety net ---- */
 extern uint8_t zp_sud_on ZP_HIDDEN;
+/* the signals the runtime uses itself: SIGSEGV, SIGILL, and SIGSYS with
+ * the safety net; the program may neither block nor take them over */
+static inline uint64_t zp_signal_own_mask(void)
+{
+	return (1ull << (SIGSEGV - 1)) | (1ull << (SIGILL - 1)) | (zp_sud_on ? 1ull << (SIGSYS - 1) : 0);
+}
 int zp_sud_prepare(void) ZP_HIDDEN;             /* can it work? then the handlers know */
 /* in a new thread (nostack.S, on its fresh stack) or a forked child */
 void zp_sud_arm_thread(void) ZP_HIDDEN;
@@ -778,18 +783,18 @@ static __attribute__((noinline, cold, unused)) void zp_signal_std_release(struct
 }
 
 /* zp_signal_at_site -- at the guard coming down before the program's call
- * returns (exit_stage), sigs (held back, blocked) left to the stub to let
+ * returns (zp_guard_back_at's stage), sigs (held back, blocked) left to the stub to let
  * through at the call site (zp_release_at_site), or to the signal path's
  * context, the standard one kept, if any, sent again first: true, or
  * false where they go the usual way (for the stub, no XSAVE to hand the
  * kernel the vector state with; more than one standard signal kept, or
  * another instance of it pending, which must reach the handler in their
  * order) */
-static __attribute__((noinline, cold, unused)) bool zp_signal_at_site(struct zp_thread *t, uint64_t sigs)
+static __attribute__((noinline, cold, unused)) bool zp_signal_at_site(struct zp_thread *t, uint64_t sigs, uint8_t stage)
 {
 	int slot = -1;
 
-	if (zp_xsave_size == 0 && t->exit_stage == ZP_STAGE_SITE)
+	if (zp_xsave_size == 0 && stage == ZP_STAGE_SITE)
 		return false;
 	long tid = zp_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0);
 	for (int k = 0; k < ZP_STD_SLOTS; k++) {
@@ -809,9 +814,18 @@ static __attribute__((noinline, cold, unused)) bool zp_signal_at_site(struct zp_
 		zp_signal_send_slot(t, slot);
 		sigs |= bit;
 	}
-	/* (a handler that ran before the stub let them through may have
-	 * left its own: the first rt_sigreturn lets all through; a vfork
-	 * child's, left in its parent's state, are not the parent's) */
+	/* every other signal blocked until then: a handler entered before
+	 * would return with these blocked in its context after they were let
+	 * through, or, if its own call let them through, have them unblocked
+	 * in its context (its sa_mask lost); one that comes meanwhile waits
+	 * in the kernel and comes with them (a vfork child's at_site, left in
+	 * its parent's state, is not the parent's) */
+	if (sigs == 0)
+		return true;    /* (taken meanwhile by a handler's release) */
+	if (t->at_site == 0) {
+		uint64_t all = ~zp_signal_own_mask();
+		zp_raw_syscall(SYS_rt_sigprocmask, SIG_BLOCK, (long)&all, (long)&t->at_site_mask, 8, 0, 0);
+	}
 	t->at_site |= sigs;
 	t->at_site_tid = tid;
 	return true;
@@ -821,14 +835,14 @@ static __attribute__((noinline, cold, unused)) bool zp_signal_at_site(struct zp_
  * (signal.c), unblocked: their handlers run now. zp_guard_down -- at each
  * place the guard comes down to the program's code or its call, after the
  * selector is the program's: they run there, hooked. */
-static inline void zp_signal_release(struct zp_thread *t)
+static inline void zp_signal_release(struct zp_thread *t, uint8_t stage)
 {
 	uint64_t sigs = t->deferred;
 
 	t->deferred = 0;
 	if (t->held_sig != 0 && !t->held_marked)
 		zp_signal_held_mark(t);
-	if (t->exit_stage && zp_signal_at_site(t, sigs))
+	if (stage != ZP_STAGE_NONE && zp_signal_at_site(t, sigs, stage))
 		return;
 	if (t->std_held != 0)
 		zp_signal_std_release(t, sigs);
@@ -839,7 +853,7 @@ static inline void zp_signal_release(struct zp_thread *t)
 static inline void zp_guard_down(struct zp_thread *t)
 {
 	if (__builtin_expect(t->deferred != 0, 0))
-		zp_signal_release(t);
+		zp_signal_release(t, ZP_STAGE_NONE);
 }
 
 /* zp_guard_up -- the guard to g (HOOK set), then the calls let through:
@@ -867,6 +881,21 @@ static inline void zp_guard_back(struct zp_thread *t, uint64_t g, uint8_t sel)
 		zp_guard_down(t);
 }
 
+/* zp_guard_back_at -- zp_guard_back where the program's call returns next
+ * (stage, ZP_STAGE_*: zp_exit, the stub's and the signal path's
+ * dispatch): the signals held back meanwhile may be left to it (at_site).
+ * The stage is this guard-down's alone: a handler that runs before it
+ * takes them (another signal's, entered with the guard down) lets them
+ * through the usual way, in its own. */
+static inline void zp_guard_back_at(struct zp_thread *t, uint64_t g, uint8_t sel, uint8_t stage)
+{
+	t->sud_selector = sel;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	t->guard = g;
+	if (!(g & ZP_GUARD_HOOK) && __builtin_expect(t->deferred != 0, 0))
+		zp_signal_release(t, stage);
+}
+
 /* zp_kernel_turn -- the program's call goes to the kernel next, from the
  * runtime's code: the selector the program's, then the guard down (a
  * signal's handler meanwhile is program code, hooked; an unfollowed vfork
@@ -891,9 +920,9 @@ static inline void zp_kernel_turn_end(struct zp_thread *t, uint64_t g, uint8_t s
 }
 
 /* ---- signal.c ---- */
-/* a hook with an exit built before ABI 4 is loaded: the handler of a
- * signal that interrupts a call runs inside it, not after the exits
- * (at_hooked_call) */
+/* a hook built before ABI 4 is loaded: the handler of a signal that
+ * interrupts a call runs inside it, not after the exits (at_hooked_call),
+ * and one held back during the enters before the call (before_call) */
 extern bool zp_intr_inside ZP_HIDDEN;
 #ifndef SA_RESTORER
 #define SA_RESTORER 0x04000000
@@ -910,9 +939,6 @@ int zp_signals_install(void) ZP_HIDDEN;
  * at uc: one the runtime handed to its handler gives the program's view
  * of its mask back from uc_sigmask */
 void zp_signal_returning(void *uc) ZP_HIDDEN;
-/* the signals the runtime uses itself: SIGSEGV, SIGILL, and SIGSYS with
- * the safety net; the program may neither block nor take them over */
-uint64_t zp_signal_own_mask(void) ZP_HIDDEN;
 bool zp_signal_is_ours(int sig) ZP_HIDDEN;
 /* zp_signal_program_sud -- the program's prctl(PR_SET_SYSCALL_USER_DISPATCH)
  * (sud.c): in fast and trap mode its first arms the net, SIGSYS the

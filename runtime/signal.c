@@ -62,12 +62,6 @@ static void record(int sig, const struct zp_ksigaction *act)
 	child_own.set |= 1ull << (sig - 1);
 }
 
-uint64_t zp_signal_own_mask(void)
-{
-	return (1ull << (SIGSEGV - 1)) | (1ull << (SIGILL - 1)) |
-	       (zp_sud_on ? 1ull << (SIGSYS - 1) : 0);
-}
-
 bool zp_signal_is_ours(int sig)
 {
 	return sig > 0 && sig <= 64 && (zp_signal_own_mask() >> (sig - 1)) & 1;
@@ -569,6 +563,8 @@ static void forward(int sig, siginfo_t *si, ucontext_t *uc, int saved_errno, boo
 		a->handler = SIG_DFL;
 	struct zp_thread *t = &zp_tls;
 	t->handled++;
+	/* (a handler that leaves by siglongjmp leaves the call too) */
+	t->turn = NULL;
 	if (may_jump && (flags & SA_RESTORER) && t->guard == 0 && t->entry == NULL &&
 	    restorer_hooked((uintptr_t)a->restorer) && handed_over(uc, si, sig)) {
 		/* as the kernel would have entered it, on this very frame: it
@@ -813,7 +809,7 @@ void zp_release_frame(ucontext_t *uc, void *fp)
 	sw.xstate_size = size;
 	memcpy((char *)fp + 464, &sw, sizeof(sw));         /* sw_reserved */
 	memcpy((char *)fp + size, &magic2, sizeof(magic2));
-	zp_raw_syscall(SYS_rt_sigprocmask, SIG_BLOCK, 0, (long)&mask, 8, 0, 0);
+	mask = t->at_site_mask;
 	if (t->at_site_tid == my_tid())
 		mask &= ~t->at_site;
 	t->at_site = 0;
@@ -950,6 +946,20 @@ static void interrupted(struct zp_cframe *f, ucontext_t *uc, int sig)
 			f->exits |= ZP_EXITS_RESTART;
 }
 
+/* release_first -- a handler entered as the guard came down, before the
+ * signals held back were let through: they came first, and go first; and
+ * its context must not block them, or its return would block them again
+ * once let through (for good) */
+static __attribute__((noinline, cold)) void release_first(struct zp_thread *t, ucontext_t *uc)
+{
+	uint64_t sigs = t->deferred, mask;
+
+	zp_guard_down(t);
+	memcpy(&mask, &uc->uc_sigmask, sizeof(mask));
+	mask &= ~sigs;
+	memcpy(&uc->uc_sigmask, &mask, sizeof(mask));
+}
+
 static void wrapped(int sig, siginfo_t *si, void *ucv)
 {
 	struct zp_thread *t = &zp_tls;
@@ -962,9 +972,15 @@ static void wrapped(int sig, siginfo_t *si, void *ucv)
 	bool ours = t->held_sig == sig && t->held_tid == my_tid();
 	if (!ours && si->si_code == ZP_MARK_CODE && is_mark(si, t->held_info))
 		zp_sigreturn_at(uc);    /* nothing held for it any more */
+	/* (in the kernel's turn, not a signal that only the call's own mask
+	 * let in, io_pgetevents' say: the program's mask, restored in the
+	 * context, blocks it, and it stays blocked after the call; its
+	 * handler runs here, as before) */
+	memcpy(&mask, &uc->uc_sigmask, sizeof(mask));
 	bool holds = may_wait(sig, si) &&
 		     ((t->guard & ZP_GUARD_HOOK) ||
-		      (t->guard == 0 && ((f = at_hooked_call(t, uc)) != NULL || (e = at_turn(t, uc)) != NULL)));
+		      (t->guard == 0 && !(mask & bit) &&
+		       ((f = at_hooked_call(t, uc)) != NULL || (e = at_turn(t, uc)) != NULL)));
 	uint64_t was = 0;
 	if (holds) {
 		/* no other signal meanwhile: one held back here too would
@@ -1033,6 +1049,8 @@ static void wrapped(int sig, siginfo_t *si, void *ucv)
 	at_call_site(uc);
 	/* (a handler that leaves by siglongjmp leaves the call too) */
 	t->turn = NULL;
+	if (__builtin_expect(t->deferred != 0, 0) && !(t->guard & ZP_GUARD_HOOK))
+		release_first(t, uc);
 	zp_handler_jump(h, sig, si, uc, restorer);
 }
 
@@ -1184,9 +1202,12 @@ static void emulate(ucontext_t *uc, long nr, bool known, uintptr_t resume)
 		/* (prctl: the program's own dispatch may have made SIGSYS
 		 * ours, and unblocked it for real: zp_signal_program_sud; a
 		 * handler of the program's that ran during the call returned
-		 * with the mask it left in its context) */
-		uint64_t mask;
-		raw_sigmask(SIG_BLOCK, NULL, &mask);
+		 * with the mask it left in its context; with signals left to
+		 * be let through, the mask is the one before all were
+		 * blocked) */
+		uint64_t mask = zp_tls.at_site_mask;
+		if (zp_tls.at_site == 0)
+			raw_sigmask(SIG_BLOCK, NULL, &mask);
 		memcpy(&uc->uc_sigmask, &mask, sizeof(mask));
 	}
 	if (nr == SYS_sigaltstack && r == 0) {

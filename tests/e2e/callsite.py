@@ -20,7 +20,10 @@ be made again or just returned; natively and hooked, the same lines.
 Before, %rip was the runtime's stub and %rsp below the return address it
 pushed (and below the hooks' frame).
 
-usage: callsite.py ZPOLINE CALLSITE NEXT_HOOK ORIG_HOOK"""
+  * a hook built for hook ABI 3 with an enter only sees each read once,
+    the call made again included, as that ABI did.
+
+usage: callsite.py ZPOLINE CALLSITE NEXT_HOOK ORIG_HOOK ABI3_HOOK"""
 import os
 import re
 import shutil
@@ -30,7 +33,7 @@ import tempfile
 
 from common import check, finish
 
-Z, PROG, NEXT, ORIG = (os.path.abspath(a) for a in sys.argv[1:5])
+Z, PROG, NEXT, ORIG, ABI3 = (os.path.abspath(a) for a in sys.argv[1:6])
 ENV = {k: v for k, v in os.environ.items() if not k.startswith("ZPOLINE_") and k != "LD_PRELOAD"}
 MODES = ("fast", "trap", "sud")
 
@@ -67,6 +70,14 @@ for mode in MODES:
     hooked = run([Z, "run", "--hook", ORIG, "--mode", mode, "--", PROG])
     check("%s mode, a hook of the original zpoline's interface: the results as natively" % mode,
           hooked.returncode == 0 and results(hooked.stdout) == results(native.stdout) != [],
+          "hooked: %r\nnative: %r\n%s" % (hooked.stdout, native.stdout, hooked.stderr[-500:]))
+
+
+for mode in MODES:
+    hooked = run([Z, "run", "--hook", ABI3, "--mode", mode, "--", PROG])
+    check("%s mode, an enter hook built for ABI 3: two reads entered, as that ABI saw them" % mode,
+          hooked.returncode == 0 and results(hooked.stdout) == results(native.stdout) != [] and
+          "abi3-enter: 2 read enters" in hooked.stdout + hooked.stderr,
           "hooked: %r\nnative: %r\n%s" % (hooked.stdout, native.stdout, hooked.stderr[-500:]))
 
 
