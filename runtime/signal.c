@@ -793,6 +793,13 @@ void zp_release_frame(ucontext_t *uc, void *fp)
 	uc->uc_flags = 0x1 | 0x2 | 0x4;
 	uc->uc_link = NULL;
 	zp_raw_syscall(SYS_sigaltstack, 0, (long)&uc->uc_stack, 0, 0, 0, 0);
+	/* a slot-output site's: the fixup (zp_bad_call) pops the copy of the
+	 * return address and steps over the red zone; the context is where it
+	 * goes */
+	if (g[REG_RIP] == (greg_t)zp_slotout_fixup) {
+		g[REG_RIP] = *(const greg_t *)g[REG_RSP];
+		g[REG_RSP] += 8 + 128;
+	}
 	/* as the syscall instruction leaves them (the site's return, for a
 	 * call to be made again there too) */
 	g[REG_RCX] = g[REG_RIP] + (t->site_restart ? 2 : 0);
