@@ -25,6 +25,7 @@
  *
  * Options (--hook-opt): see src/decode-opts.h and zpoline(1). */
 #include <errno.h>
+#include <linux/futex.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -1663,21 +1664,29 @@ static void child_start(bool shares)
 	T.cur = NULL;
 }
 
-/* intr_code -- the code the kernel had for call nr before it made it a
- * restart (restart; rblock: by restart_syscall) or EINTR for a signal's
- * handler, which strace sees at the call's exit and shows */
-static long intr_code(long nr, bool restart, bool rblock)
+/* intr_code -- the code the kernel had for call nr (args) before it made
+ * it a restart (restart; rblock: by restart_syscall) or EINTR for a
+ * signal's handler, which strace sees at the call's exit and shows: EINTR
+ * itself for the waits that return it (checked against strace here) */
+static long intr_code(long nr, const long *args, bool restart, bool rblock)
 {
 	if (rblock)
 		return ZP_ERESTART_RESTARTBLOCK;
 	if (restart)
 		return ZPOLINE_ERESTARTSYS;
 	switch (nr) {
-	case SYS_nanosleep: case SYS_clock_nanosleep:
+	case SYS_nanosleep: case SYS_clock_nanosleep: case SYS_poll:
 		return ZP_ERESTART_RESTARTBLOCK;
-	case SYS_rt_sigsuspend: case SYS_pause: case SYS_poll: case SYS_ppoll: case SYS_select:
-	case SYS_pselect6: case SYS_epoll_wait: case SYS_epoll_pwait: case SYS_rt_sigtimedwait:
+	case SYS_futex: {
+		/* a wait with a timeout goes on by restart_syscall */
+		long op = args[1] & FUTEX_CMD_MASK;
+		return (op == FUTEX_WAIT || op == FUTEX_WAIT_BITSET) && args[3] != 0 ? ZP_ERESTART_RESTARTBLOCK
+										   : ZPOLINE_ERESTARTSYS;
+	}
+	case SYS_rt_sigsuspend: case SYS_pause: case SYS_ppoll: case SYS_select: case SYS_pselect6:
 		return ZP_ERESTARTNOHAND;
+	case SYS_epoll_wait: case SYS_epoll_pwait: case SYS_epoll_pwait2: case SYS_rt_sigtimedwait:
+		return EINTR;
 	}
 	return ZPOLINE_ERESTARTSYS;
 }
@@ -1783,7 +1792,7 @@ static void exit_impl(struct zpoline_call *call, uint64_t *slot)
 	} else if (call->ret == -EINTR && !opt.json && rt->abi_version >= 4 && rt->interrupted() != 0) {
 		/* the handler of the signal that ended it runs next, at the
 		 * call site: strace shows the code the kernel had */
-		finish(r, nr, call->args, -intr_code(nr, false, false));
+		finish(r, nr, call->args, -intr_code(nr, call->args, false, false));
 	} else {
 		if (r->restarted) {
 			/* shown as ERESTARTSYS; the restarted call gets a line of its own */
@@ -1845,7 +1854,7 @@ __attribute__((noinline)) static void complete_interrupted(ucontext_t *uc)
 		 * EINTR for the handler, as strace shows it */
 		char buf[160];
 		struct tr_buf why = { buf, 0, sizeof(buf) };
-		tr_put_errno(&why, intr_code(r->nr, restart, rax == SYS_restart_syscall));
+		tr_put_errno(&why, intr_code(r->nr, r->args, restart, rax == SYS_restart_syscall));
 		struct tr_buf b = line_buf();
 		struct tr_call c = { .nr = r->nr, .exiting = false };
 		memcpy(c.args, r->args, sizeof(c.args));
