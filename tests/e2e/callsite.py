@@ -23,7 +23,11 @@ pushed (and below the hooks' frame).
   * a hook built for hook ABI 3 with an enter only sees each read once,
     the call made again included, as that ABI did.
 
-usage: callsite.py ZPOLINE CALLSITE NEXT_HOOK ORIG_HOOK ABI3_HOOK"""
+  * the tracer shows each wait a handler cuts short (intrcalls.c) with the
+    code strace shows: ERESTARTSYS, ERESTARTNOHAND, ERESTART_RESTARTBLOCK,
+    or EINTR itself for the waits that return it.
+
+usage: callsite.py ZPOLINE CALLSITE NEXT_HOOK ORIG_HOOK ABI3_HOOK INTRCALLS"""
 import os
 import re
 import shutil
@@ -33,7 +37,7 @@ import tempfile
 
 from common import check, finish
 
-Z, PROG, NEXT, ORIG, ABI3 = (os.path.abspath(a) for a in sys.argv[1:6])
+Z, PROG, NEXT, ORIG, ABI3, INTR = (os.path.abspath(a) for a in sys.argv[1:7])
 ENV = {k: v for k, v in os.environ.items() if not k.startswith("ZPOLINE_") and k != "LD_PRELOAD"}
 MODES = ("fast", "trap", "sud")
 
@@ -109,6 +113,22 @@ with tempfile.TemporaryDirectory() as work:
                      "-e", "signal=SIGALRM", "-o", out, "--", PROG])
             got = lines(open(out).read()) if os.path.exists(out) else []
             check("%s mode: the tracer's lines for the interrupted reads are strace's" % mode,
+                  p.returncode == 0 and got == want, "tracer:\n%s\nstrace:\n%s\n%s" %
+                  ("\n".join(got), "\n".join(want), p.stderr[-500:]))
+        waits = "poll,epoll_wait,epoll_pwait,futex,pause,nanosleep,clock_nanosleep,ppoll,rt_sigtimedwait,read"
+
+        def cut_short(text):
+            return [re.sub(r"\s+", " ", re.sub(r"0x[0-9a-f]+", "ADDR", l)) for l in text.splitlines()
+                    if ("= ?" in l or "= -1" in l) and "ELF" not in l]
+        ref = os.path.join(work, "strace-waits")
+        run([strace, "-o", ref, "-e", "trace=" + waits, INTR])
+        want = cut_short(open(ref).read())
+        check("strace shows the twelve waits cut short", len(want) == 12, "\n".join(want))
+        for mode in MODES:
+            out = os.path.join(work, "waits-" + mode)
+            p = run([Z, "trace", "--mode", mode, "--no-follow", "-e", "trace=" + waits, "-o", out, "--", INTR])
+            got = cut_short(open(out).read()) if os.path.exists(out) else []
+            check("%s mode: the tracer shows each wait cut short with strace's code" % mode,
                   p.returncode == 0 and got == want, "tracer:\n%s\nstrace:\n%s\n%s" %
                   ("\n".join(got), "\n".join(want), p.stderr[-500:]))
         for mode in MODES:
