@@ -106,14 +106,18 @@ static __attribute__((noinline, cold)) long renumbered(struct zp_cframe *f, long
 	return done;
 }
 
-/* site_ret -- where the return address to the site of the enter/exit
- * frame f lies: above the program's registers and red zone, or, for a
- * slot-output site, the copy its fixup returns to (zp_bad_call) */
+/* site_return -- where the return address to the site lies, the stub's
+ * own at top: there, or, for a slot-output site, the copy its fixup
+ * returns to (zp_bad_call). site_ret -- that of the enter/exit frame f,
+ * above the program's registers and red zone. */
+static uint64_t *site_return(uint64_t *top)
+{
+	return *top == (uint64_t)zp_slotout_fixup ? top + 1 : top;
+}
+
 static uint64_t *site_ret(struct zp_cframe *f)
 {
-	uint64_t *ret = (uint64_t *)((char *)f + ZP_CF_SIZE + 7 * 8 + 128);
-
-	return *ret == (uint64_t)zp_slotout_fixup ? ret + 1 : ret;
+	return site_return((uint64_t *)((char *)f + ZP_CF_SIZE + 7 * 8 + 128));
 }
 
 /* before_call -- signals held back during the enters of the call at f
@@ -286,8 +290,7 @@ static __attribute__((noinline, cold)) long restarted(struct zp_thread *t, struc
 	if (r != -ZPOLINE_ERESTARTSYS)
 		return r;
 	if (stage == ZP_STAGE_SITE) {
-		if (*ret == (uint64_t)zp_slotout_fixup)
-			ret++;
+		ret = site_return(ret);
 		/* (for zp_release_frame, where the stub lets signals through) */
 		t->site_restart = t->at_site != 0;
 	}

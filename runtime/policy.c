@@ -199,11 +199,6 @@ static long access_checked(long nr, const long a[6])
 	return zp_kernel_call(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
-/* open_checked -- an open that reaches one of the runtime's nameless files
- * (by /proc/self/fd/N, /dev/fd/N, /proc/self/map_files: root opens the
- * mode-0 ones too): natively that file is not there, ENOENT. Judged by the file's identity
- * once it is open; before, for an open that would truncate it; after a
- * refusal (EACCES, ENXIO for a socket), by the path's. */
 /* program_call -- zp_kernel_call for the program's call as it came, one
  * kernel call whose result the program gets: a signal that interrupts it
  * waits for the end of a dispatch with a stage (signal.c, at_turn), not
@@ -224,6 +219,11 @@ static inline __attribute__((always_inline)) long program_call(long nr, long a1,
 	return r;
 }
 
+/* open_checked -- an open that reaches one of the runtime's nameless files
+ * (by /proc/self/fd/N, /dev/fd/N, /proc/self/map_files: root opens the
+ * mode-0 ones too): natively that file is not there, ENOENT. Judged by the file's identity
+ * once it is open; before, for an open that would truncate it; after a
+ * refusal (EACCES, ENXIO for a socket), by the path's. */
 static long open_checked(long nr, const long a[6])
 {
 	bool at = nr == SYS_openat || nr == SYS_openat2;

@@ -872,15 +872,6 @@ static inline uint8_t zp_guard_up(struct zp_thread *t, uint64_t g)
 	return sel;
 }
 
-static inline void zp_guard_back(struct zp_thread *t, uint64_t g, uint8_t sel)
-{
-	t->sud_selector = sel;
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	t->guard = g;
-	if (!(g & ZP_GUARD_HOOK))
-		zp_guard_down(t);
-}
-
 /* zp_guard_back_at -- zp_guard_back where the program's call returns next
  * (stage, ZP_STAGE_*: zp_exit, the stub's and the signal path's
  * dispatch): the signals held back meanwhile may be left to it (at_site).
@@ -894,6 +885,11 @@ static inline void zp_guard_back_at(struct zp_thread *t, uint64_t g, uint8_t sel
 	t->guard = g;
 	if (!(g & ZP_GUARD_HOOK) && __builtin_expect(t->deferred != 0, 0))
 		zp_signal_release(t, stage);
+}
+
+static inline void zp_guard_back(struct zp_thread *t, uint64_t g, uint8_t sel)
+{
+	zp_guard_back_at(t, g, sel, ZP_STAGE_NONE);
 }
 
 /* zp_kernel_turn -- the program's call goes to the kernel next, from the

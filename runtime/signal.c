@@ -778,6 +778,17 @@ int zp_signal_waited(int sig, void *info)
 	return is_mark(si, t->held_info) ? 0 : sig;
 }
 
+/* at_site_taken -- the mask a context returns to the program with, the
+ * signals left for it (at_site) let through, and none left any more (a
+ * vfork child's, left in its parent's state, are not the parent's) */
+static uint64_t at_site_taken(struct zp_thread *t, uint64_t mask)
+{
+	if (t->at_site_tid == my_tid())
+		mask &= ~t->at_site;
+	t->at_site = 0;
+	return mask;
+}
+
 void zp_release_frame(ucontext_t *uc, void *fp)
 {
 	struct zp_thread *t = &zp_tls;
@@ -816,10 +827,7 @@ void zp_release_frame(ucontext_t *uc, void *fp)
 	sw.xstate_size = size;
 	memcpy((char *)fp + 464, &sw, sizeof(sw));         /* sw_reserved */
 	memcpy((char *)fp + size, &magic2, sizeof(magic2));
-	mask = t->at_site_mask;
-	if (t->at_site_tid == my_tid())
-		mask &= ~t->at_site;
-	t->at_site = 0;
+	mask = at_site_taken(t, t->at_site_mask);
 	memcpy(&uc->uc_sigmask, &mask, sizeof(mask));       /* the kernel's 8 bytes */
 }
 
@@ -1231,10 +1239,8 @@ static void emulate(ucontext_t *uc, long nr, bool known, uintptr_t resume)
 	if (zp_tls.at_site != 0) {
 		uint64_t mask;
 		memcpy(&mask, &uc->uc_sigmask, sizeof(mask));
-		if (zp_tls.at_site_tid == my_tid())
-			mask &= ~zp_tls.at_site;
+		mask = at_site_taken(&zp_tls, mask);
 		memcpy(&uc->uc_sigmask, &mask, sizeof(mask));
-		zp_tls.at_site = 0;
 	}
 	g[REG_RAX] = r;
 	g[REG_RCX] = (greg_t)resume;

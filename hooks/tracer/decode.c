@@ -719,19 +719,28 @@ static const char *const kernel_codes[][2] = {
 	{ "ERESTART_RESTARTBLOCK", "Interrupted by signal" },
 };
 
-const char *tr_errno_name(long err)
+/* kernel_code -- err's row there (name, description), or NULL */
+static const char *const *kernel_code(long err)
 {
 	if (err >= 512 && err < 512 + (long)(sizeof(kernel_codes) / sizeof(kernel_codes[0])))
-		return kernel_codes[err - 512][0];
-	return strerrorname_np((int)err);
+		return kernel_codes[err - 512];
+	return NULL;
+}
+
+const char *tr_errno_name(long err)
+{
+	const char *const *k = kernel_code(err);
+
+	return k != NULL ? k[0] : strerrorname_np((int)err);
 }
 
 void tr_put_errno(struct tr_buf *b, long err)
 {
+	const char *const *k = kernel_code(err);
 	const char *n = strerrorname_np((int)err);
 
-	if (err >= 512 && err < 512 + (long)(sizeof(kernel_codes) / sizeof(kernel_codes[0])))
-		tr_put(b, "? %s (%s)", kernel_codes[err - 512][0], kernel_codes[err - 512][1]);
+	if (k != NULL)
+		tr_put(b, "? %s (%s)", k[0], k[1]);
 	else if (n != NULL)
 		tr_put(b, "-1 %s (%s)", n, strerror((int)err));
 	else

@@ -25,8 +25,8 @@
  *
  * Options (--hook-opt): see src/decode-opts.h and zpoline(1). */
 #include <errno.h>
-#include <linux/futex.h>
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
