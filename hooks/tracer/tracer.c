@@ -1675,7 +1675,10 @@ static long intr_code(long nr, const long *args, bool restart, bool rblock)
 	if (restart)
 		return ZPOLINE_ERESTARTSYS;
 	switch (nr) {
-	case SYS_nanosleep: case SYS_clock_nanosleep: case SYS_poll:
+	case SYS_clock_nanosleep:
+		/* an absolute sleep is not made again by restart_syscall */
+		return args[1] & TIMER_ABSTIME ? ZP_ERESTARTNOHAND : ZP_ERESTART_RESTARTBLOCK;
+	case SYS_nanosleep: case SYS_poll:
 		return ZP_ERESTART_RESTARTBLOCK;
 	case SYS_futex: {
 		/* a wait with a timeout goes on by restart_syscall */

@@ -1,7 +1,8 @@
 /* intrcalls -- waits a signal's handler cuts short, one of each: poll
  * without and with a timeout, epoll_wait, epoll_pwait, futex waits without
- * and with a timeout, pause, nanosleep, clock_nanosleep, ppoll,
- * rt_sigtimedwait, read. A SIGALRM handler without SA_RESTART ends each
+ * and with a timeout, pause, nanosleep, clock_nanosleep (relative and
+ * absolute), ppoll, rt_sigtimedwait, read. A SIGALRM handler without
+ * SA_RESTART ends each
  * after 20 ms. strace shows each with the code the kernel had
  * (ERESTARTSYS, ERESTARTNOHAND, ERESTART_RESTARTBLOCK, or EINTR itself for
  * the waits that return it); the tracer must show the same
@@ -67,6 +68,11 @@ int main(void)
 	syscall(SYS_nanosleep, &second, NULL);
 	arm();
 	syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, &second, NULL);
+	struct timespec then;
+	clock_gettime(CLOCK_MONOTONIC, &then);
+	then.tv_sec++;
+	arm();
+	syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, TIMER_ABSTIME, &then, NULL);
 	arm();
 	syscall(SYS_ppoll, &pf, 1, NULL, NULL, 8);
 	arm();
