@@ -2,10 +2,9 @@
  * without and with a timeout, epoll_wait, epoll_pwait, futex waits without
  * and with a timeout, pause, nanosleep, clock_nanosleep (relative and
  * absolute), ppoll, rt_sigtimedwait, read. A SIGALRM handler without
- * SA_RESTART ends each
- * after 20 ms. strace shows each with the code the kernel had
- * (ERESTARTSYS, ERESTARTNOHAND, ERESTART_RESTARTBLOCK, or EINTR itself for
- * the waits that return it); the tracer must show the same
+ * SA_RESTART ends each after 20 ms. strace shows each with the code the
+ * kernel had (ERESTARTSYS, ERESTARTNOHAND, ERESTART_RESTARTBLOCK, or EINTR
+ * itself for the waits that return it); the tracer must show the same
  * (callsite.py).
  *
  * usage: intrcalls */
