@@ -43,7 +43,7 @@ enum arg {
 	A_EPOLL_EVENT_IN, A_POLLFDS, A_RLIMIT_RES, A_RLIMIT_IN, A_ARCH_PRCTL, A_GRND,
 	A_RENAME_FLAGS, A_STATX_MASK, A_STATX_FLAGS, A_CLOSE_RANGE_FLAGS, A_PRCTL, A_STACK_IN,
 	A_FADV, A_MREMAP_FLAGS, A_MEMFD_FLAGS, A_TIMES, A_SHUT, A_ITIMER, A_FLOCK, A_PID,
-	A_UNLINK_FLAGS, A_SIGSETSIZE,
+	A_UNLINK_FLAGS, A_SIGSETSIZE, A_FDSET, A_TV_IN, A_PSELECT_SIG,
 	/* filled in by the kernel: printed at exit */
 	A_OUT_FIRST,
 	A_OBUF = A_OUT_FIRST, A_OBUF_HEX, A_OSTR, A_IOV_OUT, A_SIGSET_OUT, A_SIGACT_OUT,
@@ -52,7 +52,7 @@ enum arg {
 	A_DIRENTS, A_STACK_OUT, A_ARCH_PRCTL_VAL, A_INT_OUT, A_SOCKPAIR, A_SIGINFO_OUT,
 };
 
-enum ret { R_DEC, R_HEX, R_OCT, R_FD, R_FCNTL, R_NONE, R_POLL, R_UDEC, R_SIG };
+enum ret { R_DEC, R_HEX, R_OCT, R_FD, R_FCNTL, R_NONE, R_POLL, R_UDEC, R_SIG, R_SELECT };
 
 struct desc {
 	unsigned char arg[6];
@@ -230,8 +230,8 @@ static const struct desc descs[] = {
 	D(SYS_ptrace, R_DEC, 0, A_LONG, A_PID, A_PTR, A_PTR),
 	D(SYS_init_module, R_DEC, 0, A_PTR, A_ULONG, A_STR),
 	D(SYS_finit_module, R_DEC, 0, A_FD, A_STR, A_INT),
-	D(SYS_select, R_DEC, B, A_INT, A_PTR, A_PTR, A_PTR, A_PTR),
-	D(SYS_pselect6, R_DEC, B, A_INT, A_PTR, A_PTR, A_PTR, A_PTR, A_PTR),
+	D(SYS_select, R_SELECT, B, A_INT, A_FDSET, A_FDSET, A_FDSET, A_TV_IN),
+	D(SYS_pselect6, R_SELECT, B, A_INT, A_FDSET, A_FDSET, A_FDSET, A_TS_IN, A_PSELECT_SIG),
 	D(SYS_waitid, R_DEC, B, A_INT, A_PID, A_PTR, A_WOPTS, A_RUSAGE),
 	D(SYS_membarrier, R_DEC, 0, A_INT, A_INT),
 	D(SYS_getcpu, R_DEC, 0, A_PTR, A_PTR, A_PTR),
@@ -810,6 +810,111 @@ static void put_pollfds(struct tr_buf *b, const struct tr_fmt *f, long addr, lon
 	tr_putc(b, ']');
 }
 
+/* fdset_limit -- how many descriptors select's sets hold: the kernel
+ * takes nfds as an int; past 2^20, strace's bound, nothing is read */
+static int fdset_limit(long nfds)
+{
+	int n = (int)nfds;
+
+	return n < 0 ? 0 : n > 1 << 20 ? 1 << 20 : n;
+}
+
+/* fdset_readable -- the set at addr can be read whole, as far as nfds
+ * takes it, in longs (else strace shows its address) */
+static bool fdset_readable(long addr, int nfds)
+{
+	uint64_t w[32];
+	size_t bytes = ((size_t)nfds + 63) / 64 * sizeof(w[0]);
+
+	for (size_t off = 0; off < bytes; off += sizeof(w)) {
+		size_t n = bytes - off < sizeof(w) ? bytes - off : sizeof(w);
+		if ((size_t)tr_peek(w, (uintptr_t)addr + off, n) != n)
+			return false;
+	}
+	return true;
+}
+
+/* next_fd -- the first descriptor from fd on, below nfds, in the set at
+ * addr; -1 when there is none */
+static int next_fd(long addr, int nfds, int fd)
+{
+	uint64_t w;
+
+	for (; fd < nfds; fd = (fd | 63) + 1) {
+		if (tr_peek(&w, (uintptr_t)addr + (unsigned)fd / 64 * sizeof(w), sizeof(w)) != sizeof(w))
+			return -1;
+		w >>= fd % 64;
+		if (w != 0) {
+			fd += __builtin_ctzll(w);
+			return fd < nfds ? fd : -1;
+		}
+	}
+	return -1;
+}
+
+/* put_fdset -- a set select reads and rewrites, as it came: "[3 4]" */
+static void put_fdset(struct tr_buf *b, const struct tr_fmt *f, long addr, long nfds_arg)
+{
+	int nfds = fdset_limit(nfds_arg);
+
+	if (addr == 0) {
+		tr_puts(b, f->json ? "null" : "NULL");
+		return;
+	}
+	if (nfds == 0 || !fdset_readable(addr, nfds)) {
+		put_ptr(b, f, addr);
+		return;
+	}
+	tr_putc(b, '[');
+	for (int fd = next_fd(addr, nfds, 0), first = 1; fd >= 0; fd = next_fd(addr, nfds, fd + 1), first = 0) {
+		if (!first)
+			tr_puts(b, f->json ? ", " : " ");
+		put_fd(b, f, fd);
+	}
+	tr_putc(b, ']');
+}
+
+static void put_tv(struct tr_buf *b, const struct tr_fmt *f, long addr)
+{
+	struct timeval tv;
+
+	if (fetch(b, f, addr, &tv, sizeof(tv)))
+		tr_put(b, f->json ? "{\"tv_sec\": %ld, \"tv_usec\": %ld}" : "{tv_sec=%ld, tv_usec=%ld}",
+		       (long)tv.tv_sec, (long)tv.tv_usec);
+}
+
+/* put_select_ready -- what select's result adds, as strace: the ready
+ * descriptors of each set, as many as the result counts, and the time
+ * left ("in [3], out [4], left {tv_sec=0, tv_usec=999}") */
+static void put_select_ready(struct tr_buf *b, const struct tr_fmt *f, const struct tr_call *c)
+{
+	static const char *const set_names[3] = { "in", "out", "except" };
+	int nfds = fdset_limit(c->args[0]);
+	long ready = c->ret;
+	const char *sep = "";
+
+	for (int i = 0; i < 3 && ready > 0; i++) {
+		long addr = c->args[i + 1];
+		if (addr == 0 || !fdset_readable(addr, nfds))
+			continue;
+		int fd = next_fd(addr, nfds, 0);
+		if (fd < 0)
+			continue;
+		tr_put(b, "%s%s [%d", sep, set_names[i], fd);
+		sep = ", ";
+		while (--ready > 0 && (fd = next_fd(addr, nfds, fd + 1)) >= 0)
+			tr_put(b, " %d", fd);
+		tr_putc(b, ']');
+	}
+	if (c->args[4] != 0) {
+		tr_put(b, "%sleft ", sep);
+		if (c->nr == SYS_select)
+			put_tv(b, f, c->args[4]);
+		else
+			put_ts(b, f, c->args[4]);
+	}
+}
+
 static void put_dirents(struct tr_buf *b, const struct tr_fmt *f, long addr, long ret)
 {
 	unsigned char *buf = tr_thread()->dirents;
@@ -1077,6 +1182,21 @@ static void print_arg(struct tr_buf *b, const struct tr_fmt *f, struct tr_call *
 		}
 		break;
 	case A_POLLFDS: put_pollfds(b, f, v, a[1], false); break;
+	case A_FDSET: put_fdset(b, f, v, a[0]); break;
+	case A_TV_IN: put_tv(b, f, v); break;
+	case A_PSELECT_SIG: {
+		/* pselect6's { sigmask, sigsetsize } */
+		struct { unsigned long set, size; } ss;
+		if (!fetch(b, f, v, &ss, sizeof(ss)))
+			break;
+		tr_puts(b, j ? "{\"sigmask\": " : "{sigmask=");
+		if (ss.size == sizeof(uint64_t))
+			put_sigset(b, f, (long)ss.set);
+		else
+			put_ptr(b, f, (long)ss.set);
+		tr_put(b, j ? ", \"sigsetsize\": %lu}" : ", sigsetsize=%lu}", ss.size);
+		break;
+	}
 	case A_RLIMIT_RES: tr_print_enum(b, f, (uint64_t)v, tr_rlimits, NULL); break;
 	case A_RLIMIT_IN: put_rlimit(b, f, v); break;
 	case A_RLIMIT_OUT:
@@ -1280,6 +1400,20 @@ static void print_result(struct tr_buf *b, const struct tr_fmt *f, const struct 
 		} else {
 			tr_puts(b, " (");
 			put_pollfds(b, f, c->args[0], c->args[1], true);
+			if (c->nr == SYS_ppoll && c->args[2] != 0) {
+				tr_puts(b, ", left ");
+				put_ts(b, f, c->args[2]);
+			}
+			tr_putc(b, ')');
+		}
+		break;
+	case R_SELECT:
+		tr_put(b, "%ld", ret);
+		if (ret == 0) {
+			tr_puts(b, " (Timeout)");
+		} else {
+			tr_puts(b, " (");
+			put_select_ready(b, f, c);
 			tr_putc(b, ')');
 		}
 		break;

@@ -27,7 +27,7 @@ def mask(line, pids):
         line = re.sub(r"\b%s\b" % p, "PID", line)
     line = ADDR.sub("ADDR", line)
     line = re.sub(r"getrandom\(\"[^\"]*\"", 'getrandom("RANDOM"', line)
-    line = re.sub(r"(tv_sec|tv_nsec|st_atime|st_mtime|st_ctime|si_utime|si_stime)(_nsec)?=\d+", r"\1\2=N", line)
+    line = re.sub(r"(tv_sec|tv_nsec|tv_usec|st_atime|st_mtime|st_ctime|si_utime|si_stime)(_nsec)?=\d+", r"\1\2=N", line)
     line = re.sub(r"htons\(\d{4,5}\)", "htons(PORT)", line)
     # the column " = " is aligned to depends on the masked length
     line = re.sub(r"\)\s+= ", ") = ", line)

@@ -18,6 +18,7 @@
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/resource.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -194,6 +195,25 @@ static void sockets(void)
 	poll(&pf, 1, 1000);
 	recvfrom(a, buf, sizeof(buf), 0, NULL, NULL);
 	poll(&pf, 1, 0);
+	/* select's sets: as given, then the ready ones and the time left */
+	fd_set rd, wr;
+	FD_ZERO(&rd);
+	FD_ZERO(&wr);
+	FD_SET(a, &rd);
+	FD_SET(c, &rd);
+	FD_SET(c, &wr);
+	struct timeval tv = { 5, 0 };
+	syscall(SYS_select, (a > c ? a : c) + 1, &rd, &wr, NULL, &tv);
+	FD_ZERO(&rd);
+	FD_SET(c, &rd);
+	struct timespec wait = { 0, 1000 };
+	sigset_t usr1;
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	pselect(c + 1, &rd, NULL, NULL, &wait, &usr1);
+	pf.fd = c;
+	pf.events = POLLOUT;
+	ppoll(&pf, 1, &wait, &usr1);
 	shutdown(a, SHUT_WR);
 	close(a);
 	close(c);

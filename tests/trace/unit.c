@@ -8,6 +8,7 @@
 #include <linux/futex.h>
 #include <linux/sched.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -153,6 +155,15 @@ static void structs(void)
 	       "si_utime=0, si_stime=0}");
 }
 
+/* rd0 -- a set of 3 and 9, as select is given it */
+static const void *rd0(void)
+{
+	static uint64_t set[1];
+
+	set[0] = 1u << 3 | 1u << 9;
+	return set;
+}
+
 static void calls(void)
 {
 	struct stat st = { .st_mode = S_IFDIR | 0755, .st_size = 4096 };
@@ -249,6 +260,43 @@ static void calls(void)
 	CALL("pipe2([3, 4], O_CLOEXEC)                = 0", SYS_pipe2, (long)fds, O_CLOEXEC, 0, 0, 0, 0, 0);
 	CALL("dup3(3, 10, O_CLOEXEC)                  = 10", SYS_dup3, 3, 10, O_CLOEXEC, 0, 0, 0, 10);
 	CALL("exit_group(0)                           = ?", SYS_exit_group, 0, 0, 0, 0, 0, 0, 0);
+	/* select: the sets as given at enter, then the ready ones, counted
+	 * by the result, and the time left */
+	uint64_t rd[2] = { 1u << 3 | 1u << 9, 1 }, wr[1] = { 1u << 4 }, none[1] = { 0 };
+	struct timeval tv = { 0, 250 };
+	struct tr_call sc = { .nr = SYS_select, .args = { 65, (long)rd, (long)wr, (long)none, (long)&tv } };
+	tr_print_enter(fresh(), &fmt, &sc, "select");
+	expect("select enter", "select(65, [3 9 64], [4], [], {tv_sec=0, tv_usec=250}");
+	rd[0] = 1u << 9, rd[1] = 1;
+	sc.exiting = true, sc.ret = 3;
+	tr_print_exit(&buf, &fmt, &sc, 0);
+	expect("select exit", "select(65, [3 9 64], [4], [], {tv_sec=0, tv_usec=250}) = 3 "
+	       "(in [9 64], out [4], left {tv_sec=0, tv_usec=250})");
+	sc.ret = 1;
+	buf.len = strlen("select(65, [3 9 64], [4], [], {tv_sec=0, tv_usec=250}");
+	tr_print_exit(&buf, &fmt, &sc, 0);
+	expect("select exit, as many as counted", "select(65, [3 9 64], [4], [], {tv_sec=0, tv_usec=250}) = 1 "
+	       "(in [9], left {tv_sec=0, tv_usec=250})");
+	CALL("select(64, [3 9], NULL, NULL, NULL)     = 0 (Timeout)", SYS_select, 64, (long)rd0(), 0, 0, 0, 0, 0);
+	CALL("select(0, 0x10000, NULL, NULL, NULL)    = 0 (Timeout)", SYS_select, 0, 0x10000, 0, 0, 0, 0, 0);
+	CALL("select(-1, 0x8, NULL, NULL, NULL)       = -1 EINVAL (Invalid argument)",
+	     SYS_select, -1, 8, 0, 0, 0, 0, -EINVAL);
+	uint64_t usr1 = 1u << (SIGUSR1 - 1);
+	struct { const void *set; size_t size; } ss = { &usr1, 8 }, ss_null = { NULL, 8 }, ss_odd = { &usr1, 4 };
+	char line[200];
+	CALL("pselect6(64, [3 9], NULL, NULL, {tv_sec=1, tv_nsec=500}, {sigmask=[USR1], sigsetsize=8}) = 1 "
+	     "(in [3], left {tv_sec=1, tv_nsec=500})", SYS_pselect6, 64, (long)rd0(), 0, 0, (long)&ts, (long)&ss, 1);
+	CALL("pselect6(64, [3 9], NULL, NULL, NULL, {sigmask=NULL, sigsetsize=8}) = 2 (in [3 9])",
+	     SYS_pselect6, 64, (long)rd0(), 0, 0, 0, (long)&ss_null, 2);
+	snprintf(line, sizeof(line), "pselect6(1, NULL, NULL, NULL, NULL, {sigmask=%p, sigsetsize=4}) = 0 (Timeout)",
+		 (void *)&usr1);
+	call(SYS_pselect6, 1, 0, 0, 0, 0, (long)&ss_odd, 0);
+	expect("pselect6, odd sigsetsize", line);
+	struct pollfd pf = { .fd = 3, .events = POLLIN, .revents = POLLIN };
+	CALL("ppoll([{fd=3, events=POLLIN}], 1, {tv_sec=1, tv_nsec=500}, NULL, 8) = 1 "
+	     "([{fd=3, revents=POLLIN}], left {tv_sec=1, tv_nsec=500})", SYS_ppoll, (long)&pf, 1, (long)&ts, 0, 8, 0, 1);
+	CALL("ppoll([{fd=3, events=POLLIN}], 1, NULL, NULL, 8) = 1 ([{fd=3, revents=POLLIN}])",
+	     SYS_ppoll, (long)&pf, 1, 0, 0, 8, 0, 1);
 	CALL("syscall_0x3e7(0x1, 0x2, 0x3, 0x4, 0x5, 0x6) = -1 ENOSYS (Function not implemented)",
 	     999, 1, 2, 3, 4, 5, 6, -ENOSYS);
 }
